@@ -1,0 +1,45 @@
+# labeleval: `make app` opens the app on the sample data, `make test` runs every check.
+# Both create .venv and install from this folder's own files on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: app test lint typecheck unit reference bench sample clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+app: $(STAMP)
+	$(BIN)/streamlit run app.py --server.headless=true
+
+test: lint typecheck unit reference
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+# The shared reference check runs when ../shared is beside this checkout (developers, CI);
+# the same published cases are also copied into tests/ and run by `unit`.
+reference: $(STAMP)
+	@if [ -f ../shared/tools/check_reference.py ]; then \
+		$(BIN)/python ../shared/tools/check_reference.py; \
+	else echo "../shared not present: published cases run from tests/data only"; fi
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_evaluate.py
+
+sample: $(STAMP)
+	$(BIN)/labeleval sample sample_data
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,58 @@
+"""labeleval: compare data-labelling vendors on agreement, accuracy against gold and cost per usable label.
+
+The public API (DESIGN §5): metric functions take a long frame with ``item_id``, ``annotator_id`` and
+``label``; ``evaluate()`` scores a whole project and returns a :class:`Report` of tidy frames.
+"""
+
+__version__ = "0.1.0"
+
+from labeleval.consensus import Consensus, majority_vote
+from labeleval.dataset import Dataset, load_data
+from labeleval.errors import (
+    AdapterError,
+    InsufficientDataError,
+    LabelevalError,
+    ManifestError,
+    SchemaError,
+    UndefinedMetricWarning,
+)
+from labeleval.evaluate import evaluate
+from labeleval.metrics.accuracy import accuracy, confusion_matrix, macro_f1, per_class
+from labeleval.metrics.agreement import (
+    cohen_kappa,
+    fleiss_kappa,
+    gwet_ac1,
+    krippendorff_alpha,
+    light_kappa,
+    percent_agreement,
+)
+from labeleval.project import Project, load_project
+from labeleval.report import Report
+
+__all__ = [
+    "AdapterError",
+    "Consensus",
+    "Dataset",
+    "InsufficientDataError",
+    "LabelevalError",
+    "ManifestError",
+    "Project",
+    "Report",
+    "SchemaError",
+    "UndefinedMetricWarning",
+    "__version__",
+    "accuracy",
+    "cohen_kappa",
+    "confusion_matrix",
+    "evaluate",
+    "fleiss_kappa",
+    "gwet_ac1",
+    "krippendorff_alpha",
+    "light_kappa",
+    "load_data",
+    "load_project",
+    "macro_f1",
+    "majority_vote",
+    "per_class",
+    "percent_agreement",
+]

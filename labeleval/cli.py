@@ -1,0 +1,312 @@
+"""``labeleval``: score, validate, app, sample.
+
+Exit codes: 0 success; 1 bad data or manifest (message ``error: ...`` naming file, line, column);
+2 bad usage. No traceback reaches the user (set ``LABELEVAL_DEBUG=1`` to see one for a bug report).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from labeleval import __version__
+from labeleval.errors import LabelevalError
+from labeleval.report import LARGE_FRAMES, Report
+
+FORMATS = ("table", "json", "csv", "markdown", "html")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="labeleval",
+        description="Compare labelling vendors: agreement, accuracy on gold, cost per usable label.",
+    )
+    parser.add_argument("--version", action="version", version=f"labeleval {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    score = sub.add_parser("score", help="score every vendor of a project")
+    score.add_argument("project", help="project folder holding labeleval.toml, or the manifest file")
+    score.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    score.add_argument("--out", help="write to this file (csv: this folder) instead of standard output")
+    score.add_argument("--n-boot", type=_non_negative_int, default=1000, help="bootstrap resamples (default 1000)")
+    score.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
+    score.add_argument("--confidence", type=_probability, default=0.95, help="CI level (default 0.95)")
+    score.add_argument(
+        "--usability",
+        choices=("gold", "consensus", "gold_or_consensus"),
+        help="override the manifest's usability rule",
+    )
+    score.add_argument("--min-confidence", type=_probability, help="consensus confidence for usability rules")
+    score.add_argument("--tie", choices=("abstain", "lowest", "random"), help="majority-vote tie policy")
+    score.add_argument(
+        "--with-items",
+        action="store_true",
+        help="include the per-item frame in json/csv output (large on big projects)",
+    )
+
+    validate = sub.add_parser("validate", help="read a project and report what was kept and quarantined")
+    validate.add_argument("project")
+    validate.add_argument("--all", action="store_true", help="list every quarantined row (default: first 20)")
+
+    app = sub.add_parser("app", help="open the comparison app (Streamlit)")
+    app.add_argument("project", nargs="?", help="project to open (default: the bundled sample)")
+    app.add_argument("--port", type=int, default=8501)
+
+    sample = sub.add_parser("sample", help="write the bundled sample projects into a folder")
+    sample.add_argument("out_dir")
+    return parser
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0 < value < 1 + 1e-12:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {value}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return int(_dispatch(args))
+    except LabelevalError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("LABELEVAL_DEBUG"):
+            raise
+        print(
+            f"error: internal error ({type(exc).__name__}: {exc}); this is a bug in labeleval, please report it "
+            f"(LABELEVAL_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "score":
+        return _score(args)
+    if args.command == "validate":
+        return _validate(args)
+    if args.command == "sample":
+        from labeleval.sample import generate_content_safety
+
+        manifest = generate_content_safety(Path(args.out_dir) / "content_safety")
+        print(f"wrote {manifest.parent} (synthetic sample; see its README.md)")
+        return 0
+    return _app(args)
+
+
+def _score(args: argparse.Namespace) -> int:
+    from labeleval.evaluate import evaluate
+
+    report = evaluate(
+        args.project,
+        n_boot=args.n_boot,
+        seed=args.seed,
+        confidence=args.confidence,
+        usability=args.usability,
+        min_confidence=args.min_confidence,
+        tie=args.tie,
+    )
+    frames = None if args.with_items else [n for n in Report.frame_names() if n not in LARGE_FRAMES]
+    if args.format == "csv":
+        folder = Path(args.out or "labeleval_report")
+        written = report.to_csv(folder, frames)
+        print(f"wrote {len(written)} files to {folder}/")
+        return 0
+    if args.format == "json":
+        text = report.to_json(frames, indent=2)
+    elif args.format == "markdown":
+        text = report.to_markdown()
+    elif args.format == "html":
+        text = report.to_html()
+    else:
+        text = format_table(report)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        print(text)
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from labeleval.dataset import load_data
+    from labeleval.evaluate import as_project
+
+    data = load_data(as_project(args.project))
+    ledger = data.ledger
+    print(f"{data.project.task.name}: {len(data.project.vendors)} vendors, task kind {data.project.task.kind}")
+    print()
+    print(_text_table(ledger, {"rows_read": "{:,}", "kept": "{:,}", "quarantined": "{:,}"}))
+    read, kept, quarantined = (int(ledger[c].sum()) for c in ("rows_read", "kept", "quarantined"))
+    print(f"\n{read:,} rows read = {kept:,} kept + {quarantined:,} quarantined")
+    q = data.quarantine
+    if len(q):
+        reasons = q.groupby(["file", "reason"], sort=True).size().rename("rows").reset_index()
+        print("\nQuarantined, by reason:")
+        print(_text_table(reasons, {"rows": "{:,}"}))
+        shown = q if args.all else q.head(20)
+        print(
+            f"\nQuarantined rows{'' if args.all or len(q) <= 20 else f' (first 20 of {len(q)}; --all for every one)'}:"
+        )
+        print(_text_table(shown[["file", "line", "column", "reason", "value"]], {}))
+    if len(data.notes):
+        print("\nNotes:")
+        for row in data.notes.itertuples(index=False):
+            print(f"  {row.level}: {row.vendor}: {row.message}")
+    if data.problems:
+        for problem in data.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    print("\nok: every row is accounted for")
+    return 0
+
+
+def _app(args: argparse.Namespace) -> int:
+    from labeleval.ui import entry_script
+
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(entry_script()),
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+    ]
+    if args.project:
+        command += ["--", str(Path(args.project).resolve())]
+    return subprocess.call(command)
+
+
+# ------------------------------------------------------------------------------------ table output
+def _fmt_ci(value: float, low: float, high: float, kind: str, currency: str = "USD") -> str:
+    if not np.isfinite(value):
+        return "n/a"
+    if kind == "pct":
+        main, lo, hi = f"{100 * value:.1f}%", f"{100 * low:.1f}", f"{100 * high:.1f}"
+    elif kind == "money":
+        sym = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
+        main, lo, hi = f"{sym}{value:,.3f}", f"{low:,.3f}", f"{high:,.3f}"
+    else:
+        main, lo, hi = f"{value:.3f}", f"{low:.3f}", f"{high:.3f}"
+    if np.isfinite(low) and np.isfinite(high):
+        return f"{main} [{lo}, {hi}]"
+    return main
+
+
+def format_table(report: Report) -> str:
+    """The terminal view: one line per vendor with CIs, the verdict, and the ledger in one line."""
+    from labeleval.verdict import verdict
+
+    s = report.summary
+    settings = report.settings
+    level = round(100 * float(settings.get("confidence", 0.95)))
+    header = (
+        f"labeleval {settings.get('version')} · {settings.get('task')} ({settings.get('kind')}, "
+        f"{len(settings.get('labels', []))} labels) · {len(s)} vendors · {int(s['n_judgments'].sum()):,} judgments"
+    )
+    rows = []
+    for r in s.itertuples(index=False):
+        rows.append(
+            {
+                "vendor": r.vendor,
+                "judgments": f"{r.n_judgments:,}",
+                "items": f"{r.n_items:,}",
+                "labels/item": f"{r.labels_per_item:.1f}",
+                f"alpha [{level}% CI]": _fmt_ci(r.alpha, r.alpha_ci_low, r.alpha_ci_high, "num"),
+                "accuracy": _fmt_ci(r.accuracy, r.accuracy_ci_low, r.accuracy_ci_high, "pct"),
+                "consensus acc.": _fmt_ci(
+                    r.consensus_accuracy, r.consensus_accuracy_ci_low, r.consensus_accuracy_ci_high, "pct"
+                ),
+                "cost/usable label": _fmt_ci(
+                    r.cost_per_usable_label,
+                    r.cost_per_usable_label_ci_low,
+                    r.cost_per_usable_label_ci_high,
+                    "money",
+                    r.currency,
+                ),
+                "total cost": _fmt_ci(r.total_cost, np.nan, np.nan, "money", r.currency),
+            }
+        )
+    table = _text_table(pd.DataFrame(rows), {})
+    ledger = report.ledger
+    read, kept, quarantined = (int(ledger[c].sum()) for c in ("rows_read", "kept", "quarantined"))
+    lines = [header, "", table, ""]
+    lines += [f"  • {sentence}" for sentence in verdict(report)]
+    lines += [
+        "",
+        f"Rows: {read:,} read = {kept:,} kept + {quarantined:,} quarantined "
+        f"({'see `labeleval validate`' if quarantined else 'none quarantined'}). "
+        f"Gold items: {int(s['gold_items'].max()) if len(s) else 0}. CIs: {settings.get('n_boot')} "
+        f"{settings.get('ci_method')} resamples, seed {settings.get('seed')}. Usable = {settings.get('usability')}; "
+        f"ties: {settings.get('tie')}.",
+    ]
+    return "\n".join(lines)
+
+
+def _text_table(frame: pd.DataFrame, formats: dict[str, str]) -> str:
+    cells = [[str(c) for c in frame.columns]]
+    for row in frame.itertuples(index=False):
+        cells.append(
+            [
+                formats[c].format(v) if c in formats and not pd.isna(v) else ("" if pd.isna(v) else str(v))
+                for c, v in zip(frame.columns, row, strict=True)
+            ]
+        )
+    widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
+    numeric = [
+        pd.api.types.is_numeric_dtype(frame[c].dtype) or c in formats or _looks_numeric(frame[c]) for c in frame.columns
+    ]
+    out = []
+    for k, r in enumerate(cells):
+        parts = [v.rjust(w) if numeric[i] and k else v.ljust(w) for i, (v, w) in enumerate(zip(r, widths, strict=True))]
+        out.append("  ".join(parts).rstrip())
+        if k == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def _looks_numeric(series: pd.Series) -> bool:
+    text = series.astype(str)
+    return bool(len(text)) and bool(text.str.match(r"^[\$€£]?[\d,.]+%?( \[.*\])?$").all())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,372 @@
+"""Turn a :class:`RawTable` into canonical rows, quarantining every row that cannot be kept.
+
+All checks are vectorised. Each bad row is quarantined once, with the first reason that applies, in the
+order: malformed record, missing value, unknown label, bad timestamp, bad number, negative duration,
+negative cost, duplicate judgment. The duplicate policy is explicit (``keep_last`` by default: a vendor's
+later row for the same item and annotator replaces the earlier one, in file order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from labeleval.errors import SchemaError
+from labeleval.io.readers import LINE_WORD, RawTable
+from labeleval.schema import (
+    BAD_NUMBER,
+    BAD_TIMESTAMP,
+    DUPLICATE_GOLD,
+    DUPLICATE_JUDGMENT,
+    MALFORMED_RECORD,
+    MISSING_VALUE,
+    NEGATIVE_COST,
+    NEGATIVE_DURATION,
+    OPTIONAL_COLUMNS,
+    QUARANTINE_COLUMNS,
+    REQUIRED_COLUMNS,
+    UNKNOWN_LABEL,
+    empty_quarantine,
+)
+
+
+@dataclass(frozen=True)
+class Billing:
+    """What a vendor delivered, for pricing: every row read counts, usable or not.
+
+    ``rows``: rows delivered (kept and quarantined); ``items``: distinct item ids among them;
+    ``seconds``: summed valid durations (None when the file has no duration column); ``row_cost``: summed
+    per-row costs, over ``rows_with_cost`` rows that carry one (their ``seconds_with_cost`` are not billed
+    again by an hourly rate).
+    """
+
+    rows: int
+    items: int
+    seconds: float | None
+    row_cost: float = 0.0
+    rows_with_cost: int = 0
+    seconds_with_cost: float = 0.0
+
+
+def resolve_columns(
+    raw: RawTable, mapping: Mapping[str, str], *, required: Sequence[str], optional: Sequence[str], file: str
+) -> dict[str, str]:
+    """Return canonical -> source column names, checking that every required column is there."""
+    present = set(raw.frame.columns)
+    resolved: dict[str, str] = {}
+    missing: list[str] = []
+    for canonical in (*required, *optional):
+        source = mapping.get(canonical, canonical)
+        if source in present:
+            resolved[canonical] = source
+        elif canonical in required or canonical in mapping:
+            missing.append(f"{source!r}" + (f" (for {canonical})" if source != canonical else ""))
+    example = ", ".join(f'{c} = "..."' for c in required)
+    if missing and (len(raw.frame) or not raw.malformed):
+        found = ", ".join(map(repr, list(raw.frame.columns)[:20])) or "none"
+        raise SchemaError(
+            f"{file} {'line 1' if raw.fmt in ('csv', 'tsv') else 'header'}: missing column "
+            f"{', '.join(missing)}; the file has columns: {found}. Map the file's names to labeleval's "
+            f"in the manifest, e.g. columns = {{ {example} }}"
+        )
+    return resolved
+
+
+def _missing(series: pd.Series) -> np.ndarray:
+    mask = series.isna().to_numpy()
+    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+        mask = mask | (series.astype("str").str.strip() == "").fillna(True).to_numpy(dtype=bool)
+    return mask
+
+
+def as_id_strings(series: pd.Series) -> pd.Series:
+    """Identifiers as strings; integral floats (as Excel or Parquet give them) lose the '.0'."""
+    if pd.api.types.is_float_dtype(series.dtype):
+        values = series.to_numpy()
+        finite = np.isfinite(values)
+        if finite.all() and np.all(values == np.round(values)):
+            return series.astype("int64").astype("str")
+    if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
+        return series
+    return series.astype("str")
+
+
+def _label_codes(
+    series: pd.Series, labels: Sequence[str], label_map: Mapping[str, str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Codes into ``labels`` (-1 for unknown) and the mapped label text of each row's distinct value."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = [label_map.get(_label_text(u), _label_text(u)) for u in uniques]
+    position = {lab: i for i, lab in enumerate(labels)}
+    unique_codes = np.array([position.get(m, -1) for m in mapped] + [-1], dtype=np.int64)
+    return unique_codes[codes], np.asarray([*mapped, ""], dtype=object)[codes]
+
+
+def _label_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _parse_timestamps(series: pd.Series) -> pd.Series:
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        return series.dt.tz_convert("UTC")
+    if pd.api.types.is_datetime64_dtype(series.dtype):
+        return series.dt.tz_localize("UTC")
+    text = series.astype("str")
+    parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+    retry = parsed.isna() & ~_missing(series)
+    if retry.any():
+        parsed.loc[retry] = pd.to_datetime(text[retry], utc=True, errors="coerce", format="mixed")
+    return parsed
+
+
+def _quarantine_rows(
+    raw: RawTable,
+    rows: np.ndarray,
+    *,
+    file: str,
+    vendor: str,
+    column: str,
+    reason: str,
+    values: object,
+    message: str,
+) -> pd.DataFrame:
+    n = len(rows)
+    if isinstance(values, pd.Series | np.ndarray):
+        shown = pd.Series(np.asarray(values, dtype=object)[rows]).astype("str").str.slice(0, 80).to_numpy(object)
+    else:
+        shown = np.full(n, "", dtype=object)
+    return pd.DataFrame(
+        {
+            "file": np.full(n, file, dtype=object),
+            "vendor": np.full(n, vendor, dtype=object),
+            "line": raw.line[rows],
+            "column": np.full(n, column, dtype=object),
+            "reason": np.full(n, reason, dtype=object),
+            "value": shown,
+            "message": np.full(n, message, dtype=object),
+        },
+        columns=list(QUARANTINE_COLUMNS),
+    )
+
+
+def _malformed(raw: RawTable, file: str, vendor: str) -> pd.DataFrame:
+    if not raw.malformed:
+        return empty_quarantine()
+    lines, messages = zip(*raw.malformed, strict=True)
+    n = len(lines)
+    return pd.DataFrame(
+        {
+            "file": [file] * n,
+            "vendor": [vendor] * n,
+            "line": np.asarray(lines, dtype=np.int64),
+            "column": [""] * n,
+            "reason": [MALFORMED_RECORD] * n,
+            "value": [""] * n,
+            "message": list(messages),
+        },
+        columns=list(QUARANTINE_COLUMNS),
+    )
+
+
+class _Quarantine:
+    """Collects quarantined rows of one file; each row is quarantined once, with its first reason."""
+
+    def __init__(self, raw: RawTable, file: str, vendor: str) -> None:
+        self.raw, self.file, self.vendor = raw, file, vendor
+        self.bad = np.zeros(len(raw.frame), dtype=bool)
+        self.pieces: list[pd.DataFrame] = [_malformed(raw, file, vendor)]
+
+    def flag(self, mask: np.ndarray, column: str, reason: str, values: object, message: str) -> None:
+        new = mask & ~self.bad
+        if new.any():
+            rows = np.flatnonzero(new)
+            self.pieces.append(
+                _quarantine_rows(
+                    self.raw,
+                    rows,
+                    file=self.file,
+                    vendor=self.vendor,
+                    column=column,
+                    reason=reason,
+                    values=values,
+                    message=message,
+                )
+            )
+            self.bad[rows] = True
+
+    def frame(self) -> pd.DataFrame:
+        pieces = [p for p in self.pieces if len(p)]
+        if not pieces:
+            return empty_quarantine()
+        return pd.concat(pieces, ignore_index=True).sort_values("line", kind="stable", ignore_index=True)
+
+
+def normalize_batch(
+    raw: RawTable,
+    *,
+    file: str,
+    vendor: str,
+    columns: Mapping[str, str],
+    labels: Sequence[str],
+    label_map: Mapping[str, str] | None = None,
+    duration_factor: float = 1.0,
+    duplicates: str = "keep_last",
+) -> tuple[pd.DataFrame, pd.DataFrame, Billing]:
+    """Return (kept canonical rows, quarantined rows, billing facts) for one vendor file.
+
+    ``columns`` maps canonical names to the file's names; ``label_map`` maps the vendor's label text
+    to the task's labels; ``duration_factor`` converts the duration column to seconds (0.001 for ms).
+    """
+    resolved = resolve_columns(raw, columns, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, file=file)
+    frame = raw.frame
+    n = len(frame)
+    q = _Quarantine(raw, file, vendor)
+    flag, bad = q.flag, q.bad
+
+    for canonical in REQUIRED_COLUMNS:
+        source = resolved[canonical]
+        flag(_missing(frame[source]), source, MISSING_VALUE, frame[source], f"{canonical} is empty")
+
+    label_src = resolved["label"]
+    label_codes, mapped = _label_codes(frame[label_src], labels, label_map or {})
+    flag(
+        label_codes < 0,
+        label_src,
+        UNKNOWN_LABEL,
+        mapped,
+        f"not one of the task's labels ({', '.join(labels)}); map it with label_map in the manifest",
+    )
+
+    out: dict[str, object] = {}
+    durations: np.ndarray | None = None
+    row_costs: np.ndarray | None = None
+    if "submitted_at" in resolved:
+        src = resolved["submitted_at"]
+        stamps = _parse_timestamps(frame[src])
+        flag(
+            stamps.isna().to_numpy() & ~_missing(frame[src]),
+            src,
+            BAD_TIMESTAMP,
+            frame[src],
+            "not a date-time",
+        )
+        out["submitted_at"] = stamps
+    if "duration_s" in resolved:
+        src = resolved["duration_s"]
+        seconds = pd.to_numeric(frame[src], errors="coerce").astype("float64") * duration_factor
+        flag(seconds.isna().to_numpy() & ~_missing(frame[src]), src, BAD_NUMBER, frame[src], "not a number")
+        flag((seconds < 0).to_numpy(), src, NEGATIVE_DURATION, frame[src], "duration must be >= 0")
+        out["duration_s"] = seconds
+        durations = seconds.to_numpy()
+    if "cost" in resolved:
+        src = resolved["cost"]
+        cost = pd.to_numeric(frame[src], errors="coerce").astype("float64")
+        flag(cost.isna().to_numpy() & ~_missing(frame[src]), src, BAD_NUMBER, frame[src], "not a number")
+        flag((cost < 0).to_numpy(), src, NEGATIVE_COST, frame[src], "cost must be >= 0")
+        out["cost"] = cost
+        row_costs = cost.to_numpy()
+
+    item = as_id_strings(frame[resolved["item_id"]])
+    annotator = as_id_strings(frame[resolved["annotator_id"]])
+    if duplicates != "keep_all":
+        ok = ~bad
+        key = pd.DataFrame({"i": item[ok].to_numpy(), "a": annotator[ok].to_numpy()})
+        dup_local = key.duplicated(keep="first" if duplicates == "keep_first" else "last").to_numpy()
+        dup = np.zeros(n, dtype=bool)
+        dup[np.flatnonzero(ok)[dup_local]] = True
+        if duplicates == "error" and dup.any():
+            rows = np.flatnonzero(dup)[:5]
+            where = ", ".join(f"{LINE_WORD[raw.fmt]} {raw.line[r]}" for r in rows)
+            raise SchemaError(
+                f"{file}: {int(dup.sum())} duplicate judgments (same item and annotator) at {where}; "
+                f"the manifest's duplicates policy is 'error' (use keep_last, keep_first or keep_all)"
+            )
+        which = "an earlier" if duplicates == "keep_first" else "a later"
+        flag(dup, resolved["annotator_id"], DUPLICATE_JUDGMENT, item, f"same item and annotator as {which} row")
+
+    keep = ~bad
+    kept = pd.DataFrame(
+        {
+            "vendor": pd.Categorical(np.full(int(keep.sum()), vendor, dtype=object)),
+            "item_id": item[keep].to_numpy(),
+            "annotator_id": annotator[keep].to_numpy(),
+            "label": pd.Categorical.from_codes(label_codes[keep], categories=list(labels)),
+        }
+    )
+    for canonical, values in out.items():
+        kept[canonical] = np.asarray(values)[keep] if not isinstance(values, pd.Series) else values[keep].to_numpy()
+    if "batch_id" in resolved:
+        kept["batch_id"] = as_id_strings(frame[resolved["batch_id"]])[keep].to_numpy()
+    used = set(resolved.values())
+    for extra in frame.columns:
+        if extra not in used and extra not in kept.columns:
+            kept[extra] = frame[extra].to_numpy()[keep]
+    billing = Billing(
+        rows=raw.rows_read,
+        items=int(item[~_missing(frame[resolved["item_id"]])].nunique()),
+        seconds=float(np.nansum(np.clip(durations, 0, None))) if durations is not None else None,
+        row_cost=float(np.nansum(np.clip(row_costs, 0, None))) if row_costs is not None else 0.0,
+        rows_with_cost=int(np.isfinite(row_costs).sum()) if row_costs is not None else 0,
+        seconds_with_cost=float(np.nansum(np.clip(durations[np.isfinite(row_costs)], 0, None)))
+        if durations is not None and row_costs is not None
+        else 0.0,
+    )
+    return kept, q.frame(), billing
+
+
+def normalize_gold(
+    raw: RawTable,
+    *,
+    file: str,
+    columns: Mapping[str, str],
+    labels: Sequence[str],
+    label_map: Mapping[str, str] | None,
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Return (gold labels as a categorical Series indexed by item_id, quarantined rows)."""
+    resolved = resolve_columns(raw, columns, required=("item_id", "label"), optional=(), file=file)
+    frame = raw.frame
+    n = len(frame)
+    q = _Quarantine(raw, file, "gold")
+    flag, bad = q.flag, q.bad
+
+    for canonical in ("item_id", "label"):
+        src = resolved[canonical]
+        flag(_missing(frame[src]), src, MISSING_VALUE, frame[src], f"gold {canonical} is empty")
+    codes, mapped = _label_codes(frame[resolved["label"]], labels, label_map or {})
+    flag(
+        codes < 0,
+        resolved["label"],
+        UNKNOWN_LABEL,
+        mapped,
+        f"not one of the task's labels ({', '.join(labels)})",
+    )
+    item = as_id_strings(frame[resolved["item_id"]])
+    ok = ~bad
+    pairs = pd.DataFrame({"i": item.to_numpy(), "c": codes})[ok]
+    conflicting = pairs.groupby("i")["c"].transform("nunique").to_numpy() > 1
+    conflict_rows = np.zeros(n, dtype=bool)
+    conflict_rows[np.flatnonzero(ok)[conflicting]] = True
+    flag(
+        conflict_rows,
+        resolved["item_id"],
+        DUPLICATE_GOLD,
+        item,
+        "the gold file gives this item different labels",
+    )
+    ok = ~bad
+    repeat = pd.Series(item.to_numpy()[ok]).duplicated(keep="first").to_numpy()
+    repeat_rows = np.zeros(n, dtype=bool)
+    repeat_rows[np.flatnonzero(ok)[repeat]] = True
+    flag(repeat_rows, resolved["item_id"], DUPLICATE_GOLD, item, "the same item and label again (first kept)")
+    keep = ~bad
+    gold = pd.Series(
+        pd.Categorical.from_codes(codes[keep], categories=list(labels)),
+        index=pd.Index(item.to_numpy()[keep], name="item_id"),
+        name="gold_label",
+    )
+    return gold, q.frame()

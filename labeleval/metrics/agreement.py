@@ -1,0 +1,416 @@
+"""Chance-corrected inter-annotator agreement (DESIGN §5, §6).
+
+Every public function takes a long frame with ``item_id``, ``annotator_id`` and ``label`` (one row per
+judgment) and returns a float; ``labels`` gives the declared category order, which matters for ordinal
+metrics, for kappa weights and for categories nobody used. Internally each metric is a function of the
+items x categories count matrix (:mod:`labeleval.metrics.counts`), and each is written as per-item
+*sufficient statistics* plus a ``finalize`` step, so that the bootstrap (:mod:`labeleval.stats`) can
+resample items by one matrix product instead of recomputing from rows.
+
+Definitions
+-----------
+Krippendorff's alpha
+    Krippendorff's coincidence-matrix definition, ``1 - (n - 1) * sum(o_ck d_ck) / sum(n_c n_k d_ck)``;
+    units with fewer than two values are not pairable and are ignored. ``ordinal`` uses his rank metric.
+    The point estimate comes from the ``krippendorff`` package fed the items x values count matrix.
+Percent agreement
+    Mean over items with at least two ratings of the share of agreeing rater pairs (Fleiss' P-bar,
+    Gwet's p_a).
+Fleiss' kappa
+    Fleiss (1971) when all items have the same number of ratings; with varying numbers, Gwet's (2014)
+    generalisation as in irrCAC: p_a over items with at least two ratings, category shares
+    ``pi_c = mean_i(n_ic / m_i)`` over all rated items, ``p_e = sum_c pi_c^2``.
+Gwet's AC1
+    Same p_a and pi_c; ``p_e = sum_c pi_c (1 - pi_c) / (q - 1)`` with ``q`` the number of categories
+    (declared labels count even when unused).
+Cohen's kappa
+    Exactly two annotators, items both rated; weights by position in the declared order (linear
+    ``|i-j|/(q-1)``, quadratic its square), as scikit-learn's ``cohen_kappa_score``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections.abc import Sequence
+from typing import Final, Literal, cast
+
+import krippendorff
+import numpy as np
+import pandas as pd
+
+from labeleval.errors import SchemaError, UndefinedMetricWarning
+from labeleval.metrics.counts import check_frame, count_matrix, label_codes, numeric_values
+
+Level = Literal["nominal", "ordinal", "interval", "ratio"]
+LEVELS: Final[tuple[Level, ...]] = ("nominal", "ordinal", "interval", "ratio")
+WEIGHTS: Final = (None, "linear", "quadratic")
+
+
+def _undefined(metric: str, why: str) -> float:
+    warnings.warn(f"{metric} is undefined: {why}; returning NaN", UndefinedMetricWarning, stacklevel=3)
+    return float("nan")
+
+
+# --------------------------------------------------------------------------------------------- alpha
+def delta(level: str, values: np.ndarray, marginals: np.ndarray | None = None) -> np.ndarray:
+    """Krippendorff's squared difference function ``d[c, k]`` (K x K), or (B x K x K) for batched
+    ordinal marginals (B x K)."""
+    if level == "nominal":
+        return 1.0 - np.eye(len(values))
+    if level == "interval":
+        return np.subtract.outer(values, values) ** 2
+    if level == "ratio":
+        total = np.add.outer(values, values)
+        diff = np.subtract.outer(values, values)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.where(total == 0, 0.0, (diff / np.where(total == 0, 1.0, total)) ** 2)
+        return out
+    if level == "ordinal":
+        if marginals is None:
+            raise ValueError("the ordinal metric needs the category marginals")
+        nc = np.atleast_2d(marginals).astype(np.float64)
+        cs = np.cumsum(nc, axis=1)
+        lo = np.minimum.outer(np.arange(nc.shape[1]), np.arange(nc.shape[1]))
+        hi = np.maximum.outer(np.arange(nc.shape[1]), np.arange(nc.shape[1]))
+        between = cs[:, hi] - cs[:, lo] + nc[:, lo]  # sum_{g=lo..hi} n_g
+        d = (between - (nc[:, lo] + nc[:, hi]) / 2.0) ** 2
+        d[:, np.arange(nc.shape[1]), np.arange(nc.shape[1])] = 0.0
+        return d if np.ndim(marginals) == 2 else d[0]
+    raise ValueError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
+
+
+def alpha_item_stats(n: np.ndarray) -> np.ndarray:
+    """Per-item coincidence contributions, flattened: row i holds ``n_ic n_ik / (m_i - 1)`` minus the
+    self-pairs on the diagonal, for pairable items (zeros for items with fewer than two values)."""
+    m = n.sum(axis=1)
+    pairable = m >= 2
+    scale = np.zeros(len(m), dtype=np.float64)
+    scale[pairable] = 1.0 / (m[pairable] - 1)
+    nf = n.astype(np.float64)
+    outer = nf[:, :, None] * nf[:, None, :]
+    k = n.shape[1]
+    outer[:, np.arange(k), np.arange(k)] -= nf
+    return (outer * scale[:, None, None]).reshape(len(m), k * k)
+
+
+def alpha_from_coincidences(o: np.ndarray, level: str, values: np.ndarray) -> np.ndarray:
+    """Alpha from coincidence matrices ``o`` (B x K*K, or K*K); NaN where undefined."""
+    o2 = np.atleast_2d(o)
+    k = len(values)
+    o3 = o2.reshape(len(o2), k, k)
+    nc = o3.sum(axis=2)
+    ntot = nc.sum(axis=1)
+    d = delta(level, values, nc if level == "ordinal" else None)
+    d3 = d if d.ndim == 3 else np.broadcast_to(d, (len(o2), k, k))
+    observed = (o3 * d3).sum(axis=(1, 2))
+    expected = np.einsum("bc,bck,bk->b", nc, d3, nc)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = 1.0 - (ntot - 1.0) * observed / expected
+    out[expected <= 0] = np.nan
+    return out if np.ndim(o) == 2 else out[:1]
+
+
+def alpha_stats(n: np.ndarray, level: str, values: np.ndarray) -> np.ndarray:
+    """Per-item sufficient statistics for alpha at ``level``.
+
+    For nominal, interval and ratio the difference function is fixed, so two things per item suffice:
+    its observed disagreement ``sum_ck n_ic n_ik d_ck / (m_i - 1)`` and its pairable values per category.
+    The ordinal rank metric depends on the marginals, so it needs the full coincidence contributions.
+    """
+    if level == "ordinal":
+        return alpha_item_stats(n)
+    m = n.sum(axis=1)
+    pairable = m >= 2
+    nf = np.where(pairable[:, None], n, 0).astype(np.float64)
+    d = delta(level, values)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        observed = np.where(pairable, ((nf @ d) * nf).sum(axis=1) / np.maximum(m - 1, 1), 0.0)
+    return np.column_stack([observed, nf])
+
+
+def alpha_from_stats(totals: np.ndarray, level: str, values: np.ndarray) -> np.ndarray:
+    """Alpha from summed :func:`alpha_stats` (one row per resample); NaN where undefined."""
+    if level == "ordinal":
+        return alpha_from_coincidences(np.atleast_2d(totals), level, values)
+    t = np.atleast_2d(totals)
+    nc = t[:, 1:]
+    ntot = nc.sum(axis=1)
+    expected = np.einsum("bc,ck,bk->b", nc, delta(level, values), nc)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = 1.0 - (ntot - 1.0) * t[:, 0] / expected
+    out[~(expected > 0)] = np.nan
+    return out
+
+
+def krippendorff_alpha(
+    annotations: pd.DataFrame, *, level: str = "nominal", labels: Sequence[object] | None = None
+) -> float:
+    """Krippendorff's alpha at the ``nominal``, ``ordinal``, ``interval`` or ``ratio`` level.
+
+    Computed by the ``krippendorff`` package from the items x values count matrix (never a dense
+    annotators x items matrix). Items with fewer than two judgments are not pairable and are ignored.
+    Interval and ratio levels use the label values when every label is a number, else positions in the
+    declared order. Returns NaN with :class:`UndefinedMetricWarning` when there is no variation.
+
+    Examples
+    --------
+    >>> import pandas as pd, labeleval as le
+    >>> df = pd.DataFrame({"item_id": [1, 1, 2, 2, 3, 3], "annotator_id": list("ababab"),
+    ...                    "label": ["x", "x", "y", "y", "x", "y"]})
+    >>> round(le.krippendorff_alpha(df), 3)
+    0.444
+    """
+    if level not in LEVELS:
+        raise SchemaError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
+    counts = count_matrix(annotations, labels)
+    return alpha_from_counts(counts.n, level=level, values=_values(counts.categories, level))
+
+
+def _values(categories: Sequence[object], level: str) -> np.ndarray:
+    if level in ("interval", "ratio"):
+        return numeric_values(categories)
+    return np.arange(len(categories), dtype=np.float64)
+
+
+def alpha_from_counts(n: np.ndarray, *, level: str, values: np.ndarray) -> float:
+    """Alpha from an items x categories count matrix via the ``krippendorff`` package."""
+    pairable = n[n.sum(axis=1) >= 2]
+    if len(pairable) == 0:
+        return _undefined("Krippendorff's alpha", "no item has two or more judgments")
+    used = pairable.sum(axis=0) > 0
+    if used.sum() < 2:
+        return _undefined("Krippendorff's alpha", "every pairable judgment has the same value")
+    # The package rejects a value domain with unused values at some levels; dropping unused columns
+    # leaves alpha unchanged (nominal, interval, ratio; the ordinal rank metric counts only used values).
+    return float(
+        krippendorff.alpha(
+            value_counts=pairable[:, used].astype(np.float64),
+            value_domain=list(values[used]),
+            level_of_measurement=cast(Level, level),
+        )
+    )
+
+
+# ------------------------------------------------------------------ percent agreement, Fleiss, AC1
+def agreement_item_stats(n: np.ndarray) -> np.ndarray:
+    """Per-item statistics shared by percent agreement, Fleiss' kappa and Gwet's AC1.
+
+    Columns: ``[p_i * [m_i >= 2], [m_i >= 2], n_i1 / m_i, ..., n_iK / m_i, [m_i >= 1]]`` where ``p_i``
+    is the share of agreeing rater pairs on item i.
+    """
+    m = n.sum(axis=1).astype(np.float64)
+    pairable = m >= 2
+    rated = m >= 1
+    p = np.zeros(len(m))
+    nf = n.astype(np.float64)
+    p[pairable] = (nf[pairable] * (nf[pairable] - 1)).sum(axis=1) / (m[pairable] * (m[pairable] - 1))
+    shares = np.zeros_like(nf)
+    shares[rated] = nf[rated] / m[rated, None]
+    return np.column_stack([p, pairable.astype(np.float64), shares, rated.astype(np.float64)])
+
+
+def _pa_pi(totals: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    t = np.atleast_2d(totals)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pa = t[:, 0] / t[:, 1]
+        pi = t[:, 2 : 2 + k] / t[:, [2 + k]]
+    return pa, pi
+
+
+def percent_from_totals(totals: np.ndarray, k: int) -> np.ndarray:
+    return _pa_pi(totals, k)[0]
+
+
+def fleiss_from_totals(totals: np.ndarray, k: int) -> np.ndarray:
+    pa, pi = _pa_pi(totals, k)
+    pe = (pi**2).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (pa - pe) / (1.0 - pe)
+    out[np.isclose(pe, 1.0)] = np.nan
+    return out
+
+
+def ac1_from_totals(totals: np.ndarray, k: int) -> np.ndarray:
+    pa, pi = _pa_pi(totals, k)
+    pe = (pi * (1.0 - pi)).sum(axis=1) / (k - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (pa - pe) / (1.0 - pe)
+    out[np.isclose(pe, 1.0)] = np.nan
+    return out
+
+
+def _from_item_stats(annotations: pd.DataFrame, labels: Sequence[object] | None, finalize: str, metric: str) -> float:
+    counts = count_matrix(annotations, labels)
+    k = len(counts.categories)
+    if k < 2:
+        return _undefined(metric, "fewer than two categories")
+    stats = agreement_item_stats(counts.n)
+    if stats[:, 1].sum() == 0:
+        return _undefined(metric, "no item has two or more judgments")
+    totals = stats.sum(axis=0)
+    value = float(
+        {"percent": percent_from_totals, "fleiss": fleiss_from_totals, "ac1": ac1_from_totals}[finalize](totals, k)[0]
+    )
+    if np.isnan(value):
+        return _undefined(metric, "chance agreement is 1 (a single category is used)")
+    return value
+
+
+def percent_agreement(annotations: pd.DataFrame, *, labels: Sequence[object] | None = None) -> float:
+    """Observed agreement: the mean over items with two or more ratings of the share of agreeing pairs.
+
+    Examples
+    --------
+    >>> import pandas as pd, labeleval as le
+    >>> df = pd.DataFrame({"item_id": [1, 1, 1, 2, 2, 2], "annotator_id": list("abcabc"),
+    ...                    "label": ["x", "x", "y", "y", "y", "y"]})
+    >>> round(le.percent_agreement(df), 4)  # item 1: 1 of 3 pairs agree; item 2: 3 of 3
+    0.6667
+    """
+    return _from_item_stats(annotations, labels, "percent", "percent agreement")
+
+
+def fleiss_kappa(annotations: pd.DataFrame, *, labels: Sequence[object] | None = None) -> float:
+    """Fleiss' kappa (Fleiss 1971); with varying ratings per item, Gwet's generalisation (see module doc).
+
+    Examples
+    --------
+    >>> import pandas as pd, labeleval as le
+    >>> df = pd.DataFrame({"item_id": [1, 1, 1, 2, 2, 2], "annotator_id": list("abcabc"),
+    ...                    "label": ["x", "x", "y", "y", "y", "y"]})
+    >>> round(le.fleiss_kappa(df), 4)
+    0.25
+    """
+    return _from_item_stats(annotations, labels, "fleiss", "Fleiss' kappa")
+
+
+def gwet_ac1(annotations: pd.DataFrame, *, labels: Sequence[object] | None = None) -> float:
+    """Gwet's AC1 (Gwet 2008, 2014): chance agreement ``sum_c pi_c (1 - pi_c) / (q - 1)``.
+
+    Less affected than kappa by skewed class prevalence ("kappa paradox"); ``labels`` fixes ``q``.
+    """
+    return _from_item_stats(annotations, labels, "ac1", "Gwet's AC1")
+
+
+# ---------------------------------------------------------------------------------------- kappas
+def _kappa_weights(k: int, weights: str | None) -> np.ndarray:
+    if weights not in WEIGHTS:
+        raise SchemaError(f"weights must be None, 'linear' or 'quadratic'; got {weights!r}")
+    if weights is None:
+        return 1.0 - np.eye(k)
+    dist = np.abs(np.subtract.outer(np.arange(k), np.arange(k))).astype(np.float64)
+    return dist if weights == "linear" else dist**2
+
+
+def kappa_from_confusion(confusion: np.ndarray, weights: str | None = None) -> float:
+    """Cohen's kappa from a K x K confusion matrix (rows: first annotator, columns: second)."""
+    c = confusion.astype(np.float64)
+    total = c.sum()
+    if total == 0:
+        return _undefined("Cohen's kappa", "the two annotators share no item")
+    w = _kappa_weights(len(c), weights)
+    expected = np.outer(c.sum(axis=1), c.sum(axis=0)) / total
+    denom = (w * expected).sum()
+    if denom == 0:
+        return _undefined("Cohen's kappa", "chance agreement is 1")
+    return float(1.0 - (w * c).sum() / denom)
+
+
+def cohen_kappa(
+    annotations: pd.DataFrame, *, weights: str | None = None, labels: Sequence[object] | None = None
+) -> float:
+    """Cohen's kappa between exactly two annotators on the items both labelled.
+
+    ``weights``: None (unweighted), ``"linear"`` or ``"quadratic"``, by position in ``labels`` (the
+    declared order; default the sorted distinct labels). Matches scikit-learn's ``cohen_kappa_score``.
+    """
+    check_frame(annotations)
+    if weights not in WEIGHTS:
+        raise SchemaError(f"weights must be None, 'linear' or 'quadratic'; got {weights!r}")
+    frame = annotations.loc[annotations["label"].notna()]
+    annotators = pd.unique(frame["annotator_id"])
+    if len(annotators) != 2:
+        raise SchemaError(
+            f"cohen_kappa needs exactly two annotators, found {len(annotators)}; "
+            "use fleiss_kappa, gwet_ac1 or light_kappa for more"
+        )
+    codes, cats = label_codes(frame["label"], labels)
+    a = frame["annotator_id"].to_numpy() == annotators[0]
+    first = pd.Series(codes[a], index=frame["item_id"].to_numpy()[a])
+    second = pd.Series(codes[~a], index=frame["item_id"].to_numpy()[~a])
+    if first.index.has_duplicates or second.index.has_duplicates:
+        raise SchemaError("cohen_kappa: an annotator labelled the same item more than once")
+    both = first.index.intersection(second.index)
+    k = len(cats)
+    confusion = np.bincount(first.loc[both].to_numpy() * k + second.loc[both].to_numpy(), minlength=k * k).reshape(k, k)
+    return kappa_from_confusion(confusion, weights)
+
+
+def pair_confusions(
+    item_codes: np.ndarray, annotator_codes: np.ndarray, label_codes_: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All co-rating annotator pairs and their K x K confusion matrices, without a Python loop over items.
+
+    Returns (first annotator code, second annotator code, confusions of shape (pairs, K, K)).
+    """
+    order = np.lexsort((annotator_codes, item_codes))
+    it, an, lab = item_codes[order], annotator_codes[order], label_codes_[order]
+    starts = np.flatnonzero(np.r_[True, it[1:] != it[:-1]])
+    sizes = np.diff(np.r_[starts, len(it)])
+    firsts: list[np.ndarray] = []
+    seconds: list[np.ndarray] = []
+    for size in np.unique(sizes[sizes >= 2]):  # loop over distinct group sizes, not items
+        group_starts = starts[sizes == size]
+        for i, j in itertools.combinations(range(int(size)), 2):
+            firsts.append(group_starts + i)
+            seconds.append(group_starts + j)
+    if not firsts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros((0, k, k), dtype=np.int64)
+    left = np.concatenate(firsts)
+    right = np.concatenate(seconds)
+    n_annot = int(an.max()) + 1
+    pair_key = an[left].astype(np.int64) * n_annot + an[right]
+    pair_ids, pair_index = np.unique(pair_key, return_inverse=True)
+    flat = np.bincount(pair_index * k * k + lab[left] * k + lab[right], minlength=len(pair_ids) * k * k)
+    return pair_ids // n_annot, pair_ids % n_annot, flat.reshape(len(pair_ids), k, k)
+
+
+def light_kappa(
+    annotations: pd.DataFrame,
+    *,
+    labels: Sequence[object] | None = None,
+    weights: str | None = None,
+    min_overlap: int = 10,
+) -> float:
+    """Light's kappa: the mean Cohen's kappa over annotator pairs sharing at least ``min_overlap`` items.
+
+    The usual summary for a pool where each item is labelled by a different subset of annotators.
+    Pairs whose kappa is undefined (chance agreement 1) are left out of the mean.
+    """
+    check_frame(annotations)
+    frame = annotations.loc[annotations["label"].notna()]
+    codes, cats = label_codes(frame["label"], labels)
+    item_codes, _ = pd.factorize(frame["item_id"])
+    annot_codes, _ = pd.factorize(frame["annotator_id"])
+    _, _, conf = pair_confusions(item_codes, annot_codes, codes, len(cats))
+    return light_from_confusions(conf, weights=weights, min_overlap=min_overlap)
+
+
+def light_from_confusions(conf: np.ndarray, *, weights: str | None = None, min_overlap: int = 10) -> float:
+    """Mean kappa over pair confusion matrices (pairs, K, K) with at least ``min_overlap`` shared items."""
+    totals = conf.sum(axis=(1, 2)).astype(np.float64)
+    keep = totals >= max(min_overlap, 1)
+    if not keep.any():
+        return _undefined("Light's kappa", f"no annotator pair shares {min_overlap} or more items")
+    c = conf[keep].astype(np.float64)
+    t = totals[keep]
+    w = _kappa_weights(c.shape[1], weights)
+    expected = c.sum(axis=2)[:, :, None] * c.sum(axis=1)[:, None, :] / t[:, None, None]
+    denom = (w * expected).sum(axis=(1, 2))
+    observed = (w * c).sum(axis=(1, 2))
+    ok = denom > 0
+    if not ok.any():
+        return _undefined("Light's kappa", "chance agreement is 1 for every pair")
+    return float(np.mean(1.0 - observed[ok] / denom[ok]))

@@ -1,0 +1,125 @@
+"""The one internal shape every metric shares: an items x categories count matrix.
+
+Built with ``pd.factorize`` and ``np.bincount``: no dense annotators x items matrix, no Python loop
+over rows or items (the model is fast-krippendorff's value-counts input).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from labeleval.errors import SchemaError
+
+REQUIRED = ("item_id", "annotator_id", "label")
+
+
+@dataclass(frozen=True)
+class Counts:
+    """``n[i, c]``: how many judgments put item ``items[i]`` in category ``categories[c]``."""
+
+    items: np.ndarray
+    categories: list[object]
+    n: np.ndarray
+
+    @property
+    def m(self) -> np.ndarray:
+        """Judgments per item."""
+        return self.n.sum(axis=1)
+
+
+def check_frame(annotations: pd.DataFrame, columns: Sequence[str] = REQUIRED) -> None:
+    if not isinstance(annotations, pd.DataFrame):
+        raise SchemaError(f"annotations must be a pandas DataFrame, got {type(annotations).__name__}")
+    missing = [c for c in columns if c not in annotations.columns]
+    if missing:
+        raise SchemaError(
+            f"annotations need columns {', '.join(columns)}; missing {', '.join(missing)} "
+            f"(found: {', '.join(map(str, annotations.columns[:12]))})"
+        )
+
+
+def _sort_key(value: object) -> tuple[int, float, str]:
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        return (0, float(value), "")
+    return (1, 0.0, str(value))
+
+
+def label_codes(labels: pd.Series, declared: Sequence[object] | None = None) -> tuple[np.ndarray, list[object]]:
+    """Integer codes of ``labels`` into the category list (declared order, or sorted distinct values).
+
+    Missing labels get code -1. Labels outside ``declared`` raise a :class:`SchemaError` listing them.
+    Values are matched as given, then by their text (so ``1`` matches ``"1"``).
+    """
+    if isinstance(labels.dtype, pd.CategoricalDtype) and declared is None:
+        cats = list(labels.cat.categories)
+        return labels.cat.codes.to_numpy(dtype=np.int64), cats
+    codes, uniques = pd.factorize(labels, use_na_sentinel=True)
+    uniq = list(uniques)
+    if declared is None:
+        cats = sorted(uniq, key=_sort_key)
+    else:
+        cats = list(declared)
+        if len(set(map(str, cats))) != len(cats):
+            raise SchemaError(f"labels lists a category twice: {cats}")
+    exact = {c: i for i, c in enumerate(cats)}
+    text = {str(c): i for i, c in enumerate(cats)}
+    lookup = np.empty(len(uniq) + 1, dtype=np.int64)
+    unknown: list[object] = []
+    for k, u in enumerate(uniq):
+        pos = exact.get(u) if _hashable(u) else None
+        if pos is None:
+            pos = text.get(str(u))
+            if pos is None and isinstance(u, float) and u.is_integer():
+                pos = text.get(str(int(u)))
+        if pos is None:
+            unknown.append(u)
+            pos = -1
+        lookup[k] = pos
+    lookup[-1] = -1
+    if unknown:
+        raise SchemaError(
+            f"{len(unknown)} label value(s) are not among the declared labels {cats}: "
+            f"{', '.join(map(repr, unknown[:8]))}"
+        )
+    return lookup[codes], cats
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def count_matrix(annotations: pd.DataFrame, labels: Sequence[object] | None = None) -> Counts:
+    """Build the items x categories count matrix of a long frame (rows with a missing label are skipped)."""
+    check_frame(annotations)
+    codes, cats = label_codes(annotations["label"], labels)
+    ok = codes >= 0
+    item_codes, items = pd.factorize(annotations["item_id"].to_numpy()[ok], sort=True)
+    k = len(cats)
+    flat = np.bincount(item_codes.astype(np.int64) * k + codes[ok], minlength=len(items) * k)
+    return Counts(items=np.asarray(items), categories=cats, n=flat.reshape(len(items), k))
+
+
+def counts_from_codes(item_codes: np.ndarray, label_codes: np.ndarray, n_items: int, n_categories: int) -> np.ndarray:
+    """Items x categories counts from integer codes (codes < 0 are skipped)."""
+    ok = (item_codes >= 0) & (label_codes >= 0)
+    flat = np.bincount(
+        item_codes[ok].astype(np.int64) * n_categories + label_codes[ok], minlength=n_items * n_categories
+    )
+    return flat.reshape(n_items, n_categories)
+
+
+def numeric_values(categories: Sequence[object]) -> np.ndarray:
+    """Numeric value of each category for interval/ratio metrics: the value itself when every category is
+    a number (or numeric text), else its position in the declared order (rank spacing)."""
+    try:
+        return np.array([float(str(c)) for c in categories], dtype=np.float64)
+    except ValueError:
+        return np.arange(len(categories), dtype=np.float64)

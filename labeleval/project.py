@@ -1,0 +1,366 @@
+"""The ``labeleval.toml`` manifest and the :class:`Project` it describes (DESIGN §4).
+
+A project is a folder with a manifest. Paths resolve relative to the manifest; nothing in it executes.
+Every mistake is a :class:`ManifestError` naming the manifest, the line where it can be found, the key,
+what is allowed and what was found.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from labeleval.errors import ManifestError
+from labeleval.io.readers import FORMATS
+from labeleval.schema import (
+    DUPLICATE_POLICIES,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    SUPPORTED_KINDS,
+    TASK_KINDS,
+    TaskSpec,
+)
+
+MANIFEST_NAME: Final = "labeleval.toml"
+PRICING_MODELS: Final = ("per_label", "per_item", "hourly", "fixed")
+USABILITY_RULES: Final = ("gold", "consensus", "gold_or_consensus")
+TIE_POLICIES: Final = ("abstain", "lowest", "random")
+DURATION_UNITS: Final[dict[str, float]] = {"s": 1.0, "ms": 0.001, "min": 60.0, "h": 3600.0}
+
+_TOP_KEYS: Final = ("task", "gold", "usability", "data", "vendors")
+_TASK_KEYS: Final = ("name", "kind", "labels")
+_FILE_KEYS: Final = ("path", "format", "columns", "encoding", "sheet", "label_map")
+_GOLD_KEYS: Final = _FILE_KEYS
+_VENDOR_KEYS: Final = ("name", *_FILE_KEYS, "duration_unit", "pricing")
+_PRICING_KEYS: Final = ("model", "rate", "amount", "currency", "fee_pct")
+_USABILITY_KEYS: Final = ("rule", "min_confidence")
+_DATA_KEYS: Final = ("duplicates", "tie")
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """How a vendor charges.
+
+    ``per_label``: ``rate`` per judgment delivered; ``per_item``: ``rate`` per distinct item delivered;
+    ``hourly``: ``rate`` per hour of ``duration_s``; ``fixed``: ``amount`` for the batch. ``fee_pct`` is
+    a platform fee in percent added on top of the labour cost.
+    """
+
+    model: str
+    rate: float = 0.0
+    amount: float = 0.0
+    currency: str = "USD"
+    fee_pct: float = 0.0
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One input file and how to read it."""
+
+    path: Path
+    format: str | None = None
+    columns: Mapping[str, str] = field(default_factory=dict)
+    encoding: str = "utf-8"
+    sheet: str | int | None = None
+    label_map: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VendorSpec:
+    """A vendor's batch file, its column mapping and its pricing."""
+
+    name: str
+    file: FileSpec
+    pricing: Pricing
+    duration_unit: str = "s"
+
+
+@dataclass(frozen=True)
+class Usability:
+    """Which judgments count as usable: equal to gold, to a confident cross-vendor consensus, or either."""
+
+    rule: str = "gold"
+    min_confidence: float = 0.9
+
+
+@dataclass(frozen=True)
+class Project:
+    """A parsed manifest: the task, the gold file, the vendors and the rules. Files are read later."""
+
+    root: Path
+    manifest: Path
+    task: TaskSpec
+    vendors: tuple[VendorSpec, ...]
+    gold: FileSpec | None = None
+    usability: Usability = Usability()
+    duplicates: str = "keep_last"
+    tie: str = "abstain"
+
+    @property
+    def currency(self) -> str:
+        return self.vendors[0].pricing.currency if self.vendors else "USD"
+
+    def files(self) -> list[Path]:
+        """Every input file, gold first."""
+        out = [self.gold.path] if self.gold else []
+        return out + [v.file.path for v in self.vendors]
+
+
+class _Manifest:
+    """Helpers that turn TOML values into checked settings, with line numbers for messages."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    def line_of(self, key: str, after: int = 0) -> int | None:
+        pattern = re.compile(rf"(^|[\s{{,])[\"']?{re.escape(key)}[\"']?\s*=")
+        for number, line in enumerate(self.lines[after:], start=after + 1):
+            if pattern.search(line.split("#", 1)[0]):
+                return number
+        return None
+
+    def section_line(self, header: str, occurrence: int = 0) -> int:
+        seen = -1
+        for number, line in enumerate(self.lines, start=1):
+            if line.strip().replace(" ", "") == header:
+                seen += 1
+                if seen == occurrence:
+                    return number
+        return 0
+
+    def error(self, message: str, key: str | None = None, after: int = 0) -> ManifestError:
+        line = self.line_of(key, after) if key else None
+        where = f"{self.path.name} line {line}" if line else self.path.name
+        return ManifestError(f"{where}: {message}")
+
+    def check_keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], where: str, after: int = 0) -> None:
+        for key in table:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise self.error(
+                    f"unknown key {key!r} in {where}{hint}; allowed keys: {', '.join(allowed)}", key, after
+                )
+
+    def table(self, parent: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+        value = parent.get(key, {})
+        if not isinstance(value, dict):
+            raise self.error(f"{where}.{key} must be a table, found {type(value).__name__}", key)
+        return value
+
+    def string(self, table: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str:
+        value = table.get(key, default)
+        if value is None:
+            raise self.error(f'{where} needs {key} = "..."')
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(f"{where}.{key} must be a non-empty string, found {value!r}", key)
+        return value
+
+    def number(self, table: Mapping[str, Any], key: str, where: str, default: float, after: int = 0) -> float:
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(f"{where}.{key} must be a number, found {value!r}", key, after)
+        if value < 0:
+            raise self.error(f"{where}.{key} must be >= 0, found {value}", key, after)
+        return float(value)
+
+    def choice(self, table: Mapping[str, Any], key: str, allowed: tuple[str, ...], where: str, default: str) -> str:
+        value = table.get(key, default)
+        if value not in allowed:
+            raise self.error(f"{where}.{key} must be one of {', '.join(allowed)}; found {value!r}", key)
+        return str(value)
+
+    def file(self, table: Mapping[str, Any], where: str, allowed_columns: tuple[str, ...], after: int) -> FileSpec:
+        rel = self.string(table, "path", where)
+        path = (self.path.parent / rel).resolve()
+        if not path.is_file():
+            raise self.error(f"{where}.path: file not found: {rel} (looked in {self.path.parent})", "path", after)
+        fmt = table.get("format")
+        if fmt is not None and fmt not in FORMATS:
+            raise self.error(f"{where}.format must be one of {', '.join(FORMATS)}; found {fmt!r}", "format", after)
+        columns = self.str_map(table, "columns", where, after)
+        for canonical in columns:
+            if canonical not in allowed_columns:
+                raise self.error(
+                    f"{where}.columns: unknown canonical column {canonical!r}; allowed: {', '.join(allowed_columns)}",
+                    canonical,
+                    after,
+                )
+        sheet = table.get("sheet")
+        if sheet is not None and not isinstance(sheet, str | int):
+            raise self.error(f"{where}.sheet must be a sheet name or index", "sheet", after)
+        return FileSpec(
+            path=path,
+            format=fmt,
+            columns=columns,
+            encoding=self.string(table, "encoding", where, "utf-8"),
+            sheet=sheet,
+            label_map=self.str_map(table, "label_map", where, after),
+        )
+
+    def str_map(self, table: Mapping[str, Any], key: str, where: str, after: int) -> dict[str, str]:
+        value = table.get(key, {})
+        if not isinstance(value, dict) or not all(isinstance(v, str | int) for v in value.values()):
+            raise self.error(f'{where}.{key} must be a table of strings, e.g. {{ a = "b" }}', key, after)
+        return {str(k): str(v) for k, v in value.items()}
+
+
+def find_manifest(path: str | Path) -> Path:
+    """Accept a project folder or the manifest itself; return the manifest's path."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / MANIFEST_NAME
+    if not p.is_file():
+        raise ManifestError(f"no manifest at {p}; a project is a folder with a {MANIFEST_NAME}")
+    return p.resolve()
+
+
+def load_project(path: str | Path) -> Project:
+    """Read and check a manifest. ``path`` is a project folder holding ``labeleval.toml`` or the file itself.
+
+    Examples
+    --------
+    >>> import labeleval as le
+    >>> project = le.load_project("sample_data/content_safety")  # doctest: +SKIP
+    >>> [v.name for v in project.vendors]  # doctest: +SKIP
+    ['Scale', 'Surge', 'Mercor']
+    """
+    manifest = find_manifest(path)
+    try:
+        text = manifest.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"{manifest.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{manifest.name}: invalid TOML: {exc}") from None
+    m = _Manifest(manifest, text)
+    m.check_keys(data, _TOP_KEYS, "the manifest")
+
+    task_t = m.table(data, "task", "manifest")
+    if not task_t:
+        raise m.error("the manifest needs a [task] table with name, kind and labels")
+    m.check_keys(task_t, _TASK_KEYS, "[task]")
+    kind = m.choice(task_t, "kind", TASK_KINDS, "[task]", "nominal")
+    if kind not in SUPPORTED_KINDS:
+        raise m.error(
+            f"task kind {kind!r} is declared in labeleval's design but not scored by this version "
+            f"(supported: {', '.join(SUPPORTED_KINDS)})",
+            "kind",
+        )
+    labels = task_t.get("labels")
+    if not isinstance(labels, list) or len(labels) < 2:
+        raise m.error('[task].labels must list at least two labels, e.g. labels = ["yes", "no"]', "labels")
+    label_strs = tuple(str(lab) for lab in labels)
+    if len(set(label_strs)) != len(label_strs):
+        raise m.error(f"[task].labels lists a label twice: {list(label_strs)}", "labels")
+    task = TaskSpec(name=m.string(task_t, "name", "[task]", "Untitled task"), kind=kind, labels=label_strs)
+
+    gold = None
+    if "gold" in data:
+        gold_t = m.table(data, "gold", "manifest")
+        after = m.section_line("[gold]")
+        m.check_keys(gold_t, _GOLD_KEYS, "[gold]", after)
+        gold = m.file(gold_t, "[gold]", ("item_id", "label"), after)
+        _check_label_map(m, gold.label_map, label_strs, "[gold]")
+
+    usability_t = m.table(data, "usability", "manifest")
+    m.check_keys(usability_t, _USABILITY_KEYS, "[usability]")
+    rule = m.choice(usability_t, "rule", USABILITY_RULES, "[usability]", "gold")
+    min_conf = m.number(usability_t, "min_confidence", "[usability]", 0.9)
+    if not 0 < min_conf <= 1:
+        raise m.error(f"[usability].min_confidence must be in (0, 1]; found {min_conf}", "min_confidence")
+    if rule in ("gold", "gold_or_consensus") and gold is None:
+        raise m.error(f"[usability].rule = {rule!r} needs a [gold] table with a gold file", "rule")
+
+    data_t = m.table(data, "data", "manifest")
+    m.check_keys(data_t, _DATA_KEYS, "[data]")
+    duplicates = m.choice(data_t, "duplicates", DUPLICATE_POLICIES, "[data]", "keep_last")
+    tie = m.choice(data_t, "tie", TIE_POLICIES, "[data]", "abstain")
+
+    vendor_list = data.get("vendors")
+    if not isinstance(vendor_list, list) or not vendor_list:
+        raise m.error("the manifest needs at least one [[vendors]] table with name, path and pricing")
+    vendors = tuple(_vendor(m, v, k, label_strs) for k, v in enumerate(vendor_list))
+    names = [v.name for v in vendors]
+    if len(set(names)) != len(names):
+        raise m.error(f"two [[vendors]] have the same name: {names}")
+    currencies = sorted({v.pricing.currency for v in vendors})
+    if len(currencies) > 1:
+        listing = ", ".join(f"{v.name}: {v.pricing.currency}" for v in vendors)
+        raise m.error(
+            f"vendors are priced in different currencies ({listing}); labeleval does not convert currencies, "
+            f"so convert the rates to one currency in the manifest",
+            "currency",
+        )
+    return Project(
+        root=manifest.parent,
+        manifest=manifest,
+        task=task,
+        vendors=vendors,
+        gold=gold,
+        usability=Usability(rule=rule, min_confidence=min_conf),
+        duplicates=duplicates,
+        tie=tie,
+    )
+
+
+def _check_label_map(m: _Manifest, label_map: Mapping[str, str], labels: tuple[str, ...], where: str) -> None:
+    for source, target in label_map.items():
+        if target not in labels:
+            raise m.error(
+                f"{where}.label_map maps {source!r} to {target!r}, which is not one of [task].labels "
+                f"({', '.join(labels)})",
+                "label_map",
+            )
+
+
+def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) -> VendorSpec:
+    after = m.section_line("[[vendors]]", index)
+    if not isinstance(table, dict):
+        raise m.error(f"[[vendors]] #{index + 1} must be a table")
+    name = m.string(table, "name", f"[[vendors]] #{index + 1}")
+    where = f"[[vendors]] {name!r}"
+    m.check_keys(table, _VENDOR_KEYS, where, after)
+    file = m.file(table, where, (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS), after)
+    _check_label_map(m, file.label_map, labels, where)
+    unit = table.get("duration_unit", "s")
+    if unit not in DURATION_UNITS:
+        raise m.error(f"{where}.duration_unit must be one of {', '.join(DURATION_UNITS)}", "duration_unit", after)
+    pricing_t = table.get("pricing")
+    if not isinstance(pricing_t, dict):
+        raise m.error(f'{where} needs pricing = {{ model = "per_label", rate = 0.1, currency = "USD" }}')
+    m.check_keys(pricing_t, _PRICING_KEYS, f"{where}.pricing", after)
+    model = pricing_t.get("model")
+    if model not in PRICING_MODELS:
+        raise m.error(
+            f"{where}.pricing.model must be one of {', '.join(PRICING_MODELS)}; found {model!r}",
+            "model",
+            after,
+        )
+    if model == "fixed":
+        if "amount" not in pricing_t:
+            raise m.error(f"{where}.pricing: the fixed model needs amount = ...", "model", after)
+    elif "rate" not in pricing_t:
+        raise m.error(f"{where}.pricing: the {model} model needs rate = ...", "model", after)
+    currency = pricing_t.get("currency", "USD")
+    if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
+        raise m.error(
+            f'{where}.pricing.currency must be a 3-letter ISO code like "USD"; found {currency!r}',
+            "currency",
+            after,
+        )
+    pricing = Pricing(
+        model=str(model),
+        rate=m.number(pricing_t, "rate", f"{where}.pricing", 0.0, after),
+        amount=m.number(pricing_t, "amount", f"{where}.pricing", 0.0, after),
+        currency=currency,
+        fee_pct=m.number(pricing_t, "fee_pct", f"{where}.pricing", 0.0, after),
+    )
+    return VendorSpec(name=name, file=file, pricing=pricing, duration_unit=str(unit))

@@ -1,0 +1,226 @@
+"""Deterministic generator of the bundled sample project ``sample_data/content_safety``.
+
+The data is **synthetic** and the vendor profiles are **illustrative**: they are not measurements of
+Scale AI, Surge AI or Mercor, whose names only make the example read like a real procurement. Each
+vendor's batch comes in its own export format and column naming, with a little of the dirt real exports
+have (a resubmitted judgment, a mis-cased label, a broken line), so the ledger has something to show.
+
+Run ``labeleval sample OUT_DIR`` (or ``make sample``) to regenerate it; the same code gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+LABELS = ("allowed", "borderline", "violating", "spam")
+PREVALENCE = (0.70, 0.14, 0.11, 0.05)
+#: How an honest annotator errs: rows true class, columns given label (off-diagonal shape only).
+CONFUSABLE = np.array(
+    [
+        [0.0, 0.75, 0.10, 0.15],
+        [0.55, 0.0, 0.40, 0.05],
+        [0.10, 0.85, 0.0, 0.05],
+        [0.60, 0.20, 0.20, 0.0],
+    ]
+)
+SEED = 20261122
+
+
+@dataclass(frozen=True)
+class Pool:
+    """An annotator pool: size, mean accuracy and its spread, spammers, and working speed."""
+
+    prefix: str
+    size: int
+    accuracy: float
+    spread: float
+    spammers: int
+    median_seconds: float
+
+
+def simulate(
+    rng: np.random.Generator,
+    truth: np.ndarray,
+    items: np.ndarray,
+    pool: Pool,
+    per_item: int,
+    difficulty: np.ndarray,
+    n_classes: int,
+    confusable: np.ndarray,
+) -> pd.DataFrame:
+    """Judgments of ``per_item`` distinct annotators from ``pool`` on every item (vectorised).
+
+    Honest annotators are right with probability ``accuracy - difficulty`` and otherwise err along
+    ``confusable``; spammers answer the most common label most of the time, fast.
+    """
+    n = len(items)
+    skill = np.clip(rng.normal(pool.accuracy, pool.spread, pool.size), 0.35, 0.995)
+    spammer = np.zeros(pool.size, dtype=bool)
+    spammer[rng.choice(pool.size, pool.spammers, replace=False)] = True
+    # distinct annotators per item: random keys, take the per_item smallest
+    choice = np.argsort(rng.random((n, pool.size)), axis=1)[:, :per_item]
+    annot = choice.ravel()
+    item_idx = np.repeat(np.arange(n), per_item)
+    true = truth[item_idx]
+    p_right = np.clip(skill[annot] - difficulty[item_idx], 0.05, 0.995)
+    right = rng.random(len(annot)) < p_right
+    cum = np.cumsum(confusable[true], axis=1)
+    wrong = (rng.random(len(annot))[:, None] > cum / cum[:, -1:]).sum(axis=1)
+    label = np.where(right, true, np.minimum(wrong, n_classes - 1))
+    spam = spammer[annot]
+    label = np.where(spam, np.where(rng.random(len(annot)) < 0.8, 0, rng.integers(0, n_classes, len(annot))), label)
+    speed = np.exp(rng.normal(0, 0.35, pool.size))
+    seconds = pool.median_seconds * speed[annot] * np.exp(rng.normal(0, 0.5, len(annot)))
+    seconds = np.where(spam, rng.uniform(0.8, 2.5, len(annot)), seconds)
+    return pd.DataFrame(
+        {
+            "item": items[item_idx],
+            "annotator": np.char.add(f"{pool.prefix}", np.char.zfill((annot + 1).astype(str), 3)),
+            "label": label,
+            "seconds": np.round(seconds, 1),
+        }
+    )
+
+
+def _timestamps(rng: np.random.Generator, n: int, start: str, days: float) -> pd.Series:
+    offsets = np.sort(rng.uniform(0, days * 86400, n))
+    return pd.Series(pd.Timestamp(start, tz="UTC") + pd.to_timedelta(np.round(offsets), unit="s"))
+
+
+def generate_content_safety(out_dir: str | Path, *, n_items: int = 2000, n_gold: int = 300) -> Path:
+    """Write the content-safety sample project into ``out_dir`` and return the manifest's path."""
+    rng = np.random.default_rng(SEED)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    items = np.char.add("cs-", np.char.zfill(np.arange(1, n_items + 1).astype(str), 5))
+    truth = rng.choice(len(LABELS), n_items, p=PREVALENCE)
+    difficulty = np.where(rng.random(n_items) < 0.15, rng.uniform(0.15, 0.4, n_items), 0.0)
+    gold_idx = np.sort(rng.choice(n_items, n_gold, replace=False))
+    pd.DataFrame({"item": items[gold_idx], "gold": np.asarray(LABELS)[truth[gold_idx]]}).to_csv(
+        out / "gold.csv", index=False
+    )
+    labels = np.asarray(LABELS)
+
+    # Scale: a large crowd, 5 labels per item, some spammers; JSONL with a nested response.
+    scale = simulate(rng, truth, items, Pool("sc-w", 150, 0.82, 0.07, 10, 9.0), 5, difficulty, 4, CONFUSABLE)
+    scale["completed_at"] = _timestamps(rng, len(scale), "2026-10-05T08:00:00", 4).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    records = [
+        {
+            "task_id": r.item,
+            "worker_id": r.annotator,
+            "response": {"label": labels[r.label]},
+            "completed_at": r.completed_at,
+            "time_spent_ms": int(r.seconds * 1000),
+            "project": "cs-triage-v2",
+        }
+        for r in scale.itertuples(index=False)
+    ]
+    records[120]["response"]["label"] = "Allowed"  # mis-cased label
+    records[4410]["response"]["label"] = "Spam"
+    resubmitted = [dict(records[i], completed_at="2026-10-09T17:00:00Z") for i in (75, 2302, 8120)]
+    lines = [json.dumps(r) for r in records + resubmitted]
+    lines.insert(6001, '{"task_id": "cs-01201", "worker_id": "sc-w044", "response": {"label": "allowed"')
+    (out / "scale_batch.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    # Surge: a vetted pool, 3 labels per item, upper-case labels; CSV with spaces in the header.
+    surge = simulate(rng, truth, items, Pool("surge_", 30, 0.91, 0.03, 0, 14.0), 3, difficulty * 0.7, 4, CONFUSABLE)
+    surge_labels = np.asarray(["SAFE", "BORDERLINE", "VIOLATION", "SPAM"])
+    frame = pd.DataFrame(
+        {
+            "Item ID": surge["item"],
+            "Labeler": surge["annotator"],
+            "Rating": surge_labels[surge["label"]],
+            "Submitted At": _timestamps(rng, len(surge), "2026-10-06T09:00:00", 5).dt.strftime("%Y-%m-%d %H:%M:%S"),
+            "Seconds": surge["seconds"],
+        }
+    )
+    frame.loc[[310, 4021], "Rating"] = ""
+    frame.loc[1777, "Submitted At"] = "next tuesday"
+    frame.to_csv(out / "surge_export.csv", index=False)
+
+    # Mercor: hourly experts, 3 labels per item, slower; an XLSX timesheet export.
+    mercor = simulate(rng, truth, items, Pool("expert-", 12, 0.95, 0.02, 0, 38.0), 3, difficulty * 0.4, 4, CONFUSABLE)
+    sheet = pd.DataFrame(
+        {
+            "item": mercor["item"],
+            "expert": mercor["annotator"],
+            "decision": labels[mercor["label"]],
+            "timestamp": _timestamps(rng, len(mercor), "2026-10-05T13:00:00", 9).dt.strftime("%Y-%m-%d %H:%M"),
+            "duration_sec": mercor["seconds"],
+        }
+    )
+    sheet.loc[2500, "duration_sec"] = -38.0
+    sheet.to_excel(out / "mercor_timesheet.xlsx", index=False, sheet_name="labels")
+
+    manifest = out / "labeleval.toml"
+    manifest.write_text(MANIFEST, encoding="utf-8")
+    (out / "README.md").write_text(README, encoding="utf-8")
+    return manifest
+
+
+MANIFEST = """\
+# Sample project: SYNTHETIC data, ILLUSTRATIVE vendor profiles (not measurements of the real companies).
+# Regenerate with: labeleval sample sample_data
+
+[task]
+name = "Content safety triage"
+kind = "nominal"
+labels = ["allowed", "borderline", "violating", "spam"]
+
+[gold]
+path = "gold.csv"
+columns = { item_id = "item", label = "gold" }
+
+[usability]
+rule = "gold"
+min_confidence = 0.8
+
+[data]
+duplicates = "keep_last"
+tie = "abstain"
+
+[[vendors]]
+name = "Scale"
+path = "scale_batch.jsonl"
+columns = { item_id = "task_id", annotator_id = "worker_id", label = "response.label", submitted_at = "completed_at", duration_s = "time_spent_ms" }
+duration_unit = "ms"
+pricing = { model = "per_label", rate = 0.06, currency = "USD", fee_pct = 10.0 }
+
+[[vendors]]
+name = "Surge"
+path = "surge_export.csv"
+columns = { item_id = "Item ID", annotator_id = "Labeler", label = "Rating", submitted_at = "Submitted At", duration_s = "Seconds" }
+label_map = { SAFE = "allowed", BORDERLINE = "borderline", VIOLATION = "violating", SPAM = "spam" }
+pricing = { model = "per_label", rate = 0.22, currency = "USD" }
+
+[[vendors]]
+name = "Mercor"
+path = "mercor_timesheet.xlsx"
+sheet = "labels"
+columns = { item_id = "item", annotator_id = "expert", label = "decision", submitted_at = "timestamp", duration_s = "duration_sec" }
+pricing = { model = "hourly", rate = 65.0, currency = "USD" }
+"""
+
+README = """\
+# Sample project: content safety triage (synthetic)
+
+**This data is synthetic and the vendor profiles are illustrative.** They are not measurements of Scale AI,
+Surge AI or Mercor; the names only make the example read like a real vendor comparison. The files are made
+by `labeleval/sample.py` (`labeleval sample sample_data`), deterministically.
+
+- 2,000 LLM outputs triaged into 4 imbalanced classes (allowed 70%, borderline 14%, violating 11%, spam 5%),
+  15% of them hard; 300 carry an expert gold label (`gold.csv`).
+- **Scale** (`scale_batch.jsonl`, JSON lines with a nested `response.label`, durations in ms): a large crowd
+  of 150, 5 labels per item, about 7% spammers, $0.06 per label plus a 10% platform fee.
+- **Surge** (`surge_export.csv`, upper-case labels mapped by `label_map`): a vetted pool of 30, 3 labels per
+  item, $0.22 per label.
+- **Mercor** (`mercor_timesheet.xlsx`, sheet `labels`): 12 hourly experts at $65/hour, 3 labels per item,
+  slower.
+- Planted dirt, so the ledger has something to show: mis-cased labels, three resubmitted judgments, a
+  truncated JSON line, empty ratings, an unparseable timestamp and a negative duration.
+"""

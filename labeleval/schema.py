@@ -1,0 +1,119 @@
+"""Canonical columns, task kinds, reason codes and the validation ledger (DESIGN §3).
+
+Every input row ends up in exactly one place: kept in the canonical ``annotations`` frame, or
+quarantined with a reason code, its file, line and column. The :class:`Ledger` counts both per file so
+that ``rows_read == kept + quarantined`` can be checked (and is, in the tests) for every file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+import pandas as pd
+
+#: Columns every annotation batch must provide (after the vendor's column mapping).
+REQUIRED_COLUMNS: Final = ("item_id", "annotator_id", "label")
+#: Columns with a meaning of their own when present.
+OPTIONAL_COLUMNS: Final = ("batch_id", "submitted_at", "duration_s", "cost")
+CANONICAL_COLUMNS: Final = ("vendor", *REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+
+TaskKind = Literal["nominal", "ordinal", "interval", "ratio", "multilabel", "pairwise"]
+TASK_KINDS: Final[tuple[str, ...]] = ("nominal", "ordinal", "interval", "ratio", "multilabel", "pairwise")
+#: Task kinds this version scores end to end. The others are declared in the design and rejected
+#: with a clear message until their metrics exist.
+SUPPORTED_KINDS: Final[tuple[str, ...]] = ("nominal", "ordinal")
+
+DuplicatePolicy = Literal["keep_last", "keep_first", "keep_all", "error"]
+DUPLICATE_POLICIES: Final[tuple[str, ...]] = ("keep_last", "keep_first", "keep_all", "error")
+
+# Reason codes for quarantined rows. Tests assert codes, not prose.
+MISSING_VALUE: Final = "MISSING_VALUE"
+UNKNOWN_LABEL: Final = "UNKNOWN_LABEL"
+DUPLICATE_JUDGMENT: Final = "DUPLICATE_JUDGMENT"
+DUPLICATE_GOLD: Final = "DUPLICATE_GOLD"
+BAD_TIMESTAMP: Final = "BAD_TIMESTAMP"
+BAD_NUMBER: Final = "BAD_NUMBER"
+NEGATIVE_DURATION: Final = "NEGATIVE_DURATION"
+NEGATIVE_COST: Final = "NEGATIVE_COST"
+MALFORMED_RECORD: Final = "MALFORMED_RECORD"
+
+REASONS: Final[dict[str, str]] = {
+    MISSING_VALUE: "a required value (item, annotator or label) is empty",
+    UNKNOWN_LABEL: "the label is not one of the task's declared labels",
+    DUPLICATE_JUDGMENT: "the same annotator labelled the same item again (duplicate policy)",
+    DUPLICATE_GOLD: "the gold file gives the same item again",
+    BAD_TIMESTAMP: "the timestamp cannot be parsed",
+    BAD_NUMBER: "a numeric field (duration or cost) is not a number",
+    NEGATIVE_DURATION: "the duration is negative",
+    NEGATIVE_COST: "the per-row cost is negative",
+    MALFORMED_RECORD: "the record cannot be parsed (for example invalid JSON on that line)",
+}
+
+QUARANTINE_COLUMNS: Final = ("file", "vendor", "line", "column", "reason", "value", "message")
+LEDGER_COLUMNS: Final = ("file", "vendor", "rows_read", "kept", "quarantined")
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """What is being labelled: the kind of task and the declared label set, in order.
+
+    For ``ordinal`` tasks the order of ``labels`` is the scale's order (low to high).
+    """
+
+    name: str
+    kind: str = "nominal"
+    labels: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in TASK_KINDS:
+            raise ValueError(f"task kind must be one of {', '.join(TASK_KINDS)}; got {self.kind!r}")
+
+
+@dataclass
+class LedgerBuilder:
+    """Collects per-file row counts and quarantined rows while files are read."""
+
+    files: list[dict[str, object]] = field(default_factory=list)
+    quarantined: list[pd.DataFrame] = field(default_factory=list)
+
+    def add_file(self, file: str, vendor: str, rows_read: int, kept: int, quarantine: pd.DataFrame) -> None:
+        if rows_read != kept + len(quarantine):  # an internal invariant, not a user error
+            raise RuntimeError(
+                f"ledger does not reconcile for {file}: {rows_read} read != {kept} kept + {len(quarantine)} quarantined"
+            )
+        self.files.append(
+            {
+                "file": file,
+                "vendor": vendor,
+                "rows_read": rows_read,
+                "kept": kept,
+                "quarantined": len(quarantine),
+            }
+        )
+        if len(quarantine):
+            self.quarantined.append(quarantine)
+
+    def ledger(self) -> pd.DataFrame:
+        return pd.DataFrame(self.files, columns=list(LEDGER_COLUMNS)).astype(
+            {"rows_read": "int64", "kept": "int64", "quarantined": "int64"}
+        )
+
+    def quarantine(self) -> pd.DataFrame:
+        if not self.quarantined:
+            return empty_quarantine()
+        return pd.concat(self.quarantined, ignore_index=True)
+
+
+def empty_quarantine() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "file": pd.Series(dtype="object"),
+            "vendor": pd.Series(dtype="object"),
+            "line": pd.Series(dtype="int64"),
+            "column": pd.Series(dtype="object"),
+            "reason": pd.Series(dtype="object"),
+            "value": pd.Series(dtype="object"),
+            "message": pd.Series(dtype="object"),
+        }
+    )

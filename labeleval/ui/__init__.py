@@ -1,0 +1,8 @@
+"""The Streamlit app (the only package that imports streamlit)."""
+
+from pathlib import Path
+
+
+def entry_script() -> Path:
+    """The script ``streamlit run`` executes (``labeleval/ui/streamlit_app.py``)."""
+    return Path(__file__).with_name("streamlit_app.py")

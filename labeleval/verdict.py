@@ -1,0 +1,105 @@
+"""A plain-language verdict written from a Report: who is most accurate, who is cheapest per usable
+label, and whether the data can tell the vendors apart (it says so when intervals overlap)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from labeleval.report import Report
+
+
+def pareto_frontier(
+    summary: pd.DataFrame, *, quality: str = "accuracy", cost: str = "cost_per_usable_label"
+) -> list[str]:
+    """Vendors no other vendor beats on both quality (higher) and cost (lower)."""
+    rows = summary[["vendor", quality, cost]].dropna()
+    out = []
+    for row in rows.itertuples(index=False):
+        q, c = getattr(row, quality), getattr(row, cost)
+        dominated = ((rows[quality] >= q) & (rows[cost] <= c) & ((rows[quality] > q) | (rows[cost] < c))).any()
+        if not dominated:
+            out.append(str(row.vendor))
+    return out
+
+
+def _pct(x: float) -> str:
+    return "n/a" if not math.isfinite(x) else f"{100 * x:.1f}%"
+
+
+def _money(x: float, currency: str) -> str:
+    if not math.isfinite(x):
+        return "n/a"
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
+    return f"{symbol}{x:,.3f}" if symbol else f"{x:,.3f} {currency}"
+
+
+def _pair(report: Report, metric: str, a: str, b: str) -> pd.Series | None:
+    c = report.comparisons
+    hit = c[
+        (c["metric"] == metric)
+        & (((c["vendor_a"] == a) & (c["vendor_b"] == b)) | ((c["vendor_a"] == b) & (c["vendor_b"] == a)))
+    ]
+    return None if hit.empty else hit.iloc[0]
+
+
+def _leader_sentence(report: Report, metric: str, best_is_high: bool, describe: str, fmt: str) -> str | None:
+    s = report.summary.dropna(subset=[metric])
+    if s.empty:
+        return None
+    s = s.sort_values(metric, ascending=not best_is_high, kind="stable")
+    leader = s.iloc[0]
+    currency = str(leader.get("currency", ""))
+    show = (lambda x: _pct(x)) if fmt == "pct" else (lambda x: _money(x, currency))
+    low, high = leader.get(f"{metric}_ci_low", np.nan), leader.get(f"{metric}_ci_high", np.nan)
+    ci = f" [{show(low)} to {show(high)}]" if np.isfinite(low) and np.isfinite(high) else ""
+    text = f"{leader['vendor']} is {describe} ({show(leader[metric])}{ci})"
+    if len(s) == 1:
+        return text + "."
+    runner = s.iloc[1]
+    comparison_metric = "accuracy" if metric == "accuracy" else metric
+    pair = _pair(report, comparison_metric, str(leader["vendor"]), str(runner["vendor"]))
+    if pair is None or not np.isfinite(pair["p_holm"]):
+        return text + f"; {runner['vendor']} follows with {show(runner[metric])}."
+    if bool(pair["significant"]):
+        return (
+            text + f", ahead of {runner['vendor']} ({show(runner[metric])}); the difference is beyond chance "
+            f"(adjusted p = {pair['p_holm']:.3g})."
+        )
+    return (
+        text + f", but the data cannot separate it from {runner['vendor']} ({show(runner[metric])}): "
+        f"the intervals overlap (adjusted p = {pair['p_holm']:.2g})."
+    )
+
+
+def verdict(report: Report) -> list[str]:
+    """Sentences for a busy reader, most important first."""
+    out: list[str] = []
+    accuracy = _leader_sentence(report, "accuracy", True, "the most accurate on gold", "pct")
+    if accuracy:
+        out.append(accuracy)
+    cheapest = _leader_sentence(report, "cost_per_usable_label", False, "the cheapest per usable label", "money")
+    if cheapest:
+        out.append(cheapest)
+    s = report.summary.dropna(subset=["alpha"])
+    if not s.empty:
+        best = s.sort_values("alpha", ascending=False).iloc[0]
+        out.append(
+            f"{best['vendor']} has the most consistent annotators (Krippendorff's alpha {best['alpha']:.2f}; "
+            f"0.8 or more is usually read as reliable, below 0.667 as tentative at best)."
+        )
+    frontier = pareto_frontier(report.summary)
+    if frontier:
+        others = [v for v in report.summary["vendor"] if v not in frontier]
+        text = f"Best value (no vendor is both more accurate and cheaper): {', '.join(frontier)}."
+        if others:
+            text += f" Dominated: {', '.join(map(str, others))}."
+        out.append(text)
+    if len(report.quarantine):
+        out.append(
+            f"{len(report.quarantine)} of {int(report.ledger['rows_read'].sum())} input rows were quarantined "
+            f"(see the ledger); they are billed but never usable."
+        )
+    return out

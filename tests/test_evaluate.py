@@ -1,0 +1,174 @@
+"""evaluate() on the sample project and on small hand-checked projects."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import labeleval as le
+from labeleval.report import Report
+
+SUMMARY_COLUMNS = [
+    "vendor",
+    "n_items",
+    "n_judgments",
+    "n_annotators",
+    "labels_per_item",
+    "alpha",
+    "alpha_ci_low",
+    "alpha_ci_high",
+    "gold_items",
+    "accuracy",
+    "accuracy_ci_low",
+    "accuracy_ci_high",
+    "consensus_accuracy",
+    "total_cost",
+    "currency",
+    "cost_per_label",
+    "usable_rate",
+    "cost_per_usable_label",
+    "cost_per_usable_label_ci_low",
+    "cost_per_usable_label_ci_high",
+    "cost_per_correct_item",
+]
+
+
+def test_summary_has_the_design_columns(sample_report: Report) -> None:
+    assert set(SUMMARY_COLUMNS) <= set(sample_report.summary.columns)
+    assert list(sample_report.summary["vendor"]) == ["Scale", "Surge", "Mercor"]
+
+
+def test_summary_numbers_equal_the_metric_functions(sample_report: Report, sample_project: Path) -> None:
+    data = le.load_data(le.load_project(sample_project))
+    ann, gold = data.annotations, data.gold
+    labels = list(data.project.task.labels)
+    for row in sample_report.summary.itertuples(index=False):
+        sub = ann[ann["vendor"] == row.vendor]
+        assert row.alpha == pytest.approx(le.krippendorff_alpha(sub, labels=labels), abs=1e-12)
+        assert row.percent_agreement == pytest.approx(le.percent_agreement(sub, labels=labels), abs=1e-12)
+        assert row.gwet_ac1 == pytest.approx(le.gwet_ac1(sub, labels=labels), abs=1e-12)
+        assert row.accuracy == pytest.approx(le.accuracy(sub, gold, labels=labels), abs=1e-12)
+        consensus = le.majority_vote(sub, labels=labels).labels
+        on_gold = consensus.index.isin(gold.index)
+        hits = consensus.loc[on_gold, "label"].astype(object) == gold.reindex(consensus.index[on_gold]).astype(object)
+        assert row.consensus_accuracy == pytest.approx(hits.mean(), abs=1e-12)
+        assert row.alpha_ci_low < row.alpha < row.alpha_ci_high
+        assert row.accuracy_ci_low < row.accuracy < row.accuracy_ci_high
+        assert row.cost_per_usable_label_ci_low < row.cost_per_usable_label < row.cost_per_usable_label_ci_high
+
+
+def test_sample_vendor_profiles_come_through(sample_report: Report) -> None:
+    s = sample_report.summary.set_index("vendor")
+    assert s.loc["Mercor", "accuracy"] > s.loc["Surge", "accuracy"] > s.loc["Scale", "accuracy"]
+    assert s.loc["Scale", "cost_per_usable_label"] < s.loc["Surge", "cost_per_usable_label"]
+    assert s.loc["Surge", "cost_per_usable_label"] < s.loc["Mercor", "cost_per_usable_label"]
+    assert s.loc["Scale", "labels_per_item"] == pytest.approx(5, abs=0.01)
+
+
+def test_same_seed_same_report_and_row_order_does_not_matter(tmp_path: Path, sample_project: Path) -> None:
+    a = le.evaluate(sample_project, n_boot=100, seed=4)
+    b = le.evaluate(sample_project, n_boot=100, seed=4)
+    pd.testing.assert_frame_equal(a.summary, b.summary)
+    copy = tmp_path / "shuffled"
+    shutil.copytree(sample_project, copy)
+    surge = pd.read_csv(copy / "surge_export.csv", dtype=str, keep_default_na=False)
+    surge.sample(frac=1.0, random_state=3).to_csv(copy / "surge_export.csv", index=False)
+    c = le.evaluate(copy, n_boot=100, seed=4)
+    pd.testing.assert_frame_equal(a.summary, c.summary, check_exact=False, rtol=1e-12)
+
+
+def test_ci_shrinks_with_confidence_and_n_boot_zero_gives_point_only(sample_project: Path) -> None:
+    wide = le.evaluate(sample_project, n_boot=200, confidence=0.99).summary
+    narrow = le.evaluate(sample_project, n_boot=200, confidence=0.8).summary
+    assert (
+        (wide["accuracy_ci_high"] - wide["accuracy_ci_low"]) > (narrow["accuracy_ci_high"] - narrow["accuracy_ci_low"])
+    ).all()
+    bare = le.evaluate(sample_project, n_boot=0).summary
+    assert bare["accuracy_ci_low"].isna().all()
+    np.testing.assert_allclose(bare["accuracy"], wide["accuracy"])
+
+
+def test_bad_options_raise_clear_errors(sample_project: Path) -> None:
+    with pytest.raises(le.LabelevalError, match="n_boot"):
+        le.evaluate(sample_project, n_boot=-1)
+    with pytest.raises(le.LabelevalError, match="confidence"):
+        le.evaluate(sample_project, confidence=95)
+    with pytest.raises(le.LabelevalError, match="usability"):
+        le.evaluate(sample_project, usability="vibes")
+    with pytest.raises(le.LabelevalError, match="expected a Project"):
+        le.evaluate(42)  # type: ignore[arg-type]
+
+
+def test_consensus_usability_rules(sample_project: Path) -> None:
+    gold_rule = le.evaluate(sample_project, n_boot=50).summary.set_index("vendor")
+    cons = le.evaluate(sample_project, n_boot=50, usability="consensus", min_confidence=0.8).summary.set_index("vendor")
+    either = le.evaluate(sample_project, n_boot=50, usability="gold_or_consensus").summary.set_index("vendor")
+    for s in (cons, either):
+        assert s["usable_rate"].between(0.5, 1).all()
+        assert (s["usable_rate"] != gold_rule["usable_rate"]).any()
+    assert cons.loc["Mercor", "usable_rate"] > cons.loc["Scale", "usable_rate"]
+
+
+def test_comparisons_are_paired_and_adjusted(sample_report: Report) -> None:
+    c = sample_report.comparisons
+    assert len(c) == 3 * 4  # 3 pairs x 4 metrics (usable rate equals accuracy under the gold rule)
+    assert (c["p_holm"] >= c["p_value"] - 1e-15).all()
+    acc = c[(c.metric == "accuracy") & (c.vendor_a == "Scale") & (c.vendor_b == "Mercor")].iloc[0]
+    assert acc["ci_high"] < 0 and acc["significant"]
+
+
+def test_exports_round_trip(tmp_path: Path, sample_report: Report) -> None:
+    data = json.loads(sample_report.to_json())
+    assert set(data) == {"settings", *Report.frame_names()}
+    assert data["summary"][0]["vendor"] == "Scale"
+    assert data["settings"]["n_boot"] == 300 and data["settings"]["seed"] == 1
+    written = sample_report.to_csv(tmp_path / "csv")
+    assert {p.name for p in written} >= {"summary.csv", "ledger.csv", "quarantine.csv", "settings.json"}
+    back = pd.read_csv(tmp_path / "csv" / "summary.csv")
+    np.testing.assert_allclose(back["accuracy"], sample_report.summary["accuracy"])
+    md = sample_report.to_markdown()
+    assert "## Summary" in md and "| vendor |" in md
+    page = sample_report.to_html()
+    assert page.startswith("<!doctype html>") and "<script" not in page and "Mercor" in page
+
+
+def test_ledger_reconciles_and_lists_planted_dirt(sample_report: Report) -> None:
+    ledger = sample_report.ledger
+    assert (ledger.rows_read == ledger.kept + ledger.quarantined).all()
+    reasons = set(sample_report.quarantine["reason"])
+    assert {
+        "UNKNOWN_LABEL",
+        "DUPLICATE_JUDGMENT",
+        "MALFORMED_RECORD",
+        "MISSING_VALUE",
+        "BAD_TIMESTAMP",
+        "NEGATIVE_DURATION",
+    } <= reasons
+
+
+def test_annotators_frame(sample_report: Report) -> None:
+    a = sample_report.annotators
+    assert a.groupby("vendor").size().to_dict() == {"Mercor": 12, "Scale": 150, "Surge": 30}
+    assert a["n_judgments"].sum() == sample_report.summary["n_judgments"].sum()
+    assert ((a["gold_accuracy_ci_low"] <= a["gold_accuracy"]) | a["gold_accuracy"].isna()).all()
+
+
+def test_per_class_matches_scikit_learn(sample_report: Report, sample_project: Path) -> None:
+    from sklearn.metrics import precision_recall_fscore_support
+
+    data = le.load_data(le.load_project(sample_project))
+    ann = data.annotations
+    sub = ann[(ann.vendor == "Surge") & ann.item_id.isin(data.gold.index)]
+    truth = data.gold.reindex(sub.item_id).astype(str).to_numpy()
+    labels = list(data.project.task.labels)
+    p, r, f, s = precision_recall_fscore_support(truth, sub.label.astype(str), labels=labels, zero_division=np.nan)
+    ours = sample_report.per_class[sample_report.per_class.vendor == "Surge"]
+    np.testing.assert_allclose(ours["precision"], p)
+    np.testing.assert_allclose(ours["recall"], r)
+    np.testing.assert_allclose(ours["f1"], f)
+    np.testing.assert_array_equal(ours["support"], s)
