@@ -209,6 +209,10 @@ def _app(args: argparse.Namespace) -> int:
         str(args.port),
         "--server.headless",
         "true",
+        "--server.maxUploadSize",
+        "200",
+        "--browser.gatherUsageStats",
+        "false",
     ]
     if args.project:
         command += ["--", str(Path(args.project).resolve())]
@@ -221,9 +225,10 @@ def _fmt_ci(value: float, low: float, high: float, kind: str, currency: str = "U
         return "n/a"
     if kind == "pct":
         main, lo, hi = f"{100 * value:.1f}%", f"{100 * low:.1f}", f"{100 * high:.1f}"
-    elif kind == "money":
+    elif kind in ("money", "total"):
         sym = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
-        main, lo, hi = f"{sym}{value:,.3f}", f"{low:,.3f}", f"{high:,.3f}"
+        digits = 2 if kind == "total" else 3
+        main, lo, hi = f"{sym}{value:,.{digits}f}", f"{low:,.{digits}f}", f"{high:,.{digits}f}"
     else:
         main, lo, hi = f"{value:.3f}", f"{low:.3f}", f"{high:.3f}"
     if np.isfinite(low) and np.isfinite(high):
@@ -262,7 +267,7 @@ def format_table(report: Report) -> str:
                     "money",
                     r.currency,
                 ),
-                "total cost": _fmt_ci(r.total_cost, np.nan, np.nan, "money", r.currency),
+                "total cost": _fmt_ci(r.total_cost, np.nan, np.nan, "total", r.currency),
             }
         )
     table = _text_table(pd.DataFrame(rows), {})
@@ -274,9 +279,9 @@ def format_table(report: Report) -> str:
         "",
         f"Rows: {read:,} read = {kept:,} kept + {quarantined:,} quarantined "
         f"({'see `labeleval validate`' if quarantined else 'none quarantined'}). "
-        f"Gold items: {int(s['gold_items'].max()) if len(s) else 0}. CIs: {settings.get('n_boot')} "
-        f"{settings.get('ci_method')} resamples, seed {settings.get('seed')}. Usable = {settings.get('usability')}; "
-        f"ties: {settings.get('tie')}.",
+        f"Gold items: {int(s['gold_items'].max()) if len(s) else 0}. CIs: {level}% {settings.get('ci_method')}, "
+        f"{settings.get('n_boot')} resamples, seed {settings.get('seed')}. Usable label = equals "
+        f"{settings.get('usability')}; majority-vote ties: {settings.get('tie')}.",
     ]
     return "\n".join(lines)
 

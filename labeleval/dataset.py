@@ -85,11 +85,10 @@ def load_data(project: Project) -> Dataset:
         frames.append(kept)
 
     vendor_names = [v.name for v in project.vendors]
-    annotations = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    annotations["vendor"] = pd.Categorical(annotations["vendor"].astype("str"), categories=vendor_names)
-    annotations["label"] = pd.Categorical(
-        annotations["label"].astype("str"), categories=list(labels), ordered=project.task.kind == "ordinal"
-    )
+    for frame in frames:  # shared categories, so that concat keeps both columns categorical
+        frame["vendor"] = frame["vendor"].cat.set_categories(vendor_names)
+        frame["label"] = frame["label"].cat.set_categories(list(labels), ordered=project.task.kind == "ordinal")
+    annotations = pd.concat(frames, ignore_index=True)
     ledger_frame = ledger.ledger()
     notes, problems = _findings(project, annotations, gold, ledger_frame)
     return Dataset(
@@ -113,26 +112,32 @@ def _findings(
     def note(level: str, code: str, vendor: str, count: int, message: str) -> None:
         notes.append({"level": level, "code": code, "vendor": vendor, "count": count, "message": message})
 
-    labelled = pd.Index(annotations["item_id"].unique())
+    item_codes, items = pd.factorize(annotations["item_id"])
     if len(gold):
-        orphan = ~gold.index.isin(labelled)
-        if orphan.any():
-            examples = ", ".join(map(str, gold.index[orphan][:3]))
+        orphan = pd.Index(gold.index).get_indexer(pd.Index(items))
+        seen_gold = np.zeros(len(gold), dtype=bool)
+        seen_gold[orphan[orphan >= 0]] = True
+        if not seen_gold.all():
+            count = int((~seen_gold).sum())
+            examples = ", ".join(map(str, gold.index[~seen_gold][:3]))
             note(
                 "warning",
                 "GOLD_UNLABELLED",
                 "gold",
-                int(orphan.sum()),
-                f"{int(orphan.sum())} gold items were labelled by no vendor (e.g. {examples}); they are not scored",
+                count,
+                f"{count} gold items were labelled by no vendor (e.g. {examples}); they are not scored",
             )
-    for vendor in project.vendors:
+    item_is_gold = pd.Index(items).isin(gold.index) if len(gold) else np.zeros(len(items), dtype=bool)
+    vendor_codes = annotations["vendor"].cat.codes.to_numpy()
+    for index, vendor in enumerate(project.vendors):
         rows = ledger.loc[ledger["vendor"] == vendor.name]
         read = int(rows["rows_read"].sum())
-        sub = annotations.loc[annotations["vendor"] == vendor.name] if read else annotations.iloc[:0]
-        if len(sub) == 0:
+        mine = vendor_codes == index
+        if not mine.any():
             problems.append(f"vendor {vendor.name!r} has no usable rows ({read} read, all quarantined; see the ledger)")
             continue
-        counts = sub.groupby("item_id", observed=True).size()
+        counts = np.bincount(item_codes[mine], minlength=len(items))
+        labelled = counts > 0
         single = int((counts == 1).sum())
         if single:
             note(
@@ -140,26 +145,24 @@ def _findings(
                 "SINGLE_JUDGMENT_ITEMS",
                 vendor.name,
                 single,
-                f"{single} of {len(counts)} items have one judgment only; they cannot show agreement",
+                f"{single} of {int(labelled.sum())} items have one judgment only; they cannot show agreement",
             )
-        if len(gold):
-            seen = int(counts.index.isin(gold.index).sum())
-            if seen == 0:
-                note(
-                    "warning",
-                    "NO_GOLD_ITEMS",
-                    vendor.name,
-                    0,
-                    "no gold items were labelled by this vendor; accuracy is not measured",
-                )
+        if len(gold) and not (labelled & item_is_gold).any():
+            note(
+                "warning",
+                "NO_GOLD_ITEMS",
+                vendor.name,
+                0,
+                "no gold items were labelled by this vendor; accuracy is not measured",
+            )
         if vendor.pricing.model == "hourly":
-            if "duration_s" not in sub.columns:
+            if "duration_s" not in annotations.columns or annotations.loc[mine, "duration_s"].isna().all():
                 problems.append(
                     f"vendor {vendor.name!r} is priced hourly but its file has no duration column; map one as "
                     f'columns = {{ duration_s = "..." }}'
                 )
             else:
-                missing = int(sub["duration_s"].isna().sum())
+                missing = int(annotations.loc[mine, "duration_s"].isna().sum())
                 if missing:
                     note(
                         "warning",

@@ -525,11 +525,18 @@ class _Evaluation:
                     / np.bincount(keys, weights=has_cons, minlength=n_keys),
                 }
             )
+        vendor_accuracy = {v.name: self._vendor_accuracy(v) for v in vendors}
+        frame["low_performer"], frame["flag_reason"] = _low_performers(frame, vendor_accuracy)
         if "duration_s" in ann.columns:
             frame["median_duration_s"] = (
                 pd.Series(ann["duration_s"].to_numpy()).groupby(keys).median().reindex(np.arange(n_keys)).to_numpy()
             )
         return frame.sort_values(["vendor", "annotator_id"], ignore_index=True)
+
+    def _vendor_accuracy(self, v: _Vendor) -> float:
+        confusion = self._vendor_confusion(v)
+        total = confusion.sum()
+        return float(np.trace(confusion) / total) if total else float("nan")
 
     def _cost(self, vendors: list[_Vendor], est: dict[str, dict[str, tuple[float, float, float]]]) -> pd.DataFrame:
         rows = []
@@ -680,3 +687,22 @@ def _cost_per(total: float, n: int) -> Callable[[np.ndarray], np.ndarray]:
         return out
 
     return per
+
+
+MIN_GOLD_FOR_FLAG = 10
+
+
+def _low_performers(frame: pd.DataFrame, vendor_accuracy: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Flag annotators whose gold accuracy is clearly below their vendor's: the upper end of their Wilson
+    interval is under the vendor's accuracy, over at least ``MIN_GOLD_FOR_FLAG`` gold judgments."""
+    baseline = frame["vendor"].map(vendor_accuracy).to_numpy(dtype=np.float64)
+    high = frame["gold_accuracy_ci_high"].to_numpy(dtype=np.float64)
+    flagged = (frame["gold_judgments"].to_numpy() >= MIN_GOLD_FOR_FLAG) & (high < baseline)
+    reasons = np.full(len(frame), "", dtype=object)
+    for i in np.flatnonzero(flagged):
+        reasons[i] = (
+            f"gold accuracy {frame['gold_accuracy'].iat[i]:.0%} [{frame['gold_accuracy_ci_low'].iat[i]:.0%}-"
+            f"{high[i]:.0%}] over {frame['gold_judgments'].iat[i]} gold judgments, below the vendor's "
+            f"{baseline[i]:.0%}"
+        )
+    return flagged, reasons

@@ -25,6 +25,10 @@ def pareto_frontier(
     return out
 
 
+def _p(p: float) -> str:
+    return "adjusted p < 0.001" if p < 0.001 else f"adjusted p = {p:.3f}"
+
+
 def _pct(x: float) -> str:
     return "n/a" if not math.isfinite(x) else f"{100 * x:.1f}%"
 
@@ -59,18 +63,17 @@ def _leader_sentence(report: Report, metric: str, best_is_high: bool, describe: 
     if len(s) == 1:
         return text + "."
     runner = s.iloc[1]
-    comparison_metric = "accuracy" if metric == "accuracy" else metric
-    pair = _pair(report, comparison_metric, str(leader["vendor"]), str(runner["vendor"]))
+    pair = _pair(report, metric, str(leader["vendor"]), str(runner["vendor"]))
     if pair is None or not np.isfinite(pair["p_holm"]):
         return text + f"; {runner['vendor']} follows with {show(runner[metric])}."
     if bool(pair["significant"]):
         return (
             text + f", ahead of {runner['vendor']} ({show(runner[metric])}); the difference is beyond chance "
-            f"(adjusted p = {pair['p_holm']:.3g})."
+            f"({_p(pair['p_holm'])})."
         )
     return (
         text + f", but the data cannot separate it from {runner['vendor']} ({show(runner[metric])}): "
-        f"the intervals overlap (adjusted p = {pair['p_holm']:.2g})."
+        f"the difference could be chance ({_p(pair['p_holm'])})."
     )
 
 
@@ -92,14 +95,21 @@ def verdict(report: Report) -> list[str]:
         )
     frontier = pareto_frontier(report.summary)
     if frontier:
-        others = [v for v in report.summary["vendor"] if v not in frontier]
-        text = f"Best value (no vendor is both more accurate and cheaper): {', '.join(frontier)}."
-        if others:
-            text += f" Dominated: {', '.join(map(str, others))}."
-        out.append(text)
+        others = [str(v) for v in report.summary["vendor"] if v not in frontier]
+        if not others and len(frontier) > 1:
+            ladder = report.summary.sort_values("accuracy")["vendor"].astype(str).tolist()
+            out.append(
+                f"No vendor is both more accurate and cheaper than another: each step up in accuracy "
+                f"({' → '.join(ladder)}) costs more per usable label; the choice is a price for quality."
+            )
+        elif others:
+            out.append(
+                f"Best value: {', '.join(frontier)}. {', '.join(others)} "
+                f"{'is' if len(others) == 1 else 'are'} beaten on both accuracy and cost per usable label."
+            )
     if len(report.quarantine):
         out.append(
-            f"{len(report.quarantine)} of {int(report.ledger['rows_read'].sum())} input rows were quarantined "
+            f"{len(report.quarantine):,} of {int(report.ledger['rows_read'].sum()):,} input rows were quarantined "
             f"(see the ledger); they are billed but never usable."
         )
     return out

@@ -242,7 +242,7 @@ def normalize_batch(
         f"not one of the task's labels ({', '.join(labels)}); map it with label_map in the manifest",
     )
 
-    out: dict[str, object] = {}
+    out: dict[str, pd.Series] = {}
     durations: np.ndarray | None = None
     row_costs: np.ndarray | None = None
     if "submitted_at" in resolved:
@@ -271,12 +271,14 @@ def normalize_batch(
         out["cost"] = cost
         row_costs = cost.to_numpy()
 
-    item = as_id_strings(frame[resolved["item_id"]])
-    annotator = as_id_strings(frame[resolved["annotator_id"]])
+    item = as_id_strings(frame[resolved["item_id"]]).reset_index(drop=True)
+    annotator = as_id_strings(frame[resolved["annotator_id"]]).reset_index(drop=True)
     if duplicates != "keep_all":
         ok = ~bad
-        key = pd.DataFrame({"i": item[ok].to_numpy(), "a": annotator[ok].to_numpy()})
-        dup_local = key.duplicated(keep="first" if duplicates == "keep_first" else "last").to_numpy()
+        item_codes = pd.factorize(item)[0].astype(np.int64)
+        annotator_codes = pd.factorize(annotator)[0].astype(np.int64)
+        key = item_codes * (int(annotator_codes.max(initial=0)) + 2) + annotator_codes
+        dup_local = pd.Series(key[ok]).duplicated(keep="first" if duplicates == "keep_first" else "last").to_numpy()
         dup = np.zeros(n, dtype=bool)
         dup[np.flatnonzero(ok)[dup_local]] = True
         if duplicates == "error" and dup.any():
@@ -290,22 +292,23 @@ def normalize_batch(
         flag(dup, resolved["annotator_id"], DUPLICATE_JUDGMENT, item, f"same item and annotator as {which} row")
 
     keep = ~bad
+    n_kept = int(keep.sum())
     kept = pd.DataFrame(
         {
-            "vendor": pd.Categorical(np.full(int(keep.sum()), vendor, dtype=object)),
-            "item_id": item[keep].to_numpy(),
-            "annotator_id": annotator[keep].to_numpy(),
+            "vendor": pd.Categorical.from_codes(np.zeros(n_kept, dtype=np.int8), categories=[vendor]),
+            "item_id": item[keep].reset_index(drop=True),
+            "annotator_id": annotator[keep].reset_index(drop=True),
             "label": pd.Categorical.from_codes(label_codes[keep], categories=list(labels)),
         }
     )
     for canonical, values in out.items():
-        kept[canonical] = np.asarray(values)[keep] if not isinstance(values, pd.Series) else values[keep].to_numpy()
+        kept[canonical] = values[keep].reset_index(drop=True)
     if "batch_id" in resolved:
-        kept["batch_id"] = as_id_strings(frame[resolved["batch_id"]])[keep].to_numpy()
+        kept["batch_id"] = as_id_strings(frame[resolved["batch_id"]])[keep].reset_index(drop=True)
     used = set(resolved.values())
     for extra in frame.columns:
         if extra not in used and extra not in kept.columns:
-            kept[extra] = frame[extra].to_numpy()[keep]
+            kept[extra] = frame[extra][keep].reset_index(drop=True)
     billing = Billing(
         rows=raw.rows_read,
         items=int(item[~_missing(frame[resolved["item_id"]])].nunique()),

@@ -354,7 +354,8 @@ def pair_confusions(
 
     Returns (first annotator code, second annotator code, confusions of shape (pairs, K, K)).
     """
-    order = np.lexsort((annotator_codes, item_codes))
+    n_annot = int(annotator_codes.max(initial=0)) + 1
+    order = np.argsort(item_codes.astype(np.int64) * n_annot + annotator_codes, kind="stable")
     it, an, lab = item_codes[order], annotator_codes[order], label_codes_[order]
     starts = np.flatnonzero(np.r_[True, it[1:] != it[:-1]])
     sizes = np.diff(np.r_[starts, len(it)])
@@ -370,9 +371,15 @@ def pair_confusions(
         return empty, empty, np.zeros((0, k, k), dtype=np.int64)
     left = np.concatenate(firsts)
     right = np.concatenate(seconds)
-    n_annot = int(an.max()) + 1
     pair_key = an[left].astype(np.int64) * n_annot + an[right]
-    pair_ids, pair_index = np.unique(pair_key, return_inverse=True)
+    if n_annot * n_annot * k * k <= 50_000_000:  # a dense pair index is cheaper than sorting the keys
+        seen = np.zeros(n_annot * n_annot, dtype=np.int64)
+        seen[pair_key] = 1
+        pair_ids = np.flatnonzero(seen)
+        lookup = np.cumsum(seen) - 1
+        pair_index = lookup[pair_key]
+    else:
+        pair_ids, pair_index = np.unique(pair_key, return_inverse=True)
     flat = np.bincount(pair_index * k * k + lab[left] * k + lab[right], minlength=len(pair_ids) * k * k)
     return pair_ids // n_annot, pair_ids % n_annot, flat.reshape(len(pair_ids), k, k)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,14 +11,34 @@ import streamlit as st
 from labeleval.ui import pages
 from labeleval.ui.state import default_project, sidebar_settings
 
+PAGES = (
+    (pages.overview, "Overview", "🏁", "overview"),
+    (pages.agreement, "Agreement", "🤝", "agreement"),
+    (pages.accuracy, "Accuracy", "🎯", "accuracy"),
+    (pages.cost, "Cost", "💵", "cost"),
+    (pages.annotators, "Annotators", "🧑‍💻", "annotators"),
+    (pages.items, "Items", "🔎", "items"),
+    (pages.data, "Data", "🗂️", "data"),
+)
+
+
+def project_argument() -> str | None:
+    """The project to open: ``LABELEVAL_PROJECT``, or ``streamlit run app.py -- PROJECT``."""
+    if os.environ.get("LABELEVAL_PROJECT"):
+        return os.environ["LABELEVAL_PROJECT"]
+    if len(sys.argv) > 1 and Path(sys.argv[0]).name in ("app.py", "streamlit_app.py"):
+        return sys.argv[1]
+    return None
+
 
 def main() -> None:
     st.set_page_config(page_title="labeleval: vendor comparison", page_icon="⚖️", layout="wide")
-    project_arg = sys.argv[1] if len(sys.argv) > 1 else None
+    project_arg = project_argument()
     st.session_state.setdefault("project_path", str(project_arg or default_project()))
     navigation = st.navigation(
         [
-            st.Page(pages.overview, title="Overview", icon="🏁", url_path="overview", default=True),
+            st.Page(fn, title=title, icon=icon, url_path=url, default=(url == "overview"))
+            for fn, title, icon, url in PAGES
         ]
     )
     sidebar_settings(Path(st.session_state["project_path"]))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from labeleval.dataset import load_data
 from labeleval.errors import LabelevalError
 from labeleval.evaluate import evaluate
 from labeleval.project import find_manifest, load_project
@@ -54,13 +55,26 @@ def fingerprint(manifest: Path) -> str:
 
 @st.cache_data(show_spinner="Scoring vendors…", max_entries=16)
 def cached_report(
-    manifest: str, key: str, n_boot: int, seed: int, confidence: float, usability: str, min_confidence: float,
+    manifest: str,
+    key: str,
+    n_boot: int,
+    seed: int,
+    confidence: float,
+    usability: str,
+    min_confidence: float,
     tie: str,
 ) -> Report:
     """``evaluate()`` keyed on file bytes (``key``) and every option; widget values are passed in."""
     del key  # part of the cache key only
-    return evaluate(manifest, n_boot=n_boot, seed=seed, confidence=confidence, usability=usability,
-                    min_confidence=min_confidence, tie=tie)
+    return evaluate(
+        manifest,
+        n_boot=n_boot,
+        seed=seed,
+        confidence=confidence,
+        usability=usability,
+        min_confidence=min_confidence,
+        tie=tie,
+    )
 
 
 def sidebar_settings(project_path: Path) -> None:
@@ -71,15 +85,24 @@ def sidebar_settings(project_path: Path) -> None:
         names = list(samples)
         current = next((n for n, p in samples.items() if p.resolve() == project_path.resolve()), None)
         options = names if current else [*names, str(project_path)]
-        choice = st.selectbox("Project", options, index=options.index(current or str(project_path)),
-                              key="project_choice", label_visibility="collapsed")
+        choice = st.selectbox(
+            "Project",
+            options,
+            index=options.index(current or str(project_path)),
+            key="project_choice",
+            label_visibility="collapsed",
+        )
         st.session_state["project_path"] = str(samples.get(choice, Path(choice)))
         with st.expander("Settings", expanded=False):
             st.slider("Confidence level", 0.80, 0.99, 0.95, 0.01, key="confidence")
             st.select_slider("Bootstrap resamples", [0, 200, 500, 1000, 2000], value=1000, key="n_boot")
             st.number_input("Seed", min_value=0, value=0, step=1, key="seed")
-            st.selectbox("Usable label means", ["gold", "consensus", "gold_or_consensus"], key="usability",
-                         format_func=USABILITY_LABELS.get)
+            st.selectbox(
+                "Usable label means",
+                ["gold", "consensus", "gold_or_consensus"],
+                key="usability",
+                format_func=lambda rule: USABILITY_LABELS.get(str(rule), str(rule)),
+            )
             st.slider("Consensus confidence threshold", 0.5, 1.0, 0.8, 0.05, key="min_confidence")
             st.selectbox("Majority-vote ties", ["abstain", "lowest", "random"], key="tie")
 
@@ -91,16 +114,39 @@ USABILITY_LABELS = {
 }
 
 
-def current_report() -> Report | None:
-    """Evaluate the chosen project with the sidebar's options; show ``st.error`` instead of a traceback."""
+def current_report(*, show_ledger_on_error: bool = False) -> Report | None:
+    """Evaluate the chosen project with the sidebar's options; show ``st.error`` instead of a traceback.
+
+    On an error, the Data page also shows whatever ledger could be read, so the user sees which rows failed.
+    """
+    path = st.session_state.get("project_path", str(default_project()))
     try:
-        manifest = find_manifest(st.session_state["project_path"])
+        manifest = find_manifest(path)
         return cached_report(
-            str(manifest), fingerprint(manifest), int(st.session_state.get("n_boot", 1000)),
-            int(st.session_state.get("seed", 0)), float(st.session_state.get("confidence", 0.95)),
-            str(st.session_state.get("usability", "gold")), float(st.session_state.get("min_confidence", 0.8)),
+            str(manifest),
+            fingerprint(manifest),
+            int(st.session_state.get("n_boot", 1000)),
+            int(st.session_state.get("seed", 0)),
+            float(st.session_state.get("confidence", 0.95)),
+            str(st.session_state.get("usability", "gold")),
+            float(st.session_state.get("min_confidence", 0.8)),
             str(st.session_state.get("tie", "abstain")),
         )
     except LabelevalError as exc:
         st.error(f"This project cannot be scored: {exc}")
+        if show_ledger_on_error:
+            _show_partial_ledger(path)
+        else:
+            st.info("The Data page shows the ledger of what could be read.")
         return None
+
+
+def _show_partial_ledger(path: str) -> None:
+    try:
+        data = load_data(load_project(path))
+    except LabelevalError:
+        return
+    st.subheader("Ledger of what could be read")
+    st.dataframe(data.ledger, hide_index=True, key="partial_ledger")
+    if len(data.quarantine):
+        st.dataframe(data.quarantine, hide_index=True, key="partial_quarantine")

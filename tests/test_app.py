@@ -1,0 +1,104 @@
+"""The app under Streamlit's AppTest: every page renders without an exception, shows evaluate()'s
+numbers, and its widgets (found by key) change the result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import labeleval as le
+from labeleval.ui.pages import leaderboard
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ("overview", "agreement", "accuracy", "cost", "annotators", "items", "data")
+
+
+def run_page(page: str, project: str | None = None) -> None:
+    """AppTest script: the sidebar and one page, as app.py wires them."""
+    from pathlib import Path
+
+    import streamlit as st
+
+    from labeleval.ui import pages
+    from labeleval.ui.state import default_project, sidebar_settings
+
+    st.session_state.setdefault("project_path", project or str(default_project()))
+    sidebar_settings(Path(st.session_state["project_path"]))
+    getattr(pages, page)()
+
+
+def page_test(page: str, project: str | None = None) -> AppTest:
+    return AppTest.from_function(run_page, args=(page, project), default_timeout=120)
+
+
+def test_app_py_opens_on_the_sample_project() -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception
+    assert "Which vendor" in at.title[0].value
+    assert any("most accurate" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_exception(page: str) -> None:
+    at = page_test(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_overview_numbers_equal_evaluate() -> None:
+    at = page_test("overview").run()
+    shown = at.dataframe[0].value
+    report = le.evaluate(
+        ROOT / "sample_data" / "content_safety", n_boot=1000, seed=0, confidence=0.95, min_confidence=0.8
+    )
+    expected = leaderboard(report)
+    assert shown.reset_index(drop=True).equals(expected)
+    verdict_text = " ".join(m.value for m in at.markdown)
+    best = report.summary.sort_values("accuracy", ascending=False).iloc[0]
+    assert f"{best['vendor']} is the most accurate" in verdict_text
+
+
+def test_settings_change_the_result() -> None:
+    at = page_test("overview").run()
+    before = at.dataframe[0].value
+    at.slider(key="confidence").set_value(0.8).run()
+    narrower = at.dataframe[0].value
+    assert not before.equals(narrower)  # a lower confidence level gives narrower intervals
+    report = le.evaluate(ROOT / "sample_data" / "content_safety", confidence=0.8, min_confidence=0.8)
+    assert narrower.reset_index(drop=True).equals(leaderboard(report))
+    at.selectbox(key="usability").set_value("consensus").run()
+    assert not at.exception
+    assert not narrower.equals(at.dataframe[0].value)
+
+
+def test_agreement_metric_selector() -> None:
+    at = page_test("agreement").run()
+    table = at.dataframe[0].value
+    report = le.evaluate(ROOT / "sample_data" / "content_safety", min_confidence=0.8)
+    alpha = report.agreement.query("metric == 'krippendorff_alpha'")["value"].to_numpy()
+    shown = table[table["metric"] == "Krippendorff's alpha"]["value"].to_numpy()
+    assert shown == pytest.approx(alpha)
+    at.selectbox(key="agreement_metric").set_value("gwet_ac1").run()
+    assert not at.exception
+
+
+def test_items_filter_and_annotator_download() -> None:
+    at = page_test("items").run()
+    n_disagree = len(at.dataframe[0].value)
+    at.radio(key="items_filter").set_value("all items").run()
+    assert len(at.dataframe[0].value) > n_disagree
+    at = page_test("annotators").run()
+    assert not at.exception
+    assert at.dataframe[-1].value.shape[0] == 192
+
+
+def test_broken_project_shows_an_error_not_a_traceback() -> None:
+    broken = str(ROOT / "tests" / "data" / "broken" / "vendor_zero_usable_rows")
+    at = page_test("overview", broken).run()
+    assert not at.exception
+    assert "no usable rows" in at.error[0].value
+    at = page_test("data", broken).run()
+    assert not at.exception
+    assert "UNKNOWN_LABEL" in at.dataframe[-1].value["reason"].tolist()
