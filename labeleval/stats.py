@@ -19,18 +19,21 @@ blocks, so a seed gives the same resamples on any machine.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
+from statistics import NormalDist
 from typing import Final
 
 import numpy as np
-from scipy import stats as sps
 
 BLOCK: Final = 8192  # items per weight block; part of the seed's meaning, do not change lightly
 
 
 def _poisson_table() -> np.ndarray:
+    """Inverse CDF of Poisson(1) at the 65,536 midpoints (u + 0.5) / 65536: the weight for each 16-bit draw."""
     u = (np.arange(65536, dtype=np.float64) + 0.5) / 65536.0
-    return sps.poisson.ppf(u, 1.0).astype(np.uint8)
+    cdf = np.cumsum([math.exp(-1.0) / math.factorial(k) for k in range(20)])
+    return np.searchsorted(cdf, u, side="left").astype(np.uint8)
 
 
 _TABLE: Final = _poisson_table()
@@ -87,12 +90,12 @@ def bootstrap_p_value(estimate: float, differences: np.ndarray) -> float:
     se = float(np.std(d, ddof=1))
     if se == 0:
         return 1.0 if estimate == 0 else 0.0
-    return float(2.0 * sps.norm.sf(abs(estimate) / se))
+    return float(2.0 * (1.0 - NormalDist().cdf(abs(estimate) / se)))
 
 
 def wilson_interval(successes: np.ndarray, trials: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for binomial proportions (NaN where there are no trials)."""
-    z = sps.norm.ppf(0.5 + confidence / 2.0)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
     n = np.asarray(trials, dtype=np.float64)
     k = np.asarray(successes, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -105,11 +108,18 @@ def wilson_interval(successes: np.ndarray, trials: np.ndarray, confidence: float
 
 
 def mcnemar_exact(only_a: int, only_b: int) -> float:
-    """Exact (binomial) McNemar p-value from the discordant pair counts."""
+    """Exact (binomial) McNemar p-value from the discordant pair counts: ``2 P(X <= min(b, c))``,
+    ``X ~ Binomial(b + c, 1/2)``, summed in log space (no scipy.stats import, which costs 0.6 s)."""
     n = only_a + only_b
     if n == 0:
         return 1.0
-    return float(min(1.0, 2.0 * sps.binom.cdf(min(only_a, only_b), n, 0.5)))
+    k = np.arange(min(only_a, only_b) + 1)
+    log_pmf = (
+        math.lgamma(n + 1) - np.array([math.lgamma(x + 1) + math.lgamma(n - x + 1) for x in k]) - n * math.log(2.0)
+    )
+    top = float(log_pmf.max())
+    tail = math.exp(top) * float(np.exp(log_pmf - top).sum())
+    return float(min(1.0, 2.0 * tail))
 
 
 def holm(p_values: np.ndarray) -> np.ndarray:

@@ -49,12 +49,12 @@ def test_every_page_renders_without_exception(page: str) -> None:
 
 def test_overview_numbers_equal_evaluate() -> None:
     at = page_test("overview").run()
-    shown = at.dataframe[0].value
+    shown = at.table[0].value
     report = le.evaluate(
         ROOT / "sample_data" / "content_safety", n_boot=1000, seed=0, confidence=0.95, min_confidence=0.8
     )
     expected = leaderboard(report)
-    assert shown.reset_index(drop=True).equals(expected)
+    assert shown.equals(expected.set_index("Vendor"))
     verdict_text = " ".join(m.value for m in at.markdown)
     best = report.summary.sort_values("accuracy", ascending=False).iloc[0]
     assert f"{best['vendor']} is the most accurate" in verdict_text
@@ -62,15 +62,15 @@ def test_overview_numbers_equal_evaluate() -> None:
 
 def test_settings_change_the_result() -> None:
     at = page_test("overview").run()
-    before = at.dataframe[0].value
+    before = at.table[0].value
     at.slider(key="confidence").set_value(0.8).run()
-    narrower = at.dataframe[0].value
+    narrower = at.table[0].value
     assert not before.equals(narrower)  # a lower confidence level gives narrower intervals
     report = le.evaluate(ROOT / "sample_data" / "content_safety", confidence=0.8, min_confidence=0.8)
-    assert narrower.reset_index(drop=True).equals(leaderboard(report))
+    assert narrower.equals(leaderboard(report).set_index("Vendor"))
     at.selectbox(key="usability").set_value("consensus").run()
     assert not at.exception
-    assert not narrower.equals(at.dataframe[0].value)
+    assert not narrower.equals(at.table[0].value)
 
 
 def test_agreement_metric_selector() -> None:

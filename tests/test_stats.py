@@ -62,7 +62,7 @@ def test_wilson_matches_statsmodels() -> None:
     np.testing.assert_allclose(high, peer_high, atol=1e-12)
 
 
-@pytest.mark.parametrize(("b", "c"), [(3, 11), (0, 5), (7, 7), (20, 4)])
+@pytest.mark.parametrize(("b", "c"), [(3, 11), (0, 5), (7, 7), (20, 4), (480, 530), (0, 0)])
 def test_mcnemar_exact_matches_statsmodels(b: int, c: int) -> None:
     assert mcnemar_exact(b, c) == pytest.approx(mcnemar([[10, b], [c, 10]], exact=True).pvalue)
 

@@ -248,10 +248,10 @@ def _read_parquet(path: Path, name: str) -> RawTable:
 
 def _read_xlsx(path: Path, name: str, sheet: str | int | None) -> RawTable:
     try:
-        frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=str, engine="openpyxl")
+        frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=str, engine="calamine")
     except ValueError as exc:
         raise AdapterError(f"{name}: {exc}") from None
-    except Exception as exc:  # openpyxl raises zipfile/KeyError types for a file that is not xlsx
+    except Exception as exc:  # calamine raises its own error types for a file that is not a workbook
         raise AdapterError(f"{name}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
     frame.columns = [str(c) for c in frame.columns]
     _check_header(frame, name)

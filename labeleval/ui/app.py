@@ -12,13 +12,13 @@ from labeleval.ui import pages
 from labeleval.ui.state import default_project, sidebar_settings
 
 PAGES = (
-    (pages.overview, "Overview", "🏁", "overview"),
-    (pages.agreement, "Agreement", "🤝", "agreement"),
-    (pages.accuracy, "Accuracy", "🎯", "accuracy"),
-    (pages.cost, "Cost", "💵", "cost"),
-    (pages.annotators, "Annotators", "🧑‍💻", "annotators"),
-    (pages.items, "Items", "🔎", "items"),
-    (pages.data, "Data", "🗂️", "data"),
+    (pages.overview, "Overview", ":material/leaderboard:", "overview"),
+    (pages.agreement, "Agreement", ":material/handshake:", "agreement"),
+    (pages.accuracy, "Accuracy", ":material/target:", "accuracy"),
+    (pages.cost, "Cost", ":material/payments:", "cost"),
+    (pages.annotators, "Annotators", ":material/groups:", "annotators"),
+    (pages.items, "Items", ":material/search:", "items"),
+    (pages.data, "Data", ":material/database:", "data"),
 )
 
 
@@ -32,7 +32,7 @@ def project_argument() -> str | None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="labeleval: vendor comparison", page_icon="⚖️", layout="wide")
+    st.set_page_config(page_title="labeleval: vendor comparison", page_icon=":material/balance:", layout="wide")
     project_arg = project_argument()
     st.session_state.setdefault("project_path", str(project_arg or default_project()))
     navigation = st.navigation(

@@ -25,7 +25,7 @@ def cost_quality(summary: pd.DataFrame) -> alt.LayerChart:
     x = alt.X(
         "cost_per_usable_label:Q",
         title="Cost per usable label",
-        axis=alt.Axis(format="$,.3f"),
+        axis=alt.Axis(format="$,.2f"),
         scale=alt.Scale(zero=False, padding=30),
     )
     y = alt.Y(
@@ -101,7 +101,12 @@ def confusion_heatmap(confusion: pd.DataFrame, vendor: str, labels: list[str]) -
         text=alt.Text("count:Q", format=","),
         color=alt.condition("datum.share > 0.5", alt.value("white"), alt.value("#222")),
     )
-    return (heat + text).properties(title=vendor, height=44 * len(labels), width=44 * len(labels) + 60)
+    return (heat + text).properties(title=vendor, height=heatmap_height(labels) - 90)
+
+
+def heatmap_height(labels: list[str]) -> int:
+    """Pixel height of a confusion heatmap (cells plus axis labels and title)."""
+    return 44 * len(labels) + 90
 
 
 def annotator_scatter(annotators: pd.DataFrame, vendors: list[str]) -> alt.Chart:

@@ -92,7 +92,8 @@ def overview() -> None:
     _header(report, "Which vendor gives the most usable labels for the money?")
     st.markdown("\n".join(f"- {sentence}" for sentence in verdict(report)))
     st.subheader("Leaderboard")
-    st.dataframe(leaderboard(report), hide_index=True, width="stretch", key="leaderboard")
+    # a static table: three rows need no grid, and it renders without loading the grid's script
+    st.table(leaderboard(report).set_index("Vendor"))
     st.subheader("Cost against quality")
     st.caption(
         "Bars are confidence intervals; the dashed line joins the vendors no other vendor beats on both "
@@ -174,7 +175,12 @@ def accuracy() -> None:
     columns = st.columns(min(len(vendors), 3))
     for i, vendor in enumerate(vendors):
         with columns[i % len(columns)]:
-            st.altair_chart(charts.confusion_heatmap(report.confusion, vendor, labels), key=f"confusion_{vendor}")
+            st.altair_chart(
+                charts.confusion_heatmap(report.confusion, vendor, labels),
+                width="stretch",
+                height=charts.heatmap_height(labels),
+                key=f"confusion_{vendor}",
+            )
     st.subheader("Per class")
     st.dataframe(
         report.per_class.drop(columns=["class_alpha"]),
@@ -224,7 +230,25 @@ def cost() -> None:
             width="stretch",
             key="cost_per_usable_chart",
         )
-    st.dataframe(c, hide_index=True, width="stretch", key="cost_table")
+    money = ("labour_cost", "fees", "total_cost")
+    per_unit = (
+        "rate",
+        "cost_per_label",
+        "cost_per_item",
+        "cost_per_usable_label",
+        "cost_per_usable_label_ci_low",
+        "cost_per_usable_label_ci_high",
+        "cost_per_correct_item",
+        "cost_per_correct_item_ci_low",
+        "cost_per_correct_item_ci_high",
+    )
+    config = {col: st.column_config.NumberColumn(format="%.2f") for col in money}
+    config |= {col: st.column_config.NumberColumn(format="%.4f") for col in per_unit}
+    config |= {
+        col: st.column_config.NumberColumn(format="%.3f")
+        for col in ("billed_units", "hours", "usable_rate", "usable_labels", "consensus_accuracy")
+    }
+    st.dataframe(c, hide_index=True, width="stretch", key="cost_table", column_config=config)
 
 
 def annotators() -> None:
