@@ -36,7 +36,9 @@ reference: $(STAMP)
 	else echo "../shared not present: published cases run from tests/data only"; fi
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r benchmarks/requirements.txt
 	$(BIN)/python benchmarks/bench_evaluate.py
+	$(BIN)/python benchmarks/bench_dawid_skene.py
 
 sample: $(STAMP)
 	$(BIN)/labeleval sample sample_data

@@ -6,7 +6,7 @@ The public API (DESIGN §5): metric functions take a long frame with ``item_id``
 
 __version__ = "0.1.0"
 
-from labeleval.consensus import Consensus, majority_vote
+from labeleval.consensus import Consensus, dawid_skene, majority_vote
 from labeleval.dataset import Dataset, load_data
 from labeleval.errors import (
     AdapterError,
@@ -44,6 +44,7 @@ __all__ = [
     "accuracy",
     "cohen_kappa",
     "confusion_matrix",
+    "dawid_skene",
     "evaluate",
     "fleiss_kappa",
     "gwet_ac1",
