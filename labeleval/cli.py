@@ -54,10 +54,27 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--min-confidence", type=_probability, help="consensus confidence for usability rules")
     score.add_argument("--tie", choices=("abstain", "lowest", "random"), help="majority-vote tie policy")
     score.add_argument(
+        "--consensus",
+        choices=("majority_vote", "dawid_skene"),
+        help="consensus method behind consensus accuracy (default: the manifest's, else majority_vote)",
+    )
+    score.add_argument(
+        "--target-accuracy",
+        type=_probability,
+        help="consensus accuracy the redundancy analysis looks for (default 0.95)",
+    )
+    score.add_argument(
         "--with-items",
         action="store_true",
         help="include the per-item frame in json/csv output (large on big projects)",
     )
+
+    cards = sub.add_parser("annotators", help="annotator report cards, low performers first")
+    cards.add_argument("project")
+    cards.add_argument("--flagged", action="store_true", help="only the annotators flagged as low performers")
+    cards.add_argument("--format", choices=("table", "csv"), default="table")
+    cards.add_argument("--out", help="write to this file instead of standard output")
+    cards.add_argument("--consensus", choices=("majority_vote", "dawid_skene"))
 
     validate = sub.add_parser("validate", help="read a project and report what was kept and quarantined")
     validate.add_argument("project")
@@ -120,6 +137,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _score(args)
     if args.command == "validate":
         return _validate(args)
+    if args.command == "annotators":
+        return _annotators(args)
     if args.command == "sample":
         from labeleval.sample import generate_content_safety
 
@@ -140,6 +159,8 @@ def _score(args: argparse.Namespace) -> int:
         usability=args.usability,
         min_confidence=args.min_confidence,
         tie=args.tie,
+        consensus=args.consensus,
+        target_accuracy=args.target_accuracy,
     )
     frames = None if args.with_items else [n for n in Report.frame_names() if n not in LARGE_FRAMES]
     if args.format == "csv":
@@ -157,6 +178,53 @@ def _score(args: argparse.Namespace) -> int:
         text = format_table(report)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        print(text)
+    return 0
+
+
+def _annotators(args: argparse.Namespace) -> int:
+    from labeleval.evaluate import evaluate
+
+    report = evaluate(args.project, n_boot=0, consensus=args.consensus)
+    cards = report.annotators.sort_values(["low_performer", "vendor", "gold_accuracy"], ascending=[False, True, True])
+    if args.flagged:
+        cards = cards[cards["low_performer"]]
+    if args.format == "csv":
+        text = cards.to_csv(index=False)
+    else:
+        shown = cards[
+            [
+                "vendor",
+                "annotator_id",
+                "n_judgments",
+                "gold_judgments",
+                "gold_accuracy",
+                "agreement_with_peers",
+                "ds_accuracy",
+                "median_seconds",
+                "too_fast_share",
+                "flag_reason",
+            ]
+        ]
+        pct = "{:.0%}"
+        text = _text_table(
+            shown,
+            {
+                "gold_accuracy": pct,
+                "agreement_with_peers": pct,
+                "ds_accuracy": pct,
+                "too_fast_share": pct,
+                "median_seconds": "{:.1f}",
+                "n_judgments": "{:,}",
+                "gold_judgments": "{:,}",
+            },
+        )
+        flagged = int(report.annotators["low_performer"].sum())
+        text += f"\n\n{flagged} of {len(report.annotators)} annotators flagged as low performers."
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
         print(f"wrote {args.out}")
     else:
         print(text)
@@ -238,7 +306,7 @@ def _fmt_ci(value: float, low: float, high: float, kind: str, currency: str = "U
 
 def format_table(report: Report) -> str:
     """The terminal view: one line per vendor with CIs, the verdict, and the ledger in one line."""
-    from labeleval.verdict import verdict
+    from labeleval.verdict import redundancy_line, verdict
 
     s = report.summary
     settings = report.settings
@@ -275,6 +343,7 @@ def format_table(report: Report) -> str:
     read, kept, quarantined = (int(ledger[c].sum()) for c in ("rows_read", "kept", "quarantined"))
     lines = [header, "", table, ""]
     lines += [f"  • {sentence}" for sentence in verdict(report)]
+    lines += ["", redundancy_line(report)]
     lines += [
         "",
         f"Rows: {read:,} read = {kept:,} kept + {quarantined:,} quarantined "

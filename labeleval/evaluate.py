@@ -11,14 +11,15 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from labeleval import __version__
-from labeleval.consensus import TIE_POLICIES, majority_from_counts
+from labeleval.annotators import FlagRules, report_cards
+from labeleval.consensus import TIE_POLICIES, dawid_skene_codes, majority_from_counts
 from labeleval.cost import CostBreakdown, cost_breakdown
 from labeleval.dataset import Dataset, load_data
 from labeleval.errors import LabelevalError, UndefinedMetricWarning
@@ -36,6 +37,7 @@ from labeleval.metrics.agreement import (
 )
 from labeleval.metrics.counts import counts_from_codes
 from labeleval.project import USABILITY_RULES, Project, load_project
+from labeleval.redundancy import draws_for, redundancy_curve
 from labeleval.report import Report
 from labeleval.stats import (
     bootstrap_p_value,
@@ -43,10 +45,10 @@ from labeleval.stats import (
     holm,
     mcnemar_exact,
     percentile_ci,
-    wilson_interval,
 )
 
 CI_METHOD = "percentile, item-clustered Poisson bootstrap"
+CONSENSUS_METHODS = ("majority_vote", "dawid_skene")
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,9 @@ class Settings:
     usability: str = "gold"
     min_confidence: float = 0.9
     tie: str = "abstain"
+    consensus: str = "majority_vote"
+    target_accuracy: float = 0.95
+    rules: FlagRules = field(default_factory=FlagRules)
 
 
 def _check_options(n_boot: int, seed: int, confidence: float) -> None:
@@ -89,6 +94,8 @@ def evaluate(
     usability: str | None = None,
     min_confidence: float | None = None,
     tie: str | None = None,
+    consensus: str | None = None,
+    target_accuracy: float | None = None,
 ) -> Report:
     """Score every vendor of a project: agreement, accuracy on gold, cost per usable label, with CIs.
 
@@ -106,6 +113,12 @@ def evaluate(
         Override the manifest's usability rule (``gold``, ``consensus``, ``gold_or_consensus``), its
         consensus confidence threshold, and the majority-vote tie policy (``abstain``, ``lowest``,
         ``random``).
+    consensus
+        ``majority_vote`` or ``dawid_skene``: the consensus behind ``consensus_accuracy``, the cost per
+        correct item and the cross-vendor reference of the consensus usability rules. Both methods'
+        consensus accuracies are always in the summary.
+    target_accuracy
+        The consensus accuracy the redundancy analysis looks for (cheapest vendor and labels per item).
 
     Examples
     --------
@@ -126,9 +139,25 @@ def evaluate(
         raise LabelevalError(f"tie must be one of {', '.join(TIE_POLICIES)}; got {tie_policy!r}")
     if rule in ("gold", "gold_or_consensus") and project.gold is None:
         raise LabelevalError(f"usability rule {rule!r} needs a gold file in the manifest")
+    method = consensus if consensus is not None else project.consensus
+    if method not in CONSENSUS_METHODS:
+        raise LabelevalError(f"consensus must be one of {', '.join(CONSENSUS_METHODS)}; got {method!r}")
+    target = target_accuracy if target_accuracy is not None else project.quality.target_accuracy
+    if not 0 < target <= 1:
+        raise LabelevalError(f"target_accuracy must be in (0, 1]; got {target!r}")
     data = load_data(project)
     data.raise_problems()
-    settings = Settings(int(n_boot), int(seed), float(confidence), rule, float(threshold), tie_policy)
+    settings = Settings(
+        int(n_boot),
+        int(seed),
+        float(confidence),
+        rule,
+        float(threshold),
+        tie_policy,
+        method,
+        float(target),
+        project.quality.rules,
+    )
     return _Evaluation(data, settings).report()
 
 
@@ -155,8 +184,9 @@ class _Vendor:
     name: str
     counts: np.ndarray
     rows: np.ndarray
-    consensus: np.ndarray
+    consensus: np.ndarray  # the chosen method's consensus code per item (-1: none)
     confidence: np.ndarray
+    ds_accuracy: np.ndarray  # per annotator key of this vendor (NaN elsewhere)
     cost: CostBreakdown
     n_judgments: int
     n_items: int
@@ -208,7 +238,9 @@ class _Evaluation:
             "usability": self.s.usability,
             "min_confidence": self.s.min_confidence,
             "tie": self.s.tie,
-            "consensus_method": "majority_vote",
+            "consensus_method": self.s.consensus,
+            "target_accuracy": self.s.target_accuracy,
+            "flag_rules": dict(self.s.rules.__dict__),
             "task": self.project.task.name,
             "kind": self.project.task.kind,
             "labels": self.labels,
@@ -223,6 +255,7 @@ class _Evaluation:
             per_class=self._per_class(vendors),
             confusion=self._confusion(vendors),
             annotators=self._annotators(vendors),
+            redundancy=self._redundancy(vendors),
             cost=self._cost(vendors, estimates),
             comparisons=self._comparisons(vendors, estimates),
             items=items,
@@ -238,6 +271,7 @@ class _Evaluation:
         counts = counts_from_codes(self.item_codes[rows], self.label_codes[rows], self.n_items, self.k)
         m = counts.sum(axis=1)
         code, confidence, _ = majority_from_counts(counts, tie=self.s.tie, rng=self.rng)
+        ds_code, ds_confidence, ds_accuracy = self._vendor_dawid_skene(rows)
         cols: dict[str, slice] = {}
         cols["alpha"] = columns.add(alpha_stats(counts, self.level, self.values))
         cols["agree"] = columns.add(agreement_item_stats(counts))
@@ -247,18 +281,39 @@ class _Evaluation:
         cons_scored = (self.has_gold & (m > 0)).astype(np.float64)
         cons_correct = cons_scored * (code == self.gold_code)
         resolved = ((code >= 0) & (m > 0)).astype(np.float64)
-        cols["consensus"] = columns.add(np.column_stack([cons_correct, cons_scored, resolved, (m > 0)]))
+        cols["consensus_mv"] = columns.add(np.column_stack([cons_correct, cons_scored, resolved, (m > 0)]))
+        cols["consensus_ds"] = columns.add(np.column_stack([cons_scored * (ds_code == self.gold_code), cons_scored]))
+        chosen = self.s.consensus == "dawid_skene"
         return _Vendor(
             name=spec.name,
             counts=counts,
             rows=rows,
-            consensus=code,
-            confidence=confidence,
+            consensus=ds_code if chosen else code,
+            confidence=ds_confidence if chosen else confidence,
+            ds_accuracy=ds_accuracy,
             cost=cost_breakdown(spec.pricing, self.data.billing[spec.name]),
             n_judgments=len(rows),
             n_items=int((m > 0).sum()),
             cols=cols,
         )
+
+    def _vendor_dawid_skene(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Dawid-Skene among one vendor's annotators (no gold: accuracy is then measured on gold).
+
+        Returns the consensus code and posterior per item (-1 / NaN where the vendor gave no judgment) and
+        each annotator key's model accuracy ``sum_k prior_k confusion[k, k]``.
+        """
+        keys = self._annotator_keys()
+        items_local, items = pd.factorize(self.item_codes[rows])
+        annot_local, annotators = pd.factorize(keys[rows])
+        fit = dawid_skene_codes(items_local, annot_local, self.label_codes[rows], len(items), len(annotators), self.k)
+        code = np.full(self.n_items, -1, dtype=np.int64)
+        posterior = np.full(self.n_items, np.nan)
+        code[items] = fit.posteriors.argmax(axis=1)
+        posterior[items] = fit.posteriors.max(axis=1)
+        accuracy = np.full(self._n_keys(), np.nan)
+        accuracy[annotators] = np.einsum("k,akk->a", fit.priors, fit.confusions)
+        return code, posterior, accuracy
 
     def _reference(self, vendors: list[_Vendor]) -> np.ndarray:
         """Reference label per item for the usability rule (-1 where none).
@@ -281,11 +336,25 @@ class _Evaluation:
         top = pooled.max(axis=1)
         tied = (np.isclose(pooled, top[:, None])).sum(axis=1) > 1
         consensus = np.where((top >= self.s.min_confidence - 1e-12) & ~tied & (total >= 2), pooled.argmax(axis=1), -1)
+        if self.s.usability != "gold" and self.s.consensus == "dawid_skene":
+            consensus = self._pooled_dawid_skene(total)
         if self.s.usability == "gold":
             return self.gold_code.copy()
         if self.s.usability == "consensus":
             return consensus
         return np.where(self.has_gold, self.gold_code, consensus)
+
+    def _pooled_dawid_skene(self, total: np.ndarray) -> np.ndarray:
+        """Dawid-Skene over every vendor's judgments (annotators keyed by vendor); with the rule
+        ``gold_or_consensus`` gold items are clamped, which sharpens the annotators' confusion matrices.
+        The reference is the posterior mode where its probability reaches ``min_confidence``."""
+        clamp = self.gold_code if self.s.usability == "gold_or_consensus" else None
+        keys = self._annotator_keys()
+        fit = dawid_skene_codes(
+            self.item_codes, keys, self.label_codes, self.n_items, self._n_keys(), self.k, gold_codes=clamp
+        )
+        top = fit.posteriors.max(axis=1)
+        return np.where((top >= self.s.min_confidence - 1e-12) & (total >= 2), fit.posteriors.argmax(axis=1), -1)
 
     def _usable(self, v: _Vendor, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         has_ref = reference >= 0
@@ -302,7 +371,11 @@ class _Evaluation:
             "fleiss_kappa": lambda t: fleiss_from_totals(t[:, v.cols["agree"]], self.k),
             "gwet_ac1": lambda t: ac1_from_totals(t[:, v.cols["agree"]], self.k),
             "accuracy": lambda t: _ratio(t[:, v.cols["accuracy"]]),
-            "consensus_accuracy": lambda t: _ratio(t[:, v.cols["consensus"]][:, :2]),
+            "consensus_accuracy_mv": lambda t: _ratio(t[:, v.cols["consensus_mv"]][:, :2]),
+            "consensus_accuracy_ds": lambda t: _ratio(t[:, v.cols["consensus_ds"]]),
+            "consensus_accuracy": lambda t: _ratio(
+                t[:, v.cols["consensus_ds" if self.s.consensus == "dawid_skene" else "consensus_mv"]][:, :2]
+            ),
             "usable_rate": lambda t: _ratio(t[:, v.cols["usable"]]),
         }
         out: dict[str, tuple[float, float, float]] = {}
@@ -360,6 +433,9 @@ class _Evaluation:
             row["gold_items"] = gold_items
             for name in ("accuracy", "consensus_accuracy"):
                 row[name], row[f"{name}_ci_low"], row[f"{name}_ci_high"] = e[name]
+            row["consensus_method"] = self.s.consensus
+            row["consensus_accuracy_mv"] = e["consensus_accuracy_mv"][0]
+            row["consensus_accuracy_ds"] = e["consensus_accuracy_ds"][0]
             row["consensus_unresolved"] = unresolved
             row["total_cost"] = v.cost.total
             row["currency"] = v.cost.currency
@@ -491,47 +567,64 @@ class _Evaluation:
             self._ann_keys = pd.factorize(key)[0]
         return self._ann_keys
 
+    def _n_keys(self) -> int:
+        keys = self._annotator_keys()
+        return int(keys.max()) + 1 if len(keys) else 0
+
     def _annotators(self, vendors: list[_Vendor]) -> pd.DataFrame:
+        """Report cards (see :mod:`labeleval.annotators`)."""
         ann = self.data.annotations
         keys = self._annotator_keys()
-        n_keys = int(keys.max()) + 1 if len(keys) else 0
-        row_gold = self.gold_code[self.item_codes]
-        on_gold = row_gold >= 0
-        correct = on_gold & (self.label_codes == row_gold)
-        cons = np.full(len(keys), -1, dtype=np.int64)
-        for v in vendors:
-            cons[v.rows] = v.consensus[self.item_codes[v.rows]]
-        has_cons = cons >= 0
-        agrees = has_cons & (self.label_codes == cons)
+        n_keys = self._n_keys()
         first = np.full(n_keys, -1, dtype=np.int64)
         first[keys[::-1]] = np.arange(len(keys))[::-1]
-        n = np.bincount(keys, minlength=n_keys)
-        gold_n = np.bincount(keys, weights=on_gold, minlength=n_keys)
-        gold_c = np.bincount(keys, weights=correct, minlength=n_keys)
-        low, high = wilson_interval(gold_c, gold_n, self.s.confidence)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            frame = pd.DataFrame(
-                {
-                    "vendor": ann["vendor"].to_numpy()[first].astype(str),
-                    "annotator_id": ann["annotator_id"].to_numpy()[first],
-                    "n_judgments": n,
-                    "n_items": n,
-                    "gold_judgments": gold_n.astype(np.int64),
-                    "gold_correct": gold_c.astype(np.int64),
-                    "gold_accuracy": np.where(gold_n > 0, gold_c / gold_n, np.nan),
-                    "gold_accuracy_ci_low": low,
-                    "gold_accuracy_ci_high": high,
-                    "agreement_with_consensus": np.bincount(keys, weights=agrees, minlength=n_keys)
-                    / np.bincount(keys, weights=has_cons, minlength=n_keys),
-                }
-            )
-        vendor_accuracy = {v.name: self._vendor_accuracy(v) for v in vendors}
-        frame["low_performer"], frame["flag_reason"] = _low_performers(frame, vendor_accuracy)
-        if "duration_s" in ann.columns:
-            frame["median_duration_s"] = (
-                pd.Series(ann["duration_s"].to_numpy()).groupby(keys).median().reindex(np.arange(n_keys)).to_numpy()
-            )
+        counts_of_item = np.zeros((len(keys), self.k), dtype=np.int32)
+        ds_accuracy = np.full(n_keys, np.nan)
+        for v in vendors:
+            counts_of_item[v.rows] = v.counts[self.item_codes[v.rows]]
+            known = np.isfinite(v.ds_accuracy)
+            ds_accuracy[known] = v.ds_accuracy[known]
+        vendor_names = ann["vendor"].to_numpy()[first].astype(str)
+        frame = report_cards(
+            keys=keys,
+            n_keys=n_keys,
+            vendor_names=vendor_names,
+            annotator_ids=ann["annotator_id"].to_numpy()[first],
+            label_codes=self.label_codes,
+            row_gold=self.gold_code[self.item_codes],
+            counts_of_item=counts_of_item,
+            durations=ann["duration_s"].to_numpy(dtype=np.float64) if "duration_s" in ann.columns else None,
+            ds_accuracy=ds_accuracy,
+            vendor_of_key=vendor_names,
+            vendor_accuracy={v.name: self._vendor_accuracy(v) for v in vendors},
+            k=self.k,
+            confidence=self.s.confidence,
+            rules=self.s.rules,
+        )
         return frame.sort_values(["vendor", "annotator_id"], ignore_index=True)
+
+    def _redundancy(self, vendors: list[_Vendor]) -> pd.DataFrame:
+        frames = []
+        for index, v in enumerate(vendors):
+            gold_judgments = int(self.has_gold[self.item_codes[v.rows]].sum())
+            curve = redundancy_curve(
+                vendor=v.name,
+                item_codes=self.item_codes[v.rows],
+                label_codes=self.label_codes[v.rows],
+                gold_codes=self.gold_code,
+                k_classes=self.k,
+                cost_per_label=v.cost.total / v.n_judgments if v.n_judgments else np.nan,
+                draws=draws_for(gold_judgments),
+                seed=self.s.seed + index,
+                confidence=self.s.confidence,
+            )
+            frames.append(curve)
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return pd.DataFrame(columns=["vendor", "k", "items", "accuracy", "reaches_target"])
+        out = pd.concat(frames, ignore_index=True)
+        out["reaches_target"] = out["accuracy"] >= self.s.target_accuracy
+        return out
 
     def _vendor_accuracy(self, v: _Vendor) -> float:
         confusion = self._vendor_confusion(v)
@@ -687,22 +780,3 @@ def _cost_per(total: float, n: int) -> Callable[[np.ndarray], np.ndarray]:
         return out
 
     return per
-
-
-MIN_GOLD_FOR_FLAG = 10
-
-
-def _low_performers(frame: pd.DataFrame, vendor_accuracy: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-    """Flag annotators whose gold accuracy is clearly below their vendor's: the upper end of their Wilson
-    interval is under the vendor's accuracy, over at least ``MIN_GOLD_FOR_FLAG`` gold judgments."""
-    baseline = frame["vendor"].map(vendor_accuracy).to_numpy(dtype=np.float64)
-    high = frame["gold_accuracy_ci_high"].to_numpy(dtype=np.float64)
-    flagged = (frame["gold_judgments"].to_numpy() >= MIN_GOLD_FOR_FLAG) & (high < baseline)
-    reasons = np.full(len(frame), "", dtype=object)
-    for i in np.flatnonzero(flagged):
-        reasons[i] = (
-            f"gold accuracy {frame['gold_accuracy'].iat[i]:.0%} [{frame['gold_accuracy_ci_low'].iat[i]:.0%}-"
-            f"{high[i]:.0%}] over {frame['gold_judgments'].iat[i]} gold judgments, below the vendor's "
-            f"{baseline[i]:.0%}"
-        )
-    return flagged, reasons

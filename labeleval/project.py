@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from labeleval.annotators import FlagRules
 from labeleval.errors import ManifestError
 from labeleval.io.readers import FORMATS
 from labeleval.schema import (
@@ -32,14 +33,25 @@ USABILITY_RULES: Final = ("gold", "consensus", "gold_or_consensus")
 TIE_POLICIES: Final = ("abstain", "lowest", "random")
 DURATION_UNITS: Final[dict[str, float]] = {"s": 1.0, "ms": 0.001, "min": 60.0, "h": 3600.0}
 
-_TOP_KEYS: Final = ("task", "gold", "usability", "data", "vendors")
+_TOP_KEYS: Final = ("task", "gold", "usability", "data", "quality", "vendors")
 _TASK_KEYS: Final = ("name", "kind", "labels")
 _FILE_KEYS: Final = ("path", "format", "columns", "encoding", "sheet", "label_map")
 _GOLD_KEYS: Final = _FILE_KEYS
 _VENDOR_KEYS: Final = ("name", *_FILE_KEYS, "duration_unit", "pricing")
 _PRICING_KEYS: Final = ("model", "rate", "amount", "currency", "fee_pct")
 _USABILITY_KEYS: Final = ("rule", "min_confidence")
-_DATA_KEYS: Final = ("duplicates", "tie")
+_DATA_KEYS: Final = ("duplicates", "tie", "consensus")
+_QUALITY_KEYS: Final = (
+    "target_accuracy",
+    "min_gold",
+    "flag_confidence",
+    "min_judgments",
+    "ds_margin",
+    "too_fast_s",
+    "too_fast_share",
+    "skew_tvd",
+)
+CONSENSUS_METHODS: Final = ("majority_vote", "dawid_skene")
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,14 @@ class Usability:
 
 
 @dataclass(frozen=True)
+class Quality:
+    """The redundancy target and the annotator flag thresholds (``[quality]``)."""
+
+    target_accuracy: float = 0.95
+    rules: FlagRules = field(default_factory=FlagRules)
+
+
+@dataclass(frozen=True)
 class Project:
     """A parsed manifest: the task, the gold file, the vendors and the rules. Files are read later."""
 
@@ -100,6 +120,8 @@ class Project:
     usability: Usability = Usability()
     duplicates: str = "keep_last"
     tie: str = "abstain"
+    consensus: str = "majority_vote"
+    quality: Quality = Quality()
 
     @property
     def currency(self) -> str:
@@ -283,6 +305,8 @@ def load_project(path: str | Path) -> Project:
     m.check_keys(data_t, _DATA_KEYS, "[data]")
     duplicates = m.choice(data_t, "duplicates", DUPLICATE_POLICIES, "[data]", "keep_last")
     tie = m.choice(data_t, "tie", TIE_POLICIES, "[data]", "abstain")
+    consensus = m.choice(data_t, "consensus", CONSENSUS_METHODS, "[data]", "majority_vote")
+    quality = _quality(m, m.table(data, "quality", "manifest"))
 
     vendor_list = data.get("vendors")
     if not isinstance(vendor_list, list) or not vendor_list:
@@ -308,7 +332,31 @@ def load_project(path: str | Path) -> Project:
         usability=Usability(rule=rule, min_confidence=min_conf),
         duplicates=duplicates,
         tie=tie,
+        consensus=consensus,
+        quality=quality,
     )
+
+
+def _quality(m: _Manifest, table: dict[str, Any]) -> Quality:
+    m.check_keys(table, _QUALITY_KEYS, "[quality]")
+    defaults = FlagRules()
+    values = {key: m.number(table, key, "[quality]", float(getattr(defaults, key))) for key in _QUALITY_KEYS[1:]}
+    for share in ("too_fast_share", "skew_tvd", "ds_margin", "flag_confidence"):
+        if values[share] > 1:
+            raise m.error(f"[quality].{share} is a share and must be at most 1; found {values[share]}", share)
+    target = m.number(table, "target_accuracy", "[quality]", 0.95)
+    if not 0 < target <= 1:
+        raise m.error(f"[quality].target_accuracy must be in (0, 1]; found {target}", "target_accuracy")
+    rules = FlagRules(
+        min_gold=int(values["min_gold"]),
+        flag_confidence=values["flag_confidence"],
+        min_judgments=int(values["min_judgments"]),
+        ds_margin=values["ds_margin"],
+        too_fast_s=values["too_fast_s"],
+        too_fast_share=values["too_fast_share"],
+        skew_tvd=values["skew_tvd"],
+    )
+    return Quality(target_accuracy=target, rules=rules)
 
 
 def _check_label_map(m: _Manifest, label_map: Mapping[str, str], labels: tuple[str, ...], where: str) -> None:

@@ -37,8 +37,12 @@ class Report:
     confusion
         vendor x gold label x given label counts.
     annotators
-        One row per annotator (keyed by vendor): volume, gold accuracy with Wilson CI, agreement with
-        the vendor's consensus, median duration.
+        Report cards, one row per annotator (keyed by vendor): volume, gold accuracy with Wilson CI,
+        agreement with the other annotators on the same items, Dawid-Skene accuracy, median seconds, share
+        of too-fast judgments, label skew, and a low-performer flag with its reason in words.
+    redundancy
+        Per vendor and k labels per item: majority-vote accuracy on gold items (k judgments drawn per
+        item, averaged over seeded draws), cost per item and per correct item, whether the target is met.
     cost
         Pricing model, billed units, labour, fees, total, per label, per item, per usable label, per
         correct consensus item.
@@ -60,6 +64,7 @@ class Report:
     per_class: pd.DataFrame
     confusion: pd.DataFrame
     annotators: pd.DataFrame
+    redundancy: pd.DataFrame
     cost: pd.DataFrame
     comparisons: pd.DataFrame
     items: pd.DataFrame

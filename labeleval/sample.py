@@ -11,6 +11,8 @@ Run ``labeleval sample OUT_DIR`` (or ``make sample``) to regenerate it; the same
 from __future__ import annotations
 
 import json
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +54,7 @@ def simulate(
     difficulty: np.ndarray,
     n_classes: int,
     confusable: np.ndarray,
+    truth_rows: list[dict[str, object]] | None = None,
 ) -> pd.DataFrame:
     """Judgments of ``per_item`` distinct annotators from ``pool`` on every item (vectorised).
 
@@ -75,6 +78,15 @@ def simulate(
     spam = spammer[annot]
     label = np.where(spam, np.where(rng.random(len(annot)) < 0.8, 0, rng.integers(0, n_classes, len(annot))), label)
     speed = np.exp(rng.normal(0, 0.35, pool.size))
+    if truth_rows is not None:
+        truth_rows.extend(
+            {
+                "annotator": f"{pool.prefix}{i + 1:03d}",
+                "planted": "spammer" if spammer[i] else "honest",
+                "skill": round(float(skill[i]), 3),
+            }
+            for i in range(pool.size)
+        )
     seconds = pool.median_seconds * speed[annot] * np.exp(rng.normal(0, 0.5, len(annot)))
     seconds = np.where(spam, rng.uniform(0.8, 2.5, len(annot)), seconds)
     return pd.DataFrame(
@@ -85,6 +97,18 @@ def simulate(
             "seconds": np.round(seconds, 1),
         }
     )
+
+
+def _freeze_xlsx(path: Path) -> None:
+    """Make an XLSX byte-reproducible: fixed document timestamps and fixed zip entry dates."""
+    stamp = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
+    with zipfile.ZipFile(path) as archive:
+        entries = [(info.filename, archive.read(info.filename)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = stamp.sub(rb"\g<1>2026-01-01T00:00:00Z\g<3>", data)
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
 
 
 def _timestamps(rng: np.random.Generator, n: int, start: str, days: float) -> pd.Series:
@@ -107,7 +131,8 @@ def generate_content_safety(out_dir: str | Path, *, n_items: int = 2000, n_gold:
     labels = np.asarray(LABELS)
 
     # Scale: a large crowd, 5 labels per item, some spammers; JSONL with a nested response.
-    scale = simulate(rng, truth, items, Pool("sc-w", 150, 0.82, 0.07, 10, 9.0), 5, difficulty, 4, CONFUSABLE)
+    planted: list[dict[str, object]] = []
+    scale = simulate(rng, truth, items, Pool("sc-w", 150, 0.82, 0.07, 10, 9.0), 5, difficulty, 4, CONFUSABLE, planted)
     scale["completed_at"] = _timestamps(rng, len(scale), "2026-10-05T08:00:00", 4).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     records = [
         {
@@ -128,7 +153,9 @@ def generate_content_safety(out_dir: str | Path, *, n_items: int = 2000, n_gold:
     (out / "scale_batch.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     # Surge: a vetted pool, 3 labels per item, upper-case labels; CSV with spaces in the header.
-    surge = simulate(rng, truth, items, Pool("surge_", 30, 0.91, 0.03, 0, 14.0), 3, difficulty * 0.7, 4, CONFUSABLE)
+    surge = simulate(
+        rng, truth, items, Pool("surge_", 30, 0.91, 0.03, 0, 14.0), 3, difficulty * 0.7, 4, CONFUSABLE, planted
+    )
     surge_labels = np.asarray(["SAFE", "BORDERLINE", "VIOLATION", "SPAM"])
     frame = pd.DataFrame(
         {
@@ -144,7 +171,9 @@ def generate_content_safety(out_dir: str | Path, *, n_items: int = 2000, n_gold:
     frame.to_csv(out / "surge_export.csv", index=False)
 
     # Mercor: hourly experts, 3 labels per item, slower; an XLSX timesheet export.
-    mercor = simulate(rng, truth, items, Pool("expert-", 12, 0.95, 0.02, 0, 38.0), 3, difficulty * 0.4, 4, CONFUSABLE)
+    mercor = simulate(
+        rng, truth, items, Pool("expert-", 12, 0.95, 0.02, 0, 38.0), 3, difficulty * 0.4, 4, CONFUSABLE, planted
+    )
     sheet = pd.DataFrame(
         {
             "item": mercor["item"],
@@ -156,7 +185,12 @@ def generate_content_safety(out_dir: str | Path, *, n_items: int = 2000, n_gold:
     )
     sheet.loc[2500, "duration_sec"] = -38.0
     sheet.to_excel(out / "mercor_timesheet.xlsx", index=False, sheet_name="labels")
+    _freeze_xlsx(out / "mercor_timesheet.xlsx")
 
+    truth_dir = out / "_truth"
+    truth_dir.mkdir(exist_ok=True)
+    pd.DataFrame(planted).to_csv(truth_dir / "annotators.csv", index=False)
+    pd.DataFrame({"item": items, "true_label": labels[truth]}).to_csv(truth_dir / "items.csv", index=False)
     manifest = out / "labeleval.toml"
     manifest.write_text(MANIFEST, encoding="utf-8")
     (out / "README.md").write_text(README, encoding="utf-8")
@@ -221,6 +255,8 @@ by `labeleval/sample.py` (`labeleval sample sample_data`), deterministically.
   item, $0.22 per label.
 - **Mercor** (`mercor_timesheet.xlsx`, sheet `labels`): 12 hourly experts at $65/hour, 3 labels per item,
   slower.
+- `_truth/` holds what the generator planted (each annotator's type and skill, each item's true label), for
+  tests of spammer detection and truth inference; labeleval never reads it when scoring.
 - Planted dirt, so the ledger has something to show: mis-cased labels, three resubmitted judgments, a
   truncated JSON line, empty ratings, an unparseable timestamp and a negative duration.
 """

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from labeleval.redundancy import cheapest_for_target
 from labeleval.report import Report
 
 
@@ -113,3 +114,23 @@ def verdict(report: Report) -> list[str]:
             f"(see the ledger); they are billed but never usable."
         )
     return out
+
+
+def redundancy_line(report: Report) -> str:
+    """The answer to "which vendor and how many labels per item reach the target, most cheaply?"."""
+    target = float(report.settings.get("target_accuracy", 0.95))
+    best = cheapest_for_target(report.redundancy, target)
+    if best is None:
+        if report.redundancy.empty:
+            return "Labels per item: no gold items, so the accuracy bought by redundancy cannot be measured."
+        top = report.redundancy.sort_values("accuracy", ascending=False).iloc[0]
+        return (
+            f"Labels per item: no vendor reaches {target:.0%} majority-vote accuracy on gold with the labels it "
+            f"sold; the best is {top['vendor']} with k={int(top['k'])} ({top['accuracy']:.1%})."
+        )
+    currency = str(report.summary["currency"].iloc[0])
+    return (
+        f"Labels per item: the cheapest way to {target:.0%} majority-vote accuracy on gold is {best['vendor']} with "
+        f"k={int(best['k'])} labels per item ({best['accuracy']:.1%}, {best['cost_per_item']:,.3f} {currency} "
+        f"per item). See the redundancy frame for every vendor and k."
+    )

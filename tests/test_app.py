@@ -102,3 +102,16 @@ def test_broken_project_shows_an_error_not_a_traceback() -> None:
     at = page_test("data", broken).run()
     assert not at.exception
     assert "UNKNOWN_LABEL" in at.dataframe[-1].value["reason"].tolist()
+
+
+def test_consensus_method_and_redundancy_on_the_cost_page() -> None:
+    at = page_test("cost").run()
+    assert not at.exception
+    assert any("cheapest way to 95%" in m.value for m in at.markdown)
+    at.slider(key="target_accuracy").set_value(0.9).run()
+    assert any("cheapest way to 90%" in m.value for m in at.markdown)
+    at = page_test("overview").run()
+    before = at.table[0].value["Consensus accuracy"].tolist()
+    at.selectbox(key="consensus").set_value("dawid_skene").run()
+    assert not at.exception
+    assert at.table[0].value["Consensus accuracy"].tolist() != before

@@ -117,7 +117,11 @@ def test_overview_then_another_page(server: str, tmp_path_factory: pytest.TempPa
         assert page.get_by_text("is the most accurate on gold").count() >= 1
         page.screenshot(path=str(out / "overview.png"), full_page=True)
 
-        for name, title in (("Accuracy", "Accuracy against gold"), ("Cost", "What a usable label costs")):
+        for name, title in (
+            ("Accuracy", "Accuracy against gold"),
+            ("Cost", "What a usable label costs"),
+            ("Annotators", "Annotators"),
+        ):
             start = time.perf_counter()
             page.locator("[data-testid='stSidebarNav']").get_by_text(name, exact=True).click()
             page.get_by_role("heading", name=title).wait_for(timeout=30_000)

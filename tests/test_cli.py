@@ -89,7 +89,14 @@ def test_sample_regenerates_identical_bytes(
 ) -> None:
     code, _, _ = run(["sample", str(tmp_path)], capsys)
     assert code == 0
-    for name in ("labeleval.toml", "gold.csv", "scale_batch.jsonl", "surge_export.csv"):
+    for name in (
+        "labeleval.toml",
+        "gold.csv",
+        "scale_batch.jsonl",
+        "surge_export.csv",
+        "mercor_timesheet.xlsx",
+        "_truth/annotators.csv",
+    ):
         assert (tmp_path / "content_safety" / name).read_bytes() == (sample_project / name).read_bytes(), name
 
 

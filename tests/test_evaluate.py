@@ -172,3 +172,33 @@ def test_per_class_matches_scikit_learn(sample_report: Report, sample_project: P
     np.testing.assert_allclose(ours["recall"], r)
     np.testing.assert_allclose(ours["f1"], f)
     np.testing.assert_array_equal(ours["support"], s)
+
+
+def test_consensus_method_option(sample_project: Path) -> None:
+    mv = le.evaluate(sample_project, n_boot=50).summary
+    ds = le.evaluate(sample_project, n_boot=50, consensus="dawid_skene").summary
+    np.testing.assert_allclose(mv["consensus_accuracy"], mv["consensus_accuracy_mv"])
+    np.testing.assert_allclose(ds["consensus_accuracy"], ds["consensus_accuracy_ds"])
+    np.testing.assert_allclose(mv["consensus_accuracy_ds"], ds["consensus_accuracy_ds"])
+    assert (ds["consensus_accuracy_ds"] >= ds["consensus_accuracy_mv"]).all()  # DS helps on this data
+    with pytest.raises(le.LabelevalError, match="consensus must be one of"):
+        le.evaluate(sample_project, consensus="vibes")
+
+
+def test_ds_consensus_per_vendor_equals_dawid_skene_function(sample_project: Path) -> None:
+    data = le.load_data(le.load_project(sample_project))
+    ann, gold = data.annotations, data.gold
+    report = le.evaluate(sample_project, n_boot=0, consensus="dawid_skene")
+    for row in report.summary.itertuples(index=False):
+        labels = le.dawid_skene(ann[ann["vendor"] == row.vendor]).labels["label"].astype(str)
+        scored = labels.index.intersection(gold.index)
+        assert row.consensus_accuracy_ds == pytest.approx((labels.loc[scored] == gold.loc[scored].astype(str)).mean())
+
+
+def test_pooled_dawid_skene_reference(sample_project: Path) -> None:
+    mv = le.evaluate(sample_project, n_boot=0, usability="consensus", min_confidence=0.9).summary
+    ds = le.evaluate(
+        sample_project, n_boot=0, usability="consensus", min_confidence=0.9, consensus="dawid_skene"
+    ).summary
+    assert (mv["usable_rate"] != ds["usable_rate"]).any()
+    assert ds["usable_rate"].between(0.6, 1.0).all()

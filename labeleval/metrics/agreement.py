@@ -222,22 +222,22 @@ def percent_from_totals(totals: np.ndarray, k: int) -> np.ndarray:
     return _pa_pi(totals, k)[0]
 
 
-def fleiss_from_totals(totals: np.ndarray, k: int) -> np.ndarray:
-    pa, pi = _pa_pi(totals, k)
-    pe = (pi**2).sum(axis=1)
+def _chance_corrected(pa: np.ndarray, pe: np.ndarray) -> np.ndarray:
+    """``(p_a - p_e) / (1 - p_e)``; NaN where chance agreement is 1."""
     with np.errstate(invalid="ignore", divide="ignore"):
         out = (pa - pe) / (1.0 - pe)
     out[np.isclose(pe, 1.0)] = np.nan
     return out
+
+
+def fleiss_from_totals(totals: np.ndarray, k: int) -> np.ndarray:
+    pa, pi = _pa_pi(totals, k)
+    return _chance_corrected(pa, (pi**2).sum(axis=1))
 
 
 def ac1_from_totals(totals: np.ndarray, k: int) -> np.ndarray:
     pa, pi = _pa_pi(totals, k)
-    pe = (pi * (1.0 - pi)).sum(axis=1) / (k - 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = (pa - pe) / (1.0 - pe)
-    out[np.isclose(pe, 1.0)] = np.nan
-    return out
+    return _chance_corrected(pa, (pi * (1.0 - pi)).sum(axis=1) / (k - 1))
 
 
 def _from_item_stats(annotations: pd.DataFrame, labels: Sequence[object] | None, finalize: str, metric: str) -> float:

@@ -150,3 +150,35 @@ def cost_breakdown(cost: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=40 + 36 * len(cost))
     )
+
+
+def redundancy(curve: pd.DataFrame, target: float, vendors: list[str]) -> alt.LayerChart:
+    """Majority-vote accuracy on gold against labels per item, per vendor, with the target line."""
+    color = alt.Color("vendor:N", scale=_vendor_scale(vendors))
+    base = alt.Chart(curve).encode(
+        x=alt.X("k:O", title="labels per item (k)"),
+        color=color,
+    )
+    band = base.mark_errorbar().encode(
+        y=alt.Y(
+            "accuracy_ci_low:Q",
+            title="majority-vote accuracy on gold",
+            axis=alt.Axis(format=".0%"),
+            scale=alt.Scale(zero=False),
+        ),
+        y2="accuracy_ci_high:Q",
+    )
+    line = base.mark_line(point=True).encode(
+        y="accuracy:Q",
+        tooltip=[
+            "vendor",
+            "k",
+            alt.Tooltip("accuracy:Q", format=".1%"),
+            "items",
+            alt.Tooltip("cost_per_item:Q", title="cost per item", format=",.3f"),
+        ],
+    )
+    rule = (
+        alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(strokeDash=[4, 4], color="#d62728").encode(y="target:Q")
+    )
+    return (band + line + rule).properties(height=320)

@@ -17,7 +17,7 @@ from labeleval.report import LARGE_FRAMES, Report
 from labeleval.ui import charts
 from labeleval.ui.state import current_report
 from labeleval.ui.upload import upload_section
-from labeleval.verdict import verdict
+from labeleval.verdict import redundancy_line, verdict
 
 METRIC_NAMES = {
     "krippendorff_alpha": "Krippendorff's alpha",
@@ -249,6 +249,20 @@ def cost() -> None:
         for col in ("billed_units", "hours", "usable_rate", "usable_labels", "consensus_accuracy")
     }
     st.dataframe(c, hide_index=True, width="stretch", key="cost_table", column_config=config)
+    st.subheader("What redundancy buys")
+    st.markdown(redundancy_line(report))
+    if not report.redundancy.empty:
+        vendors = report.summary["vendor"].astype(str).tolist()
+        st.caption(
+            "Majority-vote accuracy on gold items when only k of each item's labels are kept (drawn at random, "
+            "averaged over seeded draws; ties broken at random); the dashed line is the target."
+        )
+        st.altair_chart(
+            charts.redundancy(report.redundancy, float(report.settings["target_accuracy"]), vendors),
+            width="stretch",
+            key="redundancy_chart",
+        )
+        st.dataframe(report.redundancy, hide_index=True, width="stretch", key="redundancy_table")
 
 
 def annotators() -> None:
@@ -262,8 +276,9 @@ def annotators() -> None:
     shown = a[a["vendor"].isin(chosen)]
     flagged = shown[shown["low_performer"]]
     st.markdown(
-        f"**{len(flagged)} low performers** (red outline): gold accuracy clearly below their vendor's, "
-        f"over at least 10 gold judgments."
+        f"**{len(flagged)} low performers** (red outline): gold accuracy clearly below their vendor's, a "
+        f"Dawid-Skene accuracy far below their peers', mostly too-fast judgments, or a skewed label mix. "
+        f"Each comes with its reason."
     )
     st.altair_chart(charts.annotator_scatter(shown, vendors), width="stretch", key="annotator_chart")
     if len(flagged):
@@ -280,7 +295,19 @@ def annotators() -> None:
             "text/csv",
             key="download_low_performers",
         )
-    st.dataframe(shown, hide_index=True, width="stretch", key="annotator_table")
+    st.subheader("Report cards")
+    percent = (
+        "gold_accuracy",
+        "gold_accuracy_ci_low",
+        "gold_accuracy_ci_high",
+        "agreement_with_peers",
+        "ds_accuracy",
+        "too_fast_share",
+        "label_skew",
+    )
+    config = {c: st.column_config.NumberColumn(format="percent") for c in percent}
+    config["median_seconds"] = st.column_config.NumberColumn(format="%.1f")
+    st.dataframe(shown, hide_index=True, width="stretch", key="annotator_table", column_config=config)
 
 
 def items() -> None:

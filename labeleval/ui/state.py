@@ -63,6 +63,8 @@ def cached_report(
     usability: str,
     min_confidence: float,
     tie: str,
+    consensus: str = "majority_vote",
+    target_accuracy: float = 0.95,
 ) -> Report:
     """``evaluate()`` keyed on file bytes (``key``) and every option; widget values are passed in."""
     del key  # part of the cache key only
@@ -74,6 +76,8 @@ def cached_report(
         usability=usability,
         min_confidence=min_confidence,
         tie=tie,
+        consensus=consensus,
+        target_accuracy=target_accuracy,
     )
 
 
@@ -105,6 +109,15 @@ def sidebar_settings(project_path: Path) -> None:
             )
             st.slider("Consensus confidence threshold", 0.5, 1.0, 0.8, 0.05, key="min_confidence")
             st.selectbox("Majority-vote ties", ["abstain", "lowest", "random"], key="tie")
+            st.selectbox(
+                "Consensus method",
+                ["majority_vote", "dawid_skene"],
+                key="consensus",
+                format_func=lambda m: {"majority_vote": "majority vote", "dawid_skene": "Dawid-Skene"}.get(
+                    str(m), str(m)
+                ),
+            )
+            st.slider("Target consensus accuracy", 0.80, 0.99, 0.95, 0.01, key="target_accuracy")
 
 
 USABILITY_LABELS = {
@@ -131,6 +144,8 @@ def current_report(*, show_ledger_on_error: bool = False) -> Report | None:
             str(st.session_state.get("usability", "gold")),
             float(st.session_state.get("min_confidence", 0.8)),
             str(st.session_state.get("tie", "abstain")),
+            str(st.session_state.get("consensus", "majority_vote")),
+            float(st.session_state.get("target_accuracy", 0.95)),
         )
     except LabelevalError as exc:
         st.error(f"This project cannot be scored: {exc}")

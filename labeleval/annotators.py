@@ -1,0 +1,153 @@
+"""Annotator report cards: volume, gold accuracy, agreement with peers, Dawid-Skene accuracy, speed and
+label skew, and a flag with its reason in words. Vectorised over judgments (no loop over annotators
+except to write the reasons of the flagged few).
+
+Flags (each with its evidence in the reason):
+
+- **gold**: the upper end of the ``flag_confidence`` (99%) Wilson interval of gold accuracy is below the
+  vendor's gold accuracy, over at least ``min_gold`` gold judgments ("clearly below": at 95% a pool of 150
+  annotators at the vendor's level would still give about four flags by chance);
+- **model**: the Dawid-Skene accuracy (``sum_k prior_k * confusion[k, k]``, which needs no gold) is more
+  than ``ds_margin`` below the vendor's median annotator, over at least ``min_judgments`` judgments;
+- **speed**: at least ``too_fast_share`` of the annotator's timed judgments are under ``too_fast_s`` seconds;
+- **skew**: the annotator's label mix differs from the vendor's by a total variation distance of at least
+  ``skew_tvd``, over at least ``min_judgments`` judgments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from labeleval.stats import wilson_interval
+
+
+@dataclass(frozen=True)
+class FlagRules:
+    """Thresholds of the low-performer flags (manifest ``[quality]``)."""
+
+    min_gold: int = 5
+    flag_confidence: float = 0.99
+    min_judgments: int = 20
+    ds_margin: float = 0.25
+    too_fast_s: float = 2.0
+    too_fast_share: float = 0.5
+    skew_tvd: float = 0.35
+
+
+def leave_one_out_agreement(counts_of_item: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per judgment: does its label equal the majority of the *other* judgments on the item?
+
+    ``counts_of_item`` is (judgments x K): the item's label counts for each judgment's item. Returns
+    (agrees, comparable), where comparable is False when the others are absent or tied.
+    """
+    others = counts_of_item.copy()
+    rows = np.arange(len(labels))
+    others[rows, labels] -= 1
+    top = others.max(axis=1)
+    unique_top = (others == top[:, None]).sum(axis=1) == 1
+    comparable = (top > 0) & unique_top
+    agrees = comparable & (others[rows, labels] == top)
+    return agrees, comparable
+
+
+def report_cards(
+    *,
+    keys: np.ndarray,
+    n_keys: int,
+    vendor_names: np.ndarray,
+    annotator_ids: np.ndarray,
+    label_codes: np.ndarray,
+    row_gold: np.ndarray,
+    counts_of_item: np.ndarray,
+    durations: np.ndarray | None,
+    ds_accuracy: np.ndarray,
+    vendor_of_key: np.ndarray,
+    vendor_accuracy: dict[str, float],
+    k: int,
+    confidence: float,
+    rules: FlagRules,
+) -> pd.DataFrame:
+    """One row per annotator key (vendor + annotator id)."""
+    n = np.bincount(keys, minlength=n_keys)
+    on_gold = row_gold >= 0
+    gold_n = np.bincount(keys, weights=on_gold, minlength=n_keys)
+    gold_c = np.bincount(keys, weights=on_gold & (label_codes == row_gold), minlength=n_keys)
+    low, high = wilson_interval(gold_c, gold_n, confidence)
+    agrees, comparable = leave_one_out_agreement(counts_of_item, label_codes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        agreement = np.bincount(keys, weights=agrees, minlength=n_keys) / np.bincount(
+            keys, weights=comparable, minlength=n_keys
+        )
+        gold_accuracy = np.where(gold_n > 0, gold_c / gold_n, np.nan)
+    # label skew: total variation distance between the annotator's label mix and the vendor's
+    mix = np.bincount(keys * k + label_codes, minlength=n_keys * k).reshape(n_keys, k).astype(np.float64)
+    mix /= np.maximum(mix.sum(axis=1, keepdims=True), 1)
+    vendor_mix = np.zeros_like(mix)
+    for vendor in np.unique(vendor_of_key):
+        mine = vendor_of_key == vendor
+        vendor_mix[mine] = (mix[mine] * n[mine, None]).sum(axis=0) / max(n[mine].sum(), 1)
+    skew = 0.5 * np.abs(mix - vendor_mix).sum(axis=1)
+    frame = pd.DataFrame(
+        {
+            "vendor": vendor_names,
+            "annotator_id": annotator_ids,
+            "n_judgments": n,
+            "gold_judgments": gold_n.astype(np.int64),
+            "gold_correct": gold_c.astype(np.int64),
+            "gold_accuracy": gold_accuracy,
+            "gold_accuracy_ci_low": low,
+            "gold_accuracy_ci_high": high,
+            "agreement_with_peers": agreement,
+            "ds_accuracy": ds_accuracy,
+            "label_skew": skew,
+        }
+    )
+    if durations is not None:
+        timed = np.isfinite(durations)
+        frame["median_seconds"] = (
+            pd.Series(np.where(timed, durations, np.nan)).groupby(keys).median().reindex(np.arange(n_keys)).to_numpy()
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frame["too_fast_share"] = np.bincount(
+                keys, weights=timed & (durations < rules.too_fast_s), minlength=n_keys
+            ) / np.bincount(keys, weights=timed, minlength=n_keys)
+    else:
+        frame["median_seconds"] = np.nan
+        frame["too_fast_share"] = np.nan
+    frame["low_performer"], frame["flag_reason"] = _flags(frame, vendor_accuracy, rules)
+    return frame
+
+
+def _flags(frame: pd.DataFrame, vendor_accuracy: dict[str, float], rules: FlagRules) -> tuple[np.ndarray, np.ndarray]:
+    baseline = frame["vendor"].map(vendor_accuracy).to_numpy(dtype=np.float64)
+    gold_n = frame["gold_judgments"].to_numpy()
+    n = frame["n_judgments"].to_numpy()
+    _, high = wilson_interval(frame["gold_correct"].to_numpy(), gold_n, rules.flag_confidence)
+    gold_flag = (gold_n >= rules.min_gold) & (high < baseline)
+    ds = frame["ds_accuracy"].to_numpy(dtype=np.float64)
+    ds_median = frame.groupby("vendor")["ds_accuracy"].transform("median").to_numpy(dtype=np.float64)
+    model_flag = (n >= rules.min_judgments) & (ds < ds_median - rules.ds_margin)
+    fast = frame["too_fast_share"].to_numpy(dtype=np.float64)
+    speed_flag = np.nan_to_num(fast) >= rules.too_fast_share
+    skew_flag = (n >= rules.min_judgments) & (frame["label_skew"].to_numpy() >= rules.skew_tvd)
+    flagged = gold_flag | model_flag | speed_flag | skew_flag
+    reasons = np.full(len(frame), "", dtype=object)
+    for i in np.flatnonzero(flagged):
+        parts = []
+        if gold_flag[i]:
+            parts.append(
+                f"gold accuracy {frame['gold_accuracy'].iat[i]:.0%} [{frame['gold_accuracy_ci_low'].iat[i]:.0%}-"
+                f"{frame['gold_accuracy_ci_high'].iat[i]:.0%}] over {gold_n[i]} gold judgments "
+                f"(vendor: {baseline[i]:.0%})"
+            )
+        if model_flag[i]:
+            parts.append(f"Dawid-Skene accuracy {ds[i]:.0%} (vendor median {ds_median[i]:.0%})")
+        if speed_flag[i]:
+            parts.append(f"{fast[i]:.0%} of judgments under {rules.too_fast_s:g} s")
+        if skew_flag[i]:
+            parts.append(f"label mix {frame['label_skew'].iat[i]:.0%} away from the vendor's")
+        reasons[i] = "; ".join(parts)
+    return flagged, reasons
