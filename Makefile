@@ -26,7 +26,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --doctest-modules --ignore=labeleval/ui/streamlit_app.py labeleval tests
 
 # The shared reference check runs when ../shared is beside this checkout (developers, CI);
 # the same published cases are also copied into tests/ and run by `unit`.

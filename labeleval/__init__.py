@@ -26,6 +26,8 @@ from labeleval.metrics.agreement import (
     light_kappa,
     percent_agreement,
 )
+from labeleval.metrics.ordinal import gwet_ac2, icc, within_one_agreement
+from labeleval.metrics.sets import jaccard_distance, masi_distance
 from labeleval.project import Project, load_project
 from labeleval.report import Report
 
@@ -48,12 +50,17 @@ __all__ = [
     "evaluate",
     "fleiss_kappa",
     "gwet_ac1",
+    "gwet_ac2",
+    "icc",
+    "jaccard_distance",
     "krippendorff_alpha",
     "light_kappa",
     "load_data",
     "load_project",
     "macro_f1",
     "majority_vote",
+    "masi_distance",
     "per_class",
     "percent_agreement",
+    "within_one_agreement",
 ]

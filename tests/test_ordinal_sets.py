@@ -1,0 +1,109 @@
+"""Gwet's AC2, the ICC, within-one agreement, MASI and Jaccard against published values.
+
+Sources: Gwet (2014) Handbook of Inter-Rater Reliability, 4th ed., pp. 89-90 (16 units x 4 raters on a
+0.5-2.5 scale, quadratic weights: p_a 0.9206, p_e 0.6462, AC2 0.7755; data as transcribed in the
+jmgirard/agreement R package's data-raw and asserted in its test-categorical_interval.R); Shrout & Fleiss
+(1979) Psychological Bulletin 86(2), Tables 2 and 4 (6 targets x 4 judges: ICC(1,1) .17, ICC(2,1) .29,
+ICC(3,1) .71, ICC(1,4) .44, ICC(2,4) .62, ICC(3,4) .91); NLTK's doctest for nltk.metrics.masi_distance
+(0.665 for {1, 2} vs {1, 2, 3, 4})."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import cohen_kappa_score
+
+import labeleval as le
+from labeleval.metrics.counts import count_matrix
+from labeleval.metrics.ordinal import ac2_from_counts, agreement_weights
+
+NA = None
+GWET_P89: list[list[float | None]] = [
+    [1.0, 1.5, 1.0, NA], [2.0, 2.0, 2.0, 2.0], [0.5, 1.0, 1.5, 1.5], [1.0, 1.0, 1.0, 1.0],
+    [1.0, 1.0, 1.0, 1.5], [NA, 1.0, 2.5, NA], [2.5, 2.5, 2.5, 2.5], [1.0, 1.0, NA, 1.0],
+    [NA, 1.0, 2.0, 1.0], [1.0, 1.0, 0.5, 1.0], [1.5, 1.5, 1.5, 1.5], [1.0, 1.5, 1.0, NA],
+    [1.0, 1.0, 1.5, NA], [1.0, 2.0, 2.5, 2.0], [NA, 1.0, 1.5, 1.0], [0.5, 0.5, 0.5, 0.5],
+]  # fmt: skip
+SHROUT_FLEISS: list[list[float | None]] = [
+    [9, 2, 5, 8],
+    [6, 1, 3, 2],
+    [8, 4, 6, 8],
+    [7, 1, 2, 6],
+    [10, 5, 6, 9],
+    [6, 2, 4, 7],
+]
+
+
+def long(matrix: Sequence[Sequence[object]]) -> pd.DataFrame:
+    rows = [(f"u{i}", f"r{j}", v) for i, row in enumerate(matrix) for j, v in enumerate(row) if v is not None]
+    return pd.DataFrame(rows, columns=["item_id", "annotator_id", "label"])
+
+
+def test_gwet_ac2_quadratic_gwet_2014_p89() -> None:
+    df = long(GWET_P89)
+    scale = [0.5, 1.0, 1.5, 2.0, 2.5]
+    assert le.gwet_ac2(df, weights="quadratic", labels=scale) == pytest.approx(0.7755, abs=5e-5)
+    _, pa, pe = ac2_from_counts(count_matrix(df, scale).n, agreement_weights(5, "quadratic"))
+    assert pa == pytest.approx(0.9206, abs=5e-5)
+    assert pe == pytest.approx(0.6462, abs=5e-5)
+
+
+def test_ac2_with_identity_weights_is_ac1() -> None:
+    df = long(GWET_P89)
+    counts = count_matrix(df).n
+    ac1 = ac2_from_counts(counts, np.eye(counts.shape[1]))[0]
+    assert ac1 == pytest.approx(le.gwet_ac1(df), abs=1e-12)
+
+
+def test_icc_shrout_fleiss_1979() -> None:
+    table = le.icc(long(SHROUT_FLEISS)).set_index("form")
+    published = {"ICC1": 0.17, "ICC2": 0.29, "ICC3": 0.71, "ICC1k": 0.44, "ICC2k": 0.62, "ICC3k": 0.91}
+    for form, value in published.items():
+        assert table.loc[form, "icc"] == pytest.approx(value, abs=0.005), form
+    assert (table["ci_low"] < table["icc"]).all() and (table["icc"] < table["ci_high"]).all()
+
+
+def test_icc_perfect_agreement_and_missing_ratings() -> None:
+    perfect = long([[1, 1, 1], [4, 4, 4], [2, 2, 2], [5, 5, 5]])
+    assert le.icc(perfect)["icc"].to_numpy() == pytest.approx(np.ones(6))
+    with_gap = long([*SHROUT_FLEISS, [3, None, 4, 5]])  # listwise deletion leaves the published table
+    np.testing.assert_allclose(le.icc(with_gap)["icc"], le.icc(long(SHROUT_FLEISS))["icc"])
+    with pytest.raises(le.InsufficientDataError):
+        le.icc(long([[1, 2]]))
+
+
+def test_weighted_kappa_rank_spacing_matches_scikit_learn() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.integers(1, 8, 60)
+    b = np.clip(a + rng.integers(-1, 2, 60), 1, 7)
+    df = pd.DataFrame(
+        {"item_id": np.tile(np.arange(60), 2), "annotator_id": ["x"] * 60 + ["y"] * 60, "label": np.concatenate([a, b])}
+    )
+    for weights in ("linear", "quadratic"):
+        expected = cohen_kappa_score(a, b, weights=weights, labels=list(range(1, 8)))
+        assert le.cohen_kappa(df, weights=weights, labels=list(range(1, 8))) == pytest.approx(expected)
+
+
+def test_within_one_agreement_by_hand() -> None:
+    # item 1: ratings 1, 2, 4 -> pairs (1,2) ok, (1,4) no, (2,4) no -> 1/3; item 2: 3, 3 -> 1
+    df = long([[1, 2, 4], [3, 3, None]])
+    assert le.within_one_agreement(df, labels=[1, 2, 3, 4, 5]) == pytest.approx((1 / 3 + 1) / 2)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "masi", "jaccard"),
+    [
+        ({1, 2}, {1, 2, 3, 4}, 0.665, 0.5),  # NLTK's doctest
+        ({1, 2}, {1, 2}, 0.0, 0.0),
+        ({1, 2}, {3}, 1.0, 1.0),
+        ({1, 2, 3}, {2, 3, 4}, 1 - 0.5 * 0.33, 0.5),
+        (set(), set(), 0.0, 0.0),
+    ],
+)
+def test_masi_and_jaccard(a: set[int], b: set[int], masi: float, jaccard: float) -> None:
+    assert le.masi_distance(a, b) == pytest.approx(masi)
+    assert le.masi_distance(b, a) == pytest.approx(masi)  # symmetric
+    assert le.jaccard_distance(a, b) == pytest.approx(jaccard)
