@@ -62,7 +62,15 @@ def load_data(project: Project) -> Dataset:
         spec = project.gold
         name = _display(spec.path, project.root)
         raw = read_table(spec.path, fmt=spec.format, encoding=spec.encoding, sheet=spec.sheet, display_name=name)
-        gold, quarantine = normalize_gold(raw, file=name, columns=spec.columns, labels=labels, label_map=spec.label_map)
+        gold, quarantine = normalize_gold(
+            raw,
+            file=name,
+            columns=spec.columns,
+            labels=labels,
+            label_map=spec.label_map,
+            kind=project.task.kind,
+            value_range=project.task.value_range,
+        )
         ledger.add_file(name, "gold", raw.rows_read, len(gold), quarantine)
 
     frames: list[pd.DataFrame] = []
@@ -80,14 +88,19 @@ def load_data(project: Project) -> Dataset:
             label_map=spec.label_map,
             duration_factor=DURATION_UNITS[vendor.duration_unit],
             duplicates=project.duplicates,
+            kind=project.task.kind,
+            value_range=project.task.value_range,
         )
         ledger.add_file(name, vendor.name, raw.rows_read, len(kept), quarantine)
         frames.append(kept)
 
     vendor_names = [v.name for v in project.vendors]
+    if project.task.numeric:
+        frames, gold = _numeric_categories(frames, gold)
+        labels = tuple(gold.cat.categories)
     for frame in frames:  # shared categories, so that concat keeps both columns categorical
         frame["vendor"] = frame["vendor"].cat.set_categories(vendor_names)
-        frame["label"] = frame["label"].cat.set_categories(list(labels), ordered=project.task.kind == "ordinal")
+        frame["label"] = frame["label"].cat.set_categories(list(labels), ordered=project.task.kind != "nominal")
     annotations = pd.concat(frames, ignore_index=True)
     ledger_frame = ledger.ledger()
     notes, problems = _findings(project, annotations, gold, ledger_frame)
@@ -101,6 +114,27 @@ def load_data(project: Project) -> Dataset:
         billing=billing,
         problems=tuple(problems),
     )
+
+
+def value_text(values: np.ndarray) -> np.ndarray:
+    """Category names of numeric values: as short as possible without losing precision."""
+    return np.asarray([format(float(v), ".12g") for v in values], dtype=object)
+
+
+def _numeric_categories(frames: list[pd.DataFrame], gold: pd.Series) -> tuple[list[pd.DataFrame], pd.Series]:
+    """Numeric labels become ordered categories (every distinct value seen in any batch or in gold), so that
+    the shared count matrix, alpha at the interval and ratio levels and the bootstrap work unchanged."""
+    parts = [f["label"].to_numpy(dtype=np.float64) for f in frames] + [np.asarray(gold, dtype=np.float64)]
+    distinct = np.unique(np.concatenate(parts)) if parts else np.zeros(0)
+    names = list(value_text(distinct))
+    for frame in frames:
+        codes = np.searchsorted(distinct, frame["label"].to_numpy(dtype=np.float64))
+        frame["label"] = pd.Categorical.from_codes(codes, categories=names, ordered=True)
+    gold_codes = np.searchsorted(distinct, np.asarray(gold, dtype=np.float64))
+    gold = pd.Series(
+        pd.Categorical.from_codes(gold_codes, categories=names, ordered=True), index=gold.index, name="gold_label"
+    )
+    return frames, gold
 
 
 def _findings(

@@ -19,10 +19,11 @@ import pandas as pd
 
 from labeleval import __version__
 from labeleval.annotators import FlagRules, report_cards
-from labeleval.consensus import TIE_POLICIES, dawid_skene_codes, majority_from_counts
+from labeleval.consensus import TIE_POLICIES, dawid_skene_codes
 from labeleval.cost import CostBreakdown, cost_breakdown
 from labeleval.dataset import Dataset, load_data
 from labeleval.errors import LabelevalError, UndefinedMetricWarning
+from labeleval.kinds import KindRules
 from labeleval.metrics.accuracy import confusion_from_codes, per_class_from_confusion
 from labeleval.metrics.agreement import (
     ac1_from_totals,
@@ -142,6 +143,10 @@ def evaluate(
     method = consensus if consensus is not None else project.consensus
     if method not in CONSENSUS_METHODS:
         raise LabelevalError(f"consensus must be one of {', '.join(CONSENSUS_METHODS)}; got {method!r}")
+    if method == "dawid_skene" and project.task.numeric:
+        raise LabelevalError(
+            f"consensus='dawid_skene' needs categories; a {project.task.kind} task's consensus is the mean"
+        )
     target = target_accuracy if target_accuracy is not None else project.quality.target_accuracy
     if not 0 < target <= 1:
         raise LabelevalError(f"target_accuracy must be in (0, 1]; got {target!r}")
@@ -185,6 +190,8 @@ class _Vendor:
     counts: np.ndarray
     rows: np.ndarray
     consensus: np.ndarray  # the chosen method's consensus code per item (-1: none)
+    consensus_value: np.ndarray  # its value on the scale (the mean for numeric kinds)
+    consensus_correct: np.ndarray  # does it match gold (within tolerance)?
     confidence: np.ndarray
     ds_accuracy: np.ndarray  # per annotator key of this vendor (NaN elsewhere)
     cost: CostBreakdown
@@ -199,11 +206,13 @@ class _Evaluation:
         self.data = data
         self.s = settings
         self.project = data.project
-        self.labels = list(self.project.task.labels)
-        self.k = len(self.labels)
-        self.level = "ordinal" if self.project.task.kind == "ordinal" else "nominal"
-        self.values = np.arange(self.k, dtype=np.float64)
         ann = data.annotations
+        self.labels = [str(c) for c in ann["label"].cat.categories]
+        self.k = len(self.labels)
+        self.rules = KindRules(self.project.task.kind, tuple(self.labels), self.project.task.tolerance)
+        self.level = self.rules.level
+        self.values = self.rules.values
+        self.hit = self.rules.hit
         self.item_codes, items = pd.factorize(ann["item_id"], sort=True)
         self.items = np.asarray(items, dtype=object)
         self.n_items = len(self.items)
@@ -244,6 +253,8 @@ class _Evaluation:
             "task": self.project.task.name,
             "kind": self.project.task.kind,
             "labels": self.labels,
+            "tolerance": self.project.task.tolerance,
+            "consensus_rule": self.rules.consensus_name,
             "currency": self.project.currency,
             "project": str(self.project.manifest),
             "version": __version__,
@@ -270,25 +281,35 @@ class _Evaluation:
         rows = np.flatnonzero(self.vendor_codes == index)
         counts = counts_from_codes(self.item_codes[rows], self.label_codes[rows], self.n_items, self.k)
         m = counts.sum(axis=1)
-        code, confidence, _ = majority_from_counts(counts, tie=self.s.tie, rng=self.rng)
-        ds_code, ds_confidence, ds_accuracy = self._vendor_dawid_skene(rows)
+        code, value, confidence = self.rules.consensus(counts, tie=self.s.tie, rng=self.rng)
+        if self.rules.numeric:  # Dawid-Skene's confusion matrices need categories, not a continuous scale
+            ds_code, ds_confidence = np.full(self.n_items, -1, dtype=np.int64), np.full(self.n_items, np.nan)
+            ds_accuracy = np.full(self._n_keys(), np.nan)
+        else:
+            ds_code, ds_confidence, ds_accuracy = self._vendor_dawid_skene(rows)
         cols: dict[str, slice] = {}
         cols["alpha"] = columns.add(alpha_stats(counts, self.level, self.values))
         cols["agree"] = columns.add(agreement_item_stats(counts))
         scored = np.where(self.has_gold, m, 0)
-        correct = np.where(self.has_gold, counts[np.arange(self.n_items), np.maximum(self.gold_code, 0)], 0)
+        within = counts @ self.hit  # [item, g]: judgments on the item that count as matching label g
+        correct = np.where(self.has_gold, within[np.arange(self.n_items), np.maximum(self.gold_code, 0)], 0)
         cols["accuracy"] = columns.add(np.column_stack([correct, scored]))
         cons_scored = (self.has_gold & (m > 0)).astype(np.float64)
-        cons_correct = cons_scored * (code == self.gold_code)
+        mv_correct = self.rules.correct(code, value, self.gold_code)
+        ds_correct = self.rules.correct(ds_code, self.values[np.maximum(ds_code, 0)], self.gold_code)
+        cons_correct = cons_scored * mv_correct
         resolved = ((code >= 0) & (m > 0)).astype(np.float64)
         cols["consensus_mv"] = columns.add(np.column_stack([cons_correct, cons_scored, resolved, (m > 0)]))
-        cols["consensus_ds"] = columns.add(np.column_stack([cons_scored * (ds_code == self.gold_code), cons_scored]))
+        ds_scored = cons_scored if not self.rules.numeric else np.zeros(self.n_items)
+        cols["consensus_ds"] = columns.add(np.column_stack([ds_scored * ds_correct, ds_scored]))
         chosen = self.s.consensus == "dawid_skene"
         return _Vendor(
             name=spec.name,
             counts=counts,
             rows=rows,
             consensus=ds_code if chosen else code,
+            consensus_value=self.values[np.maximum(ds_code, 0)] if chosen else value,
+            consensus_correct=ds_correct if chosen else mv_correct,
             confidence=ds_confidence if chosen else confidence,
             ds_accuracy=ds_accuracy,
             cost=cost_breakdown(spec.pricing, self.data.billing[spec.name]),
@@ -359,7 +380,8 @@ class _Evaluation:
     def _usable(self, v: _Vendor, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         has_ref = reference >= 0
         m = v.counts.sum(axis=1)
-        usable = np.where(has_ref, v.counts[np.arange(self.n_items), np.maximum(reference, 0)], 0)
+        within = v.counts @ self.hit
+        usable = np.where(has_ref, within[np.arange(self.n_items), np.maximum(reference, 0)], 0)
         return usable, np.where(has_ref, m, 0)
 
     # ------------------------------------------------------------------------------- estimates
@@ -526,6 +548,20 @@ class _Evaluation:
         return confusion_from_codes(self.gold_code[self.item_codes[v.rows]], self.label_codes[v.rows], self.k)
 
     def _per_class(self, vendors: list[_Vendor]) -> pd.DataFrame:
+        if self.rules.numeric:  # a continuous scale has no classes
+            return pd.DataFrame(
+                columns=[
+                    "vendor",
+                    "label",
+                    "support",
+                    "predicted",
+                    "precision",
+                    "recall",
+                    "f1",
+                    "share_of_judgments",
+                    "class_alpha",
+                ]
+            )
         frames = []
         for v in vendors:
             table = per_class_from_confusion(self._vendor_confusion(v))
@@ -543,6 +579,8 @@ class _Evaluation:
         return pd.concat(frames, ignore_index=True)
 
     def _confusion(self, vendors: list[_Vendor]) -> pd.DataFrame:
+        if self.rules.numeric:
+            return pd.DataFrame(columns=["vendor", "gold_label", "label", "count"])
         frames = []
         for v in vendors:
             c = self._vendor_confusion(v)
@@ -612,7 +650,7 @@ class _Evaluation:
                 item_codes=self.item_codes[v.rows],
                 label_codes=self.label_codes[v.rows],
                 gold_codes=self.gold_code,
-                k_classes=self.k,
+                rules=self.rules,
                 cost_per_label=v.cost.total / v.n_judgments if v.n_judgments else np.nan,
                 draws=draws_for(gold_judgments),
                 seed=self.s.seed + index,
@@ -694,8 +732,8 @@ class _Evaluation:
                 test = "paired item bootstrap (Wald, bootstrap SE)"
                 p = bootstrap_p_value(ea - eb, diff) if len(diff) else np.nan
                 if metric == "consensus_accuracy":
-                    ca = (a.consensus == self.gold_code) & shared_gold
-                    cb = (b.consensus == self.gold_code) & shared_gold
+                    ca = a.consensus_correct & shared_gold
+                    cb = b.consensus_correct & shared_gold
                     p = mcnemar_exact(int((ca & ~cb).sum()), int((~ca & cb).sum()))
                     test = "exact McNemar on shared gold items"
                 rows.append(
@@ -736,11 +774,13 @@ class _Evaluation:
         return frame
 
     def _items(self, vendors: list[_Vendor]) -> pd.DataFrame:
-        codes = np.column_stack([np.where(v.counts.sum(axis=1) > 0, v.consensus, -2) for v in vendors])
-        resolved = codes >= 0
-        big = np.where(resolved, codes, self.k + 1)
-        small = np.where(resolved, codes, -1)
-        disagree = (resolved.sum(axis=1) >= 2) & (big.min(axis=1) != small.max(axis=1))
+        values = np.column_stack(
+            [np.where((v.counts.sum(axis=1) > 0) & (v.consensus >= 0), v.consensus_value, np.nan) for v in vendors]
+        )
+        resolved = np.isfinite(values)
+        high = np.where(resolved, values, -np.inf).max(axis=1)
+        low = np.where(resolved, values, np.inf).min(axis=1)
+        disagree = (resolved.sum(axis=1) >= 2) & (high - low > self.project.task.tolerance + 1e-9)
         labels = np.asarray([*self.labels, None], dtype=object)
         frames = []
         for v in vendors:
@@ -752,15 +792,18 @@ class _Evaluation:
                     "item_id": self.items[idx],
                     "vendor": v.name,
                     "n_judgments": m[idx],
-                    "consensus": labels[v.consensus[idx]],
+                    "consensus": v.consensus_value[idx] if self.rules.numeric else labels[v.consensus[idx]],
                     "confidence": v.confidence[idx],
                     "gold_label": labels[gold],
-                    "consensus_correct": np.where(gold >= 0, (v.consensus[idx] == gold).astype(float), np.nan),
+                    "consensus_correct": np.where(gold >= 0, v.consensus_correct[idx].astype(float), np.nan),
                     "vendors_disagree": disagree[idx],
                 }
             )
-            for c, label in enumerate(self.labels):
-                frame[f"votes_{label}"] = v.counts[idx, c]
+            if self.rules.numeric:
+                frame["gold_label"] = np.where(gold >= 0, self.values[np.maximum(gold, 0)], np.nan)
+            else:
+                for c, label in enumerate(self.labels):
+                    frame[f"votes_{label}"] = v.counts[idx, c]
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 

@@ -18,6 +18,7 @@ from typing import Any, Final
 from labeleval.annotators import FlagRules
 from labeleval.errors import ManifestError
 from labeleval.io.readers import FORMATS
+from labeleval.kinds import PAIRWISE_LABELS
 from labeleval.schema import (
     DUPLICATE_POLICIES,
     OPTIONAL_COLUMNS,
@@ -34,7 +35,7 @@ TIE_POLICIES: Final = ("abstain", "lowest", "random")
 DURATION_UNITS: Final[dict[str, float]] = {"s": 1.0, "ms": 0.001, "min": 60.0, "h": 3600.0}
 
 _TOP_KEYS: Final = ("task", "gold", "usability", "data", "quality", "vendors")
-_TASK_KEYS: Final = ("name", "kind", "labels")
+_TASK_KEYS: Final = ("name", "kind", "labels", "tolerance", "range")
 _FILE_KEYS: Final = ("path", "format", "columns", "encoding", "sheet", "label_map")
 _GOLD_KEYS: Final = _FILE_KEYS
 _VENDOR_KEYS: Final = ("name", *_FILE_KEYS, "duration_unit", "pricing")
@@ -276,13 +277,16 @@ def load_project(path: str | Path) -> Project:
             f"(supported: {', '.join(SUPPORTED_KINDS)})",
             "kind",
         )
-    labels = task_t.get("labels")
-    if not isinstance(labels, list) or len(labels) < 2:
-        raise m.error('[task].labels must list at least two labels, e.g. labels = ["yes", "no"]', "labels")
-    label_strs = tuple(str(lab) for lab in labels)
-    if len(set(label_strs)) != len(label_strs):
-        raise m.error(f"[task].labels lists a label twice: {list(label_strs)}", "labels")
-    task = TaskSpec(name=m.string(task_t, "name", "[task]", "Untitled task"), kind=kind, labels=label_strs)
+    label_strs = _task_labels(m, task_t, kind)
+    tolerance = m.number(task_t, "tolerance", "[task]", 0.0)
+    value_range = _task_range(m, task_t, kind)
+    task = TaskSpec(
+        name=m.string(task_t, "name", "[task]", "Untitled task"),
+        kind=kind,
+        labels=label_strs,
+        tolerance=tolerance,
+        value_range=value_range,
+    )
 
     gold = None
     if "gold" in data:
@@ -359,7 +363,55 @@ def _quality(m: _Manifest, table: dict[str, Any]) -> Quality:
     return Quality(target_accuracy=target, rules=rules)
 
 
+def _task_labels(m: _Manifest, task_t: dict[str, Any], kind: str) -> tuple[str, ...]:
+    labels = task_t.get("labels")
+    if kind in ("interval", "ratio"):
+        if labels is not None:
+            raise m.error(
+                f"[task].labels is not used by kind = {kind!r} (labels are numbers); remove it, or use "
+                f'kind = "ordinal" for a scale of named points',
+                "labels",
+            )
+        return ()
+    if kind == "pairwise":
+        if labels is None:
+            return PAIRWISE_LABELS
+        if sorted(map(str, labels)) != sorted(PAIRWISE_LABELS):
+            raise m.error(
+                f"[task].labels of a pairwise task must be {list(PAIRWISE_LABELS)}; found {labels!r}. Map a "
+                f'vendor\'s own names with label_map, e.g. {{ left = "A", right = "B", same = "tie" }}',
+                "labels",
+            )
+        return PAIRWISE_LABELS
+    if not isinstance(labels, list) or len(labels) < 2:
+        raise m.error('[task].labels must list at least two labels, e.g. labels = ["yes", "no"]', "labels")
+    label_strs = tuple(str(lab) for lab in labels)
+    if len(set(label_strs)) != len(label_strs):
+        raise m.error(f"[task].labels lists a label twice: {list(label_strs)}", "labels")
+    return label_strs
+
+
+def _task_range(m: _Manifest, task_t: dict[str, Any], kind: str) -> tuple[float, float] | None:
+    value = task_t.get("range")
+    if value is None:
+        return (0.0, float("inf")) if kind == "ratio" else None
+    if kind not in ("interval", "ratio"):
+        raise m.error(f"[task].range applies to interval and ratio tasks, not {kind!r}", "range")
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        or value[0] >= value[1]
+    ):
+        raise m.error(f"[task].range must be [low, high] with low < high; found {value!r}", "range")
+    if kind == "ratio" and value[0] < 0:
+        raise m.error("[task].range of a ratio scale cannot start below 0", "range")
+    return (float(value[0]), float(value[1]))
+
+
 def _check_label_map(m: _Manifest, label_map: Mapping[str, str], labels: tuple[str, ...], where: str) -> None:
+    if not labels:  # numeric kinds: labels are numbers; a label_map may rewrite vendor codes to numbers
+        return
     for source, target in label_map.items():
         if target not in labels:
             raise m.error(

@@ -2,7 +2,8 @@
 
 For each vendor and k = 1 .. the most judgments it gave any gold item, draw k of each gold item's
 judgments without replacement (items with fewer than k are left out at that k), take the majority vote
-(ties broken at random: with k labels bought, a tie is settled somehow), and score it against gold;
+(ties broken at random: with k labels bought, a tie is settled somehow; the median or mean for ordinal and
+numeric kinds), and score it against gold (within the task's tolerance);
 average over seeded draws. The price of an item at k is k times the vendor's cost per label.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from labeleval.consensus import majority_from_counts
+from labeleval.kinds import KindRules
 from labeleval.stats import wilson_interval
 
 
@@ -21,7 +22,7 @@ def redundancy_curve(
     item_codes: np.ndarray,
     label_codes: np.ndarray,
     gold_codes: np.ndarray,
-    k_classes: int,
+    rules: KindRules,
     cost_per_label: float,
     draws: int,
     seed: int,
@@ -38,6 +39,7 @@ def redundancy_curve(
     per_item = np.bincount(items, minlength=n_gold)
     max_k = int(per_item.max())
     rng = np.random.default_rng(seed)
+    k_classes = len(rules.categories)
     rows = []
     accuracy = np.zeros((draws, max_k))
     for d in range(draws):
@@ -49,9 +51,9 @@ def redundancy_curve(
         for k in range(1, max_k + 1):
             chosen = rank < k
             counts = np.bincount(items[chosen] * k_classes + labels[chosen], minlength=n_gold * k_classes)
-            code, _, _ = majority_from_counts(counts.reshape(n_gold, k_classes), tie="random", rng=rng)
+            code, value, _ = rules.consensus(counts.reshape(n_gold, k_classes), tie="random", rng=rng)
             eligible = per_item >= k
-            accuracy[d, k - 1] = np.mean(code[eligible] == truth[eligible])
+            accuracy[d, k - 1] = np.mean(rules.correct(code, value, truth)[eligible])
     for k in range(1, max_k + 1):
         n_eligible = int((per_item >= k).sum())
         mean = float(accuracy[:, k - 1].mean())

@@ -15,14 +15,14 @@ import pandas as pd
 #: Columns every annotation batch must provide (after the vendor's column mapping).
 REQUIRED_COLUMNS: Final = ("item_id", "annotator_id", "label")
 #: Columns with a meaning of their own when present.
-OPTIONAL_COLUMNS: Final = ("batch_id", "submitted_at", "duration_s", "cost")
+OPTIONAL_COLUMNS: Final = ("batch_id", "submitted_at", "duration_s", "cost", "shown_first", "strength")
 CANONICAL_COLUMNS: Final = ("vendor", *REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
 
 TaskKind = Literal["nominal", "ordinal", "interval", "ratio", "multilabel", "pairwise"]
 TASK_KINDS: Final[tuple[str, ...]] = ("nominal", "ordinal", "interval", "ratio", "multilabel", "pairwise")
 #: Task kinds this version scores end to end. The others are declared in the design and rejected
 #: with a clear message until their metrics exist.
-SUPPORTED_KINDS: Final[tuple[str, ...]] = ("nominal", "ordinal")
+SUPPORTED_KINDS: Final[tuple[str, ...]] = ("nominal", "ordinal", "pairwise", "interval", "ratio")
 
 DuplicatePolicy = Literal["keep_last", "keep_first", "keep_all", "error"]
 DUPLICATE_POLICIES: Final[tuple[str, ...]] = ("keep_last", "keep_first", "keep_all", "error")
@@ -37,6 +37,8 @@ BAD_NUMBER: Final = "BAD_NUMBER"
 NEGATIVE_DURATION: Final = "NEGATIVE_DURATION"
 NEGATIVE_COST: Final = "NEGATIVE_COST"
 MALFORMED_RECORD: Final = "MALFORMED_RECORD"
+OUT_OF_RANGE: Final = "OUT_OF_RANGE"
+BAD_VALUE: Final = "BAD_VALUE"
 
 REASONS: Final[dict[str, str]] = {
     MISSING_VALUE: "a required value (item, annotator or label) is empty",
@@ -48,6 +50,8 @@ REASONS: Final[dict[str, str]] = {
     NEGATIVE_DURATION: "the duration is negative",
     NEGATIVE_COST: "the per-row cost is negative",
     MALFORMED_RECORD: "the record cannot be parsed (for example invalid JSON on that line)",
+    OUT_OF_RANGE: "a numeric label is outside the task's range (or negative on a ratio scale)",
+    BAD_VALUE: "a field holds a value its column does not allow (for example shown_first not A or B)",
 }
 
 QUARANTINE_COLUMNS: Final = ("file", "vendor", "line", "column", "reason", "value", "message")
@@ -64,6 +68,12 @@ class TaskSpec:
     name: str
     kind: str = "nominal"
     labels: tuple[str, ...] = ()
+    tolerance: float = 0.0
+    value_range: tuple[float, float] | None = None
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("interval", "ratio")
 
     def __post_init__(self) -> None:
         if self.kind not in TASK_KINDS:

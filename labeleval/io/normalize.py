@@ -19,6 +19,7 @@ from labeleval.io.readers import LINE_WORD, RawTable
 from labeleval.schema import (
     BAD_NUMBER,
     BAD_TIMESTAMP,
+    BAD_VALUE,
     DUPLICATE_GOLD,
     DUPLICATE_JUDGMENT,
     MALFORMED_RECORD,
@@ -26,6 +27,7 @@ from labeleval.schema import (
     NEGATIVE_COST,
     NEGATIVE_DURATION,
     OPTIONAL_COLUMNS,
+    OUT_OF_RANGE,
     QUARANTINE_COLUMNS,
     REQUIRED_COLUMNS,
     UNKNOWN_LABEL,
@@ -173,6 +175,9 @@ def _malformed(raw: RawTable, file: str, vendor: str) -> pd.DataFrame:
     )
 
 
+NUMERIC_KINDS = ("interval", "ratio")
+
+
 class _Quarantine:
     """Collects quarantined rows of one file; each row is quarantined once, with its first reason."""
 
@@ -206,6 +211,40 @@ class _Quarantine:
         return pd.concat(pieces, ignore_index=True).sort_values("line", kind="stable", ignore_index=True)
 
 
+def _checked_labels(
+    q: _Quarantine,
+    series: pd.Series,
+    src: str,
+    labels: Sequence[str],
+    label_map: Mapping[str, str] | None,
+    kind: str,
+    value_range: tuple[float, float] | None,
+) -> np.ndarray:
+    """Label codes into ``labels`` (categorical kinds) or float values (numeric kinds); rows whose label
+    cannot be used are quarantined (UNKNOWN_LABEL, BAD_NUMBER, OUT_OF_RANGE)."""
+    if kind not in NUMERIC_KINDS:
+        codes, mapped = _label_codes(series, labels, label_map or {})
+        q.flag(
+            codes < 0,
+            src,
+            UNKNOWN_LABEL,
+            mapped,
+            f"not one of the task's labels ({', '.join(labels)}); map it with label_map in the manifest",
+        )
+        return codes
+    text = series.astype("str")
+    if label_map:
+        text = text.map(lambda v: label_map.get(v, v))
+    values = pd.to_numeric(text, errors="coerce").astype("float64").to_numpy()
+    missing = _missing(series)
+    q.flag(~np.isfinite(values) & ~missing, src, BAD_NUMBER, series, f"a {kind} task's labels are numbers")
+    if value_range is not None:
+        low, high = value_range
+        outside = np.isfinite(values) & ((values < low) | (values > high))
+        q.flag(outside, src, OUT_OF_RANGE, series, f"outside the task's range [{low:g}, {high:g}]")
+    return values
+
+
 def normalize_batch(
     raw: RawTable,
     *,
@@ -216,6 +255,8 @@ def normalize_batch(
     label_map: Mapping[str, str] | None = None,
     duration_factor: float = 1.0,
     duplicates: str = "keep_last",
+    kind: str = "nominal",
+    value_range: tuple[float, float] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, Billing]:
     """Return (kept canonical rows, quarantined rows, billing facts) for one vendor file.
 
@@ -233,14 +274,17 @@ def normalize_batch(
         flag(_missing(frame[source]), source, MISSING_VALUE, frame[source], f"{canonical} is empty")
 
     label_src = resolved["label"]
-    label_codes, mapped = _label_codes(frame[label_src], labels, label_map or {})
-    flag(
-        label_codes < 0,
-        label_src,
-        UNKNOWN_LABEL,
-        mapped,
-        f"not one of the task's labels ({', '.join(labels)}); map it with label_map in the manifest",
-    )
+    label_codes = _checked_labels(q, frame[label_src], label_src, labels, label_map, kind, value_range)
+    if "shown_first" in resolved:
+        src = resolved["shown_first"]
+        order = frame[src].astype("str").map(lambda v: (label_map or {}).get(v, v))
+        flag(
+            ~order.isin(["A", "B"]).to_numpy() & ~_missing(frame[src]),
+            src,
+            BAD_VALUE,
+            frame[src],
+            "shown_first must be A or B (the response shown first)",
+        )
 
     out: dict[str, pd.Series] = {}
     durations: np.ndarray | None = None
@@ -298,7 +342,9 @@ def normalize_batch(
             "vendor": pd.Categorical.from_codes(np.zeros(n_kept, dtype=np.int8), categories=[vendor]),
             "item_id": item[keep].reset_index(drop=True),
             "annotator_id": annotator[keep].reset_index(drop=True),
-            "label": pd.Categorical.from_codes(label_codes[keep], categories=list(labels)),
+            "label": label_codes[keep]
+            if kind in NUMERIC_KINDS
+            else pd.Categorical.from_codes(label_codes[keep].astype(np.int64), categories=list(labels)),
         }
     )
     for canonical, values in out.items():
@@ -329,6 +375,8 @@ def normalize_gold(
     columns: Mapping[str, str],
     labels: Sequence[str],
     label_map: Mapping[str, str] | None,
+    kind: str = "nominal",
+    value_range: tuple[float, float] | None = None,
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Return (gold labels as a categorical Series indexed by item_id, quarantined rows)."""
     resolved = resolve_columns(raw, columns, required=("item_id", "label"), optional=(), file=file)
@@ -340,14 +388,7 @@ def normalize_gold(
     for canonical in ("item_id", "label"):
         src = resolved[canonical]
         flag(_missing(frame[src]), src, MISSING_VALUE, frame[src], f"gold {canonical} is empty")
-    codes, mapped = _label_codes(frame[resolved["label"]], labels, label_map or {})
-    flag(
-        codes < 0,
-        resolved["label"],
-        UNKNOWN_LABEL,
-        mapped,
-        f"not one of the task's labels ({', '.join(labels)})",
-    )
+    codes = _checked_labels(q, frame[resolved["label"]], resolved["label"], labels, label_map, kind, value_range)
     item = as_id_strings(frame[resolved["item_id"]])
     ok = ~bad
     pairs = pd.DataFrame({"i": item.to_numpy(), "c": codes})[ok]
@@ -368,7 +409,9 @@ def normalize_gold(
     flag(repeat_rows, resolved["item_id"], DUPLICATE_GOLD, item, "the same item and label again (first kept)")
     keep = ~bad
     gold = pd.Series(
-        pd.Categorical.from_codes(codes[keep], categories=list(labels)),
+        codes[keep]
+        if kind in NUMERIC_KINDS
+        else pd.Categorical.from_codes(codes[keep].astype(np.int64), categories=list(labels)),
         index=pd.Index(item.to_numpy()[keep], name="item_id"),
         name="gold_label",
     )
