@@ -141,9 +141,16 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _annotators(args)
     if args.command == "sample":
         from labeleval.sample import generate_content_safety
+        from labeleval.sample_kinds import generate_helpfulness_likert, generate_preference_pairs
 
-        manifest = generate_content_safety(Path(args.out_dir) / "content_safety")
-        print(f"wrote {manifest.parent} (synthetic sample; see its README.md)")
+        root = Path(args.out_dir)
+        for make, name in (
+            (generate_content_safety, "content_safety"),
+            (generate_preference_pairs, "preference_pairs"),
+            (generate_helpfulness_likert, "helpfulness_likert"),
+        ):
+            manifest = make(root / name)
+            print(f"wrote {manifest.parent} (synthetic sample; see its README.md)")
         return 0
     return _app(args)
 
@@ -315,6 +322,8 @@ def format_table(report: Report) -> str:
         f"labeleval {settings.get('version')} · {settings.get('task')} ({settings.get('kind')}, "
         f"{len(settings.get('labels', []))} labels) · {len(s)} vendors · {int(s['n_judgments'].sum()):,} judgments"
     )
+    tolerance = float(settings.get("tolerance", 0.0) or 0.0)
+    within = f" (±{tolerance:g})" if tolerance > 0 else ""
     rows = []
     for r in s.itertuples(index=False):
         rows.append(
@@ -324,7 +333,7 @@ def format_table(report: Report) -> str:
                 "items": f"{r.n_items:,}",
                 "labels/item": f"{r.labels_per_item:.1f}",
                 f"alpha [{level}% CI]": _fmt_ci(r.alpha, r.alpha_ci_low, r.alpha_ci_high, "num"),
-                "accuracy": _fmt_ci(r.accuracy, r.accuracy_ci_low, r.accuracy_ci_high, "pct"),
+                f"accuracy{within}": _fmt_ci(r.accuracy, r.accuracy_ci_low, r.accuracy_ci_high, "pct"),
                 "consensus acc.": _fmt_ci(
                     r.consensus_accuracy, r.consensus_accuracy_ci_low, r.consensus_accuracy_ci_high, "pct"
                 ),
@@ -349,8 +358,10 @@ def format_table(report: Report) -> str:
         f"Rows: {read:,} read = {kept:,} kept + {quarantined:,} quarantined "
         f"({'see `labeleval validate`' if quarantined else 'none quarantined'}). "
         f"Gold items: {int(s['gold_items'].max()) if len(s) else 0}. CIs: {level}% {settings.get('ci_method')}, "
-        f"{settings.get('n_boot')} resamples, seed {settings.get('seed')}. Usable label = equals "
-        f"{settings.get('usability')}; majority-vote ties: {settings.get('tie')}.",
+        f"{settings.get('n_boot')} resamples, seed {settings.get('seed')}. Usable label = "
+        f"{'within ±' + format(tolerance, 'g') + ' of' if tolerance > 0 else 'equals'} {settings.get('usability')}; "
+        f"consensus: {settings.get('consensus_rule')}"
+        f"{', ties: ' + str(settings.get('tie')) if settings.get('consensus_rule') == 'majority vote' else ''}.",
     ]
     return "\n".join(lines)
 

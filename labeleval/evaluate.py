@@ -47,6 +47,7 @@ from labeleval.stats import (
     mcnemar_exact,
     percentile_ci,
 )
+from labeleval.task_metrics import VendorData, task_metrics
 
 CI_METHOD = "percentile, item-clustered Poisson bootstrap"
 CONSENSUS_METHODS = ("majority_vote", "dawid_skene")
@@ -238,6 +239,9 @@ class _Evaluation:
         boot = bootstrap_totals(matrix, n_boot=self.s.n_boot, seed=self.s.seed)
         estimates = {v.name: self._estimates(v, point[None, :], boot) for v in vendors}
         summary = self._summary(vendors, estimates)
+        task_frame, extras = task_metrics(
+            self.rules, [self._vendor_data(v) for v in vendors], self.gold_code, self.s.confidence
+        )
         items = self._items(vendors)
         settings = {
             "n_boot": self.s.n_boot,
@@ -265,7 +269,8 @@ class _Evaluation:
             accuracy=self._accuracy(vendors, estimates),
             per_class=self._per_class(vendors),
             confusion=self._confusion(vendors),
-            annotators=self._annotators(vendors),
+            annotators=self._annotators(vendors, extras),
+            task_metrics=task_frame,
             redundancy=self._redundancy(vendors),
             cost=self._cost(vendors, estimates),
             comparisons=self._comparisons(vendors, estimates),
@@ -609,7 +614,25 @@ class _Evaluation:
         keys = self._annotator_keys()
         return int(keys.max()) + 1 if len(keys) else 0
 
-    def _annotators(self, vendors: list[_Vendor]) -> pd.DataFrame:
+    def _vendor_data(self, v: _Vendor) -> VendorData:
+        ann = self.data.annotations
+        shown = None
+        if "shown_first" in ann.columns:
+            order = ann["shown_first"].to_numpy(dtype=object)[v.rows]
+            shown = np.where(order == "A", 0, np.where(order == "B", 1, -1)).astype(np.int64)
+        strength = ann["strength"].to_numpy(dtype=object)[v.rows] if "strength" in ann.columns else None
+        return VendorData(
+            name=v.name,
+            counts=v.counts,
+            item_codes=self.item_codes[v.rows],
+            label_codes=self.label_codes[v.rows],
+            keys=self._annotator_keys()[v.rows],
+            consensus_value=v.consensus_value,
+            shown_first=shown,
+            strength=strength,
+        )
+
+    def _annotators(self, vendors: list[_Vendor], extras: pd.DataFrame | None = None) -> pd.DataFrame:
         """Report cards (see :mod:`labeleval.annotators`)."""
         ann = self.data.annotations
         keys = self._annotator_keys()
@@ -639,6 +662,8 @@ class _Evaluation:
             confidence=self.s.confidence,
             rules=self.s.rules,
         )
+        if extras is not None and len(extras.columns) > 1:
+            frame = frame.join(extras.set_index("key"), how="left")
         return frame.sort_values(["vendor", "annotator_id"], ignore_index=True)
 
     def _redundancy(self, vendors: list[_Vendor]) -> pd.DataFrame:

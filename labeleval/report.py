@@ -40,6 +40,10 @@ class Report:
         Report cards, one row per annotator (keyed by vendor): volume, gold accuracy with Wilson CI,
         agreement with the other annotators on the same items, Dawid-Skene accuracy, median seconds, share
         of too-fast judgments, label skew, and a low-performer flag with its reason in words.
+    task_metrics
+        Metrics of the task kind, vendor x metric (pairwise: agreement with and without ties, tie rate,
+        position bias, agreement by strength; ordinal: AC2, weighted kappa, within-one agreement, MAE, ICC;
+        numeric: alpha interval and ratio, ICC forms, MAE and RMSE). Empty for nominal tasks.
     redundancy
         Per vendor and k labels per item: majority-vote accuracy on gold items (k judgments drawn per
         item, averaged over seeded draws), cost per item and per correct item, whether the target is met.
@@ -65,6 +69,7 @@ class Report:
     confusion: pd.DataFrame
     annotators: pd.DataFrame
     redundancy: pd.DataFrame
+    task_metrics: pd.DataFrame
     cost: pd.DataFrame
     comparisons: pd.DataFrame
     items: pd.DataFrame

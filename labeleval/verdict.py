@@ -78,10 +78,17 @@ def _leader_sentence(report: Report, metric: str, best_is_high: bool, describe: 
     )
 
 
+def tolerance_note(settings: dict[str, object] | object) -> str:
+    """' (within ±1)' when the task counts near misses as right, else ''."""
+    tolerance = float(getattr(settings, "get", lambda *_: 0.0)("tolerance", 0.0) or 0.0)
+    return f" (within ±{tolerance:g})" if tolerance > 0 else ""
+
+
 def verdict(report: Report) -> list[str]:
     """Sentences for a busy reader, most important first."""
     out: list[str] = []
-    accuracy = _leader_sentence(report, "accuracy", True, "the most accurate on gold", "pct")
+    within = tolerance_note(report.settings)
+    accuracy = _leader_sentence(report, "accuracy", True, f"the most accurate on gold{within}", "pct")
     if accuracy:
         out.append(accuracy)
     cheapest = _leader_sentence(report, "cost_per_usable_label", False, "the cheapest per usable label", "money")
@@ -119,18 +126,19 @@ def verdict(report: Report) -> list[str]:
 def redundancy_line(report: Report) -> str:
     """The answer to "which vendor and how many labels per item reach the target, most cheaply?"."""
     target = float(report.settings.get("target_accuracy", 0.95))
+    rule = str(report.settings.get("consensus_rule", "majority vote")).replace("majority vote", "majority-vote")
     best = cheapest_for_target(report.redundancy, target)
     if best is None:
         if report.redundancy.empty:
             return "Labels per item: no gold items, so the accuracy bought by redundancy cannot be measured."
         top = report.redundancy.sort_values("accuracy", ascending=False).iloc[0]
         return (
-            f"Labels per item: no vendor reaches {target:.0%} majority-vote accuracy on gold with the labels it "
+            f"Labels per item: no vendor reaches {target:.0%} {rule} accuracy on gold with the labels it "
             f"sold; the best is {top['vendor']} with k={int(top['k'])} ({top['accuracy']:.1%})."
         )
     currency = str(report.summary["currency"].iloc[0])
     return (
-        f"Labels per item: the cheapest way to {target:.0%} majority-vote accuracy on gold is {best['vendor']} with "
+        f"Labels per item: the cheapest way to {target:.0%} {rule} accuracy on gold is {best['vendor']} with "
         f"k={int(best['k'])} labels per item ({best['accuracy']:.1%}, {best['cost_per_item']:,.3f} {currency} "
         f"per item). See the redundancy frame for every vendor and k."
     )

@@ -40,9 +40,10 @@ def test_app_py_opens_on_the_sample_project() -> None:
     assert any("most accurate" in m.value for m in at.markdown)
 
 
+@pytest.mark.parametrize("project", ["content_safety", "preference_pairs", "helpfulness_likert"])
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_renders_without_exception(page: str) -> None:
-    at = page_test(page).run()
+def test_every_page_renders_without_exception(page: str, project: str) -> None:
+    at = page_test(page, str(ROOT / "sample_data" / project)).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
 
@@ -115,3 +116,12 @@ def test_consensus_method_and_redundancy_on_the_cost_page() -> None:
     at.selectbox(key="consensus").set_value("dawid_skene").run()
     assert not at.exception
     assert at.table[0].value["Consensus accuracy"].tolist() != before
+
+
+def test_agreement_page_adapts_to_the_kind() -> None:
+    at = page_test("agreement", str(ROOT / "sample_data" / "preference_pairs")).run()
+    assert any(s.value == "Preference judgments" for s in at.subheader)
+    assert any("Position bias" in m.value for m in at.markdown)
+    at = page_test("agreement", str(ROOT / "sample_data" / "helpfulness_likert")).run()
+    assert any(s.value == "Rating scale" for s in at.subheader)
+    assert any("Leniency" in m.value for m in at.markdown)

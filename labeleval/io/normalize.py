@@ -351,6 +351,12 @@ def normalize_batch(
         kept[canonical] = values[keep].reset_index(drop=True)
     if "batch_id" in resolved:
         kept["batch_id"] = as_id_strings(frame[resolved["batch_id"]])[keep].reset_index(drop=True)
+    if "shown_first" in resolved:
+        order = frame[resolved["shown_first"]].astype("str").map(lambda v: (label_map or {}).get(v, v))
+        kept["shown_first"] = order.where(order.isin(["A", "B"]))[keep].reset_index(drop=True)
+    if "strength" in resolved:
+        src = resolved["strength"]
+        kept["strength"] = frame[src].astype("str").where(~_missing(frame[src]))[keep].reset_index(drop=True)
     used = set(resolved.values())
     for extra in frame.columns:
         if extra not in used and extra not in kept.columns:

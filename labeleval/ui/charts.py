@@ -182,3 +182,47 @@ def redundancy(curve: pd.DataFrame, target: float, vendors: list[str]) -> alt.La
         alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(strokeDash=[4, 4], color="#d62728").encode(y="target:Q")
     )
     return (band + line + rule).properties(height=320)
+
+
+def position_bias(task_metrics: pd.DataFrame, vendors: list[str]) -> alt.LayerChart:
+    """Share of decisive judgments picking the response shown first, per vendor, with the 50% line."""
+    frame = task_metrics[task_metrics["metric"] == "chose_first_shown"]
+    bars = metric_bars(frame, title="share choosing the response shown first", percent=True)
+    rule = alt.Chart(pd.DataFrame({"x": [0.5]})).mark_rule(strokeDash=[4, 4], color="#d62728").encode(x="x:Q")
+    return (bars + rule).properties(height=40 + 36 * len(vendors))
+
+
+def rating_distribution(per_class: pd.DataFrame, labels: list[str], vendors: list[str]) -> alt.Chart:
+    """Share of each rating per vendor (side by side), to see skew and central tendency."""
+    return (
+        alt.Chart(per_class)
+        .mark_bar()
+        .encode(
+            x=alt.X("label:N", sort=labels, title="rating"),
+            xOffset=alt.XOffset("vendor:N", sort=vendors),
+            y=alt.Y("share_of_judgments:Q", title="share of judgments", axis=alt.Axis(format=".0%")),
+            color=alt.Color("vendor:N", scale=_vendor_scale(vendors)),
+            tooltip=["vendor", "label", alt.Tooltip("share_of_judgments:Q", format=".1%")],
+        )
+        .properties(height=300)
+    )
+
+
+def leniency(annotators: pd.DataFrame, vendors: list[str]) -> alt.LayerChart:
+    """Each annotator's mean offset from gold or consensus, with its interval; 0 is calibrated."""
+    frame = annotators.dropna(subset=["leniency"]).sort_values("leniency")
+    base = alt.Chart(frame).encode(
+        y=alt.Y("vendor:N", sort=vendors, title=None),
+        color=alt.Color("vendor:N", scale=_vendor_scale(vendors), legend=None),
+    )
+    points = (
+        base.mark_circle(size=60, opacity=0.7)
+        .encode(
+            x=alt.X("leniency:Q", title="mean offset from gold / consensus (+ = lenient)"),
+            yOffset=alt.YOffset("jitter:Q"),
+            tooltip=["vendor", "annotator_id", alt.Tooltip("leniency:Q", format="+.2f"), "n_judgments"],
+        )
+        .transform_calculate(jitter="random()")
+    )
+    rule = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#888").encode(x="x:Q")
+    return (rule + points).properties(height=60 + 60 * len(vendors))

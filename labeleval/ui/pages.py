@@ -135,6 +135,9 @@ def agreement() -> None:
         key="agreement_table",
         column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("value", "ci_low", "ci_high")},
     )
+    _kind_section(report)
+    if report.per_class.empty:
+        return
     st.subheader("Agreement per class")
     st.caption("Krippendorff's alpha of each label against all others: which categories annotators agree on.")
     per_class = report.per_class.pivot(index="label", columns="vendor", values="class_alpha")
@@ -145,6 +148,54 @@ def agreement() -> None:
         key="class_alpha_table",
         column_config={c: st.column_config.NumberColumn(format="%.3f") for c in per_class.columns},
     )
+
+
+KIND_TITLES = {
+    "pairwise": "Preference judgments",
+    "ordinal": "Rating scale",
+    "interval": "Numeric scores",
+    "ratio": "Numeric scores",
+}
+
+
+def _kind_section(report: Report) -> None:
+    """What only this task kind has: position bias and ties (pairwise), distributions and leniency (scales)."""
+    kind = str(report.settings["kind"])
+    if kind not in KIND_TITLES or report.task_metrics.empty:
+        return
+    vendors = report.summary["vendor"].astype(str).tolist()
+    st.subheader(KIND_TITLES[kind])
+    if kind == "pairwise":
+        st.markdown(
+            "Agreement on preferences is low by classification standards (InstructGPT reports 72.6% between "
+            "labelers; MT-Bench 81% without ties, 63% with them): compare vendors with each other, not with "
+            "1.0. **Position bias**: a share above 50% means raters favour whichever response they saw first."
+        )
+        if (report.task_metrics["metric"] == "chose_first_shown").any():
+            st.altair_chart(
+                charts.position_bias(report.task_metrics, vendors), width="stretch", key="position_bias_chart"
+            )
+    else:
+        if not report.per_class.empty:
+            st.markdown("**How each vendor uses the scale**")
+            st.altair_chart(
+                charts.rating_distribution(report.per_class, list(report.settings["labels"]), vendors),
+                width="stretch",
+                key="rating_distribution_chart",
+            )
+        if "leniency" in report.annotators.columns:
+            st.markdown("**Leniency**: each annotator's mean offset from gold (or the item's consensus)")
+            st.altair_chart(charts.leniency(report.annotators, vendors), width="stretch", key="leniency_chart")
+    table = report.task_metrics.pivot(index="metric", columns="vendor", values="value")
+    table = table.reindex(columns=vendors)
+    st.dataframe(
+        table,
+        width="stretch",
+        key="task_metrics_table",
+        column_config={v: st.column_config.NumberColumn(format="%.3f") for v in vendors},
+    )
+    with st.expander("With intervals, sample sizes and notes"):
+        st.dataframe(report.task_metrics, hide_index=True, width="stretch", key="task_metrics_long")
 
 
 def accuracy() -> None:
@@ -168,6 +219,9 @@ def accuracy() -> None:
             width="stretch",
             key="consensus_accuracy_chart",
         )
+    if report.confusion.empty:
+        st.info("A numeric scale has no classes: see the mean absolute error and RMSE on the Agreement page.")
+        return
     st.subheader("Confusion matrices")
     st.caption("Rows: gold label; columns: label given; colour: share of the row; numbers: judgments.")
     labels = list(report.settings["labels"])
