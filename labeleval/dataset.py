@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from labeleval.errors import InsufficientDataError, LabelevalError
-from labeleval.io.normalize import Billing, normalize_batch, normalize_gold
+from labeleval.io.normalize import EMPTY_SET, Billing, normalize_batch, normalize_gold
 from labeleval.io.readers import read_table
 from labeleval.project import DURATION_UNITS, Project
 from labeleval.schema import LedgerBuilder
@@ -70,6 +70,7 @@ def load_data(project: Project) -> Dataset:
             label_map=spec.label_map,
             kind=project.task.kind,
             value_range=project.task.value_range,
+            separator=project.task.separator,
         )
         ledger.add_file(name, "gold", raw.rows_read, len(gold), quarantine)
 
@@ -90,6 +91,7 @@ def load_data(project: Project) -> Dataset:
             duplicates=project.duplicates,
             kind=project.task.kind,
             value_range=project.task.value_range,
+            separator=project.task.separator,
         )
         ledger.add_file(name, vendor.name, raw.rows_read, len(kept), quarantine)
         frames.append(kept)
@@ -97,6 +99,9 @@ def load_data(project: Project) -> Dataset:
     vendor_names = [v.name for v in project.vendors]
     if project.task.numeric:
         frames, gold = _numeric_categories(frames, gold)
+        labels = tuple(gold.cat.categories)
+    elif project.task.kind == "multilabel":
+        frames, gold = _set_categories(frames, gold, project.task.labels)
         labels = tuple(gold.cat.categories)
     for frame in frames:  # shared categories, so that concat keeps both columns categorical
         frame["vendor"] = frame["vendor"].cat.set_categories(vendor_names)
@@ -133,6 +138,29 @@ def _numeric_categories(frames: list[pd.DataFrame], gold: pd.Series) -> tuple[li
     gold_codes = np.searchsorted(distinct, np.asarray(gold, dtype=np.float64))
     gold = pd.Series(
         pd.Categorical.from_codes(gold_codes, categories=names, ordered=True), index=gold.index, name="gold_label"
+    )
+    return frames, gold
+
+
+def _set_categories(
+    frames: list[pd.DataFrame], gold: pd.Series, vocabulary: tuple[str, ...]
+) -> tuple[list[pd.DataFrame], pd.Series]:
+    """Each distinct label set seen becomes a category (ordered by size, then by the declared labels), so
+    exact-set agreement, majority vote and the bootstrap work on the shared count matrix."""
+    seen = set().union(*(set(f["label"].astype(str)) for f in frames), set(map(str, gold)))
+    position = {lab: i for i, lab in enumerate(vocabulary)}
+
+    def key(text: str) -> tuple[int, list[int]]:
+        members = [] if text == EMPTY_SET else text.split("|")
+        return (len(members), [position[m] for m in members])
+
+    names = sorted(seen, key=key)
+    for frame in frames:
+        frame["label"] = pd.Categorical(frame["label"].astype(str), categories=names)
+    gold = pd.Series(
+        pd.Categorical(np.asarray(gold, dtype=object).astype(str), categories=names),
+        index=gold.index,
+        name="gold_label",
     )
     return frames, gold
 

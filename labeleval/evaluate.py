@@ -144,7 +144,7 @@ def evaluate(
     method = consensus if consensus is not None else project.consensus
     if method not in CONSENSUS_METHODS:
         raise LabelevalError(f"consensus must be one of {', '.join(CONSENSUS_METHODS)}; got {method!r}")
-    if method == "dawid_skene" and project.task.numeric:
+    if method == "dawid_skene" and (project.task.numeric or project.task.kind == "multilabel"):
         raise LabelevalError(
             f"consensus='dawid_skene' needs categories; a {project.task.kind} task's consensus is the mean"
         )
@@ -210,7 +210,8 @@ class _Evaluation:
         ann = data.annotations
         self.labels = [str(c) for c in ann["label"].cat.categories]
         self.k = len(self.labels)
-        self.rules = KindRules(self.project.task.kind, tuple(self.labels), self.project.task.tolerance)
+        task = self.project.task
+        self.rules = KindRules(task.kind, tuple(self.labels), task.tolerance, task.labels, task.min_jaccard)
         self.level = self.rules.level
         self.values = self.rules.values
         self.hit = self.rules.hit
@@ -287,7 +288,7 @@ class _Evaluation:
         counts = counts_from_codes(self.item_codes[rows], self.label_codes[rows], self.n_items, self.k)
         m = counts.sum(axis=1)
         code, value, confidence = self.rules.consensus(counts, tie=self.s.tie, rng=self.rng)
-        if self.rules.numeric:  # Dawid-Skene's confusion matrices need categories, not a continuous scale
+        if self.rules.numeric or self.rules.kind == "multilabel":  # DS needs one category per judgment
             ds_code, ds_confidence = np.full(self.n_items, -1, dtype=np.int64), np.full(self.n_items, np.nan)
             ds_accuracy = np.full(self._n_keys(), np.nan)
         else:
@@ -305,7 +306,9 @@ class _Evaluation:
         cons_correct = cons_scored * mv_correct
         resolved = ((code >= 0) & (m > 0)).astype(np.float64)
         cols["consensus_mv"] = columns.add(np.column_stack([cons_correct, cons_scored, resolved, (m > 0)]))
-        ds_scored = cons_scored if not self.rules.numeric else np.zeros(self.n_items)
+        ds_scored = (
+            cons_scored if not (self.rules.numeric or self.rules.kind == "multilabel") else np.zeros(self.n_items)
+        )
         cols["consensus_ds"] = columns.add(np.column_stack([ds_scored * ds_correct, ds_scored]))
         chosen = self.s.consensus == "dawid_skene"
         return _Vendor(
@@ -552,7 +555,50 @@ class _Evaluation:
     def _vendor_confusion(self, v: _Vendor) -> np.ndarray:
         return confusion_from_codes(self.gold_code[self.item_codes[v.rows]], self.label_codes[v.rows], self.k)
 
+    def _per_label(self, vendors: list[_Vendor]) -> pd.DataFrame:
+        """Multilabel: precision, recall and F1 of each declared label over judgments on gold items, and its
+        present/absent alpha."""
+        bits = self.rules.bits
+        frames = []
+        for v in vendors:
+            m = v.counts.sum(axis=1)
+            row_gold = self.gold_code[self.item_codes[v.rows]]
+            on_gold = row_gold >= 0
+            given = bits[self.label_codes[v.rows]]
+            truth = bits[np.maximum(row_gold, 0)] & on_gold[:, None]
+            given_gold = given & on_gold[:, None]
+            tp = (given_gold & truth).sum(axis=0)
+            predicted = given_gold.sum(axis=0)
+            support = truth.sum(axis=0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                precision = np.where(predicted > 0, tp / predicted, np.nan)
+                recall = np.where(support > 0, tp / support, np.nan)
+                f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), np.nan)
+            alphas = []
+            for j in range(bits.shape[1]):
+                present = v.counts @ bits[:, j].astype(np.int64)
+                stats = alpha_stats(np.column_stack([present, m - present]), "nominal", np.arange(2.0)).sum(axis=0)
+                alphas.append(float(alpha_from_stats(stats, "nominal", np.arange(2.0))[0]))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "vendor": v.name,
+                        "label": list(self.rules.vocabulary),
+                        "support": support,
+                        "predicted": predicted,
+                        "precision": precision,
+                        "recall": recall,
+                        "f1": f1,
+                        "share_of_judgments": given.mean(axis=0) if len(given) else np.nan,
+                        "class_alpha": alphas,
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
     def _per_class(self, vendors: list[_Vendor]) -> pd.DataFrame:
+        if self.rules.kind == "multilabel":
+            return self._per_label(vendors)
         if self.rules.numeric:  # a continuous scale has no classes
             return pd.DataFrame(
                 columns=[
@@ -584,7 +630,7 @@ class _Evaluation:
         return pd.concat(frames, ignore_index=True)
 
     def _confusion(self, vendors: list[_Vendor]) -> pd.DataFrame:
-        if self.rules.numeric:
+        if self.rules.numeric or self.rules.kind == "multilabel":
             return pd.DataFrame(columns=["vendor", "gold_label", "label", "count"])
         frames = []
         for v in vendors:
@@ -798,6 +844,14 @@ class _Evaluation:
         frame["significant"] = frame["p_holm"] < (1.0 - self.s.confidence)
         return frame
 
+    def _consensus_text(self, v: _Vendor, idx: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        if self.rules.numeric:
+            return v.consensus_value[idx]
+        if self.rules.kind == "multilabel":
+            vocabulary = self.rules.vocabulary
+            return np.asarray([_set_from_mask(x, vocabulary) for x in v.consensus_value[idx]], dtype=object)
+        return labels[v.consensus[idx]]
+
     def _items(self, vendors: list[_Vendor]) -> pd.DataFrame:
         values = np.column_stack(
             [np.where((v.counts.sum(axis=1) > 0) & (v.consensus >= 0), v.consensus_value, np.nan) for v in vendors]
@@ -817,7 +871,7 @@ class _Evaluation:
                     "item_id": self.items[idx],
                     "vendor": v.name,
                     "n_judgments": m[idx],
-                    "consensus": v.consensus_value[idx] if self.rules.numeric else labels[v.consensus[idx]],
+                    "consensus": self._consensus_text(v, idx, labels),
                     "confidence": v.confidence[idx],
                     "gold_label": labels[gold],
                     "consensus_correct": np.where(gold >= 0, v.consensus_correct[idx].astype(float), np.nan),
@@ -831,6 +885,13 @@ class _Evaluation:
                     frame[f"votes_{label}"] = v.counts[idx, c]
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
+
+
+def _set_from_mask(mask: float, vocabulary: tuple[str, ...]) -> object:
+    if not np.isfinite(mask):
+        return None
+    members = [lab for j, lab in enumerate(vocabulary) if int(mask) >> j & 1]
+    return "|".join(members) if members else "(none)"
 
 
 def _ratio(t: np.ndarray) -> np.ndarray:

@@ -35,7 +35,7 @@ TIE_POLICIES: Final = ("abstain", "lowest", "random")
 DURATION_UNITS: Final[dict[str, float]] = {"s": 1.0, "ms": 0.001, "min": 60.0, "h": 3600.0}
 
 _TOP_KEYS: Final = ("task", "gold", "usability", "data", "quality", "vendors")
-_TASK_KEYS: Final = ("name", "kind", "labels", "tolerance", "range")
+_TASK_KEYS: Final = ("name", "kind", "labels", "tolerance", "range", "separator", "min_jaccard")
 _FILE_KEYS: Final = ("path", "format", "columns", "encoding", "sheet", "label_map")
 _GOLD_KEYS: Final = _FILE_KEYS
 _VENDOR_KEYS: Final = ("name", *_FILE_KEYS, "duration_unit", "pricing")
@@ -280,12 +280,20 @@ def load_project(path: str | Path) -> Project:
     label_strs = _task_labels(m, task_t, kind)
     tolerance = m.number(task_t, "tolerance", "[task]", 0.0)
     value_range = _task_range(m, task_t, kind)
+    separator = m.string(task_t, "separator", "[task]", "|")
+    min_jaccard = m.number(task_t, "min_jaccard", "[task]", 1.0)
+    if ("separator" in task_t or "min_jaccard" in task_t) and kind != "multilabel":
+        raise m.error("[task].separator and min_jaccard apply to multilabel tasks only", "separator")
+    if not 0 < min_jaccard <= 1:
+        raise m.error(f"[task].min_jaccard must be in (0, 1]; found {min_jaccard}", "min_jaccard")
     task = TaskSpec(
         name=m.string(task_t, "name", "[task]", "Untitled task"),
         kind=kind,
         labels=label_strs,
         tolerance=tolerance,
         value_range=value_range,
+        separator=separator,
+        min_jaccard=min_jaccard,
     )
 
     gold = None

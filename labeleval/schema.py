@@ -22,7 +22,7 @@ TaskKind = Literal["nominal", "ordinal", "interval", "ratio", "multilabel", "pai
 TASK_KINDS: Final[tuple[str, ...]] = ("nominal", "ordinal", "interval", "ratio", "multilabel", "pairwise")
 #: Task kinds this version scores end to end. The others are declared in the design and rejected
 #: with a clear message until their metrics exist.
-SUPPORTED_KINDS: Final[tuple[str, ...]] = ("nominal", "ordinal", "pairwise", "interval", "ratio")
+SUPPORTED_KINDS: Final[tuple[str, ...]] = ("nominal", "ordinal", "pairwise", "interval", "ratio", "multilabel")
 
 DuplicatePolicy = Literal["keep_last", "keep_first", "keep_all", "error"]
 DUPLICATE_POLICIES: Final[tuple[str, ...]] = ("keep_last", "keep_first", "keep_all", "error")
@@ -70,6 +70,8 @@ class TaskSpec:
     labels: tuple[str, ...] = ()
     tolerance: float = 0.0
     value_range: tuple[float, float] | None = None
+    separator: str = "|"
+    min_jaccard: float = 1.0
 
     @property
     def numeric(self) -> bool:

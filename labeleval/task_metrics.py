@@ -87,6 +87,8 @@ def task_metrics(
             if rules.kind == "pairwise":
                 rows += _pairwise(v, gold_code, confidence)
                 extras.append(_pairwise_annotators(v))
+            elif rules.kind == "multilabel":
+                rows += _multilabel(rules, v, gold_code)
             elif rules.kind == "ordinal" or rules.numeric:
                 rows += _scale(rules, v, gold_code)
                 extras.append(_leniency(rules, v, gold_code, confidence))
@@ -194,6 +196,114 @@ def _pairwise_annotators(v: VendorData) -> pd.DataFrame:
             binomial_two_sided(int(a), int(b)) for a, b in zip(k[present], n[present], strict=True)
         ]
     return frame
+
+
+# -------------------------------------------------------------------------------------- multilabel
+def set_distance_matrix(rules: KindRules, distance: str) -> np.ndarray:
+    """MASI or Jaccard distance between every pair of set categories (NLTK's definitions)."""
+    bits = rules.bits.astype(np.int64)
+    inter = bits @ bits.T
+    sizes = bits.sum(axis=1)
+    union = sizes[:, None] + sizes[None, :] - inter
+    jaccard = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
+    if distance == "jaccard":
+        return 1.0 - jaccard
+    same = (inter == sizes[:, None]) & (inter == sizes[None, :])
+    subset = inter == np.minimum(sizes[:, None], sizes[None, :])
+    m = np.where(same, 1.0, np.where(subset, 0.67, np.where(inter > 0, 0.33, 0.0)))
+    return np.where(union > 0, 1.0 - jaccard * m, 0.0)
+
+
+def _pair_mean(counts: np.ndarray, similarity: np.ndarray) -> float:
+    """Mean over items with 2+ judgments of the mean similarity of their judgment pairs."""
+    nf = counts.astype(np.float64)
+    m = nf.sum(axis=1)
+    ok = m >= 2
+    if not ok.any():
+        return float("nan")
+    pairs = ((nf @ similarity) * nf).sum(axis=1) - nf @ np.diag(similarity)
+    return float(np.mean(pairs[ok] / (m[ok] * (m[ok] - 1))))
+
+
+def _alpha_with_distance(counts: np.ndarray, distance: np.ndarray) -> float:
+    """Krippendorff's alpha with an arbitrary distance between categories (here MASI, as NLTK's
+    AnnotationTask offers)."""
+    nf = counts[counts.sum(axis=1) >= 2].astype(np.float64)
+    if len(nf) == 0:
+        return float("nan")
+    m = nf.sum(axis=1)
+    observed = (((nf @ distance) * nf).sum(axis=1) / (m - 1)).sum()
+    nc = nf.sum(axis=0)
+    expected = nc @ distance @ nc
+    return float(1.0 - (nc.sum() - 1.0) * observed / expected) if expected > 0 else float("nan")
+
+
+def _multilabel(rules: KindRules, v: VendorData, gold_code: np.ndarray) -> list[dict[str, object]]:
+    out = []
+    m = v.counts.sum(axis=1)
+    pairable = int((m >= 2).sum())
+    bits = rules.bits
+    per_label = []
+    for j in range(bits.shape[1]):
+        present = v.counts @ bits[:, j].astype(np.int64)
+        binary = np.column_stack([present, m - present])
+        per_label.append(alpha_from_counts(binary, level="nominal", values=np.arange(2.0)))
+    out.append(
+        _row(
+            v.name,
+            "alpha_per_label_macro",
+            float(np.nanmean(per_label)) if per_label else np.nan,
+            pairable,
+            note="mean over labels of the present/absent alpha",
+        )
+    )
+    for name in ("masi", "jaccard"):
+        similarity = 1.0 - set_distance_matrix(rules, name)
+        out.append(
+            _row(
+                v.name,
+                f"{name}_agreement",
+                _pair_mean(v.counts, similarity),
+                pairable,
+                note=f"mean over judgment pairs of 1 - {name.upper() if name == 'masi' else 'Jaccard'} distance",
+            )
+        )
+    out.append(
+        _row(
+            v.name,
+            "alpha_masi",
+            _alpha_with_distance(v.counts, set_distance_matrix(rules, "masi")),
+            pairable,
+            note="Krippendorff's alpha with the MASI distance",
+        )
+    )
+    gold = gold_code[v.item_codes]
+    on_gold = gold >= 0
+    if on_gold.any():
+        given = bits[v.label_codes[on_gold]]
+        truth = bits[gold[on_gold]]
+        inter = (given & truth).sum(axis=1)
+        sizes = given.sum(axis=1) + truth.sum(axis=1)
+        f1 = np.where(sizes > 0, 2 * inter / np.maximum(sizes, 1), 1.0)
+        out.append(
+            _row(
+                v.name,
+                "example_based_f1",
+                float(f1.mean()),
+                int(on_gold.sum()),
+                note="mean over judgments on gold items of 2|Y∩Ŷ|/(|Y|+|Ŷ|)",
+            )
+        )
+        out.append(
+            _row(
+                v.name,
+                "exact_set_accuracy",
+                float((v.label_codes[on_gold] == gold[on_gold]).mean()),
+                int(on_gold.sum()),
+            )
+        )
+    out.append(_row(v.name, "labels_per_judgment", float(bits[v.label_codes].sum(axis=1).mean()), len(v.label_codes)))
+    return out
 
 
 # ------------------------------------------------------------------------------- ordinal and numeric

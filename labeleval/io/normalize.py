@@ -8,6 +8,7 @@ later row for the same item and annotator replaces the earlier one, in file orde
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -219,9 +220,12 @@ def _checked_labels(
     label_map: Mapping[str, str] | None,
     kind: str,
     value_range: tuple[float, float] | None,
+    separator: str = "|",
 ) -> np.ndarray:
-    """Label codes into ``labels`` (categorical kinds) or float values (numeric kinds); rows whose label
-    cannot be used are quarantined (UNKNOWN_LABEL, BAD_NUMBER, OUT_OF_RANGE)."""
+    """Label codes into ``labels`` (categorical kinds), float values (numeric kinds) or canonical set texts
+    (multilabel); rows whose label cannot be used are quarantined (UNKNOWN_LABEL, BAD_NUMBER, OUT_OF_RANGE)."""
+    if kind == "multilabel":
+        return _checked_sets(q, series, src, labels, label_map, separator)
     if kind not in NUMERIC_KINDS:
         codes, mapped = _label_codes(series, labels, label_map or {})
         q.flag(
@@ -245,6 +249,62 @@ def _checked_labels(
     return values
 
 
+EMPTY_SET = "(none)"
+
+
+def set_text(members: Sequence[str]) -> str:
+    """Canonical text of a label set: members joined by '|' in the declared order; '(none)' when empty."""
+    return "|".join(members) if members else EMPTY_SET
+
+
+def parse_set(value: object, separator: str) -> list[str] | None:
+    """Members of a set-valued label: a JSON list, or text split on ``separator``; None if unreadable."""
+    if isinstance(value, list | tuple | set):
+        return [str(v) for v in value]
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            return None
+        return [str(v) for v in parsed] if isinstance(parsed, list) else None
+    if text == EMPTY_SET:
+        return []
+    return [part.strip() for part in text.split(separator) if part.strip()]
+
+
+def _checked_sets(
+    q: _Quarantine,
+    series: pd.Series,
+    src: str,
+    labels: Sequence[str],
+    label_map: Mapping[str, str] | None,
+    separator: str,
+) -> np.ndarray:
+    """Canonical set texts per row ('' for rows quarantined as UNKNOWN_LABEL)."""
+    hashable = series.map(lambda v: json.dumps(list(v)) if isinstance(v, list | tuple) else v)
+    codes, uniques = pd.factorize(hashable, use_na_sentinel=True)
+    order = {lab: i for i, lab in enumerate(labels)}
+    canonical: list[str] = []
+    for unique in uniques:
+        members = parse_set(unique, separator)
+        if members is None:
+            canonical.append("")
+            continue
+        mapped = {(label_map or {}).get(m, m) for m in members}
+        canonical.append("" if not mapped <= set(order) else set_text(sorted(mapped, key=order.__getitem__)))
+    texts = np.asarray([*canonical, ""], dtype=object)[codes]
+    missing = _missing(series)
+    q.flag(
+        (texts == "") & ~missing,
+        src,
+        UNKNOWN_LABEL,
+        series,
+        f"a label set must list labels from ({', '.join(labels)}) separated by '{separator}', or be a JSON list",
+    )
+    return texts
+
+
 def normalize_batch(
     raw: RawTable,
     *,
@@ -257,6 +317,7 @@ def normalize_batch(
     duplicates: str = "keep_last",
     kind: str = "nominal",
     value_range: tuple[float, float] | None = None,
+    separator: str = "|",
 ) -> tuple[pd.DataFrame, pd.DataFrame, Billing]:
     """Return (kept canonical rows, quarantined rows, billing facts) for one vendor file.
 
@@ -274,7 +335,7 @@ def normalize_batch(
         flag(_missing(frame[source]), source, MISSING_VALUE, frame[source], f"{canonical} is empty")
 
     label_src = resolved["label"]
-    label_codes = _checked_labels(q, frame[label_src], label_src, labels, label_map, kind, value_range)
+    label_codes = _checked_labels(q, frame[label_src], label_src, labels, label_map, kind, value_range, separator)
     if "shown_first" in resolved:
         src = resolved["shown_first"]
         order = frame[src].astype("str").map(lambda v: (label_map or {}).get(v, v))
@@ -343,7 +404,7 @@ def normalize_batch(
             "item_id": item[keep].reset_index(drop=True),
             "annotator_id": annotator[keep].reset_index(drop=True),
             "label": label_codes[keep]
-            if kind in NUMERIC_KINDS
+            if kind in (*NUMERIC_KINDS, "multilabel")
             else pd.Categorical.from_codes(label_codes[keep].astype(np.int64), categories=list(labels)),
         }
     )
@@ -383,6 +444,7 @@ def normalize_gold(
     label_map: Mapping[str, str] | None,
     kind: str = "nominal",
     value_range: tuple[float, float] | None = None,
+    separator: str = "|",
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Return (gold labels as a categorical Series indexed by item_id, quarantined rows)."""
     resolved = resolve_columns(raw, columns, required=("item_id", "label"), optional=(), file=file)
@@ -394,7 +456,9 @@ def normalize_gold(
     for canonical in ("item_id", "label"):
         src = resolved[canonical]
         flag(_missing(frame[src]), src, MISSING_VALUE, frame[src], f"gold {canonical} is empty")
-    codes = _checked_labels(q, frame[resolved["label"]], resolved["label"], labels, label_map, kind, value_range)
+    codes = _checked_labels(
+        q, frame[resolved["label"]], resolved["label"], labels, label_map, kind, value_range, separator
+    )
     item = as_id_strings(frame[resolved["item_id"]])
     ok = ~bad
     pairs = pd.DataFrame({"i": item.to_numpy(), "c": codes})[ok]
@@ -416,7 +480,7 @@ def normalize_gold(
     keep = ~bad
     gold = pd.Series(
         codes[keep]
-        if kind in NUMERIC_KINDS
+        if kind in (*NUMERIC_KINDS, "multilabel")
         else pd.Categorical.from_codes(codes[keep].astype(np.int64), categories=list(labels)),
         index=pd.Index(item.to_numpy()[keep], name="item_id"),
         name="gold_label",

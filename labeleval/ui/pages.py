@@ -155,6 +155,7 @@ KIND_TITLES = {
     "ordinal": "Rating scale",
     "interval": "Numeric scores",
     "ratio": "Numeric scores",
+    "multilabel": "Multi-label judgments",
 }
 
 
@@ -177,7 +178,11 @@ def _kind_section(report: Report) -> None:
             )
     else:
         if not report.per_class.empty:
-            st.markdown("**How each vendor uses the scale**")
+            st.markdown(
+                "**How often each vendor gives each label**"
+                if kind == "multilabel"
+                else "**How each vendor uses the scale**"
+            )
             st.altair_chart(
                 charts.rating_distribution(report.per_class, list(report.settings["labels"]), vendors),
                 width="stretch",
