@@ -79,9 +79,9 @@ def _leader_sentence(report: Report, metric: str, best_is_high: bool, describe: 
 
 
 def tolerance_note(settings: dict[str, object] | object) -> str:
-    """' (within ±1)' when the task counts near misses as right, else ''."""
+    """' within ±1' when the task counts near misses as right, else ''."""
     tolerance = float(getattr(settings, "get", lambda *_: 0.0)("tolerance", 0.0) or 0.0)
-    return f" (within ±{tolerance:g})" if tolerance > 0 else ""
+    return f" within ±{tolerance:g}" if tolerance > 0 else ""
 
 
 def verdict(report: Report) -> list[str]:
@@ -115,11 +115,45 @@ def verdict(report: Report) -> list[str]:
                 f"Best value: {', '.join(frontier)}. {', '.join(others)} "
                 f"{'is' if len(others) == 1 else 'are'} beaten on both accuracy and cost per usable label."
             )
+    out += _kind_sentences(report)
     if len(report.quarantine):
         out.append(
             f"{len(report.quarantine):,} of {int(report.ledger['rows_read'].sum()):,} input rows were quarantined "
             f"(see the ledger); they are billed but never usable."
         )
+    return out
+
+
+def _kind_sentences(report: Report) -> list[str]:
+    """What only this task kind can show: position bias and ties, lenient raters."""
+    t = report.task_metrics
+    if t.empty:
+        return []
+    out = []
+    first = t[t["metric"] == "chose_first_shown"]
+    biased = first[(first["p_value"] < 0.01) & (first["value"] > 0.5)]
+    for row in biased.itertuples(index=False):
+        out.append(
+            f"{row.vendor} shows position bias: its raters picked the response shown first in {row.value:.0%} of "
+            f"decisive judgments (binomial p = {row.p_value:.2g}, {row.n:,} judgments)."
+        )
+    ties = t[t["metric"] == "tie_rate"].sort_values("value", ascending=False)
+    if len(ties) > 1:
+        top = ties.iloc[0]
+        out.append(
+            f"{top['vendor']} calls the most ties ({top['value']:.0%} of judgments; next: "
+            f"{ties.iloc[1]['vendor']} {ties.iloc[1]['value']:.0%})."
+        )
+    cards = report.annotators
+    if "leniency" in cards.columns:
+        lenient = cards[(cards["leniency_ci_low"] > 0.5) | (cards["leniency_ci_high"] < -0.5)]
+        if len(lenient):
+            by_vendor = lenient.groupby("vendor").size().sort_values(ascending=False)
+            listing = ", ".join(f"{v} {n}" for v, n in by_vendor.items())
+            out.append(
+                f"{len(lenient)} annotators rate clearly off the reference (mean offset beyond half a point): "
+                f"{listing}; see their leniency on the Annotators page."
+            )
     return out
 
 
