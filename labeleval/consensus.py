@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from labeleval.errors import SchemaError
-from labeleval.metrics.counts import count_matrix
+from labeleval.metrics.counts import count_matrix, counts_from_codes
 
 TIE_POLICIES: Final = ("abstain", "lowest", "random")
 
@@ -149,7 +149,7 @@ def dawid_skene_codes(
     n_pairs = n_annotators * k
     incidence = sparse.csr_matrix((np.ones(len(pair)), (pair, item_codes.astype(np.int64))), shape=(n_pairs, n_items))
     incidence_t = incidence.T.tocsr()
-    votes = counts_from_codes_dense(item_codes, label_codes_, n_items, k)
+    votes = counts_from_codes(item_codes, label_codes_, n_items, k).astype(np.float64)
     m = votes.sum(axis=1, keepdims=True)
     posteriors = np.where(m > 0, votes / np.maximum(m, 1), 1.0 / k)
     clamp = gold_codes is not None and bool((gold_codes >= 0).any())
@@ -189,11 +189,6 @@ def dawid_skene_codes(
         previous = log_likelihood
     posteriors = np.ascontiguousarray(post_t.T)
     return DawidSkeneFit(posteriors, conf, priors, iteration, converged, log_likelihood)
-
-
-def counts_from_codes_dense(item_codes: np.ndarray, label_codes_: np.ndarray, n_items: int, k: int) -> np.ndarray:
-    flat = np.bincount(item_codes.astype(np.int64) * k + label_codes_, minlength=n_items * k)
-    return flat.reshape(n_items, k).astype(np.float64)
 
 
 def dawid_skene(

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from labeleval.errors import InsufficientDataError, LabelevalError
+from labeleval.errors import InsufficientDataError
 from labeleval.io.normalize import EMPTY_SET, Billing, normalize_batch, normalize_gold
 from labeleval.io.readers import read_table
 from labeleval.project import DURATION_UNITS, Project
@@ -235,10 +235,3 @@ def _findings(
                     )
     frame = pd.DataFrame(notes, columns=list(NOTE_COLUMNS)).astype({"count": "int64"})
     return frame, problems
-
-
-def check_reconciles(ledger: pd.DataFrame) -> None:
-    """Raise if any file's rows read differ from kept + quarantined (an internal invariant)."""
-    diff = ledger["rows_read"].to_numpy() - ledger["kept"].to_numpy() - ledger["quarantined"].to_numpy()
-    if np.any(diff != 0):
-        raise LabelevalError(f"ledger does not reconcile: {ledger[diff != 0].to_dict('records')}")
