@@ -179,6 +179,13 @@ def _malformed(raw: RawTable, file: str, vendor: str) -> pd.DataFrame:
 NUMERIC_KINDS = ("interval", "ratio")
 
 
+def map_text(series: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
+    """``series`` as text with ``mapping`` applied, computed once per distinct value (not per row)."""
+    codes, uniques = pd.factorize(series.astype("str"), use_na_sentinel=True)
+    mapped = np.asarray([mapping.get(str(u), str(u)) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=series.index, dtype="object")
+
+
 class _Quarantine:
     """Collects quarantined rows of one file; each row is quarantined once, with its first reason."""
 
@@ -236,9 +243,7 @@ def _checked_labels(
             f"not one of the task's labels ({', '.join(labels)}); map it with label_map in the manifest",
         )
         return codes
-    text = series.astype("str")
-    if label_map:
-        text = text.map(lambda v: label_map.get(v, v))
+    text = map_text(series, label_map or {})
     values = pd.to_numeric(text, errors="coerce").astype("float64").to_numpy()
     missing = _missing(series)
     q.flag(~np.isfinite(values) & ~missing, src, BAD_NUMBER, series, f"a {kind} task's labels are numbers")
@@ -282,8 +287,11 @@ def _checked_sets(
     separator: str,
 ) -> np.ndarray:
     """Canonical set texts per row ('' for rows quarantined as UNKNOWN_LABEL)."""
-    hashable = series.map(lambda v: json.dumps(list(v)) if isinstance(v, list | tuple) else v)
-    codes, uniques = pd.factorize(hashable, use_na_sentinel=True)
+    try:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    except TypeError:  # JSON lists (unhashable): only then turn each into its JSON text
+        hashable = series.map(lambda v: json.dumps(list(v)) if isinstance(v, list | tuple) else v)
+        codes, uniques = pd.factorize(hashable, use_na_sentinel=True)
     order = {lab: i for i, lab in enumerate(labels)}
     canonical: list[str] = []
     for unique in uniques:
@@ -338,7 +346,7 @@ def normalize_batch(
     label_codes = _checked_labels(q, frame[label_src], label_src, labels, label_map, kind, value_range, separator)
     if "shown_first" in resolved:
         src = resolved["shown_first"]
-        order = frame[src].astype("str").map(lambda v: (label_map or {}).get(v, v))
+        order = map_text(frame[src], label_map or {})
         flag(
             ~order.isin(["A", "B"]).to_numpy() & ~_missing(frame[src]),
             src,
@@ -413,7 +421,7 @@ def normalize_batch(
     if "batch_id" in resolved:
         kept["batch_id"] = as_id_strings(frame[resolved["batch_id"]])[keep].reset_index(drop=True)
     if "shown_first" in resolved:
-        order = frame[resolved["shown_first"]].astype("str").map(lambda v: (label_map or {}).get(v, v))
+        order = map_text(frame[resolved["shown_first"]], label_map or {})
         kept["shown_first"] = order.where(order.isin(["A", "B"]))[keep].reset_index(drop=True)
     if "strength" in resolved:
         src = resolved["strength"]
