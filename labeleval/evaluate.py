@@ -12,6 +12,7 @@ import itertools
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -225,6 +226,7 @@ class _Evaluation:
         self.vendor_codes = ann["vendor"].cat.codes.to_numpy()
         self.label_codes = ann["label"].cat.codes.to_numpy().astype(np.int64)
         self.rng = np.random.default_rng(settings.seed)
+        self._samples: dict[tuple[str, str], np.ndarray] = {}  # bootstrap resamples per (vendor, statistic)
 
     # ------------------------------------------------------------------------------------ build
     def report(self) -> Report:
@@ -332,7 +334,7 @@ class _Evaluation:
         Returns the consensus code and posterior per item (-1 / NaN where the vendor gave no judgment) and
         each annotator key's model accuracy ``sum_k prior_k confusion[k, k]``.
         """
-        keys = self._annotator_keys()
+        keys = self.annotator_keys
         items_local, items = pd.factorize(self.item_codes[rows])
         annot_local, annotators = pd.factorize(keys[rows])
         fit = dawid_skene_codes(items_local, annot_local, self.label_codes[rows], len(items), len(annotators), self.k)
@@ -378,7 +380,7 @@ class _Evaluation:
         ``gold_or_consensus`` gold items are clamped, which sharpens the annotators' confusion matrices.
         The reference is the posterior mode where its probability reaches ``min_confidence``."""
         clamp = self.gold_code if self.s.usability == "gold_or_consensus" else None
-        keys = self._annotator_keys()
+        keys = self.annotator_keys
         fit = dawid_skene_codes(
             self.item_codes, keys, self.label_codes, self.n_items, self._n_keys(), self.k, gold_codes=clamp
         )
@@ -409,7 +411,6 @@ class _Evaluation:
             "usable_rate": lambda t: _ratio(t[:, v.cols["usable"]]),
         }
         out: dict[str, tuple[float, float, float]] = {}
-        self._samples = getattr(self, "_samples", {})
         for name, fn in stats.items():
             with np.errstate(invalid="ignore", divide="ignore"):
                 value = float(fn(point)[0])
@@ -442,7 +443,7 @@ class _Evaluation:
 
     # ---------------------------------------------------------------------------------- frames
     def _summary(self, vendors: list[_Vendor], est: dict[str, dict[str, tuple[float, float, float]]]) -> pd.DataFrame:
-        annotator_keys = self._annotator_keys()
+        annotator_keys = self.annotator_keys
         rows = []
         for v in vendors:
             e = est[v.name]
@@ -477,7 +478,7 @@ class _Evaluation:
 
     def _agreement(self, vendors: list[_Vendor], est: dict[str, dict[str, tuple[float, float, float]]]) -> pd.DataFrame:
         rows = []
-        annotator_keys = self._annotator_keys()
+        annotator_keys = self.annotator_keys
         for v in vendors:
             m = v.counts.sum(axis=1)
             pairable = int((m >= 2).sum())
@@ -648,16 +649,16 @@ class _Evaluation:
             )
         return pd.concat(frames, ignore_index=True)
 
-    def _annotator_keys(self) -> np.ndarray:
-        if not hasattr(self, "_ann_keys"):
-            ann = self.data.annotations
-            a_codes, _ = pd.factorize(ann["annotator_id"])
-            key = self.vendor_codes.astype(np.int64) * (int(a_codes.max()) + 1 if len(a_codes) else 1) + a_codes
-            self._ann_keys = pd.factorize(key)[0]
-        return self._ann_keys
+    @cached_property
+    def annotator_keys(self) -> np.ndarray:
+        """Annotator code per judgment, keyed by vendor + annotator id (computed once)."""
+        ann = self.data.annotations
+        a_codes, _ = pd.factorize(ann["annotator_id"])
+        key = self.vendor_codes.astype(np.int64) * (int(a_codes.max()) + 1 if len(a_codes) else 1) + a_codes
+        return pd.factorize(key)[0]
 
     def _n_keys(self) -> int:
-        keys = self._annotator_keys()
+        keys = self.annotator_keys
         return int(keys.max()) + 1 if len(keys) else 0
 
     def _vendor_data(self, v: _Vendor) -> VendorData:
@@ -672,7 +673,7 @@ class _Evaluation:
             counts=v.counts,
             item_codes=self.item_codes[v.rows],
             label_codes=self.label_codes[v.rows],
-            keys=self._annotator_keys()[v.rows],
+            keys=self.annotator_keys[v.rows],
             consensus_value=v.consensus_value,
             shown_first=shown,
             strength=strength,
@@ -681,7 +682,7 @@ class _Evaluation:
     def _annotators(self, vendors: list[_Vendor], extras: pd.DataFrame | None = None) -> pd.DataFrame:
         """Report cards (see :mod:`labeleval.annotators`)."""
         ann = self.data.annotations
-        keys = self._annotator_keys()
+        keys = self.annotator_keys
         n_keys = self._n_keys()
         first = np.full(n_keys, -1, dtype=np.int64)
         first[keys[::-1]] = np.arange(len(keys))[::-1]

@@ -97,6 +97,15 @@ def task_metrics(
     return frame, extra
 
 
+def _share_row(
+    vendor: str, metric: str, hits: np.ndarray, scored: np.ndarray, confidence: float, p: float = np.nan, note: str = ""
+) -> dict[str, object]:
+    """A share (hits among the scored judgments) with its Wilson interval."""
+    k, n = int((hits & scored).sum()), int(scored.sum())
+    low, high = wilson_interval(np.array([k]), np.array([n]), confidence)
+    return _row(vendor, metric, k / n if n else np.nan, n, low[0], high[0], p, note)
+
+
 # ------------------------------------------------------------------------------------------ pairwise
 def _pairwise(v: VendorData, gold_code: np.ndarray, confidence: float) -> list[dict[str, object]]:
     out = []
@@ -113,51 +122,42 @@ def _pairwise(v: VendorData, gold_code: np.ndarray, confidence: float) -> list[d
             note="pairs where neither judgment is a tie (MT-Bench's convention)",
         )
     )
-    ties = int((v.label_codes == TIE).sum())
-    low, high = wilson_interval(np.array([ties]), np.array([len(v.label_codes)]), confidence)
-    out.append(_row(v.name, "tie_rate", ties / max(len(v.label_codes), 1), len(v.label_codes), low[0], high[0]))
+    is_tie = v.label_codes == TIE
+    out.append(_share_row(v.name, "tie_rate", is_tie, np.ones_like(is_tie), confidence))
     gold = gold_code[v.item_codes]
     on_gold = gold >= 0
-    right = int((on_gold & (v.label_codes == gold)).sum())
-    low, high = wilson_interval(np.array([right]), np.array([on_gold.sum()]), confidence)
     out.append(
-        _row(
+        _share_row(
             v.name,
             "accuracy_with_ties",
-            right / max(int(on_gold.sum()), 1),
-            int(on_gold.sum()),
-            low[0],
-            high[0],
+            v.label_codes == gold,
+            on_gold,
+            confidence,
             note="a tie is right only when gold is a tie",
         )
     )
-    decisive = on_gold & (gold != TIE) & (v.label_codes != TIE)
-    right = int((decisive & (v.label_codes == gold)).sum())
-    low, high = wilson_interval(np.array([right]), np.array([decisive.sum()]), confidence)
+    decisive = on_gold & (gold != TIE) & ~is_tie
     out.append(
-        _row(
+        _share_row(
             v.name,
             "accuracy_without_ties",
-            right / max(int(decisive.sum()), 1),
-            int(decisive.sum()),
-            low[0],
-            high[0],
+            v.label_codes == gold,
+            decisive,
+            confidence,
             note="non-tie judgments on items whose gold is not a tie",
         )
     )
     if v.shown_first is not None:
         first, known = position_choices(v.label_codes, v.shown_first)
         k, n = int(first.sum()), int(known.sum())
-        low, high = wilson_interval(np.array([k]), np.array([n]), confidence)
         out.append(
-            _row(
+            _share_row(
                 v.name,
                 "chose_first_shown",
-                k / n if n else np.nan,
-                n,
-                low[0],
-                high[0],
-                binomial_two_sided(k, n),
+                first,
+                known,
+                confidence,
+                p=binomial_two_sided(k, n),
                 note="position bias: 50% means none; exact binomial test",
             )
         )
