@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import labeleval as le
-from labeleval.ui.pages import leaderboard
+from labeleval.ui.pages.overview import leaderboard
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ("overview", "agreement", "accuracy", "cost", "annotators", "items", "data")
@@ -21,12 +21,12 @@ def run_page(page: str, project: str | None = None) -> None:
 
     import streamlit as st
 
-    from labeleval.ui import pages
+    from labeleval.ui.app import page_function
     from labeleval.ui.state import default_project, sidebar_settings
 
     st.session_state.setdefault("project_path", project or str(default_project()))
     sidebar_settings(Path(st.session_state["project_path"]))
-    getattr(pages, page)()
+    page_function(page)()
 
 
 def page_test(page: str, project: str | None = None) -> AppTest:

@@ -1,25 +1,21 @@
-"""The comparison app: a thin UI over ``evaluate()`` (DESIGN §9). It computes nothing of its own."""
+"""The comparison app: a thin UI over ``evaluate()`` (DESIGN §9). It computes nothing of its own.
+
+Each page's module is imported only when the page is shown, so the first render of the Overview does not
+pay for the upload, annotator or cost pages' imports.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
-from labeleval.ui import pages
+from labeleval.ui.pages import PAGES
 from labeleval.ui.state import default_project, sidebar_settings
-
-PAGES = (
-    (pages.overview, "Overview", ":material/leaderboard:", "overview"),
-    (pages.agreement, "Agreement", ":material/handshake:", "agreement"),
-    (pages.accuracy, "Accuracy", ":material/target:", "accuracy"),
-    (pages.cost, "Cost", ":material/payments:", "cost"),
-    (pages.annotators, "Annotators", ":material/groups:", "annotators"),
-    (pages.items, "Items", ":material/search:", "items"),
-    (pages.data, "Data", ":material/database:", "data"),
-)
 
 
 def project_argument() -> str | None:
@@ -31,14 +27,24 @@ def project_argument() -> str | None:
     return None
 
 
+def page_function(module: str) -> Callable[[], None]:
+    """The page ``labeleval.ui.pages.<module>.<module>()``, imported when the page is first shown."""
+
+    def run() -> None:
+        getattr(importlib.import_module(f"labeleval.ui.pages.{module}"), module)()
+
+    run.__name__ = module  # st.Page derives nothing from it (url_path is given), but tracebacks read better
+    return run
+
+
 def main() -> None:
     st.set_page_config(page_title="labeleval: vendor comparison", page_icon=":material/balance:", layout="wide")
     project_arg = project_argument()
     st.session_state.setdefault("project_path", str(project_arg or default_project()))
     navigation = st.navigation(
         [
-            st.Page(fn, title=title, icon=icon, url_path=url, default=(url == "overview"))
-            for fn, title, icon, url in PAGES
+            st.Page(page_function(module), title=title, icon=icon, url_path=url, default=(url == "overview"))
+            for module, title, icon, url in PAGES
         ]
     )
     sidebar_settings(Path(st.session_state["project_path"]))

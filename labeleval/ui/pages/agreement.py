@@ -1,0 +1,111 @@
+"""The Agreement page: each metric per vendor with CIs, the kind's own metrics, agreement per class."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from labeleval.report import Report
+from labeleval.ui import charts
+from labeleval.ui.pages._common import METRIC_NAMES, header
+from labeleval.ui.state import current_report
+
+
+def agreement() -> None:
+    report = current_report()
+    if report is None:
+        return
+    header(report, "Agreement between annotators")
+    st.markdown(
+        "Chance-corrected agreement among each vendor's annotators on the same items. Krippendorff's alpha "
+        "of 0.8 or more is usually read as reliable; 0.667–0.8 as tentative. Agreement is consistency, not "
+        "correctness: see Accuracy for that."
+    )
+    a = report.agreement
+    metric = str(
+        st.selectbox(
+            "Metric",
+            list(a["metric"].unique()),
+            format_func=lambda m: METRIC_NAMES.get(str(m), str(m)),
+            key="agreement_metric",
+        )
+    )
+    chosen = a[a["metric"] == metric]
+    st.altair_chart(
+        charts.metric_bars(chosen, title=METRIC_NAMES.get(metric, metric)),
+        width="stretch",
+        key="agreement_chart",
+    )
+    table = a.assign(metric=a["metric"].map(METRIC_NAMES))
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key="agreement_table",
+        column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("value", "ci_low", "ci_high")},
+    )
+    _kind_section(report)
+    if report.per_class.empty:
+        return
+    st.subheader("Agreement per class")
+    st.caption("Krippendorff's alpha of each label against all others: which categories annotators agree on.")
+    per_class = report.per_class.pivot(index="label", columns="vendor", values="class_alpha")
+    per_class = per_class.reindex(index=report.settings["labels"], columns=report.summary["vendor"])
+    st.dataframe(
+        per_class,
+        width="stretch",
+        key="class_alpha_table",
+        column_config={c: st.column_config.NumberColumn(format="%.3f") for c in per_class.columns},
+    )
+
+
+KIND_TITLES = {
+    "pairwise": "Preference judgments",
+    "ordinal": "Rating scale",
+    "interval": "Numeric scores",
+    "ratio": "Numeric scores",
+    "multilabel": "Multi-label judgments",
+}
+
+
+def _kind_section(report: Report) -> None:
+    """What only this task kind has: position bias and ties (pairwise), distributions and leniency (scales)."""
+    kind = str(report.settings["kind"])
+    if kind not in KIND_TITLES or report.task_metrics.empty:
+        return
+    vendors = report.summary["vendor"].astype(str).tolist()
+    st.subheader(KIND_TITLES[kind])
+    if kind == "pairwise":
+        st.markdown(
+            "Agreement on preferences is low by classification standards (InstructGPT reports 72.6% between "
+            "labelers; MT-Bench 81% without ties, 63% with them): compare vendors with each other, not with "
+            "1.0. **Position bias**: a share above 50% means raters favour whichever response they saw first."
+        )
+        if (report.task_metrics["metric"] == "chose_first_shown").any():
+            st.altair_chart(
+                charts.position_bias(report.task_metrics, vendors), width="stretch", key="position_bias_chart"
+            )
+    else:
+        if not report.per_class.empty:
+            st.markdown(
+                "**How often each vendor gives each label**"
+                if kind == "multilabel"
+                else "**How each vendor uses the scale**"
+            )
+            st.altair_chart(
+                charts.rating_distribution(report.per_class, list(report.settings["labels"]), vendors),
+                width="stretch",
+                key="rating_distribution_chart",
+            )
+        if "leniency" in report.annotators.columns:
+            st.markdown("**Leniency**: each annotator's mean offset from gold (or the item's consensus)")
+            st.altair_chart(charts.leniency(report.annotators, vendors), width="stretch", key="leniency_chart")
+    table = report.task_metrics.pivot(index="metric", columns="vendor", values="value")
+    table = table.reindex(columns=vendors)
+    st.dataframe(
+        table,
+        width="stretch",
+        key="task_metrics_table",
+        column_config={v: st.column_config.NumberColumn(format="%.3f") for v in vendors},
+    )
+    with st.expander("With intervals, sample sizes and notes"):
+        st.dataframe(report.task_metrics, hide_index=True, width="stretch", key="task_metrics_long")

@@ -1,0 +1,58 @@
+"""The Data page: uploads, the ledger, quarantined rows, report downloads."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import streamlit as st
+
+from labeleval.report import LARGE_FRAMES, Report
+from labeleval.ui.state import current_report
+from labeleval.ui.upload import upload_section
+
+
+def data() -> None:
+    report = current_report(show_ledger_on_error=True)
+    st.title("Data: uploads, ledger and downloads")
+    upload_section()
+    if report is None:
+        return
+    st.subheader("Ledger")
+    ledger = report.ledger
+    st.caption(
+        f"{int(ledger['rows_read'].sum()):,} rows read = {int(ledger['kept'].sum()):,} kept + "
+        f"{int(ledger['quarantined'].sum()):,} quarantined."
+    )
+    st.dataframe(ledger, hide_index=True, width="stretch", key="ledger_table")
+    if len(report.quarantine):
+        st.subheader("Quarantined rows")
+        st.dataframe(report.quarantine, hide_index=True, width="stretch", key="quarantine_table")
+    if len(report.notes):
+        st.subheader("Notes")
+        st.dataframe(report.notes, hide_index=True, width="stretch", key="notes_table")
+    st.subheader("Download the report")
+    cols = st.columns(4)
+    cols[0].download_button(
+        "JSON",
+        report.to_json([n for n in report.frame_names() if n not in LARGE_FRAMES]),
+        "labeleval_report.json",
+        "application/json",
+        key="download_json",
+    )
+    cols[1].download_button(
+        "CSV (zip)", _csv_zip(report), "labeleval_report.zip", "application/zip", key="download_csv"
+    )
+    cols[2].download_button(
+        "Markdown", report.to_markdown(), "labeleval_report.md", "text/markdown", key="download_markdown"
+    )
+    cols[3].download_button("HTML", report.to_html(), "labeleval_report.html", "text/html", key="download_html")
+
+
+def _csv_zip(report: Report) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, frame in report.frames().items():
+            archive.writestr(f"{name}.csv", frame.to_csv(index=False))
+        archive.writestr("settings.json", report.to_json([]))
+    return buffer.getvalue()
