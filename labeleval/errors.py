@@ -30,3 +30,8 @@ class InsufficientDataError(LabelevalError):
 
 class UndefinedMetricWarning(UserWarning):
     """A metric is undefined on this data (for example kappa when chance agreement is 1); NaN is returned."""
+
+
+class LimitError(LabelevalError):
+    """An input is larger than a configured limit (rows, columns, bytes, labels, resamples ...); the message
+    names the limit and the environment variable that raises it (see :mod:`labeleval.limits`)."""

@@ -1,0 +1,109 @@
+"""Limits that bound the work any input can cause: one settings object, checked before the expensive step.
+
+Each limit has a default that fits a laptop and the app's shared server, and an environment variable that
+raises (or lowers) it, read when the limit is checked::
+
+    LABELEVAL_MAX_UPLOAD_MB=1000 LABELEVAL_MAX_ROWS=50000000 labeleval score big_project
+
+===================  ==============================  ============  ============================================
+limit                environment variable            default       checked
+===================  ==============================  ============  ============================================
+upload_mb            LABELEVAL_MAX_UPLOAD_MB         200           total size of one upload in the app
+rows                 LABELEVAL_MAX_ROWS              20,000,000    per file; Parquet and XLSX from metadata,
+                                                                   before decoding
+columns              LABELEVAL_MAX_COLUMNS           10,000        per file, from the header
+cells                LABELEVAL_MAX_CELLS             200,000,000   rows x columns per file, before decoding
+decoded_mb           LABELEVAL_MAX_DECODED_MB        1,000         text a compressed file expands to (Parquet
+                                                                   strings, XLSX sheet XML), before decoding
+labels               LABELEVAL_MAX_LABELS            10,000        declared labels of a task
+vendors              LABELEVAL_MAX_VENDORS           100           vendors in a manifest
+resamples            LABELEVAL_MAX_RESAMPLES         100,000       bootstrap resamples (n_boot, --n-boot)
+json_depth           LABELEVAL_MAX_JSON_DEPTH        64            nesting of a JSON or JSONL record
+===================  ==============================  ============  ============================================
+
+A limit that is exceeded raises :class:`~labeleval.errors.LimitError` (a ``LabelevalError``) whose message
+names the file, the limit, what was found and the variable that raises it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from typing import Final
+
+from labeleval.errors import LimitError
+
+_ENV: Final[dict[str, str]] = {
+    "upload_mb": "LABELEVAL_MAX_UPLOAD_MB",
+    "rows": "LABELEVAL_MAX_ROWS",
+    "columns": "LABELEVAL_MAX_COLUMNS",
+    "cells": "LABELEVAL_MAX_CELLS",
+    "decoded_mb": "LABELEVAL_MAX_DECODED_MB",
+    "labels": "LABELEVAL_MAX_LABELS",
+    "vendors": "LABELEVAL_MAX_VENDORS",
+    "resamples": "LABELEVAL_MAX_RESAMPLES",
+    "json_depth": "LABELEVAL_MAX_JSON_DEPTH",
+}
+_WHAT: Final[dict[str, str]] = {
+    "upload_mb": "MB uploaded",
+    "rows": "rows",
+    "columns": "columns",
+    "cells": "cells (rows x columns)",
+    "decoded_mb": "MB of decoded text",
+    "labels": "labels",
+    "vendors": "vendors",
+    "resamples": "bootstrap resamples",
+    "json_depth": "levels of JSON nesting",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds on input size and work; see the module docstring for each one."""
+
+    upload_mb: int = 200
+    rows: int = 20_000_000
+    columns: int = 10_000
+    cells: int = 200_000_000
+    decoded_mb: int = 1_000
+    labels: int = 10_000
+    vendors: int = 100
+    resamples: int = 100_000
+    json_depth: int = 64
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        """The defaults, each replaced by its environment variable when that is set."""
+        values: dict[str, int] = {}
+        for f in fields(cls):
+            raw = os.environ.get(_ENV[f.name])
+            if raw is None or not raw.strip():
+                continue
+            try:
+                value = int(raw.replace("_", "").replace(",", ""))
+            except ValueError:
+                raise LimitError(f"{_ENV[f.name]}={raw!r} is not a whole number") from None
+            if value <= 0:
+                raise LimitError(f"{_ENV[f.name]}={raw!r} must be a positive whole number")
+            values[f.name] = value
+        return cls(**values)
+
+    def check(self, name: str, found: float, where: str = "") -> None:
+        """Raise :class:`LimitError` if ``found`` exceeds the limit ``name``."""
+        limit = getattr(self, name)
+        if found > limit:
+            prefix = f"{where}: " if where else ""
+            raise LimitError(
+                f"{prefix}{found:,.0f} {_WHAT[name]} is over the limit of {limit:,} ({name}); raise it with the "
+                f"environment variable {_ENV[name]}=... if the machine has the memory for it"
+            )
+
+
+def current() -> Limits:
+    """The limits in force now (defaults overridden by environment variables)."""
+    return Limits.from_env()
+
+
+def env_variable(name: str) -> str:
+    """The environment variable that sets the limit ``name``."""
+    return _ENV[name]

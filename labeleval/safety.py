@@ -1,0 +1,97 @@
+"""Neutralise user-controlled text before it reaches a spreadsheet, a Markdown renderer or a terminal.
+
+Vendor names, item ids, annotator ids, labels and quarantined values come from files labeleval did not
+write. They are data, never markup or commands:
+
+- :func:`spreadsheet_cell` / :func:`spreadsheet_frame`: a CSV or XLSX cell that begins with ``=``, ``+``,
+  ``-``, ``@``, a tab or a carriage return is a formula to Excel, LibreOffice and Google Sheets (formula
+  or "CSV" injection). As OWASP recommends, such a cell is prefixed with a single quote, which makes the
+  spreadsheet show it as text; plain numbers (``-1``, ``+0.5``) are left alone. The CSV writer quotes the
+  cell when it holds a separator or a quote.
+- :func:`markdown_text`: HTML is escaped, line breaks become spaces, and the characters that Markdown
+  reads as structure (``#``, ``*``, ``|``, ``[`` ...) are backslash-escaped, so a newline in a vendor name
+  cannot start a heading and ``<script>`` is shown, not run.
+- :func:`terminal_text`: ANSI escape sequences and other control characters (C0, C1, bidirectional
+  overrides) are removed, so a value cannot move the cursor, recolour or rewrite the terminal.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Final
+
+import pandas as pd
+
+#: Characters that start a formula in a spreadsheet (OWASP "CSV Injection").
+FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER: Final = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_MARKDOWN_SPECIAL: Final = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_LINE_BREAKS: Final = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
+# ESC-introduced sequences (CSI, OSC, two-character), then every remaining control character: C0 and
+# DEL, C1, and the Unicode bidirectional overrides and isolates ("Trojan Source").
+_ANSI: Final = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_ONE_LINE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """``value`` made safe for a CSV or XLSX cell: text that a spreadsheet would run as a formula gets a
+    leading ``'``; anything else (numbers, dates, plain text) is returned unchanged.
+
+    >>> spreadsheet_cell("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    >>> spreadsheet_cell("-1.5"), spreadsheet_cell(-1.5), spreadsheet_cell("ok")
+    ('-1.5', -1.5, 'ok')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column names are safe for a spreadsheet (see module doc).
+
+    Only text columns are touched (numbers, booleans and dates cannot hold a formula); each distinct value
+    is checked once.
+    """
+    out = frame.copy()
+    out.columns = [spreadsheet_cell(str(c)) for c in out.columns]
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        dtype = column.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            cats = [spreadsheet_cell(c) for c in dtype.categories]
+            if cats == list(dtype.categories):
+                continue
+            if len(set(cats)) == len(cats):
+                out.isetitem(position, column.cat.rename_categories(cats))
+            else:
+                out.isetitem(position, column.astype(object).map(spreadsheet_cell, na_action="ignore"))
+        elif pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+            out.isetitem(position, column.map(spreadsheet_cell, na_action="ignore"))
+    return out
+
+
+def markdown_text(value: object) -> str:
+    """``value`` as literal text inside Markdown (and a Markdown table cell): HTML escaped, line breaks
+    turned into spaces, Markdown punctuation backslash-escaped.
+
+    >>> markdown_text("Acme\\n# Owned <img src=x onerror=alert(1)>")
+    'Acme \\\\# Owned &lt;img src=x onerror=alert\\\\(1\\\\)&gt;'
+    """
+    text = _LINE_BREAKS.sub(" ", terminal_text(str(value), keep_newlines=False))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def terminal_text(value: object, *, keep_newlines: bool = True) -> str:
+    """``value`` without escape sequences or control characters (tabs and, if ``keep_newlines``, line
+    feeds are kept; with ``keep_newlines=False`` they become spaces).
+
+    >>> terminal_text("ok\\x1b[2J\\x1b]0;owned\\x07 \\u202eevil")
+    'ok evil'
+    """
+    text = _ANSI.sub("", str(value))
+    if keep_newlines:
+        return _CONTROL.sub("", text)
+    return _CONTROL_ONE_LINE.sub(lambda m: " " if m.group() in "\t\n" else "", text)
