@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -20,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 from labeleval.errors import AdapterError
+from labeleval.limits import Limits
+from labeleval.limits import current as current_limits
 
 FORMATS: Final[dict[str, tuple[str, ...]]] = {
     "csv": (".csv",),
@@ -83,23 +87,101 @@ def read_table(
     encoding: str = "utf-8",
     sheet: str | int | None = None,
     display_name: str | None = None,
+    limits: Limits | None = None,
 ) -> RawTable:
-    """Read one file into a :class:`RawTable`. ``display_name`` is used in messages (default: file name)."""
+    """Read one file into a :class:`RawTable`. ``display_name`` is used in messages (default: file name).
+
+    ``limits`` (default: :func:`labeleval.limits.current`) bounds rows, columns, cells, decoded size and JSON
+    nesting; Parquet and XLSX files are checked against them from their metadata, before decoding.
+    """
     name = display_name or path.name
     fmt = detect_format(path, fmt)
+    lim = limits or current_limits()
     if not path.exists():
         raise AdapterError(f"{name}: file not found ({path})")
     if path.stat().st_size == 0:
         raise AdapterError(f"{name}: the file is empty (0 bytes); expected a {fmt} file with a header or records")
     if fmt in ("csv", "tsv"):
-        return _read_delimited(path, name, fmt, encoding)
-    if fmt == "jsonl":
-        return _read_jsonl(path, name, encoding)
-    if fmt == "json":
-        return _read_json(path, name, encoding)
-    if fmt == "parquet":
-        return _read_parquet(path, name)
-    return _read_xlsx(path, name, sheet)
+        raw = _read_delimited(path, name, fmt, encoding, lim)
+    elif fmt == "jsonl":
+        raw = _read_jsonl(path, name, encoding, lim)
+    elif fmt == "json":
+        raw = _read_json(path, name, encoding, lim)
+    elif fmt == "parquet":
+        raw = _read_parquet(path, name, lim)
+    else:
+        raw = _read_xlsx(path, name, sheet, lim)
+    check_size(raw.rows_read, raw.frame.shape[1], name, lim)
+    return raw
+
+
+def check_size(rows: int, columns: int, name: str, limits: Limits) -> None:
+    """Refuse a table over the rows, columns or cells limit (see :mod:`labeleval.limits`)."""
+    limits.check("columns", columns, name)
+    limits.check("rows", rows, name)
+    limits.check("cells", rows * max(columns, 1), name)
+
+
+def _json_depth_error(name: str, where: str, limits: Limits) -> str:
+    return (
+        f"{name}{where}: JSON nested deeper than the limit of {limits.json_depth} levels (json_depth); raise it "
+        f"with the environment variable LABELEVAL_MAX_JSON_DEPTH=..."
+    )
+
+
+def _too_deep(text: str, limit: int) -> bool:
+    """Whether ``text`` opens more than ``limit`` nested JSON arrays or objects (cheap pre-check: brackets
+    inside strings are counted too, so this can only over-count, and is followed by an exact check)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    deepest = 0
+    in_string = False
+    escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def _nested_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells holding lists or objects (a JSON list label, a Parquet struct) become their JSON text, so every
+    later step sees hashable scalars; a list label stays readable as a label set."""
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        if column.dtype != object:
+            continue
+        values = column.to_numpy()
+        nested = np.fromiter((isinstance(v, list | dict | tuple | np.ndarray) for v in values), bool, len(values))
+        if nested.any():
+            text = values.copy()
+            text[nested] = [_json_text(v) for v in values[nested]]
+            frame.isetitem(position, pd.Series(text, index=frame.index, dtype=object))
+    return frame
+
+
+def _json_text(value: object) -> str:
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    try:
+        return json.dumps(value, default=str, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return str(value)
 
 
 def _decode(data: bytes, name: str, encoding: str) -> str:
@@ -119,11 +201,12 @@ def _decode(data: bytes, name: str, encoding: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _read_delimited(path: Path, name: str, fmt: str, encoding: str) -> RawTable:
+def _read_delimited(path: Path, name: str, fmt: str, encoding: str, limits: Limits) -> RawTable:
     text = _decode(path.read_bytes(), name, encoding)
     if not text.strip():
         raise AdapterError(f"{name}: the file holds only white space; expected a header line")
     sep = "," if fmt == "csv" else "\t"
+    _check_delimited_header(text, sep, name, limits)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -140,6 +223,33 @@ def _read_delimited(path: Path, name: str, fmt: str, encoding: str) -> RawTable:
     frame.columns = [str(c) for c in frame.columns]
     _check_header(frame, name)
     return RawTable(frame, _delimited_lines(text, sep, len(frame)), fmt)
+
+
+def _check_delimited_header(text: str, sep: str, name: str, limits: Limits) -> None:
+    """Column count and repeated names from the header line, before pandas parses (and renames) them."""
+    start = len(text) - len(text.lstrip("\r\n"))
+    end = text.find("\n", start)
+    first = text[start : end if end >= 0 else len(text)]
+    if first.count('"') % 2:  # a quoted header name spans lines: let the csv module find its end
+        header = next(csv.reader(io.StringIO(text[start:]), delimiter=sep), [])
+    else:
+        header = next(csv.reader([first.rstrip("\r")], delimiter=sep), [])
+    limits.check("columns", len(header), f"{name} line 1")
+    _check_names([h.strip() for h in header], name, "line 1")
+
+
+def _check_names(names: list[str], name: str, where: str) -> None:
+    seen: set[str] = set()
+    dupes: list[str] = []
+    for column in names:
+        if column in seen and column not in dupes and column:
+            dupes.append(column)
+        seen.add(column)
+    if dupes:
+        raise AdapterError(
+            f"{name} {where}: the header names a column twice: {', '.join(map(repr, dupes[:10]))}; rename one so "
+            f"that the manifest's column mapping is not ambiguous"
+        )
 
 
 def _parser_message(exc: Exception) -> str:
@@ -179,7 +289,7 @@ def _delimited_lines(text: str, sep: str, n_rows: int) -> np.ndarray:
     return out
 
 
-def _read_jsonl(path: Path, name: str, encoding: str) -> RawTable:
+def _read_jsonl(path: Path, name: str, encoding: str, limits: Limits) -> RawTable:
     text = _decode(path.read_bytes(), name, encoding)
     records: list[dict[str, object]] = []
     lines: list[int] = []
@@ -187,10 +297,16 @@ def _read_jsonl(path: Path, name: str, encoding: str) -> RawTable:
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
+        if _too_deep(raw, limits.json_depth):
+            malformed.append((number, f"JSON nested deeper than {limits.json_depth} levels (json_depth limit)"))
+            continue
         try:
             value = json.loads(raw)
         except json.JSONDecodeError as exc:
             malformed.append((number, f"invalid JSON at column {exc.colno}: {exc.msg}"))
+            continue
+        except RecursionError:
+            malformed.append((number, "JSON nested too deeply to read"))
             continue
         if not isinstance(value, dict):
             malformed.append((number, f"expected a JSON object, found {type(value).__name__}"))
@@ -199,15 +315,19 @@ def _read_jsonl(path: Path, name: str, encoding: str) -> RawTable:
         lines.append(number)
     if not records and not malformed:
         raise AdapterError(f"{name}: no records found")
-    return RawTable(_records_frame(records), np.asarray(lines, dtype=np.int64), "jsonl", malformed)
+    return RawTable(_records_frame(records, name), np.asarray(lines, dtype=np.int64), "jsonl", malformed)
 
 
-def _read_json(path: Path, name: str, encoding: str) -> RawTable:
+def _read_json(path: Path, name: str, encoding: str, limits: Limits) -> RawTable:
     text = _decode(path.read_bytes(), name, encoding)
+    if _too_deep(text, limits.json_depth + 2):  # the list of records and an enclosing object add two levels
+        raise AdapterError(_json_depth_error(name, "", limits))
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise AdapterError(f"{name} line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise AdapterError(_json_depth_error(name, "", limits)) from None
     if isinstance(value, dict):
         lists = [k for k, v in value.items() if isinstance(v, list)]
         if len(lists) != 1:
@@ -227,26 +347,78 @@ def _read_json(path: Path, name: str, encoding: str) -> RawTable:
             lines.append(number)
         else:
             malformed.append((number, f"expected a JSON object, found {type(rec).__name__}"))
-    return RawTable(_records_frame(records), np.asarray(lines, dtype=np.int64), "json", malformed)
+    return RawTable(_records_frame(records, name), np.asarray(lines, dtype=np.int64), "json", malformed)
 
 
-def _records_frame(records: list[dict[str, object]]) -> pd.DataFrame:
-    nested = any(isinstance(v, dict) for rec in records[:1000] for v in rec.values())
-    if nested:
-        return pd.json_normalize(records, sep=".")
-    return pd.DataFrame.from_records(records)
-
-
-def _read_parquet(path: Path, name: str) -> RawTable:
+def _records_frame(records: list[dict[str, object]], name: str = "") -> pd.DataFrame:
+    nested = any(isinstance(v, dict) for rec in records for v in rec.values())
     try:
-        frame = pd.read_parquet(path)
+        frame = pd.json_normalize(records, sep=".") if nested else pd.DataFrame.from_records(records)
+    except RecursionError:
+        raise AdapterError(f"{name}: JSON records nested too deeply to flatten") from None
+    frame.columns = [str(c) for c in frame.columns]
+    _check_names(list(frame.columns), name, "records")
+    return _nested_as_text(frame)
+
+
+def _read_parquet(path: Path, name: str, limits: Limits) -> RawTable:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
     except Exception as exc:  # pyarrow raises several unrelated types for a corrupt file
         raise AdapterError(f"{name}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
+    check_size(meta.num_rows, meta.num_columns, name, limits)  # from the footer, before decoding
+    try:
+        schema = pq.read_schema(path)
+        _check_names([str(n) for n in schema.names], name, "schema")
+        text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        table = pq.ParquetFile(path, read_dictionary=text).read()
+        decoded = 0
+        for column in text:  # a dictionary-encoded column can expand a thousandfold: measure before decoding
+            for chunk in table.column(column).chunks:
+                lengths = pc.binary_length(chunk.dictionary).fill_null(0)
+                decoded += int(pc.sum(pc.take(lengths, chunk.indices.fill_null(0))).as_py() or 0)
+        limits.check("decoded_mb", decoded / 1024**2, name)
+        plain = pa.schema([pa.field(f.name, f.type) for f in schema])
+        frame = table.cast(plain).to_pandas()
+    except AdapterError:
+        raise
+    except (MemoryError, RecursionError) as exc:
+        raise AdapterError(
+            f"{name}: the Parquet file is too large or too deeply nested ({type(exc).__name__})"
+        ) from None
+    except Exception as exc:
+        raise AdapterError(f"{name}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
     frame.columns = [str(c) for c in frame.columns]
-    return RawTable(frame, np.arange(1, len(frame) + 1, dtype=np.int64), "parquet")
+    return RawTable(_nested_as_text(frame), np.arange(1, len(frame) + 1, dtype=np.int64), "parquet")
 
 
-def _read_xlsx(path: Path, name: str, sheet: str | int | None) -> RawTable:
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+(\d+)(?::[A-Z]+(\d+))?"')
+
+
+def _check_workbook(path: Path, name: str, limits: Limits) -> None:
+    """Bound an XLSX before decoding: the unpacked size of its sheets and shared strings, and the row count
+    its first sheet declares (a few hundred KB of zip can hold a million rows)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = [i for i in archive.infolist() if i.filename.startswith(("xl/worksheets/", "xl/sharedStrings"))]
+            limits.check("decoded_mb", sum(i.file_size for i in parts) / 1024**2, name)
+            sheets = sorted(i.filename for i in parts if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", i.filename))
+            if sheets:
+                with archive.open(sheets[0]) as handle:
+                    head = handle.read(65536)
+                found = _DIMENSION.search(head)
+                if found:
+                    limits.check("rows", int(found.group(2) or found.group(1)) - 1, name)
+    except zipfile.BadZipFile:
+        return  # not a zip: calamine names the problem
+
+
+def _read_xlsx(path: Path, name: str, sheet: str | int | None, limits: Limits) -> RawTable:
+    _check_workbook(path, name, limits)
     try:
         frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=str, engine="calamine")
     except ValueError as exc:
@@ -255,4 +427,12 @@ def _read_xlsx(path: Path, name: str, sheet: str | int | None) -> RawTable:
         raise AdapterError(f"{name}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
     frame.columns = [str(c) for c in frame.columns]
     _check_header(frame, name)
+    columns = set(frame.columns)
+    if any(m and m.group(1) in columns for m in map(_MANGLED.fullmatch, frame.columns)):
+        # pandas renames a repeated header "x" to "x.1": read the real header row to tell
+        header = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, nrows=1, dtype=str)
+        _check_names([str(h) for h in header.iloc[0].tolist() if not pd.isna(h)], name, "row 1")
     return RawTable(frame, np.arange(2, len(frame) + 2, dtype=np.int64), "xlsx")
+
+
+_MANGLED = re.compile(r"(.*)\.(\d+)")
