@@ -58,10 +58,15 @@ class RawTable:
     line: np.ndarray
     fmt: str
     malformed: list[tuple[int, str]] = field(default_factory=list)
+    #: Rows a native vendor reader set aside with a reason (rejected, cancelled, reviewer annotations ...):
+    #: columns line, reason, column, value, message, seconds, cost. They count as rows read.
+    excluded: pd.DataFrame | None = None
+    #: What a native reader wants the user to know about the file as a whole.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
-        return len(self.frame) + len(self.malformed)
+        return len(self.frame) + len(self.malformed) + (0 if self.excluded is None else len(self.excluded))
 
 
 def detect_format(path: Path, declared: str | None = None) -> str:

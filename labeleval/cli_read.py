@@ -1,0 +1,65 @@
+"""``labeleval read FILE``: the canonical rows one vendor file yields, and its ledger (see labeleval.io.inspect)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from labeleval.io.formats import NATIVE_FORMATS, REGISTRY
+from labeleval.io.inspect import read_file
+from labeleval.io.readers import FORMATS as TABLE_FORMATS
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    read = sub.add_parser(
+        "read",
+        help="show the canonical rows and the ledger one vendor file yields (check a reader before scoring)",
+        description="Formats: "
+        + "; ".join(f"{name} ({spec.title})" for name, spec in REGISTRY.items())
+        + f"; or a table: {', '.join(TABLE_FORMATS)}. Default: sniffed from the content, else the extension.",
+    )
+    read.add_argument("file")
+    read.add_argument("--format", choices=(*NATIVE_FORMATS, *TABLE_FORMATS), help="the file's format")
+    read.add_argument("--question", help="which question / from_name / OUTPUT field holds the label")
+    read.add_argument("--labels", help="the task's labels, comma separated (shows which need a label_map)")
+    read.add_argument("--item-field", help="dotted path to the item id (e.g. metadata.item_id)")
+    read.add_argument("--annotator-field", help="dotted path to the annotator id")
+    read.add_argument("--rates", help="a table of hourly rates per annotator (timesheets)")
+    read.add_argument("--duration-unit", choices=("s", "ms", "min", "h"), default="s")
+    read.add_argument("--rows", type=int, default=10, help="canonical rows to print (default 10)")
+    read.add_argument("--out", help="write every canonical row to this CSV file")
+
+
+def run(args: argparse.Namespace) -> int:
+    reading = read_file(
+        args.file,
+        format=args.format,
+        question=args.question,
+        labels=[x.strip() for x in args.labels.split(",") if x.strip()] if args.labels else None,
+        item_field=args.item_field,
+        annotator_field=args.annotator_field,
+        rates=args.rates,
+        duration_unit=args.duration_unit,
+    )
+    title = REGISTRY[reading.format].title if reading.format in REGISTRY else f"{reading.format} table"
+    print(f"{Path(args.file).name}: {title}")
+    if reading.mapping:
+        print("columns: " + ", ".join(f"{k} = {v!r}" for k, v in reading.mapping.items()))
+    for note in reading.notes:
+        print(f"note: {note}")
+    print()
+    print(f"Canonical rows ({len(reading.rows):,}; first {min(args.rows, len(reading.rows))}):")
+    print(reading.rows.head(args.rows).to_string(index=False) if len(reading.rows) else "(none)")
+    print()
+    row = reading.ledger.iloc[0]
+    print(f"Ledger: {row['rows_read']:,} rows read = {row['kept']:,} kept + {row['quarantined']:,} set aside")
+    q = reading.quarantine
+    if len(q):
+        counts = q.groupby("reason", sort=True).agg(rows=("line", "size"), first_line=("line", "min"))
+        print(counts.to_string())
+        print()
+        print(q[["line", "reason", "column", "value", "message"]].head(args.rows).to_string(index=False))
+    if args.out:
+        reading.rows.to_csv(args.out, index=False)
+        print(f"\nwrote {len(reading.rows):,} canonical rows to {args.out}")
+    return 0

@@ -1,0 +1,126 @@
+"""Native readers for vendors' own export formats, chosen by ``format = "..."`` in the manifest.
+
+Each reader is written from the owner's public documentation or SDK (cited in its module) and returns a
+:class:`~labeleval.io.readers.RawTable` of canonical columns with source lines, plus the rows it set
+aside (rejected, cancelled, reviewer annotations, tasks not completed, no answer) with a reason code.
+``REGISTRY`` maps a format name to its reader; :func:`sniff` tells a file's format from its content.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from labeleval.errors import AdapterError
+from labeleval.io.formats import label_studio, labelbox, sagemaker, scale, surge, timesheet, toloka
+from labeleval.io.formats.base import ReadOptions
+from labeleval.io.readers import RawTable
+
+Reader = Callable[..., RawTable]
+
+
+@dataclass(frozen=True)
+class NativeFormat:
+    """A vendor export format: how to read it, and (where the format carries gold) how to read its gold."""
+
+    name: str
+    title: str
+    read: Reader
+    read_gold: Reader | None = None
+    #: readers that accept a ``columns`` mapping for fields they cannot find by name
+    takes_columns: bool = False
+
+
+REGISTRY: Final[dict[str, NativeFormat]] = {
+    f.name: f
+    for f in (
+        NativeFormat("label_studio", "Label Studio JSON export", label_studio.read),
+        NativeFormat("label_studio_min", "Label Studio JSON-MIN or CSV export", label_studio.read_min),
+        NativeFormat("scale", "Scale AI task export / callbacks", scale.read),
+        NativeFormat("surge", "Surge AI export (tasks with responses)", surge.read, surge.read_gold),
+        NativeFormat("labelbox", "Labelbox export v2 (NDJSON)", labelbox.read),
+        NativeFormat("toloka", "Toloka assignments TSV", toloka.read, toloka.read_gold),
+        NativeFormat("sagemaker_gt", "SageMaker Ground Truth manifest / worker annotations", sagemaker.read),
+        NativeFormat("timesheet", "Hourly timesheet with per-person rates", timesheet.read, takes_columns=True),
+        NativeFormat("llm", "Model predictions with token counts", timesheet.read_llm, takes_columns=True),
+    )
+}
+NATIVE_FORMATS: Final[tuple[str, ...]] = tuple(REGISTRY)
+
+_JSON_CHECKS: Final = (
+    ("label_studio", label_studio.looks_like),
+    ("surge", surge.looks_like),
+    ("scale", scale.looks_like),
+    ("labelbox", labelbox.looks_like),
+    ("sagemaker_gt", sagemaker.looks_like),
+    ("label_studio_min", label_studio.looks_like_min),
+)
+
+
+def sniff(path: Path, encoding: str = "utf-8") -> str | None:
+    """The native format a file's content looks like, or None (then it is a plain table)."""
+    try:
+        head = path.open("rb").read(1 << 20).decode(encoding, errors="replace").lstrip("\ufeff")
+    except OSError:
+        return None
+    stripped = head.lstrip()
+    if stripped[:1] in ("[", "{"):
+        record = _first_record(stripped)
+        if isinstance(record, dict):
+            for name, check in _JSON_CHECKS:
+                if check(record):
+                    return name
+        return None
+    first_line = stripped.split("\n", 1)[0]
+    columns = [c.strip().strip('"') for c in first_line.replace("\t", ",").split(",")]
+    if toloka.looks_like(columns):
+        return "toloka"
+    if "annotator" in columns and "annotation_id" in columns:
+        return "label_studio_min"
+    return None
+
+
+def _first_record(text: str) -> object:
+    line = text.split("\n", 1)[0]
+    try:
+        value = json.loads(line)
+        return value[0] if isinstance(value, list) and value else value
+    except json.JSONDecodeError:
+        pass
+    decoder = json.JSONDecoder()
+    body = text[1:].lstrip() if text.startswith("[") else text
+    try:
+        value, _ = decoder.raw_decode(body)
+    except json.JSONDecodeError:
+        return None
+    return value
+
+
+def read_native(
+    path: Path,
+    fmt: str,
+    *,
+    name: str,
+    options: ReadOptions,
+    columns: dict[str, str] | None = None,
+    gold: bool = False,
+) -> RawTable:
+    """Read ``path`` with the native reader ``fmt`` (its gold reader when ``gold``)."""
+    if fmt not in REGISTRY:
+        raise AdapterError(f"{name}: unknown format {fmt!r}; native formats: {', '.join(REGISTRY)}")
+    spec = REGISTRY[fmt]
+    if not path.is_file():
+        raise AdapterError(f"{name}: file not found ({path})")
+    if gold:
+        if spec.read_gold is None:
+            raise AdapterError(f"{name}: the {fmt} format carries no gold answers; give [gold] a table instead")
+        return spec.read_gold(path, name=name, options=options)
+    if spec.takes_columns:
+        return spec.read(path, name=name, options=options, columns=columns)
+    return spec.read(path, name=name, options=options)
+
+
+__all__ = ["NATIVE_FORMATS", "REGISTRY", "NativeFormat", "ReadOptions", "read_native", "sniff"]

@@ -1,0 +1,240 @@
+"""What every native reader shares: its options, a row builder with source records, and small helpers.
+
+A native reader turns one vendor export into a :class:`~labeleval.io.readers.RawTable` whose columns are
+already canonical (``item_id``, ``annotator_id``, ``label`` and, where the export has them, ``duration_s``,
+``submitted_at``, ``cost``, ``batch_id``, ``input_tokens``, ``output_tokens``), with the source line or
+record of every row. Work the export marks as not delivered (rejected, cancelled, reviewer or ground-truth
+annotations, tasks not completed, annotations without an answer) is set aside in ``RawTable.excluded`` with
+a reason code, so that the ledger counts it and names its record.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from labeleval.errors import AdapterError
+from labeleval.io.readers import RawTable
+
+#: Canonical columns a native reader may fill (beyond these, nothing is added).
+NATIVE_COLUMNS: Final = (
+    "item_id",
+    "annotator_id",
+    "label",
+    "duration_s",
+    "submitted_at",
+    "cost",
+    "batch_id",
+    "input_tokens",
+    "output_tokens",
+)
+EXCLUDED_COLUMNS: Final = ("line", "reason", "column", "value", "message", "seconds", "cost")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Per-file settings a native reader understands (all optional; from the manifest's ``[[vendors]]``).
+
+    ``question``: which question / control / ``from_name`` holds the label when an export has several;
+    ``item_field`` and ``annotator_field``: a dotted path into the record to use as item or annotator id
+    instead of the format's default; ``rates``: a table of hourly rates per annotator (timesheets);
+    ``duration_factor``: seconds per unit of a duration column whose unit the name does not say.
+    """
+
+    question: str | None = None
+    item_field: str | None = None
+    annotator_field: str | None = None
+    rates: Path | None = None
+    duration_factor: float = 1.0
+    encoding: str = "utf-8"
+    sheet: str | int | None = None
+
+
+@dataclass
+class RowBuilder:
+    """Collects canonical rows and excluded rows, each with its source line or record number."""
+
+    rows: dict[str, list[Any]] = field(default_factory=lambda: {c: [] for c in NATIVE_COLUMNS})
+    line: list[int] = field(default_factory=list)
+    excluded: dict[str, list[Any]] = field(default_factory=lambda: {c: [] for c in EXCLUDED_COLUMNS})
+    malformed: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, line: int, item: Any, annotator: Any, label: Any, **optional: Any) -> None:
+        rows = self.rows
+        rows["item_id"].append(item)
+        rows["annotator_id"].append(annotator)
+        rows["label"].append(label)
+        for column in NATIVE_COLUMNS[3:]:
+            rows[column].append(optional.get(column))
+        self.line.append(line)
+
+    def exclude(
+        self,
+        line: int,
+        reason: str,
+        message: str,
+        *,
+        column: str = "",
+        value: Any = "",
+        seconds: float | None = None,
+        cost: float | None = None,
+    ) -> None:
+        ex = self.excluded
+        ex["line"].append(line)
+        ex["reason"].append(str(reason))
+        ex["column"].append(column)
+        ex["value"].append(str(value)[:80])
+        ex["message"].append(message)
+        ex["seconds"].append(np.nan if seconds is None else float(seconds))
+        ex["cost"].append(np.nan if cost is None else float(cost))
+
+    def table(self, fmt: str) -> RawTable:
+        present = {
+            c: v
+            for c, v in self.rows.items()
+            if c in ("item_id", "annotator_id", "label") or any(x is not None for x in v)
+        }
+        frame = pd.DataFrame(present)
+        excluded = pd.DataFrame(self.excluded, columns=list(EXCLUDED_COLUMNS)).astype(
+            {"line": "int64", "seconds": "float64", "cost": "float64"}
+        )
+        return RawTable(
+            frame,
+            np.asarray(self.line, dtype=np.int64),
+            fmt,
+            malformed=self.malformed,
+            excluded=excluded,
+            notes=self.notes,
+        )
+
+
+def dig(record: Any, path: str) -> Any:
+    """The value at a dotted ``path`` inside nested dicts (``"metadata.item_id"``), or None."""
+    value = record
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def id_text(value: Any) -> Any:
+    """An id as text: ints and integral floats lose any '.0'; None stays None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, Mapping):  # Label Studio's completed_by may be {"id": 3, "email": ...}
+        return id_text(value.get("email") or value.get("id"))
+    return str(value)
+
+
+def label_text(value: Any) -> Any:
+    """A choice as label text: one choice as itself, several as a JSON list (a multi-label set)."""
+    if isinstance(value, list):
+        if len(value) == 1:
+            return label_text(value[0])
+        return json.dumps([str(v) for v in value]) if value else None
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def load_json_records(path: Path, name: str, encoding: str, what: str) -> tuple[list[Any], list[int], bool]:
+    """Records of a JSON array (record numbers 1..n) or of JSON lines (line numbers); ``True`` when lines.
+
+    An unparseable JSON-lines line becomes a record of ``None`` (the caller reports it as malformed); an
+    unparseable JSON array is an :class:`AdapterError` naming line and column.
+    """
+    data = path.read_bytes()
+    try:
+        text = data.decode(encoding).removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise AdapterError(f"{name} line {line}: not valid {encoding} text; expected a {what}") from None
+    stripped = text.lstrip()
+    if not stripped:
+        raise AdapterError(f"{name}: the file is empty; expected a {what}")
+    if stripped[0] == "[" or (stripped[0] == "{" and _single_document(stripped)):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise AdapterError(
+                f"{name} line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg}); expected a {what}"
+            ) from None
+        records = value if isinstance(value, list) else [value]
+        return records, list(range(1, len(records) + 1)), False
+    records, lines = [], []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            records.append(json.loads(raw))
+        except json.JSONDecodeError:
+            records.append(None)
+        lines.append(number)
+    return records, lines, True
+
+
+def _single_document(text: str) -> bool:
+    """Whether a text starting with '{' is one JSON document (not JSON lines)."""
+    first_newline = text.find("\n")
+    if first_newline < 0:
+        return True
+    try:
+        json.loads(text[:first_newline])
+    except json.JSONDecodeError:
+        return True  # the first line alone is not a document: a pretty-printed object
+    return not text[first_newline:].strip()
+
+
+def malformed_json(builder: RowBuilder, line: int, record: Any, what: str) -> bool:
+    """Report a record that is not a JSON object; return True when it was reported."""
+    if record is None:
+        builder.malformed.append((line, "invalid JSON"))
+        return True
+    if not isinstance(record, dict):
+        builder.malformed.append((line, f"expected a {what} (a JSON object), found {type(record).__name__}"))
+        return True
+    return False
+
+
+def require(
+    records: Iterable[Any], check: Callable[[dict[str, Any]], bool], name: str, fmt: str, expected: str
+) -> None:
+    """Sniff: the first few objects must look like ``fmt``; otherwise a clear :class:`AdapterError`."""
+    seen = [r for r in records if isinstance(r, dict)][:20]
+    if not seen:
+        raise AdapterError(f"{name}: no records found; a {fmt} export is {expected}")
+    if not any(check(r) for r in seen):
+        keys = ", ".join(map(repr, list(seen[0])[:10]))
+        raise AdapterError(
+            f"{name} does not look like a {fmt} export: expected {expected}; the first record has keys {keys}"
+        )
+
+
+def pick_question(candidates: list[str], question: str | None, name: str, where: str) -> str:
+    """The question to read: the one named, or the only one there is; otherwise an error listing them."""
+    if question is not None:
+        if question not in candidates:
+            raise AdapterError(
+                f"{name} {where}: no question {question!r}; the export has {', '.join(map(repr, candidates))}"
+            )
+        return question
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise AdapterError(f"{name} {where}: no answer fields found")
+    raise AdapterError(
+        f"{name} {where}: the export answers several questions ({', '.join(map(repr, candidates))}); "
+        f'say which one holds the label with question = "..." in the manifest (or --question)'
+    )

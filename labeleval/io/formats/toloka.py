@@ -1,0 +1,122 @@
+"""Toloka assignments TSV, as downloaded from a pool ("Download results"), with control tasks as gold (``toloka``).
+
+Source: Toloka's documentation, "Receiving responses" (Toloka/docs, ``en/guide/concepts/result-of-eval.md``)
+and toloka-kit's ``GetAssignmentsTsvParameters`` / ``TolokaClient.get_assignments_df`` (the same file read
+into pandas). Columns: ``INPUT:<field>`` (task input), ``OUTPUT:<field>`` (the Toloker's answer),
+``GOLDEN:<field>`` (the control answer, on control tasks), ``HINT:*``, and per page (assignment, the same
+on every task of the page) ``ASSIGNMENT:link``, ``ASSIGNMENT:assignment_id``, ``ASSIGNMENT:worker_id``,
+``ASSIGNMENT:status`` (``SUBMITTED``, ``APPROVED``/``ACCEPTED``, ``REJECTED``, ``SKIPPED``,
+``EXPIRED``), ``ASSIGNMENT:started``, ``ASSIGNMENT:submitted`` and ``ASSIGNMENT:reward``.
+
+What the reader takes: one row per task line: item id = the ``INPUT:`` field named by ``item_field``
+(default: ``INPUT:id`` when present, else the first ``INPUT:`` column); annotator = ``ASSIGNMENT:worker_id``;
+label = ``OUTPUT:<question>`` (or the only ``OUTPUT:`` column); ``ASSIGNMENT:submitted`` as submission
+time; seconds per judgment = (submitted - started) of the page divided by the page's number of tasks --
+an **estimate** (Toloka records time per page, not per task); ``ASSIGNMENT:reward`` divided the same way
+as the row's cost. A page whose timings are reversed gives a negative duration, quarantined as
+NEGATIVE_DURATION. Set aside: ``REJECTED`` pages (REJECTED), ``SKIPPED``/``EXPIRED`` (NOT_COMPLETED).
+As ``[gold]``: the distinct (item, ``GOLDEN:<question>``) pairs of control tasks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from labeleval.errors import AdapterError
+from labeleval.io.formats.base import ReadOptions, pick_question
+from labeleval.io.readers import RawTable, read_table
+from labeleval.schema import NOT_COMPLETED, REJECTED
+
+KEPT_STATUSES = ("SUBMITTED", "APPROVED", "ACCEPTED", "")
+
+
+def looks_like(columns: list[str]) -> bool:
+    return any(c.startswith("OUTPUT:") for c in columns) and "ASSIGNMENT:worker_id" in columns
+
+
+def _load(path: Path, name: str, options: ReadOptions) -> tuple[RawTable, str, str]:
+    fmt = "csv" if path.suffix.lower() == ".csv" else "tsv"
+    raw = read_table(path, fmt=fmt, encoding=options.encoding, display_name=name)
+    columns = list(raw.frame.columns)
+    if not looks_like(columns):
+        raise AdapterError(
+            f"{name} does not look like a Toloka assignments file: expected OUTPUT:... and ASSIGNMENT:worker_id "
+            f"columns; found {', '.join(map(repr, columns[:10]))}"
+        )
+    outputs = [c.removeprefix("OUTPUT:") for c in columns if c.startswith("OUTPUT:")]
+    question = pick_question(outputs, options.question, name, "(Toloka OUTPUT field)")
+    inputs = [c for c in columns if c.startswith("INPUT:")]
+    if options.item_field:
+        item_col = options.item_field if options.item_field in columns else f"INPUT:{options.item_field}"
+        if item_col not in columns:
+            raise AdapterError(f"{name}: no column {options.item_field!r} for the item id; INPUT columns: {inputs}")
+    elif "INPUT:id" in columns:
+        item_col = "INPUT:id"
+    elif inputs:
+        item_col = inputs[0]
+    else:
+        raise AdapterError(f"{name}: no INPUT: column to use as the item id")
+    return raw, question, item_col
+
+
+def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
+    """Read a Toloka assignments TSV (module docstring). Vectorised: no Python loop over rows."""
+    raw, question, item_col = _load(path, name, options)
+    frame = raw.frame
+    status = (
+        frame["ASSIGNMENT:status"].str.upper() if "ASSIGNMENT:status" in frame else pd.Series("", index=frame.index)
+    )
+    page = frame["ASSIGNMENT:assignment_id"] if "ASSIGNMENT:assignment_id" in frame else frame["ASSIGNMENT:worker_id"]
+    tasks_on_page = page.map(page.value_counts()).to_numpy(dtype=np.float64)
+    seconds = np.full(len(frame), np.nan)
+    if "ASSIGNMENT:started" in frame and "ASSIGNMENT:submitted" in frame:
+        started = pd.to_datetime(frame["ASSIGNMENT:started"], errors="coerce", utc=True, format="ISO8601")
+        submitted = pd.to_datetime(frame["ASSIGNMENT:submitted"], errors="coerce", utc=True, format="ISO8601")
+        seconds = (submitted - started).dt.total_seconds().to_numpy() / tasks_on_page
+    cost = np.full(len(frame), np.nan)
+    if "ASSIGNMENT:reward" in frame:
+        cost = pd.to_numeric(frame["ASSIGNMENT:reward"], errors="coerce").to_numpy() / tasks_on_page
+    out = pd.DataFrame(
+        {
+            "item_id": frame[item_col],
+            "annotator_id": frame["ASSIGNMENT:worker_id"],
+            "label": frame[f"OUTPUT:{question}"],
+            "duration_s": seconds,
+            "submitted_at": frame.get("ASSIGNMENT:submitted"),
+            "cost": cost,
+            "batch_id": page,
+        }
+    )
+    if "ASSIGNMENT:submitted" not in frame:
+        out = out.drop(columns="submitted_at")
+    keep = status.isin(KEPT_STATUSES).to_numpy()
+    rejected = (status == "REJECTED").to_numpy()
+    excluded = pd.DataFrame(
+        {
+            "line": raw.line[~keep],
+            "reason": np.where(rejected[~keep], str(REJECTED), str(NOT_COMPLETED)),
+            "column": "ASSIGNMENT:status",
+            "value": status[~keep].to_numpy(),
+            "message": np.where(
+                rejected[~keep], "the assignment was rejected", "the assignment was not completed (skipped or expired)"
+            ),
+            "seconds": seconds[~keep],
+            "cost": cost[~keep],
+        }
+    )
+    note = f"{name}: seconds per judgment are an estimate: each page's time split evenly over its tasks"
+    return RawTable(out[keep].reset_index(drop=True), raw.line[keep], raw.fmt, excluded=excluded, notes=[note])
+
+
+def read_gold(path: Path, *, name: str, options: ReadOptions) -> RawTable:
+    """Control tasks of a Toloka assignments TSV as gold: one row per distinct (item, GOLDEN answer)."""
+    raw, question, item_col = _load(path, name, options)
+    golden = f"GOLDEN:{question}"
+    if golden not in raw.frame:
+        raise AdapterError(f"{name}: no {golden} column, so the file holds no control answers to use as gold")
+    frame = pd.DataFrame({"item_id": raw.frame[item_col], "label": raw.frame[golden], "line": raw.line})
+    frame = frame[frame["label"].astype(str).str.strip() != ""].drop_duplicates(["item_id", "label"])
+    return RawTable(frame[["item_id", "label"]].reset_index(drop=True), frame["line"].to_numpy(np.int64), raw.fmt)

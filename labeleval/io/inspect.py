@@ -1,0 +1,133 @@
+"""``read_file``: what one vendor file yields as canonical rows, and its ledger -- check a reader before scoring.
+
+The same code as scoring runs (native reader or table reader, then the normaliser), so what it prints is
+what ``evaluate()`` would keep and quarantine. Without ``labels`` every label the file holds is accepted
+(nothing is UNKNOWN_LABEL); give the task's labels to see which ones a ``label_map`` still has to map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from labeleval.errors import AdapterError
+from labeleval.io.formats import NATIVE_FORMATS, ReadOptions, read_native, sniff
+from labeleval.io.formats.guess import duration_factor_from_name, guess_columns
+from labeleval.io.normalize import Billing, normalize_batch
+from labeleval.io.readers import FORMATS, RawTable, read_table
+from labeleval.options import DurationUnit, parse_option
+from labeleval.schema import LedgerBuilder
+
+CANONICAL_OUT = ("item_id", "annotator_id", "label", "duration_s", "submitted_at", "cost", "batch_id")
+
+
+@dataclass(frozen=True)
+class FileReading:
+    """What :func:`read_file` found: canonical ``rows`` (with the source ``line``), the ``quarantine``
+    (every row not kept, with reason and line), the one-line ``ledger``, the ``format`` used, the column
+    ``mapping`` applied to a plain table, the reader's ``notes`` and the ``billing`` facts."""
+
+    rows: pd.DataFrame
+    quarantine: pd.DataFrame
+    ledger: pd.DataFrame
+    format: str
+    mapping: Mapping[str, str]
+    notes: tuple[str, ...]
+    billing: Billing
+
+
+def read_file(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    question: str | None = None,
+    labels: Sequence[str] | None = None,
+    label_map: Mapping[str, str] | None = None,
+    columns: Mapping[str, str] | None = None,
+    item_field: str | None = None,
+    annotator_field: str | None = None,
+    rates: str | Path | None = None,
+    duration_unit: str = "s",
+    bill_excluded: bool = False,
+) -> FileReading:
+    """Read one vendor file the way scoring would and return its canonical rows and ledger.
+
+    ``format`` is a native format (``label_studio``, ``scale``, ``surge``, ``toloka`` ...) or a table
+    format (``csv``, ``jsonl`` ...); by default the content is sniffed for a native format, else the
+    extension decides and the columns are guessed by name and content (or given in ``columns``).
+
+    Examples
+    --------
+    >>> import labeleval as le
+    >>> reading = le.read_file("sample_data/content_safety/label_studio_export.json")  # doctest: +SKIP
+    >>> reading.ledger  # doctest: +SKIP
+    """
+    file = Path(path)
+    name = file.name
+    if not file.is_file():
+        raise AdapterError(f"{name}: file not found ({file})")
+    unit = parse_option(DurationUnit, duration_unit, "duration_unit")
+    fmt = format or sniff(file)
+    mapping: dict[str, str] = dict(columns or {})
+    factor = unit.seconds
+    if fmt in NATIVE_FORMATS:
+        options = ReadOptions(
+            question=question,
+            item_field=item_field,
+            annotator_field=annotator_field,
+            rates=Path(rates) if rates is not None else None,
+            duration_factor=unit.seconds,
+        )
+        raw = read_native(file, str(fmt), name=name, options=options, columns=mapping)
+        mapping, factor = {}, 1.0
+    else:
+        if fmt is not None and fmt not in FORMATS:
+            known = ", ".join([*NATIVE_FORMATS, *FORMATS])
+            raise AdapterError(f"{name}: unknown format {fmt!r}; expected one of {known}")
+        raw = read_table(file, fmt=fmt, display_name=name)
+        fmt = raw.fmt
+        guessed = guess_columns(raw.frame, ("item_id", "annotator_id", "label", "duration_s", "submitted_at"))
+        for canonical, column in guessed.items():
+            mapping.setdefault(canonical, column)
+        if "duration_s" in mapping and duration_unit == "s":
+            factor = duration_factor_from_name(mapping["duration_s"]) or 1.0
+    task_labels = list(labels) if labels else _labels_found(raw, mapping, label_map or {})
+    raw = replace(raw, frame=raw.frame.assign(_source_line=raw.line))  # carried through as metadata
+    kept, quarantine, billing = normalize_batch(
+        raw,
+        file=name,
+        vendor=file.stem,
+        columns=mapping,
+        labels=task_labels,
+        label_map=label_map,
+        duration_factor=factor,
+        duplicates="keep_all",
+        bill_excluded=bill_excluded,
+    )
+    ledger = LedgerBuilder()
+    ledger.add_file(name, file.stem, raw.rows_read, len(kept), quarantine)
+    rows = kept[[c for c in CANONICAL_OUT if c in kept.columns]].copy()
+    rows["label"] = rows["label"].astype("object")
+    rows.insert(0, "line", kept["_source_line"].to_numpy(np.int64))
+    return FileReading(
+        rows=rows,
+        quarantine=quarantine,
+        ledger=ledger.ledger(),
+        format=str(fmt),
+        mapping=mapping,
+        notes=tuple(raw.notes),
+        billing=billing,
+    )
+
+
+def _labels_found(raw: RawTable, mapping: Mapping[str, str], label_map: Mapping[str, str]) -> list[str]:
+    column = mapping.get("label", "label")
+    if column not in raw.frame.columns:
+        return ["(none)", "(none 2)"]
+    values = raw.frame[column].dropna().astype(str).str.strip()
+    found = sorted({label_map.get(v, v) for v in values if v})
+    return found if len(found) >= 2 else [*found, "(no other label)"][:2] if found else ["(none)", "(none 2)"]

@@ -1,0 +1,45 @@
+"""One entry point for reading a manifest's file: a plain table, or a vendor's own export format."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from labeleval.io.formats import NATIVE_FORMATS, ReadOptions, read_native
+from labeleval.io.readers import RawTable, read_table
+
+if TYPE_CHECKING:
+    from labeleval.project import FileSpec
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file as read, with the column mapping and duration factor the normaliser should apply."""
+
+    raw: RawTable
+    columns: Mapping[str, str]
+    duration_factor: float
+
+
+def read_source(
+    spec: FileSpec, name: str, *, gold: bool = False, rates: Path | None = None, duration_factor: float = 1.0
+) -> Source:
+    """Read ``spec``: native formats give canonical columns (seconds already), tables keep their mapping."""
+    if spec.format in NATIVE_FORMATS:
+        options = ReadOptions(
+            question=spec.question,
+            item_field=spec.item_field,
+            annotator_field=spec.annotator_field,
+            rates=rates,
+            duration_factor=duration_factor,
+            encoding=spec.encoding,
+            sheet=spec.sheet,
+        )
+        raw = read_native(
+            spec.path, str(spec.format), name=name, options=options, columns=dict(spec.columns), gold=gold
+        )
+        return Source(raw, {}, 1.0)
+    raw = read_table(spec.path, fmt=spec.format, encoding=spec.encoding, sheet=spec.sheet, display_name=name)
+    return Source(raw, spec.columns, duration_factor)
