@@ -12,6 +12,7 @@ from labeleval.errors import LabelevalError
 from labeleval.evaluate import evaluate
 from labeleval.project import find_manifest, load_project
 from labeleval.report import Report
+from labeleval.safety import markdown_text
 
 REPO_SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 
@@ -148,7 +149,7 @@ def current_report(*, show_ledger_on_error: bool = False) -> Report | None:
             float(st.session_state.get("target_accuracy", 0.95)),
         )
     except LabelevalError as exc:
-        st.error(f"This project cannot be scored: {exc}")
+        st.error(f"This project cannot be scored: {markdown_text(exc)}")
         if show_ledger_on_error:
             _show_partial_ledger(path)
         else:

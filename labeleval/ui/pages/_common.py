@@ -7,6 +7,7 @@ import math
 import streamlit as st
 
 from labeleval.report import Report
+from labeleval.safety import markdown_text
 
 METRIC_NAMES = {
     "krippendorff_alpha": "Krippendorff's alpha",
@@ -40,7 +41,7 @@ def header(report: Report, title: str) -> None:
     st.title(title)
     s = report.settings
     st.caption(
-        f"{s['task']} · {s['kind']} · {len(report.summary)} vendors · "
+        f"{markdown_text(s['task'])} · {s['kind']} · {len(report.summary)} vendors · "
         f"{int(report.summary['n_judgments'].sum()):,} judgments · {int(report.summary['gold_items'].max()):,} "
         f"gold items · {round(100 * s['confidence'])}% intervals from {s['n_boot']:,} item-bootstrap resamples"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from labeleval.safety import spreadsheet_frame
 from labeleval.ui import charts
 from labeleval.ui.pages._common import header
 from labeleval.ui.state import current_report
@@ -34,7 +35,7 @@ def annotators() -> None:
         )
         st.download_button(
             "Download low performers (CSV)",
-            flagged.to_csv(index=False),
+            spreadsheet_frame(flagged).to_csv(index=False),
             "low_performers.csv",
             "text/csv",
             key="download_low_performers",

@@ -6,6 +6,7 @@ import math
 
 import streamlit as st
 
+from labeleval.safety import markdown_text
 from labeleval.ui import charts
 from labeleval.ui.pages._common import ci, header
 from labeleval.ui.state import current_report
@@ -69,7 +70,7 @@ def cost() -> None:
     }
     st.dataframe(c, hide_index=True, width="stretch", key="cost_table", column_config=config)
     st.subheader("What redundancy buys")
-    st.markdown(redundancy_line(report))
+    st.markdown(markdown_text(redundancy_line(report)))
     if not report.redundancy.empty:
         vendors = report.summary["vendor"].astype(str).tolist()
         st.caption(

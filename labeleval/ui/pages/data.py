@@ -8,6 +8,7 @@ import zipfile
 import streamlit as st
 
 from labeleval.report import LARGE_FRAMES, Report
+from labeleval.safety import spreadsheet_frame
 from labeleval.ui.state import current_report
 from labeleval.ui.upload import upload_section
 
@@ -53,6 +54,6 @@ def _csv_zip(report: Report) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, frame in report.frames().items():
-            archive.writestr(f"{name}.csv", frame.to_csv(index=False))
+            archive.writestr(f"{name}.csv", spreadsheet_frame(frame).to_csv(index=False))
         archive.writestr("settings.json", report.to_json([]))
     return buffer.getvalue()

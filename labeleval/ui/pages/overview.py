@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from labeleval.report import Report
+from labeleval.safety import markdown_text
 from labeleval.ui import charts
 from labeleval.ui.pages._common import ci, header
 from labeleval.ui.state import current_report
@@ -45,7 +46,7 @@ def overview() -> None:
     if report is None:
         return
     header(report, "Which vendor gives the most usable labels for the money?")
-    st.markdown("\n".join(f"- {sentence}" for sentence in verdict(report)))
+    st.markdown("\n".join(f"- {markdown_text(sentence)}" for sentence in verdict(report)))
     st.subheader("Leaderboard")
     # a static table: three rows need no grid, and it renders without loading the grid's script
     st.table(leaderboard(report).set_index("Vendor"))
