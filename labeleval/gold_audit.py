@@ -1,0 +1,203 @@
+"""Gold audit: gold items that the pooled evidence of every vendor contradicts (issue 11, item 4).
+
+Gold labels are written by people and some are wrong; a wrong gold item lowers every vendor's accuracy and
+can reorder them. The audit fits one Dawid-Skene model (:func:`labeleval.consensus.dawid_skene_codes`) over
+the judgments of *every* vendor, each annotator keyed by vendor and id, **without** clamping gold items
+(the gold label must not vote for itself). An item is *suspect* when the model's most probable label is not
+the gold label, with posterior probability at least ``threshold`` (default 0.99), the model's probability of
+the gold label at most ``1 - threshold``, at least ``min_vendors`` (2) vendors' own majority votes name
+that same other label (so a single vendor's systematic confusion cannot overturn the gold alone), and the
+pooled judgments favour that label over the gold label by at least ``min_margin`` (0.25) of the votes
+(a near-split is an ambiguous item, listed but not called suspect).
+
+Dawid-Skene treats annotators as independent given the true label; items that fool everyone the same way
+(a hard item, not a wrong gold) break that assumption and yield over-confident posteriors. The vendor rule
+is the guard against that, and the audit is a list to send back to the experts, not a correction:
+``evaluate(..., exclude_suspect_gold=True)`` leaves the suspect items out of every accuracy figure and says
+so; it never replaces a gold label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from labeleval.consensus import dawid_skene_codes
+from labeleval.dataset import Dataset
+from labeleval.metrics.counts import counts_from_codes
+
+AUDIT_COLUMNS = (
+    "rank",
+    "item_id",
+    "gold_label",
+    "suggested_label",
+    "posterior_suggested",
+    "posterior_gold",
+    "n_judgments",
+    "vote_share_suggested",
+    "vote_share_gold",
+    "n_vendors",
+    "vendors_agreeing",
+    "suspect",
+    "votes",
+)
+
+
+@dataclass(frozen=True)
+class AuditRule:
+    """When a gold item is suspect (see the module docstring)."""
+
+    threshold: float = 0.99
+    min_vendors: int = 2
+    min_judgments: int = 3
+    min_margin: float = 0.25
+
+    def __post_init__(self) -> None:
+        from labeleval.errors import LabelevalError
+
+        if not 0.5 < self.threshold < 1:
+            raise LabelevalError(f"the gold-audit threshold must be in (0.5, 1); got {self.threshold!r}")
+        if not 0 <= self.min_margin <= 1:
+            raise LabelevalError(f"the gold-audit min_margin must be in [0, 1]; got {self.min_margin!r}")
+        if self.min_vendors < 1 or self.min_judgments < 1:
+            raise LabelevalError("min_vendors and min_judgments of the gold audit must be at least 1")
+
+
+def supports_audit(data: Dataset) -> bool:
+    """The audit needs one category per judgment: nominal, ordinal and pairwise tasks."""
+    return data.project.task.kind in ("nominal", "ordinal", "pairwise")
+
+
+def empty_audit(vendors: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in AUDIT_COLUMNS})
+    for name in vendors:
+        frame[f"votes_{name}"] = pd.Series(dtype=object)
+    return frame
+
+
+def gold_audit(data: Dataset, rule: AuditRule | None = None) -> pd.DataFrame:
+    """Gold items contradicted by the pooled cross-vendor Dawid-Skene posterior, most contradicted first.
+
+    Returns one row per gold item whose most probable label (pooled over every vendor's annotators, gold
+    not clamped) differs from the gold label: ``suggested_label`` with ``posterior_suggested``,
+    ``posterior_gold`` (the model's probability that the gold label is right), ``n_judgments``,
+    ``n_vendors`` (vendors that labelled it), ``vendors_agreeing`` (vendors whose majority vote is the
+    suggested label), ``suspect`` (the rule holds) and each vendor's votes as text
+    (``votes_<vendor>``, e.g. ``"violating 4, allowed 1"``; empty when it did not label the item). Suspect
+    rows come first, ranked by ``posterior_gold`` (lowest first); ``rank`` numbers them from 1.
+    Empty for numeric and multi-label tasks, and when there is no gold.
+
+    Examples
+    --------
+    >>> import labeleval as le
+    >>> from labeleval.dataset import load_data
+    >>> audit = gold_audit(load_data(le.load_project("sample_data/content_safety")))  # doctest: +SKIP
+    >>> audit.query("suspect")[["item_id", "gold_label", "suggested_label"]]  # doctest: +SKIP
+    """
+    rule = rule or AuditRule()
+    vendor_names = [v.name for v in data.project.vendors]
+    ann = data.annotations
+    gold = data.gold
+    if not supports_audit(data) or len(gold) == 0 or len(ann) == 0:
+        return empty_audit(vendor_names)
+    labels = np.asarray([str(c) for c in ann["label"].cat.categories], dtype=object)
+    k = len(labels)
+    item_codes, items = pd.factorize(ann["item_id"], sort=True)
+    vendor_codes = ann["vendor"].cat.codes.to_numpy().astype(np.int64)
+    label_codes = ann["label"].cat.codes.to_numpy().astype(np.int64)
+    a_codes, _ = pd.factorize(ann["annotator_id"])
+    keys, key_index = pd.factorize(vendor_codes * (int(a_codes.max()) + 1) + a_codes)
+    fit = dawid_skene_codes(item_codes, keys, label_codes, len(items), len(key_index), k)
+    gold_codes = (
+        pd.Series(gold.cat.codes.to_numpy(dtype=np.int64), index=gold.index)
+        .reindex(pd.Index(items))
+        .fillna(-1)
+        .to_numpy(dtype=np.int64)
+    )
+    on_gold = np.flatnonzero(gold_codes >= 0)
+    post = fit.posteriors[on_gold]
+    g = gold_codes[on_gold]
+    best = post.argmax(axis=1)
+    contradicted = best != g
+    rows_idx = on_gold[contradicted]
+    if len(rows_idx) == 0:
+        return empty_audit(vendor_names)
+    best = best[contradicted]
+    g = g[contradicted]
+    post = post[contradicted]
+    total = counts_from_codes(item_codes, label_codes, len(items), k)[rows_idx]
+    n_vendors = np.zeros(len(rows_idx), dtype=np.int64)
+    agreeing = np.zeros(len(rows_idx), dtype=np.int64)
+    vote_text: dict[str, list[str]] = {}
+    for index, name in enumerate(vendor_names):
+        mine = vendor_codes == index
+        counts = counts_from_codes(item_codes[mine], label_codes[mine], len(items), k)[rows_idx]
+        m = counts.sum(axis=1)
+        n_vendors += m > 0
+        top = counts.max(axis=1)
+        # the vendor's majority names the suggested label (alone at the top)
+        sole_top = (counts == top[:, None]).sum(axis=1) == 1
+        agreeing += (m > 0) & sole_top & (counts[np.arange(len(best)), best] == top)
+        vote_text[name] = [_votes(row, labels) for row in counts]
+    posterior_suggested = post[np.arange(len(best)), best]
+    posterior_gold = post[np.arange(len(best)), g]
+    n_judgments = total.sum(axis=1)
+    share_suggested = total[np.arange(len(best)), best] / np.maximum(n_judgments, 1)
+    share_gold = total[np.arange(len(best)), g] / np.maximum(n_judgments, 1)
+    suspect = (
+        (share_suggested - share_gold >= rule.min_margin)
+        & (posterior_suggested >= rule.threshold)
+        & (posterior_gold <= 1.0 - rule.threshold)
+        & (agreeing >= np.minimum(rule.min_vendors, np.maximum(n_vendors, 1)))
+        & (n_judgments >= rule.min_judgments)
+    )
+    frame = pd.DataFrame(
+        {
+            "item_id": np.asarray(items, dtype=object)[rows_idx],
+            "gold_label": labels[g],
+            "suggested_label": labels[best],
+            "posterior_suggested": posterior_suggested,
+            "posterior_gold": posterior_gold,
+            "n_judgments": n_judgments.astype(np.int64),
+            "vote_share_suggested": share_suggested,
+            "vote_share_gold": share_gold,
+            "n_vendors": n_vendors,
+            "vendors_agreeing": agreeing,
+            "suspect": suspect,
+            "votes": [_votes(row, labels) for row in total],
+        }
+    )
+    for name in vendor_names:
+        frame[f"votes_{name}"] = vote_text[name]
+    frame = frame.sort_values(
+        ["suspect", "posterior_gold", "posterior_suggested", "item_id"],
+        ascending=[False, True, False, True],
+        ignore_index=True,
+    )
+    frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+    return frame
+
+
+def _votes(row: np.ndarray, labels: np.ndarray) -> str:
+    order = np.argsort(-row, kind="stable")
+    return ", ".join(f"{labels[c]} {int(row[c])}" for c in order if row[c] > 0)
+
+
+def suspect_items(audit: pd.DataFrame) -> list[str]:
+    """Item ids the audit marks as suspect."""
+    if audit.empty:
+        return []
+    return [str(i) for i in audit.loc[audit["suspect"].astype(bool), "item_id"]]
+
+
+def without_items(data: Dataset, item_ids: list[str]) -> Dataset:
+    """The same Dataset with ``item_ids`` removed from the gold (their judgments stay: they still count for
+    agreement and cost, only not as gold)."""
+    from dataclasses import replace
+
+    if not item_ids:
+        return data
+    keep = ~pd.Index(data.gold.index).isin(item_ids)
+    return replace(data, gold=data.gold[keep])
