@@ -4,8 +4,7 @@ The public API (DESIGN §5): metric functions take a long frame with ``item_id``
 ``label``; ``evaluate()`` scores a whole project and returns a :class:`Report` of tidy frames.
 """
 
-__version__ = "0.1.0"
-
+from labeleval._version import __version__
 from labeleval.consensus import Consensus, dawid_skene, majority_vote
 from labeleval.dataset import Dataset, load_data
 from labeleval.errors import (

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
 
 import numpy as np
 import pandas as pd
 
 from labeleval.errors import SchemaError
 from labeleval.metrics.counts import count_matrix, counts_from_codes
-
-TIE_POLICIES: Final = ("abstain", "lowest", "random")
+from labeleval.options import TiePolicy, invalid_option
 
 
 @dataclass(frozen=True)
@@ -53,8 +51,8 @@ def majority_from_counts(
 
     Returns (consensus code per item, -1 where unresolved or unlabelled; confidence; tied flag).
     """
-    if tie not in TIE_POLICIES:
-        raise SchemaError(f"tie must be one of {', '.join(TIE_POLICIES)}; got {tie!r}")
+    if tie not in TiePolicy.values():
+        raise SchemaError(invalid_option("tie", TiePolicy.values(), tie))
     m = n.sum(axis=1)
     top = n.max(axis=1) if n.shape[1] else np.zeros(len(n), dtype=n.dtype)
     at_top = n == top[:, None]

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from labeleval.errors import InsufficientDataError
-from labeleval.io.normalize import EMPTY_SET, Billing, normalize_batch, normalize_gold
+from labeleval.io.normalize import Billing, normalize_batch, normalize_gold
 from labeleval.io.readers import read_table
-from labeleval.project import DURATION_UNITS, Project
+from labeleval.metrics.sets import members
+from labeleval.project import Project
 from labeleval.schema import LedgerBuilder
 
 NOTE_COLUMNS = ("level", "code", "vendor", "count", "message")
@@ -87,7 +88,7 @@ def load_data(project: Project) -> Dataset:
             columns=spec.columns,
             labels=labels,
             label_map=spec.label_map,
-            duration_factor=DURATION_UNITS[vendor.duration_unit],
+            duration_factor=vendor.duration_unit.seconds,
             duplicates=project.duplicates,
             kind=project.task.kind,
             value_range=project.task.value_range,
@@ -151,8 +152,8 @@ def _set_categories(
     position = {lab: i for i, lab in enumerate(vocabulary)}
 
     def key(text: str) -> tuple[int, list[int]]:
-        members = [] if text == EMPTY_SET else text.split("|")
-        return (len(members), [position[m] for m in members])
+        labels = members(text)
+        return (len(labels), [position[m] for m in labels])
 
     names = sorted(seen, key=key)
     for frame in frames:

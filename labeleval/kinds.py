@@ -1,147 +1,261 @@
-"""What changes with the task kind: the alpha level, the numeric value of each category, when a label
-counts as matching a reference (exact, or within a tolerance), and how a consensus is formed.
+"""What changes with the task kind: one small class per kind.
 
-| kind | alpha level | match | consensus |
-|---|---|---|---|
-| nominal | nominal | exact | majority vote (tie policy) or Dawid-Skene |
-| pairwise (A, B, tie) | nominal | exact (a tie is right only when gold is a tie) | majority vote or Dawid-Skene |
-| ordinal | ordinal | within ``tolerance`` scale steps (default 0: exact) | median (lower median) or Dawid-Skene |
-| interval, ratio | interval, ratio | within ``tolerance`` in the scale's units (default 0) | mean |
-| multilabel | nominal, exact sets | Jaccard at least ``min_jaccard`` (1: the same set) | per-label majority |
+| kind | alpha level | match | consensus | Dawid-Skene |
+|---|---|---|---|---|
+| nominal | nominal | exact | majority vote (tie policy) | yes |
+| pairwise (A, B, tie) | nominal | exact (a tie is right only when gold is a tie) | majority vote | yes |
+| ordinal | ordinal | within ``tolerance`` scale steps (default 0: exact) | median (lower median) | yes |
+| interval, ratio | interval, ratio | within ``tolerance`` in the scale's units | mean | no |
+| multilabel | nominal, exact sets | Jaccard at least ``min_jaccard`` (1: the same set) | per-label majority | no |
 
-Numeric kinds keep their distinct values as the categories of the shared count matrix, so alpha, the
-bootstrap and the ledger work unchanged.
+Every kind sees its judgments as codes of the shared count matrix's categories (numeric kinds: the
+distinct values; multilabel: the distinct sets), so alpha, the bootstrap and the ledger work unchanged.
+A kind knows its categories' values, when a label matches a reference, how a consensus is formed and
+scored, and which metrics only it has (:mod:`labeleval.task_metrics`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 
 from labeleval.consensus import majority_from_counts
 from labeleval.metrics.counts import numeric_values
+from labeleval.metrics.sets import jaccard_matrix, jaccard_rows, membership, set_text
+from labeleval.options import TaskKind, TiePolicy
+from labeleval.schema import TaskSpec
+from labeleval.task_metrics import (
+    VendorData,
+    leniency,
+    multilabel_metrics,
+    pairwise_annotators,
+    pairwise_metrics,
+    scale_metrics,
+)
 
-LEVEL = {
-    "nominal": "nominal",
-    "pairwise": "nominal",
-    "ordinal": "ordinal",
-    "interval": "interval",
-    "ratio": "ratio",
-    "multilabel": "nominal",
-}
-EMPTY_SET = "(none)"
-NUMERIC = ("interval", "ratio")
 PAIRWISE_LABELS = ("A", "B", "tie")
+EPS = 1e-9  # tolerance comparisons: a value exactly at the tolerance counts as a match
 
 
 @dataclass(frozen=True)
-class KindRules:
-    kind: str
-    categories: tuple[str, ...]
-    tolerance: float = 0.0
-    vocabulary: tuple[str, ...] = ()
-    min_jaccard: float = 1.0
+class ItemConsensus:
+    """A consensus per item: ``code`` (-1 where unresolved or unlabelled), ``value`` on the scale (the mean
+    for numeric kinds; a bitmask over the declared labels for multilabel) and ``confidence``."""
 
-    @property
-    def bits(self) -> np.ndarray:
-        """Multilabel: categories x vocabulary membership (which labels each set category holds)."""
-        position = {lab: i for i, lab in enumerate(self.vocabulary)}
-        out = np.zeros((len(self.categories), len(self.vocabulary)), dtype=bool)
-        for c, text in enumerate(self.categories):
-            if text != EMPTY_SET:
-                out[c, [position[m] for m in text.split("|")]] = True
-        return out
+    code: np.ndarray
+    value: np.ndarray
+    confidence: np.ndarray
 
-    @property
-    def set_similarity(self) -> np.ndarray:
-        """Multilabel: Jaccard similarity between every pair of set categories (two empty sets: 1)."""
-        b = self.bits.astype(np.int64)
-        inter = b @ b.T
-        union = b.sum(axis=1)[:, None] + b.sum(axis=1)[None, :] - inter
-        return np.where(union > 0, inter / np.maximum(union, 1), 1.0)
+
+class Kind:
+    """A task kind over a fixed list of categories (the columns of the count matrix)."""
+
+    name: TaskKind
+    consensus_name: ClassVar[str] = "majority vote"
+    supports_dawid_skene: ClassVar[bool] = True  # one category per judgment and a finite label set
+    has_classes: ClassVar[bool] = True  # a confusion matrix and per-class precision/recall make sense
+
+    def __init__(self, categories: tuple[str, ...], *, tolerance: float = 0.0) -> None:
+        self.categories = categories
+        self.tolerance = tolerance
+        self.values = self._values()
+        self.hit = self._hit()  # K x K: does label c count as matching reference g?
 
     @property
     def level(self) -> str:
-        return LEVEL[self.kind]
+        """Krippendorff's alpha level."""
+        return "nominal"
 
     @property
     def numeric(self) -> bool:
-        return self.kind in NUMERIC
+        return False
 
-    @property
-    def values(self) -> np.ndarray:
-        """Numeric value of each category: the value for numeric kinds, else the position."""
-        if self.numeric:
-            return numeric_values(self.categories)
+    def _values(self) -> np.ndarray:
+        """The numeric value of each category: its position, unless the kind has numbers."""
         return np.arange(len(self.categories), dtype=np.float64)
 
-    @property
-    def hit(self) -> np.ndarray:
-        """K x K: does label c count as matching reference g?"""
-        v = self.values
-        if self.kind in ("nominal", "pairwise"):
-            return np.eye(len(v), dtype=bool)
-        if self.kind == "multilabel":
-            return self.set_similarity >= self.min_jaccard - 1e-9
-        return np.abs(np.subtract.outer(v, v)) <= self.tolerance + 1e-9
+    def _hit(self) -> np.ndarray:
+        return np.eye(len(self.categories), dtype=bool)
 
-    @property
-    def consensus_name(self) -> str:
-        names = {"ordinal": "median", "interval": "mean", "ratio": "mean", "multilabel": "per-label majority"}
-        return names.get(self.kind, "majority vote")
-
-    def consensus(
-        self, counts: np.ndarray, *, tie: str, rng: np.random.Generator | None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(code, value, confidence) per item; code -1 where unresolved or unlabelled.
-
-        ``value`` is the consensus on the numeric scale (the mean for numeric kinds, the category's value
-        otherwise; for multilabel the per-label majority set as a bitmask over the declared labels);
-        ``code`` the consensus category (for numeric and multilabel kinds, the nearest category).
-        """
-        m = counts.sum(axis=1)
-        values = self.values
-        if self.kind == "ordinal":
-            threshold = np.ceil(m / 2.0)
-            code = np.argmax(np.cumsum(counts, axis=1) >= threshold[:, None], axis=1).astype(np.int64)
-            code[m == 0] = -1
-            with np.errstate(invalid="ignore", divide="ignore"):
-                confidence = np.where(m > 0, counts[np.arange(len(m)), np.maximum(code, 0)] / np.maximum(m, 1), np.nan)
-            return code, np.where(code >= 0, values[np.maximum(code, 0)], np.nan), confidence
-        if self.kind == "multilabel":
-            bits = self.bits
-            present = counts @ bits.astype(np.int64)  # items x labels: judgments including each label
-            chosen = 2 * present > m[:, None]
-            mask = chosen @ (2 ** np.arange(bits.shape[1], dtype=np.float64))
-            inter = chosen.astype(np.int64) @ bits.T.astype(np.int64)
-            union = chosen.sum(axis=1)[:, None] + bits.sum(axis=1)[None, :] - inter
-            similarity = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
-            code = np.where(m > 0, similarity.argmax(axis=1), -1).astype(np.int64)  # nearest set category
-            with np.errstate(invalid="ignore", divide="ignore"):
-                confidence = np.where(m > 0, (counts * similarity).sum(axis=1) / np.maximum(m, 1), np.nan)
-            return code, np.where(m > 0, mask, np.nan), confidence
-        if self.numeric:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = (counts @ values) / m
-            code = np.where(m > 0, np.argmin(np.abs(values[None, :] - np.nan_to_num(mean)[:, None]), axis=1), -1)
-            spread = np.sqrt(np.maximum((counts @ values**2) / np.maximum(m, 1) - np.nan_to_num(mean) ** 2, 0))
-            confidence = np.where(m > 0, 1.0 / (1.0 + spread), np.nan)  # 1 when every rating agrees
-            return code.astype(np.int64), mean, confidence
+    def consensus(self, counts: np.ndarray, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
         code, confidence, _ = majority_from_counts(counts, tie=tie, rng=rng)
-        return code, np.where(code >= 0, values[np.maximum(code, 0)], np.nan), confidence
+        return ItemConsensus(code, self.value_of(code), confidence)
+
+    def value_of(self, code: np.ndarray) -> np.ndarray:
+        """The scale value of category codes (NaN for -1)."""
+        return np.where(code >= 0, self.values[np.maximum(code, 0)], np.nan)
 
     def correct(self, code: np.ndarray, value: np.ndarray, gold: np.ndarray) -> np.ndarray:
         """Does the consensus match gold (within tolerance)? False where unresolved or without gold."""
         ok = (code >= 0) & (gold >= 0)
-        if self.numeric:
-            return ok & (np.abs(np.nan_to_num(value) - self.values[np.maximum(gold, 0)]) <= self.tolerance + 1e-9)
-        if self.kind == "multilabel":
-            weights = 2 ** np.arange(len(self.vocabulary))
-            chosen = (np.nan_to_num(value).astype(np.int64)[:, None] & weights[None, :]) > 0
-            truth = self.bits[np.maximum(gold, 0)]
-            inter = (chosen & truth).sum(axis=1)
-            union = (chosen | truth).sum(axis=1)
-            similarity = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
-            return ok & (similarity >= self.min_jaccard - 1e-9)
         return ok & self.hit[np.maximum(code, 0), np.maximum(gold, 0)]
+
+    def consensus_text(self, consensus: ItemConsensus, idx: np.ndarray) -> np.ndarray:
+        """The consensus of items ``idx`` as people read it (None where unresolved)."""
+        labels = np.asarray([*self.categories, None], dtype=object)
+        return labels[consensus.code[idx]]
+
+    def vendor_metrics(self, v: VendorData, gold_code: np.ndarray, confidence: float) -> list[dict[str, object]]:
+        """Rows of ``Report.task_metrics`` that only this kind has (none for nominal tasks)."""
+        return []
+
+    def annotator_metrics(self, v: VendorData, gold_code: np.ndarray, confidence: float) -> pd.DataFrame | None:
+        """Per-annotator columns only this kind has, keyed by annotator key (None: nothing to add)."""
+        return None
+
+
+class NominalKind(Kind):
+    name = TaskKind.NOMINAL
+
+
+class PairwiseKind(Kind):
+    name = TaskKind.PAIRWISE
+
+    def vendor_metrics(self, v: VendorData, gold_code: np.ndarray, confidence: float) -> list[dict[str, object]]:
+        return pairwise_metrics(v, gold_code, confidence)
+
+    def annotator_metrics(self, v: VendorData, gold_code: np.ndarray, confidence: float) -> pd.DataFrame | None:
+        return pairwise_annotators(v)
+
+
+class OrdinalKind(Kind):
+    name = TaskKind.ORDINAL
+    consensus_name = "median"
+
+    @property
+    def level(self) -> str:
+        return "ordinal"
+
+    def _hit(self) -> np.ndarray:
+        v = self.values
+        return np.abs(np.subtract.outer(v, v)) <= self.tolerance + EPS
+
+    def consensus(self, counts: np.ndarray, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
+        """The lower median: the first category whose cumulative count reaches half the judgments."""
+        m = counts.sum(axis=1)
+        threshold = np.ceil(m / 2.0)
+        code = np.argmax(np.cumsum(counts, axis=1) >= threshold[:, None], axis=1).astype(np.int64)
+        code[m == 0] = -1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            confidence = np.where(m > 0, counts[np.arange(len(m)), np.maximum(code, 0)] / np.maximum(m, 1), np.nan)
+        return ItemConsensus(code, self.value_of(code), confidence)
+
+    def vendor_metrics(self, v: VendorData, gold_code: np.ndarray, confidence: float) -> list[dict[str, object]]:
+        return scale_metrics(self, v, gold_code)
+
+    def annotator_metrics(self, v: VendorData, gold_code: np.ndarray, confidence: float) -> pd.DataFrame | None:
+        return leniency(self, v, gold_code, confidence)
+
+
+class NumericKind(OrdinalKind):
+    """Interval and ratio scales: categories are the distinct values seen; the consensus is the mean."""
+
+    name = TaskKind.INTERVAL
+    consensus_name = "mean"
+    supports_dawid_skene = False
+    has_classes = False
+
+    def __init__(self, categories: tuple[str, ...], *, tolerance: float = 0.0, ratio: bool = False) -> None:
+        self.ratio = ratio
+        self.name = TaskKind.RATIO if ratio else TaskKind.INTERVAL
+        super().__init__(categories, tolerance=tolerance)
+
+    @property
+    def level(self) -> str:
+        return "ratio" if self.ratio else "interval"
+
+    @property
+    def numeric(self) -> bool:
+        return True
+
+    def _values(self) -> np.ndarray:
+        return numeric_values(self.categories)
+
+    def consensus(self, counts: np.ndarray, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
+        """The mean rating; ``code`` is the nearest category; confidence ``1 / (1 + sd)``."""
+        m = counts.sum(axis=1)
+        values = self.values
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = (counts @ values) / m
+        code = np.where(m > 0, np.argmin(np.abs(values[None, :] - np.nan_to_num(mean)[:, None]), axis=1), -1)
+        spread = np.sqrt(np.maximum((counts @ values**2) / np.maximum(m, 1) - np.nan_to_num(mean) ** 2, 0))
+        confidence = np.where(m > 0, 1.0 / (1.0 + spread), np.nan)  # 1 when every rating agrees
+        return ItemConsensus(code.astype(np.int64), mean, confidence)
+
+    def correct(self, code: np.ndarray, value: np.ndarray, gold: np.ndarray) -> np.ndarray:
+        ok = (code >= 0) & (gold >= 0)
+        return ok & (np.abs(np.nan_to_num(value) - self.values[np.maximum(gold, 0)]) <= self.tolerance + EPS)
+
+    def consensus_text(self, consensus: ItemConsensus, idx: np.ndarray) -> np.ndarray:
+        return consensus.value[idx]
+
+
+class MultilabelKind(Kind):
+    """Set-valued judgments; each distinct set seen is a category (set maths: :mod:`labeleval.metrics.sets`)."""
+
+    name = TaskKind.MULTILABEL
+    consensus_name = "per-label majority"
+    supports_dawid_skene = False
+    has_classes = False
+
+    def __init__(self, categories: tuple[str, ...], *, vocabulary: tuple[str, ...], min_jaccard: float = 1.0) -> None:
+        self.vocabulary = vocabulary
+        self.min_jaccard = min_jaccard
+        self.bits = membership(categories, vocabulary)  # categories x labels
+        super().__init__(categories)
+
+    def _hit(self) -> np.ndarray:
+        return jaccard_matrix(self.bits, self.bits) >= self.min_jaccard - EPS
+
+    def consensus(self, counts: np.ndarray, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
+        """Each label that more than half the judgments include; ``value`` is that set as a bitmask over the
+        declared labels, ``code`` the nearest set category, confidence the mean Jaccard to it."""
+        m = counts.sum(axis=1)
+        present = counts @ self.bits.astype(np.int64)  # items x labels: judgments including each label
+        chosen = 2 * present > m[:, None]
+        mask = chosen @ (2 ** np.arange(len(self.vocabulary), dtype=np.float64))
+        similarity = jaccard_matrix(chosen, self.bits)
+        code = np.where(m > 0, similarity.argmax(axis=1), -1).astype(np.int64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            confidence = np.where(m > 0, (counts * similarity).sum(axis=1) / np.maximum(m, 1), np.nan)
+        return ItemConsensus(code, np.where(m > 0, mask, np.nan), confidence)
+
+    def chosen_sets(self, value: np.ndarray) -> np.ndarray:
+        """Boolean (items x labels) from consensus bitmasks (NaN: the empty set)."""
+        weights = 2 ** np.arange(len(self.vocabulary))
+        return (np.nan_to_num(value).astype(np.int64)[:, None] & weights[None, :]) > 0
+
+    def correct(self, code: np.ndarray, value: np.ndarray, gold: np.ndarray) -> np.ndarray:
+        ok = (code >= 0) & (gold >= 0)
+        chosen = self.chosen_sets(value)
+        truth = self.bits[np.maximum(gold, 0)]
+        similarity = jaccard_rows(chosen, truth)
+        return ok & (similarity >= self.min_jaccard - EPS)
+
+    def consensus_text(self, consensus: ItemConsensus, idx: np.ndarray) -> np.ndarray:
+        chosen = self.chosen_sets(consensus.value[idx])
+        out = []
+        for row, known in zip(chosen, np.isfinite(consensus.value[idx]), strict=True):
+            labels = [lab for j, lab in enumerate(self.vocabulary) if row[j]]
+            out.append(set_text(labels) if known else None)
+        return np.asarray(out, dtype=object)
+
+    def vendor_metrics(self, v: VendorData, gold_code: np.ndarray, confidence: float) -> list[dict[str, object]]:
+        return multilabel_metrics(self, v, gold_code)
+
+
+def kind_for(task: TaskSpec, categories: tuple[str, ...] | pd.Index) -> Kind:
+    """The :class:`Kind` of ``task`` over the count matrix's ``categories``."""
+    cats = tuple(str(c) for c in categories)
+    if task.kind == TaskKind.MULTILABEL:
+        return MultilabelKind(cats, vocabulary=task.labels, min_jaccard=task.min_jaccard)
+    if task.kind in (TaskKind.INTERVAL, TaskKind.RATIO):
+        return NumericKind(cats, tolerance=task.tolerance, ratio=task.kind == TaskKind.RATIO)
+    if task.kind == TaskKind.ORDINAL:
+        return OrdinalKind(cats, tolerance=task.tolerance)
+    if task.kind == TaskKind.PAIRWISE:
+        return PairwiseKind(cats)
+    return NominalKind(cats)

@@ -13,26 +13,27 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from labeleval.annotators import FlagRules
 from labeleval.errors import ManifestError
 from labeleval.io.readers import FORMATS
 from labeleval.kinds import PAIRWISE_LABELS
-from labeleval.schema import (
-    DUPLICATE_POLICIES,
-    OPTIONAL_COLUMNS,
-    REQUIRED_COLUMNS,
-    SUPPORTED_KINDS,
-    TASK_KINDS,
-    TaskSpec,
+from labeleval.options import (
+    ConsensusMethod,
+    DuplicatePolicy,
+    DurationUnit,
+    Option,
+    PricingModel,
+    TaskKind,
+    TiePolicy,
+    UsabilityRule,
+    invalid_option,
 )
+from labeleval.schema import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, TaskSpec
 
 MANIFEST_NAME: Final = "labeleval.toml"
-PRICING_MODELS: Final = ("per_label", "per_item", "hourly", "fixed")
-USABILITY_RULES: Final = ("gold", "consensus", "gold_or_consensus")
-TIE_POLICIES: Final = ("abstain", "lowest", "random")
-DURATION_UNITS: Final[dict[str, float]] = {"s": 1.0, "ms": 0.001, "min": 60.0, "h": 3600.0}
+E = TypeVar("E", bound=Option)
 
 _TOP_KEYS: Final = ("task", "gold", "usability", "data", "quality", "vendors")
 _TASK_KEYS: Final = ("name", "kind", "labels", "tolerance", "range", "separator", "min_jaccard")
@@ -52,7 +53,6 @@ _QUALITY_KEYS: Final = (
     "too_fast_share",
     "skew_tvd",
 )
-CONSENSUS_METHODS: Final = ("majority_vote", "dawid_skene")
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Pricing:
     a platform fee in percent added on top of the labour cost.
     """
 
-    model: str
+    model: PricingModel
     rate: float = 0.0
     amount: float = 0.0
     currency: str = "USD"
@@ -90,14 +90,14 @@ class VendorSpec:
     name: str
     file: FileSpec
     pricing: Pricing
-    duration_unit: str = "s"
+    duration_unit: DurationUnit = DurationUnit.S
 
 
 @dataclass(frozen=True)
 class Usability:
     """Which judgments count as usable: equal to gold, to a confident cross-vendor consensus, or either."""
 
-    rule: str = "gold"
+    rule: UsabilityRule = UsabilityRule.GOLD
     min_confidence: float = 0.9
 
 
@@ -119,9 +119,9 @@ class Project:
     vendors: tuple[VendorSpec, ...]
     gold: FileSpec | None = None
     usability: Usability = Usability()
-    duplicates: str = "keep_last"
-    tie: str = "abstain"
-    consensus: str = "majority_vote"
+    duplicates: DuplicatePolicy = DuplicatePolicy.KEEP_LAST
+    tie: TiePolicy = TiePolicy.ABSTAIN
+    consensus: ConsensusMethod = ConsensusMethod.MAJORITY_VOTE
     quality: Quality = Quality()
 
     @property
@@ -193,11 +193,11 @@ class _Manifest:
             raise self.error(f"{where}.{key} must be >= 0, found {value}", key, after)
         return float(value)
 
-    def choice(self, table: Mapping[str, Any], key: str, allowed: tuple[str, ...], where: str, default: str) -> str:
+    def choice(self, table: Mapping[str, Any], key: str, option: type[E], where: str, default: E, after: int = 0) -> E:
         value = table.get(key, default)
-        if value not in allowed:
-            raise self.error(f"{where}.{key} must be one of {', '.join(allowed)}; found {value!r}", key)
-        return str(value)
+        if value not in option.values():
+            raise self.error(invalid_option(f"{where}.{key}", option.values(), value), key, after)
+        return option(value)
 
     def file(self, table: Mapping[str, Any], where: str, allowed_columns: tuple[str, ...], after: int) -> FileSpec:
         rel = self.string(table, "path", where)
@@ -270,13 +270,7 @@ def load_project(path: str | Path) -> Project:
     if not task_t:
         raise m.error("the manifest needs a [task] table with name, kind and labels")
     m.check_keys(task_t, _TASK_KEYS, "[task]")
-    kind = m.choice(task_t, "kind", TASK_KINDS, "[task]", "nominal")
-    if kind not in SUPPORTED_KINDS:
-        raise m.error(
-            f"task kind {kind!r} is declared in labeleval's design but not scored by this version "
-            f"(supported: {', '.join(SUPPORTED_KINDS)})",
-            "kind",
-        )
+    kind = m.choice(task_t, "kind", TaskKind, "[task]", TaskKind.NOMINAL)
     label_strs = _task_labels(m, task_t, kind)
     tolerance = m.number(task_t, "tolerance", "[task]", 0.0)
     value_range = _task_range(m, task_t, kind)
@@ -302,22 +296,22 @@ def load_project(path: str | Path) -> Project:
         after = m.section_line("[gold]")
         m.check_keys(gold_t, _GOLD_KEYS, "[gold]", after)
         gold = m.file(gold_t, "[gold]", ("item_id", "label"), after)
-        _check_label_map(m, gold.label_map, label_strs, "[gold]")
+        _check_label_map(m, gold.label_map, label_strs, "[gold]", after)
 
     usability_t = m.table(data, "usability", "manifest")
     m.check_keys(usability_t, _USABILITY_KEYS, "[usability]")
-    rule = m.choice(usability_t, "rule", USABILITY_RULES, "[usability]", "gold")
+    rule = m.choice(usability_t, "rule", UsabilityRule, "[usability]", UsabilityRule.GOLD)
     min_conf = m.number(usability_t, "min_confidence", "[usability]", 0.9)
     if not 0 < min_conf <= 1:
         raise m.error(f"[usability].min_confidence must be in (0, 1]; found {min_conf}", "min_confidence")
-    if rule in ("gold", "gold_or_consensus") and gold is None:
+    if rule != UsabilityRule.CONSENSUS and gold is None:
         raise m.error(f"[usability].rule = {rule!r} needs a [gold] table with a gold file", "rule")
 
     data_t = m.table(data, "data", "manifest")
     m.check_keys(data_t, _DATA_KEYS, "[data]")
-    duplicates = m.choice(data_t, "duplicates", DUPLICATE_POLICIES, "[data]", "keep_last")
-    tie = m.choice(data_t, "tie", TIE_POLICIES, "[data]", "abstain")
-    consensus = m.choice(data_t, "consensus", CONSENSUS_METHODS, "[data]", "majority_vote")
+    duplicates = m.choice(data_t, "duplicates", DuplicatePolicy, "[data]", DuplicatePolicy.KEEP_LAST)
+    tie = m.choice(data_t, "tie", TiePolicy, "[data]", TiePolicy.ABSTAIN)
+    consensus = m.choice(data_t, "consensus", ConsensusMethod, "[data]", ConsensusMethod.MAJORITY_VOTE)
     quality = _quality(m, m.table(data, "quality", "manifest"))
 
     vendor_list = data.get("vendors")
@@ -417,7 +411,9 @@ def _task_range(m: _Manifest, task_t: dict[str, Any], kind: str) -> tuple[float,
     return (float(value[0]), float(value[1]))
 
 
-def _check_label_map(m: _Manifest, label_map: Mapping[str, str], labels: tuple[str, ...], where: str) -> None:
+def _check_label_map(
+    m: _Manifest, label_map: Mapping[str, str], labels: tuple[str, ...], where: str, after: int
+) -> None:
     if not labels:  # numeric kinds: labels are numbers; a label_map may rewrite vendor codes to numbers
         return
     for source, target in label_map.items():
@@ -426,6 +422,7 @@ def _check_label_map(m: _Manifest, label_map: Mapping[str, str], labels: tuple[s
                 f"{where}.label_map maps {source!r} to {target!r}, which is not one of [task].labels "
                 f"({', '.join(labels)})",
                 "label_map",
+                after,
             )
 
 
@@ -437,22 +434,16 @@ def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) ->
     where = f"[[vendors]] {name!r}"
     m.check_keys(table, _VENDOR_KEYS, where, after)
     file = m.file(table, where, (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS), after)
-    _check_label_map(m, file.label_map, labels, where)
-    unit = table.get("duration_unit", "s")
-    if unit not in DURATION_UNITS:
-        raise m.error(f"{where}.duration_unit must be one of {', '.join(DURATION_UNITS)}", "duration_unit", after)
+    _check_label_map(m, file.label_map, labels, where, after)
+    unit = m.choice(table, "duration_unit", DurationUnit, where, DurationUnit.S, after)
     pricing_t = table.get("pricing")
     if not isinstance(pricing_t, dict):
         raise m.error(f'{where} needs pricing = {{ model = "per_label", rate = 0.1, currency = "USD" }}')
     m.check_keys(pricing_t, _PRICING_KEYS, f"{where}.pricing", after)
-    model = pricing_t.get("model")
-    if model not in PRICING_MODELS:
-        raise m.error(
-            f"{where}.pricing.model must be one of {', '.join(PRICING_MODELS)}; found {model!r}",
-            "model",
-            after,
-        )
-    if model == "fixed":
+    if "model" not in pricing_t:
+        raise m.error(invalid_option(f"{where}.pricing.model", PricingModel.values(), None), "pricing", after)
+    model = m.choice(pricing_t, "model", PricingModel, f"{where}.pricing", PricingModel.PER_LABEL, after)
+    if model == PricingModel.FIXED:
         if "amount" not in pricing_t:
             raise m.error(f"{where}.pricing: the fixed model needs amount = ...", "model", after)
     elif "rate" not in pricing_t:
@@ -465,10 +456,10 @@ def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) ->
             after,
         )
     pricing = Pricing(
-        model=str(model),
+        model=model,
         rate=m.number(pricing_t, "rate", f"{where}.pricing", 0.0, after),
         amount=m.number(pricing_t, "amount", f"{where}.pricing", 0.0, after),
         currency=currency,
         fee_pct=m.number(pricing_t, "fee_pct", f"{where}.pricing", 0.0, after),
     )
-    return VendorSpec(name=name, file=file, pricing=pricing, duration_unit=str(unit))
+    return VendorSpec(name=name, file=file, pricing=pricing, duration_unit=unit)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from labeleval.kinds import KindRules
+from labeleval.kinds import Kind
+from labeleval.options import TiePolicy
 from labeleval.stats import wilson_interval
 
 
@@ -22,7 +23,7 @@ def redundancy_curve(
     item_codes: np.ndarray,
     label_codes: np.ndarray,
     gold_codes: np.ndarray,
-    rules: KindRules,
+    kind: Kind,
     cost_per_label: float,
     draws: int,
     seed: int,
@@ -39,7 +40,7 @@ def redundancy_curve(
     per_item = np.bincount(items, minlength=n_gold)
     max_k = int(per_item.max())
     rng = np.random.default_rng(seed)
-    k_classes = len(rules.categories)
+    k_classes = len(kind.categories)
     rows = []
     accuracy = np.zeros((draws, max_k))
     for d in range(draws):
@@ -51,9 +52,9 @@ def redundancy_curve(
         for k in range(1, max_k + 1):
             chosen = rank < k
             counts = np.bincount(items[chosen] * k_classes + labels[chosen], minlength=n_gold * k_classes)
-            code, value, _ = rules.consensus(counts.reshape(n_gold, k_classes), tie="random", rng=rng)
+            consensus = kind.consensus(counts.reshape(n_gold, k_classes), tie=TiePolicy.RANDOM, rng=rng)
             eligible = per_item >= k
-            accuracy[d, k - 1] = np.mean(rules.correct(code, value, truth)[eligible])
+            accuracy[d, k - 1] = np.mean(kind.correct(consensus.code, consensus.value, truth)[eligible])
     for k in range(1, max_k + 1):
         n_eligible = int((per_item >= k).sum())
         mean = float(accuracy[:, k - 1].mean())

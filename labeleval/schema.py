@@ -8,9 +8,11 @@ that ``rows_read == kept + quarantined`` can be checked (and is, in the tests) f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final
 
 import pandas as pd
+
+from labeleval.options import Reason, TaskKind
 
 #: Columns every annotation batch must provide (after the vendor's column mapping).
 REQUIRED_COLUMNS: Final = ("item_id", "annotator_id", "label")
@@ -18,41 +20,19 @@ REQUIRED_COLUMNS: Final = ("item_id", "annotator_id", "label")
 OPTIONAL_COLUMNS: Final = ("batch_id", "submitted_at", "duration_s", "cost", "shown_first", "strength")
 CANONICAL_COLUMNS: Final = ("vendor", *REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
 
-TaskKind = Literal["nominal", "ordinal", "interval", "ratio", "multilabel", "pairwise"]
-TASK_KINDS: Final[tuple[str, ...]] = ("nominal", "ordinal", "interval", "ratio", "multilabel", "pairwise")
-#: Task kinds this version scores end to end. The others are declared in the design and rejected
-#: with a clear message until their metrics exist.
-SUPPORTED_KINDS: Final[tuple[str, ...]] = ("nominal", "ordinal", "pairwise", "interval", "ratio", "multilabel")
-
-DuplicatePolicy = Literal["keep_last", "keep_first", "keep_all", "error"]
-DUPLICATE_POLICIES: Final[tuple[str, ...]] = ("keep_last", "keep_first", "keep_all", "error")
-
-# Reason codes for quarantined rows. Tests assert codes, not prose.
-MISSING_VALUE: Final = "MISSING_VALUE"
-UNKNOWN_LABEL: Final = "UNKNOWN_LABEL"
-DUPLICATE_JUDGMENT: Final = "DUPLICATE_JUDGMENT"
-DUPLICATE_GOLD: Final = "DUPLICATE_GOLD"
-BAD_TIMESTAMP: Final = "BAD_TIMESTAMP"
-BAD_NUMBER: Final = "BAD_NUMBER"
-NEGATIVE_DURATION: Final = "NEGATIVE_DURATION"
-NEGATIVE_COST: Final = "NEGATIVE_COST"
-MALFORMED_RECORD: Final = "MALFORMED_RECORD"
-OUT_OF_RANGE: Final = "OUT_OF_RANGE"
-BAD_VALUE: Final = "BAD_VALUE"
-
-REASONS: Final[dict[str, str]] = {
-    MISSING_VALUE: "a required value (item, annotator or label) is empty",
-    UNKNOWN_LABEL: "the label is not one of the task's declared labels",
-    DUPLICATE_JUDGMENT: "the same annotator labelled the same item again (duplicate policy)",
-    DUPLICATE_GOLD: "the gold file gives the same item again",
-    BAD_TIMESTAMP: "the timestamp cannot be parsed",
-    BAD_NUMBER: "a numeric field (duration or cost) is not a number",
-    NEGATIVE_DURATION: "the duration is negative",
-    NEGATIVE_COST: "the per-row cost is negative",
-    MALFORMED_RECORD: "the record cannot be parsed (for example invalid JSON on that line)",
-    OUT_OF_RANGE: "a numeric label is outside the task's range (or negative on a ratio scale)",
-    BAD_VALUE: "a field holds a value its column does not allow (for example shown_first not A or B)",
-}
+# Reason codes for quarantined rows: the members of :class:`labeleval.options.Reason` (strings, with a
+# description each). The names below stay importable from here for the readers.
+MISSING_VALUE: Final = Reason.MISSING_VALUE
+UNKNOWN_LABEL: Final = Reason.UNKNOWN_LABEL
+DUPLICATE_JUDGMENT: Final = Reason.DUPLICATE_JUDGMENT
+DUPLICATE_GOLD: Final = Reason.DUPLICATE_GOLD
+BAD_TIMESTAMP: Final = Reason.BAD_TIMESTAMP
+BAD_NUMBER: Final = Reason.BAD_NUMBER
+NEGATIVE_DURATION: Final = Reason.NEGATIVE_DURATION
+NEGATIVE_COST: Final = Reason.NEGATIVE_COST
+MALFORMED_RECORD: Final = Reason.MALFORMED_RECORD
+OUT_OF_RANGE: Final = Reason.OUT_OF_RANGE
+BAD_VALUE: Final = Reason.BAD_VALUE
 
 QUARANTINE_COLUMNS: Final = ("file", "vendor", "line", "column", "reason", "value", "message")
 LEDGER_COLUMNS: Final = ("file", "vendor", "rows_read", "kept", "quarantined")
@@ -66,7 +46,7 @@ class TaskSpec:
     """
 
     name: str
-    kind: str = "nominal"
+    kind: TaskKind = TaskKind.NOMINAL
     labels: tuple[str, ...] = ()
     tolerance: float = 0.0
     value_range: tuple[float, float] | None = None
@@ -78,8 +58,7 @@ class TaskSpec:
         return self.kind in ("interval", "ratio")
 
     def __post_init__(self) -> None:
-        if self.kind not in TASK_KINDS:
-            raise ValueError(f"task kind must be one of {', '.join(TASK_KINDS)}; got {self.kind!r}")
+        object.__setattr__(self, "kind", TaskKind(self.kind))  # a ValueError names a bad kind
 
 
 @dataclass

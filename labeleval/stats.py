@@ -107,19 +107,25 @@ def wilson_interval(successes: np.ndarray, trials: np.ndarray, confidence: float
     return np.clip(low, 0, 1), np.clip(high, 0, 1)
 
 
-def mcnemar_exact(only_a: int, only_b: int) -> float:
-    """Exact (binomial) McNemar p-value from the discordant pair counts: ``2 P(X <= min(b, c))``,
-    ``X ~ Binomial(b + c, 1/2)``, summed in log space (no scipy.stats import, which costs 0.6 s)."""
-    n = only_a + only_b
-    if n == 0:
-        return 1.0
-    k = np.arange(min(only_a, only_b) + 1)
+def binomial_two_sided(successes: int, trials: int) -> float:
+    """Exact two-sided binomial test against 1/2: ``2 P(X <= min(k, n - k))``, at most 1; NaN without trials.
+
+    Summed in log space (no scipy.stats import, which costs 0.6 s)."""
+    if trials == 0:
+        return float("nan")
+    x = np.arange(min(successes, trials - successes) + 1)
     log_pmf = (
-        math.lgamma(n + 1) - np.array([math.lgamma(x + 1) + math.lgamma(n - x + 1) for x in k]) - n * math.log(2.0)
+        math.lgamma(trials + 1)
+        - np.array([math.lgamma(v + 1) + math.lgamma(trials - v + 1) for v in x])
+        - trials * math.log(2.0)
     )
     top = float(log_pmf.max())
-    tail = math.exp(top) * float(np.exp(log_pmf - top).sum())
-    return float(min(1.0, 2.0 * tail))
+    return float(min(1.0, 2.0 * math.exp(top) * float(np.exp(log_pmf - top).sum())))
+
+
+def mcnemar_exact(only_a: int, only_b: int) -> float:
+    """Exact (binomial) McNemar p-value from the discordant pair counts (1 when there are none)."""
+    return 1.0 if only_a + only_b == 0 else binomial_two_sided(only_a, only_a + only_b)
 
 
 def holm(p_values: np.ndarray) -> np.ndarray:

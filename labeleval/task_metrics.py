@@ -20,21 +20,27 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from labeleval.kinds import KindRules
+from labeleval.errors import UndefinedMetricWarning
 from labeleval.metrics.agreement import (
     agreement_item_stats,
     alpha_from_counts,
     light_from_confusions,
+    one_vs_rest_alpha,
     pair_confusions,
     percent_from_totals,
 )
 from labeleval.metrics.ordinal import ac2_from_counts, agreement_weights, icc_from_matrix, within_one_from_counts
-from labeleval.metrics.preference import TIE, agreement_without_ties, binomial_two_sided, position_choices
-from labeleval.stats import wilson_interval
+from labeleval.metrics.preference import TIE, agreement_without_ties, position_choices
+from labeleval.metrics.sets import jaccard_matrix, masi_matrix
+from labeleval.stats import binomial_two_sided, wilson_interval
+
+if TYPE_CHECKING:
+    from labeleval.kinds import Kind, MultilabelKind
 
 COLUMNS = ("vendor", "metric", "value", "ci_low", "ci_high", "n", "p_value", "note")
 
@@ -76,22 +82,19 @@ def _row(
 
 
 def task_metrics(
-    rules: KindRules, vendors: list[VendorData], gold_code: np.ndarray, confidence: float
+    kind: Kind, vendors: list[VendorData], gold_code: np.ndarray, confidence: float
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(``Report.task_metrics``, per-annotator extras keyed by annotator key)."""
+    """(``Report.task_metrics``, per-annotator extras keyed by annotator key): what the kind reports of
+    each vendor (:meth:`labeleval.kinds.Kind.vendor_metrics`) and of each annotator."""
     rows: list[dict[str, object]] = []
     extras: list[pd.DataFrame] = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings():  # a metric undefined for a vendor is NaN in the frame
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
         for v in vendors:
-            if rules.kind == "pairwise":
-                rows += _pairwise(v, gold_code, confidence)
-                extras.append(_pairwise_annotators(v))
-            elif rules.kind == "multilabel":
-                rows += _multilabel(rules, v, gold_code)
-            elif rules.kind == "ordinal" or rules.numeric:
-                rows += _scale(rules, v, gold_code)
-                extras.append(_leniency(rules, v, gold_code, confidence))
+            rows += kind.vendor_metrics(v, gold_code, confidence)
+            extra = kind.annotator_metrics(v, gold_code, confidence)
+            if extra is not None:
+                extras.append(extra)
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     extra = pd.concat(extras, ignore_index=True) if extras else pd.DataFrame({"key": pd.Series(dtype=np.int64)})
     return frame, extra
@@ -107,7 +110,7 @@ def _share_row(
 
 
 # ------------------------------------------------------------------------------------------ pairwise
-def _pairwise(v: VendorData, gold_code: np.ndarray, confidence: float) -> list[dict[str, object]]:
+def pairwise_metrics(v: VendorData, gold_code: np.ndarray, confidence: float) -> list[dict[str, object]]:
     out = []
     m = v.counts.sum(axis=1)
     n_items = int((m >= 2).sum())
@@ -181,7 +184,7 @@ def _pairwise(v: VendorData, gold_code: np.ndarray, confidence: float) -> list[d
     return out
 
 
-def _pairwise_annotators(v: VendorData) -> pd.DataFrame:
+def pairwise_annotators(v: VendorData) -> pd.DataFrame:
     n_keys = int(v.keys.max()) + 1 if len(v.keys) else 0
     counts = np.bincount(v.keys, minlength=n_keys)
     present = counts > 0
@@ -199,21 +202,6 @@ def _pairwise_annotators(v: VendorData) -> pd.DataFrame:
 
 
 # -------------------------------------------------------------------------------------- multilabel
-def set_distance_matrix(rules: KindRules, distance: str) -> np.ndarray:
-    """MASI or Jaccard distance between every pair of set categories (NLTK's definitions)."""
-    bits = rules.bits.astype(np.int64)
-    inter = bits @ bits.T
-    sizes = bits.sum(axis=1)
-    union = sizes[:, None] + sizes[None, :] - inter
-    jaccard = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
-    if distance == "jaccard":
-        return 1.0 - jaccard
-    same = (inter == sizes[:, None]) & (inter == sizes[None, :])
-    subset = inter == np.minimum(sizes[:, None], sizes[None, :])
-    m = np.where(same, 1.0, np.where(subset, 0.67, np.where(inter > 0, 0.33, 0.0)))
-    return np.where(union > 0, 1.0 - jaccard * m, 0.0)
-
-
 def _pair_mean(counts: np.ndarray, similarity: np.ndarray) -> float:
     """Mean over items with 2+ judgments of the mean similarity of their judgment pairs."""
     nf = counts.astype(np.float64)
@@ -238,16 +226,13 @@ def _alpha_with_distance(counts: np.ndarray, distance: np.ndarray) -> float:
     return float(1.0 - (nc.sum() - 1.0) * observed / expected) if expected > 0 else float("nan")
 
 
-def _multilabel(rules: KindRules, v: VendorData, gold_code: np.ndarray) -> list[dict[str, object]]:
+def multilabel_metrics(kind: MultilabelKind, v: VendorData, gold_code: np.ndarray) -> list[dict[str, object]]:
     out = []
     m = v.counts.sum(axis=1)
     pairable = int((m >= 2).sum())
-    bits = rules.bits
-    per_label = []
-    for j in range(bits.shape[1]):
-        present = v.counts @ bits[:, j].astype(np.int64)
-        binary = np.column_stack([present, m - present])
-        per_label.append(alpha_from_counts(binary, level="nominal", values=np.arange(2.0)))
+    bits = kind.bits
+    present = v.counts @ bits.astype(np.int64)  # items x labels
+    per_label = [one_vs_rest_alpha(present[:, j], m) for j in range(bits.shape[1])]
     out.append(
         _row(
             v.name,
@@ -257,8 +242,7 @@ def _multilabel(rules: KindRules, v: VendorData, gold_code: np.ndarray) -> list[
             note="mean over labels of the present/absent alpha",
         )
     )
-    for name in ("masi", "jaccard"):
-        similarity = 1.0 - set_distance_matrix(rules, name)
+    for name, similarity in (("masi", masi_matrix(bits, bits)), ("jaccard", jaccard_matrix(bits, bits))):
         out.append(
             _row(
                 v.name,
@@ -272,7 +256,7 @@ def _multilabel(rules: KindRules, v: VendorData, gold_code: np.ndarray) -> list[
         _row(
             v.name,
             "alpha_masi",
-            _alpha_with_distance(v.counts, set_distance_matrix(rules, "masi")),
+            _alpha_with_distance(v.counts, 1.0 - masi_matrix(bits, bits)),
             pairable,
             note="Krippendorff's alpha with the MASI distance",
         )
@@ -307,13 +291,13 @@ def _multilabel(rules: KindRules, v: VendorData, gold_code: np.ndarray) -> list[
 
 
 # ------------------------------------------------------------------------------- ordinal and numeric
-def _scale(rules: KindRules, v: VendorData, gold_code: np.ndarray) -> list[dict[str, object]]:
+def scale_metrics(kind: Kind, v: VendorData, gold_code: np.ndarray) -> list[dict[str, object]]:
     out = []
-    values = rules.values
+    values = kind.values
     m = v.counts.sum(axis=1)
     pairable = int((m >= 2).sum())
     spacing = np.arange(len(values), dtype=np.float64)
-    if rules.kind == "ordinal":
+    if kind.name == "ordinal":
         out.append(
             _row(
                 v.name,
@@ -343,20 +327,20 @@ def _scale(rules: KindRules, v: VendorData, gold_code: np.ndarray) -> list[dict[
         )
         if (values >= 0).all():
             out.append(_row(v.name, "alpha_ratio", alpha_from_counts(v.counts, level="ratio", values=values), pairable))
-    out += _icc_rows(rules, v)
+    out += _icc_rows(kind, v)
     gold = gold_code[v.item_codes]
     on_gold = gold >= 0
     if on_gold.any():
         error = values[v.label_codes[on_gold]] - values[gold[on_gold]]
-        unit = "scale steps" if rules.kind == "ordinal" else "scale units"
+        unit = "scale steps" if kind.name == "ordinal" else "scale units"
         out.append(_row(v.name, "mae_vs_gold", np.abs(error).mean(), int(on_gold.sum()), note=unit))
-        if rules.numeric:
+        if kind.numeric:
             out.append(_row(v.name, "rmse_vs_gold", np.sqrt((error**2).mean()), int(on_gold.sum()), note=unit))
         items = (gold_code >= 0) & (m > 0)
         c_error = v.consensus_value[items] - values[gold_code[items]]
-        name = "median" if rules.kind == "ordinal" else "mean"
+        name = "median" if kind.name == "ordinal" else "mean"
         out.append(_row(v.name, f"consensus_mae_vs_gold ({name})", np.abs(c_error).mean(), int(items.sum()), note=unit))
-        if rules.numeric:
+        if kind.numeric:
             out.append(
                 _row(
                     v.name,
@@ -369,10 +353,10 @@ def _scale(rules: KindRules, v: VendorData, gold_code: np.ndarray) -> list[dict[
     return out
 
 
-def _icc_rows(rules: KindRules, v: VendorData) -> list[dict[str, object]]:
+def _icc_rows(kind: Kind, v: VendorData) -> list[dict[str, object]]:
     """All six forms when every annotator rated every item (crossed design), else the one-way forms on the
     items with the most common number of ratings, their first k ratings (different raters per item)."""
-    values = rules.values if rules.numeric else np.arange(len(rules.values), dtype=np.float64)
+    values = kind.values if kind.numeric else np.arange(len(kind.values), dtype=np.float64)
     frame = pd.DataFrame({"i": v.item_codes, "a": v.keys, "v": values[v.label_codes]})
     annotators = frame["a"].nunique()
     per_item = frame.groupby("i").size()
@@ -401,12 +385,12 @@ def _icc_rows(rules: KindRules, v: VendorData) -> list[dict[str, object]]:
     return rows
 
 
-def _leniency(rules: KindRules, v: VendorData, gold_code: np.ndarray, confidence: float) -> pd.DataFrame:
-    values = rules.values if rules.numeric else np.arange(len(rules.values), dtype=np.float64)
+def leniency(kind: Kind, v: VendorData, gold_code: np.ndarray, confidence: float) -> pd.DataFrame:
+    values = kind.values if kind.numeric else np.arange(len(kind.values), dtype=np.float64)
     rating = values[v.label_codes]
     gold = gold_code[v.item_codes]
     consensus = v.consensus_value[v.item_codes]
-    if not rules.numeric:  # the consensus value of an ordinal scale is already a position
+    if not kind.numeric:  # the consensus value of an ordinal scale is already a position
         consensus = consensus.astype(np.float64)
     reference = np.where(gold >= 0, values[np.maximum(gold, 0)], consensus)
     offset = rating - reference

@@ -9,6 +9,7 @@ import pytest
 import labeleval as le
 from labeleval.cost import cost_breakdown
 from labeleval.io.normalize import Billing
+from labeleval.options import PricingModel
 from labeleval.project import Pricing
 
 BILL = Billing(rows=10, items=4, seconds=7200.0)
@@ -17,12 +18,12 @@ BILL = Billing(rows=10, items=4, seconds=7200.0)
 @pytest.mark.parametrize(
     ("pricing", "total"),
     [
-        (Pricing("per_label", rate=0.5), 5.0),
-        (Pricing("per_item", rate=2.0), 8.0),
-        (Pricing("hourly", rate=30.0), 60.0),
-        (Pricing("fixed", amount=99.0), 99.0),
-        (Pricing("per_label", rate=0.5, fee_pct=20.0), 6.0),
-        (Pricing("hourly", rate=30.0, fee_pct=10.0), 66.0),
+        (Pricing(PricingModel.PER_LABEL, rate=0.5), 5.0),
+        (Pricing(PricingModel.PER_ITEM, rate=2.0), 8.0),
+        (Pricing(PricingModel.HOURLY, rate=30.0), 60.0),
+        (Pricing(PricingModel.FIXED, amount=99.0), 99.0),
+        (Pricing(PricingModel.PER_LABEL, rate=0.5, fee_pct=20.0), 6.0),
+        (Pricing(PricingModel.HOURLY, rate=30.0, fee_pct=10.0), 66.0),
     ],
 )
 def test_pricing_models(pricing: Pricing, total: float) -> None:
@@ -31,9 +32,9 @@ def test_pricing_models(pricing: Pricing, total: float) -> None:
 
 def test_per_row_costs_replace_or_add() -> None:
     bill = Billing(rows=10, items=4, seconds=7200.0, row_cost=3.0, rows_with_cost=2, seconds_with_cost=3600.0)
-    assert cost_breakdown(Pricing("per_label", rate=0.5), bill).total == pytest.approx(8 * 0.5 + 3.0)
-    assert cost_breakdown(Pricing("hourly", rate=30.0), bill).total == pytest.approx(30.0 + 3.0)
-    assert cost_breakdown(Pricing("fixed", amount=10.0), bill).total == pytest.approx(13.0)
+    assert cost_breakdown(Pricing(PricingModel.PER_LABEL, rate=0.5), bill).total == pytest.approx(8 * 0.5 + 3.0)
+    assert cost_breakdown(Pricing(PricingModel.HOURLY, rate=30.0), bill).total == pytest.approx(30.0 + 3.0)
+    assert cost_breakdown(Pricing(PricingModel.FIXED, amount=10.0), bill).total == pytest.approx(13.0)
 
 
 def write_project(root: Path, pricing: str, rows: str, extra_columns: str = "") -> Path:

@@ -4,8 +4,10 @@ Sources: Gwet (2014) Handbook of Inter-Rater Reliability, 4th ed., pp. 89-90 (16
 0.5-2.5 scale, quadratic weights: p_a 0.9206, p_e 0.6462, AC2 0.7755; data as transcribed in the
 jmgirard/agreement R package's data-raw and asserted in its test-categorical_interval.R); Shrout & Fleiss
 (1979) Psychological Bulletin 86(2), Tables 2 and 4 (6 targets x 4 judges: ICC(1,1) .17, ICC(2,1) .29,
-ICC(3,1) .71, ICC(1,4) .44, ICC(2,4) .62, ICC(3,4) .91); NLTK's doctest for nltk.metrics.masi_distance
-(0.665 for {1, 2} vs {1, 2, 3, 4})."""
+ICC(3,1) .71, ICC(1,4) .44, ICC(2,4) .62, ICC(3,4) .91); Passonneau (2006) for MASI's monotonicity
+weights 1, 2/3, 1/3, 0, as current NLTK's nltk.metrics.masi_distance computes them (0.6667 for {1, 2} vs
+{1, 2, 3, 4}; 0.8667 for {1, 2, 3, 4} vs {3, 4, 5}; older NLTK releases rounded the weights to 0.67/0.33
+and printed 0.665)."""
 
 from __future__ import annotations
 
@@ -96,10 +98,11 @@ def test_within_one_agreement_by_hand() -> None:
 @pytest.mark.parametrize(
     ("a", "b", "masi", "jaccard"),
     [
-        ({1, 2}, {1, 2, 3, 4}, 0.665, 0.5),  # NLTK's doctest
+        ({1, 2}, {1, 2, 3, 4}, 1 - 0.5 * 2 / 3, 0.5),  # current NLTK: 0.6667 (J = 1/2, nested: M = 2/3)
+        ({1, 2, 3, 4}, {3, 4, 5}, 1 - 0.4 / 3, 0.6),  # current NLTK: 0.8667 (J = 2/5, overlap: M = 1/3)
         ({1, 2}, {1, 2}, 0.0, 0.0),
         ({1, 2}, {3}, 1.0, 1.0),
-        ({1, 2, 3}, {2, 3, 4}, 1 - 0.5 * 0.33, 0.5),
+        ({1, 2, 3}, {2, 3, 4}, 1 - 0.5 / 3, 0.5),
         (set(), set(), 0.0, 0.0),
     ],
 )

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import labeleval as le
-from labeleval.kinds import KindRules
+from labeleval.kinds import NominalKind
 from labeleval.redundancy import cheapest_for_target, redundancy_curve
 from labeleval.verdict import redundancy_line
 from tests.test_datasets import load
@@ -26,7 +26,7 @@ def test_curve_on_rte_matches_majority_vote_at_full_k() -> None:
         item_codes=items,
         label_codes=labels,
         gold_codes=gold_per_item,
-        rules=KindRules("nominal", ("0", "1")),
+        kind=NominalKind(("0", "1")),
         cost_per_label=0.01,
         draws=40,
         seed=0,

@@ -17,6 +17,7 @@ import pandas as pd
 
 from labeleval.errors import SchemaError
 from labeleval.io.readers import LINE_WORD, RawTable
+from labeleval.metrics.sets import EMPTY_SET, set_text
 from labeleval.schema import (
     BAD_NUMBER,
     BAD_TIMESTAMP,
@@ -252,14 +253,6 @@ def _checked_labels(
         outside = np.isfinite(values) & ((values < low) | (values > high))
         q.flag(outside, src, OUT_OF_RANGE, series, f"outside the task's range [{low:g}, {high:g}]")
     return values
-
-
-EMPTY_SET = "(none)"
-
-
-def set_text(members: Sequence[str]) -> str:
-    """Canonical text of a label set: members joined by '|' in the declared order; '(none)' when empty."""
-    return "|".join(members) if members else EMPTY_SET
 
 
 def parse_set(value: object, separator: str) -> list[str] | None:

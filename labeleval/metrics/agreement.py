@@ -143,6 +143,14 @@ def alpha_from_stats(totals: np.ndarray, level: str, values: np.ndarray) -> np.n
     return out
 
 
+def one_vs_rest_alpha(present: np.ndarray, m: np.ndarray) -> float:
+    """Nominal alpha of one label against the rest: ``present`` judgments with the label per item, out of
+    ``m`` judgments (the per-class and per-label alphas of the Report)."""
+    binary = np.column_stack([present, m - present])
+    totals = alpha_stats(binary, "nominal", np.arange(2.0)).sum(axis=0)
+    return float(alpha_from_stats(totals, "nominal", np.arange(2.0))[0])
+
+
 def krippendorff_alpha(
     annotations: pd.DataFrame, *, level: str = "nominal", labels: Sequence[object] | None = None
 ) -> float:

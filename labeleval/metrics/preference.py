@@ -5,8 +5,6 @@ best read relative to the other vendors on the same items."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 A, B, TIE = 0, 1, 2  # codes of the fixed pairwise labels ("A", "B", "tie")
@@ -21,20 +19,6 @@ def agreement_without_ties(counts: np.ndarray) -> float:
     if not ok.any():
         return float("nan")
     return float(np.mean((decisive[ok] * (decisive[ok] - 1)).sum(axis=1) / (m[ok] * (m[ok] - 1))))
-
-
-def binomial_two_sided(successes: int, trials: int) -> float:
-    """Exact two-sided binomial test against 1/2 (the doubled smaller tail, at most 1)."""
-    if trials == 0:
-        return float("nan")
-    k = min(successes, trials - successes)
-    log_terms = [
-        math.lgamma(trials + 1) - math.lgamma(x + 1) - math.lgamma(trials - x + 1) - trials * math.log(2.0)
-        for x in range(k + 1)
-    ]
-    top = max(log_terms)
-    tail = math.exp(top) * sum(math.exp(t - top) for t in log_terms)
-    return float(min(1.0, 2.0 * tail))
 
 
 def position_choices(labels: np.ndarray, shown_first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

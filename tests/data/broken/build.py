@@ -155,7 +155,7 @@ CASES: dict[str, dict[str, object]] = {
         "expect": {
             "outcome": "error",
             "exception": "ManifestError",
-            "match": r"pricing\.model must be one of per_label",
+            "match": r"pricing\.model must be one of 'per_label'",
         },
     },
     "label_map_to_undeclared_label": {

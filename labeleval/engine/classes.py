@@ -1,0 +1,98 @@
+"""Per-class frames: the confusion matrix against gold, per-class (or, for multi-label tasks, per-label)
+precision, recall, F1, share of judgments and one-vs-rest alpha."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from labeleval.engine.encode import Encoded, VendorBatch
+from labeleval.kinds import MultilabelKind
+from labeleval.metrics.accuracy import confusion_from_codes, per_class_from_confusion
+from labeleval.metrics.agreement import one_vs_rest_alpha
+
+PER_CLASS_COLUMNS = (
+    "vendor",
+    "label",
+    "support",
+    "predicted",
+    "precision",
+    "recall",
+    "f1",
+    "share_of_judgments",
+    "class_alpha",
+)
+
+
+def vendor_confusion(enc: Encoded, batch: VendorBatch) -> np.ndarray:
+    """K x K counts of (gold label, given label) over the vendor's judgments on gold items."""
+    return confusion_from_codes(enc.gold_code[enc.item_codes[batch.rows]], enc.label_codes[batch.rows], enc.k)
+
+
+def per_class(enc: Encoded, batches: list[VendorBatch]) -> pd.DataFrame:
+    """vendor x label; empty for numeric kinds (a continuous scale has no classes)."""
+    if isinstance(enc.kind, MultilabelKind):
+        return pd.concat([_per_label(enc, enc.kind, b) for b in batches], ignore_index=True)
+    if not enc.kind.has_classes:
+        return pd.DataFrame(columns=list(PER_CLASS_COLUMNS))
+    frames = []
+    for b in batches:
+        table = per_class_from_confusion(vendor_confusion(enc, b))
+        table.insert(0, "label", enc.labels)
+        table.insert(0, "vendor", b.name)
+        table["share_of_judgments"] = b.counts.sum(axis=0) / max(b.n_judgments, 1)
+        table["class_alpha"] = [one_vs_rest_alpha(b.counts[:, c], b.m) for c in range(enc.k)]
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _per_label(enc: Encoded, kind: MultilabelKind, b: VendorBatch) -> pd.DataFrame:
+    """Multilabel: precision, recall and F1 of each declared label over judgments on gold items, and its
+    present/absent alpha."""
+    bits = kind.bits
+    row_gold = enc.gold_code[enc.item_codes[b.rows]]
+    on_gold = row_gold >= 0
+    given = bits[enc.label_codes[b.rows]]
+    truth = bits[np.maximum(row_gold, 0)] & on_gold[:, None]
+    given_gold = given & on_gold[:, None]
+    tp = (given_gold & truth).sum(axis=0)
+    predicted = given_gold.sum(axis=0)
+    support = truth.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(predicted > 0, tp / predicted, np.nan)
+        recall = np.where(support > 0, tp / support, np.nan)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), np.nan)
+    present = b.counts @ bits.astype(np.int64)  # items x labels
+    return pd.DataFrame(
+        {
+            "vendor": b.name,
+            "label": list(kind.vocabulary),
+            "support": support,
+            "predicted": predicted,
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+            "share_of_judgments": given.mean(axis=0) if len(given) else np.nan,
+            "class_alpha": [one_vs_rest_alpha(present[:, j], b.m) for j in range(bits.shape[1])],
+        }
+    )
+
+
+def confusion(enc: Encoded, batches: list[VendorBatch]) -> pd.DataFrame:
+    """vendor x gold label x given label counts (kinds with classes only)."""
+    if not enc.kind.has_classes:
+        return pd.DataFrame(columns=["vendor", "gold_label", "label", "count"])
+    gold_idx, label_idx = np.meshgrid(np.arange(enc.k), np.arange(enc.k), indexing="ij")
+    labels = np.asarray(enc.labels)
+    frames = [
+        pd.DataFrame(
+            {
+                "vendor": b.name,
+                "gold_label": labels[gold_idx.ravel()],
+                "label": labels[label_idx.ravel()],
+                "count": vendor_confusion(enc, b).ravel(),
+            }
+        )
+        for b in batches
+    ]
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,120 @@
+"""Frames with one row per annotator (report cards) and per (item, vendor), and the kind's own metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from labeleval.annotators import report_cards
+from labeleval.engine.classes import vendor_confusion
+from labeleval.engine.consensus import VendorConsensus
+from labeleval.engine.encode import Encoded, VendorBatch
+from labeleval.engine.settings import Settings
+from labeleval.task_metrics import VendorData, task_metrics
+
+
+def kind_metrics(
+    enc: Encoded, batches: list[VendorBatch], consensus: list[VendorConsensus], settings: Settings
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(``Report.task_metrics``, per-annotator extras keyed by annotator key): see :mod:`labeleval.task_metrics`."""
+    ann = enc.data.annotations
+    shown_all = None
+    if "shown_first" in ann.columns:
+        order = ann["shown_first"].to_numpy(dtype=object)
+        shown_all = np.where(order == "A", 0, np.where(order == "B", 1, -1)).astype(np.int64)
+    strength_all = ann["strength"].to_numpy(dtype=object) if "strength" in ann.columns else None
+    vendors = [
+        VendorData(
+            name=b.name,
+            counts=b.counts,
+            item_codes=enc.item_codes[b.rows],
+            label_codes=enc.label_codes[b.rows],
+            keys=enc.keys[b.rows],
+            consensus_value=c.chosen.value,
+            shown_first=shown_all[b.rows] if shown_all is not None else None,
+            strength=strength_all[b.rows] if strength_all is not None else None,
+        )
+        for b, c in zip(batches, consensus, strict=True)
+    ]
+    return task_metrics(enc.kind, vendors, enc.gold_code, settings.confidence)
+
+
+def annotators(
+    enc: Encoded,
+    batches: list[VendorBatch],
+    consensus: list[VendorConsensus],
+    settings: Settings,
+    extras: pd.DataFrame,
+) -> pd.DataFrame:
+    """Report cards (see :mod:`labeleval.annotators`), with the kind's per-annotator extras joined."""
+    ann = enc.data.annotations
+    keys = enc.keys
+    first = np.full(enc.n_keys, -1, dtype=np.int64)
+    first[keys[::-1]] = np.arange(len(keys))[::-1]
+    counts_of_item = np.zeros((len(keys), enc.k), dtype=np.int32)
+    ds_accuracy = np.full(enc.n_keys, np.nan)
+    for b, c in zip(batches, consensus, strict=True):
+        counts_of_item[b.rows] = b.counts[enc.item_codes[b.rows]]
+        known = np.isfinite(c.ds_accuracy)
+        ds_accuracy[known] = c.ds_accuracy[known]
+    vendor_names = ann["vendor"].to_numpy()[first].astype(str)
+    frame = report_cards(
+        keys=keys,
+        n_keys=enc.n_keys,
+        vendor_names=vendor_names,
+        annotator_ids=ann["annotator_id"].to_numpy()[first],
+        label_codes=enc.label_codes,
+        row_gold=enc.gold_code[enc.item_codes],
+        counts_of_item=counts_of_item,
+        durations=ann["duration_s"].to_numpy(dtype=np.float64) if "duration_s" in ann.columns else None,
+        ds_accuracy=ds_accuracy,
+        vendor_of_key=vendor_names,
+        vendor_accuracy={b.name: _exact_accuracy(enc, b) for b in batches},
+        k=enc.k,
+        confidence=settings.confidence,
+        rules=settings.rules,
+    )
+    if len(extras.columns) > 1:
+        frame = frame.join(extras.set_index("key"), how="left")
+    return frame.sort_values(["vendor", "annotator_id"], ignore_index=True)
+
+
+def _exact_accuracy(enc: Encoded, batch: VendorBatch) -> float:
+    """The vendor's share of judgments on gold items that equal gold exactly (the annotators' baseline)."""
+    confusion = vendor_confusion(enc, batch)
+    total = confusion.sum()
+    return float(np.trace(confusion) / total) if total else float("nan")
+
+
+def items(enc: Encoded, batches: list[VendorBatch], consensus: list[VendorConsensus]) -> pd.DataFrame:
+    """One row per (item, vendor): consensus, confidence, gold, whether vendors disagree, votes per label."""
+    pairs = list(zip(batches, consensus, strict=True))
+    values = np.column_stack([np.where(b.labelled & (c.chosen.code >= 0), c.chosen.value, np.nan) for b, c in pairs])
+    resolved = np.isfinite(values)
+    high = np.where(resolved, values, -np.inf).max(axis=1)
+    low = np.where(resolved, values, np.inf).min(axis=1)
+    disagree = (resolved.sum(axis=1) >= 2) & (high - low > enc.kind.tolerance + 1e-9)
+    labels = np.asarray([*enc.labels, None], dtype=object)
+    frames = []
+    for b, c in zip(batches, consensus, strict=True):
+        idx = np.flatnonzero(b.labelled)
+        gold = enc.gold_code[idx]
+        frame = pd.DataFrame(
+            {
+                "item_id": enc.items[idx],
+                "vendor": b.name,
+                "n_judgments": b.m[idx],
+                "consensus": enc.kind.consensus_text(c.chosen, idx),
+                "confidence": c.chosen.confidence[idx],
+                "gold_label": labels[gold],
+                "consensus_correct": np.where(gold >= 0, c.chosen_correct[idx].astype(float), np.nan),
+                "vendors_disagree": disagree[idx],
+            }
+        )
+        if enc.kind.numeric:
+            frame["gold_label"] = np.where(gold >= 0, enc.kind.values[np.maximum(gold, 0)], np.nan)
+        else:
+            for code, label in enumerate(enc.labels):
+                frame[f"votes_{label}"] = b.counts[idx, code]
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)

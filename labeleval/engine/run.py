@@ -1,0 +1,72 @@
+"""``score(data, settings)``: the chain from a read Dataset to a Report, in named steps.
+
+encode (codes, counts per vendor) -> consensus (per vendor; the usability reference across vendors)
+-> blocks of per-item statistics -> estimates (points, resamples, intervals) -> one function per frame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from labeleval._version import __version__
+from labeleval.dataset import Dataset
+from labeleval.engine import classes, compare, frames, people
+from labeleval.engine.consensus import usability_reference, vendor_consensus
+from labeleval.engine.encode import Encoded, encode, vendor_batches
+from labeleval.engine.settings import Settings
+from labeleval.engine.statistics import Blocks, estimate, quality_blocks, usable_block
+from labeleval.report import Report
+
+
+def score(data: Dataset, settings: Settings) -> Report:
+    """Every Report frame of ``data`` under ``settings`` (``data`` must have no problems left)."""
+    enc = encode(data)
+    batches = vendor_batches(enc)
+    rng = np.random.default_rng(settings.seed)  # breaks majority-vote ties under tie = "random"
+    consensus = [vendor_consensus(enc, b, settings, rng) for b in batches]
+    blocks = Blocks()
+    for b, c in zip(batches, consensus, strict=True):
+        for name, block in quality_blocks(enc, b, c).items():
+            blocks.add(b.name, name, block)
+    reference = usability_reference(enc, batches, settings)
+    usable_scored = []
+    for b in batches:
+        usable = usable_block(enc, b, reference)
+        blocks.add(b.name, "usable", usable)
+        usable_scored.append(int(usable[:, 1].sum()))
+    est = estimate(enc, batches, blocks, settings)
+    task_frame, extras = people.kind_metrics(enc, batches, consensus, settings)
+    return Report(
+        summary=frames.summary(enc, batches, consensus, est, settings),
+        agreement=frames.agreement(enc, batches, est),
+        accuracy=frames.accuracy(enc, batches, est, usable_scored),
+        per_class=classes.per_class(enc, batches),
+        confusion=classes.confusion(enc, batches),
+        annotators=people.annotators(enc, batches, consensus, settings, extras),
+        task_metrics=task_frame,
+        redundancy=frames.redundancy(enc, batches, settings),
+        cost=frames.cost(enc, batches, est),
+        comparisons=compare.comparisons(enc, batches, consensus, est, settings),
+        items=people.items(enc, batches, consensus),
+        ledger=data.ledger,
+        quarantine=data.quarantine,
+        notes=data.notes,
+        settings=report_settings(enc, settings),
+    )
+
+
+def report_settings(enc: Encoded, settings: Settings) -> dict[str, object]:
+    """What the Report records of how it was made."""
+    project = enc.data.project
+    consensus_rule = "Dawid-Skene" if settings.dawid_skene else enc.kind.consensus_name
+    return {
+        **settings.as_dict(),
+        "task": project.task.name,
+        "kind": str(project.task.kind),
+        "labels": enc.labels,
+        "tolerance": project.task.tolerance,
+        "consensus_rule": consensus_rule,
+        "currency": project.currency,
+        "project": str(project.manifest),
+        "version": __version__,
+    }

@@ -1,0 +1,217 @@
+"""The bootstrapped statistics, by name: per-item blocks, one resampling, named estimates.
+
+Each vendor contributes named *blocks* of per-item sufficient statistics (columns of one stacked
+items x statistics matrix, see :mod:`labeleval.stats`); each :class:`Statistic` turns the summed columns
+of one block into its value, for the point estimate and for every resample alike. Derived statistics
+(costs) are functions of another statistic's value. :func:`estimate` returns an :class:`Estimates` table
+keyed by (vendor, statistic) with each estimate's interval and its resamples (for paired comparisons).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from labeleval.engine.consensus import VendorConsensus
+from labeleval.engine.encode import Encoded, VendorBatch
+from labeleval.engine.settings import Settings
+from labeleval.errors import UndefinedMetricWarning
+from labeleval.metrics.agreement import (
+    ac1_from_totals,
+    agreement_item_stats,
+    alpha_from_counts,
+    alpha_from_stats,
+    alpha_stats,
+    fleiss_from_totals,
+    percent_from_totals,
+)
+from labeleval.stats import bootstrap_totals, percentile_ci
+
+
+class Estimate(NamedTuple):
+    """A point estimate and its confidence interval (NaN where undefined or not resampled)."""
+
+    value: float
+    low: float
+    high: float
+
+
+def ratio(totals: np.ndarray) -> np.ndarray:
+    """First column over second, per row; NaN where the second is not positive."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = totals[:, 0] / totals[:, 1]
+    out[totals[:, 1] <= 0] = np.nan
+    return out
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """A statistic read from one block of summed per-item columns: (resamples x width) -> (resamples,)."""
+
+    name: str
+    block: str
+    finalize: Callable[[np.ndarray, Encoded], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A cost derived from another statistic: ``total_cost / (count x source)``."""
+
+    name: str
+    source: str
+    count: Callable[[VendorBatch], int]
+
+
+def _alpha(t: np.ndarray, enc: Encoded) -> np.ndarray:
+    return alpha_from_stats(t, enc.kind.level, enc.kind.values)
+
+
+def _percent(t: np.ndarray, enc: Encoded) -> np.ndarray:
+    return percent_from_totals(t, enc.k)
+
+
+def _fleiss(t: np.ndarray, enc: Encoded) -> np.ndarray:
+    return fleiss_from_totals(t, enc.k)
+
+
+def _ac1(t: np.ndarray, enc: Encoded) -> np.ndarray:
+    return ac1_from_totals(t, enc.k)
+
+
+def _share(t: np.ndarray, enc: Encoded) -> np.ndarray:
+    return ratio(t[:, :2])
+
+
+def registry(settings: Settings) -> tuple[tuple[Statistic, ...], tuple[Derived, ...]]:
+    """Every bootstrapped statistic; ``consensus_accuracy`` reads the block of the chosen method."""
+    chosen = "consensus_ds" if settings.dawid_skene else "consensus_mv"
+    statistics = (
+        Statistic("alpha", "alpha", _alpha),
+        Statistic("percent_agreement", "agree", _percent),
+        Statistic("fleiss_kappa", "agree", _fleiss),
+        Statistic("gwet_ac1", "agree", _ac1),
+        Statistic("accuracy", "accuracy", _share),
+        Statistic("consensus_accuracy_mv", "consensus_mv", _share),
+        Statistic("consensus_accuracy_ds", "consensus_ds", _share),
+        Statistic("consensus_accuracy", chosen, _share),
+        Statistic("usable_rate", "usable", _share),
+    )
+    derived = (
+        Derived("cost_per_usable_label", "usable_rate", lambda b: b.n_judgments),
+        Derived("cost_per_correct_item", "consensus_accuracy", lambda b: b.n_items),
+    )
+    return statistics, derived
+
+
+# ------------------------------------------------------------------------------------- blocks
+def quality_blocks(enc: Encoded, batch: VendorBatch, consensus: VendorConsensus) -> dict[str, np.ndarray]:
+    """The per-item blocks of one vendor, except ``usable`` (which needs every vendor's consensus).
+
+    ``accuracy``: correct and scored judgments on gold items; ``consensus_mv`` / ``consensus_ds``: consensus
+    correct, scored (gold item the vendor labelled), and for the kind's rule also resolved and labelled.
+    """
+    m, has_gold = batch.m, enc.has_gold
+    within = batch.counts @ enc.kind.hit  # [item, g]: judgments on the item that count as matching label g
+    correct = np.where(has_gold, within[np.arange(enc.n_items), np.maximum(enc.gold_code, 0)], 0)
+    scored = (has_gold & batch.labelled).astype(np.float64)
+    resolved = ((consensus.rule.code >= 0) & batch.labelled).astype(np.float64)
+    ds_scored = scored if enc.kind.supports_dawid_skene else np.zeros(enc.n_items)
+    return {
+        "alpha": alpha_stats(batch.counts, enc.kind.level, enc.kind.values),
+        "agree": agreement_item_stats(batch.counts),
+        "accuracy": np.column_stack([correct, np.where(has_gold, m, 0)]),
+        "consensus_mv": np.column_stack([scored * consensus.rule_correct, scored, resolved, batch.labelled]),
+        "consensus_ds": np.column_stack([ds_scored * consensus.ds_correct, ds_scored]),
+    }
+
+
+def usable_block(enc: Encoded, batch: VendorBatch, reference: np.ndarray) -> np.ndarray:
+    """Usable judgments (matching the reference within the kind's match rule) and judgments with a reference."""
+    has_ref = reference >= 0
+    within = batch.counts @ enc.kind.hit
+    usable = np.where(has_ref, within[np.arange(enc.n_items), np.maximum(reference, 0)], 0)
+    return np.column_stack([usable, np.where(has_ref, batch.m, 0)])
+
+
+class Blocks:
+    """Allocates the columns of the stacked (items x statistics) matrix, by (vendor, block)."""
+
+    def __init__(self) -> None:
+        self._arrays: list[np.ndarray] = []
+        self._width = 0
+        self.slices: dict[tuple[str, str], slice] = {}
+
+    def add(self, vendor: str, name: str, block: np.ndarray) -> None:
+        block = block.reshape(len(block), -1).astype(np.float64, copy=False)
+        self.slices[(vendor, name)] = slice(self._width, self._width + block.shape[1])
+        self._arrays.append(block)
+        self._width += block.shape[1]
+
+    def matrix(self) -> np.ndarray:
+        return np.hstack(self._arrays) if self._arrays else np.zeros((0, 0))
+
+
+# ---------------------------------------------------------------------------------- estimates
+@dataclass(frozen=True)
+class Estimates:
+    """Every vendor's estimates by (vendor, statistic), with the resamples behind each interval."""
+
+    table: Mapping[tuple[str, str], Estimate]
+    samples: Mapping[tuple[str, str], np.ndarray]
+
+    def __call__(self, vendor: str, name: str) -> Estimate:
+        return self.table[(vendor, name)]
+
+
+def _interval(samples: np.ndarray, confidence: float) -> tuple[float, float]:
+    if not len(samples):
+        return float("nan"), float("nan")
+    low, high = percentile_ci(samples[:, None], confidence)
+    return float(low[0]), float(high[0])
+
+
+def _cost_per(total: float, count: int, rate: np.ndarray) -> np.ndarray:
+    """``total / (count x rate)``: infinite where nothing is usable but something was paid."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = total / (count * rate)
+    out[~(rate > 0)] = np.inf if total > 0 else np.nan
+    return out
+
+
+def estimate(enc: Encoded, batches: list[VendorBatch], blocks: Blocks, settings: Settings) -> Estimates:
+    """Point estimates (column sums), bootstrap resamples (one shared weight matrix) and percentile CIs."""
+    matrix = blocks.matrix()
+    point = matrix.sum(axis=0)[None, :]
+    boot = bootstrap_totals(matrix, n_boot=settings.n_boot, seed=settings.seed)
+    statistics, derived = registry(settings)
+    table: dict[tuple[str, str], Estimate] = {}
+    samples: dict[tuple[str, str], np.ndarray] = {}
+    for batch in batches:
+        for stat in statistics:
+            cols = blocks.slices[(batch.name, stat.block)]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                value = float(stat.finalize(point[:, cols], enc)[0])
+                resampled = stat.finalize(boot[:, cols], enc) if len(boot) else np.zeros(0)
+            samples[(batch.name, stat.name)] = resampled
+            table[(batch.name, stat.name)] = Estimate(value, *_interval(resampled, settings.confidence))
+        for d in derived:
+            source = table[(batch.name, d.source)].value
+            resampled = _cost_per(batch.cost.total, d.count(batch), samples[(batch.name, d.source)])
+            samples[(batch.name, d.name)] = resampled
+            value = float(_cost_per(batch.cost.total, d.count(batch), np.array([source]))[0])
+            table[(batch.name, d.name)] = Estimate(value, *_interval(resampled, settings.confidence))
+        table[(batch.name, "alpha")] = table[(batch.name, "alpha")]._replace(value=_package_alpha(enc, batch))
+    return Estimates(table, samples)
+
+
+def _package_alpha(enc: Encoded, batch: VendorBatch) -> float:
+    """The headline alpha comes from the krippendorff package; the bootstrap statistic equals it."""
+    if not batch.n_items:
+        return float("nan")
+    with warnings.catch_warnings():  # an undefined alpha is NaN in the report, not a warning per vendor
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        return float(alpha_from_counts(batch.counts, level=enc.kind.level, values=enc.kind.values))

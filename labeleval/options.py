@@ -1,0 +1,128 @@
+"""Every option with a fixed set of values, declared once (issue 8).
+
+Each option is a :class:`~enum.StrEnum` whose members carry a one-line description. The manifest parser,
+``evaluate()``, the CLI's ``choices=`` and the app's widgets all read these classes, so an allowed value is
+written in one place, and every bad value gets the same message (:func:`invalid_option`), in
+scikit-learn's tone: what was expected, what was received.
+
+Members are strings (``TiePolicy.ABSTAIN == "abstain"``), so reports and JSON keep their plain values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from labeleval.errors import LabelevalError
+
+
+class Option(StrEnum):
+    """A string option whose members carry a description (``Member.description``)."""
+
+    description: str
+
+    def __new__(cls, value: str, description: str = "") -> Option:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        return member
+
+    def __repr__(self) -> str:  # messages show the plain value, as the user wrote it
+        return repr(self.value)
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        return tuple(m.value for m in cls)
+
+
+class TaskKind(Option):
+    NOMINAL = "nominal", "unordered categories"
+    ORDINAL = "ordinal", "ordered categories: a scale of named points"
+    INTERVAL = "interval", "numbers whose differences mean something"
+    RATIO = "ratio", "non-negative numbers with a true zero"
+    MULTILABEL = "multilabel", "a set of labels per judgment"
+    PAIRWISE = "pairwise", "a preference between two responses: A, B or tie"
+
+
+class UsabilityRule(Option):
+    GOLD = "gold", "equals gold (rate on gold items)"
+    CONSENSUS = "consensus", "equals confident cross-vendor consensus"
+    GOLD_OR_CONSENSUS = "gold_or_consensus", "equals gold, else confident consensus"
+
+
+class TiePolicy(Option):
+    ABSTAIN = "abstain", "a tied item has no consensus (counted as not correct)"
+    LOWEST = "lowest", "the first tied label in the declared order"
+    RANDOM = "random", "one of the tied labels at random (seeded)"
+
+
+class ConsensusMethod(Option):
+    MAJORITY_VOTE = "majority_vote", "majority vote"
+    DAWID_SKENE = "dawid_skene", "Dawid-Skene"
+
+
+class DuplicatePolicy(Option):
+    KEEP_LAST = "keep_last", "keep the annotator's last judgment of the item"
+    KEEP_FIRST = "keep_first", "keep the annotator's first judgment of the item"
+    KEEP_ALL = "keep_all", "keep every repeated judgment"
+    ERROR = "error", "stop with an error naming the repeated judgments"
+
+
+class PricingModel(Option):
+    PER_LABEL = "per_label", "rate x judgments delivered"
+    PER_ITEM = "per_item", "rate x distinct items delivered"
+    HOURLY = "hourly", "rate x hours worked (summed durations)"
+    FIXED = "fixed", "a fixed amount for the batch"
+    PER_MILLION_TOKENS = "per_million_tokens", "input_rate and output_rate per million tokens (a model as a vendor)"
+
+
+class DurationUnit(Option):
+    S = "s", "seconds"
+    MS = "ms", "milliseconds"
+    MIN = "min", "minutes"
+    H = "h", "hours"
+
+    @property
+    def seconds(self) -> float:
+        return {"s": 1.0, "ms": 0.001, "min": 60.0, "h": 3600.0}[self.value]
+
+
+class Reason(Option):
+    """Why an input row was quarantined (tests assert these codes, not prose)."""
+
+    MISSING_VALUE = "MISSING_VALUE", "a required value (item, annotator or label) is empty"
+    UNKNOWN_LABEL = "UNKNOWN_LABEL", "the label is not one of the task's declared labels"
+    DUPLICATE_JUDGMENT = "DUPLICATE_JUDGMENT", "the same annotator labelled the same item again (duplicate policy)"
+    DUPLICATE_GOLD = "DUPLICATE_GOLD", "the gold file gives the same item again"
+    DUPLICATE_ITEM = "DUPLICATE_ITEM", "the item metadata file ([items]) gives the same item id again"
+    BAD_TIMESTAMP = "BAD_TIMESTAMP", "the timestamp cannot be parsed"
+    BAD_NUMBER = "BAD_NUMBER", "a numeric field (duration or cost) is not a number"
+    NEGATIVE_DURATION = "NEGATIVE_DURATION", "the duration is negative"
+    NEGATIVE_COST = "NEGATIVE_COST", "the per-row cost is negative"
+    MALFORMED_RECORD = "MALFORMED_RECORD", "the record cannot be parsed (for example invalid JSON on that line)"
+    OUT_OF_RANGE = "OUT_OF_RANGE", "a numeric label is outside the task's range (or negative on a ratio scale)"
+    BAD_VALUE = "BAD_VALUE", "a field holds a value its column does not allow (for example shown_first not A or B)"
+    REJECTED = "REJECTED", "the vendor's platform marks the work rejected (excluded; billed only if bill_excluded)"
+    CANCELLED = "CANCELLED", "the annotation or task was cancelled or skipped (excluded; billed only if bill_excluded)"
+    NOT_COMPLETED = "NOT_COMPLETED", "the task is not completed (pending, expired, error): nothing delivered yet"
+    REVIEW_ANNOTATION = "REVIEW_ANNOTATION", "a reviewer's or ground-truth annotation, not the vendor's judgment"
+    NO_ANSWER = "NO_ANSWER", "the export holds no answer for the question (missing result, empty choices, no responses)"
+
+
+E = TypeVar("E", bound=Option)
+
+
+def invalid_option(name: str, allowed: Iterable[str], got: Any) -> str:
+    """The one message shape for a bad option value."""
+    listing = ", ".join(repr(str(a)) for a in allowed)
+    return f"{name} must be one of {listing}; got {got!r} instead"
+
+
+def parse_option(option: type[E], value: Any, name: str) -> E:
+    """``value`` as a member of ``option``, or a :class:`LabelevalError` naming the allowed values."""
+    if isinstance(value, option):
+        return value
+    if isinstance(value, str) and value in option.values():
+        return option(value)
+    raise LabelevalError(invalid_option(name, option.values(), value))
