@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: app test lint typecheck unit reference bench sample clean
+.PHONY: app test lint typecheck unit reference bench calibrate sample clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -r benchmarks/requirements.txt
 	$(BIN)/python benchmarks/bench_evaluate.py
 	$(BIN)/python benchmarks/bench_dawid_skene.py
+
+# issue 9: false claims, coverage and power of the intervals, tests and verdict on simulated pilot designs
+# (a few minutes; CALIBRATE=--full for 1000 projects per design, --quick for 100)
+CALIBRATE ?=
+calibrate: $(STAMP)
+	$(BIN)/python benchmarks/calibration.py $(CALIBRATE)
 
 sample: $(STAMP)
 	$(BIN)/labeleval sample sample_data

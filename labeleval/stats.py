@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Final
 
@@ -39,22 +40,27 @@ def _poisson_table() -> np.ndarray:
 _TABLE: Final = _poisson_table()
 
 
-def weight_blocks(n_boot: int, n_items: int, seed: int) -> Iterator[tuple[slice, np.ndarray]]:
-    """Yield (item slice, uint8 weights of shape (n_boot, block)) covering all items in order."""
-    rng = np.random.default_rng(seed)
+def weight_blocks(n_boot: int, n_items: int, seed: int, stream: int = 0) -> Iterator[tuple[slice, np.ndarray]]:
+    """Yield (item slice, uint8 weights of shape (n_boot, block)) covering all items in order.
+
+    ``stream`` 0 is the items' weights; another stream (``ANNOTATOR_STREAM``) gives independent weights
+    for another kind of unit from the same seed."""
+    rng = np.random.default_rng(seed if stream == 0 else [seed, stream])
     for start in range(0, n_items, BLOCK):
         stop = min(start + BLOCK, n_items)
         raw = rng.integers(0, 65536, size=(n_boot, stop - start), dtype=np.uint16)
         yield slice(start, stop), _TABLE[raw]
 
 
-def bootstrap_totals(stats: np.ndarray, *, n_boot: int, seed: int) -> np.ndarray:
-    """Resampled column sums of an (items x statistics) matrix: returns (n_boot x statistics)."""
+def bootstrap_totals(stats: np.ndarray, *, n_boot: int, seed: int, stream: int = 0) -> np.ndarray:
+    """Resampled column sums of an (units x statistics) matrix: returns (n_boot x statistics).
+
+    The units are items (``stream`` 0) or annotators (``stream=ANNOTATOR_STREAM``)."""
     n_items, n_stats = stats.shape
     totals = np.zeros((n_boot, n_stats), dtype=np.float64)
     if n_boot == 0:
         return totals
-    for block, weights in weight_blocks(n_boot, n_items, seed):
+    for block, weights in weight_blocks(n_boot, n_items, seed, stream):
         totals += weights.astype(np.float64) @ stats[block]
     return totals
 
@@ -140,3 +146,300 @@ def holm(p_values: np.ndarray) -> np.ndarray:
     adjusted = np.minimum(1.0, np.maximum.accumulate(p[order] * (m - np.arange(m))))
     out[order] = adjusted
     return out
+
+
+# ------------------------------------------------------------------------------------------------------
+# Vendor-level uncertainty (issue 9): annotators as a second source of error, intervals that behave at
+# 0 and 1, one multiplicity method whose adjusted p-values and simultaneous intervals agree, tie credit.
+# ------------------------------------------------------------------------------------------------------
+
+ANNOTATOR_STREAM: Final = 1  # the annotators' weights come from their own stream of the evaluation's seed
+
+
+def group_variance(x: np.ndarray, s: np.ndarray, groups: np.ndarray, n_groups: int | None = None) -> float:
+    """Variance of the ratio ``sum(x) / sum(s)`` when whole groups are resampled with Poisson(1) weights.
+
+    The delta method: ``sum_g (X_g - r S_g)^2 / S^2`` with ``X_g``, ``S_g`` the group sums and ``r`` the
+    ratio; it is what the Poisson bootstrap of the groups estimates (without its Monte-Carlo noise). With
+    ``groups`` the item of each judgment it is the item-bootstrap variance; with the annotator, the
+    annotator-bootstrap variance; with ``np.arange(len(x))``, the judgment-level (iid) variance. NaN when
+    ``sum(s)`` is not positive.
+
+    Examples
+    --------
+    >>> x = np.array([1.0, 0.0, 1.0, 1.0]); s = np.ones(4)
+    >>> round(group_variance(x, s, np.arange(4)), 6)  # p (1 - p) / n
+    0.046875
+    """
+    x = np.asarray(x, dtype=np.float64)
+    s = np.asarray(s, dtype=np.float64)
+    total = float(s.sum())
+    if not total > 0:
+        return float("nan")
+    r = float(x.sum()) / total
+    size = int(n_groups) if n_groups is not None else (int(groups.max()) + 1 if len(groups) else 0)
+    residual = np.bincount(groups, weights=x - r * s, minlength=size)
+    return float(residual @ residual) / total**2
+
+
+def annotator_excess(annotator_var: np.ndarray, judgment_var: np.ndarray, n_annotators: np.ndarray) -> np.ndarray:
+    """The part of the variance that annotators add beyond judgment-level noise, ``max(0, c V_a - V_e)``.
+
+    ``V_a`` (annotator bootstrap) counts each judgment's own noise once; so does the item bootstrap, so
+    the two-way variance is ``V_i + V_a - V_e`` (the components estimator; Owen 2007's product
+    "pigeonhole" weights give ``V_i + V_a + V_e`` instead, throwing away power when annotators do not
+    differ). ``c = G / (G - 1)`` undoes the bootstrap's small-sample shrinkage over ``G`` annotators.
+    """
+    g = np.asarray(n_annotators, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = np.where(g > 1, g / (g - 1), np.nan)
+    excess = c * np.asarray(annotator_var, dtype=np.float64) - np.asarray(judgment_var, dtype=np.float64)
+    return np.where(np.isfinite(excess), np.maximum(excess, 0.0), 0.0)
+
+
+def two_way_samples(
+    point: np.ndarray, item_samples: np.ndarray, annotator_samples: np.ndarray, excess: np.ndarray
+) -> np.ndarray:
+    """Resamples whose spread covers items and annotators: ``point + item deviation + f * annotator deviation``.
+
+    ``item_samples`` and ``annotator_samples`` are (resamples x statistics) from independent item and
+    annotator Poisson weights; ``f`` scales each statistic's annotator deviations to the variance
+    ``excess`` (:func:`annotator_excess`), so a column's variance is ``V_i + excess`` while its
+    correlation with the other statistics (same vendor: positive; other vendors: none, since their
+    annotators differ) comes from the resamples. Paired differences between vendors keep the shared
+    item weights. Where ``excess`` is 0 the result is the item bootstrap.
+    """
+    point = np.asarray(point, dtype=np.float64)
+    item_dev = item_samples - point[None, :]
+    annotator_dev = annotator_samples - point[None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = np.nanvar(annotator_dev, axis=0, ddof=1) if len(annotator_dev) > 1 else np.zeros(len(point))
+        scale = np.where(spread > 0, np.sqrt(np.asarray(excess) / spread), 0.0)
+    scale = np.where(np.isfinite(scale), scale, 0.0)
+    annotator_part = np.where(np.isfinite(annotator_dev), annotator_dev, 0.0) * scale[None, :]
+    return point[None, :] + item_dev + annotator_part
+
+
+def satterthwaite_df(variances: np.ndarray, dfs: np.ndarray) -> np.ndarray:
+    """Welch-Satterthwaite degrees of freedom of a sum of variance components (last axis).
+
+    ``(sum V_k)^2 / sum(V_k^2 / df_k)``; infinite when every component has infinite df or the sum is 0.
+
+    >>> float(satterthwaite_df(np.array([1.0, 1.0]), np.array([4.0, 4.0])))
+    8.0
+    """
+    v = np.asarray(variances, dtype=np.float64)
+    d = np.asarray(dfs, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        denominator = np.where(v > 0, v**2 / d, 0.0).sum(axis=-1)
+        df = v.sum(axis=-1) ** 2 / denominator
+    return np.where(denominator > 0, df, np.inf)
+
+
+def _t_quantile(probability: np.ndarray | float, df: np.ndarray | float) -> np.ndarray:
+    """Student-t quantile (normal where df is infinite)."""
+    from scipy.special import ndtri, stdtrit  # imported here: only the uncertainty code needs it
+
+    p = np.asarray(probability, dtype=np.float64)
+    d = np.broadcast_to(np.asarray(df, dtype=np.float64), np.broadcast(p, np.asarray(df)).shape)
+    finite = np.isfinite(d) & (d > 0)
+    return np.where(finite, stdtrit(np.where(finite, d, 1.0), p), ndtri(p))
+
+
+def _z_to_t(z: np.ndarray | float, df: np.ndarray) -> np.ndarray:
+    """The Student-t deviate with the same upper tail as the normal deviate ``z``."""
+    from scipy.special import ndtr, stdtrit
+
+    d = np.asarray(df, dtype=np.float64)
+    finite = np.isfinite(d) & (d > 0)
+    z_arr = np.broadcast_to(np.asarray(z, dtype=np.float64), d.shape)
+    with np.errstate(invalid="ignore"):
+        t = -stdtrit(np.where(finite, d, 1.0), ndtr(-z_arr))
+    return np.where(finite, t, z_arr)
+
+
+def _t_to_z(t: np.ndarray, df: np.ndarray) -> np.ndarray:
+    """The normal deviate with the same upper tail as ``|t|`` on ``df`` degrees of freedom."""
+    from scipy.special import ndtri, stdtr
+
+    t = np.abs(np.asarray(t, dtype=np.float64))
+    d = np.asarray(df, dtype=np.float64)
+    finite = np.isfinite(d) & (d > 0)
+    tail = stdtr(np.where(finite, d, 1.0), -t)  # P(T <= -|t|)
+    z = -ndtri(np.clip(tail, 1e-300, 0.5))
+    return np.where(finite, z, t)
+
+
+def proportion_interval(
+    estimate: np.ndarray,
+    trials: np.ndarray,
+    variance: np.ndarray,
+    confidence: float,
+    df: np.ndarray | float = np.inf,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval on the effective sample size, with a t quantile: behaves at 0 and 1.
+
+    The bootstrap ``variance`` of the proportion gives a design effect ``deff = variance / (p (1 - p) / n)``
+    (clustering by item and annotator), never below 1, and the Wilson interval is computed on
+    ``n / deff`` trials with ``z`` replaced by the Student-t quantile on ``df`` degrees of freedom (the
+    Satterthwaite df of the variance components; infinite for items only). At ``p = 0`` or ``1`` the
+    binomial variance is 0, the design effect is taken as 1, and the interval keeps the Wilson width
+    for ``n`` trials (``[0.963, 1]`` for 100 of 100 at 95%): finite data never give a zero-width interval.
+    NaN where there are no trials.
+
+    >>> low, high = proportion_interval(np.array([1.0]), np.array([100]), np.array([0.0]), 0.95)
+    >>> round(float(low[0]), 4), float(high[0])
+    (0.963, 1.0)
+    """
+    p = np.asarray(estimate, dtype=np.float64)
+    n = np.asarray(trials, dtype=np.float64)
+    v = np.asarray(variance, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        binomial = p * (1 - p) / n
+        deff = np.where((binomial > 0) & np.isfinite(v), v / binomial, 1.0)
+        n_eff = n / np.maximum(deff, 1.0)
+        z = _t_quantile(0.5 + confidence / 2.0, df)
+        centre = (p + z**2 / (2 * n_eff)) / (1 + z**2 / n_eff)
+        half = z * np.sqrt(p * (1 - p) / n_eff + z**2 / (4 * n_eff**2)) / (1 + z**2 / n_eff)
+    ok = (n > 0) & np.isfinite(p)
+    low = np.where(ok, np.clip(centre - half, 0.0, 1.0), np.nan)
+    high = np.where(ok, np.clip(centre + half, 0.0, 1.0), np.nan)
+    return low, high
+
+
+def jeffreys_se(successes: np.ndarray, trials: np.ndarray) -> np.ndarray:
+    """Binomial standard error with Jeffreys-smoothed proportions ``(x + 1/2) / (n + 1)``: never 0 for n > 0.
+
+    The floor under a bootstrap standard error of a proportion (and, through the delta method, of what
+    is derived from one): a difference seen on finitely many items is never infinitely sure.
+    """
+    x = np.asarray(successes, dtype=np.float64)
+    n = np.asarray(trials, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = (x + 0.5) / (n + 1.0)
+        return np.where(n > 0, np.sqrt(p * (1 - p) / n), np.nan)
+
+
+@dataclass(frozen=True)
+class MaxT:
+    """Single-step bootstrap max-T over a family (Westfall & Young 1993, Romano & Wolf 2005).
+
+    ``p_adjusted[k] <= 1 - confidence`` exactly when the simultaneous interval ``[low[k], high[k]]``
+    excludes 0 (``significant``). Tests that cannot be run (no resamples, a zero standard error) get NaN
+    and are never significant; a p-value is never below ``1 / (resamples + 1)``.
+    """
+
+    se: np.ndarray
+    statistic: np.ndarray  # estimate / se, on the normal scale (t mapped through its df)
+    p_adjusted: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    significant: np.ndarray
+    critical: float  # the simultaneous critical value on the normal scale
+
+
+def max_t(
+    estimates: np.ndarray,
+    samples: np.ndarray,
+    confidence: float,
+    *,
+    se_floor: np.ndarray | None = None,
+    df: np.ndarray | None = None,
+) -> MaxT:
+    """Adjusted p-values and simultaneous intervals for a family of differences, from the same resamples.
+
+    Parameters
+    ----------
+    estimates
+        The family's differences, shape (m,).
+    samples
+        Their bootstrap resamples, shape (resamples, m) (two-way or item-only); NaN resamples are ignored.
+    confidence
+        Simultaneous coverage of the intervals; a test is significant at level ``1 - confidence``.
+    se_floor
+        A lower bound on each standard error (:func:`jeffreys_se` for proportions), so that a difference
+        seen on a few items whose resamples all agree is not infinitely sure.
+    df
+        Degrees of freedom of each standard error (Satterthwaite; ``inf`` for the item bootstrap). Each
+        studentised difference is mapped to the normal deviate with the same tail before it is compared
+        with the resampled maximum, and each interval uses the matching t quantile.
+
+    Notes
+    -----
+    With ``se_k`` the bootstrap standard error ``sd_k`` (or the floor, if larger), the observed
+    ``z_k = |theta_k| / se_k`` and the resampled ``z*_bk = |theta*_bk - theta_k| / sd_k``, the maxima
+    ``M*_b = max_k z*_bk`` give ``p_k = (1 + #{M*_b >= z_k}) / (B + 1)`` and the critical value ``c``,
+    the smallest with ``p <= 1 - confidence`` beyond it; interval ``k`` is ``theta_k +- c se_k``. The
+    single-step form is used (not the step-down one) because only it has intervals that agree with its
+    p-values.
+    """
+    est = np.asarray(estimates, dtype=np.float64)
+    m = len(est)
+    alpha = 1.0 - confidence
+    nan = np.full(m, np.nan)
+    if m == 0 or samples.ndim != 2 or samples.shape[0] < 2:
+        return MaxT(nan, nan, nan, nan, nan, np.zeros(m, dtype=bool), float("nan"))
+    dev = samples - est[None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        boot_se = np.nanstd(dev, axis=0, ddof=1)
+    se = boot_se.copy()
+    if se_floor is not None:
+        floor = np.asarray(se_floor, dtype=np.float64)
+        se = np.where(np.isfinite(floor), np.fmax(se, floor), se)
+    dof = np.full(m, np.inf) if df is None else np.asarray(df, dtype=np.float64)
+    testable = np.isfinite(est) & np.isfinite(se) & (se > 0)
+    varies = np.isfinite(boot_se) & (boot_se > 0)
+    # each testable column's resampled deviation in its own bootstrap SE units; a column that does not vary
+    # at all (its SE is the floor alone) is represented by standard normal deviates (a fixed stream)
+    z_boot = np.abs(np.random.default_rng(0).standard_normal((len(dev), m)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z_boot[:, varies] = np.abs(dev[:, varies] / boot_se[varies][None, :])
+    z_boot = np.where(np.isfinite(z_boot), z_boot, 0.0)[:, testable]
+    maxima = z_boot.max(axis=1) if z_boot.shape[1] else np.zeros(len(dev))
+    n_boot = len(maxima)
+    statistic = np.full(m, np.nan)
+    statistic[testable] = _t_to_z(est[testable] / se[testable], dof[testable])
+    p = np.full(m, np.nan)
+    p[testable] = (1.0 + (maxima[None, :] >= statistic[testable][:, None]).sum(axis=1)) / (n_boot + 1.0)
+    allowed = math.floor(alpha * (n_boot + 1) + 1e-9) - 1  # resamples at or beyond z allowed for p <= alpha
+    descending = np.sort(maxima)[::-1]
+    critical = float(descending[allowed]) if 0 <= allowed < n_boot else float("inf")
+    t_critical = _z_to_t(critical, dof)
+    half = np.where(testable, t_critical * se, np.nan)
+    low = np.where(testable, est - half, np.nan)
+    high = np.where(testable, est + half, np.nan)
+    significant = testable & (p <= alpha + 1e-12)
+    # the interval excludes 0 exactly when significant (ties at the boundary follow the p-value)
+    low = np.where(significant & (est > 0), np.maximum(low, np.nextafter(0.0, 1.0)), low)
+    high = np.where(significant & (est < 0), np.minimum(high, -np.nextafter(0.0, 1.0)), high)
+    low = np.where(testable & ~significant, np.minimum(low, 0.0), low)
+    high = np.where(testable & ~significant, np.maximum(high, 0.0), high)
+    return MaxT(se, statistic, p, low, high, significant, critical)
+
+
+def tie_credit(counts: np.ndarray, gold: np.ndarray, hit: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Majority-vote credit per item with fractional ties, and the number of tied top labels.
+
+    An item whose ``t`` most frequent labels are tied gets credit ``(tied labels that are right) / t``:
+    1/t when they include the gold label, the expected accuracy of breaking the tie at random, without
+    randomness. So one label per item never beats two by construction (a 1-1 tie between the right and a
+    wrong label earns 1/2, as a coin would). ``hit[label, g]`` says whether ``label`` counts as right
+    for gold ``g`` (identity by default; a tolerance widens it). Items without judgments or gold get 0
+    credit; ``ties`` counts the top labels of every item (0 without judgments).
+
+    >>> credit, ties = tie_credit(np.array([[1, 1, 0], [2, 0, 1], [0, 1, 1]]), np.array([0, 0, 0]))
+    >>> credit.tolist(), ties.tolist()
+    ([0.5, 1.0, 0.0], [2, 1, 2])
+    """
+    counts = np.asarray(counts)
+    gold = np.asarray(gold, dtype=np.int64)
+    n, k = counts.shape
+    top = counts.max(axis=1) if k else np.zeros(n)
+    at_top = (counts == top[:, None]) & (top[:, None] > 0)
+    ties = at_top.sum(axis=1)
+    right_matrix = np.eye(k, dtype=bool) if hit is None else np.asarray(hit, dtype=bool)
+    has_gold = gold >= 0
+    right = right_matrix[:, np.maximum(gold, 0)].T & has_gold[:, None]  # [item, label]: label is right
+    with np.errstate(invalid="ignore", divide="ignore"):
+        credit = np.where(ties > 0, (at_top & right).sum(axis=1) / np.maximum(ties, 1), 0.0)
+    return np.where(has_gold, credit, 0.0), ties

@@ -1,0 +1,381 @@
+"""Calibration of labeleval's intervals, tests and verdict on simulated pilot designs (issue 9).
+
+A script, not a test: ``make calibrate`` (or ``python benchmarks/calibration.py [--quick|--full]``).
+
+Every design below is simulated with a known truth, written as a small project (manifest + CSVs) in a
+temporary folder and scored with the public :func:`labeleval.evaluate`, exactly as a user would. For each
+design the script prints, with Monte-Carlo errors (± one standard error of the simulated rate):
+
+- **false claims** (vendors of equal true quality and price): the share of projects in which the verdict
+  claims a difference (a sentence saying "beyond chance", "beaten on", or a price-for-quality ladder) and
+  the share in which any comparison of the family is significant;
+- **coverage**: the share of projects whose 95% interval covers the vendor's population value (accuracy,
+  consensus accuracy, alpha, cost per usable label), and how many intervals had zero width;
+- **power**: the share of projects in which an 88%-accurate and a 91%-accurate vendor are told apart, in
+  the right direction, by the comparisons and by the verdict.
+
+Each evaluation method (for example ``uncertainty="items"`` beside the default) runs on the *same*
+simulated projects, so their columns are paired. ``--before FILE`` prints a saved earlier run beside.
+
+The simulation: a nominal task with 4 labels; gold uniform over them. A judgment is right with
+probability ``sigmoid(skill_a + difficulty_i)`` (annotator skill on the logit scale drawn once per
+annotator from the vendor's skill distribution; item difficulty shared by all vendors), otherwise one of
+the 3 wrong labels at random. Each item gets its labels from distinct annotators, chosen with
+probability proportional to the annotators' volumes. Population values (the truth) are computed by
+Gauss-Hermite quadrature (accuracy) or by simulating 200,000 items with fresh annotators (consensus
+accuracy, alpha).
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import math
+import re
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import labeleval as le
+from labeleval.metrics.agreement import alpha_from_counts
+from labeleval.verdict import verdict
+
+K = 4
+LABELS = np.array(["a", "b", "c", "d"])
+CLAIM = re.compile(r"beyond chance|beaten on|each step up", re.IGNORECASE)
+NODES, WEIGHTS = np.polynomial.hermite_e.hermegauss(80)  # E f(Z), Z ~ N(0, 1) = sum(w f(x)) / sqrt(2 pi)
+WEIGHTS = WEIGHTS / WEIGHTS.sum()
+
+
+def logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+@dataclass(frozen=True)
+class Vendor:
+    name: str
+    annotators: int
+    skill: float  # mean skill on the logit scale
+    skill_sd: float = 0.5  # spread of annotator skill on the logit scale (0: annotators do not differ)
+    volume_sd: float = 0.0  # lognormal spread of annotator volumes (0: equal volumes)
+    labels: tuple[int, int] = (3, 3)  # labels per item, drawn uniformly from this range (inclusive)
+    easy_half: bool = False  # labels only the easier half of the gold items
+    rate: float = 0.10  # price per label
+
+
+@dataclass(frozen=True)
+class Design:
+    name: str
+    kind: str  # "false claims" | "coverage" | "power"
+    gold_items: int
+    vendors: tuple[Vendor, ...]
+    difficulty_sd: float = 1.0
+    reps: float = 1.0  # share of the run's replications this design gets
+
+
+def accuracy_for(skill: float, skill_sd: float, difficulty_sd: float) -> float:
+    """Population accuracy: E sigmoid(skill + skill_sd Z1 + difficulty_sd Z2)."""
+    sd = math.hypot(skill_sd, difficulty_sd)
+    return float(np.sum(WEIGHTS * sigmoid(skill + sd * NODES)))
+
+
+def skill_for(accuracy: float, skill_sd: float, difficulty_sd: float) -> float:
+    """The mean logit skill that gives a population accuracy (bisection)."""
+    low, high = -6.0, 8.0
+    for _ in range(80):
+        mid = (low + high) / 2
+        if accuracy_for(mid, skill_sd, difficulty_sd) < accuracy:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2
+
+
+def credit(counts: np.ndarray, gold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Majority-vote credit per item: fractional (1/t when gold is one of t tied top labels) and abstain."""
+    top = counts.max(axis=1, keepdims=True)
+    at_top = counts == top
+    ties = at_top.sum(axis=1)
+    gold_top = at_top[np.arange(len(gold)), gold]
+    return np.where(gold_top, 1.0 / ties, 0.0), (gold_top & (ties == 1)).astype(float)
+
+
+def judge(rng: np.random.Generator, p_right: np.ndarray, gold: np.ndarray) -> np.ndarray:
+    right = rng.random(p_right.shape) < p_right
+    wrong = (gold + rng.integers(1, K, p_right.shape)) % K
+    return np.where(right, gold, wrong)
+
+
+_TRUTH: dict[tuple[object, ...], dict[str, float]] = {}
+
+
+def truth(v: Vendor, difficulty_sd: float) -> dict[str, float]:
+    """Population values for a vendor: fresh annotators for every judgment (an infinite workforce)."""
+    key = (v.skill, v.skill_sd, v.labels, difficulty_sd)
+    if key in _TRUTH:
+        return _TRUTH[key]
+    rng = np.random.default_rng(12345)
+    n = 200_000
+    gold = rng.integers(0, K, n)
+    m = rng.integers(v.labels[0], v.labels[1] + 1, n)
+    width = v.labels[1]
+    present = np.arange(width)[None, :] < m[:, None]
+    p = sigmoid(v.skill + v.skill_sd * rng.standard_normal((n, width)) + difficulty_sd * rng.standard_normal((n, 1)))
+    labels = judge(rng, p, gold[:, None])
+    counts = np.zeros((n, K))
+    for j in range(width):
+        np.add.at(counts, (np.arange(n), labels[:, j]), present[:, j])
+    fractional, abstain = credit(counts, gold)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        alpha = alpha_from_counts(counts, level="nominal", values=np.arange(K, dtype=float))
+    accuracy = accuracy_for(v.skill, v.skill_sd, difficulty_sd)
+    out = {
+        "accuracy": accuracy,
+        "consensus_fractional": float(fractional.mean()),
+        "consensus_abstain": float(abstain.mean()),
+        "alpha": float(alpha),
+        "cost_per_usable_label": v.rate / accuracy,
+    }
+    _TRUTH[key] = out
+    return out
+
+
+def simulate(design: Design, rng: np.random.Generator, folder: Path) -> None:
+    """Write one simulated project of the design into ``folder``."""
+    n = design.gold_items
+    items = np.array([f"i{i:05d}" for i in range(n)])
+    gold = rng.integers(0, K, n)
+    difficulty = design.difficulty_sd * rng.standard_normal(n)
+    easy = np.argsort(-difficulty, kind="stable")[: n // 2]
+    pd.DataFrame({"item_id": items, "label": LABELS[gold]}).to_csv(folder / "gold.csv", index=False)
+    blocks = []
+    for v in design.vendors:
+        skill = v.skill + v.skill_sd * rng.standard_normal(v.annotators)
+        volume = np.exp(v.volume_sd * rng.standard_normal(v.annotators)) if v.volume_sd else np.ones(v.annotators)
+        chosen = np.sort(easy) if v.easy_half else np.arange(n)
+        m = np.minimum(rng.integers(v.labels[0], v.labels[1] + 1, len(chosen)), v.annotators)
+        # distinct annotators per item, probability proportional to volume: Gumbel top-k
+        keys = np.log(volume)[None, :] + rng.gumbel(size=(len(chosen), v.annotators))
+        order = np.argsort(-keys, axis=1)[:, : v.labels[1]]
+        present = np.arange(order.shape[1])[None, :] < m[:, None]
+        who = order[present]
+        item = np.repeat(chosen, m)
+        p = sigmoid(skill[who] + difficulty[item])
+        labels = judge(rng, p, gold[item])
+        frame = pd.DataFrame({"item_id": items[item], "annotator_id": who, "label": LABELS[labels]})
+        frame.to_csv(folder / f"{v.name}.csv", index=False)
+        blocks.append(
+            f'[[vendors]]\nname = "{v.name}"\npath = "{v.name}.csv"\n'
+            f'pricing = {{ model = "per_label", rate = {v.rate}, currency = "USD" }}\n'
+        )
+    manifest = (
+        '[task]\nname = "simulated"\nkind = "nominal"\nlabels = ["a", "b", "c", "d"]\n\n'
+        '[gold]\npath = "gold.csv"\n\n' + "\n".join(blocks)
+    )
+    (folder / "labeleval.toml").write_text(manifest)
+
+
+# ------------------------------------------------------------------------------------------ designs
+def designs() -> list[Design]:
+    many = Vendor("A", 100, logit(0.85), 0.5)
+    five = Vendor("A", 5, logit(0.85), 1.0)
+    base = Vendor("A", 30, logit(0.85), 0.5)
+    twenty = (replace(base, annotators=20), replace(base, name="B", annotators=20))
+    s88 = skill_for(0.88, 0.0, 1.0)
+    s91 = skill_for(0.91, 0.0, 1.0)
+    s97 = skill_for(0.97, 0.3, 1.0)
+    return [
+        Design("equal, 100 annotators each, 300 gold", "false claims", 300, (many, replace(many, name="B"))),
+        Design("equal, 5 annotators each, 300 gold", "false claims", 300, (five, replace(five, name="B"))),
+        Design(
+            "equal, B labelled only the easy 150 of 300 gold",
+            "false claims",
+            300,
+            (replace(base, annotators=20), replace(base, name="B", annotators=20, easy_half=True)),
+        ),
+        Design("equal, 20 annotators each, 10 gold", "false claims", 10, twenty),
+        Design("equal, 20 annotators each, 30 gold", "false claims", 30, twenty),
+        Design("equal, 20 annotators each, 300 gold", "false claims", 300, twenty),
+        Design("base: 30 annotators, 300 gold, 3 labels/item", "coverage", 300, (base,)),
+        Design("97%-accurate vendor, 100 gold", "coverage", 100, (Vendor("A", 20, s97, 0.3),)),
+        Design("skewed annotator volumes (lognormal sd 1.5)", "coverage", 300, (replace(base, volume_sd=1.5),)),
+        Design("1-6 labels per item", "coverage", 300, (replace(base, labels=(1, 6)),)),
+        Design(
+            "88% vs 91%, 300 gold, annotators do not differ",
+            "power",
+            300,
+            (Vendor("A", 50, s88, 0.0), Vendor("B", 50, s91, 0.0)),
+        ),
+        Design(
+            "88% vs 91%, 1000 gold, annotators do not differ",
+            "power",
+            1000,
+            (Vendor("A", 50, s88, 0.0), Vendor("B", 50, s91, 0.0)),
+            reps=0.5,
+        ),
+    ]
+
+
+# ------------------------------------------------------------------------------------------ scoring
+def evaluate_accepts(name: str) -> bool:
+    return name in inspect.signature(le.evaluate).parameters
+
+
+def methods() -> dict[str, dict[str, object]]:
+    """The evaluation methods compared in one run: the default, and the item-only intervals if offered."""
+    if evaluate_accepts("uncertainty"):
+        return {"items only": {"uncertainty": "items"}, "default": {}}
+    return {"default": {}}
+
+
+def consensus_truth(report: le.Report, t: dict[str, float]) -> float:
+    tie = str(report.settings.get("tie", "abstain"))
+    return t["consensus_abstain"] if tie == "abstain" else t["consensus_fractional"]
+
+
+@dataclass
+class Tally:
+    hits: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, key: str, value: float) -> None:
+        self.hits.setdefault(key, []).append(value)
+
+    def rate(self, key: str) -> tuple[float, float, int]:
+        x = np.asarray(self.hits.get(key, []), dtype=float)
+        x = x[np.isfinite(x)]
+        if len(x) == 0:
+            return math.nan, math.nan, 0
+        p = float(x.mean())
+        return p, math.sqrt(max(p * (1 - p), 0.25 / len(x)) / len(x)), len(x)
+
+
+def score(design: Design, report: le.Report, tally: Tally) -> None:
+    comparisons = report.comparisons
+    significant = comparisons["significant"].fillna(False).astype(bool)
+    sentences = verdict(report)
+    claims = [s for s in sentences if CLAIM.search(s)]
+    if design.kind == "false claims":
+        tally.add("verdict: false claim", float(bool(claims)))
+        tally.add("comparisons: any significant", float(significant.any()))
+        for metric in ("accuracy", "consensus_accuracy", "cost_per_usable_label", "alpha"):
+            rows = comparisons["metric"] == metric
+            if rows.any():
+                tally.add(f"  significant {metric}", float(significant[rows].any()))
+    elif design.kind == "power":
+        row = comparisons[comparisons["metric"] == "accuracy"].iloc[0]
+        right_way = (row["vendor_a"] == "B") == (row["difference"] > 0)
+        tally.add("comparison: accuracy told apart, right way", float(bool(row["significant"]) and right_way))
+        first = sentences[0] if sentences else ""
+        tally.add("verdict: B more accurate beyond chance", float(first.startswith("B ") and "beyond chance" in first))
+    else:
+        v = design.vendors[0]
+        t = truth(v, design.difficulty_sd)
+        row = report.summary.iloc[0]
+        for metric, target in (
+            ("accuracy", t["accuracy"]),
+            ("consensus_accuracy", consensus_truth(report, t)),
+            ("alpha", t["alpha"]),
+            ("cost_per_usable_label", t["cost_per_usable_label"]),
+        ):
+            low, high = row[f"{metric}_ci_low"], row[f"{metric}_ci_high"]
+            tally.add(f"coverage {metric}", float(low <= target <= high) if np.isfinite(low) else math.nan)
+            tally.add(f"  zero-width {metric}", float(high - low <= 1e-12) if np.isfinite(low) else math.nan)
+
+
+def run(reps: int, n_boot: int, only: str | None) -> dict[str, dict[str, dict[str, tuple[float, float, int]]]]:
+    results: dict[str, dict[str, dict[str, tuple[float, float, int]]]] = {}
+    chosen = methods()
+    for d_index, design in enumerate(designs()):
+        if only and only.lower() not in design.name.lower():
+            continue
+        start = time.perf_counter()
+        tallies = {name: Tally() for name in chosen}
+        n = max(10, round(reps * design.reps))
+        rng = np.random.default_rng(1000 + d_index)
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            for r in range(n):
+                simulate(design, rng, folder)
+                project = le.load_project(folder)
+                for name, options in chosen.items():
+                    report = le.evaluate(project, n_boot=n_boot, seed=r, **options)  # type: ignore[arg-type]
+                    score(design, report, tallies[name])
+        results[design.name] = {name: {key: tally.rate(key) for key in tally.hits} for name, tally in tallies.items()}
+        results[design.name]["_meta"] = {"kind": design.kind, "reps": n}  # type: ignore[dict-item]
+        print(f"  [{design.kind}] {design.name}: {n} projects, {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    return results
+
+
+def table(results: dict[str, dict[str, object]], before: dict[str, dict[str, object]] | None) -> str:
+    lines = []
+    for design, by_method in results.items():
+        meta = by_method["_meta"]
+        assert isinstance(meta, dict)
+        lines.append(f"\n{design}  [{meta['kind']}, {meta['reps']} projects]")
+        names = [m for m in by_method if not m.startswith("_")]
+        old = before.get(design) if before else None
+        header = f"  {'':44s}" + ("".join(f"{'before':>16s}") if old else "") + "".join(f"{n:>16s}" for n in names)
+        lines.append(header)
+        keys: list[str] = []
+        for name in names:
+            for key in by_method[name]:  # type: ignore[union-attr]
+                if key not in keys:
+                    keys.append(key)
+        for key in keys:
+            cells = []
+            if old:
+                prior = old.get("default", {}).get(key)  # type: ignore[union-attr]
+                cells.append(_cell(prior))
+            for name in names:
+                cells.append(_cell(by_method[name].get(key)))  # type: ignore[union-attr]
+            lines.append(f"  {key:44s}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    if not value:
+        return f"{'-':>16s}"
+    p, se, _ = value  # type: ignore[misc]
+    if not math.isfinite(p):
+        return f"{'n/a':>16s}"
+    return f"{100 * p:9.1f}% ±{100 * se:4.1f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="100 projects per design (about 2 minutes)")
+    mode.add_argument("--full", action="store_true", help="1000 projects per design (about 20 minutes)")
+    parser.add_argument("--reps", type=int, help="projects per design (overrides --quick/--full)")
+    parser.add_argument("--n-boot", type=int, default=1000)
+    parser.add_argument("--only", help="run only designs whose name contains this text")
+    parser.add_argument("--save", type=Path, help="write the results as JSON (to compare later runs with --before)")
+    parser.add_argument("--before", type=Path, help="a JSON file saved by an earlier run, printed beside")
+    args = parser.parse_args(argv)
+    reps = args.reps or (100 if args.quick else 1000 if args.full else 300)
+    listing = ", ".join(methods())
+    print(f"labeleval {le.__version__}: {reps} projects/design, {args.n_boot} resamples; {listing}", file=sys.stderr)
+    start = time.perf_counter()
+    results = run(reps, args.n_boot, args.only)
+    before = json.loads(args.before.read_text()) if args.before else None
+    print(table(results, before))  # type: ignore[arg-type]
+    print(f"\n(± is one Monte-Carlo standard error; {time.perf_counter() - start:.0f} s)")
+    if args.save:
+        args.save.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
