@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from labeleval import __version__
-from labeleval.errors import LabelevalError
+from labeleval.errors import LabelevalError, UndefinedMetricWarning
+from labeleval.options import ConsensusMethod, TiePolicy, UsabilityRule
 from labeleval.report import LARGE_FRAMES, Report
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
@@ -48,14 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--confidence", type=_probability, default=0.95, help="CI level (default 0.95)")
     score.add_argument(
         "--usability",
-        choices=("gold", "consensus", "gold_or_consensus"),
+        choices=UsabilityRule.values(),
         help="override the manifest's usability rule",
     )
     score.add_argument("--min-confidence", type=_probability, help="consensus confidence for usability rules")
-    score.add_argument("--tie", choices=("abstain", "lowest", "random"), help="majority-vote tie policy")
+    score.add_argument("--tie", choices=TiePolicy.values(), help="majority-vote tie policy")
     score.add_argument(
         "--consensus",
-        choices=("majority_vote", "dawid_skene"),
+        choices=ConsensusMethod.values(),
         help="consensus method behind consensus accuracy (default: the manifest's, else majority_vote)",
     )
     score.add_argument(
@@ -74,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     cards.add_argument("--flagged", action="store_true", help="only the annotators flagged as low performers")
     cards.add_argument("--format", choices=("table", "csv"), default="table")
     cards.add_argument("--out", help="write to this file instead of standard output")
-    cards.add_argument("--consensus", choices=("majority_vote", "dawid_skene"))
+    cards.add_argument("--consensus", choices=ConsensusMethod.values())
 
     validate = sub.add_parser("validate", help="read a project and report what was kept and quarantined")
     validate.add_argument("project")
@@ -112,8 +113,8 @@ def _probability(text: str) -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings():  # an undefined metric is "n/a" in the output, not a warning
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
             return int(_dispatch(args))
     except LabelevalError as exc:
         print(f"error: {exc}", file=sys.stderr)

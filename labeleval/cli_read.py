@@ -8,6 +8,7 @@ from pathlib import Path
 from labeleval.io.formats import NATIVE_FORMATS, REGISTRY
 from labeleval.io.inspect import read_file
 from labeleval.io.readers import FORMATS as TABLE_FORMATS
+from labeleval.options import DurationUnit
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     read.add_argument("--item-field", help="dotted path to the item id (e.g. metadata.item_id)")
     read.add_argument("--annotator-field", help="dotted path to the annotator id")
     read.add_argument("--rates", help="a table of hourly rates per annotator (timesheets)")
-    read.add_argument("--duration-unit", choices=("s", "ms", "min", "h"), default="s")
+    read.add_argument("--duration-unit", choices=DurationUnit.values(), default="s")
     read.add_argument("--rows", type=int, default=10, help="canonical rows to print (default 10)")
     read.add_argument("--out", help="write every canonical row to this CSV file")
 

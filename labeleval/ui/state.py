@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
 from labeleval.dataset import load_data
 from labeleval.errors import LabelevalError
-from labeleval.evaluate import evaluate
+from labeleval.evaluate import Settings, evaluate
+from labeleval.options import ConsensusMethod, Option, TaskKind, TiePolicy, UsabilityRule
 from labeleval.project import find_manifest, load_project
 from labeleval.report import Report
 from labeleval.safety import markdown_text
@@ -98,34 +101,80 @@ def sidebar_settings(project_path: Path) -> None:
             label_visibility="collapsed",
         )
         st.session_state["project_path"] = str(samples.get(choice, Path(choice)))
-        with st.expander("Settings", expanded=False):
-            st.slider("Confidence level", 0.80, 0.99, 0.95, 0.01, key="confidence")
-            st.select_slider("Bootstrap resamples", [0, 200, 500, 1000, 2000], value=1000, key="n_boot")
-            st.number_input("Seed", min_value=0, value=0, step=1, key="seed")
-            st.selectbox(
-                "Usable label means",
-                ["gold", "consensus", "gold_or_consensus"],
-                key="usability",
-                format_func=lambda rule: USABILITY_LABELS.get(str(rule), str(rule)),
-            )
-            st.slider("Consensus confidence threshold", 0.5, 1.0, 0.8, 0.05, key="min_confidence")
-            st.selectbox("Majority-vote ties", ["abstain", "lowest", "random"], key="tie")
-            st.selectbox(
-                "Consensus method",
-                ["majority_vote", "dawid_skene"],
-                key="consensus",
-                format_func=lambda m: {"majority_vote": "majority vote", "dawid_skene": "Dawid-Skene"}.get(
-                    str(m), str(m)
-                ),
-            )
-            st.slider("Target consensus accuracy", 0.80, 0.99, 0.95, 0.01, key="target_accuracy")
+        _settings_widgets(Path(st.session_state["project_path"]))
 
 
-USABILITY_LABELS = {
-    "gold": "equals gold (rate on gold items)",
-    "consensus": "equals confident cross-vendor consensus",
-    "gold_or_consensus": "equals gold, else confident consensus",
-}
+@dataclass(frozen=True)
+class ProjectSettings:
+    """A manifest's own settings (what ``labeleval score`` uses without flags) and what the project allows."""
+
+    usability: str
+    min_confidence: float
+    tie: str
+    consensus: str
+    target_accuracy: float
+    rules: tuple[str, ...]  # usability rules the project can use (no gold: consensus only)
+    methods: tuple[str, ...]  # consensus methods its task kind has
+
+
+def project_settings(path: Path) -> ProjectSettings:
+    """The project's settings; a project that cannot be read gets the defaults (its error is shown by the
+    page that scores it)."""
+    try:
+        project = load_project(path)
+    except LabelevalError:
+        d = Settings()
+        return ProjectSettings(
+            str(d.usability), d.min_confidence, str(d.tie), str(d.consensus), d.target_accuracy,
+            UsabilityRule.values(), ConsensusMethod.values(),
+        )  # fmt: skip
+    categorical = project.task.kind not in (TaskKind.INTERVAL, TaskKind.RATIO, TaskKind.MULTILABEL)
+    return ProjectSettings(
+        usability=str(project.usability.rule),
+        min_confidence=project.usability.min_confidence,
+        tie=str(project.tie),
+        consensus=str(project.consensus),
+        target_accuracy=project.quality.target_accuracy,
+        rules=UsabilityRule.values() if project.gold is not None else (str(UsabilityRule.CONSENSUS),),
+        methods=ConsensusMethod.values() if categorical else (str(ConsensusMethod.MAJORITY_VOTE),),
+    )
+
+
+PROJECT_SETTINGS = ("usability", "min_confidence", "tie", "consensus", "target_accuracy")
+
+
+def _settings_widgets(path: Path) -> None:
+    """The Settings expander. Its widgets start from the project's manifest (so the app shows what
+    ``labeleval score`` shows); a change holds for the session; choosing another project resets them."""
+    own = project_settings(path)
+    if st.session_state.get("settings_project") != str(path):
+        for key in PROJECT_SETTINGS:
+            st.session_state[key] = getattr(own, key)
+        st.session_state["settings_project"] = str(path)
+    st.session_state.setdefault("confidence", 0.95)
+    st.session_state.setdefault("n_boot", 1000)
+    st.session_state.setdefault("seed", 0)
+    with st.expander("Settings", expanded=False):
+        st.slider("Confidence level", 0.80, 0.99, step=0.01, key="confidence")
+        st.select_slider("Bootstrap resamples", [0, 200, 500, 1000, 2000], key="n_boot")
+        st.number_input("Seed", min_value=0, step=1, key="seed")
+        st.selectbox("Usable label means", own.rules, key="usability", format_func=_describe(UsabilityRule))
+        low = min(0.5, float(st.session_state["min_confidence"]))
+        st.slider("Consensus confidence threshold", low, 1.0, step=0.05, key="min_confidence")
+        st.selectbox("Majority-vote ties", TiePolicy.values(), key="tie", format_func=_describe(TiePolicy))
+        st.selectbox("Consensus method", own.methods, key="consensus", format_func=_describe(ConsensusMethod))
+        low = min(0.8, float(st.session_state["target_accuracy"]))
+        st.slider("Target consensus accuracy", low, 1.0, step=0.01, key="target_accuracy")
+
+
+def _describe(option: type[Option]) -> Callable[[object], str]:
+    """A selectbox label: the option's description (for a consensus method, its name)."""
+
+    def label(value: object) -> str:
+        member = option(str(value))
+        return member.description if option is not TiePolicy else f"{member.value}: {member.description}"
+
+    return label
 
 
 def current_report(*, show_ledger_on_error: bool = False) -> Report | None:
@@ -134,19 +183,21 @@ def current_report(*, show_ledger_on_error: bool = False) -> Report | None:
     On an error, the Data page also shows whatever ledger could be read, so the user sees which rows failed.
     """
     path = st.session_state.get("project_path", str(default_project()))
+    own = project_settings(Path(path))  # what the sidebar starts from; used until it is drawn
+    state = st.session_state
     try:
         manifest = find_manifest(path)
         return cached_report(
             str(manifest),
             fingerprint(manifest),
-            int(st.session_state.get("n_boot", 1000)),
-            int(st.session_state.get("seed", 0)),
-            float(st.session_state.get("confidence", 0.95)),
-            str(st.session_state.get("usability", "gold")),
-            float(st.session_state.get("min_confidence", 0.8)),
-            str(st.session_state.get("tie", "abstain")),
-            str(st.session_state.get("consensus", "majority_vote")),
-            float(st.session_state.get("target_accuracy", 0.95)),
+            int(state.get("n_boot", 1000)),
+            int(state.get("seed", 0)),
+            float(state.get("confidence", 0.95)),
+            str(state.get("usability", own.usability)),
+            float(state.get("min_confidence", own.min_confidence)),
+            str(state.get("tie", own.tie)),
+            str(state.get("consensus", own.consensus)),
+            float(state.get("target_accuracy", own.target_accuracy)),
         )
     except LabelevalError as exc:
         st.error(f"This project cannot be scored: {markdown_text(exc)}")
