@@ -33,6 +33,12 @@ NEGATIVE_COST: Final = Reason.NEGATIVE_COST
 MALFORMED_RECORD: Final = Reason.MALFORMED_RECORD
 OUT_OF_RANGE: Final = Reason.OUT_OF_RANGE
 BAD_VALUE: Final = Reason.BAD_VALUE
+# Work a native reader sets aside (labeleval/io/formats): counted in the ledger, never scored.
+REJECTED: Final = Reason.REJECTED
+CANCELLED: Final = Reason.CANCELLED
+NOT_COMPLETED: Final = Reason.NOT_COMPLETED
+REVIEW_ANNOTATION: Final = Reason.REVIEW_ANNOTATION
+NO_ANSWER: Final = Reason.NO_ANSWER
 
 QUARANTINE_COLUMNS: Final = ("file", "vendor", "line", "column", "reason", "value", "message")
 LEDGER_COLUMNS: Final = ("file", "vendor", "rows_read", "kept", "quarantined")
