@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,12 @@ class Billing:
     row_cost: float = 0.0
     rows_with_cost: int = 0
     seconds_with_cost: float = 0.0
+    #: summed token counts of a model vendor (``per_million_tokens`` pricing)
+    input_tokens: float = 0.0
+    output_tokens: float = 0.0
+    #: rows a native reader set aside (rejected, cancelled ...) and whether they are billed
+    excluded_rows: int = 0
+    excluded_billed: bool = False
 
 
 def resolve_columns(
@@ -177,6 +183,25 @@ def _malformed(raw: RawTable, file: str, vendor: str) -> pd.DataFrame:
     )
 
 
+def _excluded(raw: RawTable, file: str, vendor: str) -> pd.DataFrame:
+    """Rows a native reader set aside, as quarantine rows with the reader's reason codes."""
+    if raw.excluded is None or not len(raw.excluded):
+        return empty_quarantine()
+    ex = raw.excluded
+    return pd.DataFrame(
+        {
+            "file": np.full(len(ex), file, dtype=object),
+            "vendor": np.full(len(ex), vendor, dtype=object),
+            "line": ex["line"].to_numpy(np.int64),
+            "column": ex["column"].to_numpy(object),
+            "reason": ex["reason"].astype(str).to_numpy(object),
+            "value": ex["value"].astype(str).to_numpy(object),
+            "message": ex["message"].to_numpy(object),
+        },
+        columns=list(QUARANTINE_COLUMNS),
+    )
+
+
 NUMERIC_KINDS = ("interval", "ratio")
 
 
@@ -193,7 +218,7 @@ class _Quarantine:
     def __init__(self, raw: RawTable, file: str, vendor: str) -> None:
         self.raw, self.file, self.vendor = raw, file, vendor
         self.bad = np.zeros(len(raw.frame), dtype=bool)
-        self.pieces: list[pd.DataFrame] = [_malformed(raw, file, vendor)]
+        self.pieces: list[pd.DataFrame] = [_malformed(raw, file, vendor), _excluded(raw, file, vendor)]
 
     def flag(self, mask: np.ndarray, column: str, reason: str, values: object, message: str) -> None:
         new = mask & ~self.bad
@@ -319,11 +344,14 @@ def normalize_batch(
     kind: str = "nominal",
     value_range: tuple[float, float] | None = None,
     separator: str = "|",
+    bill_excluded: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame, Billing]:
     """Return (kept canonical rows, quarantined rows, billing facts) for one vendor file.
 
     ``columns`` maps canonical names to the file's names; ``label_map`` maps the vendor's label text
     to the task's labels; ``duration_factor`` converts the duration column to seconds (0.001 for ms).
+    Rows a native reader set aside (``raw.excluded``: rejected, cancelled ...) are billed only when
+    ``bill_excluded``; quarantined rows are always billed (the vendor delivered them).
     """
     resolved = resolve_columns(raw, columns, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, file=file)
     frame = raw.frame
@@ -432,8 +460,39 @@ def normalize_batch(
         seconds_with_cost=float(np.nansum(np.clip(durations[np.isfinite(row_costs)], 0, None)))
         if durations is not None and row_costs is not None
         else 0.0,
+        input_tokens=_token_sum(frame, "input_tokens"),
+        output_tokens=_token_sum(frame, "output_tokens"),
     )
-    return kept, q.frame(), billing
+    return kept, q.frame(), _with_excluded(billing, raw, bill_excluded)
+
+
+def _token_sum(frame: pd.DataFrame, column: str) -> float:
+    if column not in frame.columns:
+        return 0.0
+    return float(np.nansum(np.clip(pd.to_numeric(frame[column], errors="coerce").to_numpy(float), 0, None)))
+
+
+def _with_excluded(billing: Billing, raw: RawTable, bill_excluded: bool) -> Billing:
+    """Billing facts with the excluded rows taken out (default) or their time and cost added."""
+    ex = raw.excluded
+    n = 0 if ex is None else len(ex)
+    if not n or ex is None:
+        return billing
+    if not bill_excluded:
+        return replace(billing, rows=billing.rows - n, excluded_rows=n)
+    seconds = np.clip(ex["seconds"].to_numpy(float), 0, None)
+    cost = np.clip(ex["cost"].to_numpy(float), 0, None)
+    has_cost = np.isfinite(cost)
+    return replace(
+        billing,
+        seconds=None if billing.seconds is None else billing.seconds + float(np.nansum(seconds)),
+        row_cost=billing.row_cost + float(np.nansum(cost)),
+        rows_with_cost=billing.rows_with_cost + int(has_cost.sum()),
+        seconds_with_cost=billing.seconds_with_cost + float(np.nansum(seconds[has_cost])),
+        excluded_rows=n,
+        excluded_billed=True,
+    )
+
 
 
 def normalize_gold(
