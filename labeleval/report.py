@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -12,6 +11,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from labeleval.safety import spreadsheet_frame
 
 #: Frames left out of the compact exports (Markdown, HTML, and the CLI's JSON unless asked): they grow
 #: with the number of items.
@@ -58,6 +59,17 @@ class Report:
     ledger, quarantine, notes
         Rows read / kept / quarantined per file; every quarantined row with file, line, column, reason;
         findings that are not row problems.
+    gold_audit
+        Gold items the pooled cross-vendor Dawid-Skene posterior contradicts, suspects first, with each
+        vendor's votes (:mod:`labeleval.gold_audit`). Empty for numeric and multi-label tasks.
+    slices, slice_comparisons, slice_ranking
+        With ``evaluate(..., by=column)``: every headline figure per slice x vendor with a status (absent,
+        no gold, too few gold items), the paired comparisons inside each slice adjusted across slices, and
+        whether the vendor ranking differs between slices (:mod:`labeleval.slices`). Empty otherwise.
+    drift, annotator_drift
+        With ``evaluate(..., over="week"|"day"|"batch")``: accuracy and cost per usable label per window and
+        vendor with intervals and a test of change against the first window; annotators whose accuracy or
+        speed changed (:mod:`labeleval.drift`). Empty otherwise.
     settings
         The options used (n_boot, seed, confidence, CI method, usability rule, tie policy, version).
     """
@@ -76,11 +88,26 @@ class Report:
     ledger: pd.DataFrame
     quarantine: pd.DataFrame
     notes: pd.DataFrame
+    gold_audit: pd.DataFrame = field(default_factory=pd.DataFrame)
+    slices: pd.DataFrame = field(default_factory=pd.DataFrame)
+    slice_comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)
+    slice_ranking: pd.DataFrame = field(default_factory=pd.DataFrame)
+    drift: pd.DataFrame = field(default_factory=pd.DataFrame)
+    annotator_drift: pd.DataFrame = field(default_factory=pd.DataFrame)
     settings: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def frame_names(cls) -> list[str]:
         return [f.name for f in fields(cls) if f.name != "settings"]
+
+    def plan(self, *, power: float = 0.8, alpha: float | None = None, difference: float | None = None) -> pd.DataFrame:
+        """For every vendor pair, the shared gold items that would separate them with ``power`` (exact
+        McNemar on consensus accuracy; see :func:`labeleval.plan.pair_plan`). ``alpha`` defaults to
+        ``1 - confidence``; ``difference`` adds a plan for a difference you name (e.g. 0.03)."""
+        from labeleval.plan import pair_plan
+
+        level = alpha if alpha is not None else 1.0 - float(self.settings.get("confidence", 0.95))
+        return pair_plan(self.items, power=power, alpha=level, difference=difference)
 
     def frames(self, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
         chosen = list(names) if names is not None else self.frame_names()
@@ -108,58 +135,25 @@ class Report:
         written = []
         for name, frame in self.frames(frames).items():
             path = folder / f"{name}.csv"
-            frame.to_csv(path, index=False)
+            spreadsheet_frame(frame).to_csv(path, index=False)  # cells like =HYPERLINK(...) stay text
             written.append(path)
         settings = folder / "settings.json"
         settings.write_text(json.dumps(_clean(dict(self.settings)), indent=2) + "\n", encoding="utf-8")
         return [*written, settings]
 
     def to_markdown(self) -> str:
-        """A readable report: verdict, then the compact frames as Markdown tables."""
-        from labeleval.verdict import verdict
+        """A readable report: the verdict, the leaderboard, comparisons, agreement, cost, the ledger and the
+        method notes, with human column names (:func:`labeleval.render.to_markdown`)."""
+        from labeleval.render import to_markdown
 
-        lines = [f"# labeleval report: {self.settings.get('task', '')}", ""]
-        lines += [f"- {sentence}" for sentence in verdict(self)]
-        lines += ["", _settings_line(self.settings), ""]
-        for name, frame in self.frames(_compact(self)).items():
-            lines += [f"## {name.replace('_', ' ').capitalize()}", "", _markdown_table(frame), ""]
-        return "\n".join(lines)
+        return to_markdown(self)
 
     def to_html(self) -> str:
-        """A self-contained HTML page (no scripts, no external resources)."""
-        from labeleval.verdict import verdict
+        """A self-contained HTML document a data lead can forward: the Markdown report's content plus the
+        cost-against-quality chart as inline SVG; no scripts, nothing loaded (:func:`labeleval.render.to_html`)."""
+        from labeleval.render import to_html
 
-        title = html.escape(f"labeleval report: {self.settings.get('task', '')}")
-        parts = [
-            "<!doctype html>",
-            f"<html lang='en'><head><meta charset='utf-8'><title>{title}</title>",
-            "<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem;color:#1f2933}"
-            "table{border-collapse:collapse;margin:0.5rem 0 1.5rem;font-size:0.85rem}"
-            "th,td{border:1px solid #d0d7de;padding:0.25rem 0.5rem;text-align:right}"
-            "th{background:#f3f5f7}td:first-child,th:first-child{text-align:left}"
-            ".verdict li{margin:0.3rem 0}.settings{color:#52606d;font-size:0.85rem}</style></head><body>",
-            f"<h1>{title}</h1>",
-            "<ul class='verdict'>" + "".join(f"<li>{html.escape(s)}</li>" for s in verdict(self)) + "</ul>",
-            f"<p class='settings'>{html.escape(_settings_line(self.settings))}</p>",
-        ]
-        for name, frame in self.frames(_compact(self)).items():
-            shown = _rounded(frame)
-            parts.append(f"<h2>{html.escape(name.replace('_', ' ').capitalize())}</h2>")
-            parts.append(shown.to_html(index=False, na_rep="", border=0, escape=True))
-        parts.append("</body></html>")
-        return "\n".join(parts)
-
-
-def _compact(report: Report) -> list[str]:
-    return [n for n in report.frame_names() if n not in LARGE_FRAMES]
-
-
-def _settings_line(settings: Mapping[str, Any]) -> str:
-    return (
-        f"Settings: {settings.get('n_boot')} bootstrap resamples ({settings.get('ci_method')}), "
-        f"seed {settings.get('seed')}, confidence {settings.get('confidence')}, usability rule "
-        f"'{settings.get('usability')}', ties '{settings.get('tie')}', labeleval {settings.get('version')}."
-    )
+        return to_html(self)
 
 
 def _clean(value: Any) -> Any:
@@ -185,25 +179,3 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     clean = frame.replace([np.inf, -np.inf], np.nan)
     text = clean.to_json(orient="records", date_format="iso", double_precision=12)
     return list(json.loads(text))
-
-
-def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_float_dtype(out[column].dtype):
-            out[column] = out[column].round(4)
-    return out
-
-
-def _markdown_table(frame: pd.DataFrame, max_rows: int = 200) -> str:
-    if frame.empty:
-        return "_(none)_"
-    shown = _rounded(frame.head(max_rows))
-    header = "| " + " | ".join(map(str, shown.columns)) + " |"
-    rule = "|" + "|".join("---" for _ in shown.columns) + "|"
-    body = [
-        "| " + " | ".join("" if pd.isna(v) else str(v).replace("|", "\\|") for v in row) + " |"
-        for row in shown.itertuples(index=False)
-    ]
-    more = ["", f"_{len(frame) - max_rows} more rows in the CSV/JSON export._"] if len(frame) > max_rows else []
-    return "\n".join([header, rule, *body, *more])

@@ -3,13 +3,16 @@ label, and whether the data can tell the vendors apart (it says so when interval
 
 from __future__ import annotations
 
-import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from labeleval import fmt, glossary
 from labeleval.redundancy import cheapest_for_target
-from labeleval.report import Report
+
+if TYPE_CHECKING:  # the verdict reads a Report; the Report never imports the verdict
+    from labeleval.report import Report
 
 
 def pareto_frontier(
@@ -27,18 +30,15 @@ def pareto_frontier(
 
 
 def _p(p: float) -> str:
-    return "adjusted p < 0.001" if p < 0.001 else f"adjusted p = {p:.3f}"
+    return fmt.p_phrase(p, adjusted=True)
 
 
 def _pct(x: float) -> str:
-    return "n/a" if not math.isfinite(x) else f"{100 * x:.1f}%"
+    return fmt.pct(x)
 
 
 def _money(x: float, currency: str) -> str:
-    if not math.isfinite(x):
-        return "n/a"
-    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
-    return f"{symbol}{x:,.3f}" if symbol else f"{x:,.3f} {currency}"
+    return fmt.money(x, currency)
 
 
 def _pair(report: Report, metric: str, a: str, b: str) -> pd.Series | None:
@@ -50,17 +50,17 @@ def _pair(report: Report, metric: str, a: str, b: str) -> pd.Series | None:
     return None if hit.empty else hit.iloc[0]
 
 
-def _leader_sentence(report: Report, metric: str, best_is_high: bool, describe: str, fmt: str) -> str | None:
+def _leader_sentence(report: Report, metric: str, best_is_high: bool, describe: str, unit: str) -> str | None:
     s = report.summary.dropna(subset=[metric])
     if s.empty:
         return None
     s = s.sort_values(metric, ascending=not best_is_high, kind="stable")
     leader = s.iloc[0]
     currency = str(leader.get("currency", ""))
-    show = (lambda x: _pct(x)) if fmt == "pct" else (lambda x: _money(x, currency))
+    show = (lambda x: _pct(x)) if unit == "pct" else (lambda x: _money(x, currency))
     low, high = leader.get(f"{metric}_ci_low", np.nan), leader.get(f"{metric}_ci_high", np.nan)
-    ci = f" [{show(low)} to {show(high)}]" if np.isfinite(low) and np.isfinite(high) else ""
-    text = f"{leader['vendor']} is {describe} ({show(leader[metric])}{ci})"
+    shown = fmt.ci_phrase(leader[metric], low, high, "pct" if unit == "pct" else "money", currency)
+    text = f"{leader['vendor']} is {describe} ({shown})"
     if len(s) == 1:
         return text + "."
     runner = s.iloc[1]
@@ -135,7 +135,7 @@ def _kind_sentences(report: Report) -> list[str]:
     for row in biased.itertuples(index=False):
         out.append(
             f"{row.vendor} shows position bias: its raters picked the response shown first in {row.value:.0%} of "
-            f"decisive judgments (binomial p = {row.p_value:.2g}, {row.n:,} judgments)."
+            f"decisive judgments (binomial {fmt.p_phrase(row.p_value, adjusted=False)}, {row.n:,} judgments)."
         )
     ties = t[t["metric"] == "tie_rate"].sort_values("value", ascending=False)
     if len(ties) > 1:
@@ -152,7 +152,7 @@ def _kind_sentences(report: Report) -> list[str]:
             listing = ", ".join(f"{v} {n}" for v, n in by_vendor.items())
             out.append(
                 f"{len(lenient)} annotators rate clearly off the reference (mean offset beyond half a point): "
-                f"{listing}; see their leniency on the Annotators page."
+                f"{listing}; see their leniency on the Agreement page."
             )
     return out
 
@@ -160,7 +160,7 @@ def _kind_sentences(report: Report) -> list[str]:
 def redundancy_line(report: Report) -> str:
     """The answer to "which vendor and how many labels per item reach the target, most cheaply?"."""
     target = float(report.settings.get("target_accuracy", 0.95))
-    rule = str(report.settings.get("consensus_rule", "majority vote")).replace("majority vote", "majority-vote")
+    rule = glossary.vote_name(report.settings)
     best = cheapest_for_target(report.redundancy, target)
     if best is None:
         if report.redundancy.empty:
@@ -173,6 +173,7 @@ def redundancy_line(report: Report) -> str:
     currency = str(report.summary["currency"].iloc[0])
     return (
         f"Labels per item: the cheapest way to {target:.0%} {rule} accuracy on gold is {best['vendor']} with "
-        f"k={int(best['k'])} labels per item ({best['accuracy']:.1%}, {best['cost_per_item']:,.3f} {currency} "
-        f"per item). See the redundancy frame for every vendor and k."
+        f"k={int(best['k'])} labels per item ({fmt.pct(best['accuracy'])}, "
+        f"{fmt.money(best['cost_per_item'], currency)} per item). Every vendor and k: 'What redundancy buys' "
+        f"on the Cost page."
     )

@@ -3,67 +3,262 @@ beyond arranging what ``evaluate()`` returned."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
 import altair as alt
 import pandas as pd
 
+from labeleval import fmt, glossary
 from labeleval.verdict import pareto_frontier
 
-VENDOR_COLORS = ["#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#9D755D", "#BAB0AC"]
+#: Tableau's ten colours, then its twenty for larger pilots: distinct for up to 20 vendors.
+TABLEAU10 = [
+    "#4C78A8",
+    "#F58518",
+    "#E45756",
+    "#72B7B2",
+    "#54A24B",
+    "#EECA3B",
+    "#B279A2",
+    "#FF9DA6",
+    "#9D755D",
+    "#BAB0AC",
+]
+TABLEAU20 = [
+    "#4C78A8", "#9ECAE9", "#F58518", "#FFBF79", "#54A24B", "#88D27A", "#B79A20", "#F2CF5B", "#439894", "#83BCB6",
+    "#E45756", "#FF9D98", "#79706E", "#BAB0AC", "#D67195", "#FCBFD2", "#B279A2", "#D6A5C9", "#9E765F", "#D8B5A5",
+]  # fmt: skip
+VENDOR_COLORS = TABLEAU10
+
+#: Plot area assumed when placing point labels (pixels); a wider chart only spreads them further apart.
+PLOT_WIDTH, PLOT_HEIGHT = 560, 360
+LABEL_CHAR_PX, LABEL_HEIGHT_PX = 7.5, 14
+
+
+def vendor_colors(n: int) -> list[str]:
+    return TABLEAU10[: max(n, 1)] if n <= len(TABLEAU10) else TABLEAU20[:n]
 
 
 def _vendor_scale(vendors: list[str]) -> alt.Scale:
-    return alt.Scale(domain=vendors, range=VENDOR_COLORS[: len(vendors)] or VENDOR_COLORS[:1])
+    return alt.Scale(domain=vendors, range=vendor_colors(len(vendors)))
 
 
-def cost_quality(summary: pd.DataFrame) -> alt.LayerChart:
-    """Cost per usable label (x) against accuracy on gold (y), CI bars both ways, Pareto frontier marked."""
-    frame = summary.copy()
+@dataclass(frozen=True)
+class Axis:
+    """A value axis fixed in advance: its domain, whether it is logarithmic, and data -> [0, 1]."""
+
+    low: float
+    high: float
+    log: bool = False
+
+    def position(self, value: float) -> float:
+        if self.log:
+            return (math.log(value) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
+        return (value - self.low) / (self.high - self.low)
+
+    def value_at(self, position: float) -> float:
+        if self.log:
+            return math.exp(math.log(self.low) + position * (math.log(self.high) - math.log(self.low)))
+        return self.low + position * (self.high - self.low)
+
+    def ticks(self) -> list[float] | None:
+        """1-2-5 ticks inside a log domain (Vega's own crowd at every integer multiple); None when linear."""
+        if not self.log:
+            return None
+        out = []
+        for exponent in range(math.floor(math.log10(self.low)), math.ceil(math.log10(self.high)) + 1):
+            out += [m * 10.0**exponent for m in (1, 2, 5) if self.low <= m * 10.0**exponent <= self.high]
+        return out
+
+    def label_digits(self) -> int:
+        """Decimals a money tick needs: two, or more for ticks below a cent."""
+        ticks = self.ticks()
+        smallest = ticks[0] if ticks else max((self.high - self.low) / 6, 1e-9)
+        return max(2, -math.floor(math.log10(smallest)) + (0 if ticks else 1))
+
+    def scale(self) -> alt.Scale:
+        if self.log:
+            return alt.Scale(type="log", domain=[self.low, self.high], nice=False, clamp=True)
+        return alt.Scale(domain=[self.low, self.high], nice=False, clamp=True, zero=False)
+
+
+def cost_axis(lows: Sequence[float], highs: Sequence[float]) -> Axis:
+    """Cost never below 0; logarithmic when the prices span more than 10x (cheap vendors stay apart)."""
+    lo = min((v for v in lows if math.isfinite(v)), default=math.nan)
+    hi = max((v for v in highs if math.isfinite(v)), default=math.nan)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return Axis(0.0, 1.0)
+    if lo > 0 and hi / lo > 10:
+        return Axis(lo / 1.4, hi * 1.4, log=True)
+    pad = 0.12 * (hi - lo) if hi > lo else max(0.1 * abs(hi), 0.01)
+    return Axis(max(0.0, lo - pad), hi + pad)
+
+
+def share_axis(lows: Sequence[float], highs: Sequence[float]) -> Axis:
+    """A share (accuracy) kept inside [0, 1], padded a little around the data."""
+    lo = min((v for v in lows if math.isfinite(v)), default=0.0)
+    hi = max((v for v in highs if math.isfinite(v)), default=1.0)
+    pad = max(0.08 * (hi - lo), 0.02)
+    return Axis(max(0.0, lo - pad), min(1.0, hi + pad))
+
+
+def place_labels(
+    points: Sequence[tuple[str, float, float]], *, width: float = PLOT_WIDTH, height: float = PLOT_HEIGHT
+) -> dict[str, tuple[float, float, str]]:
+    """Where to write each vendor's name beside its point so that no two names overlap.
+
+    ``points`` are (name, x, y) in plot fractions (0..1, y up). Returns name -> (x, y, align) in plot
+    fractions for the label's anchor, trying eight spots around the point, nearest first, and then
+    spots further out; a label that fits nowhere is left out (the legend still names the vendor).
+    """
+    boxes: list[tuple[float, float, float, float]] = []
+    # the points themselves are obstacles too (8 px squares)
+    obstacles = [(x * width - 6, y * height - 6, x * width + 6, y * height + 6) for _, x, y in points]
+    placed: dict[str, tuple[float, float, str]] = {}
+    order = sorted(points, key=lambda p: (-p[2], p[1]))
+    for name, x, y in order:
+        w, h = LABEL_CHAR_PX * len(name) + 4, float(LABEL_HEIGHT_PX)
+        px, py = x * width, y * height
+        candidates: list[tuple[float, float]] = []
+        for reach in (1.0, 2.0, 3.2):
+            for step_x, step_y in ((10, 8), (10, -8), (-10, 8), (-10, -8), (10, 0), (-10, 0), (0, 18), (0, -18)):
+                candidates.append((step_x * reach, step_y * reach))
+        for dx, dy in candidates:
+            align = "left" if dx > 0 else ("right" if dx < 0 else "center")
+            left = px + dx if align == "left" else (px + dx - w if align == "right" else px + dx - w / 2)
+            bottom = py + dy - h / 2
+            box = (left, bottom, left + w, bottom + h)
+            inside = box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height
+            clash = any(_overlap(box, other) for other in boxes) or any(
+                _overlap(box, o) for o in obstacles if not _contains(o, px, py)
+            )
+            if inside and not clash:
+                boxes.append(box)
+                placed[name] = ((px + dx) / width, (py + dy) / height, align)
+                break
+    return placed
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _contains(box: tuple[float, float, float, float], x: float, y: float) -> bool:
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def cost_quality(
+    summary: pd.DataFrame, settings: Mapping[str, object] | None = None, *, width: int | None = None
+) -> alt.LayerChart:
+    """Cost per usable label (x) against accuracy on gold (y), interval bars both ways, Pareto frontier.
+
+    Holds for 2 to 20 vendors and any price range: cost starts at 0 or goes logarithmic when prices span
+    more than 10x, accuracy stays within 0-100%, names are placed where they do not collide (and the
+    legend names every vendor), and intervals are clipped to the axes, never dropped.
+    """
+    settings = settings or {}
+    frame = summary.dropna(subset=["accuracy", "cost_per_usable_label"]).copy()
+    currency = str(frame["currency"].iloc[0]) if len(frame) and "currency" in frame else None
+    vendors = summary["vendor"].astype(str).tolist()
     frontier = set(pareto_frontier(frame))
-    frame["frontier"] = frame["vendor"].isin(frontier).map({True: "on the frontier", False: "dominated"})
-    vendors = frame["vendor"].astype(str).tolist()
-    color = alt.Color("vendor:N", scale=_vendor_scale(vendors), legend=None)
+    frame["frontier"] = frame["vendor"].isin(frontier).map({True: "on the frontier", False: "beaten on both"})
+    for column in ("cost_per_usable_label", "accuracy"):
+        for end in ("_ci_low", "_ci_high"):
+            frame[column + end] = frame[column + end].fillna(frame[column])
+    x_axis = cost_axis(frame["cost_per_usable_label_ci_low"].tolist(), frame["cost_per_usable_label_ci_high"].tolist())
+    y_axis = share_axis(frame["accuracy_ci_low"].tolist(), frame["accuracy_ci_high"].tolist())
+    accuracy_title = glossary.accuracy_name(settings) + " (per judgment)"
+    cost_title = "Cost per usable label" + (" (log scale)" if x_axis.log else "")
+    frame["cost_text"] = [
+        fmt.ci(v, lo, hi, "money", currency)
+        for v, lo, hi in frame[
+            ["cost_per_usable_label", "cost_per_usable_label_ci_low", "cost_per_usable_label_ci_high"]
+        ].itertuples(index=False)
+    ]
+    frame["accuracy_text"] = [
+        fmt.ci(v, lo, hi, "pct")
+        for v, lo, hi in frame[["accuracy", "accuracy_ci_low", "accuracy_ci_high"]].itertuples(index=False)
+    ]
+    frame["judgments_text"] = frame["n_judgments"].map(fmt.count)
+    color = alt.Color("vendor:N", scale=_vendor_scale(vendors), title="Vendor", legend=alt.Legend(orient="right"))
+    digits = x_axis.label_digits()
     x = alt.X(
         "cost_per_usable_label:Q",
-        title="Cost per usable label",
-        axis=alt.Axis(format="$,.2f"),
-        scale=alt.Scale(zero=False, padding=30),
+        title=cost_title,
+        axis=alt.Axis(
+            labelExpr=fmt.vega_money_expr(currency, digits), tickCount=6, values=x_axis.ticks() or alt.Undefined
+        ),
+        scale=x_axis.scale(),
     )
-    y = alt.Y(
-        "accuracy:Q",
-        title="Accuracy on gold (per judgment)",
-        axis=alt.Axis(format=".0%"),
-        scale=alt.Scale(zero=False, padding=30),
-    )
+    y = alt.Y("accuracy:Q", title=accuracy_title, axis=alt.Axis(format=".0%"), scale=y_axis.scale())
     base = alt.Chart(frame)
-    xbars = base.mark_rule(strokeWidth=2).encode(
-        x="cost_per_usable_label_ci_low:Q", x2="cost_per_usable_label_ci_high:Q", y=y, color=color
+    xbars = base.mark_rule(strokeWidth=2, opacity=0.7).encode(
+        x=x, x2="cost_per_usable_label_ci_high:Q", y="accuracy:Q", color=color
     )
-    ybars = base.mark_rule(strokeWidth=2).encode(x=x, y="accuracy_ci_low:Q", y2="accuracy_ci_high:Q", color=color)
+    xbars = xbars.encode(x=alt.X("cost_per_usable_label_ci_low:Q", scale=x_axis.scale()))
+    ybars = base.mark_rule(strokeWidth=2, opacity=0.7).encode(
+        x="cost_per_usable_label:Q",
+        y=alt.Y("accuracy_ci_low:Q", scale=y_axis.scale()),
+        y2="accuracy_ci_high:Q",
+        color=color,
+    )
     line = (
         alt.Chart(frame[frame["vendor"].isin(frontier)].sort_values("cost_per_usable_label"))
         .mark_line(strokeDash=[6, 4], color="#888")
         .encode(x=x, y=y)
     )
-    points = base.mark_point(size=160, filled=True).encode(
+    tooltip = [
+        alt.Tooltip("vendor:N", title="Vendor"),
+        alt.Tooltip("accuracy_text:N", title=glossary.accuracy_name(settings)),
+        alt.Tooltip("cost_text:N", title="Cost per usable label"),
+        alt.Tooltip("judgments_text:N", title="Judgments"),
+        alt.Tooltip("frontier:N", title="Pareto"),
+    ]
+    points = base.mark_point(size=140, filled=True, opacity=1).encode(
         x=x,
         y=y,
         color=color,
         shape=alt.Shape(
             "frontier:N",
-            title="Pareto",
-            scale=alt.Scale(domain=["on the frontier", "dominated"], range=["circle", "cross"]),
+            title="Pareto frontier",
+            scale=alt.Scale(domain=["on the frontier", "beaten on both"], range=["circle", "cross"]),
         ),
-        tooltip=[
-            alt.Tooltip("vendor:N"),
-            alt.Tooltip("accuracy:Q", format=".1%"),
-            alt.Tooltip("cost_per_usable_label:Q", title="cost / usable label", format="$,.4f"),
-            alt.Tooltip("n_judgments:Q", format=","),
+        tooltip=tooltip,
+    )
+    layers: list[alt.Chart] = [line, xbars, ybars, points]
+    spots = place_labels(
+        [
+            (str(r.vendor), x_axis.position(r.cost_per_usable_label), y_axis.position(r.accuracy))
+            for r in frame.itertuples(index=False)
         ],
+        width=width or PLOT_WIDTH,
     )
-    labels = base.mark_text(align="left", dx=10, dy=-10, fontSize=13, fontWeight="bold").encode(
-        x=x, y=y, text="vendor:N", color=color
-    )
-    return (line + xbars + ybars + points + labels).properties(height=360)
+    if spots:
+        labels = pd.DataFrame(
+            [
+                {"vendor": v, "lx": x_axis.value_at(px), "ly": y_axis.value_at(py), "align": align}
+                for v, (px, py, align) in spots.items()
+            ]
+        )
+        for align in ("left", "right", "center"):
+            part = labels[labels["align"] == align]
+            if len(part):
+                layers.append(
+                    alt.Chart(part)
+                    .mark_text(align=align, baseline="middle", fontSize=12, fontWeight="bold")
+                    .encode(
+                        x=alt.X("lx:Q", scale=x_axis.scale()),
+                        y=alt.Y("ly:Q", scale=y_axis.scale()),
+                        text="vendor:N",
+                        color=color,
+                    )
+                )
+    chart = alt.LayerChart(layer=layers, height=PLOT_HEIGHT)
+    if width:
+        chart.width = width
+    return chart
 
 
 def metric_bars(frame: pd.DataFrame, *, value: str = "value", title: str = "", percent: bool = False) -> alt.LayerChart:

@@ -1,0 +1,383 @@
+"""One glossary of display names and units, read by the app, the CLI table and the documents (issue 14).
+
+Report frames keep their machine names (``cost_per_usable_label``), which the JSON and CSV exports use
+verbatim; a person reads ``Cost per usable label``, formatted in the project's currency. A term knows
+its unit, so :func:`display_frame` turns any Report frame into display strings, and ``—`` with the
+reason wherever a figure is undefined (:func:`blank_reason`).
+
+>>> column_name("cost_per_usable_label")
+'Cost per usable label'
+>>> metric_name("agreement_at_strength=clear")
+'Agreement when the preference is clear'
+>>> accuracy_name({"tolerance": 1.0})
+'Accuracy on gold (within ±1)'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from labeleval import fmt
+
+
+@dataclass(frozen=True)
+class Term:
+    """A column or metric as a person reads it: its name, its unit (a :data:`labeleval.fmt.Kind` or
+    ``text``/``flag``) and one line on what it means."""
+
+    name: str
+    unit: str = "number"
+    help: str = ""
+
+
+T = Term
+#: Every column of a Report frame a person may see, by its machine name.
+COLUMNS: dict[str, Term] = {
+    "vendor": T("Vendor", "text"),
+    "item_id": T("Item", "text", "the item's id in the vendor files"),
+    "annotator_id": T("Annotator", "text"),
+    "n_items": T("Items", "count", "distinct items the vendor labelled"),
+    "n_judgments": T("Judgments", "count", "labels delivered and kept"),
+    "n_annotators": T("Annotators", "count"),
+    "labels_per_item": T("Labels per item", "number1", "mean judgments per item"),
+    "alpha": T("Agreement (Krippendorff's alpha)", "number", "chance-corrected agreement; 0.8+ reliable"),
+    "percent_agreement": T("Percent agreement", "pct", "share of agreeing annotator pairs per item"),
+    "gwet_ac1": T("Gwet's AC1", "number"),
+    "gold_items": T("Gold items", "count", "items with an expert answer that the vendor labelled"),
+    "accuracy": T("Accuracy on gold", "pct", "share of judgments on gold items that are right"),
+    "consensus_accuracy": T("Consensus accuracy", "pct", "share of gold items whose consensus label is right"),
+    "consensus_method": T("Consensus method", "text"),
+    "consensus_accuracy_mv": T("Consensus accuracy (majority vote)", "pct"),
+    "consensus_accuracy_ds": T("Consensus accuracy (Dawid-Skene)", "pct"),
+    "consensus_unresolved": T("Unresolved ties", "count", "items whose majority vote is a tie left unresolved"),
+    "total_cost": T("Total cost", "total", "labour and fees, for every row delivered"),
+    "currency": T("Currency", "text"),
+    "cost_per_label": T("Cost per label", "money"),
+    "usable_rate": T("Usable rate", "pct", "share of judgments that pass the usability rule"),
+    "cost_per_usable_label": T("Cost per usable label", "money", "total cost / usable labels"),
+    "cost_per_correct_item": T("Cost per correct item", "money", "total cost / items whose consensus is right"),
+    "pricing_model": T("Pricing", "text"),
+    "rate": T("Rate", "money"),
+    "billed_units": T("Billed units", "number1"),
+    "unit": T("Unit", "text"),
+    "rows_delivered": T("Rows delivered", "count"),
+    "hours": T("Hours worked", "number1"),
+    "labour_cost": T("Labour", "total"),
+    "fees": T("Fees", "total"),
+    "cost_per_item": T("Cost per item", "money"),
+    "usable_labels": T("Usable labels", "count"),
+    "gold_judgments": T("Judgments on gold", "count"),
+    "gold_correct": T("Right on gold", "count"),
+    "gold_accuracy": T("Accuracy on gold", "pct"),
+    "agreement_with_peers": T("Agreement with peers", "pct", "share agreeing with the other annotators' majority"),
+    "ds_accuracy": T("Dawid-Skene accuracy", "pct", "estimated accuracy from the pooled evidence, gold or not"),
+    "label_skew": T("Label skew", "pct", "distance of the annotator's label mix from the vendor's"),
+    "median_seconds": T("Median time", "seconds", "median seconds per judgment"),
+    "too_fast_share": T("Too fast", "pct", "share of judgments faster than the too-fast threshold"),
+    "low_performer": T("Low performer", "flag"),
+    "flag_reason": T("Why flagged", "text"),
+    "leniency": T("Leniency", "signed", "mean offset from gold or consensus, in scale steps (+ = lenient)"),
+    "tie_rate": T("Tie rate", "pct"),
+    "chose_first_shown": T("Chose the first shown", "pct", "position bias: 50% means none"),
+    "position_p_value": T("Position bias p", "p"),
+    "k": T("Labels per item (k)", "count"),
+    "items": T("Items", "count"),
+    "draw_sd": T("Spread over draws", "pct", "standard deviation of the accuracy over the seeded draws"),
+    "reaches_target": T("Reaches the target", "flag"),
+    "label": T("Label", "text"),
+    "gold_label": T("Gold", "text"),
+    "support": T("Gold support", "count", "judgments on gold items whose gold is this label"),
+    "predicted": T("Given", "count", "judgments on gold items giving this label"),
+    "precision": T("Precision", "pct"),
+    "recall": T("Recall", "pct"),
+    "f1": T("F1", "pct"),
+    "share_of_judgments": T("Share of judgments", "pct"),
+    "class_alpha": T("Class alpha", "number", "alpha of this label against all others"),
+    "count": T("Judgments", "count"),
+    "metric": T("Metric", "text"),
+    "level": T("Level", "text"),
+    "value": T("Value", "number"),
+    "n": T("n", "count"),
+    "p_value": T("p", "p"),
+    "note": T("Note", "text"),
+    "vendor_a": T("Vendor A", "text"),
+    "vendor_b": T("Vendor B", "text"),
+    "estimate_a": T("A", "number"),
+    "estimate_b": T("B", "number"),
+    "difference": T("Difference (A − B)", "number"),
+    "test": T("Test", "text"),
+    "shared_items": T("Shared items", "count"),
+    "shared_gold_items": T("Shared gold items", "count"),
+    "p_holm": T("Adjusted p (Holm)", "p"),
+    "significant": T("Beyond chance", "flag"),
+    "consensus": T("Consensus", "text"),
+    "confidence": T("Confidence", "pct", "share of the item's votes behind its consensus"),
+    "consensus_correct": T("Consensus right", "pct"),
+    "vendors_disagree": T("Vendors disagree", "flag"),
+    "file": T("File", "text"),
+    "rows_read": T("Rows read", "count"),
+    "kept": T("Kept", "count"),
+    "quarantined": T("Quarantined", "count"),
+    "line": T("Line", "count"),
+    "column": T("Column", "text"),
+    "reason": T("Reason", "text"),
+    "message": T("Message", "text"),
+    "code": T("Code", "text"),
+}
+
+#: Metric names in the long frames (agreement, accuracy, task_metrics, comparisons).
+METRICS: dict[str, Term] = {
+    "krippendorff_alpha": T("Krippendorff's alpha", "number"),
+    "alpha": T("Krippendorff's alpha", "number"),
+    "percent_agreement": T("Percent agreement", "pct"),
+    "fleiss_kappa": T("Fleiss' kappa", "number"),
+    "gwet_ac1": T("Gwet's AC1", "number"),
+    "light_kappa": T("Light's kappa (mean pairwise Cohen)", "number"),
+    "judgment_accuracy": T("Accuracy per judgment", "pct"),
+    "accuracy": T("Accuracy on gold", "pct"),
+    "consensus_accuracy": T("Consensus accuracy", "pct"),
+    "usable_rate": T("Usable rate", "pct"),
+    "macro_f1": T("Macro-F1", "pct"),
+    "cost_per_usable_label": T("Cost per usable label", "money"),
+    "cost_per_correct_item": T("Cost per correct item", "money"),
+    "agreement_with_ties": T("Agreement, ties included", "pct"),
+    "agreement_without_ties": T("Agreement, ties left out", "pct"),
+    "tie_rate": T("Tie rate", "pct"),
+    "accuracy_with_ties": T("Accuracy, ties included", "pct"),
+    "accuracy_without_ties": T("Accuracy, ties left out", "pct"),
+    "chose_first_shown": T("Chose the response shown first", "pct"),
+    "alpha_interval": T("Alpha (interval)", "number"),
+    "alpha_ratio": T("Alpha (ratio)", "number"),
+    "alpha_ordinal": T("Alpha (ordinal)", "number"),
+    "gwet_ac2_linear": T("Gwet's AC2 (linear weights)", "number"),
+    "gwet_ac2_quadratic": T("Gwet's AC2 (quadratic weights)", "number"),
+    "weighted_kappa_linear": T("Weighted kappa (linear)", "number"),
+    "weighted_kappa_quadratic": T("Weighted kappa (quadratic)", "number"),
+    "within_one_agreement": T("Agreement within one step", "pct"),
+    "mae_vs_gold": T("Mean absolute error vs gold", "number"),
+    "rmse_vs_gold": T("Root mean squared error vs gold", "number"),
+    "masi_agreement": T("MASI agreement", "number"),
+    "jaccard_agreement": T("Jaccard agreement", "number"),
+    "alpha_masi": T("Alpha (MASI distance)", "number"),
+    "macro_label_alpha": T("Mean per-label alpha", "number"),
+    "example_f1": T("Example-based F1", "pct"),
+}
+
+#: Words for the settings a figure depends on.
+USABILITY = {
+    "gold": "equals gold (rate measured on gold items)",
+    "consensus": "equals a confident cross-vendor consensus",
+    "gold_or_consensus": "equals gold, else a confident consensus",
+}
+CONSENSUS_METHODS = {"majority_vote": "majority vote", "dawid_skene": "Dawid-Skene", "median": "median"}
+TIES = {
+    "abstain": "ties left unresolved",
+    "lowest": "ties go to the first label",
+    "random": "ties broken at random",
+    "fractional": "ties share the credit",
+}
+
+#: Words for the coded values of some columns.
+VALUE_WORDS: dict[str, dict[str, str]] = {
+    "pricing_model": {
+        "per_label": "per label",
+        "per_item": "per item",
+        "hourly": "hourly",
+        "fixed": "fixed",
+        "per_million_tokens": "per million tokens",
+    },
+    "consensus_method": CONSENSUS_METHODS,
+}
+
+#: Why a figure can be blank, by metric (or column), when the Report row carries no note of its own.
+BLANK_REASONS: dict[str, str] = {
+    "light_kappa": "no two of the vendor's annotators share 10 or more items",
+    "weighted_kappa_linear": "no two of the vendor's annotators share 10 or more items",
+    "weighted_kappa_quadratic": "no two of the vendor's annotators share 10 or more items",
+    "gold_label": "no gold answer for this item",
+    "gold_accuracy": "no judgments on gold items",
+    "accuracy": "no gold items labelled by this vendor",
+    "consensus_accuracy": "no gold items labelled by this vendor",
+    "consensus": "a tie left unresolved",
+    "consensus_correct": "no gold answer for this item, or a tie left unresolved",
+    "median_seconds": "the vendor file gives no durations",
+    "too_fast_share": "the vendor file gives no durations",
+    "ds_accuracy": "too few judgments for Dawid-Skene",
+    "agreement_with_peers": "no other annotator labelled the same items",
+    "alpha": "fewer than two judgments on every item",
+    "cost_per_usable_label": "no usable labels",
+    "cost_per_correct_item": "no correct consensus items",
+}
+CI_BLANK = "no interval for this figure (not bootstrapped, or 0 resamples)"
+
+
+def column_term(column: str) -> Term:
+    """The term of a column; an unknown ``votes_<label>``/``*_ci_low`` column gets a derived one."""
+    if column in COLUMNS:
+        return COLUMNS[column]
+    if column.startswith("votes_"):
+        return Term(f"Votes: {column.removeprefix('votes_')}", "count")
+    for end, word in (("_ci_low", "low"), ("_ci_high", "high")):
+        if column.endswith(end):
+            base = column_term(column.removesuffix(end))
+            return Term(f"{base.name}: {word}", base.unit)
+    if column == "ci_low":
+        return Term("Interval low", "number")
+    if column == "ci_high":
+        return Term("Interval high", "number")
+    return Term(column.replace("_", " ").capitalize(), "text")
+
+
+def column_name(column: str) -> str:
+    return column_term(column).name
+
+
+def metric_term(metric: str) -> Term:
+    """The term of a metric; parametrised names (``agreement_at_strength=clear``, ``ICC2k``) are spelled out."""
+    if metric in METRICS:
+        return METRICS[metric]
+    strength = re.fullmatch(r"agreement_at_strength=(.+)", metric)
+    if strength:
+        level = strength.group(1)
+        words = {"none": "no stated preference", "slight": "slight", "clear": "clear"}
+        return Term(
+            f"Agreement when the preference is {words.get(level, level)}"
+            if level != "none"
+            else "Agreement with no stated strength",
+            "pct",
+        )
+    consensus = re.fullmatch(r"consensus_(\w+)_vs_gold \((\w+)\)", metric)
+    if consensus:
+        return Term(f"{metric_term(consensus.group(1) + '_vs_gold').name} ({consensus.group(2)} consensus)", "number")
+    if re.fullmatch(r"ICC[123]k?", metric):
+        return Term(f"Intraclass correlation {metric}", "number")
+    label = re.fullmatch(r"(precision|recall|alpha)\[(.+)\]", metric)
+    if label:
+        return Term(
+            f"{label.group(1).capitalize()}: {label.group(2)}", "pct" if label.group(1) != "alpha" else "number"
+        )
+    return Term(metric.replace("_", " ").capitalize(), "number")
+
+
+def metric_name(metric: str) -> str:
+    return metric_term(metric).name
+
+
+def tolerance_suffix(settings: Mapping[str, Any]) -> str:
+    """`` (within ±1)`` when near misses count as right, else ``""``."""
+    tolerance = float(settings.get("tolerance", 0.0) or 0.0)
+    return f" (within ±{tolerance:g})" if tolerance > 0 else ""
+
+
+def accuracy_name(settings: Mapping[str, Any]) -> str:
+    """The vendor accuracy as the settings define it: ``Accuracy on gold (within ±1)``."""
+    return "Accuracy on gold" + tolerance_suffix(settings)
+
+
+def consensus_name(settings: Mapping[str, Any]) -> str:
+    """``majority vote`` / ``Dawid-Skene`` from the method actually used (``settings['consensus_method']``)."""
+    method = str(settings.get("consensus_method", "majority_vote"))
+    return CONSENSUS_METHODS.get(method, method.replace("_", " "))
+
+
+#: The consensus each task kind takes without a model (what the redundancy analysis uses).
+KIND_VOTES = {"ordinal": "median", "interval": "mean", "ratio": "mean"}
+
+
+def vote_name(settings: Mapping[str, Any]) -> str:
+    """``majority-vote`` (``median``, ``mean``): the plain consensus of the kind, whatever the chosen method."""
+    return KIND_VOTES.get(str(settings.get("kind", "nominal")), "majority-vote")
+
+
+def consensus_description(settings: Mapping[str, Any]) -> str:
+    """``majority vote, ties left unresolved`` (ties only matter to a vote) or ``Dawid-Skene``."""
+    method = str(settings.get("consensus_method", "majority_vote"))
+    name = consensus_name(settings)
+    if method == "majority_vote":
+        tie = str(settings.get("tie", "abstain"))
+        return f"{name}, {TIES.get(tie, 'ties: ' + tie)}"
+    return name
+
+
+def usability_words(settings: Mapping[str, Any]) -> str:
+    """What a usable label means under the settings: ``within ±1 of gold (rate measured on gold items)``."""
+    rule = str(settings.get("usability", "gold"))
+    text = USABILITY.get(rule, rule)
+    tolerance = float(settings.get("tolerance", 0.0) or 0.0)
+    if tolerance > 0:
+        text = text.replace("equals", f"within ±{tolerance:g} of", 1)
+    return text
+
+
+def blank_reason(column: str, metric: str | None = None, note: object = None) -> str:
+    """Why a figure is blank: the Report row's own note if it has one, else the glossary's reason."""
+    if isinstance(note, str) and note.strip():
+        return note.strip()
+    for key in (metric, column):
+        if key and key in BLANK_REASONS:
+            return BLANK_REASONS[key]
+    if column.endswith(("_ci_low", "_ci_high")) or column in ("ci_low", "ci_high"):
+        return CI_BLANK
+    return "not defined for this data"
+
+
+def format_cell(value: Any, unit: str, currency: str | None = None) -> str:
+    """One cell in its unit (``—`` when blank)."""
+    if unit == "text":
+        return fmt.BLANK if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    if unit == "flag":
+        return fmt.BLANK if value is None or pd.isna(value) else ("yes" if bool(value) else "no")
+    if unit == "p":
+        return fmt.p_value(value)
+    if unit == "number1":
+        return fmt.number(value, 1)
+    if unit == "signed":
+        return fmt.BLANK if fmt.is_blank(value) else f"{float(value):+.2f}"
+    return fmt.value(value, unit, currency)  # type: ignore[arg-type]
+
+
+def display_frame(
+    frame: pd.DataFrame,
+    *,
+    currency: str | None = None,
+    metric_column: str = "metric",
+    drop: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """A Report frame as display strings with human column names; blanks are ``—``.
+
+    In long frames (a ``metric`` column) the unit of ``value``, ``ci_low``, ``ci_high``, ``estimate_*``
+    and ``difference`` follows each row's metric, and the metric is spelled out.
+    """
+    currencies = frame["currency"].astype(str) if "currency" in frame.columns else None
+    rows = frame.drop(columns=[c for c in drop if c in frame.columns])
+    out = pd.DataFrame(index=rows.index)
+    metric_units = (
+        rows[metric_column].astype(str).map(lambda m: metric_term(m).unit) if metric_column in rows.columns else None
+    )
+    per_row = {"value", "ci_low", "ci_high", "estimate_a", "estimate_b", "difference"}
+    for column in rows.columns:
+        term = column_term(str(column))
+        if column == metric_column and metric_units is not None:
+            out[term.name] = rows[column].astype(str).map(metric_name)
+            continue
+        if column in VALUE_WORDS:
+            words = VALUE_WORDS[column]
+            out[term.name] = rows[column].map(lambda v, w=words: w.get(str(v), str(v)) if not pd.isna(v) else fmt.BLANK)
+            continue
+        cells = []
+        for i, v in enumerate(rows[column].tolist()):
+            unit = term.unit
+            if metric_units is not None and column in per_row:
+                unit = metric_units.iloc[i]
+            row_currency = currencies.iloc[i] if currencies is not None else currency
+            if column == "difference" and unit == "pct" and not fmt.is_blank(v):
+                cells.append(f"{100 * float(v):+.1f} points")
+            else:
+                cells.append(format_cell(v, unit, row_currency))
+        out[term.name] = cells
+    return out.reset_index(drop=True)

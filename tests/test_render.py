@@ -1,0 +1,125 @@
+"""Documents and charts made from a Report: human names, blanks with reasons, charts that scale."""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from labeleval import render
+from labeleval.ui import charts
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_report_does_not_import_the_verdict() -> None:
+    """The verdict reads a Report; report.py imports neither the verdict nor the renderer at module level."""
+    tree = ast.parse((ROOT / "labeleval" / "report.py").read_text())
+    top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    names = {n.module for n in top if isinstance(n, ast.ImportFrom)}
+    assert not names & {"labeleval.verdict", "labeleval.render"}
+    verdict_tree = ast.parse((ROOT / "labeleval" / "verdict.py").read_text())
+    runtime = {n.module for n in verdict_tree.body if isinstance(n, ast.ImportFrom)}
+    assert "labeleval.report" not in runtime  # only under TYPE_CHECKING
+
+
+def test_markdown_has_the_story_in_human_words(sample_report) -> None:
+    md = sample_report.to_markdown()
+    for heading in ("## Leaderboard", "## Are the differences real?", "## Agreement", "## How these figures were made"):
+        assert heading in md
+    assert "cost_per_usable_label" not in md and "ci_low" not in md and "e-" not in md
+    assert "| Vendor |" in md and "Cost per usable label" in md
+    assert "no two of the vendor's annotators share 10 or more items" in md  # why Light's kappa is blank
+    assert "None" not in md and "nan" not in md.lower().replace("nanny", "")
+
+
+def test_html_is_a_self_contained_document_with_the_chart(sample_report) -> None:
+    page = sample_report.to_html()
+    assert page.startswith("<!doctype html>")
+    assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
+    assert "https://" not in page
+    assert page.count("<svg") >= 1  # cost against quality, drawn inline
+    assert "Verdict" in page and "How these figures were made" in page
+    assert "cost_per_usable_label" not in page
+    leaderboard = render.leaderboard(sample_report)
+    for cell in leaderboard["Cost per usable label"]:
+        assert cell in page
+
+
+def test_html_escapes_vendor_text(sample_report) -> None:
+    summary = sample_report.summary.copy()
+    summary["vendor"] = summary["vendor"].astype(str).replace({"Scale": "<img src=x onerror=alert(1)>"})
+    hostile = type(sample_report)(**{**sample_report.__dict__, "summary": summary})
+    page = render.to_html(hostile)
+    assert "<img src=x" not in page and "&lt;img src=x" in page
+
+
+def pilot_summary(n: int, low: float, high: float, seed: int = 0) -> pd.DataFrame:
+    """A summary frame for n vendors with prices spread between low and high (log-uniform)."""
+    rng = np.random.default_rng(seed)
+    cost = np.exp(rng.uniform(np.log(low), np.log(high), n))
+    accuracy = rng.uniform(0.6, 0.995, n)
+    return pd.DataFrame(
+        {
+            "vendor": [f"Vendor {chr(65 + i)}" for i in range(n)],
+            "accuracy": accuracy,
+            "accuracy_ci_low": accuracy - 0.04,
+            "accuracy_ci_high": np.minimum(accuracy + 0.04, 1.0),
+            "cost_per_usable_label": cost,
+            "cost_per_usable_label_ci_low": cost * 0.9,
+            "cost_per_usable_label_ci_high": cost * 1.1,
+            "n_judgments": 1000,
+            "currency": "EUR",
+        }
+    )
+
+
+def test_axes_stay_meaningful() -> None:
+    narrow = charts.cost_axis([0.05, 0.2], [0.09, 0.3])
+    assert not narrow.log and narrow.low >= 0
+    wide = charts.cost_axis([0.03], [2.5])  # an in-house crowd against experts: 83x
+    assert wide.log and wide.low > 0 and all(wide.low <= t <= wide.high for t in wide.ticks() or [])
+    share = charts.share_axis([0.95], [1.0])
+    assert share.high <= 1.0 and share.low >= 0
+    assert charts.share_axis([0.0], [0.02]).low == 0.0
+
+
+@pytest.mark.parametrize("n", [2, 5, 12])
+@pytest.mark.parametrize(("low", "high"), [(0.05, 0.09), (0.03, 2.5)])
+def test_cost_quality_labels_never_collide(n: int, low: float, high: float) -> None:
+    summary = pilot_summary(n, low, high)
+    chart = charts.cost_quality(summary, {"tolerance": 1.0})
+    spec = chart.to_dict()
+    layers = spec["layer"]
+    x_scale = layers[0]["encoding"]["x"]["scale"]
+    assert x_scale["domain"][0] >= 0
+    span = summary["cost_per_usable_label_ci_high"].max() / summary["cost_per_usable_label_ci_low"].min()
+    assert x_scale.get("type") == ("log" if span > 10 else None)
+    y = layers[0]["encoding"]["y"]
+    assert y["scale"]["domain"][1] <= 1.0 and "within ±1" in y["title"]
+    assert any(layer["mark"]["type"] == "rule" for layer in layers if isinstance(layer["mark"], dict))
+    assert spec["layer"][0]["encoding"]["x"]["axis"]["labelExpr"].startswith("'€'")
+    # the placed labels, re-measured: no two boxes overlap
+    x_axis = charts.cost_axis(
+        summary["cost_per_usable_label_ci_low"].tolist(), summary["cost_per_usable_label_ci_high"].tolist()
+    )
+    y_axis = charts.share_axis(summary["accuracy_ci_low"].tolist(), summary["accuracy_ci_high"].tolist())
+    points = [
+        (str(r.vendor), x_axis.position(r.cost_per_usable_label), y_axis.position(r.accuracy))
+        for r in summary.itertuples()
+    ]
+    placed = charts.place_labels(points)
+    assert len(placed) >= min(n, 5)  # a crowded chart may leave a few names to the legend
+    boxes = []
+    for name, (x, y, align) in placed.items():
+        w = charts.LABEL_CHAR_PX * len(name) + 4
+        px, py = x * charts.PLOT_WIDTH, y * charts.PLOT_HEIGHT
+        left = px if align == "left" else (px - w if align == "right" else px - w / 2)
+        boxes.append((left, py - charts.LABEL_HEIGHT_PX / 2, left + w, py + charts.LABEL_HEIGHT_PX / 2))
+        assert left >= 0 and left + w <= charts.PLOT_WIDTH
+    for a, b in itertools.combinations(boxes, 2):
+        assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
