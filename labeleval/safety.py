@@ -9,8 +9,8 @@ write. They are data, never markup or commands:
   spreadsheet show it as text; plain numbers (``-1``, ``+0.5``) are left alone. The CSV writer quotes the
   cell when it holds a separator or a quote.
 - :func:`markdown_text`: HTML is escaped, line breaks become spaces, and the characters that Markdown
-  reads as structure (``#``, ``*``, ``|``, ``[`` ...) are backslash-escaped, so a newline in a vendor name
-  cannot start a heading and ``<script>`` is shown, not run.
+  reads as structure (``#``, ``*``, ``|``, ``[``, ``$`` ...) are backslash-escaped, so a newline in a vendor
+  name cannot start a heading and ``<script>`` is shown, not run.
 - :func:`terminal_text`: ANSI escape sequences and other control characters (C0, C1, bidirectional
   overrides) are removed, so a value cannot move the cursor, recolour or rewrite the terminal.
 """
@@ -26,7 +26,7 @@ import pandas as pd
 #: Characters that start a formula in a spreadsheet (OWASP "CSV Injection").
 FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER: Final = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_MARKDOWN_SPECIAL: Final = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_MARKDOWN_SPECIAL: Final = re.compile(r"([\\`*_{}\[\]#|~$])|^([+\-])")
 _LINE_BREAKS: Final = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
 # ESC-introduced sequences (CSI, OSC, two-character), then every remaining control character: C0 and
 # DEL, C1, and the Unicode bidirectional overrides and isolates ("Trojan Source").
@@ -75,13 +75,14 @@ def spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def markdown_text(value: object) -> str:
     """``value`` as literal text inside Markdown (and a Markdown table cell): HTML escaped, line breaks
-    turned into spaces, Markdown punctuation backslash-escaped.
+    turned into spaces, the characters Markdown (and Streamlit's ``$`` maths) reads as structure
+    backslash-escaped: ``\\ ` * _ { } [ ] # | ~ $``, and ``+``/``-`` at the start.
 
-    >>> markdown_text("Acme\\n# Owned <img src=x onerror=alert(1)>")
-    'Acme \\\\# Owned &lt;img src=x onerror=alert\\\\(1\\\\)&gt;'
+    >>> markdown_text("Acme\\n# Owned <img src=x onerror=alert(1)> [x](javascript:y)")
+    'Acme \\\\# Owned &lt;img src=x onerror=alert(1)&gt; \\\\[x\\\\](javascript:y)'
     """
     text = _LINE_BREAKS.sub(" ", terminal_text(str(value), keep_newlines=False))
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(), html.escape(text, quote=False))
 
 
 def terminal_text(value: object, *, keep_newlines: bool = True) -> str:
@@ -95,3 +96,20 @@ def terminal_text(value: object, *, keep_newlines: bool = True) -> str:
     if keep_newlines:
         return _CONTROL.sub("", text)
     return _CONTROL_ONE_LINE.sub(lambda m: " " if m.group() in "\t\n" else "", text)
+
+
+def without_controls(value: object) -> object:
+    """``value`` (nested dicts, lists and strings, such as a Vega-Lite spec) with every control character
+    removed from its strings. A chart renderer that panics on them (vl-convert aborts the whole process on
+    an ESC or NUL in a label) then sees only printable text.
+
+    >>> without_controls({"values": [{"vendor": "a\\x1b[2Jb\\x00"}]})
+    {'values': [{'vendor': 'ab'}]}
+    """
+    if isinstance(value, str):
+        return terminal_text(value, keep_newlines=False)
+    if isinstance(value, dict):
+        return {without_controls(k): without_controls(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_controls(v) for v in value]
+    return value

@@ -21,7 +21,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from labeleval.errors import AdapterError
+from labeleval.errors import AdapterError, LabelevalError
 from labeleval.limits import Limits
 from labeleval.limits import current as current_limits
 
@@ -379,7 +379,8 @@ def _read_parquet(path: Path, name: str, limits: Limits) -> RawTable:
     try:
         schema = pq.read_schema(path)
         _check_names([str(n) for n in schema.names], name, "schema")
-        text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        plain = pa.schema([pa.field(f.name, _undictionary(f.type)) for f in schema])
+        text = [f.name for f in plain if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
         table = pq.ParquetFile(path, read_dictionary=text).read()
         decoded = 0
         for column in text:  # a dictionary-encoded column can expand a thousandfold: measure before decoding
@@ -387,9 +388,8 @@ def _read_parquet(path: Path, name: str, limits: Limits) -> RawTable:
                 lengths = pc.binary_length(chunk.dictionary).fill_null(0)
                 decoded += int(pc.sum(pc.take(lengths, chunk.indices.fill_null(0))).as_py() or 0)
         limits.check("decoded_mb", decoded / 1024**2, name)
-        plain = pa.schema([pa.field(f.name, f.type) for f in schema])
         frame = table.cast(plain).to_pandas()
-    except AdapterError:
+    except LabelevalError:
         raise
     except (MemoryError, RecursionError) as exc:
         raise AdapterError(
@@ -399,6 +399,13 @@ def _read_parquet(path: Path, name: str, limits: Limits) -> RawTable:
         raise AdapterError(f"{name}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
     frame.columns = [str(c) for c in frame.columns]
     return RawTable(_nested_as_text(frame), np.arange(1, len(frame) + 1, dtype=np.int64), "parquet")
+
+
+def _undictionary(kind: object) -> object:
+    """A dictionary-encoded column's value type (its text is measured, then decoded like any other)."""
+    import pyarrow as pa
+
+    return kind.value_type if isinstance(kind, pa.DictionaryType) else kind
 
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+(\d+)(?::[A-Z]+(\d+))?"')

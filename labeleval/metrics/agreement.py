@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from labeleval.errors import SchemaError, UndefinedMetricWarning
-from labeleval.metrics.counts import check_frame, count_matrix, label_codes, numeric_values
+from labeleval.metrics.counts import SparseCounts, check_frame, label_codes, numeric_values, sparse_counts
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 LEVELS: Final[tuple[Level, ...]] = ("nominal", "ordinal", "interval", "ratio")
@@ -111,32 +111,126 @@ def alpha_from_coincidences(o: np.ndarray, level: str, values: np.ndarray) -> np
     return out if np.ndim(o) == 2 else out[:1]
 
 
+#: Ordinal alpha resamples exact coincidence matrices (items x K*K statistics) up to this many categories;
+#: above it, the bootstrap holds the rank metric at the full sample's marginals (see :func:`alpha_stats`).
+ORDINAL_EXACT_MAX: Final = 16
+
+
 def alpha_stats(n: np.ndarray, level: str, values: np.ndarray) -> np.ndarray:
-    """Per-item sufficient statistics for alpha at ``level``.
+    """Per-item sufficient statistics for alpha at ``level``: items x (1 + K), or items x K*K for ordinal
+    alpha on at most :data:`ORDINAL_EXACT_MAX` categories.
 
     For nominal, interval and ratio the difference function is fixed, so two things per item suffice:
     its observed disagreement ``sum_ck n_ic n_ik d_ck / (m_i - 1)`` and its pairable values per category.
-    The ordinal rank metric depends on the marginals, so it needs the full coincidence contributions.
+    Memory is linear in items x categories: the nominal and interval disagreements have closed forms
+    (``m_i^2 - sum_c n_ic^2`` and ``2 (m_i sum_c n_ic v_c^2 - (sum_c n_ic v_c)^2)``), ratio sums over the
+    pairs of values within each item; no K x K matrix is formed.
+
+    Krippendorff's ordinal metric is the interval metric on mid-ranks ``r_c = sum_{g<c} n_g + n_c / 2``
+    that depend on the marginals, so an exact resample needs the coincidence contributions (K*K per item);
+    that is done for up to :data:`ORDINAL_EXACT_MAX` categories. For longer scales column 0 is the observed
+    disagreement at the full sample's mid-ranks and the expected disagreement uses each resample's: the
+    point estimate is exact; a resample's observed part holds the ranks at the full sample's.
     """
-    if level == "ordinal":
+    if level == "ordinal" and n.shape[1] <= ORDINAL_EXACT_MAX:
         return alpha_item_stats(n)
     m = n.sum(axis=1)
     pairable = m >= 2
     nf = np.where(pairable[:, None], n, 0).astype(np.float64)
-    d = delta(level, values)
+    if level == "ordinal":
+        values = midranks(nf.sum(axis=0))
+    item, cat = np.nonzero(nf)
+    observed_sum = _observed_by_item(item, cat, nf[item, cat], len(m), level, values)
     with np.errstate(invalid="ignore", divide="ignore"):
-        observed = np.where(pairable, ((nf @ d) * nf).sum(axis=1) / np.maximum(m - 1, 1), 0.0)
+        observed = np.where(pairable, observed_sum / np.maximum(m - 1, 1), 0.0)
     return np.column_stack([observed, nf])
+
+
+def midranks(marginals: np.ndarray) -> np.ndarray:
+    """Krippendorff's ordinal metric as distances between mid-ranks: ``d_ck = (r_k - r_c)^2`` with
+    ``r_c = sum_{g<c} n_g + n_c / 2`` (rows of ``marginals`` are resamples when it is 2-D)."""
+    nc = np.asarray(marginals, dtype=np.float64)
+    return np.cumsum(nc, axis=-1) - nc / 2.0
+
+
+def _observed_by_item(
+    item: np.ndarray, cat: np.ndarray, count: np.ndarray, n_items: int, level: str, values: np.ndarray
+) -> np.ndarray:
+    """``sum_ck n_ic n_ik d_ck`` per item from the non-zero counts (item, category, count), linear in them."""
+    if level == "nominal":
+        m = np.bincount(item, weights=count, minlength=n_items)
+        return m**2 - np.bincount(item, weights=count**2, minlength=n_items)
+    if level in ("interval", "ordinal"):
+        v = values[cat]
+        m = np.bincount(item, weights=count, minlength=n_items)
+        s1 = np.bincount(item, weights=count * v, minlength=n_items)
+        s2 = np.bincount(item, weights=count * v * v, minlength=n_items)
+        return np.maximum(2.0 * (m * s2 - s1**2), 0.0)
+    if level == "ratio":
+        left, right = _pairs_within_groups(item)
+        d = delta_pairs("ratio", values[cat[left]], values[cat[right]])
+        return 2.0 * np.bincount(item[left], weights=count[left] * count[right] * d, minlength=n_items)
+    raise ValueError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
+
+
+def delta_pairs(level: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Krippendorff's squared difference between the values ``a`` and ``b``, elementwise."""
+    if level == "nominal":
+        return (a != b).astype(np.float64)
+    if level in ("interval", "ordinal"):
+        return (a - b) ** 2
+    total = a + b
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total == 0, 0.0, ((a - b) / np.where(total == 0, 1.0, total)) ** 2)
+
+
+def _pairs_within_groups(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i < j) of entries sharing a group value; ``group`` sorted. No loop over groups: one over
+    distinct group sizes."""
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.zeros(0, np.int64)
+    sizes = np.diff(np.r_[starts, len(group)])
+    firsts: list[np.ndarray] = []
+    seconds: list[np.ndarray] = []
+    for size in np.unique(sizes[sizes >= 2]):
+        group_starts = starts[sizes == size]
+        for i, j in itertools.combinations(range(int(size)), 2):
+            firsts.append(group_starts + i)
+            seconds.append(group_starts + j)
+    if not firsts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    return np.concatenate(firsts), np.concatenate(seconds)
+
+
+def expected_disagreement(marginals: np.ndarray, level: str, values: np.ndarray, block: int = 512) -> np.ndarray:
+    """``sum_ck n_c n_k d_ck`` for each row of ``marginals`` (B x K), without a K x K matrix for nominal,
+    interval and ordinal (closed forms) and in blocks of ``block`` categories for ratio."""
+    nc = np.atleast_2d(np.asarray(marginals, dtype=np.float64))
+    total = nc.sum(axis=1)
+    if level == "nominal":
+        return total**2 - (nc**2).sum(axis=1)
+    if level in ("interval", "ordinal"):
+        v = midranks(nc) if level == "ordinal" else np.broadcast_to(values, nc.shape)
+        s1 = (nc * v).sum(axis=1)
+        s2 = (nc * v * v).sum(axis=1)
+        return np.maximum(2.0 * (total * s2 - s1**2), 0.0)
+    used = np.flatnonzero(nc.sum(axis=0) > 0)
+    nu, vu = nc[:, used], values[used]
+    out = np.zeros(len(nc))
+    for start in range(0, len(used), block):
+        d = delta_pairs("ratio", vu[start : start + block, None], vu[None, :])  # block x K_used
+        out += ((nu[:, start : start + block] @ d) * nu).sum(axis=1)
+    return out
 
 
 def alpha_from_stats(totals: np.ndarray, level: str, values: np.ndarray) -> np.ndarray:
     """Alpha from summed :func:`alpha_stats` (one row per resample); NaN where undefined."""
-    if level == "ordinal":
-        return alpha_from_coincidences(np.atleast_2d(totals), level, values)
     t = np.atleast_2d(totals)
+    if level == "ordinal" and t.shape[1] != 1 + len(values):
+        return alpha_from_coincidences(t, level, values)
     nc = t[:, 1:]
     ntot = nc.sum(axis=1)
-    expected = np.einsum("bc,ck,bk->b", nc, delta(level, values), nc)
+    expected = expected_disagreement(nc, level, values)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = 1.0 - (ntot - 1.0) * t[:, 0] / expected
     out[~(expected > 0)] = np.nan
@@ -156,8 +250,10 @@ def krippendorff_alpha(
 ) -> float:
     """Krippendorff's alpha at the ``nominal``, ``ordinal``, ``interval`` or ``ratio`` level.
 
-    Computed by the ``krippendorff`` package from the items x values count matrix (never a dense
-    annotators x items matrix). Items with fewer than two judgments are not pairable and are ignored.
+    Computed from the non-zero item x value counts, in memory linear in the judgments (never a dense
+    annotators x items, items x values or values x values matrix); on up to :data:`PACKAGE_MAX_VALUES` used
+    values the ``krippendorff`` package computes it (the two agree; see the tests). Items with fewer than two
+    judgments are not pairable and are ignored.
     Interval and ratio levels use the label values when every label is a number, else positions in the
     declared order. Returns NaN with :class:`UndefinedMetricWarning` when there is no variation.
 
@@ -171,8 +267,8 @@ def krippendorff_alpha(
     """
     if level not in LEVELS:
         raise SchemaError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
-    counts = count_matrix(annotations, labels)
-    return alpha_from_counts(counts.n, level=level, values=_values(counts.categories, level))
+    sc = sparse_counts(annotations, labels)
+    return alpha_from_sparse(sc, level=level, values=_values(sc.categories, level))
 
 
 def _values(categories: Sequence[object], level: str) -> np.ndarray:
@@ -181,14 +277,46 @@ def _values(categories: Sequence[object], level: str) -> np.ndarray:
     return np.arange(len(categories), dtype=np.float64)
 
 
+#: Up to this many used values alpha's point estimate comes from the ``krippendorff`` package (which forms
+#: values x values matrices); above it, from the closed forms of :func:`alpha_stats` (linear memory).
+PACKAGE_MAX_VALUES: Final = 200
+
+
 def alpha_from_counts(n: np.ndarray, *, level: str, values: np.ndarray) -> float:
-    """Alpha from an items x categories count matrix via the ``krippendorff`` package."""
-    pairable = n[n.sum(axis=1) >= 2]
-    if len(pairable) == 0:
+    """Alpha from an items x categories count matrix (the ``krippendorff`` package on few used values)."""
+    item, cat = np.nonzero(n)
+    sc = SparseCounts(item, cat, n[item, cat].astype(np.float64), n.shape[0], list(range(n.shape[1])))
+    return alpha_from_sparse(sc, level=level, values=np.asarray(values, dtype=np.float64))
+
+
+def alpha_from_sparse(sc: SparseCounts, *, level: str, values: np.ndarray) -> float:
+    """Alpha from non-zero counts: the package on few used values, closed forms otherwise."""
+    m = np.bincount(sc.item, weights=sc.count, minlength=sc.n_items)
+    keep = m[sc.item] >= 2
+    if not keep.any():
         return _undefined("Krippendorff's alpha", "no item has two or more judgments")
-    used = pairable.sum(axis=0) > 0
+    item, cat, count = sc.item[keep], sc.cat[keep], sc.count[keep]
+    nc = np.bincount(cat, weights=count, minlength=len(values))
+    used = nc > 0
     if used.sum() < 2:
         return _undefined("Krippendorff's alpha", "every pairable judgment has the same value")
+    if used.sum() > PACKAGE_MAX_VALUES:
+        observed = _observed_by_item(
+            item, cat, count, sc.n_items, level, midranks(nc) if level == "ordinal" else values
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            total_observed = float((observed / np.maximum(m - 1, 1))[m >= 2].sum())
+        expected = float(expected_disagreement(nc, level, values)[0])
+        if not expected > 0:
+            return _undefined("Krippendorff's alpha", "there is no expected disagreement")
+        return 1.0 - (nc.sum() - 1.0) * total_observed / expected
+    rows, row_codes = np.unique(item, return_inverse=True)
+    used_codes = np.flatnonzero(used)
+    col = np.searchsorted(used_codes, cat)
+    pairable = np.zeros((len(rows), len(used_codes)))
+    np.add.at(pairable, (row_codes, col), count)
+    values = values[used_codes]
+    used = np.ones(len(used_codes), dtype=bool)
     # The package rejects a value domain with unused values at some levels; dropping unused columns
     # leaves alpha unchanged (nominal, interval, ratio; the ordinal rank metric counts only used values).
     return float(
@@ -248,15 +376,26 @@ def ac1_from_totals(totals: np.ndarray, k: int) -> np.ndarray:
     return _chance_corrected(pa, (pi * (1.0 - pi)).sum(axis=1) / (k - 1))
 
 
+def agreement_totals(sc: SparseCounts) -> np.ndarray:
+    """The column sums of :func:`agreement_item_stats`, from non-zero counts (memory linear in them)."""
+    k = len(sc.categories)
+    m = np.bincount(sc.item, weights=sc.count, minlength=sc.n_items)
+    pairable = m >= 2
+    pairs = np.bincount(sc.item, weights=sc.count * (sc.count - 1), minlength=sc.n_items)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(pairable, pairs / (m * (m - 1)), 0.0)
+    shares = np.bincount(sc.cat, weights=sc.count / m[sc.item], minlength=k)
+    return np.r_[p.sum(), pairable.sum(), shares, (m >= 1).sum()].astype(np.float64)
+
+
 def _from_item_stats(annotations: pd.DataFrame, labels: Sequence[object] | None, finalize: str, metric: str) -> float:
-    counts = count_matrix(annotations, labels)
-    k = len(counts.categories)
+    sc = sparse_counts(annotations, labels)
+    k = len(sc.categories)
     if k < 2:
         return _undefined(metric, "fewer than two categories")
-    stats = agreement_item_stats(counts.n)
-    if stats[:, 1].sum() == 0:
+    totals = agreement_totals(sc)
+    if totals[1] == 0:
         return _undefined(metric, "no item has two or more judgments")
-    totals = stats.sum(axis=0)
     value = float(
         {"percent": percent_from_totals, "fleiss": fleiss_from_totals, "ac1": ac1_from_totals}[finalize](totals, k)[0]
     )
@@ -311,18 +450,26 @@ def _kappa_weights(k: int, weights: str | None) -> np.ndarray:
     return dist if weights == "linear" else dist**2
 
 
+def kappas(confusions: np.ndarray, weights: str | None = None) -> np.ndarray:
+    """Cohen's kappa of each K x K confusion matrix in ``confusions`` (pairs, K, K): ``1 - sum(w o) /
+    sum(w e)`` with ``e`` the product of the margins; NaN where chance disagreement is 0 or nothing is shared."""
+    c = confusions.astype(np.float64)
+    totals = c.sum(axis=(1, 2))
+    w = _kappa_weights(c.shape[1], weights)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = c.sum(axis=2)[:, :, None] * c.sum(axis=1)[:, None, :] / totals[:, None, None]
+        denominator = (w * expected).sum(axis=(1, 2))
+        out = 1.0 - (w * c).sum(axis=(1, 2)) / denominator
+    out[~(denominator > 0)] = np.nan
+    return out
+
+
 def kappa_from_confusion(confusion: np.ndarray, weights: str | None = None) -> float:
     """Cohen's kappa from a K x K confusion matrix (rows: first annotator, columns: second)."""
-    c = confusion.astype(np.float64)
-    total = c.sum()
-    if total == 0:
+    if confusion.sum() == 0:
         return _undefined("Cohen's kappa", "the two annotators share no item")
-    w = _kappa_weights(len(c), weights)
-    expected = np.outer(c.sum(axis=1), c.sum(axis=0)) / total
-    denom = (w * expected).sum()
-    if denom == 0:
-        return _undefined("Cohen's kappa", "chance agreement is 1")
-    return float(1.0 - (w * c).sum() / denom)
+    value = float(kappas(confusion[None], weights)[0])
+    return _undefined("Cohen's kappa", "chance agreement is 1") if np.isnan(value) else value
 
 
 def cohen_kappa(
@@ -343,16 +490,67 @@ def cohen_kappa(
             f"cohen_kappa needs exactly two annotators, found {len(annotators)}; "
             "use fleiss_kappa, gwet_ac1 or light_kappa for more"
         )
-    codes, cats = label_codes(frame["label"], labels)
+    codes, _ = label_codes(frame["label"], labels)
     a = frame["annotator_id"].to_numpy() == annotators[0]
     first = pd.Series(codes[a], index=frame["item_id"].to_numpy()[a])
     second = pd.Series(codes[~a], index=frame["item_id"].to_numpy()[~a])
     if first.index.has_duplicates or second.index.has_duplicates:
         raise SchemaError("cohen_kappa: an annotator labelled the same item more than once")
     both = first.index.intersection(second.index)
-    k = len(cats)
-    confusion = np.bincount(first.loc[both].to_numpy() * k + second.loc[both].to_numpy(), minlength=k * k).reshape(k, k)
-    return kappa_from_confusion(confusion, weights)
+    if len(both) == 0:
+        return _undefined("Cohen's kappa", "the two annotators share no item")
+    left, right = first.loc[both].to_numpy(), second.loc[both].to_numpy()
+    disagreement, expected = pair_disagreements(left, right, np.zeros(len(both), np.int64), 1, weights)
+    if not expected[0] > 0:
+        return _undefined("Cohen's kappa", "chance agreement is 1")
+    return float(1.0 - disagreement[0] / expected[0])
+
+
+def pair_disagreements(
+    left: np.ndarray, right: np.ndarray, pair: np.ndarray, n_pairs: int, weights: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Observed and chance-expected weighted disagreement of each annotator pair, from the label codes of the
+    items both labelled (``left[j]``, ``right[j]`` belong to pair ``pair[j]``); kappa is ``1 - observed /
+    expected``. Memory is linear in the co-rated judgments, whatever the number of categories."""
+    _kappa_weights(1, weights)  # validates
+    left = left.astype(np.int64)
+    right = right.astype(np.int64)
+    n = np.bincount(pair, minlength=n_pairs).astype(np.float64)
+    if weights == "quadratic":
+        observed = np.bincount(pair, weights=(left - right) ** 2.0, minlength=n_pairs)
+        s1l, s1r = (np.bincount(pair, weights=x.astype(np.float64), minlength=n_pairs) for x in (left, right))
+        s2l, s2r = (np.bincount(pair, weights=x**2.0, minlength=n_pairs) for x in (left, right))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            expected = (n * s2l + n * s2r - 2.0 * s1l * s1r) / n
+        return observed, expected
+    span = max(int(max(left.max(initial=0), right.max(initial=0))) + 1, 1)
+    lk, lc = np.unique(pair * span + left, return_counts=True)
+    rk, rc = np.unique(pair * span + right, return_counts=True)
+    if weights is None:
+        observed = np.bincount(pair, weights=(left != right).astype(np.float64), minlength=n_pairs)
+        common, li, ri = np.intersect1d(lk, rk, assume_unique=True, return_indices=True)
+        same = np.bincount(common // span, weights=lc[li] * rc[ri].astype(np.float64), minlength=n_pairs)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return observed, n - same / n
+    observed = np.bincount(pair, weights=np.abs(left - right).astype(np.float64), minlength=n_pairs)
+    lp, rp = lk // span, rk // span
+    li, ri = _pairs_across(lp, rp)  # every (left label, right label) of the same annotator pair
+    cross = lc[li] * rc[ri] * np.abs(lk[li] % span - rk[ri] % span).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return observed, np.bincount(lp[li], weights=cross, minlength=n_pairs) / n
+
+
+def _pairs_across(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i, j) with ``a[i] == b[j]``; ``a`` and ``b`` sorted."""
+    groups = np.unique(np.r_[a, b])
+    a_start, a_end = np.searchsorted(a, groups), np.searchsorted(a, groups, side="right")
+    b_start, b_end = np.searchsorted(b, groups), np.searchsorted(b, groups, side="right")
+    sizes = (a_end - a_start) * (b_end - b_start)
+    total = int(sizes.sum())
+    g = np.repeat(np.arange(len(groups)), sizes)
+    offset = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    width = (b_end - b_start)[g]
+    return a_start[g] + offset // np.maximum(width, 1), b_start[g] + offset % np.maximum(width, 1)
 
 
 def pair_confusions(
@@ -406,26 +604,48 @@ def light_kappa(
     """
     check_frame(annotations)
     frame = annotations.loc[annotations["label"].notna()]
-    codes, cats = label_codes(frame["label"], labels)
+    codes, _ = label_codes(frame["label"], labels)
     item_codes, _ = pd.factorize(frame["item_id"])
     annot_codes, _ = pd.factorize(frame["annotator_id"])
-    _, _, conf = pair_confusions(item_codes, annot_codes, codes, len(cats))
-    return light_from_confusions(conf, weights=weights, min_overlap=min_overlap)
+    return light_from_codes(item_codes, annot_codes, codes, weights=weights, min_overlap=min_overlap)
+
+
+def light_from_codes(
+    item_codes: np.ndarray,
+    annotator_codes: np.ndarray,
+    label_codes_: np.ndarray,
+    *,
+    weights: str | None = None,
+    min_overlap: int = 10,
+) -> float:
+    """Light's kappa from integer codes, in memory linear in the co-rated judgments (the same value as
+    ``light_from_confusions(pair_confusions(...)[2])``, without a pairs x K x K array)."""
+    ok = label_codes_ >= 0
+    it, an, lab = item_codes[ok], annotator_codes[ok], label_codes_[ok]
+    n_annot = int(an.max(initial=0)) + 1
+    order = np.argsort(it.astype(np.int64) * n_annot + an, kind="stable")
+    it, an, lab = it[order], an[order], lab[order]
+    left, right = _pairs_within_groups(it)
+    if not len(left):
+        return _undefined("Light's kappa", f"no annotator pair shares {min_overlap} or more items")
+    pair_ids, pair = np.unique(an[left].astype(np.int64) * n_annot + an[right], return_inverse=True)
+    observed, expected = pair_disagreements(lab[left], lab[right], pair, len(pair_ids), weights)
+    shared = np.bincount(pair, minlength=len(pair_ids))
+    keep = shared >= max(min_overlap, 1)
+    if not keep.any():
+        return _undefined("Light's kappa", f"no annotator pair shares {min_overlap} or more items")
+    ok_pairs = keep & (expected > 0)
+    if not ok_pairs.any():
+        return _undefined("Light's kappa", "chance agreement is 1 for every pair")
+    return float(np.mean(1.0 - observed[ok_pairs] / expected[ok_pairs]))
 
 
 def light_from_confusions(conf: np.ndarray, *, weights: str | None = None, min_overlap: int = 10) -> float:
     """Mean kappa over pair confusion matrices (pairs, K, K) with at least ``min_overlap`` shared items."""
-    totals = conf.sum(axis=(1, 2)).astype(np.float64)
-    keep = totals >= max(min_overlap, 1)
+    keep = conf.sum(axis=(1, 2)) >= max(min_overlap, 1)
     if not keep.any():
         return _undefined("Light's kappa", f"no annotator pair shares {min_overlap} or more items")
-    c = conf[keep].astype(np.float64)
-    t = totals[keep]
-    w = _kappa_weights(c.shape[1], weights)
-    expected = c.sum(axis=2)[:, :, None] * c.sum(axis=1)[:, None, :] / t[:, None, None]
-    denom = (w * expected).sum(axis=(1, 2))
-    observed = (w * c).sum(axis=(1, 2))
-    ok = denom > 0
-    if not ok.any():
+    values = kappas(conf[keep], weights)
+    if np.isnan(values).all():
         return _undefined("Light's kappa", "chance agreement is 1 for every pair")
-    return float(np.mean(1.0 - observed[ok] / denom[ok]))
+    return float(np.nanmean(values))

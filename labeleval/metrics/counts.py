@@ -6,6 +6,7 @@ over rows or items (the model is fast-krippendorff's value-counts input).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -60,6 +61,10 @@ def label_codes(labels: pd.Series, declared: Sequence[object] | None = None) -> 
     codes, uniques = pd.factorize(labels, use_na_sentinel=True)
     uniq = list(uniques)
     if declared is None:
+        merged = _merge_same_text(codes, uniques, "labels")
+        if merged is not codes:  # 1 and "1": one category, named by its text
+            printed = [str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in uniq]
+            codes, uniq = merged, list(pd.unique(pd.Series(printed, dtype=object)))
         cats = sorted(uniq, key=_sort_key)
     else:
         cats = list(declared)
@@ -123,3 +128,65 @@ def numeric_values(categories: Sequence[object]) -> np.ndarray:
         return np.array([float(str(c)) for c in categories], dtype=np.float64)
     except ValueError:
         return np.arange(len(categories), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class SparseCounts:
+    """The non-zero cells of the items x categories count matrix: ``count[j]`` judgments put item
+    ``item[j]`` in category ``cat[j]`` (sorted by item). Memory is linear in the judgments, whatever the
+    number of categories."""
+
+    item: np.ndarray
+    cat: np.ndarray
+    count: np.ndarray
+    n_items: int
+    categories: list[object]
+
+
+def sparse_counts(annotations: pd.DataFrame, labels: Sequence[object] | None = None) -> SparseCounts:
+    """Non-zero item x category counts of a long frame (rows with a missing label are skipped).
+
+    Missing item ids are refused with a :class:`SchemaError` naming the rows; item ids or labels that are
+    different values with the same text (``1`` and ``"1"``) are merged, with a :class:`UserWarning` naming
+    them.
+    """
+    check_frame(annotations)
+    codes, cats = label_codes(annotations["label"], labels)
+    ok = codes >= 0
+    items = item_codes(annotations["item_id"])
+    k = max(len(cats), 1)
+    key = items[ok].astype(np.int64) * k + codes[ok]
+    cells, count = np.unique(key, return_counts=True)
+    n_items = int(items.max(initial=-1)) + 1
+    return SparseCounts(cells // k, cells % k, count.astype(np.float64), n_items, cats)
+
+
+def item_codes(ids: pd.Series) -> np.ndarray:
+    """Integer codes of item ids; missing ids raise, ids that print alike (1 and "1") are merged with a warning."""
+    codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+    if (codes < 0).any():
+        rows = np.flatnonzero(codes < 0)[:5]
+        raise SchemaError(
+            f"item_id is missing in {int((codes < 0).sum())} rows (rows {', '.join(map(str, rows))}); "
+            f"drop or fill them first"
+        )
+    return _merge_same_text(codes, uniques, "item ids")
+
+
+def _merge_same_text(codes: np.ndarray, uniques: object, what: str) -> np.ndarray:
+    values = list(uniques)  # type: ignore[call-overload]
+    if all(isinstance(v, str) for v in values) or len({type(v) for v in values}) == 1:
+        return codes
+    text = [str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in values]
+    merged, names = pd.factorize(pd.Series(text, dtype=object))
+    if len(names) == len(values):
+        return codes
+    groups = pd.Series(values, dtype=object).groupby(merged).agg(list)
+    clashes = [g for g in groups if len(g) > 1][:3]
+    warnings.warn(
+        f"{what} of different types print alike and are treated as the same: "
+        + "; ".join(" and ".join(repr(v) for v in g) for g in clashes),
+        UserWarning,
+        stacklevel=4,
+    )
+    return merged[codes]
