@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import labeleval as le
+from tests import oracles
 from labeleval.report import Report
 
 SUMMARY_COLUMNS = [
@@ -43,20 +44,24 @@ def test_summary_has_the_design_columns(sample_report: Report) -> None:
     assert list(sample_report.summary["vendor"]) == ["Scale", "Surge", "Mercor"]
 
 
-def test_summary_numbers_equal_the_metric_functions(sample_report: Report, sample_project: Path) -> None:
+def test_summary_numbers_equal_independent_computations(sample_report: Report, sample_project: Path) -> None:
+    """Every headline number against a computation that shares no code with the engine: the krippendorff
+    package on the dense reliability matrix, and loops written from the definitions (tests/oracles.py)."""
+    import krippendorff
+
     data = le.load_data(le.load_project(sample_project))
     ann, gold = data.annotations, data.gold
     labels = list(data.project.task.labels)
     for row in sample_report.summary.itertuples(index=False):
         sub = ann[ann["vendor"] == row.vendor]
-        assert row.alpha == pytest.approx(le.krippendorff_alpha(sub, labels=labels), abs=1e-12)
-        assert row.percent_agreement == pytest.approx(le.percent_agreement(sub, labels=labels), abs=1e-12)
-        assert row.gwet_ac1 == pytest.approx(le.gwet_ac1(sub, labels=labels), abs=1e-12)
-        assert row.accuracy == pytest.approx(le.accuracy(sub, gold, labels=labels), abs=1e-12)
-        consensus = le.majority_vote(sub, labels=labels).labels
-        on_gold = consensus.index.isin(gold.index)
-        hits = consensus.loc[on_gold, "label"].astype(object) == gold.reindex(consensus.index[on_gold]).astype(object)
-        assert row.consensus_accuracy == pytest.approx(hits.mean(), abs=1e-12)
+        dense = sub.pivot_table(index="annotator_id", columns="item_id", values="label", aggfunc="first", observed=True)
+        reliability = dense.apply(lambda col: col.map({lab: i for i, lab in enumerate(labels)})).to_numpy(float)
+        peer = krippendorff.alpha(reliability_data=reliability, level_of_measurement="nominal")
+        assert row.alpha == pytest.approx(peer, abs=1e-9)
+        assert row.percent_agreement == pytest.approx(oracles.percent_agreement(sub), abs=1e-12)
+        assert row.gwet_ac1 == pytest.approx(oracles.gwet_ac1(sub, labels), abs=1e-12)
+        assert row.accuracy == pytest.approx(oracles.accuracy(sub, gold), abs=1e-12)
+        assert row.consensus_accuracy == pytest.approx(oracles.majority_accuracy_abstain(sub, gold), abs=1e-12)
         assert row.alpha_ci_low < row.alpha < row.alpha_ci_high
         assert row.accuracy_ci_low < row.accuracy < row.accuracy_ci_high
         assert row.cost_per_usable_label_ci_low < row.cost_per_usable_label < row.cost_per_usable_label_ci_high
@@ -185,14 +190,19 @@ def test_consensus_method_option(sample_project: Path) -> None:
         le.evaluate(sample_project, consensus="vibes")
 
 
-def test_ds_consensus_per_vendor_equals_dawid_skene_function(sample_project: Path) -> None:
+def test_ds_consensus_per_vendor_equals_an_independent_em(sample_project: Path) -> None:
+    """Per-vendor Dawid-Skene consensus accuracy against a loop-style EM (tests/oracles.py)."""
     data = le.load_data(le.load_project(sample_project))
     ann, gold = data.annotations, data.gold
+    labels = list(data.project.task.labels)
     report = le.evaluate(sample_project, n_boot=0, consensus="dawid_skene")
     for row in report.summary.itertuples(index=False):
-        labels = le.dawid_skene(ann[ann["vendor"] == row.vendor]).labels["label"].astype(str)
-        scored = labels.index.intersection(gold.index)
-        assert row.consensus_accuracy_ds == pytest.approx((labels.loc[scored] == gold.loc[scored].astype(str)).mean())
+        sub = ann[ann["vendor"] == row.vendor]
+        consensus = oracles.dawid_skene_labels(sub, labels)
+        truth = gold.astype(str)
+        scored = [i for i in consensus if i in truth.index]
+        expected = np.mean([consensus[i] == truth[i] for i in scored])
+        assert row.consensus_accuracy_ds == pytest.approx(expected, abs=1e-12)
 
 
 def test_pooled_dawid_skene_reference(sample_project: Path) -> None:

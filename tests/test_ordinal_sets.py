@@ -68,6 +68,29 @@ def test_icc_shrout_fleiss_1979() -> None:
     assert (table["ci_low"] < table["icc"]).all() and (table["icc"] < table["ci_high"]).all()
 
 
+@pytest.mark.parametrize("seed", [None, 0, 1, 2])
+def test_icc_and_its_intervals_match_pingouin(seed: int | None) -> None:
+    """pingouin's intraclass_corr as the peer for every form's value and 95% interval (pingouin rounds the
+    interval to two decimals); ``None`` is Shrout & Fleiss's table, the seeds are random crossed designs."""
+    import pingouin as pg
+
+    if seed is None:
+        df = long(SHROUT_FLEISS)
+    else:
+        rng = np.random.default_rng(seed)
+        truth = rng.normal(size=(12, 1))
+        df = long((truth + rng.normal(scale=0.8, size=(12, 3)) + rng.normal(size=(1, 3))).round(2).tolist())
+    ours = le.icc(df).set_index("form")
+    peer = pg.intraclass_corr(df, targets="item_id", raters="annotator_id", ratings="label").set_index("Type")
+    names = {"ICC1": "ICC(1,1)", "ICC2": "ICC(A,1)", "ICC3": "ICC(C,1)", "ICC1k": "ICC(1,k)", "ICC2k": "ICC(A,k)"}
+    names["ICC3k"] = "ICC(C,k)"
+    for form, theirs in names.items():
+        assert ours.loc[form, "icc"] == pytest.approx(peer.loc[theirs, "ICC"], abs=1e-9), form
+        low, high = peer.loc[theirs, "CI95"]
+        assert round(ours.loc[form, "ci_low"], 2) == pytest.approx(low, abs=1e-9), form
+        assert round(ours.loc[form, "ci_high"], 2) == pytest.approx(high, abs=1e-9), form
+
+
 def test_icc_perfect_agreement_and_missing_ratings() -> None:
     perfect = long([[1, 1, 1], [4, 4, 4], [2, 2, 2], [5, 5, 5]])
     assert le.icc(perfect)["icc"].to_numpy() == pytest.approx(np.ones(6))
