@@ -14,13 +14,15 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from labeleval import __version__
+from labeleval import __version__, cli_questions, cli_read
 from labeleval.errors import LabelevalError, UndefinedMetricWarning
+from labeleval.limits import current as current_limits
+from labeleval.limits import env_variable
 from labeleval.options import ConsensusMethod, TiePolicy, UsabilityRule
 from labeleval.report import LARGE_FRAMES, Report
+from labeleval.safety import spreadsheet_frame, terminal_text
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
 
@@ -44,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("project", help="project folder holding labeleval.toml, or the manifest file")
     score.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     score.add_argument("--out", help="write to this file (csv: this folder) instead of standard output")
-    score.add_argument("--n-boot", type=_non_negative_int, default=1000, help="bootstrap resamples (default 1000)")
+    score.add_argument("--n-boot", type=_resamples, default=1000, help="bootstrap resamples (default 1000)")
     score.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
     score.add_argument("--confidence", type=_probability, default=0.95, help="CI level (default 0.95)")
     score.add_argument(
@@ -79,11 +81,21 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="read a project and report what was kept and quarantined")
     validate.add_argument("project")
+    for command in (score, cards, validate):
+        command.add_argument(
+            "--allow-outside",
+            action="store_true",
+            help="let the manifest name files outside its folder (refused by default; never for uploads)",
+        )
     validate.add_argument("--all", action="store_true", help="list every quarantined row (default: first 20)")
 
     app = sub.add_parser("app", help="open the comparison app (Streamlit)")
     app.add_argument("project", nargs="?", help="project to open (default: the bundled sample)")
     app.add_argument("--port", type=int, default=8501)
+
+    cli_read.add_parser(sub)
+    cli_questions.add_parsers(sub)
+    cli_questions.add_score_options(score)
 
     sample = sub.add_parser("sample", help="write the bundled sample projects into a folder")
     sample.add_argument("out_dir")
@@ -97,6 +109,17 @@ def _non_negative_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def _resamples(text: str) -> int:
+    value = _non_negative_int(text)
+    limit = current_limits().resamples
+    if value > limit:
+        raise argparse.ArgumentTypeError(
+            f"{value:,} resamples is over the limit of {limit:,} (resamples); raise it with the environment "
+            f"variable {env_variable('resamples')}=..."
+        )
     return value
 
 
@@ -117,7 +140,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.simplefilter("ignore", UndefinedMetricWarning)
             return int(_dispatch(args))
     except LabelevalError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {terminal_text(exc)}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `labeleval validate ... | head`: the reader left; stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
@@ -134,21 +161,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if getattr(args, "allow_outside", False):
+        from labeleval.project import load_project
+
+        args.project = load_project(args.project, allow_outside=True)
     if args.command == "score":
         return _score(args)
     if args.command == "validate":
         return _validate(args)
     if args.command == "annotators":
         return _annotators(args)
+    if args.command == "read":
+        return cli_read.run(args)
+    if args.command in cli_questions.COMMANDS:
+        return cli_questions.run(args)
     if args.command == "sample":
         from labeleval.sample import generate_content_safety
         from labeleval.sample_kinds import generate_helpfulness_likert, generate_preference_pairs
+        from labeleval.sample_pilot import generate_ticket_pilot
 
         root = Path(args.out_dir)
         for make, name in (
             (generate_content_safety, "content_safety"),
             (generate_preference_pairs, "preference_pairs"),
             (generate_helpfulness_likert, "helpfulness_likert"),
+            (generate_ticket_pilot, "ticket_pilot"),
         ):
             manifest = make(root / name)
             print(f"wrote {manifest.parent} (synthetic sample; see its README.md)")
@@ -169,6 +206,9 @@ def _score(args: argparse.Namespace) -> int:
         tie=args.tie,
         consensus=args.consensus,
         target_accuracy=args.target_accuracy,
+        by=args.by,
+        over=args.over,
+        exclude_suspect_gold=args.exclude_suspect_gold,
     )
     frames = None if args.with_items else [n for n in Report.frame_names() if n not in LARGE_FRAMES]
     if args.format == "csv":
@@ -183,12 +223,12 @@ def _score(args: argparse.Namespace) -> int:
     elif args.format == "html":
         text = report.to_html()
     else:
-        text = format_table(report)
+        text = format_table(report) + cli_questions.slice_and_drift_text(report)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
         print(f"wrote {args.out}")
     else:
-        print(text)
+        print(text if args.format == "json" else terminal_text(text))
     return 0
 
 
@@ -200,7 +240,7 @@ def _annotators(args: argparse.Namespace) -> int:
     if args.flagged:
         cards = cards[cards["low_performer"]]
     if args.format == "csv":
-        text = cards.to_csv(index=False)
+        text = spreadsheet_frame(cards).to_csv(index=False)
     else:
         shown = cards[
             [
@@ -216,18 +256,21 @@ def _annotators(args: argparse.Namespace) -> int:
                 "flag_reason",
             ]
         ]
+        from labeleval import glossary
+
         pct = "{:.0%}"
+        formats = {
+            "gold_accuracy": pct,
+            "agreement_with_peers": pct,
+            "ds_accuracy": pct,
+            "too_fast_share": pct,
+            "median_seconds": "{:.1f} s",
+            "n_judgments": "{:,}",
+            "gold_judgments": "{:,}",
+        }
         text = _text_table(
-            shown,
-            {
-                "gold_accuracy": pct,
-                "agreement_with_peers": pct,
-                "ds_accuracy": pct,
-                "too_fast_share": pct,
-                "median_seconds": "{:.1f}",
-                "n_judgments": "{:,}",
-                "gold_judgments": "{:,}",
-            },
+            shown.rename(columns=glossary.column_name),
+            {glossary.column_name(c): f for c, f in formats.items()},
         )
         flagged = int(report.annotators["low_performer"].sum())
         text += f"\n\n{flagged} of {len(report.annotators)} annotators flagged as low performers."
@@ -235,7 +278,7 @@ def _annotators(args: argparse.Namespace) -> int:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"wrote {args.out}")
     else:
-        print(text)
+        print(terminal_text(text))
     return 0
 
 
@@ -263,10 +306,10 @@ def _validate(args: argparse.Namespace) -> int:
     if len(data.notes):
         print("\nNotes:")
         for row in data.notes.itertuples(index=False):
-            print(f"  {row.level}: {row.vendor}: {row.message}")
+            print(terminal_text(f"  {row.level}: {row.vendor}: {row.message}", keep_newlines=False))
     if data.problems:
         for problem in data.problems:
-            print(f"error: {problem}", file=sys.stderr)
+            print(f"error: {terminal_text(problem)}", file=sys.stderr)
         return 1
     print("\nok: every row is accounted for")
     return 0
@@ -296,83 +339,73 @@ def _app(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------------ table output
-def _fmt_ci(value: float, low: float, high: float, kind: str, currency: str = "USD") -> str:
-    if not np.isfinite(value):
-        return "n/a"
-    if kind == "pct":
-        main, lo, hi = f"{100 * value:.1f}%", f"{100 * low:.1f}", f"{100 * high:.1f}"
-    elif kind in ("money", "total"):
-        sym = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
-        digits = 2 if kind == "total" else 3
-        main, lo, hi = f"{sym}{value:,.{digits}f}", f"{low:,.{digits}f}", f"{high:,.{digits}f}"
-    else:
-        main, lo, hi = f"{value:.3f}", f"{low:.3f}", f"{high:.3f}"
-    if np.isfinite(low) and np.isfinite(high):
-        return f"{main} [{lo}, {hi}]"
-    return main
-
-
 def format_table(report: Report) -> str:
     """The terminal view: one line per vendor with CIs, the verdict, and the ledger in one line."""
+    from labeleval import fmt, glossary
+    from labeleval.render import blank_notes
     from labeleval.verdict import redundancy_line, verdict
 
     s = report.summary
     settings = report.settings
-    level = round(100 * float(settings.get("confidence", 0.95)))
+    level = fmt.confidence_level(float(settings.get("confidence", 0.95)))
     header = (
         f"labeleval {settings.get('version')} · {settings.get('task')} ({settings.get('kind')}, "
-        f"{len(settings.get('labels', []))} labels) · {len(s)} vendors · {int(s['n_judgments'].sum()):,} judgments"
+        f"{len(settings.get('labels', []))} labels) · {len(s)} vendors · {fmt.count(s['n_judgments'].sum())} judgments"
     )
-    tolerance = float(settings.get("tolerance", 0.0) or 0.0)
-    within = f" (±{tolerance:g})" if tolerance > 0 else ""
+    within = glossary.tolerance_suffix(settings)
     rows = []
     for r in s.itertuples(index=False):
         rows.append(
             {
                 "vendor": r.vendor,
-                "judgments": f"{r.n_judgments:,}",
-                "items": f"{r.n_items:,}",
-                "labels/item": f"{r.labels_per_item:.1f}",
-                f"alpha [{level}% CI]": _fmt_ci(r.alpha, r.alpha_ci_low, r.alpha_ci_high, "num"),
-                f"accuracy{within}": _fmt_ci(r.accuracy, r.accuracy_ci_low, r.accuracy_ci_high, "pct"),
-                "consensus acc.": _fmt_ci(
+                "judgments": fmt.count(r.n_judgments),
+                "items": fmt.count(r.n_items),
+                "labels/item": fmt.number(r.labels_per_item, 1),
+                f"alpha [{level} CI]": fmt.ci(r.alpha, r.alpha_ci_low, r.alpha_ci_high),
+                f"accuracy{within}": fmt.ci(r.accuracy, r.accuracy_ci_low, r.accuracy_ci_high, "pct"),
+                "consensus acc.": fmt.ci(
                     r.consensus_accuracy, r.consensus_accuracy_ci_low, r.consensus_accuracy_ci_high, "pct"
                 ),
-                "cost/usable label": _fmt_ci(
+                "cost/usable label": fmt.ci(
                     r.cost_per_usable_label,
                     r.cost_per_usable_label_ci_low,
                     r.cost_per_usable_label_ci_high,
                     "money",
                     r.currency,
                 ),
-                "total cost": _fmt_ci(r.total_cost, np.nan, np.nan, "total", r.currency),
+                "total cost": fmt.money(r.total_cost, r.currency, total=True),
             }
         )
     table = _text_table(pd.DataFrame(rows), {})
     ledger = report.ledger
     read, kept, quarantined = (int(ledger[c].sum()) for c in ("rows_read", "kept", "quarantined"))
+    gold = int(s["gold_items"].max()) if len(s) and s["gold_items"].notna().any() else 0
     lines = [header, "", table, ""]
+    blanks = blank_notes(report)
+    if blanks:
+        lines += [f"  {b}" for b in blanks] + [""]
     lines += [f"  • {sentence}" for sentence in verdict(report)]
     lines += ["", redundancy_line(report)]
     lines += [
         "",
         f"Rows: {read:,} read = {kept:,} kept + {quarantined:,} quarantined "
         f"({'see `labeleval validate`' if quarantined else 'none quarantined'}). "
-        f"Gold items: {int(s['gold_items'].max()) if len(s) else 0}. CIs: {level}% {settings.get('ci_method')}, "
-        f"{settings.get('n_boot')} resamples, seed {settings.get('seed')}. Usable label = "
-        f"{'within ±' + format(tolerance, 'g') + ' of' if tolerance > 0 else 'equals'} {settings.get('usability')}; "
-        f"consensus: {settings.get('consensus_rule')}"
-        f"{', ties: ' + str(settings.get('tie')) if settings.get('consensus_rule') == 'majority vote' else ''}.",
+        f"Gold items: {gold:,}. CIs: {level} {settings.get('ci_method')}, {settings.get('n_boot')} resamples, "
+        f"seed {settings.get('seed')}. Usable label {glossary.usability_words(settings)}; "
+        f"consensus: {glossary.consensus_description(settings)}.",
     ]
     return "\n".join(lines)
 
 
 def _text_table(frame: pd.DataFrame, formats: dict[str, str]) -> str:
+    frame = frame.rename(columns=lambda c: terminal_text(c, keep_newlines=False))
     cells = [[str(c) for c in frame.columns]]
     for row in frame.itertuples(index=False):
         cells.append(
             [
-                formats[c].format(v) if c in formats and not pd.isna(v) else ("" if pd.isna(v) else str(v))
+                formats[c].format(v)
+                if c in formats and not pd.isna(v)
+                else ("—" if pd.isna(v) else terminal_text(v, keep_newlines=False))
                 for c, v in zip(frame.columns, row, strict=True)
             ]
         )
@@ -391,7 +424,7 @@ def _text_table(frame: pd.DataFrame, formats: dict[str, str]) -> str:
 
 def _looks_numeric(series: pd.Series) -> bool:
     text = series.astype(str)
-    return bool(len(text)) and bool(text.str.match(r"^[\$€£]?[\d,.]+%?( \[.*\])?$").all())
+    return bool(len(text)) and bool(text.str.match(r"^(—|-?[\$€£¥₹]?[\d,.]+%?( [A-Z]{3})?( \[.*\])?)$").all())
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ later row for the same item and annotator replaces the earlier one, in file orde
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -74,6 +74,8 @@ def resolve_columns(
             resolved[canonical] = source
         elif canonical in required or canonical in mapping:
             missing.append(f"{source!r}" + (f" (for {canonical})" if source != canonical else ""))
+            if canonical in required:
+                resolved[canonical] = source  # only reached below when every record was malformed
     example = ", ".join(f'{c} = "..."' for c in required)
     if missing and (len(raw.frame) or not raw.malformed):
         found = ", ".join(map(repr, list(raw.frame.columns)[:20])) or "none"
@@ -85,6 +87,18 @@ def resolve_columns(
     return resolved
 
 
+def _with_columns(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """``frame`` with empty columns added for names it lacks (a file whose every record was malformed)."""
+    absent = [c for c in columns if c not in frame.columns]
+    return frame.reindex(columns=[*frame.columns, *absent]) if absent else frame
+
+
+def _finite_numbers(series: pd.Series) -> pd.Series:
+    """``series`` as float64; text that is not a number and non-finite values (inf, nan) become NaN."""
+    values = pd.to_numeric(series, errors="coerce").astype("float64")
+    return values.where(np.isfinite(values.to_numpy()))
+
+
 def _missing(series: pd.Series) -> np.ndarray:
     mask = series.isna().to_numpy()
     if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
@@ -93,12 +107,20 @@ def _missing(series: pd.Series) -> np.ndarray:
 
 
 def as_id_strings(series: pd.Series) -> pd.Series:
-    """Identifiers as strings; integral floats (as Excel or Parquet give them) lose the '.0'."""
+    """Identifiers as strings; integral floats (as Excel or Parquet give them) lose the '.0'.
+
+    A float column with a missing value (a Parquet id column with one null) keeps its other ids as whole
+    numbers (``1``, not ``1.0``, so that they still match gold); the missing ones stay missing.
+    """
     if pd.api.types.is_float_dtype(series.dtype):
-        values = series.to_numpy()
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         finite = np.isfinite(values)
-        if finite.all() and np.all(values == np.round(values)):
-            return series.astype("int64").astype("str")
+        if np.all(values[finite] == np.round(values[finite])) and np.all(np.abs(values[finite]) < 2**53):
+            if finite.all():
+                return series.astype("int64").astype("str")
+            text = np.full(len(values), None, dtype=object)
+            text[finite] = values[finite].astype(np.int64).astype(str)
+            return pd.Series(text, index=series.index, dtype=object)
     if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
         return series
     return series.astype("str")
@@ -354,7 +376,7 @@ def normalize_batch(
     ``bill_excluded``; quarantined rows are always billed (the vendor delivered them).
     """
     resolved = resolve_columns(raw, columns, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, file=file)
-    frame = raw.frame
+    frame = _with_columns(raw.frame, resolved.values())
     n = len(frame)
     q = _Quarantine(raw, file, vendor)
     flag, bad = q.flag, q.bad
@@ -392,15 +414,15 @@ def normalize_batch(
         out["submitted_at"] = stamps
     if "duration_s" in resolved:
         src = resolved["duration_s"]
-        seconds = pd.to_numeric(frame[src], errors="coerce").astype("float64") * duration_factor
-        flag(seconds.isna().to_numpy() & ~_missing(frame[src]), src, BAD_NUMBER, frame[src], "not a number")
+        seconds = _finite_numbers(frame[src]) * duration_factor
+        flag(seconds.isna().to_numpy() & ~_missing(frame[src]), src, BAD_NUMBER, frame[src], "not a finite number")
         flag((seconds < 0).to_numpy(), src, NEGATIVE_DURATION, frame[src], "duration must be >= 0")
         out["duration_s"] = seconds
         durations = seconds.to_numpy()
     if "cost" in resolved:
         src = resolved["cost"]
-        cost = pd.to_numeric(frame[src], errors="coerce").astype("float64")
-        flag(cost.isna().to_numpy() & ~_missing(frame[src]), src, BAD_NUMBER, frame[src], "not a number")
+        cost = _finite_numbers(frame[src])
+        flag(cost.isna().to_numpy() & ~_missing(frame[src]), src, BAD_NUMBER, frame[src], "not a finite number")
         flag((cost < 0).to_numpy(), src, NEGATIVE_COST, frame[src], "cost must be >= 0")
         out["cost"] = cost
         row_costs = cost.to_numpy()
@@ -448,9 +470,9 @@ def normalize_batch(
         src = resolved["strength"]
         kept["strength"] = frame[src].astype("str").where(~_missing(frame[src]))[keep].reset_index(drop=True)
     used = set(resolved.values())
-    for extra in frame.columns:
-        if extra not in used and extra not in kept.columns:
-            kept[extra] = frame[extra][keep].reset_index(drop=True)
+    extras = [c for c in frame.columns if c not in used and c not in kept.columns]
+    if extras:  # one concat, not one insert per column (a 100,000-column file stays linear)
+        kept = pd.concat([kept, frame.loc[keep, extras].reset_index(drop=True)], axis=1)
     billing = Billing(
         rows=raw.rows_read,
         items=int(item[~_missing(frame[resolved["item_id"]])].nunique()),
@@ -494,7 +516,6 @@ def _with_excluded(billing: Billing, raw: RawTable, bill_excluded: bool) -> Bill
     )
 
 
-
 def normalize_gold(
     raw: RawTable,
     *,
@@ -508,7 +529,7 @@ def normalize_gold(
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Return (gold labels as a categorical Series indexed by item_id, quarantined rows)."""
     resolved = resolve_columns(raw, columns, required=("item_id", "label"), optional=(), file=file)
-    frame = raw.frame
+    frame = _with_columns(raw.frame, resolved.values())
     n = len(frame)
     q = _Quarantine(raw, file, "gold")
     flag, bad = q.flag, q.bad
