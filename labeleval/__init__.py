@@ -16,6 +16,7 @@ from labeleval.errors import (
     UndefinedMetricWarning,
 )
 from labeleval.evaluate import evaluate
+from labeleval.io.inspect import FileReading, read_file
 from labeleval.metrics.accuracy import accuracy, confusion_matrix, macro_f1, per_class
 from labeleval.metrics.agreement import (
     cohen_kappa,
@@ -34,6 +35,7 @@ __all__ = [
     "AdapterError",
     "Consensus",
     "Dataset",
+    "FileReading",
     "InsufficientDataError",
     "LabelevalError",
     "ManifestError",
@@ -61,5 +63,6 @@ __all__ = [
     "masi_distance",
     "per_class",
     "percent_agreement",
+    "read_file",
     "within_one_agreement",
 ]

@@ -16,8 +16,11 @@ import numpy as np
 import pandas as pd
 
 from labeleval.errors import InsufficientDataError
+from labeleval.io.items import combine as combine_items
+from labeleval.io.items import empty_items, gold_metadata, normalize_items
 from labeleval.io.normalize import Billing, normalize_batch, normalize_gold
 from labeleval.io.readers import read_table
+from labeleval.io.source import read_source
 from labeleval.metrics.sets import members
 from labeleval.project import Project
 from labeleval.schema import LedgerBuilder
@@ -37,6 +40,8 @@ class Dataset:
     notes: pd.DataFrame
     billing: Mapping[str, Billing] = field(default_factory=dict)
     problems: tuple[str, ...] = field(default_factory=tuple)
+    #: Item metadata (``[items]`` table and ``[gold] metadata`` columns), text, indexed by item_id.
+    items: pd.DataFrame = field(default_factory=empty_items)
 
     def raise_problems(self) -> None:
         if self.problems:
@@ -59,14 +64,16 @@ def load_data(project: Project) -> Dataset:
         index=pd.Index([], name="item_id", dtype="str"),
         name="gold_label",
     )
+    from_gold = empty_items()
     if project.gold is not None:
         spec = project.gold
         name = _display(spec.path, project.root)
-        raw = read_table(spec.path, fmt=spec.format, encoding=spec.encoding, sheet=spec.sheet, display_name=name)
+        source = read_source(spec, name, gold=True)
+        raw = source.raw
         gold, quarantine = normalize_gold(
             raw,
             file=name,
-            columns=spec.columns,
+            columns=source.columns,
             labels=labels,
             label_map=spec.label_map,
             kind=project.task.kind,
@@ -74,21 +81,35 @@ def load_data(project: Project) -> Dataset:
             separator=project.task.separator,
         )
         ledger.add_file(name, "gold", raw.rows_read, len(gold), quarantine)
+        from_gold = gold_metadata(raw, columns=dict(spec.columns), metadata=project.gold_metadata, file=name)
+    item_meta = empty_items()
+    if project.items is not None:
+        spec = project.items.file
+        name = _display(spec.path, project.root)
+        raw = read_table(spec.path, fmt=spec.format, encoding=spec.encoding, sheet=spec.sheet, display_name=name)
+        item_meta, quarantine = normalize_items(
+            raw, file=name, columns=dict(spec.columns), metadata=project.items.metadata
+        )
+        ledger.add_file(name, "items", raw.rows_read, len(item_meta), quarantine)
 
     frames: list[pd.DataFrame] = []
     billing: dict[str, Billing] = {}
+    native_notes: list[tuple[str, str]] = []
     for vendor in project.vendors:
         spec = vendor.file
         name = _display(spec.path, project.root)
-        raw = read_table(spec.path, fmt=spec.format, encoding=spec.encoding, sheet=spec.sheet, display_name=name)
+        source = read_source(spec, name, rates=vendor.rates, duration_factor=vendor.duration_unit.seconds)
+        raw = source.raw
+        native_notes.extend((vendor.name, note) for note in raw.notes)
         kept, quarantine, billing[vendor.name] = normalize_batch(
             raw,
             file=name,
             vendor=vendor.name,
-            columns=spec.columns,
+            columns=source.columns,
             labels=labels,
             label_map=spec.label_map,
-            duration_factor=vendor.duration_unit.seconds,
+            duration_factor=source.duration_factor,
+            bill_excluded=vendor.bill_excluded,
             duplicates=project.duplicates,
             kind=project.task.kind,
             value_range=project.task.value_range,
@@ -110,6 +131,11 @@ def load_data(project: Project) -> Dataset:
     annotations = pd.concat(frames, ignore_index=True)
     ledger_frame = ledger.ledger()
     notes, problems = _findings(project, annotations, gold, ledger_frame)
+    if native_notes:  # what a vendor's export format cannot tell (no worker ids, estimated seconds ...)
+        extra = pd.DataFrame(
+            [{"level": "info", "code": "FORMAT_NOTE", "vendor": v, "count": 0, "message": m} for v, m in native_notes]
+        )
+        notes = pd.concat([notes, extra.astype({"count": "int64"})], ignore_index=True)
     return Dataset(
         project=project,
         annotations=annotations,
@@ -119,6 +145,7 @@ def load_data(project: Project) -> Dataset:
         notes=notes,
         billing=billing,
         problems=tuple(problems),
+        items=combine_items(item_meta, from_gold),
     )
 
 
@@ -132,11 +159,13 @@ def _numeric_categories(frames: list[pd.DataFrame], gold: pd.Series) -> tuple[li
     the shared count matrix, alpha at the interval and ratio levels and the bootstrap work unchanged."""
     parts = [f["label"].to_numpy(dtype=np.float64) for f in frames] + [np.asarray(gold, dtype=np.float64)]
     distinct = np.unique(np.concatenate(parts)) if parts else np.zeros(0)
-    names = list(value_text(distinct))
+    # values equal to 12 significant digits (0.3 and 0.30000000000000004) are one value, not two categories
+    group, uniques = pd.factorize(pd.Series(value_text(distinct), dtype=object))
+    names = [str(u) for u in uniques]
     for frame in frames:
-        codes = np.searchsorted(distinct, frame["label"].to_numpy(dtype=np.float64))
+        codes = group[np.searchsorted(distinct, frame["label"].to_numpy(dtype=np.float64))]
         frame["label"] = pd.Categorical.from_codes(codes, categories=names, ordered=True)
-    gold_codes = np.searchsorted(distinct, np.asarray(gold, dtype=np.float64))
+    gold_codes = group[np.searchsorted(distinct, np.asarray(gold, dtype=np.float64))]
     gold = pd.Series(
         pd.Categorical.from_codes(gold_codes, categories=names, ordered=True), index=gold.index, name="gold_label"
     )

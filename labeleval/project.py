@@ -35,10 +35,11 @@ from labeleval.schema import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, TaskSpec
 MANIFEST_NAME: Final = "labeleval.toml"
 E = TypeVar("E", bound=Option)
 
-_TOP_KEYS: Final = ("task", "gold", "usability", "data", "quality", "vendors")
+_TOP_KEYS: Final = ("task", "gold", "usability", "data", "quality", "vendors", "items")
 _TASK_KEYS: Final = ("name", "kind", "labels", "tolerance", "range", "separator", "min_jaccard")
 _FILE_KEYS: Final = ("path", "format", "columns", "encoding", "sheet", "label_map")
-_GOLD_KEYS: Final = _FILE_KEYS
+_GOLD_KEYS: Final = (*_FILE_KEYS, "metadata")
+_ITEMS_KEYS: Final = ("path", "format", "columns", "encoding", "sheet", "metadata")
 _VENDOR_KEYS: Final = ("name", *_FILE_KEYS, "duration_unit", "pricing")
 _PRICING_KEYS: Final = ("model", "rate", "amount", "currency", "fee_pct")
 _USABILITY_KEYS: Final = ("rule", "min_confidence")
@@ -110,6 +111,15 @@ class Quality:
 
 
 @dataclass(frozen=True)
+class ItemsSpec:
+    """``[items]``: a file with one row per item id and metadata columns (language, domain, text, url ...).
+    ``metadata`` names the columns to keep; empty keeps every column but the item id."""
+
+    file: FileSpec
+    metadata: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Project:
     """A parsed manifest: the task, the gold file, the vendors and the rules. Files are read later."""
 
@@ -123,6 +133,8 @@ class Project:
     tie: TiePolicy = TiePolicy.ABSTAIN
     consensus: ConsensusMethod = ConsensusMethod.MAJORITY_VOTE
     quality: Quality = Quality()
+    items: ItemsSpec | None = None
+    gold_metadata: tuple[str, ...] = ()  # extra gold-file columns kept as item metadata
 
     @property
     def currency(self) -> str:
@@ -131,6 +143,7 @@ class Project:
     def files(self) -> list[Path]:
         """Every input file, gold first."""
         out = [self.gold.path] if self.gold else []
+        out += [self.items.file.path] if self.items else []
         return out + [v.file.path for v in self.vendors]
 
 
@@ -297,6 +310,13 @@ def load_project(path: str | Path) -> Project:
         m.check_keys(gold_t, _GOLD_KEYS, "[gold]", after)
         gold = m.file(gold_t, "[gold]", ("item_id", "label"), after)
         _check_label_map(m, gold.label_map, label_strs, "[gold]", after)
+    gold_metadata = _metadata_columns(m, gold_t, "[gold]") if gold is not None else ()
+    items = None
+    if "items" in data:
+        items_t = m.table(data, "items", "manifest")
+        after = m.section_line("[items]")
+        m.check_keys(items_t, _ITEMS_KEYS, "[items]", after)
+        items = ItemsSpec(m.file(items_t, "[items]", ("item_id",), after), _metadata_columns(m, items_t, "[items]"))
 
     usability_t = m.table(data, "usability", "manifest")
     m.check_keys(usability_t, _USABILITY_KEYS, "[usability]")
@@ -340,7 +360,17 @@ def load_project(path: str | Path) -> Project:
         tie=tie,
         consensus=consensus,
         quality=quality,
+        items=items,
+        gold_metadata=gold_metadata,
     )
+
+
+def _metadata_columns(m: _Manifest, table: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    """``metadata = ["language", "domain"]``: item metadata columns of a file."""
+    value = table.get("metadata", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise m.error(f'{where}.metadata must be a list of column names, e.g. ["language", "domain"]', "metadata")
+    return tuple(value)
 
 
 def _quality(m: _Manifest, table: dict[str, Any]) -> Quality:

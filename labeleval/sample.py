@@ -130,50 +130,71 @@ def generate_content_safety(out_dir: str | Path, *, n_items: int = 2000, n_gold:
     )
     labels = np.asarray(LABELS)
 
-    # Scale: a large crowd, 5 labels per item, some spammers; JSONL with a nested response.
+    # Scale: a large crowd, 5 labels per item, some spammers; a Scale task export (JSON lines of task
+    # objects): one task per item and attempt, the item and the attempt's worker in the task's metadata.
     planted: list[dict[str, object]] = []
     scale = simulate(rng, truth, items, Pool("sc-w", 150, 0.82, 0.07, 10, 9.0), 5, difficulty, 4, CONFUSABLE, planted)
     scale["completed_at"] = _timestamps(rng, len(scale), "2026-10-05T08:00:00", 4).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    records = [
+    records: list[dict[str, object]] = [
         {
-            "task_id": r.item,
-            "worker_id": r.annotator,
-            "response": {"label": labels[r.label]},
-            "completed_at": r.completed_at,
-            "time_spent_ms": int(r.seconds * 1000),
+            "task_id": f"65f0{k:08x}",
+            "type": "categorization",
+            "status": "completed",
             "project": "cs-triage-v2",
+            "completed_at": r.completed_at,
+            "metadata": {"item_id": r.item, "worker_id": r.annotator, "time_spent_ms": int(r.seconds * 1000)},
+            "response": {"category": str(labels[r.label])},
         }
-        for r in scale.itertuples(index=False)
+        for k, r in enumerate(scale.itertuples(index=False))
     ]
-    records[120]["response"]["label"] = "Allowed"  # mis-cased label
-    records[4410]["response"]["label"] = "Spam"
-    resubmitted = [dict(records[i], completed_at="2026-10-09T17:00:00Z") for i in (75, 2302, 8120)]
+    records[120]["response"] = {"category": "Allowed"}  # mis-cased label
+    records[4410]["response"] = {"category": "Spam"}
+    for k in (1500, 7777):  # two tasks cancelled after submission: set aside, not billed
+        records[k] = dict(records[k], status="canceled", completed_at=None, response=None)
+    resubmitted = [
+        dict(records[i], task_id=f"65f1{i:08x}", completed_at="2026-10-09T17:00:00Z") for i in (75, 2302, 8120)
+    ]
     lines = [json.dumps(r) for r in records + resubmitted]
-    lines.insert(6001, '{"task_id": "cs-01201", "worker_id": "sc-w044", "response": {"label": "allowed"')
-    (out / "scale_batch.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines.insert(6001, '{"task_id": "65f2truncated", "status": "completed", "metadata": {"item_id": "cs-01201"')
+    (out / "scale_tasks.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    # Surge: a vetted pool, 3 labels per item, upper-case labels; CSV with spaces in the header.
+    # Surge: a vetted pool, 3 labels per item, upper-case labels; a Surge export (a JSON list of tasks,
+    # each with its workers' responses keyed by question).
     surge = simulate(
         rng, truth, items, Pool("surge_", 30, 0.91, 0.03, 0, 14.0), 3, difficulty * 0.7, 4, CONFUSABLE, planted
     )
     surge_labels = np.asarray(["SAFE", "BORDERLINE", "VIOLATION", "SPAM"])
-    frame = pd.DataFrame(
-        {
-            "Item ID": surge["item"],
-            "Labeler": surge["annotator"],
-            "Rating": surge_labels[surge["label"]],
-            "Submitted At": _timestamps(rng, len(surge), "2026-10-06T09:00:00", 5).dt.strftime("%Y-%m-%d %H:%M:%S"),
-            "Seconds": surge["seconds"],
-        }
-    )
-    frame.loc[[310, 4021], "Rating"] = ""
-    frame.loc[1777, "Submitted At"] = "next tuesday"
-    frame.to_csv(out / "surge_export.csv", index=False)
+    surge["rating"] = surge_labels[surge["label"]]
+    surge["completed_at"] = _timestamps(rng, len(surge), "2026-10-06T09:00:00", 5).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    surge.loc[[310, 4021], "rating"] = ""  # two responses without an answer
+    surge.loc[1777, "completed_at"] = "next tuesday"
+    tasks = []
+    for position, (item, group) in enumerate(surge.groupby("item", sort=False)):
+        tasks.append(
+            {
+                "id": f"b3e{position:05d}-task",
+                "project_id": "7c1d-content-safety",
+                "fields": {"item_id": item},
+                "is_gold_standard": False,
+                "responses": [
+                    {
+                        "id": f"resp-{position:05d}-{j}",
+                        "worker_id": r.annotator,
+                        "data": {"Safety rating": r.rating},
+                        "time_spent_in_secs": r.seconds,
+                        "completed_at": r.completed_at,
+                    }
+                    for j, r in enumerate(group.itertuples(index=False))
+                ],
+            }
+        )
+    (out / "surge_export.json").write_text(json.dumps(tasks) + "\n", encoding="utf-8")
 
-    # Mercor: hourly experts, 3 labels per item, slower; an XLSX timesheet export.
+    # Mercor: hourly experts, 3 labels per item, slower; an XLSX timesheet with each expert's own rate.
     mercor = simulate(
         rng, truth, items, Pool("expert-", 12, 0.95, 0.02, 0, 38.0), 3, difficulty * 0.4, 4, CONFUSABLE, planted
     )
+    expert_number = mercor["annotator"].str.removeprefix("expert-").astype(int)
     sheet = pd.DataFrame(
         {
             "item": mercor["item"],
@@ -181,11 +202,74 @@ def generate_content_safety(out_dir: str | Path, *, n_items: int = 2000, n_gold:
             "decision": labels[mercor["label"]],
             "timestamp": _timestamps(rng, len(mercor), "2026-10-05T13:00:00", 9).dt.strftime("%Y-%m-%d %H:%M"),
             "duration_sec": mercor["seconds"],
+            "hourly_rate": 55.0 + 5.0 * (expert_number % 5),  # $55 to $75 an hour, by person
         }
     )
     sheet.loc[2500, "duration_sec"] = -38.0
     sheet.to_excel(out / "mercor_timesheet.xlsx", index=False, sheet_name="labels")
     _freeze_xlsx(out / "mercor_timesheet.xlsx")
+
+    # In-house team: 10 annotators in Label Studio, 3 per item on the gold items and 500 others; a Label
+    # Studio JSON export, with cancelled (skipped) annotations and two reviewer ground-truth annotations.
+    subset = np.sort(np.concatenate([gold_idx, rng.choice(np.setdiff1d(np.arange(n_items), gold_idx), 500, False)]))
+    team = simulate(
+        rng,
+        truth[subset],
+        items[subset],
+        Pool("ls-", 10, 0.88, 0.04, 0, 20.0),
+        3,
+        difficulty[subset] * 0.8,
+        4,
+        CONFUSABLE,
+        planted,
+    )
+    stamps = _timestamps(rng, len(team), "2026-10-07T08:00:00", 6).dt.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+    team["stamp"] = stamps
+    ls_tasks = []
+    annotation_id = 0
+    for position, (item, group) in enumerate(team.groupby("item", sort=False)):
+        annotations = []
+        for r in group.itertuples(index=False):
+            annotation_id += 1
+            annotations.append(
+                {
+                    "id": annotation_id,
+                    "completed_by": {
+                        "id": int(r.annotator.removeprefix("ls-")),
+                        "email": f"{r.annotator}@inhouse.example",
+                    },
+                    "result": [
+                        {
+                            "id": f"r{annotation_id}",
+                            "from_name": "safety",
+                            "to_name": "text",
+                            "type": "choices",
+                            "value": {"choices": [str(labels[r.label])]},
+                        }
+                    ],
+                    "was_cancelled": False,
+                    "ground_truth": False,
+                    "created_at": r.stamp,
+                    "updated_at": r.stamp,
+                    "lead_time": r.seconds,
+                    "task": 9000 + position,
+                }
+            )
+        ls_tasks.append(
+            {
+                "id": 9000 + position,
+                "data": {"item_id": item, "text": f"(output {item})"},
+                "annotations": annotations,
+                "predictions": [],
+            }
+        )
+    for position in (40, 233, 611):  # skipped: cancelled annotations with no result
+        ls_tasks[position]["annotations"][0].update(was_cancelled=True, result=[])
+    for position in (12, 345):  # a reviewer's ground-truth annotation on top of the team's three
+        reviewed = dict(ls_tasks[position]["annotations"][0], id=90000 + position, ground_truth=True)
+        reviewed["completed_by"] = {"id": 99, "email": "reviewer@inhouse.example"}
+        ls_tasks[position]["annotations"].append(reviewed)
+    (out / "label_studio_export.json").write_text(json.dumps(ls_tasks) + "\n", encoding="utf-8")
 
     truth_dir = out / "_truth"
     truth_dir.mkdir(exist_ok=True)
@@ -220,43 +304,64 @@ tie = "abstain"
 
 [[vendors]]
 name = "Scale"
-path = "scale_batch.jsonl"
-columns = { item_id = "task_id", annotator_id = "worker_id", label = "response.label", submitted_at = "completed_at", duration_s = "time_spent_ms" }
+path = "scale_tasks.jsonl"
+format = "scale"
+item_field = "metadata.item_id"
+annotator_field = "metadata.worker_id"
+columns = { duration_s = "metadata.time_spent_ms" }
 duration_unit = "ms"
 pricing = { model = "per_label", rate = 0.06, currency = "USD", fee_pct = 10.0 }
 
 [[vendors]]
 name = "Surge"
-path = "surge_export.csv"
-columns = { item_id = "Item ID", annotator_id = "Labeler", label = "Rating", submitted_at = "Submitted At", duration_s = "Seconds" }
+path = "surge_export.json"
+format = "surge"
+item_field = "fields.item_id"
 label_map = { SAFE = "allowed", BORDERLINE = "borderline", VIOLATION = "violating", SPAM = "spam" }
 pricing = { model = "per_label", rate = 0.22, currency = "USD" }
 
 [[vendors]]
 name = "Mercor"
 path = "mercor_timesheet.xlsx"
+format = "timesheet"
 sheet = "labels"
-columns = { item_id = "item", annotator_id = "expert", label = "decision", submitted_at = "timestamp", duration_s = "duration_sec" }
-pricing = { model = "hourly", rate = 65.0, currency = "USD" }
+pricing = { model = "hourly", currency = "USD" }   # each expert's own rate, from the timesheet
+
+[[vendors]]
+name = "In-house"
+path = "label_studio_export.json"
+format = "label_studio"
+item_field = "data.item_id"
+pricing = { model = "hourly", rate = 30.0, currency = "USD" }
 """
 
 README = """\
 # Sample project: content safety triage (synthetic)
 
 **This data is synthetic and the vendor profiles are illustrative.** They are not measurements of Scale AI,
-Surge AI or Mercor; the names only make the example read like a real vendor comparison. The files are made
-by `labeleval/sample.py` (`labeleval sample sample_data`), deterministically.
+Surge AI, Mercor or anyone's in-house team; the names only make the example read like a real vendor
+comparison. The files are made by `labeleval/sample.py` (`labeleval sample sample_data`), deterministically,
+in each vendor's own export format, so that the native readers (`format = "..."` in `labeleval.toml`) read them
+with no column mapping. Check any of them with `labeleval read FILE`.
 
 - 2,000 LLM outputs triaged into 4 imbalanced classes (allowed 70%, borderline 14%, violating 11%, spam 5%),
   15% of them hard; 300 carry an expert gold label (`gold.csv`).
-- **Scale** (`scale_batch.jsonl`, JSON lines with a nested `response.label`, durations in ms): a large crowd
-  of 150, 5 labels per item, about 7% spammers, $0.06 per label plus a 10% platform fee.
-- **Surge** (`surge_export.csv`, upper-case labels mapped by `label_map`): a vetted pool of 30, 3 labels per
-  item, $0.22 per label.
-- **Mercor** (`mercor_timesheet.xlsx`, sheet `labels`): 12 hourly experts at $65/hour, 3 labels per item,
-  slower.
+
+| vendor | format | file | what the reader takes from it |
+|---|---|---|---|
+| Scale | `scale` (Scale task objects, JSON lines) | `scale_tasks.jsonl` | one row per `completed` task: item `metadata.item_id`, worker `metadata.worker_id`, label `response.category`, `completed_at`, time spent `metadata.time_spent_ms`; `canceled` tasks set aside (CANCELLED, not billed) |
+| Surge | `surge` (Surge export: tasks with `responses`) | `surge_export.json` | one row per response: item `fields.item_id`, `worker_id`, the answer to "Safety rating" (upper case, mapped by `label_map`), `time_spent_in_secs`, `completed_at`; responses with no answer set aside (NO_ANSWER) |
+| Mercor | `timesheet` (XLSX, sheet `labels`) | `mercor_timesheet.xlsx` | item, expert, decision, timestamp, `duration_sec` (seconds, said by the name) and each expert's `hourly_rate`: the row's cost is hours x that person's rate |
+| In-house | `label_studio` (Label Studio JSON export) | `label_studio_export.json` | one row per annotation: item `data.item_id`, `completed_by` (email), the choice under `safety`, `lead_time` as seconds; cancelled (skipped) annotations and reviewer ground-truth annotations set aside |
+
+- **Scale**: a large crowd of 150, 5 labels per item, about 7% spammers, $0.06 per label plus a 10% platform fee.
+- **Surge**: a vetted pool of 30, 3 labels per item, $0.22 per label.
+- **Mercor**: 12 hourly experts at $55 to $75 an hour (each their own rate), 3 labels per item, slower.
+- **In-house**: 10 staff annotators in Label Studio at $30 an hour, 3 labels per item on the 300 gold items and
+  500 others.
 - `_truth/` holds what the generator planted (each annotator's type and skill, each item's true label), for
   tests of spammer detection and truth inference; labeleval never reads it when scoring.
 - Planted dirt, so the ledger has something to show: mis-cased labels, three resubmitted judgments, a
-  truncated JSON line, empty ratings, an unparseable timestamp and a negative duration.
+  truncated JSON line, two cancelled Scale tasks, empty Surge answers, an unparseable timestamp, a negative
+  duration, skipped Label Studio annotations and two reviewer annotations.
 """

@@ -46,8 +46,8 @@ class _Vendor:
 
 VENDORS = (
     _Vendor("Atlas", "at-", 60, 5, 0.80, 0.72, 12.0),
-    _Vendor("Bravo", "br-", 20, 3, 0.84, 0.92, 20.0),
-    _Vendor("Cirrus", "ci-", 10, 3, 0.93, 0.84, 30.0, drifters=4),
+    _Vendor("Bravo", "br-", 20, 3, 0.80, 0.94, 20.0),
+    _Vendor("Cirrus", "ci-", 10, 3, 0.95, 0.80, 30.0, drifters=4),
 )
 
 

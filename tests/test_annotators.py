@@ -87,7 +87,7 @@ def test_report_card_columns_and_totals(sample_report) -> None:
 def test_cli_lists_flagged_annotators(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["annotators", str(SAMPLE), "--flagged"]) == 0
     out = capsys.readouterr().out
-    assert "12 of 192 annotators flagged" in out and "under 2 s" in out
+    assert "12 of 202 annotators flagged" in out and "under 2 s" in out
     assert main(["annotators", str(SAMPLE), "--flagged", "--format", "csv", "--out", str(tmp_path / "f.csv")]) == 0
     assert len(pd.read_csv(tmp_path / "f.csv")) == 12
 

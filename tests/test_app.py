@@ -92,7 +92,7 @@ def test_items_filter_and_annotator_download() -> None:
     assert len(at.dataframe[0].value) > n_disagree
     at = page_test("annotators").run()
     assert not at.exception
-    assert at.dataframe[-1].value.shape[0] == 192
+    assert at.dataframe[-1].value.shape[0] == 202  # 150 + 30 + 12 + 10 in-house annotators
 
 
 def test_broken_project_shows_an_error_not_a_traceback() -> None:

@@ -131,6 +131,6 @@ def test_load_project_accepts_folder_or_manifest(sample_project: Path) -> None:
     a = le.load_project(sample_project)
     b = le.load_project(sample_project / "labeleval.toml")
     assert a == b
-    assert [v.name for v in a.vendors] == ["Scale", "Surge", "Mercor"]
+    assert [v.name for v in a.vendors] == ["Scale", "Surge", "Mercor", "In-house"]
     with pytest.raises(le.ManifestError, match="no manifest"):
         le.load_project(sample_project / "nope")

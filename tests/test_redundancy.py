@@ -41,8 +41,8 @@ def test_curve_on_rte_matches_majority_vote_at_full_k() -> None:
 
 def test_sample_redundancy_and_the_cheapest_vendor(sample_report) -> None:
     r = sample_report.redundancy
-    assert set(r["vendor"]) == {"Scale", "Surge", "Mercor"}
-    assert r.groupby("vendor")["k"].max().to_dict() == {"Mercor": 3, "Scale": 5, "Surge": 3}
+    assert set(r["vendor"]) == {"Scale", "Surge", "Mercor", "In-house"}
+    assert r.groupby("vendor")["k"].max().to_dict() == {"Mercor": 3, "Scale": 5, "Surge": 3, "In-house": 3}
     best = cheapest_for_target(r, 0.95)
     assert best is not None and best["vendor"] == "Mercor" and best["k"] == 3
     cheaper = cheapest_for_target(r, 0.90)

@@ -81,6 +81,7 @@ def read_file(
             annotator_field=annotator_field,
             rates=Path(rates) if rates is not None else None,
             duration_factor=unit.seconds,
+            extra=mapping,
         )
         raw = read_native(file, str(fmt), name=name, options=options, columns=mapping)
         mapping, factor = {}, 1.0

@@ -36,6 +36,7 @@ def read_source(
             duration_factor=duration_factor,
             encoding=spec.encoding,
             sheet=spec.sheet,
+            extra=dict(spec.columns),
         )
         raw = read_native(
             spec.path, str(spec.format), name=name, options=options, columns=dict(spec.columns), gold=gold

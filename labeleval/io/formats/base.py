@@ -44,7 +44,8 @@ class ReadOptions:
     ``question``: which question / control / ``from_name`` holds the label when an export has several;
     ``item_field`` and ``annotator_field``: a dotted path into the record to use as item or annotator id
     instead of the format's default; ``rates``: a table of hourly rates per annotator (timesheets);
-    ``duration_factor``: seconds per unit of a duration column whose unit the name does not say.
+    ``duration_factor``: seconds per unit of a duration column whose unit the name does not say;
+    ``extra``: more canonical fields as dotted paths into the record.
     """
 
     question: str | None = None
@@ -54,6 +55,9 @@ class ReadOptions:
     duration_factor: float = 1.0
     encoding: str = "utf-8"
     sheet: str | int | None = None
+    #: canonical field -> dotted path in the record, for fields a format does not define (e.g. a Scale
+    #: export's duration in ``metadata``); from the manifest's ``columns``
+    extra: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -212,9 +216,11 @@ def require(
     records: Iterable[Any], check: Callable[[dict[str, Any]], bool], name: str, fmt: str, expected: str
 ) -> None:
     """Sniff: the first few objects must look like ``fmt``; otherwise a clear :class:`AdapterError`."""
+    records = list(records)
     seen = [r for r in records if isinstance(r, dict)][:20]
     if not seen:
-        raise AdapterError(f"{name}: no records found; a {fmt} export is {expected}")
+        what = "no JSON objects found (is it JSON at all?)" if records else "no records found"
+        raise AdapterError(f"{name} does not look like a {fmt} export: {what}; expected {expected}")
     if not any(check(r) for r in seen):
         keys = ", ".join(map(repr, list(seen[0])[:10]))
         raise AdapterError(

@@ -11,8 +11,9 @@ callback body wraps the task as ``{"task": {...}, "response": {...}, "task_id": 
 What the reader takes: one row per completed task (record = position in a JSON list, or line in JSON
 lines); item id = ``task_id``, or a field named by ``item_field`` such as ``"metadata.item_id"`` (the
 usual way to send one item as several tasks); label = the ``response`` field named by ``question`` (or the
-only one); ``completed_at`` as submission time. Tasks whose ``status`` is not ``completed`` are set aside:
-``canceled`` as CANCELLED, anything else as NOT_COMPLETED.
+only one); ``completed_at`` as submission time; a time spent, where the export has one, from the dotted
+path given as ``columns = { duration_s = "..." }`` (in ``duration_unit``). Tasks whose ``status`` is not
+``completed`` are set aside: ``canceled`` as CANCELLED, anything else as NOT_COMPLETED.
 
 Annotators: Scale's documented task object does not name the worker. When the export carries one per
 task (for example in ``metadata``, or per attempt), name it with ``annotator_field``; otherwise every row
@@ -91,7 +92,14 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
             )
             continue
         annotator = CONSOLIDATED if consolidated else id_text(dig(task, str(options.annotator_field)))
+        seconds = dig(task, options.extra["duration_s"]) if "duration_s" in options.extra else None
         out.add(
-            record, item, annotator, label, submitted_at=task.get("completed_at"), batch_id=id_text(task.get("batch"))
+            record,
+            item,
+            annotator,
+            label,
+            submitted_at=task.get("completed_at"),
+            batch_id=id_text(task.get("batch")),
+            duration_s=seconds * options.duration_factor if isinstance(seconds, int | float) else seconds,
         )
     return out.table("jsonl" if lines else "json")

@@ -15,5 +15,6 @@ PAGES = (
     ("cost", "Cost", ":material/payments:", "cost"),
     ("annotators", "Annotators", ":material/groups:", "annotators"),
     ("items", "Items", ":material/search:", "items"),
+    ("questions", "Slices & time", ":material/timeline:", "slices"),
     ("data", "Data", ":material/database:", "data"),
 )

@@ -42,3 +42,6 @@ def items() -> None:
             width="stretch",
             key="item_votes",
         )
+    from labeleval.ui.pages.questions import gold_audit_section
+
+    gold_audit_section(report)

@@ -1,0 +1,90 @@
+"""The questions after "who is best?" wired into ``evaluate()``: gold audit, slices, drift (issue 11).
+
+:func:`score_with_questions` is what ``evaluate()`` calls after reading the data: it audits the gold,
+optionally leaves the suspect gold items out of every accuracy figure (``exclude_suspect_gold``), runs the
+engine, and adds the gold-audit, slice and drift frames and the item metadata to the Report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+
+from labeleval.dataset import Dataset
+from labeleval.gold_audit import AuditRule, gold_audit, suspect_items, without_items
+from labeleval.report import Report
+from labeleval.subsets import score_quietly
+
+
+def accuracy_ranking(summary: pd.DataFrame) -> list[str]:
+    """Vendors by accuracy on gold, best first (vendors without an accuracy last, by name)."""
+    frame = summary[["vendor", "accuracy"]].copy()
+    frame["missing"] = frame["accuracy"].isna()
+    return [
+        str(v) for v in frame.sort_values(["missing", "accuracy", "vendor"], ascending=[True, False, True])["vendor"]
+    ]
+
+
+def with_item_metadata(items: pd.DataFrame, metadata: pd.DataFrame) -> pd.DataFrame:
+    """``Report.items`` with the item metadata columns (language, domain, text, url ...) joined on item_id."""
+    if metadata.empty or items.empty:
+        return items
+    extra = [c for c in metadata.columns if c not in items.columns]
+    if not extra:
+        return items
+    joined = metadata[extra].reindex(items["item_id"].astype(str).to_numpy())
+    out = items.copy()
+    for column in extra:
+        out[column] = joined[column].to_numpy()
+    return out
+
+
+def score_with_questions(
+    data: Dataset,
+    scorer: Callable[[Dataset], Report],
+    *,
+    confidence: float,
+    subset_scorer: Callable[[Dataset], Report] | None = None,
+    by: str | None = None,
+    over: str | None = None,
+    exclude_suspect_gold: bool = False,
+    audit_rule: AuditRule | None = None,
+    min_gold_items: int = 20,
+) -> Report:
+    """The Report of ``data`` with the gold audit, item metadata and (on request) slices and drift.
+
+    ``subset_scorer`` scores the slices and windows (``evaluate()`` passes the same settings with intervals
+    over items only: the same workforce is compared across slices and windows, so which annotators a vendor
+    happened to staff is not a source of difference between them); default ``scorer``.
+    """
+    per_part = subset_scorer or scorer
+    from labeleval.drift import drift_frames
+    from labeleval.slices import slice_frames
+
+    audit = gold_audit(data, audit_rule)
+    excluded = suspect_items(audit) if exclude_suspect_gold else []
+    scored = without_items(data, excluded)
+    report = scorer(scored)
+    extra: dict[str, Any] = {"gold_audit": audit}
+    notes: dict[str, Any] = {
+        "suspect_gold": len(suspect_items(audit)),
+        "excluded_gold": excluded,
+        "exclude_suspect_gold": bool(exclude_suspect_gold),
+    }
+    if excluded:
+        with_all = score_quietly(scorer, data)
+        before, after = accuracy_ranking(with_all.summary), accuracy_ranking(report.summary)
+        notes.update(ranking_with_suspects=before, ranking_without_suspects=after, ranking_changed=before != after)
+    if by is not None:
+        extra["slices"], extra["slice_comparisons"], extra["slice_ranking"] = slice_frames(
+            scored, per_part, by, confidence=confidence, min_gold_items=min_gold_items
+        )
+        notes["by"] = by
+    if over is not None:
+        extra["drift"], extra["annotator_drift"] = drift_frames(scored, per_part, over, confidence=confidence)
+        notes["over"] = over
+    settings = {**dict(report.settings), "gold_audit": notes}
+    return replace(report, items=with_item_metadata(report.items, data.items), settings=settings, **extra)

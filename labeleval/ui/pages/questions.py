@@ -1,0 +1,274 @@
+"""The "Slices & time" page (issue 11): metrics per slice, over time, and how many more gold items; plus
+the gold-audit section the Items page shows. Every number comes from ``evaluate()`` or :mod:`labeleval.plan`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from labeleval.errors import LabelevalError
+from labeleval.evaluate import evaluate
+from labeleval.project import find_manifest, load_project
+from labeleval.report import Report
+from labeleval.safety import markdown_text, spreadsheet_frame
+from labeleval.ui.pages._common import header
+from labeleval.ui.state import current_report, fingerprint, project_settings
+
+
+@st.cache_data(show_spinner="Scoring every slice and window…", max_entries=8)
+def cached_breakdown(
+    manifest: str,
+    key: str,
+    options: tuple[int, int, float, str, float, str, str, float],
+    by: str | None,
+    over: str | None,
+) -> Report:
+    """``evaluate(..., by=, over=)`` keyed on file bytes (``key``), the sidebar's options and the choices."""
+    del key
+    n_boot, seed, confidence, usability, min_confidence, tie, consensus, target = options
+    return evaluate(
+        manifest,
+        n_boot=n_boot,
+        seed=seed,
+        confidence=confidence,
+        usability=usability,
+        min_confidence=min_confidence,
+        tie=tie,
+        consensus=consensus,
+        target_accuracy=target,
+        by=by,
+        over=over,
+    )
+
+
+def _breakdown(by: str | None, over: str | None) -> Report | None:
+    path = st.session_state.get("project_path")
+    if path is None:
+        return None
+    own = project_settings(Path(path))
+    state = st.session_state
+    options = (
+        int(state.get("n_boot", 1000)),
+        int(state.get("seed", 0)),
+        float(state.get("confidence", 0.95)),
+        str(state.get("usability", own.usability)),
+        float(state.get("min_confidence", own.min_confidence)),
+        str(state.get("tie", own.tie)),
+        str(state.get("consensus", own.consensus)),
+        float(state.get("target_accuracy", own.target_accuracy)),
+    )
+    try:
+        manifest = find_manifest(path)
+        return cached_breakdown(str(manifest), fingerprint(manifest), options, by, over)
+    except LabelevalError as exc:
+        st.warning(markdown_text(exc))
+        return None
+
+
+def _metadata_columns() -> list[str]:
+    try:
+        project = load_project(st.session_state["project_path"])
+    except (LabelevalError, KeyError):
+        return []
+    from labeleval.dataset import load_data
+
+    try:
+        return [str(c) for c in load_data(project).items.columns if c not in ("text", "url")]
+    except LabelevalError:
+        return []
+
+
+def _figure_cell(value: float, low: float, high: float, status: str) -> str:
+    if status == "absent":
+        return "absent"
+    if pd.isna(value):
+        return status
+    text = f"{value:.1%}"
+    if pd.notna(low) and pd.notna(high):
+        text += f" [{low:.1%} – {high:.1%}]"
+    return text
+
+
+def slices_section(report: Report) -> None:
+    columns = _metadata_columns()
+    st.subheader("By slice")
+    if not columns:
+        st.info(
+            "This project declares no item metadata to slice by. Add an [items] table (language, domain, "
+            "difficulty …) or `metadata = [...]` columns of the gold file to the manifest; see the README."
+        )
+        return
+    by = st.selectbox("Slice the items by", columns, key="slice_by")
+    result = _breakdown(by, None)
+    if result is None or result.slices.empty:
+        return
+    s = result.slices
+    table = s.assign(
+        accuracy_text=[
+            _figure_cell(r.accuracy, r.accuracy_ci_low, r.accuracy_ci_high, r.status) for r in s.itertuples()
+        ]
+    )
+    wide = table.pivot(index="slice", columns="vendor", values="accuracy_text")
+    wide = wide[[v for v in dict.fromkeys(s["vendor"]) if v in wide.columns]]
+    st.caption(
+        "Accuracy on gold per slice and vendor, with its interval. A slice with too few gold items shows why "
+        "instead of a number; a vendor that labelled nothing in it shows as absent."
+    )
+    st.dataframe(wide, width="stretch", key="slice_table")
+    counts = s.pivot(index="slice", columns="vendor", values="gold_items")
+    st.caption("Gold items per slice and vendor")
+    st.dataframe(counts, width="stretch", key="slice_counts")
+    from labeleval.ui.question_charts import slice_bars
+
+    st.altair_chart(slice_bars(s), key="slice_chart")
+    ranking = result.slice_ranking
+    for r in ranking.itertuples(index=False):
+        if bool(r.ranking_differs):
+            st.markdown(
+                markdown_text(
+                    f"The ranking of {r.vendor_a} and {r.vendor_b} differs between {by} slices: {r.vendor_a} is "
+                    f"ahead in {r.a_ahead_in}, {r.vendor_b} in {r.b_ahead_in} (Gail-Simon test, Holm-adjusted "
+                    f"p = {r.p_adjusted:.2g})."
+                )
+            )
+    if not ranking["ranking_differs"].astype(bool).any():
+        st.markdown(markdown_text(f"No pair of vendors ranks differently between {by} slices beyond chance."))
+    with st.expander("Comparisons inside each slice (adjusted across slices)"):
+        st.dataframe(result.slice_comparisons, hide_index=True, width="stretch", key="slice_comparisons")
+
+
+def drift_section(report: Report) -> None:
+    st.subheader("Over time")
+    over = st.radio("Windows", ["week", "day", "batch"], horizontal=True, key="drift_over")
+    result = _breakdown(None, over)
+    if result is None or result.drift.empty:
+        return
+    from labeleval.ui.question_charts import drift_lines
+
+    d = result.drift
+    st.altair_chart(drift_lines(d), key="drift_accuracy")
+    st.caption("Accuracy on gold per window, with its interval band; a ringed point changed beyond chance.")
+    st.altair_chart(drift_lines(d, metric="cost_per_usable_label"), key="drift_cost")
+    st.caption("Cost per usable label per window (a window is billed its share of the vendor's bill).")
+    changed = d[d["changed"].astype(bool)]
+    for r in changed.itertuples(index=False):
+        st.markdown(
+            markdown_text(
+                f"{r.vendor}: accuracy {r.accuracy:.1%} in {r.window} against {r.accuracy - r.change:.1%} in "
+                f"{r.baseline} (z test against the first window, Holm-adjusted over windows p = {r.p_adjusted:.2g})."
+            )
+        )
+    if changed.empty:
+        st.markdown("No vendor's accuracy changed beyond chance between windows.")
+    people = result.annotator_drift
+    flagged = people[people["drift"].astype(str) != ""] if len(people) else people
+    st.caption(f"Annotators whose accuracy or speed changed beyond chance: {len(flagged)}")
+    if len(flagged):
+        st.dataframe(
+            flagged[["vendor", "annotator_id", "window", "accuracy", "accuracy_baseline", "median_seconds", "drift"]],
+            hide_index=True,
+            width="stretch",
+            key="annotator_drift",
+        )
+
+
+def plan_section(report: Report) -> None:
+    from labeleval.plan import pilot_plan, pilot_prices
+
+    st.subheader("How many more gold items?")
+    difference = st.slider(
+        "Also plan for a difference in consensus accuracy of", 0.01, 0.20, 0.03, 0.01, key="plan_diff"
+    )
+    power = st.select_slider("Power", [0.7, 0.8, 0.9, 0.95], value=0.8, key="plan_power")
+    plan = report.plan(power=power, difference=difference)
+    if plan.empty:
+        st.info("One vendor only: nothing to compare.")
+    else:
+        shown = plan[
+            ["vendor_a", "vendor_b", "shared_gold_items", "difference", "power_now", "items_needed",
+             "more_items_needed", "items_needed_named"]
+        ].rename(columns={"items_needed_named": f"items_needed_at_{difference:.0%}"})  # fmt: skip
+        st.dataframe(shown, hide_index=True, width="stretch", key="plan_pairs")
+        st.caption(
+            "Shared gold items at which the exact McNemar test on consensus accuracy reaches the power, from the "
+            "observed discordance (inf: the vendors are tied)."
+        )
+    with st.expander("Plan a pilot that is not yet run"):
+        vendors = list(report.summary["vendor"])
+        observed = report.summary.set_index("vendor")["accuracy"]
+        accs = {}
+        cols = st.columns(max(len(vendors), 1))
+        for i, v in enumerate(vendors):
+            start = float(observed.get(v, 0.85)) if pd.notna(observed.get(v, float("nan"))) else 0.85
+            accs[v] = cols[i].number_input(f"{v} accuracy", 0.01, 0.99, round(start, 2), 0.01, key=f"pilot_acc_{i}")
+        k = st.number_input("Labels per item", 1, 15, 3, key="pilot_k")
+        pool = st.number_input("Annotators per vendor", 1, 1000, 20, key="pilot_pool")
+        share = st.slider("Share of pilot items that are gold", 0.05, 1.0, 0.2, 0.05, key="pilot_gold_share")
+        per_label, per_item = pilot_prices(report.cost)
+        try:
+            pilot = pilot_plan(
+                accs,
+                labels_per_item=int(k),
+                pool_size=int(pool),
+                n_classes=max(len(report.settings.get("labels", [])), 2),
+                power=power,
+                alpha=1 - float(report.settings.get("confidence", 0.95)),
+                gold_share=share,
+                cost_per_label=per_label,
+                cost_per_item=per_item,
+            )
+        except LabelevalError as exc:
+            st.warning(markdown_text(exc))
+            return
+        st.dataframe(pilot.pairs, hide_index=True, width="stretch", key="pilot_pairs")
+        st.dataframe(pilot.vendors, hide_index=True, width="stretch", key="pilot_vendors")
+        for note in pilot.notes:
+            st.markdown(markdown_text(note))
+
+
+def gold_audit_section(report: Report) -> None:
+    """Gold items the pooled evidence contradicts, with a CSV to send back to the experts."""
+    audit = report.gold_audit
+    st.subheader("Gold items that look wrong")
+    if audit.empty or "suspect" not in audit.columns:
+        st.caption("The pooled judgments of every vendor agree with every gold label (or the task has no categories).")
+        return
+    suspects = audit[audit["suspect"].astype(bool)]
+    st.caption(
+        f"{len(suspects)} gold items look wrong: every vendor's annotators, pooled in one Dawid-Skene model that "
+        "does not see the gold, put the gold label's probability below 1%, at least two vendors' majorities "
+        "agree on another label, and it leads by a quarter of the votes. Score without them with "
+        "`--exclude-suspect-gold`."
+    )
+    show_all = st.toggle("Also show contradicted items that are not suspect", key="audit_all")
+    shown = audit if show_all else suspects
+    text = report.items.drop_duplicates("item_id").set_index("item_id")
+    shown = shown.copy()
+    for column in ("text", "url"):
+        if column in text.columns:
+            shown[column] = text[column].reindex(shown["item_id"]).to_numpy()
+    st.dataframe(shown, hide_index=True, width="stretch", key="gold_audit_table")
+    st.download_button(
+        "Download the suspect gold items (CSV)",
+        spreadsheet_frame(suspects).to_csv(index=False).encode("utf-8"),
+        file_name="suspect_gold.csv",
+        mime="text/csv",
+        key="gold_audit_csv",
+    )
+
+
+def questions() -> None:
+    report = current_report()
+    if report is None:
+        return
+    header(report, "Slices, time and sample size")
+    slices_tab, time_tab, plan_tab = st.tabs(["By slice", "Over time", "How many more items"])
+    with slices_tab:
+        slices_section(report)
+    with time_tab:
+        drift_section(report)
+    with plan_tab:
+        plan_section(report)
