@@ -20,7 +20,7 @@ from labeleval import __version__, cli_questions, cli_read
 from labeleval.errors import LabelevalError, UndefinedMetricWarning
 from labeleval.limits import current as current_limits
 from labeleval.limits import env_variable
-from labeleval.options import ConsensusMethod, TiePolicy, UsabilityRule
+from labeleval.options import ConsensusMethod, Reason, TiePolicy, UsabilityRule
 from labeleval.report import LARGE_FRAMES, Report
 from labeleval.safety import spreadsheet_frame, terminal_text
 
@@ -296,6 +296,7 @@ def _validate(args: argparse.Namespace) -> int:
     q = data.quarantine
     if len(q):
         reasons = q.groupby(["file", "reason"], sort=True).size().rename("rows").reset_index()
+        reasons["meaning"] = [Reason(r).description if r in Reason.values() else "" for r in reasons["reason"]]
         print("\nQuarantined, by reason:")
         print(_text_table(reasons, {"rows": "{:,}"}))
         shown = q if args.all else q.head(20)
