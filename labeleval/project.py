@@ -1,6 +1,8 @@
 """The ``labeleval.toml`` manifest and the :class:`Project` it describes (DESIGN §4).
 
-A project is a folder with a manifest. Paths resolve relative to the manifest; nothing in it executes.
+A project is a folder with a manifest. Paths resolve relative to the manifest and, after symlinks, must stay
+inside its folder (unless ``load_project(..., allow_outside=True)``, the CLI's ``--allow-outside``); nothing in
+it executes.
 Every mistake is a :class:`ManifestError` naming the manifest, the line where it can be found, the key,
 what is allowed and what was found.
 """
@@ -8,6 +10,7 @@ what is allowed and what was found.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -17,8 +20,10 @@ from typing import Any, Final, TypeVar
 
 from labeleval.annotators import FlagRules
 from labeleval.errors import ManifestError
+from labeleval.io.formats import NATIVE_FORMATS, REGISTRY
 from labeleval.io.readers import FORMATS
 from labeleval.kinds import PAIRWISE_LABELS
+from labeleval.limits import current as current_limits
 from labeleval.options import (
     ConsensusMethod,
     DuplicatePolicy,
@@ -27,6 +32,7 @@ from labeleval.options import (
     PricingModel,
     TaskKind,
     TiePolicy,
+    Uncertainty,
     UsabilityRule,
     invalid_option,
 )
@@ -37,13 +43,23 @@ E = TypeVar("E", bound=Option)
 
 _TOP_KEYS: Final = ("task", "gold", "usability", "data", "quality", "vendors", "items")
 _TASK_KEYS: Final = ("name", "kind", "labels", "tolerance", "range", "separator", "min_jaccard")
-_FILE_KEYS: Final = ("path", "format", "columns", "encoding", "sheet", "label_map")
+_FILE_KEYS: Final = (
+    "path",
+    "format",
+    "columns",
+    "encoding",
+    "sheet",
+    "label_map",
+    "question",
+    "item_field",
+    "annotator_field",
+)
 _GOLD_KEYS: Final = (*_FILE_KEYS, "metadata")
 _ITEMS_KEYS: Final = ("path", "format", "columns", "encoding", "sheet", "metadata")
-_VENDOR_KEYS: Final = ("name", *_FILE_KEYS, "duration_unit", "pricing")
-_PRICING_KEYS: Final = ("model", "rate", "amount", "currency", "fee_pct")
+_VENDOR_KEYS: Final = ("name", *_FILE_KEYS, "duration_unit", "pricing", "rates", "bill_excluded")
+_PRICING_KEYS: Final = ("model", "rate", "amount", "currency", "fee_pct", "input_rate", "output_rate")
 _USABILITY_KEYS: Final = ("rule", "min_confidence")
-_DATA_KEYS: Final = ("duplicates", "tie", "consensus")
+_DATA_KEYS: Final = ("duplicates", "tie", "consensus", "uncertainty", "min_shared_gold")
 _QUALITY_KEYS: Final = (
     "target_accuracy",
     "min_gold",
@@ -61,8 +77,10 @@ class Pricing:
     """How a vendor charges.
 
     ``per_label``: ``rate`` per judgment delivered; ``per_item``: ``rate`` per distinct item delivered;
-    ``hourly``: ``rate`` per hour of ``duration_s``; ``fixed``: ``amount`` for the batch. ``fee_pct`` is
-    a platform fee in percent added on top of the labour cost.
+    ``hourly``: ``rate`` per hour of ``duration_s`` (or each person's own rate, from a timesheet);
+    ``fixed``: ``amount`` for the batch; ``per_million_tokens``: ``input_rate`` and ``output_rate`` per
+    million input and output tokens (a model as a vendor). ``fee_pct`` is a platform fee in percent added
+    on top of the labour cost.
     """
 
     model: PricingModel
@@ -70,6 +88,8 @@ class Pricing:
     amount: float = 0.0
     currency: str = "USD"
     fee_pct: float = 0.0
+    input_rate: float = 0.0
+    output_rate: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -82,6 +102,15 @@ class FileSpec:
     encoding: str = "utf-8"
     sheet: str | int | None = None
     label_map: Mapping[str, str] = field(default_factory=dict)
+    #: native formats (labeleval/io/formats): which question holds the label; dotted paths to the ids
+    question: str | None = None
+    item_field: str | None = None
+    annotator_field: str | None = None
+
+    @property
+    def native(self) -> bool:
+        """Whether ``format`` names a vendor's own export format (read by labeleval.io.formats)."""
+        return self.format is not None and self.format in NATIVE_FORMATS
 
 
 @dataclass(frozen=True)
@@ -92,6 +121,10 @@ class VendorSpec:
     file: FileSpec
     pricing: Pricing
     duration_unit: DurationUnit = DurationUnit.S
+    #: a table of hourly rates per annotator (timesheets), joined on annotator id
+    rates: Path | None = None
+    #: whether work a native reader set aside (rejected, cancelled ...) is billed
+    bill_excluded: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,8 +163,10 @@ class Project:
     gold: FileSpec | None = None
     usability: Usability = Usability()
     duplicates: DuplicatePolicy = DuplicatePolicy.KEEP_LAST
-    tie: TiePolicy = TiePolicy.ABSTAIN
+    tie: TiePolicy = TiePolicy.FRACTIONAL
     consensus: ConsensusMethod = ConsensusMethod.MAJORITY_VOTE
+    uncertainty: Uncertainty = Uncertainty.ITEMS_AND_ANNOTATORS
+    min_shared_gold: int = 20
     quality: Quality = Quality()
     items: ItemsSpec | None = None
     gold_metadata: tuple[str, ...] = ()  # extra gold-file columns kept as item metadata
@@ -150,9 +185,10 @@ class Project:
 class _Manifest:
     """Helpers that turn TOML values into checked settings, with line numbers for messages."""
 
-    def __init__(self, path: Path, text: str) -> None:
+    def __init__(self, path: Path, text: str, allow_outside: bool = False) -> None:
         self.path = path
         self.lines = text.splitlines()
+        self.allow_outside = allow_outside
 
     def line_of(self, key: str, after: int = 0) -> int | None:
         pattern = re.compile(rf"(^|[\s{{,])[\"']?{re.escape(key)}[\"']?\s*=")
@@ -200,8 +236,8 @@ class _Manifest:
 
     def number(self, table: Mapping[str, Any], key: str, where: str, default: float, after: int = 0) -> float:
         value = table.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.error(f"{where}.{key} must be a number, found {value!r}", key, after)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise self.error(f"{where}.{key} must be a finite number, found {value!r}", key, after)
         if value < 0:
             raise self.error(f"{where}.{key} must be >= 0, found {value}", key, after)
         return float(value)
@@ -214,12 +250,17 @@ class _Manifest:
 
     def file(self, table: Mapping[str, Any], where: str, allowed_columns: tuple[str, ...], after: int) -> FileSpec:
         rel = self.string(table, "path", where)
-        path = (self.path.parent / rel).resolve()
+        path = self.confined(rel, where, after)
         if not path.is_file():
             raise self.error(f"{where}.path: file not found: {rel} (looked in {self.path.parent})", "path", after)
         fmt = table.get("format")
-        if fmt is not None and fmt not in FORMATS:
-            raise self.error(f"{where}.format must be one of {', '.join(FORMATS)}; found {fmt!r}", "format", after)
+        if fmt is not None and fmt not in FORMATS and fmt not in NATIVE_FORMATS:
+            raise self.error(
+                f"{where}.format must be a table format ({', '.join(FORMATS)}) or a vendor export format "
+                f"({', '.join(NATIVE_FORMATS)}); found {fmt!r}",
+                "format",
+                after,
+            )
         columns = self.str_map(table, "columns", where, after)
         for canonical in columns:
             if canonical not in allowed_columns:
@@ -238,7 +279,27 @@ class _Manifest:
             encoding=self.string(table, "encoding", where, "utf-8"),
             sheet=sheet,
             label_map=self.str_map(table, "label_map", where, after),
+            question=self.string(table, "question", where) if "question" in table else None,
+            item_field=self.string(table, "item_field", where) if "item_field" in table else None,
+            annotator_field=self.string(table, "annotator_field", where) if "annotator_field" in table else None,
         )
+
+    def confined(self, rel: str, where: str, after: int) -> Path:
+        """``rel`` resolved against the manifest's folder (symlinks followed); outside it only when allowed."""
+        base = self.path.parent
+        try:
+            path = (base / rel).resolve()
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise self.error(f"{where}.path: not a usable file path: {rel!r} ({exc})", "path", after) from None
+        if not self.allow_outside and not path.is_relative_to(base):
+            raise self.error(
+                f"{where}.path: {rel!r} is outside the project folder (absolute paths, '..' and symlinks that "
+                f"leave the folder are refused); copy the file into the project, or on the command line pass "
+                f"--allow-outside (Python: load_project(..., allow_outside=True))",
+                "path",
+                after,
+            )
+        return path
 
     def str_map(self, table: Mapping[str, Any], key: str, where: str, after: int) -> dict[str, str]:
         value = table.get(key, {})
@@ -248,17 +309,24 @@ class _Manifest:
 
 
 def find_manifest(path: str | Path) -> Path:
-    """Accept a project folder or the manifest itself; return the manifest's path."""
+    """Accept a project folder or the manifest itself; return the manifest's path.
+
+    The folder is resolved (symlinks followed) but the manifest's own name is kept, so a manifest that is a
+    symlink does not move the project folder that its paths are confined to.
+    """
     p = Path(path)
     if p.is_dir():
         p = p / MANIFEST_NAME
     if not p.is_file():
         raise ManifestError(f"no manifest at {p}; a project is a folder with a {MANIFEST_NAME}")
-    return p.resolve()
+    return p.parent.resolve() / p.name
 
 
-def load_project(path: str | Path) -> Project:
+def load_project(path: str | Path, *, allow_outside: bool = False) -> Project:
     """Read and check a manifest. ``path`` is a project folder holding ``labeleval.toml`` or the file itself.
+
+    Every file the manifest names must resolve (after symlinks) inside the manifest's folder; pass
+    ``allow_outside=True`` to read files elsewhere (never done for uploads in the app).
 
     Examples
     --------
@@ -269,14 +337,14 @@ def load_project(path: str | Path) -> Project:
     """
     manifest = find_manifest(path)
     try:
-        text = manifest.read_text(encoding="utf-8")
+        text = manifest.read_text(encoding="utf-8").removeprefix("\ufeff")  # a BOM, as Windows editors write
     except UnicodeDecodeError as exc:
         raise ManifestError(f"{manifest.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(f"{manifest.name}: invalid TOML: {exc}") from None
-    m = _Manifest(manifest, text)
+    m = _Manifest(manifest, text, allow_outside)
     m.check_keys(data, _TOP_KEYS, "the manifest")
 
     task_t = m.table(data, "task", "manifest")
@@ -286,6 +354,12 @@ def load_project(path: str | Path) -> Project:
     kind = m.choice(task_t, "kind", TaskKind, "[task]", TaskKind.NOMINAL)
     label_strs = _task_labels(m, task_t, kind)
     tolerance = m.number(task_t, "tolerance", "[task]", 0.0)
+    if "tolerance" in task_t and kind not in ("ordinal", "interval", "ratio"):
+        raise m.error(
+            f"[task].tolerance applies to ordinal, interval and ratio tasks; a {kind} label is right or wrong, "
+            f"so remove it",
+            "tolerance",
+        )
     value_range = _task_range(m, task_t, kind)
     separator = m.string(task_t, "separator", "[task]", "|")
     min_jaccard = m.number(task_t, "min_jaccard", "[task]", 1.0)
@@ -309,6 +383,14 @@ def load_project(path: str | Path) -> Project:
         after = m.section_line("[gold]")
         m.check_keys(gold_t, _GOLD_KEYS, "[gold]", after)
         gold = m.file(gold_t, "[gold]", ("item_id", "label"), after)
+        if gold.native and REGISTRY[str(gold.format)].read_gold is None:
+            carriers = ", ".join(n for n, f in REGISTRY.items() if f.read_gold is not None)
+            raise m.error(
+                f"[gold].format = {gold.format!r} carries no gold answers (formats that do: {carriers}); "
+                f"give [gold] a table of item ids and gold labels",
+                "format",
+                after,
+            )
         _check_label_map(m, gold.label_map, label_strs, "[gold]", after)
     gold_metadata = _metadata_columns(m, gold_t, "[gold]") if gold is not None else ()
     items = None
@@ -330,13 +412,18 @@ def load_project(path: str | Path) -> Project:
     data_t = m.table(data, "data", "manifest")
     m.check_keys(data_t, _DATA_KEYS, "[data]")
     duplicates = m.choice(data_t, "duplicates", DuplicatePolicy, "[data]", DuplicatePolicy.KEEP_LAST)
-    tie = m.choice(data_t, "tie", TiePolicy, "[data]", TiePolicy.ABSTAIN)
+    tie = m.choice(data_t, "tie", TiePolicy, "[data]", TiePolicy.FRACTIONAL)
     consensus = m.choice(data_t, "consensus", ConsensusMethod, "[data]", ConsensusMethod.MAJORITY_VOTE)
+    uncertainty = m.choice(data_t, "uncertainty", Uncertainty, "[data]", Uncertainty.ITEMS_AND_ANNOTATORS)
+    min_shared_gold = m.number(data_t, "min_shared_gold", "[data]", 20)
+    if min_shared_gold < 1 or min_shared_gold != int(min_shared_gold):
+        raise m.error(f"[data].min_shared_gold must be a whole number >= 1; found {min_shared_gold}", "min_shared_gold")
     quality = _quality(m, m.table(data, "quality", "manifest"))
 
     vendor_list = data.get("vendors")
     if not isinstance(vendor_list, list) or not vendor_list:
         raise m.error("the manifest needs at least one [[vendors]] table with name, path and pricing")
+    current_limits().check("vendors", len(vendor_list), f"{manifest.name}: [[vendors]]")
     vendors = tuple(_vendor(m, v, k, label_strs) for k, v in enumerate(vendor_list))
     names = [v.name for v in vendors]
     if len(set(names)) != len(names):
@@ -359,6 +446,8 @@ def load_project(path: str | Path) -> Project:
         duplicates=duplicates,
         tie=tie,
         consensus=consensus,
+        uncertainty=uncertainty,
+        min_shared_gold=int(min_shared_gold),
         quality=quality,
         items=items,
         gold_metadata=gold_metadata,
@@ -417,9 +506,26 @@ def _task_labels(m: _Manifest, task_t: dict[str, Any], kind: str) -> tuple[str, 
         return PAIRWISE_LABELS
     if not isinstance(labels, list) or len(labels) < 2:
         raise m.error('[task].labels must list at least two labels, e.g. labels = ["yes", "no"]', "labels")
+    current_limits().check("labels", len(labels), f"{m.path.name}: [task].labels")
+    odd = [lab for lab in labels if isinstance(lab, bool) or not isinstance(lab, str | int | float)]
+    if odd:
+        raise m.error(f"[task].labels must be strings (or numbers); found {odd[0]!r}", "labels")
     label_strs = tuple(str(lab) for lab in labels)
+    blank = [lab for lab in label_strs if not lab.strip() or lab != lab.strip()]
+    if blank:
+        raise m.error(
+            f"[task].labels must be non-empty text without leading or trailing spaces; found {blank[0]!r}", "labels"
+        )
     if len(set(label_strs)) != len(label_strs):
         raise m.error(f"[task].labels lists a label twice: {list(label_strs)}", "labels")
+    if kind == "multilabel":
+        bad = [lab for lab in label_strs if "|" in lab or lab.startswith("[") or lab == "(none)"]
+        if bad:
+            raise m.error(
+                f"[task].labels of a multilabel task cannot contain '|', start with '[' or be '(none)' (label sets "
+                f"are written a|b, as a JSON list, or (none)); found {bad[0]!r}",
+                "labels",
+            )
     return label_strs
 
 
@@ -466,6 +572,15 @@ def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) ->
     file = m.file(table, where, (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS), after)
     _check_label_map(m, file.label_map, labels, where, after)
     unit = m.choice(table, "duration_unit", DurationUnit, where, DurationUnit.S, after)
+    rates = None
+    if "rates" in table:
+        rates = m.confined(m.string(table, "rates", where), where, after)
+        if not rates.is_file():
+            raise m.error(f"{where}.rates: file not found: {table['rates']}", "rates", after)
+    bill_excluded = table.get("bill_excluded", False)
+    if not isinstance(bill_excluded, bool):
+        raise m.error(f"{where}.bill_excluded must be true or false; found {bill_excluded!r}", "bill_excluded", after)
+    per_person = file.format == "timesheet"
     pricing_t = table.get("pricing")
     if not isinstance(pricing_t, dict):
         raise m.error(f'{where} needs pricing = {{ model = "per_label", rate = 0.1, currency = "USD" }}')
@@ -476,8 +591,30 @@ def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) ->
     if model == PricingModel.FIXED:
         if "amount" not in pricing_t:
             raise m.error(f"{where}.pricing: the fixed model needs amount = ...", "model", after)
-    elif "rate" not in pricing_t:
-        raise m.error(f"{where}.pricing: the {model} model needs rate = ...", "model", after)
+        if "rate" in pricing_t:
+            raise m.error(f"{where}.pricing: the fixed model uses amount, not rate; remove rate", "rate", after)
+    elif model == PricingModel.PER_MILLION_TOKENS:
+        if "input_rate" not in pricing_t and "output_rate" not in pricing_t:
+            raise m.error(
+                f"{where}.pricing: the per_million_tokens model needs input_rate = ... and output_rate = ... "
+                f"(price per million input and output tokens)",
+                "model",
+                after,
+            )
+    elif "rate" not in pricing_t and not (model == PricingModel.HOURLY and per_person):
+        raise m.error(
+            f"{where}.pricing: the {model} model needs rate = ..."
+            + (' (or a timesheet with a rate per person: format = "timesheet")' if model == "hourly" else ""),
+            "model",
+            after,
+        )
+    elif "amount" in pricing_t:
+        raise m.error(
+            f"{where}.pricing: amount is the price of the fixed model and is not used by {model}; remove it "
+            f'(or use model = "fixed")',
+            "amount",
+            after,
+        )
     currency = pricing_t.get("currency", "USD")
     if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
         raise m.error(
@@ -491,5 +628,14 @@ def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) ->
         amount=m.number(pricing_t, "amount", f"{where}.pricing", 0.0, after),
         currency=currency,
         fee_pct=m.number(pricing_t, "fee_pct", f"{where}.pricing", 0.0, after),
+        input_rate=m.number(pricing_t, "input_rate", f"{where}.pricing", 0.0, after),
+        output_rate=m.number(pricing_t, "output_rate", f"{where}.pricing", 0.0, after),
     )
-    return VendorSpec(name=name, file=file, pricing=pricing, duration_unit=unit)
+    return VendorSpec(
+        name=name,
+        file=file,
+        pricing=pricing,
+        duration_unit=unit,
+        rates=rates,
+        bill_excluded=bill_excluded,
+    )
