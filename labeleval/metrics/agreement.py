@@ -41,6 +41,7 @@ import pandas as pd
 
 from labeleval.errors import SchemaError, UndefinedMetricWarning
 from labeleval.metrics.counts import SparseCounts, check_frame, label_codes, numeric_values, sparse_counts
+from labeleval.options import invalid_option
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 LEVELS: Final[tuple[Level, ...]] = ("nominal", "ordinal", "interval", "ratio")
@@ -77,7 +78,7 @@ def delta(level: str, values: np.ndarray, marginals: np.ndarray | None = None) -
         d = (between - (nc[:, lo] + nc[:, hi]) / 2.0) ** 2
         d[:, np.arange(nc.shape[1]), np.arange(nc.shape[1])] = 0.0
         return d if np.ndim(marginals) == 2 else d[0]
-    raise ValueError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
+    raise ValueError(invalid_option("level", LEVELS, level))
 
 
 def alpha_item_stats(n: np.ndarray) -> np.ndarray:
@@ -170,7 +171,7 @@ def _observed_by_item(
         left, right = _pairs_within_groups(item)
         d = delta_pairs("ratio", values[cat[left]], values[cat[right]])
         return 2.0 * np.bincount(item[left], weights=count[left] * count[right] * d, minlength=n_items)
-    raise ValueError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
+    raise ValueError(invalid_option("level", LEVELS, level))
 
 
 def delta_pairs(level: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -266,7 +267,7 @@ def krippendorff_alpha(
     0.444
     """
     if level not in LEVELS:
-        raise SchemaError(f"level must be one of {', '.join(LEVELS)}; got {level!r}")
+        raise SchemaError(invalid_option("level", LEVELS, level))
     sc = sparse_counts(annotations, labels)
     return alpha_from_sparse(sc, level=level, values=_values(sc.categories, level))
 
@@ -443,7 +444,7 @@ def gwet_ac1(annotations: pd.DataFrame, *, labels: Sequence[object] | None = Non
 # ---------------------------------------------------------------------------------------- kappas
 def _kappa_weights(k: int, weights: str | None) -> np.ndarray:
     if weights not in WEIGHTS:
-        raise SchemaError(f"weights must be None, 'linear' or 'quadratic'; got {weights!r}")
+        raise SchemaError(invalid_option("weights", ("None", "linear", "quadratic"), weights))
     if weights is None:
         return 1.0 - np.eye(k)
     dist = np.abs(np.subtract.outer(np.arange(k), np.arange(k))).astype(np.float64)
@@ -482,7 +483,7 @@ def cohen_kappa(
     """
     check_frame(annotations)
     if weights not in WEIGHTS:
-        raise SchemaError(f"weights must be None, 'linear' or 'quadratic'; got {weights!r}")
+        raise SchemaError(invalid_option("weights", ("None", "linear", "quadratic"), weights))
     frame = annotations.loc[annotations["label"].notna()]
     annotators = pd.unique(frame["annotator_id"])
     if len(annotators) != 2:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from labeleval.errors import InsufficientDataError, SchemaError, UndefinedMetricWarning
 from labeleval.metrics.counts import check_frame, count_matrix, label_codes, numeric_values
+from labeleval.options import invalid_option
 
 AC2_WEIGHTS: Final = ("linear", "quadratic")
 
@@ -22,7 +23,7 @@ AC2_WEIGHTS: Final = ("linear", "quadratic")
 def agreement_weights(q: int, weights: str) -> np.ndarray:
     """Gwet's agreement weights (1 on the diagonal) by position in the declared order."""
     if weights not in AC2_WEIGHTS:
-        raise SchemaError(f"weights must be 'linear' or 'quadratic'; got {weights!r}")
+        raise SchemaError(invalid_option("weights", AC2_WEIGHTS, weights))
     if q < 2:
         return np.ones((q, q))
     distance = np.abs(np.subtract.outer(np.arange(q), np.arange(q))) / (q - 1)
