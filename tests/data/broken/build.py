@@ -218,6 +218,183 @@ CASES: dict[str, dict[str, object]] = {
 }
 
 
+# ----------------------------------------------------------------------------- hostile input (issue 12)
+def _parquet(columns: dict[str, object]) -> bytes:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(pa.table(columns), buffer)
+    return buffer.getvalue()
+
+
+GOOD_JSONL = "".join(
+    json.dumps({"item": int(i), "worker": w, "label": lab}) + "\n"
+    for i, w, lab in (line.split(",") for line in GOOD.strip().splitlines()[1:])
+)
+DEEP = "[" * 100_000 + "]" * 100_000
+OUTSIDE = {
+    "outcome": "error",
+    "exception": "ManifestError",
+    "match": r"labeleval\.toml line 12: \[\[vendors\]\] 'V'\.path: .* is outside the project folder",
+}
+NUMERIC = '[task]\nname = "noise"\nkind = "interval"\n\n[gold]\npath = "gold.csv"\ncolumns = { item_id = "item" }\n\n'
+
+HOSTILE: dict[str, dict[str, object]] = {
+    "path_absolute": {"files": {"gold.csv": GOLD}, "manifest": manifest(vendor_path="/etc/passwd"), "expect": OUTSIDE},
+    "path_dotdot": {
+        "files": {"gold.csv": GOLD},
+        "manifest": manifest(vendor_path="../unknown_labels/v.csv"),
+        "expect": OUTSIDE,
+    },
+    "path_symlink": {"files": {"gold.csv": GOLD}, "symlinks": {"v.csv": "/etc/passwd"}, "expect": OUTSIDE},
+    "json_nested_100k_deep": {
+        "files": {"v.json": DEEP, "gold.csv": GOLD},
+        "manifest": manifest(vendor_path="v.json"),
+        "expect": {
+            "outcome": "error",
+            "exception": "AdapterError",
+            "match": r"v\.json: JSON nested deeper than the limit of 64 levels \(json_depth\)",
+        },
+    },
+    "jsonl_deep_record": {
+        "files": {"v.jsonl": GOOD_JSONL + '{"item": 9, "x": ' + "[" * 5000 + "]" * 5000 + "}\n", "gold.csv": GOLD},
+        "manifest": manifest(vendor_path="v.jsonl"),
+        "expect": {"outcome": "ledger", "reasons": {"MALFORMED_RECORD": 1}},
+    },
+    "json_list_of_lists": {
+        "files": {"v.json": '[[1, "a", "pos"], [2, "b", "neg"]]', "gold.csv": GOLD},
+        "manifest": manifest(vendor_path="v.json"),
+        "expect": {"outcome": "error", "exception": "InsufficientDataError", "match": "no usable rows"},
+    },
+    "json_lists_among_records": {
+        "files": {"v.json": "[" + GOOD_JSONL.strip().replace("\n", ", ") + ', [1, "c", "pos"]]', "gold.csv": GOLD},
+        "manifest": manifest(vendor_path="v.json"),
+        "expect": {"outcome": "ledger", "reasons": {"MALFORMED_RECORD": 1}},
+    },
+    "jsonl_list_label": {
+        "files": {"v.jsonl": GOOD_JSONL + '{"item": 5, "worker": "a", "label": ["pos"]}\n', "gold.csv": GOLD},
+        "manifest": manifest(vendor_path="v.jsonl"),
+        "expect": {"outcome": "ledger", "reasons": {"UNKNOWN_LABEL": 1}},
+    },
+    "parquet_struct_labels": {
+        "files": {
+            "v.parquet": lambda: _parquet(
+                {"item": [1, 1, 2, 2], "worker": list("abab"), "label": [{"x": 1}, {"x": 2}, {"x": 1}, {"x": 1}]}
+            ),
+            "gold.csv": GOLD,
+        },
+        "manifest": manifest(vendor_path="v.parquet"),
+        "expect": {"outcome": "error", "exception": "InsufficientDataError", "match": "no usable rows"},
+    },
+    "parquet_list_labels": {
+        "files": {
+            "v.parquet": lambda: _parquet(
+                {"item": [1, 1, 2, 2], "worker": list("abab"), "label": [["pos"], ["pos"], ["neg"], ["pos"]]}
+            ),
+            "gold.csv": GOLD,
+        },
+        "manifest": manifest(vendor_path="v.parquet"),
+        "expect": {"outcome": "error", "exception": "InsufficientDataError", "match": "no usable rows"},
+    },
+    "parquet_float_ids_with_a_null": {
+        "files": {
+            "v.parquet": lambda: _parquet(
+                {"item": [1.0, 1.0, 2.0, 2.0, 3.0, None], "worker": list("ababab"), "label": ["pos"] * 6}
+            ),
+            "gold.csv": GOLD,
+        },
+        "manifest": manifest(vendor_path="v.parquet"),
+        "expect": {"outcome": "ledger", "reasons": {"MISSING_VALUE": 1}},
+    },
+    "duplicate_header": {
+        "files": {"v.csv": "item,worker,label,label\n1,a,pos,neg\n", "gold.csv": GOLD},
+        "expect": {
+            "outcome": "error",
+            "exception": "AdapterError",
+            "match": r"v\.csv line 1: the header names a column twice: 'label'",
+        },
+    },
+    "infinite_duration_and_cost": {
+        "files": {
+            "v.csv": "item,worker,label,secs,usd\n1,a,pos,3,0.1\n1,b,pos,inf,0.1\n2,a,neg,4,Infinity\n2,b,neg,2,0.1\n"
+            "3,a,pos,-inf,0.1\n3,b,pos,1,nan\n",
+            "gold.csv": GOLD,
+        },
+        "manifest": manifest().replace(
+            'annotator_id = "worker" }', 'annotator_id = "worker", duration_s = "secs", cost = "usd" }'
+        ),
+        "expect": {"outcome": "ledger", "reasons": {"BAD_NUMBER": 4}},
+    },
+    "infinite_rate": {
+        "manifest": manifest(pricing='{ model = "per_label", rate = inf }'),
+        "expect": {
+            "outcome": "error",
+            "exception": "ManifestError",
+            "match": r"rate must be a finite number, found inf",
+        },
+    },
+    "empty_label_declared": {
+        "manifest": manifest().replace(f"labels = {LABELS}", 'labels = ["", "pos", "neg"]'),
+        "expect": {
+            "outcome": "error",
+            "exception": "ManifestError",
+            "match": r"line 4: \[task\]\.labels must be non-empty",
+        },
+    },
+    "tolerance_on_nominal": {
+        "manifest": manifest().replace('kind = "nominal"', 'kind = "nominal"\ntolerance = 1'),
+        "expect": {
+            "outcome": "error",
+            "exception": "ManifestError",
+            "match": r"line 4: \[task\]\.tolerance applies to",
+        },
+    },
+    "amount_with_per_label": {
+        "manifest": manifest(pricing='{ model = "per_label", rate = 0.1, amount = 500 }'),
+        "expect": {
+            "outcome": "error",
+            "exception": "ManifestError",
+            "match": r"amount is the price of the fixed model",
+        },
+    },
+    "multilabel_label_with_pipe": {
+        "manifest": manifest()
+        .replace('kind = "nominal"', 'kind = "multilabel"\nseparator = ";"')
+        .replace(f"labels = {LABELS}", 'labels = ["a|b", "c"]'),
+        "expect": {"outcome": "error", "exception": "ManifestError", "match": r"cannot contain '\|'"},
+    },
+    "manifest_with_bom": {
+        "manifest": b"\xef\xbb\xbf" + manifest().encode(),
+        "expect": {"outcome": "ledger", "reasons": {}},
+    },
+    "interval_values_equal_but_for_float_noise": {
+        "files": {
+            "v.csv": "item,worker,label\n1,a,0.3\n1,b,0.30000000000000004\n2,a,0.5\n2,b,0.6\n3,a,0.1\n3,b,0.2\n",
+            "gold.csv": "item,label\n1,0.3\n2,0.5\n3,0.1\n",
+        },
+        "manifest": NUMERIC
+        + '[[vendors]]\nname = "V"\npath = "v.csv"\ncolumns = { item_id = "item", annotator_id = "worker" }\n'
+        'pricing = { model = "per_label", rate = 0.1 }\n',
+        "expect": {"outcome": "ledger", "reasons": {}},
+    },
+    "ids_one_and_text_one": {
+        "files": {
+            "v.jsonl": '{"item": 1, "worker": "a", "label": "pos"}\n{"item": "1", "worker": "b", "label": "pos"}\n'
+            '{"item": 2, "worker": "a", "label": "neg"}\n{"item": "2", "worker": "b", "label": "neg"}\n',
+            "gold.csv": GOLD,
+        },
+        "manifest": manifest(vendor_path="v.jsonl"),
+        "expect": {"outcome": "ledger", "reasons": {}},
+    },
+}
+for _name, _case in HOSTILE.items():
+    _case.setdefault("files", {"v.csv": GOOD, "gold.csv": GOLD})
+CASES.update(HOSTILE)
+
+
 def build() -> None:
     for name, case in CASES.items():
         folder = HERE / name
@@ -225,9 +402,13 @@ def build() -> None:
             shutil.rmtree(folder)
         folder.mkdir()
         for filename, content in dict(case["files"]).items():  # type: ignore[call-overload]
+            content = content() if callable(content) else content
             data = content if isinstance(content, bytes) else str(content).encode("utf-8")
             (folder / filename).write_bytes(data)
-        (folder / "labeleval.toml").write_text(str(case.get("manifest", manifest())), encoding="utf-8")
+        for filename, target in dict(case.get("symlinks", {})).items():  # type: ignore[call-overload]
+            (folder / filename).symlink_to(target)
+        text = case.get("manifest", manifest())
+        (folder / "labeleval.toml").write_bytes(text if isinstance(text, bytes) else str(text).encode("utf-8"))
         (folder / "expect.json").write_text(json.dumps(case["expect"], indent=2) + "\n", encoding="utf-8")
 
 
