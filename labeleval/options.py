@@ -52,9 +52,20 @@ class UsabilityRule(Option):
 
 
 class TiePolicy(Option):
+    FRACTIONAL = "fractional", "a tie among t labels earns 1/t if one is right (a random tie-break's expectation)"
     ABSTAIN = "abstain", "a tied item has no consensus (counted as not correct)"
     LOWEST = "lowest", "the first tied label in the declared order"
     RANDOM = "random", "one of the tied labels at random (seeded)"
+
+
+class Uncertainty(Option):
+    """What the intervals of vendor-level figures account for (issue 9)."""
+
+    ITEMS_AND_ANNOTATORS = (
+        "items_and_annotators",
+        "other items and other annotators of the vendor: what hiring this vendor would give",
+    )
+    ITEMS = "items", "other items labelled by these same annotators"
 
 
 class ConsensusMethod(Option):
