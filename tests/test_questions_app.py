@@ -1,0 +1,69 @@
+"""The app's "Slices & time" page and the Items page's gold audit, under Streamlit's AppTest (issue 11)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import labeleval as le
+from tests.test_app import page_test
+
+ROOT = Path(__file__).resolve().parents[1]
+PILOT = str(ROOT / "sample_data" / "ticket_pilot")
+
+
+def frame(at, *columns: str, nth: int = 0):  # type: ignore[no-untyped-def]
+    """The nth dataframe on the page whose columns include ``columns`` (AppTest keeps no dataframe keys)."""
+    hits = [d.value for d in at.dataframe if set(columns) <= set(map(str, d.value.columns))]
+    return hits[nth]
+
+
+def fast(page: str, project: str):  # type: ignore[no-untyped-def]
+    """The page with 200 resamples (the sidebar keeps a value already in session state)."""
+    at = page_test(page, project)
+    at.session_state["n_boot"] = 200
+    return at.run()
+
+
+def test_slices_page_shows_slices_ranking_and_drift() -> None:
+    at = fast("questions", PILOT)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="slice_by").value == "language"
+    text = " ".join(m.value for m in at.markdown)
+    assert "ranking of Bravo and Cirrus differs between language slices" in text
+    assert "Cirrus: accuracy" in text and "week of 2026-11-16" in text
+    table = frame(at, "Atlas", "Bravo", "Cirrus")
+    report = le.evaluate(PILOT, n_boot=200, by="language")
+    expected = report.slices.set_index(["slice", "vendor"])["accuracy"]
+    assert table.loc["es", "Bravo"].startswith(f"{expected[('es', 'Bravo')]:.1%}")
+    at.selectbox(key="slice_by").set_value("domain").run()
+    assert not at.exception
+    assert set(frame(at, "Atlas", "Bravo", "Cirrus").index) == {"general", "medical"}
+    at.radio(key="drift_over").set_value("batch").run()
+    assert not at.exception
+    assert any("week-3" in m.value for m in at.markdown)
+
+
+def test_plan_panel_follows_the_named_difference() -> None:
+    at = fast("questions", PILOT)
+    first = frame(at, "shared_gold_items", "power_now")
+    at.slider(key="plan_diff").set_value(0.1).run()
+    assert not at.exception
+    second = frame(at, "shared_gold_items", "power_now")
+    assert (second.iloc[:, -1] <= first.iloc[:, -1]).all()  # a larger difference needs fewer items
+    assert len(frame(at, "gold_items_consensus", "gold_items_judgment")) == 3
+
+
+def test_items_page_lists_suspect_gold_with_a_download() -> None:
+    at = fast("items", PILOT)
+    assert not at.exception, [e.value for e in at.exception]
+    audit = frame(at, "suggested_label", "posterior_gold")
+    expected = le.evaluate(PILOT, n_boot=0).gold_audit
+    assert list(audit["item_id"]) == list(expected.loc[expected["suspect"], "item_id"])
+    assert "text" in audit.columns
+
+
+def test_slices_page_on_a_project_without_metadata() -> None:
+    at = fast("questions", str(ROOT / "sample_data" / "content_safety"))
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("declares no item metadata" in i.value for i in at.info)
