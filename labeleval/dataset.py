@@ -58,40 +58,8 @@ def _display(path: Path, root: Path) -> str:
 def load_data(project: Project) -> Dataset:
     """Read the gold file and every vendor file of ``project``."""
     ledger = LedgerBuilder()
-    labels = project.task.labels
-    gold = pd.Series(
-        pd.Categorical([], categories=list(labels)),
-        index=pd.Index([], name="item_id", dtype="str"),
-        name="gold_label",
-    )
-    from_gold = empty_items()
-    if project.gold is not None:
-        spec = project.gold
-        name = _display(spec.path, project.root)
-        source = read_source(spec, name, gold=True)
-        raw = source.raw
-        gold, quarantine = normalize_gold(
-            raw,
-            file=name,
-            columns=source.columns,
-            labels=labels,
-            label_map=spec.label_map,
-            kind=project.task.kind,
-            value_range=project.task.value_range,
-            separator=project.task.separator,
-        )
-        ledger.add_file(name, "gold", raw.rows_read, len(gold), quarantine)
-        from_gold = gold_metadata(raw, columns=dict(spec.columns), metadata=project.gold_metadata, file=name)
-    item_meta = empty_items()
-    if project.items is not None:
-        spec = project.items.file
-        name = _display(spec.path, project.root)
-        raw = read_table(spec.path, fmt=spec.format, encoding=spec.encoding, sheet=spec.sheet, display_name=name)
-        item_meta, quarantine = normalize_items(
-            raw, file=name, columns=dict(spec.columns), metadata=project.items.metadata
-        )
-        ledger.add_file(name, "items", raw.rows_read, len(item_meta), quarantine)
-
+    gold, from_gold = read_gold(project, ledger)
+    item_meta = read_item_table(project, ledger)
     frames: list[pd.DataFrame] = []
     billing: dict[str, Billing] = {}
     native_notes: list[tuple[str, str]] = []
@@ -106,7 +74,7 @@ def load_data(project: Project) -> Dataset:
             file=name,
             vendor=vendor.name,
             columns=source.columns,
-            labels=labels,
+            labels=project.task.labels,
             label_map=spec.label_map,
             duration_factor=source.duration_factor,
             bill_excluded=vendor.bill_excluded,
@@ -117,7 +85,63 @@ def load_data(project: Project) -> Dataset:
         )
         ledger.add_file(name, vendor.name, raw.rows_read, len(kept), quarantine)
         frames.append(kept)
+    return assemble(project, frames, gold, ledger, billing, native_notes, combine_items(item_meta, from_gold))
 
+
+def read_gold(project: Project, ledger: LedgerBuilder) -> tuple[pd.Series, pd.DataFrame]:
+    """The project's gold labels (empty without a gold file) and the item metadata its file carries."""
+    gold = pd.Series(
+        pd.Categorical([], categories=list(project.task.labels)),
+        index=pd.Index([], name="item_id", dtype="str"),
+        name="gold_label",
+    )
+    from_gold = empty_items()
+    if project.gold is not None:
+        spec = project.gold
+        name = _display(spec.path, project.root)
+        source = read_source(spec, name, gold=True)
+        raw = source.raw
+        gold, quarantine = normalize_gold(
+            raw,
+            file=name,
+            columns=source.columns,
+            labels=project.task.labels,
+            label_map=spec.label_map,
+            kind=project.task.kind,
+            value_range=project.task.value_range,
+            separator=project.task.separator,
+        )
+        ledger.add_file(name, "gold", raw.rows_read, len(gold), quarantine)
+        from_gold = gold_metadata(raw, columns=dict(spec.columns), metadata=project.gold_metadata, file=name)
+    return gold, from_gold
+
+
+def read_item_table(project: Project, ledger: LedgerBuilder) -> pd.DataFrame:
+    """The ``[items]`` table's metadata (empty without one)."""
+    if project.items is None:
+        return empty_items()
+    spec = project.items.file
+    name = _display(spec.path, project.root)
+    raw = read_table(spec.path, fmt=spec.format, encoding=spec.encoding, sheet=spec.sheet, display_name=name)
+    item_meta, quarantine = normalize_items(raw, file=name, columns=dict(spec.columns), metadata=project.items.metadata)
+    ledger.add_file(name, "items", raw.rows_read, len(item_meta), quarantine)
+    return item_meta
+
+
+def assemble(
+    project: Project,
+    frames: list[pd.DataFrame],
+    gold: pd.Series,
+    ledger: LedgerBuilder,
+    billing: dict[str, Billing],
+    native_notes: list[tuple[str, str]],
+    items: pd.DataFrame,
+) -> Dataset:
+    """One Dataset from each vendor's kept rows (in manifest order), gold, the ledger and billing facts.
+
+    Used by :func:`load_data` and by the chunked engines (:mod:`labeleval.engine.stream`), whose frames hold
+    categorical ids instead of text."""
+    labels = project.task.labels
     vendor_names = [v.name for v in project.vendors]
     if project.task.numeric:
         frames, gold = _numeric_categories(frames, gold)
@@ -145,7 +169,7 @@ def load_data(project: Project) -> Dataset:
         notes=notes,
         billing=billing,
         problems=tuple(problems),
-        items=combine_items(item_meta, from_gold),
+        items=items,
     )
 
 
