@@ -175,7 +175,8 @@ def slice_and_drift_text(report: Report) -> str:
         for r in changed.itertuples(index=False):
             lines.append(
                 f"  • {r.vendor}: accuracy {r.accuracy:.1%} in {r.window} against {r.accuracy - r.change:.1%} in "
-                f"{r.baseline} ({r.change:+.1%}; z test, Holm-adjusted over windows p = {r.p_adjusted:.2g})."
+                f"{r.baseline} ({100 * r.change:+.1f} points; z test, Holm-adjusted over windows "
+                f"p = {r.p_adjusted:.2g})."
             )
         if changed.empty:
             lines.append("  • No vendor's accuracy changed beyond chance between windows.")

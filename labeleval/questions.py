@@ -48,6 +48,7 @@ def score_with_questions(
     *,
     confidence: float,
     subset_scorer: Callable[[Dataset], Report] | None = None,
+    quick_scorer: Callable[[Dataset], Report] | None = None,
     by: str | None = None,
     over: str | None = None,
     exclude_suspect_gold: bool = False,
@@ -58,7 +59,9 @@ def score_with_questions(
 
     ``subset_scorer`` scores the slices and windows (``evaluate()`` passes the same settings with intervals
     over items only: the same workforce is compared across slices and windows, so which annotators a vendor
-    happened to staff is not a source of difference between them); default ``scorer``.
+    happened to staff is not a source of difference between them); default ``scorer``. ``quick_scorer``
+    (no resampling) gives the accuracy ranking on the other side of the suspect-gold exclusion, so that the
+    verdict can say whether the suspect items change it; default ``scorer``.
     """
     per_part = subset_scorer or scorer
     from labeleval.drift import drift_frames
@@ -74,9 +77,12 @@ def score_with_questions(
         "excluded_gold": excluded,
         "exclude_suspect_gold": bool(exclude_suspect_gold),
     }
-    if excluded:
-        with_all = score_quietly(scorer, data)
-        before, after = accuracy_ranking(with_all.summary), accuracy_ranking(report.summary)
+    suspects = suspect_items(audit)
+    if suspects:
+        other = score_quietly(quick_scorer or scorer, data if excluded else without_items(data, suspects))
+        with_all = other.summary if excluded else report.summary
+        without = report.summary if excluded else other.summary
+        before, after = accuracy_ranking(with_all), accuracy_ranking(without)
         notes.update(ranking_with_suspects=before, ranking_without_suspects=after, ranking_changed=before != after)
     if by is not None:
         extra["slices"], extra["slice_comparisons"], extra["slice_ranking"] = slice_frames(
@@ -88,3 +94,34 @@ def score_with_questions(
         notes["over"] = over
     settings = {**dict(report.settings), "gold_audit": notes}
     return replace(report, items=with_item_metadata(report.items, data.items), settings=settings, **extra)
+
+
+def gold_audit_sentences(report: Report) -> list[str]:
+    """Verdict sentences on suspect gold: how many, whether they were left out, and whether the accuracy
+    ranking depends on them."""
+    note = report.settings.get("gold_audit") or {}
+    count = int(note.get("suspect_gold", 0) or 0)
+    if not count:
+        return []
+    before = " > ".join(note.get("ranking_with_suspects", []))
+    after = " > ".join(note.get("ranking_without_suspects", []))
+    changed = bool(note.get("ranking_changed"))
+    items = f"{count} gold item{'s' if count != 1 else ''}"
+    if note.get("exclude_suspect_gold"):
+        if changed:
+            return [
+                f"{items} that look wrong (the gold audit) were left out of every accuracy figure, and that changes "
+                f"the accuracy ranking: {after} without them, {before} with them."
+            ]
+        return [
+            f"{items} that look wrong (the gold audit) were left out of every accuracy figure; the accuracy "
+            f"ranking is the same with them ({after})."
+        ]
+    if changed:
+        return [
+            f"{items} look wrong (see the gold audit); leaving them out changes the accuracy ranking from {before} "
+            f"to {after} (score with --exclude-suspect-gold), so have the experts check them first."
+        ]
+    return [
+        f"{items} look wrong (see the gold audit); leaving them out does not change the accuracy ranking ({before})."
+    ]

@@ -127,3 +127,20 @@ def test_gail_simon_against_its_definition() -> None:
     assert q_minus == pytest.approx(6.25) and q_plus == pytest.approx(4.0)
     assert p == pytest.approx(0.5 * stats.chi2.sf(4.0, 1))  # k = 2: Binomial(1; 1, 1/2) = 1/2
     assert gail_simon_p(np.array([0.05, 0.04]), se)[2] == 1.0  # same sign everywhere: no crossover
+
+
+def test_verdict_says_whether_suspect_gold_changes_the_ranking(pilot: Path) -> None:
+    from dataclasses import replace
+
+    from labeleval.verdict import verdict
+
+    report = le.evaluate(pilot, n_boot=0)
+    note = dict(report.settings["gold_audit"])
+    assert note["suspect_gold"] == 13 and note["ranking_changed"] is False
+    assert any("13 gold items look wrong" in s and "does not change" in s for s in verdict(report))
+    note.update(ranking_changed=True, ranking_without_suspects=["Cirrus", "Bravo", "Atlas"])
+    changed = replace(report, settings={**report.settings, "gold_audit": note})
+    assert any(
+        "changes the accuracy ranking from Bravo > Cirrus > Atlas to Cirrus > Bravo > Atlas" in s
+        for s in verdict(changed)
+    )
