@@ -113,7 +113,7 @@ COLUMNS: dict[str, Term] = {
     "test": T("Test", "text"),
     "shared_items": T("Shared items", "count"),
     "shared_gold_items": T("Shared gold items", "count"),
-    "p_holm": T("Adjusted p (Holm)", "p"),
+    "p_adjusted": T("Adjusted p (max-T)", "p"),
     "significant": T("Beyond chance", "flag"),
     "consensus": T("Consensus", "text"),
     "confidence": T("Confidence", "pct", "share of the item's votes behind its consensus"),
@@ -193,6 +193,9 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
     },
     "consensus_method": CONSENSUS_METHODS,
 }
+
+#: A display cell that reads as a number (right-aligned, never wrapped): 1,234 · 77.8% [75.2, 80.3] · $0.085 · —
+NUMERIC_CELL = r"(—|< 0\.001|[-+]?[$€£¥₹]?-?[\d,.]+( %|%)?( [A-Z]{3}| s| min| h| points)?( \[[^\]]*\])?)"
 
 #: Why a figure can be blank, by metric (or column), when the Report row carries no note of its own.
 BLANK_REASONS: dict[str, str] = {
@@ -279,6 +282,14 @@ def accuracy_name(settings: Mapping[str, Any]) -> str:
     return "Accuracy on gold" + tolerance_suffix(settings)
 
 
+def annotator_accuracy_name(settings: Mapping[str, Any]) -> str:
+    """The annotators' accuracy as the engine computes it: on the vendor's rule when the settings say so
+    (``annotator_match = "tolerance"``), else exact matches, said out loud when the vendor's counts near misses."""
+    if float(settings.get("tolerance", 0.0) or 0.0) <= 0 or settings.get("annotator_match") == "tolerance":
+        return accuracy_name(settings)
+    return "Accuracy on gold (exact match)"
+
+
 def consensus_name(settings: Mapping[str, Any]) -> str:
     """``majority vote`` / ``Dawid-Skene`` from the method actually used (``settings['consensus_method']``)."""
     method = str(settings.get("consensus_method", "majority_vote"))
@@ -326,6 +337,35 @@ def blank_reason(column: str, metric: str | None = None, note: object = None) ->
     return "not defined for this data"
 
 
+def blank_notes(frame: pd.DataFrame, label_column: str = "vendor", metric_column: str = "metric") -> list[str]:
+    """One line per blank figure in ``frame`` (grouped by reason): ``— Light's kappa for Scale: no two ...``.
+
+    Interval columns are summarised: a figure without an interval gets one line per metric, not one per cell.
+    """
+    groups: dict[tuple[str, str], list[str]] = {}
+    has_metric = metric_column in frame.columns
+    notes = frame["note"] if "note" in frame.columns else None
+    for column in frame.columns:
+        if column in (label_column, metric_column, "note") or str(column).endswith(("ci_low", "ci_high")):
+            continue
+        blank = frame[column].isna()
+        if not blank.any() or column_term(str(column)).unit in ("text", "flag"):
+            continue
+        for position in blank.to_numpy().nonzero()[0]:
+            row = frame.iloc[position]
+            metric = str(row[metric_column]) if has_metric else None
+            what = metric_name(metric) if metric else column_name(str(column))
+            note = notes.iloc[position] if notes is not None else None
+            label = str(row[label_column]) if label_column in frame.columns else ""
+            groups.setdefault((what, blank_reason(str(column), metric, note)), []).append(label)
+    lines = []
+    for (what, reason), labels in groups.items():
+        names = list(dict.fromkeys(w for w in labels if w))
+        listed = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        lines.append(f"{fmt.BLANK} {what}{' for ' + listed if listed else ''}: {reason}")
+    return lines
+
+
 def format_cell(value: Any, unit: str, currency: str | None = None) -> str:
     """One cell in its unit (``—`` when blank)."""
     if unit == "text":
@@ -333,12 +373,15 @@ def format_cell(value: Any, unit: str, currency: str | None = None) -> str:
     if unit == "flag":
         return fmt.BLANK if value is None or pd.isna(value) else ("yes" if bool(value) else "no")
     if unit == "p":
-        return fmt.p_value(value)
+        return fmt.p_value(value) if not isinstance(value, str) else value
     if unit == "number1":
         return fmt.number(value, 1)
     if unit == "signed":
         return fmt.BLANK if fmt.is_blank(value) else f"{float(value):+.2f}"
-    return fmt.value(value, unit, currency)  # type: ignore[arg-type]
+    try:
+        return fmt.value(value, unit, currency)  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # a column whose values are text here (the quarantine's value as read)
+        return str(value)
 
 
 def display_frame(

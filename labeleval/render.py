@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from labeleval import fmt, glossary
-from labeleval.safety import markdown_text
+from labeleval.safety import markdown_text, without_controls
 
 if TYPE_CHECKING:
     import altair as alt
@@ -84,6 +84,8 @@ def comparisons_table(report: Report) -> pd.DataFrame:
     """Every vendor pair on each headline metric, in words: difference, interval, adjusted p, verdict."""
     rows = []
     currency = str(report.settings.get("currency", ""))
+    adjusted = "p_adjusted" if "p_adjusted" in report.comparisons.columns else "p_holm"
+    adjusted_name = glossary.column_name(adjusted)
     for r in report.comparisons.itertuples(index=False):
         unit = glossary.metric_term(str(r.metric)).unit
         if unit == "pct":
@@ -108,7 +110,7 @@ def comparisons_table(report: Report) -> pd.DataFrame:
                 "Metric": glossary.metric_name(str(r.metric)),
                 "Pair": f"{r.vendor_a} − {r.vendor_b}",
                 "Difference": f"{diff} {bounds}".strip(),
-                "Adjusted p (Holm)": fmt.p_value(r.p_holm),
+                adjusted_name: fmt.p_value(getattr(r, adjusted)),
                 "Beyond chance": "yes" if bool(r.significant) else "no",
                 "Test": str(r.test),
                 "Shared items": fmt.count(r.shared_items),
@@ -119,8 +121,12 @@ def comparisons_table(report: Report) -> pd.DataFrame:
 
 def agreement_table(report: Report) -> pd.DataFrame:
     """Metric x vendor, each cell the estimate and its interval (``—`` when undefined)."""
-    a = report.agreement
-    vendors = report.summary["vendor"].astype(str).tolist()
+    return metric_table(report.agreement, report.summary["vendor"].astype(str).tolist())
+
+
+def metric_table(long: pd.DataFrame, vendors: list[str]) -> pd.DataFrame:
+    """A long (vendor, metric, value, ci_low, ci_high) frame as metric x vendor display strings."""
+    a = long
     rows = []
     for metric, group in a.groupby("metric", sort=False):
         unit = glossary.metric_term(str(metric)).unit
@@ -307,15 +313,11 @@ figcaption{color:#52606d;font-size:0.85rem}svg{max-width:100%;height:auto}
 """
 
 
-#: A display cell that reads as a number (right-aligned, never wrapped): 1,234 · 77.8% [75.2, 80.3] · $0.085 · —
-NUMERIC_CELL = r"(—|< 0\.001|[-+]?[$€£¥₹]?-?[\d,.]+( %|%)?( [A-Z]{3}| s| min| h| points)?( \[[^\]]*\])?)"
-
-
 def html_table(frame: pd.DataFrame) -> str:
     """A display frame as an HTML table (every cell escaped; text columns left-aligned)."""
     if frame.empty:
         return "<p class='note'>(none)</p>"
-    numeric = [bool(frame[c].astype(str).str.fullmatch(NUMERIC_CELL).all()) for c in frame.columns]
+    numeric = [bool(frame[c].astype(str).str.fullmatch(glossary.NUMERIC_CELL).all()) for c in frame.columns]
     head = "".join(
         f"<th{'' if n else ' class=text'}>{html.escape(str(c))}</th>"
         for c, n in zip(frame.columns, numeric, strict=True)
@@ -334,7 +336,8 @@ def chart_svg(chart: alt.TopLevelMixin) -> str:
     """An Altair chart as inline SVG (vl-convert renders the same Vega-Lite spec the app draws)."""
     import vl_convert
 
-    spec = chart.to_dict()
+    spec = without_controls(chart.to_dict())  # vl-convert aborts the process on a control character in a label
+    assert isinstance(spec, dict)
     # the figure's caption describes it; Vega's per-mark ARIA text would read out internal field names
     spec.setdefault("config", {})["aria"] = False
     svg = vl_convert.vegalite_to_svg(spec)
@@ -351,10 +354,10 @@ def _figure(build: Callable[[], alt.TopLevelMixin], caption: str) -> str:
     return f"<figure role='img' aria-label='{text}'>{svg}<figcaption>{text}</figcaption></figure>"
 
 
-#: (Report frame, section title, chart builder in ``labeleval.ui.charts``, caption) drawn when the frame exists.
+#: (Report frame, section title, builder in ``labeleval.ui.question_charts``, caption), drawn when the frame exists.
 OPTIONAL_CHARTS = (
-    ("slices", "By slice", "slice_chart", "Accuracy on gold per slice and vendor, with intervals."),
-    ("drift", "Over time", "drift_chart", "Accuracy on gold per window and vendor, with interval bands."),
+    ("slices", "By slice", "slice_bars", "Accuracy on gold per slice and vendor, with intervals."),
+    ("drift", "Over time", "drift_lines", "Accuracy on gold per window and vendor, with interval bands."),
 )
 
 
@@ -370,9 +373,11 @@ def _charts(report: Report) -> dict[str, str]:
             "Cost per usable label against accuracy on gold, with interval bars both ways; the dashed line "
             "joins the vendors no other vendor beats on both (the Pareto frontier).",
         )
+    from labeleval.ui import question_charts
+
     for frame_name, title, builder_name, caption in OPTIONAL_CHARTS:
         frame = _optional_frame(report, frame_name)
-        builder = getattr(charts, builder_name, None)
+        builder = getattr(question_charts, builder_name, None)
         if frame is not None and builder is not None:
             out[title] = _figure(lambda f=frame, b=builder: b(f, report.settings), caption)  # type: ignore[misc]
     return out

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import labeleval as le
+from labeleval import fmt
 from labeleval.ui.pages.overview import leaderboard
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,9 +79,13 @@ def test_agreement_metric_selector() -> None:
     at = page_test("agreement").run()
     table = at.dataframe[0].value
     report = le.evaluate(ROOT / "sample_data" / "content_safety", min_confidence=0.8)
-    alpha = report.agreement.query("metric == 'krippendorff_alpha'")["value"].to_numpy()
-    shown = table[table["metric"] == "Krippendorff's alpha"]["value"].to_numpy()
-    assert shown == pytest.approx(alpha)
+    alpha = report.agreement.query("metric == 'krippendorff_alpha'")
+    shown = table.set_index("Metric").loc["Krippendorff's alpha"]
+    for row in alpha.itertuples():
+        assert shown[row.vendor] == fmt.ci(row.value, row.ci_low, row.ci_high)
+    light = table.set_index("Metric").loc["Light's kappa (mean pairwise Cohen)"]
+    assert "—" in light.tolist()  # Scale: undefined, and the caption says why
+    assert any("no two of the vendor's annotators share 10" in c.value for c in at.caption)
     at.selectbox(key="agreement_metric").set_value("gwet_ac1").run()
     assert not at.exception
 
@@ -108,14 +113,16 @@ def test_broken_project_shows_an_error_not_a_traceback() -> None:
 def test_consensus_method_and_redundancy_on_the_cost_page() -> None:
     at = page_test("cost").run()
     assert not at.exception
-    assert any("cheapest way to 95%" in m.value for m in at.markdown)
+    assert any("Labels per item" in m.value and "95%" in m.value for m in at.markdown)
     at.slider(key="target_accuracy").set_value(0.9).run()
-    assert any("cheapest way to 90%" in m.value for m in at.markdown)
+    assert any("Labels per item" in m.value and "90%" in m.value for m in at.markdown)
     at = page_test("overview").run()
-    before = at.table[0].value["Consensus accuracy"].tolist()
+    assert "Consensus accuracy (majority vote)" in at.table[0].value.columns
+    before = at.table[0].value["Consensus accuracy (majority vote)"].tolist()
     at.selectbox(key="consensus").set_value("dawid_skene").run()
     assert not at.exception
-    assert at.table[0].value["Consensus accuracy"].tolist() != before
+    # the column says which consensus it is: the method actually used, not a display string
+    assert at.table[0].value["Consensus accuracy (Dawid-Skene)"].tolist() != before
 
 
 def test_agreement_page_adapts_to_the_kind() -> None:

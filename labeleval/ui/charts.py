@@ -261,22 +261,46 @@ def cost_quality(
     return chart
 
 
-def metric_bars(frame: pd.DataFrame, *, value: str = "value", title: str = "", percent: bool = False) -> alt.LayerChart:
-    """One bar per vendor with its CI (``ci_low``, ``ci_high``)."""
+def metric_bars(
+    frame: pd.DataFrame,
+    *,
+    value: str = "value",
+    title: str = "",
+    percent: bool = False,
+    currency: str | None = None,
+) -> alt.LayerChart:
+    """One bar per vendor with its CI (``ci_low``, ``ci_high``); shares on a 0-100% axis, money in ``currency``."""
     vendors = frame["vendor"].astype(str).tolist()
-    fmt = ".0%" if percent else ".2f"
+    frame = frame.copy()
+    kind = "pct" if percent else ("money" if currency else "number")
+    frame["shown"] = [
+        fmt.ci(v, lo, hi, kind, currency)  # type: ignore[arg-type]
+        for v, lo, hi in zip(
+            frame[value], frame.get("ci_low", pd.Series(float("nan"), index=frame.index)),
+            frame.get("ci_high", pd.Series(float("nan"), index=frame.index)), strict=True
+        )
+    ]  # fmt: skip
+    if percent:
+        axis = alt.Axis(format=".0%")
+        scale = alt.Scale(domain=[0, 1], clamp=True)
+    elif currency:
+        axis = alt.Axis(labelExpr=fmt.vega_money_expr(currency, 2))
+        scale = alt.Scale(zero=True)
+    else:
+        axis = alt.Axis(format=".2f")
+        scale = alt.Scale(zero=True)
     color = alt.Color("vendor:N", scale=_vendor_scale(vendors), legend=None)
     base = alt.Chart(frame)
     bars = base.mark_bar(opacity=0.85).encode(
         y=alt.Y("vendor:N", sort=vendors, title=None),
-        x=alt.X(f"{value}:Q", title=title, axis=alt.Axis(format=fmt)),
+        x=alt.X(f"{value}:Q", title=title, axis=axis, scale=scale),
         color=color,
-        tooltip=[alt.Tooltip("vendor:N"), alt.Tooltip(f"{value}:Q", format=".3f")],
+        tooltip=[alt.Tooltip("vendor:N", title="Vendor"), alt.Tooltip("shown:N", title=title or "Value")],
     )
     rules = base.mark_rule(strokeWidth=2, color="#333").encode(
-        y=alt.Y("vendor:N", sort=vendors), x="ci_low:Q", x2="ci_high:Q"
+        y=alt.Y("vendor:N", sort=vendors), x=alt.X("ci_low:Q", scale=scale), x2="ci_high:Q"
     )
-    return (bars + rules).properties(height=40 + 36 * len(vendors))
+    return (bars + rules).properties(height=40 + 30 * len(vendors))
 
 
 def confusion_heatmap(confusion: pd.DataFrame, vendor: str, labels: list[str]) -> alt.LayerChart:
@@ -285,12 +309,22 @@ def confusion_heatmap(confusion: pd.DataFrame, vendor: str, labels: list[str]) -
     totals = sub.groupby("gold_label")["count"].transform("sum")
     sub["share"] = sub["count"] / totals.where(totals > 0)
     base = alt.Chart(sub).encode(
-        x=alt.X("label:N", sort=labels, title="label given"),
-        y=alt.Y("gold_label:N", sort=labels, title="gold label"),
+        x=alt.X("label:N", sort=labels, title="Label given"),
+        y=alt.Y("gold_label:N", sort=labels, title="Gold label"),
     )
     heat = base.mark_rect().encode(
-        color=alt.Color("share:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), title="share of row"),
-        tooltip=["gold_label", "label", "count", alt.Tooltip("share:Q", format=".1%")],
+        color=alt.Color(
+            "share:Q",
+            scale=alt.Scale(scheme="blues", domain=[0, 1]),
+            title="Share of row",
+            legend=alt.Legend(format=".0%"),
+        ),
+        tooltip=[
+            alt.Tooltip("gold_label:N", title="Gold label"),
+            alt.Tooltip("label:N", title="Label given"),
+            alt.Tooltip("count:Q", title="Judgments", format=","),
+            alt.Tooltip("share:Q", title="Share of row", format=".1%"),
+        ],
     )
     text = base.mark_text(fontSize=12).encode(
         text=alt.Text("count:Q", format=","),
@@ -304,26 +338,44 @@ def heatmap_height(labels: list[str]) -> int:
     return 44 * len(labels) + 90
 
 
-def annotator_scatter(annotators: pd.DataFrame, vendors: list[str]) -> alt.Chart:
-    """Volume (judgments) against gold accuracy per annotator, low performers outlined."""
+def annotator_scatter(
+    annotators: pd.DataFrame, vendors: list[str], accuracy_title: str = "Accuracy on gold"
+) -> alt.Chart:
+    """Volume (judgments) against gold accuracy per annotator, low performers outlined.
+
+    ``accuracy_title`` names the rule the accuracy follows (``Accuracy on gold (within ±1)``), the same rule
+    as the vendor's accuracy on the other pages.
+    """
     frame = annotators.dropna(subset=["gold_accuracy"]).copy()
+    frame["accuracy_text"] = [
+        fmt.ci(v, lo, hi, "pct")
+        for v, lo, hi in frame[["gold_accuracy", "gold_accuracy_ci_low", "gold_accuracy_ci_high"]].itertuples(
+            index=False
+        )
+    ]
+    frame["flag"] = frame["flag_reason"].where(frame["low_performer"].astype(bool), "not flagged")
     return (
         alt.Chart(frame)
         .mark_circle(opacity=0.75)
         .encode(
-            x=alt.X("n_judgments:Q", title="judgments", scale=alt.Scale(type="log")),
-            y=alt.Y("gold_accuracy:Q", title="accuracy on gold", axis=alt.Axis(format=".0%")),
-            color=alt.Color("vendor:N", scale=_vendor_scale(vendors)),
-            size=alt.Size("gold_judgments:Q", title="gold judgments", scale=alt.Scale(range=[20, 300])),
+            x=alt.X("n_judgments:Q", title="Judgments (log scale)", scale=alt.Scale(type="log")),
+            y=alt.Y(
+                "gold_accuracy:Q",
+                title=accuracy_title,
+                axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(domain=[0, 1], clamp=True),
+            ),
+            color=alt.Color("vendor:N", scale=_vendor_scale(vendors), title="Vendor"),
+            size=alt.Size("gold_judgments:Q", title="Judgments on gold", scale=alt.Scale(range=[20, 300])),
             stroke=alt.condition("datum.low_performer", alt.value("#d62728"), alt.value("transparent")),
             strokeWidth=alt.value(2),
             tooltip=[
-                "vendor",
-                "annotator_id",
-                "n_judgments",
-                "gold_judgments",
-                alt.Tooltip("gold_accuracy:Q", format=".1%"),
-                alt.Tooltip("gold_accuracy_ci_high:Q", title="upper CI", format=".1%"),
+                alt.Tooltip("vendor:N", title="Vendor"),
+                alt.Tooltip("annotator_id:N", title="Annotator"),
+                alt.Tooltip("n_judgments:Q", title="Judgments", format=","),
+                alt.Tooltip("gold_judgments:Q", title="Judgments on gold", format=","),
+                alt.Tooltip("accuracy_text:N", title=accuracy_title),
+                alt.Tooltip("flag:N", title="Low performer"),
             ],
         )
         .properties(height=380)
@@ -331,46 +383,58 @@ def annotator_scatter(annotators: pd.DataFrame, vendors: list[str]) -> alt.Chart
 
 
 def cost_breakdown(cost: pd.DataFrame) -> alt.Chart:
-    """Labour and fees per vendor, stacked."""
+    """Labour and fees per vendor, stacked, in the project's currency."""
+    currency = str(cost["currency"].iloc[0]) if len(cost) else None
     long = cost.melt(id_vars=["vendor"], value_vars=["labour_cost", "fees"], var_name="part", value_name="amount")
     long["part"] = long["part"].map({"labour_cost": "labour", "fees": "fees"})
+    long["amount_text"] = long["amount"].map(lambda v: fmt.money(v, currency, total=True))
     return (
         alt.Chart(long)
         .mark_bar()
         .encode(
             y=alt.Y("vendor:N", sort=cost["vendor"].tolist(), title=None),
-            x=alt.X("amount:Q", title="total cost", axis=alt.Axis(format="$,.0f")),
-            color=alt.Color("part:N", scale=alt.Scale(domain=["labour", "fees"], range=["#4C78A8", "#9ecae9"])),
-            tooltip=["vendor", "part", alt.Tooltip("amount:Q", format="$,.2f")],
+            x=alt.X("amount:Q", title="Total cost", axis=alt.Axis(labelExpr=fmt.vega_money_expr(currency, 0))),
+            color=alt.Color(
+                "part:N", scale=alt.Scale(domain=["labour", "fees"], range=["#4C78A8", "#9ecae9"]), title="Part"
+            ),
+            tooltip=[
+                alt.Tooltip("vendor:N", title="Vendor"),
+                alt.Tooltip("part:N", title="Part"),
+                alt.Tooltip("amount_text:N", title="Amount"),
+            ],
         )
-        .properties(height=40 + 36 * len(cost))
+        .properties(height=40 + 30 * len(cost))
     )
 
 
-def redundancy(curve: pd.DataFrame, target: float, vendors: list[str]) -> alt.LayerChart:
-    """Majority-vote accuracy on gold against labels per item, per vendor, with the target line."""
-    color = alt.Color("vendor:N", scale=_vendor_scale(vendors))
+def redundancy(
+    curve: pd.DataFrame, target: float, vendors: list[str], *, vote: str = "majority-vote", currency: str | None = None
+) -> alt.LayerChart:
+    """Consensus accuracy on gold against labels per item, per vendor, with intervals and the target line."""
+    curve = curve.copy()
+    curve["accuracy_text"] = [
+        fmt.ci(v, lo, hi, "pct")
+        for v, lo, hi in curve[["accuracy", "accuracy_ci_low", "accuracy_ci_high"]].itertuples(index=False)
+    ]
+    curve["cost_text"] = curve["cost_per_item"].map(lambda v: fmt.money(v, currency))
+    color = alt.Color("vendor:N", scale=_vendor_scale(vendors), title="Vendor")
+    y_scale = alt.Scale(zero=False, domainMax=1, clamp=True)
+    title = f"{vote.capitalize()} accuracy on gold"
     base = alt.Chart(curve).encode(
-        x=alt.X("k:O", title="labels per item (k)"),
-        color=color,
+        x=alt.X("k:O", title="Labels per item (k)", axis=alt.Axis(labelAngle=0)), color=color
     )
     band = base.mark_errorbar().encode(
-        y=alt.Y(
-            "accuracy_ci_low:Q",
-            title="majority-vote accuracy on gold",
-            axis=alt.Axis(format=".0%"),
-            scale=alt.Scale(zero=False),
-        ),
+        y=alt.Y("accuracy_ci_low:Q", title=title, axis=alt.Axis(format=".0%"), scale=y_scale),
         y2="accuracy_ci_high:Q",
     )
     line = base.mark_line(point=True).encode(
-        y="accuracy:Q",
+        y=alt.Y("accuracy:Q", scale=y_scale),
         tooltip=[
-            "vendor",
-            "k",
-            alt.Tooltip("accuracy:Q", format=".1%"),
-            "items",
-            alt.Tooltip("cost_per_item:Q", title="cost per item", format=",.3f"),
+            alt.Tooltip("vendor:N", title="Vendor"),
+            alt.Tooltip("k:O", title="Labels per item"),
+            alt.Tooltip("accuracy_text:N", title=title),
+            alt.Tooltip("items:Q", title="Gold items", format=","),
+            alt.Tooltip("cost_text:N", title="Cost per item"),
         ],
     )
     rule = (
@@ -382,9 +446,9 @@ def redundancy(curve: pd.DataFrame, target: float, vendors: list[str]) -> alt.La
 def position_bias(task_metrics: pd.DataFrame, vendors: list[str]) -> alt.LayerChart:
     """Share of decisive judgments picking the response shown first, per vendor, with the 50% line."""
     frame = task_metrics[task_metrics["metric"] == "chose_first_shown"]
-    bars = metric_bars(frame, title="share choosing the response shown first", percent=True)
+    bars = metric_bars(frame, title="Share choosing the response shown first", percent=True)
     rule = alt.Chart(pd.DataFrame({"x": [0.5]})).mark_rule(strokeDash=[4, 4], color="#d62728").encode(x="x:Q")
-    return (bars + rule).properties(height=40 + 36 * len(vendors))
+    return (bars + rule).properties(height=40 + 30 * len(vendors))
 
 
 def rating_distribution(per_class: pd.DataFrame, labels: list[str], vendors: list[str]) -> alt.Chart:
@@ -393,11 +457,15 @@ def rating_distribution(per_class: pd.DataFrame, labels: list[str], vendors: lis
         alt.Chart(per_class)
         .mark_bar()
         .encode(
-            x=alt.X("label:N", sort=labels, title="rating"),
+            x=alt.X("label:N", sort=labels, title="Label", axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("vendor:N", sort=vendors),
-            y=alt.Y("share_of_judgments:Q", title="share of judgments", axis=alt.Axis(format=".0%")),
-            color=alt.Color("vendor:N", scale=_vendor_scale(vendors)),
-            tooltip=["vendor", "label", alt.Tooltip("share_of_judgments:Q", format=".1%")],
+            y=alt.Y("share_of_judgments:Q", title="Share of judgments", axis=alt.Axis(format=".0%")),
+            color=alt.Color("vendor:N", scale=_vendor_scale(vendors), title="Vendor"),
+            tooltip=[
+                alt.Tooltip("vendor:N", title="Vendor"),
+                alt.Tooltip("label:N", title="Label"),
+                alt.Tooltip("share_of_judgments:Q", title="Share of judgments", format=".1%"),
+            ],
         )
         .properties(height=300)
     )
@@ -413,11 +481,16 @@ def leniency(annotators: pd.DataFrame, vendors: list[str]) -> alt.LayerChart:
     points = (
         base.mark_circle(size=60, opacity=0.7)
         .encode(
-            x=alt.X("leniency:Q", title="mean offset from gold / consensus (+ = lenient)"),
+            x=alt.X("leniency:Q", title="Mean offset from gold or consensus, in scale steps (+ = lenient)"),
             yOffset=alt.YOffset("jitter:Q"),
-            tooltip=["vendor", "annotator_id", alt.Tooltip("leniency:Q", format="+.2f"), "n_judgments"],
+            tooltip=[
+                alt.Tooltip("vendor:N", title="Vendor"),
+                alt.Tooltip("annotator_id:N", title="Annotator"),
+                alt.Tooltip("leniency:Q", title="Leniency", format="+.2f"),
+                alt.Tooltip("n_judgments:Q", title="Judgments", format=","),
+            ],
         )
         .transform_calculate(jitter="random()")
     )
     rule = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#888").encode(x="x:Q")
-    return (rule + points).properties(height=60 + 60 * len(vendors))
+    return (rule + points).properties(height=60 + 40 * len(vendors))

@@ -1,47 +1,55 @@
-"""Helpers every page shares: the page header and CI formatting."""
+"""Helpers every page shares: the page header and tables in human words with blanks explained."""
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
+from typing import Any
 
+import pandas as pd
 import streamlit as st
 
+from labeleval import fmt, glossary
 from labeleval.report import Report
 from labeleval.safety import markdown_text
-
-METRIC_NAMES = {
-    "krippendorff_alpha": "Krippendorff's alpha",
-    "percent_agreement": "Percent agreement",
-    "fleiss_kappa": "Fleiss' kappa",
-    "gwet_ac1": "Gwet's AC1",
-    "light_kappa": "Light's kappa (mean pairwise Cohen)",
-    "judgment_accuracy": "Accuracy per judgment",
-    "consensus_accuracy": "Majority-vote consensus accuracy",
-    "usable_rate": "Usable rate",
-    "macro_f1": "Macro-F1",
-}
-
-
-def ci(value: float, low: float, high: float, kind: str = "num", currency: str = "USD") -> str:
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
-    if kind == "pct":
-        main, lo, hi = f"{value:.1%}", f"{low:.1%}", f"{high:.1%}"
-    elif kind == "money":
-        main, lo, hi = f"{symbol}{value:,.3f}", f"{symbol}{low:,.3f}", f"{symbol}{high:,.3f}"
-    else:
-        main, lo, hi = f"{value:.3f}", f"{low:.3f}", f"{high:.3f}"
-    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
-        return main
-    return f"{main}  [{lo} – {hi}]"
 
 
 def header(report: Report, title: str) -> None:
     st.title(title)
     s = report.settings
+    summary = report.summary
+    gold = summary["gold_items"].max() if len(summary) else 0
     st.caption(
-        f"{markdown_text(s['task'])} · {s['kind']} · {len(report.summary)} vendors · "
-        f"{int(report.summary['n_judgments'].sum()):,} judgments · {int(report.summary['gold_items'].max()):,} "
-        f"gold items · {round(100 * s['confidence'])}% intervals from {s['n_boot']:,} item-bootstrap resamples"
+        f"{markdown_text(s['task'])} · {s['kind']} · {len(summary)} vendors · "
+        f"{fmt.count(summary['n_judgments'].sum())} judgments · {fmt.count(gold if pd.notna(gold) else 0)} gold "
+        f"items · {fmt.confidence_level(float(s['confidence']))} intervals from {fmt.count(s['n_boot'])} "
+        f"bootstrap resamples"
     )
+
+
+def table(
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    drop: Sequence[str] = (),
+    label_column: str = "vendor",
+    height: int | None = None,
+    index: bool = False,
+) -> pd.DataFrame:
+    """A Report frame as a table a person reads: glossary names and units, ``—`` for blanks with the reason
+    under the table, each column's meaning in its header tooltip. Returns the display frame shown."""
+    shown = glossary.display_frame(frame, drop=tuple(drop))
+    config: dict[str, Any] = {}
+    numeric = shown.apply(lambda col: bool(col.astype(str).str.fullmatch(glossary.NUMERIC_CELL).all()))
+    for column in frame.columns:
+        if column in drop:
+            continue
+        term = glossary.column_term(str(column))
+        if term.name in shown.columns:
+            config[term.name] = st.column_config.TextColumn(
+                term.name, help=term.help or None, alignment="right" if bool(numeric[term.name]) else "left"
+            )
+    st.dataframe(shown, hide_index=not index, width="stretch", height=height or "auto", key=key, column_config=config)
+    notes = glossary.blank_notes(frame.drop(columns=[c for c in drop if c in frame.columns]), label_column)
+    if notes:
+        st.caption(markdown_text(" · ".join(notes)))
+    return shown

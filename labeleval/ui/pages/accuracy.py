@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from labeleval import glossary
 from labeleval.ui import charts
-from labeleval.ui.pages._common import header
+from labeleval.ui.pages._common import header, table
 from labeleval.ui.state import current_report
 
 
@@ -14,28 +15,37 @@ def accuracy() -> None:
     if report is None:
         return
     header(report, "Accuracy against gold")
+    settings = report.settings
     acc = report.accuracy
+    within = glossary.tolerance_suffix(settings)
     left, right = st.columns(2)
     with left:
-        st.markdown("**Per judgment** (share of judgments on gold items that match gold)")
+        st.markdown(f"**Per judgment{within}** (share of judgments on gold items that match gold{within})")
         st.altair_chart(
             charts.metric_bars(acc[acc["metric"] == "judgment_accuracy"], percent=True),
             width="stretch",
             key="judgment_accuracy_chart",
         )
     with right:
-        st.markdown(f"**Per consensus item** (majority vote, ties: {report.settings['tie']})")
+        st.markdown(f"**Per consensus item{within}** ({glossary.consensus_description(settings)})")
         st.altair_chart(
             charts.metric_bars(acc[acc["metric"] == "consensus_accuracy"], percent=True),
             width="stretch",
             key="consensus_accuracy_chart",
         )
+    if report.accuracy["value"].isna().any():
+        missing = acc.loc[acc["value"].isna() & acc["metric"].eq("judgment_accuracy"), "vendor"].astype(str)
+        if len(missing):
+            st.caption(f"No bar for {', '.join(missing)}: {glossary.blank_reason('accuracy')}.")
     if report.confusion.empty:
-        st.info("A numeric scale has no classes: see the mean absolute error and RMSE on the Agreement page.")
+        st.info(
+            "A numeric scale has no classes: the mean absolute error and RMSE are on the Agreement page, "
+            "under Numeric scores."
+        )
         return
     st.subheader("Confusion matrices")
     st.caption("Rows: gold label; columns: label given; colour: share of the row; numbers: judgments.")
-    labels = list(report.settings["labels"])
+    labels = list(settings["labels"])
     vendors = report.summary["vendor"].astype(str).tolist()
     columns = st.columns(min(len(vendors), 3))
     for i, vendor in enumerate(vendors):
@@ -47,12 +57,5 @@ def accuracy() -> None:
                 key=f"confusion_{vendor}",
             )
     st.subheader("Per class")
-    st.dataframe(
-        report.per_class.drop(columns=["class_alpha"]),
-        hide_index=True,
-        width="stretch",
-        key="per_class_table",
-        column_config={
-            c: st.column_config.NumberColumn(format="%.3f") for c in ("precision", "recall", "f1", "share_of_judgments")
-        },
-    )
+    st.caption("Precision, recall and F1 of each label against gold, on the judgments of gold items (exact matches).")
+    table(report.per_class.drop(columns=["class_alpha"]), key="per_class_table")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from labeleval import fmt, glossary
+from labeleval.render import agreement_footnotes, agreement_table, metric_table
 from labeleval.report import Report
+from labeleval.safety import markdown_text
 from labeleval.ui import charts
-from labeleval.ui.pages._common import METRIC_NAMES, header
+from labeleval.ui.pages._common import header
 from labeleval.ui.state import current_report
 
 
@@ -18,44 +21,34 @@ def agreement() -> None:
     st.markdown(
         "Chance-corrected agreement among each vendor's annotators on the same items. Krippendorff's alpha "
         "of 0.8 or more is usually read as reliable; 0.667–0.8 as tentative. Agreement is consistency, not "
-        "correctness: see Accuracy for that."
+        "correctness: the Accuracy page compares vendors with gold."
     )
     a = report.agreement
     metric = str(
-        st.selectbox(
-            "Metric",
-            list(a["metric"].unique()),
-            format_func=lambda m: METRIC_NAMES.get(str(m), str(m)),
-            key="agreement_metric",
-        )
+        st.selectbox("Metric", list(a["metric"].unique()), format_func=glossary.metric_name, key="agreement_metric")
     )
     chosen = a[a["metric"] == metric]
     st.altair_chart(
-        charts.metric_bars(chosen, title=METRIC_NAMES.get(metric, metric)),
+        charts.metric_bars(chosen, title=glossary.metric_name(metric)),
         width="stretch",
         key="agreement_chart",
     )
-    table = a.assign(metric=a["metric"].map(METRIC_NAMES))
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        key="agreement_table",
-        column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("value", "ci_low", "ci_high")},
-    )
+    st.dataframe(agreement_table(report), hide_index=True, width="stretch", key="agreement_table")
+    notes = agreement_footnotes(report)
+    if notes:
+        st.caption(markdown_text(" ".join(notes)))
     _kind_section(report)
-    if report.per_class.empty:
+    if report.per_class.empty or report.per_class["class_alpha"].isna().all():
         return
     st.subheader("Agreement per class")
     st.caption("Krippendorff's alpha of each label against all others: which categories annotators agree on.")
     per_class = report.per_class.pivot(index="label", columns="vendor", values="class_alpha")
     per_class = per_class.reindex(index=report.settings["labels"], columns=report.summary["vendor"])
-    st.dataframe(
-        per_class,
-        width="stretch",
-        key="class_alpha_table",
-        column_config={c: st.column_config.NumberColumn(format="%.3f") for c in per_class.columns},
-    )
+    shown = per_class.map(fmt.number)
+    shown.index.name = "Label"
+    st.dataframe(shown, width="stretch", key="class_alpha_table")
+    if per_class.isna().any().any():
+        st.caption(f"{fmt.BLANK}: the label was never given, or only on items with a single judgment.")
 
 
 KIND_TITLES = {
@@ -97,15 +90,15 @@ def _kind_section(report: Report) -> None:
                 key="rating_distribution_chart",
             )
         if "leniency" in report.annotators.columns:
-            st.markdown("**Leniency**: each annotator's mean offset from gold (or the item's consensus)")
+            st.markdown(
+                "**Leniency**: each annotator's mean offset from gold (or the item's consensus), in scale steps"
+            )
             st.altair_chart(charts.leniency(report.annotators, vendors), width="stretch", key="leniency_chart")
-    table = report.task_metrics.pivot(index="metric", columns="vendor", values="value")
-    table = table.reindex(columns=vendors)
-    st.dataframe(
-        table,
-        width="stretch",
-        key="task_metrics_table",
-        column_config={v: st.column_config.NumberColumn(format="%.3f") for v in vendors},
-    )
+    st.dataframe(metric_table(report.task_metrics, vendors), hide_index=True, width="stretch", key="task_metrics_table")
+    notes = glossary.blank_notes(report.task_metrics)
+    if notes:
+        st.caption(markdown_text(" · ".join(notes)))
     with st.expander("With intervals, sample sizes and notes"):
-        st.dataframe(report.task_metrics, hide_index=True, width="stretch", key="task_metrics_long")
+        st.dataframe(
+            glossary.display_frame(report.task_metrics), hide_index=True, width="stretch", key="task_metrics_long"
+        )

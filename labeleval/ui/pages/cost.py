@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import math
-
 import streamlit as st
 
+from labeleval import fmt, glossary
 from labeleval.safety import markdown_text
 from labeleval.ui import charts
-from labeleval.ui.pages._common import ci, header
+from labeleval.ui.pages._common import header, table
 from labeleval.ui.state import current_report
 from labeleval.verdict import redundancy_line
+
+#: Cost-per-usable-label tiles per row: a dozen vendors wrap instead of squeezing their names.
+TILES_PER_ROW = 4
 
 
 def cost() -> None:
@@ -18,26 +20,37 @@ def cost() -> None:
     if report is None:
         return
     header(report, "What a usable label costs")
+    settings = report.settings
     c = report.cost
     st.markdown(
         f"A vendor is billed for every row it delivered, usable or not. A label is **usable** when it "
-        f"{'matches gold (rate measured on gold items, applied to all)' if report.settings['usability'] == 'gold' else 'matches the reference (' + report.settings['usability'] + ')'}. "  # noqa: E501
-        f"A **correct item** is a majority-vote consensus that matches gold."
+        f"{markdown_text(glossary.usability_words(settings))}. A **correct item** is a gold item whose consensus "
+        f"({markdown_text(glossary.consensus_description(settings))}) is right{glossary.tolerance_suffix(settings)}."
     )
     currency = str(c["currency"].iloc[0])
-    cols = st.columns(len(c))
-    for col, row in zip(cols, c.itertuples(index=False), strict=True):
-        col.metric(
-            f"{row.vendor}: cost per usable label",
-            ci(row.cost_per_usable_label, math.nan, math.nan, "money", currency),
-            help=f"{row.pricing_model}: {row.billed_units:,.1f} {row.unit} billed",
-        )
+    st.markdown("**Cost per usable label**")
+    for start in range(0, len(c), TILES_PER_ROW):
+        chunk = c.iloc[start : start + TILES_PER_ROW]
+        cols = st.columns(TILES_PER_ROW)
+        for col, row in zip(cols, chunk.itertuples(index=False), strict=False):
+            pricing = glossary.VALUE_WORDS["pricing_model"].get(str(row.pricing_model), str(row.pricing_model))
+            col.metric(
+                str(row.vendor),
+                fmt.money(row.cost_per_usable_label, currency),
+                help=(
+                    f"{pricing}: {fmt.number(row.billed_units, 1)} {row.unit} billed, "
+                    f"{fmt.money(row.total_cost, currency, total=True)} in total, "
+                    f"usable rate {fmt.pct(row.usable_rate)}"
+                    if not fmt.is_blank(row.cost_per_usable_label)
+                    else f"{fmt.BLANK}: {glossary.blank_reason('cost_per_usable_label')}"
+                ),
+            )
     left, right = st.columns(2)
     with left:
         st.markdown("**Total cost** (labour and fees)")
         st.altair_chart(charts.cost_breakdown(c), width="stretch", key="cost_breakdown_chart")
     with right:
-        st.markdown("**Cost per usable label**, with CI")
+        st.markdown("**Cost per usable label**, with its interval")
         bars = c.rename(
             columns={
                 "cost_per_usable_label": "value",
@@ -46,40 +59,27 @@ def cost() -> None:
             }
         )
         st.altair_chart(
-            charts.metric_bars(bars, title=f"{currency} per usable label"),
+            charts.metric_bars(bars, title="Cost per usable label", currency=currency),
             width="stretch",
             key="cost_per_usable_chart",
         )
-    money = ("labour_cost", "fees", "total_cost")
-    per_unit = (
-        "rate",
-        "cost_per_label",
-        "cost_per_item",
-        "cost_per_usable_label",
-        "cost_per_usable_label_ci_low",
-        "cost_per_usable_label_ci_high",
-        "cost_per_correct_item",
-        "cost_per_correct_item_ci_low",
-        "cost_per_correct_item_ci_high",
-    )
-    config = {col: st.column_config.NumberColumn(format="%.2f") for col in money}
-    config |= {col: st.column_config.NumberColumn(format="%.4f") for col in per_unit}
-    config |= {
-        col: st.column_config.NumberColumn(format="%.3f")
-        for col in ("billed_units", "hours", "usable_rate", "usable_labels", "consensus_accuracy")
-    }
-    st.dataframe(c, hide_index=True, width="stretch", key="cost_table", column_config=config)
+    table(c, key="cost_table", drop=("currency",))
     st.subheader("What redundancy buys")
-    st.markdown(markdown_text(redundancy_line(report)))
+    line = redundancy_line(report).replace("'What redundancy buys' on the Cost page", "the chart and table below")
+    st.markdown(markdown_text(line))
     if not report.redundancy.empty:
         vendors = report.summary["vendor"].astype(str).tolist()
+        vote = glossary.vote_name(settings)
         st.caption(
-            "Majority-vote accuracy on gold items when only k of each item's labels are kept (drawn at random, "
-            "averaged over seeded draws; ties broken at random); the dashed line is the target."
+            f"{vote.capitalize()} accuracy on gold items{glossary.tolerance_suffix(settings)} when only k of each "
+            "item's labels are kept (drawn at random, averaged over seeded draws; ties broken at random); the "
+            "dashed line is the target."
         )
         st.altair_chart(
-            charts.redundancy(report.redundancy, float(report.settings["target_accuracy"]), vendors),
+            charts.redundancy(
+                report.redundancy, float(settings["target_accuracy"]), vendors, vote=vote, currency=currency
+            ),
             width="stretch",
             key="redundancy_chart",
         )
-        st.dataframe(report.redundancy, hide_index=True, width="stretch", key="redundancy_table")
+        table(report.redundancy, key="redundancy_table")

@@ -7,8 +7,10 @@ import zipfile
 
 import streamlit as st
 
+from labeleval import fmt
 from labeleval.report import LARGE_FRAMES, Report
 from labeleval.safety import spreadsheet_frame
+from labeleval.ui.pages._common import table
 from labeleval.ui.state import current_report
 from labeleval.ui.upload import upload_section
 
@@ -22,16 +24,16 @@ def data() -> None:
     st.subheader("Ledger")
     ledger = report.ledger
     st.caption(
-        f"{int(ledger['rows_read'].sum()):,} rows read = {int(ledger['kept'].sum()):,} kept + "
-        f"{int(ledger['quarantined'].sum()):,} quarantined."
+        f"{fmt.count(ledger['rows_read'].sum())} rows read = {fmt.count(ledger['kept'].sum())} kept + "
+        f"{fmt.count(ledger['quarantined'].sum())} quarantined."
     )
-    st.dataframe(ledger, hide_index=True, width="stretch", key="ledger_table")
+    table(ledger, key="ledger_table", label_column="file")
     if len(report.quarantine):
         st.subheader("Quarantined rows")
-        st.dataframe(report.quarantine, hide_index=True, width="stretch", key="quarantine_table")
+        table(report.quarantine, key="quarantine_table", label_column="file")
     if len(report.notes):
         st.subheader("Notes")
-        st.dataframe(report.notes, hide_index=True, width="stretch", key="notes_table")
+        table(report.notes, key="notes_table")
     st.subheader("Download the report")
     cols = st.columns(4)
     cols[0].download_button(
@@ -44,10 +46,11 @@ def data() -> None:
     cols[1].download_button(
         "CSV (zip)", _csv_zip(report), "labeleval_report.zip", "application/zip", key="download_csv"
     )
+    # the documents are written when their button is clicked (the HTML report draws its charts then)
     cols[2].download_button(
-        "Markdown", report.to_markdown(), "labeleval_report.md", "text/markdown", key="download_markdown"
+        "Markdown", report.to_markdown, "labeleval_report.md", "text/markdown", key="download_markdown"
     )
-    cols[3].download_button("HTML", report.to_html(), "labeleval_report.html", "text/html", key="download_html")
+    cols[3].download_button("HTML", report.to_html, "labeleval_report.html", "text/html", key="download_html")
 
 
 def _csv_zip(report: Report) -> bytes:

@@ -2,10 +2,55 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from labeleval.ui.pages._common import header
+from labeleval import fmt, glossary
+from labeleval.report import Report
+from labeleval.safety import markdown_text
+from labeleval.ui.pages._common import header, table
 from labeleval.ui.state import current_report
+
+#: How much of an item's text the table shows; the full text is one click away (the item view below).
+TEXT_PREVIEW = 90
+#: What an empty cell of the side-by-side table means, written in the cell itself.
+NO_GOLD, TIE, NOT_LABELLED = "— no gold", "— tie", "not labelled"
+
+
+def item_metadata(report: Report) -> pd.DataFrame:
+    """The item's own description (``text``, ``url``) by item id, from the Report's item frame or metadata."""
+    for source in (getattr(report, "item_metadata", None), report.items):
+        if isinstance(source, pd.DataFrame) and {"item_id"} & ({*source.columns} | {source.index.name}):
+            frame = source.reset_index() if source.index.name == "item_id" else source
+            present = [c for c in ("text", "url") if c in frame.columns]
+            if present:
+                return frame.drop_duplicates("item_id").set_index("item_id")[present]
+    return pd.DataFrame(index=pd.Index([], name="item_id"))
+
+
+def preview(text: object, width: int = TEXT_PREVIEW) -> str:
+    """The first ``width`` characters of an item's text on one line, with … when cut."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return ""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+
+
+def side_by_side(report: Report, subset: pd.DataFrame) -> pd.DataFrame:
+    """One row per item: its text, gold and each vendor's consensus; every blank says why."""
+    vendors = [v for v in report.summary["vendor"].astype(str) if v in set(subset["vendor"].astype(str))]
+    labelled = subset.assign(shown=subset["consensus"].astype(object).where(subset["consensus"].notna(), TIE))
+    side = labelled.pivot(index="item_id", columns="vendor", values="shown").reindex(columns=vendors)
+    side = side.fillna(NOT_LABELLED)
+    gold = subset.drop_duplicates("item_id").set_index("item_id")["gold_label"].reindex(side.index)
+    side.insert(0, "Gold", gold.astype(object).where(gold.notna(), NO_GOLD))
+    meta = item_metadata(report).reindex(side.index)
+    if "url" in meta.columns:
+        side.insert(0, "Link", meta["url"])
+    if "text" in meta.columns:
+        side.insert(0, "Item text", meta["text"].map(preview))
+    side.index.name = "Item"
+    return side
 
 
 def items() -> None:
@@ -21,27 +66,46 @@ def items() -> None:
         key="items_filter",
     )
     if choice.startswith("vendors"):
-        keep = frame.loc[frame["vendors_disagree"], "item_id"]
+        keep = frame.loc[frame["vendors_disagree"].astype(bool), "item_id"]
     elif choice.startswith("a vendor"):
         keep = frame.loc[frame["consensus_correct"] == 0, "item_id"]
     else:
         keep = frame["item_id"]
     subset = frame[frame["item_id"].isin(keep.unique())]
-    side = subset.pivot(index="item_id", columns="vendor", values="consensus")
-    side = side.reindex(columns=[v for v in report.summary["vendor"] if v in side.columns])
-    gold = subset.drop_duplicates("item_id").set_index("item_id")["gold_label"]
-    side.insert(0, "gold", gold.reindex(side.index))
-    st.caption(f"{len(side):,} items. Cells show each vendor's majority-vote label (empty: a tie left unresolved).")
-    st.dataframe(side.head(5000), width="stretch", key="items_table")
+    side = side_by_side(report, subset)
+    consensus = glossary.consensus_description(report.settings)
+    st.caption(
+        f"{fmt.count(len(side))} items. Cells show each vendor's consensus label ({markdown_text(consensus)}); "
+        f"'{TIE}': the vote was tied and left unresolved; '{NO_GOLD}': the item has no expert answer; "
+        f"'{NOT_LABELLED}': the vendor never saw the item."
+        + (" Item text is cut to one line: pick the item below to read all of it." if "Item text" in side else "")
+    )
+    config = {
+        "Item text": st.column_config.TextColumn("Item text", width="large", help="the first line; full text below"),
+        "Link": st.column_config.LinkColumn("Link", help="the item as the annotators saw it"),
+    }
+    st.dataframe(side.head(5000), width="stretch", key="items_table", column_config=config)
+    if len(side) > 5000:
+        st.caption(f"The first 5,000 of {fmt.count(len(side))} items; the CSV export has them all.")
     item = st.selectbox("Look at one item", side.index[:5000], key="item_detail")
     if item is not None:
-        detail = subset[subset["item_id"] == item].set_index("vendor")
-        votes = [c for c in detail.columns if c.startswith("votes_")]
-        st.dataframe(
-            detail[["n_judgments", "consensus", "confidence", "gold_label", *votes]],
-            width="stretch",
-            key="item_votes",
-        )
+        _item_detail(report, subset, str(item))
     from labeleval.ui.pages.questions import gold_audit_section
 
     gold_audit_section(report)
+
+
+def _item_detail(report: Report, subset: pd.DataFrame, item: str) -> None:
+    """The item in full: its text and link, then every vendor's votes, consensus and confidence."""
+    meta = item_metadata(report)
+    if item in meta.index:
+        row = meta.loc[item]
+        if "text" in meta.columns and isinstance(row.get("text"), str) and row["text"].strip():
+            st.markdown(f"**Item {markdown_text(item)}**")
+            st.text(str(row["text"]))  # verbatim, never read as Markdown
+        if "url" in meta.columns and isinstance(row.get("url"), str) and row["url"].strip():
+            st.link_button("Open the item", str(row["url"]))
+    detail = subset[subset["item_id"] == item]
+    votes = [c for c in detail.columns if c.startswith("votes_")]
+    shown = detail[["vendor", "n_judgments", "consensus", "confidence", "gold_label", *votes]]
+    table(shown, key="item_votes")
