@@ -11,12 +11,14 @@ from labeleval.errors import (
     AdapterError,
     InsufficientDataError,
     LabelevalError,
+    LimitError,
     ManifestError,
     SchemaError,
     UndefinedMetricWarning,
 )
 from labeleval.evaluate import evaluate
 from labeleval.io.inspect import FileReading, read_file
+from labeleval.limits import Limits
 from labeleval.metrics.accuracy import accuracy, confusion_matrix, macro_f1, per_class
 from labeleval.metrics.agreement import (
     cohen_kappa,
@@ -28,6 +30,7 @@ from labeleval.metrics.agreement import (
 )
 from labeleval.metrics.ordinal import gwet_ac2, icc, within_one_agreement
 from labeleval.metrics.sets import jaccard_distance, masi_distance
+from labeleval.plan import pair_plan, pilot_plan
 from labeleval.project import Project, load_project
 from labeleval.report import Report
 
@@ -38,6 +41,8 @@ __all__ = [
     "FileReading",
     "InsufficientDataError",
     "LabelevalError",
+    "LimitError",
+    "Limits",
     "ManifestError",
     "Project",
     "Report",
@@ -61,8 +66,10 @@ __all__ = [
     "macro_f1",
     "majority_vote",
     "masi_distance",
+    "pair_plan",
     "per_class",
     "percent_agreement",
+    "pilot_plan",
     "read_file",
     "within_one_agreement",
 ]
