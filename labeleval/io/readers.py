@@ -427,6 +427,10 @@ def _check_workbook(path: Path, name: str, limits: Limits) -> None:
                     limits.check("rows", int(found.group(2) or found.group(1)) - 1, name)
     except zipfile.BadZipFile:
         return  # not a zip: calamine names the problem
+    except LabelevalError:
+        raise
+    except Exception as exc:  # a damaged archive: zlib, EOF, unsupported compression or zip version ...
+        raise AdapterError(f"{name}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
 
 
 def _read_xlsx(path: Path, name: str, sheet: str | int | None, limits: Limits) -> RawTable:
