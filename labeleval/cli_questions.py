@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -26,7 +27,7 @@ def _probability(text: str) -> float:
     return value
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     audit = sub.add_parser(
         "gold-audit",
         help="gold items that every vendor's pooled judgments contradict (a list to send back to the experts)",

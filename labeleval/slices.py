@@ -172,7 +172,10 @@ def ranking_test(slices: pd.DataFrame, vendors: list[str], *, confidence: float)
     ok = slices[slices["status"] == "ok"].set_index(["slice", "vendor"]) if len(slices) else slices
     rows = []
     for a, b in itertools.combinations(vendors, 2):
-        diffs, ses, a_ahead, b_ahead = [], [], [], []
+        diffs: list[float] = []
+        ses: list[float] = []
+        a_ahead: list[str] = []
+        b_ahead: list[str] = []
         for value in sorted(pd.unique(slices["slice"])) if len(slices) else []:
             if (value, a) not in ok.index or (value, b) not in ok.index:
                 continue
@@ -197,17 +200,17 @@ def ranking_test(slices: pd.DataFrame, vendors: list[str], *, confidence: float)
         )
         row["test"] = "Gail-Simon qualitative interaction on accuracy differences (bootstrap SEs); Cochran's Q"
         if len(diffs) >= 2:
-            d, s = np.asarray(diffs), np.asarray(ses)
-            q_plus, q_minus, p = gail_simon_p(d, s)
-            w = 1 / s**2
-            pooled = float(np.sum(w * d) / np.sum(w))
-            q = float(np.sum(w * (d - pooled) ** 2))
+            d_arr, s_arr = np.asarray(diffs), np.asarray(ses)
+            q_plus, q_minus, p = gail_simon_p(d_arr, s_arr)
+            w = 1 / s_arr**2
+            pooled = float(np.sum(w * d_arr) / np.sum(w))
+            q = float(np.sum(w * (d_arr - pooled) ** 2))
             row.update(
                 q_plus=q_plus,
                 q_minus=q_minus,
                 p_value=p,
                 cochran_q=q,
-                heterogeneity_p=float(stats.chi2.sf(q, len(d) - 1)),
+                heterogeneity_p=float(stats.chi2.sf(q, len(d_arr) - 1)),
             )
         rows.append(row)
     frame = pd.DataFrame(rows, columns=list(RANKING_COLUMNS))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -52,7 +53,7 @@ def _share(data: Dataset, vendor: str, rows: np.ndarray) -> float:
 
 
 def _scaled(billing: Billing, share: float) -> Billing:
-    changes = {}
+    changes: dict[str, Any] = {}
     for f in fields(billing):
         value = getattr(billing, f.name)
         if isinstance(value, bool) or value is None or not isinstance(value, int | float):

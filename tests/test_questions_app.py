@@ -11,13 +11,13 @@ ROOT = Path(__file__).resolve().parents[1]
 PILOT = str(ROOT / "sample_data" / "ticket_pilot")
 
 
-def frame(at, *columns: str, nth: int = 0):  # type: ignore[no-untyped-def]
+def frame(at, *columns: str, nth: int = 0):
     """The nth dataframe on the page whose columns include ``columns`` (AppTest keeps no dataframe keys)."""
     hits = [d.value for d in at.dataframe if set(columns) <= set(map(str, d.value.columns))]
     return hits[nth]
 
 
-def fast(page: str, project: str):  # type: ignore[no-untyped-def]
+def fast(page: str, project: str):
     """The page with 200 resamples (the sidebar keeps a value already in session state)."""
     at = page_test(page, project)
     at.session_state["n_boot"] = 200

@@ -17,7 +17,7 @@ def _vendor_scale(vendors: list[str]) -> alt.Scale:
 
 def slice_bars(
     slices: pd.DataFrame, settings: Mapping[str, Any] | None = None, metric: str = "accuracy"
-) -> alt.LayerChart:
+) -> alt.FacetChart:
     """Per slice, one bar per vendor with its interval; slices without a number (absent, too few gold
     items) keep their place with no bar."""
     vendors = list(dict.fromkeys(slices["vendor"].astype(str)))
@@ -38,7 +38,7 @@ def slice_bars(
         (bars + rules)
         .properties(height=26 * len(vendors) + 10, width=420)
         .facet(row=alt.Row("slice:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")))
-    )  # type: ignore[return-value]
+    )
 
 
 def drift_lines(
