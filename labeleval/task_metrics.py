@@ -36,7 +36,7 @@ from labeleval.metrics.agreement import (
 )
 from labeleval.metrics.ordinal import ac2_from_counts, agreement_weights, icc_from_matrix, within_one_from_counts
 from labeleval.metrics.preference import TIE, agreement_without_ties, position_choices
-from labeleval.metrics.sets import jaccard_matrix, masi_matrix
+from labeleval.metrics.sets import dice_rows, jaccard_matrix, masi_matrix
 from labeleval.stats import binomial_two_sided, wilson_interval
 
 if TYPE_CHECKING:
@@ -266,9 +266,7 @@ def multilabel_metrics(kind: MultilabelKind, v: VendorData, gold_code: np.ndarra
     if on_gold.any():
         given = bits[v.label_codes[on_gold]]
         truth = bits[gold[on_gold]]
-        inter = (given & truth).sum(axis=1)
-        sizes = given.sum(axis=1) + truth.sum(axis=1)
-        f1 = np.where(sizes > 0, 2 * inter / np.maximum(sizes, 1), 1.0)
+        f1 = dice_rows(given, truth)
         out.append(
             _row(
                 v.name,
