@@ -144,3 +144,25 @@ def test_verdict_says_whether_suspect_gold_changes_the_ranking(pilot: Path) -> N
         "changes the accuracy ranking from Bravo > Cirrus > Atlas to Cirrus > Bravo > Atlas" in s
         for s in verdict(changed)
     )
+
+
+def test_a_vendor_without_gold_is_no_data(tmp_path: Path, pilot: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(pilot, project)
+    gold = set(pd.read_csv(project / "gold.csv")["ticket"])
+    cirrus = pd.read_csv(project / "cirrus.csv")
+    cirrus[~cirrus["ticket"].isin(gold)].to_csv(project / "cirrus.csv", index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = le.evaluate(project, n_boot=100, by="language", over="week")
+    assert (report.slices.loc[report.slices["vendor"] == "Cirrus", "status"] == "no gold").all()
+    assert (report.drift.loc[report.drift["vendor"] == "Cirrus", "status"] == "no gold").all()
+
+
+def test_the_bundled_pilot_is_what_the_generator_writes(tmp_path: Path) -> None:
+    bundled = Path(__file__).resolve().parents[1] / "sample_data" / "ticket_pilot"
+    fresh = generate_ticket_pilot(tmp_path / "pilot").parent
+    names = sorted(p.relative_to(bundled) for p in bundled.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
+    for name in names:
+        assert (bundled / name).read_bytes() == (fresh / name).read_bytes(), name
