@@ -1,7 +1,9 @@
 """Consensus labels per item: majority vote with an explicit tie policy (DESIGN §6).
 
-Ties are never broken silently: ``abstain`` (default) leaves the item without a consensus label
-(counted as unresolved), ``lowest`` takes the first tied label in the declared order, ``random`` picks
+Ties are never broken silently: ``abstain`` (default here) leaves the item without a consensus label
+(counted as unresolved); ``fractional`` (the default of ``evaluate()``) also leaves it without a label,
+and scores it ``1/t`` when the right label is among its ``t`` tied labels (:func:`labeleval.stats.tie_credit`);
+``lowest`` takes the first tied label in the declared order, ``random`` picks
 uniformly among the tied labels with a seeded generator.
 """
 
@@ -64,7 +66,7 @@ def majority_from_counts(
     else:
         code = np.argmax(n, axis=1)  # first maximum: the lowest label in declared order
     code = code.astype(np.int64)
-    if tie == "abstain":
+    if tie in ("abstain", "fractional"):  # fractional credit is scored by stats.tie_credit; no one label wins
         code[tied] = -1
     code[m == 0] = -1
     with np.errstate(invalid="ignore", divide="ignore"):

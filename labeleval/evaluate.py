@@ -28,6 +28,8 @@ def evaluate(
     tie: str | None = None,
     consensus: str | None = None,
     target_accuracy: float | None = None,
+    uncertainty: str | None = None,
+    min_shared_gold: int | None = None,
 ) -> Report:
     """Score every vendor of a project: agreement, accuracy on gold, cost per usable label, with CIs.
 
@@ -50,6 +52,14 @@ def evaluate(
         consensus usability rules. Both methods' consensus accuracies are always in the summary.
     target_accuracy
         The consensus accuracy the redundancy analysis looks for (cheapest vendor and labels per item).
+    uncertainty
+        What the intervals of accuracy, consensus accuracy, usable rate and costs cover
+        (:class:`~labeleval.options.Uncertainty`): ``items_and_annotators`` (default: other items *and* other
+        annotators of the vendor, the question "what would hiring this vendor give?") or ``items`` (these
+        annotators on other items). Agreement intervals (alpha, kappa) always cover items only.
+    min_shared_gold
+        Two vendors are compared on accuracy-type metrics only when they share at least this many gold
+        items (default 20); below it the comparison says they cannot be compared yet.
 
     Examples
     --------
@@ -68,6 +78,8 @@ def evaluate(
         tie=tie,
         consensus=consensus,
         target_accuracy=target_accuracy,
+        uncertainty=uncertainty,
+        min_shared_gold=min_shared_gold,
     )
     data = load_data(project)
     data.raise_problems()

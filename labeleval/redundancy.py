@@ -1,10 +1,12 @@
 """What redundancy buys: consensus accuracy on gold items as a function of k labels per item.
 
 For each vendor and k = 1 .. the most judgments it gave any gold item, draw k of each gold item's
-judgments without replacement (items with fewer than k are left out at that k), take the majority vote
-(ties broken at random: with k labels bought, a tie is settled somehow; the median or mean for ordinal and
-numeric kinds), and score it against gold (within the task's tolerance);
-average over seeded draws. The price of an item at k is k times the vendor's cost per label.
+judgments without replacement (items with fewer than k are left out at that k), take the consensus (the
+majority vote under the evaluation's tie policy, by default fractional credit: a tie among t labels that
+include the right one earns 1/t, the expectation of settling it at random; the median or mean for ordinal
+and numeric kinds), and score it against gold (within the task's tolerance); average over seeded draws.
+The price of an item at k is k times the vendor's cost per label. The interval is a Wilson interval over
+the items; ``clears_target`` says whether its lower end reaches the target accuracy.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import pandas as pd
 
 from labeleval.kinds import Kind
 from labeleval.options import TiePolicy
-from labeleval.stats import wilson_interval
+from labeleval.stats import tie_credit, wilson_interval
 
 
 def redundancy_curve(
@@ -28,6 +30,7 @@ def redundancy_curve(
     draws: int,
     seed: int,
     confidence: float,
+    tie: TiePolicy = TiePolicy.FRACTIONAL,
 ) -> pd.DataFrame:
     """Rows for one vendor: k, items, accuracy (mean over draws), its interval, cost per item."""
     on_gold = gold_codes[item_codes] >= 0
@@ -52,9 +55,14 @@ def redundancy_curve(
         for k in range(1, max_k + 1):
             chosen = rank < k
             counts = np.bincount(items[chosen] * k_classes + labels[chosen], minlength=n_gold * k_classes)
-            consensus = kind.consensus(counts.reshape(n_gold, k_classes), tie=TiePolicy.RANDOM, rng=rng)
+            matrix = counts.reshape(n_gold, k_classes)
             eligible = per_item >= k
-            accuracy[d, k - 1] = np.mean(kind.correct(consensus.code, consensus.value, truth)[eligible])
+            if tie == TiePolicy.FRACTIONAL and kind.consensus_name == "majority vote":
+                credit = tie_credit(matrix, truth, kind.hit)[0]
+            else:
+                consensus = kind.consensus(matrix, tie=tie, rng=rng)
+                credit = kind.correct(consensus.code, consensus.value, truth)
+            accuracy[d, k - 1] = np.mean(credit[eligible])
     for k in range(1, max_k + 1):
         n_eligible = int((per_item >= k).sum())
         mean = float(accuracy[:, k - 1].mean())
@@ -86,6 +94,18 @@ def cheapest_for_target(redundancy: pd.DataFrame, target: float) -> pd.Series | 
     if redundancy.empty:
         return None
     reaching = redundancy[redundancy["accuracy"] >= target]
+    if reaching.empty:
+        return None
+    return reaching.sort_values(["cost_per_item", "accuracy"], ascending=[True, False]).iloc[0]
+
+
+def cheapest_clearing(redundancy: pd.DataFrame, target: float, *, end: str = "accuracy_ci_low") -> pd.Series | None:
+    """The cheapest (vendor, k) whose interval's ``end`` reaches ``target``: with the lower end (default),
+    the cheapest that clears the target with confidence; with ``accuracy_ci_high``, the cheapest that the
+    data cannot rule out. None if none does."""
+    if redundancy.empty or end not in redundancy.columns:
+        return None
+    reaching = redundancy[redundancy[end] >= target]
     if reaching.empty:
         return None
     return reaching.sort_values(["cost_per_item", "accuracy"], ascending=[True, False]).iloc[0]

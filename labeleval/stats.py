@@ -20,6 +20,7 @@ blocks, so a seed gives the same resamples on any machine.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -182,7 +183,11 @@ def group_variance(x: np.ndarray, s: np.ndarray, groups: np.ndarray, n_groups: i
     return float(residual @ residual) / total**2
 
 
-def annotator_excess(annotator_var: np.ndarray, judgment_var: np.ndarray, n_annotators: np.ndarray) -> np.ndarray:
+def annotator_excess(
+    annotator_var: np.ndarray | list[float],
+    judgment_var: np.ndarray | list[float],
+    n_annotators: np.ndarray | list[int],
+) -> np.ndarray:
     """The part of the variance that annotators add beyond judgment-level noise, ``max(0, c V_a - V_e)``.
 
     ``V_a`` (annotator bootstrap) counts each judgment's own noise once; so does the item bootstrap, so
@@ -212,7 +217,8 @@ def two_way_samples(
     point = np.asarray(point, dtype=np.float64)
     item_dev = item_samples - point[None, :]
     annotator_dev = annotator_samples - point[None, :]
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         spread = np.nanvar(annotator_dev, axis=0, ddof=1) if len(annotator_dev) > 1 else np.zeros(len(point))
         scale = np.where(spread > 0, np.sqrt(np.asarray(excess) / spread), 0.0)
     scale = np.where(np.isfinite(scale), scale, 0.0)
@@ -302,8 +308,8 @@ def proportion_interval(
         centre = (p + z**2 / (2 * n_eff)) / (1 + z**2 / n_eff)
         half = z * np.sqrt(p * (1 - p) / n_eff + z**2 / (4 * n_eff**2)) / (1 + z**2 / n_eff)
     ok = (n > 0) & np.isfinite(p)
-    low = np.where(ok, np.clip(centre - half, 0.0, 1.0), np.nan)
-    high = np.where(ok, np.clip(centre + half, 0.0, 1.0), np.nan)
+    low = np.where(ok, np.where(p <= 0, 0.0, np.clip(centre - half, 0.0, 1.0)), np.nan)  # Wilson's exact ends
+    high = np.where(ok, np.where(p >= 1, 1.0, np.clip(centre + half, 0.0, 1.0)), np.nan)
     return low, high
 
 
@@ -379,8 +385,11 @@ def max_t(
     nan = np.full(m, np.nan)
     if m == 0 or samples.ndim != 2 or samples.shape[0] < 2:
         return MaxT(nan, nan, nan, nan, nan, np.zeros(m, dtype=bool), float("nan"))
-    dev = samples - est[None, :]
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore"):
+        dev = samples - est[None, :]
+    dev = np.where(np.isfinite(dev), dev, np.nan)  # an infinite resample (a cost over a zero rate) is no resample
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column with no finite resample: NaN, not a warning
         boot_se = np.nanstd(dev, axis=0, ddof=1)
     se = boot_se.copy()
     if se_floor is not None:

@@ -122,7 +122,11 @@ def test_consensus_usability_rules(sample_project: Path) -> None:
 def test_comparisons_are_paired_and_adjusted(sample_report: Report) -> None:
     c = sample_report.comparisons
     assert len(c) == 3 * 4  # 3 pairs x 4 metrics (usable rate equals accuracy under the gold rule)
-    assert (c["p_holm"] >= c["p_value"] - 1e-15).all()
+    tested = c[c["p_adjusted"].notna()]
+    assert (tested["p_adjusted"] >= tested["p_value"] - 1e-15).all()
+    # significant exactly when the simultaneous interval excludes 0
+    assert (tested["significant"] == ((tested["ci_low"] > 0) | (tested["ci_high"] < 0))).all()
+    assert set(c["family"]) == {"decision", "agreement"}
     acc = c[(c.metric == "accuracy") & (c.vendor_a == "Scale") & (c.vendor_b == "Mercor")].iloc[0]
     assert acc["ci_high"] < 0 and acc["significant"]
 

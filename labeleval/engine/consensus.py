@@ -11,7 +11,8 @@ from labeleval.consensus import dawid_skene_codes
 from labeleval.engine.encode import Encoded, VendorBatch
 from labeleval.engine.settings import Settings
 from labeleval.kinds import ItemConsensus
-from labeleval.options import UsabilityRule
+from labeleval.options import TiePolicy, UsabilityRule
+from labeleval.stats import tie_credit
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class VendorConsensus:
     whether each matches gold, and which of the two the settings chose (``chosen``)."""
 
     rule: ItemConsensus
-    rule_correct: np.ndarray
+    rule_correct: np.ndarray  # per item: True/False, or the fractional credit of a tie (tie = "fractional")
     ds: ItemConsensus | None
     ds_correct: np.ndarray
     ds_accuracy: np.ndarray  # per annotator key of this vendor (NaN elsewhere)
@@ -34,6 +35,9 @@ def vendor_consensus(enc: Encoded, batch: VendorBatch, settings: Settings, rng: 
     kind = enc.kind
     rule = kind.consensus(batch.counts, tie=settings.tie, rng=rng)
     rule_correct = kind.correct(rule.code, rule.value, enc.gold_code)
+    if settings.tie == TiePolicy.FRACTIONAL and kind.consensus_name == "majority vote":
+        # credit, not a verdict: a tie among t labels that include the right one earns 1/t
+        rule_correct = np.where(batch.labelled, tie_credit(batch.counts, enc.gold_code, kind.hit)[0], 0.0)
     if kind.supports_dawid_skene:
         ds, ds_accuracy = _vendor_dawid_skene(enc, batch)
         ds_correct = kind.correct(ds.code, kind.values[np.maximum(ds.code, 0)], enc.gold_code)

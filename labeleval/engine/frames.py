@@ -20,6 +20,7 @@ from labeleval.errors import UndefinedMetricWarning
 from labeleval.metrics.accuracy import per_class_from_confusion
 from labeleval.metrics.agreement import light_from_confusions, pair_confusions
 from labeleval.redundancy import draws_for, redundancy_curve
+from labeleval.stats import tie_credit
 
 WITH_CI = ("alpha", "accuracy", "consensus_accuracy")
 COSTS_WITH_CI = ("usable_rate", "cost_per_usable_label", "cost_per_correct_item")
@@ -47,6 +48,7 @@ def summary(
         row["consensus_accuracy_mv"] = est(b.name, "consensus_accuracy_mv").value
         row["consensus_accuracy_ds"] = est(b.name, "consensus_accuracy_ds").value
         row["consensus_unresolved"] = int(((c.chosen.code < 0) & b.labelled).sum())
+        row["consensus_ties"] = int(((tie_credit(b.counts, enc.gold_code)[1] > 1) & b.labelled).sum())
         row["total_cost"] = b.cost.total
         row["currency"] = b.cost.currency
         row["cost_per_label"] = b.cost_per_label
@@ -187,6 +189,7 @@ def redundancy(enc: Encoded, batches: list[VendorBatch], settings: Settings) -> 
             draws=draws_for(gold_judgments),
             seed=settings.seed + b.index,
             confidence=settings.confidence,
+            tie=settings.tie,
         )
         if len(curve):
             frames.append(curve)
@@ -194,4 +197,5 @@ def redundancy(enc: Encoded, batches: list[VendorBatch], settings: Settings) -> 
         return pd.DataFrame(columns=["vendor", "k", "items", "accuracy", "reaches_target"])
     out = pd.concat(frames, ignore_index=True)
     out["reaches_target"] = out["accuracy"] >= settings.target_accuracy
+    out["clears_target"] = out["accuracy_ci_low"] >= settings.target_accuracy
     return out

@@ -11,10 +11,11 @@ import numpy as np
 from labeleval._version import __version__
 from labeleval.dataset import Dataset
 from labeleval.engine import classes, compare, frames, people
-from labeleval.engine.consensus import usability_reference, vendor_consensus
-from labeleval.engine.encode import Encoded, encode, vendor_batches
+from labeleval.engine.consensus import VendorConsensus, usability_reference, vendor_consensus
+from labeleval.engine.encode import Encoded, VendorBatch, encode, vendor_batches
 from labeleval.engine.settings import Settings
 from labeleval.engine.statistics import Blocks, estimate, quality_blocks, usable_block
+from labeleval.engine.uncertainty import SHARED_RATIOS, RatioParts, vendor_parts
 from labeleval.report import Report
 
 
@@ -34,7 +35,7 @@ def score(data: Dataset, settings: Settings) -> Report:
         usable = usable_block(enc, b, reference)
         blocks.add(b.name, "usable", usable)
         usable_scored.append(int(usable[:, 1].sum()))
-    est = estimate(enc, batches, blocks, settings)
+    est = estimate(enc, batches, blocks, settings, ratio_parts(enc, batches, consensus, reference))
     task_frame, extras = people.kind_metrics(enc, batches, consensus, settings)
     return Report(
         summary=frames.summary(enc, batches, consensus, est, settings),
@@ -53,6 +54,24 @@ def score(data: Dataset, settings: Settings) -> Report:
         notes=data.notes,
         settings=report_settings(enc, settings),
     )
+
+
+def ratio_parts(
+    enc: Encoded, batches: list[VendorBatch], consensus: list[VendorConsensus], reference: np.ndarray
+) -> dict[tuple[str, ...], RatioParts]:
+    """Every vendor's accuracy-type ratios on its own items, and on the items it shares with each other
+    vendor where that is a smaller set (comparisons are made on shared items)."""
+    out: dict[tuple[str, ...], RatioParts] = {}
+    for b, c in zip(batches, consensus, strict=True):
+        for name, parts in vendor_parts(enc, b, c, reference).items():
+            out[(b.name, name)] = parts
+        for other in batches:
+            if other is b or not (b.labelled & ~other.labelled).any():
+                continue
+            shared = vendor_parts(enc, b, c, reference, within=b.labelled & other.labelled)
+            for name in SHARED_RATIOS:
+                out[(b.name, name, other.name)] = shared[name]
+    return out
 
 
 def report_settings(enc: Encoded, settings: Settings) -> dict[str, object]:

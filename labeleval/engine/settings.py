@@ -10,10 +10,21 @@ import numpy as np
 
 from labeleval.annotators import FlagRules
 from labeleval.errors import LabelevalError
-from labeleval.options import ConsensusMethod, TiePolicy, UsabilityRule, parse_option
+from labeleval.options import ConsensusMethod, TiePolicy, Uncertainty, UsabilityRule, parse_option
 from labeleval.project import Project, load_project
 
-CI_METHOD = "percentile, item-clustered Poisson bootstrap"
+AGREEMENT_CI = "percentile, item-clustered Poisson bootstrap (items only)"
+MULTIPLICITY = "single-step bootstrap max-T over the family (adjusted p and simultaneous intervals agree)"
+
+
+def ci_method(uncertainty: Uncertainty) -> str:
+    """How the intervals of the accuracy-type figures are made, in words (the Report says it)."""
+    units = (
+        "items and annotators (item + annotator - judgment bootstrap variance components, Satterthwaite t)"
+        if uncertainty == Uncertainty.ITEMS_AND_ANNOTATORS
+        else "items (item-clustered Poisson bootstrap)"
+    )
+    return f"Wilson score on the design-effect sample size; resampling {units}"
 
 
 @dataclass(frozen=True)
@@ -25,10 +36,12 @@ class Settings:
     confidence: float = 0.95
     usability: UsabilityRule = UsabilityRule.GOLD
     min_confidence: float = 0.9
-    tie: TiePolicy = TiePolicy.ABSTAIN
+    tie: TiePolicy = TiePolicy.FRACTIONAL
     consensus: ConsensusMethod = ConsensusMethod.MAJORITY_VOTE
     target_accuracy: float = 0.95
     rules: FlagRules = field(default_factory=FlagRules)
+    uncertainty: Uncertainty = Uncertainty.ITEMS_AND_ANNOTATORS
+    min_shared_gold: int = 20
 
     @property
     def dawid_skene(self) -> bool:
@@ -40,7 +53,11 @@ class Settings:
             "n_boot": self.n_boot,
             "seed": self.seed,
             "confidence": self.confidence,
-            "ci_method": CI_METHOD,
+            "ci_method": ci_method(self.uncertainty),
+            "uncertainty": str(self.uncertainty),
+            "agreement_ci_method": AGREEMENT_CI,
+            "multiplicity": MULTIPLICITY,
+            "min_shared_gold": self.min_shared_gold,
             "usability": str(self.usability),
             "min_confidence": self.min_confidence,
             "tie": str(self.tie),
@@ -89,6 +106,8 @@ def resolve_settings(
     tie: str | None,
     consensus: str | None,
     target_accuracy: float | None,
+    uncertainty: str | None = None,
+    min_shared_gold: int | None = None,
 ) -> Settings:
     """Check every option once; ``None`` takes the manifest's value."""
     rule = parse_option(UsabilityRule, project.usability.rule if usability is None else usability, "usability")
@@ -114,4 +133,10 @@ def resolve_settings(
             "target_accuracy", project.quality.target_accuracy if target_accuracy is None else target_accuracy
         ),
         rules=project.quality.rules,
+        uncertainty=parse_option(
+            Uncertainty, project.uncertainty if uncertainty is None else uncertainty, "uncertainty"
+        ),
+        min_shared_gold=_whole(
+            "min_shared_gold", project.min_shared_gold if min_shared_gold is None else min_shared_gold
+        ),
     )

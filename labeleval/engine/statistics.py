@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -19,6 +19,7 @@ import numpy as np
 from labeleval.engine.consensus import VendorConsensus
 from labeleval.engine.encode import Encoded, VendorBatch
 from labeleval.engine.settings import Settings
+from labeleval.engine.uncertainty import RatioEstimate, RatioParts, item_sums, resample_ratios
 from labeleval.errors import UndefinedMetricWarning
 from labeleval.metrics.agreement import (
     ac1_from_totals,
@@ -154,6 +155,10 @@ class Blocks:
     def matrix(self) -> np.ndarray:
         return np.hstack(self._arrays) if self._arrays else np.zeros((0, 0))
 
+    @property
+    def width(self) -> int:
+        return self._width
+
 
 # ---------------------------------------------------------------------------------- estimates
 @dataclass(frozen=True)
@@ -162,6 +167,9 @@ class Estimates:
 
     table: Mapping[tuple[str, str], Estimate]
     samples: Mapping[tuple[str, str], np.ndarray]
+    # accuracy-type ratios by (vendor, statistic) and, on the items shared with another vendor,
+    # (vendor, statistic, other vendor): their two-way (or item-only) resamples and interval pieces
+    ratios: Mapping[tuple[str, ...], RatioEstimate] = field(default_factory=dict)
 
     def __call__(self, vendor: str, name: str) -> Estimate:
         return self.table[(vendor, name)]
@@ -175,18 +183,39 @@ def _interval(samples: np.ndarray, confidence: float) -> tuple[float, float]:
 
 
 def _cost_per(total: float, count: int, rate: np.ndarray) -> np.ndarray:
-    """``total / (count x rate)``: infinite where nothing is usable but something was paid."""
+    """``total / (count x rate)``: infinite where nothing is usable but something was paid; NaN where the
+    rate is unknown (no gold items to measure it on)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         out = total / (count * rate)
-    out[~(rate > 0)] = np.inf if total > 0 else np.nan
+    out[rate <= 0] = np.inf if total > 0 else np.nan
     return out
 
 
-def estimate(enc: Encoded, batches: list[VendorBatch], blocks: Blocks, settings: Settings) -> Estimates:
-    """Point estimates (column sums), bootstrap resamples (one shared weight matrix) and percentile CIs."""
-    matrix = blocks.matrix()
+def estimate(
+    enc: Encoded,
+    batches: list[VendorBatch],
+    blocks: Blocks,
+    settings: Settings,
+    ratios: Mapping[tuple[str, ...], RatioParts] | None = None,
+) -> Estimates:
+    """Point estimates (column sums), bootstrap resamples (one shared item weight matrix) and intervals.
+
+    Agreement statistics get percentile intervals over items. The accuracy-type ``ratios`` (accuracy,
+    consensus accuracy, usable rate; :mod:`.uncertainty`) get Wilson intervals on the design-effect sample
+    size of their two-way (or item-only) variance, and the costs derived from them the matching interval.
+    """
+    ratios = dict(ratios or {})
+    ratio_columns: dict[tuple[str, ...], slice] = {}
+    width = blocks.width
+    extra = []
+    for name, parts in ratios.items():
+        ratio_columns[name] = slice(width, width + 2)
+        extra.append(item_sums(enc, parts))
+        width += 2
+    matrix = np.hstack([blocks.matrix().reshape(enc.n_items, -1), *extra]) if extra else blocks.matrix()
     point = matrix.sum(axis=0)[None, :]
     boot = bootstrap_totals(matrix, n_boot=settings.n_boot, seed=settings.seed)
+    resampled_ratios = resample_ratios(enc, ratios, boot, ratio_columns, settings)
     statistics, derived = registry(settings)
     table: dict[tuple[str, str], Estimate] = {}
     samples: dict[tuple[str, str], np.ndarray] = {}
@@ -196,16 +225,26 @@ def estimate(enc: Encoded, batches: list[VendorBatch], blocks: Blocks, settings:
             with np.errstate(invalid="ignore", divide="ignore"):
                 value = float(stat.finalize(point[:, cols], enc)[0])
                 resampled = stat.finalize(boot[:, cols], enc) if len(boot) else np.zeros(0)
+            ratio = resampled_ratios.get((batch.name, stat.name))
+            if ratio is not None:
+                samples[(batch.name, stat.name)] = ratio.samples
+                table[(batch.name, stat.name)] = Estimate(ratio.value, ratio.low, ratio.high)
+                continue
             samples[(batch.name, stat.name)] = resampled
             table[(batch.name, stat.name)] = Estimate(value, *_interval(resampled, settings.confidence))
         for d in derived:
-            source = table[(batch.name, d.source)].value
+            source = table[(batch.name, d.source)]
             resampled = _cost_per(batch.cost.total, d.count(batch), samples[(batch.name, d.source)])
             samples[(batch.name, d.name)] = resampled
-            value = float(_cost_per(batch.cost.total, d.count(batch), np.array([source]))[0])
-            table[(batch.name, d.name)] = Estimate(value, *_interval(resampled, settings.confidence))
+            value = float(_cost_per(batch.cost.total, d.count(batch), np.array([source.value]))[0])
+            if (batch.name, d.source) in resampled_ratios:  # the source's interval, mapped (cost falls as it rises)
+                ends = _cost_per(batch.cost.total, d.count(batch), np.array([source.high, source.low]))
+                interval = (float(ends[0]), float(ends[1])) if np.isfinite(source.low) else (np.nan, np.nan)
+            else:
+                interval = _interval(resampled, settings.confidence)
+            table[(batch.name, d.name)] = Estimate(value, *interval)
         table[(batch.name, "alpha")] = table[(batch.name, "alpha")]._replace(value=_package_alpha(enc, batch))
-    return Estimates(table, samples)
+    return Estimates(table, samples, resampled_ratios)
 
 
 def _package_alpha(enc: Encoded, batch: VendorBatch) -> float:

@@ -1,0 +1,199 @@
+"""Vendor-level uncertainty of the accuracy-type figures: items *and* annotators (issue 9, DESIGN §6a).
+
+Accuracy, consensus accuracy and the usable rate are ratios ``sum(x) / sum(s)`` of per-judgment
+contributions (a consensus item's credit is shared equally by the judgments behind it). A vendor is its
+workforce, so "what accuracy would hiring this vendor give?" varies with the annotators as well as the
+items. Each ratio gets, from one evaluation-wide pair of resamplings:
+
+- item resamples (the shared item weights of :mod:`labeleval.stats`, so vendor differences are paired),
+- annotator resamples (independent Poisson weights per annotator, keyed by vendor),
+- the delta-method variances of resampling items, annotators and single judgments (``V_i``, ``V_a``, ``V_e``).
+
+The two-way variance is ``V_i + max(0, c V_a - V_e)`` (the components estimator; product "pigeonhole"
+weights would count judgment noise three times and lose half the power when annotators do not differ),
+with a Satterthwaite t for the few-annotator case. ``uncertainty = "items"`` keeps the item part alone.
+Intervals of proportions are Wilson intervals on the design-effect sample size (never zero-width).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from labeleval.engine.consensus import VendorConsensus
+from labeleval.engine.encode import Encoded, VendorBatch
+from labeleval.engine.settings import Settings
+from labeleval.options import Uncertainty
+from labeleval.stats import (
+    ANNOTATOR_STREAM,
+    annotator_excess,
+    bootstrap_totals,
+    group_variance,
+    proportion_interval,
+    satterthwaite_df,
+    two_way_samples,
+)
+
+RATIOS = ("accuracy", "consensus_accuracy_mv", "consensus_accuracy_ds", "consensus_accuracy", "usable_rate")
+SHARED_RATIOS = ("accuracy", "consensus_accuracy", "usable_rate")  # what comparisons need on shared items
+
+
+@dataclass(frozen=True)
+class RatioParts:
+    """One ratio's per-judgment contributions (``x`` over ``s``), with each judgment's item and annotator."""
+
+    x: np.ndarray
+    s: np.ndarray
+    item: np.ndarray
+    key: np.ndarray
+
+
+@dataclass(frozen=True)
+class RatioEstimate:
+    """A ratio's value, its resamples (two-way or item-only), and the pieces of its interval."""
+
+    value: float
+    samples: np.ndarray  # (resamples,)
+    item_part: np.ndarray  # item deviations of the resamples
+    annotator_part: np.ndarray  # scaled annotator deviations (0 for items only)
+    variance: float  # V_i + annotator excess (analytic)
+    item_variance: float
+    annotator_variance: float  # the excess the annotators add (0 for items only)
+    df: float
+    trials: float  # sum(s): judgments (accuracy, usable rate) or items (consensus)
+    successes: float
+    items: int  # items with s > 0
+    annotators: int  # annotators with s > 0
+    low: float
+    high: float
+
+
+def vendor_parts(
+    enc: Encoded,
+    batch: VendorBatch,
+    consensus: VendorConsensus,
+    reference: np.ndarray,
+    within: np.ndarray | None = None,
+) -> dict[str, RatioParts]:
+    """The ratios of one vendor, on its own items or (``within``, a mask over items) on a subset."""
+    rows = batch.rows
+    item = enc.item_codes[rows]
+    key = enc.keys[rows]
+    label = enc.label_codes[rows]
+    keep = np.ones(len(rows), dtype=bool) if within is None else within[item]
+    hit = enc.kind.hit
+    gold = enc.gold_code[item]
+    on_gold = (gold >= 0) & keep
+    ref = reference[item]
+    has_ref = (ref >= 0) & keep
+    m = np.maximum(batch.m[item], 1).astype(np.float64)
+    scored = on_gold / m  # a gold item's weight, shared by its judgments
+    ds_scored = scored if enc.kind.supports_dawid_skene else np.zeros(len(rows))
+    credit_rule = np.asarray(consensus.rule_correct, dtype=np.float64)[item]
+    credit_ds = np.asarray(consensus.ds_correct, dtype=np.float64)[item]
+    credit_chosen = np.asarray(consensus.chosen_correct, dtype=np.float64)[item]
+    chosen_scored = ds_scored if consensus.chosen is consensus.ds else scored
+
+    def parts(x: np.ndarray, s: np.ndarray) -> RatioParts:
+        return RatioParts(x.astype(np.float64), s.astype(np.float64), item, key)
+
+    return {
+        "accuracy": parts(on_gold & hit[label, np.maximum(gold, 0)], on_gold),
+        "consensus_accuracy_mv": parts(scored * credit_rule, scored),
+        "consensus_accuracy_ds": parts(ds_scored * credit_ds, ds_scored),
+        "consensus_accuracy": parts(chosen_scored * credit_chosen, chosen_scored),
+        "usable_rate": parts(has_ref & hit[label, np.maximum(ref, 0)], has_ref),
+    }
+
+
+def resample_ratios(
+    enc: Encoded,
+    ratios: dict[tuple[str, ...], RatioParts],
+    item_boot: np.ndarray,
+    item_columns: dict[tuple[str, ...], slice],
+    settings: Settings,
+) -> dict[tuple[str, ...], RatioEstimate]:
+    """Two-way (or item-only) estimates of every ratio.
+
+    ``item_boot`` holds the item resamples of the ratios' per-item sums at ``item_columns`` (drawn with
+    every other statistic in one pass); the annotator resamples are drawn here, once for all ratios.
+    """
+    two_way = settings.uncertainty == Uncertainty.ITEMS_AND_ANNOTATORS
+    keys = list(ratios)
+    annot_boot = np.zeros((settings.n_boot, 0))
+    annot_columns: dict[tuple[str, ...], slice] = {}
+    if two_way and settings.n_boot and keys:
+        columns = []
+        for i, name in enumerate(keys):
+            p = ratios[name]
+            columns += [np.bincount(p.key, p.x, enc.n_keys), np.bincount(p.key, p.s, enc.n_keys)]
+            annot_columns[name] = slice(2 * i, 2 * i + 2)
+        matrix = np.column_stack(columns)
+        annot_boot = bootstrap_totals(matrix, n_boot=settings.n_boot, seed=settings.seed, stream=ANNOTATOR_STREAM)
+    out = {}
+    for name in keys:
+        p = ratios[name]
+        boot_i = item_boot[:, item_columns[name]] if len(item_boot) else np.zeros((0, 2))
+        boot_a = annot_boot[:, annot_columns[name]] if name in annot_columns else None
+        out[name] = _estimate(enc, p, boot_i, boot_a, settings.confidence)
+    return out
+
+
+def _ratio(totals: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = totals[:, 0] / totals[:, 1]
+    out[totals[:, 1] <= 0] = np.nan
+    return out
+
+
+def _estimate(
+    enc: Encoded, p: RatioParts, boot_i: np.ndarray, boot_a: np.ndarray | None, confidence: float
+) -> RatioEstimate:
+    trials = float(p.s.sum())
+    successes = float(p.x.sum())
+    value = successes / trials if trials > 0 else float("nan")
+    used = p.s > 0
+    n_items = len(np.unique(p.item[used]))
+    n_annotators = len(np.unique(p.key[used]))
+    v_items = group_variance(p.x, p.s, p.item, enc.n_items) if trials > 0 else float("nan")
+    item_samples = _ratio(boot_i)
+    item_part = item_samples - value
+    annotator_part = np.zeros_like(item_part)
+    excess, df = 0.0, float("inf")
+    if boot_a is not None and trials > 0:
+        v_annotators = group_variance(p.x, p.s, p.key, enc.n_keys)
+        v_judgments = group_variance(p.x, p.s, np.arange(len(p.x)))
+        excess = float(annotator_excess(np.array([v_annotators]), np.array([v_judgments]), np.array([n_annotators]))[0])
+        combined = two_way_samples(
+            np.array([value]), item_samples[:, None], _ratio(boot_a)[:, None], np.array([excess])
+        )
+        annotator_part = combined[:, 0] - item_samples
+        df = float(
+            satterthwaite_df(np.array([v_items, excess]), np.array([max(n_items - 1, 1), max(n_annotators - 1, 1)]))
+        )
+    variance = v_items + excess if trials > 0 else float("nan")
+    low, high = proportion_interval(np.array([value]), np.array([trials]), np.array([variance]), confidence, df)
+    if not len(boot_i):  # no resamples: no interval (as for every other statistic)
+        low, high = np.array([np.nan]), np.array([np.nan])
+    return RatioEstimate(
+        value=value,
+        samples=value + item_part + annotator_part,
+        item_part=item_part,
+        annotator_part=annotator_part,
+        variance=variance,
+        item_variance=v_items,
+        annotator_variance=excess,
+        df=df,
+        trials=trials,
+        successes=successes,
+        items=n_items,
+        annotators=n_annotators,
+        low=float(low[0]),
+        high=float(high[0]),
+    )
+
+
+def item_sums(enc: Encoded, p: RatioParts) -> np.ndarray:
+    """The ratio's (items x 2) per-item sums, for the shared item resampling."""
+    return np.column_stack([np.bincount(p.item, p.x, enc.n_items), np.bincount(p.item, p.s, enc.n_items)])
