@@ -252,8 +252,8 @@ def krippendorff_alpha(
     """Krippendorff's alpha at the ``nominal``, ``ordinal``, ``interval`` or ``ratio`` level.
 
     Computed from the non-zero item x value counts, in memory linear in the judgments (never a dense
-    annotators x items, items x values or values x values matrix); on up to :data:`PACKAGE_MAX_VALUES` used
-    values the ``krippendorff`` package computes it (the two agree; see the tests). Items with fewer than two
+    annotators x items, items x values or values x values matrix); on small inputs (:data:`PACKAGE_MAX_CELLS`)
+    the ``krippendorff`` package computes it (the two agree; see the tests). Items with fewer than two
     judgments are not pairable and are ignored.
     Interval and ratio levels use the label values when every label is a number, else positions in the
     declared order. Returns NaN with :class:`UndefinedMetricWarning` when there is no variation.
@@ -278,9 +278,10 @@ def _values(categories: Sequence[object], level: str) -> np.ndarray:
     return np.arange(len(categories), dtype=np.float64)
 
 
-#: Up to this many used values alpha's point estimate comes from the ``krippendorff`` package (which forms
-#: values x values matrices); above it, from the closed forms of :func:`alpha_stats` (linear memory).
-PACKAGE_MAX_VALUES: Final = 200
+#: Alpha's point estimate comes from the ``krippendorff`` package while its working set, which grows as
+#: pairable items x used values^2 (16 s and 1.6 GB at 6,700 items x 100 values), stays under this many cells;
+#: beyond, from the closed forms of :func:`alpha_stats` (linear memory; equal to the package, see the tests).
+PACKAGE_MAX_CELLS: Final = 2_000_000
 
 
 def alpha_from_counts(n: np.ndarray, *, level: str, values: np.ndarray) -> float:
@@ -301,7 +302,7 @@ def alpha_from_sparse(sc: SparseCounts, *, level: str, values: np.ndarray) -> fl
     used = nc > 0
     if used.sum() < 2:
         return _undefined("Krippendorff's alpha", "every pairable judgment has the same value")
-    if used.sum() > PACKAGE_MAX_VALUES:
+    if len(np.unique(item)) * int(used.sum()) ** 2 > PACKAGE_MAX_CELLS:
         observed = _observed_by_item(
             item, cat, count, sc.n_items, level, midranks(nc) if level == "ordinal" else values
         )
