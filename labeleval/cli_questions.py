@@ -43,6 +43,15 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     plan.add_argument("--power", type=_probability, default=0.8, help="target power (default 0.8)")
     plan.add_argument("--alpha", type=_probability, default=0.05, help="two-sided level (default 0.05)")
     plan.add_argument("--difference", type=_probability, help="also plan for this difference in accuracy, e.g. 0.03")
+    plan.add_argument(
+        "--pilot",
+        help="plan a pilot not yet run from assumed per-judgment accuracies, e.g. Scale=0.80,Surge=0.88 "
+        "(priced at this project's vendors' costs per label)",
+    )
+    plan.add_argument("--labels-per-item", type=int, default=3, help="pilot: labels per item (default 3)")
+    plan.add_argument("--pool", type=int, default=20, help="pilot: annotators per vendor (default 20)")
+    plan.add_argument("--skill-sd", type=float, default=0.05, help="pilot: spread of annotator accuracy (0.05)")
+    plan.add_argument("--gold-share", type=_probability, default=0.2, help="pilot: share of items with gold (0.2)")
     plan.add_argument("--format", choices=("table", "csv"), default="table")
     plan.add_argument("--out", help="write to this file instead of standard output")
     for command in (audit, plan):
@@ -113,13 +122,15 @@ def _gold_audit(args: argparse.Namespace) -> int:
 def _count(value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    return "never (equal)" if math.isinf(value) else f"{int(value):,}"
+    return "never" if math.isinf(value) else f"{int(value):,}"
 
 
 def _plan(args: argparse.Namespace) -> int:
     from labeleval.evaluate import evaluate
 
     report = evaluate(args.project, n_boot=0)
+    if args.pilot:
+        return _pilot(args, report)
     plan = report.plan(power=args.power, alpha=args.alpha, difference=args.difference)
     if args.format == "csv":
         _emit(spreadsheet_frame(plan).to_csv(index=False), args.out)
@@ -147,6 +158,61 @@ def _plan(args: argparse.Namespace) -> int:
         pd.DataFrame(rows).to_string(index=False) if rows else "(one vendor: nothing to compare)",
         "",
         "Plan a pilot that is not yet run with labeleval.pilot_plan(...) or the app's Plan panel.",
+    ]
+    _emit("\n".join(lines) + "\n", args.out)
+    return 0
+
+
+def _pilot(args: argparse.Namespace, report: Report) -> int:
+    from labeleval.plan import pilot_plan, pilot_prices
+
+    accuracies: dict[str, float] = {}
+    for part in str(args.pilot).split(","):
+        name, _, value = part.partition("=")
+        try:
+            accuracies[name.strip()] = float(value)
+        except ValueError:
+            raise LabelevalError(
+                f"--pilot takes vendor=accuracy pairs, e.g. Scale=0.80,Surge=0.88; got {part!r}"
+            ) from None
+    per_label, per_item = pilot_prices(report.cost)
+    plan = pilot_plan(
+        accuracies,
+        labels_per_item=args.labels_per_item,
+        pool_size=args.pool,
+        n_classes=max(len(report.settings.get("labels", [])), 2),
+        skill_sd=args.skill_sd,
+        power=args.power,
+        alpha=args.alpha,
+        gold_share=args.gold_share,
+        cost_per_label=per_label,
+        cost_per_item=per_item,
+    )
+    if args.format == "csv":
+        _emit(spreadsheet_frame(plan.vendors).to_csv(index=False), args.out)
+        return 0
+    pairs = plan.pairs.assign(
+        gold_items_consensus=[_count(v) for v in plan.pairs["gold_items_consensus"]],
+        gold_items_judgment=[_count(v) for v in plan.pairs["gold_items_judgment"]],
+    )
+    currency = str(report.settings.get("currency", ""))
+    vendors = plan.vendors.assign(
+        items=[_count(v) for v in plan.vendors["items"]],
+        labels=[_count(v) for v in plan.vendors["labels"]],
+        cost=[f"{v:,.2f} {currency}" if pd.notna(v) else "no price" for v in plan.vendors["cost"]],
+    )
+    lines = [
+        f"A pilot with {args.labels_per_item} labels per item and {args.pool} annotators per vendor: gold items "
+        f"for {args.power:.0%} power (alpha {args.alpha:g}) on consensus accuracy (exact McNemar) and on "
+        f"per-judgment accuracy (z test with annotator variance, skill spread {args.skill_sd:g}).",
+        "",
+        pairs.to_string(index=False),
+        "",
+        f"Gold items: {_count(plan.gold_items)}; items per vendor at {args.gold_share:.0%} gold: "
+        f"{_count(plan.items_per_vendor)}.",
+        "",
+        vendors[["vendor", "accuracy", "consensus_accuracy", "items", "labels", "cost"]].to_string(index=False),
+        *[f"note: {n}" for n in plan.notes],
     ]
     _emit("\n".join(lines) + "\n", args.out)
     return 0

@@ -48,3 +48,11 @@ def test_score_by_unknown_column_is_a_clean_error(capsys: pytest.CaptureFixture[
     assert main(["score", PILOT, "--n-boot", "0", "--by", "country"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: no item metadata column 'country'") and "language" in err
+
+
+def test_plan_a_pilot(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", PILOT, "--pilot", "Atlas=0.75,Bravo=0.85,Cirrus=0.88", "--pool", "30"]) == 0
+    text = capsys.readouterr().out
+    assert "Gold items: 2,241" in text and "USD" in text and "staff more annotators" in text
+    assert main(["plan", PILOT, "--pilot", "Atlas=high"]) == 1
+    assert "vendor=accuracy pairs" in capsys.readouterr().err
