@@ -122,6 +122,6 @@ def test_a_change_holds_and_another_project_resets_it(tmp_path: Path) -> None:
     at.session_state["project_path"] = str(plain)  # what choosing another project does
     at.run()
     assert not at.exception
-    assert at.selectbox(key="tie").value == "abstain"
-    assert at.selectbox(key="consensus").value == "majority_vote"
+    assert at.selectbox(key="tie").value == le.load_project(plain).tie != "random"
+    assert at.selectbox(key="consensus").value == le.load_project(plain).consensus == "majority_vote"
     assert at.table[0].value.equals(leaderboard(le.evaluate(plain)).set_index("Vendor"))
