@@ -7,10 +7,11 @@ on a shared, sorted item index and gets every estimate and interval from per-ite
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from labeleval.dataset import load_data
 from labeleval.engine import Settings, as_project, resolve_settings, score
+from labeleval.engine.stream import load
 from labeleval.project import Project
 from labeleval.report import Report
 
@@ -28,8 +29,9 @@ def evaluate(
     tie: str | None = None,
     consensus: str | None = None,
     target_accuracy: float | None = None,
-    uncertainty: str | None = None,
-    min_shared_gold: int | None = None,
+    engine: str = "auto",
+    scheduler: object = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Score every vendor of a project: agreement, accuracy on gold, cost per usable label, with CIs.
 
@@ -52,14 +54,17 @@ def evaluate(
         consensus usability rules. Both methods' consensus accuracies are always in the summary.
     target_accuracy
         The consensus accuracy the redundancy analysis looks for (cheapest vendor and labels per item).
-    uncertainty
-        What the intervals of accuracy, consensus accuracy, usable rate and costs cover
-        (:class:`~labeleval.options.Uncertainty`): ``items_and_annotators`` (default: other items *and* other
-        annotators of the vendor, the question "what would hiring this vendor give?") or ``items`` (these
-        annotators on other items). Agreement intervals (alpha, kappa) always cover items only.
-    min_shared_gold
-        Two vendors are compared on accuracy-type metrics only when they share at least this many gold
-        items (default 20); below it the comparison says they cannot be compared yet.
+
+    engine
+        Where the row work runs (:class:`~labeleval.options.Engine`): ``memory``, ``stream`` (chunk by chunk,
+        memory bounded by one chunk plus the codes), ``dask`` (chunks as tasks on a Dask cluster), or ``auto``
+        (default: ``stream`` when the vendor files exceed 1 GB or a vendor path is a folder or glob of Parquet
+        files). Every engine gives the same Report (:mod:`labeleval.engine.chunks`).
+    scheduler
+        For ``engine="dask"``: a Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``;
+        None starts a small local cluster.
+    progress
+        Called after each chunk with (rows done, rows planned) by the chunked engines.
 
     Examples
     --------
@@ -78,9 +83,7 @@ def evaluate(
         tie=tie,
         consensus=consensus,
         target_accuracy=target_accuracy,
-        uncertainty=uncertainty,
-        min_shared_gold=min_shared_gold,
     )
-    data = load_data(project)
+    data = load(project, engine, scheduler=scheduler, progress=progress)
     data.raise_problems()
     return score(data, settings)

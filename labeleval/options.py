@@ -73,6 +73,15 @@ class ConsensusMethod(Option):
     DAWID_SKENE = "dawid_skene", "Dawid-Skene"
 
 
+class Engine(Option):
+    """Where the row work runs (issue 13); every engine gives the same Report."""
+
+    AUTO = "auto", "in memory, or streamed when the vendor files are large (see labeleval.engine.stream)"
+    MEMORY = "memory", "every row in memory at once (fastest for small projects)"
+    STREAM = "stream", "chunk by chunk on this machine: memory bounded by one chunk plus the codes"
+    DASK = "dask", "chunks as tasks on a Dask cluster (a scheduler address, or a local cluster)"
+
+
 class DuplicatePolicy(Option):
     KEEP_LAST = "keep_last", "keep the annotator's last judgment of the item"
     KEEP_FIRST = "keep_first", "keep the annotator's first judgment of the item"

@@ -1,0 +1,82 @@
+"""The streamed engine: a project's rows read and encoded chunk by chunk on this machine (issue 13).
+
+``evaluate(..., engine="stream")`` reads each chunk (a Parquet row group, or one file) with
+:func:`~labeleval.engine.chunks.run_chunk`, adds it to a :class:`~labeleval.engine.chunks.Combiner` and lets it
+go: at no time are more than one chunk's raw rows in memory. The combined Dataset holds codes (categorical
+ids), and the in-memory engine's :func:`~labeleval.engine.run.score` makes the Report from it, so every count,
+estimate and interval is the in-memory engine's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from labeleval.dataset import Dataset, load_data
+from labeleval.engine.chunks import ChunkResult, ChunkTask, Combiner, is_multi_path, plan, run_chunk
+from labeleval.options import Engine, parse_option
+from labeleval.project import Project
+
+#: called after each chunk with (rows done, rows planned; 0 when a chunk's rows are not known before reading)
+Progress = Callable[[int, int], None]
+
+#: ``engine="auto"`` streams when the vendor files hold more than this many bytes on disk (or a vendor path
+#: is a folder or glob); below it the in-memory engine is used
+AUTO_STREAM_BYTES = 1_000_000_000
+
+
+def combine_in_order(
+    project: Project, tasks: list[ChunkTask], results: Iterable[ChunkResult], progress: Progress | None
+) -> Dataset:
+    """Add ``results`` (in ``tasks`` order) into one Dataset, reporting progress after each."""
+    combiner = Combiner(project)
+    total = sum(t.rows for t in tasks)
+    done = 0
+    for task, result in zip(tasks, results, strict=True):
+        combiner.add(result)
+        done += task.rows or result.rows_read
+        if progress is not None:
+            progress(done, max(total, done))
+    return combiner.finish()
+
+
+def load_stream(project: Project, *, progress: Progress | None = None) -> Dataset:
+    """Read ``project`` chunk by chunk in this process (see the module docstring)."""
+    tasks = plan(project)
+    return combine_in_order(project, tasks, _each(tasks), progress)
+
+
+def _each(tasks: list[ChunkTask]) -> Iterator[ChunkResult]:
+    for task in tasks:
+        yield run_chunk(task)
+
+
+def choose_engine(project: Project, engine: Engine | str) -> Engine:
+    """The engine ``engine`` names; ``auto`` streams above :data:`AUTO_STREAM_BYTES` of vendor files or when a
+    vendor path is a folder or glob of Parquet files (which the in-memory reader does not read)."""
+    choice = parse_option(Engine, engine, "engine")
+    multi = any(is_multi_path(v.file.path) for v in project.vendors)
+    if choice == Engine.MEMORY and multi:
+        return Engine.STREAM  # a folder or glob is read chunk by chunk whatever the engine
+    if choice != Engine.AUTO:
+        return choice
+    size = sum(v.file.path.stat().st_size for v in project.vendors if not is_multi_path(v.file.path))
+    return Engine.STREAM if multi or size > AUTO_STREAM_BYTES else Engine.MEMORY
+
+
+def load(
+    project: Project,
+    engine: Engine | str = Engine.AUTO,
+    *,
+    scheduler: object = None,
+    progress: Progress | None = None,
+) -> Dataset:
+    """Read ``project`` with the chosen engine; every engine gives the same Dataset up to the ids' dtype
+    (text in memory, categorical when chunked). ``scheduler``: a Dask scheduler address or ``Client``."""
+    choice = choose_engine(project, engine)
+    if choice == Engine.MEMORY:
+        return load_data(project)
+    if choice == Engine.STREAM:
+        return load_stream(project, progress=progress)
+    from labeleval.engine.distributed import load_dask
+
+    return load_dask(project, scheduler=scheduler, progress=progress)

@@ -1,0 +1,210 @@
+"""The in-memory, streamed and Dask engines give the same Report (issue 13).
+
+One 1e5-judgment project (3 vendors in Parquet files of many row groups, 20% gold, 5 labels per item, bad rows
+and duplicate judgments spread over the row groups, hourly and per-item pricing) goes through each engine:
+counts, point estimates, intervals (same seed) and the ledger must be equal. The bad-input corpus goes
+through the streamed engine with the in-memory engine's errors and ledger codes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import labeleval as le
+from labeleval.dataset import load_data
+from labeleval.engine.chunks import Dictionary, plan, value_hashes
+from labeleval.engine.stream import choose_engine, load_stream
+from labeleval.options import Engine
+from labeleval.project import load_project
+from tests.conftest import DATA
+
+LABELS = ["c0", "c1", "c2", "c3", "c4"]
+
+
+def write_project(folder: Path, n_judgments: int = 100_000, *, duplicates: str = "keep_last", seed: int = 0) -> Path:
+    """A synthetic project; vendor files have row groups of 4,000 rows, so duplicates span row groups."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    n_items = n_judgments // 15
+    items = np.char.add("item", rng.permutation(n_items).astype(str))  # ids not in sorted order
+    truth = rng.choice(5, n_items, p=[0.4, 0.25, 0.15, 0.12, 0.08])
+    gold = rng.random(n_items) < 0.2
+    pd.DataFrame({"item": items[gold], "gold": np.asarray(LABELS)[truth[gold]]}).to_csv(
+        folder / "gold.csv", index=False
+    )
+    pricing = {
+        "A": '{ model = "per_label", rate = 0.05, currency = "USD" }',
+        "B": '{ model = "hourly", rate = 18.0, currency = "USD" }',
+        "C": '{ model = "per_item", rate = 0.4, currency = "USD", fee_pct = 5.0 }',
+    }
+    vendors = []
+    for v, accuracy in zip("ABC", (0.7, 0.8, 0.9), strict=True):
+        pool = 300
+        skill = np.clip(rng.normal(accuracy, 0.08, pool), 0.3, 0.99)
+        annot = ((rng.integers(0, pool, n_items)[:, None] + np.arange(5)[None, :] * 61) % pool).ravel()
+        item_idx = np.repeat(np.arange(n_items), 5)
+        right = rng.random(len(annot)) < skill[annot]
+        label = np.asarray(LABELS, dtype=object)[np.where(right, truth[item_idx], rng.integers(0, 5, len(annot)))]
+        order = rng.permutation(len(annot))  # rows in no particular order
+        frame = pd.DataFrame(
+            {
+                "task": items[item_idx][order],
+                "worker": np.char.add(f"{v}w", annot.astype(str))[order],
+                "answer": label[order],
+                "secs": rng.gamma(2.0, 6.0, len(annot)).round(1),
+            }
+        )
+        bad = rng.random(len(frame))
+        frame.loc[bad < 0.002, "answer"] = "not-a-label"
+        frame.loc[(bad >= 0.002) & (bad < 0.003), "worker"] = None
+        frame.loc[(bad >= 0.003) & (bad < 0.004), "secs"] = -1.0
+        repeats = frame.sample(frac=0.01, random_state=seed).assign(answer=LABELS[0])  # re-labelled later
+        frame = pd.concat([frame, repeats], ignore_index=True)
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), folder / f"{v}.parquet", row_group_size=4000)
+        vendors.append(
+            f'[[vendors]]\nname = "{v}"\npath = "{v}.parquet"\n'
+            f'columns = {{ item_id = "task", annotator_id = "worker", label = "answer", duration_s = "secs" }}\n'
+            f"pricing = {pricing[v]}\n"
+        )
+    (folder / "labeleval.toml").write_text(
+        f'[task]\nname = "engines"\nkind = "nominal"\nlabels = {json.dumps(LABELS)}\n\n'
+        f'[gold]\npath = "gold.csv"\ncolumns = {{ item_id = "item", label = "gold" }}\n\n'
+        f'[data]\nduplicates = "{duplicates}"\n\n' + "\n".join(vendors)
+    )
+    return folder
+
+
+def assert_same_report(a: le.Report, b: le.Report) -> None:
+    """Every frame equal: counts exactly, estimates and intervals to float round-off."""
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, pd.DataFrame):
+            pd.testing.assert_frame_equal(x, y, check_dtype=False, check_categorical=False, rtol=1e-12, obj=f.name)
+        elif f.name != "settings":
+            assert x == y, f.name
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_project(tmp_path_factory.mktemp("engines") / "p")
+
+
+@pytest.fixture(scope="module")
+def memory_report(project: Path) -> le.Report:
+    return le.evaluate(project, n_boot=200, seed=3, engine="memory")
+
+
+def test_the_project_is_chunked_and_holds_what_the_test_needs(project: Path, memory_report: le.Report) -> None:
+    tasks = plan(load_project(project))
+    assert len(tasks) > 20 and all(t.row_group is not None for t in tasks)
+    assert int(memory_report.summary["n_judgments"].sum()) > 90_000
+    reasons = set(memory_report.quarantine["reason"])
+    assert {"UNKNOWN_LABEL", "MISSING_VALUE", "NEGATIVE_DURATION", "DUPLICATE_JUDGMENT"} <= reasons
+
+
+def test_streamed_engine_gives_the_in_memory_report(project: Path, memory_report: le.Report) -> None:
+    seen: list[tuple[int, int]] = []
+    report = le.evaluate(project, n_boot=200, seed=3, engine="stream", progress=lambda d, t: seen.append((d, t)))
+    assert_same_report(memory_report, report)
+    assert seen[-1][0] == seen[-1][1] == int(memory_report.ledger.query("vendor != 'gold'")["rows_read"].sum())
+
+
+def test_dask_engine_on_a_two_worker_local_cluster_gives_the_in_memory_report(
+    project: Path, memory_report: le.Report
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        report = le.evaluate(project, n_boot=200, seed=3, engine="dask", scheduler=client)
+    assert_same_report(memory_report, report)
+
+
+def test_the_data_itself_is_the_same(project: Path) -> None:
+    p = load_project(project)
+    a, b = load_data(p), load_stream(p)
+    pd.testing.assert_frame_equal(a.ledger, b.ledger)
+    pd.testing.assert_frame_equal(a.quarantine, b.quarantine)
+    for name, billing in a.billing.items():  # sums over chunks: equal up to float round-off
+        got = dataclasses.asdict(b.billing[name])
+        assert got == pytest.approx(dataclasses.asdict(billing), rel=1e-12)
+    for column in ("item_id", "annotator_id", "label"):
+        assert (a.annotations[column].astype(str).to_numpy() == b.annotations[column].astype(str).to_numpy()).all()
+    assert isinstance(b.annotations["item_id"].dtype, pd.CategoricalDtype)  # codes, not one string per row
+
+
+@pytest.mark.parametrize("policy", ["keep_first", "error"])
+def test_duplicate_policies_hold_across_row_groups(tmp_path: Path, policy: str) -> None:
+    folder = write_project(tmp_path / "p", 15_000, duplicates=policy, seed=1)
+    if policy == "error":
+        with pytest.raises(le.LabelevalError) as memory:
+            le.evaluate(folder, n_boot=0, engine="memory")
+        with pytest.raises(le.LabelevalError) as stream:
+            le.evaluate(folder, n_boot=0, engine="stream")
+        assert str(memory.value) == str(stream.value)
+        assert re.search(r"A\.parquet: \d+ duplicate judgments .* at row \d+", str(stream.value))
+        return
+    assert_same_report(le.evaluate(folder, n_boot=50, engine="memory"), le.evaluate(folder, n_boot=50, engine="stream"))
+
+
+def test_a_folder_of_parquet_files_is_one_vendor(tmp_path: Path) -> None:
+    folder = write_project(tmp_path / "p", 15_000, seed=2)
+    whole = pd.read_parquet(folder / "B.parquet")
+    parts = folder / "B_parts" / "month=1"
+    parts.mkdir(parents=True)
+    for i, piece in enumerate(np.array_split(np.arange(len(whole)), 3)):
+        whole.iloc[piece].to_parquet(parts / f"part-{i}.parquet", row_group_size=2000)
+    manifest = folder / "labeleval.toml"
+    manifest.write_text(manifest.read_text().replace('path = "B.parquet"', 'path = "B_parts"'))
+    project = load_project(folder)
+    assert choose_engine(project, "memory") == Engine.STREAM  # a folder is always read chunk by chunk
+    report = le.evaluate(folder, n_boot=0, engine="auto")
+    assert set(report.ledger["file"]) >= {f"B_parts/month=1/part-{i}.parquet" for i in range(3)}
+    row = report.summary.set_index("vendor").loc["B"]
+    assert row["n_judgments"] == report.ledger.query("vendor == 'B'")["kept"].sum()
+    manifest.write_text(manifest.read_text().replace('path = "B_parts"', 'path = "B_parts/**/*.parquet"'))
+    assert le.evaluate(folder, n_boot=0).summary.equals(report.summary)
+
+
+def test_dictionary_unifies_values_across_chunks_and_survives_collisions() -> None:
+    d = Dictionary()
+    first = np.asarray(["b", "a", "c"], dtype=object)
+    assert d.add(first, value_hashes(first)).tolist() == [0, 1, 2]
+    second = np.asarray(["c", "d", "a"], dtype=object)
+    assert d.add(second, value_hashes(second)).tolist() == [2, 3, 1]
+    clash = np.asarray(["e", "f"], dtype=object)  # forged equal hashes: compared as values, not trusted
+    assert d.add(clash, np.asarray(value_hashes(np.asarray(["a", "a"], dtype=object)))).tolist() == [4, 5]
+    assert d.values.tolist() == ["b", "a", "c", "d", "e", "f"]
+    again = np.asarray(["f", "a", "g"], dtype=object)
+    assert d.add(again, value_hashes(again)).tolist() == [5, 1, 6]
+
+
+BROKEN = DATA / "broken"
+CASES = sorted(p for p in BROKEN.iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input_corpus_through_the_streamed_engine(case: Path) -> None:
+    """The same error (type and message), or the same ledger, quarantine and notes, as in memory."""
+    try:
+        expected = le.evaluate(case, n_boot=10, engine="memory")
+    except le.LabelevalError as exc:
+        with pytest.raises(type(exc)) as got:
+            le.evaluate(case, n_boot=10, engine="stream")
+        assert str(got.value) == str(exc)
+        return
+    report = le.evaluate(case, n_boot=10, engine="stream")
+    pd.testing.assert_frame_equal(expected.ledger, report.ledger)
+    pd.testing.assert_frame_equal(expected.quarantine, report.quarantine)
+    pd.testing.assert_frame_equal(expected.notes, report.notes)
+    assert_same_report(expected, report)
