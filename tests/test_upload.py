@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -77,3 +78,39 @@ def test_broken_projects_show_an_error_in_the_app(case: str) -> None:
         at: AppTest = page_test(page, str(DATA / "broken" / case)).run()
         assert not at.exception, [e.value for e in at.exception]
         assert at.error and "cannot be scored" in at.error[0].value
+
+
+def test_manifest_is_written_by_a_toml_writer_and_keeps_native_settings(tmp_path: Path) -> None:
+    """Names with quotes, backslashes and non-ASCII survive; native formats keep their settings."""
+    import shutil
+    import tomllib
+
+    formats = DATA / "formats"
+    for name in ("label_studio.json", "toloka.tsv", "surge.json"):
+        shutil.copy(formats / name, tmp_path / name)
+    vendors: list[dict[str, Any]] = [
+        {
+            "name": 'Team "A" \\ Zürich',
+            "path": "label_studio.json",
+            "format": "label_studio",
+            "item_field": "data.item_id",
+            "label_map": {"POS": "pos"},
+            "pricing": {"model": "hourly", "rate": 30.0, "currency": "USD", "fee_pct": 5.0},
+        },
+        {
+            "name": "Toloka",
+            "path": "toloka.tsv",
+            "format": "toloka",
+            "bill_excluded": True,
+            "pricing": {"model": "per_label", "rate": 0.0, "currency": "USD"},
+        },
+    ]
+    text = build_manifest('Sentiment "v2"', ["pos", "neg"], vendors, {"path": "surge.json", "format": "surge"})
+    parsed = tomllib.loads(text)
+    assert parsed["vendors"][0]["name"] == 'Team "A" \\ Zürich'
+    assert parsed["vendors"][1]["bill_excluded"] is True
+    (tmp_path / "labeleval.toml").write_text(text, encoding="utf-8")
+    report = le.evaluate(tmp_path, n_boot=0)
+    cost = report.cost.set_index("vendor")
+    assert cost.loc["Toloka", "total_cost"] == pytest.approx(0.06)  # every page, rejected ones too
+    assert list(report.summary["vendor"]) == ['Team "A" \\ Zürich', "Toloka"]

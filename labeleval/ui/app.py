@@ -41,11 +41,12 @@ def main() -> None:
     st.set_page_config(page_title="labeleval: vendor comparison", page_icon=":material/balance:", layout="wide")
     project_arg = project_argument()
     st.session_state.setdefault("project_path", str(project_arg or default_project()))
-    navigation = st.navigation(
-        [
-            st.Page(page_function(module), title=title, icon=icon, url_path=url, default=(url == "overview"))
-            for module, title, icon, url in PAGES
-        ]
-    )
+    pages = [
+        st.Page(page_function(module), title=title, icon=icon, url_path=url, default=(url == "overview"))
+        for module, title, icon, url in PAGES
+    ]
+    navigation = st.navigation(pages)
+    if st.session_state.pop("open_overview", False):  # a project was just uploaded (ui/upload.py)
+        st.switch_page(pages[0])
     sidebar_settings(Path(st.session_state["project_path"]))
     navigation.run()

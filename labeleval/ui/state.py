@@ -88,18 +88,17 @@ def cached_report(
 def sidebar_settings(project_path: Path) -> None:
     """Draw the project chooser and the settings; store the chosen options in session state."""
     samples = sample_projects()
+    pending = st.session_state.pop("project_choice_pending", None)
+    if pending is not None:  # an uploaded project (ui/upload.py): chosen here, before the chooser is drawn
+        project_path = Path(pending)
     with st.sidebar:
         st.caption("Project")
         names = list(samples)
         current = next((n for n, p in samples.items() if p.resolve() == project_path.resolve()), None)
         options = names if current else [*names, str(project_path)]
-        choice = st.selectbox(
-            "Project",
-            options,
-            index=options.index(current or str(project_path)),
-            key="project_choice",
-            label_visibility="collapsed",
-        )
+        if pending is not None or st.session_state.get("project_choice") not in options:
+            st.session_state["project_choice"] = current or str(project_path)
+        choice = st.selectbox("Project", options, key="project_choice", label_visibility="collapsed")
         st.session_state["project_path"] = str(samples.get(choice, Path(choice)))
         _settings_widgets(Path(st.session_state["project_path"]))
 
