@@ -7,12 +7,14 @@ on a shared, sorted item index and gets every estimate and interval from per-ite
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
+from labeleval.dataset import load_data
 from labeleval.engine import Settings, as_project, resolve_settings, score
-from labeleval.engine.stream import load
+from labeleval.options import Uncertainty
 from labeleval.project import Project
+from labeleval.questions import score_with_questions
 from labeleval.report import Report
 
 __all__ = ["Settings", "as_project", "evaluate"]
@@ -29,9 +31,11 @@ def evaluate(
     tie: str | None = None,
     consensus: str | None = None,
     target_accuracy: float | None = None,
-    engine: str = "auto",
-    scheduler: object = None,
-    progress: Callable[[int, int], None] | None = None,
+    uncertainty: str | None = None,
+    min_shared_gold: int | None = None,
+    by: str | None = None,
+    over: str | None = None,
+    exclude_suspect_gold: bool = False,
 ) -> Report:
     """Score every vendor of a project: agreement, accuracy on gold, cost per usable label, with CIs.
 
@@ -54,17 +58,24 @@ def evaluate(
         consensus usability rules. Both methods' consensus accuracies are always in the summary.
     target_accuracy
         The consensus accuracy the redundancy analysis looks for (cheapest vendor and labels per item).
-
-    engine
-        Where the row work runs (:class:`~labeleval.options.Engine`): ``memory``, ``stream`` (chunk by chunk,
-        memory bounded by one chunk plus the codes), ``dask`` (chunks as tasks on a Dask cluster), or ``auto``
-        (default: ``stream`` when the vendor files exceed 1 GB or a vendor path is a folder or glob of Parquet
-        files). Every engine gives the same Report (:mod:`labeleval.engine.chunks`).
-    scheduler
-        For ``engine="dask"``: a Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``;
-        None starts a small local cluster.
-    progress
-        Called after each chunk with (rows done, rows planned) by the chunked engines.
+    uncertainty
+        What the intervals of accuracy, consensus accuracy, usable rate and costs cover
+        (:class:`~labeleval.options.Uncertainty`): ``items_and_annotators`` (default: other items *and* other
+        annotators of the vendor, the question "what would hiring this vendor give?") or ``items`` (these
+        annotators on other items). Agreement intervals (alpha, kappa) always cover items only.
+    min_shared_gold
+        Two vendors are compared on accuracy-type metrics only when they share at least this many gold
+        items (default 20); below it the comparison says they cannot be compared yet.
+    by
+        An item metadata column (``[items]`` table or ``[gold] metadata``) to slice by, e.g. ``"language"``:
+        fills ``slices``, ``slice_comparisons`` and ``slice_ranking`` (:mod:`labeleval.slices`).
+    over
+        ``"week"``, ``"day"`` (from ``submitted_at``) or ``"batch"`` (``batch_id``): fills ``drift`` and
+        ``annotator_drift`` (:mod:`labeleval.drift`).
+    exclude_suspect_gold
+        Leave the gold items the gold audit marks as suspect out of every accuracy figure
+        (``report.gold_audit``; ``report.settings["gold_audit"]`` lists them and whether the accuracy
+        ranking changed).
 
     Examples
     --------
@@ -83,7 +94,19 @@ def evaluate(
         tie=tie,
         consensus=consensus,
         target_accuracy=target_accuracy,
+        uncertainty=uncertainty,
+        min_shared_gold=min_shared_gold,
     )
-    data = load(project, engine, scheduler=scheduler, progress=progress)
+    data = load_data(project)
     data.raise_problems()
-    return score(data, settings)
+    return score_with_questions(
+        data,
+        lambda subset: score(subset, settings),
+        subset_scorer=lambda subset: score(subset, replace(settings, uncertainty=Uncertainty.ITEMS)),
+        quick_scorer=lambda subset: score(subset, replace(settings, n_boot=0)),
+        confidence=settings.confidence,
+        by=by,
+        over=over,
+        exclude_suspect_gold=bool(exclude_suspect_gold),
+        min_gold_items=settings.min_shared_gold,
+    )
