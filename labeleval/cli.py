@@ -17,10 +17,11 @@ from pathlib import Path
 import pandas as pd
 
 from labeleval import __version__, cli_questions, cli_read
+from labeleval.cli_progress import ProgressBar
 from labeleval.errors import LabelevalError, UndefinedMetricWarning
 from labeleval.limits import current as current_limits
 from labeleval.limits import env_variable
-from labeleval.options import ConsensusMethod, Reason, TiePolicy, UsabilityRule
+from labeleval.options import ConsensusMethod, Engine, Reason, TiePolicy, Uncertainty, UsabilityRule
 from labeleval.report import LARGE_FRAMES, Report
 from labeleval.safety import spreadsheet_frame, terminal_text
 
@@ -62,9 +63,32 @@ def _parser() -> argparse.ArgumentParser:
         help="consensus method behind consensus accuracy (default: the manifest's, else majority_vote)",
     )
     score.add_argument(
+        "--uncertainty",
+        choices=Uncertainty.values(),
+        help="what the accuracy and cost intervals cover: other items and annotators of the vendor "
+        "(items_and_annotators, the default) or these annotators on other items (items)",
+    )
+    score.add_argument(
+        "--min-shared-gold",
+        type=_non_negative_int,
+        help="gold items two vendors must share to be compared (default 20)",
+    )
+    score.add_argument(
         "--target-accuracy",
         type=_probability,
         help="consensus accuracy the redundancy analysis looks for (default 0.95)",
+    )
+    score.add_argument(
+        "--engine",
+        choices=Engine.values(),
+        default=None,
+        help="where the row work runs: memory, stream (chunk by chunk), dask (a Dask cluster); default auto "
+        "(stream above 1 GB of vendor files or for a folder of Parquet files)",
+    )
+    score.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address for --engine dask, e.g. tcp://10.0.0.5:8786 (default: a local cluster)",
     )
     score.add_argument(
         "--with-items",
@@ -206,9 +230,14 @@ def _score(args: argparse.Namespace) -> int:
         tie=args.tie,
         consensus=args.consensus,
         target_accuracy=args.target_accuracy,
+        uncertainty=args.uncertainty,
+        min_shared_gold=args.min_shared_gold,
         by=args.by,
         over=args.over,
         exclude_suspect_gold=args.exclude_suspect_gold,
+        engine=args.engine or ("dask" if args.scheduler else "auto"),
+        scheduler=args.scheduler,
+        progress=ProgressBar() if sys.stderr.isatty() else None,
     )
     frames = None if args.with_items else [n for n in Report.frame_names() if n not in LARGE_FRAMES]
     if args.format == "csv":
@@ -392,7 +421,8 @@ def format_table(report: Report) -> str:
         f"Rows: {read:,} read = {kept:,} kept + {quarantined:,} quarantined "
         f"({'see `labeleval validate`' if quarantined else 'none quarantined'}). "
         f"Gold items: {gold:,}. CIs: {level} {settings.get('ci_method')}, {settings.get('n_boot')} resamples, "
-        f"seed {settings.get('seed')}. Usable label {glossary.usability_words(settings)}; "
+        f"seed {settings.get('seed')}; agreement (alpha) intervals cover items only; comparisons: "
+        f"{settings.get('multiplicity')}. Usable label {glossary.usability_words(settings)}; "
         f"consensus: {glossary.consensus_description(settings)}.",
     ]
     return "\n".join(lines)

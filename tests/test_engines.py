@@ -208,3 +208,25 @@ def test_bad_input_corpus_through_the_streamed_engine(case: Path) -> None:
     pd.testing.assert_frame_equal(expected.quarantine, report.quarantine)
     pd.testing.assert_frame_equal(expected.notes, report.notes)
     assert_same_report(expected, report)
+
+
+def test_cli_engine_option_prints_the_same_table(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from labeleval.cli import main
+
+    assert main(["score", str(project), "--n-boot", "50", "--engine", "memory"]) == 0
+    memory = capsys.readouterr().out
+    assert main(["score", str(project), "--n-boot", "50", "--engine", "stream"]) == 0
+    assert capsys.readouterr().out == memory
+
+
+def test_progress_bar_on_a_log_writes_a_line_per_tenth() -> None:
+    import io
+
+    from labeleval.cli_progress import ProgressBar
+
+    out = io.StringIO()
+    bar = ProgressBar(out)
+    for done in range(0, 1001, 50):
+        bar(done, 1000)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 11 and lines[-1].startswith("reading [" + "#" * 30 + "] 100%  1,000 / 1,000 rows")
