@@ -15,8 +15,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,17 +47,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+@contextmanager
+def streamlit_server(script: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """``streamlit run script`` on a free localhost port; yields its URL once healthy, stops it afterwards."""
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "app.py"),
+            str(script),
             "--server.port",
             str(port),
             "--server.address",
@@ -66,33 +68,41 @@ def server() -> Iterator[str]:
             "false",
         ],
         cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start within 60 s")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail(f"streamlit did not start {script.name} within 60 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    with streamlit_server(ROOT / "app.py") as url:
+        yield url
 
 
 def shots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if os.environ.get("LABELEVAL_SCREENSHOTS") == "docs":
-        folder = ROOT / "docs" / "screenshots"
+    target = os.environ.get("LABELEVAL_SCREENSHOTS")
+    if target:  # "docs" refreshes docs/screenshots/; any other value is a folder to keep them in
+        folder = ROOT / "docs" / "screenshots" if target == "docs" else Path(target)
         folder.mkdir(parents=True, exist_ok=True)
         return folder
     return tmp_path_factory.mktemp("screenshots")
@@ -135,3 +145,110 @@ def test_overview_then_another_page(server: str, tmp_path_factory: pytest.TempPa
     (out / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
     print("browser timings:", json.dumps(timings))
     assert timings["first_render_s"] < 20  # generous bound for a loaded CI machine; the note reports the real figure
+
+
+def _time_to(browser: Any, url: str, ready: Callable[[Any], None]) -> float:
+    """Seconds from navigation to ``ready(page)`` returning, in a fresh page of ``browser``."""
+    page = browser.new_page(viewport={"width": 1440, "height": 1100})
+    start = time.perf_counter()
+    page.goto(url)
+    ready(page)
+    elapsed = time.perf_counter() - start
+    page.close()
+    return elapsed
+
+
+def _overview_ready(page: Any) -> None:
+    page.get_by_role("heading", name="Leaderboard").wait_for(timeout=60_000)
+    page.locator("[data-testid='stTable']").first.wait_for(timeout=60_000)
+    page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for(
+        timeout=60_000
+    )
+
+
+def test_cold_first_render_close_to_bare_streamlit(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A fresh server's first Overview against a fresh server's one-line Streamlit app, in the same browser."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    out = shots_dir(tmp_path_factory)
+    bare = tmp_path_factory.mktemp("bare") / "bare_app.py"
+    bare.write_text('import streamlit as st\n\nst.write("labeleval bare")\n', encoding="utf-8")
+    timings: dict[str, float] = {}
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        warm = browser.new_page()
+        warm.goto("about:blank")  # the browser's own start-up is not part of either figure
+        with streamlit_server(bare) as url:
+            timings["bare_streamlit_s"] = _time_to(
+                browser, url, lambda page: page.get_by_text("labeleval bare").wait_for(timeout=60_000)
+            )
+        with streamlit_server(ROOT / "app.py") as url:
+            timings["overview_cold_s"] = _time_to(browser, url, _overview_ready)
+            timings["overview_second_session_s"] = _time_to(browser, url, _overview_ready)
+        browser.close()
+    timings["gap_s"] = timings["overview_cold_s"] - timings["bare_streamlit_s"]
+    print("cold render:", json.dumps({k: round(v, 3) for k, v in timings.items()}))
+    (out / "cold_render.json").write_text(json.dumps(timings, indent=2) + "\n")
+    # The issue's target is a gap of 0.5 s. The gap is the cold evaluate() (reading the vendor files and
+    # scoring) plus importing the engine, which the Overview needs; what deferring can remove is removed (page
+    # modules, Altair, the documents). The bound only catches a regression on a loaded machine; the
+    # figures are printed and kept in cold_render.json.
+    assert timings["gap_s"] < float(os.environ.get("LABELEVAL_COLD_RENDER_GAP_S", "6.0"))
+
+
+@pytest.mark.parametrize(("n_vendors", "currency"), [(2, "USD"), (5, "GBP"), (12, "EUR")])
+def test_overview_holds_for_2_5_and_12_vendors(
+    n_vendors: int, currency: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Generated pilots (prices from 0.03 to 2.50, a log axis) render the Overview without collisions."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from tests.pilot_projects import write_pilot
+
+    out = shots_dir(tmp_path_factory)
+    manifest = write_pilot(tmp_path_factory.mktemp(f"pilot{n_vendors}"), n_vendors, currency=currency)
+    with (
+        streamlit_server(ROOT / "app.py", {"LABELEVAL_PROJECT": str(manifest)}) as url,
+        sync_api.sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1100})
+        page.goto(url)
+        _overview_ready(page)
+        page.wait_for_timeout(800)
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.locator("[data-testid='stAlertContentError']").count() == 0
+        rows = page.locator("[data-testid='stTable'] tbody tr")
+        assert rows.count() == n_vendors
+        symbol = {"USD": "$", "GBP": "£", "EUR": "€"}[currency]
+        assert page.locator("[data-testid='stTable']").first.inner_text().count(symbol) >= n_vendors
+        page.locator("[data-testid='stVegaLiteChart']").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(out / f"overview_{n_vendors}_vendors.png"), full_page=True)
+        page.locator("[data-testid='stSidebarNav']").get_by_text("Cost", exact=True).click()
+        page.get_by_role("heading", name="What a usable label costs").wait_for(timeout=30_000)
+        page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(800)
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.screenshot(path=str(out / f"cost_{n_vendors}_vendors.png"), full_page=True)
+        browser.close()
+
+
+def test_html_report_is_a_document_offline(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The HTML report opened from disk in Chromium, with the network off: the chart is drawn, no script."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    import labeleval as le
+
+    out = shots_dir(tmp_path_factory)
+    report = le.evaluate(ROOT / "sample_data" / "content_safety", n_boot=200, seed=0)
+    page_file = tmp_path_factory.mktemp("report") / "report.html"
+    page_file.write_text(report.to_html(), encoding="utf-8")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = browser.new_context(offline=True, java_script_enabled=False, viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        page.goto(page_file.as_uri())
+        assert page.get_by_role("heading", name="Verdict").count() == 1
+        chart = page.locator("figure svg").first
+        box = chart.bounding_box()
+        assert box is not None and box["width"] > 400 and box["height"] > 250
+        assert page.locator("table").count() >= 5
+        page.screenshot(path=str(out / "html_report.png"), full_page=True)
+        browser.close()

@@ -134,7 +134,10 @@ def place_labels(
             clash = any(_overlap(box, other) for other in boxes) or any(
                 _overlap(box, o) for o in obstacles if not _contains(o, px, py)
             )
-            if inside and not clash:
+            # a name nearer to another vendor's point than to its own would label the wrong point
+            own = _distance(box, px, py)
+            ambiguous = any(_distance(box, ox * width, oy * height) < own for other, ox, oy in points if other != name)
+            if inside and not clash and not ambiguous:
                 boxes.append(box)
                 placed[name] = ((px + dx) / width, (py + dy) / height, align)
                 break
@@ -143,6 +146,13 @@ def place_labels(
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _distance(box: tuple[float, float, float, float], x: float, y: float) -> float:
+    """Distance from a point to the nearest edge of a box (0 inside)."""
+    dx = max(box[0] - x, 0.0, x - box[2])
+    dy = max(box[1] - y, 0.0, y - box[3])
+    return math.hypot(dx, dy)
 
 
 def _contains(box: tuple[float, float, float, float], x: float, y: float) -> bool:
@@ -159,63 +169,84 @@ def cost_quality(
     legend names every vendor), and intervals are clipped to the axes, never dropped.
     """
     settings = settings or {}
+    frame = _cost_quality_frame(summary)
+    vendors = summary["vendor"].astype(str).tolist()
+    currency = str(frame["currency"].iloc[0]) if len(frame) and "currency" in frame else None
+    x_axis = cost_axis(frame["cost_per_usable_label_ci_low"].tolist(), frame["cost_per_usable_label_ci_high"].tolist())
+    y_axis = share_axis(frame["accuracy_ci_low"].tolist(), frame["accuracy_ci_high"].tolist())
+    many = len(vendors) > 8
+    color = alt.Color(
+        "vendor:N",
+        scale=_vendor_scale(vendors),
+        title="Vendor",
+        legend=alt.Legend(orient="bottom", columns=4, symbolLimit=0) if many else alt.Legend(orient="right"),
+    )
+    x = alt.X(
+        "cost_per_usable_label:Q",
+        title="Cost per usable label" + (" (log scale)" if x_axis.log else ""),
+        axis=alt.Axis(
+            labelExpr=fmt.vega_money_expr(currency, x_axis.label_digits()),
+            tickCount=6,
+            values=x_axis.ticks() or alt.Undefined,
+        ),
+        scale=x_axis.scale(),
+    )
+    y = alt.Y(
+        "accuracy:Q",
+        title=glossary.accuracy_name(settings) + " (per judgment)",
+        axis=alt.Axis(format=".0%"),
+        scale=y_axis.scale(),
+    )
+    layers = [*_cost_quality_marks(frame, x, y, x_axis, y_axis, color, settings)]
+    layers += _point_labels(frame, x_axis, y_axis, color, width or PLOT_WIDTH)
+    chart = alt.LayerChart(layer=layers, height=PLOT_HEIGHT)
+    if width:
+        chart.width = width
+    return chart
+
+
+def _cost_quality_frame(summary: pd.DataFrame) -> pd.DataFrame:
+    """The vendors that have both figures, with the frontier flag, intervals filled, and tooltip text."""
     frame = summary.dropna(subset=["accuracy", "cost_per_usable_label"]).copy()
     currency = str(frame["currency"].iloc[0]) if len(frame) and "currency" in frame else None
-    vendors = summary["vendor"].astype(str).tolist()
     frontier = set(pareto_frontier(frame))
     frame["frontier"] = frame["vendor"].isin(frontier).map({True: "on the frontier", False: "beaten on both"})
     for column in ("cost_per_usable_label", "accuracy"):
         for end in ("_ci_low", "_ci_high"):
             frame[column + end] = frame[column + end].fillna(frame[column])
-    x_axis = cost_axis(frame["cost_per_usable_label_ci_low"].tolist(), frame["cost_per_usable_label_ci_high"].tolist())
-    y_axis = share_axis(frame["accuracy_ci_low"].tolist(), frame["accuracy_ci_high"].tolist())
-    accuracy_title = glossary.accuracy_name(settings) + " (per judgment)"
-    cost_title = "Cost per usable label" + (" (log scale)" if x_axis.log else "")
-    frame["cost_text"] = [
-        fmt.ci(v, lo, hi, "money", currency)
-        for v, lo, hi in frame[
-            ["cost_per_usable_label", "cost_per_usable_label_ci_low", "cost_per_usable_label_ci_high"]
-        ].itertuples(index=False)
-    ]
-    frame["accuracy_text"] = [
-        fmt.ci(v, lo, hi, "pct")
-        for v, lo, hi in frame[["accuracy", "accuracy_ci_low", "accuracy_ci_high"]].itertuples(index=False)
-    ]
+    cost = frame[["cost_per_usable_label", "cost_per_usable_label_ci_low", "cost_per_usable_label_ci_high"]]
+    frame["cost_text"] = [fmt.ci(v, lo, hi, "money", currency) for v, lo, hi in cost.itertuples(index=False)]
+    accuracy = frame[["accuracy", "accuracy_ci_low", "accuracy_ci_high"]]
+    frame["accuracy_text"] = [fmt.ci(v, lo, hi, "pct") for v, lo, hi in accuracy.itertuples(index=False)]
     frame["judgments_text"] = frame["n_judgments"].map(fmt.count)
-    color = alt.Color("vendor:N", scale=_vendor_scale(vendors), title="Vendor", legend=alt.Legend(orient="right"))
-    digits = x_axis.label_digits()
-    x = alt.X(
-        "cost_per_usable_label:Q",
-        title=cost_title,
-        axis=alt.Axis(
-            labelExpr=fmt.vega_money_expr(currency, digits), tickCount=6, values=x_axis.ticks() or alt.Undefined
-        ),
-        scale=x_axis.scale(),
-    )
-    y = alt.Y("accuracy:Q", title=accuracy_title, axis=alt.Axis(format=".0%"), scale=y_axis.scale())
+    return frame
+
+
+def _cost_quality_marks(
+    frame: pd.DataFrame,
+    x: alt.X,
+    y: alt.Y,
+    x_axis: Axis,
+    y_axis: Axis,
+    color: alt.Color,
+    settings: Mapping[str, object],
+) -> list[alt.Chart]:
+    """The frontier line, the interval bars both ways and the points with their tooltips."""
     base = alt.Chart(frame)
     xbars = base.mark_rule(strokeWidth=2, opacity=0.7).encode(
-        x=x, x2="cost_per_usable_label_ci_high:Q", y="accuracy:Q", color=color
+        x=alt.X("cost_per_usable_label_ci_low:Q", scale=x_axis.scale()),
+        x2="cost_per_usable_label_ci_high:Q",
+        y="accuracy:Q",
+        color=color,
     )
-    xbars = xbars.encode(x=alt.X("cost_per_usable_label_ci_low:Q", scale=x_axis.scale()))
     ybars = base.mark_rule(strokeWidth=2, opacity=0.7).encode(
         x="cost_per_usable_label:Q",
         y=alt.Y("accuracy_ci_low:Q", scale=y_axis.scale()),
         y2="accuracy_ci_high:Q",
         color=color,
     )
-    line = (
-        alt.Chart(frame[frame["vendor"].isin(frontier)].sort_values("cost_per_usable_label"))
-        .mark_line(strokeDash=[6, 4], color="#888")
-        .encode(x=x, y=y)
-    )
-    tooltip = [
-        alt.Tooltip("vendor:N", title="Vendor"),
-        alt.Tooltip("accuracy_text:N", title=glossary.accuracy_name(settings)),
-        alt.Tooltip("cost_text:N", title="Cost per usable label"),
-        alt.Tooltip("judgments_text:N", title="Judgments"),
-        alt.Tooltip("frontier:N", title="Pareto"),
-    ]
+    on_frontier = frame[frame["frontier"] == "on the frontier"].sort_values("cost_per_usable_label")
+    line = alt.Chart(on_frontier).mark_line(strokeDash=[6, 4], color="#888").encode(x=x, y=y)
     points = base.mark_point(size=140, filled=True, opacity=1).encode(
         x=x,
         y=y,
@@ -225,40 +256,72 @@ def cost_quality(
             title="Pareto frontier",
             scale=alt.Scale(domain=["on the frontier", "beaten on both"], range=["circle", "cross"]),
         ),
-        tooltip=tooltip,
+        tooltip=[
+            alt.Tooltip("vendor:N", title="Vendor"),
+            alt.Tooltip("accuracy_text:N", title=glossary.accuracy_name(settings)),
+            alt.Tooltip("cost_text:N", title="Cost per usable label"),
+            alt.Tooltip("judgments_text:N", title="Judgments"),
+            alt.Tooltip("frontier:N", title="Pareto"),
+        ],
     )
-    layers: list[alt.Chart] = [line, xbars, ybars, points]
+    return [line, xbars, ybars, points]
+
+
+def _point_labels(frame: pd.DataFrame, x_axis: Axis, y_axis: Axis, color: alt.Color, width: float) -> list[alt.Chart]:
+    """Vendor names beside their points where they collide with nothing (white halo, a leader line when far)."""
     spots = place_labels(
         [
             (str(r.vendor), x_axis.position(r.cost_per_usable_label), y_axis.position(r.accuracy))
             for r in frame.itertuples(index=False)
         ],
-        width=width or PLOT_WIDTH,
+        width=width,
     )
-    if spots:
-        labels = pd.DataFrame(
-            [
-                {"vendor": v, "lx": x_axis.value_at(px), "ly": y_axis.value_at(py), "align": align}
-                for v, (px, py, align) in spots.items()
-            ]
+    if not spots:
+        return []
+    where = frame.set_index(frame["vendor"].astype(str))
+    labels = pd.DataFrame(
+        [
+            {
+                "vendor": v,
+                "lx": x_axis.value_at(px),
+                "ly": y_axis.value_at(py),
+                "px": float(where.loc[v, "cost_per_usable_label"]),
+                "py": float(where.loc[v, "accuracy"]),
+                "far": abs(px - x_axis.position(float(where.loc[v, "cost_per_usable_label"]))) * width > 14
+                or abs(py - y_axis.position(float(where.loc[v, "accuracy"]))) * PLOT_HEIGHT > 14,
+                "align": align,
+            }
+            for v, (px, py, align) in spots.items()
+        ]
+    )
+    lx, ly = alt.X("lx:Q", scale=x_axis.scale()), alt.Y("ly:Q", scale=y_axis.scale())
+    out: list[alt.Chart] = []
+    far = labels[labels["far"]]
+    if len(far):
+        out.append(
+            alt.Chart(far)
+            .mark_rule(strokeWidth=1, opacity=0.5)
+            .encode(
+                x=alt.X("px:Q", scale=x_axis.scale()),
+                y=alt.Y("py:Q", scale=y_axis.scale()),
+                x2="lx:Q",
+                y2="ly:Q",
+                color=color,
+            )
         )
-        for align in ("left", "right", "center"):
-            part = labels[labels["align"] == align]
-            if len(part):
-                layers.append(
-                    alt.Chart(part)
-                    .mark_text(align=align, baseline="middle", fontSize=12, fontWeight="bold")
-                    .encode(
-                        x=alt.X("lx:Q", scale=x_axis.scale()),
-                        y=alt.Y("ly:Q", scale=y_axis.scale()),
-                        text="vendor:N",
-                        color=color,
-                    )
-                )
-    chart = alt.LayerChart(layer=layers, height=PLOT_HEIGHT)
-    if width:
-        chart.width = width
-    return chart
+    for align in ("left", "right", "center"):
+        part = labels[labels["align"] == align]
+        if len(part):
+            text = alt.Chart(part).encode(x=lx, y=ly, text="vendor:N")
+            halo = alt.MarkDef(
+                type="text", align=align, baseline="middle", fontSize=12, fontWeight="bold", stroke="white",
+                strokeWidth=4, strokeOpacity=0.9,
+            )  # fmt: skip
+            out.append(text.mark_text(**{k: v for k, v in halo.to_dict().items() if k != "type"}))
+            out.append(
+                text.mark_text(align=align, baseline="middle", fontSize=12, fontWeight="bold").encode(color=color)
+            )
+    return out
 
 
 def metric_bars(
