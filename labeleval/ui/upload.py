@@ -11,12 +11,15 @@ import json
 import math
 import shutil
 import tempfile
+import threading
+import time
 import weakref
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 import tomli_w
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from labeleval.errors import LabelevalError, LimitError
 from labeleval.io.formats import REGISTRY, sniff
@@ -39,20 +42,49 @@ LEAVE = "(leave it: quarantined as UNKNOWN_LABEL)"
 
 
 class _SessionFolder:
-    """A session's private upload folder; removed when the session's state is discarded (the browser tab
-    closed or the session replaced) and, at the latest, when the server process exits."""
+    """A session's private upload folder (mode 0700). Removed when the session's state is collected, when
+    the session has been gone for longer than Streamlit keeps a disconnected session (see :func:`_sweep`),
+    and at the latest when the server process exits."""
 
     def __init__(self) -> None:
         self.path = Path(tempfile.mkdtemp(prefix="labeleval_upload_"))
         weakref.finalize(self, shutil.rmtree, str(self.path), ignore_errors=True)
 
 
+#: session id -> (its upload folder, when it was last seen connected); read by :func:`_sweep`
+_FOLDERS: dict[str, tuple[Path, float]] = {}
+_FOLDERS_LOCK = threading.Lock()
+
+
+def _sweep() -> None:
+    """Delete the upload folders of sessions that closed: not connected for longer than
+    ``server.disconnectedSessionTTL`` (after which Streamlit discards the session and its state)."""
+    try:
+        runtime = st.runtime.get_instance()
+        ttl = float(st.get_option("server.disconnectedSessionTTL"))
+    except Exception:  # no runtime (bare mode, tests): nothing to sweep
+        return
+    now = time.monotonic()
+    with _FOLDERS_LOCK:
+        for session, (path, seen) in list(_FOLDERS.items()):
+            if runtime.is_active_session(session):
+                _FOLDERS[session] = (path, now)
+            elif now - seen > ttl:
+                shutil.rmtree(path, ignore_errors=True)
+                del _FOLDERS[session]
+
+
 def _workdir() -> Path:
-    """This session's upload folder (created on first use, private to the session: mode 0700)."""
+    """This session's upload folder (created on first use, private to the session)."""
+    _sweep()
     holder = st.session_state.get("upload_folder")
     if not isinstance(holder, _SessionFolder) or not holder.path.is_dir():
         holder = _SessionFolder()
         st.session_state["upload_folder"] = holder
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        with _FOLDERS_LOCK:
+            _FOLDERS[ctx.session_id] = (holder.path, time.monotonic())
     return holder.path
 
 
@@ -124,6 +156,7 @@ def open_project(folder: Path) -> None:
 
 
 def upload_section() -> None:
+    _sweep()  # closed sessions' upload folders go as soon as anyone opens the Data page
     with st.expander("Use your own data", expanded=bool(st.session_state.get("map_vendor_files"))):
         project_tab, mapping_tab = st.tabs(["Upload a project", "Upload vendor files and map columns"])
         with project_tab:
