@@ -288,3 +288,9 @@ def test_missing_item_id_through_the_api_is_a_clear_error() -> None:
     frame = pd.DataFrame({"item_id": [1, 1, np.nan], "annotator_id": list("abc"), "label": ["x", "y", "x"]})
     with pytest.raises(le.SchemaError, match=r"item_id is missing in 1 rows \(rows 2\)"):
         le.krippendorff_alpha(frame)
+
+
+def test_huge_n_boot_is_refused_by_the_python_api() -> None:
+    sample = Path(__file__).resolve().parents[1] / "sample_data" / "content_safety"
+    with pytest.raises(le.LimitError, match=r"n_boot: 10,000,000,000 bootstrap resamples is over the limit"):
+        le.evaluate(sample, n_boot=10_000_000_000)

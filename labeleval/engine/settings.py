@@ -10,6 +10,7 @@ import numpy as np
 
 from labeleval.annotators import FlagRules
 from labeleval.errors import LabelevalError
+from labeleval.limits import current as current_limits
 from labeleval.options import ConsensusMethod, TiePolicy, Uncertainty, UsabilityRule, parse_option
 from labeleval.project import Project, load_project
 
@@ -84,6 +85,13 @@ def _whole(name: str, value: object) -> int:
     return int(value)
 
 
+def _resamples(value: object) -> int:
+    """``n_boot``: a whole number within the resamples limit (``LABELEVAL_MAX_RESAMPLES``, labeleval.limits)."""
+    n_boot = _whole("n_boot", value)
+    current_limits().check("resamples", n_boot, "n_boot")
+    return n_boot
+
+
 def _share(name: str, value: object, *, closed: bool = True) -> float:
     """A number in (0, 1] (``closed``) or (0, 1)."""
     interval = "(0, 1]" if closed else "(0, 1), e.g. 0.95"
@@ -120,7 +128,7 @@ def resolve_settings(
             f"{'per-label majority' if project.task.kind == 'multilabel' else 'mean'}"
         )
     return Settings(
-        n_boot=_whole("n_boot", n_boot),
+        n_boot=_resamples(n_boot),
         seed=_whole("seed", seed),
         confidence=_share("confidence", confidence, closed=False),
         usability=rule,
