@@ -215,9 +215,10 @@ def dawid_skene(
     >>> le.dawid_skene(df).labels["label"].tolist()
     ['x', 'y']
     """
-    from labeleval.metrics.counts import check_frame, label_codes
+    from labeleval.metrics.counts import check_frame, check_ids, label_codes
 
     check_frame(annotations)
+    check_ids(annotations)
     if max_iter < 1:
         raise SchemaError(f"max_iter must be at least 1; got {max_iter}")
     frame = annotations.loc[annotations["label"].notna()]

@@ -294,3 +294,15 @@ def test_huge_n_boot_is_refused_by_the_python_api() -> None:
     sample = Path(__file__).resolve().parents[1] / "sample_data" / "content_safety"
     with pytest.raises(le.LimitError, match=r"n_boot: 10,000,000,000 bootstrap resamples is over the limit"):
         le.evaluate(sample, n_boot=10_000_000_000)
+
+
+@pytest.mark.parametrize("column", ["item_id", "annotator_id"])
+def test_missing_ids_in_the_api_give_a_clear_error(column: str) -> None:
+    frame = pd.DataFrame({"item_id": [1, 1, 2, 2], "annotator_id": list("abab"), "label": ["x", "y", "x", "x"]})
+    frame.loc[3, column] = np.nan
+    metrics = (
+        (le.majority_vote, le.dawid_skene, le.light_kappa) if column == "item_id" else (le.dawid_skene, le.light_kappa)
+    )
+    for metric in metrics:  # majority vote does not need annotator ids
+        with pytest.raises(le.SchemaError, match=rf"{column} is missing in 1 rows \(rows 3\)"):
+            metric(frame)

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from labeleval.errors import SchemaError, UndefinedMetricWarning
-from labeleval.metrics.counts import SparseCounts, check_frame, label_codes, numeric_values, sparse_counts
+from labeleval.metrics.counts import SparseCounts, check_frame, check_ids, label_codes, numeric_values, sparse_counts
 from labeleval.options import invalid_option
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
@@ -483,6 +483,7 @@ def cohen_kappa(
     declared order; default the sorted distinct labels). Matches scikit-learn's ``cohen_kappa_score``.
     """
     check_frame(annotations)
+    check_ids(annotations)
     if weights not in WEIGHTS:
         raise SchemaError(invalid_option("weights", ("None", "linear", "quadratic"), weights))
     frame = annotations.loc[annotations["label"].notna()]
@@ -605,6 +606,7 @@ def light_kappa(
     Pairs whose kappa is undefined (chance agreement 1) are left out of the mean.
     """
     check_frame(annotations)
+    check_ids(annotations)
     frame = annotations.loc[annotations["label"].notna()]
     codes, _ = label_codes(frame["label"], labels)
     item_codes, _ = pd.factorize(frame["item_id"])

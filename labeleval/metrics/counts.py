@@ -105,10 +105,11 @@ def count_matrix(annotations: pd.DataFrame, labels: Sequence[object] | None = No
     """Build the items x categories count matrix of a long frame (rows with a missing label are skipped)."""
     check_frame(annotations)
     codes, cats = label_codes(annotations["label"], labels)
+    item_codes(annotations["item_id"])  # refuses missing ids, warns on 1 and "1"
     ok = codes >= 0
-    item_codes, items = pd.factorize(annotations["item_id"].to_numpy()[ok], sort=True)
+    item_codes_, items = pd.factorize(annotations["item_id"].to_numpy()[ok], sort=True)
     k = len(cats)
-    flat = np.bincount(item_codes.astype(np.int64) * k + codes[ok], minlength=len(items) * k)
+    flat = np.bincount(item_codes_.astype(np.int64) * k + codes[ok], minlength=len(items) * k)
     return Counts(items=np.asarray(items), categories=cats, n=flat.reshape(len(items), k))
 
 
@@ -190,3 +191,12 @@ def _merge_same_text(codes: np.ndarray, uniques: object, what: str) -> np.ndarra
         stacklevel=4,
     )
     return merged[codes]
+
+
+def check_ids(annotations: pd.DataFrame, columns: Sequence[str] = ("item_id", "annotator_id")) -> None:
+    """Refuse rows whose item or annotator id is missing, naming the column and the first rows."""
+    for column in columns:
+        missing = np.flatnonzero(annotations[column].isna().to_numpy())
+        if len(missing):
+            rows = ", ".join(map(str, missing[:5]))
+            raise SchemaError(f"{column} is missing in {len(missing)} rows (rows {rows}); drop or fill them first")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from labeleval import glossary
+from labeleval.safety import markdown_text
 from labeleval.ui import charts
 from labeleval.ui.pages._common import header, table
 from labeleval.ui.state import current_report
@@ -36,7 +37,7 @@ def accuracy() -> None:
     if report.accuracy["value"].isna().any():
         missing = acc.loc[acc["value"].isna() & acc["metric"].eq("judgment_accuracy"), "vendor"].astype(str)
         if len(missing):
-            st.caption(f"No bar for {', '.join(missing)}: {glossary.blank_reason('accuracy')}.")
+            st.caption(f"No bar for {markdown_text(', '.join(missing))}: {glossary.blank_reason('accuracy')}.")
     if report.confusion.empty:
         st.info(
             "A numeric scale has no classes: the mean absolute error and RMSE are on the Agreement page, "
