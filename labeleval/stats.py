@@ -28,6 +28,8 @@ from typing import Final
 
 import numpy as np
 
+from labeleval.resampling import MAX_UNITS, block_sums
+
 BLOCK: Final = 8192  # items per weight block; part of the seed's meaning, do not change lightly
 
 
@@ -61,6 +63,9 @@ def bootstrap_totals(stats: np.ndarray, *, n_boot: int, seed: int, stream: int =
     totals = np.zeros((n_boot, n_stats), dtype=np.float64)
     if n_boot == 0:
         return totals
+    if n_items > MAX_UNITS:  # above a million units: resample random blocks of them (labeleval.resampling)
+        stats = block_sums(stats, seed=seed, stream=stream)
+        n_items = stats.shape[0]
     for block, weights in weight_blocks(n_boot, n_items, seed, stream):
         totals += weights.astype(np.float64) @ stats[block]
     return totals
