@@ -29,9 +29,9 @@ from labeleval.errors import UndefinedMetricWarning
 from labeleval.metrics.agreement import (
     agreement_item_stats,
     alpha_from_counts,
-    light_from_confusions,
+    light_from_codes,
     one_vs_rest_alpha,
-    pair_confusions,
+    pair_statistics,
     percent_from_totals,
 )
 from labeleval.metrics.ordinal import ac2_from_counts, agreement_weights, icc_from_matrix, within_one_from_counts
@@ -308,13 +308,13 @@ def scale_metrics(kind: Kind, v: VendorData, gold_code: np.ndarray) -> list[dict
         for weights in ("linear", "quadratic"):
             ac2, _, _ = ac2_from_counts(v.counts, agreement_weights(len(values), weights))
             out.append(_row(v.name, f"gwet_ac2_{weights}", ac2, pairable))
-        _, _, conf = pair_confusions(v.item_codes, v.keys, v.label_codes, len(values))
+        pairs = len(pair_statistics(v.item_codes, v.keys, v.label_codes)[2])
         out.append(
             _row(
                 v.name,
                 "weighted_kappa_quadratic",
-                light_from_confusions(conf, weights="quadratic"),
-                len(conf),
+                light_from_codes(v.item_codes, v.keys, v.label_codes, weights="quadratic"),
+                pairs,
                 note="mean over annotator pairs sharing 10+ items",
             )
         )

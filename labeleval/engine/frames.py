@@ -18,7 +18,7 @@ from labeleval.engine.settings import Settings
 from labeleval.engine.statistics import Estimates
 from labeleval.errors import UndefinedMetricWarning
 from labeleval.metrics.accuracy import per_class_from_confusion
-from labeleval.metrics.agreement import light_from_confusions, pair_confusions
+from labeleval.metrics.agreement import light_from_codes
 from labeleval.redundancy import draws_for, redundancy_curve
 from labeleval.stats import tie_credit
 
@@ -81,10 +81,9 @@ def agreement(enc: Encoded, batches: list[VendorBatch], est: Estimates) -> pd.Da
                     "items": pairable,
                 }
             )
-        _, _, conf = pair_confusions(enc.item_codes[b.rows], enc.keys[b.rows], enc.label_codes[b.rows], enc.k)
         with warnings.catch_warnings():  # undefined for this vendor: NaN in the frame
             warnings.simplefilter("ignore", UndefinedMetricWarning)
-            light = light_from_confusions(conf, min_overlap=10)
+            light = light_from_codes(enc.item_codes[b.rows], enc.keys[b.rows], enc.label_codes[b.rows], min_overlap=10)
         rows.append(
             {
                 "vendor": b.name,

@@ -614,6 +614,22 @@ def light_kappa(
     return light_from_codes(item_codes, annot_codes, codes, weights=weights, min_overlap=min_overlap)
 
 
+def pair_statistics(
+    item_codes: np.ndarray, annotator_codes: np.ndarray, label_codes_: np.ndarray, weights: str | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per co-rating annotator pair: (observed disagreement, chance-expected disagreement, shared items), in
+    memory linear in the co-rated judgments (no pairs x K x K array); kappa is ``1 - observed / expected``."""
+    ok = label_codes_ >= 0
+    it, an, lab = item_codes[ok], annotator_codes[ok], label_codes_[ok]
+    n_annot = int(an.max(initial=0)) + 1
+    order = np.argsort(it.astype(np.int64) * n_annot + an, kind="stable")
+    it, an, lab = it[order], an[order], lab[order]
+    left, right = _pairs_within_groups(it)
+    pair_ids, pair = np.unique(an[left].astype(np.int64) * n_annot + an[right], return_inverse=True)
+    observed, expected = pair_disagreements(lab[left], lab[right], pair, len(pair_ids), weights)
+    return observed, expected, np.bincount(pair, minlength=len(pair_ids))
+
+
 def light_from_codes(
     item_codes: np.ndarray,
     annotator_codes: np.ndarray,
@@ -624,17 +640,7 @@ def light_from_codes(
 ) -> float:
     """Light's kappa from integer codes, in memory linear in the co-rated judgments (the same value as
     ``light_from_confusions(pair_confusions(...)[2])``, without a pairs x K x K array)."""
-    ok = label_codes_ >= 0
-    it, an, lab = item_codes[ok], annotator_codes[ok], label_codes_[ok]
-    n_annot = int(an.max(initial=0)) + 1
-    order = np.argsort(it.astype(np.int64) * n_annot + an, kind="stable")
-    it, an, lab = it[order], an[order], lab[order]
-    left, right = _pairs_within_groups(it)
-    if not len(left):
-        return _undefined("Light's kappa", f"no annotator pair shares {min_overlap} or more items")
-    pair_ids, pair = np.unique(an[left].astype(np.int64) * n_annot + an[right], return_inverse=True)
-    observed, expected = pair_disagreements(lab[left], lab[right], pair, len(pair_ids), weights)
-    shared = np.bincount(pair, minlength=len(pair_ids))
+    observed, expected, shared = pair_statistics(item_codes, annotator_codes, label_codes_, weights)
     keep = shared >= max(min_overlap, 1)
     if not keep.any():
         return _undefined("Light's kappa", f"no annotator pair shares {min_overlap} or more items")
