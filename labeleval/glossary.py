@@ -128,6 +128,53 @@ COLUMNS: dict[str, Term] = {
     "reason": T("Reason", "text"),
     "message": T("Message", "text"),
     "code": T("Code", "text"),
+    # gold audit
+    "rank": T("Rank", "count"),
+    "suggested_label": T("Suggested label", "text", "the label the pooled evidence favours"),
+    "posterior_suggested": T("Evidence for the suggestion", "pct", "pooled Dawid-Skene probability"),
+    "posterior_gold": T("Evidence for gold", "pct", "pooled Dawid-Skene probability of the gold label"),
+    "vote_share_suggested": T("Votes for the suggestion", "pct"),
+    "vote_share_gold": T("Votes for gold", "pct"),
+    "n_vendors": T("Vendors", "count"),
+    "vendors_agreeing": T("Vendors agreeing", "count", "vendors whose majority gives the suggested label"),
+    "suspect": T("Suspect", "flag"),
+    "votes": T("Votes", "text"),
+    # slices and drift
+    "by": T("Sliced by", "text"),
+    "slice": T("Slice", "text"),
+    "status": T("Status", "text"),
+    "family": T("Family", "text"),
+    "uncertainty": T("Intervals over", "text"),
+    "gold_items_a": T("Gold items A", "count"),
+    "gold_items_b": T("Gold items B", "count"),
+    "p_adjusted_slices": T("Adjusted p (across slices)", "p"),
+    "significant_across_slices": T("Beyond chance across slices", "flag"),
+    "slices_compared": T("Slices compared", "count"),
+    "a_ahead_in": T("A ahead in", "count"),
+    "b_ahead_in": T("B ahead in", "count"),
+    "ranking_differs": T("Ranking differs", "flag"),
+    "cochran_q": T("Cochran's Q", "number"),
+    "heterogeneity_p": T("Heterogeneity p", "p"),
+    "over": T("Windows", "text"),
+    "window": T("Window", "text"),
+    "window_start": T("Window start", "date"),
+    "baseline": T("Baseline", "text"),
+    "change": T("Change", "signed_pct"),
+    "changed": T("Changed beyond chance", "flag"),
+    "accuracy_baseline": T("Baseline accuracy", "pct"),
+    "p_accuracy": T("p (accuracy)", "p"),
+    "p_accuracy_adjusted": T("Adjusted p (accuracy)", "p"),
+    "median_seconds_baseline": T("Baseline median time", "seconds"),
+    "p_speed": T("p (speed)", "p"),
+    "p_speed_adjusted": T("Adjusted p (speed)", "p"),
+    "drift": T("Drift", "text"),
+    "consensus_ties": T("Tied items", "count", "gold items whose vote is tied (they share the credit)"),
+    "clears_target": T("Interval clears the target", "flag"),
+    "language": T("Language", "text"),
+    "domain": T("Domain", "text"),
+    "difficulty": T("Difficulty", "text"),
+    "text": T("Item text", "text"),
+    "url": T("Link", "text"),
 }
 
 #: Metric names in the long frames (agreement, accuracy, task_metrics, comparisons).
@@ -215,6 +262,9 @@ BLANK_REASONS: dict[str, str] = {
     "alpha": "fewer than two judgments on every item",
     "cost_per_usable_label": "no usable labels",
     "cost_per_correct_item": "no correct consensus items",
+    "change": "the first window is the baseline the others are compared with",
+    "p_adjusted": "nothing to compare: the baseline window, or too few gold items",
+    "p_value": "nothing to compare: the baseline window, or too few gold items",
 }
 CI_BLANK = "no interval for this figure (not bootstrapped, or 0 resamples)"
 
@@ -378,10 +428,27 @@ def format_cell(value: Any, unit: str, currency: str | None = None) -> str:
         return fmt.number(value, 1)
     if unit == "signed":
         return fmt.BLANK if fmt.is_blank(value) else f"{float(value):+.2f}"
+    if unit == "date":
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return fmt.BLANK
+        return pd.Timestamp(value).strftime("%Y-%m-%d") if not isinstance(value, str) else value
+    if unit == "signed_pct":
+        return fmt.BLANK if fmt.is_blank(value) else f"{100 * float(value):+.1f} points"
     try:
         return fmt.value(value, unit, currency)  # type: ignore[arg-type]
     except (TypeError, ValueError):  # a column whose values are text here (the quarantine's value as read)
         return str(value)
+
+
+def _interval_columns(frame: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Columns that have both interval ends beside them: ``{"accuracy": ("accuracy_ci_low", ...)}``."""
+    out = {}
+    for column in frame.columns:
+        name = str(column)
+        low, high = (f"{name}_ci_low", f"{name}_ci_high") if name != "value" else ("ci_low", "ci_high")
+        if low in frame.columns and high in frame.columns:
+            out[name] = (low, high)
+    return out
 
 
 def display_frame(
@@ -390,21 +457,37 @@ def display_frame(
     currency: str | None = None,
     metric_column: str = "metric",
     drop: tuple[str, ...] = (),
+    merge_intervals: bool = True,
 ) -> pd.DataFrame:
     """A Report frame as display strings with human column names; blanks are ``—``.
 
     In long frames (a ``metric`` column) the unit of ``value``, ``ci_low``, ``ci_high``, ``estimate_*``
-    and ``difference`` follows each row's metric, and the metric is spelled out.
+    and ``difference`` follows each row's metric, and the metric is spelled out. With ``merge_intervals``
+    a figure and its ``*_ci_low``/``*_ci_high`` columns become one column, ``77.8% [75.2, 80.3]``.
     """
     currencies = frame["currency"].astype(str) if "currency" in frame.columns else None
     rows = frame.drop(columns=[c for c in drop if c in frame.columns])
     out = pd.DataFrame(index=rows.index)
+    intervals = _interval_columns(rows) if merge_intervals else {}
+    merged = {end for pair in intervals.values() for end in pair}
     metric_units = (
         rows[metric_column].astype(str).map(lambda m: metric_term(m).unit) if metric_column in rows.columns else None
     )
     per_row = {"value", "ci_low", "ci_high", "estimate_a", "estimate_b", "difference"}
     for column in rows.columns:
+        if column in merged:
+            continue
         term = column_term(str(column))
+        if column in intervals:
+            low, high = intervals[column]
+            cells = []
+            for i, (v, lo, hi) in enumerate(zip(rows[column], rows[low], rows[high], strict=True)):
+                unit = metric_units.iloc[i] if metric_units is not None and column == "value" else term.unit
+                kind = unit if unit in ("pct", "money", "number") else "number"
+                row_currency = currencies.iloc[i] if currencies is not None else currency
+                cells.append(fmt.ci(v, lo, hi, kind, row_currency))  # type: ignore[arg-type]
+            out[term.name] = cells
+            continue
         if column == metric_column and metric_units is not None:
             out[term.name] = rows[column].astype(str).map(metric_name)
             continue

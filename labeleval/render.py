@@ -217,6 +217,44 @@ def _cost_table(report: Report) -> pd.DataFrame:
     return glossary.display_frame(c[[col for col in columns if col in c.columns] + ["currency"]], drop=("currency",))
 
 
+#: The columns of the slice, drift and gold-audit frames a reader of the document needs (the CSV has all).
+QUESTION_COLUMNS = {
+    "gold_audit": (
+        "rank", "item_id", "gold_label", "suggested_label", "posterior_suggested", "vendors_agreeing", "votes",
+    ),
+    "slices": (
+        "by", "slice", "vendor", "status", "gold_items", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
+        "cost_per_usable_label", "cost_per_usable_label_ci_low", "cost_per_usable_label_ci_high", "currency",
+    ),
+    "drift": (
+        "window", "vendor", "status", "gold_items", "accuracy", "accuracy_ci_low", "accuracy_ci_high", "change",
+        "p_adjusted", "changed",
+    ),
+}  # fmt: skip
+
+
+def _question_sections(report: Report) -> list[tuple[str, pd.DataFrame, list[str]]]:
+    """The gold audit (suspect items only), slices and drift, when the Report has them."""
+    out: list[tuple[str, pd.DataFrame, list[str]]] = []
+    currency = str(report.settings.get("currency", ""))
+    audit = _optional_frame(report, "gold_audit")
+    if audit is not None:
+        suspect = audit[audit["suspect"].astype(bool)] if "suspect" in audit.columns else audit
+        shown = suspect[[c for c in QUESTION_COLUMNS["gold_audit"] if c in suspect.columns]]
+        notes = [
+            f"{len(suspect)} gold items where every vendor's annotators, pooled, contradict the expert answer with "
+            "high confidence: worth sending back to the experts (the CSV export lists them with each vendor's votes)."
+        ]
+        out.append(("Gold items that look wrong", glossary.display_frame(shown), notes))
+    for name, title in (("slices", "By slice"), ("drift", "Over time")):
+        frame = _optional_frame(report, name)
+        if frame is not None:
+            shown = frame[[c for c in QUESTION_COLUMNS[name] if c in frame.columns]]
+            table = glossary.display_frame(shown, currency=currency, drop=("currency",))
+            out.append((title, table, glossary.blank_notes(shown, "vendor")))
+    return out
+
+
 def _optional_frame(report: Report, name: str) -> pd.DataFrame | None:
     """A frame another part of the engine may add (slices, drift, gold audit): None when absent or empty."""
     frame = getattr(report, name, None)
@@ -262,10 +300,7 @@ def _sections(report: Report) -> list[tuple[str, pd.DataFrame, list[str]]]:
             [f"{len(flagged)} of {len(report.annotators)} annotators flagged; each with its reason."],
         )
     )
-    for name, title in (("gold_audit", "Gold items that look wrong"), ("slices", "By slice"), ("drift", "Over time")):
-        frame = _optional_frame(report, name)
-        if frame is not None:
-            out.append((title, glossary.display_frame(frame.head(200)), []))
+    out += _question_sections(report)
     ledger = report.ledger
     out.append(
         (
@@ -340,6 +375,8 @@ def chart_svg(chart: alt.TopLevelMixin) -> str:
     assert isinstance(spec, dict)
     # the figure's caption describes it; Vega's per-mark ARIA text would read out internal field names
     spec.setdefault("config", {})["aria"] = False
+    if not {"facet", "hconcat", "vconcat", "concat", "repeat"} & set(spec) and spec.get("width") in (None, "container"):
+        spec["width"] = 640  # "as wide as the container" means nothing in a static image
     svg = vl_convert.vegalite_to_svg(spec)
     return svg[svg.find("<svg") :] if "<svg" in svg else svg
 

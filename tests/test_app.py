@@ -132,3 +132,15 @@ def test_agreement_page_adapts_to_the_kind() -> None:
     at = page_test("agreement", str(ROOT / "sample_data" / "helpfulness_likert")).run()
     assert any(s.value == "Rating scale" for s in at.subheader)
     assert any("Leniency" in m.value for m in at.markdown)
+
+
+def test_items_page_shows_the_item_and_says_why_cells_are_blank() -> None:
+    at = page_test("items", str(ROOT / "sample_data" / "ticket_pilot")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    side = at.dataframe[0].value
+    assert "Item text" in side.columns
+    assert side["Item text"].str.len().max() <= 90  # one line; the full text is in the item view
+    cells = set(side.drop(columns=["Item text"]).astype(str).to_numpy().ravel())
+    assert "None" not in cells and "nan" not in cells
+    assert "— no gold" in cells
+    assert any("customer writes" in t.value for t in at.text)  # the chosen item's full text, verbatim

@@ -123,3 +123,18 @@ def test_cost_quality_labels_never_collide(n: int, low: float, high: float) -> N
         assert left >= 0 and left + w <= charts.PLOT_WIDTH
     for a, b in itertools.combinations(boxes, 2):
         assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+
+
+def test_html_tells_the_pilot_story_with_slices_drift_and_gold_audit() -> None:
+    """The three-week ticket pilot: slices, drift and suspect gold appear as sections with their charts."""
+    import labeleval as le
+
+    report = le.evaluate(ROOT / "sample_data" / "ticket_pilot", n_boot=100, seed=0, by="language", over="week")
+    page = report.to_html()
+    for heading in ("Gold items that look wrong", "By slice", "Over time"):
+        assert f"<h2>{heading}</h2>" in page
+    assert page.count("<svg") >= 3  # cost against quality, slices, drift
+    assert "Changed beyond chance" in page and "the first window is the baseline" in page
+    assert "posterior_suggested" not in page and "window_start" not in page
+    md = report.to_markdown()
+    assert "## Over time" in md and "| Window |" in md

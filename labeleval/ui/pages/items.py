@@ -50,6 +50,7 @@ def side_by_side(report: Report, subset: pd.DataFrame) -> pd.DataFrame:
     if "text" in meta.columns:
         side.insert(0, "Item text", meta["text"].map(preview))
     side.index.name = "Item"
+    side.columns.name = None
     return side
 
 
@@ -76,7 +77,7 @@ def items() -> None:
     consensus = glossary.consensus_description(report.settings)
     st.caption(
         f"{fmt.count(len(side))} items. Cells show each vendor's consensus label ({markdown_text(consensus)}); "
-        f"'{TIE}': the vote was tied and left unresolved; '{NO_GOLD}': the item has no expert answer; "
+        f"'{TIE}': the vote was tied, so there is no single label; '{NO_GOLD}': the item has no expert answer; "
         f"'{NOT_LABELLED}': the vendor never saw the item."
         + (" Item text is cut to one line: pick the item below to read all of it." if "Item text" in side else "")
     )
@@ -105,7 +106,9 @@ def _item_detail(report: Report, subset: pd.DataFrame, item: str) -> None:
             st.text(str(row["text"]))  # verbatim, never read as Markdown
         if "url" in meta.columns and isinstance(row.get("url"), str) and row["url"].strip():
             st.link_button("Open the item", str(row["url"]))
-    detail = subset[subset["item_id"] == item]
+    detail = subset[subset["item_id"] == item].copy()
+    detail["consensus"] = detail["consensus"].astype(object).where(detail["consensus"].notna(), TIE)
+    detail["gold_label"] = detail["gold_label"].astype(object).where(detail["gold_label"].notna(), NO_GOLD)
     votes = [c for c in detail.columns if c.startswith("votes_")]
     shown = detail[["vendor", "n_judgments", "consensus", "confidence", "gold_label", *votes]]
     table(shown, key="item_votes")
