@@ -277,6 +277,8 @@ def _check_header(frame: pd.DataFrame, name: str) -> None:
 
 def _delimited_lines(text: str, sep: str, n_rows: int) -> np.ndarray:
     """Source line of each data row. Fast path when no field spans lines; exact csv-module path otherwise."""
+    if "\r" not in text and text.count("\n") + (not text.endswith("\n")) == n_rows + 1:
+        return np.arange(2, n_rows + 2, dtype=np.int64)  # every physical line is the header or one row
     lines = text.splitlines()
     nonblank = np.flatnonzero(np.fromiter((bool(s.strip()) for s in lines), dtype=bool, count=len(lines)))
     if len(nonblank) == n_rows + 1:  # header + one physical line per row

@@ -70,12 +70,18 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
         frame["ASSIGNMENT:status"].str.upper() if "ASSIGNMENT:status" in frame else pd.Series("", index=frame.index)
     )
     page = frame["ASSIGNMENT:assignment_id"] if "ASSIGNMENT:assignment_id" in frame else frame["ASSIGNMENT:worker_id"]
-    tasks_on_page = page.map(page.value_counts()).to_numpy(dtype=np.float64)
+    page_codes = pd.factorize(page)[0]
+    tasks_on_page = np.bincount(page_codes)[page_codes].astype(np.float64)
     seconds = np.full(len(frame), np.nan)
-    if "ASSIGNMENT:started" in frame and "ASSIGNMENT:submitted" in frame:
-        started = pd.to_datetime(frame["ASSIGNMENT:started"], errors="coerce", utc=True, format="ISO8601")
-        submitted = pd.to_datetime(frame["ASSIGNMENT:submitted"], errors="coerce", utc=True, format="ISO8601")
-        seconds = (submitted - started).dt.total_seconds().to_numpy() / tasks_on_page
+    submitted_at: pd.Series | None = None
+    if "ASSIGNMENT:submitted" in frame:
+        raw_submitted = frame["ASSIGNMENT:submitted"]
+        submitted = pd.to_datetime(raw_submitted, errors="coerce", utc=True, format="ISO8601")
+        unparsed = submitted.isna() & (raw_submitted.str.strip() != "")
+        submitted_at = raw_submitted if unparsed.any() else submitted  # text that is no time: BAD_TIMESTAMP later
+        if "ASSIGNMENT:started" in frame:
+            started = pd.to_datetime(frame["ASSIGNMENT:started"], errors="coerce", utc=True, format="ISO8601")
+            seconds = (submitted - started).dt.total_seconds().to_numpy() / tasks_on_page
     cost = np.full(len(frame), np.nan)
     if "ASSIGNMENT:reward" in frame:
         cost = pd.to_numeric(frame["ASSIGNMENT:reward"], errors="coerce").to_numpy() / tasks_on_page
@@ -85,12 +91,12 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
             "annotator_id": frame["ASSIGNMENT:worker_id"],
             "label": frame[f"OUTPUT:{question}"],
             "duration_s": seconds,
-            "submitted_at": frame.get("ASSIGNMENT:submitted"),
+            "submitted_at": submitted_at,
             "cost": cost,
             "batch_id": page,
         }
     )
-    if "ASSIGNMENT:submitted" not in frame:
+    if submitted_at is None:
         out = out.drop(columns="submitted_at")
     keep = status.isin(KEPT_STATUSES).to_numpy()
     rejected = (status == "REJECTED").to_numpy()
