@@ -9,7 +9,7 @@ import pytest
 
 import labeleval as le
 from labeleval.cli import main
-from labeleval.io.formats import sniff
+from labeleval.io.formats import REGISTRY, sniff
 
 FORMATS = Path(__file__).parent / "data" / "formats"
 
@@ -199,3 +199,28 @@ pricing = { model = "hourly" }
     assert ledger.loc["gold", "kept"] == 2  # Surge's two gold-standard tasks
     q = report.quarantine if hasattr(report, "quarantine") else None
     assert q is None or {"CANCELLED", "REJECTED"} <= set(q["reason"])
+
+
+@pytest.mark.parametrize("fmt", sorted(REGISTRY))
+@pytest.mark.parametrize("file", sorted(p.name for p in FORMATS.iterdir()))
+def test_any_file_with_any_reader_gives_rows_or_a_clear_error_never_a_traceback(file: str, fmt: str) -> None:
+    try:
+        reading = le.read_file(FORMATS / file, format=fmt)
+    except le.LabelevalError as exc:
+        assert file in str(exc) or "rates" in str(exc)  # the message names the file
+    else:
+        assert reconciles(reading)
+
+
+def test_label_studio_csv_export(tmp_path: Path) -> None:
+    (tmp_path / "ls.csv").write_text(
+        "annotation_id,annotator,created_at,id,lead_time,sentiment,text,updated_at\n"
+        "1,a@x.io,2026-10-01T10:00:00Z,11,3.5,pos,good,2026-10-01T10:00:05Z\n"
+        '2,b@x.io,2026-10-01T10:00:00Z,11,2.5,"{""choices"": [""pos"", ""neg""]}",good,2026-10-01T10:00:05Z\n'
+        "3,a@x.io,2026-10-01T10:00:00Z,12,1.0,,bad,2026-10-01T10:00:05Z\n"
+    )
+    r = le.read_file(tmp_path / "ls.csv", question="sentiment")
+    assert r.format == "label_studio_min"
+    assert list(r.rows["label"]) == ["pos", '["pos", "neg"]']  # several choices: a set, as a JSON list
+    assert list(r.rows["line"]) == [2, 3]
+    assert reasons(r) == {"NO_ANSWER": [4]}
