@@ -415,7 +415,9 @@ def format_table(report: Report) -> str:
     if blanks:
         lines += [f"  {b}" for b in blanks] + [""]
     lines += [f"  • {sentence}" for sentence in verdict(report)]
-    lines += ["", redundancy_line(report)]
+    # the terminal has no Cost page: point to where the table is from here
+    where = "'What redundancy buys' on the app's Cost page (`labeleval app`)"
+    lines += ["", redundancy_line(report).replace("'What redundancy buys' on the Cost page", where)]
     lines += [
         "",
         f"Rows: {read:,} read = {kept:,} kept + {quarantined:,} quarantined "
