@@ -224,3 +224,24 @@ def test_label_studio_csv_export(tmp_path: Path) -> None:
     assert list(r.rows["label"]) == ["pos", '["pos", "neg"]']  # several choices: a set, as a JSON list
     assert list(r.rows["line"]) == [2, 3]
     assert reasons(r) == {"NO_ANSWER": [4]}
+
+
+def test_toloka_control_answers_can_be_the_gold(tmp_path: Path) -> None:
+    from labeleval.io.formats import ReadOptions, read_native
+
+    gold = read_native(FORMATS / "toloka.tsv", "toloka", name="toloka.tsv", options=ReadOptions(), gold=True)
+    assert gold.frame.to_dict("records") == [{"item_id": "t1", "label": "pos"}]  # once, though on 3 pages
+    assert list(gold.line) == [2]
+
+
+def test_gold_in_a_format_that_carries_none_is_a_manifest_error(tmp_path: Path) -> None:
+    shutil.copy(FORMATS / "label_studio.json", tmp_path / "ls.json")
+    (tmp_path / "labeleval.toml").write_text(
+        '[task]\nname = "t"\nlabels = ["pos", "neg"]\n\n[gold]\npath = "ls.json"\nformat = "label_studio"\n\n'
+        '[[vendors]]\nname = "LS"\npath = "ls.json"\nformat = "label_studio"\n'
+        'pricing = { model = "per_label", rate = 1.0 }\n'
+    )
+    with pytest.raises(
+        le.ManifestError, match=r"labeleval.toml line \d+: \[gold\].format = 'label_studio' carries no gold"
+    ):
+        le.load_project(tmp_path)
