@@ -125,7 +125,11 @@ def test_overview_then_another_page(server: str, tmp_path_factory: pytest.TempPa
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.locator("[data-testid='stAlertContentError']").count() == 0
         assert page.get_by_text("is the most accurate on gold").count() >= 1
+        # Streamlit scrolls inside its own container: a taller window shows the whole Overview
+        page.set_viewport_size({"width": 1440, "height": 1750})
+        page.wait_for_timeout(800)
         page.screenshot(path=str(out / "overview.png"), full_page=True)
+        page.set_viewport_size({"width": 1440, "height": 1100})
 
         for name, title in (
             ("Accuracy", "Accuracy against gold"),
@@ -220,8 +224,10 @@ def test_overview_holds_for_2_5_and_12_vendors(
         assert rows.count() == n_vendors
         symbol = {"USD": "$", "GBP": "£", "EUR": "€"}[currency]
         assert page.locator("[data-testid='stTable']").first.inner_text().count(symbol) >= n_vendors
-        page.locator("[data-testid='stVegaLiteChart']").first.scroll_into_view_if_needed()
+        page.set_viewport_size({"width": 1440, "height": 1500 + 40 * n_vendors})
+        page.wait_for_timeout(800)
         page.screenshot(path=str(out / f"overview_{n_vendors}_vendors.png"), full_page=True)
+        page.set_viewport_size({"width": 1440, "height": 1100})
         page.locator("[data-testid='stSidebarNav']").get_by_text("Cost", exact=True).click()
         page.get_by_role("heading", name="What a usable label costs").wait_for(timeout=30_000)
         page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=30_000)

@@ -430,7 +430,7 @@ def annotator_scatter(
             ),
             color=alt.Color("vendor:N", scale=_vendor_scale(vendors), title="Vendor"),
             size=alt.Size("gold_judgments:Q", title="Judgments on gold", scale=alt.Scale(range=[20, 300])),
-            stroke=alt.condition("datum.low_performer", alt.value("#d62728"), alt.value("transparent")),
+            stroke=alt.condition("datum.low_performer", alt.value("#111111"), alt.value("transparent")),
             strokeWidth=alt.value(2),
             tooltip=[
                 alt.Tooltip("vendor:N", title="Vendor"),
