@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from labeleval.errors import SchemaError
+from labeleval.limits import current as current_limits
 from labeleval.metrics.counts import count_matrix, counts_from_codes
 from labeleval.options import TiePolicy, invalid_option
 
@@ -122,6 +123,12 @@ class DawidSkeneFit:
     log_likelihood: float
 
 
+def dawid_skene_fits(n_annotators: int, k: int) -> bool:
+    """Whether a Dawid-Skene fit on ``n_annotators`` x ``k`` labels is within the ``dawid_skene_cells`` limit
+    (its confusion matrices hold annotators x K x K numbers)."""
+    return n_annotators * k * k <= current_limits().dawid_skene_cells
+
+
 def dawid_skene_codes(
     item_codes: np.ndarray,
     annotator_codes: np.ndarray,
@@ -143,6 +150,7 @@ def dawid_skene_codes(
     the relative change of the log-likelihood falls below ``tol`` or at ``max_iter``. ``gold_codes``
     (per item, -1 where unknown) clamps those items' posteriors to their gold label.
     """
+    current_limits().check("dawid_skene_cells", n_annotators * k * k, "Dawid-Skene")
     from scipy import sparse  # imported here: only Dawid-Skene needs it
 
     pair = annotator_codes.astype(np.int64) * k + label_codes_

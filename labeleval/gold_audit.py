@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from labeleval.consensus import dawid_skene_codes
+from labeleval.consensus import dawid_skene_codes, dawid_skene_fits
 from labeleval.dataset import Dataset
 from labeleval.metrics.counts import counts_from_codes
 
@@ -109,6 +109,8 @@ def gold_audit(data: Dataset, rule: AuditRule | None = None) -> pd.DataFrame:
     label_codes = ann["label"].cat.codes.to_numpy().astype(np.int64)
     a_codes, _ = pd.factorize(ann["annotator_id"])
     keys, key_index = pd.factorize(vendor_codes * (int(a_codes.max()) + 1) + a_codes)
+    if not dawid_skene_fits(len(key_index), k):  # too many labels for the pooled model: no audit
+        return empty_audit(vendor_names)
     fit = dawid_skene_codes(item_codes, keys, label_codes, len(items), len(key_index), k)
     gold_codes = (
         pd.Series(gold.cat.codes.to_numpy(dtype=np.int64), index=gold.index)

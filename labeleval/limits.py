@@ -19,6 +19,9 @@ labels               LABELEVAL_MAX_LABELS            10,000        declared labe
 vendors              LABELEVAL_MAX_VENDORS           100           vendors in a manifest
 resamples            LABELEVAL_MAX_RESAMPLES         100,000       bootstrap resamples (n_boot, --n-boot)
 json_depth           LABELEVAL_MAX_JSON_DEPTH        64            nesting of a JSON or JSONL record
+dawid_skene_cells    LABELEVAL_MAX_DS_CELLS          50,000,000    annotators x labels^2 of a Dawid-Skene fit
+                                                                   (its confusion matrices); a fit that was not
+                                                                   asked for is skipped above it
 ===================  ==============================  ============  ============================================
 
 A limit that is exceeded raises :class:`~labeleval.errors.LimitError` (a ``LabelevalError``) whose message
@@ -43,6 +46,7 @@ _ENV: Final[dict[str, str]] = {
     "vendors": "LABELEVAL_MAX_VENDORS",
     "resamples": "LABELEVAL_MAX_RESAMPLES",
     "json_depth": "LABELEVAL_MAX_JSON_DEPTH",
+    "dawid_skene_cells": "LABELEVAL_MAX_DS_CELLS",
 }
 _WHAT: Final[dict[str, str]] = {
     "upload_mb": "MB uploaded",
@@ -54,6 +58,7 @@ _WHAT: Final[dict[str, str]] = {
     "vendors": "vendors",
     "resamples": "bootstrap resamples",
     "json_depth": "levels of JSON nesting",
+    "dawid_skene_cells": "cells of Dawid-Skene confusion matrices (annotators x labels^2)",
 }
 
 
@@ -70,6 +75,7 @@ class Limits:
     vendors: int = 100
     resamples: int = 100_000
     json_depth: int = 64
+    dawid_skene_cells: int = 50_000_000
 
     @classmethod
     def from_env(cls) -> Limits:

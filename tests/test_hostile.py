@@ -306,3 +306,15 @@ def test_missing_ids_in_the_api_give_a_clear_error(column: str) -> None:
     for metric in metrics:  # majority vote does not need annotator ids
         with pytest.raises(le.SchemaError, match=rf"{column} is missing in 1 rows \(rows 3\)"):
             metric(frame)
+
+
+def test_dawid_skene_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    frame = _frame(3000, 30, seed=7)
+    monkeypatch.setenv("LABELEVAL_MAX_DS_CELLS", "10")
+    with pytest.raises(
+        le.LimitError, match=r"Dawid-Skene: .* cells of Dawid-Skene confusion matrices.*LABELEVAL_MAX_DS_CELLS"
+    ):
+        le.dawid_skene(frame)
+    sample = Path(__file__).resolve().parents[1] / "sample_data" / "content_safety"
+    report = le.evaluate(sample, n_boot=0)  # the fit nobody asked for is skipped: no error
+    assert report.annotators["ds_accuracy"].isna().all()

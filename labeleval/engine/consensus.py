@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from labeleval.consensus import dawid_skene_codes
+from labeleval.consensus import dawid_skene_codes, dawid_skene_fits
 from labeleval.engine.encode import Encoded, VendorBatch
 from labeleval.engine.settings import Settings
 from labeleval.kinds import ItemConsensus
@@ -38,7 +38,9 @@ def vendor_consensus(enc: Encoded, batch: VendorBatch, settings: Settings, rng: 
     if settings.tie == TiePolicy.FRACTIONAL and kind.consensus_name == "majority vote":
         # credit, not a verdict: a tie among t labels that include the right one earns 1/t
         rule_correct = np.where(batch.labelled, tie_credit(batch.counts, enc.gold_code, kind.hit)[0], 0.0)
-    if kind.supports_dawid_skene:
+    # a fit nobody asked for is skipped when its confusion matrices would be too large (dawid_skene_cells)
+    fits = settings.dawid_skene or dawid_skene_fits(len(np.unique(enc.keys[batch.rows])), enc.k)
+    if kind.supports_dawid_skene and fits:
         ds, ds_accuracy = _vendor_dawid_skene(enc, batch)
         ds_correct = kind.correct(ds.code, kind.values[np.maximum(ds.code, 0)], enc.gold_code)
     else:
