@@ -318,3 +318,11 @@ def test_dawid_skene_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     sample = Path(__file__).resolve().parents[1] / "sample_data" / "content_safety"
     report = le.evaluate(sample, n_boot=0)  # the fit nobody asked for is skipped: no error
     assert report.annotators["ds_accuracy"].isna().all()
+
+
+def test_ids_one_and_text_one_in_a_file_are_merged_with_a_note_naming_them() -> None:
+    case = Path(__file__).parent / "data" / "broken" / "ids_one_and_text_one"
+    data = le.load_data(le.load_project(case))
+    assert sorted(data.annotations["item_id"].astype(str).unique()) == ["1", "2"]
+    messages = " ".join(data.notes["message"])
+    assert "column 'item' holds numbers and text that read the same (1 and '1', 2 and '2')" in messages

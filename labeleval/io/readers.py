@@ -164,6 +164,29 @@ def _too_deep(text: str, limit: int) -> bool:
     return False
 
 
+def mixed_type_notes(frame: pd.DataFrame, name: str) -> list[str]:
+    """Columns where numbers and text read the same (``1`` and ``"1"``): labeleval compares ids and labels as
+    text, so they become one value; say so, naming them, instead of merging them without a word."""
+    notes = []
+    for column in frame.columns:
+        values = frame[column].to_numpy()
+        if values.dtype != object:
+            continue
+        text = {v for v in values if isinstance(v, str)}
+        numbers = {v for v in values if isinstance(v, int | float) and not isinstance(v, bool) and v == v}
+        if not text or not numbers:
+            continue
+        printed = {(str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)): v for v in numbers}
+        same = sorted(set(printed) & text)
+        if same:
+            examples = ", ".join(f"{printed[t]!r} and {t!r}" for t in same[:3])
+            notes.append(
+                f"{name}: column {column!r} holds numbers and text that read the same ({examples}"
+                f"{' ...' if len(same) > 3 else ''}); they are treated as the same value"
+            )
+    return notes
+
+
 def _nested_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Cells holding lists or objects (a JSON list label, a Parquet struct) become their JSON text, so every
     later step sees hashable scalars; a list label stays readable as a label set."""
@@ -322,7 +345,9 @@ def _read_jsonl(path: Path, name: str, encoding: str, limits: Limits) -> RawTabl
         lines.append(number)
     if not records and not malformed:
         raise AdapterError(f"{name}: no records found")
-    return RawTable(_records_frame(records, name), np.asarray(lines, dtype=np.int64), "jsonl", malformed)
+    frame = _records_frame(records, name)
+    lines_ = np.asarray(lines, dtype=np.int64)
+    return RawTable(frame, lines_, "jsonl", malformed, notes=mixed_type_notes(frame, name))
 
 
 def _read_json(path: Path, name: str, encoding: str, limits: Limits) -> RawTable:
@@ -354,7 +379,9 @@ def _read_json(path: Path, name: str, encoding: str, limits: Limits) -> RawTable
             lines.append(number)
         else:
             malformed.append((number, f"expected a JSON object, found {type(rec).__name__}"))
-    return RawTable(_records_frame(records, name), np.asarray(lines, dtype=np.int64), "json", malformed)
+    frame = _records_frame(records, name)
+    lines_ = np.asarray(lines, dtype=np.int64)
+    return RawTable(frame, lines_, "json", malformed, notes=mixed_type_notes(frame, name))
 
 
 def _records_frame(records: list[dict[str, object]], name: str = "") -> pd.DataFrame:
