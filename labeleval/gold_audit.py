@@ -98,81 +98,151 @@ def gold_audit(data: Dataset, rule: AuditRule | None = None) -> pd.DataFrame:
     """
     rule = rule or AuditRule()
     vendor_names = [v.name for v in data.project.vendors]
-    ann = data.annotations
-    gold = data.gold
-    if not supports_audit(data) or len(gold) == 0 or len(ann) == 0:
+    if not supports_audit(data) or len(data.gold) == 0 or len(data.annotations) == 0:
         return empty_audit(vendor_names)
-    labels = np.asarray([str(c) for c in ann["label"].cat.categories], dtype=object)
-    k = len(labels)
-    item_codes, items = pd.factorize(ann["item_id"], sort=True)
-    vendor_codes = ann["vendor"].cat.codes.to_numpy().astype(np.int64)
-    label_codes = ann["label"].cat.codes.to_numpy().astype(np.int64)
-    a_codes, _ = pd.factorize(ann["annotator_id"])
-    keys, key_index = pd.factorize(vendor_codes * (int(a_codes.max()) + 1) + a_codes)
-    if not dawid_skene_fits(len(key_index), k):  # too many labels for the pooled model: no audit
+    codes = _Codes.of(data)
+    if not dawid_skene_fits(codes.n_keys, codes.k):  # too many labels for the pooled model: no audit
         return empty_audit(vendor_names)
-    fit = dawid_skene_codes(item_codes, keys, label_codes, len(items), len(key_index), k)
+    contradicted = _contradicted(codes, data.gold)
+    if contradicted is None:
+        return empty_audit(vendor_names)
+    evidence = _vendor_evidence(codes, contradicted, vendor_names)
+    return _ranked(_audit_frame(codes, contradicted, evidence, rule), vendor_names, evidence)
+
+
+@dataclass(frozen=True)
+class _Codes:
+    """The judgments as integer codes: items sorted, annotators keyed by vendor."""
+
+    labels: np.ndarray
+    items: np.ndarray
+    item_codes: np.ndarray
+    vendor_codes: np.ndarray
+    label_codes: np.ndarray
+    keys: np.ndarray
+    n_keys: int
+
+    @property
+    def k(self) -> int:
+        return len(self.labels)
+
+    @classmethod
+    def of(cls, data: Dataset) -> _Codes:
+        ann = data.annotations
+        item_codes, items = pd.factorize(ann["item_id"], sort=True)
+        vendor_codes = ann["vendor"].cat.codes.to_numpy().astype(np.int64)
+        a_codes, _ = pd.factorize(ann["annotator_id"])
+        keys, key_index = pd.factorize(vendor_codes * (int(a_codes.max()) + 1) + a_codes)
+        return cls(
+            labels=np.asarray([str(c) for c in ann["label"].cat.categories], dtype=object),
+            items=np.asarray(items, dtype=object),
+            item_codes=item_codes,
+            vendor_codes=vendor_codes,
+            label_codes=ann["label"].cat.codes.to_numpy().astype(np.int64),
+            keys=keys,
+            n_keys=len(key_index),
+        )
+
+    def counts(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """items x labels vote counts (of the judgments ``rows``, default all)."""
+        if rows is None:
+            return counts_from_codes(self.item_codes, self.label_codes, len(self.items), self.k)
+        return counts_from_codes(self.item_codes[rows], self.label_codes[rows], len(self.items), self.k)
+
+
+@dataclass(frozen=True)
+class _Contradicted:
+    """Gold items whose pooled posterior's best label is not gold: item index, best and gold codes, posteriors."""
+
+    idx: np.ndarray
+    best: np.ndarray
+    gold: np.ndarray
+    posteriors: np.ndarray
+
+    def at(self, values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        return values[np.arange(len(self.idx)), codes]
+
+
+def _contradicted(codes: _Codes, gold: pd.Series) -> _Contradicted | None:
+    """Fit the pooled Dawid-Skene model (gold not clamped) and keep the gold items it contradicts."""
+    fit = dawid_skene_codes(codes.item_codes, codes.keys, codes.label_codes, len(codes.items), codes.n_keys, codes.k)
     gold_codes = (
         pd.Series(gold.cat.codes.to_numpy(dtype=np.int64), index=gold.index)
-        .reindex(pd.Index(items))
+        .reindex(pd.Index(codes.items))
         .fillna(-1)
         .to_numpy(dtype=np.int64)
     )
     on_gold = np.flatnonzero(gold_codes >= 0)
-    post = fit.posteriors[on_gold]
-    g = gold_codes[on_gold]
-    best = post.argmax(axis=1)
-    contradicted = best != g
-    rows_idx = on_gold[contradicted]
-    if len(rows_idx) == 0:
-        return empty_audit(vendor_names)
-    best = best[contradicted]
-    g = g[contradicted]
-    post = post[contradicted]
-    total = counts_from_codes(item_codes, label_codes, len(items), k)[rows_idx]
-    n_vendors = np.zeros(len(rows_idx), dtype=np.int64)
-    agreeing = np.zeros(len(rows_idx), dtype=np.int64)
-    vote_text: dict[str, list[str]] = {}
+    posteriors = fit.posteriors[on_gold]
+    best = posteriors.argmax(axis=1)
+    keep = best != gold_codes[on_gold]
+    if not keep.any():
+        return None
+    return _Contradicted(on_gold[keep], best[keep], gold_codes[on_gold][keep], posteriors[keep])
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """Per contradicted item: vendors that labelled it, vendors whose sole majority is the suggested label, and
+    each vendor's votes as text."""
+
+    n_vendors: np.ndarray
+    agreeing: np.ndarray
+    votes: dict[str, list[str]]
+
+
+def _vendor_evidence(codes: _Codes, c: _Contradicted, vendor_names: list[str]) -> _Evidence:
+    n_vendors = np.zeros(len(c.idx), dtype=np.int64)
+    agreeing = np.zeros(len(c.idx), dtype=np.int64)
+    votes: dict[str, list[str]] = {}
     for index, name in enumerate(vendor_names):
-        mine = vendor_codes == index
-        counts = counts_from_codes(item_codes[mine], label_codes[mine], len(items), k)[rows_idx]
-        m = counts.sum(axis=1)
-        n_vendors += m > 0
+        counts = codes.counts(codes.vendor_codes == index)[c.idx]
+        labelled = counts.sum(axis=1) > 0
+        n_vendors += labelled
         top = counts.max(axis=1)
-        # the vendor's majority names the suggested label (alone at the top)
         sole_top = (counts == top[:, None]).sum(axis=1) == 1
-        agreeing += (m > 0) & sole_top & (counts[np.arange(len(best)), best] == top)
-        vote_text[name] = [_votes(row, labels) for row in counts]
-    posterior_suggested = post[np.arange(len(best)), best]
-    posterior_gold = post[np.arange(len(best)), g]
+        agreeing += labelled & sole_top & (c.at(counts, c.best) == top)
+        votes[name] = [_votes(row, codes.labels) for row in counts]
+    return _Evidence(n_vendors, agreeing, votes)
+
+
+def _audit_frame(codes: _Codes, c: _Contradicted, e: _Evidence, rule: AuditRule) -> pd.DataFrame:
+    """One row per contradicted gold item, with the suspect rule applied."""
+    total = codes.counts()[c.idx]
     n_judgments = total.sum(axis=1)
-    share_suggested = total[np.arange(len(best)), best] / np.maximum(n_judgments, 1)
-    share_gold = total[np.arange(len(best)), g] / np.maximum(n_judgments, 1)
+    share_suggested = c.at(total, c.best) / np.maximum(n_judgments, 1)
+    share_gold = c.at(total, c.gold) / np.maximum(n_judgments, 1)
+    posterior_suggested = c.at(c.posteriors, c.best)
+    posterior_gold = c.at(c.posteriors, c.gold)
     suspect = (
         (share_suggested - share_gold >= rule.min_margin)
         & (posterior_suggested >= rule.threshold)
         & (posterior_gold <= 1.0 - rule.threshold)
-        & (agreeing >= np.minimum(rule.min_vendors, np.maximum(n_vendors, 1)))
+        & (e.agreeing >= np.minimum(rule.min_vendors, np.maximum(e.n_vendors, 1)))
         & (n_judgments >= rule.min_judgments)
     )
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "item_id": np.asarray(items, dtype=object)[rows_idx],
-            "gold_label": labels[g],
-            "suggested_label": labels[best],
+            "item_id": codes.items[c.idx],
+            "gold_label": codes.labels[c.gold],
+            "suggested_label": codes.labels[c.best],
             "posterior_suggested": posterior_suggested,
             "posterior_gold": posterior_gold,
             "n_judgments": n_judgments.astype(np.int64),
             "vote_share_suggested": share_suggested,
             "vote_share_gold": share_gold,
-            "n_vendors": n_vendors,
-            "vendors_agreeing": agreeing,
+            "n_vendors": e.n_vendors,
+            "vendors_agreeing": e.agreeing,
             "suspect": suspect,
-            "votes": [_votes(row, labels) for row in total],
+            "votes": [_votes(row, codes.labels) for row in total],
         }
     )
+
+
+def _ranked(frame: pd.DataFrame, vendor_names: list[str], e: _Evidence) -> pd.DataFrame:
+    """Each vendor's votes as a column; suspects first, lowest gold posterior first; ``rank`` from 1."""
     for name in vendor_names:
-        frame[f"votes_{name}"] = vote_text[name]
+        frame[f"votes_{name}"] = e.votes[name]
     frame = frame.sort_values(
         ["suspect", "posterior_gold", "posterior_suggested", "item_id"],
         ascending=[False, True, False, True],
