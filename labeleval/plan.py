@@ -337,65 +337,16 @@ def pilot_plan(
     if skill_sd < 0:
         raise LabelevalError(f"skill_sd must be >= 0; got {skill_sd!r}")
     names = list(accuracies)
-
-    def per_vendor(value: int | Mapping[str, int], what: str) -> dict[str, int]:
-        out = {n: int(value[n]) for n in names} if isinstance(value, Mapping) else dict.fromkeys(names, int(value))
-        if any(v < 1 for v in out.values()):
-            raise LabelevalError(f"{what} must be at least 1 for every vendor")
-        return out
-
-    k = per_vendor(labels_per_item, "labels per item")
-    pools = per_vendor(pool_size, "the annotator pool size")
+    k = _per_vendor(labels_per_item, names, "labels per item")
+    pools = _per_vendor(pool_size, names, "the annotator pool size")
     q = {n: consensus_accuracy(float(accuracies[n]), k[n], n_classes, ties=ties) for n in names}
-    rows, notes = [], []
-    for a, b in itertools.combinations(names, 2):
-        p10, p01 = q[a] * (1 - q[b]), (1 - q[a]) * q[b]
-        n_cons = mcnemar_n(p10, p01, power=power, alpha=alpha)
-        n_judg = judgment_n(
-            float(accuracies[a]),
-            float(accuracies[b]),
-            labels_per_item=min(k[a], k[b]),
-            pool_a=pools[a],
-            pool_b=pools[b],
-            skill_sd=skill_sd,
-            power=power,
-            alpha=alpha,
-        )
-        if not math.isfinite(n_judg) and accuracies[a] != accuracies[b]:
-            notes.append(
-                f"{a} vs {b}: with {pools[a]} and {pools[b]} annotators (skill spread {skill_sd:.2f}) no number of "
-                f"items separates a {abs(accuracies[a] - accuracies[b]):.1%} difference in per-judgment accuracy; "
-                f"staff more annotators"
-            )
-        rows.append(
-            {
-                "vendor_a": a,
-                "vendor_b": b,
-                "accuracy_a": float(accuracies[a]),
-                "accuracy_b": float(accuracies[b]),
-                "consensus_accuracy_a": q[a],
-                "consensus_accuracy_b": q[b],
-                "gold_items_consensus": n_cons,
-                "gold_items_judgment": n_judg,
-            }
-        )
-    pairs = pd.DataFrame(rows)
+    pairs, notes = _pilot_pairs(accuracies, k, pools, q, skill_sd=skill_sd, power=power, alpha=alpha)
     finite = pairs[["gold_items_consensus", "gold_items_judgment"]].to_numpy(dtype=np.float64)
     finite = finite[np.isfinite(finite)]
     gold_items = float(finite.max()) if len(finite) else math.inf
     items = float(math.ceil(gold_items / gold_share)) if math.isfinite(gold_items) else math.inf
-    vendor_rows = []
-    for n in names:
-        labels = items * k[n]
-        cost = 0.0
-        priced = False
-        if cost_per_label and n in cost_per_label:
-            cost += float(cost_per_label[n]) * labels
-            priced = True
-        if cost_per_item and n in cost_per_item:
-            cost += float(cost_per_item[n]) * items
-            priced = True
-        vendor_rows.append(
+    vendors = pd.DataFrame(
+        [
             {
                 "vendor": n,
                 "accuracy": float(accuracies[n]),
@@ -404,13 +355,85 @@ def pilot_plan(
                 "consensus_accuracy": q[n],
                 "gold_items": gold_items,
                 "items": items,
-                "labels": labels,
-                "cost": cost if priced and math.isfinite(items) else np.nan,
+                "labels": items * k[n],
+                "cost": _pilot_cost(n, items, k[n], cost_per_label, cost_per_item),
             }
-        )
+            for n in names
+        ]
+    )
     if any(a == b for a, b in itertools.combinations(accuracies.values(), 2)):
         notes.append("two vendors have the same assumed accuracy: no pilot separates them")
-    return PilotPlan(pairs, pd.DataFrame(vendor_rows), gold_items, items, tuple(notes))
+    return PilotPlan(pairs, vendors, gold_items, items, tuple(notes))
+
+
+def _per_vendor(value: int | Mapping[str, int], names: list[str], what: str) -> dict[str, int]:
+    out = {n: int(value[n]) for n in names} if isinstance(value, Mapping) else dict.fromkeys(names, int(value))
+    if any(v < 1 for v in out.values()):
+        raise LabelevalError(f"{what} must be at least 1 for every vendor")
+    return out
+
+
+def _pilot_pairs(
+    accuracies: Mapping[str, float],
+    k: dict[str, int],
+    pools: dict[str, int],
+    q: dict[str, float],
+    *,
+    skill_sd: float,
+    power: float,
+    alpha: float,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Per vendor pair: gold items for the consensus (McNemar) and per-judgment (z) tests; notes on pairs that
+    no pilot of this shape separates."""
+    rows, notes = [], []
+    for a, b in itertools.combinations(list(accuracies), 2):
+        acc_a, acc_b = float(accuracies[a]), float(accuracies[b])
+        p10, p01 = q[a] * (1 - q[b]), (1 - q[a]) * q[b]
+        n_judg = judgment_n(
+            acc_a,
+            acc_b,
+            labels_per_item=min(k[a], k[b]),
+            pool_a=pools[a],
+            pool_b=pools[b],
+            skill_sd=skill_sd,
+            power=power,
+            alpha=alpha,
+        )
+        if not math.isfinite(n_judg) and acc_a != acc_b:
+            notes.append(
+                f"{a} vs {b}: with {pools[a]} and {pools[b]} annotators (skill spread {skill_sd:.2f}) no number of "
+                f"items separates a {abs(acc_a - acc_b):.1%} difference in per-judgment accuracy; "
+                f"staff more annotators"
+            )
+        rows.append(
+            {
+                "vendor_a": a,
+                "vendor_b": b,
+                "accuracy_a": acc_a,
+                "accuracy_b": acc_b,
+                "consensus_accuracy_a": q[a],
+                "consensus_accuracy_b": q[b],
+                "gold_items_consensus": mcnemar_n(p10, p01, power=power, alpha=alpha),
+                "gold_items_judgment": n_judg,
+            }
+        )
+    return pd.DataFrame(rows), notes
+
+
+def _pilot_cost(
+    name: str,
+    items: float,
+    labels_per_item: int,
+    cost_per_label: Mapping[str, float] | None,
+    cost_per_item: Mapping[str, float] | None,
+) -> float:
+    """What the pilot costs at the vendor's prices (NaN when it has none, or the pilot is endless)."""
+    prices = [
+        float(cost_per_label[name]) * items * labels_per_item if cost_per_label and name in cost_per_label else None,
+        float(cost_per_item[name]) * items if cost_per_item and name in cost_per_item else None,
+    ]
+    known = [p for p in prices if p is not None]
+    return float(sum(known)) if known and math.isfinite(items) else float("nan")
 
 
 def pilot_prices(report_cost: pd.DataFrame) -> tuple[dict[str, float], dict[str, float]]:
