@@ -326,3 +326,45 @@ def test_ids_one_and_text_one_in_a_file_are_merged_with_a_note_naming_them() -> 
     assert sorted(data.annotations["item_id"].astype(str).unique()) == ["1", "2"]
     messages = " ".join(data.notes["message"])
     assert "column 'item' holds numbers and text that read the same (1 and '1', 2 and '2')" in messages
+
+
+# ------------------------------------------------------------------------------------ app uploads
+class _Upload:
+    def __init__(self, name: str, data: bytes) -> None:
+        self.name, self.data = name, data
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def getvalue(self) -> bytes:
+        return self.data
+
+
+def test_a_new_upload_never_reuses_the_old_files(tmp_path: Path) -> None:
+    from labeleval.ui.upload import save_uploads
+
+    folder = tmp_path / "session" / "project"
+    save_uploads([_Upload("labeleval.toml", b"[task]\n"), _Upload("v.csv", b"a\n")], folder)
+    save_uploads([_Upload("v.csv", b"a\n")], folder)  # a second upload without a manifest
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == ["v.csv"]
+    (folder / "labeleval.toml").write_text("written by the mapping form")  # the same upload on a rerun keeps it
+    save_uploads([_Upload("v.csv", b"a\n")], folder)
+    assert (folder / "labeleval.toml").is_file()
+
+
+def test_uploads_are_limited_in_total_and_names_are_plain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from labeleval.ui.upload import save_uploads
+
+    monkeypatch.setenv("LABELEVAL_MAX_UPLOAD_MB", "1")
+    session = tmp_path / "session"
+    save_uploads([_Upload("a.csv", b"x" * 600_000)], session / "mapped")
+    with pytest.raises(le.LimitError, match=r"over the 1 MB upload limit \(upload_mb\).*LABELEVAL_MAX_UPLOAD_MB"):
+        save_uploads([_Upload("b.csv", b"x" * 300_000), _Upload("c.csv", b"x" * 300_000)], session / "project")
+    for bad in ("..", ".hidden.csv", ""):
+        with pytest.raises(le.LabelevalError, match="not a usable file name"):
+            save_uploads([_Upload(bad, b"x")], session / "project")
+    with pytest.raises(le.LabelevalError, match=r"both called v\.csv"):
+        save_uploads([_Upload("v.csv", b"x"), _Upload("dir/v.csv", b"y")], session / "project")
+    written = save_uploads([_Upload("../../escape.csv", b"x")], session / "project")
+    assert written == [session / "project" / "escape.csv"]
