@@ -215,11 +215,6 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     raw, columns, factor = read_chunk(task)
     resolved = resolve_columns(raw, columns, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, file=task.name)
     frame = raw.frame
-    if resolved["item_id"] in frame.columns:
-        ids = frame[resolved["item_id"]]
-        all_items = pd.unique(as_id_strings(ids)[~_missing(ids)].to_numpy(dtype=object))
-    else:
-        all_items = np.zeros(0, dtype=object)
     raw = replace(raw, frame=frame.assign(**{_ROW: np.arange(len(frame), dtype=np.int64)}))
     kept, quarantine, billing = normalize_batch(
         raw,
@@ -249,8 +244,8 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
             out[column] = coded(values)
         else:
             out[column] = values.array
-    kept_items = out["item_id"].values if isinstance(out["item_id"], Coded) else np.zeros(0, dtype=object)
-    other = np.asarray(pd.Index(all_items).difference(pd.Index(kept_items), sort=False), dtype=object)
+    kept_items = out["item_id"].values if isinstance(out.get("item_id"), Coded) else np.zeros(0, dtype=object)
+    other = _dropped_items(frame, resolved["item_id"], positions, kept_items)
     return ChunkResult(
         vendor_index=task.vendor_index,
         file=task.name,
@@ -264,6 +259,19 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         columns=out,
         other_items=Coded(np.zeros(0, dtype=np.int8), other, value_hashes(other)),
     )
+
+
+def _dropped_items(frame: pd.DataFrame, column: str, kept: np.ndarray, kept_items: np.ndarray) -> np.ndarray:
+    """Item ids of the chunk's quarantined rows that none of its kept rows has (billing counts every item
+    delivered), as the normaliser writes ids."""
+    dropped = np.ones(len(frame), dtype=bool)
+    dropped[kept] = False
+    if not dropped.any() or column not in frame.columns:
+        return np.zeros(0, dtype=object)
+    present = ~_missing(frame[column]) & dropped
+    ids = pd.unique(as_id_strings(frame[column])[present].to_numpy(dtype=object))
+    found = pd.Index(ids, dtype=object).difference(pd.Index(kept_items, dtype=object), sort=False)
+    return np.asarray(found, dtype=object)
 
 
 # ----------------------------------------------------------------------------------------- combining
