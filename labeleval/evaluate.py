@@ -7,11 +7,12 @@ on a shared, sorted item index and gets every estimate and interval from per-ite
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from labeleval.dataset import load_data
 from labeleval.engine import Settings, as_project, resolve_settings, score
+from labeleval.engine.stream import load
 from labeleval.options import Uncertainty
 from labeleval.project import Project
 from labeleval.questions import score_with_questions
@@ -36,6 +37,9 @@ def evaluate(
     by: str | None = None,
     over: str | None = None,
     exclude_suspect_gold: bool = False,
+    engine: str = "auto",
+    scheduler: object = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Score every vendor of a project: agreement, accuracy on gold, cost per usable label, with CIs.
 
@@ -66,6 +70,7 @@ def evaluate(
     min_shared_gold
         Two vendors are compared on accuracy-type metrics only when they share at least this many gold
         items (default 20); below it the comparison says they cannot be compared yet.
+
     by
         An item metadata column (``[items]`` table or ``[gold] metadata``) to slice by, e.g. ``"language"``:
         fills ``slices``, ``slice_comparisons`` and ``slice_ranking`` (:mod:`labeleval.slices`).
@@ -76,6 +81,17 @@ def evaluate(
         Leave the gold items the gold audit marks as suspect out of every accuracy figure
         (``report.gold_audit``; ``report.settings["gold_audit"]`` lists them and whether the accuracy
         ranking changed).
+
+    engine
+        Where the row work runs (:class:`~labeleval.options.Engine`): ``memory``, ``stream`` (chunk by chunk,
+        memory bounded by one chunk plus the codes), ``dask`` (chunks as tasks on a Dask cluster), or ``auto``
+        (default: ``stream`` when the vendor files exceed 1 GB or a vendor path is a folder or glob of Parquet
+        files). Every engine gives the same Report (:mod:`labeleval.engine.chunks`).
+    scheduler
+        For ``engine="dask"``: a Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``;
+        None starts a small local cluster.
+    progress
+        Called after each chunk with (rows done, rows planned) by the chunked engines.
 
     Examples
     --------
@@ -97,7 +113,7 @@ def evaluate(
         uncertainty=uncertainty,
         min_shared_gold=min_shared_gold,
     )
-    data = load_data(project)
+    data = load(project, engine, scheduler=scheduler, progress=progress)
     data.raise_problems()
     return score_with_questions(
         data,
