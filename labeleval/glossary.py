@@ -173,6 +173,26 @@ COLUMNS: dict[str, Term] = {
     "language": T("Language", "text"),
     "domain": T("Domain", "text"),
     "difficulty": T("Difficulty", "text"),
+    # sample-size plans
+    "consensus_accuracy_a": T("Consensus accuracy A", "pct"),
+    "consensus_accuracy_b": T("Consensus accuracy B", "pct"),
+    "accuracy_a": T("Accuracy A", "pct"),
+    "accuracy_b": T("Accuracy B", "pct"),
+    "only_a_right": T("Only A right", "count"),
+    "only_b_right": T("Only B right", "count"),
+    "discordance": T("Discordant items", "pct", "share of shared gold items where exactly one vendor is right"),
+    "power_now": T("Power now", "pct", "chance the test separates the pair with the gold items there are"),
+    "items_needed": T("Gold items needed", "count", "shared gold items for the chosen power at today's difference"),
+    "more_items_needed": T("More gold items needed", "count"),
+    "named_difference": T("Planned difference", "pct"),
+    "items_needed_named": T("Gold items needed (planned difference)", "count"),
+    "more_items_needed_named": T("More gold items needed (planned difference)", "count"),
+    "power": T("Power", "pct"),
+    "gold_items_consensus": T("Gold items (consensus)", "count"),
+    "gold_items_judgment": T("Gold items (judgments)", "count"),
+    "pool_size": T("Annotators", "count"),
+    "labels": T("Labels", "count"),
+    "cost": T("Cost", "total"),
     "text": T("Item text", "text"),
     "url": T("Link", "text"),
 }
@@ -263,6 +283,10 @@ BLANK_REASONS: dict[str, str] = {
     "cost_per_usable_label": "no usable labels",
     "cost_per_correct_item": "no correct consensus items",
     "change": "the first window is the baseline the others are compared with",
+    "items_needed": "the two vendors are tied: no number of items separates them",
+    "more_items_needed": "the two vendors are tied: no number of items separates them",
+    "items_needed_named": "the planned difference is not above zero",
+    "more_items_needed_named": "the planned difference is not above zero",
     "p_adjusted": "nothing to compare: the baseline window, or too few gold items",
     "p_value": "nothing to compare: the baseline window, or too few gold items",
 }
@@ -458,13 +482,16 @@ def display_frame(
     metric_column: str = "metric",
     drop: tuple[str, ...] = (),
     merge_intervals: bool = True,
+    terms: Mapping[str, Term] | None = None,
 ) -> pd.DataFrame:
     """A Report frame as display strings with human column names; blanks are ``—``.
 
     In long frames (a ``metric`` column) the unit of ``value``, ``ci_low``, ``ci_high``, ``estimate_*``
     and ``difference`` follows each row's metric, and the metric is spelled out. With ``merge_intervals``
     a figure and its ``*_ci_low``/``*_ci_high`` columns become one column, ``77.8% [75.2, 80.3]``.
+    ``terms`` names columns whose meaning differs in this frame (a plan's ``alpha`` is a test level).
     """
+    own = dict(terms or {})
     currencies = frame["currency"].astype(str) if "currency" in frame.columns else None
     rows = frame.drop(columns=[c for c in drop if c in frame.columns])
     out = pd.DataFrame(index=rows.index)
@@ -477,7 +504,7 @@ def display_frame(
     for column in rows.columns:
         if column in merged:
             continue
-        term = column_term(str(column))
+        term = own.get(str(column)) or column_term(str(column))
         if column in intervals:
             low, high = intervals[column]
             cells = []

@@ -3,6 +3,7 @@ numbers, and its widgets (found by key) change the result."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from labeleval import fmt
 from labeleval.ui.pages.overview import leaderboard
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ("overview", "agreement", "accuracy", "cost", "annotators", "items", "data")
+PAGES = ("overview", "agreement", "accuracy", "cost", "annotators", "items", "questions", "data")
 
 
 def run_page(page: str, project: str | None = None) -> None:
@@ -41,12 +42,18 @@ def test_app_py_opens_on_the_sample_project() -> None:
     assert any("most accurate" in m.value for m in at.markdown)
 
 
-@pytest.mark.parametrize("project", ["content_safety", "preference_pairs", "helpfulness_likert"])
+@pytest.mark.parametrize("project", ["content_safety", "preference_pairs", "helpfulness_likert", "ticket_pilot"])
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_renders_without_exception(page: str, project: str) -> None:
+def test_every_page_renders_in_human_words(page: str, project: str) -> None:
+    """No exception, no snake_case header, no None/nan cell on any page of any sample (issue 14)."""
     at = page_test(page, str(ROOT / "sample_data" / project)).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+    for frame in [d.value for d in at.dataframe] + [t.value for t in at.table]:
+        headers = [str(c) for c in frame.columns] + ([str(frame.index.name)] if frame.index.name else [])
+        assert not [h for h in headers if re.search(r"[a-z]_[a-z]", h)], headers
+        cells = set(map(str, frame.astype(object).to_numpy().ravel()))
+        assert not cells & {"None", "nan", "NaN", "<NA>", "NaT"}, headers
 
 
 def test_overview_numbers_equal_evaluate() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -34,16 +34,17 @@ def table(
     label_column: str = "vendor",
     height: int | None = None,
     index: bool = False,
+    terms: Mapping[str, glossary.Term] | None = None,
 ) -> pd.DataFrame:
     """A Report frame as a table a person reads: glossary names and units, ``—`` for blanks with the reason
     under the table, each column's meaning in its header tooltip. Returns the display frame shown."""
-    shown = glossary.display_frame(frame, drop=tuple(drop))
+    shown = glossary.display_frame(frame, drop=tuple(drop), terms=terms)
     config: dict[str, Any] = {}
     numeric = shown.apply(lambda col: bool(col.astype(str).str.fullmatch(glossary.NUMERIC_CELL).all()))
     for column in frame.columns:
         if column in drop:
             continue
-        term = glossary.column_term(str(column))
+        term = (terms or {}).get(str(column)) or glossary.column_term(str(column))
         if term.name in shown.columns:
             config[term.name] = st.column_config.TextColumn(
                 term.name, help=term.help or None, alignment="right" if bool(numeric[term.name]) else "left"

@@ -9,12 +9,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from labeleval import glossary
 from labeleval.errors import LabelevalError
 from labeleval.evaluate import evaluate
 from labeleval.project import find_manifest, load_project
 from labeleval.report import Report
 from labeleval.safety import markdown_text, spreadsheet_frame
-from labeleval.ui.pages._common import header
+from labeleval.ui.pages._common import header, table
 from labeleval.ui.state import current_report, fingerprint, project_settings
 
 
@@ -42,6 +43,10 @@ def cached_breakdown(
         by=by,
         over=over,
     )
+
+
+#: In a sample-size plan, ``alpha`` is the test's level, not Krippendorff's alpha.
+PLAN_TERMS = {"alpha": glossary.Term("Test level (alpha)", "number"), "test": glossary.Term("Test", "text")}
 
 
 def _breakdown(by: str | None, over: str | None) -> Report | None:
@@ -106,12 +111,12 @@ def slices_section(report: Report) -> None:
     if result is None or result.slices.empty:
         return
     s = result.slices
-    table = s.assign(
+    figures = s.assign(
         accuracy_text=[
             _figure_cell(r.accuracy, r.accuracy_ci_low, r.accuracy_ci_high, r.status) for r in s.itertuples()
         ]
     )
-    wide = table.pivot(index="slice", columns="vendor", values="accuracy_text")
+    wide = figures.pivot(index="slice", columns="vendor", values="accuracy_text")
     wide = wide[[v for v in dict.fromkeys(s["vendor"]) if v in wide.columns]]
     st.caption(
         "Accuracy on gold per slice and vendor, with its interval. A slice with too few gold items shows why "
@@ -137,7 +142,7 @@ def slices_section(report: Report) -> None:
     if not ranking["ranking_differs"].astype(bool).any():
         st.markdown(markdown_text(f"No pair of vendors ranks differently between {by} slices beyond chance."))
     with st.expander("Comparisons inside each slice (adjusted across slices)"):
-        st.dataframe(result.slice_comparisons, hide_index=True, width="stretch", key="slice_comparisons")
+        table(result.slice_comparisons, key="slice_comparisons")
 
 
 def drift_section(report: Report) -> None:
@@ -167,11 +172,10 @@ def drift_section(report: Report) -> None:
     flagged = people[people["drift"].astype(str) != ""] if len(people) else people
     st.caption(f"Annotators whose accuracy or speed changed beyond chance: {len(flagged)}")
     if len(flagged):
-        st.dataframe(
+        table(
             flagged[["vendor", "annotator_id", "window", "accuracy", "accuracy_baseline", "median_seconds", "drift"]],
-            hide_index=True,
-            width="stretch",
             key="annotator_drift",
+            label_column="annotator_id",
         )
 
 
@@ -190,8 +194,9 @@ def plan_section(report: Report) -> None:
         shown = plan[
             ["vendor_a", "vendor_b", "shared_gold_items", "difference", "power_now", "items_needed",
              "more_items_needed", "items_needed_named"]
-        ].rename(columns={"items_needed_named": f"items_needed_at_{difference:.0%}"})  # fmt: skip
-        st.dataframe(shown, hide_index=True, width="stretch", key="plan_pairs")
+        ]  # fmt: skip
+        at = glossary.Term(f"Gold items needed at a {difference:.0%} difference", "count")
+        table(shown, key="plan_pairs", label_column="vendor_a", terms={"items_needed_named": at, **PLAN_TERMS})
         st.caption(
             "Shared gold items at which the exact McNemar test on consensus accuracy reaches the power, from the "
             "observed discordance (inf: the vendors are tied)."
@@ -223,8 +228,8 @@ def plan_section(report: Report) -> None:
         except LabelevalError as exc:
             st.warning(markdown_text(exc))
             return
-        st.dataframe(pilot.pairs, hide_index=True, width="stretch", key="pilot_pairs")
-        st.dataframe(pilot.vendors, hide_index=True, width="stretch", key="pilot_vendors")
+        table(pilot.pairs, key="pilot_pairs", label_column="vendor_a", terms=PLAN_TERMS)
+        table(pilot.vendors, key="pilot_vendors", terms=PLAN_TERMS)
         for note in pilot.notes:
             st.markdown(markdown_text(note))
 
@@ -250,7 +255,7 @@ def gold_audit_section(report: Report) -> None:
     for column in ("text", "url"):
         if column in text.columns:
             shown[column] = text[column].reindex(shown["item_id"]).to_numpy()
-    st.dataframe(shown, hide_index=True, width="stretch", key="gold_audit_table")
+    table(shown, key="gold_audit_table", label_column="item_id")
     st.download_button(
         "Download the suspect gold items (CSV)",
         spreadsheet_frame(suspects).to_csv(index=False).encode("utf-8"),
