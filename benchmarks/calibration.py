@@ -268,7 +268,11 @@ def score(design: Design, report: le.Report, tally: Tally) -> None:
     claims = [s for s in sentences if CLAIM.search(s)]
     if design.kind == "false claims":
         tally.add("verdict: false claim", float(bool(claims)))
-        tally.add("comparisons: any significant", float(significant.any()))
+        # the decision family (alpha, if the Report puts it in a family of its own, is counted apart below)
+        decision = (
+            comparisons["family"] != "agreement" if "family" in comparisons.columns else comparisons["metric"] != ""
+        )
+        tally.add("comparisons: any significant", float(significant[decision].any()))
         for metric in ("accuracy", "consensus_accuracy", "cost_per_usable_label", "alpha"):
             rows = comparisons["metric"] == metric
             if rows.any():
@@ -372,9 +376,10 @@ def main(argv: list[str] | None = None) -> int:
     before = json.loads(args.before.read_text()) if args.before else None
     print(table(results, before))  # type: ignore[arg-type]
     print(f"\n(± is one Monte-Carlo standard error; {time.perf_counter() - start:.0f} s)")
-    from calibration_plan import run_plan_designs  # issue 11: planned gold items give the stated power
+    if not args.only:  # issue 11: planned gold items give the stated power
+        from calibration_plan import run_plan_designs
 
-    print("\nSample-size plans (labeleval.plan), simulated:\n" + run_plan_designs(max(reps, 400)).to_string())
+        print("\nSample-size plans (labeleval.plan), simulated:\n" + run_plan_designs(max(reps, 400)).to_string())
     if args.save:
         args.save.write_text(json.dumps(results, indent=1))
     return 0

@@ -162,14 +162,23 @@ def holm(p_values: np.ndarray) -> np.ndarray:
 ANNOTATOR_STREAM: Final = 1  # the annotators' weights come from their own stream of the evaluation's seed
 
 
-def group_variance(x: np.ndarray, s: np.ndarray, groups: np.ndarray, n_groups: int | None = None) -> float:
+def group_variance(
+    x: np.ndarray,
+    s: np.ndarray,
+    groups: np.ndarray,
+    n_groups: int | None = None,
+    *,
+    influence: np.ndarray | None = None,
+) -> float:
     """Variance of the ratio ``sum(x) / sum(s)`` when whole groups are resampled with Poisson(1) weights.
 
     The delta method: ``sum_g (X_g - r S_g)^2 / S^2`` with ``X_g``, ``S_g`` the group sums and ``r`` the
     ratio; it is what the Poisson bootstrap of the groups estimates (without its Monte-Carlo noise). With
     ``groups`` the item of each judgment it is the item-bootstrap variance; with the annotator, the
     annotator-bootstrap variance; with ``np.arange(len(x))``, the judgment-level (iid) variance. NaN when
-    ``sum(s)`` is not positive.
+    ``sum(s)`` is not positive. ``influence`` multiplies each judgment's residual ``x - r s``: an item-level
+    ratio whose credit is shared by the item's ``m`` judgments (consensus accuracy) passes ``m``, so that an
+    annotator's residual is the whole residual of the items it voted on (its influence on the consensus).
 
     Examples
     --------
@@ -184,26 +193,34 @@ def group_variance(x: np.ndarray, s: np.ndarray, groups: np.ndarray, n_groups: i
         return float("nan")
     r = float(x.sum()) / total
     size = int(n_groups) if n_groups is not None else (int(groups.max()) + 1 if len(groups) else 0)
-    residual = np.bincount(groups, weights=x - r * s, minlength=size)
+    weight = x - r * s if influence is None else (x - r * s) * np.asarray(influence, dtype=np.float64)
+    residual = np.bincount(groups, weights=weight, minlength=size)
     return float(residual @ residual) / total**2
 
 
 def annotator_excess(
     annotator_var: np.ndarray | list[float],
     judgment_var: np.ndarray | list[float],
-    n_annotators: np.ndarray | list[int],
+    n_annotators: np.ndarray | list[float],
+    per_item: np.ndarray | list[float] | float = 1.0,
 ) -> np.ndarray:
-    """The part of the variance that annotators add beyond judgment-level noise, ``max(0, c V_a - V_e)``.
+    """The part of the variance that annotators add beyond judgment-level noise, ``max(0, c (V_a - V_e))``.
 
     ``V_a`` (annotator bootstrap) counts each judgment's own noise once; so does the item bootstrap, so
     the two-way variance is ``V_i + V_a - V_e`` (the components estimator; Owen 2007's product
     "pigeonhole" weights give ``V_i + V_a + V_e`` instead, throwing away power when annotators do not
-    differ). ``c = G / (G - 1)`` undoes the bootstrap's small-sample shrinkage over ``G`` annotators.
+    differ). ``c`` undoes the shrinkage of annotator effects measured against the vendor's own mean over
+    ``G`` annotators: ``G / (G - 1)`` for a judgment-level ratio; for an item-level ratio shared by ``m``
+    judgments per item (``per_item``; consensus accuracy) an annotator's items also hold ``m - 1`` of the
+    other annotators, which dilutes its effect by ``(G - m) / (G - 1)``, so ``c`` also divides by its square
+    (with ``G - m`` at least 1).
     """
     g = np.asarray(n_annotators, dtype=np.float64)
+    m = np.asarray(per_item, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        c = np.where(g > 1, g / (g - 1), np.nan)
-    excess = c * np.asarray(annotator_var, dtype=np.float64) - np.asarray(judgment_var, dtype=np.float64)
+        dilution = np.maximum(g - m, 1.0) / np.maximum(g - 1.0, 1.0)
+        c = np.where(g > 1, g / (g - 1) / dilution**2, np.nan)
+    excess = c * (np.asarray(annotator_var, dtype=np.float64) - np.asarray(judgment_var, dtype=np.float64))
     return np.where(np.isfinite(excess), np.maximum(excess, 0.0), 0.0)
 
 

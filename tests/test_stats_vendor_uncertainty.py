@@ -63,7 +63,9 @@ def test_annotator_weights_are_a_separate_stream() -> None:
 
 def test_annotator_excess_corrects_small_samples_and_is_never_negative() -> None:
     out = annotator_excess(np.array([1.0, 1.0, 0.5, 1.0]), np.array([0.5, 0.5, 2.0, 0.1]), np.array([5, 2, 10, 1]))
-    np.testing.assert_allclose(out, [5 / 4 - 0.5, 2.0 - 0.5, 0.0, 0.0])
+    np.testing.assert_allclose(out, [5 / 4 * 0.5, 2.0 * 0.5, 0.0, 0.0])
+    # an item-level ratio over m = 3 judgments per item among G = 5 annotators: dilution (5 - 3) / (5 - 1)
+    assert annotator_excess([1.0], [0.5], [5], 3.0)[0] == pytest.approx(5 / 4 * 0.5 / 0.5**2)
 
 
 def test_two_way_samples_add_the_excess_variance_and_keep_item_pairing() -> None:

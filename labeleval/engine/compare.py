@@ -158,7 +158,7 @@ def _difference(
     finite = item_part[np.isfinite(item_part)]
     item_var = float(np.var(finite, ddof=1)) if len(finite) > 1 else 0.0
     components = np.array([item_var, scale_a**2 * ra.annotator_variance, scale_b**2 * rb.annotator_variance])
-    dfs = np.array([max(shared_items - 1, 1), max(ra.annotators - 1, 1), max(rb.annotators - 1, 1)], dtype=float)
+    dfs = np.array([max(shared_items - 1, 1), max(ra.effective_annotators - 1, 1), max(rb.effective_annotators - 1, 1)])
     return estimate_a, estimate_b, diff, floor, float(satterthwaite_df(components, dfs))
 
 

@@ -16,6 +16,7 @@ from labeleval.engine.encode import Encoded, VendorBatch, encode, vendor_batches
 from labeleval.engine.settings import Settings
 from labeleval.engine.statistics import Blocks, estimate, quality_blocks, usable_block
 from labeleval.engine.uncertainty import SHARED_RATIOS, RatioParts, vendor_parts
+from labeleval.options import TiePolicy
 from labeleval.report import Report
 
 
@@ -35,7 +36,7 @@ def score(data: Dataset, settings: Settings) -> Report:
         usable = usable_block(enc, b, reference)
         blocks.add(b.name, "usable", usable)
         usable_scored.append(int(usable[:, 1].sum()))
-    est = estimate(enc, batches, blocks, settings, ratio_parts(enc, batches, consensus, reference))
+    est = estimate(enc, batches, blocks, settings, ratio_parts(enc, batches, consensus, reference, settings.tie))
     task_frame, extras = people.kind_metrics(enc, batches, consensus, settings)
     return Report(
         summary=frames.summary(enc, batches, consensus, est, settings),
@@ -57,18 +58,22 @@ def score(data: Dataset, settings: Settings) -> Report:
 
 
 def ratio_parts(
-    enc: Encoded, batches: list[VendorBatch], consensus: list[VendorConsensus], reference: np.ndarray
+    enc: Encoded,
+    batches: list[VendorBatch],
+    consensus: list[VendorConsensus],
+    reference: np.ndarray,
+    tie: TiePolicy = TiePolicy.FRACTIONAL,
 ) -> dict[tuple[str, ...], RatioParts]:
     """Every vendor's accuracy-type ratios on its own items, and on the items it shares with each other
     vendor where that is a smaller set (comparisons are made on shared items)."""
     out: dict[tuple[str, ...], RatioParts] = {}
     for b, c in zip(batches, consensus, strict=True):
-        for name, parts in vendor_parts(enc, b, c, reference).items():
+        for name, parts in vendor_parts(enc, b, c, reference, tie=tie).items():
             out[(b.name, name)] = parts
         for other in batches:
             if other is b or not (b.labelled & ~other.labelled).any():
                 continue
-            shared = vendor_parts(enc, b, c, reference, within=b.labelled & other.labelled)
+            shared = vendor_parts(enc, b, c, reference, within=b.labelled & other.labelled, tie=tie)
             for name in SHARED_RATIOS:
                 out[(b.name, name, other.name)] = shared[name]
     return out

@@ -24,7 +24,8 @@ import numpy as np
 from labeleval.engine.consensus import VendorConsensus
 from labeleval.engine.encode import Encoded, VendorBatch
 from labeleval.engine.settings import Settings
-from labeleval.options import Uncertainty
+from labeleval.kinds import Kind
+from labeleval.options import TiePolicy, Uncertainty
 from labeleval.stats import (
     ANNOTATOR_STREAM,
     annotator_excess,
@@ -32,6 +33,7 @@ from labeleval.stats import (
     group_variance,
     proportion_interval,
     satterthwaite_df,
+    tie_credit,
     two_way_samples,
 )
 
@@ -47,6 +49,9 @@ class RatioParts:
     s: np.ndarray
     item: np.ndarray
     key: np.ndarray
+    influence: np.ndarray | None = None  # item-level ratios: the item's judgment count (see group_variance)
+    # item-level ratios whose consensus can be recomputed: each vote's leave-one-out effect on its item's credit
+    deletion: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class RatioEstimate:
     successes: float
     items: int  # items with s > 0
     annotators: int  # annotators with s > 0
+    effective_annotators: float  # Kish's effective number (volume-weighted); the df of the annotator part
     low: float
     high: float
 
@@ -75,6 +81,7 @@ def vendor_parts(
     consensus: VendorConsensus,
     reference: np.ndarray,
     within: np.ndarray | None = None,
+    tie: TiePolicy = TiePolicy.FRACTIONAL,
 ) -> dict[str, RatioParts]:
     """The ratios of one vendor, on its own items or (``within``, a mask over items) on a subset."""
     rows = batch.rows
@@ -95,16 +102,55 @@ def vendor_parts(
     credit_chosen = np.asarray(consensus.chosen_correct, dtype=np.float64)[item]
     chosen_scored = ds_scored if consensus.chosen is consensus.ds else scored
 
-    def parts(x: np.ndarray, s: np.ndarray) -> RatioParts:
-        return RatioParts(x.astype(np.float64), s.astype(np.float64), item, key)
+    deletion = leave_one_out(enc, batch, tie) * on_gold
+
+    def parts(
+        x: np.ndarray, s: np.ndarray, influence: np.ndarray | None = None, removed: np.ndarray | None = None
+    ) -> RatioParts:
+        return RatioParts(x.astype(np.float64), s.astype(np.float64), item, key, influence, removed)
 
     return {
         "accuracy": parts(on_gold & hit[label, np.maximum(gold, 0)], on_gold),
-        "consensus_accuracy_mv": parts(scored * credit_rule, scored),
-        "consensus_accuracy_ds": parts(ds_scored * credit_ds, ds_scored),
-        "consensus_accuracy": parts(chosen_scored * credit_chosen, chosen_scored),
+        "consensus_accuracy_mv": parts(scored * credit_rule, scored, m, deletion),
+        "consensus_accuracy_ds": parts(ds_scored * credit_ds, ds_scored, m),
+        "consensus_accuracy": parts(
+            chosen_scored * credit_chosen, chosen_scored, m, None if consensus.chosen is consensus.ds else deletion
+        ),
         "usable_rate": parts(has_ref & hit[label, np.maximum(ref, 0)], has_ref),
     }
+
+
+def leave_one_out(enc: Encoded, batch: VendorBatch, tie: TiePolicy) -> np.ndarray:
+    """Per judgment of the vendor: its item's consensus credit minus the credit without this one vote.
+
+    The annotator part of consensus accuracy is how much the result leans on who voted: summed over an
+    annotator's votes, these effects are its influence (the jackknife with the vote recounted). A vote
+    that is its item's only one removes the item, so its effect is the item's credit minus the vendor's
+    mean (accounted for by the caller's centring). Ties count by the tie policy (random: its expectation).
+    """
+    kind = enc.kind
+    rows = batch.rows
+    item, label = enc.item_codes[rows], enc.label_codes[rows]
+    gold = enc.gold_code[item]
+    out = np.zeros(len(rows))
+    majority = kind.consensus_name == "majority vote"
+    chunk = max(1, 20_000_000 // max(enc.k, 1))
+    for start in range(0, len(rows), chunk):
+        sl = slice(start, start + chunk)
+        full = batch.counts[item[sl]]
+        less = full.copy()
+        less[np.arange(len(less)), label[sl]] -= 1
+        out[sl] = _credit(kind, full, gold[sl], tie, majority) - _credit(kind, less, gold[sl], tie, majority)
+    single = batch.m[item] <= 1
+    out[single] = _credit(kind, batch.counts[item[single]], gold[single], tie, majority)
+    return out
+
+
+def _credit(kind: Kind, counts: np.ndarray, gold: np.ndarray, tie: TiePolicy, majority: bool) -> np.ndarray:
+    if majority and tie in (TiePolicy.FRACTIONAL, TiePolicy.RANDOM):
+        return tie_credit(counts, gold, kind.hit)[0]
+    consensus = kind.consensus(counts, tie=tie, rng=None)
+    return kind.correct(consensus.code, consensus.value, gold).astype(np.float64)
 
 
 def resample_ratios(
@@ -160,17 +206,29 @@ def _estimate(
     item_samples = _ratio(boot_i)
     item_part = item_samples - value
     annotator_part = np.zeros_like(item_part)
-    excess, df = 0.0, float("inf")
+    excess, df, effective = 0.0, float("inf"), float(n_annotators)
     if boot_a is not None and trials > 0:
-        v_annotators = group_variance(p.x, p.s, p.key, enc.n_keys)
-        v_judgments = group_variance(p.x, p.s, np.arange(len(p.x)))
-        excess = float(annotator_excess(np.array([v_annotators]), np.array([v_judgments]), np.array([n_annotators]))[0])
+        if p.deletion is not None:  # leave-one-vote-out effects, centred: an annotator's sum is its influence
+            residual = np.where(used, p.deletion - np.average(p.deletion[used]), 0.0) if used.any() else p.deletion
+            per_annotator = np.bincount(p.key, residual, enc.n_keys)
+            total = float(p.s.sum())
+            v_annotators = float(per_annotator @ per_annotator) / total**2
+            v_judgments = float(residual @ residual) / total**2
+            per_item = 1.0
+        else:
+            v_annotators = group_variance(p.x, p.s, p.key, enc.n_keys, influence=p.influence)
+            v_judgments = group_variance(p.x, p.s, np.arange(len(p.x)), influence=p.influence)
+            per_item = 1.0 if p.influence is None else float(np.average(p.influence[used], weights=p.s[used]))
+        # unequal volumes: a few busy annotators carry the estimate, so count them as Kish's effective number
+        volume = np.bincount(p.key, p.s, enc.n_keys)
+        effective = float(volume.sum() ** 2 / (volume**2).sum()) if volume.any() else 0.0
+        excess = float(annotator_excess([v_annotators], [v_judgments], [effective], per_item)[0])
         combined = two_way_samples(
             np.array([value]), item_samples[:, None], _ratio(boot_a)[:, None], np.array([excess])
         )
         annotator_part = combined[:, 0] - item_samples
         df = float(
-            satterthwaite_df(np.array([v_items, excess]), np.array([max(n_items - 1, 1), max(n_annotators - 1, 1)]))
+            satterthwaite_df(np.array([v_items, excess]), np.array([max(n_items - 1, 1), max(effective - 1, 1)]))
         )
     variance = v_items + excess if trials > 0 else float("nan")
     low, high = proportion_interval(np.array([value]), np.array([trials]), np.array([variance]), confidence, df)
@@ -189,6 +247,7 @@ def _estimate(
         successes=successes,
         items=n_items,
         annotators=n_annotators,
+        effective_annotators=effective,
         low=float(low[0]),
         high=float(high[0]),
     )
