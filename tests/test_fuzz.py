@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from labeleval.errors import LabelevalError
-from labeleval.io.normalize import normalize_batch, normalize_gold
-from labeleval.io.readers import FORMATS, read_table
+from labeleval.io.normalize import normalize_batch
+from labeleval.io.readers import FORMATS, RawTable, read_table
 from labeleval.project import load_project
 
 FORMATS_DIR = Path(__file__).parent / "data" / "formats"
@@ -138,24 +138,10 @@ def _check(call: object, name: str) -> None:
     assert time.perf_counter() - start < BOUND_S
 
 
-def _reconciles(raw: object, name: str, gold: bool = False) -> None:
-    if gold:
-        labels, quarantine = normalize_gold(
-            raw, file=name, columns={"item_id": "item"}, labels=["pos", "neg"], label_map={}
-        )  # type: ignore[arg-type]
-        kept = len(labels)
-    else:
-        frame, quarantine, _ = normalize_batch(
-            raw,  # type: ignore[arg-type]
-            file=name,
-            vendor="V",
-            columns={"item_id": "item", "annotator_id": "worker", "duration_s": "secs"}
-            if getattr(raw, "fmt", "") in FORMATS
-            else {},
-            labels=["pos", "neg"],
-        )
-        kept = len(frame)
-    assert raw.rows_read == kept + len(quarantine)  # type: ignore[attr-defined]
+def _reconciles(raw: RawTable, name: str) -> None:
+    columns = {"item_id": "item", "annotator_id": "worker", "duration_s": "secs"} if raw.fmt in FORMATS else {}
+    frame, quarantine, _ = normalize_batch(raw, file=name, vendor="V", columns=columns, labels=["pos", "neg"])
+    assert raw.rows_read == len(frame) + len(quarantine)
     assert (quarantine["line"] > 0).all()
 
 
