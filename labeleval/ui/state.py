@@ -12,7 +12,7 @@ import streamlit as st
 from labeleval.dataset import load_data
 from labeleval.errors import LabelevalError
 from labeleval.evaluate import Settings, evaluate
-from labeleval.options import ConsensusMethod, Option, TaskKind, TiePolicy, UsabilityRule
+from labeleval.options import ConsensusMethod, Option, TaskKind, TiePolicy, Uncertainty, UsabilityRule
 from labeleval.project import find_manifest, load_project
 from labeleval.report import Report
 from labeleval.safety import markdown_text
@@ -69,6 +69,7 @@ def cached_report(
     tie: str,
     consensus: str = "majority_vote",
     target_accuracy: float = 0.95,
+    uncertainty: str = "items_and_annotators",
 ) -> Report:
     """``evaluate()`` keyed on file bytes (``key``) and every option; widget values are passed in."""
     del key  # part of the cache key only
@@ -82,6 +83,7 @@ def cached_report(
         tie=tie,
         consensus=consensus,
         target_accuracy=target_accuracy,
+        uncertainty=uncertainty,
     )
 
 
@@ -112,6 +114,7 @@ class ProjectSettings:
     tie: str
     consensus: str
     target_accuracy: float
+    uncertainty: str
     rules: tuple[str, ...]  # usability rules the project can use (no gold: consensus only)
     methods: tuple[str, ...]  # consensus methods its task kind has
 
@@ -125,7 +128,7 @@ def project_settings(path: Path) -> ProjectSettings:
         d = Settings()
         return ProjectSettings(
             str(d.usability), d.min_confidence, str(d.tie), str(d.consensus), d.target_accuracy,
-            UsabilityRule.values(), ConsensusMethod.values(),
+            str(d.uncertainty), UsabilityRule.values(), ConsensusMethod.values(),
         )  # fmt: skip
     categorical = project.task.kind not in (TaskKind.INTERVAL, TaskKind.RATIO, TaskKind.MULTILABEL)
     return ProjectSettings(
@@ -134,12 +137,13 @@ def project_settings(path: Path) -> ProjectSettings:
         tie=str(project.tie),
         consensus=str(project.consensus),
         target_accuracy=project.quality.target_accuracy,
+        uncertainty=str(project.uncertainty),
         rules=UsabilityRule.values() if project.gold is not None else (str(UsabilityRule.CONSENSUS),),
         methods=ConsensusMethod.values() if categorical else (str(ConsensusMethod.MAJORITY_VOTE),),
     )
 
 
-PROJECT_SETTINGS = ("usability", "min_confidence", "tie", "consensus", "target_accuracy")
+PROJECT_SETTINGS = ("usability", "min_confidence", "tie", "consensus", "target_accuracy", "uncertainty")
 
 
 def _settings_widgets(path: Path) -> None:
@@ -164,6 +168,13 @@ def _settings_widgets(path: Path) -> None:
         st.selectbox("Consensus method", own.methods, key="consensus", format_func=_describe(ConsensusMethod))
         low = min(0.8, float(st.session_state["target_accuracy"]))
         st.slider("Target consensus accuracy", low, 1.0, step=0.01, key="target_accuracy")
+        st.selectbox(
+            "Intervals cover",
+            Uncertainty.values(),
+            key="uncertainty",
+            format_func=_describe(Uncertainty),
+            help="Accuracy and cost intervals; agreement (alpha) intervals always cover items only.",
+        )
 
 
 def _describe(option: type[Option]) -> Callable[[object], str]:
@@ -197,6 +208,7 @@ def current_report(*, show_ledger_on_error: bool = False) -> Report | None:
             str(state.get("tie", own.tie)),
             str(state.get("consensus", own.consensus)),
             float(state.get("target_accuracy", own.target_accuracy)),
+            str(state.get("uncertainty", own.uncertainty)),
         )
     except LabelevalError as exc:
         st.error(f"This project cannot be scored: {markdown_text(exc)}")
