@@ -68,6 +68,7 @@ def test_icc_shrout_fleiss_1979() -> None:
     assert (table["ci_low"] < table["icc"]).all() and (table["icc"] < table["ci_high"]).all()
 
 
+@pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.dropna")  # inside pingouin 0.7
 @pytest.mark.parametrize("seed", [None, 0, 1, 2])
 def test_icc_and_its_intervals_match_pingouin(seed: int | None) -> None:
     """pingouin's intraclass_corr as the peer for every form's value and 95% interval (pingouin rounds the
