@@ -98,6 +98,8 @@ class FileSpec:
     """One input file and how to read it."""
 
     path: Path
+    #: a vendor's Parquet files on object storage (fsspec URL, read by the chunked engines); None: ``path``
+    url: str | None = None
     format: str | None = None
     columns: Mapping[str, str] = field(default_factory=dict)
     encoding: str = "utf-8"
@@ -251,8 +253,10 @@ class _Manifest:
 
     def file(self, table: Mapping[str, Any], where: str, allowed_columns: tuple[str, ...], after: int) -> FileSpec:
         rel = self.string(table, "path", where)
-        path = self.confined(rel, where, after)
-        if not path.is_file() and not (where.startswith("[[vendors]]") and self.parquet_set(path, rel, where, after)):
+        url = self.data_url(rel, where, after)
+        path = Path(rel) if url else self.confined(rel, where, after)
+        folder = url is None and where.startswith("[[vendors]]") and self.parquet_set(path, rel, where, after)
+        if url is None and not path.is_file() and not folder:
             raise self.error(f"{where}.path: file not found: {rel} (looked in {self.path.parent})", "path", after)
         fmt = table.get("format")
         if fmt is not None and fmt not in FORMATS and fmt not in NATIVE_FORMATS:
@@ -275,6 +279,7 @@ class _Manifest:
             raise self.error(f"{where}.sheet must be a sheet name or index", "sheet", after)
         return FileSpec(
             path=path,
+            url=url,
             format=fmt,
             columns=columns,
             encoding=self.string(table, "encoding", where, "utf-8"),
@@ -301,6 +306,23 @@ class _Manifest:
                 after,
             )
         return path
+
+    def data_url(self, rel: str, where: str, after: int) -> str | None:
+        """A vendor's Parquet data on object storage (an fsspec URL: ``s3://bucket/prefix/*.parquet``), or None.
+
+        A URL reads data from outside the project folder, so it needs ``allow_outside`` (never for uploads)."""
+        if "://" not in rel:
+            return None
+        if not where.startswith("[[vendors]]"):
+            raise self.error(f"{where}.path: a URL is accepted only for vendor data (Parquet files)", "path", after)
+        if not self.allow_outside:
+            raise self.error(
+                f"{where}.path: {rel!r} is a URL, outside the project folder; on the command line pass "
+                f"--allow-outside (Python: load_project(..., allow_outside=True)) to read it",
+                "path",
+                after,
+            )
+        return rel
 
     def parquet_set(self, path: Path, rel: str, where: str, after: int) -> bool:
         """Whether a vendor's ``path`` names a folder or glob of Parquet files (read chunk by chunk, issue 13),

@@ -230,3 +230,32 @@ def test_progress_bar_on_a_log_writes_a_line_per_tenth() -> None:
         bar(done, 1000)
     lines = out.getvalue().splitlines()
     assert len(lines) == 11 and lines[-1].startswith("reading [" + "#" * 30 + "] 100%  1,000 / 1,000 rows")
+
+
+def test_vendor_data_on_object_storage_by_fsspec_url(tmp_path: Path) -> None:
+    """A vendor path may be an fsspec URL (s3://, gs://, az:// ...; here fsspec's in-memory store), with
+    --allow-outside only; every file's row groups are chunks, and the Report is the local files' Report."""
+    fsspec = pytest.importorskip("fsspec")
+    folder = write_project(tmp_path / "p", 15_000, seed=4)
+    local = le.evaluate(folder, n_boot=50, engine="memory")
+    store = fsspec.filesystem("memory")
+    whole = pd.read_parquet(folder / "C.parquet")
+    for i, piece in enumerate(np.array_split(np.arange(len(whole)), 2)):
+        with store.open(f"/labeleval-test/C/part-{i}.parquet", "wb") as handle:
+            whole.iloc[piece].to_parquet(handle, row_group_size=3000)
+    manifest = folder / "labeleval.toml"
+    manifest.write_text(
+        manifest.read_text().replace('path = "C.parquet"', 'path = "memory://labeleval-test/C/*.parquet"')
+    )
+    with pytest.raises(le.LabelevalError, match=r"is a URL, outside the project folder.*--allow-outside"):
+        load_project(folder)
+    project = load_project(folder, allow_outside=True)
+    assert choose_engine(project, "auto") == Engine.STREAM
+    remote = le.evaluate(project, n_boot=50)
+    files = remote.ledger.query("vendor == 'C'")["file"].tolist()
+    assert [re.sub("memory:/+", "memory://", f) for f in files] == [
+        f"memory://labeleval-test/C/part-{i}.parquet" for i in range(2)
+    ]
+    for name in ("summary", "agreement", "accuracy", "annotators", "comparisons", "cost"):
+        pd.testing.assert_frame_equal(getattr(local, name), getattr(remote, name), check_dtype=False, rtol=1e-12)
+    store.rm("/labeleval-test", recursive=True)

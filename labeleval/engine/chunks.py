@@ -64,6 +64,7 @@ class ChunkTask:
     row_group: int | None = None
     rows_before: int = 0  # rows of the file before this row group
     rows: int = 0  # rows in the chunk (0 when not known before reading)
+    url: str | None = None  # the file on object storage (fsspec URL); ``path`` is then unused
     limits: Limits = field(default_factory=current_limits)
 
 
@@ -75,6 +76,14 @@ def plan(project: Project, *, rows_per_chunk: int = 0) -> list[ChunkTask]:
     limits = current_limits()
     for index, vendor in enumerate(project.vendors):
         spec = vendor.file
+        if spec.url is not None:  # object storage: every file, each row group a chunk
+            for url in url_files(spec.url):
+                base = ChunkTask(index, vendor, project.task, str(project.duplicates), Path(), url, url=url)
+                before = 0
+                for g, rows in enumerate(_row_groups_of(url, url, limits)):
+                    tasks.append(replace(base, row_group=g, rows_before=before, rows=rows, limits=limits))
+                    before += rows
+            continue
         files = parquet_files(spec.path) if is_multi_path(spec.path) else [spec.path]
         if not files:
             raise AdapterError(f"{_display(spec.path, project.root)}: no Parquet files found (vendor {vendor.name!r})")
@@ -97,14 +106,65 @@ def _row_groups(path: Path, fmt: str | None, name: str, limits: Limits) -> list[
     is_parquet = fmt == "parquet" or (fmt is None and path.suffix.lower() in PARQUET_SUFFIXES)
     if not is_parquet or not path.is_file():
         return []
+    try:
+        return _row_groups_of(path, name, limits)
+    except AdapterError:  # the whole-file reader names the problem
+        return []
+
+
+def _row_groups_of(source: Path | str, name: str, limits: Limits) -> list[int]:
+    """Rows per row group of a local Parquet file or one on object storage (URL), from its footer."""
     import pyarrow.parquet as pq
 
     try:
-        meta = pq.ParquetFile(path).metadata
-    except Exception:  # the whole-file reader names the problem
-        return []
+        with _opened(source) as handle:
+            meta = pq.ParquetFile(handle).metadata
+    except LabelevalError:
+        raise
+    except Exception as exc:  # pyarrow and fsspec raise many unrelated types
+        raise AdapterError(f"{name}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
     check_size(meta.num_rows, meta.num_columns, name, limits)
     return [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
+
+
+def _opened(source: Path | str) -> Any:
+    """A binary file object for a local path or an fsspec URL (a context manager)."""
+    if isinstance(source, Path):
+        return source.open("rb")
+    fs, path = _filesystem(source)
+    return fs.open(path, "rb")
+
+
+def _filesystem(url: str) -> tuple[Any, str]:
+    try:
+        import fsspec
+    except ImportError:
+        raise AdapterError(
+            f"{url}: reading data from a URL needs fsspec (pip install 'labeleval[dask]') and the store's package "
+            f"(s3fs, gcsfs, adlfs ...)"
+        ) from None
+    try:
+        return fsspec.core.url_to_fs(url)
+    except Exception as exc:
+        raise AdapterError(f"{url}: cannot open ({type(exc).__name__}: {exc})") from None
+
+
+def url_files(url: str) -> list[str]:
+    """The Parquet files a URL names: itself, every Parquet file under a prefix, or a glob's matches, sorted."""
+    fs, root = _filesystem(url)
+    try:
+        if any(ch in root for ch in "*?["):
+            found = list(fs.glob(root))
+        elif fs.isdir(root):
+            found = [p for p in fs.find(root) if str(p).lower().endswith(PARQUET_SUFFIXES)]
+        else:
+            found = [root]
+    except Exception as exc:
+        raise AdapterError(f"{url}: cannot list the files ({type(exc).__name__}: {exc})") from None
+    files = sorted(fs.unstrip_protocol(p) for p in found if str(p).lower().endswith(PARQUET_SUFFIXES))
+    if not files:
+        raise AdapterError(f"{url}: no Parquet files found")
+    return files
 
 
 # ----------------------------------------------------------------------------------------- reading
@@ -115,22 +175,26 @@ def read_chunk(task: ChunkTask) -> tuple[RawTable, dict[str, str], float]:
         spec = replace(vendor.file, path=task.path)  # one file of a folder, or the vendor's file
         source = read_source(spec, task.name, rates=vendor.rates, duration_factor=vendor.duration_unit.seconds)
         return source.raw, dict(source.columns), source.duration_factor
-    raw = _read_row_group(task.path, task.name, task.row_group, task.rows_before, task.limits)
+    where: Path | str = task.url if task.url is not None else task.path
+    raw = _read_row_group(where, task.name, task.row_group, task.rows_before, task.limits)
     return raw, dict(vendor.file.columns), vendor.duration_unit.seconds
 
 
-def _read_row_group(path: Path, name: str, group: int, rows_before: int, limits: Limits) -> RawTable:
-    """One row group of a Parquet file, with the whole-file reader's checks (names, decoded text size)."""
+def _read_row_group(source: Path | str, name: str, group: int, rows_before: int, limits: Limits) -> RawTable:
+    """One row group of a Parquet file (a path or a URL), with the whole-file reader's checks (names, decoded
+    text size)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
-        schema = pq.read_schema(path)
-        _check_names([str(n) for n in schema.names], name, "schema")
-        plain = pa.schema([pa.field(f.name, _undictionary(f.type)) for f in schema])
-        text = [f.name for f in plain if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-        table = pq.ParquetFile(path, read_dictionary=text).read_row_group(group)
+        with _opened(source) as handle:
+            schema = pq.ParquetFile(handle).schema_arrow
+            _check_names([str(n) for n in schema.names], name, "schema")
+            plain = pa.schema([pa.field(f.name, _undictionary(f.type)) for f in schema])
+            text = [f.name for f in plain if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+            handle.seek(0)
+            table = pq.ParquetFile(handle, read_dictionary=text).read_row_group(group)
         decoded = 0
         for column in text:
             for chunk in table.column(column).chunks:

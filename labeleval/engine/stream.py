@@ -51,16 +51,19 @@ def _each(tasks: list[ChunkTask]) -> Iterator[ChunkResult]:
 
 
 def choose_engine(project: Project, engine: Engine | str) -> Engine:
-    """The engine ``engine`` names; ``auto`` streams above :data:`AUTO_STREAM_BYTES` of vendor files or when a
-    vendor path is a folder or glob of Parquet files (which the in-memory reader does not read)."""
+    """The engine ``engine`` names; ``auto`` streams above :data:`AUTO_STREAM_BYTES` of vendor files, and every
+    engine reads chunk by chunk when a vendor path is a folder, a glob or a URL of Parquet files (which the
+    in-memory reader does not read)."""
     choice = parse_option(Engine, engine, "engine")
-    multi = any(is_multi_path(v.file.path) for v in project.vendors)
+    multi = any(v.file.url is not None or is_multi_path(v.file.path) for v in project.vendors)
     if choice == Engine.MEMORY and multi:
         return Engine.STREAM  # a folder or glob is read chunk by chunk whatever the engine
     if choice != Engine.AUTO:
         return choice
-    size = sum(v.file.path.stat().st_size for v in project.vendors if not is_multi_path(v.file.path))
-    return Engine.STREAM if multi or size > AUTO_STREAM_BYTES else Engine.MEMORY
+    if multi:
+        return Engine.STREAM
+    size = sum(v.file.path.stat().st_size for v in project.vendors)
+    return Engine.STREAM if size > AUTO_STREAM_BYTES else Engine.MEMORY
 
 
 def load(
