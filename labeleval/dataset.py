@@ -19,6 +19,7 @@ from labeleval.errors import InsufficientDataError
 from labeleval.io.items import combine as combine_items
 from labeleval.io.items import empty_items, gold_metadata, normalize_items
 from labeleval.io.normalize import Billing, normalize_batch, normalize_gold
+from labeleval.io.parts import is_multi_path
 from labeleval.io.readers import read_table
 from labeleval.io.source import read_source
 from labeleval.metrics.sets import members
@@ -56,7 +57,14 @@ def _display(path: Path, root: Path) -> str:
 
 
 def load_data(project: Project) -> Dataset:
-    """Read the gold file and every vendor file of ``project``."""
+    """Read the gold file and every vendor file of ``project``.
+
+    A vendor path that names a folder, glob or URL of Parquet files is read chunk by chunk
+    (:func:`labeleval.engine.stream.load_stream`), with the same result."""
+    if any(v.file.url is not None or is_multi_path(v.file.path) for v in project.vendors):
+        from labeleval.engine.stream import load_stream
+
+        return load_stream(project)
     ledger = LedgerBuilder()
     gold, from_gold = read_gold(project, ledger)
     item_meta = read_item_table(project, ledger)

@@ -259,3 +259,16 @@ def test_vendor_data_on_object_storage_by_fsspec_url(tmp_path: Path) -> None:
     for name in ("summary", "agreement", "accuracy", "annotators", "comparisons", "cost"):
         pd.testing.assert_frame_equal(getattr(local, name), getattr(remote, name), check_dtype=False, rtol=1e-12)
     store.rm("/labeleval-test", recursive=True)
+
+
+def test_validate_reads_a_folder_of_parquet_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from labeleval.cli import main
+
+    folder = write_project(tmp_path / "p", 6_000, seed=5)
+    parts = folder / "A_parts"
+    parts.mkdir()
+    pd.read_parquet(folder / "A.parquet").to_parquet(parts / "part-0.parquet")
+    manifest = folder / "labeleval.toml"
+    manifest.write_text(manifest.read_text().replace('path = "A.parquet"', 'path = "A_parts"'))
+    assert main(["validate", str(folder)]) == 0
+    assert "A_parts/part-0.parquet" in capsys.readouterr().out
