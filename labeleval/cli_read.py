@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from labeleval.io.formats import NATIVE_FORMATS, REGISTRY
 from labeleval.io.inspect import read_file
 from labeleval.io.readers import FORMATS as TABLE_FORMATS
 from labeleval.options import DurationUnit
+from labeleval.safety import spreadsheet_frame, terminal_text
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     read = sub.add_parser(
         "read",
         help="show the canonical rows and the ledger one vendor file yields (check a reader before scoring)",
@@ -47,10 +49,10 @@ def run(args: argparse.Namespace) -> int:
     if reading.mapping:
         print("columns: " + ", ".join(f"{k} = {v!r}" for k, v in reading.mapping.items()))
     for note in reading.notes:
-        print(f"note: {note}")
+        print(terminal_text(f"note: {note}"))
     print()
     print(f"Canonical rows ({len(reading.rows):,}; first {min(args.rows, len(reading.rows))}):")
-    print(reading.rows.head(args.rows).to_string(index=False) if len(reading.rows) else "(none)")
+    print(terminal_text(reading.rows.head(args.rows).to_string(index=False)) if len(reading.rows) else "(none)")
     print()
     row = reading.ledger.iloc[0]
     print(f"Ledger: {row['rows_read']:,} rows read = {row['kept']:,} kept + {row['quarantined']:,} set aside")
@@ -59,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
         counts = q.groupby("reason", sort=True).agg(rows=("line", "size"), first_line=("line", "min"))
         print(counts.to_string())
         print()
-        print(q[["line", "reason", "column", "value", "message"]].head(args.rows).to_string(index=False))
+        print(terminal_text(q[["line", "reason", "column", "value", "message"]].head(args.rows).to_string(index=False)))
     if args.out:
-        reading.rows.to_csv(args.out, index=False)
+        spreadsheet_frame(reading.rows).to_csv(args.out, index=False)
         print(f"\nwrote {len(reading.rows):,} canonical rows to {args.out}")
     return 0

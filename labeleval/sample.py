@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -116,24 +117,27 @@ def _timestamps(rng: np.random.Generator, n: int, start: str, days: float) -> pd
     return pd.Series(pd.Timestamp(start, tz="UTC") + pd.to_timedelta(np.round(offsets), unit="s"))
 
 
-def generate_content_safety(out_dir: str | Path, *, n_items: int = 2000, n_gold: int = 300) -> Path:
-    """Write the content-safety sample project into ``out_dir`` and return the manifest's path."""
-    rng = np.random.default_rng(SEED)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    items = np.char.add("cs-", np.char.zfill(np.arange(1, n_items + 1).astype(str), 5))
-    truth = rng.choice(len(LABELS), n_items, p=PREVALENCE)
-    difficulty = np.where(rng.random(n_items) < 0.15, rng.uniform(0.15, 0.4, n_items), 0.0)
-    gold_idx = np.sort(rng.choice(n_items, n_gold, replace=False))
-    pd.DataFrame({"item": items[gold_idx], "gold": np.asarray(LABELS)[truth[gold_idx]]}).to_csv(
-        out / "gold.csv", index=False
-    )
-    labels = np.asarray(LABELS)
+@dataclass
+class _Simulation:
+    """What every vendor's simulation shares: the items, their truth and difficulty, the gold items, and
+    the annotators planted so far (written to ``_truth/``)."""
 
-    # Scale: a large crowd, 5 labels per item, some spammers; a Scale task export (JSON lines of task
+    truth: np.ndarray
+    items: np.ndarray
+    difficulty: np.ndarray
+    gold_idx: np.ndarray
+    n_items: int
+    planted: list[dict[str, object]] = field(default_factory=list)
+    labels: np.ndarray = field(default_factory=lambda: np.asarray(LABELS))
+
+
+def _write_scale(rng: np.random.Generator, sim: _Simulation, out: Path) -> None:
+    """Scale: a Scale task export (JSON lines of task objects), dirt included."""
+    # Scale: a large crowd, 5 sim.labels per item, some spammers; a Scale task export (JSON lines of task
     # objects): one task per item and attempt, the item and the attempt's worker in the task's metadata.
-    planted: list[dict[str, object]] = []
-    scale = simulate(rng, truth, items, Pool("sc-w", 150, 0.82, 0.07, 10, 9.0), 5, difficulty, 4, CONFUSABLE, planted)
+    scale = simulate(
+        rng, sim.truth, sim.items, Pool("sc-w", 150, 0.82, 0.07, 10, 9.0), 5, sim.difficulty, 4, CONFUSABLE, sim.planted
+    )
     scale["completed_at"] = _timestamps(rng, len(scale), "2026-10-05T08:00:00", 4).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     records: list[dict[str, object]] = [
         {
@@ -143,7 +147,7 @@ def generate_content_safety(out_dir: str | Path, *, n_items: int = 2000, n_gold:
             "project": "cs-triage-v2",
             "completed_at": r.completed_at,
             "metadata": {"item_id": r.item, "worker_id": r.annotator, "time_spent_ms": int(r.seconds * 1000)},
-            "response": {"category": str(labels[r.label])},
+            "response": {"category": str(sim.labels[r.label])},
         }
         for k, r in enumerate(scale.itertuples(index=False))
     ]
@@ -158,10 +162,21 @@ def generate_content_safety(out_dir: str | Path, *, n_items: int = 2000, n_gold:
     lines.insert(6001, '{"task_id": "65f2truncated", "status": "completed", "metadata": {"item_id": "cs-01201"')
     (out / "scale_tasks.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    # Surge: a vetted pool, 3 labels per item, upper-case labels; a Surge export (a JSON list of tasks,
+
+def _write_surge(rng: np.random.Generator, sim: _Simulation, out: Path) -> None:
+    """Surge: a Surge export (a JSON list of tasks with their workers' responses)."""
+    # Surge: a vetted pool, 3 sim.labels per item, upper-case sim.labels; a Surge export (a JSON list of tasks,
     # each with its workers' responses keyed by question).
     surge = simulate(
-        rng, truth, items, Pool("surge_", 30, 0.91, 0.03, 0, 14.0), 3, difficulty * 0.7, 4, CONFUSABLE, planted
+        rng,
+        sim.truth,
+        sim.items,
+        Pool("surge_", 30, 0.91, 0.03, 0, 14.0),
+        3,
+        sim.difficulty * 0.7,
+        4,
+        CONFUSABLE,
+        sim.planted,
     )
     surge_labels = np.asarray(["SAFE", "BORDERLINE", "VIOLATION", "SPAM"])
     surge["rating"] = surge_labels[surge["label"]]
@@ -190,16 +205,27 @@ def generate_content_safety(out_dir: str | Path, *, n_items: int = 2000, n_gold:
         )
     (out / "surge_export.json").write_text(json.dumps(tasks) + "\n", encoding="utf-8")
 
-    # Mercor: hourly experts, 3 labels per item, slower; an XLSX timesheet with each expert's own rate.
+
+def _write_mercor(rng: np.random.Generator, sim: _Simulation, out: Path) -> None:
+    """Mercor: an XLSX timesheet with each expert's own hourly rate."""
+    # Mercor: hourly experts, 3 sim.labels per item, slower; an XLSX timesheet with each expert's own rate.
     mercor = simulate(
-        rng, truth, items, Pool("expert-", 12, 0.95, 0.02, 0, 38.0), 3, difficulty * 0.4, 4, CONFUSABLE, planted
+        rng,
+        sim.truth,
+        sim.items,
+        Pool("expert-", 12, 0.95, 0.02, 0, 38.0),
+        3,
+        sim.difficulty * 0.4,
+        4,
+        CONFUSABLE,
+        sim.planted,
     )
     expert_number = mercor["annotator"].str.removeprefix("expert-").astype(int)
     sheet = pd.DataFrame(
         {
             "item": mercor["item"],
             "expert": mercor["annotator"],
-            "decision": labels[mercor["label"]],
+            "decision": sim.labels[mercor["label"]],
             "timestamp": _timestamps(rng, len(mercor), "2026-10-05T13:00:00", 9).dt.strftime("%Y-%m-%d %H:%M"),
             "duration_sec": mercor["seconds"],
             "hourly_rate": 55.0 + 5.0 * (expert_number % 5),  # $55 to $75 an hour, by person
@@ -209,23 +235,28 @@ def generate_content_safety(out_dir: str | Path, *, n_items: int = 2000, n_gold:
     sheet.to_excel(out / "mercor_timesheet.xlsx", index=False, sheet_name="labels")
     _freeze_xlsx(out / "mercor_timesheet.xlsx")
 
-    # In-house team: 10 annotators in Label Studio, 3 per item on the gold items and 500 others; a Label
-    # Studio JSON export, with cancelled (skipped) annotations and two reviewer ground-truth annotations.
-    subset = np.sort(np.concatenate([gold_idx, rng.choice(np.setdiff1d(np.arange(n_items), gold_idx), 500, False)]))
+
+def _write_label_studio(rng: np.random.Generator, sim: _Simulation, out: Path) -> None:
+    """In-house team: a Label Studio JSON export with skipped and reviewer annotations."""
+    # In-house team: 10 annotators in Label Studio, 3 per item on the gold sim.items and 500 others; a Label
+    # Studio JSON export, with cancelled (skipped) annotations and two reviewer ground-sim.truth annotations.
+    subset = np.sort(
+        np.concatenate([sim.gold_idx, rng.choice(np.setdiff1d(np.arange(sim.n_items), sim.gold_idx), 500, False)])
+    )
     team = simulate(
         rng,
-        truth[subset],
-        items[subset],
+        sim.truth[subset],
+        sim.items[subset],
         Pool("ls-", 10, 0.88, 0.04, 0, 20.0),
         3,
-        difficulty[subset] * 0.8,
+        sim.difficulty[subset] * 0.8,
         4,
         CONFUSABLE,
-        planted,
+        sim.planted,
     )
     stamps = _timestamps(rng, len(team), "2026-10-07T08:00:00", 6).dt.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
     team["stamp"] = stamps
-    ls_tasks = []
+    ls_tasks: list[dict[str, Any]] = []
     annotation_id = 0
     for position, (item, group) in enumerate(team.groupby("item", sort=False)):
         annotations = []
@@ -244,7 +275,7 @@ def generate_content_safety(out_dir: str | Path, *, n_items: int = 2000, n_gold:
                             "from_name": "safety",
                             "to_name": "text",
                             "type": "choices",
-                            "value": {"choices": [str(labels[r.label])]},
+                            "value": {"choices": [str(sim.labels[r.label])]},
                         }
                     ],
                     "was_cancelled": False,
@@ -265,11 +296,32 @@ def generate_content_safety(out_dir: str | Path, *, n_items: int = 2000, n_gold:
         )
     for position in (40, 233, 611):  # skipped: cancelled annotations with no result
         ls_tasks[position]["annotations"][0].update(was_cancelled=True, result=[])
-    for position in (12, 345):  # a reviewer's ground-truth annotation on top of the team's three
+    for position in (12, 345):  # a reviewer's ground-sim.truth annotation on top of the team's three
         reviewed = dict(ls_tasks[position]["annotations"][0], id=90000 + position, ground_truth=True)
         reviewed["completed_by"] = {"id": 99, "email": "reviewer@inhouse.example"}
         ls_tasks[position]["annotations"].append(reviewed)
     (out / "label_studio_export.json").write_text(json.dumps(ls_tasks) + "\n", encoding="utf-8")
+
+
+def generate_content_safety(out_dir: str | Path, *, n_items: int = 2000, n_gold: int = 300) -> Path:
+    """Write the content-safety sample project into ``out_dir`` and return the manifest's path."""
+    rng = np.random.default_rng(SEED)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    items = np.char.add("cs-", np.char.zfill(np.arange(1, n_items + 1).astype(str), 5))
+    truth = rng.choice(len(LABELS), n_items, p=PREVALENCE)
+    difficulty = np.where(rng.random(n_items) < 0.15, rng.uniform(0.15, 0.4, n_items), 0.0)
+    gold_idx = np.sort(rng.choice(n_items, n_gold, replace=False))
+    pd.DataFrame({"item": items[gold_idx], "gold": np.asarray(LABELS)[truth[gold_idx]]}).to_csv(
+        out / "gold.csv", index=False
+    )
+    sim = _Simulation(truth, items, difficulty, gold_idx, n_items)
+    _write_scale(rng, sim, out)
+    _write_surge(rng, sim, out)
+    _write_mercor(rng, sim, out)
+    _write_label_studio(rng, sim, out)
+    planted = sim.planted
+    labels = sim.labels
 
     truth_dir = out / "_truth"
     truth_dir.mkdir(exist_ok=True)
@@ -300,7 +352,6 @@ min_confidence = 0.8
 
 [data]
 duplicates = "keep_last"
-tie = "abstain"
 
 [[vendors]]
 name = "Scale"

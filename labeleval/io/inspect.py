@@ -67,37 +67,21 @@ def read_file(
     >>> reading.ledger  # doctest: +SKIP
     """
     file = Path(path)
-    name = file.name
     if not file.is_file():
-        raise AdapterError(f"{name}: file not found ({file})")
+        raise AdapterError(f"{file.name}: file not found ({file})")
     unit = parse_option(DurationUnit, duration_unit, "duration_unit")
-    fmt = format or sniff(file)
-    mapping: dict[str, str] = dict(columns or {})
-    factor = unit.seconds
-    if fmt in NATIVE_FORMATS:
-        options = ReadOptions(
-            question=question,
-            item_field=item_field,
-            annotator_field=annotator_field,
-            rates=Path(rates) if rates is not None else None,
-            duration_factor=unit.seconds,
-            extra=mapping,
-        )
-        raw = read_native(file, str(fmt), name=name, options=options, columns=mapping)
-        mapping, factor = {}, 1.0
-    else:
-        if fmt is not None and fmt not in FORMATS:
-            known = ", ".join([*NATIVE_FORMATS, *FORMATS])
-            raise AdapterError(f"{name}: unknown format {fmt!r}; expected one of {known}")
-        raw = read_table(file, fmt=fmt, display_name=name)
-        fmt = raw.fmt
-        guessed = guess_columns(raw.frame, ("item_id", "annotator_id", "label", "duration_s", "submitted_at"))
-        for canonical, column in guessed.items():
-            mapping.setdefault(canonical, column)
-        if "duration_s" in mapping and duration_unit == "s":
-            factor = duration_factor_from_name(mapping["duration_s"]) or 1.0
+    options = ReadOptions(
+        question=question,
+        item_field=item_field,
+        annotator_field=annotator_field,
+        rates=Path(rates) if rates is not None else None,
+        duration_factor=unit.seconds,
+        extra=dict(columns or {}),
+    )
+    raw, fmt, mapping, factor = _read(file, format, options, guess_unit=duration_unit == "s")
     task_labels = list(labels) if labels else _labels_found(raw, mapping, label_map or {})
     raw = replace(raw, frame=raw.frame.assign(_source_line=raw.line))  # carried through as metadata
+    name = file.name
     kept, quarantine, billing = normalize_batch(
         raw,
         file=name,
@@ -123,6 +107,28 @@ def read_file(
         notes=tuple(raw.notes),
         billing=billing,
     )
+
+
+def _read(
+    file: Path, fmt: str | None, options: ReadOptions, *, guess_unit: bool
+) -> tuple[RawTable, str, dict[str, str], float]:
+    """(records, format used, column mapping, seconds per duration unit) for a native format or a table."""
+    fmt = fmt or sniff(file)
+    mapping = dict(options.extra)
+    if fmt in NATIVE_FORMATS:
+        raw = read_native(file, str(fmt), name=file.name, options=options, columns=mapping)
+        return raw, str(fmt), {}, 1.0  # canonical columns, seconds already
+    if fmt is not None and fmt not in FORMATS:
+        known = ", ".join([*NATIVE_FORMATS, *FORMATS])
+        raise AdapterError(f"{file.name}: unknown format {fmt!r}; expected one of {known}")
+    raw = read_table(file, fmt=fmt, display_name=file.name)
+    guessed = guess_columns(raw.frame, ("item_id", "annotator_id", "label", "duration_s", "submitted_at"))
+    for canonical, column in guessed.items():
+        mapping.setdefault(canonical, column)
+    factor = options.duration_factor
+    if "duration_s" in mapping and guess_unit:
+        factor = duration_factor_from_name(mapping["duration_s"]) or 1.0
+    return raw, raw.fmt, mapping, factor
 
 
 def _labels_found(raw: RawTable, mapping: Mapping[str, str], label_map: Mapping[str, str]) -> list[str]:

@@ -70,13 +70,30 @@ class RowBuilder:
     malformed: list[tuple[int, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def add(self, line: int, item: Any, annotator: Any, label: Any, **optional: Any) -> None:
+    def add(
+        self,
+        line: int,
+        item: Any,
+        annotator: Any,
+        label: Any,
+        duration_s: Any = None,
+        submitted_at: Any = None,
+        cost: Any = None,
+        batch_id: Any = None,
+        input_tokens: Any = None,
+        output_tokens: Any = None,
+    ) -> None:
+        """One canonical row (explicit arguments: this runs once per judgment)."""
         rows = self.rows
         rows["item_id"].append(item)
         rows["annotator_id"].append(annotator)
         rows["label"].append(label)
-        for column in NATIVE_COLUMNS[3:]:
-            rows[column].append(optional.get(column))
+        rows["duration_s"].append(duration_s)
+        rows["submitted_at"].append(submitted_at)
+        rows["cost"].append(cost)
+        rows["batch_id"].append(batch_id)
+        rows["input_tokens"].append(input_tokens)
+        rows["output_tokens"].append(output_tokens)
         self.line.append(line)
 
     def exclude(
@@ -121,12 +138,33 @@ class RowBuilder:
 
 def dig(record: Any, path: str) -> Any:
     """The value at a dotted ``path`` inside nested dicts (``"metadata.item_id"``), or None."""
-    value = record
-    for part in path.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
-    return value
+    return getter(path)(record)
+
+
+def getter(path: str) -> Callable[[Any], Any]:
+    """A function returning the value at a dotted ``path`` (or None): split once, used per record."""
+    parts = tuple(path.split("."))
+    if len(parts) == 1:
+        key = parts[0]
+        return lambda record: record.get(key) if isinstance(record, dict) else None
+    if len(parts) == 2:
+        outer, inner = parts
+
+        def two(record: Any) -> Any:
+            value = record.get(outer) if isinstance(record, dict) else None
+            return value.get(inner) if isinstance(value, dict) else None
+
+        return two
+
+    def many(record: Any) -> Any:
+        value = record
+        for part in parts:
+            if not isinstance(value, Mapping) or part not in value:
+                return None
+            value = value[part]
+        return value
+
+    return many
 
 
 def id_text(value: Any) -> Any:

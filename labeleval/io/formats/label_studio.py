@@ -33,6 +33,7 @@ from labeleval.io.formats.base import (
     ReadOptions,
     RowBuilder,
     dig,
+    getter,
     id_text,
     label_text,
     load_json_records,
@@ -82,12 +83,12 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
     require(tasks, looks_like, name, "Label Studio JSON", 'a list of tasks with "data" and "annotations"')
     question = pick_question(_from_names(tasks), options.question, name, "(Label Studio from_name)")
     out = RowBuilder()
-    item_field = options.item_field or "id"
-    annotator_field = options.annotator_field or "completed_by"
+    item_of = getter(options.item_field or "id")
+    annotator_of = getter(options.annotator_field or "completed_by")
     for record, task in zip(numbers, tasks, strict=True):
         if malformed_json(out, record, task, "Label Studio task"):
             continue
-        item = id_text(dig(task, item_field))
+        item = id_text(item_of(task))
         annotations = task.get("annotations") or []
         if not annotations:
             out.exclude(record, NO_ANSWER, f"task {item} has no annotations", column="annotations", value=item)
@@ -140,7 +141,7 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
             out.add(
                 record,
                 item,
-                id_text(dig(annotation, annotator_field)),
+                id_text(annotator_of(annotation)),
                 label,
                 duration_s=seconds,
                 submitted_at=annotation.get("updated_at") or annotation.get("created_at"),

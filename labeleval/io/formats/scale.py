@@ -29,7 +29,7 @@ from typing import Any
 from labeleval.io.formats.base import (
     ReadOptions,
     RowBuilder,
-    dig,
+    getter,
     id_text,
     label_text,
     load_json_records,
@@ -63,7 +63,9 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
         if isinstance(response, dict):
             keys.update(dict.fromkeys(response))
     question = pick_question(list(keys), options.question, name, "(Scale response field)")
-    item_field = options.item_field or "task_id"
+    item_of = getter(options.item_field or "task_id")
+    annotator_of = getter(options.annotator_field) if options.annotator_field else None
+    seconds_of = getter(options.extra["duration_s"]) if "duration_s" in options.extra else None
     out = RowBuilder()
     consolidated = options.annotator_field is None
     if consolidated:
@@ -76,7 +78,7 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
         if malformed_json(out, record, raw, "Scale task object"):
             continue
         task = _task(raw)
-        item = id_text(dig(task, item_field))
+        item = id_text(item_of(task))
         status = str(task.get("status", "completed")).lower()
         if status != "completed":
             reason = CANCELLED if status in ("canceled", "cancelled") else NOT_COMPLETED
@@ -91,8 +93,8 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
                 record, NO_ANSWER, f"task {task.get('task_id')}: no response.{question}", column=f"response.{question}"
             )
             continue
-        annotator = CONSOLIDATED if consolidated else id_text(dig(task, str(options.annotator_field)))
-        seconds = dig(task, options.extra["duration_s"]) if "duration_s" in options.extra else None
+        annotator = CONSOLIDATED if annotator_of is None else id_text(annotator_of(task))
+        seconds = seconds_of(task) if seconds_of is not None else None
         out.add(
             record,
             item,
