@@ -37,9 +37,7 @@ def _client(scheduler: object) -> tuple[Any, Any]:
     if isinstance(scheduler, Client):
         return scheduler, None
     if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-        )
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
         return Client(cluster), cluster
     try:
         return Client(str(scheduler), timeout="30s"), None
