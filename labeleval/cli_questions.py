@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from labeleval import fmt
 from labeleval.errors import LabelevalError
 from labeleval.report import Report
 from labeleval.safety import spreadsheet_frame, terminal_text
@@ -230,7 +231,7 @@ def slice_and_drift_text(report: Report) -> str:
                 lines.append(
                     f"  • The ranking of {r.vendor_a} and {r.vendor_b} differs between {by} slices: {r.vendor_a} "
                     f"ahead in {r.a_ahead_in}, {r.vendor_b} in {r.b_ahead_in} (Gail-Simon test, Holm-adjusted "
-                    f"p = {r.p_adjusted:.2g})."
+                    f"{fmt.p_phrase(r.p_adjusted, adjusted=False)})."
                 )
         if not report.slice_ranking["ranking_differs"].astype(bool).any():
             lines.append(f"  • No pair of vendors ranks differently between {by} slices beyond chance (Gail-Simon).")
@@ -243,7 +244,7 @@ def slice_and_drift_text(report: Report) -> str:
             lines.append(
                 f"  • {r.vendor}: accuracy {r.accuracy:.1%} in {r.window} against {r.accuracy - r.change:.1%} in "
                 f"{r.baseline} ({100 * r.change:+.1f} points; z test, Holm-adjusted over windows "
-                f"p = {r.p_adjusted:.2g})."
+                f"{fmt.p_phrase(r.p_adjusted, adjusted=False)})."
             )
         if changed.empty:
             lines.append("  • No vendor's accuracy changed beyond chance between windows.")

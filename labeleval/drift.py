@@ -27,6 +27,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from labeleval import fmt
 from labeleval.dataset import Dataset
 from labeleval.errors import LabelevalError
 from labeleval.stats import holm
@@ -256,13 +257,13 @@ def annotator_drift(data: Dataset, labels: np.ndarray, order: list[str], *, conf
         if r.p_accuracy_adjusted < level:
             said.append(
                 f"accuracy {r.accuracy:.0%} against {r.accuracy_baseline:.0%} in {r.baseline} "
-                f"(Fisher's exact test, Holm-adjusted p = {r.p_accuracy_adjusted:.2g})"
+                f"(Fisher's exact test, Holm-adjusted {fmt.p_phrase(r.p_accuracy_adjusted, adjusted=False)})"
             )
         if r.p_speed_adjusted < level:
             faster = "faster" if r.median_seconds < r.median_seconds_baseline else "slower"
             said.append(
                 f"{faster}: median {r.median_seconds:.1f} s against {r.median_seconds_baseline:.1f} s "
-                f"(Mann-Whitney U, Holm-adjusted p = {r.p_speed_adjusted:.2g})"
+                f"(Mann-Whitney U, Holm-adjusted {fmt.p_phrase(r.p_speed_adjusted, adjusted=False)})"
             )
         words.append("; ".join(said))
     out["drift"] = words

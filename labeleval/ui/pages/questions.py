@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from labeleval import glossary
+from labeleval import fmt, glossary
 from labeleval.errors import LabelevalError
 from labeleval.evaluate import evaluate
 from labeleval.project import find_manifest, load_project
@@ -136,7 +136,7 @@ def slices_section(report: Report) -> None:
                 markdown_text(
                     f"The ranking of {r.vendor_a} and {r.vendor_b} differs between {by} slices: {r.vendor_a} is "
                     f"ahead in {r.a_ahead_in}, {r.vendor_b} in {r.b_ahead_in} (Gail-Simon test, Holm-adjusted "
-                    f"p = {r.p_adjusted:.2g})."
+                    f"{fmt.p_phrase(r.p_adjusted, adjusted=False)})."
                 )
             )
     if not ranking["ranking_differs"].astype(bool).any():
@@ -163,7 +163,8 @@ def drift_section(report: Report) -> None:
         st.markdown(
             markdown_text(
                 f"{r.vendor}: accuracy {r.accuracy:.1%} in {r.window} against {r.accuracy - r.change:.1%} in "
-                f"{r.baseline} (z test against the first window, Holm-adjusted over windows p = {r.p_adjusted:.2g})."
+                f"{r.baseline} (z test against the first window, Holm-adjusted over windows "
+                f"{fmt.p_phrase(r.p_adjusted, adjusted=False)})."
             )
         )
     if changed.empty:
