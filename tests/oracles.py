@@ -55,6 +55,19 @@ def majority_accuracy_abstain(ann: pd.DataFrame, gold: pd.Series) -> float:
     return float(np.mean(scores))
 
 
+def majority_accuracy_fractional(ann: pd.DataFrame, gold: pd.Series) -> float:
+    """Majority-vote accuracy on gold items the vendor labelled; an item whose t tied top labels include the
+    gold label counts 1/t (the expectation of breaking the tie at random)."""
+    truth = gold.astype(str).to_dict()
+    scores = []
+    for item, votes in _votes(ann).items():
+        if item in truth:
+            best = max(votes.values())
+            top = [label for label, n in votes.items() if n == best]
+            scores.append((truth[item] in top) / len(top))
+    return float(np.mean(scores))
+
+
 def dawid_skene_labels(ann: pd.DataFrame, categories: list[str], iterations: int = 100, tol: float = 1e-6) -> dict:
     """Dawid & Skene (1979) EM with explicit per-judgment accumulation (np.add.at), initialised from the
     majority-vote shares; stops on the relative change of the log-likelihood. Returns item -> label."""
