@@ -245,3 +245,23 @@ def test_gold_in_a_format_that_carries_none_is_a_manifest_error(tmp_path: Path) 
         le.ManifestError, match=r"labeleval.toml line \d+: \[gold\].format = 'label_studio' carries no gold"
     ):
         le.load_project(tmp_path)
+
+
+def test_a_model_vendor_is_priced_per_million_tokens(tmp_path: Path) -> None:
+    shutil.copy(FORMATS / "llm.jsonl", tmp_path / "llm.jsonl")
+    shutil.copy(FORMATS / "timesheet_minutes.csv", tmp_path / "experts.csv")
+    (tmp_path / "labeleval.toml").write_text(
+        '[task]\nname = "t"\nlabels = ["pos", "neg"]\n\n[usability]\nrule = "consensus"\n\n'
+        '[[vendors]]\nname = "Model"\npath = "llm.jsonl"\nformat = "llm"\n'
+        'pricing = { model = "per_million_tokens", input_rate = 3.0, output_rate = 15.0 }\n\n'
+        '[[vendors]]\nname = "Experts"\npath = "experts.csv"\nformat = "timesheet"\npricing = { model = "hourly" }\n'
+    )
+    cost = le.evaluate(tmp_path, n_boot=0).cost.set_index("vendor")
+    assert cost.loc["Model", "total_cost"] == pytest.approx((2200 * 3.0 + 9 * 15.0) / 1e6)
+    assert cost.loc["Model", "unit"] == "million tokens"
+    assert cost.loc["Model", "billed_units"] == pytest.approx(2209 / 1e6)
+    with pytest.raises(le.ManifestError, match="per_million_tokens model needs input_rate"):
+        (tmp_path / "labeleval.toml").write_text(
+            (tmp_path / "labeleval.toml").read_text().replace("input_rate = 3.0, output_rate = 15.0", "rate = 1.0")
+        )
+        le.load_project(tmp_path)
