@@ -265,3 +265,14 @@ def test_a_model_vendor_is_priced_per_million_tokens(tmp_path: Path) -> None:
             (tmp_path / "labeleval.toml").read_text().replace("input_rate = 3.0, output_rate = 15.0", "rate = 1.0")
         )
         le.load_project(tmp_path)
+
+
+def test_the_upload_form_suggests_the_customers_item_id_inside_the_export() -> None:
+    from labeleval.io.formats import suggest_item_field
+
+    sample = Path(__file__).resolve().parents[1] / "sample_data" / "content_safety"
+    assert suggest_item_field(FORMATS / "label_studio.json", "label_studio") == "data.item_id"
+    assert suggest_item_field(sample / "scale_tasks.jsonl", "scale") == "metadata.item_id"
+    assert suggest_item_field(sample / "scale_tasks.jsonl", "scale", "annotator_id") == "metadata.worker_id"
+    assert suggest_item_field(sample / "surge_export.json", "surge") == "fields.item_id"
+    assert suggest_item_field(FORMATS / "toloka.tsv", "toloka") is None

@@ -22,7 +22,7 @@ import tomli_w
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from labeleval.errors import LabelevalError, LimitError
-from labeleval.io.formats import REGISTRY, sniff
+from labeleval.io.formats import REGISTRY, sniff, suggest_item_field
 from labeleval.io.formats.guess import NAME_HINTS, duration_factor_from_name, guess_columns
 from labeleval.io.inspect import read_file
 from labeleval.io.readers import FORMATS, read_table
@@ -289,12 +289,15 @@ def _vendor_form(path: Path, i: int, labels: list[str], rates_path: Path | None)
         ids = st.columns(2)
         item_field = ids[0].text_input(
             "Item id field (dotted path, optional)",
-            "",
+            suggest_item_field(path, fmt) or "",
             key=f"map_item_field_{i}",
             help='e.g. "data.item_id" (Label Studio) or "metadata.item_id" (Scale)',
         )
         annotator_field = ids[1].text_input(
-            "Annotator field (dotted path, optional)", "", key=f"map_annotator_field_{i}"
+            "Annotator field (dotted path, optional)",
+            (suggest_item_field(path, fmt, "annotator_id") or "") if fmt == "scale" else "",
+            key=f"map_annotator_field_{i}",
+            help="Scale's task object names no worker: without a field here, each task is one consolidated answer",
         )
         if item_field.strip():
             vendor["item_field"] = item_field.strip()

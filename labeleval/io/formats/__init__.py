@@ -83,6 +83,39 @@ def sniff(path: Path, encoding: str = "utf-8") -> str | None:
     return None
 
 
+#: Where each JSON format keeps the customer's own data (item ids the gold file also uses live there).
+_DATA_OBJECTS: Final = {"label_studio": "data", "scale": "metadata", "surge": "fields"}
+
+
+def suggest_item_field(path: Path, fmt: str, canonical: str = "item_id") -> str | None:
+    """A dotted path to the customer's own item id in a JSON export (``data.item_id``), when one is there.
+
+    The format's default item id is the platform's task id, which the gold file does not know; a field named
+    like an item id inside the task's data (Label Studio ``data``, Scale ``metadata``, Surge ``fields``) is
+    the better guess. None when there is no such field. ``canonical = "annotator_id"`` looks for a worker
+    field the same way (Scale's task object names none).
+    """
+    from labeleval.io.formats.guess import NAME_HINTS, normal
+
+    container = _DATA_OBJECTS.get(fmt)
+    if container is None:
+        return None
+    try:
+        head = path.open("rb").read(1 << 20).decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
+    except OSError:
+        return None
+    record = _first_record(head)
+    task = record.get("task", record) if isinstance(record, dict) else None
+    data = task.get(container) if isinstance(task, dict) else None
+    if not isinstance(data, dict):
+        return None
+    names = {normal(k): k for k in data}
+    for hint in NAME_HINTS[canonical]:
+        if hint != "id" and hint in names:
+            return f"{container}.{names[hint]}"
+    return None
+
+
 def _first_record(text: str) -> object:
     line = text.split("\n", 1)[0]
     try:
@@ -123,4 +156,4 @@ def read_native(
     return spec.read(path, name=name, options=options)
 
 
-__all__ = ["NATIVE_FORMATS", "REGISTRY", "NativeFormat", "ReadOptions", "read_native", "sniff"]
+__all__ = ["NATIVE_FORMATS", "REGISTRY", "NativeFormat", "ReadOptions", "read_native", "sniff", "suggest_item_field"]
