@@ -272,3 +272,19 @@ def test_validate_reads_a_folder_of_parquet_files(tmp_path: Path, capsys: pytest
     manifest.write_text(manifest.read_text().replace('path = "A.parquet"', 'path = "A_parts"'))
     assert main(["validate", str(folder)]) == 0
     assert "A_parts/part-0.parquet" in capsys.readouterr().out
+
+
+def test_a_column_missing_on_every_row_of_a_chunk(tmp_path: Path) -> None:
+    folder = write_project(tmp_path / "p", 15_000, seed=6)
+    frame = pd.read_parquet(folder / "A.parquet")
+    frame["batch"] = np.where(np.arange(len(frame)) < 4000, None, "week-" + (np.arange(len(frame)) % 3).astype(str))
+    frame.to_parquet(folder / "A.parquet", row_group_size=4000)  # the first row group has no batch at all
+    manifest = folder / "labeleval.toml"
+    manifest.write_text(
+        manifest.read_text().replace('duration_s = "secs" }', 'duration_s = "secs", batch_id = "batch" }', 1)
+    )
+    project = load_project(folder)
+    a, b = load_data(project), load_stream(project)
+    assert b.annotations["batch_id"].isna().sum() == a.annotations["batch_id"].isna().sum() > 0
+    left = a.annotations["batch_id"].astype(object).fillna("-").to_numpy()
+    assert (left == b.annotations["batch_id"].astype(object).fillna("-").to_numpy()).all()

@@ -198,6 +198,8 @@ def _read_row_group(source: Path | str, name: str, group: int, rows_before: int,
         decoded = 0
         for column in text:
             for chunk in table.column(column).chunks:
+                if not len(chunk.dictionary):  # every value of the column is null in this part
+                    continue
                 lengths = pc.binary_length(chunk.dictionary).fill_null(0)
                 decoded += int(pc.sum(pc.take(lengths, chunk.indices.fill_null(0))).as_py() or 0)
         limits.check("decoded_mb", decoded / 1024**2, f"{name} (row group {group + 1})")
@@ -456,7 +458,10 @@ class Combiner:
         for column, values in result.columns.items():
             if isinstance(values, Coded):
                 mapping = self.dictionary(column).add(values.values, values.hashes)
-                codes = np.where(values.codes >= 0, mapping[np.maximum(values.codes, 0)], -1)
+                if len(mapping):
+                    codes = np.where(values.codes >= 0, mapping[np.maximum(values.codes, 0)], -1)
+                else:  # the column is missing on every row of the chunk
+                    codes = np.full(len(values.codes), -1)
                 part[column] = codes.astype(np.int32)
             else:
                 part[column] = values

@@ -414,6 +414,8 @@ def _read_parquet(path: Path, name: str, limits: Limits) -> RawTable:
         decoded = 0
         for column in text:  # a dictionary-encoded column can expand a thousandfold: measure before decoding
             for chunk in table.column(column).chunks:
+                if not len(chunk.dictionary):  # every value of the column is null in this part
+                    continue
                 lengths = pc.binary_length(chunk.dictionary).fill_null(0)
                 decoded += int(pc.sum(pc.take(lengths, chunk.indices.fill_null(0))).as_py() or 0)
         limits.check("decoded_mb", decoded / 1024**2, name)
