@@ -387,23 +387,23 @@ def format_table(report: Report) -> str:
     for r in s.itertuples(index=False):
         rows.append(
             {
-                "vendor": r.vendor,
-                "judgments": fmt.count(r.n_judgments),
-                "items": fmt.count(r.n_items),
-                "labels/item": fmt.number(r.labels_per_item, 1),
-                f"alpha [{level} CI]": fmt.ci(r.alpha, r.alpha_ci_low, r.alpha_ci_high),
-                f"accuracy{within}": fmt.ci(r.accuracy, r.accuracy_ci_low, r.accuracy_ci_high, "pct"),
-                "consensus acc.": fmt.ci(
+                "Vendor": r.vendor,
+                "Judgments": fmt.count(r.n_judgments),
+                "Items": fmt.count(r.n_items),
+                "Labels/item": fmt.number(r.labels_per_item, 1),
+                f"Alpha [{level} CI]": fmt.ci(r.alpha, r.alpha_ci_low, r.alpha_ci_high),
+                f"Accuracy{within}": fmt.ci(r.accuracy, r.accuracy_ci_low, r.accuracy_ci_high, "pct"),
+                "Consensus acc.": fmt.ci(
                     r.consensus_accuracy, r.consensus_accuracy_ci_low, r.consensus_accuracy_ci_high, "pct"
                 ),
-                "cost/usable label": fmt.ci(
+                "Cost/usable label": fmt.ci(
                     r.cost_per_usable_label,
                     r.cost_per_usable_label_ci_low,
                     r.cost_per_usable_label_ci_high,
                     "money",
                     r.currency,
                 ),
-                "total cost": fmt.money(r.total_cost, r.currency, total=True),
+                "Total cost": fmt.money(r.total_cost, r.currency, total=True),
             }
         )
     table = _text_table(pd.DataFrame(rows), {})
@@ -431,8 +431,11 @@ def format_table(report: Report) -> str:
 
 
 def _text_table(frame: pd.DataFrame, formats: dict[str, str]) -> str:
+    from labeleval import glossary
+
     frame = frame.rename(columns=lambda c: terminal_text(c, keep_newlines=False))
-    cells = [[str(c) for c in frame.columns]]
+    # a Report column's machine name is written as people read it (rows_read -> Rows read)
+    cells = [[glossary.column_name(str(c)) if str(c) in glossary.COLUMNS else str(c) for c in frame.columns]]
     for row in frame.itertuples(index=False):
         cells.append(
             [

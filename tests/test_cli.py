@@ -21,7 +21,7 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 def test_score_table(sample_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(["score", str(sample_project), "--n-boot", "100"], capsys)
     assert code == 0, err
-    for word in ("Scale", "Surge", "Mercor", "alpha [95% CI]", "cost/usable label", "quarantined"):
+    for word in ("Scale", "Surge", "Mercor", "Alpha [95% CI]", "Cost/usable label", "quarantined"):
         assert word in out
 
 
@@ -34,7 +34,7 @@ def test_score_json_is_parseable_and_complete(sample_project: Path, capsys: pyte
     assert len(data["quarantine"]) == sum(r["quarantined"] for r in data["ledger"])
 
 
-@pytest.mark.parametrize(("fmt", "marker"), [("markdown", "## Summary"), ("html", "<!doctype html>")])
+@pytest.mark.parametrize(("fmt", "marker"), [("markdown", "## Leaderboard"), ("html", "<!doctype html>")])
 def test_score_writes_files(
     fmt: str, marker: str, sample_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
