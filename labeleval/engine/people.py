@@ -113,8 +113,8 @@ def items(enc: Encoded, batches: list[VendorBatch], consensus: list[VendorConsen
         )
         if enc.kind.numeric:
             frame["gold_label"] = np.where(gold >= 0, enc.kind.values[np.maximum(gold, 0)], np.nan)
-        else:
-            for code, label in enumerate(enc.labels):
-                frame[f"votes_{label}"] = b.counts[idx, code]
+        else:  # one frame of vote columns, not one insert per label (10,000 labels stay linear)
+            votes = pd.DataFrame(b.counts[idx], columns=[f"votes_{label}" for label in enc.labels])
+            frame = pd.concat([frame, votes], axis=1)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)

@@ -116,8 +116,7 @@ def quality_blocks(enc: Encoded, batch: VendorBatch, consensus: VendorConsensus)
     correct, scored (gold item the vendor labelled), and for the kind's rule also resolved and labelled.
     """
     m, has_gold = batch.m, enc.has_gold
-    within = batch.counts @ enc.kind.hit  # [item, g]: judgments on the item that count as matching label g
-    correct = np.where(has_gold, within[np.arange(enc.n_items), np.maximum(enc.gold_code, 0)], 0)
+    correct = np.where(has_gold, matching(batch.counts, enc.kind.hit, enc.gold_code), 0)
     scored = (has_gold & batch.labelled).astype(np.float64)
     resolved = ((consensus.rule.code >= 0) & batch.labelled).astype(np.float64)
     ds_scored = scored if enc.kind.supports_dawid_skene else np.zeros(enc.n_items)
@@ -130,11 +129,16 @@ def quality_blocks(enc: Encoded, batch: VendorBatch, consensus: VendorConsensus)
     }
 
 
+def matching(counts: np.ndarray, hit: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Judgments on each item that count as matching its reference label (``hit[c, g]``: label c matches g),
+    in items x K work and memory (not the items x K x K product ``counts @ hit``)."""
+    return (counts * hit.T[np.maximum(reference, 0)]).sum(axis=1)
+
+
 def usable_block(enc: Encoded, batch: VendorBatch, reference: np.ndarray) -> np.ndarray:
     """Usable judgments (matching the reference within the kind's match rule) and judgments with a reference."""
     has_ref = reference >= 0
-    within = batch.counts @ enc.kind.hit
-    usable = np.where(has_ref, within[np.arange(enc.n_items), np.maximum(reference, 0)], 0)
+    usable = np.where(has_ref, matching(batch.counts, enc.kind.hit, reference), 0)
     return np.column_stack([usable, np.where(has_ref, batch.m, 0)])
 
 
@@ -205,31 +209,46 @@ def estimate(
     size of their two-way (or item-only) variance, and the costs derived from them the matching interval.
     """
     ratios = dict(ratios or {})
+    statistics, derived = registry(settings)
+    # blocks read only by statistics that the ratios replace are not resampled (the resampling's cost is
+    # its width); the others keep their columns, renumbered
+    replaced = {(b.name, s.name) for b in batches for s in statistics if (b.name, s.name) in ratios}
+    needed = {(b.name, s.block) for b in batches for s in statistics if (b.name, s.name) not in replaced}
+    keep = [key for key in blocks.slices if key in needed]
+    columns = np.concatenate([np.arange(blocks.slices[k].start, blocks.slices[k].stop) for k in keep]) if keep else []
+    slices: dict[tuple[str, str], slice] = {}
+    width = 0
+    for key in keep:
+        size = blocks.slices[key].stop - blocks.slices[key].start
+        slices[key] = slice(width, width + size)
+        width += size
     ratio_columns: dict[tuple[str, ...], slice] = {}
-    width = blocks.width
     extra = []
+    seen: dict[int, slice] = {}  # the same parts under two names (consensus_accuracy is the chosen method's)
     for name, parts in ratios.items():
-        ratio_columns[name] = slice(width, width + 2)
-        extra.append(item_sums(enc, parts))
-        width += 2
-    matrix = np.hstack([blocks.matrix().reshape(enc.n_items, -1), *extra]) if extra else blocks.matrix()
+        if id(parts) not in seen:
+            seen[id(parts)] = slice(width, width + 2)
+            extra.append(item_sums(enc, parts))
+            width += 2
+        ratio_columns[name] = seen[id(parts)]
+    base = blocks.matrix().reshape(enc.n_items, -1)[:, np.asarray(columns, dtype=np.int64)]
+    matrix = np.hstack([base, *extra]) if extra else base
     point = matrix.sum(axis=0)[None, :]
     boot = bootstrap_totals(matrix, n_boot=settings.n_boot, seed=settings.seed)
     resampled_ratios = resample_ratios(enc, ratios, boot, ratio_columns, settings)
-    statistics, derived = registry(settings)
     table: dict[tuple[str, str], Estimate] = {}
     samples: dict[tuple[str, str], np.ndarray] = {}
     for batch in batches:
         for stat in statistics:
-            cols = blocks.slices[(batch.name, stat.block)]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                value = float(stat.finalize(point[:, cols], enc)[0])
-                resampled = stat.finalize(boot[:, cols], enc) if len(boot) else np.zeros(0)
             ratio = resampled_ratios.get((batch.name, stat.name))
             if ratio is not None:
                 samples[(batch.name, stat.name)] = ratio.samples
                 table[(batch.name, stat.name)] = Estimate(ratio.value, ratio.low, ratio.high)
                 continue
+            cols = slices[(batch.name, stat.block)]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                value = float(stat.finalize(point[:, cols], enc)[0])
+                resampled = stat.finalize(boot[:, cols], enc) if len(boot) else np.zeros(0)
             samples[(batch.name, stat.name)] = resampled
             table[(batch.name, stat.name)] = Estimate(value, *_interval(resampled, settings.confidence))
         for d in derived:
