@@ -365,8 +365,12 @@ def annotator_accuracy_name(settings: Mapping[str, Any]) -> str:
 
 
 def consensus_name(settings: Mapping[str, Any]) -> str:
-    """``majority vote`` / ``Dawid-Skene`` from the method actually used (``settings['consensus_method']``)."""
+    """The consensus actually used: ``Dawid-Skene``, or the kind's own vote (``majority vote``, ``median`` for a
+    rating scale, ``mean`` for numbers, ``per-label majority vote`` for label sets)."""
     method = str(settings.get("consensus_method", "majority_vote"))
+    if method == "majority_vote":
+        kind = str(settings.get("kind", "nominal"))
+        return KIND_VOTES.get(kind, "per-label majority vote" if kind == "multilabel" else "majority vote")
     return CONSENSUS_METHODS.get(method, method.replace("_", " "))
 
 
@@ -383,7 +387,7 @@ def consensus_description(settings: Mapping[str, Any]) -> str:
     """``majority vote, ties left unresolved`` (ties only matter to a vote) or ``Dawid-Skene``."""
     method = str(settings.get("consensus_method", "majority_vote"))
     name = consensus_name(settings)
-    if method == "majority_vote":
+    if method == "majority_vote" and name.endswith("majority vote"):
         tie = str(settings.get("tie", "abstain"))
         return f"{name}, {TIES.get(tie, 'ties: ' + tie)}"
     return name

@@ -99,3 +99,7 @@ def test_settings_words_follow_the_method_actually_used() -> None:
     assert glossary.accuracy_name({"tolerance": 0}) == "Accuracy on gold"
     assert glossary.usability_words({"usability": "gold", "tolerance": 1}).startswith("within ±1 of gold")
     assert glossary.vote_name({"kind": "ordinal"}) == "median"
+    # a rating scale's consensus is its median, whatever "majority_vote" the settings carry; ties do not apply
+    likert = {"kind": "ordinal", "consensus_method": "majority_vote", "tie": "fractional"}
+    assert glossary.consensus_description(likert) == "median"
+    assert glossary.consensus_name({"kind": "multilabel"}) == "per-label majority vote"

@@ -21,14 +21,17 @@ def accuracy() -> None:
     within = glossary.tolerance_suffix(settings)
     left, right = st.columns(2)
     with left:
-        st.markdown(f"**Per judgment{within}** (share of judgments on gold items that match gold{within})")
+        st.markdown(f"**Per judgment{within}**: the share of judgments on gold items that match gold")
         st.altair_chart(
             charts.metric_bars(acc[acc["metric"] == "judgment_accuracy"], percent=True),
             width="stretch",
             key="judgment_accuracy_chart",
         )
     with right:
-        st.markdown(f"**Per consensus item{within}** ({glossary.consensus_description(settings)})")
+        st.markdown(
+            f"**Per consensus item{within}**: the share of gold items whose consensus "
+            f"({glossary.consensus_description(settings)}) matches gold"
+        )
         st.altair_chart(
             charts.metric_bars(acc[acc["metric"] == "consensus_accuracy"], percent=True),
             width="stretch",
