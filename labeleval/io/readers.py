@@ -231,7 +231,7 @@ def _decode(data: bytes, name: str, encoding: str) -> str:
 
 def _read_delimited(path: Path, name: str, fmt: str, encoding: str, limits: Limits) -> RawTable:
     text = _decode(path.read_bytes(), name, encoding)
-    if not text.strip():
+    if not text or text.isspace():  # (isspace stops at the first other character; strip() would copy)
         raise AdapterError(f"{name}: the file holds only white space; expected a header line")
     sep = "," if fmt == "csv" else "\t"
     _check_delimited_header(text, sep, name, limits)

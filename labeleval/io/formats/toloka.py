@@ -20,6 +20,7 @@ As ``[gold]``: the distinct (item, ``GOLDEN:<question>``) pairs of control tasks
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -62,29 +63,44 @@ def _load(path: Path, name: str, options: ReadOptions) -> tuple[RawTable, str, s
     return raw, question, item_col
 
 
+def _per_distinct(series: pd.Series, convert: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``convert`` applied once per distinct value (a page's times and reward repeat on each of its tasks)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    converted = convert(pd.Series(uniques))
+    return pd.Series(converted.to_numpy()[codes], index=series.index)
+
+
+def _times(series: pd.Series) -> pd.Series:
+    return pd.to_datetime(series, errors="coerce", utc=True, format="ISO8601")
+
+
 def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
-    """Read a Toloka assignments TSV (module docstring). Vectorised: no Python loop over rows."""
+    """Read a Toloka assignments TSV (module docstring). Vectorised: no Python loop over rows, and each
+    page-level field (status, times, reward) is converted once per distinct value."""
     raw, question, item_col = _load(path, name, options)
     frame = raw.frame
-    status = (
-        frame["ASSIGNMENT:status"].str.upper() if "ASSIGNMENT:status" in frame else pd.Series("", index=frame.index)
-    )
+    n = len(frame)
     page = frame["ASSIGNMENT:assignment_id"] if "ASSIGNMENT:assignment_id" in frame else frame["ASSIGNMENT:worker_id"]
     page_codes = pd.factorize(page)[0]
     tasks_on_page = np.bincount(page_codes)[page_codes].astype(np.float64)
-    seconds = np.full(len(frame), np.nan)
+    status_codes, statuses = pd.factorize(frame.get("ASSIGNMENT:status", pd.Series("", index=frame.index)))
+    upper = np.asarray([str(x).upper() for x in statuses] + [""], dtype=object)
+    keep = np.isin(upper, KEPT_STATUSES)[status_codes]
+    rejected = (upper == "REJECTED")[status_codes]
+    seconds = np.full(n, np.nan)
     submitted_at: pd.Series | None = None
     if "ASSIGNMENT:submitted" in frame:
         raw_submitted = frame["ASSIGNMENT:submitted"]
-        submitted = pd.to_datetime(raw_submitted, errors="coerce", utc=True, format="ISO8601")
-        unparsed = submitted.isna() & (raw_submitted.str.strip() != "")
+        submitted = _per_distinct(raw_submitted, _times)
+        unparsed = submitted.isna().to_numpy() & (raw_submitted.str.strip() != "").to_numpy()
         submitted_at = raw_submitted if unparsed.any() else submitted  # text that is no time: BAD_TIMESTAMP later
         if "ASSIGNMENT:started" in frame:
-            started = pd.to_datetime(frame["ASSIGNMENT:started"], errors="coerce", utc=True, format="ISO8601")
+            started = _per_distinct(frame["ASSIGNMENT:started"], _times)
             seconds = (submitted - started).dt.total_seconds().to_numpy() / tasks_on_page
-    cost = np.full(len(frame), np.nan)
+    cost = np.full(n, np.nan)
     if "ASSIGNMENT:reward" in frame:
-        cost = pd.to_numeric(frame["ASSIGNMENT:reward"], errors="coerce").to_numpy() / tasks_on_page
+        reward = _per_distinct(frame["ASSIGNMENT:reward"], lambda s: pd.to_numeric(s, errors="coerce"))
+        cost = reward.to_numpy(dtype=np.float64) / tasks_on_page
     out = pd.DataFrame(
         {
             "item_id": frame[item_col],
@@ -98,23 +114,25 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
     )
     if submitted_at is None:
         out = out.drop(columns="submitted_at")
-    keep = status.isin(KEPT_STATUSES).to_numpy()
-    rejected = (status == "REJECTED").to_numpy()
+    dropped = ~keep
     excluded = pd.DataFrame(
         {
-            "line": raw.line[~keep],
-            "reason": np.where(rejected[~keep], str(REJECTED), str(NOT_COMPLETED)),
+            "line": raw.line[dropped],
+            "reason": np.where(rejected[dropped], str(REJECTED), str(NOT_COMPLETED)),
             "column": "ASSIGNMENT:status",
-            "value": status[~keep].to_numpy(),
+            "value": upper[status_codes][dropped],
             "message": np.where(
-                rejected[~keep], "the assignment was rejected", "the assignment was not completed (skipped or expired)"
+                rejected[dropped],
+                "the assignment was rejected",
+                "the assignment was not completed (skipped or expired)",
             ),
-            "seconds": seconds[~keep],
-            "cost": cost[~keep],
+            "seconds": seconds[dropped],
+            "cost": cost[dropped],
         }
     )
     note = f"{name}: seconds per judgment are an estimate: each page's time split evenly over its tasks"
-    return RawTable(out[keep].reset_index(drop=True), raw.line[keep], raw.fmt, excluded=excluded, notes=[note])
+    kept = out if keep.all() else out[keep].reset_index(drop=True)
+    return RawTable(kept, raw.line[keep], raw.fmt, excluded=excluded, notes=[note])
 
 
 def read_gold(path: Path, *, name: str, options: ReadOptions) -> RawTable:
