@@ -166,3 +166,13 @@ def test_the_bundled_pilot_is_what_the_generator_writes(tmp_path: Path) -> None:
     assert names == sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
     for name in names:
         assert (bundled / name).read_bytes() == (fresh / name).read_bytes(), name
+
+
+def test_the_streaming_engine_gives_the_same_frames(pilot: Path) -> None:
+    """The chunked engine hands categorical ids to the audit, slices and drift: same frames as in memory."""
+    options = {"n_boot": 100, "by": "language", "over": "week", "exclude_suspect_gold": True}
+    memory = le.evaluate(pilot, engine="memory", **options)  # type: ignore[arg-type]
+    stream = le.evaluate(pilot, engine="stream", **options)  # type: ignore[arg-type]
+    for name in ("gold_audit", "slices", "slice_ranking", "drift", "annotator_drift"):
+        pd.testing.assert_frame_equal(getattr(memory, name), getattr(stream, name), check_dtype=False)
+    assert memory.settings["gold_audit"] == stream.settings["gold_audit"]
