@@ -288,3 +288,52 @@ def test_a_column_missing_on_every_row_of_a_chunk(tmp_path: Path) -> None:
     assert b.annotations["batch_id"].isna().sum() == a.annotations["batch_id"].isna().sum() > 0
     left = a.annotations["batch_id"].astype(object).fillna("-").to_numpy()
     assert (left == b.annotations["batch_id"].astype(object).fillna("-").to_numpy()).all()
+
+
+def _jsonl_project(folder: Path, seed: int = 7) -> Path:
+    """The synthetic project with vendor B as JSONL: blank lines and malformed records among the rows."""
+    folder = write_project(folder, 15_000, seed=seed)
+    frame = pd.read_parquet(folder / "B.parquet")
+    lines = [json.dumps({k: (None if pd.isna(v) else v) for k, v in row.items()}) for row in frame.to_dict("records")]
+    for at in range(500, len(lines), 1700):
+        lines[at] = "{not json"
+    for at in range(900, len(lines), 2300):
+        lines.insert(at, "")
+    (folder / "B.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    manifest = folder / "labeleval.toml"
+    manifest.write_text(manifest.read_text().replace('path = "B.parquet"', 'path = "B.jsonl"'))
+    return folder
+
+
+def test_jsonl_read_in_blocks_of_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import labeleval.engine.chunks as chunks
+
+    folder = _jsonl_project(tmp_path / "p")
+    monkeypatch.setattr(chunks, "JSONL_BLOCK_BYTES", 60_000)
+    tasks = [t for t in plan(load_project(folder)) if t.name == "B.jsonl"]
+    assert len(tasks) > 4 and all(t.lines is not None for t in tasks)
+    memory = le.evaluate(folder, n_boot=50, engine="memory")
+    assert "MALFORMED_RECORD" in set(memory.quarantine["reason"])
+    assert_same_report(memory, le.evaluate(folder, n_boot=50, engine="stream"))
+    path = folder / "B.jsonl"  # an undecodable byte in a later block: the same message (line and column)
+    data = bytearray(path.read_bytes())
+    data[data.index(b"\n", len(data) * 2 // 3) + 3] = 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(le.LabelevalError) as memory_error:
+        le.evaluate(folder, n_boot=0, engine="memory")
+    with pytest.raises(le.LabelevalError) as stream_error:
+        le.evaluate(folder, n_boot=0, engine="stream")
+    assert str(stream_error.value) == str(memory_error.value)
+    assert re.search(r"B\.jsonl line \d+, column 3: byte 0xff", str(stream_error.value))
+
+
+def test_jsonl_with_unusual_line_breaks_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import labeleval.engine.chunks as chunks
+
+    folder = _jsonl_project(tmp_path / "p", seed=8)
+    path = folder / "B.jsonl"
+    path.write_text(path.read_text(encoding="utf-8").replace("{not json", "{not\u2028json", 1), encoding="utf-8")
+    monkeypatch.setattr(chunks, "JSONL_BLOCK_BYTES", 60_000)
+    assert [t.lines for t in plan(load_project(folder)) if t.name == "B.jsonl"] == [None]
+    memory = le.evaluate(folder, n_boot=0, engine="memory")
+    pd.testing.assert_frame_equal(memory.quarantine, le.evaluate(folder, n_boot=0, engine="stream").quarantine)

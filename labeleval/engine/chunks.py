@@ -31,7 +31,16 @@ from labeleval.errors import AdapterError, LabelevalError, SchemaError
 from labeleval.io.items import combine as combine_items
 from labeleval.io.normalize import Billing, _missing, as_id_strings, normalize_batch, resolve_columns
 from labeleval.io.parts import PARQUET_SUFFIXES, is_multi_path, parquet_files
-from labeleval.io.readers import LINE_WORD, RawTable, _check_names, _nested_as_text, _undictionary, check_size
+from labeleval.io.readers import (
+    LINE_WORD,
+    RawTable,
+    _check_names,
+    _decode,
+    _nested_as_text,
+    _undictionary,
+    check_size,
+    jsonl_lines,
+)
 from labeleval.io.source import read_source
 from labeleval.limits import Limits
 from labeleval.limits import current as current_limits
@@ -65,6 +74,7 @@ class ChunkTask:
     rows_before: int = 0  # rows of the file before this row group
     rows: int = 0  # rows in the chunk (0 when not known before reading)
     url: str | None = None  # the file on object storage (fsspec URL); ``path`` is then unused
+    lines: tuple[int, int, int] | None = None  # a block of a JSONL file: (first byte, end byte, first line)
     limits: Limits = field(default_factory=current_limits)
 
 
@@ -90,6 +100,10 @@ def plan(project: Project, *, rows_per_chunk: int = 0) -> list[ChunkTask]:
         for path in files:
             name = _display(path, project.root)
             base = ChunkTask(index, vendor, project.task, str(project.duplicates), path, name, limits=limits)
+            blocks = jsonl_blocks(path, spec.format, spec.encoding)
+            if blocks:
+                tasks.extend(replace(base, lines=block) for block in blocks)
+                continue
             groups = _row_groups(path, spec.format, name, limits)
             if len(groups) <= 1:
                 tasks.append(replace(base, rows=groups[0] if groups else 0))
@@ -99,6 +113,44 @@ def plan(project: Project, *, rows_per_chunk: int = 0) -> list[ChunkTask]:
                 tasks.append(replace(base, row_group=g, rows_before=before, rows=rows))
                 before += rows
     return tasks
+
+
+#: JSONL files larger than this are read in blocks of about this many bytes (whole lines)
+JSONL_BLOCK_BYTES = 128 * 2**20
+#: bytes that str.splitlines() also breaks lines at (besides \n and \r\n): a file holding one is read whole, so
+#: that its line numbers are the in-memory reader's
+_OTHER_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+
+
+def jsonl_blocks(path: Path, fmt: str | None, encoding: str) -> list[tuple[int, int, int]]:
+    """Blocks of whole lines of a large UTF-8 JSONL file, as (first byte, end byte, first line); [] to read the
+    file whole (small, another format or encoding, a line longer than a block, or unusual line breaks)."""
+    is_jsonl = fmt == "jsonl" or (fmt is None and path.suffix.lower() in (".jsonl", ".ndjson"))
+    if not is_jsonl or encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "ascii", "utf-8-sig"):
+        return []
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return []
+    if size <= JSONL_BLOCK_BYTES:
+        return []
+    blocks: list[tuple[int, int, int]] = []
+    start, line = 0, 1
+    with path.open("rb") as handle:
+        while start < size:
+            handle.seek(start)
+            data = handle.read(JSONL_BLOCK_BYTES)
+            if start + len(data) < size:
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    return []
+                data = data[: cut + 1]
+            if data.count(b"\r") != data.count(b"\r\n") or any(b in data for b in _OTHER_BREAKS):
+                return []
+            blocks.append((start, start + len(data), line))
+            line += data.count(b"\n")
+            start += len(data)
+    return blocks
 
 
 def _row_groups(path: Path, fmt: str | None, name: str, limits: Limits) -> list[int]:
@@ -171,6 +223,15 @@ def url_files(url: str) -> list[str]:
 def read_chunk(task: ChunkTask) -> tuple[RawTable, dict[str, str], float]:
     """The chunk's records as read, the column mapping and the duration factor the normaliser applies."""
     vendor = task.vendor
+    if task.lines is not None:
+        first, end, first_line = task.lines
+        with task.path.open("rb") as handle:
+            handle.seek(first)
+            data = handle.read(end - first)
+        text = _decode(data, task.name, vendor.file.encoding, first_line)
+        raw = jsonl_lines(text, task.name, task.limits, first_line)
+        check_size(raw.rows_read, raw.frame.shape[1], task.name, task.limits)
+        return raw, dict(vendor.file.columns), vendor.duration_unit.seconds
     if task.row_group is None:
         spec = replace(vendor.file, path=task.path)  # one file of a folder, or the vendor's file
         source = read_source(spec, task.name, rates=vendor.rates, duration_factor=vendor.duration_unit.seconds)

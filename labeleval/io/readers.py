@@ -212,12 +212,13 @@ def _json_text(value: object) -> str:
         return str(value)
 
 
-def _decode(data: bytes, name: str, encoding: str) -> str:
-    """Decode bytes, naming line and column of the first undecodable byte."""
+def _decode(data: bytes, name: str, encoding: str, first_line: int = 1) -> str:
+    """Decode bytes, naming line and column of the first undecodable byte (``data`` starts at ``first_line``:
+    a block of a file read in blocks; only the file's first block may start with a byte-order mark)."""
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + first_line
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         bad = data[exc.start : exc.start + 1].hex()
         raise AdapterError(
@@ -226,7 +227,7 @@ def _decode(data: bytes, name: str, encoding: str) -> str:
         ) from None
     except LookupError:
         raise AdapterError(f"{name}: unknown encoding {encoding!r} declared in the manifest") from None
-    return text.removeprefix("\ufeff")
+    return text.removeprefix("\ufeff") if first_line == 1 else text
 
 
 def _read_delimited(path: Path, name: str, fmt: str, encoding: str, limits: Limits) -> RawTable:
@@ -320,11 +321,16 @@ def _delimited_lines(text: str, sep: str, n_rows: int) -> np.ndarray:
 
 
 def _read_jsonl(path: Path, name: str, encoding: str, limits: Limits) -> RawTable:
-    text = _decode(path.read_bytes(), name, encoding)
+    return jsonl_lines(_decode(path.read_bytes(), name, encoding), name, limits)
+
+
+def jsonl_lines(text: str, name: str, limits: Limits, first_line: int = 1) -> RawTable:
+    """The records of JSONL text whose first line is ``first_line`` (a whole file, or a block of its lines read
+    by the chunked engines); a file (``first_line`` 1) with no record at all is refused."""
     records: list[dict[str, object]] = []
     lines: list[int] = []
     malformed: list[tuple[int, str]] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.splitlines(), start=first_line):
         if not raw.strip():
             continue
         if _too_deep(raw, limits.json_depth):
@@ -343,7 +349,7 @@ def _read_jsonl(path: Path, name: str, encoding: str, limits: Limits) -> RawTabl
             continue
         records.append(value)
         lines.append(number)
-    if not records and not malformed:
+    if not records and not malformed and first_line == 1:
         raise AdapterError(f"{name}: no records found")
     frame = _records_frame(records, name)
     lines_ = np.asarray(lines, dtype=np.int64)
