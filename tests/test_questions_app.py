@@ -44,6 +44,9 @@ def test_slices_page_shows_slices_ranking_and_drift() -> None:
     at.selectbox(key="slice_by").set_value("domain").run()
     assert not at.exception
     assert set(frame(at, "Atlas", "Bravo", "Cirrus").index) == {"general", "medical"}
+    at.selectbox(key="slice_metric").set_value("alpha").run()
+    assert not at.exception
+    assert frame(at, "Atlas", "Bravo", "Cirrus").iloc[0, 0].startswith("0.")  # alpha, with its interval
     at.radio(key="drift_over").set_value("batch").run()
     assert not at.exception
     assert any("week-3" in m.value for m in at.markdown)

@@ -86,14 +86,23 @@ def _metadata_columns() -> list[str]:
         return []
 
 
-def _figure_cell(value: float, low: float, high: float, status: str) -> str:
+#: The headline figures a slice table can show, with how to write them.
+SLICE_FIGURES = {
+    "accuracy": ("Accuracy on gold", "{:.1%}"),
+    "consensus_accuracy": ("Consensus accuracy", "{:.1%}"),
+    "alpha": ("Agreement (Krippendorff's alpha)", "{:.3f}"),
+    "cost_per_usable_label": ("Cost per usable label", "{:,.3f}"),
+}
+
+
+def _figure_cell(value: float, low: float, high: float, status: str, pattern: str = "{:.1%}") -> str:
     if status == "absent":
         return "absent"
     if pd.isna(value):
         return status
-    text = f"{value:.1%}"
+    text = pattern.format(value)
     if pd.notna(low) and pd.notna(high):
-        text += f" [{low:.1%} – {high:.1%}]"
+        text += f" [{pattern.format(low)} – {pattern.format(high)}]"
     return text
 
 
@@ -111,16 +120,20 @@ def slices_section(report: Report) -> None:
     if result is None or result.slices.empty:
         return
     s = result.slices
+    metric = st.selectbox("Figure", list(SLICE_FIGURES), format_func=lambda m: SLICE_FIGURES[m][0], key="slice_metric")
+    name, pattern = SLICE_FIGURES[metric]
     figures = s.assign(
-        accuracy_text=[
-            _figure_cell(r.accuracy, r.accuracy_ci_low, r.accuracy_ci_high, r.status) for r in s.itertuples()
+        text=[
+            _figure_cell(getattr(r, metric), getattr(r, f"{metric}_ci_low"), getattr(r, f"{metric}_ci_high"),
+                         r.status, pattern)
+            for r in s.itertuples()
         ]
-    )
-    wide = figures.pivot(index="slice", columns="vendor", values="accuracy_text")
+    )  # fmt: skip
+    wide = figures.pivot(index="slice", columns="vendor", values="text")
     wide = wide[[v for v in dict.fromkeys(s["vendor"]) if v in wide.columns]]
     st.caption(
-        "Accuracy on gold per slice and vendor, with its interval. A slice with too few gold items shows why "
-        "instead of a number; a vendor that labelled nothing in it shows as absent."
+        f"{name} per slice and vendor, with its interval. A slice with too few gold items shows why instead of a "
+        "gold figure; a vendor that labelled nothing in it shows as absent."
     )
     st.dataframe(wide, width="stretch", key="slice_table")
     counts = s.pivot(index="slice", columns="vendor", values="gold_items")
@@ -128,7 +141,7 @@ def slices_section(report: Report) -> None:
     st.dataframe(counts, width="stretch", key="slice_counts")
     from labeleval.ui.question_charts import slice_bars
 
-    st.altair_chart(slice_bars(s), key="slice_chart")
+    st.altair_chart(slice_bars(s, metric=metric), key="slice_chart")
     ranking = result.slice_ranking
     for r in ranking.itertuples(index=False):
         if bool(r.ranking_differs):
