@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ import labeleval as le
 from labeleval.cli import _parser
 from labeleval.options import (
     ConsensusMethod,
+    Option,
     PricingModel,
     Reason,
     TaskKind,
@@ -62,7 +64,7 @@ def test_a_wrong_label_map_names_the_line_of_its_own_vendor(tmp_path: Path) -> N
         ('\n[data]\nconsensus = "vote"\n', "[data].consensus", ConsensusMethod),
     ],
 )
-def test_manifest_options_use_the_one_message(tmp_path: Path, extra: str, name: str, option: type) -> None:
+def test_manifest_options_use_the_one_message(tmp_path: Path, extra: str, name: str, option: type[Option]) -> None:
     project = write(tmp_path, extra=extra)
     bad = extra.split('"')[1]
     with pytest.raises(le.ManifestError) as caught:
@@ -74,10 +76,11 @@ def test_manifest_options_use_the_one_message(tmp_path: Path, extra: str, name: 
     ("argument", "value", "option"),
     [("tie", "coin", TiePolicy), ("usability", "vibes", UsabilityRule), ("consensus", "vote", ConsensusMethod)],
 )
-def test_evaluate_options_use_the_one_message(tmp_path: Path, argument: str, value: str, option: type) -> None:
+def test_evaluate_options_use_the_one_message(tmp_path: Path, argument: str, value: str, option: type[Option]) -> None:
     project = write(tmp_path)
     with pytest.raises(le.LabelevalError) as caught:
-        le.evaluate(project, n_boot=0, **{argument: value})
+        options: dict[str, Any] = {argument: value}
+        le.evaluate(project, n_boot=0, **options)
     assert str(caught.value) == invalid_option(argument, option.values(), value)
 
 
