@@ -468,9 +468,12 @@ def tie_credit(counts: np.ndarray, gold: np.ndarray, hit: np.ndarray | None = No
     top = counts.max(axis=1) if k else np.zeros(n)
     at_top = (counts == top[:, None]) & (top[:, None] > 0)
     ties = at_top.sum(axis=1)
-    right_matrix = np.eye(k, dtype=bool) if hit is None else np.asarray(hit, dtype=bool)
     has_gold = gold >= 0
-    right = right_matrix[:, np.maximum(gold, 0)].T & has_gold[:, None]  # [item, label]: label is right
-    with np.errstate(invalid="ignore", divide="ignore"):
-        credit = np.where(ties > 0, (at_top & right).sum(axis=1) / np.maximum(ties, 1), 0.0)
-    return np.where(has_gold, credit, 0.0), ties
+    g = np.maximum(gold, 0)
+    if hit is None or (hit.shape == (k, k) and np.array_equal(hit, np.eye(k, dtype=bool))):
+        right_at_top = at_top[np.arange(n), g] if k else np.zeros(n, dtype=bool)  # exact match: one label is right
+    else:
+        right = np.asarray(hit, dtype=bool)[:, g].T  # [item, label]: label is right for the item's gold
+        right_at_top = (at_top & right).sum(axis=1)
+    credit = right_at_top / np.maximum(ties, 1)
+    return np.where(has_gold & (ties > 0), credit, 0.0), ties

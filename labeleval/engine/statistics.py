@@ -215,7 +215,8 @@ def estimate(
     replaced = {(b.name, s.name) for b in batches for s in statistics if (b.name, s.name) in ratios}
     needed = {(b.name, s.block) for b in batches for s in statistics if (b.name, s.name) not in replaced}
     keep = [key for key in blocks.slices if key in needed]
-    columns = np.concatenate([np.arange(blocks.slices[k].start, blocks.slices[k].stop) for k in keep]) if keep else []
+    ranges = [np.arange(blocks.slices[k].start, blocks.slices[k].stop) for k in keep]
+    columns = np.concatenate(ranges) if ranges else np.zeros(0, dtype=np.int64)
     slices: dict[tuple[str, str], slice] = {}
     width = 0
     for key in keep:

@@ -99,8 +99,6 @@ def vendor_parts(
     ds_scored = scored if enc.kind.supports_dawid_skene else np.zeros(len(rows))
     credit_rule = np.asarray(consensus.rule_correct, dtype=np.float64)[item]
     credit_ds = np.asarray(consensus.ds_correct, dtype=np.float64)[item]
-    credit_chosen = np.asarray(consensus.chosen_correct, dtype=np.float64)[item]
-    chosen_scored = ds_scored if consensus.chosen is consensus.ds else scored
 
     deletion = leave_one_out(enc, batch, tie) * on_gold
 
@@ -109,15 +107,19 @@ def vendor_parts(
     ) -> RatioParts:
         return RatioParts(x.astype(np.float64), s.astype(np.float64), item, key, influence, removed)
 
-    return {
+    out = {
         "accuracy": parts(on_gold & hit[label, np.maximum(gold, 0)], on_gold),
         "consensus_accuracy_mv": parts(scored * credit_rule, scored, m, deletion),
         "consensus_accuracy_ds": parts(ds_scored * credit_ds, ds_scored, m),
-        "consensus_accuracy": parts(
-            chosen_scored * credit_chosen, chosen_scored, m, None if consensus.chosen is consensus.ds else deletion
-        ),
         "usable_rate": parts(has_ref & hit[label, np.maximum(ref, 0)], has_ref),
     }
+    # the chosen consensus is one of the two: the same parts, resampled once
+    out["consensus_accuracy"] = out[
+        "consensus_accuracy_ds" if consensus.chosen is consensus.ds else "consensus_accuracy_mv"
+    ]
+    if reference is enc.gold_code or np.array_equal(reference, enc.gold_code):  # the gold rule: usable = accurate
+        out["usable_rate"] = out["accuracy"]
+    return out
 
 
 def leave_one_out(enc: Encoded, batch: VendorBatch, tie: TiePolicy) -> np.ndarray:
@@ -127,12 +129,14 @@ def leave_one_out(enc: Encoded, batch: VendorBatch, tie: TiePolicy) -> np.ndarra
     annotator's votes, these effects are its influence (the jackknife with the vote recounted). A vote
     that is its item's only one removes the item, so its effect is the item's credit minus the vendor's
     mean (accounted for by the caller's centring). Ties count by the tie policy (random: its expectation).
+    Only votes on gold items are scored (0 elsewhere).
     """
     kind = enc.kind
-    rows = batch.rows
+    on_gold = np.flatnonzero(enc.has_gold[enc.item_codes[batch.rows]])
+    rows = batch.rows[on_gold]
     item, label = enc.item_codes[rows], enc.label_codes[rows]
     gold = enc.gold_code[item]
-    out = np.zeros(len(rows))
+    effect = np.zeros(len(rows))
     majority = kind.consensus_name == "majority vote"
     chunk = max(1, 20_000_000 // max(enc.k, 1))
     for start in range(0, len(rows), chunk):
@@ -140,9 +144,11 @@ def leave_one_out(enc: Encoded, batch: VendorBatch, tie: TiePolicy) -> np.ndarra
         full = batch.counts[item[sl]]
         less = full.copy()
         less[np.arange(len(less)), label[sl]] -= 1
-        out[sl] = _credit(kind, full, gold[sl], tie, majority) - _credit(kind, less, gold[sl], tie, majority)
+        effect[sl] = _credit(kind, full, gold[sl], tie, majority) - _credit(kind, less, gold[sl], tie, majority)
     single = batch.m[item] <= 1
-    out[single] = _credit(kind, batch.counts[item[single]], gold[single], tie, majority)
+    effect[single] = _credit(kind, batch.counts[item[single]], gold[single], tie, majority)
+    out = np.zeros(len(batch.rows))
+    out[on_gold] = effect
     return out
 
 
@@ -170,19 +176,25 @@ def resample_ratios(
     annot_boot = np.zeros((settings.n_boot, 0))
     annot_columns: dict[tuple[str, ...], slice] = {}
     if two_way and settings.n_boot and keys:
-        columns = []
-        for i, name in enumerate(keys):
+        columns: list[np.ndarray] = []
+        seen: dict[int, slice] = {}
+        for name in keys:
             p = ratios[name]
-            columns += [np.bincount(p.key, p.x, enc.n_keys), np.bincount(p.key, p.s, enc.n_keys)]
-            annot_columns[name] = slice(2 * i, 2 * i + 2)
+            if id(p) not in seen:
+                seen[id(p)] = slice(len(columns), len(columns) + 2)
+                columns += [np.bincount(p.key, p.x, enc.n_keys), np.bincount(p.key, p.s, enc.n_keys)]
+            annot_columns[name] = seen[id(p)]
         matrix = np.column_stack(columns)
         annot_boot = bootstrap_totals(matrix, n_boot=settings.n_boot, seed=settings.seed, stream=ANNOTATOR_STREAM)
     out = {}
+    done: dict[int, RatioEstimate] = {}
     for name in keys:
         p = ratios[name]
-        boot_i = item_boot[:, item_columns[name]] if len(item_boot) else np.zeros((0, 2))
-        boot_a = annot_boot[:, annot_columns[name]] if name in annot_columns else None
-        out[name] = _estimate(enc, p, boot_i, boot_a, settings.confidence)
+        if id(p) not in done:
+            boot_i = item_boot[:, item_columns[name]] if len(item_boot) else np.zeros((0, 2))
+            boot_a = annot_boot[:, annot_columns[name]] if name in annot_columns else None
+            done[id(p)] = _estimate(enc, p, boot_i, boot_a, settings.confidence)
+        out[name] = done[id(p)]
     return out
 
 
@@ -200,8 +212,8 @@ def _estimate(
     successes = float(p.x.sum())
     value = successes / trials if trials > 0 else float("nan")
     used = p.s > 0
-    n_items = len(np.unique(p.item[used]))
-    n_annotators = len(np.unique(p.key[used]))
+    n_items = int(np.count_nonzero(np.bincount(p.item[used], minlength=enc.n_items)))
+    n_annotators = int(np.count_nonzero(np.bincount(p.key[used], minlength=enc.n_keys)))
     v_items = group_variance(p.x, p.s, p.item, enc.n_items) if trials > 0 else float("nan")
     item_samples = _ratio(boot_i)
     item_part = item_samples - value
