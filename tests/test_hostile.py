@@ -370,3 +370,12 @@ def test_uploads_are_limited_in_total_and_names_are_plain(tmp_path: Path, monkey
         save_uploads([_Upload("v.csv", b"x"), _Upload("dir/v.csv", b"y")], session / "project")
     written = save_uploads([_Upload("../../escape.csv", b"x")], session / "project")
     assert written == [session / "project" / "escape.csv"]
+
+
+def test_parquet_string_column_null_on_every_row_is_read(tmp_path: Path) -> None:
+    table = pa.table(
+        {"item": [1, 2], "worker": ["a", "b"], "label": ["pos", "neg"], "note": pa.array([None, None], pa.string())}
+    )
+    pq.write_table(table, tmp_path / "v.parquet")
+    raw = read_table(tmp_path / "v.parquet")
+    assert raw.frame["note"].isna().all() and len(raw.frame) == 2
