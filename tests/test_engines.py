@@ -277,7 +277,9 @@ def test_validate_reads_a_folder_of_parquet_files(tmp_path: Path, capsys: pytest
 def test_a_column_missing_on_every_row_of_a_chunk(tmp_path: Path) -> None:
     folder = write_project(tmp_path / "p", 15_000, seed=6)
     frame = pd.read_parquet(folder / "A.parquet")
-    frame["batch"] = np.where(np.arange(len(frame)) < 4000, None, "week-" + (np.arange(len(frame)) % 3).astype(str))
+    batch = np.char.add("week-", (np.arange(len(frame)) % 3).astype(str)).astype(object)
+    batch[:4000] = None
+    frame["batch"] = batch
     frame.to_parquet(folder / "A.parquet", row_group_size=4000)  # the first row group has no batch at all
     manifest = folder / "labeleval.toml"
     manifest.write_text(
@@ -309,7 +311,7 @@ def test_jsonl_read_in_blocks_of_lines(tmp_path: Path, monkeypatch: pytest.Monke
     import labeleval.engine.chunks as chunks
 
     folder = _jsonl_project(tmp_path / "p")
-    monkeypatch.setattr(chunks, "JSONL_BLOCK_BYTES", 60_000)
+    monkeypatch.setattr(chunks, "TEXT_BLOCK_BYTES", 60_000)
     tasks = [t for t in plan(load_project(folder)) if t.name == "B.jsonl"]
     assert len(tasks) > 4 and all(t.lines is not None for t in tasks)
     memory = le.evaluate(folder, n_boot=50, engine="memory")
@@ -333,7 +335,35 @@ def test_jsonl_with_unusual_line_breaks_is_read_whole(tmp_path: Path, monkeypatc
     folder = _jsonl_project(tmp_path / "p", seed=8)
     path = folder / "B.jsonl"
     path.write_text(path.read_text(encoding="utf-8").replace("{not json", "{not\u2028json", 1), encoding="utf-8")
-    monkeypatch.setattr(chunks, "JSONL_BLOCK_BYTES", 60_000)
+    monkeypatch.setattr(chunks, "TEXT_BLOCK_BYTES", 60_000)
     assert [t.lines for t in plan(load_project(folder)) if t.name == "B.jsonl"] == [None]
     memory = le.evaluate(folder, n_boot=0, engine="memory")
     pd.testing.assert_frame_equal(memory.quarantine, le.evaluate(folder, n_boot=0, engine="stream").quarantine)
+
+
+def test_csv_read_in_blocks_that_end_outside_quoted_fields(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import labeleval.engine.chunks as chunks
+
+    folder = write_project(tmp_path / "p", 15_000, seed=9)
+    frame = pd.read_parquet(folder / "A.parquet")
+    frame["note"] = np.where(np.arange(len(frame)) % 7 == 0, 'two\nlines, "quoted"', "plain")  # fields span lines
+    text = frame.to_csv(index=False)
+    lines = text.split("\n")
+    for at in range(1000, len(lines), 2600):
+        lines.insert(at, "")  # blank lines are skipped, and counted
+    (folder / "A.csv").write_text("\n".join(lines), encoding="utf-8")
+    manifest = folder / "labeleval.toml"
+    manifest.write_text(manifest.read_text().replace('path = "A.parquet"', 'path = "A.csv"'))
+    monkeypatch.setattr(chunks, "TEXT_BLOCK_BYTES", 30_000)
+    tasks = [t for t in plan(load_project(folder)) if t.name == "A.csv"]
+    assert len(tasks) > 4 and tasks[0].header is None and tasks[1].header == ",".join(frame.columns)
+    memory = le.evaluate(folder, n_boot=50, engine="memory")
+    assert_same_report(memory, le.evaluate(folder, n_boot=50, engine="stream"))
+    ragged = (folder / "A.csv").read_text(encoding="utf-8").split("\n")  # a row with a field too many, late on
+    ragged[len(ragged) * 3 // 4] += ",extra"
+    (folder / "A.csv").write_text("\n".join(ragged), encoding="utf-8")
+    with pytest.raises(le.LabelevalError) as memory_error:
+        le.evaluate(folder, n_boot=0, engine="memory")
+    with pytest.raises(le.LabelevalError) as stream_error:
+        le.evaluate(folder, n_boot=0, engine="stream")
+    assert str(stream_error.value) == str(memory_error.value)

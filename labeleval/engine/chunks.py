@@ -39,7 +39,9 @@ from labeleval.io.readers import (
     _nested_as_text,
     _undictionary,
     check_size,
+    delimited_text,
     jsonl_lines,
+    read_table,
 )
 from labeleval.io.source import read_source
 from labeleval.limits import Limits
@@ -74,7 +76,9 @@ class ChunkTask:
     rows_before: int = 0  # rows of the file before this row group
     rows: int = 0  # rows in the chunk (0 when not known before reading)
     url: str | None = None  # the file on object storage (fsspec URL); ``path`` is then unused
-    lines: tuple[int, int, int] | None = None  # a block of a JSONL file: (first byte, end byte, first line)
+    lines: tuple[int, int, int] | None = None  # a block of a text file: (first byte, end byte, first line)
+    text_format: str = ""  # the block's format: jsonl, csv or tsv
+    header: str | None = None  # a CSV/TSV block after the first: the file's header line
     limits: Limits = field(default_factory=current_limits)
 
 
@@ -100,9 +104,11 @@ def plan(project: Project, *, rows_per_chunk: int = 0) -> list[ChunkTask]:
         for path in files:
             name = _display(path, project.root)
             base = ChunkTask(index, vendor, project.task, str(project.duplicates), path, name, limits=limits)
-            blocks = jsonl_blocks(path, spec.format, spec.encoding)
+            fmt, header, blocks = text_blocks(path, spec.format, spec.encoding)
             if blocks:
-                tasks.extend(replace(base, lines=block) for block in blocks)
+                tasks.extend(
+                    replace(base, lines=b, text_format=fmt, header=header if i else None) for i, b in enumerate(blocks)
+                )
                 continue
             groups = _row_groups(path, spec.format, name, limits)
             if len(groups) <= 1:
@@ -115,42 +121,71 @@ def plan(project: Project, *, rows_per_chunk: int = 0) -> list[ChunkTask]:
     return tasks
 
 
-#: JSONL files larger than this are read in blocks of about this many bytes (whole lines)
-JSONL_BLOCK_BYTES = 128 * 2**20
+#: JSONL, CSV and TSV files larger than this are read in blocks of about this many bytes (whole lines)
+TEXT_BLOCK_BYTES = 128 * 2**20
 #: bytes that str.splitlines() also breaks lines at (besides \n and \r\n): a file holding one is read whole, so
 #: that its line numbers are the in-memory reader's
 _OTHER_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+_TEXT_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv", ".tab": "tsv"}
 
 
-def jsonl_blocks(path: Path, fmt: str | None, encoding: str) -> list[tuple[int, int, int]]:
-    """Blocks of whole lines of a large UTF-8 JSONL file, as (first byte, end byte, first line); [] to read the
-    file whole (small, another format or encoding, a line longer than a block, or unusual line breaks)."""
-    is_jsonl = fmt == "jsonl" or (fmt is None and path.suffix.lower() in (".jsonl", ".ndjson"))
-    if not is_jsonl or encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "ascii", "utf-8-sig"):
-        return []
+def text_blocks(path: Path, fmt: str | None, encoding: str) -> tuple[str, str | None, list[tuple[int, int, int]]]:
+    """(format, header line, blocks) of a large UTF-8 JSONL, CSV or TSV file cut at line ends, each block as
+    (first byte, end byte, first line); no blocks means: read the file whole (small, another format or
+    encoding, a line longer than a block, a quoted header, or line breaks that \n alone does not mark, so that
+    line numbers are always the in-memory reader's). CSV/TSV blocks end outside quoted fields."""
+    kind = fmt if fmt in ("jsonl", "csv", "tsv") else _TEXT_SUFFIXES.get(path.suffix.lower(), "") if fmt is None else ""
+    if not kind or encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "ascii", "utf-8-sig"):
+        return kind, None, []
     try:
         size = path.stat().st_size
     except OSError:
-        return []
-    if size <= JSONL_BLOCK_BYTES:
-        return []
+        return kind, None, []
+    if size <= TEXT_BLOCK_BYTES:
+        return kind, None, []
+    header: str | None = None
     blocks: list[tuple[int, int, int]] = []
-    start, line = 0, 1
+    start, line, quotes = 0, 1, 0
     with path.open("rb") as handle:
         while start < size:
             handle.seek(start)
-            data = handle.read(JSONL_BLOCK_BYTES)
+            data = handle.read(TEXT_BLOCK_BYTES)
+            if start == 0 and kind != "jsonl":
+                header = _header_line(data)
+                if header is None:
+                    return kind, None, []
             if start + len(data) < size:
-                cut = data.rfind(b"\n")
+                cut = _block_end(data, quotes if kind != "jsonl" else None)
                 if cut < 0:
-                    return []
+                    return kind, None, []
                 data = data[: cut + 1]
             if data.count(b"\r") != data.count(b"\r\n") or any(b in data for b in _OTHER_BREAKS):
-                return []
+                return kind, None, []
             blocks.append((start, start + len(data), line))
             line += data.count(b"\n")
+            quotes += data.count(b'"')
             start += len(data)
-    return blocks
+    return kind, header, blocks
+
+
+def _header_line(data: bytes) -> str | None:
+    """The first non-blank line of a CSV/TSV file's first block (None if it holds a quote or cannot be decoded)."""
+    text = data[: data.find(b"\n", len(data) - len(data.lstrip(b"\r\n")))].decode("utf-8", errors="replace")
+    text = text.removeprefix("\ufeff").rstrip("\r")
+    return None if '"' in text or not text.strip() or "\ufffd" in text else text
+
+
+def _block_end(data: bytes, quotes_before: int | None) -> int:
+    """The last line end of ``data`` (outside quoted fields when ``quotes_before`` counts the quotes before it)."""
+    if quotes_before is None:
+        return data.rfind(b"\n")
+    codes = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(codes == 10)
+    if not len(ends):
+        return -1
+    parity = (np.cumsum(codes == 34)[ends] + quotes_before) % 2
+    outside = ends[parity == 0]
+    return int(outside[-1]) if len(outside) else -1
 
 
 def _row_groups(path: Path, fmt: str | None, name: str, limits: Limits) -> list[int]:
@@ -229,7 +264,14 @@ def read_chunk(task: ChunkTask) -> tuple[RawTable, dict[str, str], float]:
             handle.seek(first)
             data = handle.read(end - first)
         text = _decode(data, task.name, vendor.file.encoding, first_line)
-        raw = jsonl_lines(text, task.name, task.limits, first_line)
+        if task.text_format == "jsonl":
+            raw = jsonl_lines(text, task.name, task.limits, first_line)
+        else:
+            try:
+                raw = delimited_text(text, task.name, task.text_format, task.limits, task.header, first_line)
+            except AdapterError:  # a malformed row: the whole-file reader names it as the in-memory engine does
+                read_table(task.path, fmt=task.text_format, encoding=vendor.file.encoding, display_name=task.name)
+                raise
         check_size(raw.rows_read, raw.frame.shape[1], task.name, task.limits)
         return raw, dict(vendor.file.columns), vendor.duration_unit.seconds
     if task.row_group is None:

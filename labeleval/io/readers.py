@@ -234,8 +234,21 @@ def _read_delimited(path: Path, name: str, fmt: str, encoding: str, limits: Limi
     text = _decode(path.read_bytes(), name, encoding)
     if not text or text.isspace():  # (isspace stops at the first other character; strip() would copy)
         raise AdapterError(f"{name}: the file holds only white space; expected a header line")
+    return delimited_text(text, name, fmt, limits)
+
+
+def delimited_text(
+    text: str, name: str, fmt: str, limits: Limits, header: str | None = None, first_line: int = 1
+) -> RawTable:
+    """The rows of CSV/TSV text: a whole file, or (``header`` given: the file's header line) a block of its
+    lines whose first is ``first_line``, read by the chunked engines (rows get the file's line numbers; a parser
+    error's line is pandas' count within the block, so the chunked engines re-read the file whole to name it)."""
     sep = "," if fmt == "csv" else "\t"
-    _check_delimited_header(text, sep, name, limits)
+    shift = 0
+    if header is None:
+        _check_delimited_header(text, sep, name, limits)
+    else:
+        text, shift = header + "\n" + text, first_line - 2
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -251,7 +264,7 @@ def _read_delimited(path: Path, name: str, fmt: str, encoding: str, limits: Limi
         raise AdapterError(f"{name}: no header line found") from None
     frame.columns = [str(c) for c in frame.columns]
     _check_header(frame, name)
-    return RawTable(frame, _delimited_lines(text, sep, len(frame)), fmt)
+    return RawTable(frame, _delimited_lines(text, sep, len(frame)) + shift, fmt)
 
 
 def _check_delimited_header(text: str, sep: str, name: str, limits: Limits) -> None:
