@@ -367,11 +367,12 @@ def html_table(frame: pd.DataFrame) -> str:
     return f"<div class='wrap'><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
 
 
-def chart_svg(chart: alt.TopLevelMixin) -> str:
-    """An Altair chart as inline SVG (vl-convert renders the same Vega-Lite spec the app draws)."""
+def chart_svg(chart: alt.TopLevelMixin | dict[str, Any]) -> str:
+    """A chart (Altair, or a Vega-Lite dict) as inline SVG: vl-convert renders the spec the app draws."""
     import vl_convert
 
-    spec = without_controls(chart.to_dict())  # vl-convert aborts the process on a control character in a label
+    # a copy without control characters: vl-convert aborts the process on one in a label
+    spec = without_controls(chart if isinstance(chart, dict) else chart.to_dict())
     assert isinstance(spec, dict)
     # the figure's caption describes it; Vega's per-mark ARIA text would read out internal field names
     spec.setdefault("config", {})["aria"] = False
@@ -381,7 +382,7 @@ def chart_svg(chart: alt.TopLevelMixin) -> str:
     return svg[svg.find("<svg") :] if "<svg" in svg else svg
 
 
-def _figure(build: Callable[[], alt.TopLevelMixin], caption: str) -> str:
+def _figure(build: Callable[[], alt.TopLevelMixin | dict[str, Any]], caption: str) -> str:
     try:
         svg = chart_svg(build())
     except Exception as exc:  # a chart that cannot be drawn must not cost the reader the report
@@ -400,13 +401,13 @@ OPTIONAL_CHARTS = (
 
 def _charts(report: Report) -> dict[str, str]:
     """Section title -> figure HTML, for the charts this Report can show."""
-    from labeleval.ui import charts
+    from labeleval.ui.cost_chart import cost_quality
 
     out: dict[str, str] = {}
     summary = report.summary
     if summary["accuracy"].notna().any() and summary["cost_per_usable_label"].notna().any():
         out["Leaderboard"] = _figure(
-            lambda: charts.cost_quality(summary, report.settings, width=720),
+            lambda: cost_quality(summary, report.settings, width=720),
             "Cost per usable label against accuracy on gold, with interval bars both ways; the dashed line "
             "joins the vendors no other vendor beats on both (the Pareto frontier).",
         )

@@ -37,6 +37,7 @@ def overview() -> None:
         "bars are confidence intervals both ways; the dashed line joins the vendors no other vendor beats on "
         "both (the Pareto frontier). The Cost page breaks the cost down."
     )
-    from labeleval.ui import charts  # Altair only once the chart is drawn: the table renders first
+    # a plain Vega-Lite spec: the Overview never imports Altair (its first render is the app's first render)
+    from labeleval.ui.cost_chart import cost_quality
 
-    st.altair_chart(charts.cost_quality(summary, report.settings), width="stretch", key="cost_quality_chart")
+    st.vega_lite_chart(cost_quality(summary, report.settings), width="stretch", key="cost_quality_chart")
