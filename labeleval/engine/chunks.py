@@ -1,11 +1,12 @@
 """The row work over chunks of rows, and how chunk outputs combine (issue 13).
 
-A *chunk* is a Parquet row group, or one file (a file of a partitioned dataset, or any file the table and
-vendor-format readers read whole). :func:`plan` lists a project's chunks without reading rows;
-:func:`run_chunk` reads one chunk with the project's readers, validates it with the normaliser (every row kept
-or quarantined with a reason, file and line) and encodes its kept rows: per column, either an array (numbers,
-times) or codes into the chunk's own distinct values, whose hashes the chunk computes too. It is a pure
-function of a picklable :class:`ChunkTask`, so it runs the same in this process or as a Dask task.
+A *chunk* is a Parquet row group, a block of whole lines of a large JSONL, CSV or TSV file, or one file (a file
+of a partitioned dataset, or any file the table and vendor-format readers read whole). :func:`plan` lists a
+project's chunks without reading rows; :func:`run_chunk` reads one chunk with the project's readers, validates
+it with the normaliser (every row kept or quarantined with a reason, file and line) and encodes its kept rows:
+per column, either an array (numbers, times) or codes into the chunk's own distinct values, whose hashes the
+chunk computes too. It is a pure function of a picklable :class:`ChunkTask`, so it runs the same in this
+process or as a Dask task.
 
 :class:`Combiner` adds chunk outputs up in file order: ledger counts and billing sums add, quarantined rows
 append, and the chunks' distinct values are unified into one :class:`Dictionary` per column (items,

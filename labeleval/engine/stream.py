@@ -1,6 +1,6 @@
 """The streamed engine: a project's rows read and encoded chunk by chunk on this machine (issue 13).
 
-``evaluate(..., engine="stream")`` reads each chunk (a Parquet row group, or one file) with
+``evaluate(..., engine="stream")`` reads each chunk (a Parquet row group, a block of lines, or a file) with
 :func:`~labeleval.engine.chunks.run_chunk`, adds it to a :class:`~labeleval.engine.chunks.Combiner` and lets it
 go: at no time are more than one chunk's raw rows in memory. The combined Dataset holds codes (categorical
 ids), and the in-memory engine's :func:`~labeleval.engine.run.score` makes the Report from it, so every count,
