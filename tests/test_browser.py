@@ -35,6 +35,9 @@ FLAGS = [
     "--disable-quic",
 ]
 
+#: How long to wait for an element: generous, because CI shares two cores with the whole suite.
+WAIT_MS = int(os.environ.get("LABELEVAL_BROWSER_WAIT_MS", "180000"))
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
@@ -117,9 +120,9 @@ def test_overview_then_another_page(server: str, tmp_path_factory: pytest.TempPa
         page = browser.new_page(viewport={"width": 1440, "height": 1100})
         start = time.perf_counter()
         page.goto(server)  # the default page (Overview) is served at /
-        page.get_by_role("heading", name="Leaderboard").wait_for(timeout=60_000)
-        page.locator("[data-testid='stTable']").first.wait_for(timeout=60_000)
-        page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=60_000)
+        page.get_by_role("heading", name="Leaderboard").wait_for(timeout=WAIT_MS)
+        page.locator("[data-testid='stTable']").first.wait_for(timeout=WAIT_MS)
+        page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=WAIT_MS)
         timings["first_render_s"] = time.perf_counter() - start
         page.wait_for_timeout(800)  # let the chart finish drawing before the screenshot
         assert page.locator("[data-testid='stException']").count() == 0
@@ -138,8 +141,8 @@ def test_overview_then_another_page(server: str, tmp_path_factory: pytest.TempPa
         ):
             start = time.perf_counter()
             page.locator("[data-testid='stSidebarNav']").get_by_text(name, exact=True).click()
-            page.get_by_role("heading", name=title).wait_for(timeout=30_000)
-            page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=30_000)
+            page.get_by_role("heading", name=title).wait_for(timeout=WAIT_MS)
+            page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=WAIT_MS)
             timings[f"switch_to_{name.lower()}_s"] = time.perf_counter() - start
             page.wait_for_timeout(800)
             assert page.locator("[data-testid='stException']").count() == 0
@@ -163,10 +166,10 @@ def _time_to(browser: Any, url: str, ready: Callable[[Any], None]) -> float:
 
 
 def _overview_ready(page: Any) -> None:
-    page.get_by_role("heading", name="Leaderboard").wait_for(timeout=60_000)
-    page.locator("[data-testid='stTable']").first.wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Leaderboard").wait_for(timeout=WAIT_MS)
+    page.locator("[data-testid='stTable']").first.wait_for(timeout=WAIT_MS)
     page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for(
-        timeout=60_000
+        timeout=WAIT_MS
     )
 
 
@@ -183,7 +186,7 @@ def test_cold_first_render_close_to_bare_streamlit(tmp_path_factory: pytest.Temp
         warm.goto("about:blank")  # the browser's own start-up is not part of either figure
         with streamlit_server(bare) as url:
             timings["bare_streamlit_s"] = _time_to(
-                browser, url, lambda page: page.get_by_text("labeleval bare").wait_for(timeout=60_000)
+                browser, url, lambda page: page.get_by_text("labeleval bare").wait_for(timeout=WAIT_MS)
             )
         with streamlit_server(ROOT / "app.py") as url:
             timings["overview_cold_s"] = _time_to(browser, url, _overview_ready)
@@ -229,8 +232,8 @@ def test_overview_holds_for_2_5_and_12_vendors(
         page.screenshot(path=str(out / f"overview_{n_vendors}_vendors.png"), full_page=True)
         page.set_viewport_size({"width": 1440, "height": 1100})
         page.locator("[data-testid='stSidebarNav']").get_by_text("Cost", exact=True).click()
-        page.get_by_role("heading", name="What a usable label costs").wait_for(timeout=30_000)
-        page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=30_000)
+        page.get_by_role("heading", name="What a usable label costs").wait_for(timeout=WAIT_MS)
+        page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=WAIT_MS)
         page.wait_for_timeout(800)
         assert page.locator("[data-testid='stException']").count() == 0
         page.screenshot(path=str(out / f"cost_{n_vendors}_vendors.png"), full_page=True)
