@@ -199,7 +199,7 @@ def test_cold_first_render_close_to_bare_streamlit(tmp_path_factory: pytest.Temp
     # scoring) plus importing the engine, which the Overview needs; what deferring can remove is removed (page
     # modules, Altair, the documents). The bound only catches a regression on a loaded machine; the
     # figures are printed and kept in cold_render.json.
-    assert timings["gap_s"] < float(os.environ.get("LABELEVAL_COLD_RENDER_GAP_S", "6.0"))
+    assert timings["gap_s"] < float(os.environ.get("LABELEVAL_COLD_RENDER_GAP_S", "8.0"))
 
 
 @pytest.mark.parametrize(("n_vendors", "currency"), [(2, "USD"), (5, "GBP"), (12, "EUR")])
