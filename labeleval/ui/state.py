@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -57,33 +58,32 @@ def fingerprint(manifest: Path) -> str:
     return digest.hexdigest()
 
 
+#: The sidebar's options, as (evaluate() keyword, value) pairs: hashable, so they key the caches.
+Options = tuple[tuple[str, object], ...]
+
+
 @st.cache_data(show_spinner="Scoring vendors…", max_entries=16)
-def cached_report(
-    manifest: str,
-    key: str,
-    n_boot: int,
-    seed: int,
-    confidence: float,
-    usability: str,
-    min_confidence: float,
-    tie: str,
-    consensus: str = "majority_vote",
-    target_accuracy: float = 0.95,
-    uncertainty: str = "items_and_annotators",
-) -> Report:
+def cached_report(manifest: str, key: str, options: Options) -> Report:
     """``evaluate()`` keyed on file bytes (``key``) and every option; widget values are passed in."""
     del key  # part of the cache key only
-    return evaluate(
-        manifest,
-        n_boot=n_boot,
-        seed=seed,
-        confidence=confidence,
-        usability=usability,
-        min_confidence=min_confidence,
-        tie=tie,
-        consensus=consensus,
-        target_accuracy=target_accuracy,
-        uncertainty=uncertainty,
+    chosen: dict[str, Any] = dict(options)
+    return evaluate(manifest, **chosen)
+
+
+def evaluate_options(path: Path) -> Options:
+    """The options the sidebar chose for the project at ``path`` (its manifest's until the sidebar is drawn)."""
+    own = project_settings(path)
+    state = st.session_state
+    return (
+        ("n_boot", int(state.get("n_boot", 1000))),
+        ("seed", int(state.get("seed", 0))),
+        ("confidence", float(state.get("confidence", 0.95))),
+        ("usability", str(state.get("usability", own.usability))),
+        ("min_confidence", float(state.get("min_confidence", own.min_confidence))),
+        ("tie", str(state.get("tie", own.tie))),
+        ("consensus", str(state.get("consensus", own.consensus))),
+        ("target_accuracy", float(state.get("target_accuracy", own.target_accuracy))),
+        ("uncertainty", str(state.get("uncertainty", own.uncertainty))),
     )
 
 
@@ -193,23 +193,9 @@ def current_report(*, show_ledger_on_error: bool = False) -> Report | None:
     On an error, the Data page also shows whatever ledger could be read, so the user sees which rows failed.
     """
     path = st.session_state.get("project_path", str(default_project()))
-    own = project_settings(Path(path))  # what the sidebar starts from; used until it is drawn
-    state = st.session_state
     try:
         manifest = find_manifest(path)
-        return cached_report(
-            str(manifest),
-            fingerprint(manifest),
-            int(state.get("n_boot", 1000)),
-            int(state.get("seed", 0)),
-            float(state.get("confidence", 0.95)),
-            str(state.get("usability", own.usability)),
-            float(state.get("min_confidence", own.min_confidence)),
-            str(state.get("tie", own.tie)),
-            str(state.get("consensus", own.consensus)),
-            float(state.get("target_accuracy", own.target_accuracy)),
-            str(state.get("uncertainty", own.uncertainty)),
-        )
+        return cached_report(str(manifest), fingerprint(manifest), evaluate_options(Path(path)))
     except LabelevalError as exc:
         st.error(f"This project cannot be scored: {markdown_text(exc)}")
         if show_ledger_on_error:

@@ -5,6 +5,7 @@ the gold-audit section the Items page shows. Every number comes from ``evaluate(
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -16,33 +17,15 @@ from labeleval.project import find_manifest, load_project
 from labeleval.report import Report
 from labeleval.safety import markdown_text, spreadsheet_frame
 from labeleval.ui.pages._common import header, table
-from labeleval.ui.state import current_report, fingerprint, project_settings
+from labeleval.ui.state import Options, current_report, evaluate_options, fingerprint
 
 
 @st.cache_data(show_spinner="Scoring every slice and window…", max_entries=8)
-def cached_breakdown(
-    manifest: str,
-    key: str,
-    options: tuple[int, int, float, str, float, str, str, float],
-    by: str | None,
-    over: str | None,
-) -> Report:
+def cached_breakdown(manifest: str, key: str, options: Options, by: str | None, over: str | None) -> Report:
     """``evaluate(..., by=, over=)`` keyed on file bytes (``key``), the sidebar's options and the choices."""
     del key
-    n_boot, seed, confidence, usability, min_confidence, tie, consensus, target = options
-    return evaluate(
-        manifest,
-        n_boot=n_boot,
-        seed=seed,
-        confidence=confidence,
-        usability=usability,
-        min_confidence=min_confidence,
-        tie=tie,
-        consensus=consensus,
-        target_accuracy=target,
-        by=by,
-        over=over,
-    )
+    chosen: dict[str, Any] = dict(options)
+    return evaluate(manifest, **chosen, by=by, over=over)
 
 
 #: In a sample-size plan, ``alpha`` is the test's level, not Krippendorff's alpha.
@@ -53,21 +36,9 @@ def _breakdown(by: str | None, over: str | None) -> Report | None:
     path = st.session_state.get("project_path")
     if path is None:
         return None
-    own = project_settings(Path(path))
-    state = st.session_state
-    options = (
-        int(state.get("n_boot", 1000)),
-        int(state.get("seed", 0)),
-        float(state.get("confidence", 0.95)),
-        str(state.get("usability", own.usability)),
-        float(state.get("min_confidence", own.min_confidence)),
-        str(state.get("tie", own.tie)),
-        str(state.get("consensus", own.consensus)),
-        float(state.get("target_accuracy", own.target_accuracy)),
-    )
     try:
         manifest = find_manifest(path)
-        return cached_breakdown(str(manifest), fingerprint(manifest), options, by, over)
+        return cached_breakdown(str(manifest), fingerprint(manifest), evaluate_options(Path(path)), by, over)
     except LabelevalError as exc:
         st.warning(markdown_text(exc))
         return None
