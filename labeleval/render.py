@@ -157,6 +157,14 @@ def agreement_footnotes(report: Report) -> list[str]:
     return notes
 
 
+def redundancy(report: Report) -> str:
+    """The verdict's labels-per-item line, pointing to the app's Cost page by name (a document has none)."""
+    from labeleval.verdict import redundancy_line
+
+    where = "'What redundancy buys' on the app's Cost page (labeleval app), or the redundancy table of the CSV export"
+    return redundancy_line(report).replace("'What redundancy buys' on the Cost page", where)
+
+
 def settings_line(settings: Mapping[str, Any]) -> str:
     """The settings behind every figure, in one sentence."""
     level = fmt.confidence_level(float(settings.get("confidence", 0.95)))
@@ -317,11 +325,11 @@ def _sections(report: Report) -> list[tuple[str, pd.DataFrame, list[str]]]:
 
 def to_markdown(report: Report) -> str:
     """The Markdown report: verdict, leaderboard, comparisons, agreement, cost, annotators, ledger, method."""
-    from labeleval.verdict import redundancy_line, verdict
+    from labeleval.verdict import verdict
 
     lines = [f"# labeleval report: {_md_cell(report.settings.get('task', ''))}", ""]
     lines += [f"- {markdown_text(sentence)}" for sentence in verdict(report)]  # vendor names are data, not markup
-    lines += ["", markdown_text(redundancy_line(report)), "", f"_{settings_line(report.settings)}_", ""]
+    lines += ["", markdown_text(redundancy(report)), "", f"_{settings_line(report.settings)}_", ""]
     for title, table, notes in _sections(report):
         lines += [f"## {title}", "", markdown_table(table), ""]
         lines += [f"{markdown_text(note)}  " for note in notes]
@@ -423,7 +431,7 @@ def _charts(report: Report) -> dict[str, str]:
 
 def to_html(report: Report) -> str:
     """The HTML report: one self-contained page, no scripts, nothing loaded from elsewhere."""
-    from labeleval.verdict import redundancy_line, verdict
+    from labeleval.verdict import verdict
 
     s = report.settings
     task = str(s.get("task", ""))
@@ -443,7 +451,7 @@ def to_html(report: Report) -> str:
         f"<p class='sub'>{html.escape(subtitle)}</p>",
         "<h2>Verdict</h2>",
         "<ul class='verdict'>" + "".join(f"<li>{html.escape(x)}</li>" for x in verdict(report)) + "</ul>",
-        f"<p>{html.escape(redundancy_line(report))}</p>",
+        f"<p>{html.escape(redundancy(report))}</p>",
         f"<p class='note'>{html.escape(settings_line(s))}</p>",
     ]
     for title_, table, notes in _sections(report):
