@@ -303,6 +303,52 @@ def _write_label_studio(rng: np.random.Generator, sim: _Simulation, out: Path) -
     (out / "label_studio_export.json").write_text(json.dumps(ls_tasks) + "\n", encoding="utf-8")
 
 
+#: Synthetic item texts per true class (no real user content). Chosen by item number, not drawn, so the
+#: vendors' simulated judgments are the same with or without them.
+TEXTS: dict[str, tuple[str, ...]] = {
+    "allowed": (
+        "Anyone tried the new trail by the lake? Worth the drive?",
+        "Great tutorial, the part about sourdough starters finally made sense.",
+        "Our team meetup is moved to Thursday, same room.",
+        "Does this charger work with the older model too?",
+        "Thanks for the quick reply, the refund arrived today.",
+    ),
+    "borderline": (
+        "People from that town are all the same, honestly.",
+        "This is the dumbest take I have read all week.",
+        "Where can I buy the supplement they banned last year?",
+        "Not saying anyone should do it, but the fence is easy to climb.",
+    ),
+    "violating": (
+        "[threat against a named person, redacted in this synthetic sample]",
+        "[instructions for a weapon, redacted in this synthetic sample]",
+        "[targeted harassment of a private individual, redacted]",
+    ),
+    "spam": (
+        "Buy cheap followers at cheap-followers.example, 10k for $5!!!",
+        "You have WON a gift card, click bit.example/claim now",
+        "Make $500 a day from home, DM me for the secret",
+    ),
+}
+SURFACES = ("forum post", "product review", "chat message", "comment")
+
+
+def _write_items(sim: _Simulation, out: Path) -> None:
+    """``items.csv``: a short synthetic text and the surface of every item (shown on the Items page, sliceable)."""
+    number = np.arange(1, len(sim.items) + 1)
+    true = sim.labels[sim.truth]
+    texts = [TEXTS[label][k % len(TEXTS[label])] for k, label in zip(number, true, strict=True)]
+    pd.DataFrame(
+        {
+            "item": sim.items,
+            "surface": np.asarray(SURFACES)[number % len(SURFACES)],
+            "text": [
+                f"{SURFACES[k % len(SURFACES)].capitalize()} {k}: {t}" for k, t in zip(number, texts, strict=True)
+            ],
+        }
+    ).to_csv(out / "items.csv", index=False)
+
+
 def generate_content_safety(out_dir: str | Path, *, n_items: int = 2000, n_gold: int = 300) -> Path:
     """Write the content-safety sample project into ``out_dir`` and return the manifest's path."""
     rng = np.random.default_rng(SEED)
@@ -323,6 +369,7 @@ def generate_content_safety(out_dir: str | Path, *, n_items: int = 2000, n_gold:
     planted = sim.planted
     labels = sim.labels
 
+    _write_items(sim, out)
     truth_dir = out / "_truth"
     truth_dir.mkdir(exist_ok=True)
     pd.DataFrame(planted).to_csv(truth_dir / "annotators.csv", index=False)
@@ -345,6 +392,11 @@ labels = ["allowed", "borderline", "violating", "spam"]
 [gold]
 path = "gold.csv"
 columns = { item_id = "item", label = "gold" }
+
+[items]
+path = "items.csv"
+columns = { item_id = "item" }
+metadata = ["surface", "text"]
 
 [usability]
 rule = "gold"
@@ -410,6 +462,9 @@ with no column mapping. Check any of them with `labeleval read FILE`.
 - **Mercor**: 12 hourly experts at $55 to $75 an hour (each their own rate), 3 labels per item, slower.
 - **In-house**: 10 staff annotators in Label Studio at $30 an hour, 3 labels per item on the 300 gold items and
   500 others.
+- `items.csv`: a short synthetic text and the surface (forum post, product review, chat message, comment) of
+  every item, read as `[items]` metadata: shown beside each item's votes on the Items page, and a slice
+  (`labeleval score sample_data/content_safety --by surface`). Texts of violating items are redacted placeholders.
 - `_truth/` holds what the generator planted (each annotator's type and skill, each item's true label), for
   tests of spammer detection and truth inference; labeleval never reads it when scoring.
 - Planted dirt, so the ledger has something to show: mis-cased labels, three resubmitted judgments, a

@@ -64,7 +64,7 @@ def test_score_csv_folder(sample_project: Path, tmp_path: Path, capsys: pytest.C
 def test_validate_sample(sample_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["validate", str(sample_project)], capsys)
     assert code == 0
-    assert "24,706 rows read = 24,689 kept + 17 quarantined" in out
+    assert "26,706 rows read = 26,689 kept + 17 quarantined" in out
     assert "CANCELLED" in out and "REVIEW_ANNOTATION" in out  # set aside by the native readers
     assert "ok: every row is accounted for" in out
 
@@ -97,6 +97,7 @@ def test_sample_regenerates_identical_bytes(
         "surge_export.json",
         "mercor_timesheet.xlsx",
         "label_studio_export.json",
+        "items.csv",
         "README.md",
         "_truth/annotators.csv",
     ):
