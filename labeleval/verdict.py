@@ -151,11 +151,29 @@ def verdict(report: Report) -> list[str]:
 
     out += gold_audit_sentences(report)
     if len(report.quarantine):
-        out.append(
-            f"{len(report.quarantine):,} of {int(report.ledger['rows_read'].sum()):,} input rows were quarantined "
-            f"(see the ledger); they are billed but never usable."
-        )
+        out.append(_quarantine_sentence(report))
     return out
+
+
+#: Reasons of rows a vendor-format reader set aside as not delivered (labeleval/io/formats).
+SET_ASIDE = ("REJECTED", "CANCELLED", "NOT_COMPLETED", "REVIEW_ANNOTATION", "NO_ANSWER")
+
+
+def _quarantine_sentence(report: Report) -> str:
+    """How many rows were quarantined, telling apart the work a vendor's platform marked as not delivered
+    (not billed unless the manifest says bill_excluded) from delivered rows that cannot be used (billed)."""
+    total = len(report.quarantine)
+    read = int(report.ledger["rows_read"].sum())
+    set_aside = int(report.quarantine["reason"].astype(str).isin(SET_ASIDE).sum())
+    if not set_aside:
+        return f"{total:,} of {read:,} input rows were quarantined (see the ledger); they are billed but never usable."
+    unusable = total - set_aside
+    return (
+        f"{total:,} of {read:,} input rows were quarantined (see the ledger): {set_aside:,} set aside as not "
+        f"delivered (rejected, cancelled, reviewer or unanswered work; billed only where the manifest says "
+        f"bill_excluded)"
+        + (f", and {unusable:,} delivered but unusable (billed)." if unusable else ".")
+    )
 
 
 def _agreement_sentence(report: Report) -> str | None:
