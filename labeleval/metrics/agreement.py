@@ -118,8 +118,9 @@ ORDINAL_EXACT_MAX: Final = 16
 
 
 def alpha_stats(n: np.ndarray, level: str, values: np.ndarray) -> np.ndarray:
-    """Per-item sufficient statistics for alpha at ``level``: items x (1 + K), or items x K*K for ordinal
-    alpha on at most :data:`ORDINAL_EXACT_MAX` categories.
+    """Per-item sufficient statistics for alpha at ``level``: items x (1 + K); items x 4 at the interval level
+    (observed disagreement, pairable values, their sum and sum of squares); items x K*K for ordinal alpha on at
+    most :data:`ORDINAL_EXACT_MAX` categories.
 
     For nominal, interval and ratio the difference function is fixed, so two things per item suffice:
     its observed disagreement ``sum_ck n_ic n_ik d_ck / (m_i - 1)`` and its pairable values per category.
@@ -138,6 +139,12 @@ def alpha_stats(n: np.ndarray, level: str, values: np.ndarray) -> np.ndarray:
     m = n.sum(axis=1)
     pairable = m >= 2
     nf = np.where(pairable[:, None], n, 0).astype(np.float64)
+    if level == "interval":  # the interval metric needs only moments: four columns, whatever the values
+        v = np.asarray(values, dtype=np.float64)
+        s1, s2, mp = nf @ v, nf @ (v * v), nf.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            observed = np.where(pairable, 2.0 * np.maximum(mp * s2 - s1**2, 0.0) / np.maximum(m - 1, 1), 0.0)
+        return np.column_stack([observed, mp, s1, s2])
     if level == "ordinal":
         values = midranks(nf.sum(axis=0))
     item, cat = np.nonzero(nf)
@@ -229,6 +236,13 @@ def alpha_from_stats(totals: np.ndarray, level: str, values: np.ndarray) -> np.n
     t = np.atleast_2d(totals)
     if level == "ordinal" and t.shape[1] != 1 + len(values):
         return alpha_from_coincidences(t, level, values)
+    if level == "interval":  # [observed, pairable values, sum of values, sum of squares]
+        ntot, s1, s2 = t[:, 1], t[:, 2], t[:, 3]
+        expected = 2.0 * (ntot * s2 - s1**2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = 1.0 - (ntot - 1.0) * t[:, 0] / expected
+        out[~(expected > 1e-12 * np.maximum(ntot * s2, 1.0))] = np.nan
+        return out
     nc = t[:, 1:]
     ntot = nc.sum(axis=1)
     expected = expected_disagreement(nc, level, values)
