@@ -21,24 +21,27 @@ from labeleval.ui.state import Options, current_report, evaluate_options, finger
 
 
 @st.cache_data(show_spinner="Scoring every slice and window…", max_entries=8)
-def cached_breakdown(manifest: str, key: str, options: Options, by: str | None, over: str | None) -> Report:
-    """``evaluate(..., by=, over=)`` keyed on file bytes (``key``), the sidebar's options and the choices."""
+def cached_breakdown(
+    manifest: str, key: str, options: Options, by: str | None, over: str | None, exclude: bool = False
+) -> Report:
+    """``evaluate(..., by=, over=, exclude_suspect_gold=)`` keyed on file bytes (``key``), the sidebar's
+    options and the choices."""
     del key
     chosen: dict[str, Any] = dict(options)
-    return evaluate(manifest, **chosen, by=by, over=over)
+    return evaluate(manifest, **chosen, by=by, over=over, exclude_suspect_gold=exclude)
 
 
 #: In a sample-size plan, ``alpha`` is the test's level, not Krippendorff's alpha.
 PLAN_TERMS = {"alpha": glossary.Term("Test level (alpha)", "number"), "test": glossary.Term("Test", "text")}
 
 
-def _breakdown(by: str | None, over: str | None) -> Report | None:
+def _breakdown(by: str | None, over: str | None, exclude: bool = False) -> Report | None:
     path = st.session_state.get("project_path")
     if path is None:
         return None
     try:
         manifest = find_manifest(path)
-        return cached_breakdown(str(manifest), fingerprint(manifest), evaluate_options(Path(path)), by, over)
+        return cached_breakdown(str(manifest), fingerprint(manifest), evaluate_options(Path(path)), by, over, exclude)
     except LabelevalError as exc:
         st.warning(markdown_text(exc))
         return None
@@ -248,6 +251,30 @@ def gold_audit_section(report: Report) -> None:
         mime="text/csv",
         key="gold_audit_csv",
     )
+    if len(suspects) and st.toggle("Compare every vendor's accuracy without them", key="audit_exclude"):
+        _without_suspects(report)
+
+
+def _without_suspects(report: Report) -> None:
+    """Accuracy on gold with and without the suspect items, side by side, and what that does to the ranking."""
+    from labeleval.questions import gold_audit_sentences
+
+    cleaned = _breakdown(None, None, exclude=True)
+    if cleaned is None:
+        return
+    before = report.summary.set_index("vendor")
+    after = cleaned.summary.set_index("vendor")
+    side = pd.DataFrame(
+        {
+            "vendor": list(before.index),
+            "accuracy with suspect gold": [fmt.pct(before.at[v, "accuracy"]) for v in before.index],
+            "accuracy without": [fmt.pct(after.at[v, "accuracy"]) for v in before.index],
+            "gold items without": [int(after.at[v, "gold_items"]) for v in before.index],
+        }
+    )
+    st.dataframe(side, hide_index=True, width="stretch", key="audit_exclude_table")
+    for sentence in gold_audit_sentences(cleaned):
+        st.markdown(markdown_text(sentence))
 
 
 def questions() -> None:
