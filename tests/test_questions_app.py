@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import labeleval as le
 from tests.test_app import page_test
 
@@ -81,3 +83,16 @@ def test_slices_page_on_a_project_without_metadata() -> None:
     at = fast("questions", str(ROOT / "sample_data" / "content_safety"))
     assert not at.exception, [e.value for e in at.exception]
     assert any("declares no item metadata" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("project", ["preference_pairs", "helpfulness_likert"])
+def test_slices_and_items_pages_on_other_task_kinds(project: str) -> None:
+    """No exception and no error on a pairwise or a rating-scale project; a project without submission times
+    gets a warning that says which column to map instead of a drift chart."""
+    path = str(ROOT / "sample_data" / project)
+    for page in ("questions", "items"):
+        at = fast(page, path)
+        assert not at.exception, [e.value for e in at.exception]
+        assert not at.error, [e.value for e in at.error]
+    if project == "helpfulness_likert":
+        assert any("submitted" in w.value for w in fast("questions", path).warning)
