@@ -132,7 +132,12 @@ def quality_blocks(enc: Encoded, batch: VendorBatch, consensus: VendorConsensus)
 def matching(counts: np.ndarray, hit: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Judgments on each item that count as matching its reference label (``hit[c, g]``: label c matches g),
     in items x K work and memory (not the items x K x K product ``counts @ hit``)."""
-    return (counts * hit.T[np.maximum(reference, 0)]).sum(axis=1)
+    ref = np.maximum(reference, 0)
+    out = np.zeros(len(counts), dtype=np.float64)
+    for start in range(0, len(counts), 4096):  # row blocks: memory 4,096 x K whatever the number of items
+        block = slice(start, start + 4096)
+        out[block] = np.einsum("ik,ik->i", counts[block], hit.T[ref[block]].astype(counts.dtype))
+    return out
 
 
 def usable_block(enc: Encoded, batch: VendorBatch, reference: np.ndarray) -> np.ndarray:

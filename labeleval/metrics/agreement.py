@@ -138,20 +138,23 @@ def alpha_stats(n: np.ndarray, level: str, values: np.ndarray) -> np.ndarray:
         return alpha_item_stats(n)
     m = n.sum(axis=1)
     pairable = m >= 2
-    nf = np.where(pairable[:, None], n, 0).astype(np.float64)
     if level == "interval":  # the interval metric needs only moments: four columns, whatever the values
         v = np.asarray(values, dtype=np.float64)
-        s1, s2, mp = nf @ v, nf @ (v * v), nf.sum(axis=1)
+        mp = np.where(pairable, m, 0).astype(np.float64)
+        s1, s2 = np.where(pairable, n @ v, 0.0), np.where(pairable, n @ (v * v), 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             observed = np.where(pairable, 2.0 * np.maximum(mp * s2 - s1**2, 0.0) / np.maximum(m - 1, 1), 0.0)
         return np.column_stack([observed, mp, s1, s2])
+    out = np.zeros((len(m), 1 + n.shape[1]))  # [observed, pairable values per category], built in place
+    nf = out[:, 1:]
+    nf[pairable] = n[pairable]
     if level == "ordinal":
         values = midranks(nf.sum(axis=0))
     item, cat = np.nonzero(nf)
     observed_sum = _observed_by_item(item, cat, nf[item, cat], len(m), level, values)
     with np.errstate(invalid="ignore", divide="ignore"):
-        observed = np.where(pairable, observed_sum / np.maximum(m - 1, 1), 0.0)
-    return np.column_stack([observed, nf])
+        out[:, 0] = np.where(pairable, observed_sum / np.maximum(m - 1, 1), 0.0)
+    return out
 
 
 def midranks(marginals: np.ndarray) -> np.ndarray:
@@ -354,12 +357,14 @@ def agreement_item_stats(n: np.ndarray) -> np.ndarray:
     m = n.sum(axis=1).astype(np.float64)
     pairable = m >= 2
     rated = m >= 1
-    p = np.zeros(len(m))
-    nf = n.astype(np.float64)
-    p[pairable] = (nf[pairable] * (nf[pairable] - 1)).sum(axis=1) / (m[pairable] * (m[pairable] - 1))
-    shares = np.zeros_like(nf)
-    shares[rated] = nf[rated] / m[rated, None]
-    return np.column_stack([p, pairable.astype(np.float64), shares, rated.astype(np.float64)])
+    k = n.shape[1]
+    out = np.zeros((len(m), k + 3))  # built in place: no items x K temporaries beyond the result
+    same_pairs = np.einsum("ik,ik->i", n, n) - m  # sum_c n_ic (n_ic - 1)
+    out[pairable, 0] = same_pairs[pairable] / (m[pairable] * (m[pairable] - 1))
+    out[:, 1] = pairable
+    np.divide(n, np.maximum(m, 1)[:, None], out=out[:, 2 : 2 + k])
+    out[:, 2 + k] = rated
+    return out
 
 
 def _pa_pi(totals: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
