@@ -60,9 +60,9 @@ def test_cost_per_usable_label_end_to_end(tmp_path: Path) -> None:
     # gold items 1, 2: 3 of 4 judgments right -> usable rate 0.75
     assert s.usable_rate == pytest.approx(0.75)
     assert s.cost_per_usable_label == pytest.approx(10.5 / (6 * 0.75))
-    # consensus: item 1 -> a (right), item 2 tie -> abstain (not right): 1 of 2
-    assert s.consensus_accuracy == pytest.approx(0.5)
-    assert s.cost_per_correct_item == pytest.approx(10.5 / (3 * 0.5))
+    # consensus: item 1 -> a (right), item 2 a 1-1 tie including the right label -> 1/2 (fractional): 1.5 of 2
+    assert s.consensus_accuracy == pytest.approx(0.75)
+    assert s.cost_per_correct_item == pytest.approx(10.5 / (3 * 0.75))
 
 
 def test_hourly_counts_every_delivered_row(tmp_path: Path) -> None:
