@@ -287,20 +287,8 @@ def _annotators(args: argparse.Namespace) -> int:
         ]
         from labeleval import glossary
 
-        pct = "{:.0%}"
-        formats = {
-            "gold_accuracy": pct,
-            "agreement_with_peers": pct,
-            "ds_accuracy": pct,
-            "too_fast_share": pct,
-            "median_seconds": "{:.1f} s",
-            "n_judgments": "{:,}",
-            "gold_judgments": "{:,}",
-        }
-        text = _text_table(
-            shown.rename(columns=glossary.column_name),
-            {glossary.column_name(c): f for c, f in formats.items()},
-        )
+        # names and units from the glossary, numbers through labeleval.fmt (as in the app and the documents)
+        text = _text_table(glossary.display_frame(shown, merge_intervals=False), {})
         flagged = int(report.annotators["low_performer"].sum())
         text += f"\n\n{flagged} of {len(report.annotators)} annotators flagged as low performers."
     if args.out:
@@ -459,8 +447,10 @@ def _text_table(frame: pd.DataFrame, formats: dict[str, str]) -> str:
 
 
 def _looks_numeric(series: pd.Series) -> bool:
+    from labeleval import glossary
+
     text = series.astype(str)
-    return bool(len(text)) and bool(text.str.match(r"^(—|-?[\$€£¥₹]?[\d,.]+%?( [A-Z]{3})?( \[.*\])?)$").all())
+    return bool(len(text)) and bool(text.str.fullmatch(glossary.NUMERIC_CELL).all())
 
 
 if __name__ == "__main__":
