@@ -190,9 +190,17 @@ def method_notes(report: Report) -> list[str]:
         f"Cost per usable label: the vendor's total bill (every row delivered, usable or not, with fees) divided "
         f"by its usable labels; a usable label {glossary.usability_words(s)}.",
         f"Intervals: {level}, {s.get('ci_method', 'bootstrap')}, {fmt.count(s.get('n_boot', 0))} resamples, "
-        f"seed {s.get('seed')}; items are resampled, so the judgments on one item move together.",
-        "Comparisons between vendors are paired on the items both labelled; p-values are Holm-adjusted over "
-        "every pair and metric, and the verdict only calls a difference real when that test does.",
+        f"seed {s.get('seed')}; items are resampled, so the judgments on one item move together"
+        + (
+            ", and so are each vendor's annotators: the intervals say what hiring the vendor would give, not only "
+            "what these annotators did. Agreement intervals cover items only (these annotators)."
+            if str(s.get("uncertainty", "items")) == "items_and_annotators"
+            else " (these annotators only)."
+        ),
+        "Comparisons between vendors are paired on the items both labelled (a pair sharing fewer than "
+        f"{s.get('min_shared_gold', 20)} gold items is not compared); one bootstrap max-T over every pair and "
+        "decision metric gives adjusted p-values and simultaneous intervals that agree, and the verdict only "
+        "calls a difference real when that test does.",
         "Every input row is kept or quarantined with a reason, file and line (the ledger above).",
     ]
 
