@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import labeleval as le
-from tests import oracles
 from labeleval.report import Report
+from tests import oracles
 
 SUMMARY_COLUMNS = [
     "vendor",
