@@ -80,7 +80,7 @@ def test_items_page_lists_suspect_gold_with_a_download() -> None:
 
 
 def test_slices_page_on_a_project_without_metadata() -> None:
-    at = fast("questions", str(ROOT / "sample_data" / "content_safety"))
+    at = fast("questions", str(ROOT / "sample_data" / "preference_pairs"))  # no [items], no gold metadata
     assert not at.exception, [e.value for e in at.exception]
     assert any("declares no item metadata" in i.value for i in at.info)
 
