@@ -83,10 +83,9 @@ class ChunkTask:
     limits: Limits = field(default_factory=current_limits)
 
 
-def plan(project: Project, *, rows_per_chunk: int = 0) -> list[ChunkTask]:
-    """Every chunk of every vendor's data, in manifest and file order. A Parquet file is split into its row
-    groups when it has several (``rows_per_chunk`` > 0: row groups are merged up to about that many rows);
-    other files are one chunk each."""
+def plan(project: Project) -> list[ChunkTask]:
+    """Every chunk of every vendor's data, in manifest and file order: a Parquet file's row groups, blocks of
+    lines of a large JSONL/CSV/TSV file, and every other file whole."""
     tasks: list[ChunkTask] = []
     limits = current_limits()
     for index, vendor in enumerate(project.vendors):
@@ -99,7 +98,13 @@ def plan(project: Project, *, rows_per_chunk: int = 0) -> list[ChunkTask]:
                     tasks.append(replace(base, row_group=g, rows_before=before, rows=rows, limits=limits))
                     before += rows
             continue
-        files = parquet_files(spec.path) if is_multi_path(spec.path) else [spec.path]
+        multi = is_multi_path(spec.path)
+        if multi and spec.format not in (None, "parquet"):
+            raise AdapterError(
+                f"{_display(spec.path, project.root)}: a folder or glob is read as Parquet files; format = "
+                f"{spec.format!r} is not (vendor {vendor.name!r})"
+            )
+        files = parquet_files(spec.path) if multi else [spec.path]
         if not files:
             raise AdapterError(f"{_display(spec.path, project.root)}: no Parquet files found (vendor {vendor.name!r})")
         for path in files:
