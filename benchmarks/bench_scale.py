@@ -27,6 +27,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -128,12 +129,21 @@ def run_one(folder: str, engine: str, n_boot: int) -> dict[str, object]:
     import labeleval as le
 
     start = time.perf_counter()
-    report = le.evaluate(folder, n_boot=n_boot, seed=0, engine=engine)
+    read: list[float] = []
+
+    def progress(done: int, total: int) -> None:  # the row work, for a run stopped before it ends
+        elapsed = time.perf_counter() - start
+        print(f"ROWS {done} {total} {elapsed:.1f}", file=sys.stderr, flush=True)
+        if done >= total:
+            read.append(elapsed)
+
+    report = le.evaluate(folder, n_boot=n_boot, seed=0, engine=engine, progress=progress)
     seconds = time.perf_counter() - start
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     s = report.summary
     return {
         "seconds": round(seconds, 2),
+        "row_work_s": round(read[-1], 1) if read else None,
         "peak_gb": round(peak_kb / 1024**2, 2),
         "scored": int(s["n_judgments"].sum()),
         "alpha_A": float(s.loc[0, "alpha"]),
@@ -159,23 +169,32 @@ def measure(folder: Path, engine: str, n_boot: int, timeout: float, max_gb: floa
         f"print('RESULT ' + json.dumps(run_one({str(folder)!r}, {engine!r}, {n_boot})))"
     )
     env = {**os.environ, "LABELEVAL_MAX_ROWS": str(10**9), "LABELEVAL_MAX_CELLS": str(10**10)}
-    child = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
-    start, seen = time.monotonic(), 0.0
-    while child.poll() is None:
-        seen = max(seen, _rss_gb(child.pid))
-        if seen > max_gb or time.monotonic() - start > timeout:
-            child.kill()
-            child.wait()
-            why = f"stopped above {max_gb:g} GB" if seen > max_gb else f"over the {timeout:.0f} s timeout"
-            return {"error": f"{why} after {time.monotonic() - start:.0f} s"}
-        time.sleep(0.25)
-    out, err = child.communicate()
-    for line in out.splitlines():
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:  # files: a pipe could fill up
+        child = subprocess.Popen([sys.executable, "-c", code], stdout=out, stderr=err, text=True, env=env)
+        start, seen = time.monotonic(), 0.0
+        stopped = ""
+        while child.poll() is None:
+            seen = max(seen, _rss_gb(child.pid))
+            if seen > max_gb or time.monotonic() - start > timeout:
+                child.kill()
+                child.wait()
+                stopped = f"stopped above {max_gb:g} GB" if seen > max_gb else f"over the {timeout:.0f} s timeout"
+                stopped += f" after {time.monotonic() - start:.0f} s"
+                break
+            time.sleep(0.25)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    rows = [line.split() for line in stderr.splitlines() if line.startswith("ROWS ")]
+    if stopped:
+        if rows:
+            done, total, elapsed = rows[-1][1:4]
+            stopped += f" ({int(done):,} of {int(total):,} rows read and encoded in {float(elapsed):.0f} s)"
+        return {"error": stopped}
+    for line in stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])
-    tail = (err.strip().splitlines() or ["no output"])[-1]
+    tail = ([line for line in stderr.splitlines() if not line.startswith("ROWS ")] or ["no output"])[-1]
     return {"error": f"exit {child.returncode}: {tail[:160]}"}
 
 
@@ -207,15 +226,16 @@ def main() -> None:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     out.write_text(json.dumps([*previous, *({**r, "machine": machine} for r in rows)], indent=1))
     print(f"\nMachine: {machine}; n_boot = {args.n_boot}; time and peak memory (max RSS) of evaluate(), end to end.\n")
-    print("| judgments | engine | time (s) | peak memory (GB) | judgments scored | alpha A | accuracy A |")
+    print("| judgments | engine | time (s) | of which row work (s) | peak memory (GB) | judgments scored | alpha A |")
     print("|---:|---|---:|---:|---:|---:|---:|")
     for r in rows:
         if "error" in r:
-            print(f"| {r['judgments']:,} | {r['engine']} | — | — | {r['error']} | | |")
+            print(f"| {r['judgments']:,} | {r['engine']} | — | — | — | {r['error']} | |")
         else:
+            row_work = "—" if r.get("row_work_s") is None else f"{r['row_work_s']:.1f}"
             print(
-                f"| {r['judgments']:,} | {r['engine']} | {r['seconds']:.1f} | {r['peak_gb']:.2f} | "
-                f"{r['scored']:,} | {r['alpha_A']:.4f} | {r['accuracy_A']:.4f} |"
+                f"| {r['judgments']:,} | {r['engine']} | {r['seconds']:.1f} | {row_work} | {r['peak_gb']:.2f} | "
+                f"{r['scored']:,} | {r['alpha_A']:.4f} |"
             )
 
 
