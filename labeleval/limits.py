@@ -19,7 +19,7 @@ labels               LABELEVAL_MAX_LABELS            10,000        declared labe
 vendors              LABELEVAL_MAX_VENDORS           100           vendors in a manifest
 resamples            LABELEVAL_MAX_RESAMPLES         100,000       bootstrap resamples (n_boot, --n-boot)
 json_depth           LABELEVAL_MAX_JSON_DEPTH        64            nesting of a JSON or JSONL record
-dawid_skene_cells    LABELEVAL_MAX_DS_CELLS          5,000,000     annotators x labels^2 of a Dawid-Skene fit
+dawid_skene_cells    LABELEVAL_MAX_DS_CELLS          2,000,000     annotators x labels^2 of a Dawid-Skene fit
                                                                    (its confusion matrices); a fit that was not
                                                                    asked for is skipped above it
 ===================  ==============================  ============  ============================================
@@ -75,7 +75,7 @@ class Limits:
     vendors: int = 100
     resamples: int = 100_000
     json_depth: int = 64
-    dawid_skene_cells: int = 5_000_000
+    dawid_skene_cells: int = 2_000_000
 
     @classmethod
     def from_env(cls) -> Limits:
