@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ast
-import re
 import itertools
+import re
 from pathlib import Path
 
 import numpy as np
