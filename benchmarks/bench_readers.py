@@ -12,9 +12,11 @@ Two synthetic exports of ``--judgments`` judgments each (written once to a tempo
   ``le.read_file``. pandas: ``read_csv(sep="\\t")``, rejected pages dropped, each page's started/submitted
   time split over its tasks, reward split the same way.
 
-Each measurement runs in its own subprocess (its own peak memory) after one warm-up, and the median of
-``--repeat`` runs is reported, with the ratio pandas / labeleval (above 1: labeleval is faster). Both
-sides must yield the same number of kept rows and the same labels, or the script stops.
+Every timed run is its own subprocess (imports done before the clock starts; its own peak memory), and the
+three contenders take turns -- reader, read_file, pandas, reader, ... -- so that a change in the machine's
+load during the run falls on all of them alike. The median of ``--repeat`` turns is reported, with the ratio
+pandas / labeleval (above 1: labeleval is faster). Both sides must yield the same number of kept rows and
+the same labels, or the script stops.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -149,9 +152,10 @@ result = (len(df), df["label"].value_counts().sort_index().to_dict())
 RUNNER = f"""
 import json, resource, sys, time
 from pathlib import Path
+from typing import Any
 PATH = Path(sys.argv[1]); LABELS = {list(LABELS)!r}; repeat = int(sys.argv[2])
 code = sys.stdin.read()
-exec(code)  # warm-up (imports, caches)
+import pandas, numpy, labeleval, labeleval.io.inspect  # imports are not timed
 times = []
 for _ in range(repeat):
     start = time.perf_counter(); exec(code); times.append(time.perf_counter() - start)
@@ -160,13 +164,13 @@ print(json.dumps({{"times": times, "rss_gb": rss, "rows": result[0], "labels": r
 """
 
 
-def measure(code: str, path: Path, repeat: int) -> dict[str, object]:
+def measure(code: str, path: Path, repeat: int) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, "-c", RUNNER, str(path), str(repeat)], input=code, capture_output=True, text=True
     )
     if proc.returncode:
         raise SystemExit(proc.stderr)
-    out: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
+    out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return out
 
 
@@ -190,10 +194,18 @@ def main() -> None:
             ("Label Studio JSON", ls, (LABELEVAL_LS_READER, LABELEVAL_LS_FULL, PANDAS_LS)),
             ("Toloka TSV", tl, (LABELEVAL_TOLOKA_READER, LABELEVAL_TOLOKA_FULL, PANDAS_TOLOKA)),
         ):
-            reader, full, peer = (measure(code, path, args.repeat) for code in cases)
+            turns = [[measure(code, path, 1) for code in cases] for _ in range(args.repeat)]
+            reader, full, peer = (
+                {
+                    **turns[-1][k],
+                    "times": [t[k]["times"][0] for t in turns],
+                    "rss_gb": max(t[k]["rss_gb"] for t in turns),
+                }
+                for k in range(3)
+            )
             if not (reader["rows"] == full["rows"] == peer["rows"] and reader["labels"] == peer["labels"]):
                 raise SystemExit(f"{title}: the two sides disagree: {reader} / {full} / {peer}")
-            med = {k: statistics.median(v["times"]) for k, v in (("r", reader), ("f", full), ("p", peer))}  # type: ignore[arg-type]
+            med = {k: statistics.median(v["times"]) for k, v in (("r", reader), ("f", full), ("p", peer))}
             rows.append(
                 f"| {title} | {args.judgments:,} | {peer['rows']:,} | {med['r']:.2f} | {med['f']:.2f} | "
                 f"{full['rss_gb']:.2f} | {med['p']:.2f} | {peer['rss_gb']:.2f} | "

@@ -118,7 +118,7 @@ def test_mapping_upload_scores_and_shows_the_overview(
         page.get_by_label("Labels, comma separated (in order for ordinal tasks)").press("Enter")
         _uploader(page, "Vendor files").set_input_files([str(files["ls"]), str(files["toloka"]), str(files["csv"])])
         _uploader(page, "Gold file").set_input_files(str(files["gold"]))
-        page.get_by_role("button", name="Score these files").wait_for(timeout=120_000)
+        page.get_by_role("button", name="Score these files").wait_for(timeout=240_000)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(out / "upload_mapping.png"), full_page=True)
         # the native formats were recognised, and the CSV's upper-case labels got a label map
@@ -130,7 +130,7 @@ def test_mapping_upload_scores_and_shows_the_overview(
         item_field.fill("data.item_id")  # Label Studio's task id is not the pilot's item id
         item_field.press("Enter")
         page.wait_for_timeout(2000)
-        page.get_by_role("button", name="Score these files").wait_for(timeout=120_000)
+        page.get_by_role("button", name="Score these files").wait_for(timeout=240_000)
         _no_error(page)
         page.get_by_role("button", name="Score these files").click()
         page.get_by_role("heading", name="Leaderboard").wait_for(timeout=150_000)
