@@ -134,15 +134,17 @@ def test_overview_then_another_page(server: str, tmp_path_factory: pytest.TempPa
         page.screenshot(path=str(out / "overview.png"), full_page=True)
         page.set_viewport_size({"width": 1440, "height": 1100})
 
-        for name, title in (
-            ("Accuracy", "Accuracy against gold"),
-            ("Cost", "What a usable label costs"),
-            ("Annotators", "Annotators"),
+        chart, grid = "[data-testid='stVegaLiteChart']", "[data-testid='stDataFrame']"
+        for name, title, content in (
+            ("Accuracy", "Accuracy against gold", chart),
+            ("Cost", "What a usable label costs", chart),
+            ("Annotators", "Annotators", chart),
+            ("Items", "Items where vendors disagree", grid),  # the item's text beside the votes
         ):
             start = time.perf_counter()
             page.locator("[data-testid='stSidebarNav']").get_by_text(name, exact=True).click()
             page.get_by_role("heading", name=title).wait_for(timeout=WAIT_MS)
-            page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=WAIT_MS)
+            page.locator(content).first.wait_for(timeout=WAIT_MS)
             timings[f"switch_to_{name.lower()}_s"] = time.perf_counter() - start
             page.wait_for_timeout(800)
             assert page.locator("[data-testid='stException']").count() == 0
