@@ -19,6 +19,9 @@ labels               LABELEVAL_MAX_LABELS            10,000        declared labe
 vendors              LABELEVAL_MAX_VENDORS           100           vendors in a manifest
 resamples            LABELEVAL_MAX_RESAMPLES         100,000       bootstrap resamples (n_boot, --n-boot)
 json_depth           LABELEVAL_MAX_JSON_DEPTH        64            nesting of a JSON or JSONL record
+evaluations          LABELEVAL_MAX_EVALUATIONS       2             evaluations the app runs at once (the others
+                                                                   wait): server memory is bounded by this many
+                                                                   running evaluations plus the cached reports
 dawid_skene_cells    LABELEVAL_MAX_DS_CELLS          2,000,000     annotators x labels^2 of a Dawid-Skene fit
                                                                    (its confusion matrices); a fit that was not
                                                                    asked for is skipped above it
@@ -31,6 +34,9 @@ names the file, the limit, what was found and the variable that raises it.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import Final
 
@@ -47,6 +53,7 @@ _ENV: Final[dict[str, str]] = {
     "resamples": "LABELEVAL_MAX_RESAMPLES",
     "json_depth": "LABELEVAL_MAX_JSON_DEPTH",
     "dawid_skene_cells": "LABELEVAL_MAX_DS_CELLS",
+    "evaluations": "LABELEVAL_MAX_EVALUATIONS",
 }
 _WHAT: Final[dict[str, str]] = {
     "upload_mb": "MB uploaded",
@@ -59,6 +66,7 @@ _WHAT: Final[dict[str, str]] = {
     "resamples": "bootstrap resamples",
     "json_depth": "levels of JSON nesting",
     "dawid_skene_cells": "cells of Dawid-Skene confusion matrices (annotators x labels^2)",
+    "evaluations": "evaluations at once",
 }
 
 
@@ -76,6 +84,7 @@ class Limits:
     resamples: int = 100_000
     json_depth: int = 64
     dawid_skene_cells: int = 2_000_000
+    evaluations: int = 2
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -108,6 +117,22 @@ class Limits:
 def current() -> Limits:
     """The limits in force now (defaults overridden by environment variables)."""
     return Limits.from_env()
+
+
+_SLOTS: threading.BoundedSemaphore | None = None
+_SLOTS_LOCK = threading.Lock()
+
+
+@contextmanager
+def evaluation_slot() -> Iterator[None]:
+    """Hold one of ``evaluations`` slots while scoring (the app's sessions share them; the rest wait), so that
+    twenty sessions opening twenty large projects at once run two evaluations at a time, not twenty."""
+    global _SLOTS
+    with _SLOTS_LOCK:
+        if _SLOTS is None:
+            _SLOTS = threading.BoundedSemaphore(current().evaluations)
+    with _SLOTS:
+        yield
 
 
 def env_variable(name: str) -> str:

@@ -13,6 +13,7 @@ import streamlit as st
 from labeleval.dataset import load_data
 from labeleval.errors import LabelevalError
 from labeleval.evaluate import Settings, evaluate
+from labeleval.limits import evaluation_slot
 from labeleval.options import ConsensusMethod, Option, TaskKind, TiePolicy, Uncertainty, UsabilityRule
 from labeleval.project import find_manifest, load_project
 from labeleval.report import Report
@@ -67,7 +68,8 @@ def cached_report(manifest: str, key: str, options: Options) -> Report:
     """``evaluate()`` keyed on file bytes (``key``) and every option; widget values are passed in."""
     del key  # part of the cache key only
     chosen: dict[str, Any] = dict(options)
-    return evaluate(manifest, **chosen)
+    with evaluation_slot():  # at most LABELEVAL_MAX_EVALUATIONS at once across sessions: memory stays bounded
+        return evaluate(manifest, **chosen)
 
 
 def evaluate_options(path: Path) -> Options:

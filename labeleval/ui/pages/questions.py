@@ -13,6 +13,7 @@ import streamlit as st
 from labeleval import fmt, glossary
 from labeleval.errors import LabelevalError
 from labeleval.evaluate import evaluate
+from labeleval.limits import evaluation_slot
 from labeleval.project import find_manifest, load_project
 from labeleval.report import Report
 from labeleval.safety import markdown_text, spreadsheet_frame
@@ -28,7 +29,8 @@ def cached_breakdown(
     options and the choices."""
     del key
     chosen: dict[str, Any] = dict(options)
-    return evaluate(manifest, **chosen, by=by, over=over, exclude_suspect_gold=exclude)
+    with evaluation_slot():  # shares the app's evaluation slots (labeleval.limits): memory stays bounded
+        return evaluate(manifest, **chosen, by=by, over=over, exclude_suspect_gold=exclude)
 
 
 #: In a sample-size plan, ``alpha`` is the test's level, not Krippendorff's alpha.
