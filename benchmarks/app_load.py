@@ -5,9 +5,11 @@ Phase 1 opens ``--sessions`` concurrent sessions on the bundled sample project a
 (leaderboard and verdict). Phase 2 opens as many sessions that each upload a synthetic ``--judgments``-judgment
 project (manifest + Parquet files, made by ``bench_evaluate.make_project``) through the Data page, open it and
 wait for its Overview. Every session must end without an exception or error box. The server's resident memory
-is sampled every 0.25 s; the app caches at most 16 evaluated reports (``st.cache_data(max_entries=16)`` in
-``labeleval/ui/state.py``), so memory is bounded by the largest reports times 16, plus one copy per running
-evaluation. After the browser closes, the script waits for Streamlit to drop the sessions
+is sampled every 0.25 s. The stated bound: the app caches at most 16 evaluated reports
+(``st.cache_data(max_entries=16)`` in ``labeleval/ui/state.py``) and runs at most ``LABELEVAL_MAX_EVALUATIONS``
+(2) evaluations at once (``labeleval.limits.evaluation_slot``; the other sessions wait), so memory is bounded by
+16 reports plus two running evaluations, whatever the number of sessions. After the browser closes, the script
+waits for Streamlit to drop the sessions
 (``--server.disconnectedSessionTTL``) and counts the session upload folders left behind.
 
     python benchmarks/app_load.py --sessions 3 --judgments 10000     # a quick check
@@ -170,8 +172,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--judgments", type=int, default=1_000_000)
-    parser.add_argument("--timeout", type=float, default=300.0, help="per page wait, seconds")
-    parser.add_argument("--total-timeout", type=float, default=1200.0, help="whole run, seconds")
+    parser.add_argument("--timeout", type=float, default=900.0, help="per page wait, seconds")
+    parser.add_argument("--total-timeout", type=float, default=1800.0, help="whole run, seconds")
     args = parser.parse_args()
     sessions = min(args.sessions, MAX_SESSIONS)
 
@@ -234,7 +236,7 @@ def main() -> None:
             "server_rss_idle_mb": round(idle_mb),
             "server_rss_peak_mb": round(sampler.peak),
             "server_rss_after_mb": round(rss_mb(server.pid)),
-            "cache_limit": "st.cache_data(max_entries=16) per cached function",
+            "stated_bound": "16 cached reports (st.cache_data max_entries) + 2 running evaluations",
             "upload_folders_left_after_sessions_closed": len(left),
             "wall_s": round(elapsed, 1),
         }
