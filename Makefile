@@ -44,7 +44,7 @@ bench: $(STAMP)
 # (a few minutes; CALIBRATE=--full for 1000 projects per design, --quick for 100)
 CALIBRATE ?=
 calibrate: $(STAMP)
-	$(BIN)/python benchmarks/calibration.py $(CALIBRATE)
+	$(BIN)/python benchmarks/calibration.py --before benchmarks/calibration_before.json $(CALIBRATE)
 
 sample: $(STAMP)
 	$(BIN)/labeleval sample sample_data
