@@ -170,9 +170,8 @@ def _quarantine_sentence(report: Report) -> str:
     unusable = total - set_aside
     return (
         f"{total:,} of {read:,} input rows were quarantined (see the ledger): {set_aside:,} set aside as not "
-        f"delivered (rejected, cancelled, reviewer or unanswered work; billed only where the manifest says "
-        f"bill_excluded)"
-        + (f", and {unusable:,} delivered but unusable (billed)." if unusable else ".")
+        f"delivered (rejected, cancelled, reviewer annotations or no answer; billed only where the manifest says "
+        f"bill_excluded)" + (f", and {unusable:,} delivered but unusable (billed)." if unusable else ".")
     )
 
 
