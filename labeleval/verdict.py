@@ -83,7 +83,7 @@ def _leader_sentence(report: Report, metric: str, best_is_high: bool, describe: 
         return text + f"; {runner['vendor']} ({show(runner[metric])}) is not compared with it."
     note = str(pair.get("note", "") or "")
     if not np.isfinite(pair.get("p_adjusted", np.nan)):
-        reason = note or "no test could be made"
+        reason = note.removesuffix(": cannot be compared yet") if note else "no test could be made"
         return text + f"; it cannot be compared with {runner['vendor']} ({show(runner[metric])}) yet: {reason}."
     forward = str(pair["vendor_a"]) == str(leader["vendor"])
     on_shared = _shared_phrase(pair, show, forward)
