@@ -67,7 +67,7 @@ def _per_distinct(series: pd.Series, convert: Callable[[pd.Series], pd.Series]) 
     """``convert`` applied once per distinct value (a page's times and reward repeat on each of its tasks)."""
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
     converted = convert(pd.Series(uniques))
-    return pd.Series(converted.to_numpy()[codes], index=series.index)
+    return pd.Series(converted.array.take(codes), index=series.index)  # .array keeps the dtype (no objects)
 
 
 def _times(series: pd.Series) -> pd.Series:
@@ -110,7 +110,8 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
             "submitted_at": submitted_at,
             "cost": cost,
             "batch_id": page,
-        }
+        },
+        copy=False,
     )
     if submitted_at is None:
         out = out.drop(columns="submitted_at")
