@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import shutil
 from pathlib import Path
 
@@ -41,7 +42,7 @@ SUMMARY_COLUMNS = [
 
 def test_summary_has_the_design_columns(sample_report: Report) -> None:
     assert set(SUMMARY_COLUMNS) <= set(sample_report.summary.columns)
-    assert list(sample_report.summary["vendor"]) == ["Scale", "Surge", "Mercor"]
+    assert list(sample_report.summary["vendor"]) == ["Scale", "Surge", "Mercor", "In-house"]
 
 
 def test_summary_numbers_equal_independent_computations(sample_report: Report, sample_project: Path) -> None:
@@ -81,8 +82,11 @@ def test_same_seed_same_report_and_row_order_does_not_matter(tmp_path: Path, sam
     pd.testing.assert_frame_equal(a.summary, b.summary)
     copy = tmp_path / "shuffled"
     shutil.copytree(sample_project, copy)
-    surge = pd.read_csv(copy / "surge_export.csv", dtype=str, keep_default_na=False)
-    surge.sample(frac=1.0, random_state=3).to_csv(copy / "surge_export.csv", index=False)
+    tasks = json.loads((copy / "surge_export.json").read_text())  # Surge's export: a list of tasks
+    random.Random(3).shuffle(tasks)
+    for task in tasks:
+        task["responses"].reverse()
+    (copy / "surge_export.json").write_text(json.dumps(tasks))
     c = le.evaluate(copy, n_boot=100, seed=4)
     pd.testing.assert_frame_equal(a.summary, c.summary, check_exact=False, rtol=1e-12)
 
@@ -121,7 +125,7 @@ def test_consensus_usability_rules(sample_project: Path) -> None:
 
 def test_comparisons_are_paired_and_adjusted(sample_report: Report) -> None:
     c = sample_report.comparisons
-    assert len(c) == 3 * 4  # 3 pairs x 4 metrics (usable rate equals accuracy under the gold rule)
+    assert len(c) == 6 * 4  # 6 pairs x 4 metrics (usable rate equals accuracy under the gold rule)
     tested = c[c["p_adjusted"].notna()]
     assert (tested["p_adjusted"] >= tested["p_value"] - 1e-15).all()
     # significant exactly when the simultaneous interval excludes 0
@@ -141,7 +145,7 @@ def test_exports_round_trip(tmp_path: Path, sample_report: Report) -> None:
     back = pd.read_csv(tmp_path / "csv" / "summary.csv")
     np.testing.assert_allclose(back["accuracy"], sample_report.summary["accuracy"])
     md = sample_report.to_markdown()
-    assert "## Summary" in md and "| vendor |" in md
+    assert "## Leaderboard" in md and "| Vendor |" in md
     page = sample_report.to_html()
     assert page.startswith("<!doctype html>") and "<script" not in page and "Mercor" in page
 
@@ -154,15 +158,17 @@ def test_ledger_reconciles_and_lists_planted_dirt(sample_report: Report) -> None
         "UNKNOWN_LABEL",
         "DUPLICATE_JUDGMENT",
         "MALFORMED_RECORD",
-        "MISSING_VALUE",
         "BAD_TIMESTAMP",
         "NEGATIVE_DURATION",
+        "NO_ANSWER",  # Surge responses without an answer
+        "CANCELLED",  # cancelled Scale tasks and skipped Label Studio annotations, set aside by the readers
+        "REVIEW_ANNOTATION",  # a reviewer's ground-truth annotation is not the vendor's judgment
     } <= reasons
 
 
 def test_annotators_frame(sample_report: Report) -> None:
     a = sample_report.annotators
-    assert a.groupby("vendor").size().to_dict() == {"Mercor": 12, "Scale": 150, "Surge": 30}
+    assert a.groupby("vendor").size().to_dict() == {"Mercor": 12, "Scale": 150, "Surge": 30, "In-house": 10}
     assert a["n_judgments"].sum() == sample_report.summary["n_judgments"].sum()
     assert ((a["gold_accuracy_ci_low"] <= a["gold_accuracy"]) | a["gold_accuracy"].isna()).all()
 
