@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -r benchmarks/requirements.txt
 	$(BIN)/python benchmarks/bench_evaluate.py
 	$(BIN)/python benchmarks/bench_dawid_skene.py
+	$(BIN)/python benchmarks/bench_readers.py
 
 # issue 9: false claims, coverage and power of the intervals, tests and verdict on simulated pilot designs
 # (a few minutes; CALIBRATE=--full for 1000 projects per design, --quick for 100)
