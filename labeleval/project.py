@@ -376,23 +376,43 @@ def load_project(path: str | Path, *, allow_outside: bool = False) -> Project:
     ['Scale', 'Surge', 'Mercor']
     """
     manifest = find_manifest(path)
+    text, data = _read_toml(manifest)
+    m = _Manifest(manifest, text, allow_outside)
+    m.check_keys(data, _TOP_KEYS, "the manifest")
+    task = _task(m, m.table(data, "task", "manifest"))
+    gold, gold_metadata = _gold(m, data, task.labels)
+    options = _data_options(m, m.table(data, "data", "manifest"))
+    return Project(
+        root=manifest.parent,
+        manifest=manifest,
+        task=task,
+        vendors=_vendors(m, data.get("vendors"), task.labels),
+        gold=gold,
+        usability=_usability(m, m.table(data, "usability", "manifest"), has_gold=gold is not None),
+        quality=_quality(m, m.table(data, "quality", "manifest")),
+        items=_items(m, data),
+        gold_metadata=gold_metadata,
+        **options,
+    )
+
+
+def _read_toml(manifest: Path) -> tuple[str, dict[str, Any]]:
     try:
         text = manifest.read_text(encoding="utf-8").removeprefix("\ufeff")  # a BOM, as Windows editors write
     except UnicodeDecodeError as exc:
         raise ManifestError(f"{manifest.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
-        data = tomllib.loads(text)
+        return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(f"{manifest.name}: invalid TOML: {exc}") from None
-    m = _Manifest(manifest, text, allow_outside)
-    m.check_keys(data, _TOP_KEYS, "the manifest")
 
-    task_t = m.table(data, "task", "manifest")
+
+def _task(m: _Manifest, task_t: dict[str, Any]) -> TaskSpec:
+    """``[task]``: name, kind, labels and the kind's own keys."""
     if not task_t:
         raise m.error("the manifest needs a [task] table with name, kind and labels")
     m.check_keys(task_t, _TASK_KEYS, "[task]")
     kind = m.choice(task_t, "kind", TaskKind, "[task]", TaskKind.NOMINAL)
-    label_strs = _task_labels(m, task_t, kind)
     tolerance = m.number(task_t, "tolerance", "[task]", 0.0)
     if "tolerance" in task_t and kind not in ("ordinal", "interval", "ratio"):
         raise m.error(
@@ -400,71 +420,84 @@ def load_project(path: str | Path, *, allow_outside: bool = False) -> Project:
             f"so remove it",
             "tolerance",
         )
-    value_range = _task_range(m, task_t, kind)
-    separator = m.string(task_t, "separator", "[task]", "|")
     min_jaccard = m.number(task_t, "min_jaccard", "[task]", 1.0)
     if ("separator" in task_t or "min_jaccard" in task_t) and kind != "multilabel":
         raise m.error("[task].separator and min_jaccard apply to multilabel tasks only", "separator")
     if not 0 < min_jaccard <= 1:
         raise m.error(f"[task].min_jaccard must be in (0, 1]; found {min_jaccard}", "min_jaccard")
-    task = TaskSpec(
+    return TaskSpec(
         name=m.string(task_t, "name", "[task]", "Untitled task"),
         kind=kind,
-        labels=label_strs,
+        labels=_task_labels(m, task_t, kind),
         tolerance=tolerance,
-        value_range=value_range,
-        separator=separator,
+        value_range=_task_range(m, task_t, kind),
+        separator=m.string(task_t, "separator", "[task]", "|"),
         min_jaccard=min_jaccard,
     )
 
-    gold = None
-    if "gold" in data:
-        gold_t = m.table(data, "gold", "manifest")
-        after = m.section_line("[gold]")
-        m.check_keys(gold_t, _GOLD_KEYS, "[gold]", after)
-        gold = m.file(gold_t, "[gold]", ("item_id", "label"), after)
-        if gold.native and REGISTRY[str(gold.format)].read_gold is None:
-            carriers = ", ".join(n for n, f in REGISTRY.items() if f.read_gold is not None)
-            raise m.error(
-                f"[gold].format = {gold.format!r} carries no gold answers (formats that do: {carriers}); "
-                f"give [gold] a table of item ids and gold labels",
-                "format",
-                after,
-            )
-        _check_label_map(m, gold.label_map, label_strs, "[gold]", after)
-    gold_metadata = _metadata_columns(m, gold_t, "[gold]") if gold is not None else ()
-    items = None
-    if "items" in data:
-        items_t = m.table(data, "items", "manifest")
-        after = m.section_line("[items]")
-        m.check_keys(items_t, _ITEMS_KEYS, "[items]", after)
-        items = ItemsSpec(m.file(items_t, "[items]", ("item_id",), after), _metadata_columns(m, items_t, "[items]"))
 
-    usability_t = m.table(data, "usability", "manifest")
+def _gold(m: _Manifest, data: dict[str, Any], labels: tuple[str, ...]) -> tuple[FileSpec | None, tuple[str, ...]]:
+    """``[gold]``: the gold file (a table, or a native format that carries gold) and its metadata columns."""
+    if "gold" not in data:
+        return None, ()
+    gold_t = m.table(data, "gold", "manifest")
+    after = m.section_line("[gold]")
+    m.check_keys(gold_t, _GOLD_KEYS, "[gold]", after)
+    gold = m.file(gold_t, "[gold]", ("item_id", "label"), after)
+    if gold.native and REGISTRY[str(gold.format)].read_gold is None:
+        carriers = ", ".join(n for n, f in REGISTRY.items() if f.read_gold is not None)
+        raise m.error(
+            f"[gold].format = {gold.format!r} carries no gold answers (formats that do: {carriers}); "
+            f"give [gold] a table of item ids and gold labels",
+            "format",
+            after,
+        )
+    _check_label_map(m, gold.label_map, labels, "[gold]", after)
+    return gold, _metadata_columns(m, gold_t, "[gold]")
+
+
+def _items(m: _Manifest, data: dict[str, Any]) -> ItemsSpec | None:
+    """``[items]``: a file of item metadata (language, domain, text ...)."""
+    if "items" not in data:
+        return None
+    items_t = m.table(data, "items", "manifest")
+    after = m.section_line("[items]")
+    m.check_keys(items_t, _ITEMS_KEYS, "[items]", after)
+    return ItemsSpec(m.file(items_t, "[items]", ("item_id",), after), _metadata_columns(m, items_t, "[items]"))
+
+
+def _usability(m: _Manifest, usability_t: dict[str, Any], *, has_gold: bool) -> Usability:
     m.check_keys(usability_t, _USABILITY_KEYS, "[usability]")
     rule = m.choice(usability_t, "rule", UsabilityRule, "[usability]", UsabilityRule.GOLD)
     min_conf = m.number(usability_t, "min_confidence", "[usability]", 0.9)
     if not 0 < min_conf <= 1:
         raise m.error(f"[usability].min_confidence must be in (0, 1]; found {min_conf}", "min_confidence")
-    if rule != UsabilityRule.CONSENSUS and gold is None:
+    if rule != UsabilityRule.CONSENSUS and not has_gold:
         raise m.error(f"[usability].rule = {rule!r} needs a [gold] table with a gold file", "rule")
+    return Usability(rule=rule, min_confidence=min_conf)
 
-    data_t = m.table(data, "data", "manifest")
+
+def _data_options(m: _Manifest, data_t: dict[str, Any]) -> dict[str, Any]:
+    """``[data]``: duplicate and tie policies, the consensus method, what the intervals cover."""
     m.check_keys(data_t, _DATA_KEYS, "[data]")
-    duplicates = m.choice(data_t, "duplicates", DuplicatePolicy, "[data]", DuplicatePolicy.KEEP_LAST)
-    tie = m.choice(data_t, "tie", TiePolicy, "[data]", TiePolicy.FRACTIONAL)
-    consensus = m.choice(data_t, "consensus", ConsensusMethod, "[data]", ConsensusMethod.MAJORITY_VOTE)
-    uncertainty = m.choice(data_t, "uncertainty", Uncertainty, "[data]", Uncertainty.ITEMS_AND_ANNOTATORS)
     min_shared_gold = m.number(data_t, "min_shared_gold", "[data]", 20)
     if min_shared_gold < 1 or min_shared_gold != int(min_shared_gold):
         raise m.error(f"[data].min_shared_gold must be a whole number >= 1; found {min_shared_gold}", "min_shared_gold")
-    quality = _quality(m, m.table(data, "quality", "manifest"))
+    return {
+        "duplicates": m.choice(data_t, "duplicates", DuplicatePolicy, "[data]", DuplicatePolicy.KEEP_LAST),
+        "tie": m.choice(data_t, "tie", TiePolicy, "[data]", TiePolicy.FRACTIONAL),
+        "consensus": m.choice(data_t, "consensus", ConsensusMethod, "[data]", ConsensusMethod.MAJORITY_VOTE),
+        "uncertainty": m.choice(data_t, "uncertainty", Uncertainty, "[data]", Uncertainty.ITEMS_AND_ANNOTATORS),
+        "min_shared_gold": int(min_shared_gold),
+    }
 
-    vendor_list = data.get("vendors")
+
+def _vendors(m: _Manifest, vendor_list: object, labels: tuple[str, ...]) -> tuple[VendorSpec, ...]:
+    """``[[vendors]]``: at least one, unique names, one currency."""
     if not isinstance(vendor_list, list) or not vendor_list:
         raise m.error("the manifest needs at least one [[vendors]] table with name, path and pricing")
-    current_limits().check("vendors", len(vendor_list), f"{manifest.name}: [[vendors]]")
-    vendors = tuple(_vendor(m, v, k, label_strs) for k, v in enumerate(vendor_list))
+    current_limits().check("vendors", len(vendor_list), f"{m.path.name}: [[vendors]]")
+    vendors = tuple(_vendor(m, v, k, labels) for k, v in enumerate(vendor_list))
     names = [v.name for v in vendors]
     if len(set(names)) != len(names):
         raise m.error(f"two [[vendors]] have the same name: {names}")
@@ -476,22 +509,7 @@ def load_project(path: str | Path, *, allow_outside: bool = False) -> Project:
             f"so convert the rates to one currency in the manifest",
             "currency",
         )
-    return Project(
-        root=manifest.parent,
-        manifest=manifest,
-        task=task,
-        vendors=vendors,
-        gold=gold,
-        usability=Usability(rule=rule, min_confidence=min_conf),
-        duplicates=duplicates,
-        tie=tie,
-        consensus=consensus,
-        uncertainty=uncertainty,
-        min_shared_gold=int(min_shared_gold),
-        quality=quality,
-        items=items,
-        gold_metadata=gold_metadata,
-    )
+    return vendors
 
 
 def _metadata_columns(m: _Manifest, table: Mapping[str, Any], where: str) -> tuple[str, ...]:
