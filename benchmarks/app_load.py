@@ -153,8 +153,9 @@ async def drive(url: str, sessions: int, files: list[str], timeout_ms: int) -> d
     return {"sample_project": summarise(sample), "uploaded_project": summarise(uploads)}
 
 
-async def visit_data_page(url: str) -> None:
-    """One more session that opens the Data page (where closed sessions' upload folders are swept)."""
+async def visit_data_page(url: str, ttl: int) -> None:
+    """One more session that opens the Data page twice, ``ttl`` apart (a closed session's upload folder is
+    removed by the second sweep that finds it gone for longer than the TTL)."""
     from playwright.async_api import async_playwright
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -163,7 +164,13 @@ async def visit_data_page(url: str) -> None:
         page = await browser.new_page()
         await page.goto(url)
         await page.get_by_role("heading", name="Leaderboard").wait_for(timeout=120_000)
-        await page.locator("[data-testid='stSidebarNav']").get_by_text("Data", exact=True).click()
+        nav = page.locator("[data-testid='stSidebarNav']")
+        await nav.get_by_text("Data", exact=True).click()
+        await page.get_by_text("Use your own data").wait_for(timeout=60_000)
+        await page.wait_for_timeout((ttl + 2) * 1000)
+        await nav.get_by_text("Overview", exact=True).click()
+        await page.get_by_role("heading", name="Leaderboard").wait_for(timeout=120_000)
+        await nav.get_by_text("Data", exact=True).click()
         await page.get_by_text("Use your own data").wait_for(timeout=60_000)
         await browser.close()
 
@@ -232,7 +239,7 @@ def main() -> None:
         )
         elapsed = time.perf_counter() - start
         time.sleep(args.session_ttl + 5)  # past disconnectedSessionTTL: the sessions are closed
-        asyncio.run(visit_data_page(url))
+        asyncio.run(visit_data_page(url, args.session_ttl))
         left = sorted(set(glob.glob(os.path.join(tempfile.gettempdir(), "labeleval_upload_*"))) - before)
         summary = {
             "sessions_per_phase": sessions,

@@ -51,8 +51,8 @@ class _SessionFolder:
         weakref.finalize(self, shutil.rmtree, str(self.path), ignore_errors=True)
 
 
-#: session id -> (its upload folder, when it was last seen connected); read by :func:`_sweep`
-_FOLDERS: dict[str, tuple[Path, float]] = {}
+#: session id -> (its upload folder, since when it has been seen disconnected or None); read by :func:`_sweep`
+_FOLDERS: dict[str, tuple[Path, float | None]] = {}
 _FOLDERS_LOCK = threading.Lock()
 
 
@@ -66,10 +66,12 @@ def _sweep() -> None:
         return
     now = time.monotonic()
     with _FOLDERS_LOCK:
-        for session, (path, seen) in list(_FOLDERS.items()):
+        for session, (path, gone_since) in list(_FOLDERS.items()):
             if runtime.is_active_session(session):
+                _FOLDERS[session] = (path, None)
+            elif gone_since is None:  # start the clock: a reconnect within the TTL keeps the folder
                 _FOLDERS[session] = (path, now)
-            elif now - seen > ttl:
+            elif now - gone_since > ttl:
                 shutil.rmtree(path, ignore_errors=True)
                 del _FOLDERS[session]
 
@@ -84,7 +86,7 @@ def _workdir() -> Path:
     ctx = get_script_run_ctx()
     if ctx is not None:
         with _FOLDERS_LOCK:
-            _FOLDERS[ctx.session_id] = (holder.path, time.monotonic())
+            _FOLDERS[ctx.session_id] = (holder.path, None)
     return holder.path
 
 
