@@ -102,6 +102,22 @@ def _uploader(page: Any, label: str) -> Any:
     return page.locator("[data-testid='stFileUploader']").filter(has_text=label).locator("input[type='file']")
 
 
+def _wait_for_score_button(page: Any) -> None:
+    """The score button appears once the labels and the files are in. On a busy machine a label text typed
+    before the page finished its first run can be lost (the form then asks for labels): type it again."""
+    labels = page.get_by_label("Labels, comma separated (in order for ordinal tasks)")
+    button = page.get_by_role("button", name="Score these files")
+    for _ in range(4):
+        try:
+            button.wait_for(timeout=60_000)
+            return
+        except Exception:  # playwright's TimeoutError
+            if labels.input_value() != "pos, neg":
+                labels.fill("pos, neg")
+                labels.press("Enter")
+    button.wait_for(timeout=60_000)
+
+
 def test_mapping_upload_scores_and_shows_the_overview(
     server: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -118,7 +134,7 @@ def test_mapping_upload_scores_and_shows_the_overview(
         page.get_by_label("Labels, comma separated (in order for ordinal tasks)").press("Enter")
         _uploader(page, "Vendor files").set_input_files([str(files["ls"]), str(files["toloka"]), str(files["csv"])])
         _uploader(page, "Gold file").set_input_files(str(files["gold"]))
-        page.get_by_role("button", name="Score these files").wait_for(timeout=240_000)
+        _wait_for_score_button(page)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(out / "upload_mapping.png"), full_page=True)
         # the native formats were recognised, and the CSV's upper-case labels got a label map
