@@ -40,6 +40,7 @@ from labeleval.io.readers import (
     _nested_as_text,
     _undictionary,
     check_size,
+    decoded_text_bytes,
     delimited_text,
     jsonl_lines,
     read_table,
@@ -293,7 +294,6 @@ def _read_row_group(source: Path | str, name: str, group: int, rows_before: int,
     """One row group of a Parquet file (a path or a URL), with the whole-file reader's checks (names, decoded
     text size)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
@@ -304,14 +304,7 @@ def _read_row_group(source: Path | str, name: str, group: int, rows_before: int,
             text = [f.name for f in plain if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
             handle.seek(0)
             table = pq.ParquetFile(handle, read_dictionary=text).read_row_group(group)
-        decoded = 0
-        for column in text:
-            for chunk in table.column(column).chunks:
-                if not len(chunk.dictionary):  # every value of the column is null in this part
-                    continue
-                lengths = pc.binary_length(chunk.dictionary).fill_null(0)
-                decoded += int(pc.sum(pc.take(lengths, chunk.indices.fill_null(0))).as_py() or 0)
-        limits.check("decoded_mb", decoded / 1024**2, f"{name} (row group {group + 1})")
+        limits.check("decoded_mb", decoded_text_bytes(table, text) / 1024**2, f"{name} (row group {group + 1})")
         frame = table.cast(plain).to_pandas()
     except LabelevalError:
         raise

@@ -16,7 +16,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -416,7 +416,6 @@ def _records_frame(records: list[dict[str, object]], name: str = "") -> pd.DataF
 
 def _read_parquet(path: Path, name: str, limits: Limits) -> RawTable:
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
@@ -430,14 +429,7 @@ def _read_parquet(path: Path, name: str, limits: Limits) -> RawTable:
         plain = pa.schema([pa.field(f.name, _undictionary(f.type)) for f in schema])
         text = [f.name for f in plain if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
         table = pq.ParquetFile(path, read_dictionary=text).read()
-        decoded = 0
-        for column in text:  # a dictionary-encoded column can expand a thousandfold: measure before decoding
-            for chunk in table.column(column).chunks:
-                if not len(chunk.dictionary):  # every value of the column is null in this part
-                    continue
-                lengths = pc.binary_length(chunk.dictionary).fill_null(0)
-                decoded += int(pc.sum(pc.take(lengths, chunk.indices.fill_null(0))).as_py() or 0)
-        limits.check("decoded_mb", decoded / 1024**2, name)
+        limits.check("decoded_mb", decoded_text_bytes(table, text) / 1024**2, name)
         frame = table.cast(plain).to_pandas()
     except LabelevalError:
         raise
@@ -449,6 +441,21 @@ def _read_parquet(path: Path, name: str, limits: Limits) -> RawTable:
         raise AdapterError(f"{name}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
     frame.columns = [str(c) for c in frame.columns]
     return RawTable(_nested_as_text(frame), np.arange(1, len(frame) + 1, dtype=np.int64), "parquet")
+
+
+def decoded_text_bytes(table: Any, text: list[str]) -> int:
+    """Bytes the dictionary-encoded ``text`` columns of a Parquet ``table`` would take once decoded (a column
+    can expand a thousandfold: measured before decoding)."""
+    import pyarrow.compute as pc
+
+    decoded = 0
+    for column in text:
+        for chunk in table.column(column).chunks:
+            if not len(chunk.dictionary):  # every value of the column is null in this part
+                continue
+            lengths = pc.binary_length(chunk.dictionary).fill_null(0)
+            decoded += int(pc.sum(pc.take(lengths, chunk.indices.fill_null(0))).as_py() or 0)
+    return decoded
 
 
 def _undictionary(kind: object) -> object:
