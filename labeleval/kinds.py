@@ -55,6 +55,7 @@ class Kind:
 
     name: TaskKind
     consensus_name: ClassVar[str] = "majority vote"
+    majority_vote: ClassVar[bool] = True  # the consensus is a vote among categories (ties can happen)
     supports_dawid_skene: ClassVar[bool] = True  # one category per judgment and a finite label set
     has_classes: ClassVar[bool] = True  # a confusion matrix and per-class precision/recall make sense
 
@@ -124,6 +125,7 @@ class PairwiseKind(Kind):
 class OrdinalKind(Kind):
     name = TaskKind.ORDINAL
     consensus_name = "median"
+    majority_vote = False
 
     @property
     def level(self) -> str:
@@ -198,6 +200,7 @@ class MultilabelKind(Kind):
 
     name = TaskKind.MULTILABEL
     consensus_name = "per-label majority"
+    majority_vote = False
     supports_dawid_skene = False
     has_classes = False
 

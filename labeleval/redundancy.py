@@ -57,7 +57,7 @@ def redundancy_curve(
             counts = np.bincount(items[chosen] * k_classes + labels[chosen], minlength=n_gold * k_classes)
             matrix = counts.reshape(n_gold, k_classes)
             eligible = per_item >= k
-            if tie == TiePolicy.FRACTIONAL and kind.consensus_name == "majority vote":
+            if tie == TiePolicy.FRACTIONAL and kind.majority_vote:
                 credit = tie_credit(matrix, truth, kind.hit)[0]
             else:
                 consensus = kind.consensus(matrix, tie=tie, rng=rng)

@@ -35,7 +35,7 @@ def vendor_consensus(enc: Encoded, batch: VendorBatch, settings: Settings, rng: 
     kind = enc.kind
     rule = kind.consensus(batch.counts, tie=settings.tie, rng=rng)
     rule_correct = kind.correct(rule.code, rule.value, enc.gold_code)
-    if settings.tie == TiePolicy.FRACTIONAL and kind.consensus_name == "majority vote":
+    if settings.tie == TiePolicy.FRACTIONAL and kind.majority_vote:
         # credit, not a verdict: a tie among t labels that include the right one earns 1/t
         rule_correct = np.where(batch.labelled, tie_credit(batch.counts, enc.gold_code, kind.hit)[0], 0.0)
     # a fit nobody asked for is skipped when its confusion matrices would be too large (dawid_skene_cells)

@@ -137,7 +137,7 @@ def leave_one_out(enc: Encoded, batch: VendorBatch, tie: TiePolicy) -> np.ndarra
     item, label = enc.item_codes[rows], enc.label_codes[rows]
     gold = enc.gold_code[item]
     effect = np.zeros(len(rows))
-    majority = kind.consensus_name == "majority vote"
+    majority = kind.majority_vote
     chunk = max(1, 20_000_000 // max(enc.k, 1))
     for start in range(0, len(rows), chunk):
         sl = slice(start, start + chunk)
