@@ -10,6 +10,8 @@
 
 Every kind sees its judgments as codes of the shared count matrix's categories (numeric kinds: the
 distinct values; multilabel: the distinct sets), so alpha, the bootstrap and the ledger work unchanged.
+``consensus`` takes the dense count matrix or its non-zero cells (a SciPy CSR array, :mod:`labeleval.metrics.cells`:
+many labels or many distinct values), with the same result.
 A kind knows its categories' values, when a label matches a reference, how a consensus is formed and
 scored, and which metrics only it has (:mod:`labeleval.task_metrics`).
 """
@@ -17,12 +19,14 @@ scored, and which metrics only it has (:mod:`labeleval.task_metrics`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeAlias
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from labeleval.consensus import majority_from_counts
+from labeleval.metrics import cells as sparse_cells
 from labeleval.metrics.counts import numeric_values
 from labeleval.metrics.sets import jaccard_matrix, jaccard_rows, membership, set_text
 from labeleval.options import TaskKind, TiePolicy
@@ -37,6 +41,7 @@ from labeleval.task_metrics import (
 )
 
 PAIRWISE_LABELS = ("A", "B", "tie")
+Counts: TypeAlias = np.ndarray | sparse.csr_array  # the items x categories counts, dense or as non-zero cells
 EPS = 1e-9  # tolerance comparisons: a value exactly at the tolerance counts as a match
 
 
@@ -81,8 +86,11 @@ class Kind:
     def _hit(self) -> np.ndarray:
         return np.eye(len(self.categories), dtype=bool)
 
-    def consensus(self, counts: np.ndarray, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
-        code, confidence, _ = majority_from_counts(counts, tie=tie, rng=rng)
+    def consensus(self, counts: Counts, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
+        if isinstance(counts, sparse.csr_array):
+            code, confidence, _ = sparse_cells.majority(counts, tie=tie, rng=rng)
+        else:
+            code, confidence, _ = majority_from_counts(counts, tie=tie, rng=rng)
         return ItemConsensus(code, self.value_of(code), confidence)
 
     def value_of(self, code: np.ndarray) -> np.ndarray:
@@ -135,8 +143,11 @@ class OrdinalKind(Kind):
         v = self.values
         return np.abs(np.subtract.outer(v, v)) <= self.tolerance + EPS
 
-    def consensus(self, counts: np.ndarray, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
+    def consensus(self, counts: Counts, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
         """The lower median: the first category whose cumulative count reaches half the judgments."""
+        if isinstance(counts, sparse.csr_array):
+            code, confidence = sparse_cells.lower_median(counts)
+            return ItemConsensus(code, self.value_of(code), confidence)
         m = counts.sum(axis=1)
         threshold = np.ceil(m / 2.0)
         code = np.argmax(np.cumsum(counts, axis=1) >= threshold[:, None], axis=1).astype(np.int64)
@@ -176,13 +187,17 @@ class NumericKind(OrdinalKind):
     def _values(self) -> np.ndarray:
         return numeric_values(self.categories)
 
-    def consensus(self, counts: np.ndarray, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
+    def consensus(self, counts: Counts, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
         """The mean rating; ``code`` is the nearest category; confidence ``1 / (1 + sd)``."""
         m = counts.sum(axis=1)
         values = self.values
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = (counts @ values) / m
-        code = np.where(m > 0, np.argmin(np.abs(values[None, :] - np.nan_to_num(mean)[:, None]), axis=1), -1)
+        if isinstance(counts, sparse.csr_array):  # no items x values array: the nearest value by search
+            nearest = sparse_cells.nearest_value(values, np.nan_to_num(mean))
+        else:
+            nearest = np.argmin(np.abs(values[None, :] - np.nan_to_num(mean)[:, None]), axis=1)
+        code = np.where(m > 0, nearest, -1)
         spread = np.sqrt(np.maximum((counts @ values**2) / np.maximum(m, 1) - np.nan_to_num(mean) ** 2, 0))
         confidence = np.where(m > 0, 1.0 / (1.0 + spread), np.nan)  # 1 when every rating agrees
         return ItemConsensus(code.astype(np.int64), mean, confidence)
@@ -213,9 +228,11 @@ class MultilabelKind(Kind):
     def _hit(self) -> np.ndarray:
         return jaccard_matrix(self.bits, self.bits) >= self.min_jaccard - EPS
 
-    def consensus(self, counts: np.ndarray, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
+    def consensus(self, counts: Counts, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
         """Each label that more than half the judgments include; ``value`` is that set as a bitmask over the
         declared labels, ``code`` the nearest set category, confidence the mean Jaccard to it."""
+        if isinstance(counts, sparse.csr_array):
+            counts = counts.toarray()  # the distinct sets seen: few enough for the set maths below
         m = counts.sum(axis=1)
         present = counts @ self.bits.astype(np.int64)  # items x labels: judgments including each label
         chosen = 2 * present > m[:, None]

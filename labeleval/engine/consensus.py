@@ -6,13 +6,22 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from labeleval.consensus import dawid_skene_codes, dawid_skene_fits
 from labeleval.engine.encode import Encoded, VendorBatch
 from labeleval.engine.settings import Settings
-from labeleval.kinds import ItemConsensus
+from labeleval.kinds import Counts, ItemConsensus
+from labeleval.metrics import cells as sparse_cells
 from labeleval.options import TiePolicy, UsabilityRule
-from labeleval.stats import tie_credit
+from labeleval.stats import tie_credit as dense_tie_credit
+
+
+def tie_credit(counts: Counts, gold: np.ndarray, hit: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`labeleval.stats.tie_credit` of the dense counts or of their non-zero cells."""
+    if isinstance(counts, sparse.csr_array):
+        return sparse_cells.tie_credit(counts, gold, hit)
+    return dense_tie_credit(counts, gold, hit)
 
 
 @dataclass(frozen=True)
@@ -33,11 +42,12 @@ class VendorConsensus:
 def vendor_consensus(enc: Encoded, batch: VendorBatch, settings: Settings, rng: np.random.Generator) -> VendorConsensus:
     """Both consensus methods for one vendor (``rng`` breaks ties under ``tie = "random"``)."""
     kind = enc.kind
-    rule = kind.consensus(batch.counts, tie=settings.tie, rng=rng)
+    counts = batch.counts_or_cells()
+    rule = kind.consensus(counts, tie=settings.tie, rng=rng)
     rule_correct = kind.correct(rule.code, rule.value, enc.gold_code)
     if settings.tie == TiePolicy.FRACTIONAL and kind.majority_vote:
         # credit, not a verdict: a tie among t labels that include the right one earns 1/t
-        rule_correct = np.where(batch.labelled, tie_credit(batch.counts, enc.gold_code, kind.hit)[0], 0.0)
+        rule_correct = np.where(batch.labelled, tie_credit(counts, enc.gold_code, kind.hit)[0], 0.0)
     # a fit nobody asked for is skipped when its confusion matrices would be too large (dawid_skene_cells)
     fits = settings.dawid_skene or dawid_skene_fits(len(np.unique(enc.keys[batch.rows])), enc.k)
     if kind.supports_dawid_skene and fits:
@@ -97,6 +107,8 @@ def _pooled_shares(enc: Encoded, batches: list[VendorBatch], settings: Settings,
     """The cross-vendor consensus weights each vendor equally (the mean of the vendors' label shares on the
     item), so a vendor that sells more labels per item does not outvote the others. It counts only where it
     reaches ``min_confidence``, is not tied, and rests on at least two judgments."""
+    if not all(b.dense for b in batches):
+        return _pooled_shares_cells(enc, batches, settings, total)
     shares = np.zeros((enc.n_items, enc.k))
     voters = np.zeros(enc.n_items)
     for b in batches:
@@ -108,6 +120,26 @@ def _pooled_shares(enc: Encoded, batches: list[VendorBatch], settings: Settings,
     tied = (np.isclose(pooled, top[:, None])).sum(axis=1) > 1
     confident = (top >= settings.min_confidence - 1e-12) & ~tied & (total >= 2)
     return np.where(confident, pooled.argmax(axis=1), -1)
+
+
+def _pooled_shares_cells(enc: Encoded, batches: list[VendorBatch], settings: Settings, total: np.ndarray) -> np.ndarray:
+    """:func:`_pooled_shares` from the vendors' non-zero cells (memory linear in them, not items x K)."""
+    voters = np.zeros(enc.n_items)
+    shares = sparse.csr_array((enc.n_items, enc.k), dtype=np.float64)
+    for b in batches:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = sparse.diags_array(np.where(b.m > 0, 1.0 / np.maximum(b.m, 1), 0.0))
+        shares = shares + scale @ b.cells.astype(np.float64)
+        voters += b.labelled
+    pooled = sparse_cells.canonical(sparse.csr_array(sparse.diags_array(1.0 / np.maximum(voters, 1)) @ shares))
+    rows = sparse_cells.row_of_cell(pooled)
+    top = sparse_cells.row_max(pooled)
+    tied = np.bincount(rows[np.isclose(pooled.data, top[rows])], minlength=enc.n_items) > 1
+    confident = (top >= settings.min_confidence - 1e-12) & ~tied & (total >= 2)
+    first = np.full(enc.n_items, -1, dtype=np.int64)
+    at_top = np.flatnonzero(pooled.data == top[rows])[::-1]
+    first[rows[at_top]] = pooled.indices[at_top]
+    return np.where(confident, first, -1)
 
 
 def _pooled_dawid_skene(enc: Encoded, settings: Settings, total: np.ndarray) -> np.ndarray:

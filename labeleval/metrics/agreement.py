@@ -38,6 +38,7 @@ from typing import Final, Literal, cast
 import krippendorff
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from labeleval.errors import SchemaError, UndefinedMetricWarning
 from labeleval.metrics.counts import SparseCounts, check_frame, check_ids, label_codes, numeric_values, sparse_counts
@@ -117,7 +118,7 @@ def alpha_from_coincidences(o: np.ndarray, level: str, values: np.ndarray) -> np
 ORDINAL_EXACT_MAX: Final = 16
 
 
-def alpha_stats(n: np.ndarray, level: str, values: np.ndarray) -> np.ndarray:
+def alpha_stats(n: np.ndarray | sparse.csr_array, level: str, values: np.ndarray) -> np.ndarray | sparse.csr_array:
     """Per-item sufficient statistics for alpha at ``level``: items x (1 + K); items x 4 at the interval level
     (observed disagreement, pairable values, their sum and sum of squares); items x K*K for ordinal alpha on at
     most :data:`ORDINAL_EXACT_MAX` categories.
@@ -135,7 +136,7 @@ def alpha_stats(n: np.ndarray, level: str, values: np.ndarray) -> np.ndarray:
     point estimate is exact; a resample's observed part holds the ranks at the full sample's.
     """
     if level == "ordinal" and n.shape[1] <= ORDINAL_EXACT_MAX:
-        return alpha_item_stats(n)
+        return alpha_item_stats(n.toarray() if isinstance(n, sparse.csr_array) else n)
     m = n.sum(axis=1)
     pairable = m >= 2
     if level == "interval":  # the interval metric needs only moments: four columns, whatever the values
@@ -145,6 +146,8 @@ def alpha_stats(n: np.ndarray, level: str, values: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             observed = np.where(pairable, 2.0 * np.maximum(mp * s2 - s1**2, 0.0) / np.maximum(m - 1, 1), 0.0)
         return np.column_stack([observed, mp, s1, s2])
+    if isinstance(n, sparse.csr_array):
+        return _alpha_stats_cells(n, m, level, values)
     out = np.zeros((len(m), 1 + n.shape[1]))  # [observed, pairable values per category], built in place
     nf = out[:, 1:]
     nf[pairable] = n[pairable]
@@ -155,6 +158,21 @@ def alpha_stats(n: np.ndarray, level: str, values: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         out[:, 0] = np.where(pairable, observed_sum / np.maximum(m - 1, 1), 0.0)
     return out
+
+
+def _alpha_stats_cells(n: sparse.csr_array, m: np.ndarray, level: str, values: np.ndarray) -> sparse.csr_array:
+    """:func:`alpha_stats` (nominal, ratio, long ordinal scales) of non-zero cells, as a sparse block."""
+    pairable = m >= 2
+    nf = sparse.csr_array(sparse.diags_array(pairable.astype(np.float64)) @ n.astype(np.float64))
+    nf.eliminate_zeros()
+    nf.sort_indices()
+    if level == "ordinal":
+        values = midranks(np.asarray(nf.sum(axis=0)).reshape(-1))
+    item = np.repeat(np.arange(len(m)), np.diff(nf.indptr))
+    observed_sum = _observed_by_item(item, nf.indices, nf.data, len(m), level, values)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        observed = np.where(pairable, observed_sum / np.maximum(m - 1, 1), 0.0)
+    return sparse.csr_array(sparse.hstack([sparse.csr_array(observed[:, None]), nf], format="csr"))
 
 
 def midranks(marginals: np.ndarray) -> np.ndarray:
@@ -301,8 +319,13 @@ def _values(categories: Sequence[object], level: str) -> np.ndarray:
 PACKAGE_MAX_CELLS: Final = 2_000_000
 
 
-def alpha_from_counts(n: np.ndarray, *, level: str, values: np.ndarray) -> float:
-    """Alpha from an items x categories count matrix (the ``krippendorff`` package on few used values)."""
+def alpha_from_counts(n: np.ndarray | sparse.csr_array, *, level: str, values: np.ndarray) -> float:
+    """Alpha from an items x categories count matrix, dense or its non-zero cells (a CSR array); the
+    ``krippendorff`` package on few used values."""
+    if isinstance(n, sparse.csr_array):
+        item = np.repeat(np.arange(n.shape[0]), np.diff(n.indptr))
+        sc = SparseCounts(item, n.indices, n.data.astype(np.float64), n.shape[0], list(range(n.shape[1])))
+        return alpha_from_sparse(sc, level=level, values=np.asarray(values, dtype=np.float64))
     item, cat = np.nonzero(n)
     sc = SparseCounts(item, cat, n[item, cat].astype(np.float64), n.shape[0], list(range(n.shape[1])))
     return alpha_from_sparse(sc, level=level, values=np.asarray(values, dtype=np.float64))
@@ -348,12 +371,14 @@ def alpha_from_sparse(sc: SparseCounts, *, level: str, values: np.ndarray) -> fl
 
 
 # ------------------------------------------------------------------ percent agreement, Fleiss, AC1
-def agreement_item_stats(n: np.ndarray) -> np.ndarray:
+def agreement_item_stats(n: np.ndarray | sparse.csr_array) -> np.ndarray | sparse.csr_array:
     """Per-item statistics shared by percent agreement, Fleiss' kappa and Gwet's AC1.
 
     Columns: ``[p_i * [m_i >= 2], [m_i >= 2], n_i1 / m_i, ..., n_iK / m_i, [m_i >= 1]]`` where ``p_i``
-    is the share of agreeing rater pairs on item i.
+    is the share of agreeing rater pairs on item i. From non-zero cells (a CSR array) the block is sparse.
     """
+    if isinstance(n, sparse.csr_array):
+        return _agreement_stats_cells(n)
     m = n.sum(axis=1).astype(np.float64)
     pairable = m >= 2
     rated = m >= 1
@@ -365,6 +390,20 @@ def agreement_item_stats(n: np.ndarray) -> np.ndarray:
     np.divide(n, np.maximum(m, 1)[:, None], out=out[:, 2 : 2 + k])
     out[:, 2 + k] = rated
     return out
+
+
+def _agreement_stats_cells(n: sparse.csr_array) -> sparse.csr_array:
+    """:func:`agreement_item_stats` of non-zero cells, as a sparse block (the same columns)."""
+    m = np.asarray(n.sum(axis=1), dtype=np.float64).reshape(-1)
+    pairable = m >= 2
+    nf = n.astype(np.float64)
+    same_pairs = np.asarray((nf * nf).sum(axis=1)).reshape(-1) - m
+    first = np.zeros((len(m), 2))
+    first[pairable, 0] = same_pairs[pairable] / (m[pairable] * (m[pairable] - 1))
+    first[:, 1] = pairable
+    shares = sparse.diags_array(1.0 / np.maximum(m, 1)) @ nf
+    rated = (m >= 1).astype(np.float64)[:, None]
+    return sparse.csr_array(sparse.hstack([sparse.csr_array(first), shares, sparse.csr_array(rated)], format="csr"))
 
 
 def _pa_pi(totals: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,149 @@
+"""Many categories (issue 12): the engine's sparse path (non-zero count cells) gives what the dense path gives.
+
+The engine uses the dense items x K count matrix when it is small (``engine.encode.dense_ok``) and the
+matrix's non-zero cells above that. Each sparse operation is checked against its dense counterpart on random
+count matrices, and whole reports are compared with the sparse path forced on (thresholds set to 0).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+
+import labeleval as le
+from labeleval.consensus import majority_from_counts
+from labeleval.engine import encode
+from labeleval.engine.statistics import matching
+from labeleval.kinds import NumericKind, OrdinalKind
+from labeleval.metrics import cells
+from labeleval.metrics.agreement import agreement_item_stats, alpha_from_counts, alpha_stats
+from labeleval.stats import tie_credit
+
+ROOT = Path(__file__).resolve().parents[1]
+FRAMES = (
+    "summary",
+    "agreement",
+    "accuracy",
+    "per_class",
+    "confusion",
+    "annotators",
+    "task_metrics",
+    "redundancy",
+    "cost",
+    "comparisons",
+    "items",
+)
+
+
+def _random_counts(rng: np.random.Generator) -> tuple[np.ndarray, sparse.csr_array]:
+    n, k = int(rng.integers(1, 30)), int(rng.integers(1, 9))
+    dense = rng.integers(0, 3, (n, k)) * (rng.random((n, k)) < 0.5)
+    return dense, cells.canonical(sparse.csr_array(dense))
+
+
+def test_cell_operations_equal_their_dense_counterparts() -> None:
+    rng = np.random.default_rng(12)
+    for _ in range(300):
+        dense, sp = _random_counts(rng)
+        n, k = dense.shape
+        for tie in ("abstain", "fractional", "lowest"):
+            expected = majority_from_counts(dense, tie=tie)
+            got = cells.majority(sp, tie=tie, rng=None)
+            assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(expected, got, strict=True))
+        gold = rng.integers(-1, k, n)
+        hit = rng.random((k, k)) < 0.4
+        for h in (None, hit, np.eye(k, dtype=bool)):
+            assert all(
+                np.array_equal(a, b)
+                for a, b in zip(tie_credit(dense, gold, h), cells.tie_credit(sp, gold, h), strict=True)
+            )
+        assert np.array_equal(matching(dense, hit, gold), cells.matching(sp, hit, gold))
+        median = OrdinalKind(tuple(map(str, range(k)))).consensus(dense, tie="abstain", rng=None)
+        code, confidence = cells.lower_median(sp)
+        assert np.array_equal(code, median.code)
+        assert np.array_equal(confidence, median.confidence, equal_nan=True)
+        random = cells.majority(sp, tie="random", rng=rng)
+        untied = ~random[2]
+        assert np.array_equal(random[0][untied], majority_from_counts(dense, tie="lowest")[0][untied])
+
+
+def test_nearest_value_is_the_dense_argmin_with_its_ties() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        k = int(rng.integers(1, 12))
+        values = rng.choice(np.arange(40) / 4, k, replace=False)  # unsorted, like a numeric kind's categories
+        midpoints = (values[:, None] + values[None, :]).ravel() / 2  # equidistant targets: the lower index wins
+        target = rng.choice(np.r_[values, midpoints, rng.random(5) * 12 - 1], 25)
+        expected = np.argmin(np.abs(values[None, :] - target[:, None]), axis=1)
+        assert np.array_equal(cells.nearest_value(values, target), expected)
+
+
+def test_numeric_consensus_from_cells() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(100):
+        dense, sp = _random_counts(rng)
+        values = rng.choice(np.arange(50) / 2, dense.shape[1], replace=False)
+        kind = NumericKind(tuple(str(v) for v in values))
+        a = kind.consensus(dense, tie="abstain", rng=None)
+        b = kind.consensus(sp, tie="abstain", rng=None)
+        assert np.array_equal(a.code, b.code)
+        np.testing.assert_allclose(a.value, b.value, rtol=1e-13)
+        np.testing.assert_allclose(a.confidence, b.confidence, rtol=1e-12)
+
+
+def test_alpha_and_agreement_blocks_from_cells() -> None:
+    rng = np.random.default_rng(7)
+    warnings.simplefilter("ignore")
+    for _ in range(100):
+        n, k = int(rng.integers(1, 40)), int(rng.integers(2, 30))
+        dense = rng.integers(0, 3, (n, k)) * (rng.random((n, k)) < 0.3)
+        sp = sparse.csr_array(dense)
+        values = np.sort(rng.choice(np.arange(100.0), k, replace=False))
+        for level in ("nominal", "ordinal", "interval", "ratio"):
+            block = alpha_stats(sp, level, values)
+            block = block.toarray() if isinstance(block, sparse.csr_array) else block
+            np.testing.assert_allclose(alpha_stats(dense, level, values), block, rtol=1e-12, atol=1e-12)
+            a = alpha_from_counts(dense, level=level, values=values)
+            b = alpha_from_counts(sp, level=level, values=values)
+            assert (np.isnan(a) and np.isnan(b)) or a == b
+        block = agreement_item_stats(sp)
+        assert isinstance(block, sparse.csr_array)
+        np.testing.assert_allclose(agreement_item_stats(dense), block.toarray(), rtol=1e-13)
+
+
+def _memory_categories():
+    spec = importlib.util.spec_from_file_location("memory_categories", ROOT / "benchmarks" / "memory_categories.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["memory_categories"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _projects(tmp: Path) -> list[Path]:
+    mc = _memory_categories()
+    generated = [
+        mc.make_project(tmp / name, kind, k, 3_000)
+        for name, kind, k in (("nominal_300", "nominal", 300), ("score", "score 0-100, 0.1 steps", 1_001))
+    ]
+    return [*sorted((ROOT / "sample_data").glob("*/")), *generated]
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_reports_are_the_same_on_the_sparse_path(index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = _projects(tmp_path)[index]
+    warnings.simplefilter("ignore")
+    dense = le.evaluate(project, n_boot=40, seed=0)
+    monkeypatch.setattr(encode, "DENSE_MAX_LABELS", 0)
+    monkeypatch.setattr(encode, "DENSE_MAX_CELLS", 0)
+    sparse_report = le.evaluate(project, n_boot=40, seed=0)
+    for name in FRAMES:
+        a, b = getattr(dense, name), getattr(sparse_report, name)
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, atol=1e-12, obj=f"{project.name}: {name}")
