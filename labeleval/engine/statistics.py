@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
+from scipy import sparse
 
 from labeleval.engine.consensus import VendorConsensus
 from labeleval.engine.encode import Encoded, VendorBatch
 from labeleval.engine.settings import Settings
 from labeleval.engine.uncertainty import RatioEstimate, RatioParts, item_sums, resample_ratios
 from labeleval.errors import UndefinedMetricWarning
+from labeleval.metrics import cells as sparse_cells
 from labeleval.metrics.agreement import (
     ac1_from_totals,
     agreement_item_stats,
@@ -30,7 +32,8 @@ from labeleval.metrics.agreement import (
     fleiss_from_totals,
     percent_from_totals,
 )
-from labeleval.stats import bootstrap_totals, percentile_ci
+from labeleval.resampling import MAX_UNITS, N_BLOCKS, unit_blocks
+from labeleval.stats import bootstrap_totals, percentile_ci, weight_blocks
 
 
 class Estimate(NamedTuple):
@@ -116,22 +119,26 @@ def quality_blocks(enc: Encoded, batch: VendorBatch, consensus: VendorConsensus)
     correct, scored (gold item the vendor labelled), and for the kind's rule also resolved and labelled.
     """
     m, has_gold = batch.m, enc.has_gold
-    correct = np.where(has_gold, matching(batch.counts, enc.kind.hit, enc.gold_code), 0)
+    counts = batch.counts_or_cells()  # many categories: sparse blocks from the non-zero cells
+    correct = np.where(has_gold, matching(counts, enc.kind.hit, enc.gold_code), 0)
     scored = (has_gold & batch.labelled).astype(np.float64)
     resolved = ((consensus.rule.code >= 0) & batch.labelled).astype(np.float64)
     ds_scored = scored if enc.kind.supports_dawid_skene else np.zeros(enc.n_items)
     return {
-        "alpha": alpha_stats(batch.counts, enc.kind.level, enc.kind.values),
-        "agree": agreement_item_stats(batch.counts),
+        "alpha": alpha_stats(counts, enc.kind.level, enc.kind.values),
+        "agree": agreement_item_stats(counts),
         "accuracy": np.column_stack([correct, np.where(has_gold, m, 0)]),
         "consensus_mv": np.column_stack([scored * consensus.rule_correct, scored, resolved, batch.labelled]),
         "consensus_ds": np.column_stack([ds_scored * consensus.ds_correct, ds_scored]),
     }
 
 
-def matching(counts: np.ndarray, hit: np.ndarray, reference: np.ndarray) -> np.ndarray:
+def matching(counts: np.ndarray | sparse.csr_array, hit: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Judgments on each item that count as matching its reference label (``hit[c, g]``: label c matches g),
-    in items x K work and memory (not the items x K x K product ``counts @ hit``)."""
+    in items x K work and memory (not the items x K x K product ``counts @ hit``); from non-zero cells, in
+    work linear in them."""
+    if isinstance(counts, sparse.csr_array):
+        return sparse_cells.matching(counts, hit, reference)
     ref = np.maximum(reference, 0)
     out = np.zeros(len(counts), dtype=np.float64)
     for start in range(0, len(counts), 4096):  # row blocks: memory 4,096 x K whatever the number of items
@@ -143,7 +150,7 @@ def matching(counts: np.ndarray, hit: np.ndarray, reference: np.ndarray) -> np.n
 def usable_block(enc: Encoded, batch: VendorBatch, reference: np.ndarray) -> np.ndarray:
     """Usable judgments (matching the reference within the kind's match rule) and judgments with a reference."""
     has_ref = reference >= 0
-    usable = np.where(has_ref, matching(batch.counts, enc.kind.hit, reference), 0)
+    usable = np.where(has_ref, matching(batch.counts_or_cells(), enc.kind.hit, reference), 0)
     return np.column_stack([usable, np.where(has_ref, batch.m, 0)])
 
 
@@ -151,17 +158,27 @@ class Blocks:
     """Allocates the columns of the stacked (items x statistics) matrix, by (vendor, block)."""
 
     def __init__(self) -> None:
-        self._arrays: list[np.ndarray] = []
+        self._arrays: list[np.ndarray | sparse.csr_array] = []
         self._width = 0
         self.slices: dict[tuple[str, str], slice] = {}
 
-    def add(self, vendor: str, name: str, block: np.ndarray) -> None:
-        block = block.reshape(len(block), -1).astype(np.float64, copy=False)
+    def add(self, vendor: str, name: str, block: np.ndarray | sparse.csr_array) -> None:
+        if isinstance(block, sparse.csr_array):  # a block over many categories, kept sparse
+            block = block.astype(np.float64)
+        else:
+            block = block.reshape(len(block), -1).astype(np.float64, copy=False)
         self.slices[(vendor, name)] = slice(self._width, self._width + block.shape[1])
         self._arrays.append(block)
         self._width += block.shape[1]
 
-    def matrix(self) -> np.ndarray:
+    @property
+    def is_sparse(self) -> bool:
+        """Whether a block is sparse (then :meth:`matrix` is a CSC array)."""
+        return any(isinstance(a, sparse.csr_array) for a in self._arrays)
+
+    def matrix(self) -> np.ndarray | sparse.csc_array:
+        if self.is_sparse:
+            return sparse.csc_array(sparse.hstack(self._arrays, format="csc"))
         return np.hstack(self._arrays) if self._arrays else np.zeros((0, 0))
 
     @property
@@ -237,10 +254,16 @@ def estimate(
             extra.append(item_sums(enc, parts))
             width += 2
         ratio_columns[name] = seen[id(parts)]
-    base = blocks.matrix().reshape(enc.n_items, -1)[:, np.asarray(columns, dtype=np.int64)]
-    matrix = np.hstack([base, *extra]) if extra else base
-    point = matrix.sum(axis=0)[None, :]
-    boot = bootstrap_totals(matrix, n_boot=settings.n_boot, seed=settings.seed)
+    if blocks.is_sparse:  # many categories: the columns stay sparse (memory linear in the non-zero cells)
+        picked = blocks.matrix()[:, np.asarray(columns, dtype=np.int64)]
+        matrix_s = sparse.csr_array(sparse.hstack([picked, *[sparse.csc_array(e) for e in extra]], format="csr"))
+        point = np.asarray(matrix_s.sum(axis=0)).reshape(1, -1)
+        boot = _bootstrap_sparse(matrix_s, settings)
+    else:
+        base = blocks.matrix().reshape(enc.n_items, -1)[:, np.asarray(columns, dtype=np.int64)]
+        matrix = np.hstack([base, *extra]) if extra else base
+        point = matrix.sum(axis=0)[None, :]
+        boot = bootstrap_totals(matrix, n_boot=settings.n_boot, seed=settings.seed)
     resampled_ratios = resample_ratios(enc, ratios, boot, ratio_columns, settings)
     table: dict[tuple[str, str], Estimate] = {}
     samples: dict[tuple[str, str], np.ndarray] = {}
@@ -272,10 +295,27 @@ def estimate(
     return Estimates(table, samples, resampled_ratios)
 
 
+def _bootstrap_sparse(matrix: sparse.csr_array, settings: Settings) -> np.ndarray:
+    """:func:`bootstrap_totals` of a sparse (items x statistics) matrix: the same weights (and, above
+    ``MAX_UNITS`` items, the same blocks of items), products with the sparse rows."""
+    if matrix.shape[0] > MAX_UNITS and settings.n_boot:
+        blocks = unit_blocks(matrix.shape[0], N_BLOCKS, settings.seed)
+        assign = sparse.csr_array(
+            (np.ones(matrix.shape[0]), (blocks, np.arange(matrix.shape[0]))), shape=(N_BLOCKS, matrix.shape[0])
+        )
+        matrix = sparse.csr_array(assign @ matrix)
+    totals = np.zeros((settings.n_boot, matrix.shape[1]))
+    if settings.n_boot == 0:
+        return totals
+    for block, weights in weight_blocks(settings.n_boot, matrix.shape[0], settings.seed):
+        totals += np.asarray((matrix[block].T @ weights.astype(np.float64).T).T)
+    return totals
+
+
 def _package_alpha(enc: Encoded, batch: VendorBatch) -> float:
     """The headline alpha comes from the krippendorff package; the bootstrap statistic equals it."""
     if not batch.n_items:
         return float("nan")
     with warnings.catch_warnings():  # an undefined alpha is NaN in the report, not a warning per vendor
         warnings.simplefilter("ignore", UndefinedMetricWarning)
-        return float(alpha_from_counts(batch.counts, level=enc.kind.level, values=enc.kind.values))
+        return float(alpha_from_counts(batch.counts_or_cells(), level=enc.kind.level, values=enc.kind.values))
