@@ -69,12 +69,19 @@ def report_cards(
     k: int,
     confidence: float,
     rules: FlagRules,
+    row_hit: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """One row per annotator key (vendor + annotator id)."""
+    """One row per annotator key (vendor + annotator id).
+
+    ``row_hit`` (per judgment): does the label count as matching gold under the task's rule (a rating within
+    the tolerance, a set at the Jaccard threshold)? The annotators' gold accuracy then follows the same rule as
+    the vendor's; without it a judgment is right when it equals gold.
+    """
     n = np.bincount(keys, minlength=n_keys)
     on_gold = row_gold >= 0
+    right = on_gold & (row_hit if row_hit is not None else label_codes == row_gold)
     gold_n = np.bincount(keys, weights=on_gold, minlength=n_keys)
-    gold_c = np.bincount(keys, weights=on_gold & (label_codes == row_gold), minlength=n_keys)
+    gold_c = np.bincount(keys, weights=right, minlength=n_keys)
     low, high = wilson_interval(gold_c, gold_n, confidence)
     agrees, comparable = leave_one_out_agreement(counts_of_item, label_codes)
     with np.errstate(invalid="ignore", divide="ignore"):

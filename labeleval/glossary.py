@@ -357,11 +357,9 @@ def accuracy_name(settings: Mapping[str, Any]) -> str:
 
 
 def annotator_accuracy_name(settings: Mapping[str, Any]) -> str:
-    """The annotators' accuracy as the engine computes it: on the vendor's rule when the settings say so
-    (``annotator_match = "tolerance"``), else exact matches, said out loud when the vendor's counts near misses."""
-    if float(settings.get("tolerance", 0.0) or 0.0) <= 0 or settings.get("annotator_match") == "tolerance":
-        return accuracy_name(settings)
-    return "Accuracy on gold (exact match)"
+    """The annotators' accuracy: on the same rule as the vendor's (a rating within the tolerance counts as
+    right, ``engine/people.py``), so its name is the vendor accuracy's (``Accuracy on gold (within ±1)``)."""
+    return accuracy_name(settings)
 
 
 def consensus_name(settings: Mapping[str, Any]) -> str:

@@ -101,3 +101,25 @@ def test_quality_thresholds_come_from_the_manifest(tmp_path: Path) -> None:
     (folder / "labeleval.toml").write_text(text.replace("min_judgments = 50", "min_judgmnts = 5"))
     with pytest.raises(le.ManifestError, match="did you mean 'min_judgments'"):
         le.load_project(folder)
+
+
+def test_annotator_accuracy_follows_the_vendors_rule() -> None:
+    """A rating scale scored within ±1 (helpfulness_likert): each vendor's annotators, pooled, have exactly the
+    vendor's accuracy, and a judgment one step off gold counts as right for the annotator too (issue 14.5)."""
+    report = le.evaluate(SAMPLE.parent / "helpfulness_likert", n_boot=0)
+    assert float(report.settings["tolerance"]) == 1.0
+    cards = report.annotators
+    pooled = cards.groupby("vendor")[["gold_correct", "gold_judgments"]].sum()
+    for row in report.summary.itertuples():
+        mine = pooled.loc[row.vendor]
+        assert mine["gold_correct"] / mine["gold_judgments"] == pytest.approx(row.accuracy, abs=1e-12)
+    # by hand: judgments within one step of gold, per annotator
+    data = le.load_data(le.load_project(SAMPLE.parent / "helpfulness_likert"))
+    ann, gold = data.annotations, data.gold
+    on_gold = ann[ann["item_id"].isin(gold.index)]
+    step = (on_gold["label"].astype(float) - on_gold["item_id"].map(gold).astype(float)).abs()
+    right = (step <= 1).groupby([on_gold["vendor"].astype(str), on_gold["annotator_id"].astype(str)]).sum()
+    mine = cards.set_index([cards["vendor"].astype(str), cards["annotator_id"].astype(str)])["gold_correct"]
+    assert (right.reindex(mine.index).fillna(0).to_numpy() == mine.to_numpy()).all()
+    exact = (step == 0).groupby([on_gold["vendor"].astype(str), on_gold["annotator_id"].astype(str)]).sum()
+    assert exact.sum() < right.sum()  # near misses exist: exact matching would give other figures

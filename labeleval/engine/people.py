@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 
 from labeleval.annotators import report_cards
-from labeleval.engine.classes import vendor_confusion
 from labeleval.engine.consensus import VendorConsensus
 from labeleval.engine.encode import Encoded, VendorBatch
 from labeleval.engine.settings import Settings
@@ -58,32 +57,44 @@ def annotators(
         known = np.isfinite(c.ds_accuracy)
         ds_accuracy[known] = c.ds_accuracy[known]
     vendor_names = ann["vendor"].to_numpy()[first].astype(str)
+    row_gold = enc.gold_code[enc.item_codes]
+    row_hit = gold_hits(enc, row_gold)
     frame = report_cards(
         keys=keys,
         n_keys=enc.n_keys,
         vendor_names=vendor_names,
         annotator_ids=ann["annotator_id"].to_numpy()[first],
         label_codes=enc.label_codes,
-        row_gold=enc.gold_code[enc.item_codes],
+        row_gold=row_gold,
         counts_of_item=counts_of_item,
         durations=ann["duration_s"].to_numpy(dtype=np.float64) if "duration_s" in ann.columns else None,
         ds_accuracy=ds_accuracy,
         vendor_of_key=vendor_names,
-        vendor_accuracy={b.name: _exact_accuracy(enc, b) for b in batches},
+        vendor_accuracy={b.name: _gold_accuracy(row_gold[b.rows], row_hit[b.rows]) for b in batches},
         k=enc.k,
         confidence=settings.confidence,
         rules=settings.rules,
+        row_hit=row_hit,
     )
     if len(extras.columns) > 1:
         frame = frame.join(extras.set_index("key"), how="left")
     return frame.sort_values(["vendor", "annotator_id"], ignore_index=True)
 
 
-def _exact_accuracy(enc: Encoded, batch: VendorBatch) -> float:
-    """The vendor's share of judgments on gold items that equal gold exactly (the annotators' baseline)."""
-    confusion = vendor_confusion(enc, batch)
-    total = confusion.sum()
-    return float(np.trace(confusion) / total) if total else float("nan")
+def gold_hits(enc: Encoded, row_gold: np.ndarray) -> np.ndarray:
+    """Per judgment: on a gold item and matching gold under the kind's rule (``kind.hit``: a rating within the
+    tolerance, a label set at the Jaccard threshold), as the vendor's accuracy counts it."""
+    on_gold = row_gold >= 0
+    hit = np.zeros(len(row_gold), dtype=bool)
+    hit[on_gold] = enc.kind.hit[enc.label_codes[on_gold], row_gold[on_gold]]
+    return hit
+
+
+def _gold_accuracy(row_gold: np.ndarray, row_hit: np.ndarray) -> float:
+    """The vendor's share of judgments on gold items that match gold under the kind's rule (the annotators'
+    baseline: the point estimate of the vendor's accuracy on the other pages)."""
+    total = int((row_gold >= 0).sum())
+    return float(row_hit.sum() / total) if total else float("nan")
 
 
 def items(enc: Encoded, batches: list[VendorBatch], consensus: list[VendorConsensus]) -> pd.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from labeleval import glossary
-from labeleval.safety import markdown_text, spreadsheet_frame
+from labeleval.safety import spreadsheet_frame
 from labeleval.ui import charts
 from labeleval.ui.pages._common import header, table
 from labeleval.ui.state import current_report
@@ -28,14 +28,6 @@ def annotators() -> None:
         f"Dawid-Skene accuracy far below their peers', mostly too-fast judgments, or a skewed label mix. "
         f"Each comes with its reason."
     )
-    if accuracy_title != glossary.accuracy_name(settings):
-        st.caption(
-            markdown_text(
-                f"Annotators are scored on exact matches with gold, while the vendors' accuracy on the other pages "
-                f"counts a rating{glossary.tolerance_suffix(settings)} as right: an annotator's figure here is "
-                "lower than the vendor's for that reason alone."
-            )
-        )
     st.altair_chart(charts.annotator_scatter(shown, vendors, accuracy_title), width="stretch", key="annotator_chart")
     if len(flagged):
         table(flagged[["vendor", "annotator_id", "n_judgments", "flag_reason"]], key="low_performer_table")
