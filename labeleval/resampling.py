@@ -19,7 +19,7 @@ checks coverage by simulation. Below :data:`MAX_UNITS` nothing changes (the same
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 
@@ -40,11 +40,23 @@ def unit_blocks(n_units: int, n_blocks: int, seed: int, stream: int = 0) -> np.n
 
 def block_sums(stats: np.ndarray, *, seed: int, stream: int = 0, n_blocks: int = N_BLOCKS) -> np.ndarray:
     """(n_blocks x statistics) sums of the rows of a (units x statistics) matrix over random blocks of units."""
+    return sum_into_blocks(stats, assignment(unit_blocks(stats.shape[0], n_blocks, seed, stream), n_blocks))
+
+
+def assignment(blocks: np.ndarray, n_blocks: int) -> Any:
+    """The (n_blocks x units) 0/1 sparse matrix that sums units into their ``blocks``."""
     from scipy import sparse
 
-    n_units = stats.shape[0]
-    blocks = unit_blocks(n_units, n_blocks, seed, stream)
-    assign = sparse.csr_matrix(
+    n_units = len(blocks)
+    return sparse.csr_matrix(
         (np.ones(n_units), (blocks, np.arange(n_units))), shape=(n_blocks, n_units), dtype=np.float64
     )
+
+
+def sum_into_blocks(stats: Any, assign: Any) -> np.ndarray:
+    """(blocks x statistics) sums of the rows of ``stats`` (dense, or a SciPy sparse matrix) by ``assign``."""
+    from scipy import sparse
+
+    if sparse.issparse(stats):
+        return np.asarray((assign @ stats.astype(np.float64)).toarray())
     return np.asarray(assign @ np.asarray(stats, dtype=np.float64))

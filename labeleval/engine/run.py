@@ -14,8 +14,8 @@ from labeleval.engine import classes, compare, frames, people
 from labeleval.engine.consensus import VendorConsensus, usability_reference, vendor_consensus
 from labeleval.engine.encode import Encoded, VendorBatch, encode, vendor_batches
 from labeleval.engine.settings import Settings
-from labeleval.engine.statistics import Blocks, estimate, quality_blocks, usable_block
-from labeleval.engine.uncertainty import SHARED_RATIOS, RatioParts, vendor_parts
+from labeleval.engine.statistics import Blocks, add_ratio_block, estimate, quality_blocks, usable_block
+from labeleval.engine.uncertainty import SHARED_RATIOS, RatioSums, vendor_sums
 from labeleval.options import TiePolicy
 from labeleval.report import Report
 
@@ -26,7 +26,7 @@ def score(data: Dataset, settings: Settings) -> Report:
     batches = vendor_batches(enc)
     rng = np.random.default_rng(settings.seed)  # breaks majority-vote ties under tie = "random"
     consensus = [vendor_consensus(enc, b, settings, rng) for b in batches]
-    blocks = Blocks()
+    blocks = Blocks(enc.n_items, settings.seed)  # summed into random blocks of items above 2**20 items
     for b, c in zip(batches, consensus, strict=True):
         for name, block in quality_blocks(enc, b, c).items():
             blocks.add(b.name, name, block)
@@ -36,7 +36,9 @@ def score(data: Dataset, settings: Settings) -> Report:
         usable = usable_block(enc, b, reference)
         blocks.add(b.name, "usable", usable)
         usable_scored.append(int(usable[:, 1].sum()))
-    est = estimate(enc, batches, blocks, settings, ratio_parts(enc, batches, consensus, reference, settings.tie))
+    ratios = ratio_sums(enc, batches, consensus, reference, settings.tie, blocks)
+    est = estimate(enc, batches, blocks, settings, ratios)
+    del blocks, ratios
     task_frame, extras = people.kind_metrics(enc, batches, consensus, settings)
     return Report(
         summary=frames.summary(enc, batches, consensus, est, settings),
@@ -57,23 +59,36 @@ def score(data: Dataset, settings: Settings) -> Report:
     )
 
 
-def ratio_parts(
+def ratio_sums(
     enc: Encoded,
     batches: list[VendorBatch],
     consensus: list[VendorConsensus],
     reference: np.ndarray,
     tie: TiePolicy = TiePolicy.FRACTIONAL,
-) -> dict[tuple[str, ...], RatioParts]:
+    blocks: Blocks | None = None,
+) -> dict[tuple[str, ...], RatioSums]:
     """Every vendor's accuracy-type ratios on its own items, and on the items it shares with each other
-    vendor where that is a smaller set (comparisons are made on shared items)."""
-    out: dict[tuple[str, ...], RatioParts] = {}
+    vendor where that is a smaller set (comparisons are made on shared items). With ``blocks``, each ratio's
+    per-item sums move into it as soon as they are made (above 2**20 items, as sums over blocks of items)."""
+    out: dict[tuple[str, ...], RatioSums] = {}
+
+    def moved(sums: dict[str, RatioSums]) -> dict[str, RatioSums]:
+        if blocks is None:
+            return sums
+        done: dict[int, RatioSums] = {}
+        for one in sums.values():
+            if id(one) not in done:
+                done[id(one)] = add_ratio_block(blocks, one)[0]
+        return {name: done[id(one)] for name, one in sums.items()}
+
     for b, c in zip(batches, consensus, strict=True):
-        for name, parts in vendor_parts(enc, b, c, reference, tie=tie).items():
-            out[(b.name, name)] = parts
+        for name, sums in moved(vendor_sums(enc, b, c, reference, tie=tie)).items():
+            out[(b.name, name)] = sums
         for other in batches:
             if other is b or not (b.labelled & ~other.labelled).any():
                 continue
-            shared = vendor_parts(enc, b, c, reference, within=b.labelled & other.labelled, tie=tie)
+            shared = vendor_sums(enc, b, c, reference, within=b.labelled & other.labelled, tie=tie)
+            shared = moved({name: shared[name] for name in SHARED_RATIOS})
             for name in SHARED_RATIOS:
                 out[(b.name, name, other.name)] = shared[name]
     return out

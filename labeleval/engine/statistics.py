@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -20,7 +20,7 @@ from scipy import sparse
 from labeleval.engine.consensus import VendorConsensus
 from labeleval.engine.encode import Encoded, VendorBatch
 from labeleval.engine.settings import Settings
-from labeleval.engine.uncertainty import RatioEstimate, RatioParts, item_sums, resample_ratios
+from labeleval.engine.uncertainty import RatioEstimate, RatioSums, resample_ratios
 from labeleval.errors import UndefinedMetricWarning
 from labeleval.metrics import cells as sparse_cells
 from labeleval.metrics.agreement import (
@@ -32,7 +32,7 @@ from labeleval.metrics.agreement import (
     fleiss_from_totals,
     percent_from_totals,
 )
-from labeleval.resampling import MAX_UNITS, N_BLOCKS, unit_blocks
+from labeleval.resampling import MAX_UNITS, N_BLOCKS, assignment, sum_into_blocks, unit_blocks
 from labeleval.stats import bootstrap_totals, percentile_ci, weight_blocks
 
 
@@ -155,19 +155,34 @@ def usable_block(enc: Encoded, batch: VendorBatch, reference: np.ndarray) -> np.
 
 
 class Blocks:
-    """Allocates the columns of the stacked (items x statistics) matrix, by (vendor, block)."""
+    """Allocates the columns of the stacked (items x statistics) matrix, by (vendor, block).
 
-    def __init__(self) -> None:
+    Given the number of items and the seed, above :data:`~labeleval.resampling.MAX_UNITS` items each block is
+    summed into the random blocks of items that the resampling draws (:mod:`labeleval.resampling`) as soon as
+    it is added, and only those sums (65,536 rows) and the block's exact column totals are kept: the matrix
+    then takes memory in the statistics alone, whatever the number of items, and resamples to the same
+    numbers as the full matrix would.
+    """
+
+    def __init__(self, n_items: int | None = None, seed: int = 0) -> None:
         self._arrays: list[np.ndarray | sparse.csr_array] = []
         self._width = 0
         self.slices: dict[tuple[str, str], slice] = {}
+        self._index: dict[tuple[str, str], int] = {}
+        self._totals: list[np.ndarray] = []
+        big = n_items is not None and n_items > MAX_UNITS
+        self._units = assignment(unit_blocks(n_items, N_BLOCKS, seed), N_BLOCKS) if big and n_items else None
 
     def add(self, vendor: str, name: str, block: np.ndarray | sparse.csr_array) -> None:
         if isinstance(block, sparse.csr_array):  # a block over many categories, kept sparse
             block = block.astype(np.float64)
         else:
             block = block.reshape(len(block), -1).astype(np.float64, copy=False)
+        if self._units is not None:  # many items: keep the sums over random blocks of items, and the totals
+            self._totals.append(np.asarray(block.sum(axis=0), dtype=np.float64).reshape(-1))
+            block = sum_into_blocks(block, self._units)
         self.slices[(vendor, name)] = slice(self._width, self._width + block.shape[1])
+        self._index[(vendor, name)] = len(self._arrays)
         self._arrays.append(block)
         self._width += block.shape[1]
 
@@ -184,6 +199,24 @@ class Blocks:
     @property
     def width(self) -> int:
         return self._width
+
+    @property
+    def summed(self) -> bool:
+        """Whether the blocks hold sums over random blocks of items (above ``MAX_UNITS`` items)."""
+        return self._units is not None
+
+    def stacked(self, keys: list[tuple[str, str]]) -> tuple[np.ndarray | sparse.csr_array, np.ndarray]:
+        """The blocks ``keys`` side by side (dense, or CSR when one is sparse), and their column totals."""
+        arrays = [self._arrays[self._index[key]] for key in keys]
+        if not arrays:
+            return np.zeros((0, 0)), np.zeros((1, 0))
+        if any(isinstance(a, sparse.csr_array) for a in arrays):
+            matrix_s = sparse.csr_array(sparse.hstack(arrays, format="csr"))
+            return matrix_s, np.asarray(matrix_s.sum(axis=0)).reshape(1, -1)
+        matrix = np.hstack(arrays)
+        if self._units is not None:
+            return matrix, np.concatenate([self._totals[self._index[key]] for key in keys])[None, :]
+        return matrix, matrix.sum(axis=0)[None, :]
 
 
 # ---------------------------------------------------------------------------------- estimates
@@ -222,7 +255,7 @@ def estimate(
     batches: list[VendorBatch],
     blocks: Blocks,
     settings: Settings,
-    ratios: Mapping[tuple[str, ...], RatioParts] | None = None,
+    ratios: Mapping[tuple[str, ...], RatioSums] | None = None,
 ) -> Estimates:
     """Point estimates (column sums), bootstrap resamples (one shared item weight matrix) and intervals.
 
@@ -236,34 +269,26 @@ def estimate(
     # its width); the others keep their columns, renumbered
     replaced = {(b.name, s.name) for b in batches for s in statistics if (b.name, s.name) in ratios}
     needed = {(b.name, s.block) for b in batches for s in statistics if (b.name, s.name) not in replaced}
-    keep = [key for key in blocks.slices if key in needed]
-    ranges = [np.arange(blocks.slices[k].start, blocks.slices[k].stop) for k in keep]
-    columns = np.concatenate(ranges) if ranges else np.zeros(0, dtype=np.int64)
+    # the ratios' per-item sums are blocks too (once per distinct sums: consensus_accuracy is the chosen
+    # method's); sums the engine has not moved into ``blocks`` yet are added here
+    ratio_blocks: dict[int, tuple[str, str]] = {}
+    for sums in ratios.values():
+        if id(sums) not in ratio_blocks:
+            ratio_blocks[id(sums)] = sums.item_block or add_ratio_block(blocks, sums)[1]
+    keep = [key for key in blocks.slices if key in needed or key in ratio_blocks.values()]
     slices: dict[tuple[str, str], slice] = {}
     width = 0
     for key in keep:
         size = blocks.slices[key].stop - blocks.slices[key].start
         slices[key] = slice(width, width + size)
         width += size
-    ratio_columns: dict[tuple[str, ...], slice] = {}
-    extra = []
-    seen: dict[int, slice] = {}  # the same parts under two names (consensus_accuracy is the chosen method's)
-    for name, parts in ratios.items():
-        if id(parts) not in seen:
-            seen[id(parts)] = slice(width, width + 2)
-            extra.append(item_sums(enc, parts))
-            width += 2
-        ratio_columns[name] = seen[id(parts)]
-    if blocks.is_sparse:  # many categories: the columns stay sparse (memory linear in the non-zero cells)
-        picked = blocks.matrix()[:, np.asarray(columns, dtype=np.int64)]
-        matrix_s = sparse.csr_array(sparse.hstack([picked, *[sparse.csc_array(e) for e in extra]], format="csr"))
-        point = np.asarray(matrix_s.sum(axis=0)).reshape(1, -1)
-        boot = _bootstrap_sparse(matrix_s, settings)
+    ratio_columns = {name: slices[ratio_blocks[id(sums)]] for name, sums in ratios.items()}
+    matrix, point = blocks.stacked(keep)
+    if isinstance(matrix, sparse.csr_array):  # many categories: the columns stay sparse (memory linear in cells)
+        boot = _bootstrap_sparse(matrix, settings)
     else:
-        base = blocks.matrix().reshape(enc.n_items, -1)[:, np.asarray(columns, dtype=np.int64)]
-        matrix = np.hstack([base, *extra]) if extra else base
-        point = matrix.sum(axis=0)[None, :]
         boot = bootstrap_totals(matrix, n_boot=settings.n_boot, seed=settings.seed)
+    del matrix
     resampled_ratios = resample_ratios(enc, ratios, boot, ratio_columns, settings)
     table: dict[tuple[str, str], Estimate] = {}
     samples: dict[tuple[str, str], np.ndarray] = {}
@@ -293,6 +318,15 @@ def estimate(
             table[(batch.name, d.name)] = Estimate(value, *interval)
         table[(batch.name, "alpha")] = table[(batch.name, "alpha")]._replace(value=_package_alpha(enc, batch))
     return Estimates(table, samples, resampled_ratios)
+
+
+def add_ratio_block(blocks: Blocks, sums: RatioSums) -> tuple[RatioSums, tuple[str, str]]:
+    """Move a ratio's per-item sums into ``blocks`` (as a block of its own); the sums without them."""
+    key = ("\x00ratio", str(len(blocks.slices)))
+    if sums.item_sums is None:
+        raise ValueError("the ratio's per-item sums were moved already")
+    blocks.add(*key, sums.item_sums)
+    return replace(sums, item_sums=None, item_block=key), key
 
 
 def _bootstrap_sparse(matrix: sparse.csr_array, settings: Settings) -> np.ndarray:

@@ -13,11 +13,20 @@ The two-way variance is ``V_i + max(0, c V_a - V_e)`` (the components estimator;
 weights would count judgment noise three times and lose half the power when annotators do not differ),
 with a Satterthwaite t for the few-annotator case. ``uncertainty = "items"`` keeps the item part alone.
 Intervals of proportions are Wilson intervals on the design-effect sample size (never zero-width).
+
+Memory (issue 13): nothing per judgment is kept. :func:`vendor_sums` runs over a vendor's judgments in
+passes of :data:`ROWS_PER_PASS` rows and keeps, per ratio, its per-item sums ``(X_i, S_i)`` (what the item
+bootstrap resamples), its per-annotator sums ``(X_a, S_a)`` (the annotator bootstrap and volumes), the
+influence-weighted per-annotator sums and three scalar sums of squares (the judgment-level variance, by
+expanding ``sum (w (x - r s))^2``), or for consensus accuracy the per-annotator sums of leave-one-out effects.
+The variances are then those of the per-judgment formulas (``tests/test_ratio_sums.py`` checks them against
+the per-judgment implementation this replaced, to a relative 1e-9), in memory linear in items + annotators.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 
@@ -30,7 +39,6 @@ from labeleval.stats import (
     ANNOTATOR_STREAM,
     annotator_excess,
     bootstrap_totals,
-    group_variance,
     proportion_interval,
     satterthwaite_df,
     tie_credit,
@@ -40,18 +48,34 @@ from labeleval.stats import (
 RATIOS = ("accuracy", "consensus_accuracy_mv", "consensus_accuracy_ds", "consensus_accuracy", "usable_rate")
 SHARED_RATIOS = ("accuracy", "consensus_accuracy", "usable_rate")  # what comparisons need on shared items
 
+#: judgments per pass over a vendor's rows (the per-judgment temporaries of one pass: about 30 bytes each x 10)
+ROWS_PER_PASS: Final = 1 << 21
+
 
 @dataclass(frozen=True)
-class RatioParts:
-    """One ratio's per-judgment contributions (``x`` over ``s``), with each judgment's item and annotator."""
+class RatioSums:
+    """One ratio's sufficient statistics: totals, per-item and per-annotator sums, and its variance pieces.
 
-    x: np.ndarray
-    s: np.ndarray
-    item: np.ndarray
-    key: np.ndarray
-    influence: np.ndarray | None = None  # item-level ratios: the item's judgment count (see group_variance)
-    # item-level ratios whose consensus can be recomputed: each vote's leave-one-out effect on its item's credit
-    deletion: np.ndarray | None = None
+    ``item_sums`` (items x 2: ``X_i``, ``S_i``) is what the shared item resampling needs; the engine moves it
+    into the resampled matrix (:class:`labeleval.engine.statistics.Blocks`, which sums it into random blocks
+    of items above a million items) and keeps only ``item_block``, the matrix's name for it.
+    """
+
+    successes: float  # sum(x)
+    trials: float  # sum(s): judgments (accuracy, usable rate) or items (consensus)
+    items: int  # items with s > 0
+    annotators: int  # annotators with s > 0
+    item_variance: float  # V_i: sum_i (X_i - r S_i)^2 / S^2
+    annotator_variance: float  # V_a (influence-weighted, or from leave-one-out effects)
+    judgment_variance: float  # V_e
+    per_item: float  # c: judgments per item, s-weighted (item-level ratios), else 1
+    key_sums: np.ndarray  # annotators x 2: X_a, S_a (annotator resamples; S_a is the annotator's volume)
+    item_sums: np.ndarray | None  # items x 2, until moved into the resampled matrix
+    item_block: tuple[str, str] | None = None
+
+    @property
+    def value(self) -> float:
+        return self.successes / self.trials if self.trials > 0 else float("nan")
 
 
 @dataclass(frozen=True)
@@ -75,71 +99,165 @@ class RatioEstimate:
     high: float
 
 
-def vendor_parts(
+class _Sums:
+    """Running sums of one ratio over passes of judgments (see the module docstring)."""
+
+    def __init__(self, n_items: int, n_keys: int, *, weighted: bool = False, deletion: bool = False) -> None:
+        self.n_items, self.n_keys = n_items, n_keys
+        self.weighted, self.deletion = weighted, deletion
+        self.x = self.s = 0.0
+        self.item_x, self.item_s = np.zeros(n_items), np.zeros(n_items)
+        self.key_x, self.key_s = np.zeros(n_keys), np.zeros(n_keys)
+        self.key_xw, self.key_sw = (np.zeros(n_keys), np.zeros(n_keys)) if weighted else (self.key_x, self.key_s)
+        self.squares = np.zeros(3)  # sum (w x)^2, sum (w x)(w s), sum (w s)^2
+        self.key_d, self.key_n = np.zeros(n_keys), np.zeros(n_keys)  # leave-one-out effects of used votes
+        self.d_squares = 0.0
+
+    def add(
+        self,
+        item: np.ndarray,
+        key: np.ndarray,
+        x: np.ndarray,
+        s: np.ndarray,
+        weight: np.ndarray | None = None,
+        effect: np.ndarray | None = None,
+    ) -> None:
+        x = np.asarray(x, dtype=np.float64)
+        s = np.asarray(s, dtype=np.float64)
+        self.x += float(x.sum())
+        self.s += float(s.sum())
+        self.item_x += np.bincount(item, x, self.n_items)
+        self.item_s += np.bincount(item, s, self.n_items)
+        self.key_x += np.bincount(key, x, self.n_keys)
+        self.key_s += np.bincount(key, s, self.n_keys)
+        if self.deletion and effect is not None:
+            used = s > 0
+            d = effect[used]
+            self.key_d += np.bincount(key[used], d, self.n_keys)
+            self.key_n += np.bincount(key[used], minlength=self.n_keys)
+            self.d_squares += float(d @ d)
+        if self.weighted and weight is not None:
+            x, s = x * weight, s * weight
+            self.key_xw += np.bincount(key, x, self.n_keys)
+            self.key_sw += np.bincount(key, s, self.n_keys)
+        self.squares += [float(x @ x), float(x @ s), float(s @ s)]
+
+    def finish(self) -> RatioSums:
+        trials, successes = self.s, self.x
+        v_items = v_annotators = v_judgments = float("nan")
+        per_item = 1.0
+        if trials > 0:
+            r = successes / trials
+            item_residual = self.item_x - r * self.item_s
+            v_items = float(item_residual @ item_residual) / trials**2
+            if self.deletion:  # leave-one-vote-out effects, centred: an annotator's sum is its influence
+                n_used = float(self.key_n.sum())
+                total_d = float(self.key_d.sum())
+                mean = total_d / n_used if n_used else 0.0
+                residual = self.key_d - mean * self.key_n
+                v_annotators = float(residual @ residual) / trials**2
+                v_judgments = max(self.d_squares - mean * total_d, 0.0) / trials**2
+            else:
+                residual = self.key_xw - r * self.key_sw
+                v_annotators = float(residual @ residual) / trials**2
+                xx, xs, ss = self.squares
+                v_judgments = max(xx - 2 * r * xs + r * r * ss, 0.0) / trials**2
+                if self.weighted:
+                    per_item = float(self.key_sw.sum()) / trials
+        return RatioSums(
+            successes=successes,
+            trials=trials,
+            items=int(np.count_nonzero(self.item_s > 0)),
+            annotators=int(np.count_nonzero(self.key_s > 0)),
+            item_variance=v_items,
+            annotator_variance=v_annotators,
+            judgment_variance=v_judgments,
+            per_item=per_item,
+            key_sums=np.column_stack([self.key_x, self.key_s]),
+            item_sums=np.column_stack([self.item_x, self.item_s]),
+        )
+
+
+def vendor_sums(
     enc: Encoded,
     batch: VendorBatch,
     consensus: VendorConsensus,
     reference: np.ndarray,
     within: np.ndarray | None = None,
     tie: TiePolicy = TiePolicy.FRACTIONAL,
-) -> dict[str, RatioParts]:
-    """The ratios of one vendor, on its own items or (``within``, a mask over items) on a subset."""
-    rows = batch.rows
-    item = enc.item_codes[rows]
-    key = enc.keys[rows]
-    label = enc.label_codes[rows]
-    keep = np.ones(len(rows), dtype=bool) if within is None else within[item]
+) -> dict[str, RatioSums]:
+    """The ratios of one vendor, on its own items or (``within``, a mask over items) on a subset.
+
+    Per judgment (never held beyond one pass): accuracy's ``x`` is a correct judgment on a gold item, ``s`` a
+    judgment on a gold item; consensus accuracy shares a gold item's credit among its ``m`` judgments
+    (``x = credit / m``, ``s = 1 / m``; weight ``m`` for the annotator part, and the vote's leave-one-out effect
+    for the kind's rule); the usable rate counts judgments matching the reference label.
+    """
+    n_items, n_keys = enc.n_items, enc.n_keys
     hit = enc.kind.hit
-    gold = enc.gold_code[item]
-    on_gold = (gold >= 0) & keep
-    ref = reference[item]
-    has_ref = (ref >= 0) & keep
-    m = np.maximum(batch.m[item], 1).astype(np.float64)
-    scored = on_gold / m  # a gold item's weight, shared by its judgments
-    ds_scored = scored if enc.kind.supports_dawid_skene else np.zeros(len(rows))
-    credit_rule = np.asarray(consensus.rule_correct, dtype=np.float64)[item]
-    credit_ds = np.asarray(consensus.ds_correct, dtype=np.float64)[item]
-
-    deletion = leave_one_out(enc, batch, tie) * on_gold
-
-    def parts(
-        x: np.ndarray, s: np.ndarray, influence: np.ndarray | None = None, removed: np.ndarray | None = None
-    ) -> RatioParts:
-        return RatioParts(x.astype(np.float64), s.astype(np.float64), item, key, influence, removed)
-
+    gold_rule = reference is enc.gold_code or np.array_equal(reference, enc.gold_code)
+    m_item = np.maximum(batch.m, 1).astype(np.float64)
+    credit_rule = np.asarray(consensus.rule_correct, dtype=np.float64)
+    credit_ds = np.asarray(consensus.ds_correct, dtype=np.float64)
+    ds_on = enc.kind.supports_dawid_skene
+    accuracy = _Sums(n_items, n_keys)
+    rule = _Sums(n_items, n_keys, weighted=True, deletion=True)
+    ds = _Sums(n_items, n_keys, weighted=True)
+    usable = None if gold_rule else _Sums(n_items, n_keys)  # the gold rule: usable = accurate
+    for start in range(0, len(batch.rows), ROWS_PER_PASS):
+        rows = batch.rows[start : start + ROWS_PER_PASS]
+        item = enc.item_codes[rows]
+        key = enc.keys[rows]
+        label = enc.label_codes[rows]
+        gold = enc.gold_code[item]
+        on_gold = gold >= 0
+        if within is not None:
+            on_gold &= within[item]
+        m = m_item[item]
+        scored = on_gold / m  # a gold item's weight, shared by its judgments
+        accuracy.add(item, key, on_gold & hit[label, np.maximum(gold, 0)], on_gold)
+        effect = leave_one_out(enc, batch, item, label, tie) * on_gold
+        rule.add(item, key, scored * credit_rule[item], scored, m, effect)
+        ds_scored = scored if ds_on else np.zeros(len(rows))
+        ds.add(item, key, ds_scored * credit_ds[item], ds_scored, m)
+        if usable is not None:
+            ref = reference[item]
+            has_ref = ref >= 0
+            if within is not None:
+                has_ref &= within[item]
+            usable.add(item, key, has_ref & hit[label, np.maximum(ref, 0)], has_ref)
     out = {
-        "accuracy": parts(on_gold & hit[label, np.maximum(gold, 0)], on_gold),
-        "consensus_accuracy_mv": parts(scored * credit_rule, scored, m, deletion),
-        "consensus_accuracy_ds": parts(ds_scored * credit_ds, ds_scored, m),
-        "usable_rate": parts(has_ref & hit[label, np.maximum(ref, 0)], has_ref),
+        "accuracy": accuracy.finish(),
+        "consensus_accuracy_mv": rule.finish(),
+        "consensus_accuracy_ds": ds.finish(),
     }
-    # the chosen consensus is one of the two: the same parts, resampled once
+    # the chosen consensus is one of the two: the same sums, resampled once
     out["consensus_accuracy"] = out[
         "consensus_accuracy_ds" if consensus.chosen is consensus.ds else "consensus_accuracy_mv"
     ]
-    if reference is enc.gold_code or np.array_equal(reference, enc.gold_code):  # the gold rule: usable = accurate
-        out["usable_rate"] = out["accuracy"]
+    out["usable_rate"] = out["accuracy"] if usable is None else usable.finish()
     return out
 
 
-def leave_one_out(enc: Encoded, batch: VendorBatch, tie: TiePolicy) -> np.ndarray:
-    """Per judgment of the vendor: its item's consensus credit minus the credit without this one vote.
+def leave_one_out(enc: Encoded, batch: VendorBatch, item: np.ndarray, label: np.ndarray, tie: TiePolicy) -> np.ndarray:
+    """Per judgment (``item``, ``label``, of the vendor): its item's consensus credit minus the credit without
+    this one vote.
 
     The annotator part of consensus accuracy is how much the result leans on who voted: summed over an
     annotator's votes, these effects are its influence (the jackknife with the vote recounted). A vote
     that is its item's only one removes the item, so its effect is the item's credit minus the vendor's
-    mean (accounted for by the caller's centring). Ties count by the tie policy (random: its expectation).
-    Only votes on gold items are scored (0 elsewhere).
+    mean (accounted for by the centring of :meth:`_Sums.finish`). Ties count by the tie policy (random: its
+    expectation). Only votes on gold items are scored (0 elsewhere).
     """
     kind = enc.kind
-    on_gold = np.flatnonzero(enc.has_gold[enc.item_codes[batch.rows]])
-    rows = batch.rows[on_gold]
-    item, label = enc.item_codes[rows], enc.label_codes[rows]
+    on_gold = np.flatnonzero(enc.has_gold[item])
+    out = np.zeros(len(item))
+    item, label = item[on_gold], label[on_gold]
     gold = enc.gold_code[item]
-    effect = np.zeros(len(rows))
+    effect = np.zeros(len(item))
     majority = kind.majority_vote
     chunk = max(1, 20_000_000 // max(enc.k, 1))
-    for start in range(0, len(rows), chunk):
+    for start in range(0, len(item), chunk):
         sl = slice(start, start + chunk)
         full = batch.counts[item[sl]]
         less = full.copy()
@@ -147,7 +265,6 @@ def leave_one_out(enc: Encoded, batch: VendorBatch, tie: TiePolicy) -> np.ndarra
         effect[sl] = _credit(kind, full, gold[sl], tie, majority) - _credit(kind, less, gold[sl], tie, majority)
     single = batch.m[item] <= 1
     effect[single] = _credit(kind, batch.counts[item[single]], gold[single], tie, majority)
-    out = np.zeros(len(batch.rows))
     out[on_gold] = effect
     return out
 
@@ -161,7 +278,7 @@ def _credit(kind: Kind, counts: np.ndarray, gold: np.ndarray, tie: TiePolicy, ma
 
 def resample_ratios(
     enc: Encoded,
-    ratios: dict[tuple[str, ...], RatioParts],
+    ratios: dict[tuple[str, ...], RatioSums],
     item_boot: np.ndarray,
     item_columns: dict[tuple[str, ...], slice],
     settings: Settings,
@@ -181,10 +298,10 @@ def resample_ratios(
         for name in keys:
             p = ratios[name]
             if id(p) not in seen:
-                seen[id(p)] = slice(len(columns), len(columns) + 2)
-                columns += [np.bincount(p.key, p.x, enc.n_keys), np.bincount(p.key, p.s, enc.n_keys)]
+                seen[id(p)] = slice(2 * len(columns), 2 * len(columns) + 2)
+                columns.append(p.key_sums)
             annot_columns[name] = seen[id(p)]
-        matrix = np.column_stack(columns)
+        matrix = np.hstack(columns)
         annot_boot = bootstrap_totals(matrix, n_boot=settings.n_boot, seed=settings.seed, stream=ANNOTATOR_STREAM)
     out = {}
     done: dict[int, RatioEstimate] = {}
@@ -193,7 +310,7 @@ def resample_ratios(
         if id(p) not in done:
             boot_i = item_boot[:, item_columns[name]] if len(item_boot) else np.zeros((0, 2))
             boot_a = annot_boot[:, annot_columns[name]] if name in annot_columns else None
-            done[id(p)] = _estimate(enc, p, boot_i, boot_a, settings.confidence)
+            done[id(p)] = _estimate(p, boot_i, boot_a, settings.confidence)
         out[name] = done[id(p)]
     return out
 
@@ -205,42 +322,24 @@ def _ratio(totals: np.ndarray) -> np.ndarray:
     return out
 
 
-def _estimate(
-    enc: Encoded, p: RatioParts, boot_i: np.ndarray, boot_a: np.ndarray | None, confidence: float
-) -> RatioEstimate:
-    trials = float(p.s.sum())
-    successes = float(p.x.sum())
-    value = successes / trials if trials > 0 else float("nan")
-    used = p.s > 0
-    n_items = int(np.count_nonzero(np.bincount(p.item[used], minlength=enc.n_items)))
-    n_annotators = int(np.count_nonzero(np.bincount(p.key[used], minlength=enc.n_keys)))
-    v_items = group_variance(p.x, p.s, p.item, enc.n_items) if trials > 0 else float("nan")
+def _estimate(p: RatioSums, boot_i: np.ndarray, boot_a: np.ndarray | None, confidence: float) -> RatioEstimate:
+    trials, value = p.trials, p.value
+    v_items = p.item_variance
     item_samples = _ratio(boot_i)
     item_part = item_samples - value
     annotator_part = np.zeros_like(item_part)
-    excess, df, effective = 0.0, float("inf"), float(n_annotators)
+    excess, df, effective = 0.0, float("inf"), float(p.annotators)
     if boot_a is not None and trials > 0:
-        if p.deletion is not None:  # leave-one-vote-out effects, centred: an annotator's sum is its influence
-            residual = np.where(used, p.deletion - np.average(p.deletion[used]), 0.0) if used.any() else p.deletion
-            per_annotator = np.bincount(p.key, residual, enc.n_keys)
-            total = float(p.s.sum())
-            v_annotators = float(per_annotator @ per_annotator) / total**2
-            v_judgments = float(residual @ residual) / total**2
-            per_item = 1.0
-        else:
-            v_annotators = group_variance(p.x, p.s, p.key, enc.n_keys, influence=p.influence)
-            v_judgments = group_variance(p.x, p.s, np.arange(len(p.x)), influence=p.influence)
-            per_item = 1.0 if p.influence is None else float(np.average(p.influence[used], weights=p.s[used]))
         # unequal volumes: a few busy annotators carry the estimate, so count them as Kish's effective number
-        volume = np.bincount(p.key, p.s, enc.n_keys)
+        volume = p.key_sums[:, 1]
         effective = float(volume.sum() ** 2 / (volume**2).sum()) if volume.any() else 0.0
-        excess = float(annotator_excess([v_annotators], [v_judgments], [effective], per_item)[0])
+        excess = float(annotator_excess([p.annotator_variance], [p.judgment_variance], [effective], p.per_item)[0])
         combined = two_way_samples(
             np.array([value]), item_samples[:, None], _ratio(boot_a)[:, None], np.array([excess])
         )
         annotator_part = combined[:, 0] - item_samples
         df = float(
-            satterthwaite_df(np.array([v_items, excess]), np.array([max(n_items - 1, 1), max(effective - 1, 1)]))
+            satterthwaite_df(np.array([v_items, excess]), np.array([max(p.items - 1, 1), max(effective - 1, 1)]))
         )
     variance = v_items + excess if trials > 0 else float("nan")
     low, high = proportion_interval(np.array([value]), np.array([trials]), np.array([variance]), confidence, df)
@@ -256,15 +355,10 @@ def _estimate(
         annotator_variance=excess,
         df=df,
         trials=trials,
-        successes=successes,
-        items=n_items,
-        annotators=n_annotators,
+        successes=p.successes,
+        items=p.items,
+        annotators=p.annotators,
         effective_annotators=effective,
         low=float(low[0]),
         high=float(high[0]),
     )
-
-
-def item_sums(enc: Encoded, p: RatioParts) -> np.ndarray:
-    """The ratio's (items x 2) per-item sums, for the shared item resampling."""
-    return np.column_stack([np.bincount(p.item, p.x, enc.n_items), np.bincount(p.item, p.s, enc.n_items)])
