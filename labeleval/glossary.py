@@ -401,6 +401,13 @@ def usability_words(settings: Mapping[str, Any]) -> str:
     return text
 
 
+def absent_reason(metric: str) -> str:
+    """Why a vendor has no row for ``metric`` in a long metrics frame (another vendor has one)."""
+    if re.fullmatch(r"ICC[23]k?", metric):
+        return "the two-way forms need a crossed design (every annotator rated every item), which these ratings are not"
+    return BLANK_REASONS.get(metric, "not computed for this vendor's data")
+
+
 def blank_reason(column: str, metric: str | None = None, note: object = None) -> str:
     """Why a figure is blank: the Report row's own note if it has one, else the glossary's reason."""
     if isinstance(note, str) and note.strip():

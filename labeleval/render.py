@@ -142,6 +142,44 @@ def metric_table(long: pd.DataFrame, vendors: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def metric_table_notes(long: pd.DataFrame, vendors: list[str]) -> list[str]:
+    """The footnotes of :func:`metric_table`: why each ``—`` is blank (a figure left undefined, or a metric
+    this vendor's design does not give), then what each figure is (the rows' notes, said once for the metrics
+    that share one)."""
+    blank: dict[str, dict[str, list[str]]] = {}  # metric name -> reason -> vendors
+    about: dict[str, dict[str, list[str]]] = {}  # metric name -> note -> vendors
+    for metric, group in long.groupby("metric", sort=False):
+        name = glossary.metric_name(str(metric))
+        by_vendor = group.set_index(group["vendor"].astype(str))
+        notes = by_vendor["note"] if "note" in by_vendor.columns else pd.Series(dtype=object)
+        for vendor in vendors:
+            note = notes.get(vendor) if vendor in by_vendor.index else None
+            if vendor not in by_vendor.index:
+                reason = glossary.absent_reason(str(metric))
+            elif fmt.is_blank(by_vendor.loc[vendor, "value"]):
+                reason = glossary.BLANK_REASONS.get(str(metric)) or glossary.blank_reason("value", None, note)
+            else:
+                if isinstance(note, str) and note.strip():
+                    about.setdefault(name, {}).setdefault(note.strip(), []).append(vendor)
+                continue
+            blank.setdefault(name, {}).setdefault(reason, []).append(vendor)
+
+    def grouped(table: dict[str, dict[str, list[str]]], *, always_vendors: bool) -> dict[str, list[str]]:
+        """Sentences keyed by their text, each with the metric names it applies to."""
+        out: dict[str, list[str]] = {}
+        for name, by_text in table.items():
+            shared = len(by_text) == 1 and not always_vendors
+            text = "; ".join(t if shared else f"{t} ({', '.join(v)})" for t, v in by_text.items())
+            out.setdefault(text, []).append(name)
+        return out
+
+    lines = [f"{fmt.BLANK} {', '.join(names)}: {text}." for text, names in grouped(blank, always_vendors=True).items()]
+    described = [f"{', '.join(names)}: {text}" for text, names in grouped(about, always_vendors=False).items()]
+    if described:
+        lines.append("About the figures. " + ". ".join(described) + ".")
+    return lines
+
+
 def agreement_footnotes(report: Report) -> list[str]:
     """Why an agreement cell is blank or has no interval."""
     a = report.agreement
@@ -306,8 +344,9 @@ def _sections(report: Report) -> list[tuple[str, pd.DataFrame, list[str]]]:
         ("Cost", _cost_table(report), []),
     ]
     if not report.task_metrics.empty:
-        shown = glossary.display_frame(report.task_metrics)
-        out.append(("Metrics of this task kind", shown, []))
+        vendors = report.summary["vendor"].astype(str).tolist()
+        shown = metric_table(report.task_metrics, vendors)
+        out.append(("Metrics of this task kind", shown, metric_table_notes(report.task_metrics, vendors)))
     flagged = _low_performers(report)
     out.append(
         (

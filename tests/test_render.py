@@ -138,3 +138,22 @@ def test_html_tells_the_pilot_story_with_slices_drift_and_gold_audit() -> None:
     assert "posterior_suggested" not in page and "window_start" not in page
     md = report.to_markdown()
     assert "## Over time" in md and "| Window |" in md
+
+
+def test_kind_metric_notes_explain_only_the_blanks() -> None:
+    """The Agreement page's kind table (helpfulness_likert): a '—' line only for a blank or absent figure, with
+    its reason; the rows' notes said once per metric, never as a blank (issue 14.2)."""
+    import labeleval as le
+
+    report = le.evaluate(Path(__file__).resolve().parents[1] / "sample_data" / "helpfulness_likert", n_boot=0)
+    vendors = report.summary["vendor"].astype(str).tolist()
+    table = render.metric_table(report.task_metrics, vendors)
+    notes = render.metric_table_notes(report.task_metrics, vendors)
+    blank_lines = [line for line in notes if line.startswith("—")]
+    blank_cells = {(row["Metric"], v) for _, row in table.iterrows() for v in vendors if row[v] == "—"}
+    assert blank_cells  # Scale's weighted kappa, and the two-way ICCs of the one-way designs
+    for metric, vendor in blank_cells:
+        assert any(metric in line and vendor in line for line in blank_lines), (metric, vendor)
+    assert not any("baseline window" in line or "p-value" in line.lower() for line in notes)
+    assert any("crossed design" in line and "Scale, Surge" in line for line in blank_lines)
+    assert sum(line.startswith("About the figures") for line in notes) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from labeleval import fmt, glossary
-from labeleval.render import agreement_footnotes, agreement_table, metric_table
+from labeleval.render import agreement_footnotes, agreement_table, metric_table, metric_table_notes
 from labeleval.report import Report
 from labeleval.safety import markdown_text
 from labeleval.ui import charts
@@ -95,9 +95,8 @@ def _kind_section(report: Report) -> None:
             )
             st.altair_chart(charts.leniency(report.annotators, vendors), width="stretch", key="leniency_chart")
     st.dataframe(metric_table(report.task_metrics, vendors), hide_index=True, width="stretch", key="task_metrics_table")
-    notes = glossary.blank_notes(report.task_metrics)
-    if notes:
-        st.caption(markdown_text(" · ".join(notes)))
+    for note in metric_table_notes(report.task_metrics, vendors):
+        st.caption(markdown_text(note))
     with st.expander("With intervals, sample sizes and notes"):
         st.dataframe(
             glossary.display_frame(report.task_metrics), hide_index=True, width="stretch", key="task_metrics_long"
