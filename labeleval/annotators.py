@@ -61,7 +61,7 @@ def report_cards(
     annotator_ids: np.ndarray,
     label_codes: np.ndarray,
     row_gold: np.ndarray,
-    counts_of_item: np.ndarray,
+    leave_one_out: tuple[np.ndarray, np.ndarray],
     durations: np.ndarray | None,
     ds_accuracy: np.ndarray,
     vendor_of_key: np.ndarray,
@@ -83,7 +83,7 @@ def report_cards(
     gold_n = np.bincount(keys, weights=on_gold, minlength=n_keys)
     gold_c = np.bincount(keys, weights=right, minlength=n_keys)
     low, high = wilson_interval(gold_c, gold_n, confidence)
-    agrees, comparable = leave_one_out_agreement(counts_of_item, label_codes)
+    agrees, comparable = leave_one_out
     with np.errstate(invalid="ignore", divide="ignore"):
         agreement = np.bincount(keys, weights=agrees, minlength=n_keys) / np.bincount(
             keys, weights=comparable, minlength=n_keys

@@ -63,6 +63,7 @@ class Kind:
     majority_vote: ClassVar[bool] = True  # the consensus is a vote among categories (ties can happen)
     supports_dawid_skene: ClassVar[bool] = True  # one category per judgment and a finite label set
     has_classes: ClassVar[bool] = True  # a confusion matrix and per-class precision/recall make sense
+    dense_metrics: ClassVar[bool] = False  # the kind's own metrics read the dense count matrix
 
     def __init__(self, categories: tuple[str, ...], *, tolerance: float = 0.0) -> None:
         self.categories = categories
@@ -122,6 +123,7 @@ class NominalKind(Kind):
 
 class PairwiseKind(Kind):
     name = TaskKind.PAIRWISE
+    dense_metrics = True
 
     def vendor_metrics(self, v: VendorData, gold_code: np.ndarray, confidence: float) -> list[dict[str, object]]:
         return pairwise_metrics(v, gold_code, confidence)
@@ -134,6 +136,7 @@ class OrdinalKind(Kind):
     name = TaskKind.ORDINAL
     consensus_name = "median"
     majority_vote = False
+    dense_metrics = True  # Gwet's AC2 and within-one agreement (a scale has few points)
 
     @property
     def level(self) -> str:
@@ -170,6 +173,7 @@ class NumericKind(OrdinalKind):
     consensus_name = "mean"
     supports_dawid_skene = False
     has_classes = False
+    dense_metrics = False  # alpha from the non-zero cells: no items x distinct values matrix
 
     def __init__(self, categories: tuple[str, ...], *, tolerance: float = 0.0, ratio: bool = False) -> None:
         self.ratio = ratio
@@ -218,6 +222,7 @@ class MultilabelKind(Kind):
     majority_vote = False
     supports_dawid_skene = False
     has_classes = False
+    dense_metrics = True
 
     def __init__(self, categories: tuple[str, ...], *, vocabulary: tuple[str, ...], min_jaccard: float = 1.0) -> None:
         self.vocabulary = vocabulary

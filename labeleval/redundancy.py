@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from labeleval.kinds import Kind
+from labeleval.metrics import cells as sparse_cells
 from labeleval.options import TiePolicy
 from labeleval.stats import tie_credit, wilson_interval
 
@@ -44,6 +45,7 @@ def redundancy_curve(
     max_k = int(per_item.max())
     rng = np.random.default_rng(seed)
     k_classes = len(kind.categories)
+    dense = sparse_cells.dense_ok(n_gold, k_classes)  # many labels: count cells, not gold items x K
     rows = []
     accuracy = np.zeros((draws, max_k))
     for d in range(draws):
@@ -54,10 +56,15 @@ def redundancy_curve(
         rank[order] = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
         for k in range(1, max_k + 1):
             chosen = rank < k
-            counts = np.bincount(items[chosen] * k_classes + labels[chosen], minlength=n_gold * k_classes)
-            matrix = counts.reshape(n_gold, k_classes)
+            if dense:
+                counts = np.bincount(items[chosen] * k_classes + labels[chosen], minlength=n_gold * k_classes)
+                matrix = counts.reshape(n_gold, k_classes)
+            else:
+                matrix = sparse_cells.count_cells(items[chosen], labels[chosen], n_gold, k_classes)
             eligible = per_item >= k
-            if tie == TiePolicy.FRACTIONAL and kind.majority_vote:
+            if tie == TiePolicy.FRACTIONAL and kind.majority_vote and not dense:
+                credit = sparse_cells.tie_credit(matrix, truth, kind.hit)[0]
+            elif tie == TiePolicy.FRACTIONAL and kind.majority_vote:
                 credit = tie_credit(matrix, truth, kind.hit)[0]
             else:
                 consensus = kind.consensus(matrix, tie=tie, rng=rng)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from labeleval.errors import UndefinedMetricWarning
 from labeleval.metrics.agreement import (
@@ -50,7 +51,7 @@ class VendorData:
     """One vendor's judgments as codes (every array is per judgment unless named per item)."""
 
     name: str
-    counts: np.ndarray  # items x K (global item index)
+    counts: np.ndarray | sparse.csr_array  # items x K (global item index); CSR cells only for numeric kinds
     item_codes: np.ndarray
     label_codes: np.ndarray
     keys: np.ndarray  # annotator keys

@@ -1,6 +1,6 @@
 """Many categories (issue 12): the engine's sparse path (non-zero count cells) gives what the dense path gives.
 
-The engine uses the dense items x K count matrix when it is small (``engine.encode.dense_ok``) and the
+The engine uses the dense items x K count matrix when it is small (``metrics.cells.dense_ok``) and the
 matrix's non-zero cells above that. Each sparse operation is checked against its dense counterpart on random
 count matrices, and whole reports are compared with the sparse path forced on (thresholds set to 0).
 """
@@ -19,7 +19,6 @@ from scipy import sparse
 
 import labeleval as le
 from labeleval.consensus import majority_from_counts
-from labeleval.engine import encode
 from labeleval.engine.statistics import matching
 from labeleval.kinds import NumericKind, OrdinalKind
 from labeleval.metrics import cells
@@ -141,9 +140,54 @@ def test_reports_are_the_same_on_the_sparse_path(index: int, tmp_path: Path, mon
     project = _projects(tmp_path)[index]
     warnings.simplefilter("ignore")
     dense = le.evaluate(project, n_boot=40, seed=0)
-    monkeypatch.setattr(encode, "DENSE_MAX_LABELS", 0)
-    monkeypatch.setattr(encode, "DENSE_MAX_CELLS", 0)
+    monkeypatch.setattr(cells, "DENSE_MAX_LABELS", 0)
+    monkeypatch.setattr(cells, "DENSE_MAX_CELLS", 0)
     sparse_report = le.evaluate(project, n_boot=40, seed=0)
     for name in FRAMES:
         a, b = getattr(dense, name), getattr(sparse_report, name)
         pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, atol=1e-12, obj=f"{project.name}: {name}")
+
+
+def test_leave_one_out_agreement_from_top_two_counts() -> None:
+    from labeleval.annotators import leave_one_out_agreement
+
+    rng = np.random.default_rng(11)
+    for _ in range(400):
+        n, k = int(rng.integers(1, 20)), int(rng.integers(1, 6))
+        dense = rng.integers(0, 4, (n, k)) * (rng.random((n, k)) < 0.6)
+        it, lab = np.nonzero(dense)
+        item, label = np.repeat(it, dense[it, lab]), np.repeat(lab, dense[it, lab])
+        if not len(item):
+            continue
+        expected = leave_one_out_agreement(dense[item], label)
+        got = cells.leave_one_out_agreement(cells.canonical(sparse.csr_array(dense)), item, label)
+        assert np.array_equal(expected[0], got[0]) and np.array_equal(expected[1], got[1])
+
+
+def test_one_vs_rest_alphas_in_one_pass() -> None:
+    from labeleval.metrics.agreement import one_vs_rest_alpha, one_vs_rest_alphas
+
+    rng = np.random.default_rng(13)
+    warnings.simplefilter("ignore")
+    for _ in range(200):
+        n, k = int(rng.integers(1, 40)), int(rng.integers(1, 8))
+        dense = rng.integers(0, 3, (n, k)) * (rng.random((n, k)) < 0.5)
+        m = dense.sum(axis=1)
+        expected = [one_vs_rest_alpha(dense[:, c], m) for c in range(k)]
+        np.testing.assert_allclose(one_vs_rest_alphas(sparse.csr_array(dense), m), expected, rtol=1e-12, atol=1e-14)
+
+
+def test_many_labels_frames_stay_small(tmp_path: Path) -> None:
+    """Above 64 labels: the confusion frame lists the pairs that occur (their counts add up to the judgments on
+    gold items), and the items frame has one votes text column instead of a column per label."""
+    project = _memory_categories().make_project(tmp_path / "nominal_200", "nominal", 200, 3_000)
+    warnings.simplefilter("ignore")
+    report = le.evaluate(project, n_boot=20, seed=0)
+    assert (report.confusion["count"] > 0).all()
+    on_gold = report.items.dropna(subset=["gold_label"]).groupby("vendor")["n_judgments"].sum()
+    assert report.confusion.groupby("vendor")["count"].sum().to_dict() == on_gold.to_dict()
+    assert not [c for c in report.items.columns if c.startswith("votes_") and c != "votes_by_label"]
+    row = report.items.iloc[0]
+    counts = [int(part.rsplit(" ", 1)[1]) for part in row["votes_by_label"].split(", ")]
+    assert sum(counts) == row["n_judgments"] and counts == sorted(counts, reverse=True)
+    assert len(report.per_class) == 2 * 200 and report.per_class["class_alpha"].notna().any()

@@ -1,15 +1,26 @@
 """Per-class frames: the confusion matrix against gold, per-class (or, for multi-label tasks, per-label)
-precision, recall, F1, share of judgments and one-vs-rest alpha."""
+precision, recall, F1, share of judgments and one-vs-rest alpha.
+
+With many labels (more than :data:`CONFUSION_GRID_MAX`) nothing here is K x K: per-class counts come from the
+judgments' codes, each class's one-vs-rest alpha from the non-zero count cells (one pass for every class),
+and the confusion frame lists only the (gold, given) pairs that occur instead of every cell of the grid.
+"""
 
 from __future__ import annotations
+
+from typing import Final
 
 import numpy as np
 import pandas as pd
 
 from labeleval.engine.encode import Encoded, VendorBatch
 from labeleval.kinds import MultilabelKind
-from labeleval.metrics.accuracy import confusion_from_codes, per_class_from_confusion
-from labeleval.metrics.agreement import one_vs_rest_alpha
+from labeleval.metrics.accuracy import confusion_from_codes, per_class_from_totals
+from labeleval.metrics.agreement import one_vs_rest_alpha, one_vs_rest_alphas
+
+#: up to this many labels the confusion frame holds every (gold, given) cell, zeros included; above, the
+#: pairs that occur (a 10,000-label grid would be 10^8 rows)
+CONFUSION_GRID_MAX: Final = 64
 
 PER_CLASS_COLUMNS = (
     "vendor",
@@ -29,6 +40,19 @@ def vendor_confusion(enc: Encoded, batch: VendorBatch) -> np.ndarray:
     return confusion_from_codes(enc.gold_code[enc.item_codes[batch.rows]], enc.label_codes[batch.rows], enc.k)
 
 
+def class_table(enc: Encoded, batch: VendorBatch) -> pd.DataFrame:
+    """Support, predicted, precision, recall and F1 per class of the vendor's judgments on gold items: the
+    confusion matrix's diagonal and margins, counted from the codes (no K x K matrix)."""
+    gold = enc.gold_code[enc.item_codes[batch.rows]]
+    given = enc.label_codes[batch.rows]
+    ok = (gold >= 0) & (given >= 0)
+    return per_class_from_totals(
+        tp=np.bincount(given[ok & (given == gold)], minlength=enc.k),
+        predicted=np.bincount(given[ok], minlength=enc.k),
+        support=np.bincount(gold[ok], minlength=enc.k),
+    )
+
+
 def per_class(enc: Encoded, batches: list[VendorBatch]) -> pd.DataFrame:
     """vendor x label; empty for numeric kinds (a continuous scale has no classes)."""
     if isinstance(enc.kind, MultilabelKind):
@@ -37,11 +61,14 @@ def per_class(enc: Encoded, batches: list[VendorBatch]) -> pd.DataFrame:
         return pd.DataFrame(columns=list(PER_CLASS_COLUMNS))
     frames = []
     for b in batches:
-        table = per_class_from_confusion(vendor_confusion(enc, b))
+        table = class_table(enc, b)
         table.insert(0, "label", enc.labels)
         table.insert(0, "vendor", b.name)
-        table["share_of_judgments"] = b.counts.sum(axis=0) / max(b.n_judgments, 1)
-        table["class_alpha"] = [one_vs_rest_alpha(b.counts[:, c], b.m) for c in range(enc.k)]
+        table["share_of_judgments"] = np.asarray(b.cells.sum(axis=0)).reshape(enc.k) / max(b.n_judgments, 1)
+        if b.dense:
+            table["class_alpha"] = [one_vs_rest_alpha(b.counts[:, c], b.m) for c in range(enc.k)]
+        else:
+            table["class_alpha"] = one_vs_rest_alphas(b.cells, b.m)
         frames.append(table)
     return pd.concat(frames, ignore_index=True)
 
@@ -82,6 +109,8 @@ def confusion(enc: Encoded, batches: list[VendorBatch]) -> pd.DataFrame:
     """vendor x gold label x given label counts (kinds with classes only)."""
     if not enc.kind.has_classes:
         return pd.DataFrame(columns=["vendor", "gold_label", "label", "count"])
+    if enc.k > CONFUSION_GRID_MAX:
+        return _confusion_pairs(enc, batches)
     gold_idx, label_idx = np.meshgrid(np.arange(enc.k), np.arange(enc.k), indexing="ij")
     labels = np.asarray(enc.labels)
     frames = [
@@ -95,4 +124,26 @@ def confusion(enc: Encoded, batches: list[VendorBatch]) -> pd.DataFrame:
         )
         for b in batches
     ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _confusion_pairs(enc: Encoded, batches: list[VendorBatch]) -> pd.DataFrame:
+    """The confusion frame with only the (gold, given) pairs that occur, by gold then given label order."""
+    labels = np.asarray(enc.labels)
+    frames = []
+    for b in batches:
+        gold = enc.gold_code[enc.item_codes[b.rows]]
+        given = enc.label_codes[b.rows]
+        ok = (gold >= 0) & (given >= 0)
+        pairs, count = np.unique(gold[ok].astype(np.int64) * enc.k + given[ok], return_counts=True)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "vendor": b.name,
+                    "gold_label": labels[pairs // enc.k],
+                    "label": labels[pairs % enc.k],
+                    "count": count.astype(np.int64),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)

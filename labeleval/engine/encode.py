@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -22,15 +21,7 @@ from scipy import sparse
 from labeleval.cost import CostBreakdown, cost_breakdown
 from labeleval.dataset import Dataset
 from labeleval.kinds import Kind, kind_for
-
-#: the dense items x K count matrix is used up to this many labels, or up to this many cells
-DENSE_MAX_LABELS: Final = 64
-DENSE_MAX_CELLS: Final = 4_000_000
-
-
-def dense_ok(n_items: int, k: int) -> bool:
-    """Whether the engine works on a dense items x K count matrix (else on its non-zero cells)."""
-    return k <= DENSE_MAX_LABELS or n_items * k <= DENSE_MAX_CELLS
+from labeleval.metrics.cells import count_cells, dense_ok
 
 
 @dataclass(frozen=True)
@@ -125,6 +116,7 @@ def encode(data: Dataset) -> Encoded:
     ann = data.annotations
     labels = [str(c) for c in ann["label"].cat.categories]
     item_codes, items = pd.factorize(ann["item_id"], sort=True)
+    item_codes = narrow(item_codes, len(items) * max(len(labels), 1))
     gold = data.gold
     gold_codes = pd.Series(gold.cat.codes.to_numpy(dtype=np.int64), index=gold.index)
     vendor_codes = ann["vendor"].cat.codes.to_numpy()
@@ -134,25 +126,41 @@ def encode(data: Dataset) -> Encoded:
         labels=labels,
         items=np.asarray(items, dtype=object),
         item_codes=item_codes,
-        label_codes=ann["label"].cat.codes.to_numpy().astype(np.int64),
+        label_codes=narrow(ann["label"].cat.codes.to_numpy(), len(labels)),
         vendor_codes=vendor_codes,
         gold_code=gold_codes.reindex(pd.Index(items)).fillna(-1).to_numpy(dtype=np.int64),
         keys=_annotator_keys(ann["annotator_id"], vendor_codes),
     )
 
 
+def narrow(codes: np.ndarray, bound: int) -> np.ndarray:
+    """Codes as int32 where ``bound`` (the largest value formed from them, e.g. code x K) fits, else int64:
+    half the memory per judgment (issue 13)."""
+    return codes.astype(np.int32 if bound < 2**31 else np.int64, copy=False)
+
+
 def _annotator_keys(annotator_ids: pd.Series, vendor_codes: np.ndarray) -> np.ndarray:
-    """Annotator code per judgment, keyed by vendor + annotator id (the same id at two vendors is two people)."""
-    a_codes, _ = pd.factorize(annotator_ids)
-    key = vendor_codes.astype(np.int64) * (int(a_codes.max()) + 1 if len(a_codes) else 1) + a_codes
-    return pd.factorize(key)[0]
+    """Annotator code per judgment, keyed by vendor + annotator id (the same id at two vendors is two people);
+    codes in order of first appearance (a chunked read's categorical ids give the same codes as text)."""
+    a_codes = annotator_ids.cat.codes.to_numpy() if isinstance(annotator_ids.dtype, pd.CategoricalDtype) else None
+    if a_codes is not None and (a_codes >= 0).all():  # the category codes: no per-judgment factorize
+        n_a = len(annotator_ids.cat.categories)
+    else:
+        a_codes, uniques = pd.factorize(annotator_ids)
+        n_a = len(uniques)
+    n_v = int(vendor_codes.max()) + 1 if len(vendor_codes) else 1
+    wide = np.int32 if n_v * max(n_a, 1) < 2**31 else np.int64
+    key = vendor_codes.astype(wide) * wide(max(n_a, 1)) + a_codes.astype(wide, copy=False)
+    codes, uniques = pd.factorize(key)
+    del key
+    return narrow(codes, len(uniques) * 2**16)
 
 
 def vendor_batches(enc: Encoded) -> list[VendorBatch]:
     """One :class:`VendorBatch` per vendor of the project, in manifest order."""
     out = []
     for index, spec in enumerate(enc.data.project.vendors):
-        rows = np.flatnonzero(enc.vendor_codes == index)
+        rows = narrow(np.flatnonzero(enc.vendor_codes == index), len(enc.vendor_codes))
         cells = count_cells(enc.item_codes[rows], enc.label_codes[rows], enc.n_items, enc.k)
         out.append(
             VendorBatch(
@@ -165,14 +173,3 @@ def vendor_batches(enc: Encoded) -> list[VendorBatch]:
             )
         )
     return out
-
-
-def count_cells(item_codes: np.ndarray, label_codes: np.ndarray, n_items: int, k: int) -> sparse.csr_array:
-    """The non-zero cells of the items x K count matrix (int64 counts, labels sorted within each item)."""
-    ok = (item_codes >= 0) & (label_codes >= 0)
-    key = item_codes[ok].astype(np.int64) * max(k, 1) + label_codes[ok]
-    cells, count = np.unique(key, return_counts=True)
-    item, label = cells // max(k, 1), cells % max(k, 1)
-    indptr = np.zeros(n_items + 1, dtype=np.int64)
-    np.cumsum(np.bincount(item, minlength=n_items), out=indptr[1:])
-    return sparse.csr_array((count.astype(np.int64), label.astype(np.int64), indptr), shape=(n_items, k))

@@ -11,16 +11,14 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from labeleval.engine.classes import vendor_confusion
-from labeleval.engine.consensus import VendorConsensus
+from labeleval.engine.classes import class_table
+from labeleval.engine.consensus import VendorConsensus, tie_credit
 from labeleval.engine.encode import Encoded, VendorBatch
 from labeleval.engine.settings import Settings
 from labeleval.engine.statistics import Estimates
 from labeleval.errors import UndefinedMetricWarning
-from labeleval.metrics.accuracy import per_class_from_confusion
 from labeleval.metrics.agreement import light_from_codes
 from labeleval.redundancy import draws_for, redundancy_curve
-from labeleval.stats import tie_credit
 
 WITH_CI = ("alpha", "accuracy", "consensus_accuracy")
 COSTS_WITH_CI = ("usable_rate", "cost_per_usable_label", "cost_per_correct_item")
@@ -48,7 +46,7 @@ def summary(
         row["consensus_accuracy_mv"] = est(b.name, "consensus_accuracy_mv").value
         row["consensus_accuracy_ds"] = est(b.name, "consensus_accuracy_ds").value
         row["consensus_unresolved"] = int(((c.chosen.code < 0) & b.labelled).sum())
-        row["consensus_ties"] = int(((tie_credit(b.counts, enc.gold_code)[1] > 1) & b.labelled).sum())
+        row["consensus_ties"] = int(((tie_credit(b.counts_or_cells(), enc.gold_code)[1] > 1) & b.labelled).sum())
         row["total_cost"] = b.cost.total
         row["currency"] = b.cost.currency
         row["cost_per_label"] = b.cost_per_label
@@ -117,7 +115,7 @@ def accuracy(enc: Encoded, batches: list[VendorBatch], est: Estimates, usable_sc
                     "n": n,
                 }
             )
-        table = per_class_from_confusion(vendor_confusion(enc, b))
+        table = class_table(enc, b)
         f1 = table.loc[table["support"] > 0, "f1"]
         rows.append(
             {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import numpy as np
 import pandas as pd
 
@@ -9,6 +11,7 @@ from labeleval.annotators import report_cards
 from labeleval.engine.consensus import VendorConsensus
 from labeleval.engine.encode import Encoded, VendorBatch
 from labeleval.engine.settings import Settings
+from labeleval.metrics.cells import leave_one_out_agreement
 from labeleval.task_metrics import VendorData, task_metrics
 
 
@@ -25,7 +28,7 @@ def kind_metrics(
     vendors = [
         VendorData(
             name=b.name,
-            counts=b.counts,
+            counts=b.counts if enc.kind.dense_metrics else b.counts_or_cells(),
             item_codes=enc.item_codes[b.rows],
             label_codes=enc.label_codes[b.rows],
             keys=enc.keys[b.rows],
@@ -50,10 +53,15 @@ def annotators(
     keys = enc.keys
     first = np.full(enc.n_keys, -1, dtype=np.int64)
     first[keys[::-1]] = np.arange(len(keys))[::-1]
-    counts_of_item = np.zeros((len(keys), enc.k), dtype=np.int32)
+    agrees = np.zeros(len(keys), dtype=bool)
+    comparable = np.zeros(len(keys), dtype=bool)
     ds_accuracy = np.full(enc.n_keys, np.nan)
     for b, c in zip(batches, consensus, strict=True):
-        counts_of_item[b.rows] = b.counts[enc.item_codes[b.rows]]
+        # each judgment against the majority of the others on its item, from the item's top two counts
+        # (no judgments x K matrix)
+        agrees[b.rows], comparable[b.rows] = leave_one_out_agreement(
+            b.cells, enc.item_codes[b.rows], enc.label_codes[b.rows]
+        )
         known = np.isfinite(c.ds_accuracy)
         ds_accuracy[known] = c.ds_accuracy[known]
     vendor_names = ann["vendor"].to_numpy()[first].astype(str)
@@ -66,7 +74,7 @@ def annotators(
         annotator_ids=ann["annotator_id"].to_numpy()[first],
         label_codes=enc.label_codes,
         row_gold=row_gold,
-        counts_of_item=counts_of_item,
+        leave_one_out=(agrees, comparable),
         durations=ann["duration_s"].to_numpy(dtype=np.float64) if "duration_s" in ann.columns else None,
         ds_accuracy=ds_accuracy,
         vendor_of_key=vendor_names,
@@ -97,6 +105,26 @@ def _gold_accuracy(row_gold: np.ndarray, row_hit: np.ndarray) -> float:
     return float(row_hit.sum() / total) if total else float("nan")
 
 
+#: up to this many labels the items frame has one ``votes_<label>`` column per label; above, one text column
+#: :data:`VOTES_TEXT` with the labels the item received and their counts, most votes first ("c12 2, c7 1")
+VOTE_COLUMNS_MAX: Final = 64
+VOTES_TEXT: Final = "votes_by_label"
+
+
+def vote_text(b: VendorBatch, labels: list[str]) -> np.ndarray:
+    """Per item: ``"label count, label count"`` over the labels it received, most votes first (ties in label
+    order); empty text where the vendor gave none."""
+    cells = b.cells
+    item = np.repeat(np.arange(cells.shape[0]), np.diff(cells.indptr))
+    order = np.lexsort((cells.indices, -cells.data, item))
+    names = np.asarray(labels, dtype=object)[cells.indices[order]]
+    parts = pd.Series(names + " " + cells.data[order].astype(str).astype(object), dtype=object)
+    joined = parts.groupby(item[order], sort=True).agg(", ".join)
+    out = np.full(cells.shape[0], "", dtype=object)
+    out[joined.index.to_numpy()] = joined.to_numpy()
+    return out
+
+
 def items(enc: Encoded, batches: list[VendorBatch], consensus: list[VendorConsensus]) -> pd.DataFrame:
     """One row per (item, vendor): consensus, confidence, gold, whether vendors disagree, votes per label."""
     pairs = list(zip(batches, consensus, strict=True))
@@ -124,8 +152,10 @@ def items(enc: Encoded, batches: list[VendorBatch], consensus: list[VendorConsen
         )
         if enc.kind.numeric:
             frame["gold_label"] = np.where(gold >= 0, enc.kind.values[np.maximum(gold, 0)], np.nan)
-        else:  # one frame of vote columns, not one insert per label (10,000 labels stay linear)
+        elif enc.k <= VOTE_COLUMNS_MAX:  # one frame of vote columns, not one insert per label
             votes = pd.DataFrame(b.counts[idx], columns=[f"votes_{label}" for label in enc.labels])
             frame = pd.concat([frame, votes], axis=1)
+        else:  # many labels: the item's own labels as text, most votes first (not K columns)
+            frame[VOTES_TEXT] = vote_text(b, enc.labels)[idx]
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)

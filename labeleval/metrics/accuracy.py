@@ -26,9 +26,12 @@ def confusion_from_codes(gold_codes: np.ndarray, label_codes_: np.ndarray, k: in
 def per_class_from_confusion(confusion: np.ndarray) -> pd.DataFrame:
     """Precision, recall, F1 and support per class (rows of the result follow the confusion's order)."""
     c = confusion.astype(np.float64)
-    tp = np.diag(c)
-    predicted = c.sum(axis=0)
-    support = c.sum(axis=1)
+    return per_class_from_totals(tp=np.diag(c), predicted=c.sum(axis=0), support=c.sum(axis=1))
+
+
+def per_class_from_totals(*, tp: np.ndarray, predicted: np.ndarray, support: np.ndarray) -> pd.DataFrame:
+    """:func:`per_class_from_confusion` from the confusion's diagonal and margins (no K x K matrix)."""
+    tp, predicted, support = (np.asarray(a, dtype=np.float64) for a in (tp, predicted, support))
     with np.errstate(invalid="ignore", divide="ignore"):
         precision = np.where(predicted > 0, tp / predicted, np.nan)
         recall = np.where(support > 0, tp / support, np.nan)

@@ -281,6 +281,27 @@ def one_vs_rest_alpha(present: np.ndarray, m: np.ndarray) -> float:
     return float(alpha_from_stats(totals, "nominal", np.arange(2.0))[0])
 
 
+def one_vs_rest_alphas(cells: sparse.csr_array, m: np.ndarray) -> np.ndarray:
+    """:func:`one_vs_rest_alpha` of every category at once, from the non-zero cells of the items x K counts:
+    per category, observed ``sum_i 2 n_ic (m_i - n_ic) / (m_i - 1)`` and expected ``2 N_c (N - N_c)`` over
+    pairable items (nominal alpha of two values in closed form); NaN where the category never or always occurs."""
+    k = cells.shape[1]
+    item = np.repeat(np.arange(cells.shape[0]), np.diff(cells.indptr))
+    mf = np.asarray(m, dtype=np.float64)
+    pairable = (mf >= 2)[item]
+    n = cells.data.astype(np.float64)[pairable]
+    mi = mf[item][pairable]
+    cat = cells.indices[pairable]
+    observed = np.bincount(cat, weights=2.0 * n * (mi - n) / (mi - 1.0), minlength=k)
+    present = np.bincount(cat, weights=n, minlength=k)
+    total = float(mf[mf >= 2].sum())
+    expected = 2.0 * present * (total - present)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = 1.0 - (total - 1.0) * observed / expected
+    out[~(expected > 0)] = np.nan
+    return out
+
+
 def krippendorff_alpha(
     annotations: pd.DataFrame, *, level: str = "nominal", labels: Sequence[object] | None = None
 ) -> float:

@@ -21,8 +21,31 @@ zeros are not allowed (:func:`canonical` removes them).
 
 from __future__ import annotations
 
+from typing import Final
+
 import numpy as np
 from scipy import sparse
+
+#: the engine uses the dense items x K count matrix up to this many labels, or up to this many cells
+DENSE_MAX_LABELS: Final = 64
+DENSE_MAX_CELLS: Final = 4_000_000
+
+
+def dense_ok(n_items: int, k: int) -> bool:
+    """Whether the engine works on a dense items x K count matrix (else on its non-zero cells)."""
+    return k <= DENSE_MAX_LABELS or n_items * k <= DENSE_MAX_CELLS
+
+
+def count_cells(item_codes: np.ndarray, label_codes: np.ndarray, n_items: int, k: int) -> sparse.csr_array:
+    """The non-zero cells of the items x K count matrix (int64 counts, labels sorted within each item; codes
+    below 0 are skipped)."""
+    ok = (item_codes >= 0) & (label_codes >= 0)
+    key = item_codes[ok].astype(np.int64) * max(k, 1) + label_codes[ok]
+    cells, count = np.unique(key, return_counts=True)
+    item, label = cells // max(k, 1), cells % max(k, 1)
+    indptr = np.zeros(n_items + 1, dtype=np.int64)
+    np.cumsum(np.bincount(item, minlength=n_items), out=indptr[1:])
+    return sparse.csr_array((count.astype(np.int64), label.astype(np.int64), indptr), shape=(n_items, k))
 
 
 def canonical(cells: sparse.csr_array) -> sparse.csr_array:
@@ -174,3 +197,31 @@ def matching(cells: sparse.csr_array, hit: np.ndarray, reference: np.ndarray) ->
     ref = np.maximum(np.asarray(reference), 0)[rows]
     ok = np.asarray(hit, dtype=bool)[cells.indices, ref]
     return np.bincount(rows, weights=np.where(ok, cells.data, 0).astype(np.float64), minlength=cells.shape[0])
+
+
+def leave_one_out_agreement(
+    cells: sparse.csr_array, item: np.ndarray, label: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per judgment (``item``, ``label``): does its label equal the unique majority of the *other* judgments
+    on the item, and is there one (others present and not tied)? As
+    :func:`labeleval.annotators.leave_one_out_agreement`, from each item's top two counts instead of a
+    judgments x K matrix: removing one vote changes only its own label's count."""
+    rows = row_of_cell(cells)
+    n = cells.shape[0]
+    first = row_max(cells)
+    at_first = cells.data == first[rows]
+    n_first = np.bincount(rows[at_first], minlength=n)
+    below = np.where(at_first, 0, cells.data)
+    second = np.zeros(n, dtype=cells.data.dtype)
+    np.maximum.at(second, rows, below)
+    n_second = np.bincount(rows[(below == second[rows]) & (below > 0)], minlength=n)
+    own = np.asarray(cells[item, label]).reshape(-1)  # this judgment's label count on its item (>= 1)
+    top1, t1, top2, t2 = first[item], n_first[item], second[item], n_second[item]
+    was_top = own == top1
+    # the vote was on the only top label: its count drops by one, which may meet the runner-up
+    alone = was_top & (t1 == 1)
+    new_top = np.where(alone, np.maximum(top1 - 1, top2), top1)
+    unique = np.where(alone, ~((top2 == top1 - 1) & (t2 > 0)), np.where(was_top, t1 == 2, t1 == 1))
+    comparable = (new_top > 0) & unique
+    agrees = comparable & alone
+    return agrees, comparable
