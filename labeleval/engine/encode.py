@@ -149,8 +149,8 @@ def _annotator_keys(annotator_ids: pd.Series, vendor_codes: np.ndarray) -> np.nd
         a_codes, uniques = pd.factorize(annotator_ids)
         n_a = len(uniques)
     n_v = int(vendor_codes.max()) + 1 if len(vendor_codes) else 1
-    wide = np.int32 if n_v * max(n_a, 1) < 2**31 else np.int64
-    key = vendor_codes.astype(wide) * wide(max(n_a, 1)) + a_codes.astype(wide, copy=False)
+    wide = np.dtype(np.int32) if n_v * max(n_a, 1) < 2**31 else np.dtype(np.int64)
+    key = vendor_codes.astype(wide) * max(n_a, 1) + a_codes.astype(wide, copy=False)
     codes, uniques = pd.factorize(key)
     del key
     return narrow(codes, len(uniques) * 2**16)
