@@ -29,11 +29,13 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
+from scipy import sparse
 
-from labeleval.engine.consensus import VendorConsensus
+from labeleval.engine.consensus import VendorConsensus, tie_credit
 from labeleval.engine.encode import Encoded, VendorBatch
 from labeleval.engine.settings import Settings
-from labeleval.kinds import Kind
+from labeleval.kinds import Counts, Kind
+from labeleval.metrics import cells as sparse_cells
 from labeleval.options import TiePolicy, Uncertainty
 from labeleval.stats import (
     ANNOTATOR_STREAM,
@@ -41,7 +43,6 @@ from labeleval.stats import (
     bootstrap_totals,
     proportion_interval,
     satterthwaite_df,
-    tie_credit,
     two_way_samples,
 )
 
@@ -256,20 +257,25 @@ def leave_one_out(enc: Encoded, batch: VendorBatch, item: np.ndarray, label: np.
     gold = enc.gold_code[item]
     effect = np.zeros(len(item))
     majority = kind.majority_vote
-    chunk = max(1, 20_000_000 // max(enc.k, 1))
+    counts = batch.counts_or_cells()  # many categories: the items' rows as sparse cells
+    chunk = max(1, 20_000_000 // max(enc.k, 1)) if batch.dense else 1_000_000
     for start in range(0, len(item), chunk):
         sl = slice(start, start + chunk)
-        full = batch.counts[item[sl]]
-        less = full.copy()
-        less[np.arange(len(less)), label[sl]] -= 1
+        if isinstance(counts, sparse.csr_array):
+            full = sparse_cells.canonical(sparse.csr_array(counts[item[sl]]))
+            less = sparse_cells.remove_votes(full, label[sl])
+        else:
+            full = counts[item[sl]]
+            less = full.copy()
+            less[np.arange(len(less)), label[sl]] -= 1
         effect[sl] = _credit(kind, full, gold[sl], tie, majority) - _credit(kind, less, gold[sl], tie, majority)
     single = batch.m[item] <= 1
-    effect[single] = _credit(kind, batch.counts[item[single]], gold[single], tie, majority)
+    effect[single] = _credit(kind, counts[item[single]], gold[single], tie, majority)
     out[on_gold] = effect
     return out
 
 
-def _credit(kind: Kind, counts: np.ndarray, gold: np.ndarray, tie: TiePolicy, majority: bool) -> np.ndarray:
+def _credit(kind: Kind, counts: Counts, gold: np.ndarray, tie: TiePolicy, majority: bool) -> np.ndarray:
     if majority and tie in (TiePolicy.FRACTIONAL, TiePolicy.RANDOM):
         return tie_credit(counts, gold, kind.hit)[0]
     consensus = kind.consensus(counts, tie=tie, rng=None)

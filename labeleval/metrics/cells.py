@@ -225,3 +225,11 @@ def leave_one_out_agreement(
     comparable = (new_top > 0) & unique
     agrees = comparable & alone
     return agrees, comparable
+
+
+def remove_votes(cells: sparse.csr_array, label: np.ndarray) -> sparse.csr_array:
+    """``cells`` with one vote for ``label[i]`` taken from row ``i`` (each row holds that label)."""
+    one = sparse.csr_array(
+        (np.ones(len(label), dtype=cells.data.dtype), (np.arange(len(label)), label)), shape=cells.shape
+    )
+    return canonical(sparse.csr_array(cells - one))
