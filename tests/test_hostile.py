@@ -379,3 +379,48 @@ def test_parquet_string_column_null_on_every_row_is_read(tmp_path: Path) -> None
     pq.write_table(table, tmp_path / "v.parquet")
     raw = read_table(tmp_path / "v.parquet")
     assert raw.frame["note"].isna().all() and len(raw.frame) == 2
+
+
+def test_a_session_upload_folder_goes_when_the_session_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session's upload folder is removed when its state is collected, and by the sweep once the session
+    has been disconnected for longer than Streamlit's session TTL (a reconnect within the TTL keeps it)."""
+    import gc
+    import types
+
+    import streamlit as st
+
+    from labeleval.ui import upload
+
+    holder = upload._SessionFolder()
+    first = holder.path
+    assert first.is_dir() and (first.stat().st_mode & 0o777) == 0o700
+    del holder
+    gc.collect()
+    assert not first.exists()
+
+    folder = tmp_path / "labeleval_upload_x"
+    folder.mkdir()
+    active = {"s1": True}
+    clock = {"now": 100.0}
+    runtime = types.SimpleNamespace(is_active_session=lambda session: active[session])
+    monkeypatch.setattr(st.runtime, "get_instance", lambda: runtime)
+    monkeypatch.setattr(st, "get_option", lambda name: 30.0)
+    monkeypatch.setattr(upload, "time", types.SimpleNamespace(monotonic=lambda: clock["now"]))
+    monkeypatch.setattr(upload, "_FOLDERS", {"s1": (folder, None)})
+    upload._sweep()
+    assert folder.is_dir()  # connected
+    active["s1"] = False
+    upload._sweep()  # seen disconnected: the clock starts
+    clock["now"] += 20
+    upload._sweep()
+    assert folder.is_dir()  # within the TTL: a reconnect would find its files
+    active["s1"] = True
+    upload._sweep()  # reconnected: the clock resets
+    active["s1"] = False
+    upload._sweep()
+    clock["now"] += 20  # 40 s after the first disconnect, 20 s after the second
+    upload._sweep()
+    assert folder.is_dir()
+    clock["now"] += 11
+    upload._sweep()
+    assert not folder.exists() and "s1" not in upload._FOLDERS
