@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from labeleval.metrics.cells import dense_ok
 from labeleval.stats import wilson_interval
 
 
@@ -89,14 +90,7 @@ def report_cards(
             keys, weights=comparable, minlength=n_keys
         )
         gold_accuracy = np.where(gold_n > 0, gold_c / gold_n, np.nan)
-    # label skew: total variation distance between the annotator's label mix and the vendor's
-    mix = np.bincount(keys * k + label_codes, minlength=n_keys * k).reshape(n_keys, k).astype(np.float64)
-    mix /= np.maximum(mix.sum(axis=1, keepdims=True), 1)
-    vendor_mix = np.zeros_like(mix)
-    for vendor in np.unique(vendor_of_key):
-        mine = vendor_of_key == vendor
-        vendor_mix[mine] = (mix[mine] * n[mine, None]).sum(axis=0) / max(n[mine].sum(), 1)
-    skew = 0.5 * np.abs(mix - vendor_mix).sum(axis=1)
+    skew = label_skew(keys, label_codes, n_keys, k, n, vendor_of_key)
     frame = pd.DataFrame(
         {
             "vendor": vendor_names,
@@ -126,6 +120,32 @@ def report_cards(
         frame["too_fast_share"] = np.nan
     frame["low_performer"], frame["flag_reason"] = _flags(frame, vendor_accuracy, rules)
     return frame
+
+
+def label_skew(
+    keys: np.ndarray, label_codes: np.ndarray, n_keys: int, k: int, n: np.ndarray, vendor_of_key: np.ndarray
+) -> np.ndarray:
+    """Per annotator key: the total variation distance between its label mix and its vendor's.
+
+    With many annotators x labels (:func:`labeleval.metrics.cells.dense_ok`) it is summed over the labels the
+    annotator used, ``TVD = (sum_used (|p_c - q_c| - q_c) + sum_c q_c) / 2``, instead of a keys x K matrix."""
+    if dense_ok(n_keys, k):
+        mix = np.bincount(keys * k + label_codes, minlength=n_keys * k).reshape(n_keys, k).astype(np.float64)
+        mix /= np.maximum(mix.sum(axis=1, keepdims=True), 1)
+        vendor_mix = np.zeros_like(mix)
+        for vendor in np.unique(vendor_of_key):
+            mine = vendor_of_key == vendor
+            vendor_mix[mine] = (mix[mine] * n[mine, None]).sum(axis=0) / max(n[mine].sum(), 1)
+        return 0.5 * np.abs(mix - vendor_mix).sum(axis=1)
+    vendors, vendor_code = np.unique(np.asarray(vendor_of_key).astype(str), return_inverse=True)
+    pairs, count = np.unique(keys.astype(np.int64) * k + label_codes, return_counts=True)
+    key, label = pairs // k, pairs % k
+    by_vendor = np.bincount(vendor_code[key] * k + label, weights=count, minlength=len(vendors) * k)
+    totals = np.bincount(vendor_code[key], weights=count, minlength=len(vendors))
+    q = (by_vendor.reshape(len(vendors), k) / np.maximum(totals, 1)[:, None])[vendor_code[key], label]
+    p = count / np.maximum(n[key], 1)
+    used = np.bincount(key, weights=np.abs(p - q) - q, minlength=n_keys)
+    return 0.5 * (used + (totals[vendor_code] > 0))
 
 
 def _flags(frame: pd.DataFrame, vendor_accuracy: dict[str, float], rules: FlagRules) -> tuple[np.ndarray, np.ndarray]:

@@ -191,3 +191,21 @@ def test_many_labels_frames_stay_small(tmp_path: Path) -> None:
     counts = [int(part.rsplit(" ", 1)[1]) for part in row["votes_by_label"].split(", ")]
     assert sum(counts) == row["n_judgments"] and counts == sorted(counts, reverse=True)
     assert len(report.per_class) == 2 * 200 and report.per_class["class_alpha"].notna().any()
+
+
+def test_label_skew_over_used_labels(monkeypatch: pytest.MonkeyPatch) -> None:
+    from labeleval.annotators import label_skew
+
+    rng = np.random.default_rng(17)
+    for _ in range(100):
+        n_keys, k = int(rng.integers(1, 30)), int(rng.integers(1, 20))
+        keys = np.r_[np.arange(n_keys), rng.integers(0, n_keys, int(rng.integers(1, 300)))]
+        labels = rng.integers(0, k, len(keys))
+        n = np.bincount(keys, minlength=n_keys)
+        vendor_of_key = np.array([f"V{i % 3}" for i in range(n_keys)], dtype=object)
+        expected = label_skew(keys, labels, n_keys, k, n, vendor_of_key)
+        with monkeypatch.context() as m:
+            m.setattr(cells, "DENSE_MAX_LABELS", 0)
+            m.setattr(cells, "DENSE_MAX_CELLS", 0)
+            got = label_skew(keys, labels, n_keys, k, n, vendor_of_key)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
