@@ -6,18 +6,15 @@ frame; none of them computes a statistic that has an interval (those come from :
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
 from labeleval.engine.classes import class_table
 from labeleval.engine.consensus import VendorConsensus, tie_credit
 from labeleval.engine.encode import Encoded, VendorBatch
+from labeleval.engine.pairs import light_kappa
 from labeleval.engine.settings import Settings
 from labeleval.engine.statistics import Estimates
-from labeleval.errors import UndefinedMetricWarning
-from labeleval.metrics.agreement import light_from_codes
 from labeleval.redundancy import draws_for, redundancy_curve
 
 WITH_CI = ("alpha", "accuracy", "consensus_accuracy")
@@ -79,9 +76,7 @@ def agreement(enc: Encoded, batches: list[VendorBatch], est: Estimates) -> pd.Da
                     "items": pairable,
                 }
             )
-        with warnings.catch_warnings():  # undefined for this vendor: NaN in the frame
-            warnings.simplefilter("ignore", UndefinedMetricWarning)
-            light = light_from_codes(enc.item_codes[b.rows], enc.keys[b.rows], enc.label_codes[b.rows], min_overlap=10)
+        light = light_kappa(enc, b, min_overlap=10)  # NaN where undefined for this vendor
         rows.append(
             {
                 "vendor": b.name,

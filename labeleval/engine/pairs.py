@@ -1,0 +1,76 @@
+"""Light's kappa of a vendor over ranges of items (issue 13): pairs of co-rated judgments a range at a time.
+
+:func:`labeleval.metrics.agreement.light_from_codes` forms every pair of judgments that share an item (ten per
+item at five labels per item) for the whole vendor at once: at 1e8 judgments several GB of pair indices, keys
+and sorts. Cohen's kappa of an annotator pair needs only sums over the items the two share: the number of
+shared items, the disagreements, and each side's label counts. Those add up over any partition of the items,
+so :func:`light_kappa` forms the pairs for one range of items at a time, keeps these sums per annotator pair,
+and adds them up: the same value as ``light_from_codes`` (unweighted kappa), in memory bounded by the range.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+
+from labeleval.engine.encode import Encoded, VendorBatch
+from labeleval.metrics.agreement import _pairs_within_groups
+
+#: judgments per range of items whose co-rated pairs are formed at once
+JUDGMENTS_PER_RANGE: Final = 1 << 22
+
+
+def light_kappa(enc: Encoded, batch: VendorBatch, min_overlap: int = 10) -> float:
+    """Light's kappa (mean unweighted Cohen's kappa over annotator pairs sharing ``min_overlap`` or more items)
+    of one vendor; NaN where no pair qualifies (as :func:`~labeleval.metrics.agreement.light_from_codes`)."""
+    k = max(enc.k, 1)
+    item_all = enc.item_codes[batch.rows]
+    n_annot = int(enc.keys.max(initial=0)) + 1
+    per_range = max(1, int(enc.n_items * JUDGMENTS_PER_RANGE / max(len(item_all), 1)))
+    pair_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    left_parts: list[tuple[np.ndarray, np.ndarray]] = []
+    right_parts: list[tuple[np.ndarray, np.ndarray]] = []
+    for lo in range(0, enc.n_items, per_range):
+        picked = np.flatnonzero((item_all >= lo) & (item_all < lo + per_range))
+        rows = batch.rows[picked]
+        label = enc.label_codes[rows]
+        ok = label >= 0
+        it, an, lab = item_all[picked][ok], enc.keys[rows][ok], label[ok]
+        order = np.argsort(it.astype(np.int64) * n_annot + an, kind="stable")
+        it, an, lab = it[order], an[order], lab[order]
+        left, right = _pairs_within_groups(it)
+        if not len(left):
+            continue
+        key = an[left].astype(np.int64) * n_annot + an[right]
+        pairs, inverse, shared = np.unique(key, return_inverse=True, return_counts=True)
+        differ = np.bincount(inverse, weights=(lab[left] != lab[right]).astype(np.float64), minlength=len(pairs))
+        pair_parts.append((pairs, shared, differ))
+        left_parts.append(np.unique(key * k + lab[left], return_counts=True))
+        right_parts.append(np.unique(key * k + lab[right], return_counts=True))
+    if not pair_parts:
+        return float("nan")
+    pairs, inverse = np.unique(np.concatenate([p[0] for p in pair_parts]), return_inverse=True)
+    n = np.bincount(inverse, weights=np.concatenate([p[1] for p in pair_parts]), minlength=len(pairs))
+    observed = np.bincount(inverse, weights=np.concatenate([p[2] for p in pair_parts]), minlength=len(pairs))
+    left_cells, left_counts = _merge(left_parts)
+    right_cells, right_counts = _merge(right_parts)
+    common, li, ri = np.intersect1d(left_cells, right_cells, assume_unique=True, return_indices=True)
+    same = np.bincount(
+        np.searchsorted(pairs, common // k), weights=left_counts[li] * right_counts[ri], minlength=len(pairs)
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = n - same / n
+    keep = (n >= max(min_overlap, 1)) & (expected > 0)
+    if not keep.any():
+        return float("nan")
+    return float(np.mean(1.0 - observed[keep] / expected[keep]))
+
+
+def _merge(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Cells and counts from several ranges, added up (cells sorted, each once)."""
+    cells, inverse = np.unique(np.concatenate([c for c, _ in parts]), return_inverse=True)
+    counts = np.bincount(
+        inverse, weights=np.concatenate([n for _, n in parts]).astype(np.float64), minlength=len(cells)
+    )
+    return cells, counts

@@ -1,0 +1,46 @@
+"""Light's kappa over ranges of items (labeleval.engine.pairs, issue 13) equals the whole-vendor computation."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from labeleval.dataset import load_data
+from labeleval.engine import pairs
+from labeleval.engine.encode import encode, vendor_batches
+from labeleval.errors import UndefinedMetricWarning
+from labeleval.metrics.agreement import light_from_codes
+from labeleval.project import load_project
+from tests.conftest import ROOT
+from tests.test_ratio_sums import random_design
+
+SAMPLES = sorted(p for p in (ROOT / "sample_data").iterdir() if (p / "labeleval.toml").exists())
+
+
+def whole(enc, b, min_overlap: int) -> float:  # type: ignore[no-untyped-def]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        return light_from_codes(
+            enc.item_codes[b.rows], enc.keys[b.rows], enc.label_codes[b.rows], min_overlap=min_overlap
+        )
+
+
+@pytest.mark.parametrize("per_range", [1 << 22, 50, 7])
+@pytest.mark.parametrize("min_overlap", [1, 10])
+def test_ranges_of_items_give_the_whole_vendor_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, per_range: int, min_overlap: int
+) -> None:
+    monkeypatch.setattr(pairs, "JUDGMENTS_PER_RANGE", per_range)
+    folders = [*SAMPLES, random_design(tmp_path / "r", seed=11)]
+    checked = 0
+    for folder in folders:
+        enc = encode(load_data(load_project(folder)))
+        for b in vendor_batches(enc):
+            expected = whole(enc, b, min_overlap)
+            got = pairs.light_kappa(enc, b, min_overlap=min_overlap)
+            assert (np.isnan(expected) and np.isnan(got)) or got == pytest.approx(expected, rel=1e-12), folder
+            checked += np.isfinite(expected)
+    assert checked >= 5
