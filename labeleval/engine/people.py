@@ -9,7 +9,7 @@ import pandas as pd
 
 from labeleval.annotators import report_cards
 from labeleval.engine.consensus import VendorConsensus
-from labeleval.engine.encode import Encoded, VendorBatch
+from labeleval.engine.encode import Encoded, VendorBatch, narrow
 from labeleval.engine.settings import Settings
 from labeleval.metrics.cells import leave_one_out_agreement
 from labeleval.task_metrics import VendorData, task_metrics
@@ -52,7 +52,7 @@ def annotators(
     ann = enc.data.annotations
     keys = enc.keys
     first = np.full(enc.n_keys, -1, dtype=np.int64)
-    first[keys[::-1]] = np.arange(len(keys))[::-1]
+    first[keys[::-1]] = np.arange(len(keys), dtype=narrow(keys[:0], len(keys)).dtype)[::-1]
     agrees = np.zeros(len(keys), dtype=bool)
     comparable = np.zeros(len(keys), dtype=bool)
     ds_accuracy = np.full(enc.n_keys, np.nan)
@@ -64,14 +64,15 @@ def annotators(
         )
         known = np.isfinite(c.ds_accuracy)
         ds_accuracy[known] = c.ds_accuracy[known]
-    vendor_names = ann["vendor"].to_numpy()[first].astype(str)
-    row_gold = enc.gold_code[enc.item_codes]
+    # the first row of each annotator, not a per-judgment object array (issue 13)
+    vendor_names = ann["vendor"].iloc[first].to_numpy().astype(str)
+    row_gold = narrow(enc.gold_code, enc.k * max(enc.k, 1))[enc.item_codes]
     row_hit = gold_hits(enc, row_gold)
     frame = report_cards(
         keys=keys,
         n_keys=enc.n_keys,
         vendor_names=vendor_names,
-        annotator_ids=ann["annotator_id"].to_numpy()[first],
+        annotator_ids=ann["annotator_id"].iloc[first].to_numpy(),
         label_codes=enc.label_codes,
         row_gold=row_gold,
         leave_one_out=(agrees, comparable),
