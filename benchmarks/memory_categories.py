@@ -9,15 +9,17 @@ Two measurements per case, each in its own subprocess (peak RSS is that process'
   100 resamples), under an address-space cap so that a blow-up fails fast instead of swapping the machine.
 
     python benchmarks/memory_categories.py                  # 1e5 judgments (the issue's figure)
+    python benchmarks/memory_categories.py --judgments 100000 200000   # linear in the judgments?
     python benchmarks/memory_categories.py --judgments 20000 --cap-gb 4
 
-Prints one Markdown table; see benchmarks/README.md for the measured figures.
+Prints one Markdown table (a row per case and size); see benchmarks/README.md for the measured figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -121,7 +123,7 @@ def run(mode: str, kind: str, k: int, judgments: int, folder: Path, cap_gb: floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--judgments", type=int, default=100_000)
+    parser.add_argument("--judgments", type=int, nargs="+", default=[100_000])
     parser.add_argument("--cap-gb", type=float, default=6.0, help="address-space cap per subprocess")
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
@@ -130,15 +132,20 @@ def main() -> None:
         mode, kind, k, judgments, folder = args.child
         child(mode, kind, int(k), int(judgments), folder)
         return
-    print(f"{args.judgments:,} judgments; peak RSS per subprocess; cap {args.cap_gb:g} GB address space\n")
-    print("| case | categories | metrics (s) | metrics peak RSS (GB) | | evaluate (s) | evaluate peak RSS (GB) | |")
-    print("|---|---:|---:|---:|---|---:|---:|---|")
+    print(f"peak RSS per subprocess; cap {args.cap_gb:g} GB address space; {os.getloadavg()[0]:.2f} load average\n")
+    print(
+        "| case | categories | judgments | metrics (s) | metrics peak RSS (GB) | | evaluate (s) "
+        "| evaluate peak RSS (GB) | |"
+    )
+    print("|---|---:|---:|---:|---:|---|---:|---:|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for kind, k in CASES:
-            folder = make_project(Path(tmp) / f"{kind[:5]}_{k}", kind, k, args.judgments)
-            metrics = run("metrics", kind, k, args.judgments, folder, args.cap_gb, args.timeout)
-            evaluate = run("evaluate", kind, k, args.judgments, folder, args.cap_gb, args.timeout)
-            print(f"| {kind} | {k:,} | {metrics} | {evaluate} |", flush=True)
+            for judgments in args.judgments:
+                folder = make_project(Path(tmp) / f"{kind[:5]}_{k}_{judgments}", kind, k, judgments)
+                metrics = run("metrics", kind, k, judgments, folder, args.cap_gb, args.timeout)
+                evaluate = run("evaluate", kind, k, judgments, folder, args.cap_gb, args.timeout)
+                print(f"| {kind} | {k:,} | {judgments:,} | {metrics} | {evaluate} |", flush=True)
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

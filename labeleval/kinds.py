@@ -19,7 +19,8 @@ scored, and which metrics only it has (:mod:`labeleval.task_metrics`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, TypeAlias
+from functools import cached_property
+from typing import ClassVar, Final, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ from scipy import sparse
 
 from labeleval.consensus import majority_from_counts
 from labeleval.metrics import cells as sparse_cells
+from labeleval.metrics.cells import Hit, PairRule
 from labeleval.metrics.counts import numeric_values
 from labeleval.metrics.sets import jaccard_matrix, jaccard_rows, membership, set_text
 from labeleval.options import TaskKind, TiePolicy
@@ -41,6 +43,8 @@ from labeleval.task_metrics import (
 )
 
 PAIRWISE_LABELS = ("A", "B", "tie")
+#: the match rule ``Kind.hit`` is a K x K matrix up to this many categories (1 MB), a ``PairRule`` above
+HIT_MATRIX_MAX: Final = sparse_cells.DENSE_MAX_K
 Counts: TypeAlias = np.ndarray | sparse.csr_array  # the items x categories counts, dense or as non-zero cells
 EPS = 1e-9  # tolerance comparisons: a value exactly at the tolerance counts as a match
 
@@ -69,7 +73,6 @@ class Kind:
         self.categories = categories
         self.tolerance = tolerance
         self.values = self._values()
-        self.hit = self._hit()  # K x K: does label c count as matching reference g?
 
     @property
     def level(self) -> str:
@@ -84,8 +87,26 @@ class Kind:
         """The numeric value of each category: its position, unless the kind has numbers."""
         return np.arange(len(self.categories), dtype=np.float64)
 
+    @cached_property
+    def hit(self) -> Hit:
+        """Does label c count as matching reference g (``hit[c, g]``)? A K x K boolean matrix up to
+        :data:`HIT_MATRIX_MAX` categories; above (a numeric scale's many distinct values, thousands of labels) a
+        :class:`~labeleval.metrics.cells.PairRule` that answers ``hit[labels, references]`` pair by pair."""
+        if len(self.categories) <= HIT_MATRIX_MAX:
+            return self._hit()
+        return PairRule(self._pairs, len(self.categories))
+
     def _hit(self) -> np.ndarray:
         return np.eye(len(self.categories), dtype=bool)
+
+    def _pairs(self, label: np.ndarray, reference: np.ndarray) -> np.ndarray:
+        """``hit[label, reference]`` elementwise (the same rule as :meth:`_hit`)."""
+        return np.asarray(label == reference)
+
+    @property
+    def exact_match(self) -> bool:
+        """Whether a label matches only itself (``hit`` is the identity): callers can skip the K x K ``hit``."""
+        return type(self)._hit is Kind._hit
 
     def consensus(self, counts: Counts, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
         if isinstance(counts, sparse.csr_array):
@@ -145,6 +166,9 @@ class OrdinalKind(Kind):
     def _hit(self) -> np.ndarray:
         v = self.values
         return np.abs(np.subtract.outer(v, v)) <= self.tolerance + EPS
+
+    def _pairs(self, label: np.ndarray, reference: np.ndarray) -> np.ndarray:
+        return np.asarray(np.abs(self.values[label] - self.values[reference]) <= self.tolerance + EPS)
 
     def consensus(self, counts: Counts, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
         """The lower median: the first category whose cumulative count reaches half the judgments."""
@@ -232,6 +256,10 @@ class MultilabelKind(Kind):
 
     def _hit(self) -> np.ndarray:
         return jaccard_matrix(self.bits, self.bits) >= self.min_jaccard - EPS
+
+    def _pairs(self, label: np.ndarray, reference: np.ndarray) -> np.ndarray:
+        a, b = np.broadcast_arrays(np.asarray(label), np.asarray(reference))
+        return jaccard_rows(self.bits[a.ravel()], self.bits[b.ravel()]).reshape(a.shape) >= self.min_jaccard - EPS
 
     def consensus(self, counts: Counts, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
         """Each label that more than half the judgments include; ``value`` is that set as a bitmask over the

@@ -46,6 +46,7 @@ def redundancy_curve(
     rng = np.random.default_rng(seed)
     k_classes = len(kind.categories)
     dense = sparse_cells.dense_ok(n_gold, k_classes)  # many labels: count cells, not gold items x K
+    hit = None if kind.exact_match else kind.hit  # exact match: no K x K comparison per draw
     rows = []
     accuracy = np.zeros((draws, max_k))
     for d in range(draws):
@@ -63,9 +64,9 @@ def redundancy_curve(
                 matrix = sparse_cells.count_cells(items[chosen], labels[chosen], n_gold, k_classes)
             eligible = per_item >= k
             if tie == TiePolicy.FRACTIONAL and kind.majority_vote and not dense:
-                credit = sparse_cells.tie_credit(matrix, truth, kind.hit)[0]
+                credit = sparse_cells.tie_credit(matrix, truth, hit)[0]
             elif tie == TiePolicy.FRACTIONAL and kind.majority_vote:
-                credit = tie_credit(matrix, truth, kind.hit)[0]
+                credit = tie_credit(matrix, truth, sparse_cells.as_matrix(hit))[0]
             else:
                 consensus = kind.consensus(matrix, tie=tie, rng=rng)
                 credit = kind.correct(consensus.code, consensus.value, truth)

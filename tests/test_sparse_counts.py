@@ -18,9 +18,10 @@ import pytest
 from scipy import sparse
 
 import labeleval as le
+from labeleval import kinds
 from labeleval.consensus import majority_from_counts
 from labeleval.engine.statistics import matching
-from labeleval.kinds import NumericKind, OrdinalKind
+from labeleval.kinds import MultilabelKind, NominalKind, NumericKind, OrdinalKind
 from labeleval.metrics import cells
 from labeleval.metrics.agreement import agreement_item_stats, alpha_from_counts, alpha_stats
 from labeleval.stats import tie_credit
@@ -142,6 +143,7 @@ def test_reports_are_the_same_on_the_sparse_path(index: int, tmp_path: Path, mon
     dense = le.evaluate(project, n_boot=40, seed=0)
     monkeypatch.setattr(cells, "DENSE_MAX_LABELS", 0)
     monkeypatch.setattr(cells, "DENSE_MAX_CELLS", 0)
+    monkeypatch.setattr(kinds, "HIT_MATRIX_MAX", 0)  # the match rule pair by pair, as for many categories
     sparse_report = le.evaluate(project, n_boot=40, seed=0)
     for name in FRAMES:
         a, b = getattr(dense, name), getattr(sparse_report, name)
@@ -209,3 +211,53 @@ def test_label_skew_over_used_labels(monkeypatch: pytest.MonkeyPatch) -> None:
             m.setattr(cells, "DENSE_MAX_CELLS", 0)
             got = label_skew(keys, labels, n_keys, k, n, vendor_of_key)
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
+
+
+def test_the_pair_by_pair_match_rule_is_the_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(19)
+    cases = [
+        NominalKind(("a", "b", "c")),
+        OrdinalKind(tuple("12345"), tolerance=1),
+        NumericKind(("0.5", "1.0", "2.25", "3.0", "2.0"), tolerance=0.5),
+        MultilabelKind(("a", "a|b", "b", "b|c", "a|b|c"), vocabulary=("a", "b", "c"), min_jaccard=0.5),
+    ]
+    for kind in cases:
+        matrix = kind.hit
+        assert isinstance(matrix, np.ndarray)
+        monkeypatch.setattr(kinds, "HIT_MATRIX_MAX", 0)
+        rule = type(kind).__new__(type(kind))
+        rule.__dict__.update({k: v for k, v in kind.__dict__.items() if k != "hit"})
+        assert isinstance(rule.hit, cells.PairRule)
+        monkeypatch.setattr(kinds, "HIT_MATRIX_MAX", 1024)
+        a, b = rng.integers(0, matrix.shape[0], 200), rng.integers(0, matrix.shape[0], 200)
+        assert np.array_equal(rule.hit[a, b], matrix[a, b])
+        assert np.array_equal(rule.hit.matrix(), matrix)
+        with pytest.raises(TypeError):
+            rule.hit[:, 0]
+
+
+def test_continuous_scores_stay_linear(tmp_path: Path) -> None:
+    """An interval score where nearly every rating is a distinct value (K ~ judgments): no K x K match matrix,
+    no items x K counts; the report is made and its alpha equals the public function's."""
+    rng = np.random.default_rng(23)
+    n_items, per_item = 4_000, 3
+    truth = np.repeat(rng.random(n_items) * 100, per_item)
+    frame = pd.DataFrame(
+        {
+            "item_id": np.repeat(np.arange(n_items), per_item).astype(str),
+            "annotator_id": [f"w{a}" for a in rng.integers(0, 200, n_items * per_item)],
+            "label": np.round(truth + rng.normal(0, 5, n_items * per_item), 4),
+        }
+    ).drop_duplicates(["item_id", "annotator_id"])
+    frame.to_csv(tmp_path / "v.csv", index=False)
+    frame.drop_duplicates("item_id").iloc[::5][["item_id", "label"]].to_csv(tmp_path / "gold.csv", index=False)
+    (tmp_path / "labeleval.toml").write_text(
+        '[task]\nname = "t"\nkind = "interval"\nrange = [-50, 150]\ntolerance = 5\n\n[gold]\npath = "gold.csv"\n\n'
+        '[[vendors]]\nname = "V"\npath = "v.csv"\npricing = { model = "per_label", rate = 0.1 }\n',
+        encoding="utf-8",
+    )
+    warnings.simplefilter("ignore")
+    report = le.evaluate(tmp_path, n_boot=20, seed=0)
+    assert len(report.settings["labels"]) > 10_000
+    expected = le.krippendorff_alpha(frame, level="interval")
+    assert report.summary["alpha"].iloc[0] == pytest.approx(expected, rel=1e-9)

@@ -13,15 +13,16 @@ from labeleval.engine.encode import Encoded, VendorBatch
 from labeleval.engine.settings import Settings
 from labeleval.kinds import Counts, ItemConsensus
 from labeleval.metrics import cells as sparse_cells
+from labeleval.metrics.cells import Hit
 from labeleval.options import TiePolicy, UsabilityRule
 from labeleval.stats import tie_credit as dense_tie_credit
 
 
-def tie_credit(counts: Counts, gold: np.ndarray, hit: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def tie_credit(counts: Counts, gold: np.ndarray, hit: Hit | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`labeleval.stats.tie_credit` of the dense counts or of their non-zero cells."""
     if isinstance(counts, sparse.csr_array):
         return sparse_cells.tie_credit(counts, gold, hit)
-    return dense_tie_credit(counts, gold, hit)
+    return dense_tie_credit(counts, gold, sparse_cells.as_matrix(hit))
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from labeleval.metrics.agreement import (
     fleiss_from_totals,
     percent_from_totals,
 )
+from labeleval.metrics.cells import Hit
 from labeleval.resampling import MAX_UNITS, N_BLOCKS, assignment, sum_into_blocks, unit_blocks
 from labeleval.stats import bootstrap_totals, percentile_ci, weight_blocks
 
@@ -133,12 +134,13 @@ def quality_blocks(enc: Encoded, batch: VendorBatch, consensus: VendorConsensus)
     }
 
 
-def matching(counts: np.ndarray | sparse.csr_array, hit: np.ndarray, reference: np.ndarray) -> np.ndarray:
+def matching(counts: np.ndarray | sparse.csr_array, hit: Hit, reference: np.ndarray) -> np.ndarray:
     """Judgments on each item that count as matching its reference label (``hit[c, g]``: label c matches g),
     in items x K work and memory (not the items x K x K product ``counts @ hit``); from non-zero cells, in
     work linear in them."""
     if isinstance(counts, sparse.csr_array):
         return sparse_cells.matching(counts, hit, reference)
+    hit = np.asarray(sparse_cells.as_matrix(hit))
     ref = np.maximum(reference, 0)
     out = np.zeros(len(counts), dtype=np.float64)
     for start in range(0, len(counts), 4096):  # row blocks: memory 4,096 x K whatever the number of items

@@ -21,19 +21,51 @@ zeros are not allowed (:func:`canonical` removes them).
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Callable
+from typing import Final, TypeAlias
 
 import numpy as np
 from scipy import sparse
 
-#: the engine uses the dense items x K count matrix up to this many labels, or up to this many cells
+#: the engine uses the dense items x K count matrix up to this many labels, or up to this many cells while
+#: the categories are at most :data:`DENSE_MAX_K` (the size of a kind's K x K match matrix, ``kinds.HIT_MATRIX_MAX``)
 DENSE_MAX_LABELS: Final = 64
 DENSE_MAX_CELLS: Final = 4_000_000
+DENSE_MAX_K: Final = 1024
+
+
+class PairRule:
+    """A K x K match rule answered pair by pair: ``rule[labels, references]`` (arrays or ints, broadcast) is
+    what the matrix would give, for kinds with too many categories to hold the matrix
+    (:attr:`labeleval.kinds.Kind.hit`). Only pair indexing is supported (no slices, no transpose)."""
+
+    def __init__(self, pairs: Callable[[np.ndarray, np.ndarray], np.ndarray], k: int) -> None:
+        self._pairs = pairs
+        self.shape = (k, k)
+
+    def __getitem__(self, key: tuple[object, object]) -> np.ndarray:
+        label, reference = key
+        if isinstance(label, slice) or isinstance(reference, slice):
+            raise TypeError("a PairRule answers hit[labels, references] pair by pair, not slices")
+        return self._pairs(np.asarray(label), np.asarray(reference))
+
+    def matrix(self) -> np.ndarray:
+        """The K x K matrix (only for a few categories)."""
+        labels, references = np.meshgrid(np.arange(self.shape[0]), np.arange(self.shape[1]), indexing="ij")
+        return np.asarray(self._pairs(labels, references), dtype=bool)
+
+
+Hit: TypeAlias = np.ndarray | PairRule  # a kind's match rule: the K x K matrix or pair by pair
+
+
+def as_matrix(hit: Hit | None) -> np.ndarray | None:
+    """The match rule as a K x K matrix (for the dense forms, which run only on few categories)."""
+    return hit.matrix() if isinstance(hit, PairRule) else hit
 
 
 def dense_ok(n_items: int, k: int) -> bool:
     """Whether the engine works on a dense items x K count matrix (else on its non-zero cells)."""
-    return k <= DENSE_MAX_LABELS or n_items * k <= DENSE_MAX_CELLS
+    return k <= DENSE_MAX_LABELS or (n_items * k <= DENSE_MAX_CELLS and k <= DENSE_MAX_K)
 
 
 def count_cells(item_codes: np.ndarray, label_codes: np.ndarray, n_items: int, k: int) -> sparse.csr_array:
@@ -124,9 +156,7 @@ def majority(
     return code, confidence, tied
 
 
-def tie_credit(
-    cells: sparse.csr_array, gold: np.ndarray, hit: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+def tie_credit(cells: sparse.csr_array, gold: np.ndarray, hit: Hit | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Majority-vote credit with fractional ties and the number of top labels, as :func:`labeleval.stats.tie_credit`."""
     gold = np.asarray(gold, dtype=np.int64)
     rows = row_of_cell(cells)
@@ -135,7 +165,7 @@ def tie_credit(
     at_top = (cells.data == top[rows]) & (top[rows] > 0)
     ties = np.bincount(rows[at_top], minlength=n)
     g = np.maximum(gold, 0)[rows]
-    right = cells.indices == g if hit is None else np.asarray(hit, dtype=bool)[cells.indices, g]
+    right = cells.indices == g if hit is None else np.asarray(hit[cells.indices, g], dtype=bool)
     right_at_top = np.bincount(rows[at_top & right], minlength=n)
     credit = right_at_top / np.maximum(ties, 1)
     return np.where((gold >= 0) & (ties > 0), credit, 0.0), ties
@@ -191,11 +221,11 @@ def _lowest_index(order: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarr
     return out
 
 
-def matching(cells: sparse.csr_array, hit: np.ndarray, reference: np.ndarray) -> np.ndarray:
+def matching(cells: sparse.csr_array, hit: Hit, reference: np.ndarray) -> np.ndarray:
     """Judgments on each item that match its reference label (``hit[c, g]``), as the dense ``matching``."""
     rows = row_of_cell(cells)
     ref = np.maximum(np.asarray(reference), 0)[rows]
-    ok = np.asarray(hit, dtype=bool)[cells.indices, ref]
+    ok = np.asarray(hit[cells.indices, ref], dtype=bool)  # a matrix or a pair-by-pair rule (kinds.PairRule)
     return np.bincount(rows, weights=np.where(ok, cells.data, 0).astype(np.float64), minlength=cells.shape[0])
 
 
