@@ -69,13 +69,18 @@ def rss_mb(pid: int) -> float:
 
 
 class Sampler(threading.Thread):
+    """The server's peak resident memory, and the machine's 1-minute load average (its mean and maximum), every
+    0.25 s: timings under other work are not evidence without it."""
+
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid, self.peak, self.stop = pid, 0.0, threading.Event()
+        self.loads: list[float] = []
 
     def run(self) -> None:
         while not self.stop.is_set():
             self.peak = max(self.peak, rss_mb(self.pid))
+            self.loads.append(os.getloadavg()[0])
             time.sleep(0.25)
 
 
@@ -252,6 +257,10 @@ def main() -> None:
             "stated_bound": "16 cached reports (st.cache_data max_entries) + 2 running evaluations",
             "upload_folders_left_after_sessions_closed": len(left),
             "wall_s": round(elapsed, 1),
+            "load_average_1min": {
+                "mean": round(statistics.fmean(sampler.loads), 2) if sampler.loads else None,
+                "max": round(max(sampler.loads), 2) if sampler.loads else None,
+            },
         }
         print(json.dumps(summary, indent=2))
     finally:
