@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# labeleval.ui.serve: imports the pages' modules and stores the sample's Report on disk before serving
 app: $(STAMP)
-	$(BIN)/streamlit run app.py --server.headless=true
+	$(BIN)/python -m labeleval.ui.serve app.py --server.headless=true
 
 test: lint typecheck unit reference
 

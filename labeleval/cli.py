@@ -336,11 +336,10 @@ def _validate(args: argparse.Namespace) -> int:
 def _app(args: argparse.Namespace) -> int:
     from labeleval.ui import entry_script
 
-    command = [
+    command = [  # streamlit run, after importing the pages' modules and caching the project's Report
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
+        "labeleval.ui.serve",
         str(entry_script()),
         "--server.port",
         str(args.port),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,8 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# the app's disk cache of Reports (ui/report_cache.py): a folder of this test run, not the user's ~/.cache
+os.environ.setdefault("LABELEVAL_CACHE_DIR", tempfile.mkdtemp(prefix="labeleval-test-cache-"))
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = ROOT / "sample_data" / "content_safety"
 

@@ -51,15 +51,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(script: Path, env: dict[str, str] | None = None) -> Iterator[str]:
-    """``streamlit run script`` on a free localhost port; yields its URL once healthy, stops it afterwards."""
+def streamlit_server(script: Path, env: dict[str, str] | None = None, *, launcher: bool = False) -> Iterator[str]:
+    """``streamlit run script`` on a free localhost port; yields its URL once healthy, stops it afterwards.
+
+    ``launcher``: started as ``make app`` and ``labeleval app`` start it (``python -m labeleval.ui.serve``)."""
     port = free_port()
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "streamlit",
-            "run",
+            *(["labeleval.ui.serve"] if launcher else ["streamlit", "run"]),
             str(script),
             "--server.port",
             str(port),
@@ -76,7 +77,7 @@ def streamlit_server(script: Path, env: dict[str, str] | None = None) -> Iterato
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline:
             try:
@@ -86,7 +87,7 @@ def streamlit_server(script: Path, env: dict[str, str] | None = None) -> Iterato
             except OSError:
                 time.sleep(0.3)
         else:
-            pytest.fail(f"streamlit did not start {script.name} within 60 s")
+            pytest.fail(f"streamlit did not start {script.name} within 120 s")
         yield url
     finally:
         proc.terminate()
@@ -184,7 +185,13 @@ def _overview_ready(page: Any) -> None:
 
 def test_cold_first_render_close_to_bare_streamlit(tmp_path_factory: pytest.TempPathFactory) -> None:
     """A fresh server's first Overview against fresh servers of a one-line Streamlit app and of the same app
-    with one table and one chart, in the same browser (issue 14.6; the figures go to cold_render.json)."""
+    with one table and one chart, in the same browser (issue 14.6; the figures go to cold_render.json).
+
+    The Overview is timed four ways: truly cold (``streamlit run app.py`` with an empty report cache: the first
+    session imports the engine, reads the vendor files and scores them), a second session of that server (its
+    in-memory cache), the first session of a new ``streamlit run`` server once the disk cache holds the Report,
+    and the first session of a server started as ``make app`` starts it (``labeleval.ui.serve`` from an empty
+    cache: it imports the pages' modules and stores the Report before serving)."""
     sync_api = pytest.importorskip("playwright.sync_api")
     out = shots_dir(tmp_path_factory)
     bare = tmp_path_factory.mktemp("bare") / "bare_app.py"
@@ -200,6 +207,7 @@ def test_cold_first_render_close_to_bare_streamlit(tmp_path_factory: pytest.Temp
         'width="stretch")\n',
         encoding="utf-8",
     )
+    cache = {"LABELEVAL_CACHE_DIR": str(tmp_path_factory.mktemp("report_cache"))}
     timings: dict[str, float] = {}
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -211,19 +219,31 @@ def test_cold_first_render_close_to_bare_streamlit(tmp_path_factory: pytest.Temp
             )
         with streamlit_server(shaped) as url:
             timings["bare_table_and_chart_s"] = _time_to(browser, url, _table_and_chart_ready)
-        with streamlit_server(ROOT / "app.py") as url:
+        with streamlit_server(ROOT / "app.py", cache) as url:  # the cache folder is empty: truly cold
             timings["overview_cold_s"] = _time_to(browser, url, _overview_ready)
             timings["overview_second_session_s"] = _time_to(browser, url, _overview_ready)
+        stored = list(Path(cache["LABELEVAL_CACHE_DIR"]).glob("*.pickle"))
+        assert len(stored) == 1  # the cold session stored its Report
+        with streamlit_server(ROOT / "app.py", cache) as url:  # a new server: the Report is read from disk
+            timings["overview_cold_disk_cache_s"] = _time_to(browser, url, _overview_ready)
+        stored[0].unlink()  # `make app` from an empty cache: the launcher scores the sample before serving
+        with streamlit_server(ROOT / "app.py", cache, launcher=True) as url:
+            assert len(list(Path(cache["LABELEVAL_CACHE_DIR"]).glob("*.pickle"))) == 1
+            timings["overview_first_after_make_app_s"] = _time_to(browser, url, _overview_ready)
         browser.close()
-    timings["gap_s"] = timings["overview_cold_s"] - timings["bare_streamlit_s"]
+    timings["gap_cold_s"] = timings["overview_cold_s"] - timings["bare_streamlit_s"]
+    timings["gap_cold_disk_cache_s"] = timings["overview_cold_disk_cache_s"] - timings["bare_streamlit_s"]
+    timings["gap_after_make_app_s"] = timings["overview_first_after_make_app_s"] - timings["bare_streamlit_s"]
     timings["gap_to_table_and_chart_s"] = timings["overview_cold_s"] - timings["bare_table_and_chart_s"]
+    timings["gap_after_make_app_to_table_and_chart_s"] = (
+        timings["overview_first_after_make_app_s"] - timings["bare_table_and_chart_s"]
+    )
     print("cold render:", json.dumps({k: round(v, 3) for k, v in timings.items()}))
     (out / "cold_render.json").write_text(json.dumps(timings, indent=2) + "\n")
-    # The issue's target is a gap of 0.5 s. The gap is the cold evaluate() (reading the vendor files and
-    # scoring) plus importing the engine, which the Overview needs; what deferring can remove is removed (page
-    # modules, Altair, the documents). The bound only catches a regression on a loaded machine; the
-    # figures are printed and kept in cold_render.json.
-    assert timings["gap_s"] < float(os.environ.get("LABELEVAL_COLD_RENDER_GAP_S", "8.0"))
+    # The issue's target is a gap of 0.5 s. The bound only catches a regression on a loaded machine; the
+    # figures are printed and kept in cold_render.json (benchmarks/README.md reports them).
+    assert timings["gap_cold_s"] < float(os.environ.get("LABELEVAL_COLD_RENDER_GAP_S", "8.0"))
+    assert timings["overview_first_after_make_app_s"] < timings["overview_cold_s"] + 1.0
 
 
 @pytest.mark.parametrize(("n_vendors", "currency"), [(2, "USD"), (5, "GBP"), (12, "EUR")])

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from labeleval.dataset import load_data
 from labeleval.errors import LabelevalError
-from labeleval.evaluate import Settings, evaluate
-from labeleval.limits import evaluation_slot
 from labeleval.options import ConsensusMethod, Option, TaskKind, TiePolicy, Uncertainty, UsabilityRule
 from labeleval.project import find_manifest, load_project
-from labeleval.report import Report
 from labeleval.safety import markdown_text
+from labeleval.ui import report_cache
+
+if TYPE_CHECKING:
+    from labeleval.report import Report
+
+# The scoring engine (evaluate, load_data) is imported when a project is scored, not when the app starts:
+# a Report read from the disk cache (ui/report_cache.py) is drawn without it.
 
 REPO_SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 
@@ -65,17 +68,46 @@ Options = tuple[tuple[str, object], ...]
 
 @st.cache_data(show_spinner="Scoring vendors…", max_entries=16)
 def cached_report(manifest: str, key: str, options: Options) -> Report:
-    """``evaluate()`` keyed on file bytes (``key``) and every option; widget values are passed in."""
-    del key  # part of the cache key only
+    """``evaluate()`` keyed on file bytes (``key``) and every option; widget values are passed in. A Report
+    another server already made for the same bytes, options and code is read from disk instead."""
+    disk = disk_key(Path(manifest), key, options)
+    if disk is not None:
+        stored = report_cache.load(disk)
+        if stored is not None:
+            return stored
+    report = score(manifest, options)
+    if disk is not None:
+        report_cache.store(disk, report)
+    return report
+
+
+def score(manifest: str, options: Options) -> Report:
+    """``evaluate(manifest, **options)``, at most LABELEVAL_MAX_EVALUATIONS at once across sessions."""
+    from labeleval.evaluate import evaluate
+    from labeleval.limits import evaluation_slot
+
     chosen: dict[str, Any] = dict(options)
-    with evaluation_slot():  # at most LABELEVAL_MAX_EVALUATIONS at once across sessions: memory stays bounded
+    with evaluation_slot():  # memory stays bounded however many sessions open large projects
         return evaluate(manifest, **chosen)
+
+
+def disk_key(manifest: Path, fingerprint: str, options: Options) -> str | None:
+    """The disk cache's key of a project's Report, or None: the cache is off, or the project is an upload
+    (kept in its session's folder only)."""
+    if report_cache.is_upload(manifest) or report_cache.cache_dir() is None:
+        return None
+    return report_cache.entry_key(fingerprint, options)
 
 
 def evaluate_options(path: Path) -> Options:
     """The options the sidebar chose for the project at ``path`` (its manifest's until the sidebar is drawn)."""
+    return evaluate_options_for(path, st.session_state.to_dict())
+
+
+def evaluate_options_for(path: Path, state: Mapping[str, Any]) -> Options:
+    """The options of ``state`` (the session's widget values) for the project at ``path``; an empty ``state``
+    gives what a new session starts with (the manifest's settings, 1,000 resamples, seed 0, 95%)."""
     own = project_settings(path)
-    state = st.session_state
     return (
         ("n_boot", int(state.get("n_boot", 1000))),
         ("seed", int(state.get("seed", 0))),
@@ -127,6 +159,8 @@ def project_settings(path: Path) -> ProjectSettings:
     try:
         project = load_project(path)
     except LabelevalError:
+        from labeleval.engine.settings import Settings
+
         d = Settings()
         return ProjectSettings(
             str(d.usability), d.min_confidence, str(d.tie), str(d.consensus), d.target_accuracy,
@@ -208,6 +242,8 @@ def current_report(*, show_ledger_on_error: bool = False) -> Report | None:
 
 
 def _show_partial_ledger(path: str) -> None:
+    from labeleval.dataset import load_data
+
     try:
         data = load_data(load_project(path))
     except LabelevalError:

@@ -1,0 +1,79 @@
+"""``python -m labeleval.ui.serve SCRIPT [streamlit options] [-- PROJECT]``: ``streamlit run``, made ready first.
+
+``make app`` and ``labeleval app`` start the app through this module. Before the server takes its first
+session it
+
+1. imports what every page needs (pandas, PyArrow, NumPy, the Report, the verdict and the document writers),
+   so the first session does not wait for them (Streamlit imports nothing of the script before a browser
+   connects), and
+2. stores the opened project's Report in the disk cache (:mod:`labeleval.ui.report_cache`) when it is not
+   there yet, with the options a new session starts with, so the first Overview is read, not scored.
+
+Then it hands over to Streamlit's own command line in this process. A project that cannot be scored is left
+to the app, which shows its error; ``LABELEVAL_CACHE_DIR=off`` skips step 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+import time
+
+#: Imported before the first session: the modules the Overview needs whether its Report is read or scored.
+PRELOAD = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "labeleval.report",
+    "labeleval.project",
+    "labeleval.verdict",
+    "labeleval.render",
+    "labeleval.ui.cost_chart",
+)
+
+#: The app's own modules the first page runs (imported once the Report is stored).
+AFTER = ("labeleval.ui.state", "labeleval.ui.app", "labeleval.ui.pages.overview")
+
+
+def project_of(argv: list[str]) -> str | None:
+    """The project named after ``--`` (as ``streamlit run SCRIPT -- PROJECT``), else ``LABELEVAL_PROJECT``."""
+    if "--" in argv and argv.index("--") + 1 < len(argv):
+        return argv[argv.index("--") + 1]
+    return os.environ.get("LABELEVAL_PROJECT") or None
+
+
+def prepare(project: str | None) -> str:
+    """Steps 1 and 2 above; a line saying what was done (printed before the server's own lines)."""
+    start = time.perf_counter()
+    for module in PRELOAD:
+        importlib.import_module(module)
+    from labeleval.errors import LabelevalError
+
+    # the app's cached functions are declared before Streamlit's runtime exists: its notice about that is noise
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+    from labeleval.ui.report_cache import warm
+
+    try:
+        done = warm(project)
+        for module in AFTER:  # they import streamlit, whose runtime does not exist yet: after the notice is off
+            importlib.import_module(module)
+    except LabelevalError as exc:  # the app shows the error on its first page, with the ledger
+        done = f"report cache: not stored ({exc})"
+    finally:
+        logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.NOTSET)
+    return f"{done} ({time.perf_counter() - start:.1f} s)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    print(prepare(project_of(args)), flush=True)
+    from streamlit.web import cli as streamlit_cli
+
+    sys.argv = ["streamlit", "run", *args]
+    return int(streamlit_cli.main() or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
