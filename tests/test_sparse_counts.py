@@ -261,3 +261,20 @@ def test_continuous_scores_stay_linear(tmp_path: Path) -> None:
     assert len(report.settings["labels"]) > 10_000
     expected = le.krippendorff_alpha(frame, level="interval")
     assert report.summary["alpha"].iloc[0] == pytest.approx(expected, rel=1e-9)
+
+
+def test_evaluate_on_ten_thousand_labels_stays_small(tmp_path: Path) -> None:
+    """evaluate() on 10,000 labels: no items x K counts or blocks, no K x K match matrix (the identity alone
+    would be 100 MB, each vendor's dense counts and blocks another 40 MB apiece)."""
+    import tracemalloc
+
+    project = _memory_categories().make_project(tmp_path / "nominal_10000", "nominal", 10_000, 3_000)
+    warnings.simplefilter("ignore")
+    tracemalloc.start()
+    try:
+        report = le.evaluate(project, n_boot=20, seed=0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.isfinite(report.summary["alpha"]).all()
+    assert peak < 60 * 1024**2, f"{peak / 1024**2:.0f} MB"
