@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from labeleval import fmt
+from labeleval.options import Reason
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,8 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
         "per_million_tokens": "per million tokens",
     },
     "consensus_method": CONSENSUS_METHODS,
+    # a quarantined row's reason code in words (the CSV/JSON exports and `labeleval validate` keep the code)
+    "reason": {code: code.lower().replace("_", " ") for code in Reason.values()},
 }
 
 #: A display cell that reads as a number (right-aligned, never wrapped): 1,234 · 77.8% [75.2, 80.3] · $0.085 · —

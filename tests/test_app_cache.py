@@ -88,6 +88,7 @@ def test_no_disk_cache_for_uploads_shared_folders_or_when_off(
 
 def test_a_new_server_reads_the_report_without_scoring(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The app scores once and stores; with its in-memory cache cleared (a new server) it reads the disk."""
+    state.cached_report.clear()  # earlier tests in this process scored the sample into the memory cache
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert not at.exception and len(list(cache.glob("*.pickle"))) == 1
     state.cached_report.clear()

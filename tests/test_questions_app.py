@@ -73,9 +73,9 @@ def test_items_page_lists_suspect_gold_with_a_download() -> None:
     assert "Item text" in audit.columns
     at.toggle(key="audit_exclude").set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
-    side = frame(at, "accuracy with suspect gold", "accuracy without")
+    side = frame(at, "Accuracy with the suspect gold", "Accuracy without")
     cleaned = le.evaluate(PILOT, n_boot=0, exclude_suspect_gold=True).summary.set_index("vendor")
-    assert list(side["gold items without"].astype(int)) == list(cleaned["gold_items"])
+    assert list(number(side["Gold items without"]).astype(int)) == list(cleaned["gold_items"])
     assert any("were left out of every accuracy figure" in m.value for m in at.markdown)
 
 

@@ -157,3 +157,34 @@ def test_kind_metric_notes_explain_only_the_blanks() -> None:
     assert not any("baseline window" in line or "p-value" in line.lower() for line in notes)
     assert any("crossed design" in line and "Scale, Surge" in line for line in blank_lines)
     assert sum(line.startswith("About the figures") for line in notes) == 1
+
+
+def test_vendor_charts_hold_for_twelve_vendors_and_a_wide_price_range() -> None:
+    """Cost per usable label spanning 90x is drawn on a log axis (dots, not bars from zero); beyond eight vendors
+    the vendor legend goes below the plot, names every vendor, and the plot keeps its height (issue 14.4)."""
+    vendors = [f"Vendor {i}" for i in range(12)]
+    prices = np.geomspace(0.03, 2.7, 12)
+    bars = pd.DataFrame({"vendor": vendors, "value": prices, "ci_low": prices * 0.9, "ci_high": prices * 1.1})
+    spec = charts.metric_bars(bars, title="Cost per usable label", currency="EUR").to_dict()
+    scales = [layer["encoding"]["x"].get("scale", {}) for layer in spec["layer"]]
+    assert any(scale.get("type") == "log" for scale in scales)
+    assert all(layer["mark"]["type"] != "bar" for layer in spec["layer"])
+    linear = charts.metric_bars(bars.assign(value=prices[:1].repeat(12)), title="c", currency="EUR").to_dict()
+    assert any(layer["mark"]["type"] == "bar" for layer in linear["layer"])  # one price: bars from zero
+    cards = pd.DataFrame(
+        {
+            "vendor": vendors,
+            "annotator_id": [f"a{i}" for i in range(12)],
+            "n_judgments": 50,
+            "gold_judgments": 20,
+            "gold_accuracy": 0.8,
+            "gold_accuracy_ci_low": 0.7,
+            "gold_accuracy_ci_high": 0.9,
+            "low_performer": False,
+            "flag_reason": "",
+        }
+    )
+    scatter = charts.annotator_scatter(cards, vendors).to_dict()
+    legend = scatter["encoding"]["color"]["legend"]
+    assert legend["orient"] == "bottom" and legend["symbolLimit"] == 0
+    assert scatter["autosize"]["type"] == "fit-x"

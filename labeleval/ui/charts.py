@@ -51,6 +51,9 @@ def metric_bars(
         axis = alt.Axis(format=".0%")
         scale = alt.Scale(domain=[0, 1], clamp=True)
     elif currency:
+        span = cost_axis(frame[value].tolist(), frame[value].tolist())
+        if span.log:  # prices spanning more than 10x: dots on a log axis, so the cheap vendors stay readable
+            return _log_dots(frame, vendors, value=value, title=title, currency=currency)
         axis = alt.Axis(labelExpr=fmt.vega_money_expr(currency, 2))
         scale = alt.Scale(zero=True)
     else:
@@ -68,6 +71,35 @@ def metric_bars(
         y=alt.Y("vendor:N", sort=vendors), x=alt.X("ci_low:Q", scale=scale), x2="ci_high:Q"
     )
     return (bars + rules).properties(height=40 + 30 * len(vendors))
+
+
+def _log_dots(frame: pd.DataFrame, vendors: list[str], *, value: str, title: str, currency: str) -> alt.LayerChart:
+    """Money per vendor as a dot with its interval on a log axis (a bar has no zero to start from there)."""
+    lows = [v for v in frame["ci_low"].tolist() + frame[value].tolist() if pd.notna(v) and v > 0]
+    span = cost_axis(lows, frame["ci_high"].fillna(frame[value]).tolist())
+    scale = alt.Scale(type="log", domain=[span.low, span.high], clamp=True)
+    x_axis = alt.Axis(labelExpr=fmt.vega_money_expr(currency, 2), values=span.ticks() or alt.Undefined)
+    base = alt.Chart(frame).encode(
+        y=alt.Y("vendor:N", sort=vendors, title=None),
+        color=alt.Color("vendor:N", scale=_vendor_scale(vendors), legend=None),
+    )
+    rules = base.mark_rule(strokeWidth=2).encode(x=alt.X("ci_low:Q", scale=scale), x2="ci_high:Q")
+    dots = base.mark_circle(size=90, opacity=1).encode(
+        x=alt.X(f"{value}:Q", title=f"{title} (log scale)" if title else "log scale", axis=x_axis, scale=scale),
+        tooltip=[alt.Tooltip("vendor:N", title="Vendor"), alt.Tooltip("shown:N", title=title or "Value")],
+    )
+    return (rules + dots).properties(height=40 + 30 * len(vendors))
+
+
+#: Fit the width to the page and keep the plot's height: a legend below adds to the chart instead of squeezing it.
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+
+
+def vendor_legend(n_vendors: int, title: str = "Vendor") -> alt.Legend:
+    """A vendor legend that names every vendor: beside the chart up to 8, below it in columns beyond."""
+    if n_vendors > 8:
+        return alt.Legend(title=title, orient="bottom", columns=4, symbolLimit=0)
+    return alt.Legend(title=title, symbolLimit=0)
 
 
 def confusion_heatmap(confusion: pd.DataFrame, vendor: str, labels: list[str]) -> alt.LayerChart:
@@ -132,8 +164,12 @@ def annotator_scatter(
                 axis=alt.Axis(format=".0%"),
                 scale=alt.Scale(domain=[0, 1], clamp=True),
             ),
-            color=alt.Color("vendor:N", scale=_vendor_scale(vendors), title="Vendor"),
-            size=alt.Size("gold_judgments:Q", title="Judgments on gold", scale=alt.Scale(range=[20, 300])),
+            color=alt.Color("vendor:N", scale=_vendor_scale(vendors), legend=vendor_legend(len(vendors))),
+            size=alt.Size(
+                "gold_judgments:Q",
+                scale=alt.Scale(range=[20, 300]),
+                legend=alt.Legend(title="Judgments on gold", orient="bottom" if len(vendors) > 8 else "right"),
+            ),
             stroke=alt.condition("datum.low_performer", alt.value("#111111"), alt.value("transparent")),
             strokeWidth=alt.value(2),
             tooltip=[
@@ -145,7 +181,7 @@ def annotator_scatter(
                 alt.Tooltip("flag:N", title="Low performer"),
             ],
         )
-        .properties(height=380)
+        .properties(height=380, autosize=FIT_WIDTH)
     )
 
 
@@ -184,7 +220,7 @@ def redundancy(
         for v, lo, hi in curve[["accuracy", "accuracy_ci_low", "accuracy_ci_high"]].itertuples(index=False)
     ]
     curve["cost_text"] = curve["cost_per_item"].map(lambda v: fmt.money(v, currency))
-    color = alt.Color("vendor:N", scale=_vendor_scale(vendors), title="Vendor")
+    color = alt.Color("vendor:N", scale=_vendor_scale(vendors), legend=vendor_legend(len(vendors)))
     y_scale = alt.Scale(zero=False, domainMax=1, clamp=True)
     title = f"{vote.capitalize()} accuracy on gold"
     base = alt.Chart(curve).encode(
@@ -207,7 +243,7 @@ def redundancy(
     rule = (
         alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(strokeDash=[4, 4], color="#d62728").encode(y="target:Q")
     )
-    return (band + line + rule).properties(height=320)
+    return (band + line + rule).properties(height=320, autosize=FIT_WIDTH)
 
 
 def position_bias(task_metrics: pd.DataFrame, vendors: list[str]) -> alt.LayerChart:
@@ -227,14 +263,14 @@ def rating_distribution(per_class: pd.DataFrame, labels: list[str], vendors: lis
             x=alt.X("label:N", sort=labels, title="Label", axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("vendor:N", sort=vendors),
             y=alt.Y("share_of_judgments:Q", title="Share of judgments", axis=alt.Axis(format=".0%")),
-            color=alt.Color("vendor:N", scale=_vendor_scale(vendors), title="Vendor"),
+            color=alt.Color("vendor:N", scale=_vendor_scale(vendors), legend=vendor_legend(len(vendors))),
             tooltip=[
                 alt.Tooltip("vendor:N", title="Vendor"),
                 alt.Tooltip("label:N", title="Label"),
                 alt.Tooltip("share_of_judgments:Q", title="Share of judgments", format=".1%"),
             ],
         )
-        .properties(height=300)
+        .properties(height=300, autosize=FIT_WIDTH)
     )
 
 

@@ -8,32 +8,67 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from labeleval.ui.charts import vendor_colors
+from labeleval import fmt, glossary
+from labeleval.ui.charts import FIT_WIDTH, vendor_colors, vendor_legend
 
 
 def _vendor_scale(vendors: list[str]) -> alt.Scale:
     return alt.Scale(domain=vendors, range=vendor_colors(len(vendors)))
 
 
+def _shown(frame: pd.DataFrame, kind: fmt.Kind, currency: str | None) -> pd.Series:
+    """Each row's figure with its interval, written as the tables write it (for tooltips)."""
+    return pd.Series(
+        [fmt.ci(v, lo, hi, kind, currency) for v, lo, hi in frame[["value", "low", "high"]].itertuples(index=False)],
+        index=frame.index,
+        dtype=object,
+    )
+
+
+def _axis(kind: fmt.Kind, currency: str | None) -> alt.Axis:
+    if kind == "pct":
+        return alt.Axis(format=".0%")
+    if kind == "money":
+        return alt.Axis(labelExpr=fmt.vega_money_expr(currency, 2))
+    return alt.Axis(format=".2f")
+
+
+def _name(metric: str, settings: Mapping[str, Any] | None) -> str:
+    """The figure's display name; accuracy says its rule (``within ±1``) when the settings give one."""
+    if metric == "accuracy" and settings:
+        return glossary.accuracy_name(settings)
+    return glossary.column_name(metric)
+
+
+def _kind(metric: str) -> fmt.Kind:
+    if metric in ("accuracy", "consensus_accuracy", "usable_rate"):
+        return "pct"
+    return "money" if metric.startswith("cost") else "number"
+
+
 def slice_bars(
-    slices: pd.DataFrame, settings: Mapping[str, Any] | None = None, metric: str = "accuracy"
+    slices: pd.DataFrame, settings: Mapping[str, Any] | None = None, metric: str = "accuracy", title: str = ""
 ) -> alt.FacetChart:
     """Per slice, one bar per vendor with its interval; slices without a number (absent, too few gold
     items) keep their place with no bar."""
     vendors = list(dict.fromkeys(slices["vendor"].astype(str)))
     frame = slices[["slice", "vendor", "status", metric, f"{metric}_ci_low", f"{metric}_ci_high"]].copy()
     frame.columns = ["slice", "vendor", "status", "value", "low", "high"]
-    percent = metric in ("accuracy", "consensus_accuracy", "usable_rate")
+    kind = _kind(metric)
+    currency = str((settings or {}).get("currency", "")) or None
+    name = title or _name(metric, settings)
+    frame["shown"] = _shown(frame, kind, currency)
     base = alt.Chart(frame).encode(
         y=alt.Y("vendor:N", sort=vendors, title=None),
         color=alt.Color("vendor:N", scale=_vendor_scale(vendors), legend=None),
     )
+    scale = alt.Scale(domain=[0, 1], clamp=True) if kind == "pct" else alt.Scale(zero=True)
     bars = base.mark_bar(opacity=0.85).encode(
-        x=alt.X("value:Q", title=metric.replace("_", " "), axis=alt.Axis(format=".0%" if percent else ".3f")),
-        tooltip=["slice:N", "vendor:N", "status:N", alt.Tooltip("value:Q", format=".3f"),
-                 alt.Tooltip("low:Q", format=".3f"), alt.Tooltip("high:Q", format=".3f")],
+        x=alt.X("value:Q", title=name, axis=_axis(kind, currency), scale=scale),
+        tooltip=[alt.Tooltip("slice:N", title="Slice"), alt.Tooltip("vendor:N", title="Vendor"),
+                 alt.Tooltip("shown:N", title=name), alt.Tooltip("status:N", title="Status")],
     )  # fmt: skip
-    rules = base.mark_rule(strokeWidth=2, color="#333").encode(x="low:Q", x2="high:Q")
+    rules = base.mark_rule(strokeWidth=2, color="#333").encode(x=alt.X("low:Q", scale=scale), x2="high:Q")
     return (
         (bars + rules)
         .properties(height=26 * len(vendors) + 10, width=420)
@@ -42,7 +77,7 @@ def slice_bars(
 
 
 def drift_lines(
-    drift: pd.DataFrame, settings: Mapping[str, Any] | None = None, metric: str = "accuracy"
+    drift: pd.DataFrame, settings: Mapping[str, Any] | None = None, metric: str = "accuracy", title: str = ""
 ) -> alt.LayerChart:
     """Per vendor, the metric over windows with its interval as a band; windows that changed beyond chance
     from the first are marked with a larger, ringed point."""
@@ -51,20 +86,24 @@ def drift_lines(
     order = list(dict.fromkeys(frame["window"]))
     frame = frame.rename(columns={metric: "value", f"{metric}_ci_low": "low", f"{metric}_ci_high": "high"})
     frame["changed"] = frame["changed"].astype(bool)
-    percent = metric in ("accuracy", "consensus_accuracy", "usable_rate")
+    kind = _kind(metric)
+    currency = str((settings or {}).get("currency", "")) or None
+    name = title or _name(metric, settings)
+    frame["shown"] = _shown(frame, kind, currency)
+    frame["changed_text"] = frame["changed"].map({True: "yes", False: "no"})
     x = alt.X("window:N", sort=order, title=None, axis=alt.Axis(labelAngle=0))
-    color = alt.Color("vendor:N", scale=_vendor_scale(vendors), title="Vendor")
+    color = alt.Color("vendor:N", scale=_vendor_scale(vendors), legend=vendor_legend(len(vendors)))
     base = alt.Chart(frame).encode(x=x, color=color)
     band = base.mark_area(opacity=0.18).encode(y="low:Q", y2="high:Q")
-    axis = alt.Axis(format=".0%" if percent else ".3f")
+    scale = alt.Scale(zero=False, domainMax=1, clamp=True) if kind == "pct" else alt.Scale(zero=False)
     line = base.mark_line(point=True).encode(
-        y=alt.Y("value:Q", title=metric.replace("_", " "), axis=axis, scale=alt.Scale(zero=False)),
-        tooltip=["window:N", "vendor:N", alt.Tooltip("value:Q", format=".3f"), alt.Tooltip("low:Q", format=".3f"),
-                 alt.Tooltip("high:Q", format=".3f"), "changed:N"],
+        y=alt.Y("value:Q", title=name, axis=_axis(kind, currency), scale=scale),
+        tooltip=[alt.Tooltip("window:N", title="Window"), alt.Tooltip("vendor:N", title="Vendor"),
+                 alt.Tooltip("shown:N", title=name), alt.Tooltip("changed_text:N", title="Changed beyond chance")],
     )  # fmt: skip
     flagged = (
         base.transform_filter("datum.changed")
         .mark_point(size=220, shape="circle", filled=False, strokeWidth=2)
         .encode(y="value:Q")
     )
-    return (band + line + flagged).properties(height=300)
+    return (band + line + flagged).properties(height=300, autosize=FIT_WIDTH)

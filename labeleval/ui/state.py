@@ -248,7 +248,9 @@ def _show_partial_ledger(path: str) -> None:
         data = load_data(load_project(path))
     except LabelevalError:
         return
+    from labeleval.glossary import display_frame
+
     st.subheader("Ledger of what could be read")
-    st.dataframe(data.ledger, hide_index=True, key="partial_ledger")
+    st.dataframe(display_frame(data.ledger), hide_index=True, key="partial_ledger")
     if len(data.quarantine):
-        st.dataframe(data.quarantine, hide_index=True, key="partial_quarantine")
+        st.dataframe(display_frame(data.quarantine), hide_index=True, key="partial_quarantine")

@@ -35,10 +35,12 @@ def table(
     height: int | None = None,
     index: bool = False,
     terms: Mapping[str, glossary.Term] | None = None,
+    currency: str | None = None,
 ) -> pd.DataFrame:
     """A Report frame as a table a person reads: glossary names and units, ``—`` for blanks with the reason
-    under the table, each column's meaning in its header tooltip. Returns the display frame shown."""
-    shown = glossary.display_frame(frame, drop=tuple(drop), terms=terms)
+    under the table, each column's meaning in its header tooltip. ``currency``: of money columns, for a frame
+    without a ``currency`` column. Returns the display frame shown."""
+    shown = glossary.display_frame(frame, drop=tuple(drop), terms=terms, currency=currency)
     config: dict[str, Any] = {}
     numeric = shown.apply(lambda col: bool(col.astype(str).str.fullmatch(glossary.NUMERIC_CELL).all()))
     for column in frame.columns:

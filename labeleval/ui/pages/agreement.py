@@ -94,7 +94,10 @@ def _kind_section(report: Report) -> None:
                 "**Leniency**: each annotator's mean offset from gold (or the item's consensus), in scale steps"
             )
             st.altair_chart(charts.leniency(report.annotators, vendors), width="stretch", key="leniency_chart")
-    st.dataframe(metric_table(report.task_metrics, vendors), hide_index=True, width="stretch", key="task_metrics_table")
+    kind_table = metric_table(report.task_metrics, vendors)
+    st.dataframe(  # every row in view: the notes below refer to them
+        kind_table, hide_index=True, width="stretch", height=35 * (len(kind_table) + 1) + 3, key="task_metrics_table"
+    )
     for note in metric_table_notes(report.task_metrics, vendors):
         st.caption(markdown_text(note))
     with st.expander("With intervals, sample sizes and notes"):

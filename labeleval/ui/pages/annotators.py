@@ -24,7 +24,8 @@ def annotators() -> None:
     flagged = shown[shown["low_performer"].astype(bool)]
     accuracy_title = glossary.annotator_accuracy_name(settings)
     st.markdown(
-        f"**{len(flagged)} low performers** (black outline): gold accuracy clearly below their vendor's, a "
+        f"**{len(flagged)} low performer{'' if len(flagged) == 1 else 's'}** (black outline): gold accuracy "
+        "clearly below their vendor's, a "
         f"Dawid-Skene accuracy far below their peers', mostly too-fast judgments, or a skewed label mix. "
         f"Each comes with its reason."
     )

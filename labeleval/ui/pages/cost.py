@@ -82,4 +82,7 @@ def cost() -> None:
             width="stretch",
             key="redundancy_chart",
         )
-        table(report.redundancy, key="redundancy_table")
+        accuracy = glossary.Term(
+            f"{vote.capitalize()} accuracy on gold{glossary.tolerance_suffix(settings)}", "pct"
+        )  # the consensus of k labels, not each judgment
+        table(report.redundancy, key="redundancy_table", currency=currency, terms={"accuracy": accuracy})

@@ -62,24 +62,24 @@ def _metadata_columns() -> list[str]:
         return []
 
 
-#: The headline figures a slice table can show, with how to write them.
-SLICE_FIGURES = {
-    "accuracy": ("Accuracy on gold", "{:.1%}"),
-    "consensus_accuracy": ("Consensus accuracy", "{:.1%}"),
-    "alpha": ("Agreement (Krippendorff's alpha)", "{:.3f}"),
-    "cost_per_usable_label": ("Cost per usable label", "{:,.3f}"),
+#: The headline figures a slice table can show: display name and unit (labeleval.fmt).
+SLICE_FIGURES: dict[str, tuple[str, fmt.Kind]] = {
+    "accuracy": ("Accuracy on gold", "pct"),
+    "consensus_accuracy": ("Consensus accuracy", "pct"),
+    "alpha": ("Agreement (Krippendorff's alpha)", "number"),
+    "cost_per_usable_label": ("Cost per usable label", "money"),
 }
 
 
-def _figure_cell(value: float, low: float, high: float, status: str, pattern: str = "{:.1%}") -> str:
+def _figure_cell(
+    value: float, low: float, high: float, status: str, kind: fmt.Kind = "pct", currency: str | None = None
+) -> str:
+    """A slice's figure with its interval, as every other table writes it; the reason when there is none."""
     if status == "absent":
         return "absent"
     if pd.isna(value):
-        return status
-    text = pattern.format(value)
-    if pd.notna(low) and pd.notna(high):
-        text += f" [{pattern.format(low)} – {pattern.format(high)}]"
-    return text
+        return f"{fmt.BLANK} {status}"
+    return fmt.ci(value, low, high, kind, currency)
 
 
 def slices_section(report: Report) -> None:
@@ -97,27 +97,34 @@ def slices_section(report: Report) -> None:
         return
     s = result.slices
     metric = st.selectbox("Figure", list(SLICE_FIGURES), format_func=lambda m: SLICE_FIGURES[m][0], key="slice_metric")
-    name, pattern = SLICE_FIGURES[metric]
+    name, kind = SLICE_FIGURES[metric]
+    settings = result.settings
+    currency = str(settings.get("currency", "")) or None
     figures = s.assign(
         text=[
             _figure_cell(getattr(r, metric), getattr(r, f"{metric}_ci_low"), getattr(r, f"{metric}_ci_high"),
-                         r.status, pattern)
+                         r.status, kind, currency)
             for r in s.itertuples()
         ]
     )  # fmt: skip
+    vendors = [str(v) for v in report.summary["vendor"]]
     wide = figures.pivot(index="slice", columns="vendor", values="text")
-    wide = wide[[v for v in dict.fromkeys(s["vendor"]) if v in wide.columns]]
+    wide = wide[[v for v in vendors if v in wide.columns]]
+    wide.index.name, wide.columns.name = str(by).replace("_", " ").capitalize(), None
     st.caption(
-        f"{name} per slice and vendor, with its interval. A slice with too few gold items shows why instead of a "
-        "gold figure; a vendor that labelled nothing in it shows as absent."
+        f"{name}{glossary.tolerance_suffix(settings) if kind == 'pct' else ''} per slice and vendor, with its "
+        "interval. A slice with too few gold items shows why instead of a gold figure; a vendor that labelled "
+        "nothing in it shows as absent."
     )
     st.dataframe(wide, width="stretch", key="slice_table")
     counts = s.pivot(index="slice", columns="vendor", values="gold_items")
+    counts = counts[[v for v in vendors if v in counts.columns]].astype("Int64")
+    counts.index.name, counts.columns.name = wide.index.name, None
     st.caption("Gold items per slice and vendor")
     st.dataframe(counts, width="stretch", key="slice_counts")
     from labeleval.ui.question_charts import slice_bars
 
-    st.altair_chart(slice_bars(s, metric=metric), key="slice_chart")
+    st.altair_chart(slice_bars(s, settings, metric=metric, title=name), key="slice_chart")
     ranking = result.slice_ranking
     for r in ranking.itertuples(index=False):
         if bool(r.ranking_differs):
@@ -143,9 +150,14 @@ def drift_section(report: Report) -> None:
     from labeleval.ui.question_charts import drift_lines
 
     d = result.drift
-    st.altair_chart(drift_lines(d), key="drift_accuracy")
+    st.altair_chart(
+        drift_lines(d, result.settings, title=glossary.accuracy_name(result.settings)), key="drift_accuracy"
+    )
     st.caption("Accuracy on gold per window, with its interval band; a ringed point changed beyond chance.")
-    st.altair_chart(drift_lines(d, metric="cost_per_usable_label"), key="drift_cost")
+    st.altair_chart(
+        drift_lines(d, result.settings, metric="cost_per_usable_label", title="Cost per usable label"),
+        key="drift_cost",
+    )
     st.caption("Cost per usable label per window (a window is billed its share of the vendor's bill).")
     changed = d[d["changed"].astype(bool)]
     for r in changed.itertuples(index=False):
@@ -268,10 +280,10 @@ def _without_suspects(report: Report) -> None:
     after = cleaned.summary.set_index("vendor")
     side = pd.DataFrame(
         {
-            "vendor": list(before.index),
-            "accuracy with suspect gold": [fmt.pct(before.at[v, "accuracy"]) for v in before.index],
-            "accuracy without": [fmt.pct(after.at[v, "accuracy"]) for v in before.index],
-            "gold items without": [int(after.at[v, "gold_items"]) for v in before.index],
+            "Vendor": list(before.index),
+            "Accuracy with the suspect gold": [fmt.pct(before.at[v, "accuracy"]) for v in before.index],
+            "Accuracy without": [fmt.pct(after.at[v, "accuracy"]) for v in before.index],
+            "Gold items without": [fmt.count(after.at[v, "gold_items"]) for v in before.index],
         }
     )
     st.dataframe(side, hide_index=True, width="stretch", key="audit_exclude_table")
