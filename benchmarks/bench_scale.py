@@ -217,25 +217,31 @@ def main() -> None:
         folder = make_project(n, args.data / f"n{n:.0e}".replace("+", ""))
         print(f"project {n:.0e}: {folder} ({time.perf_counter() - start:.0f} s to write or find)", file=sys.stderr)
         for engine in engines:
+            load_before = os.getloadavg()[0]
+            when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
             result = measure(folder, engine, args.n_boot, args.timeout, args.max_gb)
-            print(f"  {engine}: {result}", file=sys.stderr)
-            rows.append({"judgments": n, "engine": engine, "n_boot": args.n_boot, **result})
+            load = f"{load_before:.1f} / {os.getloadavg()[0]:.1f}"  # 1-minute load average before / after
+            print(f"  {engine}: {result} (load {load}, {when})", file=sys.stderr)
+            rows.append({"judgments": n, "engine": engine, "n_boot": args.n_boot, **result, "load": load, "when": when})
     out = HERE / "out" / "scale.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(out.read_text()) if out.exists() else []
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     out.write_text(json.dumps([*previous, *({**r, "machine": machine} for r in rows)], indent=1))
     print(f"\nMachine: {machine}; n_boot = {args.n_boot}; time and peak memory (max RSS) of evaluate(), end to end.\n")
-    print("| judgments | engine | time (s) | of which row work (s) | peak memory (GB) | judgments scored | alpha A |")
-    print("|---:|---|---:|---:|---:|---:|---:|")
+    print(
+        "| judgments | engine | time (s) | of which row work (s) | peak memory (GB) | judgments scored | alpha A "
+        "| load before / after | started |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|---|---|")
     for r in rows:
         if "error" in r:
-            print(f"| {r['judgments']:,} | {r['engine']} | — | — | — | {r['error']} | |")
+            print(f"| {r['judgments']:,} | {r['engine']} | — | — | — | {r['error']} | | {r['load']} | {r['when']} |")
         else:
             row_work = "—" if r.get("row_work_s") is None else f"{r['row_work_s']:.1f}"
             print(
                 f"| {r['judgments']:,} | {r['engine']} | {r['seconds']:.1f} | {row_work} | {r['peak_gb']:.2f} | "
-                f"{r['scored']:,} | {r['alpha_A']:.4f} |"
+                f"{r['scored']:,} | {r['alpha_A']:.4f} | {r['load']} | {r['when']} |"
             )
 
 
