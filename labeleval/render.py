@@ -188,9 +188,10 @@ def agreement_footnotes(report: Report) -> list[str]:
         blank = group.loc[group["value"].isna(), "vendor"].astype(str).tolist()
         if blank:
             reason = glossary.blank_reason("value", str(metric))
-            notes.append(f"— for {glossary.metric_name(str(metric))} ({', '.join(blank)}): {reason}.")
-        no_ci = group.loc[group["value"].notna() & group["ci_low"].isna(), "vendor"].astype(str).tolist()
-        if no_ci and len(no_ci) == len(group):
+            notes.append(f"{fmt.BLANK} {glossary.metric_name(str(metric))} for {', '.join(blank)}: {reason}.")
+        shown = group["value"].notna()
+        no_ci = group.loc[shown & group["ci_low"].isna(), "vendor"].astype(str).tolist()
+        if no_ci and len(no_ci) == int(shown.sum()):
             notes.append(f"{glossary.metric_name(str(metric))} has no interval: it is not bootstrapped.")
     return notes
 
