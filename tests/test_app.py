@@ -153,3 +153,16 @@ def test_items_page_shows_the_item_and_says_why_cells_are_blank() -> None:
     assert "None" not in cells and "nan" not in cells
     assert "— no gold" in cells
     assert any("customer writes" in t.value for t in at.text)  # the chosen item's full text, verbatim
+
+
+def test_items_page_explains_only_the_blanks_it_has() -> None:
+    """helpfulness_likert: a median never ties, and no gold item looks wrong: the page says no more than that
+    (no legend for a '— tie' it never shows, no empty audit table to download)."""
+    at = page_test("items", str(ROOT / "sample_data" / "helpfulness_likert"))
+    at.session_state["n_boot"] = 0
+    at.run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "— no gold" in captions and "— tie" not in captions
+    assert "No gold item looks wrong" in captions
+    assert not any(b.label.startswith("Download the suspect gold") for b in at.get("download_button"))

@@ -75,10 +75,19 @@ def items() -> None:
     subset = frame[frame["item_id"].isin(keep.unique())]
     side = side_by_side(report, subset)
     consensus = glossary.consensus_description(report.settings)
+    cells = side.drop(columns=[c for c in ("Item text", "Link") if c in side.columns])
+    blanks = [  # only the blanks this table has
+        why
+        for mark, why in (
+            (TIE, f"'{TIE}': the vote was tied, so there is no single label"),
+            (NO_GOLD, f"'{NO_GOLD}': the item has no expert answer"),
+            (NOT_LABELLED, f"'{NOT_LABELLED}': the vendor never saw the item"),
+        )
+        if (cells == mark).any().any()
+    ]
     st.caption(
-        f"{fmt.count(len(side))} items. Cells show each vendor's consensus label ({markdown_text(consensus)}); "
-        f"'{TIE}': the vote was tied, so there is no single label; '{NO_GOLD}': the item has no expert answer; "
-        f"'{NOT_LABELLED}': the vendor never saw the item."
+        f"{fmt.count(len(side))} items. Cells show each vendor's consensus label ({markdown_text(consensus)})"
+        + ("; " + "; ".join(blanks) + "." if blanks else ".")
         + (" Item text is cut to one line: pick the item below to read all of it." if "Item text" in side else "")
     )
     config = {

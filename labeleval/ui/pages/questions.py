@@ -244,13 +244,22 @@ def gold_audit_section(report: Report) -> None:
         st.caption("The pooled judgments of every vendor agree with every gold label (or the task has no categories).")
         return
     suspects = audit[audit["suspect"].astype(bool)]
-    st.caption(
-        f"{len(suspects)} gold items look wrong: every vendor's annotators, pooled in one Dawid-Skene model that "
-        "does not see the gold, put the gold label's probability below 1%, at least two vendors' majorities "
-        "agree on another label, and it leads by a quarter of the votes. Score without them with "
-        "`--exclude-suspect-gold`."
+    rule = (
+        "every vendor's annotators, pooled in one Dawid-Skene model that does not see the gold, put the gold "
+        "label's probability below 1%, at least two vendors' majorities agree on another label, and it leads by "
+        "a quarter of the votes"
     )
+    if suspects.empty:
+        st.caption(f"No gold item looks wrong: none where {rule}.")
+    else:
+        one = len(suspects) == 1
+        st.caption(
+            f"{fmt.count(len(suspects))} gold {'item looks' if one else 'items look'} wrong: {rule}. Score without "
+            f"{'it' if one else 'them'} with `--exclude-suspect-gold`."
+        )
     show_all = st.toggle("Also show contradicted items that are not suspect", key="audit_all")
+    if suspects.empty and not show_all:
+        return
     shown = audit if show_all else suspects
     text = report.items.drop_duplicates("item_id").set_index("item_id")
     shown = shown.copy()
