@@ -166,7 +166,7 @@ def _flags(frame: pd.DataFrame, vendor_accuracy: dict[str, float], rules: FlagRu
         parts = []
         if gold_flag[i]:
             parts.append(
-                f"gold accuracy {frame['gold_accuracy'].iat[i]:.0%} [{frame['gold_accuracy_ci_low'].iat[i]:.0%}-"
+                f"gold accuracy {frame['gold_accuracy'].iat[i]:.0%} [{frame['gold_accuracy_ci_low'].iat[i]:.0%} to "
                 f"{frame['gold_accuracy_ci_high'].iat[i]:.0%}] over {gold_n[i]} gold judgments "
                 f"(vendor: {baseline[i]:.0%})"
             )

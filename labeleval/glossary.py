@@ -365,6 +365,15 @@ def annotator_accuracy_name(settings: Mapping[str, Any]) -> str:
     return accuracy_name(settings)
 
 
+def annotator_terms(settings: Mapping[str, Any]) -> dict[str, Term]:
+    """Report-card columns whose name depends on the settings: gold accuracy says its rule (within ±1)."""
+    name = annotator_accuracy_name(settings)
+    return {
+        "gold_accuracy": Term(name, "pct", COLUMNS["gold_accuracy"].help),
+        "gold_correct": Term("Right on gold" + tolerance_suffix(settings), "count", COLUMNS["gold_correct"].help),
+    }
+
+
 def consensus_name(settings: Mapping[str, Any]) -> str:
     """The consensus actually used: ``Dawid-Skene``, or the kind's own vote (``majority vote``, ``median`` for a
     rating scale, ``mean`` for numbers, ``per-label majority vote`` for label sets)."""

@@ -250,7 +250,7 @@ def _low_performers(report: Report) -> pd.DataFrame:
         return pd.DataFrame()
     flagged = a[a["low_performer"].astype(bool)]
     columns = [c for c in ("vendor", "annotator_id", "n_judgments", "gold_accuracy", "flag_reason") if c in a]
-    return glossary.display_frame(flagged[columns])
+    return glossary.display_frame(flagged[columns], terms=glossary.annotator_terms(report.settings))
 
 
 def _cost_table(report: Report) -> pd.DataFrame:
@@ -299,6 +299,9 @@ def _question_sections(report: Report) -> list[tuple[str, pd.DataFrame, list[str
         notes = [
             f"{len(suspect)} gold items where every vendor's annotators, pooled, contradict the expert answer with "
             "high confidence: worth sending back to the experts (the CSV export lists them with each vendor's votes)."
+            if len(suspect)
+            else "No gold item where every vendor's annotators, pooled, contradict the expert answer with high "
+            "confidence."
         ]
         out.append(("Gold items that look wrong", glossary.display_frame(shown), notes))
     for name, title in (("slices", "By slice"), ("drift", "Over time")):

@@ -40,4 +40,9 @@ def annotators() -> None:
             key="download_low_performers",
         )
     st.subheader("Report cards")
-    table(shown.drop(columns=["low_performer"]), key="annotator_table", label_column="annotator_id")
+    table(
+        shown.drop(columns=["low_performer"]),
+        key="annotator_table",
+        label_column="annotator_id",
+        terms=glossary.annotator_terms(settings),
+    )
