@@ -30,8 +30,8 @@ class ProgressBar:
                 return
             self.last = now
             self.stream.write("\r" + self.line(done, total, share, now))
-            if finished:
-                self.stream.write("\n")
+            if finished:  # the scoring that follows has no bar: say what the wait is (minutes at 1e8 rows)
+                self.stream.write("\nscoring (consensus, Dawid-Skene, bootstrap, every frame) ...\n")
         else:
             tenth = int(share * 10)
             if tenth == self.tenth and not finished:
