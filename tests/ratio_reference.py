@@ -141,7 +141,7 @@ def leave_one_out(enc: Encoded, batch: VendorBatch, tie: TiePolicy) -> np.ndarra
 
 def _credit(kind: Kind, counts: np.ndarray, gold: np.ndarray, tie: TiePolicy, majority: bool) -> np.ndarray:
     if majority and tie in (TiePolicy.FRACTIONAL, TiePolicy.RANDOM):
-        return tie_credit(counts, gold, kind.hit)[0]
+        return tie_credit(counts, gold, kind.hit)[0]  # type: ignore[arg-type]
     consensus = kind.consensus(counts, tie=tie, rng=None)
     return kind.correct(consensus.code, consensus.value, gold).astype(np.float64)
 

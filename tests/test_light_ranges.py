@@ -10,7 +10,7 @@ import pytest
 
 from labeleval.dataset import load_data
 from labeleval.engine import pairs
-from labeleval.engine.encode import encode, vendor_batches
+from labeleval.engine.encode import Encoded, VendorBatch, encode, vendor_batches
 from labeleval.errors import UndefinedMetricWarning
 from labeleval.metrics.agreement import light_from_codes
 from labeleval.project import load_project
@@ -20,7 +20,7 @@ from tests.test_ratio_sums import random_design
 SAMPLES = sorted(p for p in (ROOT / "sample_data").iterdir() if (p / "labeleval.toml").exists())
 
 
-def whole(enc, b, min_overlap: int) -> float:  # type: ignore[no-untyped-def]
+def whole(enc: Encoded, b: VendorBatch, min_overlap: int) -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedMetricWarning)
         return light_from_codes(

@@ -95,7 +95,8 @@ def both(folder: Path, settings: Settings) -> tuple[dict, dict]:
     assert set(new) == set(old)
 
     def resampled(ratios: dict, sums_of: Callable, resample: Callable) -> dict[tuple[str, ...], RatioEstimate]:
-        columns, seen = {}, {}
+        columns: dict[tuple[str, ...], slice] = {}
+        seen: dict[int, tuple[slice, np.ndarray]] = {}
         for name, p in ratios.items():
             seen.setdefault(id(p), (slice(2 * len(seen), 2 * len(seen) + 2), sums_of(p)))
             columns[name] = seen[id(p)][0]
