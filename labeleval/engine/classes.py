@@ -64,7 +64,8 @@ def per_class(enc: Encoded, batches: list[VendorBatch]) -> pd.DataFrame:
         table = class_table(enc, b)
         table.insert(0, "label", enc.labels)
         table.insert(0, "vendor", b.name)
-        table["share_of_judgments"] = np.asarray(b.cells.sum(axis=0)).reshape(enc.k) / max(b.n_judgments, 1)
+        per_label = np.asarray(b.counts_or_cells().sum(axis=0)).reshape(enc.k)
+        table["share_of_judgments"] = per_label / max(b.n_judgments, 1)
         if b.dense:
             table["class_alpha"] = [one_vs_rest_alpha(b.counts[:, c], b.m) for c in range(enc.k)]
         else:

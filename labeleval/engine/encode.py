@@ -3,10 +3,10 @@
 Everything after this step works on these arrays; it is computed once per evaluation and never changed.
 Items are indexed in sorted order, so results do not depend on the order of the input rows.
 
-The count matrix is held as its non-zero cells (a SciPy CSR array, memory linear in the judgments). Where
-the dense items x K matrix is small (:func:`dense_ok`) it is also materialised once and the engine uses the
-dense forms; above that (many labels, or a numeric scale's many distinct values) every step works from the
-non-zero cells, so memory stays linear in the judgments whatever the number of categories.
+The count matrix is dense where it is small (:func:`dense_ok`) and held as its non-zero cells (a SciPy CSR
+array, memory linear in the judgments) above that (many labels, or a numeric scale's many distinct values),
+where every step works from the cells, so memory stays linear in the judgments whatever the number of
+categories.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from scipy import sparse
 from labeleval.cost import CostBreakdown, cost_breakdown
 from labeleval.dataset import Dataset
 from labeleval.kinds import Kind, kind_for
+from labeleval.metrics import cells as sparse_cells
 from labeleval.metrics.cells import count_cells, dense_ok
+from labeleval.metrics.counts import counts_from_codes
 
 
 @dataclass(frozen=True)
@@ -63,35 +65,37 @@ class Encoded:
 class VendorBatch:
     """One vendor's judgments: row positions, items x labels counts and what it costs.
 
-    ``cells`` holds the counts' non-zero cells (CSR, sorted labels within each item); ``counts`` is the
-    dense matrix, materialised on first use: read it only where :attr:`dense` is true, or for kinds whose
-    categories are few by construction."""
+    ``store`` holds the counts as the engine uses them: the dense matrix where it is small (:func:`dense_ok`,
+    built by one ``bincount`` as always), else its non-zero cells (CSR, labels sorted within each item).
+    :attr:`counts` and :attr:`cells` give either form on demand (the dense one only for few categories)."""
 
     index: int
     name: str
     rows: np.ndarray
-    cells: sparse.csr_array
+    store: np.ndarray | sparse.csr_array
     m: np.ndarray  # judgments per item
     cost: CostBreakdown
 
     @property
     def dense(self) -> bool:
         """Whether the engine uses the dense count matrix for this vendor (see :func:`dense_ok`)."""
-        return dense_ok(*self.cells.shape)
+        return isinstance(self.store, np.ndarray)
 
     @cached_property
     def counts(self) -> np.ndarray:
         """The dense items x K count matrix (int64)."""
-        return self.cells.toarray()
+        return self.store if isinstance(self.store, np.ndarray) else self.store.toarray()
 
     @cached_property
-    def cell_items(self) -> np.ndarray:
-        """The item of each non-zero cell (``cells.indices`` holds its label, ``cells.data`` its count)."""
-        return np.repeat(np.arange(self.cells.shape[0]), np.diff(self.cells.indptr))
+    def cells(self) -> sparse.csr_array:
+        """The counts' non-zero cells (CSR; ``indices`` the labels, ``data`` the counts)."""
+        if isinstance(self.store, sparse.csr_array):
+            return self.store
+        return sparse_cells.canonical(sparse.csr_array(self.store))
 
     def counts_or_cells(self) -> np.ndarray | sparse.csr_array:
         """The dense matrix where the engine uses it, else the sparse cells."""
-        return self.counts if self.dense else self.cells
+        return self.store
 
     @cached_property
     def labelled(self) -> np.ndarray:
@@ -161,14 +165,19 @@ def vendor_batches(enc: Encoded) -> list[VendorBatch]:
     out = []
     for index, spec in enumerate(enc.data.project.vendors):
         rows = narrow(np.flatnonzero(enc.vendor_codes == index), len(enc.vendor_codes))
-        cells = count_cells(enc.item_codes[rows], enc.label_codes[rows], enc.n_items, enc.k)
+        item_codes, label_codes = enc.item_codes[rows], enc.label_codes[rows]
+        store: np.ndarray | sparse.csr_array
+        if dense_ok(enc.n_items, enc.k):
+            store = counts_from_codes(item_codes, label_codes, enc.n_items, enc.k)
+        else:
+            store = count_cells(item_codes, label_codes, enc.n_items, enc.k)
         out.append(
             VendorBatch(
                 index=index,
                 name=spec.name,
                 rows=rows,
-                cells=cells,
-                m=np.asarray(cells.sum(axis=1), dtype=np.int64).reshape(enc.n_items),
+                store=store,
+                m=np.asarray(store.sum(axis=1), dtype=np.int64).reshape(enc.n_items),
                 cost=cost_breakdown(spec.pricing, enc.data.billing[spec.name]),
             )
         )

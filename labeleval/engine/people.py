@@ -60,7 +60,7 @@ def annotators(
         # each judgment against the majority of the others on its item, from the item's top two counts
         # (no judgments x K matrix)
         agrees[b.rows], comparable[b.rows] = leave_one_out_agreement(
-            b.cells, enc.item_codes[b.rows], enc.label_codes[b.rows]
+            b.counts_or_cells(), enc.item_codes[b.rows], enc.label_codes[b.rows]
         )
         known = np.isfinite(c.ds_accuracy)
         ds_accuracy[known] = c.ds_accuracy[known]

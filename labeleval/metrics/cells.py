@@ -230,22 +230,15 @@ def matching(cells: sparse.csr_array, hit: Hit, reference: np.ndarray) -> np.nda
 
 
 def leave_one_out_agreement(
-    cells: sparse.csr_array, item: np.ndarray, label: np.ndarray
+    counts: np.ndarray | sparse.csr_array, item: np.ndarray, label: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per judgment (``item``, ``label``): does its label equal the unique majority of the *other* judgments
     on the item, and is there one (others present and not tied)? As
-    :func:`labeleval.annotators.leave_one_out_agreement`, from each item's top two counts instead of a
-    judgments x K matrix: removing one vote changes only its own label's count."""
-    rows = row_of_cell(cells)
-    n = cells.shape[0]
-    first = row_max(cells)
-    at_first = cells.data == first[rows]
-    n_first = np.bincount(rows[at_first], minlength=n)
-    below = np.where(at_first, 0, cells.data)
-    second = np.zeros(n, dtype=cells.data.dtype)
-    np.maximum.at(second, rows, below)
-    n_second = np.bincount(rows[(below == second[rows]) & (below > 0)], minlength=n)
-    own = np.asarray(cells[item, label]).reshape(-1)  # this judgment's label count on its item (>= 1)
+    :func:`labeleval.annotators.leave_one_out_agreement`, from each item's top two counts (of the dense
+    counts or of their non-zero cells) instead of a judgments x K matrix: removing one vote changes only its
+    own label's count."""
+    first, n_first, second, n_second = _top_two(counts)
+    own = np.asarray(counts[item, label]).reshape(-1)  # this judgment's label count on its item (>= 1)
     top1, t1, top2, t2 = first[item], n_first[item], second[item], n_second[item]
     was_top = own == top1
     # the vote was on the only top label: its count drops by one, which may meet the runner-up
@@ -255,6 +248,28 @@ def leave_one_out_agreement(
     comparable = (new_top > 0) & unique
     agrees = comparable & alone
     return agrees, comparable
+
+
+def _top_two(counts: np.ndarray | sparse.csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per item: the largest count, how many labels have it, the largest count below it (0 if none) and how
+    many labels have that (0 if it is 0)."""
+    if isinstance(counts, sparse.csr_array):
+        rows = row_of_cell(counts)
+        n = counts.shape[0]
+        first = row_max(counts)
+        at_first = counts.data == first[rows]
+        below = np.where(at_first, 0, counts.data)
+        second = np.zeros(n, dtype=counts.data.dtype)
+        np.maximum.at(second, rows, below)
+        n_first = np.bincount(rows[at_first], minlength=n)
+        n_second = np.bincount(rows[(below == second[rows]) & (below > 0)], minlength=n)
+        return first, n_first, second, n_second
+    first = counts.max(axis=1) if counts.shape[1] else np.zeros(len(counts), dtype=counts.dtype)
+    at_first = counts == first[:, None]
+    below = np.where(at_first, 0, counts)
+    second = below.max(axis=1) if counts.shape[1] else np.zeros(len(counts), dtype=counts.dtype)
+    n_second = ((below == second[:, None]) & (below > 0)).sum(axis=1)
+    return first, at_first.sum(axis=1), second, n_second
 
 
 def remove_votes(cells: sparse.csr_array, label: np.ndarray) -> sparse.csr_array:
