@@ -200,3 +200,14 @@ def test_the_engine_estimates_do_not_depend_on_where_the_sums_are_kept(sample_pr
     first = estimate(enc, batches, moved, settings, run.ratio_sums(enc, batches, consensus, ref, settings.tie, moved))
     second = estimate(enc, batches, blocks(), settings, run.ratio_sums(enc, batches, consensus, ref, settings.tie))
     assert first.table == second.table
+
+
+def test_blocks_resampled_side_by_side_equal_the_stacked_matrix() -> None:
+    """``estimate`` multiplies each weight block into the blocks in turn instead of stacking them first."""
+    from labeleval.engine.statistics import _bootstrap_arrays
+
+    rng = np.random.default_rng(4)
+    arrays: list = [rng.integers(0, 6, (20_000, w)).astype(float) for w in (1, 3, 2)]
+    settings = Settings(n_boot=120, seed=8)
+    stacked = bootstrap_totals(np.hstack(arrays), n_boot=120, seed=8)
+    np.testing.assert_allclose(_bootstrap_arrays(arrays, settings), stacked, rtol=1e-12)

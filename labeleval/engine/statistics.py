@@ -207,6 +207,16 @@ class Blocks:
         """Whether the blocks hold sums over random blocks of items (above ``MAX_UNITS`` items)."""
         return self._units is not None
 
+    def arrays(self, keys: list[tuple[str, str]]) -> list[np.ndarray | sparse.csr_array]:
+        """The blocks ``keys``, as added (or as summed into blocks of items)."""
+        return [self._arrays[self._index[key]] for key in keys]
+
+    def totals(self, keys: list[tuple[str, str]]) -> np.ndarray:
+        """(1 x columns) column totals of the blocks ``keys`` (dense blocks)."""
+        if self._units is not None:
+            return np.concatenate([self._totals[self._index[key]] for key in keys])[None, :]
+        return np.concatenate([np.asarray(a).sum(axis=0) for a in self.arrays(keys)])[None, :]
+
     def stacked(self, keys: list[tuple[str, str]]) -> tuple[np.ndarray | sparse.csr_array, np.ndarray]:
         """The blocks ``keys`` side by side (dense, or CSR when one is sparse), and their column totals."""
         arrays = [self._arrays[self._index[key]] for key in keys]
@@ -285,12 +295,18 @@ def estimate(
         slices[key] = slice(width, width + size)
         width += size
     ratio_columns = {name: slices[ratio_blocks[id(sums)]] for name, sums in ratios.items()}
-    matrix, point = blocks.stacked(keep)
-    if isinstance(matrix, sparse.csr_array):  # many categories: the columns stay sparse (memory linear in cells)
-        boot = _bootstrap_sparse(matrix, settings)
+    arrays = blocks.arrays(keep)
+    if arrays and all(isinstance(a, np.ndarray) for a in arrays) and arrays[0].shape[0] <= MAX_UNITS:
+        # the blocks resampled side by side, not stacked into one more copy of them (issue 13)
+        point = blocks.totals(keep)
+        boot = _bootstrap_arrays(arrays, settings)
     else:
-        boot = bootstrap_totals(matrix, n_boot=settings.n_boot, seed=settings.seed)
-    del matrix
+        matrix, point = blocks.stacked(keep)
+        if isinstance(matrix, sparse.csr_array):  # many categories: the columns stay sparse (memory linear in cells)
+            boot = _bootstrap_sparse(matrix, settings)
+        else:
+            boot = bootstrap_totals(matrix, n_boot=settings.n_boot, seed=settings.seed)
+        del matrix
     resampled_ratios = resample_ratios(enc, ratios, boot, ratio_columns, settings)
     table: dict[tuple[str, str], Estimate] = {}
     samples: dict[tuple[str, str], np.ndarray] = {}
@@ -329,6 +345,21 @@ def add_ratio_block(blocks: Blocks, sums: RatioSums) -> tuple[RatioSums, tuple[s
         raise ValueError("the ratio's per-item sums were moved already")
     blocks.add(*key, sums.item_sums)
     return replace(sums, item_sums=None, item_block=key), key
+
+
+def _bootstrap_arrays(arrays: list[np.ndarray | sparse.csr_array], settings: Settings) -> np.ndarray:
+    """:func:`bootstrap_totals` of the dense blocks side by side (at most ``MAX_UNITS`` rows): the same weights,
+    each weight block multiplied into every array in turn, so no stacked copy of the arrays is made."""
+    widths = [a.shape[1] for a in arrays]
+    totals = np.zeros((settings.n_boot, sum(widths)))
+    if settings.n_boot == 0:
+        return totals
+    edges = np.concatenate([[0], np.cumsum(widths)])
+    for block, weights in weight_blocks(settings.n_boot, arrays[0].shape[0], settings.seed):
+        w = weights.astype(np.float64)
+        for a, lo, hi in zip(arrays, edges[:-1], edges[1:], strict=True):
+            totals[:, lo:hi] += w @ np.asarray(a)[block]
+    return totals
 
 
 def _bootstrap_sparse(matrix: sparse.csr_array, settings: Settings) -> np.ndarray:
