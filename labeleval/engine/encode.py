@@ -119,7 +119,7 @@ def encode(data: Dataset) -> Encoded:
     """Codes for every judgment of ``data``."""
     ann = data.annotations
     labels = [str(c) for c in ann["label"].cat.categories]
-    item_codes, items = pd.factorize(ann["item_id"], sort=True)
+    item_codes, items = _item_codes(ann["item_id"])
     item_codes = narrow(item_codes, len(items) * max(len(labels), 1))
     gold = data.gold
     gold_codes = pd.Series(gold.cat.codes.to_numpy(dtype=np.int64), index=gold.index)
@@ -135,6 +135,20 @@ def encode(data: Dataset) -> Encoded:
         gold_code=gold_codes.reindex(pd.Index(items)).fillna(-1).to_numpy(dtype=np.int64),
         keys=_annotator_keys(ann["annotator_id"], vendor_codes),
     )
+
+
+def _item_codes(item_ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Items in sorted order and each judgment's item code: ``pd.factorize(item_ids, sort=True)``. A chunked
+    read's item ids are categorical with their categories sorted already; where every category is used those
+    codes are the answer, taken as they are (no per-judgment copy or hash table at 1e8 judgments)."""
+    if isinstance(item_ids.dtype, pd.CategoricalDtype):
+        codes = np.asarray(item_ids.array.codes)  # a read-only view of the codes, not a copy
+        categories = item_ids.cat.categories
+        sorted_ids = categories.is_monotonic_increasing and len(codes) > 0 and codes.min() >= 0
+        if sorted_ids and np.bincount(codes, minlength=len(categories)).all():
+            return codes, categories
+    item_codes, items = pd.factorize(item_ids, sort=True)
+    return item_codes, pd.Index(items)
 
 
 def narrow(codes: np.ndarray, bound: int) -> np.ndarray:
