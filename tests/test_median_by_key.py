@@ -1,0 +1,25 @@
+"""Report cards' median seconds per annotator by ranges of keys (issue 13) equal pandas' groupby median."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from labeleval.annotators import median_by_key
+
+
+@pytest.mark.parametrize(
+    ("n", "n_keys", "rows_per_pass"),
+    [(1000, 30, 100), (50_000, 700, 1 << 24), (50_000, 700, 777), (10, 40, 3), (0, 5, 10)],
+)
+def test_the_median_per_key_is_pandas_groupby_median(n: int, n_keys: int, rows_per_pass: int) -> None:
+    rng = np.random.default_rng(n + n_keys)
+    keys = rng.integers(0, n_keys, n)
+    keys[keys == 5] = 6  # a key without rows: NaN
+    values = rng.gamma(2.0, 6.0, n).round(1)
+    values[rng.random(n) < 0.1] = np.nan  # untimed judgments are skipped
+    values[keys == 7] = np.nan  # a key with rows but no time: NaN
+    expected = pd.Series(values).groupby(keys).median().reindex(np.arange(n_keys)).to_numpy()
+    got = median_by_key(keys, values, n_keys, rows_per_pass=rows_per_pass)
+    np.testing.assert_array_equal(got, expected)
