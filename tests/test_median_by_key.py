@@ -23,3 +23,14 @@ def test_the_median_per_key_is_pandas_groupby_median(n: int, n_keys: int, rows_p
     expected = pd.Series(values).groupby(keys).median().reindex(np.arange(n_keys)).to_numpy()
     got = median_by_key(keys, values, n_keys, rows_per_pass=rows_per_pass)
     np.testing.assert_array_equal(got, expected)
+
+
+def test_report_cards_over_passes_of_rows_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The leave-one-out agreement of the report cards over many small passes of a vendor's rows."""
+    import labeleval as le
+    from labeleval.engine import people
+    from tests.conftest import SAMPLE
+
+    whole = le.evaluate(SAMPLE, n_boot=0).annotators
+    monkeypatch.setattr(people, "ROWS_PER_PASS", 13)
+    pd.testing.assert_frame_equal(le.evaluate(SAMPLE, n_boot=0).annotators, whole)

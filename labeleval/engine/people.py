@@ -14,6 +14,9 @@ from labeleval.engine.settings import Settings
 from labeleval.metrics.cells import leave_one_out_agreement
 from labeleval.task_metrics import VendorData, task_metrics
 
+#: judgments per pass of the report cards' leave-one-out agreement
+ROWS_PER_PASS = 1 << 23
+
 
 def kind_metrics(
     enc: Encoded, batches: list[VendorBatch], consensus: list[VendorConsensus], settings: Settings
@@ -58,10 +61,13 @@ def annotators(
     ds_accuracy = np.full(enc.n_keys, np.nan)
     for b, c in zip(batches, consensus, strict=True):
         # each judgment against the majority of the others on its item, from the item's top two counts
-        # (no judgments x K matrix)
-        agrees[b.rows], comparable[b.rows] = leave_one_out_agreement(
-            b.counts_or_cells(), enc.item_codes[b.rows], enc.label_codes[b.rows]
-        )
+        # (no judgments x K matrix), over passes of the vendor's rows (a few int64 arrays per pass, issue 13)
+        counts = b.counts_or_cells()
+        for start in range(0, len(b.rows), ROWS_PER_PASS):
+            rows = b.rows[start : start + ROWS_PER_PASS]
+            agrees[rows], comparable[rows] = leave_one_out_agreement(
+                counts, enc.item_codes[rows], enc.label_codes[rows]
+            )
         known = np.isfinite(c.ds_accuracy)
         ds_accuracy[known] = c.ds_accuracy[known]
     # the first row of each annotator, not a per-judgment object array (issue 13)
