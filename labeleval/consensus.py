@@ -153,9 +153,14 @@ def dawid_skene_codes(
     current_limits().check("dawid_skene_cells", n_annotators * k * k, "Dawid-Skene")
     from scipy import sparse  # imported here: only Dawid-Skene needs it
 
-    pair = annotator_codes.astype(np.int64) * k + label_codes_
     n_pairs = n_annotators * k
-    incidence = sparse.csr_matrix((np.ones(len(pair)), (pair, item_codes.astype(np.int64))), shape=(n_pairs, n_items))
+    # int32 indices where they fit (SciPy keeps them as given; int64 would be copied down): the same matrix
+    index = np.dtype(np.int32) if max(n_pairs, n_items) < 2**31 else np.dtype(np.int64)
+    pair = annotator_codes.astype(index) * k + label_codes_.astype(index, copy=False)
+    incidence = sparse.csr_matrix(
+        (np.ones(len(pair)), (pair, item_codes.astype(index, copy=False))), shape=(n_pairs, n_items)
+    )
+    del pair
     incidence_t = incidence.T.tocsr()
     votes = counts_from_codes(item_codes, label_codes_, n_items, k).astype(np.float64)
     m = votes.sum(axis=1, keepdims=True)
