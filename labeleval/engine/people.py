@@ -133,36 +133,45 @@ def vote_text(b: VendorBatch, labels: list[str]) -> np.ndarray:
 
 
 def items(enc: Encoded, batches: list[VendorBatch], consensus: list[VendorConsensus]) -> pd.DataFrame:
-    """One row per (item, vendor): consensus, confidence, gold, whether vendors disagree, votes per label."""
+    """One row per (item, vendor): consensus, confidence, gold, whether vendors disagree, votes per label.
+
+    Each column is put together across vendors first and the frame made once (issue 13): a frame per vendor
+    and their concatenation held the frame's 20M rows twice at 1e8 judgments."""
     pairs = list(zip(batches, consensus, strict=True))
     values = np.column_stack([np.where(b.labelled & (c.chosen.code >= 0), c.chosen.value, np.nan) for b, c in pairs])
     resolved = np.isfinite(values)
     high = np.where(resolved, values, -np.inf).max(axis=1)
     low = np.where(resolved, values, np.inf).min(axis=1)
     disagree = (resolved.sum(axis=1) >= 2) & (high - low > enc.kind.tolerance + 1e-9)
+    del values, resolved, high, low
     labels = np.asarray([*enc.labels, None], dtype=object)
-    frames = []
-    for b, c in zip(batches, consensus, strict=True):
+    columns: dict[str, list[np.ndarray]] = {}
+
+    def put(name: str, part: np.ndarray) -> None:
+        columns.setdefault(name, []).append(np.asarray(part))
+
+    for b, c in pairs:
         idx = np.flatnonzero(b.labelled)
         gold = enc.gold_code[idx]
-        frame = pd.DataFrame(
-            {
-                "item_id": enc.items[idx],
-                "vendor": b.name,
-                "n_judgments": b.m[idx],
-                "consensus": enc.kind.consensus_text(c.chosen, idx),
-                "confidence": c.chosen.confidence[idx],
-                "gold_label": labels[gold],
-                "consensus_correct": np.where(gold >= 0, c.chosen_correct[idx].astype(float), np.nan),
-                "vendors_disagree": disagree[idx],
-            }
-        )
+        put("item_id", enc.items[idx])
+        put("vendor", np.full(len(idx), b.name, dtype=object))
+        put("n_judgments", b.m[idx])
+        put("consensus", enc.kind.consensus_text(c.chosen, idx))
+        put("confidence", c.chosen.confidence[idx])
         if enc.kind.numeric:
-            frame["gold_label"] = np.where(gold >= 0, enc.kind.values[np.maximum(gold, 0)], np.nan)
-        elif enc.k <= VOTE_COLUMNS_MAX:  # one frame of vote columns, not one insert per label
-            votes = pd.DataFrame(b.counts[idx], columns=[f"votes_{label}" for label in enc.labels])
-            frame = pd.concat([frame, votes], axis=1)
+            put("gold_label", np.where(gold >= 0, enc.kind.values[np.maximum(gold, 0)], np.nan))
+        else:
+            put("gold_label", labels[gold])
+        put("consensus_correct", np.where(gold >= 0, c.chosen_correct[idx].astype(float), np.nan))
+        put("vendors_disagree", disagree[idx])
+        if enc.kind.numeric:
+            continue
+        if enc.k <= VOTE_COLUMNS_MAX:  # vote columns, not one insert per label
+            for j, label in enumerate(enc.labels):
+                put(f"votes_{label}", b.counts[idx, j])
         else:  # many labels: the item's own labels as text, most votes first (not K columns)
-            frame[VOTES_TEXT] = vote_text(b, enc.labels)[idx]
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+            put(VOTES_TEXT, vote_text(b, enc.labels)[idx])
+    frame: dict[str, np.ndarray] = {}
+    for name in list(columns):
+        frame[name] = np.concatenate(columns.pop(name))
+    return pd.DataFrame(frame)
