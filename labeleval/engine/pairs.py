@@ -21,9 +21,16 @@ from labeleval.metrics.agreement import _pairs_within_groups
 JUDGMENTS_PER_RANGE: Final = 1 << 22
 
 
+#: a vendor's annotator pairs x labels up to which the pair sums are kept in dense arrays (no sorting of pair keys)
+DENSE_PAIR_CELLS: Final = 1 << 25
+
+
 def light_kappa(enc: Encoded, batch: VendorBatch, min_overlap: int = 10) -> float:
     """Light's kappa (mean unweighted Cohen's kappa over annotator pairs sharing ``min_overlap`` or more items)
     of one vendor; NaN where no pair qualifies (as :func:`~labeleval.metrics.agreement.light_from_codes`)."""
+    keys = np.unique(enc.keys[batch.rows])
+    if len(keys) ** 2 * max(enc.k, 1) <= DENSE_PAIR_CELLS:
+        return _light_dense(enc, batch, keys, min_overlap)
     k = max(enc.k, 1)
     item_all = enc.item_codes[batch.rows]
     n_annot = int(enc.keys.max(initial=0)) + 1
@@ -74,3 +81,52 @@ def _merge(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.n
         inverse, weights=np.concatenate([n for _, n in parts]).astype(np.float64), minlength=len(cells)
     )
     return cells, counts
+
+
+def _light_dense(enc: Encoded, batch: VendorBatch, keys: np.ndarray, min_overlap: int) -> float:
+    """:func:`light_kappa` with the pair sums in dense arrays over the vendor's annotator pairs (its annotators
+    numbered in key order, so pairs come in the same order and give the same value), and without sorting a range
+    whose rows are already grouped by item."""
+    k = max(enc.k, 1)
+    n_local = len(keys)
+    local = np.zeros(enc.n_keys, dtype=np.int64)
+    local[keys] = np.arange(n_local)
+    item_all = enc.item_codes[batch.rows]
+    per_range = max(1, int(enc.n_items * JUDGMENTS_PER_RANGE / max(len(item_all), 1)))
+    n = np.zeros(n_local * n_local)
+    observed = np.zeros(n_local * n_local)
+    left_counts = np.zeros(n_local * n_local * k)
+    right_counts = np.zeros(n_local * n_local * k)
+    for lo in range(0, enc.n_items, per_range):
+        picked = np.flatnonzero((item_all >= lo) & (item_all < lo + per_range))
+        rows = batch.rows[picked]
+        label = enc.label_codes[rows]
+        ok = label >= 0
+        it, an, lab = item_all[picked][ok], local[enc.keys[rows][ok]], label[ok]
+        if len(it) > 1 and not (it[1:] >= it[:-1]).all():
+            order = np.argsort(it, kind="stable")
+            it, an, lab = it[order], an[order], lab[order]
+        left, right = _pairs_within_groups(it)
+        if not len(left):
+            continue
+        first = an[left] <= an[right]  # each pair as (lower annotator, higher annotator), with its labels
+        a = np.where(first, an[left], an[right])
+        b = np.where(first, an[right], an[left])
+        la = np.where(first, lab[left], lab[right]).astype(np.int64)
+        lb = np.where(first, lab[right], lab[left]).astype(np.int64)
+        pair = a * n_local + b
+        n += np.bincount(pair, minlength=len(n))
+        observed += np.bincount(pair, weights=(la != lb).astype(np.float64), minlength=len(n))
+        left_counts += np.bincount(pair * k + la, minlength=len(left_counts))
+        right_counts += np.bincount(pair * k + lb, minlength=len(right_counts))
+    present = n > 0
+    if not present.any():
+        return float("nan")
+    same = (left_counts * right_counts).reshape(-1, k).sum(axis=1)
+    n, observed, same = n[present], observed[present], same[present]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = n - same / n
+    keep = (n >= max(min_overlap, 1)) & (expected > 0)
+    if not keep.any():
+        return float("nan")
+    return float(np.mean(1.0 - observed[keep] / expected[keep]))
