@@ -348,17 +348,14 @@ def add_ratio_block(blocks: Blocks, sums: RatioSums) -> tuple[RatioSums, tuple[s
 
 
 def _bootstrap_arrays(arrays: list[np.ndarray | sparse.csr_array], settings: Settings) -> np.ndarray:
-    """:func:`bootstrap_totals` of the dense blocks side by side (at most ``MAX_UNITS`` rows): the same weights,
-    each weight block multiplied into every array in turn, so no stacked copy of the arrays is made."""
-    widths = [a.shape[1] for a in arrays]
-    totals = np.zeros((settings.n_boot, sum(widths)))
+    """:func:`bootstrap_totals` of the dense blocks side by side (at most ``MAX_UNITS`` rows): the same weights and
+    the same products, the arrays' rows of each weight block stacked (8,192 rows at a time), so no stacked copy
+    of the whole arrays is made."""
+    totals = np.zeros((settings.n_boot, sum(a.shape[1] for a in arrays)))
     if settings.n_boot == 0:
         return totals
-    edges = np.concatenate([[0], np.cumsum(widths)])
     for block, weights in weight_blocks(settings.n_boot, arrays[0].shape[0], settings.seed):
-        w = weights.astype(np.float64)
-        for a, lo, hi in zip(arrays, edges[:-1], edges[1:], strict=True):
-            totals[:, lo:hi] += w @ np.asarray(a)[block]
+        totals += weights.astype(np.float64) @ np.hstack([np.asarray(a)[block] for a in arrays])
     return totals
 
 
