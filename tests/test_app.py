@@ -3,9 +3,11 @@ numbers, and its widgets (found by key) change the result."""
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -35,6 +37,19 @@ def page_test(page: str, project: str | None = None) -> AppTest:
     return AppTest.from_function(run_page, args=(page, project), default_timeout=120)
 
 
+def leaderboard_of(at: AppTest) -> pd.DataFrame:
+    """The Overview's leaderboard (a Markdown table) read back as a frame indexed by vendor, cells unescaped."""
+    text = next(m.value for m in at.markdown if m.value.startswith("| Vendor |"))
+    lines = text.splitlines()
+
+    def cells(line: str) -> list[str]:
+        parts = re.split(r"(?<!\\)\|", line.strip()[1:-1])
+        return [html.unescape(re.sub(r"\\(.)", r"\1", part.strip())).replace("\u00a0", " ") for part in parts]
+
+    rows = [cells(line) for line in (lines[0], *lines[2:])]
+    return pd.DataFrame(rows[1:], columns=rows[0]).set_index("Vendor")
+
+
 def test_app_py_opens_on_the_sample_project() -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert not at.exception
@@ -49,7 +64,8 @@ def test_every_page_renders_in_human_words(page: str, project: str) -> None:
     at = page_test(page, str(ROOT / "sample_data" / project)).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    for frame in [d.value for d in at.dataframe] + [t.value for t in at.table]:
+    boards = [leaderboard_of(at)] if page == "overview" else []
+    for frame in [d.value for d in at.dataframe] + [t.value for t in at.table] + boards:
         headers = [str(c) for c in frame.columns] + ([str(frame.index.name)] if frame.index.name else [])
         assert not [h for h in headers if re.search(r"[a-z]_[a-z]", h)], headers
         cells = set(map(str, frame.astype(object).to_numpy().ravel()))
@@ -58,7 +74,7 @@ def test_every_page_renders_in_human_words(page: str, project: str) -> None:
 
 def test_overview_numbers_equal_evaluate() -> None:
     at = page_test("overview").run()
-    shown = at.table[0].value
+    shown = leaderboard_of(at)
     report = le.evaluate(
         ROOT / "sample_data" / "content_safety", n_boot=1000, seed=0, confidence=0.95, min_confidence=0.8
     )
@@ -71,15 +87,15 @@ def test_overview_numbers_equal_evaluate() -> None:
 
 def test_settings_change_the_result() -> None:
     at = page_test("overview").run()
-    before = at.table[0].value
+    before = leaderboard_of(at)
     at.slider(key="confidence").set_value(0.8).run()
-    narrower = at.table[0].value
+    narrower = leaderboard_of(at)
     assert not before.equals(narrower)  # a lower confidence level gives narrower intervals
     report = le.evaluate(ROOT / "sample_data" / "content_safety", confidence=0.8, min_confidence=0.8)
     assert narrower.equals(leaderboard(report).set_index("Vendor"))
     at.selectbox(key="usability").set_value("consensus").run()
     assert not at.exception
-    assert not narrower.equals(at.table[0].value)
+    assert not narrower.equals(leaderboard_of(at))
 
 
 def test_agreement_metric_selector() -> None:
@@ -126,12 +142,12 @@ def test_consensus_method_and_redundancy_on_the_cost_page() -> None:
     at.slider(key="target_accuracy").set_value(0.9).run()
     assert any("Labels per item" in m.value and "90%" in m.value for m in at.markdown)
     at = page_test("overview").run()
-    assert "Consensus accuracy (majority vote)" in at.table[0].value.columns
-    before = at.table[0].value["Consensus accuracy (majority vote)"].tolist()
+    assert "Consensus accuracy (majority vote)" in leaderboard_of(at).columns
+    before = leaderboard_of(at)["Consensus accuracy (majority vote)"].tolist()
     at.selectbox(key="consensus").set_value("dawid_skene").run()
     assert not at.exception
     # the column says which consensus it is: the method actually used, not a display string
-    assert at.table[0].value["Consensus accuracy (Dawid-Skene)"].tolist() != before
+    assert leaderboard_of(at)["Consensus accuracy (Dawid-Skene)"].tolist() != before
 
 
 def test_agreement_page_adapts_to_the_kind() -> None:
@@ -157,12 +173,13 @@ def test_items_page_shows_the_item_and_says_why_cells_are_blank() -> None:
 
 def test_items_page_explains_only_the_blanks_it_has() -> None:
     """helpfulness_likert: a median never ties, and no gold item looks wrong: the page says no more than that
-    (no legend for a '— tie' it never shows, no empty audit table to download)."""
+    (no legend for a '— tied vote' it never shows, no empty audit table to download)."""
     at = page_test("items", str(ROOT / "sample_data" / "helpfulness_likert"))
     at.session_state["n_boot"] = 0
     at.run()
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
-    assert "— no gold" in captions and "— tie" not in captions
+    assert "— no gold" in captions and "— tied vote" not in captions
     assert "No gold item looks wrong" in captions
-    assert not any(b.label.startswith("Download the suspect gold") for b in at.get("download_button"))
+    labels = [str(getattr(b, "label", "")) for b in at.get("download_button")]
+    assert not any(label.startswith("Download the suspect gold") for label in labels)

@@ -102,13 +102,24 @@ def test_a_new_server_reads_the_report_without_scoring(cache: Path, monkeypatch:
     assert any("is the most accurate on gold" in m.value for m in again.markdown)
 
 
-def test_the_launcher_stores_the_report_before_serving(cache: Path) -> None:
+def test_the_launcher_stores_the_report_the_first_session_reads(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``make app``'s launcher scores the sample with the options a new session starts with: the app's first
+    run then reads that Report (it would fail if it scored)."""
     from labeleval.ui.serve import prepare, project_of
 
     assert project_of(["app.py", "--server.port", "1", "--", "some/project"]) == "some/project"
     line = prepare(None)
     assert "scored and stored" in line and len(list(cache.glob("*.pickle"))) == 1
     assert "already stored" in prepare(None)
+    state.cached_report.clear()
+
+    def no_scoring(*args: object) -> None:
+        raise AssertionError("scored again")
+
+    monkeypatch.setattr(state, "score", no_scoring)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("is the most accurate on gold" in m.value for m in at.markdown)
 
 
 def test_the_app_and_the_documents_import_no_engine() -> None:
@@ -128,3 +139,51 @@ def test_the_app_and_the_documents_import_no_engine() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_the_key_covers_rate_tables_and_remote_data_is_not_kept(cache: Path, tmp_path: Path) -> None:
+    """A vendor's rate table (timesheets) is an input: changing a rate changes the key. A vendor read from a
+    folder of Parquet files is never kept on disk (the key does not see inside the folder)."""
+    folder = tmp_path / "hourly"
+    folder.mkdir()
+    shutil.copy(ROOT / "tests" / "data" / "formats" / "timesheet.csv", folder / "timesheet.csv")
+    (folder / "rates.csv").write_text("annotator,rate\ne1,60\ne2,90\ne3,70\n")
+    (folder / "labeleval.toml").write_text(
+        '[task]\nname = "t"\nlabels = ["pos", "neg"]\n'
+        '[usability]\nrule = "consensus"\n'
+        '[[vendors]]\nname = "Experts"\npath = "timesheet.csv"\nformat = "timesheet"\nrates = "rates.csv"\n'
+        'pricing = { model = "hourly", rate = 0.0 }\n'
+    )
+    manifest = folder / "labeleval.toml"
+    key = key_of(manifest)
+    assert key is not None
+    (folder / "rates.csv").write_text("annotator,rate\ne1,61\ne2,90\ne3,70\n")
+    assert key_of(manifest) != key
+    parts = tmp_path / "parts"
+    (parts / "batch").mkdir(parents=True)
+    copy = SAMPLE.parent / "preference_pairs"
+    shutil.copytree(copy, parts, dirs_exist_ok=True)
+    text = (parts / "labeleval.toml").read_text()
+    first_path = next(line for line in text.splitlines() if line.startswith("path = ") and "gold" not in line)
+    import pandas as pd
+
+    pd.DataFrame({"item": ["x"]}).to_parquet(parts / "batch" / "part-0.parquet")  # never read here
+    (parts / "labeleval.toml").write_text(text.replace(first_path, 'path = "batch"', 1))
+    assert not state.local_files_only(parts / "labeleval.toml")
+    assert key_of(parts / "labeleval.toml") is None
+
+
+def test_labeleval_app_starts_streamlit_through_the_launcher(monkeypatch: pytest.MonkeyPatch) -> None:
+    from labeleval import cli
+
+    seen: list[list[str]] = []
+
+    def call(command: list[str]) -> int:
+        seen.append(command)
+        return 0
+
+    monkeypatch.setattr(cli.subprocess, "call", call)
+    assert cli.main(["app", str(SAMPLE)]) == 0
+    command = seen[0]
+    assert command[1:3] == ["-m", "labeleval.ui.serve"]
+    assert command[command.index("--") + 1] == str(SAMPLE.resolve())

@@ -15,6 +15,7 @@ import labeleval as le
 from labeleval.cli import main
 from labeleval.options import UsabilityRule
 from labeleval.ui.pages.overview import leaderboard
+from tests.test_app import leaderboard_of
 
 LABELS = ["a", "b", "c"]
 
@@ -104,7 +105,7 @@ def test_the_app_shows_what_the_cli_prints(
     np.testing.assert_allclose(
         cli[numeric].to_numpy(dtype=float), report.summary[numeric].to_numpy(dtype=float), rtol=1e-9
     )
-    assert at.table[0].value.equals(leaderboard(report).set_index("Vendor"))
+    assert leaderboard_of(at).equals(leaderboard(report).set_index("Vendor"))
     if not gold:  # a project without gold cannot use the gold rules: the sidebar does not offer them
         assert at.selectbox(key="usability").options == [UsabilityRule.CONSENSUS.description]
 
@@ -118,10 +119,10 @@ def test_a_change_holds_and_another_project_resets_it(tmp_path: Path) -> None:
     at.run()  # a rerun keeps the user's choice
     assert at.selectbox(key="tie").value == "random"
     expected = leaderboard(le.evaluate(special, tie="random")).set_index("Vendor")
-    assert at.table[0].value.equals(expected)
+    assert leaderboard_of(at).equals(expected)
     at.session_state["project_path"] = str(plain)  # what choosing another project does
     at.run()
     assert not at.exception
     assert at.selectbox(key="tie").value == le.load_project(plain).tie != "random"
     assert at.selectbox(key="consensus").value == le.load_project(plain).consensus == "majority_vote"
-    assert at.table[0].value.equals(leaderboard(le.evaluate(plain)).set_index("Vendor"))
+    assert leaderboard_of(at).equals(leaderboard(le.evaluate(plain)).set_index("Vendor"))

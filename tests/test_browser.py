@@ -35,6 +35,9 @@ FLAGS = [
     "--disable-quic",
 ]
 
+#: The Overview's leaderboard: a Markdown table (drawn with the page's text, no table script)
+LEADERBOARD = "[data-testid='stMarkdownContainer'] table"
+
 #: How long to wait for an element: generous, because CI shares two cores with the whole suite.
 WAIT_MS = int(os.environ.get("LABELEVAL_BROWSER_WAIT_MS", "180000"))
 
@@ -122,7 +125,7 @@ def test_overview_then_another_page(server: str, tmp_path_factory: pytest.TempPa
         start = time.perf_counter()
         page.goto(server)  # the default page (Overview) is served at /
         page.get_by_role("heading", name="Leaderboard").wait_for(timeout=WAIT_MS)
-        page.locator("[data-testid='stTable']").first.wait_for(timeout=WAIT_MS)
+        page.locator(LEADERBOARD).first.wait_for(timeout=WAIT_MS)
         page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=WAIT_MS)
         timings["first_render_s"] = time.perf_counter() - start
         page.wait_for_timeout(800)  # let the chart finish drawing before the screenshot
@@ -175,9 +178,29 @@ def _table_and_chart_ready(page: Any) -> None:
     )
 
 
+def _headline_ready(page: Any) -> None:
+    """The Overview's headline is readable: the verdict's first sentence and the leaderboard table (both drawn
+    by Streamlit's main bundle; the chart below waits for the Vega-Lite bundle)."""
+    page.get_by_text("is the most accurate on gold").first.wait_for(timeout=WAIT_MS)
+    page.locator(LEADERBOARD).first.wait_for(timeout=WAIT_MS)
+
+
+def _time_overview(browser: Any, url: str) -> tuple[float, float]:
+    """Seconds from navigation until the Overview's headline is readable, and until its chart is drawn too."""
+    page = browser.new_page(viewport={"width": 1440, "height": 1100})
+    start = time.perf_counter()
+    page.goto(url)
+    _headline_ready(page)
+    headline = time.perf_counter() - start
+    _overview_ready(page)
+    drawn = time.perf_counter() - start
+    page.close()
+    return headline, drawn
+
+
 def _overview_ready(page: Any) -> None:
     page.get_by_role("heading", name="Leaderboard").wait_for(timeout=WAIT_MS)
-    page.locator("[data-testid='stTable']").first.wait_for(timeout=WAIT_MS)
+    page.locator(LEADERBOARD).first.wait_for(timeout=WAIT_MS)
     page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for(
         timeout=WAIT_MS
     )
@@ -219,21 +242,32 @@ def test_cold_first_render_close_to_bare_streamlit(tmp_path_factory: pytest.Temp
             )
         with streamlit_server(shaped) as url:
             timings["bare_table_and_chart_s"] = _time_to(browser, url, _table_and_chart_ready)
+        # each Overview figure twice: "_headline_s" the verdict and the leaderboard readable, "_s" the chart drawn
         with streamlit_server(ROOT / "app.py", cache) as url:  # the cache folder is empty: truly cold
-            timings["overview_cold_s"] = _time_to(browser, url, _overview_ready)
-            timings["overview_second_session_s"] = _time_to(browser, url, _overview_ready)
+            timings["overview_cold_headline_s"], timings["overview_cold_s"] = _time_overview(browser, url)
+            timings["overview_second_session_headline_s"], timings["overview_second_session_s"] = _time_overview(
+                browser, url
+            )
         stored = list(Path(cache["LABELEVAL_CACHE_DIR"]).glob("*.pickle"))
         assert len(stored) == 1  # the cold session stored its Report
         with streamlit_server(ROOT / "app.py", cache) as url:  # a new server: the Report is read from disk
-            timings["overview_cold_disk_cache_s"] = _time_to(browser, url, _overview_ready)
+            timings["overview_cold_disk_cache_headline_s"], timings["overview_cold_disk_cache_s"] = _time_overview(
+                browser, url
+            )
         stored[0].unlink()  # `make app` from an empty cache: the launcher scores the sample before serving
         with streamlit_server(ROOT / "app.py", cache, launcher=True) as url:
             assert len(list(Path(cache["LABELEVAL_CACHE_DIR"]).glob("*.pickle"))) == 1
-            timings["overview_first_after_make_app_s"] = _time_to(browser, url, _overview_ready)
+            timings["overview_first_after_make_app_headline_s"], timings["overview_first_after_make_app_s"] = (
+                _time_overview(browser, url)
+            )
         browser.close()
     timings["gap_cold_s"] = timings["overview_cold_s"] - timings["bare_streamlit_s"]
     timings["gap_cold_disk_cache_s"] = timings["overview_cold_disk_cache_s"] - timings["bare_streamlit_s"]
     timings["gap_after_make_app_s"] = timings["overview_first_after_make_app_s"] - timings["bare_streamlit_s"]
+    timings["headline_gap_cold_s"] = timings["overview_cold_headline_s"] - timings["bare_streamlit_s"]
+    timings["headline_gap_after_make_app_s"] = (
+        timings["overview_first_after_make_app_headline_s"] - timings["bare_streamlit_s"]
+    )
     timings["gap_to_table_and_chart_s"] = timings["overview_cold_s"] - timings["bare_table_and_chart_s"]
     timings["gap_after_make_app_to_table_and_chart_s"] = (
         timings["overview_first_after_make_app_s"] - timings["bare_table_and_chart_s"]
@@ -267,11 +301,11 @@ def test_overview_holds_for_2_5_and_12_vendors(
         page.wait_for_timeout(800)
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.locator("[data-testid='stAlertContentError']").count() == 0
-        rows = page.locator("[data-testid='stTable'] tbody tr")
+        rows = page.locator(f"{LEADERBOARD} tbody tr")
         assert rows.count() == n_vendors
         symbol = {"USD": "$", "GBP": "£", "EUR": "€"}[currency]
-        assert page.locator("[data-testid='stTable']").first.inner_text().count(symbol) >= n_vendors
-        page.set_viewport_size({"width": 1440, "height": 1500 + 40 * n_vendors})
+        assert page.locator(LEADERBOARD).first.inner_text().count(symbol) >= n_vendors
+        page.set_viewport_size({"width": 1440, "height": 1500 + 75 * n_vendors})
         page.wait_for_timeout(800)
         page.screenshot(path=str(out / f"overview_{n_vendors}_vendors.png"), full_page=True)
         page.set_viewport_size({"width": 1440, "height": 1100})

@@ -150,7 +150,7 @@ def test_mapping_upload_scores_and_shows_the_overview(
         _no_error(page)
         page.get_by_role("button", name="Score these files").click()
         page.get_by_role("heading", name="Leaderboard").wait_for(timeout=150_000)
-        page.locator("[data-testid='stTable']").first.wait_for(timeout=120_000)
+        page.locator("[data-testid='stMarkdownContainer'] table").first.wait_for(timeout=120_000)  # leaderboard
         page.wait_for_timeout(1500)
         _no_error(page)
         text = page.locator("[data-testid='stMain']").inner_text()

@@ -10,7 +10,9 @@ versions: change any input file, any option or the code, and the key changes, so
   user, or writable by others, is not used (an entry is a pickle: only this user may write one).
 - **Bounded**: at most :data:`MAX_ENTRIES` entries and :data:`MAX_BYTES` in all; the least recently read go first.
 - **Not for uploads**: a project in an upload session's folder (``ui/upload.py``) is never written to disk
-  outside that folder; it is cached in memory for its session only.
+  outside that folder; it is cached in memory for its session only. Nor for a project that reads a URL, a
+  folder or a glob of Parquet files: the key covers only the bytes of single local files
+  (``state.local_files_only``).
 - ``python -m labeleval.ui.report_cache [PROJECT]`` scores the project (the bundled sample by default) with the
   app's default options and stores it: ``make app`` runs it first, so the first page of a new server is read
   from disk (see benchmarks/README.md for the first render with and without it).

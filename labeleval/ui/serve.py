@@ -61,6 +61,8 @@ def prepare(project: str | None) -> str:
             importlib.import_module(module)
     except LabelevalError as exc:  # the app shows the error on its first page, with the ledger
         done = f"report cache: not stored ({exc})"
+    except Exception as exc:  # never keep the app from starting: its first page reports what went wrong
+        done = f"report cache: not stored ({type(exc).__name__})"
     finally:
         logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.NOTSET)
     return f"{done} ({time.perf_counter() - start:.1f} s)"

@@ -12,7 +12,7 @@ import streamlit as st
 
 from labeleval.errors import LabelevalError
 from labeleval.options import ConsensusMethod, Option, TaskKind, TiePolicy, Uncertainty, UsabilityRule
-from labeleval.project import find_manifest, load_project
+from labeleval.project import Project, find_manifest, load_project
 from labeleval.safety import markdown_text
 from labeleval.ui import report_cache
 
@@ -47,12 +47,17 @@ def default_project() -> Path:
     return projects.get("content_safety", next(iter(projects.values())))
 
 
+def input_files(project: Project) -> list[Path]:
+    """Every file a project reads: gold, items, vendor files and the vendors' rate tables (timesheets)."""
+    return [*project.files(), *(v.rates for v in project.vendors if v.rates is not None)]
+
+
 def fingerprint(manifest: Path) -> str:
     """Hash of the manifest and every file it names: the cache key of an evaluation."""
     digest = hashlib.sha256()
     digest.update(manifest.read_bytes())
     try:
-        files = load_project(manifest).files()
+        files = input_files(load_project(manifest))
     except LabelevalError:
         files = []
     for path in files:
@@ -60,6 +65,16 @@ def fingerprint(manifest: Path) -> str:
         if path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def local_files_only(manifest: Path) -> bool:
+    """Does every input of the project live in one local file (no URL, folder or glob of Parquet files)?
+    Only then does :func:`fingerprint` see all of its bytes, so only then may a Report outlive the server."""
+    try:
+        project = load_project(manifest)
+    except LabelevalError:
+        return False
+    return all(v.file.url is None for v in project.vendors) and all(p.is_file() for p in input_files(project))
 
 
 #: The sidebar's options, as (evaluate() keyword, value) pairs: hashable, so they key the caches.
@@ -92,9 +107,9 @@ def score(manifest: str, options: Options) -> Report:
 
 
 def disk_key(manifest: Path, fingerprint: str, options: Options) -> str | None:
-    """The disk cache's key of a project's Report, or None: the cache is off, or the project is an upload
-    (kept in its session's folder only)."""
-    if report_cache.is_upload(manifest) or report_cache.cache_dir() is None:
+    """The disk cache's key of a project's Report, or None: the cache is off, the project is an upload (kept
+    in its session's folder only), or it reads a URL, folder or glob whose bytes the key would not cover."""
+    if report_cache.is_upload(manifest) or not local_files_only(manifest) or report_cache.cache_dir() is None:
         return None
     return report_cache.entry_key(fingerprint, options)
 

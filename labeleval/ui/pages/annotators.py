@@ -34,7 +34,12 @@ def annotators() -> None:
         table(flagged[["vendor", "annotator_id", "n_judgments", "flag_reason"]], key="low_performer_table")
         st.download_button(
             "Download low performers (CSV)",
-            spreadsheet_frame(flagged).to_csv(index=False),
+            # for people (the vendor's account manager): display names and units; the CSV export keeps the columns
+            spreadsheet_frame(
+                glossary.display_frame(
+                    flagged.drop(columns=["low_performer"]), terms=glossary.annotator_terms(settings)
+                )
+            ).to_csv(index=False),
             "low_performers.csv",
             "text/csv",
             key="download_low_performers",

@@ -14,7 +14,7 @@ from labeleval.ui.state import current_report
 #: How much of an item's text the table shows; the full text is one click away (the item view below).
 TEXT_PREVIEW = 90
 #: What an empty cell of the side-by-side table means, written in the cell itself.
-NO_GOLD, TIE, NOT_LABELLED = "— no gold", "— tie", "not labelled"
+NO_GOLD, TIE, NOT_LABELLED = "— no gold", "— tied vote", "not labelled"  # "tie" alone is a pairwise label
 
 
 def item_metadata(report: Report) -> pd.DataFrame:
@@ -79,7 +79,7 @@ def items() -> None:
     blanks = [  # only the blanks this table has
         why
         for mark, why in (
-            (TIE, f"'{TIE}': the vote was tied, so there is no single label"),
+            (TIE, f"'{TIE}': the vote was tied and the tie left unresolved, so there is no single label"),
             (NO_GOLD, f"'{NO_GOLD}': the item has no expert answer"),
             (NOT_LABELLED, f"'{NOT_LABELLED}': the vendor never saw the item"),
         )

@@ -269,7 +269,8 @@ def gold_audit_section(report: Report) -> None:
     table(shown, key="gold_audit_table", label_column="item_id")
     st.download_button(
         "Download the suspect gold items (CSV)",
-        spreadsheet_frame(suspects).to_csv(index=False).encode("utf-8"),
+        # for the experts: display names; `labeleval gold-audit --format csv` and the CSV export keep the columns
+        spreadsheet_frame(glossary.display_frame(suspects)).to_csv(index=False).encode("utf-8"),
         file_name="suspect_gold.csv",
         mime="text/csv",
         key="gold_audit_csv",
