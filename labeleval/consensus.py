@@ -175,6 +175,7 @@ def dawid_skene_codes(
     converged = False
     iteration = 0
     post_t = np.ascontiguousarray(posteriors.T)  # classes x items: reductions run along the long axis
+    del votes, m, posteriors  # three items x K arrays fewer during the iterations (issue 13)
     priors = post_t.mean(axis=1)
     conf = np.full((n_annotators, k, k), 1.0 / k)
     for iteration in range(1, max_iter + 1):  # noqa: B007 (the count is reported)
