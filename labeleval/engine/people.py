@@ -174,4 +174,4 @@ def items(enc: Encoded, batches: list[VendorBatch], consensus: list[VendorConsen
     frame: dict[str, np.ndarray] = {}
     for name in list(columns):
         frame[name] = np.concatenate(columns.pop(name))
-    return pd.DataFrame(frame)
+    return pd.DataFrame(frame, copy=False)  # the arrays are this frame's own: no second copy of 20M rows
