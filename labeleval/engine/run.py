@@ -10,7 +10,7 @@ import numpy as np
 
 from labeleval._version import __version__
 from labeleval.dataset import Dataset
-from labeleval.engine import classes, compare, frames, people
+from labeleval.engine import classes, compare, frames, heap, people
 from labeleval.engine.consensus import VendorConsensus, usability_reference, vendor_consensus
 from labeleval.engine.encode import Encoded, VendorBatch, encode, vendor_batches
 from labeleval.engine.settings import Settings
@@ -24,8 +24,12 @@ def score(data: Dataset, settings: Settings) -> Report:
     """Every Report frame of ``data`` under ``settings`` (``data`` must have no problems left)."""
     enc = encode(data)
     batches = vendor_batches(enc)
+    heap.release()  # each big step's freed memory goes back to the system (engine/heap.py)
     rng = np.random.default_rng(settings.seed)  # breaks majority-vote ties under tie = "random"
-    consensus = [vendor_consensus(enc, b, settings, rng) for b in batches]
+    consensus = []
+    for b in batches:
+        consensus.append(vendor_consensus(enc, b, settings, rng))
+        heap.release()
     blocks = Blocks(enc.n_items, settings.seed)  # summed into random blocks of items above 2**20 items
     for b, c in zip(batches, consensus, strict=True):
         for name, block in quality_blocks(enc, b, c).items():
@@ -39,19 +43,33 @@ def score(data: Dataset, settings: Settings) -> Report:
     ratios = ratio_sums(enc, batches, consensus, reference, settings.tie, blocks)
     est = estimate(enc, batches, blocks, settings, ratios)
     del blocks, ratios
+    heap.release()
     task_frame, extras = people.kind_metrics(enc, batches, consensus, settings)
+    summary = frames.summary(enc, batches, consensus, est, settings)
+    agreement = frames.agreement(enc, batches, est)
+    heap.release()
+    accuracy = frames.accuracy(enc, batches, est, usable_scored)
+    per_class = classes.per_class(enc, batches)
+    confusion = classes.confusion(enc, batches)
+    annotators = people.annotators(enc, batches, consensus, settings, extras)
+    heap.release()
+    redundancy = frames.redundancy(enc, batches, settings)
+    cost = frames.cost(enc, batches, est)
+    comparisons = compare.comparisons(enc, batches, consensus, est, settings)
+    items = people.items(enc, batches, consensus)
+    heap.release()
     return Report(
-        summary=frames.summary(enc, batches, consensus, est, settings),
-        agreement=frames.agreement(enc, batches, est),
-        accuracy=frames.accuracy(enc, batches, est, usable_scored),
-        per_class=classes.per_class(enc, batches),
-        confusion=classes.confusion(enc, batches),
-        annotators=people.annotators(enc, batches, consensus, settings, extras),
+        summary=summary,
+        agreement=agreement,
+        accuracy=accuracy,
+        per_class=per_class,
+        confusion=confusion,
+        annotators=annotators,
         task_metrics=task_frame,
-        redundancy=frames.redundancy(enc, batches, settings),
-        cost=frames.cost(enc, batches, est),
-        comparisons=compare.comparisons(enc, batches, consensus, est, settings),
-        items=people.items(enc, batches, consensus),
+        redundancy=redundancy,
+        cost=cost,
+        comparisons=comparisons,
+        items=items,
         ledger=data.ledger,
         quarantine=data.quarantine,
         notes=data.notes,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from labeleval.dataset import Dataset, load_data
+from labeleval.engine import heap
 from labeleval.engine.chunks import ChunkResult, ChunkTask, Combiner, is_multi_path, plan, run_chunk
 from labeleval.options import Engine, parse_option
 from labeleval.project import Project
@@ -36,7 +37,10 @@ def combine_in_order(
         done += task.rows or result.rows_read
         if progress is not None:
             progress(done, max(total, done))
-    return combiner.finish()
+    data = combiner.finish()
+    del combiner
+    heap.release()  # the chunks' freed rows go back to the system before the scoring (engine/heap.py)
+    return data
 
 
 def load_stream(project: Project, *, progress: Progress | None = None) -> Dataset:
