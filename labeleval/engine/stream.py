@@ -81,7 +81,9 @@ def load(
     (text in memory, categorical when chunked). ``scheduler``: a Dask scheduler address or ``Client``."""
     choice = choose_engine(project, engine)
     if choice == Engine.MEMORY:
-        return load_data(project)
+        data = load_data(project)
+        heap.release()  # the reader's freed text goes back to the system before the scoring
+        return data
     if choice == Engine.STREAM:
         return load_stream(project, progress=progress)
     from labeleval.engine.distributed import load_dask
