@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from labeleval.dataset import Dataset, _display, assemble, read_gold, read_item_table
+from labeleval.engine import heap
 from labeleval.errors import AdapterError, LabelevalError, SchemaError
 from labeleval.io.items import combine as combine_items
 from labeleval.io.normalize import Billing, _missing, as_id_strings, normalize_batch, resolve_columns
@@ -593,6 +594,8 @@ class Combiner:
         self._done[v] = {k: _take(values, keep) for k, values in columns.items()}
         self._billed[v] = replace(_sum_billing(self._billing[v]), items=self._billed_items(columns, rows))
         self._rows[v] = _VendorRows()
+        del columns, rows, dup, keep, lines, chunk_of_row
+        heap.release()  # the vendor's chunk pieces and duplicate-check tables go back to the system
 
     def _duplicates(
         self, columns: dict[str, Any], lines: np.ndarray, chunk_of_row: np.ndarray, rows: _VendorRows
