@@ -87,9 +87,10 @@ class Sampler(threading.Thread):
 async def sample_session(browser: object, url: str, timeout_ms: int) -> dict[str, object]:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     page = await context.new_page()
+    page.set_default_timeout(timeout_ms)  # every wait, not only the explicit ones: Playwright's 30 s is too short
     start = time.perf_counter()
     try:
-        await page.goto(url)
+        await page.goto(url, timeout=timeout_ms)  # the default 30 s is too short with 20 pages loading
         await page.get_by_role("heading", name="Leaderboard").wait_for(timeout=timeout_ms)
         await page.get_by_text("is the most accurate on gold").first.wait_for(timeout=timeout_ms)
         seconds = time.perf_counter() - start
@@ -104,8 +105,9 @@ async def sample_session(browser: object, url: str, timeout_ms: int) -> dict[str
 async def upload_session(browser: object, url: str, files: list[str], timeout_ms: int) -> dict[str, object]:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     page = await context.new_page()
+    page.set_default_timeout(timeout_ms)  # every wait, not only the explicit ones: Playwright's 30 s is too short
     try:
-        await page.goto(url)
+        await page.goto(url, timeout=timeout_ms)  # the default 30 s is too short with 20 pages loading
         await page.get_by_role("heading", name="Leaderboard").wait_for(timeout=timeout_ms)
         await page.locator("[data-testid='stSidebarNav']").get_by_text("Data", exact=True).click()
         await page.get_by_text("Use your own data").click()
@@ -167,7 +169,7 @@ async def visit_data_page(url: str, ttl: int) -> None:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium, args=FLAGS)
         page = await browser.new_page()
-        await page.goto(url)
+        await page.goto(url, timeout=120_000)
         await page.get_by_role("heading", name="Leaderboard").wait_for(timeout=120_000)
         nav = page.locator("[data-testid='stSidebarNav']")
         await nav.get_by_text("Data", exact=True).click()
