@@ -34,7 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.test_browser import (  # noqa: E402  (the test's own servers and readiness checks)
+from tests.test_browser import (  # noqa: E402  (the test's own servers, bare apps and readiness checks)
+    BARE_APP,
+    BARE_TABLE_CHART_APP,
     CHROMIUM,
     FLAGS,
     WAIT_MS,
@@ -47,16 +49,9 @@ from tests.test_browser import (  # noqa: E402  (the test's own servers and read
 
 def one_round(browser: object, folder: Path) -> dict[str, float]:
     bare = folder / "bare_app.py"
-    bare.write_text('import streamlit as st\n\nst.write("labeleval bare")\n', encoding="utf-8")
+    bare.write_text(BARE_APP, encoding="utf-8")
     shaped = folder / "bare_table_chart.py"
-    shaped.write_text(
-        "import streamlit as st\n\n"
-        'st.table({"vendor": ["A", "B"], "accuracy": [0.8, 0.9]})\n'
-        'st.vega_lite_chart({"data": {"values": [{"x": 1, "y": 2}]}, "mark": "point", "encoding": '
-        '{"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"}}}, '
-        'width="stretch")\n',
-        encoding="utf-8",
-    )
+    shaped.write_text(BARE_TABLE_CHART_APP, encoding="utf-8")
     cache_dir = folder / "report_cache"
     cache_dir.mkdir()
     cache = {"LABELEVAL_CACHE_DIR": str(cache_dir)}

@@ -41,6 +41,18 @@ LEADERBOARD = "[data-testid='stMarkdownContainer'] table"
 #: How long to wait for an element: generous, because CI shares two cores with the whole suite.
 WAIT_MS = int(os.environ.get("LABELEVAL_BROWSER_WAIT_MS", "180000"))
 
+#: The bare apps the Overview's first render is timed against (here and in benchmarks/bench_cold_render.py): the
+#: one-liner, and the same plus one table and one Vega-Lite chart, which is what Streamlit itself costs to show what
+#: the Overview shows (pandas and pyarrow on the server, the table and Vega-Lite bundles in the browser).
+BARE_APP = 'import streamlit as st\n\nst.write("labeleval bare")\n'
+BARE_TABLE_CHART_APP = (
+    "import streamlit as st\n\n"
+    'st.table({"vendor": ["A", "B"], "accuracy": [0.8, 0.9]})\n'
+    'st.vega_lite_chart({"data": {"values": [{"x": 1, "y": 2}]}, "mark": "point", "encoding": '
+    '{"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"}}}, '
+    'width="stretch")\n'
+)
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
@@ -218,18 +230,9 @@ def test_cold_first_render_close_to_bare_streamlit(tmp_path_factory: pytest.Temp
     sync_api = pytest.importorskip("playwright.sync_api")
     out = shots_dir(tmp_path_factory)
     bare = tmp_path_factory.mktemp("bare") / "bare_app.py"
-    bare.write_text('import streamlit as st\n\nst.write("labeleval bare")\n', encoding="utf-8")
-    # the same one-liner plus one table and one Vega-Lite chart: what Streamlit itself costs to show what the
-    # Overview shows (pandas and pyarrow on the server, the table and Vega-Lite bundles in the browser)
+    bare.write_text(BARE_APP, encoding="utf-8")
     shaped = bare.with_name("bare_table_chart.py")
-    shaped.write_text(
-        "import streamlit as st\n\n"
-        'st.table({"vendor": ["A", "B"], "accuracy": [0.8, 0.9]})\n'
-        'st.vega_lite_chart({"data": {"values": [{"x": 1, "y": 2}]}, "mark": "point", "encoding": '
-        '{"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"}}}, '
-        'width="stretch")\n',
-        encoding="utf-8",
-    )
+    shaped.write_text(BARE_TABLE_CHART_APP, encoding="utf-8")
     cache = {"LABELEVAL_CACHE_DIR": str(tmp_path_factory.mktemp("report_cache"))}
     timings: dict[str, float] = {}
     with sync_api.sync_playwright() as p:
