@@ -66,6 +66,12 @@ def light_kappa(enc: Encoded, batch: VendorBatch, min_overlap: int = 10) -> floa
     same = np.bincount(
         np.searchsorted(pairs, common // k), weights=left_counts[li] * right_counts[ri], minlength=len(pairs)
     )
+    return _mean_kappa(n, observed, same, min_overlap)
+
+
+def _mean_kappa(n: np.ndarray, observed: np.ndarray, same: np.ndarray, min_overlap: int) -> float:
+    """Mean Cohen's kappa over the annotator pairs with ``min_overlap`` or more shared items, from each pair's
+    shared items ``n``, disagreements ``observed`` and sum over labels of both sides' label counts ``same``."""
     with np.errstate(invalid="ignore", divide="ignore"):
         expected = n - same / n
     keep = (n >= max(min_overlap, 1)) & (expected > 0)
@@ -124,9 +130,4 @@ def _light_dense(enc: Encoded, batch: VendorBatch, keys: np.ndarray, min_overlap
         return float("nan")
     same = (left_counts * right_counts).reshape(-1, k).sum(axis=1)
     n, observed, same = n[present], observed[present], same[present]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        expected = n - same / n
-    keep = (n >= max(min_overlap, 1)) & (expected > 0)
-    if not keep.any():
-        return float("nan")
-    return float(np.mean(1.0 - observed[keep] / expected[keep]))
+    return _mean_kappa(n, observed, same, min_overlap)
