@@ -161,7 +161,8 @@ SET_ASIDE = ("REJECTED", "CANCELLED", "NOT_COMPLETED", "REVIEW_ANNOTATION", "NO_
 
 def _quarantine_sentence(report: Report) -> str:
     """How many rows were quarantined, telling apart the work a vendor's platform marked as not delivered
-    (not billed unless the manifest says bill_excluded) from delivered rows that cannot be used (billed)."""
+    (not billed unless the project says the vendor charges for it: ``bill_excluded``) from delivered rows that
+    cannot be used (billed)."""
     total = len(report.quarantine)
     read = int(report.ledger["rows_read"].sum())
     set_aside = int(report.quarantine["reason"].astype(str).isin(SET_ASIDE).sum())
@@ -170,8 +171,9 @@ def _quarantine_sentence(report: Report) -> str:
     unusable = total - set_aside
     return (
         f"{total:,} of {read:,} input rows were quarantined (see the ledger): {set_aside:,} set aside as not "
-        f"delivered (rejected, cancelled, reviewer annotations or no answer; billed only where the manifest says "
-        f"bill_excluded)" + (f", and {unusable:,} delivered but unusable (billed)." if unusable else ".")
+        f"delivered (rejected, cancelled, reviewer annotations or no answer; not billed unless the project says "
+        f"the vendor charges for such work)"
+        + (f", and {unusable:,} delivered but unusable (billed)." if unusable else ".")
     )
 
 
