@@ -210,22 +210,39 @@ def cost_breakdown(cost: pd.DataFrame) -> alt.Chart:
     )
 
 
+#: How much of the distance between two k the vendors of the redundancy chart are spread over.
+REDUNDANCY_SPREAD = 0.5
+
+
 def redundancy(
     curve: pd.DataFrame, target: float, vendors: list[str], *, vote: str = "majority-vote", currency: str | None = None
 ) -> alt.LayerChart:
-    """Consensus accuracy on gold against labels per item, per vendor, with intervals and the target line."""
+    """Consensus accuracy on gold against labels per item, per vendor, with intervals and the target line; each
+    vendor is set a little to the side of its k (legend order) so that equal k never stack their intervals."""
     curve = curve.copy()
     curve["accuracy_text"] = [
         fmt.ci(v, lo, hi, "pct")
         for v, lo, hi in curve[["accuracy", "accuracy_ci_low", "accuracy_ci_high"]].itertuples(index=False)
     ]
     curve["cost_text"] = curve["cost_per_item"].map(lambda v: fmt.money(v, currency))
+    # each vendor a little to the side of k, in legend order, so equal k do not draw intervals on top of each other
+    rank = {vendor: i for i, vendor in enumerate(vendors)}
+    step = REDUNDANCY_SPREAD / max(len(vendors), 1)
+    curve["k_shown"] = [
+        k + (rank.get(str(v), 0) - (len(vendors) - 1) / 2) * step
+        for v, k in zip(curve["vendor"], curve["k"], strict=True)
+    ]
+    ks = sorted(int(k) for k in curve["k"].unique())
     color = alt.Color("vendor:N", scale=_vendor_scale(vendors), legend=vendor_legend(len(vendors)))
     y_scale = alt.Scale(zero=False, domainMax=1, clamp=True)
     title = f"{vote.capitalize()} accuracy on gold"
-    base = alt.Chart(curve).encode(
-        x=alt.X("k:O", title="Labels per item (k)", axis=alt.Axis(labelAngle=0)), color=color
+    x = alt.X(
+        "k_shown:Q",
+        title="Labels per item (k)",
+        scale=alt.Scale(domain=[ks[0] - 0.5, ks[-1] + 0.5], nice=False, zero=False),
+        axis=alt.Axis(values=ks, format="d", labelAngle=0, grid=False),
     )
+    base = alt.Chart(curve).encode(x=x, color=color)
     band = base.mark_errorbar().encode(
         y=alt.Y("accuracy_ci_low:Q", title=title, axis=alt.Axis(format=".0%"), scale=y_scale),
         y2="accuracy_ci_high:Q",

@@ -72,8 +72,9 @@ def cost() -> None:
         vote = glossary.vote_name(settings)
         st.caption(
             f"{vote.capitalize()} accuracy on gold items{glossary.tolerance_suffix(settings)} when only k of each "
-            "item's labels are kept (drawn at random, averaged over seeded draws; ties broken at random); the "
-            "dashed line is the target."
+            "item's labels are kept (drawn at random, averaged over seeded draws; ties broken at random); each "
+            "vendor is drawn a little to the side of its k, so that intervals do not cover each other; the dashed "
+            "line is the target."
         )
         st.altair_chart(
             charts.redundancy(
