@@ -1,10 +1,11 @@
-"""Coverage of the block bootstrap used above a million items (issue 13; labeleval.resampling).
+"""Coverage of the block bootstrap used above 2**18 items (issue 13; labeleval.resampling).
 
 Simulated projects: ``n_items`` items drawn from a population (each item's chance of a correct judgment
 ~ Beta(2, 1), so the population accuracy is 2/3; 1 to 5 judgments per item). Per project, the accuracy's 95%
 percentile interval from resampling random blocks of items (as ``stats.bootstrap_totals`` does above
-``resampling.MAX_UNITS`` items; here with fewer, larger blocks than at 1e8 judgments, the harder case) and from
-resampling items. Reported: how often each interval covers 2/3, whether the block coverage lies in the 99%
+``resampling.MAX_UNITS`` items) and from resampling items. Two designs have fewer, larger blocks than at 1e8
+judgments (the harder case: 100 items per block there); one has 4 items per block, as just above the threshold
+(2**18 items in 65,536 blocks). Reported: how often each interval covers 2/3, whether the block coverage lies in the 99%
 binomial band around 95%, and the ratio of the two bootstrap standard errors (1 when they agree).
 
 ``run_block_designs(reps, seed)`` is what ``benchmarks/calibration.py`` can call; alone:
@@ -68,7 +69,7 @@ def block_bootstrap_coverage(
 
 def run_block_designs(reps: int = 200, seed: int = 0) -> pd.DataFrame:
     """The block-bootstrap designs, one row each (for benchmarks/calibration.py)."""
-    designs = [(20_000, 256), (50_000, 1024)]
+    designs = [(20_000, 256), (50_000, 1024), (8_192, 2048)]
     return pd.DataFrame(
         [block_bootstrap_coverage(reps, seed + i, n_items=n, n_blocks=b) for i, (n, b) in enumerate(designs)]
     )

@@ -63,7 +63,7 @@ def bootstrap_totals(stats: np.ndarray, *, n_boot: int, seed: int, stream: int =
     totals = np.zeros((n_boot, n_stats), dtype=np.float64)
     if n_boot == 0:
         return totals
-    if n_items > MAX_UNITS:  # above a million units: resample random blocks of them (labeleval.resampling)
+    if n_items > MAX_UNITS:  # above 2**18 units: resample random blocks of them (labeleval.resampling)
         stats = block_sums(stats, seed=seed, stream=stream)
         n_items = stats.shape[0]
     for block, weights in weight_blocks(n_boot, n_items, seed, stream):

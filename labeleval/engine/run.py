@@ -30,7 +30,7 @@ def score(data: Dataset, settings: Settings) -> Report:
     for b in batches:
         consensus.append(vendor_consensus(enc, b, settings, rng))
         heap.release()
-    blocks = Blocks(enc.n_items, settings.seed)  # summed into random blocks of items above 2**20 items
+    blocks = Blocks(enc.n_items, settings.seed)  # summed into random blocks of items above 2**18 items
     for b, c in zip(batches, consensus, strict=True):
         for name, block in quality_blocks(enc, b, c).items():
             blocks.add(b.name, name, block)
@@ -87,7 +87,7 @@ def ratio_sums(
 ) -> dict[tuple[str, ...], RatioSums]:
     """Every vendor's accuracy-type ratios on its own items, and on the items it shares with each other
     vendor where that is a smaller set (comparisons are made on shared items). With ``blocks``, each ratio's
-    per-item sums move into it as soon as they are made (above 2**20 items, as sums over blocks of items)."""
+    per-item sums move into it as soon as they are made (above 2**18 items, as sums over blocks of items)."""
     out: dict[tuple[str, ...], RatioSums] = {}
 
     def moved(sums: dict[str, RatioSums]) -> dict[str, RatioSums]:

@@ -59,7 +59,7 @@ class RatioSums:
 
     ``item_sums`` (items x 2: ``X_i``, ``S_i``) is what the shared item resampling needs; the engine moves it
     into the resampled matrix (:class:`labeleval.engine.statistics.Blocks`, which sums it into random blocks
-    of items above a million items) and keeps only ``item_block``, the matrix's name for it.
+    of items above 2**18 items) and keeps only ``item_block``, the matrix's name for it.
     """
 
     successes: float  # sum(x)
