@@ -237,10 +237,12 @@ def _findings(
         notes.append({"level": level, "code": code, "vendor": vendor, "count": count, "message": message})
 
     item_codes, items = pd.factorize(annotations["item_id"])
+    item_is_gold = np.zeros(len(items), dtype=bool)
     if len(gold):
-        orphan = pd.Index(gold.index).get_indexer(pd.Index(items))
+        orphan = pd.Index(gold.index).get_indexer(pd.Index(items))  # each item's gold row, -1 for none
+        item_is_gold = orphan >= 0
         seen_gold = np.zeros(len(gold), dtype=bool)
-        seen_gold[orphan[orphan >= 0]] = True
+        seen_gold[orphan[item_is_gold]] = True
         if not seen_gold.all():
             count = int((~seen_gold).sum())
             examples = ", ".join(map(str, gold.index[~seen_gold][:3]))
@@ -251,7 +253,6 @@ def _findings(
                 count,
                 f"{count} gold items were labelled by no vendor (e.g. {examples}); they are not scored",
             )
-    item_is_gold = pd.Index(items).isin(gold.index) if len(gold) else np.zeros(len(items), dtype=bool)
     vendor_codes = annotations["vendor"].cat.codes.to_numpy()
     for index, vendor in enumerate(project.vendors):
         rows = ledger.loc[ledger["vendor"] == vendor.name]

@@ -100,10 +100,22 @@ def _finite_numbers(series: pd.Series) -> pd.Series:
 
 
 def _missing(series: pd.Series) -> np.ndarray:
+    """Null, empty or whitespace only (pyarrow's Unicode whitespace, as pandas' ``str.strip``)."""
     mask = series.isna().to_numpy()
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        import pyarrow.compute as pc
+
+        text = series.array.__arrow_array__()  # no copy: the Arrow data behind the column
+        blank = pc.or_kleene(pc.equal(pc.utf8_length(text), 0), pc.utf8_is_space(text)).fill_null(True)
+        return mask | blank.to_numpy(zero_copy_only=False)  # a third of the time of stripping every value
     if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
         mask = mask | (series.astype("str").str.strip() == "").fillna(True).to_numpy(dtype=bool)
     return mask
+
+
+def _has_repeats(values: np.ndarray) -> bool:
+    ordered = np.sort(values)
+    return bool((ordered[1:] == ordered[:-1]).any())
 
 
 def as_id_strings(series: pd.Series) -> pd.Series:
@@ -429,14 +441,16 @@ def normalize_batch(
 
     item = as_id_strings(frame[resolved["item_id"]]).reset_index(drop=True)
     annotator = as_id_strings(frame[resolved["annotator_id"]]).reset_index(drop=True)
+    item_codes, item_values = pd.factorize(item)
+    item_codes = item_codes.astype(np.int64)
     if duplicates != "keep_all":
         ok = ~bad
-        item_codes = pd.factorize(item)[0].astype(np.int64)
         annotator_codes = pd.factorize(annotator)[0].astype(np.int64)
         key = item_codes * (int(annotator_codes.max(initial=0)) + 2) + annotator_codes
-        dup_local = pd.Series(key[ok]).duplicated(keep="first" if duplicates == "keep_first" else "last").to_numpy()
         dup = np.zeros(n, dtype=bool)
-        dup[np.flatnonzero(ok)[dup_local]] = True
+        if _has_repeats(key[ok]):  # a sort first: most files have none, and it is a third of the hash's time
+            dup_local = pd.Series(key[ok]).duplicated(keep="first" if duplicates == "keep_first" else "last")
+            dup[np.flatnonzero(ok)[dup_local.to_numpy()]] = True
         if duplicates == "error" and dup.any():
             rows = np.flatnonzero(dup)[:5]
             where = ", ".join(f"{LINE_WORD[raw.fmt]} {raw.line[r]}" for r in rows)
@@ -475,7 +489,9 @@ def normalize_batch(
         kept = pd.concat([kept, frame.loc[keep, extras].reset_index(drop=True)], axis=1)
     billing = Billing(
         rows=raw.rows_read,
-        items=int(item[~_missing(frame[resolved["item_id"]])].nunique()),
+        items=int(
+            np.count_nonzero(np.bincount(item_codes[~_missing(frame[resolved["item_id"]])], minlength=len(item_values)))
+        ),
         seconds=float(np.nansum(np.clip(durations, 0, None))) if durations is not None else None,
         row_cost=float(np.nansum(np.clip(row_costs, 0, None))) if row_costs is not None else 0.0,
         rows_with_cost=int(np.isfinite(row_costs).sum()) if row_costs is not None else 0,

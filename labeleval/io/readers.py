@@ -459,10 +459,13 @@ def decoded_text_bytes(table: Any, text: list[str]) -> int:
 
 
 def _undictionary(kind: object) -> object:
-    """A dictionary-encoded column's value type (its text is measured, then decoded like any other)."""
+    """A dictionary-encoded column's value type (its text is measured, then decoded like any other); text as
+    ``large_string``, the storage of pandas' string dtype, so that it is decoded once and not cast again by
+    ``to_pandas`` (0.25 s per 3.3M-row file)."""
     import pyarrow as pa
 
-    return kind.value_type if isinstance(kind, pa.DictionaryType) else kind
+    value = kind.value_type if isinstance(kind, pa.DictionaryType) else kind
+    return pa.large_string() if pa.types.is_string(value) else value
 
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+(\d+)(?::[A-Z]+(\d+))?"')
