@@ -340,6 +340,19 @@ def _values(categories: Sequence[object], level: str) -> np.ndarray:
 PACKAGE_MAX_CELLS: Final = 2_000_000
 
 
+def package_sized(n: np.ndarray | sparse.csr_array) -> bool:
+    """Whether :func:`alpha_from_counts` of ``n`` calls the ``krippendorff`` package (pairable items x used values^2
+    within :data:`PACKAGE_MAX_CELLS`); otherwise it uses the closed forms that :func:`alpha_stats` sums per item."""
+    m = np.asarray(n.sum(axis=1)).reshape(-1)
+    pairable = m >= 2
+    if isinstance(n, sparse.csr_array):
+        rows = np.repeat(np.arange(n.shape[0]), np.diff(n.indptr))
+        used = len(np.unique(n.indices[pairable[rows] & (n.data > 0)]))
+    else:
+        used = int(np.count_nonzero(np.asarray(n[pairable].sum(axis=0))))
+    return int(pairable.sum()) * used**2 <= PACKAGE_MAX_CELLS
+
+
 def alpha_from_counts(n: np.ndarray | sparse.csr_array, *, level: str, values: np.ndarray) -> float:
     """Alpha from an items x categories count matrix, dense or its non-zero cells (a CSR array); the
     ``krippendorff`` package on few used values."""
