@@ -28,7 +28,7 @@ DENSE_PAIR_CELLS: Final = 1 << 25
 def light_kappa(enc: Encoded, batch: VendorBatch, min_overlap: int = 10) -> float:
     """Light's kappa (mean unweighted Cohen's kappa over annotator pairs sharing ``min_overlap`` or more items)
     of one vendor; NaN where no pair qualifies (as :func:`~labeleval.metrics.agreement.light_from_codes`)."""
-    keys = np.unique(enc.keys[batch.rows])
+    keys = np.flatnonzero(np.bincount(enc.keys[batch.rows], minlength=enc.n_keys))  # np.unique's, without a sort
     if len(keys) ** 2 * max(enc.k, 1) <= DENSE_PAIR_CELLS:
         return _light_dense(enc, batch, keys, min_overlap)
     k = max(enc.k, 1)
@@ -104,30 +104,53 @@ def _light_dense(enc: Encoded, batch: VendorBatch, keys: np.ndarray, min_overlap
     left_counts = np.zeros(n_local * n_local * k)
     right_counts = np.zeros(n_local * n_local * k)
     for lo in range(0, enc.n_items, per_range):
-        picked = np.flatnonzero((item_all >= lo) & (item_all < lo + per_range))
-        rows = batch.rows[picked]
+        if per_range >= enc.n_items:  # one range: every row
+            rows, it = batch.rows, item_all
+        else:
+            picked = np.flatnonzero((item_all >= lo) & (item_all < lo + per_range))
+            rows, it = batch.rows[picked], item_all[picked]
         label = enc.label_codes[rows]
         ok = label >= 0
-        it, an, lab = item_all[picked][ok], local[enc.keys[rows][ok]], label[ok]
+        if not ok.all():
+            rows, it, label = rows[ok], it[ok], label[ok]
+        an, lab = local[enc.keys[rows]], label
         if len(it) > 1 and not (it[1:] >= it[:-1]).all():
             order = np.argsort(it, kind="stable")
             it, an, lab = it[order], an[order], lab[order]
         left, right = _pairs_within_groups(it)
         if not len(left):
             continue
-        first = an[left] <= an[right]  # each pair as (lower annotator, higher annotator), with its labels
-        a = np.where(first, an[left], an[right])
-        b = np.where(first, an[right], an[left])
-        la = np.where(first, lab[left], lab[right]).astype(np.int64)
-        lb = np.where(first, lab[right], lab[left]).astype(np.int64)
-        pair = a * n_local + b
+        # each pair in the order its rows come (annotators a, b); the two orders are added up after the loop
+        la, lb = lab[left].astype(np.int64), lab[right].astype(np.int64)
+        pair = an[left] * n_local + an[right]
         n += np.bincount(pair, minlength=len(n))
         observed += np.bincount(pair, weights=(la != lb).astype(np.float64), minlength=len(n))
         left_counts += np.bincount(pair * k + la, minlength=len(left_counts))
         right_counts += np.bincount(pair * k + lb, minlength=len(right_counts))
+    n, observed, left_counts, right_counts = _as_lower_higher(n, observed, left_counts, right_counts, n_local)
     present = n > 0
     if not present.any():
         return float("nan")
     same = (left_counts * right_counts).reshape(-1, k).sum(axis=1)
     n, observed, same = n[present], observed[present], same[present]
     return _mean_kappa(n, observed, same, min_overlap)
+
+
+def _as_lower_higher(
+    n: np.ndarray, observed: np.ndarray, left: np.ndarray, right: np.ndarray, n_local: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pair sums over (a, b) in either order, as sums over (lower annotator, higher annotator): cell (a, b) with
+    a < b gets (b, a)'s counts added, its sides swapped; a judgment paired with its own annotator's (a = b) stays
+    as it came. Cells with a > b are left at 0. The same cells as swapping each pair's sides one by one."""
+    swap = ~np.eye(n_local, dtype=bool)  # the diagonal is not added to itself
+    higher = np.triu(np.ones((n_local, n_local), dtype=bool))
+
+    def pairs(cells: np.ndarray) -> np.ndarray:
+        return cells.reshape(n_local, n_local, -1)
+
+    def folded(same_side: np.ndarray, other_side: np.ndarray) -> np.ndarray:
+        out = pairs(same_side) + pairs(other_side).transpose(1, 0, 2) * swap[:, :, None]
+        out *= higher[:, :, None]
+        return out.reshape(-1)
+
+    return folded(n, n), folded(observed, observed), folded(left, right), folded(right, left)
