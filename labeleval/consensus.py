@@ -109,6 +109,8 @@ def majority_vote(
 
 # ------------------------------------------------------------------------------------- Dawid-Skene
 LOG_EPS = 1e-10  # floor inside log() for confusion cells never observed (as crowd-kit)
+#: judgments above which Dawid-Skene's E-step multiplies by a view of its incidence matrix, not a transposed copy
+TRANSPOSE_COPY_MAX = 1 << 24
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,10 @@ def dawid_skene_codes(
         (np.ones(len(pair)), (pair, item_codes.astype(index, copy=False))), shape=(n_pairs, n_items)
     )
     del pair
-    incidence_t = incidence.T.tocsr()
+    # the E-step's items x pairs matrix: a CSR copy (six times faster products at 1e7 judgments), or above
+    # TRANSPOSE_COPY_MAX judgments a CSC view of the same arrays (no second copy: 0.4 GB per vendor at 1e8). Both
+    # add the same numbers in the same order: the same fit, bit for bit (issue 13)
+    incidence_t = incidence.T if len(item_codes) > TRANSPOSE_COPY_MAX else incidence.T.tocsr()
     votes = counts_from_codes(item_codes, label_codes_, n_items, k).astype(np.float64)
     m = votes.sum(axis=1, keepdims=True)
     posteriors = np.where(m > 0, votes / np.maximum(m, 1), 1.0 / k)
