@@ -92,22 +92,3 @@ def test_perfect_agreement_is_certain() -> None:
     labels = le.dawid_skene(df).labels
     assert labels["label"].tolist() == ["x", "y", "x", "y"]
     assert labels["confidence"].min() > 0.99
-
-
-def test_the_e_step_on_a_view_of_the_incidence_matrix_gives_the_same_fit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Above ``TRANSPOSE_COPY_MAX`` judgments the E-step multiplies by a CSC view instead of a CSR copy (issue 13
-    memory): the same sums in the same order, so the same fit bit for bit, repeated judgments included."""
-    import labeleval.consensus as consensus_module
-
-    rng = np.random.default_rng(5)
-    n, n_items, n_annot, k = 60_000, 9_000, 40, 4
-    item, annot = rng.integers(0, n_items, n), rng.integers(0, n_annot, n)
-    truth = rng.integers(0, k, n_items)
-    label = np.where(rng.random(n) < 0.75, truth[item], rng.integers(0, k, n))
-    copied = consensus_module.dawid_skene_codes(item, annot, label, n_items, n_annot, k)
-    monkeypatch.setattr(consensus_module, "TRANSPOSE_COPY_MAX", 0)
-    viewed = consensus_module.dawid_skene_codes(item, annot, label, n_items, n_annot, k)
-    assert copied.n_iter == viewed.n_iter > 1
-    np.testing.assert_array_equal(copied.posteriors, viewed.posteriors)
-    np.testing.assert_array_equal(copied.confusions, viewed.confusions)
-    assert copied.log_likelihood == viewed.log_likelihood
