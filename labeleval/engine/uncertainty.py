@@ -214,13 +214,17 @@ def vendor_sums(
         on_gold = gold >= 0
         if within is not None:
             on_gold &= within[item]
-        m = m_item[item]
-        scored = on_gold / m  # a gold item's weight, shared by its judgments
-        accuracy.add(item, key, on_gold & hit[label, np.maximum(gold, 0)], on_gold)
-        effect = leave_one_out(enc, batch, item, label, tie) * on_gold
-        rule.add(item, key, scored * credit_rule[item], scored, m, effect)
-        ds_scored = scored if ds_on else np.zeros(len(rows))
-        ds.add(item, key, ds_scored * credit_ds[item], ds_scored, m)
+        # accuracy and both consensus accuracies are 0 / 0 off gold: their sums run over the judgments on gold only
+        # (adding no zeros changes no sum: the same numbers, on a fifth of the rows at 20% gold)
+        scoring = np.flatnonzero(on_gold)
+        g_item, g_key, g_label = item[scoring], key[scoring], label[scoring]
+        m = m_item[g_item]
+        scored = 1.0 / m  # a gold item's weight, shared by its judgments
+        accuracy.add(g_item, g_key, hit[g_label, gold[scoring]], np.ones(len(scoring), dtype=bool))
+        effect = leave_one_out(enc, batch, g_item, g_label, tie)
+        rule.add(g_item, g_key, scored * credit_rule[g_item], scored, m, effect)
+        ds_scored = scored if ds_on else np.zeros(len(scoring))
+        ds.add(g_item, g_key, ds_scored * credit_ds[g_item], ds_scored, m)
         if usable is not None:
             ref = reference[item]
             has_ref = ref >= 0
