@@ -257,7 +257,9 @@ def leave_one_out(enc: Encoded, batch: VendorBatch, item: np.ndarray, label: np.
     kind = enc.kind
     on_gold = np.flatnonzero(enc.has_gold[item])
     out = np.zeros(len(item))
-    item, label = item[on_gold], label[on_gold]
+    # the effect depends on the (item, label) cell only: computed once per cell, then given to its votes
+    cell, votes = np.unique(item[on_gold].astype(np.int64) * max(enc.k, 1) + label[on_gold], return_inverse=True)
+    item, label = cell // max(enc.k, 1), cell % max(enc.k, 1)
     gold = enc.gold_code[item]
     effect = np.zeros(len(item))
     majority = kind.majority_vote
@@ -275,7 +277,7 @@ def leave_one_out(enc: Encoded, batch: VendorBatch, item: np.ndarray, label: np.
         effect[sl] = _credit(kind, full, gold[sl], tie, majority) - _credit(kind, less, gold[sl], tie, majority)
     single = batch.m[item] <= 1
     effect[single] = _credit(kind, counts[item[single]], gold[single], tie, majority)
-    out[on_gold] = effect
+    out[on_gold] = effect[votes]
     return out
 
 
