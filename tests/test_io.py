@@ -134,3 +134,18 @@ def test_load_project_accepts_folder_or_manifest(sample_project: Path) -> None:
     assert [v.name for v in a.vendors] == ["Scale", "Surge", "Mercor", "In-house"]
     with pytest.raises(le.ManifestError, match="no manifest"):
         le.load_project(sample_project / "nope")
+
+
+def test_repeated_judgments_are_found_whether_rows_are_grouped_by_item_or_not() -> None:
+    """The duplicate check's fast path (rows grouped by item) and its sort give the hash's answer."""
+    from labeleval.io.normalize import _has_repeats
+
+    rng = np.random.default_rng(3)
+    for trial in range(300):
+        n = int(rng.integers(0, 60))
+        item = np.sort(rng.integers(0, max(n // 3, 1), n)) if trial % 2 else rng.integers(0, 9, n)
+        if trial % 5 == 0:
+            item = np.repeat(np.arange(3), 20)[:n]  # long groups: the sort
+        annotator = rng.integers(0, 6, n)
+        expected = bool(pd.Series(list(zip(item.tolist(), annotator.tolist(), strict=True))).duplicated().any())
+        assert _has_repeats(item.astype(np.int64), annotator.astype(np.int64)) == expected

@@ -113,8 +113,20 @@ def _missing(series: pd.Series) -> np.ndarray:
     return mask
 
 
-def _has_repeats(values: np.ndarray) -> bool:
-    ordered = np.sort(values)
+def _has_repeats(item: np.ndarray, annotator: np.ndarray) -> bool:
+    """Whether an (item, annotator) pair occurs twice. Rows grouped by item (as most exports list them: item
+    codes in order of first appearance never decrease) with at most 16 judgments per item need only a
+    comparison with the few rows before (linear time); otherwise the pairs' keys are sorted."""
+    if len(item) < 2:
+        return False
+    if (item[1:] >= item[:-1]).all():
+        longest = int(np.bincount(item).max())
+        if longest <= 16:
+            for lag in range(1, longest):
+                if ((item[lag:] == item[:-lag]) & (annotator[lag:] == annotator[:-lag])).any():
+                    return True
+            return False
+    ordered = np.sort(item * (int(annotator.max()) + 2) + annotator)
     return bool((ordered[1:] == ordered[:-1]).any())
 
 
@@ -448,7 +460,7 @@ def normalize_batch(
         annotator_codes = pd.factorize(annotator)[0].astype(np.int64)
         key = item_codes * (int(annotator_codes.max(initial=0)) + 2) + annotator_codes
         dup = np.zeros(n, dtype=bool)
-        if _has_repeats(key[ok]):  # a sort first: most files have none, and it is a third of the hash's time
+        if _has_repeats(item_codes[ok], annotator_codes[ok]):  # most files have none: a cheaper check first
             dup_local = pd.Series(key[ok]).duplicated(keep="first" if duplicates == "keep_first" else "last")
             dup[np.flatnonzero(ok)[dup_local.to_numpy()]] = True
         if duplicates == "error" and dup.any():
