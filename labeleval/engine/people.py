@@ -32,12 +32,12 @@ def kind_metrics(
         VendorData(
             name=b.name,
             counts=b.counts if enc.kind.dense_metrics else b.counts_or_cells(),
-            item_codes=enc.item_codes[b.rows],
-            label_codes=enc.label_codes[b.rows],
-            keys=enc.keys[b.rows],
+            item_codes=b.of(enc.item_codes),  # views where a vendor's rows are one range (issue 13)
+            label_codes=b.of(enc.label_codes),
+            keys=b.of(enc.keys),
             consensus_value=c.chosen.value,
-            shown_first=shown_all[b.rows] if shown_all is not None else None,
-            strength=strength_all[b.rows] if strength_all is not None else None,
+            shown_first=b.of(shown_all) if shown_all is not None else None,
+            strength=b.of(strength_all) if strength_all is not None else None,
         )
         for b, c in zip(batches, consensus, strict=True)
     ]
@@ -55,7 +55,9 @@ def annotators(
     ann = enc.data.annotations
     keys = enc.keys
     first = np.full(enc.n_keys, -1, dtype=np.int64)
-    first[keys[::-1]] = np.arange(len(keys), dtype=narrow(keys[:0], len(keys)).dtype)[::-1]
+    for start in reversed(range(0, len(keys), ROWS_PER_PASS)):  # passes from the last: the first row wins
+        stop = min(start + ROWS_PER_PASS, len(keys))
+        first[keys[start:stop][::-1]] = np.arange(start, stop, dtype=narrow(keys[:0], len(keys)).dtype)[::-1]
     agrees = np.zeros(len(keys), dtype=bool)
     comparable = np.zeros(len(keys), dtype=bool)
     ds_accuracy = np.full(enc.n_keys, np.nan)
@@ -63,8 +65,7 @@ def annotators(
         # each judgment against the majority of the others on its item, from the item's top two counts
         # (no judgments x K matrix), over passes of the vendor's rows (a few int64 arrays per pass, issue 13)
         counts = b.counts_or_cells()
-        for start in range(0, len(b.rows), ROWS_PER_PASS):
-            rows = b.rows[start : start + ROWS_PER_PASS]
+        for rows in b.passes(ROWS_PER_PASS):
             agrees[rows], comparable[rows] = leave_one_out_agreement(
                 counts, enc.item_codes[rows], enc.label_codes[rows]
             )
@@ -72,7 +73,7 @@ def annotators(
         ds_accuracy[known] = c.ds_accuracy[known]
     # the first row of each annotator, not a per-judgment object array (issue 13)
     vendor_names = ann["vendor"].iloc[first].to_numpy().astype(str)
-    row_gold = narrow(enc.gold_code, enc.k * max(enc.k, 1))[enc.item_codes]
+    row_gold = enc.gold_code.astype(_small_signed(enc.k))[enc.item_codes]  # compared and indexed only
     row_hit = gold_hits(enc, row_gold)
     frame = report_cards(
         keys=keys,
@@ -85,7 +86,7 @@ def annotators(
         durations=ann["duration_s"].to_numpy(dtype=np.float64) if "duration_s" in ann.columns else None,
         ds_accuracy=ds_accuracy,
         vendor_of_key=vendor_names,
-        vendor_accuracy={b.name: _gold_accuracy(row_gold[b.rows], row_hit[b.rows]) for b in batches},
+        vendor_accuracy={b.name: _gold_accuracy(b.of(row_gold), b.of(row_hit)) for b in batches},
         k=enc.k,
         confidence=settings.confidence,
         rules=settings.rules,
@@ -94,6 +95,11 @@ def annotators(
     if len(extras.columns) > 1:
         frame = frame.join(extras.set_index("key"), how="left")
     return frame.sort_values(["vendor", "annotator_id"], ignore_index=True)
+
+
+def _small_signed(k: int) -> np.dtype:
+    """The narrowest signed integer type that holds the codes -1 .. k - 1 (1 byte per judgment for a few labels)."""
+    return np.dtype(np.int8 if k < 2**7 else np.int16 if k < 2**15 else np.int32 if k < 2**31 else np.int64)
 
 
 def gold_hits(enc: Encoded, row_gold: np.ndarray) -> np.ndarray:
@@ -136,7 +142,8 @@ def items(enc: Encoded, batches: list[VendorBatch], consensus: list[VendorConsen
     """One row per (item, vendor): consensus, confidence, gold, whether vendors disagree, votes per label.
 
     Each column is put together across vendors first and the frame made once (issue 13): a frame per vendor
-    and their concatenation held the frame's 20M rows twice at 1e8 judgments."""
+    and their concatenation held the frame's 20M rows twice at 1e8 judgments. Counts (``n_judgments``,
+    ``votes_<label>``) are int32 (a vendor's judgments of one item), half the int64's memory."""
     pairs = list(zip(batches, consensus, strict=True))
     values = np.column_stack([np.where(b.labelled & (c.chosen.code >= 0), c.chosen.value, np.nan) for b, c in pairs])
     resolved = np.isfinite(values)
@@ -155,7 +162,7 @@ def items(enc: Encoded, batches: list[VendorBatch], consensus: list[VendorConsen
         gold = enc.gold_code[idx]
         put("item_id", enc.items[idx])
         put("vendor", np.full(len(idx), b.name, dtype=object))
-        put("n_judgments", b.m[idx])
+        put("n_judgments", b.m[idx].astype(np.int32))  # counts as int32: 4 bytes a row less at 20M rows
         put("consensus", enc.kind.consensus_text(c.chosen, idx))
         put("confidence", c.chosen.confidence[idx])
         if enc.kind.numeric:
@@ -168,10 +175,14 @@ def items(enc: Encoded, batches: list[VendorBatch], consensus: list[VendorConsen
             continue
         if enc.k <= VOTE_COLUMNS_MAX:  # vote columns, not one insert per label
             for j, label in enumerate(enc.labels):
-                put(f"votes_{label}", b.counts[idx, j])
+                put(f"votes_{label}", b.counts[idx, j].astype(np.int32))
         else:  # many labels: the item's own labels as text, most votes first (not K columns)
             put(VOTES_TEXT, vote_text(b, enc.labels)[idx])
-    frame: dict[str, np.ndarray] = {}
+    frame: dict[str, np.ndarray | pd.Series] = {}
     for name in list(columns):
-        frame[name] = np.concatenate(columns.pop(name))
+        values = np.concatenate(columns.pop(name))
+        # text columns become the frame's string dtype one at a time (as the constructor would infer it), so that
+        # no more than one column is held both as Python objects and as strings (issue 13)
+        frame[name] = pd.Series(values, copy=False) if values.dtype == object else values
+        del values
     return pd.DataFrame(frame, copy=False)  # the arrays are this frame's own: no second copy of 20M rows

@@ -12,7 +12,7 @@ from labeleval._version import __version__
 from labeleval.dataset import Dataset
 from labeleval.engine import classes, compare, frames, heap, people
 from labeleval.engine.consensus import VendorConsensus, usability_reference, vendor_consensus
-from labeleval.engine.encode import Encoded, VendorBatch, encode, vendor_batches
+from labeleval.engine.encode import Encoded, VendorBatch, encode, per_item_only, vendor_batches
 from labeleval.engine.settings import Settings
 from labeleval.engine.statistics import Blocks, add_ratio_block, estimate, quality_blocks, usable_block
 from labeleval.engine.uncertainty import SHARED_RATIOS, RatioSums, vendor_sums
@@ -56,6 +56,8 @@ def score(data: Dataset, settings: Settings) -> Report:
     redundancy = frames.redundancy(enc, batches, settings)
     cost = frames.cost(enc, batches, est)
     comparisons = compare.comparisons(enc, batches, consensus, est, settings)
+    enc, batches = per_item_only(enc, batches)  # the per-judgment arrays go before the items frame is made
+    heap.release()
     items = people.items(enc, batches, consensus)
     heap.release()
     return Report(
