@@ -1,8 +1,9 @@
 """Where the time and memory of one streamed evaluation go, step by step (issue 13).
 
-Runs ``load_stream`` and ``engine.run.score`` on a project (for example one that ``bench_scale.py`` wrote) and
-prints, for each step of the scoring, its wall time and the process's resident memory before it, at its peak
-(Linux's high-water mark ``VmHWM``, reset before each step through ``/proc/self/clear_refs``) and after it.
+Runs ``load_stream`` and what ``evaluate()`` runs after it (``questions.score_with_questions``: the gold audit,
+then ``engine.run.score``) on a project (for example one that ``bench_scale.py`` wrote) and prints, for each
+step, its wall time and the process's resident memory before it, at its peak (Linux's high-water mark
+``VmHWM``, reset before each step through ``/proc/self/clear_refs``) and after it.
 Linux only; n_boot = 1000, seed 0, the default settings.
 
 Usage:
@@ -15,9 +16,11 @@ import functools
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from labeleval import questions
 from labeleval.engine import classes, compare, frames, people, run
 from labeleval.engine.settings import Settings
 from labeleval.engine.stream import load_stream
@@ -84,6 +87,7 @@ def main() -> None:
         timed(people, name, f"people.{name}")
     for name in ("summary", "agreement", "accuracy", "redundancy", "cost"):
         timed(frames, name, f"frames.{name}")
+    timed(questions, "gold_audit", "gold audit (pooled)")
     timed(classes, "per_class", "classes.per_class")
     timed(classes, "confusion", "classes.confusion")
     timed(compare, "comparisons", "compare.comparisons")
@@ -98,7 +102,13 @@ def main() -> None:
         flush=True,
     )
     scoring = time.perf_counter()
-    report = run.score(data, Settings(n_boot=1000, seed=0))
+    settings = Settings(n_boot=1000, seed=0)
+    report = questions.score_with_questions(  # as evaluate() calls it
+        data,
+        lambda subset: run.score(subset, settings),
+        quick_scorer=lambda subset: run.score(subset, replace(settings, n_boot=0)),
+        confidence=settings.confidence,
+    )
     print(f"scoring {time.perf_counter() - scoring:.1f} s; end to end {time.perf_counter() - start:.1f} s")
     print(report.summary[["vendor", "n_judgments", "alpha", "accuracy", "accuracy_ci_low", "accuracy_ci_high"]])
 
