@@ -130,19 +130,20 @@ class _Codes:
 
     @classmethod
     def of(cls, data: Dataset) -> _Codes:
-        ann = data.annotations
-        item_codes, items = pd.factorize(ann["item_id"], sort=True)
-        vendor_codes = ann["vendor"].cat.codes.to_numpy().astype(np.int64)
-        a_codes, _ = pd.factorize(ann["annotator_id"])
-        keys, key_index = pd.factorize(vendor_codes * (int(a_codes.max()) + 1) + a_codes)
+        """The engine's codes (:func:`labeleval.engine.encode.encode`): the same values as factorizing the columns
+        (items sorted, keys in order of first appearance), but views of the categorical codes where they are
+        usable and int32 keys, not five int64 arrays per judgment (issue 13: 4 GB at 1e8 judgments)."""
+        from labeleval.engine.encode import encode
+
+        enc = encode(data)
         return cls(
-            labels=np.asarray([str(c) for c in ann["label"].cat.categories], dtype=object),
-            items=np.asarray(items, dtype=object),
-            item_codes=item_codes,
-            vendor_codes=vendor_codes,
-            label_codes=ann["label"].cat.codes.to_numpy().astype(np.int64),
-            keys=keys,
-            n_keys=len(key_index),
+            labels=np.asarray(enc.labels, dtype=object),
+            items=enc.items,
+            item_codes=enc.item_codes,
+            vendor_codes=enc.vendor_codes,
+            label_codes=enc.label_codes,
+            keys=enc.keys,
+            n_keys=enc.n_keys,
             kind=str(data.project.task.kind),
             tolerance=float(data.project.task.tolerance),
         )
