@@ -90,9 +90,11 @@ def load_data(project: Project) -> Dataset:
             kind=project.task.kind,
             value_range=project.task.value_range,
             separator=project.task.separator,
+            categorical_ids=True,
         )
         ledger.add_file(name, vendor.name, raw.rows_read, len(kept), quarantine)
         frames.append(kept)
+    frames = _shared_id_categories(frames)
     return assemble(project, frames, gold, ledger, billing, native_notes, combine_items(item_meta, from_gold))
 
 
@@ -179,6 +181,30 @@ def assemble(
         problems=tuple(problems),
         items=items,
     )
+
+
+def _shared_id_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """The in-memory reader's vendors' categorical ids on shared categories, so that concat keeps them
+    categorical: items sorted (as ``pd.factorize(sort=True)`` and the chunked engines sort them), annotators in
+    order of first appearance over the vendors in manifest order. Text ids are left to :func:`_categorical_ids`.
+    (The chunked engines' frames share their categories already and do not come here.)"""
+    for column, ordered in (("item_id", True), ("annotator_id", False)):
+        dtypes = [f[column].dtype for f in frames]
+        if not dtypes or not all(isinstance(d, pd.CategoricalDtype) for d in dtypes):
+            continue
+        texts = [d.categories for d in dtypes]
+        # one hash (and for items one sort) over the vendors' distinct ids, in Arrow (code point order, as the
+        # chunked engines sort them), not over every judgment
+        joined = pd.concat([pd.Series(t, dtype="str") for t in texts], ignore_index=True)
+        codes, uniques = pd.factorize(joined, sort=ordered)
+        shared = pd.CategoricalDtype(pd.Index(np.asarray(uniques, dtype=object), dtype=object))
+        offset = 0
+        for frame, text in zip(frames, texts, strict=True):
+            recode = codes[offset : offset + len(text)]
+            offset += len(text)
+            old = np.asarray(frame[column].array.codes)
+            frame[column] = pd.Categorical.from_codes(np.where(old >= 0, recode[old], -1), dtype=shared, validate=False)
+    return frames
 
 
 def _categorical_ids(annotations: pd.DataFrame) -> pd.DataFrame:

@@ -149,3 +149,21 @@ def test_repeated_judgments_are_found_whether_rows_are_grouped_by_item_or_not() 
         annotator = rng.integers(0, 6, n)
         expected = bool(pd.Series(list(zip(item.tolist(), annotator.tolist(), strict=True))).duplicated().any())
         assert _has_repeats(item.astype(np.int64), annotator.astype(np.int64)) == expected
+
+
+@pytest.mark.parametrize("duplicates", ["keep_last", "keep_all"])
+def test_categorical_ids_are_the_kept_ids(tmp_path: Path, duplicates: str) -> None:
+    """The in-memory reader's categorical ids (normalize_batch(categorical_ids=True)) hold the same ids, row by
+    row, as the text ones; ids seen only in quarantined rows are not categories."""
+    path = tmp_path / "v.csv"
+    path.write_text(
+        "item_id,annotator_id,label\n1,a,yes\n2,b,no\n3,a,maybe\n1,b,yes\n 4 ,c,no\n1,a,no\n", encoding="utf-8"
+    )
+    options = {"file": "v", "vendor": "V", "columns": {}, "labels": ("yes", "no"), "duplicates": duplicates}
+    text, q_text, _ = normalize_batch(read_table(path), **options)  # type: ignore[arg-type]
+    coded, q_coded, _ = normalize_batch(read_table(path), categorical_ids=True, **options)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(q_coded, q_text)
+    for column in ("item_id", "annotator_id"):
+        assert isinstance(coded[column].dtype, pd.CategoricalDtype)
+        assert coded[column].astype(str).tolist() == text[column].astype(str).tolist()
+        assert set(coded[column].cat.categories) == set(text[column].astype(str))  # "3" (unknown label) is not one

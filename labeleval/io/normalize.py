@@ -391,8 +391,13 @@ def normalize_batch(
     value_range: tuple[float, float] | None = None,
     separator: str = "|",
     bill_excluded: bool = False,
+    categorical_ids: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame, Billing]:
     """Return (kept canonical rows, quarantined rows, billing facts) for one vendor file.
+
+    With ``categorical_ids`` the kept ``item_id`` and ``annotator_id`` are categoricals of the kept rows' ids (in
+    order of first appearance), from the codes the duplicate check makes anyway, not text: the in-memory reader
+    then joins the vendors' categories instead of hashing every judgment's id again.
 
     ``columns`` maps canonical names to the file's names; ``label_map`` maps the vendor's label text
     to the task's labels; ``duration_factor`` converts the duration column to seconds (0.001 for ms).
@@ -455,9 +460,12 @@ def normalize_batch(
     annotator = as_id_strings(frame[resolved["annotator_id"]]).reset_index(drop=True)
     item_codes, item_values = pd.factorize(item)
     item_codes = item_codes.astype(np.int64)
+    annotator_codes, annotator_values = (
+        pd.factorize(annotator) if duplicates != "keep_all" or categorical_ids else (np.zeros(0), pd.Index([]))
+    )
+    annotator_codes = annotator_codes.astype(np.int64)
     if duplicates != "keep_all":
         ok = ~bad
-        annotator_codes = pd.factorize(annotator)[0].astype(np.int64)
         key = item_codes * (int(annotator_codes.max(initial=0)) + 2) + annotator_codes
         dup = np.zeros(n, dtype=bool)
         if _has_repeats(item_codes[ok], annotator_codes[ok]):  # most files have none: a cheaper check first
@@ -478,8 +486,12 @@ def normalize_batch(
     kept = pd.DataFrame(
         {
             "vendor": pd.Categorical.from_codes(np.zeros(n_kept, dtype=np.int8), categories=[vendor]),
-            "item_id": item[keep].reset_index(drop=True),
-            "annotator_id": annotator[keep].reset_index(drop=True),
+            "item_id": _kept_categorical(item_codes[keep], item_values)
+            if categorical_ids
+            else item[keep].reset_index(drop=True),
+            "annotator_id": _kept_categorical(annotator_codes[keep], annotator_values)
+            if categorical_ids
+            else annotator[keep].reset_index(drop=True),
             "label": label_codes[keep]
             if kind in (*NUMERIC_KINDS, "multilabel")
             else pd.Categorical.from_codes(label_codes[keep].astype(np.int64), categories=list(labels)),
@@ -514,6 +526,17 @@ def normalize_batch(
         output_tokens=_token_sum(frame, "output_tokens"),
     )
     return kept, q.frame(), _with_excluded(billing, raw, bill_excluded)
+
+
+def _kept_categorical(codes: np.ndarray, values: object) -> pd.Categorical:
+    """The kept rows' ids as a categorical of the ids they use (codes from ``pd.factorize`` of every row, so in
+    order of first appearance; ids seen only in quarantined rows are not categories)."""
+    index = pd.Index(values)
+    used = np.bincount(codes, minlength=len(index)) > 0
+    if used.all():
+        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(index), validate=False)
+    renumber = np.cumsum(used) - 1
+    return pd.Categorical.from_codes(renumber[codes], dtype=pd.CategoricalDtype(index[used]), validate=False)
 
 
 def _token_sum(frame: pd.DataFrame, column: str) -> float:
