@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from labeleval.report import Report
 from labeleval.ui import report_cache, state
 from tests.conftest import ROOT, SAMPLE
 
@@ -120,6 +121,37 @@ def test_the_launcher_stores_the_report_the_first_session_reads(cache: Path, mon
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("is the most accurate on gold" in m.value for m in at.markdown)
+
+
+def test_the_launcher_rehearses_the_overview_on_the_report_it_stored(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first session should not pay for first calls: the launcher makes the Overview's parts once."""
+    from labeleval.ui.pages import overview
+    from labeleval.ui.serve import prepare
+
+    real = overview.rehearse
+    seen: list[Report] = []
+    monkeypatch.setattr(overview, "rehearse", seen.append)
+    prepare(None)
+    assert len(seen) == 1 and isinstance(seen[0], Report)
+    real(seen[0])  # and the real one runs on it without error
+
+
+def test_the_launcher_turns_the_file_watcher_off_unless_one_is_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
+    from labeleval.ui.serve import WATCHER_ENV, without_file_watcher
+
+    monkeypatch.delenv(WATCHER_ENV, raising=False)
+    assert without_file_watcher(["app.py", "--server.port", "1", "--", "proj"]) == [
+        "app.py", "--server.port", "1", "--server.fileWatcherType", "none", "--", "proj",
+    ]  # fmt: skip
+    assert without_file_watcher(["app.py"]) == ["app.py", "--server.fileWatcherType", "none"]
+    chosen = ["app.py", "--server.fileWatcherType=auto"]
+    assert without_file_watcher(chosen) == chosen
+    after_dashes = ["app.py", "--", "--server.fileWatcherType"]  # the project's argument, not an option
+    assert without_file_watcher(after_dashes)[1:3] == ["--server.fileWatcherType", "none"]
+    monkeypatch.setenv(WATCHER_ENV, "poll")
+    assert without_file_watcher(["app.py"]) == ["app.py"]
 
 
 def test_the_app_and_the_documents_import_no_engine() -> None:

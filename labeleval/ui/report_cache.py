@@ -152,6 +152,11 @@ def trim(folder: Path, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTE
 def warm(project: str | None = None) -> str:
     """Score ``project`` (default: the bundled sample) with the app's default options and store it; a line
     saying what was done."""
+    return warm_report(project)[0]
+
+
+def warm_report(project: str | None = None) -> tuple[str, Report | None]:
+    """:func:`warm`, with the Report stored (None when the cache is off or the project is an upload)."""
     from labeleval.project import find_manifest
     from labeleval.ui.state import default_project, disk_key, evaluate_options_for, fingerprint, score
 
@@ -159,11 +164,13 @@ def warm(project: str | None = None) -> str:
     options = evaluate_options_for(manifest.parent, {})
     key = disk_key(manifest, fingerprint(manifest), options)
     if key is None:
-        return "report cache: off (LABELEVAL_CACHE_DIR) or an upload folder; nothing stored"
-    if load(key) is not None:
-        return f"report cache: {manifest.parent.name} already stored"
-    store(key, score(str(manifest), options))
-    return f"report cache: {manifest.parent.name} scored and stored in {cache_dir()}"
+        return "report cache: off (LABELEVAL_CACHE_DIR) or an upload folder; nothing stored", None
+    stored = load(key)
+    if stored is not None:
+        return f"report cache: {manifest.parent.name} already stored", stored
+    report = score(str(manifest), options)
+    store(key, report)
+    return f"report cache: {manifest.parent.name} scored and stored in {cache_dir()}", report
 
 
 if __name__ == "__main__":

@@ -5,9 +5,17 @@ session it
 
 1. imports what every page needs (pandas, PyArrow, NumPy, the Report, the verdict and the document writers),
    so the first session does not wait for them (Streamlit imports nothing of the script before a browser
-   connects), and
+   connects),
 2. stores the opened project's Report in the disk cache (:mod:`labeleval.ui.report_cache`) when it is not
-   there yet, with the options a new session starts with, so the first Overview is read, not scored.
+   there yet, with the options a new session starts with, so the first Overview is read, not scored, and
+   makes the Overview's verdict, leaderboard and chart from it once (``overview.rehearse``: first calls into
+   pandas and the verdict cost the first session 50-150 ms more than later ones),
+3. turns off Streamlit's file watcher (``--server.fileWatcherType none``, unless the command line or
+   ``STREAMLIT_SERVER_FILE_WATCHER_TYPE`` chooses one): a tool for reading Reports does not rerun on a saved
+   source file, and the watcher costs every new session (it walks the script's folder, for the repository's
+   app.py the whole checkout with its .venv, and watches each labeleval module; benchmarks/README.md), and
+4. lets Python's ``inspect`` index the loaded modules once (Streamlit's first element of a process walks the
+   call stack to check for a REPL, which maps every module to its file).
 
 Then it hands over to Streamlit's own command line in this process. A project that cannot be scored is left
 to the app, which shows its error; ``LABELEVAL_CACHE_DIR=off`` skips step 2.
@@ -16,6 +24,7 @@ to the app, which shows its error; ``LABELEVAL_CACHE_DIR=off`` skips step 2.
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 import os
 import sys
@@ -45,7 +54,7 @@ def project_of(argv: list[str]) -> str | None:
 
 
 def prepare(project: str | None) -> str:
-    """Steps 1 and 2 above; a line saying what was done (printed before the server's own lines)."""
+    """Steps 1, 2 and 4 above; a line saying what was done (printed before the server's own lines)."""
     start = time.perf_counter()
     for module in PRELOAD:
         importlib.import_module(module)
@@ -53,19 +62,36 @@ def prepare(project: str | None) -> str:
 
     # the app's cached functions are declared before Streamlit's runtime exists: its notice about that is noise
     logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
-    from labeleval.ui.report_cache import warm
+    from labeleval.ui.report_cache import warm_report
 
     try:
-        done = warm(project)
+        done, report = warm_report(project)
         for module in AFTER:  # they import streamlit, whose runtime does not exist yet: after the notice is off
             importlib.import_module(module)
+        if report is not None:
+            from labeleval.ui.pages.overview import rehearse
+
+            rehearse(report)
     except LabelevalError as exc:  # the app shows the error on its first page, with the ledger
         done = f"report cache: not stored ({exc})"
     except Exception as exc:  # never keep the app from starting: its first page reports what went wrong
         done = f"report cache: not stored ({type(exc).__name__})"
     finally:
         logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.NOTSET)
+    inspect.stack()  # step 4: fills inspect's module-to-file index the first session would otherwise build
     return f"{done} ({time.perf_counter() - start:.1f} s)"
+
+
+def without_file_watcher(args: list[str]) -> list[str]:
+    """``args`` with ``--server.fileWatcherType none`` before any ``--``, unless a watcher is chosen already."""
+    own = args[: args.index("--")] if "--" in args else args
+    if any(a.startswith("--server.fileWatcherType") for a in own) or os.environ.get(WATCHER_ENV):
+        return args
+    return [*own, "--server.fileWatcherType", "none", *args[len(own) :]]
+
+
+#: Streamlit's environment variable for ``server.fileWatcherType``.
+WATCHER_ENV = "STREAMLIT_SERVER_FILE_WATCHER_TYPE"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     print(prepare(project_of(args)), flush=True)
     from streamlit.web import cli as streamlit_cli
 
-    sys.argv = ["streamlit", "run", *args]
+    sys.argv = ["streamlit", "run", *without_file_watcher(args)]
     return int(streamlit_cli.main() or 0)
 
 

@@ -15,10 +15,15 @@ from labeleval.safety import markdown_text
 
 def header(report: Report, title: str) -> None:
     st.title(title)
+    st.caption(header_caption(report))
+
+
+def header_caption(report: Report) -> str:
+    """The line under a page's title: task, kind, vendors, judgments, gold items, intervals."""
     s = report.settings
     summary = report.summary
     gold = summary["gold_items"].max() if len(summary) else 0
-    st.caption(
+    return (
         f"{markdown_text(s['task'])} · {s['kind']} · {len(summary)} vendors · "
         f"{fmt.count(summary['n_judgments'].sum())} judgments · {fmt.count(gold if pd.notna(gold) else 0)} gold "
         f"items · {fmt.confidence_level(float(s['confidence']))} intervals from {fmt.count(s['n_boot'])} "

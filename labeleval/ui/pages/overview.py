@@ -7,12 +7,13 @@ import streamlit as st
 
 from labeleval import glossary
 from labeleval.render import leaderboard, leaderboard_footnotes
+from labeleval.report import Report
 from labeleval.safety import markdown_text
-from labeleval.ui.pages._common import header
+from labeleval.ui.pages._common import header, header_caption
 from labeleval.ui.state import current_report
 from labeleval.verdict import verdict
 
-__all__ = ["leaderboard", "leaderboard_markdown", "overview"]
+__all__ = ["leaderboard", "leaderboard_markdown", "overview", "rehearse"]
 
 
 def leaderboard_markdown(frame: pd.DataFrame) -> str:
@@ -26,6 +27,20 @@ def leaderboard_markdown(frame: pd.DataFrame) -> str:
 def _unbroken(cell: str) -> str:
     """An interval kept on one line (``[0.352,\u00a00.390]``): a narrow column wraps before the bracket."""
     return cell.replace(", ", ",\u00a0") if "[" in cell else cell
+
+
+def rehearse(report: Report) -> None:
+    """Make everything the Overview draws from ``report`` once, and throw it away: ``python -m
+    labeleval.ui.serve`` calls it before serving, so that what a process does the first time (pandas' and the
+    verdict's first calls) is not done in the first session."""
+    header_caption(report)
+    verdict(report)
+    leaderboard_markdown(leaderboard(report))
+    leaderboard_footnotes(report)
+    if not (report.summary["accuracy"].isna().all() or report.summary["cost_per_usable_label"].isna().all()):
+        from labeleval.ui.cost_chart import cost_quality
+
+        cost_quality(report.summary, report.settings)
 
 
 def overview() -> None:
