@@ -54,17 +54,19 @@ def write_project(root: Path, *, gold: bool, extra: str = "") -> Path:
 
 
 def run_overview(project: str) -> None:
-    """AppTest script: the sidebar and the Overview page, as app.py wires them."""
+    """AppTest script: the sidebar and the Overview page, as app.py wires them (the sidebar's values settled
+    first, the page, then the sidebar's widgets)."""
     from pathlib import Path
 
     import streamlit as st
 
     from labeleval.ui.app import page_function
-    from labeleval.ui.state import sidebar_settings
+    from labeleval.ui.state import settings_state, sidebar_widgets
 
     st.session_state.setdefault("project_path", project)
-    sidebar_settings(Path(st.session_state["project_path"]))
+    settings_state(Path(st.session_state["project_path"]))
     page_function("overview")()
+    sidebar_widgets()
 
 
 def cli_summary(project: Path, capsys: pytest.CaptureFixture[str]) -> pd.DataFrame:
@@ -116,9 +118,10 @@ def test_a_change_holds_and_another_project_resets_it(tmp_path: Path) -> None:
     at = AppTest.from_function(run_overview, args=(str(special),), default_timeout=120).run()
     at.selectbox(key="tie").set_value("random").run()
     assert at.selectbox(key="tie").value == "random"
+    expected = leaderboard(le.evaluate(special, tie="random")).set_index("Vendor")
+    assert leaderboard_of(at).equals(expected)  # on the run the change made, though the widget is drawn last
     at.run()  # a rerun keeps the user's choice
     assert at.selectbox(key="tie").value == "random"
-    expected = leaderboard(le.evaluate(special, tie="random")).set_index("Vendor")
     assert leaderboard_of(at).equals(expected)
     at.session_state["project_path"] = str(plain)  # what choosing another project does
     at.run()
@@ -126,3 +129,19 @@ def test_a_change_holds_and_another_project_resets_it(tmp_path: Path) -> None:
     assert at.selectbox(key="tie").value == le.load_project(plain).tie != "random"
     assert at.selectbox(key="consensus").value == le.load_project(plain).consensus == "majority_vote"
     assert leaderboard_of(at).equals(leaderboard(le.evaluate(plain)).set_index("Vendor"))
+
+
+def test_a_project_chosen_in_the_sidebar_is_the_one_shown_on_that_run(tmp_path: Path) -> None:
+    """The chooser is drawn after the page, yet the page of the run a choice makes already shows that project,
+    with its own settings."""
+    from tests.conftest import ROOT
+
+    plain = write_project(tmp_path / "plain", gold=True)
+    at = AppTest.from_function(run_overview, args=(str(plain),), default_timeout=120).run()
+    at.select_slider(key="n_boot").set_value(0).run()  # quick: no resampling
+    at.selectbox(key="project_choice").set_value("helpfulness_likert").run()
+    assert not at.exception, [e.value for e in at.exception]
+    sample = ROOT / "sample_data" / "helpfulness_likert"
+    assert "Response helpfulness (1-7)" in at.caption[0].value
+    assert at.selectbox(key="tie").value == le.load_project(sample).tie
+    assert leaderboard_of(at).equals(leaderboard(le.evaluate(sample, n_boot=0)).set_index("Vendor"))

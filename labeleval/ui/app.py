@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from labeleval.ui.pages import PAGES
-from labeleval.ui.state import default_project, sidebar_settings
+from labeleval.ui.state import default_project, settings_state, sidebar_widgets
 
 
 def project_argument() -> str | None:
@@ -48,5 +48,8 @@ def main() -> None:
     navigation = st.navigation(pages)
     if st.session_state.pop("open_overview", False):  # a project was just uploaded (ui/upload.py)
         st.switch_page(pages[0])
-    sidebar_settings(Path(st.session_state["project_path"]))
-    navigation.run()
+    settings_state(Path(st.session_state["project_path"]))  # the sidebar's values, settled before the page runs
+    try:
+        navigation.run()
+    finally:  # drawn after the page, so that the page reaches the browser first (benchmarks/README.md)
+        sidebar_widgets()

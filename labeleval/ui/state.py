@@ -138,20 +138,45 @@ def evaluate_options_for(path: Path, state: Mapping[str, Any]) -> Options:
 
 def sidebar_settings(project_path: Path) -> None:
     """Draw the project chooser and the settings; store the chosen options in session state."""
+    settings_state(project_path)
+    sidebar_widgets()
+
+
+def settings_state(project_path: Path) -> None:
+    """What the sidebar's widgets hold, settled before the page runs: the chosen project (an upload's, or the
+    chooser's value from the browser) and its settings, reset when the project changed. The widgets are drawn
+    afterwards (:func:`sidebar_widgets`), so the page's own elements reach the browser first."""
     samples = sample_projects()
     pending = st.session_state.pop("project_choice_pending", None)
     if pending is not None:  # an uploaded project (ui/upload.py): chosen here, before the chooser is drawn
         project_path = Path(pending)
+    names = list(samples)
+    current = next((n for n, p in samples.items() if p.resolve() == project_path.resolve()), None)
+    options = names if current else [*names, str(project_path)]
+    if pending is not None or st.session_state.get("project_choice") not in options:
+        st.session_state["project_choice"] = current or str(project_path)
+    st.session_state["project_choice_options"] = options
+    choice = st.session_state["project_choice"]
+    path = samples.get(choice, Path(choice))
+    st.session_state["project_path"] = str(path)
+    own = project_settings(path)
+    if st.session_state.get("settings_project") != str(path):
+        for key in PROJECT_SETTINGS:
+            st.session_state[key] = getattr(own, key)
+        st.session_state["settings_project"] = str(path)
+    st.session_state.setdefault("confidence", 0.95)
+    st.session_state.setdefault("n_boot", 1000)
+    st.session_state.setdefault("seed", 0)
+
+
+def sidebar_widgets() -> None:
+    """The project chooser and the Settings expander, holding what :func:`settings_state` settled."""
     with st.sidebar:
         st.caption("Project")
-        names = list(samples)
-        current = next((n for n, p in samples.items() if p.resolve() == project_path.resolve()), None)
-        options = names if current else [*names, str(project_path)]
-        if pending is not None or st.session_state.get("project_choice") not in options:
-            st.session_state["project_choice"] = current or str(project_path)
-        choice = st.selectbox("Project", options, key="project_choice", label_visibility="collapsed")
-        st.session_state["project_path"] = str(samples.get(choice, Path(choice)))
-        _settings_widgets(Path(st.session_state["project_path"]))
+        st.selectbox(
+            "Project", st.session_state["project_choice_options"], key="project_choice", label_visibility="collapsed"
+        )
+        _settings_widgets(project_settings(Path(st.session_state["project_path"])))
 
 
 @dataclass(frozen=True)
@@ -197,17 +222,10 @@ def project_settings(path: Path) -> ProjectSettings:
 PROJECT_SETTINGS = ("usability", "min_confidence", "tie", "consensus", "target_accuracy", "uncertainty")
 
 
-def _settings_widgets(path: Path) -> None:
+def _settings_widgets(own: ProjectSettings) -> None:
     """The Settings expander. Its widgets start from the project's manifest (so the app shows what
-    ``labeleval score`` shows); a change holds for the session; choosing another project resets them."""
-    own = project_settings(path)
-    if st.session_state.get("settings_project") != str(path):
-        for key in PROJECT_SETTINGS:
-            st.session_state[key] = getattr(own, key)
-        st.session_state["settings_project"] = str(path)
-    st.session_state.setdefault("confidence", 0.95)
-    st.session_state.setdefault("n_boot", 1000)
-    st.session_state.setdefault("seed", 0)
+    ``labeleval score`` shows); a change holds for the session; choosing another project resets them
+    (:func:`settings_state`)."""
     with st.expander("Settings", expanded=False):
         st.slider("Confidence level", 0.80, 0.99, step=0.01, key="confidence")
         st.select_slider("Bootstrap resamples", [0, 200, 500, 1000, 2000], key="n_boot")

@@ -147,9 +147,9 @@ def save_uploads(files: list[Any], folder: Path) -> list[Path]:
 def open_project(folder: Path) -> None:
     """Score ``folder`` and show its Overview.
 
-    The sidebar's project chooser (a widget keyed ``project_choice``) is already drawn on this run, so its
-    value cannot be set here: the folder is left as a pending choice that ``sidebar_settings`` applies
-    before it draws the chooser on the next run, and the app then switches to the Overview.
+    The sidebar's project chooser (a widget keyed ``project_choice``) takes its value at the start of a run:
+    the folder is left as a pending choice that ``state.settings_state`` applies on the next run, before the
+    page and the chooser are drawn, and the app then switches to the Overview.
     """
     st.session_state["project_path"] = str(folder)
     st.session_state["project_choice_pending"] = str(folder)
