@@ -8,8 +8,8 @@ session it
    connects),
 2. stores the opened project's Report in the disk cache (:mod:`labeleval.ui.report_cache`) when it is not
    there yet, with the options a new session starts with, so the first Overview is read, not scored, and
-   makes the Overview's verdict, leaderboard and chart from it once (``overview.rehearse``: first calls into
-   pandas and the verdict cost the first session 50-150 ms more than later ones),
+   makes the Overview's verdict, leaderboard and chart from it once (``overview.rehearse``: the first verdict
+   of a process takes about 28 ms, later ones 10 ms),
 3. turns off Streamlit's file watcher (``--server.fileWatcherType none``, unless the command line or
    ``STREAMLIT_SERVER_FILE_WATCHER_TYPE`` chooses one): a tool for reading Reports does not rerun on a saved
    source file, and the watcher costs every new session (it walks the script's folder, for the repository's
