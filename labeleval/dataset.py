@@ -162,7 +162,7 @@ def assemble(
     for frame in frames:  # shared categories, so that concat keeps both columns categorical
         frame["vendor"] = frame["vendor"].cat.set_categories(vendor_names)
         frame["label"] = frame["label"].cat.set_categories(list(labels), ordered=project.task.kind != "nominal")
-    annotations = _categorical_ids(pd.concat(frames, ignore_index=True))
+    annotations = pd.concat(frames, ignore_index=True)
     ledger_frame = ledger.ledger()
     notes, problems = _findings(project, annotations, gold, ledger_frame)
     if native_notes:  # what a vendor's export format cannot tell (no worker ids, estimated seconds ...)
@@ -186,8 +186,9 @@ def assemble(
 def _shared_id_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
     """The in-memory reader's vendors' categorical ids on shared categories, so that concat keeps them
     categorical: items sorted (as ``pd.factorize(sort=True)`` and the chunked engines sort them), annotators in
-    order of first appearance over the vendors in manifest order. Text ids are left to :func:`_categorical_ids`.
-    (The chunked engines' frames share their categories already and do not come here.)"""
+    order of first appearance over the vendors in manifest order. Each id column is hashed once per distinct id
+    here instead of once per judgment by every step that needs codes (the findings, the engine's encoding, the
+    gold audit). The chunked engines' frames share their categories already and do not come here."""
     for column, ordered in (("item_id", True), ("annotator_id", False)):
         dtypes = [f[column].dtype for f in frames]
         if not dtypes or not all(isinstance(d, pd.CategoricalDtype) for d in dtypes):
@@ -205,21 +206,6 @@ def _shared_id_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
             old = np.asarray(frame[column].array.codes)
             frame[column] = pd.Categorical.from_codes(np.where(old >= 0, recode[old], -1), dtype=shared, validate=False)
     return frames
-
-
-def _categorical_ids(annotations: pd.DataFrame) -> pd.DataFrame:
-    """Item and annotator ids as categoricals, as the chunked engines hold them (items in sorted order,
-    annotators in order of first appearance; categories as text objects). Each id column is hashed once here
-    instead of once by every step that needs codes (the findings below, the engine's encoding, the gold
-    audit), and its text is held once per distinct id (1e7 judgments: about 1.5 s and 0.1 GB less)."""
-    for column, ordered in (("item_id", True), ("annotator_id", False)):
-        ids = annotations[column]
-        if isinstance(ids.dtype, pd.CategoricalDtype):
-            continue
-        codes, uniques = pd.factorize(ids, sort=ordered)
-        categories = pd.Index(np.asarray(uniques, dtype=object), dtype=object)
-        annotations[column] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
-    return annotations
 
 
 def value_text(values: np.ndarray) -> np.ndarray:

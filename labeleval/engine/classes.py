@@ -16,7 +16,7 @@ import pandas as pd
 from labeleval.engine.encode import Encoded, VendorBatch
 from labeleval.kinds import MultilabelKind
 from labeleval.metrics.accuracy import confusion_from_codes, per_class_from_totals
-from labeleval.metrics.agreement import one_vs_rest_alpha, one_vs_rest_alphas, one_vs_rest_alphas_dense
+from labeleval.metrics.agreement import one_vs_rest_alpha, one_vs_rest_alphas
 
 #: up to this many labels the confusion frame holds every (gold, given) cell, zeros included; above, the
 #: pairs that occur (a 10,000-label grid would be 10^8 rows)
@@ -66,10 +66,7 @@ def per_class(enc: Encoded, batches: list[VendorBatch]) -> pd.DataFrame:
         table.insert(0, "vendor", b.name)
         per_label = np.asarray(b.counts_or_cells().sum(axis=0)).reshape(enc.k)
         table["share_of_judgments"] = per_label / max(b.n_judgments, 1)
-        if b.dense:
-            table["class_alpha"] = one_vs_rest_alphas_dense(b.counts, b.m)
-        else:
-            table["class_alpha"] = one_vs_rest_alphas(b.cells, b.m)
+        table["class_alpha"] = one_vs_rest_alphas(b.cells, b.m)  # every class at once, from the non-zero cells
         frames.append(table)
     return pd.concat(frames, ignore_index=True)
 

@@ -466,10 +466,10 @@ def normalize_batch(
     annotator_codes = annotator_codes.astype(np.int64)
     if duplicates != "keep_all":
         ok = ~bad
-        key = item_codes * (int(annotator_codes.max(initial=0)) + 2) + annotator_codes
         dup = np.zeros(n, dtype=bool)
         if _has_repeats(item_codes[ok], annotator_codes[ok]):  # most files have none: a cheaper check first
-            dup_local = pd.Series(key[ok]).duplicated(keep="first" if duplicates == "keep_first" else "last")
+            key = item_codes[ok] * (int(annotator_codes.max(initial=0)) + 2) + annotator_codes[ok]
+            dup_local = pd.Series(key).duplicated(keep="first" if duplicates == "keep_first" else "last")
             dup[np.flatnonzero(ok)[dup_local.to_numpy()]] = True
         if duplicates == "error" and dup.any():
             rows = np.flatnonzero(dup)[:5]
@@ -534,12 +534,12 @@ def _kept_categorical(codes: np.ndarray, values: object) -> pd.Categorical:
     index = pd.Index(values)
     used = np.bincount(codes, minlength=len(index)) > 0
     if used.all():
-        return pd.Categorical.from_codes(codes, dtype=unique_categories(index), validate=False)
+        return pd.Categorical.from_codes(codes, dtype=_unique_categories(index), validate=False)
     renumber = np.cumsum(used) - 1
-    return pd.Categorical.from_codes(renumber[codes], dtype=unique_categories(index[used]), validate=False)
+    return pd.Categorical.from_codes(renumber[codes], dtype=_unique_categories(index[used]), validate=False)
 
 
-def unique_categories(index: pd.Index) -> pd.CategoricalDtype:
+def _unique_categories(index: pd.Index) -> pd.CategoricalDtype:
     """A categorical dtype of values known to be distinct (``pd.factorize``'s uniques): pandas' constructor would
     hash them all again to check (0.18 s per 666,666 ids); its own fast path, where this pandas has it, does not."""
     fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)

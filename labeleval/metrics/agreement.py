@@ -281,23 +281,6 @@ def one_vs_rest_alpha(present: np.ndarray, m: np.ndarray) -> float:
     return float(alpha_from_stats(totals, "nominal", np.arange(2.0))[0])
 
 
-def one_vs_rest_alphas_dense(counts: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """:func:`one_vs_rest_alphas` of the dense items x K counts: every category's closed form in one pass over
-    the matrix (the same values as :func:`one_vs_rest_alpha` per category, to rounding)."""
-    mf = np.asarray(m, dtype=np.float64)
-    pairable = mf >= 2
-    n = counts[pairable].astype(np.float64)
-    mi = mf[pairable][:, None]
-    observed = (2.0 * n * (mi - n) / (mi - 1.0)).sum(axis=0)
-    present = n.sum(axis=0)
-    total = float(mf[pairable].sum())
-    expected = 2.0 * present * (total - present)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = 1.0 - (total - 1.0) * observed / expected
-    out[~(expected > 0)] = np.nan
-    return out
-
-
 def one_vs_rest_alphas(cells: sparse.csr_array, m: np.ndarray) -> np.ndarray:
     """:func:`one_vs_rest_alpha` of every category at once, from the non-zero cells of the items x K counts:
     per category, observed ``sum_i 2 n_ic (m_i - n_ic) / (m_i - 1)`` and expected ``2 N_c (N - N_c)`` over
