@@ -29,6 +29,12 @@ def _unbroken(cell: str) -> str:
     return cell.replace(", ", ",\u00a0") if "[" in cell else cell
 
 
+def has_chart(summary: pd.DataFrame) -> bool:
+    """Whether the cost-against-quality chart has something to place: some accuracy and some cost per usable
+    label."""
+    return not (summary["accuracy"].isna().all() or summary["cost_per_usable_label"].isna().all())
+
+
 def rehearse(report: Report) -> None:
     """Make everything the Overview draws from ``report`` once, and throw it away: ``python -m
     labeleval.ui.serve`` calls it before serving, so that what a process does the first time (pandas' and the
@@ -37,7 +43,7 @@ def rehearse(report: Report) -> None:
     verdict(report)
     leaderboard_markdown(leaderboard(report))
     leaderboard_footnotes(report)
-    if not (report.summary["accuracy"].isna().all() or report.summary["cost_per_usable_label"].isna().all()):
+    if has_chart(report.summary):
         from labeleval.ui.cost_chart import cost_quality
 
         cost_quality(report.summary, report.settings)
@@ -56,7 +62,7 @@ def overview() -> None:
     st.caption(markdown_text(" ".join(leaderboard_footnotes(report))))
     st.subheader("Cost against quality")
     summary = report.summary
-    if summary["accuracy"].isna().all() or summary["cost_per_usable_label"].isna().all():
+    if not has_chart(summary):
         st.info(
             f"No chart: {glossary.blank_reason('accuracy')} or {glossary.blank_reason('cost_per_usable_label')}, "
             "so accuracy and cost per usable label cannot be placed against each other."
