@@ -20,11 +20,12 @@ from labeleval.io.items import combine as combine_items
 from labeleval.io.items import empty_items, gold_metadata, normalize_items
 from labeleval.io.normalize import Billing, normalize_batch, normalize_gold
 from labeleval.io.parts import is_multi_path
-from labeleval.io.readers import read_table
+from labeleval.io.readers import RawTable, read_table
 from labeleval.io.source import read_source
 from labeleval.metrics.sets import members
-from labeleval.project import Project
+from labeleval.project import Project, VendorSpec
 from labeleval.schema import LedgerBuilder
+from labeleval.spend import ordered_map
 
 NOTE_COLUMNS = ("level", "code", "vendor", "count", "message")
 
@@ -56,6 +57,10 @@ def _display(path: Path, root: Path) -> str:
         return path.name
 
 
+#: a vendor file's kept rows, quarantined rows and billing facts (:func:`normalize_batch`)
+Checked = tuple[pd.DataFrame, pd.DataFrame, Billing]
+
+
 def load_data(project: Project) -> Dataset:
     """Read the gold file and every vendor file of ``project``.
 
@@ -71,31 +76,41 @@ def load_data(project: Project) -> Dataset:
     frames: list[pd.DataFrame] = []
     billing: dict[str, Billing] = {}
     native_notes: list[tuple[str, str]] = []
-    for vendor in project.vendors:
-        spec = vendor.file
-        name = _display(spec.path, project.root)
-        source = read_source(spec, name, rates=vendor.rates, duration_factor=vendor.duration_unit.seconds)
-        raw = source.raw
+    # the vendors' files side by side when the evaluation spends memory for speed (labeleval/spend.py); taken
+    # in manifest order, so the ledger, the notes and the first error are those of one file at a time
+    for vendor, (name, raw, (kept, quarantine, billed)) in zip(
+        project.vendors, ordered_map(lambda v: _read_vendor(project, v), project.vendors), strict=True
+    ):
         native_notes.extend((vendor.name, note) for note in raw.notes)
-        kept, quarantine, billing[vendor.name] = normalize_batch(
-            raw,
-            file=name,
-            vendor=vendor.name,
-            columns=source.columns,
-            labels=project.task.labels,
-            label_map=spec.label_map,
-            duration_factor=source.duration_factor,
-            bill_excluded=vendor.bill_excluded,
-            duplicates=project.duplicates,
-            kind=project.task.kind,
-            value_range=project.task.value_range,
-            separator=project.task.separator,
-            categorical_ids=True,
-        )
+        billing[vendor.name] = billed
         ledger.add_file(name, vendor.name, raw.rows_read, len(kept), quarantine)
         frames.append(kept)
     frames = _shared_id_categories(frames)
     return assemble(project, frames, gold, ledger, billing, native_notes, combine_items(item_meta, from_gold))
+
+
+def _read_vendor(project: Project, vendor: VendorSpec) -> tuple[str, RawTable, Checked]:
+    """One vendor file read and checked: its display name, the raw table, and (kept rows, quarantined rows,
+    billing facts)."""
+    spec = vendor.file
+    name = _display(spec.path, project.root)
+    source = read_source(spec, name, rates=vendor.rates, duration_factor=vendor.duration_unit.seconds)
+    checked = normalize_batch(
+        source.raw,
+        file=name,
+        vendor=vendor.name,
+        columns=source.columns,
+        labels=project.task.labels,
+        label_map=spec.label_map,
+        duration_factor=source.duration_factor,
+        bill_excluded=vendor.bill_excluded,
+        duplicates=project.duplicates,
+        kind=project.task.kind,
+        value_range=project.task.value_range,
+        separator=project.task.separator,
+        categorical_ids=True,
+    )
+    return name, source.raw, checked
 
 
 def read_gold(project: Project, ledger: LedgerBuilder) -> tuple[pd.Series, pd.DataFrame]:

@@ -11,12 +11,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from labeleval.dataset import Dataset
 from labeleval.engine import Settings, as_project, resolve_settings, score
-from labeleval.engine.stream import load
-from labeleval.options import Uncertainty
+from labeleval.engine.stream import choose_engine, load
+from labeleval.options import Engine, Uncertainty
 from labeleval.project import Project
 from labeleval.questions import score_with_questions
 from labeleval.report import Report
+from labeleval.spend import spending_memory
 
 __all__ = ["Settings", "as_project", "evaluate"]
 
@@ -113,8 +115,17 @@ def evaluate(
         uncertainty=uncertainty,
         min_shared_gold=min_shared_gold,
     )
-    data = load(project, engine, scheduler=scheduler, progress=progress)
-    data.raise_problems()
+    choice = choose_engine(project, engine)
+    # the in-memory engine spends memory for speed (threads, a kept heap); the chunked engines bound it
+    with spending_memory(choice == Engine.MEMORY):
+        data = load(project, choice, scheduler=scheduler, progress=progress)
+        data.raise_problems()
+        return _score(data, settings, by=by, over=over, exclude_suspect_gold=exclude_suspect_gold)
+
+
+def _score(
+    data: Dataset, settings: Settings, *, by: str | None, over: str | None, exclude_suspect_gold: bool
+) -> Report:
     return score_with_questions(
         data,
         lambda subset: score(subset, settings),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -40,8 +41,28 @@ class VendorConsensus:
     chosen_correct: np.ndarray
 
 
-def vendor_consensus(enc: Encoded, batch: VendorBatch, settings: Settings, rng: np.random.Generator) -> VendorConsensus:
-    """Both consensus methods for one vendor (``rng`` breaks ties under ``tie = "random"``)."""
+#: A vendor's Dawid-Skene consensus and each annotator key's model accuracy, or None where no fit is made.
+DawidSkeneFit = tuple[ItemConsensus, np.ndarray] | None
+
+
+def vendor_dawid_skene(enc: Encoded, batch: VendorBatch, settings: Settings) -> DawidSkeneFit:
+    """Dawid-Skene among one vendor's annotators, or None where the kind has no categories or a fit nobody
+    asked for would be too large (``dawid_skene_fits``). Independent of every other vendor's: the in-memory
+    engine fits the vendors side by side (labeleval/spend.py)."""
+    kind = enc.kind
+    fits = settings.dawid_skene or dawid_skene_fits(len(np.unique(enc.keys[batch.rows])), enc.k)
+    return _vendor_dawid_skene(enc, batch) if kind.supports_dawid_skene and fits else None
+
+
+def vendor_consensus(
+    enc: Encoded,
+    batch: VendorBatch,
+    settings: Settings,
+    rng: np.random.Generator,
+    fit: DawidSkeneFit | Literal["make"] = "make",
+) -> VendorConsensus:
+    """Both consensus methods for one vendor (``rng`` breaks ties under ``tie = "random"``); ``fit``: the
+    vendor's :func:`vendor_dawid_skene` if made already."""
     kind = enc.kind
     counts = batch.counts_or_cells()
     rule = kind.consensus(counts, tie=settings.tie, rng=rng)
@@ -49,10 +70,9 @@ def vendor_consensus(enc: Encoded, batch: VendorBatch, settings: Settings, rng: 
     if settings.tie == TiePolicy.FRACTIONAL and kind.majority_vote:
         # credit, not a verdict: a tie among t labels that include the right one earns 1/t
         rule_correct = np.where(batch.labelled, tie_credit(counts, enc.gold_code, kind.hit)[0], 0.0)
-    # a fit nobody asked for is skipped when its confusion matrices would be too large (dawid_skene_cells)
-    fits = settings.dawid_skene or dawid_skene_fits(len(np.unique(enc.keys[batch.rows])), enc.k)
-    if kind.supports_dawid_skene and fits:
-        ds, ds_accuracy = _vendor_dawid_skene(enc, batch)
+    made = vendor_dawid_skene(enc, batch, settings) if fit == "make" else fit
+    if made is not None:
+        ds, ds_accuracy = made
         ds_correct = kind.correct(ds.code, kind.values[np.maximum(ds.code, 0)], enc.gold_code)
     else:
         ds, ds_accuracy = None, np.full(enc.n_keys, np.nan)

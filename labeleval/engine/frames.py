@@ -16,6 +16,7 @@ from labeleval.engine.pairs import light_kappa
 from labeleval.engine.settings import Settings
 from labeleval.engine.statistics import Estimates
 from labeleval.redundancy import draws_for, redundancy_curve
+from labeleval.spend import ordered_map
 
 WITH_CI = ("alpha", "accuracy", "consensus_accuracy")
 COSTS_WITH_CI = ("usable_rate", "cost_per_usable_label", "cost_per_correct_item")
@@ -61,7 +62,9 @@ def agreement(enc: Encoded, batches: list[VendorBatch], est: Estimates) -> pd.Da
     """vendor x metric: Krippendorff's alpha, percent agreement, Fleiss' kappa, Gwet's AC1 (with CIs) and
     Light's kappa (mean pairwise Cohen's kappa over annotator pairs sharing 10+ items)."""
     rows = []
-    for b in batches:
+    # NaN where undefined for a vendor; the vendors side by side when the evaluation spends memory (spend.py)
+    lights = ordered_map(lambda b: light_kappa(enc, b, min_overlap=10), batches)
+    for b, light in zip(batches, lights, strict=True):
         pairable = int((b.m >= 2).sum())
         for metric in ("alpha", "percent_agreement", "fleiss_kappa", "gwet_ac1"):
             value, low, high = est(b.name, metric)
@@ -76,7 +79,6 @@ def agreement(enc: Encoded, batches: list[VendorBatch], est: Estimates) -> pd.Da
                     "items": pairable,
                 }
             )
-        light = light_kappa(enc, b, min_overlap=10)  # NaN where undefined for this vendor
         rows.append(
             {
                 "vendor": b.name,
@@ -168,10 +170,10 @@ def cost(enc: Encoded, batches: list[VendorBatch], est: Estimates) -> pd.DataFra
 
 def redundancy(enc: Encoded, batches: list[VendorBatch], settings: Settings) -> pd.DataFrame:
     """Consensus accuracy on gold by k labels per item, per vendor (see :mod:`labeleval.redundancy`)."""
-    frames = []
-    for b in batches:
+
+    def curve(b: VendorBatch) -> pd.DataFrame:
         gold_judgments = int(enc.has_gold[enc.item_codes[b.rows]].sum())
-        curve = redundancy_curve(
+        return redundancy_curve(
             vendor=b.name,
             item_codes=enc.item_codes[b.rows],
             label_codes=enc.label_codes[b.rows],
@@ -183,8 +185,9 @@ def redundancy(enc: Encoded, batches: list[VendorBatch], settings: Settings) -> 
             confidence=settings.confidence,
             tie=settings.tie,
         )
-        if len(curve):
-            frames.append(curve)
+
+    # each vendor's curve has its own seed: side by side when the evaluation spends memory (labeleval/spend.py)
+    frames = [c for c in ordered_map(curve, batches) if len(c)]
     if not frames:
         return pd.DataFrame(columns=["vendor", "k", "items", "accuracy", "reaches_target"])
     out = pd.concat(frames, ignore_index=True)
