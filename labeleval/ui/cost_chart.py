@@ -1,8 +1,9 @@
 """Cost against quality, the Overview's chart, as a plain Vega-Lite specification.
 
 Written without Altair so that the Overview's first render does not import it (about 0.3-0.6 s) or
-validate a layered chart against the Vega-Lite schema; Streamlit draws the dict with ``st.vega_lite_chart``
-and the HTML report turns it into SVG. The layout rules (axes, label placement) live here too.
+validate a layered chart against the Vega-Lite schema. The Overview and the HTML report draw it as SVG with
+vl-convert (the Overview inline, with hover text: ``ui/inline_svg.py``; Streamlit's ``st.vega_lite_chart`` only
+when that fails). The layout rules (axes, label placement) live here too.
 """
 
 from __future__ import annotations

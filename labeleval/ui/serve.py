@@ -9,7 +9,8 @@ session it
 2. stores the opened project's Report in the disk cache (:mod:`labeleval.ui.report_cache`) when it is not
    there yet, with the options a new session starts with, so the first Overview is read, not scored, and
    makes the Overview's verdict, leaderboard and chart from it once (``overview.rehearse``: the first verdict
-   of a process takes about 28 ms, later ones 10 ms),
+   of a process takes about 28 ms, later ones 10 ms; the chart's SVG is kept for the first session, and
+   vl-convert's start-up, about 0.6 s, is paid here),
 3. turns off Streamlit's file watcher (``--server.fileWatcherType none``, unless the command line or
    ``STREAMLIT_SERVER_FILE_WATCHER_TYPE`` chooses one): a tool for reading Reports does not rerun on a saved
    source file, and the watcher costs every new session (it walks the script's folder, for the repository's

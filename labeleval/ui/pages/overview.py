@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pandas as pd
 import streamlit as st
 
@@ -13,7 +15,7 @@ from labeleval.ui.pages._common import header, header_caption
 from labeleval.ui.state import current_report
 from labeleval.verdict import verdict
 
-__all__ = ["leaderboard", "leaderboard_markdown", "overview", "rehearse"]
+__all__ = ["chart_svg", "leaderboard", "leaderboard_markdown", "overview", "rehearse"]
 
 
 def leaderboard_markdown(frame: pd.DataFrame) -> str:
@@ -35,18 +37,35 @@ def has_chart(summary: pd.DataFrame) -> bool:
     return not (summary["accuracy"].isna().all() or summary["cost_per_usable_label"].isna().all())
 
 
+#: The width the Overview's SVG chart is drawn for (pixels): about the main column of the wide layout at a
+#: 1440-pixel window; the SVG scales with the column (``inline_svg.MAX_SCALE``), the labels are placed for it.
+SVG_WIDTH = 1000
+
+#: The SVG's accessible name (the caption above it describes it in full).
+SVG_LABEL = "Cost per usable label against accuracy, one point per vendor"
+
+
+def chart_svg(report: Report) -> str:
+    """The Overview's cost-against-quality chart as inline SVG, drawn once per chart (``inline_svg``'s cache):
+    raises when vl-convert cannot draw it or the SVG fails the safety check."""
+    from labeleval.ui.cost_chart import cost_quality
+    from labeleval.ui.inline_svg import cost_quality_svg
+
+    return cost_quality_svg(cost_quality(report.summary, report.settings, width=SVG_WIDTH), SVG_LABEL)
+
+
 def rehearse(report: Report) -> None:
-    """Make everything the Overview draws from ``report`` once, and throw it away: ``python -m
-    labeleval.ui.serve`` calls it before serving, so that what a process does the first time (pandas' and the
-    verdict's first calls) is not done in the first session."""
+    """Make everything the Overview draws from ``report`` once: ``python -m labeleval.ui.serve`` calls it
+    before serving, so that what a process does the first time (pandas' and the verdict's first calls,
+    vl-convert's start-up) is not done in the first session. The text is thrown away; the chart's SVG stays in
+    ``inline_svg``'s cache, where the first session's Overview finds it."""
     header_caption(report)
     verdict(report)
     leaderboard_markdown(leaderboard(report))
     leaderboard_footnotes(report)
     if has_chart(report.summary):
-        from labeleval.ui.cost_chart import cost_quality
-
-        cost_quality(report.summary, report.settings)
+        with contextlib.suppress(Exception):  # the page then falls back to the interactive chart
+            chart_svg(report)
 
 
 def overview() -> None:
@@ -71,9 +90,27 @@ def overview() -> None:
     st.caption(
         f"Each vendor's {glossary.accuracy_name(report.settings).lower()} against its cost per usable label; "
         "bars are confidence intervals both ways; the dashed line joins the vendors no other vendor beats on "
-        "both (the Pareto frontier). The Cost page breaks the cost down."
+        "both (the Pareto frontier). Hover over a point for its figures. The Cost page breaks the cost down."
     )
-    # a plain Vega-Lite spec: the Overview never imports Altair (its first render is the app's first render)
-    from labeleval.ui.cost_chart import cost_quality
+    try:
+        # drawn on the server and sent with the page's text: the chart appears without waiting for Streamlit's
+        # Vega-Lite script (benchmarks/README.md); st.html would strip the SVG (it sanitises to HTML only)
+        svg = chart_svg(report)
+    except Exception:  # vl-convert missing or failing, or an SVG that fails the check: the interactive chart
+        from labeleval.ui.cost_chart import cost_quality
 
-    st.vega_lite_chart(cost_quality(summary, report.settings), width="stretch", key="cost_quality_chart")
+        st.vega_lite_chart(cost_quality(summary, report.settings), width="stretch", key="cost_quality_chart")
+        return
+    from labeleval.ui.inline_svg import html_block
+
+    st.markdown(html_block(svg), unsafe_allow_html=True)
+    st.download_button(
+        "Download chart (SVG)",
+        svg,
+        file_name="cost_against_quality.svg",
+        mime="image/svg+xml",
+        on_click="ignore",
+        type="tertiary",
+        icon=":material/download:",
+        key="cost_quality_download",
+    )
