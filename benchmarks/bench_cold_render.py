@@ -15,15 +15,19 @@ page until it shows what it must show:
 
 Each Overview case is timed to two marks in the same navigation: ``<case>_headline`` when the verdict's first
 sentence and the leaderboard table are on screen (what the one-liner's text is to it), ``<case>`` when the
-cost-against-quality chart is drawn as well (it waits for Streamlit's Vega-Lite bundle).
+cost-against-quality chart is drawn as well (the Overview's inline SVG with its points on screen; until
+issue 14.6's last step it was Streamlit's Vega-Lite chart, which waits for that component's script bundle).
 
-With ``--ladder`` each round also times four apps that draw the Overview's own elements with nothing computed
-(its text, leaderboard and chart spec made once from the sample's Report and written into the script): what
-Streamlit takes to draw them, step by step:
+With ``--ladder`` each round also times apps that draw the Overview's own elements with nothing computed (its
+text, leaderboard, chart spec and chart SVG made once from the sample's Report and written into the script):
+what Streamlit takes to draw them, step by step:
 
 - ``ladder_text``: the headline's elements (title, caption, verdict, leaderboard, footnote) on one page;
-- ``ladder_chart``: the same plus the cost-against-quality chart (the Overview's own Vega-Lite spec);
-- ``ladder_nav``: the same inside ``st.navigation`` with the app's 8 pages and their icons;
+- ``ladder_chart``: the same plus the cost-against-quality chart as Streamlit's Vega-Lite chart (the Overview's
+  own spec; what the Overview drew before), for comparison;
+- ``ladder_svg``: the headline plus the chart as the Overview draws it now: inline SVG in a Markdown block and
+  its download button;
+- ``ladder_nav``: the SVG step inside ``st.navigation`` with the app's 8 pages and their icons;
 - ``ladder_sidebar``: the same plus the sidebar's project chooser and Settings expander (the whole Overview).
 
 Gaps are printed twice: between medians, and as the median (min, max) of each round's own difference (every
@@ -56,6 +60,7 @@ from tests.test_browser import (  # noqa: E402  (the test's own servers, bare ap
     _table_and_chart_ready,
     _time_overview,
     _time_to,
+    _vega_lite_chart_ready,
     streamlit_server,
 )
 
@@ -78,7 +83,12 @@ def overview():
     if LADDER != "text":
         st.subheader("Cost against quality")
         st.caption("Each vendor's accuracy against its cost per usable label.")
+    if LADDER == "chart":
         st.vega_lite_chart(D["chart"], width="stretch", key="cost_quality_chart")
+    elif LADDER != "text":
+        st.markdown(D["svg"], unsafe_allow_html=True)
+        st.download_button("Download chart (SVG)", D["svg"], file_name="chart.svg", mime="image/svg+xml",
+                           on_click="ignore", type="tertiary", icon=":material/download:")
 
 
 def sidebar():
@@ -101,7 +111,7 @@ def other():
     st.write("another page")
 
 
-if LADDER in ("text", "chart"):
+if LADDER in ("text", "chart", "svg"):
     overview()
 else:
     st.set_page_config(page_title="labeleval: vendor comparison", page_icon=":material/balance:", layout="wide")
@@ -116,7 +126,7 @@ else:
     navigation.run()
 """
 
-LADDER = ("text", "chart", "nav", "sidebar")
+LADDER = ("text", "chart", "svg", "nav", "sidebar")
 
 
 def ladder_content(path: Path) -> None:
@@ -125,9 +135,10 @@ def ladder_content(path: Path) -> None:
     from labeleval.render import leaderboard, leaderboard_footnotes
     from labeleval.safety import markdown_text
     from labeleval.ui.cost_chart import cost_quality
+    from labeleval.ui.inline_svg import html_block
     from labeleval.ui.pages import PAGES
     from labeleval.ui.pages._common import header_caption
-    from labeleval.ui.pages.overview import leaderboard_markdown
+    from labeleval.ui.pages.overview import chart_svg, leaderboard_markdown
     from labeleval.ui.state import sample_projects
     from labeleval.verdict import verdict
 
@@ -138,6 +149,7 @@ def ladder_content(path: Path) -> None:
         "leaderboard": leaderboard_markdown(leaderboard(report)),
         "footnotes": markdown_text(" ".join(leaderboard_footnotes(report))),
         "chart": cost_quality(report.summary, report.settings),
+        "svg": html_block(chart_svg(report)),
         "projects": list(sample_projects()),
         "pages": [list(page) for page in PAGES],
     }
@@ -153,7 +165,8 @@ def ladder_round(browser: object, folder: Path, content: Path) -> dict[str, floa
             if step == "text":
                 out["ladder_text_headline"] = _time_to(browser, url, _headline_ready)
             else:
-                out[f"ladder_{step}_headline"], out[f"ladder_{step}"] = _time_overview(browser, url)
+                ready = _vega_lite_chart_ready if step == "chart" else None  # None: the Overview's SVG
+                out[f"ladder_{step}_headline"], out[f"ladder_{step}"] = _time_overview(browser, url, ready)
     return out
 
 

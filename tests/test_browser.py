@@ -38,6 +38,10 @@ FLAGS = [
 #: The Overview's leaderboard: a Markdown table (drawn with the page's text, no table script)
 LEADERBOARD = "[data-testid='stMarkdownContainer'] table"
 
+#: The Overview's cost-against-quality chart: inline SVG in a Markdown block (labeleval/ui/inline_svg.py), drawn
+#: with the page's text, no chart script
+CHART_SVG = "[data-testid='stMarkdownContainer'] div.labeleval-chart > svg"
+
 #: How long to wait for an element: generous, because CI shares two cores with the whole suite.
 WAIT_MS = int(os.environ.get("LABELEVAL_BROWSER_WAIT_MS", "180000"))
 
@@ -138,9 +142,9 @@ def test_overview_then_another_page(server: str, tmp_path_factory: pytest.TempPa
         page.goto(server)  # the default page (Overview) is served at /
         page.get_by_role("heading", name="Leaderboard").wait_for(timeout=WAIT_MS)
         page.locator(LEADERBOARD).first.wait_for(timeout=WAIT_MS)
-        page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=WAIT_MS)
+        page.locator(CHART_SVG).first.wait_for(timeout=WAIT_MS)
         timings["first_render_s"] = time.perf_counter() - start
-        page.wait_for_timeout(800)  # let the chart finish drawing before the screenshot
+        page.wait_for_timeout(800)  # let the sidebar settle before the screenshot
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.locator("[data-testid='stAlertContentError']").count() == 0
         assert page.get_by_text("is the most accurate on gold").count() >= 1
@@ -185,6 +189,11 @@ def _time_to(browser: Any, url: str, ready: Callable[[Any], None]) -> float:
 
 def _table_and_chart_ready(page: Any) -> None:
     page.locator("[data-testid='stTable']").first.wait_for(timeout=WAIT_MS)
+    _vega_lite_chart_ready(page)
+
+
+def _vega_lite_chart_ready(page: Any) -> None:
+    """Streamlit's Vega-Lite chart is drawn (its canvas or SVG is on screen)."""
     page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for(
         timeout=WAIT_MS
     )
@@ -192,30 +201,30 @@ def _table_and_chart_ready(page: Any) -> None:
 
 def _headline_ready(page: Any) -> None:
     """The Overview's headline is readable: the verdict's first sentence and the leaderboard table (both drawn
-    by Streamlit's main bundle; the chart below waits for the Vega-Lite bundle)."""
+    by Streamlit's main bundle, as is the chart's inline SVG below them)."""
     page.get_by_text("is the most accurate on gold").first.wait_for(timeout=WAIT_MS)
     page.locator(LEADERBOARD).first.wait_for(timeout=WAIT_MS)
 
 
-def _time_overview(browser: Any, url: str) -> tuple[float, float]:
-    """Seconds from navigation until the Overview's headline is readable, and until its chart is drawn too."""
+def _time_overview(browser: Any, url: str, ready: Callable[[Any], None] | None = None) -> tuple[float, float]:
+    """Seconds from navigation until the Overview's headline is readable, and until its chart is drawn too
+    (``ready``, by default :func:`_overview_ready`: the chart's inline SVG)."""
     page = browser.new_page(viewport={"width": 1440, "height": 1100})
     start = time.perf_counter()
     page.goto(url)
     _headline_ready(page)
     headline = time.perf_counter() - start
-    _overview_ready(page)
+    (ready or _overview_ready)(page)
     drawn = time.perf_counter() - start
     page.close()
     return headline, drawn
 
 
 def _overview_ready(page: Any) -> None:
+    """The Overview is drawn: its headline and its chart (the inline SVG with its points)."""
     page.get_by_role("heading", name="Leaderboard").wait_for(timeout=WAIT_MS)
     page.locator(LEADERBOARD).first.wait_for(timeout=WAIT_MS)
-    page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for(
-        timeout=WAIT_MS
-    )
+    page.locator(f"{CHART_SVG} .points_marks path").first.wait_for(timeout=WAIT_MS)
 
 
 def test_cold_first_render_close_to_bare_streamlit(tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -289,7 +298,7 @@ def test_overview_holds_for_2_5_and_12_vendors(
 ) -> None:
     """Generated pilots (prices from 0.03 to 2.50, a log axis) render the Overview without collisions."""
     sync_api = pytest.importorskip("playwright.sync_api")
-    from tests.pilot_projects import write_pilot
+    from tests.pilot_projects import NAMES, write_pilot
 
     out = shots_dir(tmp_path_factory)
     manifest = write_pilot(tmp_path_factory.mktemp(f"pilot{n_vendors}"), n_vendors, currency=currency)
@@ -308,6 +317,20 @@ def test_overview_holds_for_2_5_and_12_vendors(
         assert rows.count() == n_vendors
         symbol = {"USD": "$", "GBP": "£", "EUR": "€"}[currency]
         assert page.locator(LEADERBOARD).first.inner_text().count(symbol) >= n_vendors
+        # the chart: inline SVG (no Vega-Lite script on the Overview), as wide as its column, every point with its
+        # hover text, every vendor named in it, and its download
+        assert page.locator("[data-testid='stVegaLiteChart']").count() == 0
+        chart = page.locator(CHART_SVG).first
+        box, column = chart.bounding_box(), page.locator(LEADERBOARD).first.bounding_box()
+        assert box is not None and column is not None and box["width"] > 700 and box["height"] > 300
+        assert box["x"] >= column["x"] - 1 and box["x"] + box["width"] <= 1440
+        hover = page.locator(f"{CHART_SVG} .points_marks path > title").all_text_contents()
+        assert sorted(h.splitlines()[0] for h in hover) == sorted(NAMES[:n_vendors])
+        assert all(symbol in h for h in hover)
+        with page.expect_download() as download:
+            page.get_by_text("Download chart (SVG)").click()
+        saved = Path(download.value.path()).read_text(encoding="utf-8")
+        assert saved.startswith("<svg") and saved.count("<title>") == n_vendors
         page.set_viewport_size({"width": 1440, "height": 1500 + 75 * n_vendors})
         page.wait_for_timeout(800)
         page.screenshot(path=str(out / f"overview_{n_vendors}_vendors.png"), full_page=True)
