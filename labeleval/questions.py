@@ -16,7 +16,7 @@ import pandas as pd
 from labeleval.dataset import Dataset
 from labeleval.gold_audit import AuditRule, gold_audit, suspect_items, without_items
 from labeleval.report import Report
-from labeleval.spend import side_by_side
+from labeleval.spend import side_by_side, spending
 from labeleval.subsets import score_quietly
 
 
@@ -68,12 +68,12 @@ def score_with_questions(
     from labeleval.drift import drift_frames
     from labeleval.slices import slice_frames
 
-    if exclude_suspect_gold:
+    if exclude_suspect_gold or not spending():
         audit = gold_audit(data, audit_rule)
-        excluded = suspect_items(audit)
+        excluded = suspect_items(audit) if exclude_suspect_gold else []
         scored = without_items(data, excluded)
         report = scorer(scored)
-    else:  # the audit and the scoring are independent: side by side when the evaluation spends memory (spend.py)
+    else:  # the in-memory engine: the scoring (in this thread) and the audit side by side (labeleval/spend.py)
         excluded, scored = [], data
         report, audit = side_by_side(lambda: scorer(data), lambda: gold_audit(data, audit_rule))
     extra: dict[str, Any] = {"gold_audit": audit}

@@ -15,11 +15,9 @@ import ctypes
 import ctypes.util
 import sys
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 from labeleval.spend import heap_kept
-
-T = TypeVar("T")
 
 
 @cache
@@ -44,9 +42,3 @@ def release() -> None:
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
-
-
-def released(value: T) -> T:
-    """``value``, after :func:`release` (a step's result kept, its temporaries given back)."""
-    release()
-    return value

@@ -6,20 +6,27 @@ encode (codes, counts per vendor) -> consensus (per vendor; the usability refere
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from labeleval._version import __version__
 from labeleval.dataset import Dataset
 from labeleval.engine import classes, compare, frames, heap, people
-from labeleval.engine.consensus import VendorConsensus, usability_reference, vendor_consensus, vendor_dawid_skene
+from labeleval.engine.consensus import (
+    DawidSkeneFit,
+    VendorConsensus,
+    usability_reference,
+    vendor_consensus,
+    vendor_dawid_skene,
+)
 from labeleval.engine.encode import Encoded, VendorBatch, encode, per_item_only, vendor_batches
-from labeleval.engine.heap import released
 from labeleval.engine.settings import Settings
 from labeleval.engine.statistics import Blocks, add_ratio_block, estimate, quality_blocks, usable_block
 from labeleval.engine.uncertainty import SHARED_RATIOS, RatioSums, vendor_sums
 from labeleval.options import TiePolicy
 from labeleval.report import Report
-from labeleval.spend import ordered_map
+from labeleval.spend import ordered_map, spending
 
 
 def score(data: Dataset, settings: Settings) -> Report:
@@ -28,9 +35,12 @@ def score(data: Dataset, settings: Settings) -> Report:
     batches = vendor_batches(enc)
     heap.release()  # each big step's freed memory goes back to the system (engine/heap.py)
     rng = np.random.default_rng(settings.seed)  # breaks majority-vote ties under tie = "random"
-    # the vendors' Dawid-Skene fits side by side when the evaluation spends memory for speed (labeleval/spend.py);
-    # the rule's consensus after, in vendor order (its random tie-breaks draw from one generator)
-    fits = ordered_map(lambda b: released(vendor_dawid_skene(enc, b, settings)), batches)
+    # the vendors' Dawid-Skene fits side by side when the evaluation spends memory for speed (labeleval/spend.py),
+    # the rule's consensus after, in vendor order (its random tie-breaks draw from one generator); else each
+    # vendor's fit with its consensus, one vendor at a time (the chunked engines' memory)
+    fits: list[DawidSkeneFit | Literal["make"]] = ["make"] * len(batches)
+    if spending():
+        fits = list(ordered_map(lambda b: vendor_dawid_skene(enc, b, settings), batches))
     consensus = []
     for b, fit in zip(batches, fits, strict=True):
         consensus.append(vendor_consensus(enc, b, settings, rng, fit))
