@@ -9,13 +9,21 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 
+from labeleval.ui.inline_svg import warm_in_background
 from labeleval.ui.pages import PAGES
 from labeleval.ui.state import default_project, settings_state, sidebar_widgets
+
+#: Seconds between the page and the sidebar's widgets on a session's first run. The browser loads the widgets'
+#: scripts (selectbox, slider, expander) when they first arrive; sent with the page, they often held up the
+#: drawing of the page's last elements (the Overview's chart) by about 0.25 s. A 60 ms pause lets the page be
+#: drawn first (benchmarks/README.md); later runs have the scripts and do not pause.
+FIRST_SIDEBAR_PAUSE_S = 0.06
 
 
 def project_argument() -> str | None:
@@ -39,6 +47,7 @@ def page_function(module: str) -> Callable[[], None]:
 
 def main() -> None:
     st.set_page_config(page_title="labeleval: vendor comparison", page_icon=":material/balance:", layout="wide")
+    warm_in_background()  # the Overview's chart is drawn by vl-convert: started beside the Report's loading
     project_arg = project_argument()
     st.session_state.setdefault("project_path", str(project_arg or default_project()))
     pages = [
@@ -52,4 +61,7 @@ def main() -> None:
     try:
         navigation.run()
     finally:  # drawn after the page, so that the page reaches the browser first (benchmarks/README.md)
+        if not st.session_state.get("sidebar_sent"):
+            time.sleep(FIRST_SIDEBAR_PAUSE_S)
+            st.session_state["sidebar_sent"] = True
         sidebar_widgets()
