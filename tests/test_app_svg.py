@@ -27,8 +27,7 @@ HOSTILE = "<script>alert(1)</script> & Co"
 
 @pytest.fixture
 def vl_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
-    """Every chart vl-convert draws from here on (not the one-point chart that starts it), with an empty SVG cache
-    before and after."""
+    """Every layered chart (ours) vl-convert draws from here on, with an empty SVG cache before and after."""
     import vl_convert
 
     calls: list[object] = []
@@ -152,22 +151,3 @@ def test_the_page_falls_back_to_the_interactive_chart(monkeypatch: pytest.Monkey
     assert not at.exception and not at.error
     assert len(at.get("vega_lite_chart")) == 1
     assert not [m for m in at.markdown if m.value.startswith(f'<div class="{inline_svg.WRAPPER_CLASS}"')]
-
-
-def test_vl_convert_is_started_once_beside_the_first_session(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``streamlit run app.py`` (no launcher): the first session starts vl-convert on a thread, once; a process
-    whose launcher drew the chart already starts nothing."""
-    import threading
-
-    started: list[str] = []
-    monkeypatch.setattr(threading.Thread, "start", lambda self: started.append(self.name))
-    monkeypatch.setitem(inline_svg._warm, "started", False)
-    inline_svg._cost_quality_svg.cache_clear()
-    inline_svg.warm_in_background()
-    inline_svg.warm_in_background()
-    assert started == ["labeleval-vl-convert-start"]
-    monkeypatch.setitem(inline_svg._warm, "started", False)
-    svg_of(pilot_summary(2, 0.05, 0.09))  # as after the launcher's rehearsal
-    inline_svg.warm_in_background()
-    assert started == ["labeleval-vl-convert-start"]
-    inline_svg._cost_quality_svg.cache_clear()

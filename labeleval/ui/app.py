@@ -15,7 +15,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from labeleval.ui.inline_svg import warm_in_background
 from labeleval.ui.pages import PAGES
 from labeleval.ui.state import default_project, settings_state, sidebar_widgets
 
@@ -47,7 +46,6 @@ def page_function(module: str) -> Callable[[], None]:
 
 def main() -> None:
     st.set_page_config(page_title="labeleval: vendor comparison", page_icon=":material/balance:", layout="wide")
-    warm_in_background()  # the Overview's chart is drawn by vl-convert: started beside the Report's loading
     project_arg = project_argument()
     st.session_state.setdefault("project_path", str(project_arg or default_project()))
     pages = [

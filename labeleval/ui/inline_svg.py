@@ -23,15 +23,15 @@ attribute it writes.
 One SVG per chart: :func:`cost_quality_svg` is cached on the spec's JSON text (what the picture is a function
 of), so a Report's chart is drawn once per process; ``python -m labeleval.ui.serve`` draws it before serving
 (``overview.rehearse``), which also pays vl-convert's start-up (about 0.4-0.7 s on its first call, then about
-0.1 s a chart). A server started otherwise (``streamlit run app.py``) starts vl-convert on a thread when its
-first session begins (:func:`warm_in_background`; vl-convert releases the GIL), beside the Report's loading.
+0.1 s a chart). A server started otherwise (``streamlit run app.py``) pays that start-up on its first chart:
+started on a thread beside the first session's loading of its Report instead (vl-convert releases the GIL),
+it held up the headline by about 0.5 s on this 2-core machine for 0.2 s earlier on the chart
+(benchmarks/README.md), so it is not.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from functools import lru_cache
@@ -82,34 +82,6 @@ APP_THEME: Final[dict[str, Any]] = {
 
 #: CSS class of the wrapper the page writes (tests and the benchmark wait for ``div.<class> svg``).
 WRAPPER_CLASS: Final = "labeleval-chart"
-
-
-#: A chart of one point: what :func:`warm_in_background` draws to start vl-convert.
-_TINY_SPEC: Final = {
-    "data": {"values": [{"x": 1}]},
-    "mark": "point",
-    "encoding": {"x": {"field": "x", "type": "quantitative"}},
-}
-_warm = {"started": False}
-_warm_lock = threading.Lock()
-
-
-def warm_in_background() -> None:
-    """Start vl-convert on a daemon thread, once per process, unless a chart was drawn already (the launcher's
-    rehearsal): its first call takes 0.4-0.7 s, which then overlaps the first session's loading of its Report
-    instead of holding up the Overview's chart. Any failure is left to the page (it falls back)."""
-    with _warm_lock:
-        if _warm["started"] or _cost_quality_svg.cache_info().currsize:
-            return
-        _warm["started"] = True
-    threading.Thread(target=_start_vl_convert, name="labeleval-vl-convert-start", daemon=True).start()
-
-
-def _start_vl_convert() -> None:
-    with contextlib.suppress(Exception):
-        import vl_convert
-
-        vl_convert.vegalite_to_svg(_TINY_SPEC)
 
 
 class UnsafeSvg(ValueError):
