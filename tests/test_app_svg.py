@@ -151,3 +151,21 @@ def test_the_page_falls_back_to_the_interactive_chart(monkeypatch: pytest.Monkey
     assert not at.exception and not at.error
     assert len(at.get("vega_lite_chart")) == 1
     assert not [m for m in at.markdown if m.value.startswith(f'<div class="{inline_svg.WRAPPER_CLASS}"')]
+
+
+def test_vendor_names_are_written_in_colours_readable_on_white() -> None:
+    """A light vendor colour (Tableau 20's pale half) is darkened for its name, to WCAG's 3:1 for bold text; the
+    point and the legend keep the vendor's colour."""
+    from labeleval.ui.cost_chart import TABLEAU20, readable_on_white
+
+    def contrast(hex_color: str) -> float:
+        rgb = [int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 1.05 / (0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2] + 0.05)
+
+    assert all(contrast(readable_on_white(c)) >= 3.0 for c in TABLEAU20)
+    assert readable_on_white("#4C78A8") == "#4C78A8"  # dark enough already
+    spec = cost_quality(pilot_summary(12, 0.03, 2.5), {}, width=overview.SVG_WIDTH)
+    names = [layer for layer in spec["layer"] if layer["mark"].get("type") == "text" and "stroke" not in layer["mark"]]
+    inks = [row["ink"] for layer in names for row in layer["data"]["values"]]
+    assert inks and all(contrast(ink) >= 3.0 for ink in inks)

@@ -46,6 +46,27 @@ def vendor_colors(n: int) -> list[str]:
     return TABLEAU10[: max(n, 1)] if n <= len(TABLEAU10) else TABLEAU20[:n]
 
 
+def readable_on_white(hex_color: str, contrast: float = 3.0) -> str:
+    """``hex_color`` darkened (same hue) until it has at least ``contrast`` against white (WCAG's ratio for
+    large or bold text); colours dark enough already are returned as they are.
+
+    >>> readable_on_white("#4C78A8"), readable_on_white("#FCBFD2")
+    ('#4C78A8', '#B08693')
+    """
+
+    def luminance(rgb: Sequence[float]) -> float:
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    rgb = [int(hex_color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    factor = 1.0
+    while 1.05 / (luminance([c * factor for c in rgb]) + 0.05) < contrast and factor > 0:
+        factor -= 0.02
+    if factor == 1.0:
+        return hex_color
+    return "#" + "".join(f"{round(c * factor * 255):02X}" for c in rgb)
+
+
 @dataclass(frozen=True)
 class Axis:
     """A value axis fixed in advance: its domain, whether it is logarithmic, and data -> [0, 1]."""
@@ -338,6 +359,8 @@ def _point_labels(
             }
         )
     labels = pd.DataFrame(rows)
+    palette = dict(zip(color["scale"]["domain"], color["scale"]["range"], strict=True))
+    ink = {vendor: readable_on_white(palette.get(vendor, "#333333")) for vendor in labels["vendor"]}
     q = "quantitative"
     lx = {"field": "lx", "type": q, "scale": x_axis.scale()}
     ly = {"field": "ly", "type": q, "scale": y_axis.scale()}
@@ -366,5 +389,12 @@ def _point_labels(
         encoding = {"x": lx, "y": ly, "text": {"field": "vendor", "type": "nominal"}}
         halo = {**text, "stroke": "white", "strokeWidth": 4, "strokeOpacity": 0.9}
         out.append({"data": data, "mark": halo, "encoding": encoding})
-        out.append({"data": data, "mark": text, "encoding": {**encoding, "color": color}})
+        out.append(
+            {
+                "data": _values(part.assign(ink=part["vendor"].map(ink)), ["vendor", "lx", "ly", "ink"]),
+                "mark": text,
+                # the vendor's colour, darkened where it is too light to read on white (its point keeps it)
+                "encoding": {**encoding, "color": {"field": "ink", "type": "nominal", "scale": None, "legend": None}},
+            }
+        )
     return out
