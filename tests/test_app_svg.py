@@ -97,6 +97,7 @@ def test_every_point_has_its_hover_text(n: int, vl_calls: list[object]) -> None:
         '<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><div xmlns="http://www.w3.org/1999/xhtml"/>'
         "</foreignObject></svg>",
         '<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill:url(http://example.com/x)"/></svg>',
+        '<svg xmlns="http://www.w3.org/2000/svg"><rect fill="url(#a) url( \'//example.com/x\')"/></svg>',
         '<svg xmlns="http://www.w3.org/2000/svg"><style>@import url(http://example.com/x.css)</style></svg>',
         '<html xmlns="http://www.w3.org/1999/xhtml"/>',
     ],
@@ -169,3 +170,9 @@ def test_vendor_names_are_written_in_colours_readable_on_white() -> None:
     names = [layer for layer in spec["layer"] if layer["mark"].get("type") == "text" and "stroke" not in layer["mark"]]
     inks = [row["ink"] for layer in names for row in layer["data"]["values"]]
     assert inks and all(contrast(ink) >= 3.0 for ink in inks)
+
+
+def test_a_local_url_is_drawing() -> None:
+    """A clip path or gradient of the SVG itself (``url(#id)``) is kept."""
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect clip-path="url( #clip0)"/></svg>'
+    assert 'clip-path="url( #clip0)"' in inline_svg.inline_svg(svg, {}, "chart")
