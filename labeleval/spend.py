@@ -1,20 +1,30 @@
 """Memory spent for speed: what the in-memory engine does that the chunked engines must not (issue 13).
 
 The in-memory engine holds every row anyway and is chosen for projects that fit (``engine="auto"`` picks it
-below 1 GB of vendor files), so during :func:`labeleval.evaluate` it may spend some memory to save time:
+below 1 GB of vendor files), so during :func:`labeleval.evaluate` it spends some memory to save time:
 
-- **threads**: the vendors' files are read and checked side by side, and the vendors' Dawid-Skene fits run side
-  by side (:func:`ordered_map`); each task's work is independent, and its results are taken in manifest order,
-  so the Report is the same to the bit as one at a time. The default is one thread per core;
-  ``LABELEVAL_THREADS=1`` runs one task at a time.
-- **a kept heap**: large NumPy arrays are taken from the C heap and their memory kept for the next step, instead
-  of being mapped afresh from the system and given back each time (:func:`kept_heap`). On this project's 2-core
-  benchmark machine (a virtual machine, where the kernel's zeroing of fresh pages is dear) the 1e7-judgment
-  project made 340,000 page faults and spent 4-6 s of its ~19 s in the kernel; with the heap kept, 130,000
-  faults and 2 s (benchmarks/README.md, "The in-memory engine at 1e7").
+- **threads** (one per core; ``LABELEVAL_THREADS=1`` runs one task at a time):
 
-The chunked engines (``stream``, ``dask``) bound memory instead: one vendor at a time, and freed memory given back
-between steps (:mod:`labeleval.engine.heap`). Nothing here changes a number.
+  - the vendors' files are read and checked side by side, and so are the vendors' Dawid-Skene fits
+    (:func:`ordered_map`);
+  - the gold audit runs beside the scoring (:func:`side_by_side`);
+  - the frames that need no consensus (Light's kappa, per class, confusion, redundancy) are made on one
+    :class:`Lane` beside the consensus, the bootstrap and the other frames.
+
+  Every task's work is independent of the others' and its result is taken in a fixed order (random tie-breaks
+  draw from one generator in vendor order, outside the threads), so the Report is the same to the bit as with
+  one task at a time (``tests/test_spend.py``).
+- **arrays from the heap** (:func:`heap_for_arrays`): glibc maps every allocation above 128 KB to 32 MB afresh
+  from the system and unmaps it when freed, and the kernel zeroes each fresh page on first touch. A step that
+  makes and frees the same large temporaries in a loop (Dawid-Skene's iterations, the bootstrap's resamples)
+  paid that each time: the 1e7-judgment project made about 340,000 page faults, 4 to 6 s of kernel time on this
+  project's 2-core machine (a virtual machine, where a fault is dear). Within the evaluation large arrays come
+  from glibc's heap, whose freed memory the next array reuses; between the engine's big steps the heap is still
+  given back (:func:`labeleval.engine.heap.release`), so the peak stays that of the steps.
+
+Measured on the 1e7-judgment project of ``benchmarks/bench_scale.py`` (benchmarks/README.md, "The in-memory engine
+at 1e7"). The chunked engines (``stream``, ``dask``) bound memory instead: one vendor at a time, each step after
+the other, with glibc's defaults. Nothing here changes a number.
 """
 
 from __future__ import annotations
@@ -27,9 +37,9 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -40,9 +50,11 @@ _SPENDING: contextvars.ContextVar[bool] = contextvars.ContextVar("labeleval_spen
 # glibc's mallopt parameters (malloc.h) and their defaults
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 _DEFAULT_TRIM, _DEFAULT_MMAP = 128 * 1024, 128 * 1024
-#: arrays below this come from the heap while it is kept (a 1e7-judgment project's largest is 80 MB)
-_KEPT_MMAP = 2**30
-_KEPT_TRIM = 2**31 - 1  # the largest int mallopt takes: never trim while kept
+#: arrays below this come from the heap within an evaluation (a 1e7-judgment project's largest is 80 MB)
+_HEAP_MMAP = 2**30
+#: no trimming on every free within an evaluation (the largest int mallopt takes); the engine's
+#: ``heap.release()`` between its big steps still trims
+_HEAP_TRIM = 2**31 - 1
 
 _lock = threading.Lock()
 _holders = 0
@@ -51,12 +63,6 @@ _holders = 0
 def spending() -> bool:
     """Whether the evaluation running here is the in-memory engine's (see the module's docstring)."""
     return _SPENDING.get()
-
-
-def heap_kept() -> bool:
-    """Whether some evaluation in this process keeps the heap (then :func:`labeleval.engine.heap.release`
-    gives nothing back: that would undo it)."""
-    return _holders > 0
 
 
 def workers(tasks: int) -> int:
@@ -81,7 +87,7 @@ def ordered_map(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
     if n == 1:
         return [function(x) for x in items]
     # the first item in the calling thread, the rest on n - 1 threads: the calling thread's heap (glibc's main
-    # arena, in a script) serves the first and biggest share, where the memory freed by earlier steps is kept
+    # arena, in a script) serves the first share and reuses what earlier steps freed there
     with ThreadPoolExecutor(max_workers=n - 1, thread_name_prefix="labeleval") as pool:
         # each task in a copy of this context, so that it spends memory too (a task may map again, inside)
         futures = [pool.submit(contextvars.copy_context().run, function, x) for x in items[1:]]
@@ -97,6 +103,46 @@ def ordered_map(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
 def side_by_side(*calls: Callable[[], Any]) -> list[Any]:
     """The results of ``calls``, made as :func:`ordered_map` makes them (side by side while spending memory)."""
     return ordered_map(lambda call: call(), calls)
+
+
+class Later(Generic[R]):
+    """A result made beside the caller's work on a :class:`Lane`, or, when not spending memory, made where
+    :meth:`result` is first asked for (so that the chunked engines' order of work, and so their memory, is that of
+    plain calls)."""
+
+    def __init__(self, function: Callable[[], R], pool: ThreadPoolExecutor | None) -> None:
+        self._function: Callable[[], R] | None = function
+        self._future: Future[R] | None = None
+        if pool is not None:
+            self._future = pool.submit(contextvars.copy_context().run, function)
+            self._function = None
+
+    def result(self) -> R:
+        if self._future is not None:
+            return self._future.result()
+        function, self._function = self._function, None
+        if function is None:
+            raise RuntimeError("Later.result() of a plain call asked for twice")
+        return function()
+
+
+class Lane:
+    """One thread beside the caller while spending memory: :meth:`later` results are made on it one after
+    another, in the order asked. Used as a context manager; leaving it cancels what has not started."""
+
+    def __init__(self) -> None:
+        beside = workers(2) > 1  # while spending memory, unless LABELEVAL_THREADS=1
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="labeleval-lane") if beside else None
+
+    def later(self, function: Callable[[], R]) -> Later[R]:
+        return Later(function, self._pool)
+
+    def __enter__(self) -> Lane:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 @cache
@@ -116,41 +162,48 @@ def _mallopt() -> Callable[[int, int], int] | None:
 
 
 @contextlib.contextmanager
-def kept_heap() -> Iterator[None]:
-    """Within: large arrays come from glibc's heap and freed memory stays there for reuse. On leaving (the
-    last holder, when evaluations overlap), glibc's defaults are set again and the heap is trimmed, so the
-    process gives back what the evaluation used. Where glibc's ``mallopt`` is absent, it does nothing."""
+def heap_for_arrays() -> Iterator[None]:
+    """Within: large arrays come from glibc's heap, and a free does not give memory back by itself (the
+    engine's ``heap.release()`` does, between steps). On leaving (the last holder, when evaluations overlap in
+    one process, as the app's sessions can), glibc's default thresholds are set again and the heap is trimmed.
+    Where glibc's ``mallopt`` is absent (macOS, Windows, musl), it does nothing."""
     global _holders
     mallopt = _mallopt()
     with _lock:
         _holders += 1
         if _holders == 1 and mallopt is not None:
-            mallopt(_M_MMAP_THRESHOLD, _KEPT_MMAP)
-            mallopt(_M_TRIM_THRESHOLD, _KEPT_TRIM)
+            mallopt(_M_MMAP_THRESHOLD, _HEAP_MMAP)
+            mallopt(_M_TRIM_THRESHOLD, _HEAP_TRIM)
     try:
         yield
     finally:
         with _lock:
             _holders -= 1
-            if _holders == 0 and mallopt is not None:
+            last = _holders == 0
+            if last and mallopt is not None:
                 mallopt(_M_MMAP_THRESHOLD, _DEFAULT_MMAP)
                 mallopt(_M_TRIM_THRESHOLD, _DEFAULT_TRIM)
-        if _holders == 0:
+        if last:
             from labeleval.engine import heap
 
             heap.release()
 
 
+def heap_for_arrays_held() -> bool:
+    """Whether some evaluation in this process has large arrays come from the heap (:func:`heap_for_arrays`)."""
+    return _holders > 0
+
+
 @contextlib.contextmanager
 def spending_memory(spend: bool = True) -> Iterator[None]:
-    """Within: this context's evaluation spends memory for speed (threads and a kept heap); with
+    """Within: this context's evaluation spends memory for speed (threads, arrays from the heap); with
     ``spend=False`` it does not (the chunked engines)."""
     if not spend:
         yield
         return
     token = _SPENDING.set(True)
     try:
-        with kept_heap():
+        with heap_for_arrays():
             yield
     finally:
         _SPENDING.reset(token)

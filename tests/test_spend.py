@@ -120,19 +120,23 @@ def test_tasks_inherit_the_spending_context(monkeypatch: pytest.MonkeyPatch) -> 
     assert where[0][0] == threading.current_thread().name and where[2][0].startswith("labeleval")
 
 
-def test_the_heap_is_kept_within_and_released_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[str] = []
-    monkeypatch.setattr(heap, "_libc", lambda: _Recorder(calls))
-    assert not spend.heap_kept()
+def test_arrays_from_the_heap_within_and_glibc_defaults_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings: list[tuple[int, int]] = []
+    trims: list[str] = []
+    monkeypatch.setattr(spend, "_mallopt", lambda: lambda param, value: settings.append((param, value)) or 1)
+    monkeypatch.setattr(heap, "_libc", lambda: _Recorder(trims))
+    assert not spend.heap_for_arrays_held()
     with spend.spending_memory():
-        assert spend.heap_kept()
-        heap.release()  # nothing given back while kept: that would undo it
-        assert calls == []
-        with spend.spending_memory():  # an overlapping evaluation (another app session)
+        assert spend.heap_for_arrays_held()
+        assert settings == [(-3, 2**30), (-1, 2**31 - 1)]  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+        heap.release()  # the engine still trims between its steps
+        assert trims == ["malloc_trim"]
+        with spend.spending_memory():  # an overlapping evaluation (another app session): set once, kept
             pass
-        assert spend.heap_kept()
-    assert not spend.heap_kept()
-    assert calls == ["malloc_trim"]  # the last holder gives the heap back on leaving
+        assert spend.heap_for_arrays_held() and len(settings) == 2
+    assert not spend.heap_for_arrays_held()
+    assert settings[2:] == [(-3, 128 * 1024), (-1, 128 * 1024)]  # glibc's defaults again
+    assert trims == ["malloc_trim", "malloc_trim"]  # and the heap given back on leaving
 
 
 def test_an_evaluation_error_leaves_the_heap_settings_restored(tmp_path: Path) -> None:
@@ -142,7 +146,7 @@ def test_an_evaluation_error_leaves_the_heap_settings_restored(tmp_path: Path) -
     )
     with pytest.raises(le.LabelevalError):
         le.evaluate(tmp_path, n_boot=0, engine="memory")
-    assert not spend.heap_kept() and not spend.spending()
+    assert not spend.heap_for_arrays_held() and not spend.spending()
 
 
 class _Recorder:
@@ -152,3 +156,39 @@ class _Recorder:
     def malloc_trim(self, pad: int) -> int:
         self.calls.append("malloc_trim")
         return 1
+
+
+def test_a_lane_runs_beside_the_caller_only_while_spending(monkeypatch: pytest.MonkeyPatch) -> None:
+    order: list[str] = []
+
+    def task(name: str) -> Callable[[], str]:
+        def run() -> str:
+            order.append(name)
+            return threading.current_thread().name
+
+        return run
+
+    with spend.Lane() as lane:  # not spending: each made where its result is asked for
+        first, second = lane.later(task("a")), lane.later(task("b"))
+        assert order == []
+        assert second.result() == threading.current_thread().name and order == ["b"]
+        first.result()
+        assert order == ["b", "a"]
+    order.clear()
+    monkeypatch.setattr(spend, "workers", lambda tasks: tasks if spend.spending() else 1)
+    with spend.spending_memory(), spend.Lane() as lane:  # spending: on one thread, in the order given
+        first, second = lane.later(task("a")), lane.later(task("b"))
+        assert second.result().startswith("labeleval-lane") and first.result() == second.result()
+        assert order == ["a", "b"]
+
+
+def test_a_lane_task_error_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spend, "workers", lambda tasks: tasks if spend.spending() else 1)
+
+    def fails() -> int:
+        raise ValueError("lane task")
+
+    with spend.spending_memory(), spend.Lane() as lane:
+        later = lane.later(fails)
+        with pytest.raises(ValueError, match="lane task"):
+            later.result()

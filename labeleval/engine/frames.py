@@ -16,7 +16,6 @@ from labeleval.engine.pairs import light_kappa
 from labeleval.engine.settings import Settings
 from labeleval.engine.statistics import Estimates
 from labeleval.redundancy import draws_for, redundancy_curve
-from labeleval.spend import ordered_map
 
 WITH_CI = ("alpha", "accuracy", "consensus_accuracy")
 COSTS_WITH_CI = ("usable_rate", "cost_per_usable_label", "cost_per_correct_item")
@@ -58,12 +57,18 @@ def _with_ci(row: dict[str, object], est: Estimates, vendor: str, names: tuple[s
         row[name], row[f"{name}_ci_low"], row[f"{name}_ci_high"] = est(vendor, name)
 
 
-def agreement(enc: Encoded, batches: list[VendorBatch], est: Estimates) -> pd.DataFrame:
+def light_kappas(enc: Encoded, batches: list[VendorBatch]) -> list[float]:
+    """Each vendor's Light's kappa (NaN where undefined)."""
+    return [light_kappa(enc, b, min_overlap=10) for b in batches]
+
+
+def agreement(
+    enc: Encoded, batches: list[VendorBatch], est: Estimates, lights: list[float] | None = None
+) -> pd.DataFrame:
     """vendor x metric: Krippendorff's alpha, percent agreement, Fleiss' kappa, Gwet's AC1 (with CIs) and
-    Light's kappa (mean pairwise Cohen's kappa over annotator pairs sharing 10+ items)."""
+    Light's kappa (mean pairwise Cohen's kappa over annotator pairs sharing 10+ items; ``lights`` if made)."""
     rows = []
-    # NaN where undefined for a vendor; the vendors side by side when the evaluation spends memory (spend.py)
-    lights = ordered_map(lambda b: light_kappa(enc, b, min_overlap=10), batches)
+    lights = light_kappas(enc, batches) if lights is None else lights
     for b, light in zip(batches, lights, strict=True):
         pairable = int((b.m >= 2).sum())
         for metric in ("alpha", "percent_agreement", "fleiss_kappa", "gwet_ac1"):
@@ -170,10 +175,10 @@ def cost(enc: Encoded, batches: list[VendorBatch], est: Estimates) -> pd.DataFra
 
 def redundancy(enc: Encoded, batches: list[VendorBatch], settings: Settings) -> pd.DataFrame:
     """Consensus accuracy on gold by k labels per item, per vendor (see :mod:`labeleval.redundancy`)."""
-
-    def curve(b: VendorBatch) -> pd.DataFrame:
+    frames = []
+    for b in batches:
         gold_judgments = int(enc.has_gold[enc.item_codes[b.rows]].sum())
-        return redundancy_curve(
+        curve = redundancy_curve(
             vendor=b.name,
             item_codes=enc.item_codes[b.rows],
             label_codes=enc.label_codes[b.rows],
@@ -185,9 +190,8 @@ def redundancy(enc: Encoded, batches: list[VendorBatch], settings: Settings) -> 
             confidence=settings.confidence,
             tie=settings.tie,
         )
-
-    # each vendor's curve has its own seed: side by side when the evaluation spends memory (labeleval/spend.py)
-    frames = [c for c in ordered_map(curve, batches) if len(c)]
+        if len(curve):
+            frames.append(curve)
     if not frames:
         return pd.DataFrame(columns=["vendor", "k", "items", "accuracy", "reaches_target"])
     out = pd.concat(frames, ignore_index=True)

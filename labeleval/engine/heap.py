@@ -5,7 +5,7 @@ matrices). glibc keeps freed heap memory for reuse, and pyarrow's allocator keep
 the next step's large NumPy arrays (those are mapped afresh), so the process's resident memory, and its peak,
 grew by what had been freed. :func:`release` asks both to return what they hold unused (``malloc_trim(0)``,
 ``MemoryPool.release_unused``); it changes no result, costs milliseconds, and does nothing where they are absent.
-The in-memory engine keeps its heap instead (:mod:`labeleval.spend`): there the time matters more than the peak.
+The in-memory engine also takes its large arrays from the heap within a step (:mod:`labeleval.spend`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ import ctypes.util
 import sys
 from functools import cache
 from typing import Any
-
-from labeleval.spend import heap_kept
 
 
 @cache
@@ -32,10 +30,7 @@ def _libc() -> Any:
 
 
 def release() -> None:
-    """Return freed heap memory (glibc) and pyarrow's unused pool memory to the operating system; nothing while
-    an in-memory evaluation keeps its heap for reuse (:func:`labeleval.spend.kept_heap`)."""
-    if heap_kept():
-        return
+    """Return freed heap memory (glibc) and pyarrow's unused pool memory to the operating system."""
     if "pyarrow" in sys.modules:
         with contextlib.suppress(AttributeError):  # an allocator without the call: nothing to release
             sys.modules["pyarrow"].default_memory_pool().release_unused()

@@ -26,7 +26,7 @@ from labeleval.engine.statistics import Blocks, add_ratio_block, estimate, quali
 from labeleval.engine.uncertainty import SHARED_RATIOS, RatioSums, vendor_sums
 from labeleval.options import TiePolicy
 from labeleval.report import Report
-from labeleval.spend import ordered_map, spending
+from labeleval.spend import Lane, ordered_map, spending
 
 
 def score(data: Dataset, settings: Settings) -> Report:
@@ -34,6 +34,19 @@ def score(data: Dataset, settings: Settings) -> Report:
     enc = encode(data)
     batches = vendor_batches(enc)
     heap.release()  # each big step's freed memory goes back to the system (engine/heap.py)
+    with Lane() as lane:
+        return _score(enc, batches, settings, lane)
+
+
+def _score(enc: Encoded, batches: list[VendorBatch], settings: Settings, lane: Lane) -> Report:
+    """:func:`score` after encoding. When the evaluation spends memory for speed (labeleval/spend.py), the frames
+    that need no consensus (Light's kappa, per class, confusion, redundancy) are made on ``lane`` beside the
+    rest; else each where it is used, one step at a time."""
+    data = enc.data
+    lights = lane.later(lambda: frames.light_kappas(enc, batches))
+    per_class_later = lane.later(lambda: classes.per_class(enc, batches))
+    confusion_later = lane.later(lambda: classes.confusion(enc, batches))
+    redundancy_later = lane.later(lambda: frames.redundancy(enc, batches, settings))
     rng = np.random.default_rng(settings.seed)  # breaks majority-vote ties under tie = "random"
     # the vendors' Dawid-Skene fits side by side when the evaluation spends memory for speed (labeleval/spend.py),
     # the rule's consensus after, in vendor order (its random tie-breaks draw from one generator); else each
@@ -61,16 +74,17 @@ def score(data: Dataset, settings: Settings) -> Report:
     heap.release()
     task_frame, extras = people.kind_metrics(enc, batches, consensus, settings)
     summary = frames.summary(enc, batches, consensus, est, settings)
-    agreement = frames.agreement(enc, batches, est)
+    agreement = frames.agreement(enc, batches, est, lights.result())
     heap.release()
     accuracy = frames.accuracy(enc, batches, est, usable_scored)
-    per_class = classes.per_class(enc, batches)
-    confusion = classes.confusion(enc, batches)
+    per_class = per_class_later.result()
+    confusion = confusion_later.result()
     annotators = people.annotators(enc, batches, consensus, settings, extras)
     heap.release()
-    redundancy = frames.redundancy(enc, batches, settings)
+    redundancy = redundancy_later.result()
     cost = frames.cost(enc, batches, est)
     comparisons = compare.comparisons(enc, batches, consensus, est, settings)
+    del lights, per_class_later, confusion_later, redundancy_later
     enc, batches = per_item_only(enc, batches)  # the per-judgment arrays go before the items frame is made
     heap.release()
     items = people.items(enc, batches, consensus)
