@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -100,51 +99,8 @@ def _finite_numbers(series: pd.Series) -> pd.Series:
     return values.where(np.isfinite(values.to_numpy()))
 
 
-def factorize_text(series: pd.Series, encoded: Any = None) -> tuple[np.ndarray, pd.Index]:
-    """``pd.factorize(series)``: codes in order of first appearance (-1 where missing) and the distinct values.
-
-    With ``encoded``, the same column as the Parquet reader read it, dictionary-encoded
-    (``RawTable.dictionaries``), the codes come from its indices: each row group's distinct values are hashed
-    once, not every row's text (issue 13: 3 of the 1e7-judgment project's 10M ids are hashed 20 times faster)."""
-    if encoded is None or len(encoded) != len(series) or not _is_text(series):
-        codes, uniques = pd.factorize(series)
-        return codes, pd.Index(uniques)
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    unified = encoded.unify_dictionaries()  # one dictionary for every row group, its values distinct
-    if unified.num_chunks == 0:
-        codes, uniques = pd.factorize(series)
-        return codes, pd.Index(uniques)
-    indices = np.concatenate([pc.fill_null(chunk.indices, -1).to_numpy() for chunk in unified.chunks])
-    codes, first = pd.factorize(indices)  # in order of first appearance, as hashing the text would give
-    missing = np.flatnonzero(first < 0)
-    if len(missing):  # the null rows' -1 is a value to pd.factorize: taken out, its rows -1
-        gap = int(missing[0])
-        codes = np.where(codes == gap, -1, codes - (codes > gap))
-        first = np.delete(first, gap)
-    values = unified.chunk(0).dictionary.take(pa.array(first))
-    return codes, pd.Index(pd.array(values, dtype=series.dtype))
-
-
-def _is_text(series: pd.Series) -> bool:
-    """Whether ``series`` holds pandas' Arrow-backed text (what the Parquet reader decodes text to)."""
-    return isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow"
-
-
-def _missing(series: pd.Series, encoded: Any = None) -> np.ndarray:
-    """Null, empty or whitespace only (pyarrow's Unicode whitespace, as pandas' ``str.strip``). With ``encoded``
-    (the column dictionary-encoded, as in :func:`factorize_text`), each distinct value is checked once."""
-    if encoded is not None and len(encoded) == len(series) and _is_text(series) and encoded.num_chunks:
-        import pyarrow.compute as pc
-
-        unified = encoded.unify_dictionaries()
-        values = unified.chunk(0).dictionary
-        blank = pc.or_kleene(pc.equal(pc.utf8_length(values), 0), pc.utf8_is_space(values)).fill_null(True)
-        blank_at = np.append(blank.to_numpy(zero_copy_only=False), True)  # the last: a null row
-        return np.concatenate(
-            [blank_at[pc.fill_null(chunk.indices, len(values)).to_numpy()] for chunk in unified.chunks]
-        )
+def _missing(series: pd.Series) -> np.ndarray:
+    """Null, empty or whitespace only (pyarrow's Unicode whitespace, as pandas' ``str.strip``)."""
     mask = series.isna().to_numpy()
     if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
         import pyarrow.compute as pc
@@ -195,10 +151,10 @@ def as_id_strings(series: pd.Series) -> pd.Series:
 
 
 def _label_codes(
-    series: pd.Series, labels: Sequence[str], label_map: Mapping[str, str], encoded: Any = None
+    series: pd.Series, labels: Sequence[str], label_map: Mapping[str, str]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Codes into ``labels`` (-1 for unknown) and the mapped label text of each row's distinct value."""
-    codes, uniques = factorize_text(series, encoded)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
     mapped = [label_map.get(_label_text(u), _label_text(u)) for u in uniques]
     position = {lab: i for i, lab in enumerate(labels)}
     unique_codes = np.array([position.get(m, -1) for m in mapped] + [-1], dtype=np.int64)
@@ -344,15 +300,13 @@ def _checked_labels(
     kind: str,
     value_range: tuple[float, float] | None,
     separator: str = "|",
-    encoded: Any = None,
 ) -> np.ndarray:
     """Label codes into ``labels`` (categorical kinds), float values (numeric kinds) or canonical set texts
-    (multilabel); rows whose label cannot be used are quarantined (UNKNOWN_LABEL, BAD_NUMBER, OUT_OF_RANGE).
-    ``encoded``: the column dictionary-encoded (:func:`factorize_text`)."""
+    (multilabel); rows whose label cannot be used are quarantined (UNKNOWN_LABEL, BAD_NUMBER, OUT_OF_RANGE)."""
     if kind == "multilabel":
         return _checked_sets(q, series, src, labels, label_map, separator)
     if kind not in NUMERIC_KINDS:
-        codes, mapped = _label_codes(series, labels, label_map or {}, encoded)
+        codes, mapped = _label_codes(series, labels, label_map or {})
         q.flag(
             codes < 0,
             src,
@@ -456,17 +410,12 @@ def normalize_batch(
     q = _Quarantine(raw, file, vendor)
     flag, bad = q.flag, q.bad
 
-    encoded = raw.dictionaries  # Parquet text columns as read: ids and labels factorized from their indices
-    blank: dict[str, np.ndarray] = {}
     for canonical in REQUIRED_COLUMNS:
         source = resolved[canonical]
-        blank[canonical] = _missing(frame[source], encoded.get(source))
-        flag(blank[canonical], source, MISSING_VALUE, frame[source], f"{canonical} is empty")
+        flag(_missing(frame[source]), source, MISSING_VALUE, frame[source], f"{canonical} is empty")
 
     label_src = resolved["label"]
-    label_codes = _checked_labels(
-        q, frame[label_src], label_src, labels, label_map, kind, value_range, separator, encoded.get(label_src)
-    )
+    label_codes = _checked_labels(q, frame[label_src], label_src, labels, label_map, kind, value_range, separator)
     if "shown_first" in resolved:
         src = resolved["shown_first"]
         order = map_text(frame[src], label_map or {})
@@ -509,12 +458,10 @@ def normalize_batch(
 
     item = as_id_strings(frame[resolved["item_id"]]).reset_index(drop=True)
     annotator = as_id_strings(frame[resolved["annotator_id"]]).reset_index(drop=True)
-    item_codes, item_values = factorize_text(item, encoded.get(resolved["item_id"]))
+    item_codes, item_values = pd.factorize(item)
     item_codes = item_codes.astype(np.int64)
     annotator_codes, annotator_values = (
-        factorize_text(annotator, encoded.get(resolved["annotator_id"]))
-        if duplicates != "keep_all" or categorical_ids
-        else (np.zeros(0), pd.Index([]))
+        pd.factorize(annotator) if duplicates != "keep_all" or categorical_ids else (np.zeros(0), pd.Index([]))
     )
     annotator_codes = annotator_codes.astype(np.int64)
     if duplicates != "keep_all":
@@ -566,7 +513,9 @@ def normalize_batch(
         kept = pd.concat([kept, frame.loc[keep, extras].reset_index(drop=True)], axis=1)
     billing = Billing(
         rows=raw.rows_read,
-        items=int(np.count_nonzero(np.bincount(item_codes[~blank["item_id"]], minlength=len(item_values)))),
+        items=int(
+            np.count_nonzero(np.bincount(item_codes[~_missing(frame[resolved["item_id"]])], minlength=len(item_values)))
+        ),
         seconds=float(np.nansum(np.clip(durations, 0, None))) if durations is not None else None,
         row_cost=float(np.nansum(np.clip(row_costs, 0, None))) if row_costs is not None else 0.0,
         rows_with_cost=int(np.isfinite(row_costs).sum()) if row_costs is not None else 0,

@@ -63,10 +63,6 @@ class RawTable:
     excluded: pd.DataFrame | None = None
     #: What a native reader wants the user to know about the file as a whole.
     notes: list[str] = field(default_factory=list)
-    #: A Parquet file's text columns as read, dictionary-encoded (pyarrow ``ChunkedArray``s, row for row with
-    #: ``frame``): the normaliser factorizes ids and labels from their indices (:func:`factorize_text`)
-    #: instead of hashing every row's text. Only a reader that keeps ``frame``'s rows as they are sets it.
-    dictionaries: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:
@@ -434,7 +430,6 @@ def _read_parquet(path: Path, name: str, limits: Limits) -> RawTable:
         text = [f.name for f in plain if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
         table = pq.ParquetFile(path, read_dictionary=text).read()
         limits.check("decoded_mb", decoded_text_bytes(table, text) / 1024**2, name)
-        dictionaries = {column: table.column(column) for column in text}
         frame = table.cast(plain).to_pandas()
     except LabelevalError:
         raise
@@ -445,8 +440,7 @@ def _read_parquet(path: Path, name: str, limits: Limits) -> RawTable:
     except Exception as exc:
         raise AdapterError(f"{name}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
     frame.columns = [str(c) for c in frame.columns]
-    lines = np.arange(1, len(frame) + 1, dtype=np.int64)
-    return RawTable(_nested_as_text(frame), lines, "parquet", dictionaries=dictionaries)
+    return RawTable(_nested_as_text(frame), np.arange(1, len(frame) + 1, dtype=np.int64), "parquet")
 
 
 def decoded_text_bytes(table: Any, text: list[str]) -> int:
