@@ -31,18 +31,18 @@ from labeleval.spend import Lane, ordered_map, spending
 
 def score(data: Dataset, settings: Settings) -> Report:
     """Every Report frame of ``data`` under ``settings`` (``data`` must have no problems left)."""
+    with Lane() as lane:
+        return _score(data, settings, lane)
+
+
+def _score(data: Dataset, settings: Settings, lane: Lane) -> Report:
+    """:func:`score`. When the evaluation spends memory for speed (labeleval/spend.py), the frames that need no
+    consensus (Light's kappa, per class, confusion, redundancy) are made on ``lane`` beside the rest; else each
+    where it is used, one step at a time. Only this function holds the codes, so that they go before the items
+    frame is made."""
     enc = encode(data)
     batches = vendor_batches(enc)
     heap.release()  # each big step's freed memory goes back to the system (engine/heap.py)
-    with Lane() as lane:
-        return _score(enc, batches, settings, lane)
-
-
-def _score(enc: Encoded, batches: list[VendorBatch], settings: Settings, lane: Lane) -> Report:
-    """:func:`score` after encoding. When the evaluation spends memory for speed (labeleval/spend.py), the frames
-    that need no consensus (Light's kappa, per class, confusion, redundancy) are made on ``lane`` beside the
-    rest; else each where it is used, one step at a time."""
-    data = enc.data
     lights = lane.later(lambda: frames.light_kappas(enc, batches))
     per_class_later = lane.later(lambda: classes.per_class(enc, batches))
     confusion_later = lane.later(lambda: classes.confusion(enc, batches))
