@@ -14,6 +14,7 @@ Usage:
     python benchmarks/bench_scale.py                          # 1e6 and 1e7, every engine
     python benchmarks/bench_scale.py --sizes 1e8 --engines stream
     python benchmarks/bench_scale.py --sizes 1e6 --engines memory,stream --n-boot 200
+    python benchmarks/bench_scale.py --sizes 1e8 --engines memory --one-file --max-gb 21   # one file per vendor
 
 Projects are written once to benchmarks/out/scale/ (about 1.2 GB at 1e8; --data DIR to put them elsewhere).
 Prints a Markdown table and adds the rows to benchmarks/out/scale.json.
@@ -47,7 +48,7 @@ def pool_size(n_items: int) -> int:
     return max(500, n_items // 1000)
 
 
-def make_project(n_judgments: int, folder: Path, seed: int = 0) -> Path:
+def make_project(n_judgments: int, folder: Path, seed: int = 0, file_rows: int = FILE_ROWS) -> Path:
     """Write the project (see the module docstring) unless it is there; return its folder."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -80,7 +81,7 @@ def make_project(n_judgments: int, folder: Path, seed: int = 0) -> Path:
     per_vendor = n_items * PER_ITEM
     for v, accuracy in zip(VENDORS, ACCURACY, strict=True):
         skill = np.clip(rng.normal(accuracy, 0.08, pool), 0.3, 0.99)
-        partitioned = per_vendor > FILE_ROWS
+        partitioned = per_vendor > file_rows
         target = folder / f"vendor_{v}" if partitioned else folder / f"vendor_{v}.parquet"
         if partitioned:
             target.mkdir(exist_ok=True)
@@ -208,13 +209,20 @@ def main() -> None:
     parser.add_argument(
         "--max-gb", type=float, default=16.0, help="stop a measurement whose memory passes this (default 16 GB)"
     )
+    parser.add_argument(
+        "--one-file",
+        action="store_true",
+        help="one Parquet file per vendor at every size (in a folder such as n1e08_files): the in-memory engine "
+        "reads only single files (a folder of parts is streamed whatever the engine)",
+    )
     args = parser.parse_args()
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     engines = [e.strip() for e in args.engines.split(",")]
     rows = []
     for n in sizes:
         start = time.perf_counter()
-        folder = make_project(n, args.data / f"n{n:.0e}".replace("+", ""))
+        name = f"n{n:.0e}".replace("+", "") + ("_files" if args.one_file else "")
+        folder = make_project(n, args.data / name, file_rows=n if args.one_file else FILE_ROWS)
         print(f"project {n:.0e}: {folder} ({time.perf_counter() - start:.0f} s to write or find)", file=sys.stderr)
         for engine in engines:
             load_before = os.getloadavg()[0]
