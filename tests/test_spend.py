@@ -123,7 +123,12 @@ def test_tasks_inherit_the_spending_context(monkeypatch: pytest.MonkeyPatch) -> 
 def test_arrays_from_the_heap_within_and_glibc_defaults_after(monkeypatch: pytest.MonkeyPatch) -> None:
     settings: list[tuple[int, int]] = []
     trims: list[str] = []
-    monkeypatch.setattr(spend, "_mallopt", lambda: lambda param, value: settings.append((param, value)) or 1)
+
+    def mallopt(param: int, value: int) -> int:
+        settings.append((param, value))
+        return 1
+
+    monkeypatch.setattr(spend, "_mallopt", lambda: mallopt)
     monkeypatch.setattr(heap, "_libc", lambda: _Recorder(trims))
     assert not spend.heap_for_arrays_held()
     with spend.spending_memory():
