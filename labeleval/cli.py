@@ -83,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=Engine.values(),
         default=None,
         help="where the row work runs: memory, stream (chunk by chunk), dask (a Dask cluster); default auto "
-        "(stream above 1 GB of vendor files or for a folder of Parquet files)",
+        "(stream above 1 GB or 2**25 Parquet rows of vendor files, or for a folder of Parquet files)",
     )
     score.add_argument(
         "--scheduler",

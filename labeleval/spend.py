@@ -1,7 +1,8 @@
 """Memory spent for speed: what the in-memory engine does that the chunked engines must not (issue 13).
 
 The in-memory engine holds every row anyway and is chosen for projects that fit (``engine="auto"`` picks it
-below 1 GB of vendor files), so during :func:`labeleval.evaluate` it spends some memory to save time:
+below 1 GB and 2**25 Parquet rows of vendor files), so during :func:`labeleval.evaluate` it spends some memory to
+save time:
 
 - **threads** (one per core; ``LABELEVAL_THREADS=1`` runs one task at a time):
 

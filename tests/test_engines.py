@@ -367,3 +367,23 @@ def test_csv_read_in_blocks_that_end_outside_quoted_fields(tmp_path: Path, monke
     with pytest.raises(le.LabelevalError) as stream_error:
         le.evaluate(folder, n_boot=0, engine="stream")
     assert str(stream_error.value) == str(memory_error.value)
+
+
+def test_auto_streams_by_parquet_rows_as_well_as_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parquet compresses well: ``auto`` also counts the rows its footers declare (engine/stream.py)."""
+    from labeleval.engine import stream
+
+    folder = write_project(tmp_path / "p", 15_000, seed=4)
+    project = load_project(folder)
+    rows = sum(pq.ParquetFile(folder / f"{v}.parquet").metadata.num_rows for v in "ABC")
+    assert choose_engine(project, "auto") == Engine.MEMORY
+    monkeypatch.setattr(stream, "AUTO_STREAM_ROWS", rows - 1)
+    assert choose_engine(project, "auto") == Engine.STREAM
+    assert choose_engine(project, "memory") == Engine.MEMORY  # asked for: as asked
+    monkeypatch.setattr(stream, "AUTO_STREAM_ROWS", rows)
+    assert choose_engine(project, "auto") == Engine.MEMORY
+    (folder / "C.parquet").write_bytes(b"not parquet")  # a footer that cannot be read counts no rows here:
+    monkeypatch.setattr(stream, "AUTO_STREAM_ROWS", 0)  # the reader says what is wrong with the file
+    assert choose_engine(project, "auto") == Engine.STREAM  # A and B still count
+    with pytest.raises(le.LabelevalError, match=r"C\.parquet"):
+        le.evaluate(project, n_boot=0)

@@ -15,7 +15,7 @@ from labeleval.dataset import Dataset, load_data
 from labeleval.engine import heap
 from labeleval.engine.chunks import ChunkResult, ChunkTask, Combiner, is_multi_path, plan, run_chunk
 from labeleval.options import Engine, parse_option
-from labeleval.project import Project
+from labeleval.project import FileSpec, Project
 
 #: called after each chunk with (rows done, rows planned; 0 when a chunk's rows are not known before reading)
 Progress = Callable[[int, int], None]
@@ -23,6 +23,9 @@ Progress = Callable[[int, int], None]
 #: ``engine="auto"`` streams when the vendor files hold more than this many bytes on disk (or a vendor path
 #: is a folder or glob); below it the in-memory engine is used
 AUTO_STREAM_BYTES = 1_000_000_000
+#: ... or when their Parquet footers count more than this many rows: Parquet compresses well (the 1e8-judgment
+#: benchmark project is 0.5 GB of files, and the in-memory engine peaked at 11.5 GB on it; 1.7 GB at 1e7)
+AUTO_STREAM_ROWS = 2**25
 
 
 def combine_in_order(
@@ -55,9 +58,9 @@ def _each(tasks: list[ChunkTask]) -> Iterator[ChunkResult]:
 
 
 def choose_engine(project: Project, engine: Engine | str) -> Engine:
-    """The engine ``engine`` names; ``auto`` streams above :data:`AUTO_STREAM_BYTES` of vendor files, and every
-    engine reads chunk by chunk when a vendor path is a folder, a glob or a URL of Parquet files (which the
-    in-memory reader does not read)."""
+    """The engine ``engine`` names; ``auto`` streams above :data:`AUTO_STREAM_BYTES` of vendor files or
+    :data:`AUTO_STREAM_ROWS` rows in their Parquet footers, and every engine reads chunk by chunk when a vendor path
+    is a folder, a glob or a URL of Parquet files (which the in-memory reader does not read)."""
     choice = parse_option(Engine, engine, "engine")
     multi = any(v.file.url is not None or is_multi_path(v.file.path) for v in project.vendors)
     if choice == Engine.MEMORY and multi:
@@ -67,7 +70,22 @@ def choose_engine(project: Project, engine: Engine | str) -> Engine:
     if multi:
         return Engine.STREAM
     size = sum(v.file.path.stat().st_size for v in project.vendors)
-    return Engine.STREAM if size > AUTO_STREAM_BYTES else Engine.MEMORY
+    rows = sum(_parquet_rows(v.file) for v in project.vendors)
+    return Engine.STREAM if size > AUTO_STREAM_BYTES or rows > AUTO_STREAM_ROWS else Engine.MEMORY
+
+
+def _parquet_rows(spec: FileSpec) -> int:
+    """Rows a Parquet vendor file's footer counts (0 for other formats, or a footer that cannot be read: the
+    reader then says what is wrong with the file)."""
+    parquet = spec.format == "parquet" or (spec.format is None and spec.path.suffix.lower() in (".parquet", ".pq"))
+    if not parquet:
+        return 0
+    import pyarrow.parquet as pq
+
+    try:
+        return int(pq.ParquetFile(spec.path).metadata.num_rows)
+    except Exception:  # pyarrow raises several unrelated types for a corrupt file
+        return 0
 
 
 def load(
