@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from labeleval.dataset import Dataset
 from labeleval.engine import Settings, as_project, resolve_settings, score
 from labeleval.engine.stream import choose_engine, load
 from labeleval.options import Engine, Uncertainty
@@ -117,24 +116,18 @@ def evaluate(
         min_shared_gold=min_shared_gold,
     )
     choice = choose_engine(project, engine)
-    # the in-memory engine spends memory for speed (threads, a kept heap); the chunked engines bound it
+    # the in-memory engine spends memory for speed (threads, arrays from the heap); the chunked engines bound it
     with spending_memory(choice == Engine.MEMORY):
         data = load(project, choice, scheduler=scheduler, progress=progress)
         data.raise_problems()
-        return _score(data, settings, by=by, over=over, exclude_suspect_gold=exclude_suspect_gold)
-
-
-def _score(
-    data: Dataset, settings: Settings, *, by: str | None, over: str | None, exclude_suspect_gold: bool
-) -> Report:
-    return score_with_questions(
-        data,
-        lambda subset: score(subset, settings),
-        subset_scorer=lambda subset: score(subset, replace(settings, uncertainty=Uncertainty.ITEMS)),
-        quick_scorer=lambda subset: score(subset, replace(settings, n_boot=0)),
-        confidence=settings.confidence,
-        by=by,
-        over=over,
-        exclude_suspect_gold=bool(exclude_suspect_gold),
-        min_gold_items=settings.min_shared_gold,
-    )
+        return score_with_questions(
+            data,
+            lambda subset: score(subset, settings),
+            subset_scorer=lambda subset: score(subset, replace(settings, uncertainty=Uncertainty.ITEMS)),
+            quick_scorer=lambda subset: score(subset, replace(settings, n_boot=0)),
+            confidence=settings.confidence,
+            by=by,
+            over=over,
+            exclude_suspect_gold=bool(exclude_suspect_gold),
+            min_gold_items=settings.min_shared_gold,
+        )
