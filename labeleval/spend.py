@@ -32,14 +32,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import ctypes
-import ctypes.util
 import os
-import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import cache
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -48,9 +44,6 @@ R = TypeVar("R")
 #: Whether the evaluation running in this context spends memory for speed (set by :func:`spending_memory`).
 _SPENDING: contextvars.ContextVar[bool] = contextvars.ContextVar("labeleval_spending_memory", default=False)
 
-# glibc's mallopt parameters (malloc.h) and their defaults
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-_DEFAULT_TRIM, _DEFAULT_MMAP = 128 * 1024, 128 * 1024
 #: arrays below this come from the heap within an evaluation (a 1e7-judgment project's largest is 80 MB)
 _HEAP_MMAP = 2**30
 #: no trimming on every free within an evaluation (the largest int mallopt takes); the engine's
@@ -146,22 +139,6 @@ class Lane:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-@cache
-def _mallopt() -> Callable[[int, int], int] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-    except OSError:
-        return None
-    call: Any = getattr(libc, "mallopt", None)
-    if call is None:  # not glibc (musl has no mallopt)
-        return None
-    call.argtypes = (ctypes.c_int, ctypes.c_int)
-    call.restype = ctypes.c_int
-    return call
-
-
 @contextlib.contextmanager
 def heap_for_arrays() -> Iterator[None]:
     """Within: large arrays come from glibc's heap, and a free does not give memory back by itself (the
@@ -169,24 +146,21 @@ def heap_for_arrays() -> Iterator[None]:
     one process, as the app's sessions can), glibc's default thresholds are set again and the heap is trimmed.
     Where glibc's ``mallopt`` is absent (macOS, Windows, musl), it does nothing."""
     global _holders
-    mallopt = _mallopt()
+    from labeleval.engine import heap  # not at the top: the engine's modules import this one
+
     with _lock:
         _holders += 1
-        if _holders == 1 and mallopt is not None:
-            mallopt(_M_MMAP_THRESHOLD, _HEAP_MMAP)
-            mallopt(_M_TRIM_THRESHOLD, _HEAP_TRIM)
+        if _holders == 1:
+            heap.set_thresholds(mmap=_HEAP_MMAP, trim=_HEAP_TRIM)
     try:
         yield
     finally:
         with _lock:
             _holders -= 1
             last = _holders == 0
-            if last and mallopt is not None:
-                mallopt(_M_MMAP_THRESHOLD, _DEFAULT_MMAP)
-                mallopt(_M_TRIM_THRESHOLD, _DEFAULT_TRIM)
+            if last:
+                heap.set_thresholds(mmap=heap.DEFAULT_MMAP_THRESHOLD, trim=heap.DEFAULT_TRIM_THRESHOLD)
         if last:
-            from labeleval.engine import heap
-
             heap.release()
 
 

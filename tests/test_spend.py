@@ -7,6 +7,7 @@ errors are the first vendor's, as one at a time; the heap settings are put back 
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import threading
 import time
@@ -123,13 +124,7 @@ def test_tasks_inherit_the_spending_context(monkeypatch: pytest.MonkeyPatch) -> 
 def test_arrays_from_the_heap_within_and_glibc_defaults_after(monkeypatch: pytest.MonkeyPatch) -> None:
     settings: list[tuple[int, int]] = []
     trims: list[str] = []
-
-    def mallopt(param: int, value: int) -> int:
-        settings.append((param, value))
-        return 1
-
-    monkeypatch.setattr(spend, "_mallopt", lambda: mallopt)
-    monkeypatch.setattr(heap, "_libc", lambda: _Recorder(trims))
+    monkeypatch.setattr(heap, "_libc", lambda: _Recorder(trims, settings))
     assert not spend.heap_for_arrays_held()
     with spend.spending_memory():
         assert spend.heap_for_arrays_held()
@@ -155,11 +150,18 @@ def test_an_evaluation_error_leaves_the_heap_settings_restored(tmp_path: Path) -
 
 
 class _Recorder:
-    def __init__(self, calls: list[str]) -> None:
+    """glibc's calls as the engine makes them: ``malloc_trim`` and ``mallopt`` (with ``ctypes.c_int`` arguments)."""
+
+    def __init__(self, calls: list[str], settings: list[tuple[int, int]] | None = None) -> None:
         self.calls = calls
+        self.settings = settings if settings is not None else []
 
     def malloc_trim(self, pad: int) -> int:
         self.calls.append("malloc_trim")
+        return 1
+
+    def mallopt(self, param: ctypes.c_int, value: ctypes.c_int) -> int:
+        self.settings.append((param.value, value.value))
         return 1
 
 

@@ -29,6 +29,22 @@ def _libc() -> Any:
         return None
 
 
+#: glibc's ``mallopt`` parameters (malloc.h) and their defaults
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+DEFAULT_TRIM_THRESHOLD = DEFAULT_MMAP_THRESHOLD = 128 * 1024
+
+
+def set_thresholds(mmap: int, trim: int) -> None:
+    """glibc's mmap threshold (allocations above it are mapped afresh and unmapped when freed) and trim threshold
+    (free memory above it at the heap's top goes back by itself); nothing where ``mallopt`` is absent (the
+    thresholds are glibc's: musl has no ``mallopt``)."""
+    libc = _libc()
+    mallopt = getattr(libc, "mallopt", None) if libc is not None else None
+    if mallopt is not None:
+        mallopt(ctypes.c_int(M_MMAP_THRESHOLD), ctypes.c_int(mmap))
+        mallopt(ctypes.c_int(M_TRIM_THRESHOLD), ctypes.c_int(trim))
+
+
 def release() -> None:
     """Return freed heap memory (glibc) and pyarrow's unused pool memory to the operating system."""
     if "pyarrow" in sys.modules:

@@ -53,7 +53,7 @@ def _score(data: Dataset, settings: Settings, lane: Lane) -> Report:
     # vendor's fit with its consensus, one vendor at a time (the chunked engines' memory)
     fits: list[DawidSkeneFit | Literal["make"]] = ["make"] * len(batches)
     if spending():
-        fits = list(ordered_map(lambda b: vendor_dawid_skene(enc, b, settings), batches))
+        fits = ordered_map(lambda b: vendor_dawid_skene(enc, b, settings), batches)
     consensus = []
     for b, fit in zip(batches, fits, strict=True):
         consensus.append(vendor_consensus(enc, b, settings, rng, fit))
