@@ -132,15 +132,15 @@ LADDER = ("text", "chart", "svg", "nav", "sidebar")
 def ladder_content(path: Path) -> None:
     """The Overview's strings and chart spec for the bundled sample, made once, as the ladder apps read them."""
     import labeleval as le
-    from labeleval.render import leaderboard, leaderboard_footnotes
+    from labeleval.present.cost_chart import cost_quality
+    from labeleval.present.render import leaderboard, leaderboard_footnotes
+    from labeleval.present.verdict import verdict
     from labeleval.safety import markdown_text
-    from labeleval.ui.cost_chart import cost_quality
     from labeleval.ui.inline_svg import html_block
     from labeleval.ui.pages import PAGES
     from labeleval.ui.pages._common import header_caption
     from labeleval.ui.pages.overview import chart_svg, leaderboard_markdown
     from labeleval.ui.state import sample_projects
-    from labeleval.verdict import verdict
 
     report = le.evaluate(ROOT / "sample_data" / "content_safety")
     content = {

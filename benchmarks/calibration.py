@@ -45,7 +45,7 @@ import pandas as pd
 
 import labeleval as le
 from labeleval.metrics.agreement import alpha_from_counts
-from labeleval.verdict import verdict
+from labeleval.present.verdict import verdict
 
 K = 4
 LABELS = np.array(["a", "b", "c", "d"])
@@ -379,7 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.only:  # issue 11: planned gold items give the stated power
         from calibration_plan import run_plan_designs
 
-        print("\nSample-size plans (labeleval.plan), simulated:\n" + run_plan_designs(max(reps, 400)).to_string())
+        print(
+            "\nSample-size plans (labeleval.analyses.plan), simulated:\n" + run_plan_designs(max(reps, 400)).to_string()
+        )
     if args.save:
         args.save.write_text(json.dumps(results, indent=1))
     return 0

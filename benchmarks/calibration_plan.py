@@ -1,4 +1,4 @@
-"""Does the planned number of gold items give the stated power? (issue 11, item 3; see labeleval/plan.py)
+"""Does the planned number of gold items give the stated power? (issue 11, item 3; see labeleval/analyses/plan.py)
 
 For each design, the plan's ``n`` is computed, then data of exactly that size are simulated ``reps`` times
 from the design's own model and put through the test the report runs; the share of rejections is the
@@ -7,7 +7,7 @@ simulated power. It should equal the plan's stated power within Monte-Carlo erro
 Designs:
 
 - ``pair``: paired gold items where only A is right with probability p10 and only B with p01; test: exact
-  McNemar (``labeleval.stats.mcnemar_exact``) at alpha = 0.05. The plan's exact power is the reference.
+  McNemar (``labeleval.inference.stats.mcnemar_exact``) at alpha = 0.05. The plan's exact power is the reference.
 - ``pilot-consensus``: a pilot from assumed per-judgment accuracies; each vendor's k judgments per item come
   from independent annotators, errors even over the other labels, majority vote with fractional tie credit;
   test: exact McNemar on consensus correctness (credit >= 0.5 counted as right, as the report's items do).
@@ -26,8 +26,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from labeleval.plan import consensus_accuracy, judgment_n, mcnemar_n, mcnemar_power
-from labeleval.stats import mcnemar_exact
+from labeleval.analyses.plan import consensus_accuracy, judgment_n, mcnemar_n, mcnemar_power
+from labeleval.inference.stats import mcnemar_exact
 
 Z99 = 2.576
 

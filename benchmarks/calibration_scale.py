@@ -1,4 +1,4 @@
-"""Coverage of the block bootstrap used above 2**18 items (issue 13; labeleval.resampling).
+"""Coverage of the block bootstrap used above 2**18 items (issue 13; labeleval.inference.blocks).
 
 Simulated projects: ``n_items`` items drawn from a population (each item's chance of a correct judgment
 ~ Beta(2, 1), so the population accuracy is 2/3; 1 to 5 judgments per item). Per project, the accuracy's 95%
@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-from labeleval.resampling import block_sums
-from labeleval.stats import bootstrap_totals, percentile_ci
+from labeleval.inference.blocks import block_sums
+from labeleval.inference.stats import bootstrap_totals, percentile_ci
 
 TRUTH = 2.0 / 3.0
 

@@ -20,11 +20,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from labeleval import questions
-from labeleval.engine import classes, compare, frames, people, run
-from labeleval.engine.settings import Settings
-from labeleval.engine.stream import load_stream
-from labeleval.project import load_project
+from labeleval.analyses import questions
+from labeleval.io.stream import load_stream
+from labeleval.project.manifest import load_project
+from labeleval.scoring import classes, compare, frames, people, run
+from labeleval.scoring.settings import Settings
 
 
 def memory() -> dict[str, float]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from labeleval.errors import LabelevalError
 
@@ -76,7 +76,7 @@ class ConsensusMethod(Option):
 class Engine(Option):
     """Where the row work runs (issue 13); every engine gives the same Report."""
 
-    AUTO = "auto", "in memory, or streamed when the vendor files are large (see labeleval.engine.stream)"
+    AUTO = "auto", "in memory, or streamed when the vendor files are large (see labeleval.io.stream)"
     MEMORY = "memory", "every row in memory at once (fastest for small projects)"
     STREAM = "stream", "chunk by chunk on this machine: memory bounded by one chunk plus the codes"
     DASK = "dask", "chunks as tasks on a Dask cluster (a scheduler address, or a local cluster)"
@@ -146,3 +146,29 @@ def parse_option(option: type[E], value: Any, name: str) -> E:
     if isinstance(value, str) and value in option.values():
         return option(value)
     raise LabelevalError(invalid_option(name, option.values(), value))
+
+
+#: The table formats the readers take, each with the file extensions that name it.
+TABLE_FORMATS: Final[dict[str, tuple[str, ...]]] = {
+    "csv": (".csv",),
+    "tsv": (".tsv", ".tab"),
+    "jsonl": (".jsonl", ".ndjson"),
+    "json": (".json",),
+    "parquet": (".parquet", ".pq"),
+    "xlsx": (".xlsx", ".xlsm"),
+}
+
+#: The vendors' own export formats (:mod:`labeleval.io.formats` reads each), with a title for people.
+EXPORT_FORMATS: Final[dict[str, str]] = {
+    "label_studio": "Label Studio JSON export",
+    "label_studio_min": "Label Studio JSON-MIN or CSV export",
+    "scale": "Scale AI task export / callbacks",
+    "surge": "Surge AI export (tasks with responses)",
+    "labelbox": "Labelbox export v2 (NDJSON)",
+    "toloka": "Toloka assignments TSV",
+    "sagemaker_gt": "SageMaker Ground Truth manifest / worker annotations",
+    "timesheet": "Hourly timesheet with per-person rates",
+    "llm": "Model predictions with token counts",
+}
+#: The export formats that can also carry the gold answers (``[gold] format = ...``).
+GOLD_EXPORT_FORMATS: Final[frozenset[str]] = frozenset({"surge", "toloka"})

@@ -1,181 +1,46 @@
-"""The :class:`Report`: a frozen set of tidy frames, and its exports (JSON, CSV folder, Markdown, HTML)."""
+"""The public :class:`Report`: the frames of an evaluation (:class:`~labeleval.scoring.report_data.ReportData`,
+with their JSON and CSV exports) plus what people read of them: the Markdown and HTML reports and the plan of
+how many more gold items would separate the vendors."""
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, fields
 
-import numpy as np
 import pandas as pd
 
-from labeleval.safety import spreadsheet_frame
+from labeleval.analyses.plan import pair_plan
+from labeleval.present.render import to_html, to_markdown
+from labeleval.scoring.report_data import LARGE_FRAMES, ReportData
 
-#: Frames left out of the compact exports (Markdown, HTML, and the CLI's JSON unless asked): they grow
-#: with the number of items.
-LARGE_FRAMES = ("items",)
+__all__ = ["LARGE_FRAMES", "Report", "as_report"]
 
 
 @dataclass(frozen=True)
-class Report:
-    """Everything ``evaluate()`` found, as tidy frames.
-
-    Attributes
-    ----------
-    summary
-        One row per vendor: volume, agreement, accuracy, cost, each headline figure with its CI.
-    agreement
-        vendor x metric (Krippendorff's alpha, percent agreement, Fleiss' kappa, Gwet's AC1, Light's
-        kappa) with CIs.
-    accuracy
-        vendor x metric (judgment accuracy, consensus accuracy, usable rate, macro-F1) with CIs.
-    per_class
-        vendor x label: support, precision, recall, F1 against gold, share of judgments, class alpha
-        (one label against the rest).
-    confusion
-        vendor x gold label x given label counts.
-    annotators
-        Report cards, one row per annotator (keyed by vendor): volume, gold accuracy with Wilson CI,
-        agreement with the other annotators on the same items, Dawid-Skene accuracy, median seconds, share
-        of too-fast judgments, label skew, and a low-performer flag with its reason in words.
-    task_metrics
-        Metrics of the task kind, vendor x metric (pairwise: agreement with and without ties, tie rate,
-        position bias, agreement by strength; ordinal: AC2, weighted kappa, within-one agreement, MAE, ICC;
-        numeric: alpha interval and ratio, ICC forms, MAE and RMSE). Empty for nominal tasks.
-    redundancy
-        Per vendor and k labels per item: majority-vote accuracy on gold items (k judgments drawn per
-        item, averaged over seeded draws), cost per item and per correct item, whether the target is met.
-    cost
-        Pricing model, billed units, labour, fees, total, per label, per item, per usable label, per
-        correct consensus item.
-    comparisons
-        Every pair of vendors on each headline metric: difference, paired bootstrap CI, p-value (exact
-        McNemar for consensus accuracy), Holm-adjusted p-value.
-    items
-        One row per (item, vendor): consensus, confidence, votes per label, gold, whether vendors disagree.
-    ledger, quarantine, notes
-        Rows read / kept / quarantined per file; every quarantined row with file, line, column, reason;
-        findings that are not row problems.
-    gold_audit
-        Gold items the pooled cross-vendor Dawid-Skene posterior contradicts, suspects first, with each
-        vendor's votes (:mod:`labeleval.gold_audit`). Empty for numeric and multi-label tasks.
-    slices, slice_comparisons, slice_ranking
-        With ``evaluate(..., by=column)``: every headline figure per slice x vendor with a status (absent,
-        no gold, too few gold items), the paired comparisons inside each slice adjusted across slices, and
-        whether the vendor ranking differs between slices (:mod:`labeleval.slices`). Empty otherwise.
-    drift, annotator_drift
-        With ``evaluate(..., over="week"|"day"|"batch")``: accuracy and cost per usable label per window and
-        vendor with intervals and a test of change against the first window; annotators whose accuracy or
-        speed changed (:mod:`labeleval.drift`). Empty otherwise.
-    settings
-        The options used (n_boot, seed, confidence, CI method, usability rule, tie policy, version).
-    """
-
-    summary: pd.DataFrame
-    agreement: pd.DataFrame
-    accuracy: pd.DataFrame
-    per_class: pd.DataFrame
-    confusion: pd.DataFrame
-    annotators: pd.DataFrame
-    redundancy: pd.DataFrame
-    task_metrics: pd.DataFrame
-    cost: pd.DataFrame
-    comparisons: pd.DataFrame
-    items: pd.DataFrame
-    ledger: pd.DataFrame
-    quarantine: pd.DataFrame
-    notes: pd.DataFrame
-    gold_audit: pd.DataFrame = field(default_factory=pd.DataFrame)
-    slices: pd.DataFrame = field(default_factory=pd.DataFrame)
-    slice_comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)
-    slice_ranking: pd.DataFrame = field(default_factory=pd.DataFrame)
-    drift: pd.DataFrame = field(default_factory=pd.DataFrame)
-    annotator_drift: pd.DataFrame = field(default_factory=pd.DataFrame)
-    settings: Mapping[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def frame_names(cls) -> list[str]:
-        return [f.name for f in fields(cls) if f.name != "settings"]
+class Report(ReportData):
+    """Everything ``evaluate()`` found, as tidy frames (see :class:`~labeleval.scoring.report_data.ReportData`
+    for each frame), with the exports people read."""
 
     def plan(self, *, power: float = 0.8, alpha: float | None = None, difference: float | None = None) -> pd.DataFrame:
         """For every vendor pair, the shared gold items that would separate them with ``power`` (exact
-        McNemar on consensus accuracy; see :func:`labeleval.plan.pair_plan`). ``alpha`` defaults to
+        McNemar on consensus accuracy; see :func:`labeleval.analyses.plan.pair_plan`). ``alpha`` defaults to
         ``1 - confidence``; ``difference`` adds a plan for a difference you name (e.g. 0.03)."""
-        from labeleval.plan import pair_plan
-
         level = alpha if alpha is not None else 1.0 - float(self.settings.get("confidence", 0.95))
         return pair_plan(self.items, power=power, alpha=level, difference=difference)
 
-    def frames(self, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
-        chosen = list(names) if names is not None else self.frame_names()
-        unknown = [n for n in chosen if n not in self.frame_names()]
-        if unknown:
-            raise ValueError(f"unknown report frame(s) {unknown}; the frames are {self.frame_names()}")
-        return {name: getattr(self, name) for name in chosen}
-
-    # ------------------------------------------------------------------------------ exports
-    def to_dict(self, frames: Iterable[str] | None = None) -> dict[str, Any]:
-        """Plain Python: ``{"settings": {...}, frame: [row records], ...}``; NaN and infinities become None."""
-        out: dict[str, Any] = {"settings": _clean(dict(self.settings))}
-        for name, frame in self.frames(frames).items():
-            out[name] = _records(frame)
-        return out
-
-    def to_json(self, frames: Iterable[str] | None = None, *, indent: int | None = None) -> str:
-        """One JSON object with a key per frame (a list of row records) and ``settings``."""
-        return json.dumps(self.to_dict(frames), indent=indent, ensure_ascii=False)
-
-    def to_csv(self, directory: str | Path, frames: Iterable[str] | None = None) -> list[Path]:
-        """Write one CSV per frame and ``settings.json`` into ``directory``; return the paths written."""
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, frame in self.frames(frames).items():
-            path = folder / f"{name}.csv"
-            spreadsheet_frame(frame).to_csv(path, index=False)  # cells like =HYPERLINK(...) stay text
-            written.append(path)
-        settings = folder / "settings.json"
-        settings.write_text(json.dumps(_clean(dict(self.settings)), indent=2) + "\n", encoding="utf-8")
-        return [*written, settings]
-
     def to_markdown(self) -> str:
         """A readable report: the verdict, the leaderboard, comparisons, agreement, cost, the ledger and the
-        method notes, with human column names (:func:`labeleval.render.to_markdown`)."""
-        from labeleval.render import to_markdown
-
+        method notes, with human column names (:func:`labeleval.present.render.to_markdown`)."""
         return to_markdown(self)
 
     def to_html(self) -> str:
         """A self-contained HTML document a data lead can forward: the Markdown report's content plus the
-        cost-against-quality chart as inline SVG; no scripts, nothing loaded (:func:`labeleval.render.to_html`)."""
-        from labeleval.render import to_html
-
+        cost-against-quality chart as inline SVG; no scripts, nothing loaded
+        (:func:`labeleval.present.render.to_html`)."""
         return to_html(self)
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, float | np.floating):
-        f = float(value)
-        return f if math.isfinite(f) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    clean = frame.replace([np.inf, -np.inf], np.nan)
-    text = clean.to_json(orient="records", date_format="iso", double_precision=12)
-    return list(json.loads(text))
+def as_report(data: ReportData) -> Report:
+    """``data`` as the public :class:`Report` (the same frames, not copied)."""
+    if isinstance(data, Report):
+        return data
+    return Report(**{f.name: getattr(data, f.name) for f in fields(data)})

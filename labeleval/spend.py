@@ -21,7 +21,7 @@ save time:
   paid that each time: the 1e7-judgment project made about 340,000 page faults, 4 to 6 s of kernel time on this
   project's 2-core machine (a virtual machine, where a fault is dear). Within the evaluation large arrays come
   from glibc's heap, whose freed memory the next array reuses; between the engine's big steps the heap is still
-  given back (:func:`labeleval.engine.heap.release`), so the peak stays that of the steps.
+  given back (:func:`labeleval.heap.release`), so the peak stays that of the steps.
 
 Measured on the 1e7-judgment project of ``benchmarks/bench_scale.py`` (benchmarks/README.md, "The in-memory engine
 at 1e7"). The chunked engines (``stream``, ``dask``) bound memory instead: one vendor at a time, each step after
@@ -37,6 +37,8 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
+
+from labeleval import heap
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -146,7 +148,6 @@ def heap_for_arrays() -> Iterator[None]:
     one process, as the app's sessions can), glibc's default thresholds are set again and the heap is trimmed.
     Where glibc's ``mallopt`` is absent (macOS, Windows, musl), it does nothing."""
     global _holders
-    from labeleval.engine import heap  # not at the top: the engine's modules import this one
 
     with _lock:
         _holders += 1

@@ -8,12 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from labeleval.engine.consensus import VendorConsensus
-from labeleval.engine.encode import Encoded, VendorBatch
-from labeleval.engine.settings import Settings
-from labeleval.kinds import Kind
-from labeleval.options import TiePolicy, Uncertainty
-from labeleval.stats import (
+from labeleval.inference.stats import (
     ANNOTATOR_STREAM,
     annotator_excess,
     bootstrap_totals,
@@ -23,6 +18,11 @@ from labeleval.stats import (
     tie_credit,
     two_way_samples,
 )
+from labeleval.options import TiePolicy, Uncertainty
+from labeleval.scoring.consensus import VendorConsensus
+from labeleval.scoring.encode import Encoded, VendorBatch
+from labeleval.scoring.kinds import Kind
+from labeleval.scoring.settings import Settings
 
 RATIOS = ("accuracy", "consensus_accuracy_mv", "consensus_accuracy_ds", "consensus_accuracy", "usable_rate")
 SHARED_RATIOS = ("accuracy", "consensus_accuracy", "usable_rate")  # what comparisons need on shared items

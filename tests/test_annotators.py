@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import labeleval as le
-from labeleval.annotators import leave_one_out_agreement
-from labeleval.cli import main
+from labeleval.cli.main import main
+from labeleval.scoring.annotators import leave_one_out_agreement
 from tests.conftest import DATA, SAMPLE
 
 

@@ -154,18 +154,18 @@ def test_the_launcher_turns_the_file_watcher_off_unless_one_is_chosen(monkeypatc
     assert without_file_watcher(["app.py"]) == ["app.py"]
 
 
-def test_the_app_and_the_documents_import_no_engine() -> None:
-    """A fresh interpreter: the app's state, the Overview and the documents import neither the scoring engine
-    nor scikit-learn; ``labeleval.evaluate`` stays the function after its module is imported."""
+def test_the_package_imports_no_engine_until_asked() -> None:
+    """A fresh interpreter: ``import labeleval`` imports neither the scoring nor scikit-learn; a public name is
+    imported from the one table when first used, and ``labeleval.evaluate`` is the function."""
     code = (
         "import sys\n"
-        "import labeleval.ui.state, labeleval.ui.pages.overview, labeleval.render, labeleval.verdict\n"
-        "assert 'labeleval.engine.run' not in sys.modules, 'engine'\n"
+        "import labeleval\n"
+        "assert 'labeleval.scoring.run' not in sys.modules, 'scoring'\n"
         "assert 'sklearn' not in sys.modules, 'sklearn'\n"
-        "import labeleval, labeleval.evaluate\n"
+        "import labeleval.api\n"
         "from labeleval import evaluate, Report, krippendorff_alpha\n"
         "assert callable(labeleval.evaluate) and labeleval.evaluate is evaluate\n"
-        "assert evaluate.__module__ == 'labeleval.evaluate'\n"
+        "assert evaluate.__module__ == 'labeleval.api'\n"
         "assert set(labeleval.__all__) <= set(dir(labeleval))\n"
         "print('ok')\n"
     )
@@ -206,7 +206,7 @@ def test_the_key_covers_rate_tables_and_remote_data_is_not_kept(cache: Path, tmp
 
 
 def test_labeleval_app_starts_streamlit_through_the_launcher(monkeypatch: pytest.MonkeyPatch) -> None:
-    from labeleval import cli
+    from labeleval.cli import main as cli
 
     seen: list[list[str]] = []
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from labeleval.ui import charts
+from labeleval.present import charts
 
 
 def _curve(vendors: list[str], ks: tuple[int, ...] = (1, 2, 3)) -> pd.DataFrame:

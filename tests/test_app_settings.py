@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import labeleval as le
-from labeleval.cli import main
+from labeleval.cli.main import main
 from labeleval.options import UsabilityRule
 from labeleval.ui.pages.overview import leaderboard
 from tests.test_app import leaderboard_of

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from labeleval.present.cost_chart import cost_quality
 from labeleval.report import Report
 from labeleval.ui import inline_svg
-from labeleval.ui.cost_chart import cost_quality
 from labeleval.ui.pages import overview
 from tests.conftest import ROOT
 from tests.test_render import pilot_summary
@@ -157,7 +157,7 @@ def test_the_page_falls_back_to_the_interactive_chart(monkeypatch: pytest.Monkey
 def test_vendor_names_are_written_in_colours_readable_on_white() -> None:
     """A light vendor colour (Tableau 20's pale half) is darkened for its name, to WCAG's 3:1 for bold text; the
     point and the legend keep the vendor's colour."""
-    from labeleval.ui.cost_chart import TABLEAU20, readable_on_white
+    from labeleval.present.cost_chart import TABLEAU20, readable_on_white
 
     def contrast(hex_color: str) -> float:
         rgb = [int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5)]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import labeleval as le
-from labeleval.cli import main
+from labeleval.cli.main import main
 from tests.conftest import DATA
 
 BROKEN = DATA / "broken"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from labeleval.cli import main
+from labeleval.cli.main import main
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -105,5 +105,5 @@ def test_sample_regenerates_identical_bytes(
 
 
 def test_console_script_runs() -> None:
-    result = subprocess.run([sys.executable, "-m", "labeleval.cli", "--version"], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "labeleval.cli.main", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("labeleval ")

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 import labeleval as le
-from labeleval.cost import cost_breakdown
 from labeleval.io.normalize import Billing
 from labeleval.options import PricingModel
-from labeleval.project import Pricing
+from labeleval.project.manifest import Pricing
+from labeleval.scoring.cost import cost_breakdown
 
 BILL = Billing(rows=10, items=4, seconds=7200.0)
 

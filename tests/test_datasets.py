@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import labeleval as le
-from labeleval.consensus import majority_from_counts
+from labeleval.inference.consensus import majority_from_counts
 from labeleval.metrics.counts import count_matrix
 from tests.conftest import DATA
 

@@ -20,11 +20,11 @@ import pyarrow.parquet as pq
 import pytest
 
 import labeleval as le
-from labeleval.dataset import load_data
-from labeleval.engine.chunks import Dictionary, plan, value_hashes
-from labeleval.engine.stream import choose_engine, load_stream
+from labeleval.io.chunks import Dictionary, plan, value_hashes
+from labeleval.io.pipeline import load_data
+from labeleval.io.stream import choose_engine, load_stream
 from labeleval.options import Engine
-from labeleval.project import load_project
+from labeleval.project.manifest import load_project
 from tests.conftest import DATA
 
 LABELS = ["c0", "c1", "c2", "c3", "c4"]
@@ -211,7 +211,7 @@ def test_bad_input_corpus_through_the_streamed_engine(case: Path) -> None:
 
 
 def test_cli_engine_option_prints_the_same_table(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from labeleval.cli import main
+    from labeleval.cli.main import main
 
     assert main(["score", str(project), "--n-boot", "50", "--engine", "memory"]) == 0
     memory = capsys.readouterr().out
@@ -222,7 +222,7 @@ def test_cli_engine_option_prints_the_same_table(project: Path, capsys: pytest.C
 def test_progress_bar_on_a_log_writes_a_line_per_tenth() -> None:
     import io
 
-    from labeleval.cli_progress import ProgressBar
+    from labeleval.cli.progress import ProgressBar
 
     out = io.StringIO()
     bar = ProgressBar(out)
@@ -262,7 +262,7 @@ def test_vendor_data_on_object_storage_by_fsspec_url(tmp_path: Path) -> None:
 
 
 def test_validate_reads_a_folder_of_parquet_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from labeleval.cli import main
+    from labeleval.cli.main import main
 
     folder = write_project(tmp_path / "p", 6_000, seed=5)
     parts = folder / "A_parts"
@@ -308,7 +308,7 @@ def _jsonl_project(folder: Path, seed: int = 7) -> Path:
 
 
 def test_jsonl_read_in_blocks_of_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import labeleval.engine.chunks as chunks
+    import labeleval.io.chunks as chunks
 
     folder = _jsonl_project(tmp_path / "p")
     monkeypatch.setattr(chunks, "TEXT_BLOCK_BYTES", 60_000)
@@ -330,7 +330,7 @@ def test_jsonl_read_in_blocks_of_lines(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_jsonl_with_unusual_line_breaks_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import labeleval.engine.chunks as chunks
+    import labeleval.io.chunks as chunks
 
     folder = _jsonl_project(tmp_path / "p", seed=8)
     path = folder / "B.jsonl"
@@ -342,7 +342,7 @@ def test_jsonl_with_unusual_line_breaks_is_read_whole(tmp_path: Path, monkeypatc
 
 
 def test_csv_read_in_blocks_that_end_outside_quoted_fields(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import labeleval.engine.chunks as chunks
+    import labeleval.io.chunks as chunks
 
     folder = write_project(tmp_path / "p", 15_000, seed=9)
     frame = pd.read_parquet(folder / "A.parquet")
@@ -371,7 +371,7 @@ def test_csv_read_in_blocks_that_end_outside_quoted_fields(tmp_path: Path, monke
 
 def test_auto_streams_by_parquet_rows_as_well_as_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Parquet compresses well: ``auto`` also counts the rows its footers declare (engine/stream.py)."""
-    from labeleval.engine import stream
+    from labeleval.io import stream
 
     folder = write_project(tmp_path / "p", 15_000, seed=4)
     project = load_project(folder)

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from labeleval import fmt, glossary
+from labeleval import fmt
+from labeleval.present import glossary
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import labeleval as le
-from labeleval.cli import main
+from labeleval.cli.main import main
 from labeleval.io.formats import REGISTRY, sniff
 
 FORMATS = Path(__file__).parent / "data" / "formats"

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from labeleval.errors import LabelevalError
 from labeleval.io.normalize import normalize_batch
 from labeleval.io.readers import FORMATS, RawTable, read_table
-from labeleval.project import load_project
+from labeleval.project.manifest import load_project
 
 FORMATS_DIR = Path(__file__).parent / "data" / "formats"
 GOOD = "item,worker,label,secs\n1,a,pos,3\n1,b,neg,2.5\n2,a,neg,4\n2,b,neg,1\n3,a,pos,\n"

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 import labeleval as le
-from labeleval.dataset import load_data
+from labeleval.analyses.gold_audit import AuditRule, gold_audit, suspect_items, without_items
 from labeleval.errors import LabelevalError
-from labeleval.gold_audit import AuditRule, gold_audit, suspect_items, without_items
-from labeleval.sample_pilot import N_WRONG_GOLD, generate_ticket_pilot
+from labeleval.io.pipeline import load_data
+from labeleval.samples.pilot import N_WRONG_GOLD, generate_ticket_pilot
 
 
 @pytest.fixture(scope="module")

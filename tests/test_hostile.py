@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import labeleval as le
-from labeleval.cli import main
+from labeleval.cli.main import main
 from labeleval.io.readers import read_table
 from labeleval.metrics import agreement as A
 from labeleval.metrics.counts import count_matrix
@@ -164,7 +164,7 @@ def test_huge_n_boot_is_refused_on_the_command_line(tmp_path: Path, capsys: pyte
 def test_validate_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     rows = ROWS + "".join(f"{i},a,unknown{i}\n" for i in range(10, 5000))  # ~300 KB of quarantine listing
     folder = project(tmp_path, rows=rows)
-    command = f"{sys.executable} -m labeleval.cli validate --all {folder} | head -n 2"
+    command = f"{sys.executable} -m labeleval.cli.main validate --all {folder} | head -n 2"
     done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=300, env=os.environ)
     assert len(done.stdout.splitlines()) == 2
     assert "BrokenPipeError" not in done.stderr and "internal error" not in done.stderr, done.stderr

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labeleval.dataset import load_data
-from labeleval.engine.consensus import VendorConsensus, vendor_consensus
-from labeleval.engine.encode import Encoded, VendorBatch, encode, vendor_batches
-from labeleval.engine.people import VOTE_COLUMNS_MAX, VOTES_TEXT, items, vote_text
-from labeleval.engine.settings import Settings
-from labeleval.project import load_project
+from labeleval.io.pipeline import load_data
+from labeleval.project.manifest import load_project
+from labeleval.scoring.consensus import VendorConsensus, vendor_consensus
+from labeleval.scoring.encode import Encoded, VendorBatch, encode, vendor_batches
+from labeleval.scoring.people import VOTE_COLUMNS_MAX, VOTES_TEXT, items, vote_text
+from labeleval.scoring.settings import Settings
 from tests.conftest import ROOT
 from tests.test_ratio_sums import random_design
 

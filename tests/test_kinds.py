@@ -12,8 +12,8 @@ import pytest
 from scipy.stats import binomtest
 
 import labeleval as le
+from labeleval.inference.stats import binomial_two_sided
 from labeleval.metrics.preference import agreement_without_ties
-from labeleval.stats import binomial_two_sided
 from tests.conftest import ROOT
 
 PAIRS = ROOT / "sample_data" / "preference_pairs"

@@ -1,4 +1,4 @@
-"""Light's kappa over ranges of items (labeleval.engine.pairs, issue 13) equals the whole-vendor computation."""
+"""Light's kappa over ranges of items (labeleval.scoring.pairs, issue 13) equals the whole-vendor computation."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from labeleval.dataset import load_data
-from labeleval.engine import pairs
-from labeleval.engine.encode import Encoded, VendorBatch, encode, vendor_batches
 from labeleval.errors import UndefinedMetricWarning
+from labeleval.io.pipeline import load_data
 from labeleval.metrics.agreement import light_from_codes
-from labeleval.project import load_project
+from labeleval.project.manifest import load_project
+from labeleval.scoring import pairs
+from labeleval.scoring.encode import Encoded, VendorBatch, encode, vendor_batches
 from tests.conftest import ROOT
 from tests.test_ratio_sums import random_design
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labeleval.annotators import median_by_key
+from labeleval.scoring.annotators import median_by_key
 
 
 @pytest.mark.parametrize(
@@ -28,7 +28,7 @@ def test_the_median_per_key_is_pandas_groupby_median(n: int, n_keys: int, rows_p
 def test_report_cards_over_passes_of_rows_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     """The leave-one-out agreement of the report cards over many small passes of a vendor's rows."""
     import labeleval as le
-    from labeleval.engine import people
+    from labeleval.scoring import people
     from tests.conftest import SAMPLE
 
     whole = le.evaluate(SAMPLE, n_boot=0).annotators

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import labeleval as le
-from labeleval.cli import _parser
+from labeleval.cli.main import _parser
 from labeleval.options import (
     ConsensusMethod,
     Option,

@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from labeleval.errors import LabelevalError
-from labeleval.plan import (
+from labeleval.analyses.plan import (
     connor_n,
     consensus_accuracy,
     judgment_n,
@@ -19,7 +18,8 @@ from labeleval.plan import (
     pair_plan,
     pilot_plan,
 )
-from labeleval.stats import mcnemar_exact
+from labeleval.errors import LabelevalError
+from labeleval.inference.stats import mcnemar_exact
 
 
 def test_connor_formula_by_hand() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from labeleval.cli import main
+from labeleval.cli.main import main
 
 PILOT = str(Path(__file__).resolve().parents[1] / "sample_data" / "ticket_pilot")
 

@@ -11,16 +11,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from labeleval.dataset import load_data
-from labeleval.engine import run
-from labeleval.engine.consensus import usability_reference, vendor_consensus
-from labeleval.engine.encode import encode, vendor_batches
-from labeleval.engine.settings import Settings
-from labeleval.engine.statistics import Blocks, estimate, quality_blocks, usable_block
-from labeleval.engine.uncertainty import RATIOS, ROWS_PER_PASS, SHARED_RATIOS, RatioEstimate, resample_ratios
+from labeleval.inference.stats import bootstrap_totals
+from labeleval.io.pipeline import load_data
 from labeleval.options import ConsensusMethod, TiePolicy, UsabilityRule
-from labeleval.project import load_project
-from labeleval.stats import bootstrap_totals
+from labeleval.project.manifest import load_project
+from labeleval.scoring import run
+from labeleval.scoring.consensus import usability_reference, vendor_consensus
+from labeleval.scoring.encode import encode, vendor_batches
+from labeleval.scoring.settings import Settings
+from labeleval.scoring.statistics import Blocks, estimate, quality_blocks, usable_block
+from labeleval.scoring.uncertainty import RATIOS, ROWS_PER_PASS, SHARED_RATIOS, RatioEstimate, resample_ratios
 from tests import ratio_reference as reference
 from tests.conftest import ROOT
 
@@ -146,7 +146,7 @@ def test_passes_over_the_rows_add_up(tmp_path: Path, monkeypatch: pytest.MonkeyP
     folder = random_design(tmp_path / "p", seed=9)
     settings = Settings(n_boot=100, seed=9)
     _, whole = both(folder, settings)
-    monkeypatch.setattr("labeleval.engine.uncertainty.ROWS_PER_PASS", 37)
+    monkeypatch.setattr("labeleval.scoring.uncertainty.ROWS_PER_PASS", 37)
     _, passes = both(folder, settings)
     assert ROWS_PER_PASS > 37
     assert_same(whole, passes)
@@ -154,14 +154,14 @@ def test_passes_over_the_rows_add_up(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_above_a_million_items_the_blocks_keep_sums_and_totals(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blocks summed into random blocks of items as they are added resample as the full matrix would."""
-    import labeleval.engine.statistics as statistics_module
+    import labeleval.scoring.statistics as statistics_module
 
     rng = np.random.default_rng(0)
     stats = rng.integers(0, 5, (5_000, 3)).astype(float)
     monkeypatch.setattr(statistics_module, "MAX_UNITS", 1_000)
     monkeypatch.setattr(statistics_module, "N_BLOCKS", 256)
-    import labeleval.stats as stats_module
-    from labeleval import resampling
+    import labeleval.inference.stats as stats_module
+    from labeleval.inference import blocks as resampling
 
     monkeypatch.setattr(stats_module, "MAX_UNITS", 1_000)
     monkeypatch.setattr(
@@ -204,7 +204,7 @@ def test_the_engine_estimates_do_not_depend_on_where_the_sums_are_kept(sample_pr
 
 def test_blocks_resampled_side_by_side_equal_the_stacked_matrix() -> None:
     """``estimate`` multiplies each weight block into the blocks in turn instead of stacking them first."""
-    from labeleval.engine.statistics import _bootstrap_arrays
+    from labeleval.scoring.statistics import _bootstrap_arrays
 
     rng = np.random.default_rng(4)
     arrays: list = [rng.integers(0, 6, (20_000, w)).astype(float) for w in (1, 3, 2)]

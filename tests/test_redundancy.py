@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 import labeleval as le
-from labeleval.kinds import NominalKind
-from labeleval.redundancy import cheapest_for_target, redundancy_curve
-from labeleval.verdict import redundancy_line
+from labeleval.present.verdict import redundancy_line
+from labeleval.scoring.kinds import NominalKind
+from labeleval.scoring.redundancy import cheapest_for_target, redundancy_curve
 from tests.test_datasets import load
 
 

@@ -1,4 +1,4 @@
-"""Resampling random blocks of units above 2**18 units (labeleval.resampling; issue 13)."""
+"""Resampling random blocks of units above 2**18 units (labeleval.inference.blocks; issue 13)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-import labeleval.stats as stats_module
-from labeleval.resampling import MAX_UNITS, block_sums, unit_blocks
-from labeleval.stats import bootstrap_totals, weight_blocks
+import labeleval.inference.stats as stats_module
+from labeleval.inference.blocks import MAX_UNITS, block_sums, unit_blocks
+from labeleval.inference.stats import bootstrap_totals, weight_blocks
 from tests.conftest import ROOT
 
 

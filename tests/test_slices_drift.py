@@ -12,9 +12,9 @@ import pytest
 from scipy import stats
 
 import labeleval as le
+from labeleval.analyses.slices import gail_simon_p
 from labeleval.errors import LabelevalError
-from labeleval.sample_pilot import generate_ticket_pilot
-from labeleval.slices import gail_simon_p
+from labeleval.samples.pilot import generate_ticket_pilot
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +132,7 @@ def test_gail_simon_against_its_definition() -> None:
 def test_verdict_says_whether_suspect_gold_changes_the_ranking(pilot: Path) -> None:
     from dataclasses import replace
 
-    from labeleval.verdict import verdict
+    from labeleval.present.verdict import verdict
 
     report = le.evaluate(pilot, n_boot=0)
     note = dict(report.settings["gold_audit"])

@@ -18,14 +18,14 @@ import pytest
 from scipy import sparse
 
 import labeleval as le
-from labeleval import kinds
-from labeleval.consensus import majority_from_counts
-from labeleval.engine.statistics import matching
-from labeleval.kinds import MultilabelKind, NominalKind, NumericKind, OrdinalKind
+from labeleval.inference.consensus import majority_from_counts
+from labeleval.inference.stats import tie_credit
 from labeleval.metrics import cells
 from labeleval.metrics.agreement import agreement_item_stats, alpha_from_counts, alpha_stats
 from labeleval.options import TiePolicy
-from labeleval.stats import tie_credit
+from labeleval.scoring import kinds
+from labeleval.scoring.kinds import MultilabelKind, NominalKind, NumericKind, OrdinalKind
+from labeleval.scoring.statistics import matching
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMES = (
@@ -152,7 +152,7 @@ def test_reports_are_the_same_on_the_sparse_path(index: int, tmp_path: Path, mon
 
 
 def test_leave_one_out_agreement_from_top_two_counts() -> None:
-    from labeleval.annotators import leave_one_out_agreement
+    from labeleval.scoring.annotators import leave_one_out_agreement
 
     rng = np.random.default_rng(11)
     for _ in range(400):
@@ -198,7 +198,7 @@ def test_many_labels_frames_stay_small(tmp_path: Path) -> None:
 
 
 def test_label_skew_over_used_labels(monkeypatch: pytest.MonkeyPatch) -> None:
-    from labeleval.annotators import label_skew
+    from labeleval.scoring.annotators import label_skew
 
     rng = np.random.default_rng(17)
     for _ in range(100):

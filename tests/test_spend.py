@@ -18,8 +18,7 @@ import pandas as pd
 import pytest
 
 import labeleval as le
-from labeleval import spend
-from labeleval.engine import heap
+from labeleval import heap, spend
 from tests.conftest import ROOT
 from tests.test_engines import write_project
 

@@ -8,7 +8,7 @@ from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
-from labeleval.stats import (
+from labeleval.inference.stats import (
     BLOCK,
     bootstrap_p_value,
     bootstrap_totals,

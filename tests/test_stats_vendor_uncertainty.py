@@ -9,7 +9,7 @@ import pytest
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
-from labeleval.stats import (
+from labeleval.inference.stats import (
     ANNOTATOR_STREAM,
     annotator_excess,
     bootstrap_totals,

@@ -12,13 +12,13 @@ import pandas as pd
 import pytest
 
 import labeleval as le
-from labeleval.engine import chunks
-from labeleval.engine.consensus import vendor_consensus
-from labeleval.engine.encode import encode, per_item_only, vendor_batches
-from labeleval.engine.people import items
-from labeleval.engine.settings import Settings
-from labeleval.engine.stream import load_stream
-from labeleval.project import load_project
+from labeleval.io import chunks
+from labeleval.io.stream import load_stream
+from labeleval.project.manifest import load_project
+from labeleval.scoring.consensus import vendor_consensus
+from labeleval.scoring.encode import encode, per_item_only, vendor_batches
+from labeleval.scoring.people import items
+from labeleval.scoring.settings import Settings
 from tests.test_engines import assert_same_report, write_project
 from tests.test_ratio_sums import random_design
 

@@ -11,7 +11,7 @@ import pytest
 
 import labeleval as le
 from labeleval.errors import LabelevalError
-from labeleval.verdict import redundancy_line, verdict
+from labeleval.present.verdict import redundancy_line, verdict
 
 LABELS = np.array(["a", "b", "c", "d"])
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import labeleval as le
-from labeleval.verdict import verdict
+from labeleval.present.verdict import verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 

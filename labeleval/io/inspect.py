@@ -20,7 +20,7 @@ from labeleval.io.formats.guess import duration_factor_from_name, guess_columns
 from labeleval.io.normalize import Billing, normalize_batch
 from labeleval.io.readers import FORMATS, RawTable, read_table
 from labeleval.options import DurationUnit, parse_option
-from labeleval.schema import LedgerBuilder
+from labeleval.project.schema import LedgerBuilder
 
 CANONICAL_OUT = ("item_id", "annotator_id", "label", "duration_s", "submitted_at", "cost", "batch_id")
 

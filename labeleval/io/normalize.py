@@ -14,11 +14,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from labeleval.errors import SchemaError
 from labeleval.io.readers import LINE_WORD, RawTable
 from labeleval.metrics.sets import EMPTY_SET, set_text
-from labeleval.schema import (
+from labeleval.project.schema import (
     BAD_NUMBER,
     BAD_TIMESTAMP,
     BAD_VALUE,
@@ -103,8 +104,6 @@ def _missing(series: pd.Series) -> np.ndarray:
     """Null, empty or whitespace only (pyarrow's Unicode whitespace, as pandas' ``str.strip``)."""
     mask = series.isna().to_numpy()
     if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
-        import pyarrow.compute as pc
-
         text = series.array.__arrow_array__()  # no copy: the Arrow data behind the column
         blank = pc.or_kleene(pc.equal(pc.utf8_length(text), 0), pc.utf8_is_space(text)).fill_null(True)
         return mask | blank.to_numpy(zero_copy_only=False)  # a third of the time of stripping every value

@@ -20,19 +20,16 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from labeleval.errors import AdapterError, LabelevalError
 from labeleval.limits import Limits
 from labeleval.limits import current as current_limits
+from labeleval.options import TABLE_FORMATS
 
-FORMATS: Final[dict[str, tuple[str, ...]]] = {
-    "csv": (".csv",),
-    "tsv": (".tsv", ".tab"),
-    "jsonl": (".jsonl", ".ndjson"),
-    "json": (".json",),
-    "parquet": (".parquet", ".pq"),
-    "xlsx": (".xlsx", ".xlsm"),
-}
+FORMATS: Final[dict[str, tuple[str, ...]]] = TABLE_FORMATS
 #: What "line" means in each format, for messages.
 LINE_WORD: Final[dict[str, str]] = {
     "csv": "line",
@@ -415,9 +412,6 @@ def _records_frame(records: list[dict[str, object]], name: str = "") -> pd.DataF
 
 
 def _read_parquet(path: Path, name: str, limits: Limits) -> RawTable:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     try:
         meta = pq.ParquetFile(path).metadata
     except Exception as exc:  # pyarrow raises several unrelated types for a corrupt file
@@ -446,7 +440,6 @@ def _read_parquet(path: Path, name: str, limits: Limits) -> RawTable:
 def decoded_text_bytes(table: Any, text: list[str]) -> int:
     """Bytes the dictionary-encoded ``text`` columns of a Parquet ``table`` would take once decoded (a column
     can expand a thousandfold: measured before decoding)."""
-    import pyarrow.compute as pc
 
     decoded = 0
     for column in text:
@@ -462,7 +455,6 @@ def _undictionary(kind: object) -> object:
     """A dictionary-encoded column's value type (its text is measured, then decoded like any other); text as
     ``large_string``, the storage of pandas' string dtype, so that it is decoded once and not cast again by
     ``to_pandas`` (0.25 s per 3.3M-row file)."""
-    import pyarrow as pa
 
     value = kind.value_type if isinstance(kind, pa.DictionaryType) else kind
     return pa.large_string() if pa.types.is_string(value) else value

@@ -11,7 +11,7 @@ from labeleval.io.formats import NATIVE_FORMATS, ReadOptions, read_native
 from labeleval.io.readers import RawTable, read_table
 
 if TYPE_CHECKING:
-    from labeleval.project import FileSpec
+    from labeleval.project.manifest import FileSpec
 
 
 @dataclass(frozen=True)

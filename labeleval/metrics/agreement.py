@@ -4,7 +4,7 @@ Every public function takes a long frame with ``item_id``, ``annotator_id`` and 
 judgment) and returns a float; ``labels`` gives the declared category order, which matters for ordinal
 metrics, for kappa weights and for categories nobody used. Internally each metric is a function of the
 items x categories count matrix (:mod:`labeleval.metrics.counts`), and each is written as per-item
-*sufficient statistics* plus a ``finalize`` step, so that the bootstrap (:mod:`labeleval.stats`) can
+*sufficient statistics* plus a ``finalize`` step, so that the bootstrap (:mod:`labeleval.inference.stats`) can
 resample items by one matrix product instead of recomputing from rows.
 
 Definitions

@@ -8,11 +8,11 @@ memory linear in the non-zero cells:
 ========================  =========================================================
 here                      dense counterpart
 ========================  =========================================================
-:func:`majority`          :func:`labeleval.consensus.majority_from_counts`
-:func:`tie_credit`        :func:`labeleval.stats.tie_credit`
-:func:`lower_median`      :meth:`labeleval.kinds.OrdinalKind.consensus`
-:func:`nearest_value`     ``argmin(|values - mean|)`` of :meth:`labeleval.kinds.NumericKind.consensus`
-:func:`matching`          :func:`labeleval.engine.statistics.matching`
+:func:`majority`          :func:`labeleval.inference.consensus.majority_from_counts`
+:func:`tie_credit`        :func:`labeleval.inference.stats.tie_credit`
+:func:`lower_median`      :meth:`labeleval.scoring.kinds.OrdinalKind.consensus`
+:func:`nearest_value`     ``argmin(|values - mean|)`` of :meth:`labeleval.scoring.kinds.NumericKind.consensus`
+:func:`matching`          :func:`labeleval.scoring.statistics.matching`
 ========================  =========================================================
 
 A CSR array's rows are items, ``indices`` the labels (sorted within a row) and ``data`` the counts; explicit
@@ -37,7 +37,7 @@ DENSE_MAX_K: Final = 1024
 class PairRule:
     """A K x K match rule answered pair by pair: ``rule[labels, references]`` (arrays or ints, broadcast) is
     what the matrix would give, for kinds with too many categories to hold the matrix
-    (:attr:`labeleval.kinds.Kind.hit`). Only pair indexing is supported (no slices, no transpose)."""
+    (:attr:`labeleval.scoring.kinds.Kind.hit`). Only pair indexing is supported (no slices, no transpose)."""
 
     def __init__(self, pairs: Callable[[np.ndarray, np.ndarray], np.ndarray], k: int) -> None:
         self._pairs = pairs
@@ -128,7 +128,7 @@ def _label_at(cells: sparse.csr_array, cell: np.ndarray, missing: int) -> np.nda
 def majority(
     cells: sparse.csr_array, *, tie: str, rng: np.random.Generator | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(code, confidence, tied) as :func:`labeleval.consensus.majority_from_counts`. Under ``tie="random"`` a
+    """(code, confidence, tied) as :func:`labeleval.inference.consensus.majority_from_counts`. Under ``tie="random"`` a
     tied item draws among its top labels (one uniform number per top cell: the same distribution as the dense
     form, not the same draws)."""
     rows = row_of_cell(cells)
@@ -157,7 +157,8 @@ def majority(
 
 
 def tie_credit(cells: sparse.csr_array, gold: np.ndarray, hit: Hit | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Majority-vote credit with fractional ties and the number of top labels, as :func:`labeleval.stats.tie_credit`."""
+    """Majority-vote credit with fractional ties and the number of top labels, as
+    :func:`labeleval.inference.stats.tie_credit`."""
     gold = np.asarray(gold, dtype=np.int64)
     rows = row_of_cell(cells)
     n = cells.shape[0]
@@ -234,7 +235,7 @@ def leave_one_out_agreement(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per judgment (``item``, ``label``): does its label equal the unique majority of the *other* judgments
     on the item, and is there one (others present and not tied)? As
-    :func:`labeleval.annotators.leave_one_out_agreement`, from each item's top two counts (of the dense
+    :func:`labeleval.scoring.annotators.leave_one_out_agreement`, from each item's top two counts (of the dense
     counts or of their non-zero cells) instead of a judgments x K matrix: removing one vote changes only its
     own label's count."""
     first, n_first, second, n_second = _top_two(counts)

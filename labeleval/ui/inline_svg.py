@@ -38,6 +38,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, Final
 
+from labeleval.present.render import chart_svg
 from labeleval.safety import without_controls
 
 SVG_NS: Final = "http://www.w3.org/2000/svg"
@@ -99,8 +100,6 @@ def cost_quality_svg(spec: Mapping[str, Any], label: str) -> str:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def _cost_quality_svg(spec_json: str, label: str) -> str:
-    from labeleval.render import chart_svg  # vl-convert is imported on the first chart, not with the page
-
     spec = without_controls(json.loads(spec_json))  # hover texts are read from the same cleaned values
     assert isinstance(spec, dict)
     hover = _with_hover_names(spec)

@@ -25,12 +25,16 @@ import hashlib
 import os
 import pickle
 import platform
-import sys
 import tempfile
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy
+import pandas
+
+from labeleval.report import Report
 
 if TYPE_CHECKING:
     from labeleval.report import Report
@@ -70,8 +74,6 @@ def is_upload(manifest: Path) -> bool:
 @lru_cache(maxsize=1)
 def code_version() -> str:
     """A digest of the labeleval code that makes a Report (every module's bytes) and the versions it runs on."""
-    import numpy
-    import pandas
 
     digest = hashlib.sha256()
     root = Path(__file__).resolve().parents[1]
@@ -100,7 +102,6 @@ def load(key: str) -> Report | None:
         data = path.read_bytes()
     except OSError:
         return None
-    from labeleval.report import Report
 
     try:
         report = pickle.loads(data)  # written by this user into a private folder (see cache_dir)
@@ -147,31 +148,3 @@ def trim(folder: Path, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTE
         total += size
         if rank >= max_entries or total > max_bytes:
             path.unlink(missing_ok=True)
-
-
-def warm(project: str | None = None) -> str:
-    """Score ``project`` (default: the bundled sample) with the app's default options and store it; a line
-    saying what was done."""
-    return warm_report(project)[0]
-
-
-def warm_report(project: str | None = None) -> tuple[str, Report | None]:
-    """:func:`warm`, with the Report stored (None when the cache is off or the project is an upload)."""
-    from labeleval.project import find_manifest
-    from labeleval.ui.state import default_project, disk_key, evaluate_options_for, fingerprint, score
-
-    manifest = find_manifest(project or default_project())
-    options = evaluate_options_for(manifest.parent, {})
-    key = disk_key(manifest, fingerprint(manifest), options)
-    if key is None:
-        return "report cache: off (LABELEVAL_CACHE_DIR) or an upload folder; nothing stored", None
-    stored = load(key)
-    if stored is not None:
-        return f"report cache: {manifest.parent.name} already stored", stored
-    report = score(str(manifest), options)
-    store(key, report)
-    return f"report cache: {manifest.parent.name} scored and stored in {cache_dir()}", report
-
-
-if __name__ == "__main__":
-    print(warm(sys.argv[1] if len(sys.argv) > 1 else None))

@@ -31,19 +31,22 @@ import os
 import sys
 import time
 
+from labeleval.errors import LabelevalError
+
 #: Imported before the first session: the modules the Overview needs whether its Report is read or scored.
 PRELOAD = (
     "numpy",
     "pandas",
     "pyarrow",
     "labeleval.report",
-    "labeleval.project",
-    "labeleval.verdict",
-    "labeleval.render",
-    "labeleval.ui.cost_chart",
+    "labeleval.project.manifest",
+    "labeleval.present.verdict",
+    "labeleval.present.render",
+    "labeleval.present.cost_chart",
 )
 
-#: The app's own modules the first page runs (imported once the Report is stored).
+#: The app's own modules the first page runs. They declare Streamlit's cached functions, so they are imported here,
+#: by name and in this order, once Streamlit's notice about a missing runtime is silenced (a launcher's one job).
 AFTER = ("labeleval.ui.state", "labeleval.ui.app", "labeleval.ui.pages.overview")
 
 
@@ -59,20 +62,15 @@ def prepare(project: str | None) -> str:
     start = time.perf_counter()
     for module in PRELOAD:
         importlib.import_module(module)
-    from labeleval.errors import LabelevalError
 
     # the app's cached functions are declared before Streamlit's runtime exists: its notice about that is noise
     logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
-    from labeleval.ui.report_cache import warm_report
 
     try:
-        done, report = warm_report(project)
-        for module in AFTER:  # they import streamlit, whose runtime does not exist yet: after the notice is off
-            importlib.import_module(module)
+        state, _, overview = (importlib.import_module(module) for module in AFTER)
+        done, report = state.warm_report(project)
         if report is not None:
-            from labeleval.ui.pages.overview import rehearse
-
-            rehearse(report)
+            overview.rehearse(report)
     except LabelevalError as exc:  # the app shows the error on its first page, with the ledger
         done = f"report cache: not stored ({exc})"
     except Exception as exc:  # never keep the app from starting: its first page reports what went wrong

@@ -10,10 +10,16 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from labeleval.api import evaluate
 from labeleval.errors import LabelevalError
+from labeleval.io.pipeline import load_data
+from labeleval.limits import evaluation_slot
 from labeleval.options import ConsensusMethod, Option, TaskKind, TiePolicy, Uncertainty, UsabilityRule
-from labeleval.project import Project, find_manifest, load_project
+from labeleval.present.glossary import display_frame
+from labeleval.project.manifest import Project, find_manifest, load_project
 from labeleval.safety import markdown_text
+from labeleval.samples.content_safety import generate_content_safety
+from labeleval.scoring.settings import Settings
 from labeleval.ui import report_cache
 
 if TYPE_CHECKING:
@@ -29,7 +35,6 @@ def sample_root() -> Path:
     """The bundled sample projects: the repository's sample_data/, or a generated copy when installed."""
     if (REPO_SAMPLES / "content_safety" / "labeleval.toml").is_file():
         return REPO_SAMPLES
-    from labeleval.sample import generate_content_safety
 
     cache = Path.home() / ".cache" / "labeleval" / "sample_data"
     if not (cache / "content_safety" / "labeleval.toml").is_file():
@@ -98,8 +103,6 @@ def cached_report(manifest: str, key: str, options: Options) -> Report:
 
 def score(manifest: str, options: Options) -> Report:
     """``evaluate(manifest, **options)``, at most LABELEVAL_MAX_EVALUATIONS at once across sessions."""
-    from labeleval.evaluate import evaluate
-    from labeleval.limits import evaluation_slot
 
     chosen: dict[str, Any] = dict(options)
     with evaluation_slot():  # memory stays bounded however many sessions open large projects
@@ -199,8 +202,6 @@ def project_settings(path: Path) -> ProjectSettings:
     try:
         project = load_project(path)
     except LabelevalError:
-        from labeleval.engine.settings import Settings
-
         d = Settings()
         return ProjectSettings(
             str(d.usability), d.min_confidence, str(d.tie), str(d.consensus), d.target_accuracy,
@@ -275,15 +276,33 @@ def current_report(*, show_ledger_on_error: bool = False) -> Report | None:
 
 
 def _show_partial_ledger(path: str) -> None:
-    from labeleval.dataset import load_data
-
     try:
         data = load_data(load_project(path))
     except LabelevalError:
         return
-    from labeleval.glossary import display_frame
 
     st.subheader("Ledger of what could be read")
     st.dataframe(display_frame(data.ledger), hide_index=True, key="partial_ledger")
     if len(data.quarantine):
         st.dataframe(display_frame(data.quarantine), hide_index=True, key="partial_quarantine")
+
+
+def warm(project: str | None = None) -> str:
+    """Score ``project`` (default: the bundled sample) with the app's default options and store it; a line
+    saying what was done."""
+    return warm_report(project)[0]
+
+
+def warm_report(project: str | None = None) -> tuple[str, Report | None]:
+    """:func:`warm`, with the Report stored (None when the cache is off or the project is an upload)."""
+    manifest = find_manifest(project or default_project())
+    options = evaluate_options_for(manifest.parent, {})
+    key = disk_key(manifest, fingerprint(manifest), options)
+    if key is None:
+        return "report cache: off (LABELEVAL_CACHE_DIR) or an upload folder; nothing stored", None
+    stored = report_cache.load(key)
+    if stored is not None:
+        return f"report cache: {manifest.parent.name} already stored", stored
+    report = score(str(manifest), options)
+    report_cache.store(key, report)
+    return f"report cache: {manifest.parent.name} scored and stored in {report_cache.cache_dir()}", report

@@ -29,7 +29,7 @@ from labeleval.io.readers import FORMATS, read_table
 from labeleval.limits import current as current_limits
 from labeleval.limits import env_variable
 from labeleval.options import DurationUnit, PricingModel
-from labeleval.project import MANIFEST_NAME
+from labeleval.project.manifest import MANIFEST_NAME
 from labeleval.safety import markdown_text
 
 MAX_UPLOAD_MB = 200  # also server.maxUploadSize in .streamlit/config.toml and `labeleval app`

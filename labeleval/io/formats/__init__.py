@@ -17,7 +17,9 @@ from typing import Final
 from labeleval.errors import AdapterError
 from labeleval.io.formats import label_studio, labelbox, sagemaker, scale, surge, timesheet, toloka
 from labeleval.io.formats.base import ReadOptions
+from labeleval.io.formats.guess import NAME_HINTS, normal
 from labeleval.io.readers import RawTable
+from labeleval.options import EXPORT_FORMATS
 
 Reader = Callable[..., RawTable]
 
@@ -37,15 +39,15 @@ class NativeFormat:
 REGISTRY: Final[dict[str, NativeFormat]] = {
     f.name: f
     for f in (
-        NativeFormat("label_studio", "Label Studio JSON export", label_studio.read),
-        NativeFormat("label_studio_min", "Label Studio JSON-MIN or CSV export", label_studio.read_min),
-        NativeFormat("scale", "Scale AI task export / callbacks", scale.read),
-        NativeFormat("surge", "Surge AI export (tasks with responses)", surge.read, surge.read_gold),
-        NativeFormat("labelbox", "Labelbox export v2 (NDJSON)", labelbox.read),
-        NativeFormat("toloka", "Toloka assignments TSV", toloka.read, toloka.read_gold),
-        NativeFormat("sagemaker_gt", "SageMaker Ground Truth manifest / worker annotations", sagemaker.read),
-        NativeFormat("timesheet", "Hourly timesheet with per-person rates", timesheet.read, takes_columns=True),
-        NativeFormat("llm", "Model predictions with token counts", timesheet.read_llm, takes_columns=True),
+        NativeFormat("label_studio", EXPORT_FORMATS["label_studio"], label_studio.read),
+        NativeFormat("label_studio_min", EXPORT_FORMATS["label_studio_min"], label_studio.read_min),
+        NativeFormat("scale", EXPORT_FORMATS["scale"], scale.read),
+        NativeFormat("surge", EXPORT_FORMATS["surge"], surge.read, surge.read_gold),
+        NativeFormat("labelbox", EXPORT_FORMATS["labelbox"], labelbox.read),
+        NativeFormat("toloka", EXPORT_FORMATS["toloka"], toloka.read, toloka.read_gold),
+        NativeFormat("sagemaker_gt", EXPORT_FORMATS["sagemaker_gt"], sagemaker.read),
+        NativeFormat("timesheet", EXPORT_FORMATS["timesheet"], timesheet.read, takes_columns=True),
+        NativeFormat("llm", EXPORT_FORMATS["llm"], timesheet.read_llm, takes_columns=True),
     )
 }
 NATIVE_FORMATS: Final[tuple[str, ...]] = tuple(REGISTRY)
@@ -95,7 +97,6 @@ def suggest_item_field(path: Path, fmt: str, canonical: str = "item_id") -> str 
     the better guess. None when there is no such field. ``canonical = "annotator_id"`` looks for a worker
     field the same way (Scale's task object names none).
     """
-    from labeleval.io.formats.guess import NAME_HINTS, normal
 
     container = _DATA_OBJECTS.get(fmt)
     if container is None:

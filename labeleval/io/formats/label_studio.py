@@ -42,7 +42,7 @@ from labeleval.io.formats.base import (
     require,
 )
 from labeleval.io.readers import RawTable, read_table
-from labeleval.schema import CANCELLED, NO_ANSWER, REVIEW_ANNOTATION
+from labeleval.project.schema import CANCELLED, NO_ANSWER, REVIEW_ANNOTATION
 
 _VALUE_KEYS = ("choices", "rating", "number", "text", "labels", "taxonomy")
 

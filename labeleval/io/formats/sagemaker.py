@@ -38,7 +38,7 @@ from labeleval.io.formats.base import (
     require,
 )
 from labeleval.io.readers import RawTable
-from labeleval.schema import MALFORMED_RECORD, NO_ANSWER
+from labeleval.project.schema import MALFORMED_RECORD, NO_ANSWER
 
 CONSOLIDATED = "consolidated"
 

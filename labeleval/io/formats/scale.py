@@ -38,7 +38,7 @@ from labeleval.io.formats.base import (
     require,
 )
 from labeleval.io.readers import RawTable
-from labeleval.schema import CANCELLED, NO_ANSWER, NOT_COMPLETED
+from labeleval.project.schema import CANCELLED, NO_ANSWER, NOT_COMPLETED
 
 CONSOLIDATED = "consolidated"
 

@@ -34,7 +34,7 @@ from labeleval.io.formats.base import (
     require,
 )
 from labeleval.io.readers import RawTable
-from labeleval.schema import NO_ANSWER
+from labeleval.project.schema import NO_ANSWER
 
 
 def looks_like(record: dict[str, Any]) -> bool:

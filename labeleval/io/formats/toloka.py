@@ -29,7 +29,7 @@ import pandas as pd
 from labeleval.errors import AdapterError
 from labeleval.io.formats.base import ReadOptions, pick_question
 from labeleval.io.readers import RawTable, read_table
-from labeleval.schema import NOT_COMPLETED, REJECTED
+from labeleval.project.schema import NOT_COMPLETED, REJECTED
 
 KEPT_STATUSES = ("SUBMITTED", "APPROVED", "ACCEPTED", "")
 

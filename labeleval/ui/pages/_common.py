@@ -8,7 +8,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from labeleval import fmt, glossary
+from labeleval import fmt
+from labeleval.present import glossary
 from labeleval.report import Report
 from labeleval.safety import markdown_text
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from labeleval import glossary
+from labeleval.present import charts, glossary
 from labeleval.safety import markdown_text
-from labeleval.ui import charts
 from labeleval.ui.pages._common import header, table
 from labeleval.ui.state import current_report
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from labeleval import fmt, glossary
-from labeleval.render import agreement_footnotes, agreement_table, metric_table, metric_table_notes
+from labeleval import fmt
+from labeleval.present import charts, glossary
+from labeleval.present.render import agreement_footnotes, agreement_table, metric_table, metric_table_notes
 from labeleval.report import Report
 from labeleval.safety import markdown_text
-from labeleval.ui import charts
 from labeleval.ui.pages._common import header
 from labeleval.ui.state import current_report
 

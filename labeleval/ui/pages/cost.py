@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from labeleval import fmt, glossary
+from labeleval import fmt
+from labeleval.present import charts, glossary
+from labeleval.present.verdict import redundancy_line
 from labeleval.safety import markdown_text
-from labeleval.ui import charts
 from labeleval.ui.pages._common import header, table
 from labeleval.ui.state import current_report
-from labeleval.verdict import redundancy_line
 
 #: Cost-per-usable-label tiles per row: a dozen vendors wrap instead of squeezing their names.
 TILES_PER_ROW = 4

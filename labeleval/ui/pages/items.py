@@ -5,10 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from labeleval import fmt, glossary
+from labeleval import fmt
+from labeleval.present import glossary
 from labeleval.report import Report
 from labeleval.safety import markdown_text
 from labeleval.ui.pages._common import header, table
+from labeleval.ui.pages.questions import gold_audit_section
 from labeleval.ui.state import current_report
 
 #: How much of an item's text the table shows; the full text is one click away (the item view below).
@@ -100,7 +102,6 @@ def items() -> None:
     item = st.selectbox("Look at one item", side.index[:5000], key="item_detail")
     if item is not None:
         _item_detail(report, subset, str(item))
-    from labeleval.ui.pages.questions import gold_audit_section
 
     gold_audit_section(report)
 

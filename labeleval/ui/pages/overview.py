@@ -7,13 +7,15 @@ import contextlib
 import pandas as pd
 import streamlit as st
 
-from labeleval import glossary
-from labeleval.render import leaderboard, leaderboard_footnotes
+from labeleval.present import glossary
+from labeleval.present.cost_chart import cost_quality
+from labeleval.present.render import leaderboard, leaderboard_footnotes
+from labeleval.present.verdict import verdict
 from labeleval.report import Report
 from labeleval.safety import markdown_text
+from labeleval.ui import inline_svg
 from labeleval.ui.pages._common import header, header_caption
 from labeleval.ui.state import current_report
-from labeleval.verdict import verdict
 
 __all__ = ["chart_svg", "leaderboard", "leaderboard_markdown", "overview", "rehearse"]
 
@@ -48,10 +50,8 @@ SVG_LABEL = "Cost per usable label against accuracy, one point per vendor"
 def chart_svg(report: Report) -> str:
     """The Overview's cost-against-quality chart as inline SVG, drawn once per chart (``inline_svg``'s cache):
     raises when vl-convert cannot draw it or the SVG fails the safety check."""
-    from labeleval.ui.cost_chart import cost_quality
-    from labeleval.ui.inline_svg import cost_quality_svg
 
-    return cost_quality_svg(cost_quality(report.summary, report.settings, width=SVG_WIDTH), SVG_LABEL)
+    return inline_svg.cost_quality_svg(cost_quality(report.summary, report.settings, width=SVG_WIDTH), SVG_LABEL)
 
 
 def rehearse(report: Report) -> None:
@@ -97,13 +97,10 @@ def overview() -> None:
         # Vega-Lite script (benchmarks/README.md); st.html would strip the SVG (it sanitises to HTML only)
         svg = chart_svg(report)
     except Exception:  # vl-convert missing or failing, or an SVG that fails the check: the interactive chart
-        from labeleval.ui.cost_chart import cost_quality
-
         st.vega_lite_chart(cost_quality(summary, report.settings), width="stretch", key="cost_quality_chart")
         return
-    from labeleval.ui.inline_svg import html_block
 
-    st.markdown(html_block(svg), unsafe_allow_html=True)
+    st.markdown(inline_svg.html_block(svg), unsafe_allow_html=True)
     st.download_button(
         "Download chart (SVG)",
         svg,

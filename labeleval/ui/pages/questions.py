@@ -1,5 +1,5 @@
 """The "Slices & time" page (issue 11): metrics per slice, over time, and how many more gold items; plus
-the gold-audit section the Items page shows. Every number comes from ``evaluate()`` or :mod:`labeleval.plan`.
+the gold-audit section the Items page shows. Every number comes from ``evaluate()`` or :mod:`labeleval.analyses.plan`.
 """
 
 from __future__ import annotations
@@ -10,11 +10,16 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from labeleval import fmt, glossary
+from labeleval import fmt
+from labeleval.analyses.plan import pilot_plan, pilot_prices
+from labeleval.analyses.questions import gold_audit_sentences
+from labeleval.api import evaluate
 from labeleval.errors import LabelevalError
-from labeleval.evaluate import evaluate
+from labeleval.io.pipeline import load_data
 from labeleval.limits import evaluation_slot
-from labeleval.project import find_manifest, load_project
+from labeleval.present import glossary
+from labeleval.present.question_charts import drift_lines, slice_bars
+from labeleval.project.manifest import find_manifest, load_project
 from labeleval.report import Report
 from labeleval.safety import markdown_text, spreadsheet_frame
 from labeleval.ui.pages._common import header, table
@@ -54,7 +59,6 @@ def _metadata_columns() -> list[str]:
         project = load_project(st.session_state["project_path"])
     except (LabelevalError, KeyError):
         return []
-    from labeleval.dataset import load_data
 
     try:
         return [str(c) for c in load_data(project).items.columns if c not in ("text", "url")]
@@ -122,7 +126,6 @@ def slices_section(report: Report) -> None:
     counts.index.name, counts.columns.name = wide.index.name, None
     st.caption("Gold items per slice and vendor")
     st.dataframe(counts, width="stretch", key="slice_counts")
-    from labeleval.ui.question_charts import slice_bars
 
     st.altair_chart(slice_bars(s, settings, metric=metric, title=name), key="slice_chart")
     ranking = result.slice_ranking
@@ -147,7 +150,6 @@ def drift_section(report: Report) -> None:
     result = _breakdown(None, over)
     if result is None or result.drift.empty:
         return
-    from labeleval.ui.question_charts import drift_lines
 
     d = result.drift
     st.altair_chart(
@@ -182,8 +184,6 @@ def drift_section(report: Report) -> None:
 
 
 def plan_section(report: Report) -> None:
-    from labeleval.plan import pilot_plan, pilot_prices
-
     st.subheader("How many more gold items?")
     difference = st.slider(
         "Also plan for a difference in consensus accuracy of", 0.01, 0.20, 0.03, 0.01, key="plan_diff"
@@ -281,7 +281,6 @@ def gold_audit_section(report: Report) -> None:
 
 def _without_suspects(report: Report) -> None:
     """Accuracy on gold with and without the suspect items, side by side, and what that does to the ranking."""
-    from labeleval.questions import gold_audit_sentences
 
     cleaned = _breakdown(None, None, exclude=True)
     if cleaned is None:

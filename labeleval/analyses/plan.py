@@ -1,0 +1,450 @@
+"""How many more gold items: sample sizes for separating vendors (issue 11, item 3).
+
+Two questions, two plans.
+
+**Pairs already measured** (:func:`pair_plan`). The report compares consensus accuracy between two vendors
+with the exact McNemar test on the gold items both labelled. Its power depends only on the share of
+items where exactly one vendor is right (the discordance ``psi = p10 + p01``) and the difference
+``delta = p10 - p01`` (``p10``: share where only the first vendor is right). For each pair, the plan takes
+the observed ``p10`` and ``p01`` and finds the smallest number of shared gold items ``n`` at which the
+exact two-sided McNemar test at level ``alpha`` rejects with probability at least ``power``. The search
+starts from Connor's (1987) normal approximation
+
+    n = (z_{1-alpha/2} sqrt(psi) + z_{power} sqrt(psi - delta^2))^2 / delta^2
+
+and then evaluates the *exact* power (sum over the discordant count ``D ~ Binomial(n, psi)`` of the
+binomial test's rejection probability given ``D``), so the planned ``n`` is right for the test the report
+actually runs, not only asymptotically. At a difference the user names, the observed discordance is kept
+(raised to at least that difference, the smallest discordance that allows it).
+
+**A pilot not yet run** (:func:`pilot_plan`). From assumed per-judgment accuracies, labels per item ``k``,
+classes ``K`` and annotator pool size ``A``: each vendor's consensus accuracy ``q`` is the exact
+probability that a majority of ``k`` independent judgments is right when errors fall evenly on the other
+``K - 1`` labels (a tie that includes the right label earns ``1/t``, the expected accuracy of a random
+tie-break); vendors err independently of each other, so ``p10 = q_a (1 - q_b)`` and the McNemar plan above
+applies. For per-judgment accuracy, a vendor is its workforce: with annotator skills spread by
+``skill_sd`` around the vendor's accuracy, the estimate's variance is ``p (1 - p) / (n k)`` (judgments)
+plus ``skill_sd^2 / A`` (which ``A`` annotators the vendor happened to staff; it does not shrink with
+more items), and a two-sided z test needs ``n = c / ((delta / (z_{1-alpha/2} + z_{power}))^2 - d)`` with
+``c = sum p(1-p)/k`` and ``d = sum skill_sd^2 / A``. When the denominator is not positive, no number of
+items separates the vendors with pools that small: the plan says so instead of giving a number.
+
+Both are checked by simulation in :mod:`benchmarks.calibration_plan` (``make calibrate``): at the planned
+``n`` the simulated power matches the target within Monte-Carlo error.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from labeleval.errors import LabelevalError
+
+MAX_EXACT_N = 5000  # above this the normal approximation is used as it stands (it is accurate there)
+
+PAIR_COLUMNS = (
+    "vendor_a",
+    "vendor_b",
+    "shared_gold_items",
+    "consensus_accuracy_a",
+    "consensus_accuracy_b",
+    "difference",
+    "only_a_right",
+    "only_b_right",
+    "discordance",
+    "power_now",
+    "items_needed",
+    "more_items_needed",
+    "named_difference",
+    "items_needed_named",
+    "more_items_needed_named",
+    "alpha",
+    "power",
+    "test",
+)
+
+
+def _check(power: float, alpha: float) -> None:
+    if not 0 < power < 1:
+        raise LabelevalError(f"power must be between 0 and 1 (e.g. 0.8); got {power!r}")
+    if not 0 < alpha < 1:
+        raise LabelevalError(f"alpha must be between 0 and 1 (e.g. 0.05); got {alpha!r}")
+
+
+def connor_n(p10: float, p01: float, *, power: float = 0.8, alpha: float = 0.05) -> float:
+    """Connor's (1987) sample size for McNemar's test: paired items needed (a float; inf when p10 == p01)."""
+    _check(power, alpha)
+    psi, delta = p10 + p01, abs(p10 - p01)
+    if delta <= 0 or psi <= 0:
+        return math.inf
+    za, zb = NormalDist().inv_cdf(1 - alpha / 2), NormalDist().inv_cdf(power)
+    return float((za * math.sqrt(psi) + zb * math.sqrt(max(psi - delta**2, 0.0))) ** 2 / delta**2)
+
+
+def mcnemar_power(n: int, p10: float, p01: float, *, alpha: float = 0.05) -> float:
+    """Exact power of the two-sided exact McNemar test (reject when its p-value is below ``alpha``) with ``n``
+    paired items, where a pair is (right, wrong) with probability ``p10`` and (wrong, right) with ``p01``."""
+
+    psi = p10 + p01
+    if n <= 0 or psi <= 0:
+        return 0.0
+    d = np.arange(n + 1)
+    # largest c with 2 P(Bin(d, 1/2) <= c) < alpha (the exact test's lower critical value; -1: none)
+    c = stats.binom.ppf(alpha / 2, d, 0.5).astype(np.int64)
+    too_big = 2 * stats.binom.cdf(c, d, 0.5) >= alpha
+    c = np.where(too_big, c - 1, c)
+    share = p10 / psi
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lower = np.where(c >= 0, stats.binom.cdf(c, d, share), 0.0)
+        upper = np.where(c >= 0, stats.binom.sf(d - c - 1, d, share), 0.0)
+    reject = np.clip(lower + upper, 0.0, 1.0)
+    weights = stats.binom.pmf(d, n, min(psi, 1.0))
+    return float(np.dot(weights, reject))
+
+
+def mcnemar_n(p10: float, p01: float, *, power: float = 0.8, alpha: float = 0.05) -> float:
+    """Smallest number of paired items at which the exact McNemar test reaches ``power`` (inf if never)."""
+    approx = connor_n(p10, p01, power=power, alpha=alpha)
+    if not math.isfinite(approx):
+        return math.inf
+    if approx > MAX_EXACT_N:
+        return float(math.ceil(approx))
+    # the exact power is a saw-tooth in n around the normal approximation: bracket the crossing with coarse
+    # steps upwards from 0.8 x the approximation, then take the first n inside the bracket that reaches it
+    step = max(1, math.ceil(approx / 100))
+    low = max(1, math.floor(0.8 * approx))
+    limit = math.ceil(3 * approx) + 200
+    high = low
+    while high <= limit and mcnemar_power(high, p10, p01, alpha=alpha) < power:
+        low, high = high, high + step
+    if high > limit:
+        return float(math.ceil(approx))
+    for n in range(max(1, low), high + 1):
+        if mcnemar_power(n, p10, p01, alpha=alpha) >= power:
+            return float(n)
+    return float(high)
+
+
+def pair_plan(
+    items: pd.DataFrame,
+    *,
+    power: float = 0.8,
+    alpha: float = 0.05,
+    difference: float | None = None,
+) -> pd.DataFrame:
+    """For every vendor pair, shared gold items needed to separate them with the exact McNemar test.
+
+    Parameters
+    ----------
+    items
+        ``Report.items``: one row per (item, vendor) with ``consensus_correct`` (NaN off gold; fractional
+        credit for ties counts as such).
+    power, alpha
+        Target power and two-sided level of one comparison (use ``alpha / pairs`` to plan for a
+        Bonferroni-adjusted family; Holm needs at most that).
+    difference
+        A difference in consensus accuracy to plan for as well (e.g. 0.03), at the observed discordance.
+
+    Returns one row per pair (columns ``PAIR_COLUMNS``): observed accuracies on the shared gold items,
+    ``only_a_right`` and ``only_b_right`` shares, the power of the data in hand (``power_now``),
+    ``items_needed`` and ``more_items_needed`` at the observed difference, and the same at ``difference``.
+    NaN where a figure is undefined (no shared gold; equal accuracies need infinitely many items: inf).
+
+    Examples
+    --------
+    >>> import labeleval as le
+    >>> report = le.evaluate("sample_data/content_safety", n_boot=0)  # doctest: +SKIP
+    >>> le.pair_plan(report.items, difference=0.03)  # doctest: +SKIP
+    """
+    _check(power, alpha)
+    if difference is not None and not 0 < difference < 1:
+        raise LabelevalError(f"difference must be between 0 and 1 (e.g. 0.03); got {difference!r}")
+    needed = {"item_id", "vendor", "consensus_correct"}
+    if not needed <= set(items.columns):
+        raise LabelevalError(f"pair_plan needs Report.items with columns {sorted(needed)}")
+    gold = items.loc[items["consensus_correct"].notna(), ["item_id", "vendor", "consensus_correct"]]
+    wide = gold.pivot_table(index="item_id", columns="vendor", values="consensus_correct", aggfunc="first")
+    vendors = [str(v) for v in pd.unique(items["vendor"].astype(str))]
+    rows = []
+    for a, b in itertools.combinations(vendors, 2):
+        row: dict[str, object] = dict.fromkeys(PAIR_COLUMNS, np.nan)
+        row.update(vendor_a=a, vendor_b=b, alpha=alpha, power=power, named_difference=difference)
+        row["test"] = "exact McNemar on shared gold items (consensus accuracy)"
+        if a in wide.columns and b in wide.columns:
+            both = wide[[a, b]].dropna()
+            n = len(both)
+            row["shared_gold_items"] = n
+            if n:
+                ca, cb = both[a].to_numpy(dtype=np.float64), both[b].to_numpy(dtype=np.float64)
+                p10 = float(np.mean(ca * (1 - cb)))
+                p01 = float(np.mean((1 - ca) * cb))
+                row.update(
+                    consensus_accuracy_a=float(ca.mean()),
+                    consensus_accuracy_b=float(cb.mean()),
+                    difference=float(ca.mean() - cb.mean()),
+                    only_a_right=p10,
+                    only_b_right=p01,
+                    discordance=p10 + p01,
+                    power_now=mcnemar_power(n, p10, p01, alpha=alpha),
+                )
+                need = mcnemar_n(p10, p01, power=power, alpha=alpha)
+                row["items_needed"] = need
+                row["more_items_needed"] = max(need - n, 0.0)
+                if difference is not None:
+                    psi = max(p10 + p01, difference)
+                    need_named = mcnemar_n((psi + difference) / 2, (psi - difference) / 2, power=power, alpha=alpha)
+                    row["items_needed_named"] = need_named
+                    row["more_items_needed_named"] = max(need_named - n, 0.0)
+        else:
+            row["shared_gold_items"] = 0
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=list(PAIR_COLUMNS))
+    return frame.astype({"shared_gold_items": "int64"}) if len(frame) else frame
+
+
+# ----------------------------------------------------------------------------------------- pilot
+def consensus_accuracy(accuracy: float, labels_per_item: int, n_classes: int, *, ties: str = "fractional") -> float:
+    """Exact probability that the majority of ``labels_per_item`` independent judgments is right, when each
+    is right with probability ``accuracy`` and wrong ones fall evenly on the other ``n_classes - 1`` labels.
+
+    ``ties="fractional"`` credits a tie of ``t`` labels that includes the right one with ``1/t`` (the
+    expected accuracy of a random tie-break); ``"abstain"`` credits it 0.
+    """
+    if not 0 <= accuracy <= 1:
+        raise LabelevalError(f"accuracy must be between 0 and 1; got {accuracy!r}")
+    if labels_per_item < 1 or n_classes < 2:
+        raise LabelevalError("labels per item must be at least 1 and classes at least 2")
+    if labels_per_item > 25:
+        raise LabelevalError(f"labels per item above 25 are not planned exactly; got {labels_per_item}")
+    if ties not in ("fractional", "abstain"):
+        raise LabelevalError(f"ties must be 'fractional' or 'abstain'; got {ties!r}")
+    k, wrong_classes = labels_per_item, n_classes - 1
+    total = 0.0
+    for right in range(k + 1):
+        p_right = math.comb(k, right) * accuracy**right * (1 - accuracy) ** (k - right)
+        if p_right == 0:
+            continue
+        wrong = k - right
+        # distribute the wrong votes over the other labels: multinomial, equal probabilities
+        for split in _compositions(wrong, wrong_classes):
+            p_split = math.factorial(wrong) / math.prod(math.factorial(s) for s in split) / wrong_classes**wrong
+            top = max(split) if split else 0
+            if right > top:
+                credit = 1.0
+            elif right == top and right > 0:
+                credit = 1.0 / (1 + sum(1 for s in split if s == top)) if ties == "fractional" else 0.0
+            else:
+                credit = 0.0
+            total += p_right * p_split * credit
+    return total
+
+
+def _compositions(total: int, parts: int) -> list[tuple[int, ...]]:
+    if parts == 1:
+        return [(total,)]
+    return [(first, *rest) for first in range(total + 1) for rest in _compositions(total - first, parts - 1)]
+
+
+@dataclass(frozen=True)
+class PilotPlan:
+    """A pilot design: per pair, gold items needed by each test; per vendor, items, labels and cost.
+
+    ``gold_items`` is the largest finite need over the pairs and both tests; ``items_per_vendor`` is
+    ``gold_items / gold_share`` rounded up. ``notes`` says which pairs no pilot of this shape separates.
+    """
+
+    pairs: pd.DataFrame
+    vendors: pd.DataFrame
+    gold_items: float
+    items_per_vendor: float
+    notes: tuple[str, ...]
+
+
+def judgment_n(
+    acc_a: float,
+    acc_b: float,
+    *,
+    labels_per_item: int,
+    pool_a: int,
+    pool_b: int,
+    skill_sd: float,
+    power: float = 0.8,
+    alpha: float = 0.05,
+) -> float:
+    """Gold items per vendor for a z test of per-judgment accuracy with annotator variance (inf: never)."""
+    _check(power, alpha)
+    delta = abs(acc_a - acc_b)
+    if delta == 0:
+        return math.inf
+    z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(power)
+    c = (acc_a * (1 - acc_a) + acc_b * (1 - acc_b)) / labels_per_item
+    d = skill_sd**2 * (1.0 / pool_a + 1.0 / pool_b)
+    room = (delta / z) ** 2 - d
+    if room <= 0:
+        return math.inf
+    return float(math.ceil(c / room))
+
+
+def pilot_plan(
+    accuracies: Mapping[str, float],
+    *,
+    labels_per_item: int | Mapping[str, int] = 3,
+    pool_size: int | Mapping[str, int] = 20,
+    n_classes: int = 2,
+    skill_sd: float = 0.05,
+    power: float = 0.8,
+    alpha: float = 0.05,
+    gold_share: float = 1.0,
+    cost_per_label: Mapping[str, float] | None = None,
+    cost_per_item: Mapping[str, float] | None = None,
+    ties: str = "fractional",
+) -> PilotPlan:
+    """Plan a pilot that is not yet run: gold items and items per vendor, and what it costs.
+
+    Parameters
+    ----------
+    accuracies
+        Assumed per-judgment accuracy per vendor, e.g. ``{"Scale": 0.80, "Surge": 0.88}``.
+    labels_per_item, pool_size
+        Labels per item and annotators staffed, one number for all vendors or one per vendor.
+    n_classes
+        Labels of the task (errors are assumed to fall evenly on the wrong ones).
+    skill_sd
+        Spread of annotator accuracy inside a vendor (0.05: most annotators within +-10 points).
+    gold_share
+        Share of the pilot's items that carry gold (items per vendor = gold items / gold_share).
+    cost_per_label, cost_per_item
+        A vendor's price per judgment and per item (from its rate card or ``Report.cost``); either or both.
+
+    Examples
+    --------
+    >>> plan = pilot_plan({"A": 0.80, "B": 0.88}, labels_per_item=3, pool_size=20, n_classes=4)
+    >>> int(plan.gold_items) > 0
+    True
+    """
+    _check(power, alpha)
+    if len(accuracies) < 2:
+        raise LabelevalError("a pilot plan needs assumed accuracies for at least two vendors")
+    if not 0 < gold_share <= 1:
+        raise LabelevalError(f"gold_share must be in (0, 1]; got {gold_share!r}")
+    if skill_sd < 0:
+        raise LabelevalError(f"skill_sd must be >= 0; got {skill_sd!r}")
+    names = list(accuracies)
+    k = _per_vendor(labels_per_item, names, "labels per item")
+    pools = _per_vendor(pool_size, names, "the annotator pool size")
+    q = {n: consensus_accuracy(float(accuracies[n]), k[n], n_classes, ties=ties) for n in names}
+    pairs, notes = _pilot_pairs(accuracies, k, pools, q, skill_sd=skill_sd, power=power, alpha=alpha)
+    finite = pairs[["gold_items_consensus", "gold_items_judgment"]].to_numpy(dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    gold_items = float(finite.max()) if len(finite) else math.inf
+    items = float(math.ceil(gold_items / gold_share)) if math.isfinite(gold_items) else math.inf
+    vendors = pd.DataFrame(
+        [
+            {
+                "vendor": n,
+                "accuracy": float(accuracies[n]),
+                "labels_per_item": k[n],
+                "pool_size": pools[n],
+                "consensus_accuracy": q[n],
+                "gold_items": gold_items,
+                "items": items,
+                "labels": items * k[n],
+                "cost": _pilot_cost(n, items, k[n], cost_per_label, cost_per_item),
+            }
+            for n in names
+        ]
+    )
+    if any(a == b for a, b in itertools.combinations(accuracies.values(), 2)):
+        notes.append("two vendors have the same assumed accuracy: no pilot separates them")
+    return PilotPlan(pairs, vendors, gold_items, items, tuple(notes))
+
+
+def _per_vendor(value: int | Mapping[str, int], names: list[str], what: str) -> dict[str, int]:
+    out = {n: int(value[n]) for n in names} if isinstance(value, Mapping) else dict.fromkeys(names, int(value))
+    if any(v < 1 for v in out.values()):
+        raise LabelevalError(f"{what} must be at least 1 for every vendor")
+    return out
+
+
+def _pilot_pairs(
+    accuracies: Mapping[str, float],
+    k: dict[str, int],
+    pools: dict[str, int],
+    q: dict[str, float],
+    *,
+    skill_sd: float,
+    power: float,
+    alpha: float,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Per vendor pair: gold items for the consensus (McNemar) and per-judgment (z) tests; notes on pairs that
+    no pilot of this shape separates."""
+    rows, notes = [], []
+    for a, b in itertools.combinations(list(accuracies), 2):
+        acc_a, acc_b = float(accuracies[a]), float(accuracies[b])
+        p10, p01 = q[a] * (1 - q[b]), (1 - q[a]) * q[b]
+        n_judg = judgment_n(
+            acc_a,
+            acc_b,
+            labels_per_item=min(k[a], k[b]),
+            pool_a=pools[a],
+            pool_b=pools[b],
+            skill_sd=skill_sd,
+            power=power,
+            alpha=alpha,
+        )
+        if not math.isfinite(n_judg) and acc_a != acc_b:
+            notes.append(
+                f"{a} vs {b}: with {pools[a]} and {pools[b]} annotators (skill spread {skill_sd:.2f}) no number of "
+                f"items separates a {abs(acc_a - acc_b):.1%} difference in per-judgment accuracy; "
+                f"staff more annotators"
+            )
+        rows.append(
+            {
+                "vendor_a": a,
+                "vendor_b": b,
+                "accuracy_a": acc_a,
+                "accuracy_b": acc_b,
+                "consensus_accuracy_a": q[a],
+                "consensus_accuracy_b": q[b],
+                "gold_items_consensus": mcnemar_n(p10, p01, power=power, alpha=alpha),
+                "gold_items_judgment": n_judg,
+            }
+        )
+    return pd.DataFrame(rows), notes
+
+
+def _pilot_cost(
+    name: str,
+    items: float,
+    labels_per_item: int,
+    cost_per_label: Mapping[str, float] | None,
+    cost_per_item: Mapping[str, float] | None,
+) -> float:
+    """What the pilot costs at the vendor's prices (NaN when it has none, or the pilot is endless)."""
+    prices = [
+        float(cost_per_label[name]) * items * labels_per_item if cost_per_label and name in cost_per_label else None,
+        float(cost_per_item[name]) * items if cost_per_item and name in cost_per_item else None,
+    ]
+    known = [p for p in prices if p is not None]
+    return float(sum(known)) if known and math.isfinite(items) else float("nan")
+
+
+def pilot_prices(report_cost: pd.DataFrame) -> tuple[dict[str, float], dict[str, float]]:
+    """Per-label and per-item prices per vendor from ``Report.cost``: per_item vendors by item, the rest by
+    the observed cost per label (hourly and fixed pricing scaled by what a label cost in this batch)."""
+    per_label: dict[str, float] = {}
+    per_item: dict[str, float] = {}
+    for row in report_cost.itertuples(index=False):
+        name = str(row.vendor)
+        if row.pricing_model == "per_item" and np.isfinite(row.cost_per_item):
+            per_item[name] = float(row.cost_per_item)
+        elif np.isfinite(row.cost_per_label):
+            per_label[name] = float(row.cost_per_label)
+    return per_label, per_item

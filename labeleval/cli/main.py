@@ -1,0 +1,446 @@
+"""``labeleval``: score, validate, app, sample.
+
+Exit codes: 0 success; 1 bad data or manifest (message ``error: ...`` naming file, line, column);
+2 bad usage. No traceback reaches the user (set ``LABELEVAL_DEBUG=1`` to see one for a bug report).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from labeleval import fmt
+from labeleval._version import __version__
+from labeleval.api import as_project, evaluate
+from labeleval.cli import questions as cli_questions
+from labeleval.cli import read as cli_read
+from labeleval.cli.progress import ProgressBar
+from labeleval.errors import LabelevalError, UndefinedMetricWarning
+from labeleval.io.pipeline import load_data
+from labeleval.limits import current as current_limits
+from labeleval.limits import env_variable
+from labeleval.options import ConsensusMethod, Engine, Reason, TiePolicy, Uncertainty, UsabilityRule
+from labeleval.present import glossary
+from labeleval.present.render import blank_notes
+from labeleval.present.verdict import redundancy_line, verdict
+from labeleval.project.manifest import load_project
+from labeleval.report import LARGE_FRAMES, Report
+from labeleval.safety import spreadsheet_frame, terminal_text
+from labeleval.samples.content_safety import generate_content_safety
+from labeleval.samples.kinds import generate_helpfulness_likert, generate_preference_pairs
+from labeleval.samples.pilot import generate_ticket_pilot
+from labeleval.ui import entry_script
+
+FORMATS = ("table", "json", "csv", "markdown", "html")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="labeleval",
+        description="Compare labelling vendors: agreement, accuracy on gold, cost per usable label.",
+    )
+    parser.add_argument("--version", action="version", version=f"labeleval {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    score = sub.add_parser("score", help="score every vendor of a project")
+    score.add_argument("project", help="project folder holding labeleval.toml, or the manifest file")
+    score.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    score.add_argument("--out", help="write to this file (csv: this folder) instead of standard output")
+    score.add_argument("--n-boot", type=_resamples, default=1000, help="bootstrap resamples (default 1000)")
+    score.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
+    score.add_argument("--confidence", type=_probability, default=0.95, help="CI level (default 0.95)")
+    score.add_argument(
+        "--usability",
+        choices=UsabilityRule.values(),
+        help="override the manifest's usability rule",
+    )
+    score.add_argument("--min-confidence", type=_probability, help="consensus confidence for usability rules")
+    score.add_argument("--tie", choices=TiePolicy.values(), help="majority-vote tie policy")
+    score.add_argument(
+        "--consensus",
+        choices=ConsensusMethod.values(),
+        help="consensus method behind consensus accuracy (default: the manifest's, else majority_vote)",
+    )
+    score.add_argument(
+        "--uncertainty",
+        choices=Uncertainty.values(),
+        help="what the accuracy and cost intervals cover: other items and annotators of the vendor "
+        "(items_and_annotators, the default) or these annotators on other items (items)",
+    )
+    score.add_argument(
+        "--min-shared-gold",
+        type=_non_negative_int,
+        help="gold items two vendors must share to be compared (default 20)",
+    )
+    score.add_argument(
+        "--target-accuracy",
+        type=_probability,
+        help="consensus accuracy the redundancy analysis looks for (default 0.95)",
+    )
+    score.add_argument(
+        "--engine",
+        choices=Engine.values(),
+        default=None,
+        help="where the row work runs: memory, stream (chunk by chunk), dask (a Dask cluster); default auto "
+        "(stream above 1 GB or 2**25 Parquet rows of vendor files, or for a folder of Parquet files)",
+    )
+    score.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address for --engine dask, e.g. tcp://10.0.0.5:8786 (default: a local cluster)",
+    )
+    score.add_argument(
+        "--with-items",
+        action="store_true",
+        help="include the per-item frame in json/csv output (large on big projects)",
+    )
+
+    cards = sub.add_parser("annotators", help="annotator report cards, low performers first")
+    cards.add_argument("project")
+    cards.add_argument("--flagged", action="store_true", help="only the annotators flagged as low performers")
+    cards.add_argument("--format", choices=("table", "csv"), default="table")
+    cards.add_argument("--out", help="write to this file instead of standard output")
+    cards.add_argument("--consensus", choices=ConsensusMethod.values())
+
+    validate = sub.add_parser("validate", help="read a project and report what was kept and quarantined")
+    validate.add_argument("project")
+    for command in (score, cards, validate):
+        command.add_argument(
+            "--allow-outside",
+            action="store_true",
+            help="let the manifest name files outside its folder (refused by default; never for uploads)",
+        )
+    validate.add_argument("--all", action="store_true", help="list every quarantined row (default: first 20)")
+
+    app = sub.add_parser("app", help="open the comparison app (Streamlit)")
+    app.add_argument("project", nargs="?", help="project to open (default: the bundled sample)")
+    app.add_argument("--port", type=int, default=8501)
+
+    cli_read.add_parser(sub)
+    cli_questions.add_parsers(sub)
+    cli_questions.add_score_options(score)
+
+    sample = sub.add_parser("sample", help="write the bundled sample projects into a folder")
+    sample.add_argument("out_dir")
+    return parser
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def _resamples(text: str) -> int:
+    value = _non_negative_int(text)
+    limit = current_limits().resamples
+    if value > limit:
+        raise argparse.ArgumentTypeError(
+            f"{value:,} resamples is over the limit of {limit:,} (resamples); raise it with the environment "
+            f"variable {env_variable('resamples')}=..."
+        )
+    return value
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0 < value < 1 + 1e-12:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {value}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        with warnings.catch_warnings():  # an undefined metric is "n/a" in the output, not a warning
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            return int(_dispatch(args))
+    except LabelevalError as exc:
+        print(f"error: {terminal_text(exc)}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `labeleval validate ... | head`: the reader left; stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("LABELEVAL_DEBUG"):
+            raise
+        print(
+            f"error: internal error ({type(exc).__name__}: {exc}); this is a bug in labeleval, please report it "
+            f"(LABELEVAL_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if getattr(args, "allow_outside", False):
+        args.project = load_project(args.project, allow_outside=True)
+    if args.command == "score":
+        return _score(args)
+    if args.command == "validate":
+        return _validate(args)
+    if args.command == "annotators":
+        return _annotators(args)
+    if args.command == "read":
+        return cli_read.run(args)
+    if args.command in cli_questions.COMMANDS:
+        return cli_questions.run(args)
+    if args.command == "sample":
+        root = Path(args.out_dir)
+        for make, name in (
+            (generate_content_safety, "content_safety"),
+            (generate_preference_pairs, "preference_pairs"),
+            (generate_helpfulness_likert, "helpfulness_likert"),
+            (generate_ticket_pilot, "ticket_pilot"),
+        ):
+            manifest = make(root / name)
+            print(f"wrote {manifest.parent} (synthetic sample; see its README.md)")
+        return 0
+    return _app(args)
+
+
+def _score(args: argparse.Namespace) -> int:
+    report = evaluate(
+        args.project,
+        n_boot=args.n_boot,
+        seed=args.seed,
+        confidence=args.confidence,
+        usability=args.usability,
+        min_confidence=args.min_confidence,
+        tie=args.tie,
+        consensus=args.consensus,
+        target_accuracy=args.target_accuracy,
+        uncertainty=args.uncertainty,
+        min_shared_gold=args.min_shared_gold,
+        by=args.by,
+        over=args.over,
+        exclude_suspect_gold=args.exclude_suspect_gold,
+        engine=args.engine or ("dask" if args.scheduler else "auto"),
+        scheduler=args.scheduler,
+        progress=ProgressBar() if sys.stderr.isatty() else None,
+    )
+    frames = None if args.with_items else [n for n in Report.frame_names() if n not in LARGE_FRAMES]
+    if args.format == "csv":
+        folder = Path(args.out or "labeleval_report")
+        written = report.to_csv(folder, frames)
+        print(f"wrote {len(written)} files to {folder}/")
+        return 0
+    if args.format == "json":
+        text = report.to_json(frames, indent=2)
+    elif args.format == "markdown":
+        text = report.to_markdown()
+    elif args.format == "html":
+        text = report.to_html()
+    else:
+        text = format_table(report) + cli_questions.slice_and_drift_text(report)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        print(text if args.format == "json" else terminal_text(text))
+    return 0
+
+
+def _annotators(args: argparse.Namespace) -> int:
+    report = evaluate(args.project, n_boot=0, consensus=args.consensus)
+    cards = report.annotators.sort_values(["low_performer", "vendor", "gold_accuracy"], ascending=[False, True, True])
+    if args.flagged:
+        cards = cards[cards["low_performer"]]
+    if args.format == "csv":
+        text = spreadsheet_frame(cards).to_csv(index=False)
+    else:
+        shown = cards[
+            [
+                "vendor",
+                "annotator_id",
+                "n_judgments",
+                "gold_judgments",
+                "gold_accuracy",
+                "agreement_with_peers",
+                "ds_accuracy",
+                "median_seconds",
+                "too_fast_share",
+                "flag_reason",
+            ]
+        ]
+
+        # names and units from the glossary, numbers through labeleval.fmt (as in the app and the documents)
+        text = _text_table(glossary.display_frame(shown, merge_intervals=False), {})
+        flagged = int(report.annotators["low_performer"].sum())
+        text += f"\n\n{flagged} of {len(report.annotators)} annotators flagged as low performers."
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        print(terminal_text(text))
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    data = load_data(as_project(args.project))
+    ledger = data.ledger
+    print(f"{data.project.task.name}: {len(data.project.vendors)} vendors, task kind {data.project.task.kind}")
+    print()
+    print(_text_table(ledger, {"rows_read": "{:,}", "kept": "{:,}", "quarantined": "{:,}"}))
+    read, kept, quarantined = (int(ledger[c].sum()) for c in ("rows_read", "kept", "quarantined"))
+    print(f"\n{read:,} rows read = {kept:,} kept + {quarantined:,} quarantined")
+    q = data.quarantine
+    if len(q):
+        reasons = q.groupby(["file", "reason"], sort=True).size().rename("rows").reset_index()
+        reasons["meaning"] = [Reason(r).description if r in Reason.values() else "" for r in reasons["reason"]]
+        print("\nQuarantined, by reason:")
+        print(_text_table(reasons, {"rows": "{:,}"}))
+        shown = q if args.all else q.head(20)
+        print(
+            f"\nQuarantined rows{'' if args.all or len(q) <= 20 else f' (first 20 of {len(q)}; --all for every one)'}:"
+        )
+        print(_text_table(shown[["file", "line", "column", "reason", "value"]], {}))
+    if len(data.notes):
+        print("\nNotes:")
+        for row in data.notes.itertuples(index=False):
+            print(terminal_text(f"  {row.level}: {row.vendor}: {row.message}", keep_newlines=False))
+    if data.problems:
+        for problem in data.problems:
+            print(f"error: {terminal_text(problem)}", file=sys.stderr)
+        return 1
+    print("\nok: every row is accounted for")
+    return 0
+
+
+def _app(args: argparse.Namespace) -> int:
+    command = [  # streamlit run, after importing the pages' modules and caching the project's Report
+        sys.executable,
+        "-m",
+        "labeleval.ui.serve",
+        str(entry_script()),
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+        "--server.maxUploadSize",
+        "200",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    if args.project:
+        command += ["--", str(Path(args.project).resolve())]
+    return subprocess.call(command)
+
+
+# ------------------------------------------------------------------------------------ table output
+def format_table(report: Report) -> str:
+    """The terminal view: one line per vendor with CIs, the verdict, and the ledger in one line."""
+
+    s = report.summary
+    settings = report.settings
+    level = fmt.confidence_level(float(settings.get("confidence", 0.95)))
+    header = (
+        f"labeleval {settings.get('version')} · {settings.get('task')} ({settings.get('kind')}, "
+        f"{len(settings.get('labels', []))} labels) · {len(s)} vendors · {fmt.count(s['n_judgments'].sum())} judgments"
+    )
+    within = glossary.tolerance_suffix(settings)
+    rows = []
+    for r in s.itertuples(index=False):
+        rows.append(
+            {
+                "Vendor": r.vendor,
+                "Judgments": fmt.count(r.n_judgments),
+                "Items": fmt.count(r.n_items),
+                "Labels/item": fmt.number(r.labels_per_item, 1),
+                f"Alpha [{level} CI]": fmt.ci(r.alpha, r.alpha_ci_low, r.alpha_ci_high),
+                f"Accuracy{within}": fmt.ci(r.accuracy, r.accuracy_ci_low, r.accuracy_ci_high, "pct"),
+                "Consensus acc.": fmt.ci(
+                    r.consensus_accuracy, r.consensus_accuracy_ci_low, r.consensus_accuracy_ci_high, "pct"
+                ),
+                "Cost/usable label": fmt.ci(
+                    r.cost_per_usable_label,
+                    r.cost_per_usable_label_ci_low,
+                    r.cost_per_usable_label_ci_high,
+                    "money",
+                    r.currency,
+                ),
+                "Total cost": fmt.money(r.total_cost, r.currency, total=True),
+            }
+        )
+    table = _text_table(pd.DataFrame(rows), {})
+    ledger = report.ledger
+    read, kept, quarantined = (int(ledger[c].sum()) for c in ("rows_read", "kept", "quarantined"))
+    gold = int(s["gold_items"].max()) if len(s) and s["gold_items"].notna().any() else 0
+    lines = [header, "", table, ""]
+    blanks = blank_notes(report)
+    if blanks:
+        lines += [f"  {b}" for b in blanks] + [""]
+    lines += [f"  • {sentence}" for sentence in verdict(report)]
+    # the terminal has no Cost page: point to where the table is from here
+    where = "'What redundancy buys' on the app's Cost page (`labeleval app`)"
+    lines += ["", redundancy_line(report).replace("'What redundancy buys' on the Cost page", where)]
+    lines += [
+        "",
+        f"Rows: {read:,} read = {kept:,} kept + {quarantined:,} quarantined "
+        f"({'see `labeleval validate`' if quarantined else 'none quarantined'}). "
+        f"Gold items: {gold:,}. CIs: {level} {settings.get('ci_method')}, {settings.get('n_boot')} resamples, "
+        f"seed {settings.get('seed')}; agreement (alpha) intervals cover items only; comparisons: "
+        f"{settings.get('multiplicity')}. Usable label {glossary.usability_words(settings)}; "
+        f"consensus: {glossary.consensus_description(settings)}.",
+    ]
+    return "\n".join(lines)
+
+
+def _text_table(frame: pd.DataFrame, formats: dict[str, str]) -> str:
+    frame = frame.rename(columns=lambda c: terminal_text(c, keep_newlines=False))
+    # a Report column's machine name is written as people read it (rows_read -> Rows read)
+    cells = [[glossary.column_name(str(c)) if str(c) in glossary.COLUMNS else str(c) for c in frame.columns]]
+    for row in frame.itertuples(index=False):
+        cells.append(
+            [
+                formats[c].format(v)
+                if c in formats and not pd.isna(v)
+                else ("—" if pd.isna(v) else terminal_text(v, keep_newlines=False))
+                for c, v in zip(frame.columns, row, strict=True)
+            ]
+        )
+    widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
+    numeric = [
+        pd.api.types.is_numeric_dtype(frame[c].dtype) or c in formats or _looks_numeric(frame[c]) for c in frame.columns
+    ]
+    out = []
+    for k, r in enumerate(cells):
+        parts = [v.rjust(w) if numeric[i] and k else v.ljust(w) for i, (v, w) in enumerate(zip(r, widths, strict=True))]
+        out.append("  ".join(parts).rstrip())
+        if k == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def _looks_numeric(series: pd.Series) -> bool:
+    text = series.astype(str)
+    return bool(len(text)) and bool(text.str.fullmatch(glossary.NUMERIC_CELL).all())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

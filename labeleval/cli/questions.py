@@ -1,0 +1,272 @@
+"""CLI for the questions after "who is best?" (issue 11): ``labeleval gold-audit``, ``labeleval plan``, and
+the ``--by`` / ``--over`` / ``--exclude-suspect-gold`` options of ``labeleval score``."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from labeleval import fmt
+from labeleval.analyses.gold_audit import AuditRule, gold_audit, supports_audit
+from labeleval.analyses.plan import pilot_plan, pilot_prices
+from labeleval.api import evaluate
+from labeleval.errors import LabelevalError
+from labeleval.io.pipeline import load_data
+from labeleval.report import Report
+from labeleval.safety import spreadsheet_frame, terminal_text
+from labeleval.scoring import as_project
+
+COMMANDS = ("gold-audit", "plan")
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {value}")
+    return value
+
+
+def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
+    audit = sub.add_parser(
+        "gold-audit",
+        help="gold items that every vendor's pooled judgments contradict (a list to send back to the experts)",
+    )
+    audit.add_argument("project")
+    audit.add_argument("--all", action="store_true", help="every contradicted gold item, not only the suspects")
+    audit.add_argument("--threshold", type=_probability, default=0.99, help="posterior to call an item suspect")
+    audit.add_argument("--format", choices=("table", "csv"), default="table")
+    audit.add_argument("--out", help="write to this file instead of standard output")
+
+    plan = sub.add_parser("plan", help="how many shared gold items would separate each pair of vendors")
+    plan.add_argument("project")
+    plan.add_argument("--power", type=_probability, default=0.8, help="target power (default 0.8)")
+    plan.add_argument("--alpha", type=_probability, default=0.05, help="two-sided level (default 0.05)")
+    plan.add_argument("--difference", type=_probability, help="also plan for this difference in accuracy, e.g. 0.03")
+    plan.add_argument(
+        "--pilot",
+        help="plan a pilot not yet run from assumed per-judgment accuracies, e.g. Scale=0.80,Surge=0.88 "
+        "(priced at this project's vendors' costs per label)",
+    )
+    plan.add_argument("--labels-per-item", type=int, default=3, help="pilot: labels per item (default 3)")
+    plan.add_argument("--pool", type=int, default=20, help="pilot: annotators per vendor (default 20)")
+    plan.add_argument("--skill-sd", type=float, default=0.05, help="pilot: spread of annotator accuracy (0.05)")
+    plan.add_argument("--gold-share", type=_probability, default=0.2, help="pilot: share of items with gold (0.2)")
+    plan.add_argument("--format", choices=("table", "csv"), default="table")
+    plan.add_argument("--out", help="write to this file instead of standard output")
+    for command in (audit, plan):
+        command.add_argument(
+            "--allow-outside", action="store_true", help="let the manifest name files outside its folder"
+        )
+
+
+def add_score_options(score: argparse.ArgumentParser) -> None:
+    score.add_argument("--by", help="an item metadata column to slice by, e.g. language (see [items] in the README)")
+    score.add_argument("--over", choices=("week", "day", "batch"), help="metrics per time window or batch")
+    score.add_argument(
+        "--exclude-suspect-gold",
+        action="store_true",
+        help="leave the gold items the gold audit marks as suspect out of every accuracy figure",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "gold-audit":
+        return _gold_audit(args)
+    return _plan(args)
+
+
+def _emit(text: str, out: str | None) -> None:
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        print(f"wrote {out}")
+    else:
+        print(terminal_text(text))
+
+
+def _gold_audit(args: argparse.Namespace) -> int:
+    data = load_data(as_project(args.project))
+    data.raise_problems()
+    if not supports_audit(data):
+        raise LabelevalError(
+            f"the gold audit needs categories; a {data.project.task.kind} task has none (no Dawid-Skene model)"
+        )
+    audit = gold_audit(data, AuditRule(threshold=args.threshold))
+    shown = audit if args.all else audit[audit["suspect"].astype(bool)]
+    if args.format == "csv":
+        _emit(spreadsheet_frame(shown).to_csv(index=False), args.out)
+        return 0
+    columns = ["rank", "item_id", "gold_label", "suggested_label", "posterior_gold", "vendors_agreeing", "votes"]
+    table = shown[columns].copy()
+    table["posterior_gold"] = [f"{p:.2g}" for p in table["posterior_gold"]]
+    n_suspect = int(audit["suspect"].sum()) if len(audit) else 0
+    lines = [
+        f"{n_suspect} of {len(data.gold):,} gold items look wrong: every vendor's annotators, pooled in one "
+        f"Dawid-Skene model (gold not used), put the gold label's probability below {1 - args.threshold:.2g}, "
+        f"at least two vendors' majorities agree on another label, and it leads the gold label by a quarter "
+        f"of the votes.",
+        "",
+        table.to_string(index=False) if len(table) else "(none)",
+        "",
+        "Send the list back to the experts (--format csv --out suspect_gold.csv); score without them with "
+        "`labeleval score PROJECT --exclude-suspect-gold`.",
+    ]
+    _emit("\n".join(lines) + "\n", args.out)
+    return 0
+
+
+def _count(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return "never" if math.isinf(value) else f"{int(value):,}"
+
+
+def _plan(args: argparse.Namespace) -> int:
+    report = evaluate(args.project, n_boot=0)
+    if args.pilot:
+        return _pilot(args, report)
+    plan = report.plan(power=args.power, alpha=args.alpha, difference=args.difference)
+    if args.format == "csv":
+        _emit(spreadsheet_frame(plan).to_csv(index=False), args.out)
+        return 0
+    rows = []
+    for r in plan.itertuples(index=False):
+        row = {
+            "pair": f"{r.vendor_a} vs {r.vendor_b}",
+            "shared gold": f"{int(r.shared_gold_items):,}",
+            "consensus acc.": "n/a"
+            if pd.isna(r.consensus_accuracy_a)
+            else f"{r.consensus_accuracy_a:.1%} vs {r.consensus_accuracy_b:.1%}",
+            "power now": "n/a" if pd.isna(r.power_now) else f"{r.power_now:.0%}",
+            "items needed": _count(r.items_needed),
+            "more": _count(r.more_items_needed),
+        }
+        if args.difference is not None:
+            row[f"needed at {args.difference:.1%}"] = _count(r.items_needed_named)
+        rows.append(row)
+    lines = [
+        f"Shared gold items that separate two vendors' consensus accuracy with {args.power:.0%} power (exact "
+        f"McNemar test, two-sided, alpha {args.alpha:g}), from the paired discordance observed on the gold items "
+        f"both labelled.",
+        "",
+        pd.DataFrame(rows).to_string(index=False) if rows else "(one vendor: nothing to compare)",
+        "",
+        "Plan a pilot that is not yet run with labeleval.pilot_plan(...) or the app's Plan panel.",
+    ]
+    _emit("\n".join(lines) + "\n", args.out)
+    return 0
+
+
+def _pilot(args: argparse.Namespace, report: Report) -> int:
+    accuracies: dict[str, float] = {}
+    for part in str(args.pilot).split(","):
+        name, _, value = part.partition("=")
+        try:
+            accuracies[name.strip()] = float(value)
+        except ValueError:
+            raise LabelevalError(
+                f"--pilot takes vendor=accuracy pairs, e.g. Scale=0.80,Surge=0.88; got {part!r}"
+            ) from None
+    per_label, per_item = pilot_prices(report.cost)
+    plan = pilot_plan(
+        accuracies,
+        labels_per_item=args.labels_per_item,
+        pool_size=args.pool,
+        n_classes=max(len(report.settings.get("labels", [])), 2),
+        skill_sd=args.skill_sd,
+        power=args.power,
+        alpha=args.alpha,
+        gold_share=args.gold_share,
+        cost_per_label=per_label,
+        cost_per_item=per_item,
+    )
+    if args.format == "csv":
+        _emit(spreadsheet_frame(plan.vendors).to_csv(index=False), args.out)
+        return 0
+    pairs = plan.pairs.assign(
+        gold_items_consensus=[_count(v) for v in plan.pairs["gold_items_consensus"]],
+        gold_items_judgment=[_count(v) for v in plan.pairs["gold_items_judgment"]],
+    )
+    currency = str(report.settings.get("currency", ""))
+    vendors = plan.vendors.assign(
+        items=[_count(v) for v in plan.vendors["items"]],
+        labels=[_count(v) for v in plan.vendors["labels"]],
+        cost=[f"{v:,.2f} {currency}" if pd.notna(v) else "no price" for v in plan.vendors["cost"]],
+    )
+    lines = [
+        f"A pilot with {args.labels_per_item} labels per item and {args.pool} annotators per vendor: gold items "
+        f"for {args.power:.0%} power (alpha {args.alpha:g}) on consensus accuracy (exact McNemar) and on "
+        f"per-judgment accuracy (z test with annotator variance, skill spread {args.skill_sd:g}).",
+        "",
+        pairs.to_string(index=False),
+        "",
+        f"Gold items: {_count(plan.gold_items)}; items per vendor at {args.gold_share:.0%} gold: "
+        f"{_count(plan.items_per_vendor)}.",
+        "",
+        vendors[["vendor", "accuracy", "consensus_accuracy", "items", "labels", "cost"]].to_string(index=False),
+        *[f"note: {n}" for n in plan.notes],
+    ]
+    _emit("\n".join(lines) + "\n", args.out)
+    return 0
+
+
+def slice_and_drift_text(report: Report) -> str:
+    """The table view of ``--by`` and ``--over``: figures per slice or window, and what changed."""
+    lines: list[str] = []
+    if len(report.slices):
+        by = str(report.slices["by"].iloc[0])
+        lines += ["", f"By {by} (accuracy on gold [CI]; blank when the slice has too few gold items):", ""]
+        lines.append(_figure_table(report.slices, "slice"))
+        for r in report.slice_ranking.itertuples(index=False):
+            if bool(r.ranking_differs):
+                lines.append(
+                    f"  • The ranking of {r.vendor_a} and {r.vendor_b} differs between {by} slices: {r.vendor_a} "
+                    f"ahead in {r.a_ahead_in}, {r.vendor_b} in {r.b_ahead_in} (Gail-Simon test, Holm-adjusted "
+                    f"{fmt.p_phrase(r.p_adjusted, adjusted=False)})."
+                )
+        if not report.slice_ranking["ranking_differs"].astype(bool).any():
+            lines.append(f"  • No pair of vendors ranks differently between {by} slices beyond chance (Gail-Simon).")
+    if len(report.drift):
+        over = str(report.drift["over"].iloc[0])
+        lines += ["", f"Over {over} (accuracy on gold [CI]; * changed from the first window beyond chance):", ""]
+        lines.append(_figure_table(report.drift, "window", flag="changed"))
+        changed = report.drift[report.drift["changed"].astype(bool)]
+        for r in changed.itertuples(index=False):
+            lines.append(
+                f"  • {r.vendor}: accuracy {r.accuracy:.1%} in {r.window} against {r.accuracy - r.change:.1%} in "
+                f"{r.baseline} ({100 * r.change:+.1f} points; z test, Holm-adjusted over windows "
+                f"{fmt.p_phrase(r.p_adjusted, adjusted=False)})."
+            )
+        if changed.empty:
+            lines.append("  • No vendor's accuracy changed beyond chance between windows.")
+        people = report.annotator_drift
+        flagged = people[people["drift"].astype(str) != ""] if len(people) else people
+        for r in flagged.itertuples(index=False):
+            lines.append(f"  • annotator {r.vendor}/{r.annotator_id}, {r.window}: {r.drift}.")
+    return "\n".join(lines)
+
+
+def _figure_table(frame: pd.DataFrame, key: str, flag: str | None = None) -> str:
+    def cell(r: pd.Series) -> str:
+        if r["status"] == "absent":
+            return "absent"
+        if pd.isna(r["accuracy"]):
+            return str(r["status"])
+        text = f"{r['accuracy']:.1%}"
+        if pd.notna(r["accuracy_ci_low"]):
+            text += f" [{100 * r['accuracy_ci_low']:.1f}, {100 * r['accuracy_ci_high']:.1f}]"
+        if flag and bool(r[flag]):
+            text += " *"
+        return text
+
+    shown = frame.assign(cell=frame.apply(cell, axis=1))
+    wide = shown.pivot(index=key, columns="vendor", values="cell")
+    order = list(dict.fromkeys(frame[key]))
+    vendors = list(dict.fromkeys(frame["vendor"]))
+    return wide.loc[order, vendors].to_string()

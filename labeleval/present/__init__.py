@@ -1,0 +1,1 @@
+"""Presentation for people: display names, verdict sentences, Markdown/HTML documents, chart specs."""

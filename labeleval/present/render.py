@@ -1,0 +1,516 @@
+"""Documents made from a Report: the Markdown and HTML reports a data lead reads and forwards.
+
+The Report holds numbers; this module writes them for people (``Report.to_markdown()`` and
+``Report.to_html()`` call it). It reads the Report and the verdict; the Report imports neither, so the
+verdict can read a Report without an import cycle.
+
+The HTML report is one self-contained file: the verdict, the leaderboard, cost against quality (and the
+slice, drift and gold-audit views when the Report has them) as inline SVG drawn from the app's own
+chart specifications, the method notes, and human column names. It runs no script and loads nothing, so
+it opens offline and in a mail client's preview.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from labeleval import fmt
+from labeleval.present import glossary, question_charts
+from labeleval.present.cost_chart import cost_quality
+from labeleval.present.verdict import redundancy_line, verdict
+from labeleval.safety import markdown_text, without_controls
+
+if TYPE_CHECKING:
+    import altair as alt
+
+    from labeleval.scoring.report_data import ReportData
+
+
+# ------------------------------------------------------------------------------------------ tables
+def leaderboard(report: ReportData) -> pd.DataFrame:
+    """One row per vendor, each headline figure with its interval, as display strings (app, documents)."""
+    settings = report.settings
+    rows = []
+    for r in report.summary.itertuples(index=False):
+        currency = str(r.currency)
+        rows.append(
+            {
+                "Vendor": str(r.vendor),
+                "Agreement (alpha)": fmt.ci(r.alpha, r.alpha_ci_low, r.alpha_ci_high),
+                glossary.accuracy_name(settings): fmt.ci(r.accuracy, r.accuracy_ci_low, r.accuracy_ci_high, "pct"),
+                f"Consensus accuracy ({glossary.consensus_name(settings)})": fmt.ci(
+                    r.consensus_accuracy, r.consensus_accuracy_ci_low, r.consensus_accuracy_ci_high, "pct"
+                ),
+                "Cost per usable label": fmt.ci(
+                    r.cost_per_usable_label,
+                    r.cost_per_usable_label_ci_low,
+                    r.cost_per_usable_label_ci_high,
+                    "money",
+                    currency,
+                ),
+                "Total cost": fmt.money(r.total_cost, currency, total=True),
+                "Judgments": fmt.count(r.n_judgments),
+                "Labels per item": fmt.number(r.labels_per_item, 1),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def leaderboard_footnotes(report: ReportData) -> list[str]:
+    """Why a leaderboard cell is blank (``—``), one line per reason, and what the brackets are."""
+    settings = report.settings
+    level = fmt.confidence_level(float(settings.get("confidence", 0.95)))
+    notes = [
+        f"Brackets: {level} intervals ({settings.get('ci_method', 'bootstrap')}, "
+        f"{fmt.count(settings.get('n_boot', 0))} resamples). A usable label {glossary.usability_words(settings)}."
+    ]
+    return notes + blank_notes(report)
+
+
+def blank_notes(report: ReportData) -> list[str]:
+    """One line per headline figure left blank (``—``), with the vendors and the reason."""
+    s = report.summary
+    notes = []
+    for column in ("alpha", "accuracy", "consensus_accuracy", "cost_per_usable_label"):
+        blank = s.loc[s[column].isna(), "vendor"].astype(str).tolist()
+        if blank:
+            name = glossary.column_name(column)
+            notes.append(f"{fmt.BLANK} in {name} for {', '.join(blank)}: {glossary.blank_reason(column)}.")
+    return notes
+
+
+def comparisons_table(report: ReportData) -> pd.DataFrame:
+    """Every vendor pair on each headline metric, in words: difference, interval, adjusted p, verdict."""
+    rows = []
+    currency = str(report.settings.get("currency", ""))
+    adjusted = "p_adjusted" if "p_adjusted" in report.comparisons.columns else "p_holm"
+    adjusted_name = glossary.column_name(adjusted)
+    for r in report.comparisons.itertuples(index=False):
+        unit = glossary.metric_term(str(r.metric)).unit
+        if unit == "pct":
+            diff = fmt.BLANK if fmt.is_blank(r.difference) else f"{100 * r.difference:+.1f} points"
+            bounds = (
+                f"[{100 * r.ci_low:+.1f}, {100 * r.ci_high:+.1f}]"
+                if not (fmt.is_blank(r.ci_low) or fmt.is_blank(r.ci_high))
+                else ""
+            )
+        else:
+            kind = "money" if unit == "money" else "number"
+            diff = fmt.value(r.difference, kind, currency)  # type: ignore[arg-type]
+            if diff != fmt.BLANK and r.difference > 0:
+                diff = "+" + diff
+            bounds = (
+                f"[{fmt.value(r.ci_low, kind, currency)}, {fmt.value(r.ci_high, kind, currency)}]"  # type: ignore[arg-type]
+                if not (fmt.is_blank(r.ci_low) or fmt.is_blank(r.ci_high))
+                else ""
+            )
+        rows.append(
+            {
+                "Metric": glossary.metric_name(str(r.metric)),
+                "Pair": f"{r.vendor_a} − {r.vendor_b}",
+                "Difference": f"{diff} {bounds}".strip(),
+                adjusted_name: fmt.p_value(getattr(r, adjusted)),
+                "Beyond chance": "yes" if bool(r.significant) else "no",
+                "Test": str(r.test),
+                "Shared items": fmt.count(r.shared_items),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def agreement_table(report: ReportData) -> pd.DataFrame:
+    """Metric x vendor, each cell the estimate and its interval (``—`` when undefined)."""
+    return metric_table(report.agreement, report.summary["vendor"].astype(str).tolist())
+
+
+def metric_table(long: pd.DataFrame, vendors: list[str]) -> pd.DataFrame:
+    """A long (vendor, metric, value, ci_low, ci_high) frame as metric x vendor display strings."""
+    a = long
+    rows = []
+    for metric, group in a.groupby("metric", sort=False):
+        unit = glossary.metric_term(str(metric)).unit
+        row: dict[str, str] = {"Metric": glossary.metric_name(str(metric))}
+        by_vendor = group.set_index(group["vendor"].astype(str))
+        for vendor in vendors:
+            if vendor not in by_vendor.index:
+                row[vendor] = fmt.BLANK
+                continue
+            r = by_vendor.loc[vendor]
+            row[vendor] = fmt.ci(r["value"], r["ci_low"], r["ci_high"], "pct" if unit == "pct" else "number")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def metric_table_notes(long: pd.DataFrame, vendors: list[str]) -> list[str]:
+    """The footnotes of :func:`metric_table`: why each ``—`` is blank (a figure left undefined, or a metric
+    this vendor's design does not give), then what each figure is (the rows' notes, said once for the metrics
+    that share one)."""
+    blank: dict[str, dict[str, list[str]]] = {}  # metric name -> reason -> vendors
+    about: dict[str, dict[str, list[str]]] = {}  # metric name -> note -> vendors
+    for metric, group in long.groupby("metric", sort=False):
+        name = glossary.metric_name(str(metric))
+        by_vendor = group.set_index(group["vendor"].astype(str))
+        notes = by_vendor["note"] if "note" in by_vendor.columns else pd.Series(dtype=object)
+        for vendor in vendors:
+            note = notes.get(vendor) if vendor in by_vendor.index else None
+            if vendor not in by_vendor.index:
+                reason = glossary.absent_reason(str(metric))
+            elif fmt.is_blank(by_vendor.loc[vendor, "value"]):
+                reason = glossary.BLANK_REASONS.get(str(metric)) or glossary.blank_reason("value", None, note)
+            else:
+                if isinstance(note, str) and note.strip():
+                    about.setdefault(name, {}).setdefault(note.strip(), []).append(vendor)
+                continue
+            blank.setdefault(name, {}).setdefault(reason, []).append(vendor)
+
+    def grouped(table: dict[str, dict[str, list[str]]], *, always_vendors: bool) -> dict[str, list[str]]:
+        """Sentences keyed by their text, each with the metric names it applies to."""
+        out: dict[str, list[str]] = {}
+        for name, by_text in table.items():
+            shared = len(by_text) == 1 and not always_vendors
+            text = "; ".join(t if shared else f"{t} ({', '.join(v)})" for t, v in by_text.items())
+            out.setdefault(text, []).append(name)
+        return out
+
+    lines = [f"{fmt.BLANK} {', '.join(names)}: {text}." for text, names in grouped(blank, always_vendors=True).items()]
+    described = [f"{', '.join(names)}: {text}" for text, names in grouped(about, always_vendors=False).items()]
+    if described:
+        lines.append("About the figures. " + ". ".join(described) + ".")
+    return lines
+
+
+def agreement_footnotes(report: ReportData) -> list[str]:
+    """Why an agreement cell is blank or has no interval."""
+    a = report.agreement
+    notes = []
+    for metric, group in a.groupby("metric", sort=False):
+        blank = group.loc[group["value"].isna(), "vendor"].astype(str).tolist()
+        if blank:
+            reason = glossary.blank_reason("value", str(metric))
+            notes.append(f"{fmt.BLANK} {glossary.metric_name(str(metric))} for {', '.join(blank)}: {reason}.")
+        shown = group["value"].notna()
+        no_ci = group.loc[shown & group["ci_low"].isna(), "vendor"].astype(str).tolist()
+        if no_ci and len(no_ci) == int(shown.sum()):
+            notes.append(f"{glossary.metric_name(str(metric))} has no interval: it is not bootstrapped.")
+    return notes
+
+
+def redundancy(report: ReportData) -> str:
+    """The verdict's labels-per-item line, pointing to the app's Cost page by name (a document has none)."""
+
+    where = "'What redundancy buys' on the app's Cost page (labeleval app), or the redundancy table of the CSV export"
+    return redundancy_line(report).replace("'What redundancy buys' on the Cost page", where)
+
+
+def settings_line(settings: Mapping[str, Any]) -> str:
+    """The settings behind every figure, in one sentence."""
+    level = fmt.confidence_level(float(settings.get("confidence", 0.95)))
+    return (
+        f"{level} intervals: {settings.get('ci_method', 'bootstrap')}, {fmt.count(settings.get('n_boot', 0))} "
+        f"resamples, seed {settings.get('seed')}. A usable label {glossary.usability_words(settings)}. "
+        f"Consensus: {glossary.consensus_description(settings)}. labeleval {settings.get('version')}."
+    )
+
+
+def method_notes(report: ReportData) -> list[str]:
+    """How the figures were made, for a reader who was not in the room."""
+    s = report.settings
+    level = fmt.confidence_level(float(s.get("confidence", 0.95)))
+    within = glossary.tolerance_suffix(s)
+    return [
+        f"Accuracy on gold{within}: the share of a vendor's judgments on gold items that "
+        f"{'fall within ±' + format(float(s.get('tolerance', 0)), 'g') + ' of' if within else 'equal'} the expert "
+        "answer. Consensus accuracy: the share of gold items whose consensus label "
+        f"({glossary.consensus_description(s)}) is right.",
+        "Agreement: Krippendorff's alpha among each vendor's annotators on the same items (0.8 or more is "
+        "usually read as reliable, below 0.667 as tentative at best). Agreement is consistency, not correctness.",
+        f"Cost per usable label: the vendor's total bill (every row delivered, usable or not, with fees) divided "
+        f"by its usable labels; a usable label {glossary.usability_words(s)}.",
+        f"Intervals: {level}, {s.get('ci_method', 'bootstrap')}, {fmt.count(s.get('n_boot', 0))} resamples, "
+        f"seed {s.get('seed')}; items are resampled, so the judgments on one item move together"
+        + (
+            ", and so are each vendor's annotators: the intervals say what hiring the vendor would give, not only "
+            "what these annotators did. Agreement intervals cover items only (these annotators)."
+            if str(s.get("uncertainty", "items")) == "items_and_annotators"
+            else " (these annotators only)."
+        ),
+        "Comparisons between vendors are paired on the items both labelled (a pair sharing fewer than "
+        f"{s.get('min_shared_gold', 20)} gold items is not compared); one bootstrap max-T over every pair and "
+        "decision metric gives adjusted p-values and simultaneous intervals that agree, and the verdict only "
+        "calls a difference real when that test does.",
+        "Every input row is kept or quarantined with a reason, file and line (the ledger above).",
+    ]
+
+
+def _low_performers(report: ReportData) -> pd.DataFrame:
+    a = report.annotators
+    if a.empty or "low_performer" not in a.columns:
+        return pd.DataFrame()
+    flagged = a[a["low_performer"].astype(bool)]
+    columns = [c for c in ("vendor", "annotator_id", "n_judgments", "gold_accuracy", "flag_reason") if c in a]
+    return glossary.display_frame(flagged[columns], terms=glossary.annotator_terms(report.settings))
+
+
+def _cost_table(report: ReportData) -> pd.DataFrame:
+    columns = [
+        "vendor",
+        "pricing_model",
+        "rate",
+        "billed_units",
+        "unit",
+        "labour_cost",
+        "fees",
+        "total_cost",
+        "cost_per_label",
+        "usable_rate",
+        "cost_per_usable_label",
+        "cost_per_correct_item",
+    ]
+    c = report.cost
+    return glossary.display_frame(c[[col for col in columns if col in c.columns] + ["currency"]], drop=("currency",))
+
+
+#: The columns of the slice, drift and gold-audit frames a reader of the document needs (the CSV has all).
+QUESTION_COLUMNS = {
+    "gold_audit": (
+        "rank", "item_id", "gold_label", "suggested_label", "posterior_suggested", "vendors_agreeing", "votes",
+    ),
+    "slices": (
+        "by", "slice", "vendor", "status", "gold_items", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
+        "cost_per_usable_label", "cost_per_usable_label_ci_low", "cost_per_usable_label_ci_high", "currency",
+    ),
+    "drift": (
+        "window", "vendor", "status", "gold_items", "accuracy", "accuracy_ci_low", "accuracy_ci_high", "change",
+        "p_adjusted", "changed",
+    ),
+}  # fmt: skip
+
+
+def _question_sections(report: ReportData) -> list[tuple[str, pd.DataFrame, list[str]]]:
+    """The gold audit (suspect items only), slices and drift, when the Report has them."""
+    out: list[tuple[str, pd.DataFrame, list[str]]] = []
+    currency = str(report.settings.get("currency", ""))
+    audit = _optional_frame(report, "gold_audit")
+    if audit is not None:
+        suspect = audit[audit["suspect"].astype(bool)] if "suspect" in audit.columns else audit
+        shown = suspect[[c for c in QUESTION_COLUMNS["gold_audit"] if c in suspect.columns]]
+        notes = [
+            f"{len(suspect)} gold items where every vendor's annotators, pooled, contradict the expert answer with "
+            "high confidence: worth sending back to the experts (the CSV export lists them with each vendor's votes)."
+            if len(suspect)
+            else "No gold item where every vendor's annotators, pooled, contradict the expert answer with high "
+            "confidence."
+        ]
+        out.append(("Gold items that look wrong", glossary.display_frame(shown), notes))
+    for name, title in (("slices", "By slice"), ("drift", "Over time")):
+        frame = _optional_frame(report, name)
+        if frame is not None:
+            shown = frame[[c for c in QUESTION_COLUMNS[name] if c in frame.columns]]
+            table = glossary.display_frame(shown, currency=currency, drop=("currency",))
+            out.append((title, table, glossary.blank_notes(shown, "vendor")))
+    return out
+
+
+def _optional_frame(report: ReportData, name: str) -> pd.DataFrame | None:
+    """A frame another part of the engine may add (slices, drift, gold audit): None when absent or empty."""
+    frame = getattr(report, name, None)
+    if isinstance(frame, pd.DataFrame) and not frame.empty:
+        return frame
+    return None
+
+
+# ------------------------------------------------------------------------------------------ Markdown
+def _md_cell(value: object) -> str:
+    text = str(value).replace("\r", " ").replace("\n", " ")
+    return html.escape(text, quote=False).replace("|", "\\|")
+
+
+def markdown_table(frame: pd.DataFrame, max_rows: int = 200) -> str:
+    """A display frame (strings) as a Markdown table; ``_(none)_`` when empty."""
+    if frame.empty:
+        return "_(none)_"
+    shown = frame.head(max_rows)
+    header = "| " + " | ".join(_md_cell(c) for c in shown.columns) + " |"
+    rule = "|" + "|".join("---" for _ in shown.columns) + "|"
+    body = ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in shown.itertuples(index=False)]
+    more = ["", f"_{len(frame) - max_rows} more rows in the CSV/JSON export._"] if len(frame) > max_rows else []
+    return "\n".join([header, rule, *body, *more])
+
+
+def _sections(report: ReportData) -> list[tuple[str, pd.DataFrame, list[str]]]:
+    """(title, display table, footnotes) of every table the documents show, in reading order."""
+    out: list[tuple[str, pd.DataFrame, list[str]]] = [
+        ("Leaderboard", leaderboard(report), leaderboard_footnotes(report)),
+        ("Are the differences real?", comparisons_table(report), []),
+        ("Agreement", agreement_table(report), agreement_footnotes(report)),
+        ("Cost", _cost_table(report), []),
+    ]
+    if not report.task_metrics.empty:
+        vendors = report.summary["vendor"].astype(str).tolist()
+        shown = metric_table(report.task_metrics, vendors)
+        out.append(("Metrics of this task kind", shown, metric_table_notes(report.task_metrics, vendors)))
+    flagged = _low_performers(report)
+    out.append(
+        (
+            "Low-performing annotators",
+            flagged,
+            [f"{len(flagged)} of {len(report.annotators)} annotators flagged; each with its reason."],
+        )
+    )
+    out += _question_sections(report)
+    ledger = report.ledger
+    out.append(
+        (
+            "Ledger",
+            glossary.display_frame(ledger),
+            [
+                f"{fmt.count(ledger['rows_read'].sum())} rows read = {fmt.count(ledger['kept'].sum())} kept + "
+                f"{fmt.count(ledger['quarantined'].sum())} quarantined."
+            ],
+        )
+    )
+    return out
+
+
+def to_markdown(report: ReportData) -> str:
+    """The Markdown report: verdict, leaderboard, comparisons, agreement, cost, annotators, ledger, method."""
+
+    lines = [f"# labeleval report: {_md_cell(report.settings.get('task', ''))}", ""]
+    lines += [f"- {markdown_text(sentence)}" for sentence in verdict(report)]  # vendor names are data, not markup
+    lines += ["", markdown_text(redundancy(report)), "", f"_{settings_line(report.settings)}_", ""]
+    for title, table, notes in _sections(report):
+        lines += [f"## {title}", "", markdown_table(table), ""]
+        lines += [f"{markdown_text(note)}  " for note in notes]
+        if notes:
+            lines.append("")
+    lines += ["## How these figures were made", ""]
+    lines += [f"- {note}" for note in method_notes(report)]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------------------ HTML
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:68rem;padding:0 1.5rem;
+color:#1f2933;line-height:1.45}
+h1{font-size:1.6rem;margin-bottom:0.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #e4e7eb;
+padding-bottom:0.2rem}.sub{color:#52606d;margin-top:0}
+.verdict{background:#f5f7fa;border-left:4px solid #4C78A8;padding:0.6rem 1rem 0.6rem 2rem}.verdict li{margin:0.3rem 0}
+table{border-collapse:collapse;margin:0.5rem 0 0.5rem;font-size:0.85rem}
+th,td{border-bottom:1px solid #e4e7eb;padding:0.3rem 0.6rem;text-align:right;vertical-align:top}
+th{background:#f5f7fa;font-weight:600}.text{text-align:left}.num{white-space:nowrap}
+.wrap{overflow-x:auto}.note{color:#52606d;font-size:0.85rem;margin:0.2rem 0}figure{margin:0.5rem 0 1rem}
+figcaption{color:#52606d;font-size:0.85rem}svg{max-width:100%;height:auto}
+@media print{body{margin:0;max-width:none}.wrap{overflow:visible}}
+"""
+
+
+def html_table(frame: pd.DataFrame) -> str:
+    """A display frame as an HTML table (every cell escaped; text columns left-aligned)."""
+    if frame.empty:
+        return "<p class='note'>(none)</p>"
+    numeric = [bool(frame[c].astype(str).str.fullmatch(glossary.NUMERIC_CELL).all()) for c in frame.columns]
+    head = "".join(
+        f"<th{'' if n else ' class=text'}>{html.escape(str(c))}</th>"
+        for c, n in zip(frame.columns, numeric, strict=True)
+    )
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = [
+            f"<td{' class=num' if n else ' class=text'}>{html.escape(str(v))}</td>"
+            for v, n in zip(row, numeric, strict=True)
+        ]
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<div class='wrap'><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+
+
+def chart_svg(chart: alt.TopLevelMixin | dict[str, Any]) -> str:
+    """A chart (Altair, or a Vega-Lite dict) as inline SVG: vl-convert renders the spec the app draws."""
+    import vl_convert
+
+    # a copy without control characters: vl-convert aborts the process on one in a label
+    spec = without_controls(chart if isinstance(chart, dict) else chart.to_dict())
+    assert isinstance(spec, dict)
+    # the figure's caption describes it; Vega's per-mark ARIA text would read out internal field names
+    spec.setdefault("config", {})["aria"] = False
+    if not {"facet", "hconcat", "vconcat", "concat", "repeat"} & set(spec) and spec.get("width") in (None, "container"):
+        spec["width"] = 640  # "as wide as the container" means nothing in a static image
+    svg = vl_convert.vegalite_to_svg(spec)
+    return svg[svg.find("<svg") :] if "<svg" in svg else svg
+
+
+def _figure(build: Callable[[], alt.TopLevelMixin | dict[str, Any]], caption: str) -> str:
+    try:
+        svg = chart_svg(build())
+    except Exception as exc:  # a chart that cannot be drawn must not cost the reader the report
+        why = html.escape(f"{type(exc).__name__}: {exc}")
+        return f"<p class='note'>(The chart could not be drawn here: {why}.)</p>"
+    text = html.escape(caption)
+    return f"<figure role='img' aria-label='{text}'>{svg}<figcaption>{text}</figcaption></figure>"
+
+
+#: (Report frame, section title, builder in ``labeleval.present.question_charts``, caption), drawn when the frame
+#: exists.
+OPTIONAL_CHARTS = (
+    ("slices", "By slice", "slice_bars", "Accuracy on gold per slice and vendor, with intervals."),
+    ("drift", "Over time", "drift_lines", "Accuracy on gold per window and vendor, with interval bands."),
+)
+
+
+def _charts(report: ReportData) -> dict[str, str]:
+    """Section title -> figure HTML, for the charts this Report can show."""
+
+    out: dict[str, str] = {}
+    summary = report.summary
+    if summary["accuracy"].notna().any() and summary["cost_per_usable_label"].notna().any():
+        out["Leaderboard"] = _figure(
+            lambda: cost_quality(summary, report.settings, width=720),
+            "Cost per usable label against accuracy on gold, with interval bars both ways; the dashed line "
+            "joins the vendors no other vendor beats on both (the Pareto frontier).",
+        )
+
+    for frame_name, title, builder_name, caption in OPTIONAL_CHARTS:
+        frame = _optional_frame(report, frame_name)
+        builder = getattr(question_charts, builder_name, None)
+        if frame is not None and builder is not None:
+            out[title] = _figure(lambda f=frame, b=builder: b(f, report.settings), caption)  # type: ignore[misc]
+    return out
+
+
+def to_html(report: ReportData) -> str:
+    """The HTML report: one self-contained page, no scripts, nothing loaded from elsewhere."""
+
+    s = report.settings
+    task = str(s.get("task", ""))
+    title = f"Vendor comparison: {task}" if task else "Vendor comparison"
+    summary = report.summary
+    gold = int(summary["gold_items"].max()) if len(summary) and summary["gold_items"].notna().any() else 0
+    subtitle = (
+        f"{s.get('kind', '')} task · {len(summary)} vendors · {fmt.count(summary['n_judgments'].sum())} judgments · "
+        f"{fmt.count(gold)} gold items"
+    )
+    figures = _charts(report)
+    parts = [
+        "<!doctype html>",
+        f"<html lang='en'><head><meta charset='utf-8'><meta name='viewport' content='width=device-width'>"
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p class='sub'>{html.escape(subtitle)}</p>",
+        "<h2>Verdict</h2>",
+        "<ul class='verdict'>" + "".join(f"<li>{html.escape(x)}</li>" for x in verdict(report)) + "</ul>",
+        f"<p>{html.escape(redundancy(report))}</p>",
+        f"<p class='note'>{html.escape(settings_line(s))}</p>",
+    ]
+    for title_, table, notes in _sections(report):
+        parts.append(f"<h2>{html.escape(title_)}</h2>")
+        parts.append(html_table(table))
+        parts += [f"<p class='note'>{html.escape(n)}</p>" for n in notes]
+        if title_ in figures:
+            parts.append(figures[title_])
+    parts.append("<h2>How these figures were made</h2>")
+    parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in method_notes(report)) + "</ul>")
+    parts.append("</body></html>")
+    return "\n".join(parts)

@@ -1,0 +1,1 @@
+"""The project: its manifest read and checked, the canonical schema and the ledger."""

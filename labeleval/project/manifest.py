@@ -1,0 +1,698 @@
+"""The ``labeleval.toml`` manifest and the :class:`Project` it describes (DESIGN §4).
+
+A project is a folder with a manifest. Paths resolve relative to the manifest and, after symlinks, must stay
+inside its folder (unless ``load_project(..., allow_outside=True)``, the CLI's ``--allow-outside``); nothing in
+it executes.
+Every mistake is a :class:`ManifestError` naming the manifest, the line where it can be found, the key,
+what is allowed and what was found.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+from labeleval.errors import ManifestError
+from labeleval.limits import current as current_limits
+from labeleval.options import (
+    EXPORT_FORMATS,
+    GOLD_EXPORT_FORMATS,
+    TABLE_FORMATS,
+    ConsensusMethod,
+    DuplicatePolicy,
+    DurationUnit,
+    Option,
+    PricingModel,
+    TaskKind,
+    TiePolicy,
+    Uncertainty,
+    UsabilityRule,
+    invalid_option,
+)
+from labeleval.project.paths import is_multi_path, parquet_files
+from labeleval.project.schema import OPTIONAL_COLUMNS, PAIRWISE_LABELS, REQUIRED_COLUMNS, FlagRules, TaskSpec
+
+MANIFEST_NAME: Final = "labeleval.toml"
+E = TypeVar("E", bound=Option)
+
+_TOP_KEYS: Final = ("task", "gold", "usability", "data", "quality", "vendors", "items")
+_TASK_KEYS: Final = ("name", "kind", "labels", "tolerance", "range", "separator", "min_jaccard")
+_FILE_KEYS: Final = (
+    "path",
+    "format",
+    "columns",
+    "encoding",
+    "sheet",
+    "label_map",
+    "question",
+    "item_field",
+    "annotator_field",
+)
+_GOLD_KEYS: Final = (*_FILE_KEYS, "metadata")
+_ITEMS_KEYS: Final = ("path", "format", "columns", "encoding", "sheet", "metadata")
+_VENDOR_KEYS: Final = ("name", *_FILE_KEYS, "duration_unit", "pricing", "rates", "bill_excluded")
+_PRICING_KEYS: Final = ("model", "rate", "amount", "currency", "fee_pct", "input_rate", "output_rate")
+_USABILITY_KEYS: Final = ("rule", "min_confidence")
+_DATA_KEYS: Final = ("duplicates", "tie", "consensus", "uncertainty", "min_shared_gold")
+_QUALITY_KEYS: Final = (
+    "target_accuracy",
+    "min_gold",
+    "flag_confidence",
+    "min_judgments",
+    "ds_margin",
+    "too_fast_s",
+    "too_fast_share",
+    "skew_tvd",
+)
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """How a vendor charges.
+
+    ``per_label``: ``rate`` per judgment delivered; ``per_item``: ``rate`` per distinct item delivered;
+    ``hourly``: ``rate`` per hour of ``duration_s`` (or each person's own rate, from a timesheet);
+    ``fixed``: ``amount`` for the batch; ``per_million_tokens``: ``input_rate`` and ``output_rate`` per
+    million input and output tokens (a model as a vendor). ``fee_pct`` is a platform fee in percent added
+    on top of the labour cost.
+    """
+
+    model: PricingModel
+    rate: float = 0.0
+    amount: float = 0.0
+    currency: str = "USD"
+    fee_pct: float = 0.0
+    input_rate: float = 0.0
+    output_rate: float = 0.0
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One input file and how to read it."""
+
+    path: Path
+    #: a vendor's Parquet files on object storage (fsspec URL, read by the chunked engines); None: ``path``
+    url: str | None = None
+    format: str | None = None
+    columns: Mapping[str, str] = field(default_factory=dict)
+    encoding: str = "utf-8"
+    sheet: str | int | None = None
+    label_map: Mapping[str, str] = field(default_factory=dict)
+    #: native formats (labeleval/io/formats): which question holds the label; dotted paths to the ids
+    question: str | None = None
+    item_field: str | None = None
+    annotator_field: str | None = None
+
+    @property
+    def native(self) -> bool:
+        """Whether ``format`` names a vendor's own export format (read by labeleval.io.formats)."""
+        return self.format is not None and self.format in EXPORT_FORMATS
+
+
+@dataclass(frozen=True)
+class VendorSpec:
+    """A vendor's batch file, its column mapping and its pricing."""
+
+    name: str
+    file: FileSpec
+    pricing: Pricing
+    duration_unit: DurationUnit = DurationUnit.S
+    #: a table of hourly rates per annotator (timesheets), joined on annotator id
+    rates: Path | None = None
+    #: whether work a native reader set aside (rejected, cancelled ...) is billed
+    bill_excluded: bool = False
+
+
+@dataclass(frozen=True)
+class Usability:
+    """Which judgments count as usable: equal to gold, to a confident cross-vendor consensus, or either."""
+
+    rule: UsabilityRule = UsabilityRule.GOLD
+    min_confidence: float = 0.9
+
+
+@dataclass(frozen=True)
+class Quality:
+    """The redundancy target and the annotator flag thresholds (``[quality]``)."""
+
+    target_accuracy: float = 0.95
+    rules: FlagRules = field(default_factory=FlagRules)
+
+
+@dataclass(frozen=True)
+class ItemsSpec:
+    """``[items]``: a file with one row per item id and metadata columns (language, domain, text, url ...).
+    ``metadata`` names the columns to keep; empty keeps every column but the item id."""
+
+    file: FileSpec
+    metadata: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Project:
+    """A parsed manifest: the task, the gold file, the vendors and the rules. Files are read later."""
+
+    root: Path
+    manifest: Path
+    task: TaskSpec
+    vendors: tuple[VendorSpec, ...]
+    gold: FileSpec | None = None
+    usability: Usability = Usability()
+    duplicates: DuplicatePolicy = DuplicatePolicy.KEEP_LAST
+    tie: TiePolicy = TiePolicy.FRACTIONAL
+    consensus: ConsensusMethod = ConsensusMethod.MAJORITY_VOTE
+    uncertainty: Uncertainty = Uncertainty.ITEMS_AND_ANNOTATORS
+    min_shared_gold: int = 20
+    quality: Quality = Quality()
+    items: ItemsSpec | None = None
+    gold_metadata: tuple[str, ...] = ()  # extra gold-file columns kept as item metadata
+
+    @property
+    def currency(self) -> str:
+        return self.vendors[0].pricing.currency if self.vendors else "USD"
+
+    def files(self) -> list[Path]:
+        """Every input file, gold first."""
+        out = [self.gold.path] if self.gold else []
+        out += [self.items.file.path] if self.items else []
+        return out + [v.file.path for v in self.vendors]
+
+
+class _Manifest:
+    """Helpers that turn TOML values into checked settings, with line numbers for messages."""
+
+    def __init__(self, path: Path, text: str, allow_outside: bool = False) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+        self.allow_outside = allow_outside
+
+    def line_of(self, key: str, after: int = 0) -> int | None:
+        pattern = re.compile(rf"(^|[\s{{,])[\"']?{re.escape(key)}[\"']?\s*=")
+        for number, line in enumerate(self.lines[after:], start=after + 1):
+            if pattern.search(line.split("#", 1)[0]):
+                return number
+        return None
+
+    def section_line(self, header: str, occurrence: int = 0) -> int:
+        seen = -1
+        for number, line in enumerate(self.lines, start=1):
+            if line.strip().replace(" ", "") == header:
+                seen += 1
+                if seen == occurrence:
+                    return number
+        return 0
+
+    def error(self, message: str, key: str | None = None, after: int = 0) -> ManifestError:
+        line = self.line_of(key, after) if key else None
+        where = f"{self.path.name} line {line}" if line else self.path.name
+        return ManifestError(f"{where}: {message}")
+
+    def check_keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], where: str, after: int = 0) -> None:
+        for key in table:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise self.error(
+                    f"unknown key {key!r} in {where}{hint}; allowed keys: {', '.join(allowed)}", key, after
+                )
+
+    def table(self, parent: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+        value = parent.get(key, {})
+        if not isinstance(value, dict):
+            raise self.error(f"{where}.{key} must be a table, found {type(value).__name__}", key)
+        return value
+
+    def string(self, table: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str:
+        value = table.get(key, default)
+        if value is None:
+            raise self.error(f'{where} needs {key} = "..."')
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(f"{where}.{key} must be a non-empty string, found {value!r}", key)
+        return value
+
+    def number(self, table: Mapping[str, Any], key: str, where: str, default: float, after: int = 0) -> float:
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise self.error(f"{where}.{key} must be a finite number, found {value!r}", key, after)
+        if value < 0:
+            raise self.error(f"{where}.{key} must be >= 0, found {value}", key, after)
+        return float(value)
+
+    def choice(self, table: Mapping[str, Any], key: str, option: type[E], where: str, default: E, after: int = 0) -> E:
+        value = table.get(key, default)
+        if value not in option.values():
+            raise self.error(invalid_option(f"{where}.{key}", option.values(), value), key, after)
+        return option(value)
+
+    def file(self, table: Mapping[str, Any], where: str, allowed_columns: tuple[str, ...], after: int) -> FileSpec:
+        rel = self.string(table, "path", where)
+        url = self.data_url(rel, where, after)
+        path = Path(rel) if url else self.confined(rel, where, after)
+        folder = url is None and where.startswith("[[vendors]]") and self.parquet_set(path, rel, where, after)
+        if url is None and not path.is_file() and not folder:
+            raise self.error(f"{where}.path: file not found: {rel} (looked in {self.path.parent})", "path", after)
+        fmt = table.get("format")
+        if fmt is not None and fmt not in TABLE_FORMATS and fmt not in EXPORT_FORMATS:
+            raise self.error(
+                f"{where}.format must be a table format ({', '.join(TABLE_FORMATS)}) or a vendor export format "
+                f"({', '.join(EXPORT_FORMATS)}); found {fmt!r}",
+                "format",
+                after,
+            )
+        columns = self.str_map(table, "columns", where, after)
+        for canonical in columns:
+            if canonical not in allowed_columns:
+                raise self.error(
+                    f"{where}.columns: unknown canonical column {canonical!r}; allowed: {', '.join(allowed_columns)}",
+                    canonical,
+                    after,
+                )
+        sheet = table.get("sheet")
+        if sheet is not None and not isinstance(sheet, str | int):
+            raise self.error(f"{where}.sheet must be a sheet name or index", "sheet", after)
+        return FileSpec(
+            path=path,
+            url=url,
+            format=fmt,
+            columns=columns,
+            encoding=self.string(table, "encoding", where, "utf-8"),
+            sheet=sheet,
+            label_map=self.str_map(table, "label_map", where, after),
+            question=self.string(table, "question", where) if "question" in table else None,
+            item_field=self.string(table, "item_field", where) if "item_field" in table else None,
+            annotator_field=self.string(table, "annotator_field", where) if "annotator_field" in table else None,
+        )
+
+    def confined(self, rel: str, where: str, after: int) -> Path:
+        """``rel`` resolved against the manifest's folder (symlinks followed); outside it only when allowed."""
+        base = self.path.parent
+        try:
+            path = (base / rel).resolve()
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise self.error(f"{where}.path: not a usable file path: {rel!r} ({exc})", "path", after) from None
+        if not self.allow_outside and not path.is_relative_to(base):
+            raise self.error(
+                f"{where}.path: {rel!r} is outside the project folder (absolute paths, '..' and symlinks that "
+                f"leave the folder are refused); copy the file into the project, or on the command line pass "
+                f"--allow-outside (Python: load_project(..., allow_outside=True))",
+                "path",
+                after,
+            )
+        return path
+
+    def data_url(self, rel: str, where: str, after: int) -> str | None:
+        """A vendor's Parquet data on object storage (an fsspec URL: ``s3://bucket/prefix/*.parquet``), or None.
+
+        A URL reads data from outside the project folder, so it needs ``allow_outside`` (never for uploads)."""
+        if "://" not in rel:
+            return None
+        if not where.startswith("[[vendors]]"):
+            raise self.error(f"{where}.path: a URL is accepted only for vendor data (Parquet files)", "path", after)
+        if not self.allow_outside:
+            raise self.error(
+                f"{where}.path: {rel!r} is a URL, outside the project folder; on the command line pass "
+                f"--allow-outside (Python: load_project(..., allow_outside=True)) to read it",
+                "path",
+                after,
+            )
+        return rel
+
+    def parquet_set(self, path: Path, rel: str, where: str, after: int) -> bool:
+        """Whether a vendor's ``path`` names a folder or glob of Parquet files (read chunk by chunk, issue 13),
+        each inside the project folder unless allowed outside."""
+        if not is_multi_path(path):
+            return False
+        files = parquet_files(path)
+        base = self.path.parent
+        outside = [f for f in files if not self.allow_outside and not f.resolve().is_relative_to(base)]
+        if outside:
+            raise self.error(
+                f"{where}.path: {rel!r} matches {outside[0].name}, which is outside the project folder (a symlink?); "
+                f"pass --allow-outside to read it",
+                "path",
+                after,
+            )
+        return bool(files)
+
+    def str_map(self, table: Mapping[str, Any], key: str, where: str, after: int) -> dict[str, str]:
+        value = table.get(key, {})
+        if not isinstance(value, dict) or not all(isinstance(v, str | int) for v in value.values()):
+            raise self.error(f'{where}.{key} must be a table of strings, e.g. {{ a = "b" }}', key, after)
+        return {str(k): str(v) for k, v in value.items()}
+
+
+def find_manifest(path: str | Path) -> Path:
+    """Accept a project folder or the manifest itself; return the manifest's path.
+
+    The folder is resolved (symlinks followed) but the manifest's own name is kept, so a manifest that is a
+    symlink does not move the project folder that its paths are confined to.
+    """
+    p = Path(path)
+    if p.is_dir():
+        p = p / MANIFEST_NAME
+    if not p.is_file():
+        raise ManifestError(f"no manifest at {p}; a project is a folder with a {MANIFEST_NAME}")
+    return p.parent.resolve() / p.name
+
+
+def load_project(path: str | Path, *, allow_outside: bool = False) -> Project:
+    """Read and check a manifest. ``path`` is a project folder holding ``labeleval.toml`` or the file itself.
+
+    Every file the manifest names must resolve (after symlinks) inside the manifest's folder; pass
+    ``allow_outside=True`` to read files elsewhere (never done for uploads in the app).
+
+    Examples
+    --------
+    >>> import labeleval as le
+    >>> project = le.load_project("sample_data/content_safety")  # doctest: +SKIP
+    >>> [v.name for v in project.vendors]  # doctest: +SKIP
+    ['Scale', 'Surge', 'Mercor']
+    """
+    manifest = find_manifest(path)
+    text, data = _read_toml(manifest)
+    m = _Manifest(manifest, text, allow_outside)
+    m.check_keys(data, _TOP_KEYS, "the manifest")
+    task = _task(m, m.table(data, "task", "manifest"))
+    gold, gold_metadata = _gold(m, data, task.labels)
+    options = _data_options(m, m.table(data, "data", "manifest"))
+    return Project(
+        root=manifest.parent,
+        manifest=manifest,
+        task=task,
+        vendors=_vendors(m, data.get("vendors"), task.labels),
+        gold=gold,
+        usability=_usability(m, m.table(data, "usability", "manifest"), has_gold=gold is not None),
+        quality=_quality(m, m.table(data, "quality", "manifest")),
+        items=_items(m, data),
+        gold_metadata=gold_metadata,
+        **options,
+    )
+
+
+def _read_toml(manifest: Path) -> tuple[str, dict[str, Any]]:
+    try:
+        text = manifest.read_text(encoding="utf-8").removeprefix("\ufeff")  # a BOM, as Windows editors write
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"{manifest.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{manifest.name}: invalid TOML: {exc}") from None
+
+
+def _task(m: _Manifest, task_t: dict[str, Any]) -> TaskSpec:
+    """``[task]``: name, kind, labels and the kind's own keys."""
+    if not task_t:
+        raise m.error("the manifest needs a [task] table with name, kind and labels")
+    m.check_keys(task_t, _TASK_KEYS, "[task]")
+    kind = m.choice(task_t, "kind", TaskKind, "[task]", TaskKind.NOMINAL)
+    tolerance = m.number(task_t, "tolerance", "[task]", 0.0)
+    if "tolerance" in task_t and kind not in ("ordinal", "interval", "ratio"):
+        raise m.error(
+            f"[task].tolerance applies to ordinal, interval and ratio tasks; a {kind} label is right or wrong, "
+            f"so remove it",
+            "tolerance",
+        )
+    min_jaccard = m.number(task_t, "min_jaccard", "[task]", 1.0)
+    if ("separator" in task_t or "min_jaccard" in task_t) and kind != "multilabel":
+        raise m.error("[task].separator and min_jaccard apply to multilabel tasks only", "separator")
+    if not 0 < min_jaccard <= 1:
+        raise m.error(f"[task].min_jaccard must be in (0, 1]; found {min_jaccard}", "min_jaccard")
+    return TaskSpec(
+        name=m.string(task_t, "name", "[task]", "Untitled task"),
+        kind=kind,
+        labels=_task_labels(m, task_t, kind),
+        tolerance=tolerance,
+        value_range=_task_range(m, task_t, kind),
+        separator=m.string(task_t, "separator", "[task]", "|"),
+        min_jaccard=min_jaccard,
+    )
+
+
+def _gold(m: _Manifest, data: dict[str, Any], labels: tuple[str, ...]) -> tuple[FileSpec | None, tuple[str, ...]]:
+    """``[gold]``: the gold file (a table, or a native format that carries gold) and its metadata columns."""
+    if "gold" not in data:
+        return None, ()
+    gold_t = m.table(data, "gold", "manifest")
+    after = m.section_line("[gold]")
+    m.check_keys(gold_t, _GOLD_KEYS, "[gold]", after)
+    gold = m.file(gold_t, "[gold]", ("item_id", "label"), after)
+    if gold.native and str(gold.format) not in GOLD_EXPORT_FORMATS:
+        carriers = ", ".join(n for n in EXPORT_FORMATS if n in GOLD_EXPORT_FORMATS)
+        raise m.error(
+            f"[gold].format = {gold.format!r} carries no gold answers (formats that do: {carriers}); "
+            f"give [gold] a table of item ids and gold labels",
+            "format",
+            after,
+        )
+    _check_label_map(m, gold.label_map, labels, "[gold]", after)
+    return gold, _metadata_columns(m, gold_t, "[gold]")
+
+
+def _items(m: _Manifest, data: dict[str, Any]) -> ItemsSpec | None:
+    """``[items]``: a file of item metadata (language, domain, text ...)."""
+    if "items" not in data:
+        return None
+    items_t = m.table(data, "items", "manifest")
+    after = m.section_line("[items]")
+    m.check_keys(items_t, _ITEMS_KEYS, "[items]", after)
+    return ItemsSpec(m.file(items_t, "[items]", ("item_id",), after), _metadata_columns(m, items_t, "[items]"))
+
+
+def _usability(m: _Manifest, usability_t: dict[str, Any], *, has_gold: bool) -> Usability:
+    m.check_keys(usability_t, _USABILITY_KEYS, "[usability]")
+    rule = m.choice(usability_t, "rule", UsabilityRule, "[usability]", UsabilityRule.GOLD)
+    min_conf = m.number(usability_t, "min_confidence", "[usability]", 0.9)
+    if not 0 < min_conf <= 1:
+        raise m.error(f"[usability].min_confidence must be in (0, 1]; found {min_conf}", "min_confidence")
+    if rule != UsabilityRule.CONSENSUS and not has_gold:
+        raise m.error(f"[usability].rule = {rule!r} needs a [gold] table with a gold file", "rule")
+    return Usability(rule=rule, min_confidence=min_conf)
+
+
+def _data_options(m: _Manifest, data_t: dict[str, Any]) -> dict[str, Any]:
+    """``[data]``: duplicate and tie policies, the consensus method, what the intervals cover."""
+    m.check_keys(data_t, _DATA_KEYS, "[data]")
+    min_shared_gold = m.number(data_t, "min_shared_gold", "[data]", 20)
+    if min_shared_gold < 1 or min_shared_gold != int(min_shared_gold):
+        raise m.error(f"[data].min_shared_gold must be a whole number >= 1; found {min_shared_gold}", "min_shared_gold")
+    return {
+        "duplicates": m.choice(data_t, "duplicates", DuplicatePolicy, "[data]", DuplicatePolicy.KEEP_LAST),
+        "tie": m.choice(data_t, "tie", TiePolicy, "[data]", TiePolicy.FRACTIONAL),
+        "consensus": m.choice(data_t, "consensus", ConsensusMethod, "[data]", ConsensusMethod.MAJORITY_VOTE),
+        "uncertainty": m.choice(data_t, "uncertainty", Uncertainty, "[data]", Uncertainty.ITEMS_AND_ANNOTATORS),
+        "min_shared_gold": int(min_shared_gold),
+    }
+
+
+def _vendors(m: _Manifest, vendor_list: object, labels: tuple[str, ...]) -> tuple[VendorSpec, ...]:
+    """``[[vendors]]``: at least one, unique names, one currency."""
+    if not isinstance(vendor_list, list) or not vendor_list:
+        raise m.error("the manifest needs at least one [[vendors]] table with name, path and pricing")
+    current_limits().check("vendors", len(vendor_list), f"{m.path.name}: [[vendors]]")
+    vendors = tuple(_vendor(m, v, k, labels) for k, v in enumerate(vendor_list))
+    names = [v.name for v in vendors]
+    if len(set(names)) != len(names):
+        raise m.error(f"two [[vendors]] have the same name: {names}")
+    currencies = sorted({v.pricing.currency for v in vendors})
+    if len(currencies) > 1:
+        listing = ", ".join(f"{v.name}: {v.pricing.currency}" for v in vendors)
+        raise m.error(
+            f"vendors are priced in different currencies ({listing}); labeleval does not convert currencies, "
+            f"so convert the rates to one currency in the manifest",
+            "currency",
+        )
+    return vendors
+
+
+def _metadata_columns(m: _Manifest, table: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    """``metadata = ["language", "domain"]``: item metadata columns of a file."""
+    value = table.get("metadata", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise m.error(f'{where}.metadata must be a list of column names, e.g. ["language", "domain"]', "metadata")
+    return tuple(value)
+
+
+def _quality(m: _Manifest, table: dict[str, Any]) -> Quality:
+    m.check_keys(table, _QUALITY_KEYS, "[quality]")
+    defaults = FlagRules()
+    values = {key: m.number(table, key, "[quality]", float(getattr(defaults, key))) for key in _QUALITY_KEYS[1:]}
+    for share in ("too_fast_share", "skew_tvd", "ds_margin", "flag_confidence"):
+        if values[share] > 1:
+            raise m.error(f"[quality].{share} is a share and must be at most 1; found {values[share]}", share)
+    target = m.number(table, "target_accuracy", "[quality]", 0.95)
+    if not 0 < target <= 1:
+        raise m.error(f"[quality].target_accuracy must be in (0, 1]; found {target}", "target_accuracy")
+    rules = FlagRules(
+        min_gold=int(values["min_gold"]),
+        flag_confidence=values["flag_confidence"],
+        min_judgments=int(values["min_judgments"]),
+        ds_margin=values["ds_margin"],
+        too_fast_s=values["too_fast_s"],
+        too_fast_share=values["too_fast_share"],
+        skew_tvd=values["skew_tvd"],
+    )
+    return Quality(target_accuracy=target, rules=rules)
+
+
+def _task_labels(m: _Manifest, task_t: dict[str, Any], kind: str) -> tuple[str, ...]:
+    labels = task_t.get("labels")
+    if kind in ("interval", "ratio"):
+        if labels is not None:
+            raise m.error(
+                f"[task].labels is not used by kind = {kind!r} (labels are numbers); remove it, or use "
+                f'kind = "ordinal" for a scale of named points',
+                "labels",
+            )
+        return ()
+    if kind == "pairwise":
+        if labels is None:
+            return PAIRWISE_LABELS
+        if sorted(map(str, labels)) != sorted(PAIRWISE_LABELS):
+            raise m.error(
+                f"[task].labels of a pairwise task must be {list(PAIRWISE_LABELS)}; found {labels!r}. Map a "
+                f'vendor\'s own names with label_map, e.g. {{ left = "A", right = "B", same = "tie" }}',
+                "labels",
+            )
+        return PAIRWISE_LABELS
+    if not isinstance(labels, list) or len(labels) < 2:
+        raise m.error('[task].labels must list at least two labels, e.g. labels = ["yes", "no"]', "labels")
+    current_limits().check("labels", len(labels), f"{m.path.name}: [task].labels")
+    odd = [lab for lab in labels if isinstance(lab, bool) or not isinstance(lab, str | int | float)]
+    if odd:
+        raise m.error(f"[task].labels must be strings (or numbers); found {odd[0]!r}", "labels")
+    label_strs = tuple(str(lab) for lab in labels)
+    blank = [lab for lab in label_strs if not lab.strip() or lab != lab.strip()]
+    if blank:
+        raise m.error(
+            f"[task].labels must be non-empty text without leading or trailing spaces; found {blank[0]!r}", "labels"
+        )
+    if len(set(label_strs)) != len(label_strs):
+        raise m.error(f"[task].labels lists a label twice: {list(label_strs)}", "labels")
+    if kind == "multilabel":
+        bad = [lab for lab in label_strs if "|" in lab or lab.startswith("[") or lab == "(none)"]
+        if bad:
+            raise m.error(
+                f"[task].labels of a multilabel task cannot contain '|', start with '[' or be '(none)' (label sets "
+                f"are written a|b, as a JSON list, or (none)); found {bad[0]!r}",
+                "labels",
+            )
+    return label_strs
+
+
+def _task_range(m: _Manifest, task_t: dict[str, Any], kind: str) -> tuple[float, float] | None:
+    value = task_t.get("range")
+    if value is None:
+        return (0.0, float("inf")) if kind == "ratio" else None
+    if kind not in ("interval", "ratio"):
+        raise m.error(f"[task].range applies to interval and ratio tasks, not {kind!r}", "range")
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        or value[0] >= value[1]
+    ):
+        raise m.error(f"[task].range must be [low, high] with low < high; found {value!r}", "range")
+    if kind == "ratio" and value[0] < 0:
+        raise m.error("[task].range of a ratio scale cannot start below 0", "range")
+    return (float(value[0]), float(value[1]))
+
+
+def _check_label_map(
+    m: _Manifest, label_map: Mapping[str, str], labels: tuple[str, ...], where: str, after: int
+) -> None:
+    if not labels:  # numeric kinds: labels are numbers; a label_map may rewrite vendor codes to numbers
+        return
+    for source, target in label_map.items():
+        if target not in labels:
+            raise m.error(
+                f"{where}.label_map maps {source!r} to {target!r}, which is not one of [task].labels "
+                f"({', '.join(labels)})",
+                "label_map",
+                after,
+            )
+
+
+def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) -> VendorSpec:
+    after = m.section_line("[[vendors]]", index)
+    if not isinstance(table, dict):
+        raise m.error(f"[[vendors]] #{index + 1} must be a table")
+    name = m.string(table, "name", f"[[vendors]] #{index + 1}")
+    where = f"[[vendors]] {name!r}"
+    m.check_keys(table, _VENDOR_KEYS, where, after)
+    file = m.file(table, where, (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS), after)
+    _check_label_map(m, file.label_map, labels, where, after)
+    unit = m.choice(table, "duration_unit", DurationUnit, where, DurationUnit.S, after)
+    rates = None
+    if "rates" in table:
+        rates = m.confined(m.string(table, "rates", where), where, after)
+        if not rates.is_file():
+            raise m.error(f"{where}.rates: file not found: {table['rates']}", "rates", after)
+    bill_excluded = table.get("bill_excluded", False)
+    if not isinstance(bill_excluded, bool):
+        raise m.error(f"{where}.bill_excluded must be true or false; found {bill_excluded!r}", "bill_excluded", after)
+    per_person = file.format == "timesheet"
+    pricing_t = table.get("pricing")
+    if not isinstance(pricing_t, dict):
+        raise m.error(f'{where} needs pricing = {{ model = "per_label", rate = 0.1, currency = "USD" }}')
+    m.check_keys(pricing_t, _PRICING_KEYS, f"{where}.pricing", after)
+    if "model" not in pricing_t:
+        raise m.error(invalid_option(f"{where}.pricing.model", PricingModel.values(), None), "pricing", after)
+    model = m.choice(pricing_t, "model", PricingModel, f"{where}.pricing", PricingModel.PER_LABEL, after)
+    if model == PricingModel.FIXED:
+        if "amount" not in pricing_t:
+            raise m.error(f"{where}.pricing: the fixed model needs amount = ...", "model", after)
+        if "rate" in pricing_t:
+            raise m.error(f"{where}.pricing: the fixed model uses amount, not rate; remove rate", "rate", after)
+    elif model == PricingModel.PER_MILLION_TOKENS:
+        if "input_rate" not in pricing_t and "output_rate" not in pricing_t:
+            raise m.error(
+                f"{where}.pricing: the per_million_tokens model needs input_rate = ... and output_rate = ... "
+                f"(price per million input and output tokens)",
+                "model",
+                after,
+            )
+    elif "rate" not in pricing_t and not (model == PricingModel.HOURLY and per_person):
+        raise m.error(
+            f"{where}.pricing: the {model} model needs rate = ..."
+            + (' (or a timesheet with a rate per person: format = "timesheet")' if model == "hourly" else ""),
+            "model",
+            after,
+        )
+    elif "amount" in pricing_t:
+        raise m.error(
+            f"{where}.pricing: amount is the price of the fixed model and is not used by {model}; remove it "
+            f'(or use model = "fixed")',
+            "amount",
+            after,
+        )
+    currency = pricing_t.get("currency", "USD")
+    if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
+        raise m.error(
+            f'{where}.pricing.currency must be a 3-letter ISO code like "USD"; found {currency!r}',
+            "currency",
+            after,
+        )
+    pricing = Pricing(
+        model=model,
+        rate=m.number(pricing_t, "rate", f"{where}.pricing", 0.0, after),
+        amount=m.number(pricing_t, "amount", f"{where}.pricing", 0.0, after),
+        currency=currency,
+        fee_pct=m.number(pricing_t, "fee_pct", f"{where}.pricing", 0.0, after),
+        input_rate=m.number(pricing_t, "input_rate", f"{where}.pricing", 0.0, after),
+        output_rate=m.number(pricing_t, "output_rate", f"{where}.pricing", 0.0, after),
+    )
+    return VendorSpec(
+        name=name,
+        file=file,
+        pricing=pricing,
+        duration_unit=unit,
+        rates=rates,
+        bill_excluded=bill_excluded,
+    )

@@ -1,0 +1,1 @@
+"""Deterministic generators of the bundled sample projects (synthetic data, illustrative vendors)."""

@@ -1,0 +1,226 @@
+"""Paired comparisons between every pair of vendors, on the items both labelled (issue 9).
+
+Each pair is compared on the items both vendors labelled (gold items for the accuracy-type metrics), and
+the row says how many; when the vendors' gold coverage differs a note says so. Below
+``settings.min_shared_gold`` shared gold items the pair is not tested ("cannot be compared yet").
+
+The decision family is every pair x {accuracy, consensus accuracy, usable rate (when the usability rule is
+not gold: under the gold rule it *is* the accuracy, one test not two), cost per usable label}. One
+single-step bootstrap max-T (:func:`labeleval.inference.stats.max_t`) over the family gives each difference its
+adjusted p-value and a simultaneous interval from the same resamples: ``significant`` exactly when the
+interval excludes 0. The resamples are the two-way ones of :mod:`.uncertainty` (items paired across
+vendors; each vendor's annotators independent), or item-only under ``uncertainty = "items"``.
+Agreement (alpha) differences form their own family, with item-only resamples on each vendor's items.
+"""
+
+from __future__ import annotations
+
+import itertools
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from labeleval.inference.stats import jeffreys_se, max_t, satterthwaite_df
+from labeleval.options import Uncertainty, UsabilityRule
+from labeleval.scoring.consensus import VendorConsensus
+from labeleval.scoring.encode import Encoded, VendorBatch
+from labeleval.scoring.settings import Settings
+from labeleval.scoring.statistics import Estimates
+from labeleval.scoring.uncertainty import RatioEstimate
+
+COLUMNS = (
+    "vendor_a",
+    "vendor_b",
+    "metric",
+    "family",
+    "estimate_a",
+    "estimate_b",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_adjusted",
+    "significant",
+    "test",
+    "uncertainty",
+    "shared_items",
+    "shared_gold_items",
+    "gold_items_a",
+    "gold_items_b",
+    "note",
+)
+DECISION_METRICS = ("accuracy", "consensus_accuracy", "usable_rate", "cost_per_usable_label")
+SOURCE = {"cost_per_usable_label": "usable_rate"}  # a cost is compared through the rate it divides by
+
+
+def comparisons(
+    enc: Encoded,
+    batches: list[VendorBatch],
+    consensus: list[VendorConsensus],
+    est: Estimates,
+    settings: Settings,
+) -> pd.DataFrame:
+    """Every pair of vendors on each metric: difference on shared items, simultaneous CI, adjusted p."""
+    metrics: tuple[str, ...] = DECISION_METRICS
+    if settings.usability == UsabilityRule.GOLD:  # the usable rate is the gold accuracy: do not test it twice
+        metrics = tuple(m for m in metrics if m != "usable_rate")
+    two_way = settings.uncertainty == Uncertainty.ITEMS_AND_ANNOTATORS
+    decision = _Family(
+        "decision",
+        str(settings.uncertainty),
+        f"bootstrap max-T, {'items and annotators' if two_way else 'items'}, shared items",
+    )
+    agreement = _Family("agreement", str(Uncertainty.ITEMS), "bootstrap max-T, items, each vendor's items")
+    for a, b in itertools.combinations(batches, 2):
+        shared = a.labelled & b.labelled
+        shared_gold = shared & enc.has_gold
+        counts = {
+            "shared_items": int(shared.sum()),
+            "shared_gold_items": int(shared_gold.sum()),
+            "gold_items_a": int((a.labelled & enc.has_gold).sum()),
+            "gold_items_b": int((b.labelled & enc.has_gold).sum()),
+        }
+        coverage = _coverage_note(a.name, b.name, counts)
+        for metric in metrics:
+            ra, rb = _shared_ratio(est, a.name, b.name, metric), _shared_ratio(est, b.name, a.name, metric)
+            if ra is None or rb is None:
+                continue
+            basis = min(ra.items, rb.items)
+            row = {"vendor_a": a.name, "vendor_b": b.name, "metric": metric, **counts}
+            if basis < settings.min_shared_gold:
+                what = "shared gold items" if settings.usability != UsabilityRule.CONSENSUS else "shared items"
+                reference = " with a reference" if settings.usability != UsabilityRule.GOLD and metric in SOURCE else ""
+                note = f"too few {what}{reference} ({basis} < {settings.min_shared_gold}): cannot be compared yet"
+                decision.skip(row, *_values(a, b, ra, rb, metric), note)
+                continue
+            decision.add(row, *_difference(a, b, ra, rb, metric, counts["shared_items"]), coverage)
+        alpha_a, alpha_b = est(a.name, "alpha"), est(b.name, "alpha")
+        samples = est.samples[(a.name, "alpha")] - est.samples[(b.name, "alpha")]
+        note = "" if np.array_equal(a.labelled, b.labelled) else "agreement on each vendor's own items"
+        agreement.add(
+            {"vendor_a": a.name, "vendor_b": b.name, "metric": "alpha", **counts},
+            alpha_a.value,
+            alpha_b.value,
+            samples,
+            float("nan"),
+            float("inf"),
+            note,
+        )
+    frame = pd.DataFrame(
+        decision.finish(settings.confidence) + agreement.finish(settings.confidence), columns=list(COLUMNS)
+    )
+    return frame.astype({"significant": bool})
+
+
+def _coverage_note(a: str, b: str, counts: dict[str, int]) -> str:
+    ga, gb, shared = counts["gold_items_a"], counts["gold_items_b"], counts["shared_gold_items"]
+    if ga == gb == shared:
+        return ""
+    return (
+        f"gold coverage differs ({a} labelled {ga:,} gold items, {b} {gb:,}): compared on the {shared:,} both "
+        f"labelled; each vendor's own figure uses all its gold items"
+    )
+
+
+def _shared_ratio(est: Estimates, vendor: str, other: str, metric: str) -> RatioEstimate | None:
+    name = SOURCE.get(metric, metric)
+    return est.ratios.get((vendor, name, other), est.ratios.get((vendor, name)))
+
+
+def _values(a: VendorBatch, b: VendorBatch, ra: RatioEstimate, rb: RatioEstimate, metric: str) -> tuple[float, float]:
+    if metric in SOURCE:  # cost per usable label = cost per label / usable rate (infinite when none is usable)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(np.float64(a.cost_per_label) / ra.value), float(np.float64(b.cost_per_label) / rb.value)
+    return ra.value, rb.value
+
+
+def _difference(
+    a: VendorBatch, b: VendorBatch, ra: RatioEstimate, rb: RatioEstimate, metric: str, shared_items: int
+) -> tuple[float, float, np.ndarray, float, float]:
+    """Estimates, resampled differences, the SE floor and the Satterthwaite df of one comparison."""
+    floor_a = float(jeffreys_se(np.array([ra.successes]), np.array([ra.trials]))[0])
+    floor_b = float(jeffreys_se(np.array([rb.successes]), np.array([rb.trials]))[0])
+    scale_a = scale_b = 1.0
+    samples_a, samples_b = ra.samples, rb.samples
+    if metric in SOURCE:
+        smooth_a = (ra.successes + 0.5) / (ra.trials + 1.0)
+        smooth_b = (rb.successes + 0.5) / (rb.trials + 1.0)
+        scale_a, scale_b = a.cost_per_label / smooth_a**2, b.cost_per_label / smooth_b**2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            samples_a = a.cost_per_label / np.clip(ra.samples, 0.0, 1.0)
+            samples_b = b.cost_per_label / np.clip(rb.samples, 0.0, 1.0)
+    estimate_a, estimate_b = _values(a, b, ra, rb, metric)
+    with np.errstate(invalid="ignore"):
+        diff = samples_a - samples_b
+        item_part = scale_a * ra.item_part - scale_b * rb.item_part
+    floor = float(np.hypot(scale_a * floor_a, scale_b * floor_b))
+    finite = item_part[np.isfinite(item_part)]
+    item_var = float(np.var(finite, ddof=1)) if len(finite) > 1 else 0.0
+    components = np.array([item_var, scale_a**2 * ra.annotator_variance, scale_b**2 * rb.annotator_variance])
+    dfs = np.array([max(shared_items - 1, 1), max(ra.effective_annotators - 1, 1), max(rb.effective_annotators - 1, 1)])
+    return estimate_a, estimate_b, diff, floor, float(satterthwaite_df(components, dfs))
+
+
+class _Family:
+    """Rows of one multiplicity family, tested together by one max-T when finished."""
+
+    def __init__(self, name: str, uncertainty: str, test: str) -> None:
+        self.name, self.uncertainty, self.test = name, uncertainty, test
+        self.rows: list[dict[str, object]] = []
+        self.samples: list[np.ndarray] = []
+        self.floors: list[float] = []
+        self.dfs: list[float] = []
+        self.skipped: list[dict[str, object]] = []
+
+    def add(
+        self,
+        row: dict[str, object],
+        estimate_a: float,
+        estimate_b: float,
+        samples: np.ndarray,
+        floor: float,
+        df: float,
+        note: str,
+    ) -> None:
+        self.rows.append({**row, **self._base(estimate_a, estimate_b, note)})
+        self.samples.append(samples)
+        self.floors.append(floor)
+        self.dfs.append(df)
+
+    def skip(self, row: dict[str, object], estimate_a: float, estimate_b: float, note: str) -> None:
+        self.skipped.append({**row, **self._base(estimate_a, estimate_b, note), "test": "not tested"})
+
+    def _base(self, estimate_a: float, estimate_b: float, note: str) -> dict[str, object]:
+        return {
+            "family": self.name,
+            "estimate_a": estimate_a,
+            "estimate_b": estimate_b,
+            "difference": estimate_a - estimate_b,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "p_value": np.nan,
+            "p_adjusted": np.nan,
+            "significant": False,
+            "test": self.test,
+            "uncertainty": self.uncertainty,
+            "note": note,
+        }
+
+    def finish(self, confidence: float) -> list[dict[str, object]]:
+        if self.rows and len(self.samples[0]) >= 2:
+            estimates = np.array([float(r["difference"]) for r in self.rows])  # type: ignore[arg-type]
+            result = max_t(
+                estimates,
+                np.column_stack(self.samples),
+                confidence,
+                se_floor=np.array(self.floors),
+                df=np.array(self.dfs),
+            )
+            for k, row in enumerate(self.rows):
+                z = result.statistic[k]
+                row["ci_low"], row["ci_high"] = float(result.low[k]), float(result.high[k])
+                row["p_value"] = 2.0 * (1.0 - NormalDist().cdf(z)) if np.isfinite(z) else np.nan
+                row["p_adjusted"] = float(result.p_adjusted[k])
+                row["significant"] = bool(result.significant[k])
+        return self.rows + self.skipped

@@ -1,0 +1,175 @@
+"""Consensus per vendor (the kind's rule and Dawid-Skene) and the reference label of the usability rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from labeleval.inference.consensus import dawid_skene_codes, dawid_skene_fits
+from labeleval.inference.stats import tie_credit as dense_tie_credit
+from labeleval.metrics import cells as sparse_cells
+from labeleval.metrics.cells import Hit
+from labeleval.options import TiePolicy, UsabilityRule
+from labeleval.scoring.encode import Encoded, VendorBatch
+from labeleval.scoring.kinds import Counts, ItemConsensus
+from labeleval.scoring.settings import Settings
+
+
+def tie_credit(counts: Counts, gold: np.ndarray, hit: Hit | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`labeleval.inference.stats.tie_credit` of the dense counts or of their non-zero cells."""
+    if isinstance(counts, sparse.csr_array):
+        return sparse_cells.tie_credit(counts, gold, hit)
+    return dense_tie_credit(counts, gold, sparse_cells.as_matrix(hit))
+
+
+@dataclass(frozen=True)
+class VendorConsensus:
+    """A vendor's consensus per item by its kind's rule (``rule``: majority vote, median, mean, per-label
+    majority) and by Dawid-Skene among its own annotators (``ds``; None where the kind has no categories),
+    whether each matches gold, and which of the two the settings chose (``chosen``)."""
+
+    rule: ItemConsensus
+    rule_correct: np.ndarray  # per item: True/False, or the fractional credit of a tie (tie = "fractional")
+    ds: ItemConsensus | None
+    ds_correct: np.ndarray
+    ds_accuracy: np.ndarray  # per annotator key of this vendor (NaN elsewhere)
+    chosen: ItemConsensus
+    chosen_correct: np.ndarray
+
+
+#: A vendor's Dawid-Skene consensus and each annotator key's model accuracy, or None where no fit is made.
+DawidSkeneFit = tuple[ItemConsensus, np.ndarray] | None
+
+
+def vendor_dawid_skene(enc: Encoded, batch: VendorBatch, settings: Settings) -> DawidSkeneFit:
+    """Dawid-Skene among one vendor's annotators, or None where the kind has no categories or a fit nobody
+    asked for would be too large (``dawid_skene_fits``). Independent of every other vendor's: the in-memory
+    engine fits the vendors side by side (labeleval/spend.py)."""
+    kind = enc.kind
+    fits = settings.dawid_skene or dawid_skene_fits(len(np.unique(enc.keys[batch.rows])), enc.k)
+    return _vendor_dawid_skene(enc, batch) if kind.supports_dawid_skene and fits else None
+
+
+def vendor_consensus(
+    enc: Encoded,
+    batch: VendorBatch,
+    settings: Settings,
+    rng: np.random.Generator,
+    fit: DawidSkeneFit | Literal["make"] = "make",
+) -> VendorConsensus:
+    """Both consensus methods for one vendor (``rng`` breaks ties under ``tie = "random"``); ``fit``: the
+    vendor's :func:`vendor_dawid_skene` if made already."""
+    kind = enc.kind
+    counts = batch.counts_or_cells()
+    rule = kind.consensus(counts, tie=settings.tie, rng=rng)
+    rule_correct = kind.correct(rule.code, rule.value, enc.gold_code)
+    if settings.tie == TiePolicy.FRACTIONAL and kind.majority_vote:
+        # credit, not a verdict: a tie among t labels that include the right one earns 1/t
+        rule_correct = np.where(batch.labelled, tie_credit(counts, enc.gold_code, kind.hit)[0], 0.0)
+    made = vendor_dawid_skene(enc, batch, settings) if fit == "make" else fit
+    if made is not None:
+        ds, ds_accuracy = made
+        ds_correct = kind.correct(ds.code, kind.values[np.maximum(ds.code, 0)], enc.gold_code)
+    else:
+        ds, ds_accuracy = None, np.full(enc.n_keys, np.nan)
+        ds_correct = np.zeros(enc.n_items, dtype=bool)
+    use_ds = settings.dawid_skene and ds is not None
+    return VendorConsensus(
+        rule=rule,
+        rule_correct=rule_correct,
+        ds=ds,
+        ds_correct=ds_correct,
+        ds_accuracy=ds_accuracy,
+        chosen=ds if use_ds and ds is not None else rule,
+        chosen_correct=ds_correct if use_ds else rule_correct,
+    )
+
+
+def _vendor_dawid_skene(enc: Encoded, batch: VendorBatch) -> tuple[ItemConsensus, np.ndarray]:
+    """Dawid-Skene among one vendor's annotators (no gold: accuracy is then measured on gold).
+
+    Returns the consensus per item (code -1 / confidence NaN where the vendor gave no judgment) and each
+    annotator key's model accuracy ``sum_k prior_k confusion[k, k]``.
+    """
+    rows = batch.rows
+    items_local, items = pd.factorize(enc.item_codes[rows])
+    items_local = items_local.astype(np.int32 if len(items) < 2**31 else np.int64)  # half the memory (issue 13)
+    annot_local, annotators = pd.factorize(enc.keys[rows])
+    annot_local = annot_local.astype(np.int32 if len(annotators) < 2**31 else np.int64)
+    fit = dawid_skene_codes(items_local, annot_local, enc.label_codes[rows], len(items), len(annotators), enc.k)
+    code = np.full(enc.n_items, -1, dtype=np.int64)
+    posterior = np.full(enc.n_items, np.nan)
+    code[items] = fit.posteriors.argmax(axis=1)
+    posterior[items] = fit.posteriors.max(axis=1)
+    accuracy = np.full(enc.n_keys, np.nan)
+    accuracy[annotators] = np.einsum("k,akk->a", fit.priors, fit.confusions)
+    value = enc.kind.values[np.maximum(code, 0)]
+    return ItemConsensus(code, value, posterior), accuracy
+
+
+def usability_reference(enc: Encoded, batches: list[VendorBatch], settings: Settings) -> np.ndarray:
+    """Reference label per item for the usability rule (-1 where none): gold, a confident cross-vendor
+    consensus, or gold where it exists and the consensus elsewhere."""
+    if settings.usability == UsabilityRule.GOLD:
+        return enc.gold_code.copy()
+    total = np.sum([b.m for b in batches], axis=0) if batches else np.zeros(enc.n_items)
+    if settings.dawid_skene:
+        consensus = _pooled_dawid_skene(enc, settings, total)
+    else:
+        consensus = _pooled_shares(enc, batches, settings, total)
+    if settings.usability == UsabilityRule.CONSENSUS:
+        return consensus
+    return np.where(enc.has_gold, enc.gold_code, consensus)
+
+
+def _pooled_shares(enc: Encoded, batches: list[VendorBatch], settings: Settings, total: np.ndarray) -> np.ndarray:
+    """The cross-vendor consensus weights each vendor equally (the mean of the vendors' label shares on the
+    item), so a vendor that sells more labels per item does not outvote the others. It counts only where it
+    reaches ``min_confidence``, is not tied, and rests on at least two judgments."""
+    if not all(b.dense for b in batches):
+        return _pooled_shares_cells(enc, batches, settings, total)
+    shares = np.zeros((enc.n_items, enc.k))
+    voters = np.zeros(enc.n_items)
+    for b in batches:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shares += np.where(b.m[:, None] > 0, b.counts / np.maximum(b.m, 1)[:, None], 0.0)
+        voters += b.labelled
+    pooled = shares / np.maximum(voters, 1)[:, None]
+    top = pooled.max(axis=1) if enc.k else np.zeros(enc.n_items)
+    tied = (np.isclose(pooled, top[:, None])).sum(axis=1) > 1
+    confident = (top >= settings.min_confidence - 1e-12) & ~tied & (total >= 2)
+    return np.where(confident, pooled.argmax(axis=1), -1)
+
+
+def _pooled_shares_cells(enc: Encoded, batches: list[VendorBatch], settings: Settings, total: np.ndarray) -> np.ndarray:
+    """:func:`_pooled_shares` from the vendors' non-zero cells (memory linear in them, not items x K)."""
+    voters = np.zeros(enc.n_items)
+    shares = sparse.csr_array((enc.n_items, enc.k), dtype=np.float64)
+    for b in batches:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = sparse.diags_array(np.where(b.m > 0, 1.0 / np.maximum(b.m, 1), 0.0))
+        shares = shares + scale @ b.cells.astype(np.float64)
+        voters += b.labelled
+    pooled = sparse_cells.canonical(sparse.csr_array(sparse.diags_array(1.0 / np.maximum(voters, 1)) @ shares))
+    rows = sparse_cells.row_of_cell(pooled)
+    top = sparse_cells.row_max(pooled)
+    tied = np.bincount(rows[np.isclose(pooled.data, top[rows])], minlength=enc.n_items) > 1
+    confident = (top >= settings.min_confidence - 1e-12) & ~tied & (total >= 2)
+    first = np.full(enc.n_items, -1, dtype=np.int64)
+    at_top = np.flatnonzero(pooled.data == top[rows])[::-1]
+    first[rows[at_top]] = pooled.indices[at_top]
+    return np.where(confident, first, -1)
+
+
+def _pooled_dawid_skene(enc: Encoded, settings: Settings, total: np.ndarray) -> np.ndarray:
+    """Dawid-Skene over every vendor's judgments (annotators keyed by vendor); with the rule
+    ``gold_or_consensus`` gold items are clamped, which sharpens the annotators' confusion matrices.
+    The reference is the posterior mode where its probability reaches ``min_confidence``."""
+    clamp = enc.gold_code if settings.usability == UsabilityRule.GOLD_OR_CONSENSUS else None
+    fit = dawid_skene_codes(enc.item_codes, enc.keys, enc.label_codes, enc.n_items, enc.n_keys, enc.k, gold_codes=clamp)
+    top = fit.posteriors.max(axis=1)
+    return np.where((top >= settings.min_confidence - 1e-12) & (total >= 2), fit.posteriors.argmax(axis=1), -1)

@@ -1,0 +1,161 @@
+"""``score(data, settings)``: the chain from a read Dataset to a ReportData, in named steps.
+
+encode (codes, counts per vendor) -> consensus (per vendor; the usability reference across vendors)
+-> blocks of per-item statistics -> estimates (points, resamples, intervals) -> one function per frame.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from labeleval import heap
+from labeleval._version import __version__
+from labeleval.io.dataset import Dataset
+from labeleval.options import TiePolicy
+from labeleval.scoring import classes, compare, frames, people
+from labeleval.scoring.consensus import (
+    DawidSkeneFit,
+    VendorConsensus,
+    usability_reference,
+    vendor_consensus,
+    vendor_dawid_skene,
+)
+from labeleval.scoring.encode import Encoded, VendorBatch, encode, per_item_only, vendor_batches
+from labeleval.scoring.report_data import ReportData
+from labeleval.scoring.settings import Settings
+from labeleval.scoring.statistics import Blocks, add_ratio_block, estimate, quality_blocks, usable_block
+from labeleval.scoring.uncertainty import SHARED_RATIOS, RatioSums, vendor_sums
+from labeleval.spend import Lane, ordered_map, spending
+
+
+def score(data: Dataset, settings: Settings) -> ReportData:
+    """Every Report frame of ``data`` under ``settings`` (``data`` must have no problems left)."""
+    with Lane() as lane:
+        return _score(data, settings, lane)
+
+
+def _score(data: Dataset, settings: Settings, lane: Lane) -> ReportData:
+    """:func:`score`. When the evaluation spends memory for speed (labeleval/spend.py), the frames that need no
+    consensus (Light's kappa, per class, confusion, redundancy) are made on ``lane`` beside the rest; else each
+    where it is used, one step at a time. Only this function holds the codes, so that they go before the items
+    frame is made."""
+    enc = encode(data)
+    batches = vendor_batches(enc)
+    heap.release()  # each big step's freed memory goes back to the system (engine/heap.py)
+    lights = lane.later(lambda: frames.light_kappas(enc, batches))
+    per_class_later = lane.later(lambda: classes.per_class(enc, batches))
+    confusion_later = lane.later(lambda: classes.confusion(enc, batches))
+    redundancy_later = lane.later(lambda: frames.redundancy(enc, batches, settings))
+    rng = np.random.default_rng(settings.seed)  # breaks majority-vote ties under tie = "random"
+    # the vendors' Dawid-Skene fits side by side when the evaluation spends memory for speed (labeleval/spend.py),
+    # the rule's consensus after, in vendor order (its random tie-breaks draw from one generator); else each
+    # vendor's fit with its consensus, one vendor at a time (the chunked engines' memory)
+    fits: list[DawidSkeneFit | Literal["make"]] = ["make"] * len(batches)
+    if spending():
+        fits = ordered_map(lambda b: vendor_dawid_skene(enc, b, settings), batches)
+    consensus = []
+    for b, fit in zip(batches, fits, strict=True):
+        consensus.append(vendor_consensus(enc, b, settings, rng, fit))
+        heap.release()
+    blocks = Blocks(enc.n_items, settings.seed)  # summed into random blocks of items above 2**18 items
+    for b, c in zip(batches, consensus, strict=True):
+        for name, block in quality_blocks(enc, b, c).items():
+            blocks.add(b.name, name, block)
+    reference = usability_reference(enc, batches, settings)
+    usable_scored = []
+    for b in batches:
+        usable = usable_block(enc, b, reference)
+        blocks.add(b.name, "usable", usable)
+        usable_scored.append(int(usable[:, 1].sum()))
+    ratios = ratio_sums(enc, batches, consensus, reference, settings.tie, blocks)
+    est = estimate(enc, batches, blocks, settings, ratios)
+    del blocks, ratios
+    heap.release()
+    task_frame, extras = people.kind_metrics(enc, batches, consensus, settings)
+    summary = frames.summary(enc, batches, consensus, est, settings)
+    agreement = frames.agreement(enc, batches, est, lights.result())
+    heap.release()
+    accuracy = frames.accuracy(enc, batches, est, usable_scored)
+    per_class = per_class_later.result()
+    confusion = confusion_later.result()
+    annotators = people.annotators(enc, batches, consensus, settings, extras)
+    heap.release()
+    redundancy = redundancy_later.result()
+    cost = frames.cost(enc, batches, est)
+    comparisons = compare.comparisons(enc, batches, consensus, est, settings)
+    del lights, per_class_later, confusion_later, redundancy_later
+    enc, batches = per_item_only(enc, batches)  # the per-judgment arrays go before the items frame is made
+    heap.release()
+    items = people.items(enc, batches, consensus)
+    heap.release()
+    return ReportData(
+        summary=summary,
+        agreement=agreement,
+        accuracy=accuracy,
+        per_class=per_class,
+        confusion=confusion,
+        annotators=annotators,
+        task_metrics=task_frame,
+        redundancy=redundancy,
+        cost=cost,
+        comparisons=comparisons,
+        items=items,
+        ledger=data.ledger,
+        quarantine=data.quarantine,
+        notes=data.notes,
+        settings=report_settings(enc, settings),
+    )
+
+
+def ratio_sums(
+    enc: Encoded,
+    batches: list[VendorBatch],
+    consensus: list[VendorConsensus],
+    reference: np.ndarray,
+    tie: TiePolicy = TiePolicy.FRACTIONAL,
+    blocks: Blocks | None = None,
+) -> dict[tuple[str, ...], RatioSums]:
+    """Every vendor's accuracy-type ratios on its own items, and on the items it shares with each other
+    vendor where that is a smaller set (comparisons are made on shared items). With ``blocks``, each ratio's
+    per-item sums move into it as soon as they are made (above 2**18 items, as sums over blocks of items)."""
+    out: dict[tuple[str, ...], RatioSums] = {}
+
+    def moved(sums: dict[str, RatioSums]) -> dict[str, RatioSums]:
+        if blocks is None:
+            return sums
+        done: dict[int, RatioSums] = {}
+        for one in sums.values():
+            if id(one) not in done:
+                done[id(one)] = add_ratio_block(blocks, one)[0]
+        return {name: done[id(one)] for name, one in sums.items()}
+
+    for b, c in zip(batches, consensus, strict=True):
+        for name, sums in moved(vendor_sums(enc, b, c, reference, tie=tie)).items():
+            out[(b.name, name)] = sums
+        for other in batches:
+            if other is b or not (b.labelled & ~other.labelled).any():
+                continue
+            shared = vendor_sums(enc, b, c, reference, within=b.labelled & other.labelled, tie=tie)
+            shared = moved({name: shared[name] for name in SHARED_RATIOS})
+            for name in SHARED_RATIOS:
+                out[(b.name, name, other.name)] = shared[name]
+    return out
+
+
+def report_settings(enc: Encoded, settings: Settings) -> dict[str, object]:
+    """What the Report records of how it was made."""
+    project = enc.data.project
+    consensus_rule = "Dawid-Skene" if settings.dawid_skene else enc.kind.consensus_name
+    return {
+        **settings.as_dict(),
+        "task": project.task.name,
+        "kind": str(project.task.kind),
+        "labels": enc.labels,
+        "tolerance": project.task.tolerance,
+        "consensus_rule": consensus_rule,
+        "currency": project.currency,
+        "project": str(project.manifest),
+        "version": __version__,
+    }

@@ -1,0 +1,376 @@
+"""Vendor-level uncertainty of the accuracy-type figures: items *and* annotators (issue 9, DESIGN §6a).
+
+Accuracy, consensus accuracy and the usable rate are ratios ``sum(x) / sum(s)`` of per-judgment
+contributions (a consensus item's credit is shared equally by the judgments behind it). A vendor is its
+workforce, so "what accuracy would hiring this vendor give?" varies with the annotators as well as the
+items. Each ratio gets, from one evaluation-wide pair of resamplings:
+
+- item resamples (the shared item weights of :mod:`labeleval.inference.stats`, so vendor differences are paired),
+- annotator resamples (independent Poisson weights per annotator, keyed by vendor),
+- the delta-method variances of resampling items, annotators and single judgments (``V_i``, ``V_a``, ``V_e``).
+
+The two-way variance is ``V_i + max(0, c V_a - V_e)`` (the components estimator; product "pigeonhole"
+weights would count judgment noise three times and lose half the power when annotators do not differ),
+with a Satterthwaite t for the few-annotator case. ``uncertainty = "items"`` keeps the item part alone.
+Intervals of proportions are Wilson intervals on the design-effect sample size (never zero-width).
+
+Memory (issue 13): nothing per judgment is kept. :func:`vendor_sums` runs over a vendor's judgments in
+passes of :data:`ROWS_PER_PASS` rows and keeps, per ratio, its per-item sums ``(X_i, S_i)`` (what the item
+bootstrap resamples), its per-annotator sums ``(X_a, S_a)`` (the annotator bootstrap and volumes), the
+influence-weighted per-annotator sums and three scalar sums of squares (the judgment-level variance, by
+expanding ``sum (w (x - r s))^2``), or for consensus accuracy the per-annotator sums of leave-one-out effects.
+The variances are then those of the per-judgment formulas (``tests/test_ratio_sums.py`` checks them against
+the per-judgment implementation this replaced, to a relative 1e-9), in memory linear in items + annotators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from scipy import sparse
+
+from labeleval.inference.stats import (
+    ANNOTATOR_STREAM,
+    annotator_excess,
+    bootstrap_totals,
+    proportion_interval,
+    satterthwaite_df,
+    two_way_samples,
+)
+from labeleval.metrics import cells as sparse_cells
+from labeleval.options import TiePolicy, Uncertainty
+from labeleval.scoring.consensus import VendorConsensus, tie_credit
+from labeleval.scoring.encode import Encoded, VendorBatch
+from labeleval.scoring.kinds import Counts, Kind
+from labeleval.scoring.settings import Settings
+
+RATIOS = ("accuracy", "consensus_accuracy_mv", "consensus_accuracy_ds", "consensus_accuracy", "usable_rate")
+SHARED_RATIOS = ("accuracy", "consensus_accuracy", "usable_rate")  # what comparisons need on shared items
+
+#: judgments per pass over a vendor's rows (the per-judgment temporaries of one pass: about 30 bytes each x 10)
+ROWS_PER_PASS: Final = 1 << 21
+
+
+@dataclass(frozen=True)
+class RatioSums:
+    """One ratio's sufficient statistics: totals, per-item and per-annotator sums, and its variance pieces.
+
+    ``item_sums`` (items x 2: ``X_i``, ``S_i``) is what the shared item resampling needs; the engine moves it
+    into the resampled matrix (:class:`labeleval.scoring.statistics.Blocks`, which sums it into random blocks
+    of items above 2**18 items) and keeps only ``item_block``, the matrix's name for it.
+    """
+
+    successes: float  # sum(x)
+    trials: float  # sum(s): judgments (accuracy, usable rate) or items (consensus)
+    items: int  # items with s > 0
+    annotators: int  # annotators with s > 0
+    item_variance: float  # V_i: sum_i (X_i - r S_i)^2 / S^2
+    annotator_variance: float  # V_a (influence-weighted, or from leave-one-out effects)
+    judgment_variance: float  # V_e
+    per_item: float  # c: judgments per item, s-weighted (item-level ratios), else 1
+    key_sums: np.ndarray  # annotators x 2: X_a, S_a (annotator resamples; S_a is the annotator's volume)
+    item_sums: np.ndarray | None  # items x 2, until moved into the resampled matrix
+    item_block: tuple[str, str] | None = None
+
+    @property
+    def value(self) -> float:
+        return self.successes / self.trials if self.trials > 0 else float("nan")
+
+
+@dataclass(frozen=True)
+class RatioEstimate:
+    """A ratio's value, its resamples (two-way or item-only), and the pieces of its interval."""
+
+    value: float
+    samples: np.ndarray  # (resamples,)
+    item_part: np.ndarray  # item deviations of the resamples
+    annotator_part: np.ndarray  # scaled annotator deviations (0 for items only)
+    variance: float  # V_i + annotator excess (analytic)
+    item_variance: float
+    annotator_variance: float  # the excess the annotators add (0 for items only)
+    df: float
+    trials: float  # sum(s): judgments (accuracy, usable rate) or items (consensus)
+    successes: float
+    items: int  # items with s > 0
+    annotators: int  # annotators with s > 0
+    effective_annotators: float  # Kish's effective number (volume-weighted); the df of the annotator part
+    low: float
+    high: float
+
+
+class _Sums:
+    """Running sums of one ratio over passes of judgments (see the module docstring)."""
+
+    def __init__(self, n_items: int, n_keys: int, *, weighted: bool = False, deletion: bool = False) -> None:
+        self.n_items, self.n_keys = n_items, n_keys
+        self.weighted, self.deletion = weighted, deletion
+        self.x = self.s = 0.0
+        self.item_x, self.item_s = np.zeros(n_items), np.zeros(n_items)
+        self.key_x, self.key_s = np.zeros(n_keys), np.zeros(n_keys)
+        self.key_xw, self.key_sw = (np.zeros(n_keys), np.zeros(n_keys)) if weighted else (self.key_x, self.key_s)
+        self.squares = np.zeros(3)  # sum (w x)^2, sum (w x)(w s), sum (w s)^2
+        self.key_d, self.key_n = np.zeros(n_keys), np.zeros(n_keys)  # leave-one-out effects of used votes
+        self.d_squares = 0.0
+
+    def add(
+        self,
+        item: np.ndarray,
+        key: np.ndarray,
+        x: np.ndarray,
+        s: np.ndarray,
+        weight: np.ndarray | None = None,
+        effect: np.ndarray | None = None,
+    ) -> None:
+        x = np.asarray(x, dtype=np.float64)
+        s = np.asarray(s, dtype=np.float64)
+        self.x += float(x.sum())
+        self.s += float(s.sum())
+        self.item_x += np.bincount(item, x, self.n_items)
+        self.item_s += np.bincount(item, s, self.n_items)
+        self.key_x += np.bincount(key, x, self.n_keys)
+        self.key_s += np.bincount(key, s, self.n_keys)
+        if self.deletion and effect is not None:
+            used = s > 0
+            d = effect[used]
+            self.key_d += np.bincount(key[used], d, self.n_keys)
+            self.key_n += np.bincount(key[used], minlength=self.n_keys)
+            self.d_squares += float(d @ d)
+        if self.weighted and weight is not None:
+            x, s = x * weight, s * weight
+            self.key_xw += np.bincount(key, x, self.n_keys)
+            self.key_sw += np.bincount(key, s, self.n_keys)
+        self.squares += [float(x @ x), float(x @ s), float(s @ s)]
+
+    def finish(self) -> RatioSums:
+        trials, successes = self.s, self.x
+        v_items = v_annotators = v_judgments = float("nan")
+        per_item = 1.0
+        if trials > 0:
+            r = successes / trials
+            item_residual = self.item_x - r * self.item_s
+            v_items = float(item_residual @ item_residual) / trials**2
+            if self.deletion:  # leave-one-vote-out effects, centred: an annotator's sum is its influence
+                n_used = float(self.key_n.sum())
+                total_d = float(self.key_d.sum())
+                mean = total_d / n_used if n_used else 0.0
+                residual = self.key_d - mean * self.key_n
+                v_annotators = float(residual @ residual) / trials**2
+                v_judgments = max(self.d_squares - mean * total_d, 0.0) / trials**2
+            else:
+                residual = self.key_xw - r * self.key_sw
+                v_annotators = float(residual @ residual) / trials**2
+                xx, xs, ss = self.squares
+                v_judgments = max(xx - 2 * r * xs + r * r * ss, 0.0) / trials**2
+                if self.weighted:
+                    per_item = float(self.key_sw.sum()) / trials
+        return RatioSums(
+            successes=successes,
+            trials=trials,
+            items=int(np.count_nonzero(self.item_s > 0)),
+            annotators=int(np.count_nonzero(self.key_s > 0)),
+            item_variance=v_items,
+            annotator_variance=v_annotators,
+            judgment_variance=v_judgments,
+            per_item=per_item,
+            key_sums=np.column_stack([self.key_x, self.key_s]),
+            item_sums=np.column_stack([self.item_x, self.item_s]),
+        )
+
+
+def vendor_sums(
+    enc: Encoded,
+    batch: VendorBatch,
+    consensus: VendorConsensus,
+    reference: np.ndarray,
+    within: np.ndarray | None = None,
+    tie: TiePolicy = TiePolicy.FRACTIONAL,
+) -> dict[str, RatioSums]:
+    """The ratios of one vendor, on its own items or (``within``, a mask over items) on a subset.
+
+    Per judgment (never held beyond one pass): accuracy's ``x`` is a correct judgment on a gold item, ``s`` a
+    judgment on a gold item; consensus accuracy shares a gold item's credit among its ``m`` judgments
+    (``x = credit / m``, ``s = 1 / m``; weight ``m`` for the annotator part, and the vote's leave-one-out effect
+    for the kind's rule); the usable rate counts judgments matching the reference label.
+    """
+    n_items, n_keys = enc.n_items, enc.n_keys
+    hit = enc.kind.hit
+    gold_rule = reference is enc.gold_code or np.array_equal(reference, enc.gold_code)
+    m_item = np.maximum(batch.m, 1).astype(np.float64)
+    credit_rule = np.asarray(consensus.rule_correct, dtype=np.float64)
+    credit_ds = np.asarray(consensus.ds_correct, dtype=np.float64)
+    ds_on = enc.kind.supports_dawid_skene
+    accuracy = _Sums(n_items, n_keys)
+    rule = _Sums(n_items, n_keys, weighted=True, deletion=True)
+    ds = _Sums(n_items, n_keys, weighted=True)
+    usable = None if gold_rule else _Sums(n_items, n_keys)  # the gold rule: usable = accurate
+    for start in range(0, len(batch.rows), ROWS_PER_PASS):
+        rows = batch.rows[start : start + ROWS_PER_PASS]
+        item = enc.item_codes[rows]
+        key = enc.keys[rows]
+        label = enc.label_codes[rows]
+        gold = enc.gold_code[item]
+        on_gold = gold >= 0
+        if within is not None:
+            on_gold &= within[item]
+        # accuracy and both consensus accuracies are 0 / 0 off gold: their sums run over the judgments on gold only
+        # (adding no zeros changes no sum: the same numbers, on a fifth of the rows at 20% gold)
+        scoring = np.flatnonzero(on_gold)
+        g_item, g_key, g_label = item[scoring], key[scoring], label[scoring]
+        m = m_item[g_item]
+        scored = 1.0 / m  # a gold item's weight, shared by its judgments
+        accuracy.add(g_item, g_key, hit[g_label, gold[scoring]], np.ones(len(scoring), dtype=bool))
+        effect = leave_one_out(enc, batch, g_item, g_label, tie)
+        rule.add(g_item, g_key, scored * credit_rule[g_item], scored, m, effect)
+        ds_scored = scored if ds_on else np.zeros(len(scoring))
+        ds.add(g_item, g_key, ds_scored * credit_ds[g_item], ds_scored, m)
+        if usable is not None:
+            ref = reference[item]
+            has_ref = ref >= 0
+            if within is not None:
+                has_ref &= within[item]
+            usable.add(item, key, has_ref & hit[label, np.maximum(ref, 0)], has_ref)
+    out = {
+        "accuracy": accuracy.finish(),
+        "consensus_accuracy_mv": rule.finish(),
+        "consensus_accuracy_ds": ds.finish(),
+    }
+    # the chosen consensus is one of the two: the same sums, resampled once
+    out["consensus_accuracy"] = out[
+        "consensus_accuracy_ds" if consensus.chosen is consensus.ds else "consensus_accuracy_mv"
+    ]
+    out["usable_rate"] = out["accuracy"] if usable is None else usable.finish()
+    return out
+
+
+def leave_one_out(enc: Encoded, batch: VendorBatch, item: np.ndarray, label: np.ndarray, tie: TiePolicy) -> np.ndarray:
+    """Per judgment (``item``, ``label``, of the vendor): its item's consensus credit minus the credit without
+    this one vote.
+
+    The annotator part of consensus accuracy is how much the result leans on who voted: summed over an
+    annotator's votes, these effects are its influence (the jackknife with the vote recounted). A vote
+    that is its item's only one removes the item, so its effect is the item's credit minus the vendor's
+    mean (accounted for by the centring of :meth:`_Sums.finish`). Ties count by the tie policy (random: its
+    expectation). Only votes on gold items are scored (0 elsewhere).
+    """
+    kind = enc.kind
+    on_gold = np.flatnonzero(enc.has_gold[item])
+    out = np.zeros(len(item))
+    # the effect depends on the (item, label) cell only: computed once per cell, then given to its votes
+    cell, votes = np.unique(item[on_gold].astype(np.int64) * max(enc.k, 1) + label[on_gold], return_inverse=True)
+    item, label = cell // max(enc.k, 1), cell % max(enc.k, 1)
+    gold = enc.gold_code[item]
+    effect = np.zeros(len(item))
+    majority = kind.majority_vote
+    counts = batch.counts_or_cells()  # many categories: the items' rows as sparse cells
+    chunk = max(1, 20_000_000 // max(enc.k, 1)) if batch.dense else 1_000_000
+    for start in range(0, len(item), chunk):
+        sl = slice(start, start + chunk)
+        if isinstance(counts, sparse.csr_array):
+            full = sparse_cells.canonical(sparse.csr_array(counts[item[sl]]))
+            less = sparse_cells.remove_votes(full, label[sl])
+        else:
+            full = counts[item[sl]]
+            less = full.copy()
+            less[np.arange(len(less)), label[sl]] -= 1
+        effect[sl] = _credit(kind, full, gold[sl], tie, majority) - _credit(kind, less, gold[sl], tie, majority)
+    single = batch.m[item] <= 1
+    effect[single] = _credit(kind, counts[item[single]], gold[single], tie, majority)
+    out[on_gold] = effect[votes]
+    return out
+
+
+def _credit(kind: Kind, counts: Counts, gold: np.ndarray, tie: TiePolicy, majority: bool) -> np.ndarray:
+    if majority and tie in (TiePolicy.FRACTIONAL, TiePolicy.RANDOM):
+        return tie_credit(counts, gold, kind.hit)[0]
+    consensus = kind.consensus(counts, tie=tie, rng=None)
+    return kind.correct(consensus.code, consensus.value, gold).astype(np.float64)
+
+
+def resample_ratios(
+    enc: Encoded,
+    ratios: dict[tuple[str, ...], RatioSums],
+    item_boot: np.ndarray,
+    item_columns: dict[tuple[str, ...], slice],
+    settings: Settings,
+) -> dict[tuple[str, ...], RatioEstimate]:
+    """Two-way (or item-only) estimates of every ratio.
+
+    ``item_boot`` holds the item resamples of the ratios' per-item sums at ``item_columns`` (drawn with
+    every other statistic in one pass); the annotator resamples are drawn here, once for all ratios.
+    """
+    two_way = settings.uncertainty == Uncertainty.ITEMS_AND_ANNOTATORS
+    keys = list(ratios)
+    annot_boot = np.zeros((settings.n_boot, 0))
+    annot_columns: dict[tuple[str, ...], slice] = {}
+    if two_way and settings.n_boot and keys:
+        columns: list[np.ndarray] = []
+        seen: dict[int, slice] = {}
+        for name in keys:
+            p = ratios[name]
+            if id(p) not in seen:
+                seen[id(p)] = slice(2 * len(columns), 2 * len(columns) + 2)
+                columns.append(p.key_sums)
+            annot_columns[name] = seen[id(p)]
+        matrix = np.hstack(columns)
+        annot_boot = bootstrap_totals(matrix, n_boot=settings.n_boot, seed=settings.seed, stream=ANNOTATOR_STREAM)
+    out = {}
+    done: dict[int, RatioEstimate] = {}
+    for name in keys:
+        p = ratios[name]
+        if id(p) not in done:
+            boot_i = item_boot[:, item_columns[name]] if len(item_boot) else np.zeros((0, 2))
+            boot_a = annot_boot[:, annot_columns[name]] if name in annot_columns else None
+            done[id(p)] = _estimate(p, boot_i, boot_a, settings.confidence)
+        out[name] = done[id(p)]
+    return out
+
+
+def _ratio(totals: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = totals[:, 0] / totals[:, 1]
+    out[totals[:, 1] <= 0] = np.nan
+    return out
+
+
+def _estimate(p: RatioSums, boot_i: np.ndarray, boot_a: np.ndarray | None, confidence: float) -> RatioEstimate:
+    trials, value = p.trials, p.value
+    v_items = p.item_variance
+    item_samples = _ratio(boot_i)
+    item_part = item_samples - value
+    annotator_part = np.zeros_like(item_part)
+    excess, df, effective = 0.0, float("inf"), float(p.annotators)
+    if boot_a is not None and trials > 0:
+        # unequal volumes: a few busy annotators carry the estimate, so count them as Kish's effective number
+        volume = p.key_sums[:, 1]
+        effective = float(volume.sum() ** 2 / (volume**2).sum()) if volume.any() else 0.0
+        excess = float(annotator_excess([p.annotator_variance], [p.judgment_variance], [effective], p.per_item)[0])
+        combined = two_way_samples(
+            np.array([value]), item_samples[:, None], _ratio(boot_a)[:, None], np.array([excess])
+        )
+        annotator_part = combined[:, 0] - item_samples
+        df = float(
+            satterthwaite_df(np.array([v_items, excess]), np.array([max(p.items - 1, 1), max(effective - 1, 1)]))
+        )
+    variance = v_items + excess if trials > 0 else float("nan")
+    low, high = proportion_interval(np.array([value]), np.array([trials]), np.array([variance]), confidence, df)
+    if not len(boot_i):  # no resamples: no interval (as for every other statistic)
+        low, high = np.array([np.nan]), np.array([np.nan])
+    return RatioEstimate(
+        value=value,
+        samples=value + item_part + annotator_part,
+        item_part=item_part,
+        annotator_part=annotator_part,
+        variance=variance,
+        item_variance=v_items,
+        annotator_variance=excess,
+        df=df,
+        trials=trials,
+        successes=p.successes,
+        items=p.items,
+        annotators=p.annotators,
+        effective_annotators=effective,
+        low=float(low[0]),
+        high=float(high[0]),
+    )
