@@ -42,7 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_dawid_skene.py
 	$(BIN)/python benchmarks/bench_readers.py
 
-# issue 9: false claims, coverage and power of the intervals, tests and verdict on simulated pilot designs
+# false claims, coverage and power of the intervals, tests and verdict on simulated pilot designs
 # (a few minutes; CALIBRATE=--full for 1000 projects per design, --quick for 100)
 CALIBRATE ?=
 calibrate: $(STAMP)

@@ -1,4 +1,4 @@
-"""Many sessions at once against the app (issue 12): ``streamlit run`` on 127.0.0.1 only, driven by headless
+"""Many sessions at once against the app: ``streamlit run`` on 127.0.0.1 only, driven by headless
 Chromium (Playwright, Debian's ``chromium``), bounded in count and time.
 
 Phase 1 opens ``--sessions`` concurrent sessions on the bundled sample project and waits for each Overview
@@ -192,7 +192,7 @@ def main() -> None:
         "--session-ttl",
         type=int,
         default=30,
-        help="server.disconnectedSessionTTL; 5 s lost 8 of 20 uploaded sessions under load (see benchmarks/README.md)",
+        help="server.disconnectedSessionTTL; 5 s lost 8 of 20 uploaded sessions under load (see docs/performance.md)",
     )
     args = parser.parse_args()
     sessions = min(args.sessions, MAX_SESSIONS)

@@ -1,4 +1,4 @@
-"""The Overview's first render in a real browser against bare Streamlit (issue 14.6), repeated, medians.
+"""The Overview's first render in a real browser against bare Streamlit, repeated, medians.
 
 Each round starts fresh servers one after another and times, in one headless Chromium, the navigation to a
 page until it shows what it must show:
@@ -15,8 +15,7 @@ page until it shows what it must show:
 
 Each Overview case is timed to two marks in the same navigation: ``<case>_headline`` when the verdict's first
 sentence and the leaderboard table are on screen (what the one-liner's text is to it), ``<case>`` when the
-cost-against-quality chart is drawn as well (the Overview's inline SVG with its points on screen; until
-issue 14.6's last step it was Streamlit's Vega-Lite chart, which waits for that component's script bundle).
+cost-against-quality chart is drawn as well (the Overview's inline SVG with its points on screen).
 
 With ``--ladder`` each round also times apps that draw the Overview's own elements with nothing computed (its
 text, leaderboard, chart spec and chart SVG made once from the sample's Report and written into the script):

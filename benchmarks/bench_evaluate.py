@@ -13,7 +13,7 @@ peak memory (max RSS) is its own.
 Up to 1e6 judgments each side gets a warm-up run and the median of 5 timed runs; at 1e7, one cold run.
 
 Usage: python benchmarks/bench_evaluate.py [--sizes 1e4,1e5,1e6,1e7] [--n-boot 1000] [--skip-peer-above 1e7]
-Writes benchmarks/out/results.json and prints a Markdown table (pasted into benchmarks/README.md).
+Writes benchmarks/out/results.json and prints a Markdown table (pasted into docs/performance.md).
 """
 
 from __future__ import annotations

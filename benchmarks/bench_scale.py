@@ -1,4 +1,4 @@
-"""Time and peak memory of each engine (memory, stream, dask) at 1e6, 1e7 and 1e8 judgments (issue 13).
+"""Time and peak memory of each engine (memory, stream, dask) at 1e6, 1e7 and 1e8 judgments.
 
 The project: 3 vendors, 5 labels per item from each vendor, 5 classes, 20% gold items, a pool of annotators per
 vendor, duration per judgment, Parquet. The generator writes it block by block (``pyarrow.parquet.ParquetWriter``,

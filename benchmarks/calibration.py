@@ -1,4 +1,4 @@
-"""Calibration of labeleval's intervals, tests and verdict on simulated pilot designs (issue 9).
+"""Calibration of labeleval's intervals, tests and verdict on simulated pilot designs.
 
 A script, not a test: ``make calibrate`` (or ``python benchmarks/calibration.py [--quick|--full]``).
 
@@ -376,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     before = json.loads(args.before.read_text()) if args.before else None
     print(table(results, before))  # type: ignore[arg-type]
     print(f"\n(± is one Monte-Carlo standard error; {time.perf_counter() - start:.0f} s)")
-    if not args.only:  # issue 11: planned gold items give the stated power
+    if not args.only:  # planned gold items give the stated power
         from calibration_plan import run_plan_designs
 
         print(

@@ -1,6 +1,6 @@
 """Coverage of Krippendorff's alpha intervals at their stated scope: these annotators, resampled items.
 
-Alpha's intervals resample items only (issue 9 lets agreement stay item-level, and every output says so):
+Alpha's intervals resample items only (agreement stays item-level, and every output says so):
 they speak of *the vendor's own annotators* on more items like these, not of a fresh workforce. This script
 checks exactly that claim. Each simulated project draws a vendor's annotators once (skill on the logit
 scale, volumes equal or Pareto-skewed), writes a small project, scores it with the public

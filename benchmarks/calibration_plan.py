@@ -1,4 +1,4 @@
-"""Does the planned number of gold items give the stated power? (issue 11, item 3; see labeleval/analyses/plan.py)
+"""Does the planned number of gold items give the stated power? (item 3; see labeleval/analyses/plan.py)
 
 For each design, the plan's ``n`` is computed, then data of exactly that size are simulated ``reps`` times
 from the design's own model and put through the test the report runs; the share of rejections is the

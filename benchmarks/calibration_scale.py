@@ -1,4 +1,4 @@
-"""Coverage of the block bootstrap used above 2**18 items (issue 13; labeleval.inference.blocks).
+"""Coverage of the block bootstrap used above 2**18 items (labeleval.inference.blocks).
 
 Simulated projects: ``n_items`` items drawn from a population (each item's chance of a correct judgment
 ~ Beta(2, 1), so the population accuracy is 2/3; 1 to 5 judgments per item). Per project, the accuracy's 95%

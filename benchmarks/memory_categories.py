@@ -1,4 +1,4 @@
-"""Peak memory against the number of categories (issue 12): 10, 100, 1,000 and 10,000 nominal labels, and a
+"""Peak memory against the number of categories: 10, 100, 1,000 and 10,000 nominal labels, and a
 0-100 score with one decimal (1,001 distinct values, interval level), each on the same number of judgments.
 
 Two measurements per case, each in its own subprocess (peak RSS is that process's own, imports included):
@@ -12,7 +12,7 @@ Two measurements per case, each in its own subprocess (peak RSS is that process'
     python benchmarks/memory_categories.py --judgments 100000 200000   # linear in the judgments?
     python benchmarks/memory_categories.py --judgments 20000 --cap-gb 4
 
-Prints one Markdown table (a row per case and size); see benchmarks/README.md for the measured figures.
+Prints one Markdown table (a row per case and size); see docs/performance.md for the measured figures.
 """
 
 from __future__ import annotations

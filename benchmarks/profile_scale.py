@@ -1,4 +1,4 @@
-"""Where the time and memory of one streamed evaluation go, step by step (issue 13).
+"""Where the time and memory of one streamed evaluation go, step by step.
 
 Runs ``load_stream`` and what ``evaluate()`` runs after it (``questions.score_with_questions``: the gold audit,
 then ``engine.run.score``) on a project (for example one that ``bench_scale.py`` wrote) and prints, for each

@@ -1,4 +1,4 @@
-"""``evaluate()``: the one call the CLI, the app and scripts make (DESIGN §5).
+"""``evaluate()``: the one call the CLI, the app and scripts make.
 
 It checks the options against the manifest's, reads the project (every row kept or quarantined) and hands
 the data to the engine (:mod:`labeleval.scoring`), which builds one items x labels count matrix per vendor

@@ -1,4 +1,4 @@
-"""Giving freed memory back to the operating system between the engine's big steps (issue 13).
+"""Giving freed memory back to the operating system between the engine's big steps.
 
 At 1e8 judgments the engine frees several GB between steps (a chunk's rows, factorize tables, Dawid-Skene's
 matrices). glibc keeps freed heap memory for reuse, and pyarrow's allocator keeps its own; neither is reused by

@@ -1,4 +1,4 @@
-"""Every option with a fixed set of values, declared once (issue 8).
+"""Every option with a fixed set of values, declared once.
 
 Each option is a :class:`~enum.StrEnum` whose members carry a one-line description. The manifest parser,
 ``evaluate()``, the CLI's ``choices=`` and the app's widgets all read these classes, so an allowed value is
@@ -59,7 +59,7 @@ class TiePolicy(Option):
 
 
 class Uncertainty(Option):
-    """What the intervals of vendor-level figures account for (issue 9)."""
+    """What the intervals of vendor-level figures account for."""
 
     ITEMS_AND_ANNOTATORS = (
         "items_and_annotators",
@@ -74,7 +74,7 @@ class ConsensusMethod(Option):
 
 
 class Engine(Option):
-    """Where the row work runs (issue 13); every engine gives the same Report."""
+    """Where the row work runs; every engine gives the same Report."""
 
     AUTO = "auto", "in memory, or streamed when the vendor files are large (see labeleval.io.stream)"
     MEMORY = "memory", "every row in memory at once (fastest for small projects)"

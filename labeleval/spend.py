@@ -1,4 +1,4 @@
-"""Memory spent for speed: what the in-memory engine does that the chunked engines must not (issue 13).
+"""Memory spent for speed: what the in-memory engine does that the chunked engines must not.
 
 The in-memory engine holds every row anyway and is chosen for projects that fit (``engine="auto"`` picks it
 below 1 GB and 2**25 Parquet rows of vendor files), so during :func:`labeleval.evaluate` it spends some memory to

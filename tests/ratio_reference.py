@@ -1,4 +1,4 @@
-"""The per-judgment two-way interval pieces as they were before issue 13 (engine/uncertainty.py at 92d7390),
+"""The per-judgment two-way interval pieces in their first, per-judgment form,
 kept verbatim below this docstring as the reference that tests/test_ratio_sums.py holds the sufficient-statistics
 version to (per-judgment arrays: fine at test sizes)."""
 

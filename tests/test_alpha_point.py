@@ -1,4 +1,4 @@
-"""Above the package's size the headline alpha is the bootstrap statistic's point value (issue 13): it must equal
+"""Above the package's size the headline alpha is the bootstrap statistic's point value: it must equal
 the closed forms of ``alpha_from_counts`` at every level, dense counts and non-zero cells alike."""
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def test_small_counts_still_go_to_the_package() -> None:
 
 
 def test_every_class_alpha_at_once_is_each_class_alpha() -> None:
-    """The per-class frame's one-against-the-rest alphas of every class at once (issue 13 speed) equal the
+    """The per-class frame's one-against-the-rest alphas of every class at once (for speed) equal the
     per-class function's, undefined classes (never or always given) included."""
     from labeleval.metrics.agreement import one_vs_rest_alpha, one_vs_rest_alphas
 

@@ -105,7 +105,7 @@ def test_quality_thresholds_come_from_the_manifest(tmp_path: Path) -> None:
 
 def test_annotator_accuracy_follows_the_vendors_rule() -> None:
     """A rating scale scored within ±1 (helpfulness_likert): each vendor's annotators, pooled, have exactly the
-    vendor's accuracy, and a judgment one step off gold counts as right for the annotator too (issue 14.5)."""
+    vendor's accuracy, and a judgment one step off gold counts as right for the annotator too."""
     report = le.evaluate(SAMPLE.parent / "helpfulness_likert", n_boot=0)
     assert float(report.settings["tolerance"]) == 1.0
     cards = report.annotators

@@ -60,7 +60,7 @@ def test_app_py_opens_on_the_sample_project() -> None:
 @pytest.mark.parametrize("project", ["content_safety", "preference_pairs", "helpfulness_likert", "ticket_pilot"])
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_in_human_words(page: str, project: str) -> None:
-    """No exception, no snake_case header, no None/nan cell on any page of any sample (issue 14)."""
+    """No exception, no snake_case header, no None/nan cell on any page of any sample."""
     at = page_test(page, str(ROOT / "sample_data" / project)).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]

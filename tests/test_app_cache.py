@@ -1,5 +1,5 @@
 """The app's disk cache of Reports (ui/report_cache.py), its launcher (ui/serve.py) and the lazy package import
-that let a new server's first page skip the engine (issue 14.6)."""
+that let a new server's first page skip the engine."""
 
 from __future__ import annotations
 

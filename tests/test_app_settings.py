@@ -1,4 +1,4 @@
-"""The app honours the manifest (issue 8): the sidebar starts from the project's own settings, so the app
+"""The app honours the manifest: the sidebar starts from the project's own settings, so the app
 shows the numbers `labeleval score` prints; a user's change holds for the session; another project resets."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Overview's cost-against-quality chart as inline SVG (ui/inline_svg.py, issue 14.6): vendor names stay
+"""The Overview's cost-against-quality chart as inline SVG (ui/inline_svg.py): vendor names stay
 text, the SVG holds nothing but drawing, each point has its hover text, one SVG is drawn per chart, and the
 launcher's rehearsal draws the one the first session shows."""
 

@@ -1,4 +1,4 @@
-"""The in-memory, streamed and Dask engines give the same Report (issue 13).
+"""The in-memory, streamed and Dask engines give the same Report.
 
 One 1e5-judgment project (3 vendors in Parquet files of many row groups, 20% gold, 5 labels per item, bad rows
 and duplicate judgments spread over the row groups, hourly and per-item pricing) goes through each engine:

@@ -1,4 +1,4 @@
-"""Fuzzing every reader and the manifest parser (issue 12): whatever the bytes, the outcome is a
+"""Fuzzing every reader and the manifest parser: whatever the bytes, the outcome is a
 ``LabelevalError`` that names the file, or a table whose ledger reconciles (rows read = kept + quarantined)
 — never another exception — within a bounded time.
 

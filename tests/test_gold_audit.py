@@ -1,4 +1,4 @@
-"""Gold audit (issue 11, item 4): planted wrong gold is found with high precision and recall."""
+"""Gold audit: planted wrong gold is found with high precision and recall."""
 
 from __future__ import annotations
 

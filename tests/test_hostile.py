@@ -1,4 +1,4 @@
-"""Hostile and heavy input (issue 12): confinement, limits, neutralised exports, linear-memory metrics."""
+"""Hostile and heavy input: confinement, limits, neutralised exports, linear-memory metrics."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The items frame made once from columns put together across vendors (issue 13) equals the frame-per-vendor
+"""The items frame made once from columns put together across vendors equals the frame-per-vendor
 concatenation it replaced (kept below), on the sample projects and a random design."""
 
 from __future__ import annotations
@@ -66,5 +66,5 @@ def test_the_items_frame_is_the_frame_per_vendor_concatenation(tmp_path: Path, n
     consensus = [vendor_consensus(enc, b, Settings(), rng) for b in batches]
     expected = items_before(enc, batches, consensus)
     counts = [c for c in expected.columns if c == "n_judgments" or (c.startswith("votes_") and c != VOTES_TEXT)]
-    expected[counts] = expected[counts].astype(np.int32)  # the same counts, held as int32 since (issue 13)
+    expected[counts] = expected[counts].astype(np.int32)  # the same counts, held as int32 since
     pd.testing.assert_frame_equal(items(enc, batches, consensus), expected)

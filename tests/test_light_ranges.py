@@ -1,4 +1,4 @@
-"""Light's kappa over ranges of items (labeleval.scoring.pairs, issue 13) equals the whole-vendor computation."""
+"""Light's kappa over ranges of items (labeleval.scoring.pairs) equals the whole-vendor computation."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Report cards' median seconds per annotator by ranges of keys (issue 13) equal pandas' groupby median."""
+"""Report cards' median seconds per annotator by ranges of keys equal pandas' groupby median."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Options are declared once (labeleval/options.py) and every bad value reads the same way (issue 8)."""
+"""Options are declared once (labeleval/options.py) and every bad value reads the same way."""
 
 from __future__ import annotations
 

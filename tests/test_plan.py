@@ -1,4 +1,4 @@
-"""Sample-size plans (issue 11, item 3): formulas against independent computations and by simulation."""
+"""Sample-size plans: formulas against independent computations and by simulation."""
 
 from __future__ import annotations
 

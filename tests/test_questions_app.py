@@ -1,4 +1,4 @@
-"""The app's "Slices & time" page and the Items page's gold audit, under Streamlit's AppTest (issue 11)."""
+"""The app's "Slices & time" page and the Items page's gold audit, under Streamlit's AppTest."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``labeleval gold-audit``, ``labeleval plan`` and ``score --by/--over`` (issue 11) through the CLI."""
+"""``labeleval gold-audit``, ``labeleval plan`` and ``score --by/--over`` through the CLI."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The two-way intervals from per-item / per-annotator sums (issue 13) equal the per-judgment implementation
+"""The two-way intervals from per-item / per-annotator sums equal the per-judgment implementation
 they replaced (tests/ratio_reference.py, verbatim from before), to a relative 1e-9, so that the calibration
 measured with the per-judgment version (``make calibrate``) stays valid."""
 

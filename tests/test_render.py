@@ -129,7 +129,7 @@ def test_html_tells_the_pilot_story_with_slices_drift_and_gold_audit() -> None:
 
 def test_kind_metric_notes_explain_only_the_blanks() -> None:
     """The Agreement page's kind table (helpfulness_likert): a '—' line only for a blank or absent figure, with
-    its reason; the rows' notes said once per metric, never as a blank (issue 14.2)."""
+    its reason; the rows' notes said once per metric, never as a blank."""
     import labeleval as le
 
     report = le.evaluate(Path(__file__).resolve().parents[1] / "sample_data" / "helpfulness_likert", n_boot=0)
@@ -148,7 +148,7 @@ def test_kind_metric_notes_explain_only_the_blanks() -> None:
 
 def test_vendor_charts_hold_for_twelve_vendors_and_a_wide_price_range() -> None:
     """Cost per usable label spanning 90x is drawn on a log axis (dots, not bars from zero); beyond eight vendors
-    the vendor legend goes below the plot, names every vendor, and the plot keeps its height (issue 14.4)."""
+    the vendor legend goes below the plot, names every vendor, and the plot keeps its height."""
     vendors = [f"Vendor {i}" for i in range(12)]
     prices = np.geomspace(0.03, 2.7, 12)
     bars = pd.DataFrame({"vendor": vendors, "value": prices, "ci_low": prices * 0.9, "ci_high": prices * 1.1})

@@ -1,4 +1,4 @@
-"""Resampling random blocks of units above 2**18 units (labeleval.inference.blocks; issue 13)."""
+"""Resampling random blocks of units above 2**18 units (labeleval.inference.blocks)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Slices, drift, suspect-gold exclusion and subsets (issue 11, items 1, 2, 4, 5) on the planted pilot."""
+"""Slices, drift, suspect-gold exclusion and subsets on the planted pilot."""
 
 from __future__ import annotations
 

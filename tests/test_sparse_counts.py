@@ -1,4 +1,4 @@
-"""Many categories (issue 12): the engine's sparse path (non-zero count cells) gives what the dense path gives.
+"""Many categories: the engine's sparse path (non-zero count cells) gives what the dense path gives.
 
 The engine uses the dense items x K count matrix when it is small (``metrics.cells.dense_ok``) and the
 matrix's non-zero cells above that. Each sparse operation is checked against its dense counterpart on random

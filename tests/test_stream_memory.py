@@ -1,4 +1,4 @@
-"""The streamed engine's memory cuts (issue 13) change no value: the Combiner's one frame equals the per-vendor
+"""The streamed engine's memory cuts change no value: the Combiner's one frame equals the per-vendor
 frames' concatenation, a vendor's row positions made on demand equal the held ones, and the items frame made
 after the per-judgment arrays are let go equals the one made before."""
 

@@ -1,4 +1,4 @@
-"""Metrics over time: by batch, week or day (issue 11, item 2).
+"""Metrics over time: by batch, week or day.
 
 ``evaluate(project, over="week")`` (``"day"``, ``"batch"``) splits the judgments into windows (by
 ``submitted_at``, floored to the UTC week starting Monday or to the UTC day; or by ``batch_id``, ordered by

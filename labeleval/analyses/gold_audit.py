@@ -1,4 +1,4 @@
-"""Gold audit: gold items that the pooled evidence of every vendor contradicts (issue 11, item 4).
+"""Gold audit: gold items that the pooled evidence of every vendor contradicts.
 
 Gold labels are written by people and some are wrong; a wrong gold item lowers every vendor's accuracy and
 can reorder them. The audit fits one Dawid-Skene model (:func:`labeleval.inference.consensus.dawid_skene_codes`) over
@@ -132,7 +132,7 @@ class _Codes:
     def of(cls, data: Dataset) -> _Codes:
         """The engine's codes (:func:`labeleval.scoring.encode.encode`): the same values as factorizing the columns
         (items sorted, keys in order of first appearance), but views of the categorical codes where they are
-        usable and int32 keys, not five int64 arrays per judgment (issue 13: 4 GB at 1e8 judgments)."""
+        usable and int32 keys, not five int64 arrays per judgment (4 GB at 1e8 judgments)."""
 
         enc = encode(data)
         return cls(

@@ -1,4 +1,4 @@
-"""How many more gold items: sample sizes for separating vendors (issue 11, item 3).
+"""How many more gold items: sample sizes for separating vendors.
 
 Two questions, two plans.
 

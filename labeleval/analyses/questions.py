@@ -1,4 +1,4 @@
-"""The questions after "who is best?" wired into ``evaluate()``: gold audit, slices, drift (issue 11).
+"""The questions after "who is best?" wired into ``evaluate()``: gold audit, slices, drift.
 
 :func:`score_with_questions` is what ``evaluate()`` calls after reading the data: it audits the gold,
 optionally leaves the suspect gold items out of every accuracy figure (``exclude_suspect_gold``), runs the

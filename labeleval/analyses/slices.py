@@ -1,4 +1,4 @@
-"""Metrics per slice of the items (language, domain, difficulty ...): issue 11, item 1.
+"""Metrics per slice of the items (language, domain, difficulty ...).
 
 ``evaluate(project, by="language")`` scores every slice of the items on its own (the engine on the slice's
 judgments, see :mod:`labeleval.analyses.subsets`) and fills three frames:

@@ -1,4 +1,4 @@
-"""Subsets of a Dataset (a slice, a time window, a batch) that the engine can score (issue 11, item 5).
+"""Subsets of a Dataset (a slice, a time window, a batch) that the engine can score.
 
 A filter may leave a vendor with no rows, or with rows but no gold. The first kind is dropped from the
 subset's project and reported as *absent* by the caller; the second is scored and its gold figures come

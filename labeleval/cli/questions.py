@@ -1,4 +1,4 @@
-"""CLI for the questions after "who is best?" (issue 11): ``labeleval gold-audit``, ``labeleval plan``, and
+"""CLI for the questions after "who is best?": ``labeleval gold-audit``, ``labeleval plan``, and
 the ``--by`` / ``--over`` / ``--exclude-suspect-gold`` options of ``labeleval score``."""
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def add_score_options(score: argparse.ArgumentParser) -> None:
-    score.add_argument("--by", help="an item metadata column to slice by, e.g. language (see [items] in the README)")
+    score.add_argument("--by", help="an item metadata column to slice by, e.g. language (see [items] in docs/usage.md)")
     score.add_argument("--over", choices=("week", "day", "batch"), help="metrics per time window or batch")
     score.add_argument(
         "--exclude-suspect-gold",

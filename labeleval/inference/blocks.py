@@ -1,4 +1,4 @@
-"""Resampling at scale: random blocks of units instead of units, above 2**18 (262,144) units (issue 13).
+"""Resampling at scale: random blocks of units instead of units, above 2**18 (262,144) units.
 
 The bootstrap of :mod:`labeleval.inference.stats` draws one Poisson(1) weight per (resample, item): at 1e8 judgments
 (about 6.7 million items) and 1,000 resamples that is 6.7e9 draws and a product of the same size, more than

@@ -1,4 +1,4 @@
-"""Consensus labels per item: majority vote with an explicit tie policy (DESIGN §6).
+"""Consensus labels per item: majority vote with an explicit tie policy.
 
 Ties are never broken silently: ``abstain`` (default here) leaves the item without a consensus label
 (counted as unresolved); ``fractional`` (the default of ``evaluate()``) also leaves it without a label,
@@ -161,7 +161,7 @@ def dawid_skene_codes(
     # one incidence matrix, items x (annotator, given label), CSR: the E-step multiplies by it, the M-step by its
     # transpose as a CSC view. Both walk the items in order and add into a small (pairs or classes) array, the
     # same sums in the same order as a pairs x items copy would give, bit for bit, at a sixth of its M-step's
-    # time at 1e7 judgments and without the second copy (0.4 GB per vendor at 1e8; issue 13)
+    # time at 1e7 judgments and without the second copy (0.4 GB per vendor at 1e8)
     incidence_t = sparse.csr_matrix(
         (np.ones(len(pair)), (item_codes.astype(index, copy=False), pair)), shape=(n_items, n_pairs)
     )
@@ -180,7 +180,7 @@ def dawid_skene_codes(
     converged = False
     iteration = 0
     post_t = np.ascontiguousarray(posteriors.T)  # classes x items: reductions run along the long axis
-    del votes, m, posteriors  # three items x K arrays fewer during the iterations (issue 13)
+    del votes, m, posteriors  # three items x K arrays fewer during the iterations
     priors = post_t.mean(axis=1)
     conf = np.full((n_annotators, k, k), 1.0 / k)
     for iteration in range(1, max_iter + 1):  # noqa: B007 (the count is reported)

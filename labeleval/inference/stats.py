@@ -1,6 +1,6 @@
 """Uncertainty: the item-clustered Poisson bootstrap, Wilson intervals, McNemar's test, Holm's correction.
 
-The bootstrap (DESIGN §7)
+The bootstrap
 -------------------------
 Judgments on one item are not independent, so items are resampled, not rows. Every statistic labeleval
 reports with a CI is a function of *sums over items* of per-item sufficient statistics (for alpha, each
@@ -156,7 +156,7 @@ def holm(p_values: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------------------
-# Vendor-level uncertainty (issue 9): annotators as a second source of error, intervals that behave at
+# Vendor-level uncertainty: annotators as a second source of error, intervals that behave at
 # 0 and 1, one multiplicity method whose adjusted p-values and simultaneous intervals agree, tie credit.
 # ------------------------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The row work over chunks of rows, and how chunk outputs combine (issue 13).
+"""The row work over chunks of rows, and how chunk outputs combine.
 
 A *chunk* is a Parquet row group, a block of whole lines of a large JSONL, CSV or TSV file, or one file (a file
 of a partitioned dataset, or any file the table and vendor-format readers read whole). :func:`plan` lists a
@@ -712,7 +712,7 @@ class Combiner:
         """Every vendor's rows as one frame, each column filled vendor by vendor into one array (each vendor's
         piece let go as soon as it is copied), where every vendor has the same columns with the same array
         types; else [] (the frames are then made per vendor and concatenated). The same frame as the per-vendor
-        frames' concatenation, without holding the rows two or three times over (issue 13)."""
+        frames' concatenation, without holding the rows two or three times over."""
         done = [self._done[v] for v in range(len(self.project.vendors))]
         names = list(done[0])
 

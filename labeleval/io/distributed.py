@@ -1,4 +1,4 @@
-"""The Dask engine: the same chunk work as Dask tasks on a ``dask.distributed`` cluster (issue 13).
+"""The Dask engine: the same chunk work as Dask tasks on a ``dask.distributed`` cluster.
 
 Each chunk (:class:`~labeleval.io.chunks.ChunkTask`: a Parquet row group or a file) is one task running
 :func:`~labeleval.io.chunks.run_chunk` on a worker: read, validate with the ledger, map labels, encode.

@@ -1,4 +1,4 @@
-"""The streamed engine: a project's rows read and encoded chunk by chunk on this machine (issue 13).
+"""The streamed engine: a project's rows read and encoded chunk by chunk on this machine.
 
 ``evaluate(..., engine="stream")`` reads each chunk (a Parquet row group, a block of lines, or a file) with
 :func:`~labeleval.io.chunks.run_chunk`, adds it to a :class:`~labeleval.io.chunks.Combiner` and lets it

@@ -1,4 +1,4 @@
-"""Chance-corrected inter-annotator agreement (DESIGN §5, §6).
+"""Chance-corrected inter-annotator agreement.
 
 Every public function takes a long frame with ``item_id``, ``annotator_id`` and ``label`` (one row per
 judgment) and returns a float; ``labels`` gives the declared category order, which matters for ordinal

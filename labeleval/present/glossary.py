@@ -1,4 +1,4 @@
-"""One glossary of display names and units, read by the app, the CLI table and the documents (issue 14).
+"""One glossary of display names and units, read by the app, the CLI table and the documents.
 
 Report frames keep their machine names (``cost_per_usable_label``), which the JSON and CSV exports use
 verbatim; a person reads ``Cost per usable label``, formatted in the project's currency. A term knows

@@ -1,4 +1,4 @@
-"""Charts of the slice and drift frames (issue 11): pure functions of Report frames, Altair only."""
+"""Charts of the slice and drift frames: pure functions of Report frames, Altair only."""
 
 from __future__ import annotations
 

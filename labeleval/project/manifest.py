@@ -1,4 +1,4 @@
-"""The ``labeleval.toml`` manifest and the :class:`Project` it describes (DESIGN §4).
+"""The ``labeleval.toml`` manifest and the :class:`Project` it describes.
 
 A project is a folder with a manifest. Paths resolve relative to the manifest and, after symlinks, must stay
 inside its folder (unless ``load_project(..., allow_outside=True)``, the CLI's ``--allow-outside``); nothing in
@@ -324,7 +324,7 @@ class _Manifest:
         return rel
 
     def parquet_set(self, path: Path, rel: str, where: str, after: int) -> bool:
-        """Whether a vendor's ``path`` names a folder or glob of Parquet files (read chunk by chunk, issue 13),
+        """Whether a vendor's ``path`` names a folder or glob of Parquet files (read chunk by chunk),
         each inside the project folder unless allowed outside."""
         if not is_multi_path(path):
             return False

@@ -1,4 +1,4 @@
-"""A vendor ``path`` that names a folder or glob of Parquet files (a partitioned dataset; issue 13)."""
+"""A vendor ``path`` that names a folder or glob of Parquet files (a partitioned dataset)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Canonical columns, task kinds, reason codes and the validation ledger (DESIGN §3).
+"""Canonical columns, task kinds, reason codes and the validation ledger.
 
 Every input row ends up in exactly one place: kept in the canonical ``annotations`` frame, or
 quarantined with a reason code, its file, line and column. The :class:`Ledger` counts both per file so

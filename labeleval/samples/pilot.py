@@ -1,7 +1,7 @@
 """Deterministic generator of ``sample_data/ticket_pilot``: a three-week English/Spanish vendor pilot.
 
 **Synthetic data, illustrative vendors** (Atlas, Bravo, Cirrus are made-up names). It exists to exercise
-the questions that come after "who is best?" (issue 11): slices, drift, sample size and suspect gold.
+the questions that come after "who is best?": slices, drift, sample size and suspect gold.
 What the generator plants (and ``_truth/`` records, for tests; labeleval never reads it when scoring):
 
 - 900 support tickets in three weekly batches (``batch_id`` week-1..3, ``submitted_at`` inside the week),

@@ -1,4 +1,4 @@
-"""Paired comparisons between every pair of vendors, on the items both labelled (issue 9).
+"""Paired comparisons between every pair of vendors, on the items both labelled.
 
 Each pair is compared on the items both vendors labelled (gold items for the accuracy-type metrics), and
 the row says how many; when the vendors' gold coverage differs a note says so. Below

@@ -97,7 +97,7 @@ def _vendor_dawid_skene(enc: Encoded, batch: VendorBatch) -> tuple[ItemConsensus
     """
     rows = batch.rows
     items_local, items = pd.factorize(enc.item_codes[rows])
-    items_local = items_local.astype(np.int32 if len(items) < 2**31 else np.int64)  # half the memory (issue 13)
+    items_local = items_local.astype(np.int32 if len(items) < 2**31 else np.int64)  # half the memory
     annot_local, annotators = pd.factorize(enc.keys[rows])
     annot_local = annot_local.astype(np.int32 if len(annotators) < 2**31 else np.int64)
     fit = dawid_skene_codes(items_local, annot_local, enc.label_codes[rows], len(items), len(annotators), enc.k)

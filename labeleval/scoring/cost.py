@@ -1,4 +1,4 @@
-"""Pricing models and what a label costs (DESIGN §6).
+"""Pricing models and what a label costs.
 
 A vendor is paid for what it delivered, usable or not: every row read from its file is billed, including
 rows labeleval quarantines. Labour cost by pricing model:

@@ -80,7 +80,7 @@ class VendorBatch:
     @property
     def rows(self) -> np.ndarray:
         """The vendor's row positions in the Dataset (int32 where they fit). A Dataset holds each vendor's rows
-        together, so they are a range, made on each use rather than held (4 bytes per judgment, issue 13)."""
+        together, so they are a range, made on each use rather than held (4 bytes per judgment)."""
         if isinstance(self.positions, range):
             return np.arange(self.positions.start, self.positions.stop, dtype=_position_dtype(self.positions.stop))
         return self.positions
@@ -181,7 +181,7 @@ def _position_dtype(bound: int) -> np.dtype:
 
 def _label_codes(labels: pd.Series) -> np.ndarray:
     """Each judgment's label code: the categorical's own codes (int8 up to 127 labels) as they are, a read-only
-    view, not an int32 copy (issue 13: 4 bytes per judgment less). They are only compared, used as indices or
+    view, not an int32 copy (4 bytes per judgment less). They are only compared, used as indices or
     added to wider arrays (``key * k + label``), never multiplied in their own type."""
     codes = np.asarray(labels.array.codes)
     codes.flags.writeable = False
@@ -190,7 +190,7 @@ def _label_codes(labels: pd.Series) -> np.ndarray:
 
 def narrow(codes: np.ndarray, bound: int) -> np.ndarray:
     """Codes as int32 where ``bound`` (the largest value formed from them, e.g. code x K) fits, else int64:
-    half the memory per judgment (issue 13)."""
+    half the memory per judgment."""
     return codes.astype(np.int32 if bound < 2**31 else np.int64, copy=False)
 
 
@@ -244,7 +244,7 @@ def vendor_batches(enc: Encoded) -> list[VendorBatch]:
 def per_item_only(enc: Encoded, batches: list[VendorBatch]) -> tuple[Encoded, list[VendorBatch]]:
     """``enc`` and ``batches`` without their per-judgment arrays (label codes, annotator keys, vendor codes,
     row positions where held: 0.8 GB at 1e8 judgments), for the last step, which needs only per-item arrays (the items
-    frame): so that they are let go before it, not held with it (issue 13). ``n_judgments`` and
+    frame): so that they are let go before it, not held with it. ``n_judgments`` and
     ``cost_per_label`` are not meaningful on the result."""
     empty = np.zeros(0, dtype=np.int32)
     slim = replace(enc, item_codes=empty, label_codes=empty, vendor_codes=empty, keys=empty)

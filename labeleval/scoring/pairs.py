@@ -1,4 +1,4 @@
-"""Light's kappa of a vendor over ranges of items (issue 13): pairs of co-rated judgments a range at a time.
+"""Light's kappa of a vendor over ranges of items: pairs of co-rated judgments a range at a time.
 
 :func:`labeleval.metrics.agreement.light_from_codes` forms every pair of judgments that share an item (ten per
 item at five labels per item) for the whole vendor at once: at 1e8 judgments several GB of pair indices, keys

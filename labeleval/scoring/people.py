@@ -33,7 +33,7 @@ def kind_metrics(
         VendorData(
             name=b.name,
             counts=b.counts if enc.kind.dense_metrics else b.counts_or_cells(),
-            item_codes=b.of(enc.item_codes),  # views where a vendor's rows are one range (issue 13)
+            item_codes=b.of(enc.item_codes),  # views where a vendor's rows are one range
             label_codes=b.of(enc.label_codes),
             keys=b.of(enc.keys),
             consensus_value=c.chosen.value,
@@ -64,7 +64,7 @@ def annotators(
     ds_accuracy = np.full(enc.n_keys, np.nan)
     for b, c in zip(batches, consensus, strict=True):
         # each judgment against the majority of the others on its item, from the item's top two counts
-        # (no judgments x K matrix), over passes of the vendor's rows (a few int64 arrays per pass, issue 13)
+        # (no judgments x K matrix), over passes of the vendor's rows (a few int64 arrays per pass)
         counts = b.counts_or_cells()
         for rows in b.passes(ROWS_PER_PASS):
             agrees[rows], comparable[rows] = leave_one_out_agreement(
@@ -72,7 +72,7 @@ def annotators(
             )
         known = np.isfinite(c.ds_accuracy)
         ds_accuracy[known] = c.ds_accuracy[known]
-    # the first row of each annotator, not a per-judgment object array (issue 13)
+    # the first row of each annotator, not a per-judgment object array
     vendor_names = ann["vendor"].iloc[first].to_numpy().astype(str)
     row_gold = enc.gold_code.astype(_small_signed(enc.k))[enc.item_codes]  # compared and indexed only
     row_hit = gold_hits(enc, row_gold)
@@ -142,7 +142,7 @@ def vote_text(b: VendorBatch, labels: list[str]) -> np.ndarray:
 def items(enc: Encoded, batches: list[VendorBatch], consensus: list[VendorConsensus]) -> pd.DataFrame:
     """One row per (item, vendor): consensus, confidence, gold, whether vendors disagree, votes per label.
 
-    Each column is put together across vendors first and the frame made once (issue 13): a frame per vendor
+    Each column is put together across vendors first and the frame made once: a frame per vendor
     and their concatenation held the frame's 20M rows twice at 1e8 judgments. Counts (``n_judgments``,
     ``votes_<label>``) are int32 (a vendor's judgments of one item), half the int64's memory."""
     pairs = list(zip(batches, consensus, strict=True))
@@ -183,7 +183,7 @@ def items(enc: Encoded, batches: list[VendorBatch], consensus: list[VendorConsen
     for name in list(columns):
         values = np.concatenate(columns.pop(name))
         # text columns become the frame's string dtype one at a time (as the constructor would infer it), so that
-        # no more than one column is held both as Python objects and as strings (issue 13)
+        # no more than one column is held both as Python objects and as strings
         frame[name] = pd.Series(values, copy=False) if values.dtype == object else values
         del values
     return pd.DataFrame(frame, copy=False)  # the arrays are this frame's own: no second copy of 20M rows

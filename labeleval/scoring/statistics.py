@@ -298,7 +298,7 @@ def estimate(
     ratio_columns = {name: slices[ratio_blocks[id(sums)]] for name, sums in ratios.items()}
     arrays = blocks.arrays(keep)
     if arrays and all(isinstance(a, np.ndarray) for a in arrays) and arrays[0].shape[0] <= MAX_UNITS:
-        # the blocks resampled side by side, not stacked into one more copy of them (issue 13)
+        # the blocks resampled side by side, not stacked into one more copy of them
         point = blocks.totals(keep)
         boot = _bootstrap_arrays(arrays, settings)
     else:

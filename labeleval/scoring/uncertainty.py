@@ -1,4 +1,4 @@
-"""Vendor-level uncertainty of the accuracy-type figures: items *and* annotators (issue 9, DESIGN §6a).
+"""Vendor-level uncertainty of the accuracy-type figures: items *and* annotators (docs/metrics.md).
 
 Accuracy, consensus accuracy and the usable rate are ratios ``sum(x) / sum(s)`` of per-judgment
 contributions (a consensus item's credit is shared equally by the judgments behind it). A vendor is its
@@ -14,7 +14,7 @@ weights would count judgment noise three times and lose half the power when anno
 with a Satterthwaite t for the few-annotator case. ``uncertainty = "items"`` keeps the item part alone.
 Intervals of proportions are Wilson intervals on the design-effect sample size (never zero-width).
 
-Memory (issue 13): nothing per judgment is kept. :func:`vendor_sums` runs over a vendor's judgments in
+Memory: nothing per judgment is kept. :func:`vendor_sums` runs over a vendor's judgments in
 passes of :data:`ROWS_PER_PASS` rows and keeps, per ratio, its per-item sums ``(X_i, S_i)`` (what the item
 bootstrap resamples), its per-annotator sums ``(X_a, S_a)`` (the annotator bootstrap and volumes), the
 influence-weighted per-annotator sums and three scalar sums of squares (the judgment-level variance, by

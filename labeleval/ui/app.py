@@ -1,4 +1,4 @@
-"""The comparison app: a thin UI over ``evaluate()`` (DESIGN §9). It computes nothing of its own.
+"""The comparison app: a thin UI over ``evaluate()``. It computes nothing of its own.
 
 Each page's module is imported only when the page is shown, so the first render of the Overview does not
 pay for the upload, annotator or cost pages' imports.
@@ -21,7 +21,7 @@ from labeleval.ui.state import default_project, settings_state, sidebar_widgets
 #: Seconds between the page and the sidebar's widgets on a session's first run. The browser loads the widgets'
 #: scripts (selectbox, slider, expander) when they first arrive; sent with the page, they often held up the
 #: drawing of the page's last elements (the Overview's chart) by about 0.25 s. A 60 ms pause lets the page be
-#: drawn first (benchmarks/README.md); later runs have the scripts and do not pause.
+#: drawn first (docs/performance.md); later runs have the scripts and do not pause.
 FIRST_SIDEBAR_PAUSE_S = 0.06
 
 
@@ -58,7 +58,7 @@ def main() -> None:
     settings_state(Path(st.session_state["project_path"]))  # the sidebar's values, settled before the page runs
     try:
         navigation.run()
-    finally:  # drawn after the page, so that the page reaches the browser first (benchmarks/README.md)
+    finally:  # drawn after the page, so that the page reaches the browser first (docs/performance.md)
         if not st.session_state.get("sidebar_sent"):
             time.sleep(FIRST_SIDEBAR_PAUSE_S)
             st.session_state["sidebar_sent"] = True

@@ -1,8 +1,8 @@
 """The Overview's cost-against-quality chart as inline SVG, drawn on the server by vl-convert.
 
 Streamlit's own Vega-Lite component loads its script bundle (and Vega) lazily, after the page's text: on a
-first visit that made the Overview's chart appear 0.4-0.6 s after its headline (benchmarks/README.md, issue
-14.6). The same Vega-Lite spec turned into SVG on the server (as ``render.chart_svg`` does for the HTML report)
+first visit that made the Overview's chart appear 0.4-0.6 s after its headline (docs/performance.md).
+The same Vega-Lite spec turned into SVG on the server (as ``render.chart_svg`` does for the HTML report)
 travels in the page's own delta and is drawn with its text: no script, no iframe, no request of its own.
 
 What the static picture gives back of the interactive chart:
@@ -25,8 +25,8 @@ of), so a Report's chart is drawn once per process; ``python -m labeleval.ui.ser
 (``overview.rehearse``), which also pays vl-convert's start-up (about 0.4-0.7 s on its first call, then about
 0.1 s a chart). A server started otherwise (``streamlit run app.py``) pays that start-up on its first chart:
 started on a thread beside the first session's loading of its Report instead (vl-convert releases the GIL),
-it held up the headline by about 0.5 s on this 2-core machine for 0.2 s earlier on the chart
-(benchmarks/README.md), so it is not.
+it held up the headline by about 0.5 s on a 2-core machine for 0.2 s earlier on the chart
+(docs/performance.md), so it is not.
 """
 
 from __future__ import annotations

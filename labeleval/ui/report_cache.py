@@ -15,7 +15,7 @@ versions: change any input file, any option or the code, and the key changes, so
   (``state.local_files_only``).
 - ``python -m labeleval.ui.report_cache [PROJECT]`` scores the project (the bundled sample by default) with the
   app's default options and stores it: ``make app`` runs it first, so the first page of a new server is read
-  from disk (see benchmarks/README.md for the first render with and without it).
+  from disk (see docs/performance.md for the first render with and without it).
 """
 
 from __future__ import annotations

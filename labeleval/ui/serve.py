@@ -14,7 +14,7 @@ session it
 3. turns off Streamlit's file watcher (``--server.fileWatcherType none``, unless the command line or
    ``STREAMLIT_SERVER_FILE_WATCHER_TYPE`` chooses one): a tool for reading Reports does not rerun on a saved
    source file, and the watcher costs every new session (it walks the script's folder, for the repository's
-   app.py the whole checkout with its .venv, and watches each labeleval module; benchmarks/README.md), and
+   app.py the whole checkout with its .venv, and watches each labeleval module; docs/performance.md), and
 4. lets Python's ``inspect`` index the loaded modules once (Streamlit's first element of a process walks the
    call stack to check for a REPL, which maps every module to its file).
 

@@ -3,7 +3,7 @@
 Source: Labelbox's documentation, "Export v2 / Export overview" and "Label export JSON format"
 (https://docs.labelbox.com/reference/label-export, https://docs.labelbox.com/reference/export-overview),
 and labelbox-python's ``ExportTask`` (streamed NDJSON). Caveat: the search index held no copy of those pages
-(only labelbox-python's changelog naming ``ExportTask``), so the field names below follow issue 10's list and
+(only labelbox-python's changelog naming ``ExportTask``), so the field names below follow
 the published v2 layout as known, not a stored copy; check a real export with ``labeleval read`` first. Each line is
 ``{"data_row": {"id", "global_key", "row_data", ...}, "projects": {"<project id>": {"labels": [...],
 "project_details": {...}}}}``; each label has ``label_details`` (``created_by``, ``created_at``),

@@ -1,5 +1,5 @@
 """Pages of the app, one module per page. Each reads the shared Report and draws it; none computes a
-metric (DESIGN §9). ``ui/app.py`` imports a page's module only when that page is shown (cold render).
+metric. ``ui/app.py`` imports a page's module only when that page is shown (cold render).
 
 Formatting comes from :mod:`labeleval.fmt`, display names from :mod:`labeleval.present.glossary`; every number
 comes from ``evaluate()``.

@@ -76,7 +76,7 @@ def overview() -> None:
     st.markdown("\n".join(f"- {markdown_text(sentence)}" for sentence in verdict(report)))
     st.subheader("Leaderboard")
     # a Markdown table: drawn with the page's text, before any table or chart script arrives (st.table's Arrow
-    # table made the headline wait 1.2 s longer in the browser; benchmarks/README.md)
+    # table made the headline wait 1.2 s longer in the browser; docs/performance.md)
     st.markdown(leaderboard_markdown(leaderboard(report)))
     st.caption(markdown_text(" ".join(leaderboard_footnotes(report))))
     st.subheader("Cost against quality")
@@ -94,7 +94,7 @@ def overview() -> None:
     )
     try:
         # drawn on the server and sent with the page's text: the chart appears without waiting for Streamlit's
-        # Vega-Lite script (benchmarks/README.md); st.html would strip the SVG (it sanitises to HTML only)
+        # Vega-Lite script (docs/performance.md); st.html would strip the SVG (it sanitises to HTML only)
         svg = chart_svg(report)
     except Exception:  # vl-convert missing or failing, or an SVG that fails the check: the interactive chart
         st.vega_lite_chart(cost_quality(summary, report.settings), width="stretch", key="cost_quality_chart")

@@ -1,4 +1,4 @@
-"""The "Slices & time" page (issue 11): metrics per slice, over time, and how many more gold items; plus
+"""The "Slices & time" page: metrics per slice, over time, and how many more gold items; plus
 the gold-audit section the Items page shows. Every number comes from ``evaluate()`` or :mod:`labeleval.analyses.plan`.
 """
 
@@ -92,7 +92,7 @@ def slices_section(report: Report) -> None:
     if not columns:
         st.info(
             "This project declares no item metadata to slice by. Add an [items] table (language, domain, "
-            "difficulty …) or `metadata = [...]` columns of the gold file to the manifest; see the README."
+            "difficulty …) or `metadata = [...]` columns of the gold file to the manifest; see docs/usage.md."
         )
         return
     by = st.selectbox("Slice the items by", columns, key="slice_by")

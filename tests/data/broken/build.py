@@ -218,7 +218,7 @@ CASES: dict[str, dict[str, object]] = {
 }
 
 
-# ----------------------------------------------------------------------------- hostile input (issue 12)
+# ----------------------------------------------------------------------------- hostile input
 def _parquet(columns: dict[str, object]) -> bytes:
     import io
 
