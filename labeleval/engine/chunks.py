@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from labeleval.dataset import Dataset, _display, assemble, read_gold, read_item_table
-from labeleval.engine import heap
 from labeleval.errors import AdapterError, LabelevalError, SchemaError
+from labeleval.executor import release_memory
 from labeleval.io.items import combine as combine_items
 from labeleval.io.normalize import Billing, _missing, as_id_strings, normalize_batch, resolve_columns
 from labeleval.io.parts import PARQUET_SUFFIXES, is_multi_path, parquet_files
@@ -595,7 +595,7 @@ class Combiner:
         self._billed[v] = replace(_sum_billing(self._billing[v]), items=self._billed_items(columns, rows))
         self._rows[v] = _VendorRows()
         del columns, rows, dup, keep, lines, chunk_of_row
-        heap.release()  # the vendor's chunk pieces and duplicate-check tables go back to the system
+        release_memory()  # the vendor's chunk pieces and duplicate-check tables go back to the system
 
     def _duplicates(
         self, columns: dict[str, Any], lines: np.ndarray, chunk_of_row: np.ndarray, rows: _VendorRows

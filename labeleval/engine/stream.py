@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from labeleval.dataset import Dataset, load_data
-from labeleval.engine import heap
 from labeleval.engine.chunks import ChunkResult, ChunkTask, Combiner, is_multi_path, plan, run_chunk
+from labeleval.executor import release_memory
 from labeleval.options import Engine, parse_option
 from labeleval.project import FileSpec, Project
 
@@ -42,7 +42,7 @@ def combine_in_order(
             progress(done, max(total, done))
     data = combiner.finish()
     del combiner
-    heap.release()  # the chunks' freed rows go back to the system before the scoring (engine/heap.py)
+    release_memory()  # the chunks' freed rows go back to the system before the scoring
     return data
 
 
@@ -94,13 +94,16 @@ def load(
     *,
     scheduler: object = None,
     progress: Progress | None = None,
+    n_jobs: int = 1,
 ) -> Dataset:
     """Read ``project`` with the chosen engine; every engine gives the same Dataset up to the ids' dtype
-    (text in memory, categorical when chunked). ``scheduler``: a Dask scheduler address or ``Client``."""
+    (text in memory, categorical when chunked). ``scheduler``: a Dask scheduler address or ``Client``;
+    ``n_jobs``: files the in-memory reader reads at a time (labeleval/executor.py; the chunked engines read one
+    chunk at a time)."""
     choice = choose_engine(project, engine)
     if choice == Engine.MEMORY:
-        data = load_data(project)
-        heap.release()  # the reader's freed text goes back to the system before the scoring
+        data = load_data(project, n_jobs=n_jobs)
+        release_memory()  # the reader's freed text goes back to the system before the scoring
         return data
     if choice == Engine.STREAM:
         return load_stream(project, progress=progress)
