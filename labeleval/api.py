@@ -18,7 +18,6 @@ from labeleval.options import Engine, Uncertainty
 from labeleval.project.manifest import Project
 from labeleval.report import Report, as_report
 from labeleval.scoring import Settings, as_project, resolve_settings, score
-from labeleval.spend import spending_memory
 
 __all__ = ["Settings", "as_project", "evaluate"]
 
@@ -42,6 +41,7 @@ def evaluate(
     engine: str = "auto",
     scheduler: object = None,
     progress: Callable[[int, int], None] | None = None,
+    n_jobs: int | None = None,
 ) -> Report:
     """Score every vendor of a project: agreement, accuracy on gold, cost per usable label, with CIs.
 
@@ -95,6 +95,12 @@ def evaluate(
         None starts a small local cluster.
     progress
         Called after each chunk with (rows done, rows planned) by the chunked engines.
+    n_jobs
+        Tasks the in-memory engine runs at a time, on threads (scikit-learn's idiom): ``None`` (default) as many
+        as the CPUs this process may use, ``1`` one at a time, ``-1`` every CPU, ``-2`` all but one. The vendors'
+        files, their Dawid-Skene fits, the gold audit and the frames that need no consensus run side by side
+        (:mod:`labeleval.executor`); the Report is the same to the bit whatever it is. The chunked engines run
+        one task at a time.
 
     Examples
     --------
@@ -115,22 +121,24 @@ def evaluate(
         target_accuracy=target_accuracy,
         uncertainty=uncertainty,
         min_shared_gold=min_shared_gold,
+        n_jobs=n_jobs,
     )
     choice = choose_engine(project, engine)
-    # the in-memory engine spends memory for speed (threads, arrays from the heap); the chunked engines bound it
-    with spending_memory(choice == Engine.MEMORY):
-        data = load(project, choice, scheduler=scheduler, progress=progress)
-        data.raise_problems()
-        return as_report(
-            score_with_questions(
-                data,
-                lambda subset: score(subset, settings),
-                subset_scorer=lambda subset: score(subset, replace(settings, uncertainty=Uncertainty.ITEMS)),
-                quick_scorer=lambda subset: score(subset, replace(settings, n_boot=0)),
-                confidence=settings.confidence,
-                by=by,
-                over=over,
-                exclude_suspect_gold=bool(exclude_suspect_gold),
-                min_gold_items=settings.min_shared_gold,
-            )
+    if choice != Engine.MEMORY:  # the chunked engines bound memory: one task at a time
+        settings = replace(settings, n_jobs=1)
+    data = load(project, choice, scheduler=scheduler, progress=progress, n_jobs=settings.n_jobs)
+    data.raise_problems()
+    return as_report(
+        score_with_questions(
+            data,
+            lambda subset: score(subset, settings),
+            subset_scorer=lambda subset: score(subset, replace(settings, uncertainty=Uncertainty.ITEMS)),
+            quick_scorer=lambda subset: score(subset, replace(settings, n_boot=0)),
+            confidence=settings.confidence,
+            by=by,
+            over=over,
+            exclude_suspect_gold=bool(exclude_suspect_gold),
+            min_gold_items=settings.min_shared_gold,
+            n_jobs=settings.n_jobs,
         )
+    )

@@ -24,8 +24,6 @@ FLOORS: dict[str, int] = {
     "labeleval.options": 1,
     "labeleval.limits": 1,
     "labeleval.executor": 1,
-    "labeleval.heap": 1,
-    "labeleval.spend": 1,
     "labeleval.samples": 1,
     "labeleval.metrics": 2,
     "labeleval.project": 2,

@@ -17,9 +17,9 @@ from labeleval.analyses.drift import drift_frames
 from labeleval.analyses.gold_audit import AuditRule, gold_audit, suspect_items, without_items
 from labeleval.analyses.slices import slice_frames
 from labeleval.analyses.subsets import score_quietly
+from labeleval.executor import Executor
 from labeleval.io.dataset import Dataset
 from labeleval.scoring.report_data import ReportData
-from labeleval.spend import side_by_side, spending
 
 
 def accuracy_ranking(summary: pd.DataFrame) -> list[str]:
@@ -57,6 +57,7 @@ def score_with_questions(
     exclude_suspect_gold: bool = False,
     audit_rule: AuditRule | None = None,
     min_gold_items: int = 20,
+    n_jobs: int | None = 1,
 ) -> ReportData:
     """The Report of ``data`` with the gold audit, item metadata and (on request) slices and drift.
 
@@ -64,18 +65,20 @@ def score_with_questions(
     over items only: the same workforce is compared across slices and windows, so which annotators a vendor
     happened to staff is not a source of difference between them); default ``scorer``. ``quick_scorer``
     (no resampling) gives the accuracy ranking on the other side of the suspect-gold exclusion, so that the
-    verdict can say whether the suspect items change it; default ``scorer``.
+    verdict can say whether the suspect items change it; default ``scorer``. With ``n_jobs`` above 1 (the
+    in-memory engine's; labeleval/executor.py), the gold audit runs beside the scoring, with the same result.
     """
     per_part = subset_scorer or scorer
 
-    if exclude_suspect_gold or not spending():
+    executor = Executor(n_jobs)
+    if exclude_suspect_gold or executor.serial:
         audit = gold_audit(data, audit_rule)
         excluded = suspect_items(audit) if exclude_suspect_gold else []
         scored = without_items(data, excluded)
         report = scorer(scored)
-    else:  # the in-memory engine: the scoring (in this thread) and the audit side by side (labeleval/spend.py)
+    else:  # the scoring (in this thread) and the audit side by side
         excluded, scored = [], data
-        report, audit = side_by_side(lambda: scorer(data), lambda: gold_audit(data, audit_rule))
+        report, audit = executor.side_by_side(lambda: scorer(data), lambda: gold_audit(data, audit_rule))
     extra: dict[str, Any] = {"gold_audit": audit}
     notes: dict[str, Any] = {
         "suspect_gold": len(suspect_items(audit)),

@@ -29,8 +29,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from labeleval import heap
 from labeleval.errors import AdapterError, LabelevalError, SchemaError
+from labeleval.executor import release_memory
 from labeleval.io.dataset import Dataset, _display, assemble, read_gold, read_item_table
 from labeleval.io.items import combine as combine_items
 from labeleval.io.normalize import Billing, _missing, as_id_strings, normalize_batch, resolve_columns
@@ -593,7 +593,7 @@ class Combiner:
         self._billed[v] = replace(_sum_billing(self._billing[v]), items=self._billed_items(columns, rows))
         self._rows[v] = _VendorRows()
         del columns, rows, dup, keep, lines, chunk_of_row
-        heap.release()  # the vendor's chunk pieces and duplicate-check tables go back to the system
+        release_memory()  # the vendor's chunk pieces and duplicate-check tables go back to the system
 
     def _duplicates(
         self, columns: dict[str, Any], lines: np.ndarray, chunk_of_row: np.ndarray, rows: _VendorRows

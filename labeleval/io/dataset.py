@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from labeleval.errors import InsufficientDataError
+from labeleval.executor import Executor
 from labeleval.io.items import combine as combine_items
 from labeleval.io.items import empty_items, gold_metadata, normalize_items
 from labeleval.io.normalize import Billing, normalize_batch, normalize_gold
@@ -24,7 +25,6 @@ from labeleval.io.source import read_source
 from labeleval.metrics.sets import members
 from labeleval.project.manifest import Project, VendorSpec
 from labeleval.project.schema import LedgerBuilder
-from labeleval.spend import ordered_map
 
 NOTE_COLUMNS = ("level", "code", "vendor", "count", "message")
 
@@ -60,20 +60,20 @@ def _display(path: Path, root: Path) -> str:
 Checked = tuple[pd.DataFrame, pd.DataFrame, Billing]
 
 
-def read_in_memory(project: Project) -> Dataset:
-    """Read the gold file and every vendor file of ``project`` whole, in this process (each vendor path names
-    one file; :func:`labeleval.io.pipeline.load_data` sends folders, globs and URLs to the chunked reader)."""
+def read_in_memory(project: Project, *, n_jobs: int | None = 1) -> Dataset:
+    """Read the gold file and every vendor file of ``project`` whole, in this process, ``n_jobs`` vendor files
+    at a time (:mod:`labeleval.executor`; the same Dataset whatever it is). Each vendor path names one file;
+    :func:`labeleval.io.pipeline.load_data` sends folders, globs and URLs to the chunked reader."""
     ledger = LedgerBuilder()
     gold, from_gold = read_gold(project, ledger)
     item_meta = read_item_table(project, ledger)
     frames: list[pd.DataFrame] = []
     billing: dict[str, Billing] = {}
     native_notes: list[tuple[str, str]] = []
-    # the vendors' files side by side when the evaluation spends memory for speed (labeleval/spend.py); taken
-    # in manifest order, so the ledger, the notes and the first error are those of one file at a time
-    for vendor, (name, raw, (kept, quarantine, billed)) in zip(
-        project.vendors, ordered_map(lambda v: _read_vendor(project, v), project.vendors), strict=True
-    ):
+    # the vendors' files side by side with n_jobs > 1; taken in manifest order, so the ledger, the notes and the
+    # first error are those of one file at a time
+    read = Executor(n_jobs).ordered_map(lambda v: _read_vendor(project, v), project.vendors)
+    for vendor, (name, raw, (kept, quarantine, billed)) in zip(project.vendors, read, strict=True):
         native_notes.extend((vendor.name, note) for note in raw.notes)
         billing[vendor.name] = billed
         ledger.add_file(name, vendor.name, raw.rows_read, len(kept), quarantine)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 import pyarrow.parquet as pq
 
-from labeleval import heap
+from labeleval.executor import release_memory
 from labeleval.io.chunks import ChunkResult, ChunkTask, Combiner, is_multi_path, plan, run_chunk
 from labeleval.io.dataset import Dataset
 from labeleval.options import Engine, parse_option
@@ -44,7 +44,7 @@ def combine_in_order(
             progress(done, max(total, done))
     data = combiner.finish()
     del combiner
-    heap.release()  # the chunks' freed rows go back to the system before the scoring
+    release_memory()  # the chunks' freed rows go back to the system before the scoring
     return data
 
 

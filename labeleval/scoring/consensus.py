@@ -48,7 +48,7 @@ DawidSkeneFit = tuple[ItemConsensus, np.ndarray] | None
 def vendor_dawid_skene(enc: Encoded, batch: VendorBatch, settings: Settings) -> DawidSkeneFit:
     """Dawid-Skene among one vendor's annotators, or None where the kind has no categories or a fit nobody
     asked for would be too large (``dawid_skene_fits``). Independent of every other vendor's: the in-memory
-    engine fits the vendors side by side (labeleval/spend.py)."""
+    engine fits the vendors side by side (labeleval/executor.py)."""
     kind = enc.kind
     fits = settings.dawid_skene or dawid_skene_fits(len(np.unique(enc.keys[batch.rows])), enc.k)
     return _vendor_dawid_skene(enc, batch) if kind.supports_dawid_skene and fits else None

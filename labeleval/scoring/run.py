@@ -10,8 +10,8 @@ from typing import Literal
 
 import numpy as np
 
-from labeleval import heap
 from labeleval._version import __version__
+from labeleval.executor import Executor, Lane
 from labeleval.io.dataset import Dataset
 from labeleval.options import TiePolicy
 from labeleval.scoring import classes, compare, frames, people
@@ -27,38 +27,38 @@ from labeleval.scoring.report_data import ReportData
 from labeleval.scoring.settings import Settings
 from labeleval.scoring.statistics import Blocks, add_ratio_block, estimate, quality_blocks, usable_block
 from labeleval.scoring.uncertainty import SHARED_RATIOS, RatioSums, vendor_sums
-from labeleval.spend import Lane, ordered_map, spending
 
 
 def score(data: Dataset, settings: Settings) -> ReportData:
-    """Every Report frame of ``data`` under ``settings`` (``data`` must have no problems left)."""
-    with Lane() as lane:
-        return _score(data, settings, lane)
+    """Every Report frame of ``data`` under ``settings`` (``data`` must have no problems left), with
+    ``settings.n_jobs`` tasks at a time (labeleval/executor.py; the same Report whatever it is)."""
+    executor = Executor(settings.n_jobs)
+    with executor.lane() as lane:
+        return _score(data, settings, executor, lane)
 
 
-def _score(data: Dataset, settings: Settings, lane: Lane) -> ReportData:
-    """:func:`score`. When the evaluation spends memory for speed (labeleval/spend.py), the frames that need no
-    consensus (Light's kappa, per class, confusion, redundancy) are made on ``lane`` beside the rest; else each
-    where it is used, one step at a time. Only this function holds the codes, so that they go before the items
-    frame is made."""
+def _score(data: Dataset, settings: Settings, executor: Executor, lane: Lane) -> ReportData:
+    """:func:`score`. With more than one task at a time, the frames that need no consensus (Light's kappa, per
+    class, confusion, redundancy) are made on ``lane`` beside the rest; else each where it is used, one step at a
+    time. Only this function holds the codes, so that they go before the items frame is made."""
     enc = encode(data)
     batches = vendor_batches(enc)
-    heap.release()  # each big step's freed memory goes back to the system (engine/heap.py)
+    executor.release_memory()  # each big step's freed memory goes back to the system
     lights = lane.later(lambda: frames.light_kappas(enc, batches))
     per_class_later = lane.later(lambda: classes.per_class(enc, batches))
     confusion_later = lane.later(lambda: classes.confusion(enc, batches))
     redundancy_later = lane.later(lambda: frames.redundancy(enc, batches, settings))
     rng = np.random.default_rng(settings.seed)  # breaks majority-vote ties under tie = "random"
-    # the vendors' Dawid-Skene fits side by side when the evaluation spends memory for speed (labeleval/spend.py),
-    # the rule's consensus after, in vendor order (its random tie-breaks draw from one generator); else each
-    # vendor's fit with its consensus, one vendor at a time (the chunked engines' memory)
+    # the vendors' Dawid-Skene fits side by side with more than one task at a time, the rule's consensus after,
+    # in vendor order (its random tie-breaks draw from one generator); else each vendor's fit with its
+    # consensus, one vendor at a time (the chunked engines' memory)
     fits: list[DawidSkeneFit | Literal["make"]] = ["make"] * len(batches)
-    if spending():
-        fits = ordered_map(lambda b: vendor_dawid_skene(enc, b, settings), batches)
+    if not executor.serial:
+        fits = executor.ordered_map(lambda b: vendor_dawid_skene(enc, b, settings), batches)
     consensus = []
     for b, fit in zip(batches, fits, strict=True):
         consensus.append(vendor_consensus(enc, b, settings, rng, fit))
-        heap.release()
+        executor.release_memory()
     blocks = Blocks(enc.n_items, settings.seed)  # summed into random blocks of items above 2**18 items
     for b, c in zip(batches, consensus, strict=True):
         for name, block in quality_blocks(enc, b, c).items():
@@ -72,24 +72,24 @@ def _score(data: Dataset, settings: Settings, lane: Lane) -> ReportData:
     ratios = ratio_sums(enc, batches, consensus, reference, settings.tie, blocks)
     est = estimate(enc, batches, blocks, settings, ratios)
     del blocks, ratios
-    heap.release()
+    executor.release_memory()
     task_frame, extras = people.kind_metrics(enc, batches, consensus, settings)
     summary = frames.summary(enc, batches, consensus, est, settings)
     agreement = frames.agreement(enc, batches, est, lights.result())
-    heap.release()
+    executor.release_memory()
     accuracy = frames.accuracy(enc, batches, est, usable_scored)
     per_class = per_class_later.result()
     confusion = confusion_later.result()
     annotators = people.annotators(enc, batches, consensus, settings, extras)
-    heap.release()
+    executor.release_memory()
     redundancy = redundancy_later.result()
     cost = frames.cost(enc, batches, est)
     comparisons = compare.comparisons(enc, batches, consensus, est, settings)
     del lights, per_class_later, confusion_later, redundancy_later
     enc, batches = per_item_only(enc, batches)  # the per-judgment arrays go before the items frame is made
-    heap.release()
+    executor.release_memory()
     items = people.items(enc, batches, consensus)
-    heap.release()
+    executor.release_memory()
     return ReportData(
         summary=summary,
         agreement=agreement,

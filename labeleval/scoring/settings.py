@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from labeleval.errors import LabelevalError
+from labeleval.executor import resolve_n_jobs
 from labeleval.limits import current as current_limits
 from labeleval.options import ConsensusMethod, TiePolicy, Uncertainty, UsabilityRule, parse_option
 from labeleval.project.manifest import Project, load_project
@@ -30,7 +31,12 @@ def ci_method(uncertainty: Uncertainty) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """Options of one evaluation (recorded in the Report)."""
+    """Options of one evaluation (recorded in the Report, but for ``n_jobs``).
+
+    ``n_jobs``: tasks the in-memory engine runs at a time (:mod:`labeleval.executor`), as a resolved count (1: one
+    at a time, the default here; ``evaluate()`` takes scikit-learn's idiom and, with ``None``, every CPU this
+    process may use). It changes no number, so the Report does not record it.
+    """
 
     n_boot: int = 1000
     seed: int = 0
@@ -43,6 +49,7 @@ class Settings:
     rules: FlagRules = field(default_factory=FlagRules)
     uncertainty: Uncertainty = Uncertainty.ITEMS_AND_ANNOTATORS
     min_shared_gold: int = 20
+    n_jobs: int = 1
 
     @property
     def dawid_skene(self) -> bool:
@@ -116,8 +123,10 @@ def resolve_settings(
     target_accuracy: float | None,
     uncertainty: str | None = None,
     min_shared_gold: int | None = None,
+    n_jobs: int | None = None,
 ) -> Settings:
-    """Check every option once; ``None`` takes the manifest's value."""
+    """Check every option once; ``None`` takes the manifest's value (``n_jobs=None``: the CPUs this process
+    may use, :func:`labeleval.executor.resolve_n_jobs`)."""
     rule = parse_option(UsabilityRule, project.usability.rule if usability is None else usability, "usability")
     if rule != UsabilityRule.CONSENSUS and project.gold is None:
         raise LabelevalError(f"usability rule {str(rule)!r} needs a gold file in the manifest")
@@ -147,4 +156,5 @@ def resolve_settings(
         min_shared_gold=_whole(
             "min_shared_gold", project.min_shared_gold if min_shared_gold is None else min_shared_gold
         ),
+        n_jobs=resolve_n_jobs(n_jobs),
     )
