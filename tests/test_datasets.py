@@ -10,17 +10,7 @@ import pytest
 import labeleval as le
 from labeleval.inference.consensus import majority_from_counts
 from labeleval.metrics.counts import count_matrix
-from tests.conftest import DATA
-
-
-def load(name: str) -> tuple[pd.DataFrame, pd.Series]:
-    folder = DATA / "datasets" / name
-    answers = pd.read_csv(folder / "answers.csv", dtype=str).rename(
-        columns={"item": "item_id", "worker": "annotator_id"}
-    )
-    gold = pd.read_csv(folder / "gold.csv", dtype=str).set_index("item")["label"]
-    gold.index.name = "item_id"
-    return answers, gold
+from tests.helpers.datasets import load
 
 
 def mv_accuracy(answers: pd.DataFrame, gold: pd.Series, tie: str) -> float:

@@ -24,6 +24,7 @@ from labeleval.io.readers import read_table
 from labeleval.metrics import agreement as A
 from labeleval.metrics.counts import count_matrix
 from labeleval.safety import markdown_text, spreadsheet_cell, spreadsheet_frame, terminal_text
+from tests.helpers.paths import DATA, ROOT
 
 MANIFEST = """[task]
 name = "t"
@@ -293,7 +294,7 @@ def test_missing_item_id_through_the_api_is_a_clear_error() -> None:
 
 
 def test_huge_n_boot_is_refused_by_the_python_api() -> None:
-    sample = Path(__file__).resolve().parents[1] / "sample_data" / "content_safety"
+    sample = ROOT / "sample_data" / "content_safety"
     with pytest.raises(le.LimitError, match=r"n_boot: 10,000,000,000 bootstrap resamples is over the limit"):
         le.evaluate(sample, n_boot=10_000_000_000)
 
@@ -317,13 +318,13 @@ def test_dawid_skene_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         le.LimitError, match=r"Dawid-Skene: .* cells of Dawid-Skene confusion matrices.*LABELEVAL_MAX_DS_CELLS"
     ):
         le.dawid_skene(frame)
-    sample = Path(__file__).resolve().parents[1] / "sample_data" / "content_safety"
+    sample = ROOT / "sample_data" / "content_safety"
     report = le.evaluate(sample, n_boot=0)  # the fit nobody asked for is skipped: no error
     assert report.annotators["ds_accuracy"].isna().all()
 
 
 def test_ids_one_and_text_one_in_a_file_are_merged_with_a_note_naming_them() -> None:
-    case = Path(__file__).parent / "data" / "broken" / "ids_one_and_text_one"
+    case = DATA / "broken" / "ids_one_and_text_one"
     data = le.load_data(le.load_project(case))
     assert sorted(data.annotations["item_id"].astype(str).unique()) == ["1", "2"]
     messages = " ".join(data.notes["message"])

@@ -29,7 +29,7 @@ def test_report_cards_over_passes_of_rows_are_the_same(monkeypatch: pytest.Monke
     """The leave-one-out agreement of the report cards over many small passes of a vendor's rows."""
     import labeleval as le
     from labeleval.scoring import people
-    from tests.conftest import SAMPLE
+    from tests.helpers.paths import SAMPLE
 
     whole = le.evaluate(SAMPLE, n_boot=0).annotators
     monkeypatch.setattr(people, "ROWS_PER_PASS", 13)

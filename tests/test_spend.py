@@ -19,8 +19,8 @@ import pytest
 
 import labeleval as le
 from labeleval import heap, spend
-from tests.conftest import ROOT
-from tests.test_engines import write_project
+from tests.helpers.paths import ROOT
+from tests.helpers.projects import write_project
 
 SAMPLES = ["content_safety", "helpfulness_likert", "preference_pairs", "ticket_pilot"]
 
