@@ -1,5 +1,7 @@
-"""Dawid-Skene on real data with gold (tests/data/datasets, from ../shared/datasets): the published
-figures, plus properties (gold clamping, row order, renaming, convergence reporting)."""
+"""Consensus on real crowdsourcing data with gold (tests/data/datasets, from ../shared/datasets).
+
+Majority vote: the tie-rule figures the datasets' SOURCE.md files report are reproduced exactly. Dawid-Skene:
+the published figures, plus properties (gold clamping, row order, renaming, convergence reporting)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import pandas as pd
 import pytest
 
 import labeleval as le
+from labeleval.inference.consensus import majority_from_counts
+from labeleval.metrics.counts import count_matrix
 from tests.helpers.datasets import load
 from tests.helpers.paths import DATA
 
@@ -92,3 +96,45 @@ def test_perfect_agreement_is_certain() -> None:
     labels = le.dawid_skene(df).labels
     assert labels["label"].tolist() == ["x", "y", "x", "y"]
     assert labels["confidence"].min() > 0.99
+
+
+# ---------------------------------------------------------------------------------- majority vote
+def mv_accuracy(answers: pd.DataFrame, gold: pd.Series, tie: str) -> float:
+    consensus = le.majority_vote(answers, tie=tie, seed=0).labels
+    scored = consensus.index.intersection(gold.index)
+    return float((consensus.loc[scored, "label"] == gold.loc[scored]).mean())
+
+
+@pytest.mark.parametrize(
+    ("name", "lowest", "tied"),
+    [("snow_rte", 0.9187, 65), ("zheng_s_dog", 0.8178, 50), ("gal_adultcontent_toy", 0.8, 0)],
+)
+def test_majority_vote_tie_rules(name: str, lowest: float, tied: int) -> None:
+    answers, gold = load(name)
+    assert mv_accuracy(answers, gold, "lowest") == pytest.approx(lowest, abs=5e-5)
+    counts = count_matrix(answers)
+    _, _, is_tied = majority_from_counts(counts.n, tie="lowest")
+    assert int(is_tied.sum()) == tied
+
+
+@pytest.mark.parametrize(("name", "expected"), [("snow_rte", 0.8969), ("zheng_s_dog", 0.8222)])
+def test_expected_accuracy_with_random_ties(name: str, expected: float) -> None:
+    """The expectation over uniform random tie-breaking, computed exactly from the tied shares."""
+    answers, gold = load(name)
+    counts = count_matrix(answers)
+    items = pd.Index(counts.items)
+    g = pd.Series(pd.Categorical(gold.reindex(items), categories=counts.categories).codes, index=items).to_numpy()
+    top = counts.n.max(axis=1)
+    at_top = counts.n == top[:, None]
+    share = at_top[np.arange(len(g)), g] / at_top.sum(axis=1)
+    assert share.mean() == pytest.approx(expected, abs=5e-5)
+    # and the seeded random policy lands near it
+    assert mv_accuracy(answers, gold, "random") == pytest.approx(expected, abs=0.02)
+
+
+def test_abstain_leaves_ties_unresolved() -> None:
+    answers, _gold = load("snow_rte")
+    consensus = le.majority_vote(answers)
+    assert consensus.unresolved == 65
+    with pytest.raises(le.SchemaError, match="seed"):
+        le.majority_vote(answers, tie="random")

@@ -1,13 +1,10 @@
-"""Gwet's AC2, the ICC, within-one agreement, MASI and Jaccard against published values.
+"""Gwet's AC2, the ICC and within-one agreement against published values.
 
 Sources: Gwet (2014) Handbook of Inter-Rater Reliability, 4th ed., pp. 89-90 (16 units x 4 raters on a
 0.5-2.5 scale, quadratic weights: p_a 0.9206, p_e 0.6462, AC2 0.7755; data as transcribed in the
 jmgirard/agreement R package's data-raw and asserted in its test-categorical_interval.R); Shrout & Fleiss
 (1979) Psychological Bulletin 86(2), Tables 2 and 4 (6 targets x 4 judges: ICC(1,1) .17, ICC(2,1) .29,
-ICC(3,1) .71, ICC(1,4) .44, ICC(2,4) .62, ICC(3,4) .91); Passonneau (2006) for MASI's monotonicity
-weights 1, 2/3, 1/3, 0, as current NLTK's nltk.metrics.masi_distance computes them (0.6667 for {1, 2} vs
-{1, 2, 3, 4}; 0.8667 for {1, 2, 3, 4} vs {3, 4, 5}; older NLTK releases rounded the weights to 0.67/0.33
-and printed 0.665)."""
+ICC(3,1) .71, ICC(1,4) .44, ICC(2,4) .62, ICC(3,4) .91)."""
 
 from __future__ import annotations
 
@@ -117,20 +114,3 @@ def test_within_one_agreement_by_hand() -> None:
     # item 1: ratings 1, 2, 4 -> pairs (1,2) ok, (1,4) no, (2,4) no -> 1/3; item 2: 3, 3 -> 1
     df = long([[1, 2, 4], [3, 3, None]])
     assert le.within_one_agreement(df, labels=[1, 2, 3, 4, 5]) == pytest.approx((1 / 3 + 1) / 2)
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "masi", "jaccard"),
-    [
-        ({1, 2}, {1, 2, 3, 4}, 1 - 0.5 * 2 / 3, 0.5),  # current NLTK: 0.6667 (J = 1/2, nested: M = 2/3)
-        ({1, 2, 3, 4}, {3, 4, 5}, 1 - 0.4 / 3, 0.6),  # current NLTK: 0.8667 (J = 2/5, overlap: M = 1/3)
-        ({1, 2}, {1, 2}, 0.0, 0.0),
-        ({1, 2}, {3}, 1.0, 1.0),
-        ({1, 2, 3}, {2, 3, 4}, 1 - 0.5 / 3, 0.5),
-        (set(), set(), 0.0, 0.0),
-    ],
-)
-def test_masi_and_jaccard(a: set[int], b: set[int], masi: float, jaccard: float) -> None:
-    assert le.masi_distance(a, b) == pytest.approx(masi)
-    assert le.masi_distance(b, a) == pytest.approx(masi)  # symmetric
-    assert le.jaccard_distance(a, b) == pytest.approx(jaccard)

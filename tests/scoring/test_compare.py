@@ -1,4 +1,4 @@
-"""Issue 9 end to end: intervals over items and annotators, comparisons on shared items, verdicts from
+"""Vendors compared end to end: intervals over items and annotators, comparisons on shared items, verdicts from
 evidence, fractional ties, the redundancy recommendation with its uncertainty."""
 
 from __future__ import annotations
