@@ -45,6 +45,7 @@ def test_summary_has_the_design_columns(sample_report: Report) -> None:
     assert list(sample_report.summary["vendor"]) == ["Scale", "Surge", "Mercor", "In-house"]
 
 
+@pytest.mark.slow
 def test_summary_numbers_equal_independent_computations(sample_report: Report, sample_project: Path) -> None:
     """Every headline number against a computation that shares no code with the engine: the krippendorff
     package on the dense reliability matrix, and loops written from the definitions (tests/helpers/oracles.py)."""
@@ -76,6 +77,7 @@ def test_sample_vendor_profiles_come_through(sample_report: Report) -> None:
     assert s.loc["Scale", "labels_per_item"] == pytest.approx(5, abs=0.01)
 
 
+@pytest.mark.slow
 def test_same_seed_same_report_and_row_order_does_not_matter(tmp_path: Path, sample_project: Path) -> None:
     a = le.evaluate(sample_project, n_boot=100, seed=4)
     b = le.evaluate(sample_project, n_boot=100, seed=4)
@@ -91,6 +93,7 @@ def test_same_seed_same_report_and_row_order_does_not_matter(tmp_path: Path, sam
     pd.testing.assert_frame_equal(a.summary, c.summary, check_exact=False, rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_ci_shrinks_with_confidence_and_n_boot_zero_gives_point_only(sample_project: Path) -> None:
     wide = le.evaluate(sample_project, n_boot=200, confidence=0.99).summary
     narrow = le.evaluate(sample_project, n_boot=200, confidence=0.8).summary
@@ -113,6 +116,7 @@ def test_bad_options_raise_clear_errors(sample_project: Path) -> None:
         le.evaluate(42)  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_consensus_usability_rules(sample_project: Path) -> None:
     gold_rule = le.evaluate(sample_project, n_boot=50).summary.set_index("vendor")
     cons = le.evaluate(sample_project, n_boot=50, usability="consensus", min_confidence=0.8).summary.set_index("vendor")
@@ -189,6 +193,7 @@ def test_per_class_matches_scikit_learn(sample_report: Report, sample_project: P
     np.testing.assert_array_equal(ours["support"], s)
 
 
+@pytest.mark.slow
 def test_consensus_method_option(sample_project: Path) -> None:
     mv = le.evaluate(sample_project, n_boot=50).summary
     ds = le.evaluate(sample_project, n_boot=50, consensus="dawid_skene").summary
@@ -201,6 +206,7 @@ def test_consensus_method_option(sample_project: Path) -> None:
         le.evaluate(sample_project, consensus="vibes")
 
 
+@pytest.mark.slow
 def test_ds_consensus_per_vendor_equals_an_independent_em(sample_project: Path) -> None:
     """Per-vendor Dawid-Skene consensus accuracy against a loop-style EM (tests/helpers/oracles.py)."""
     data = le.load_data(le.load_project(sample_project))
@@ -216,6 +222,7 @@ def test_ds_consensus_per_vendor_equals_an_independent_em(sample_project: Path) 
         assert row.consensus_accuracy_ds == pytest.approx(expected, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_pooled_dawid_skene_reference(sample_project: Path) -> None:
     mv = le.evaluate(sample_project, n_boot=0, usability="consensus", min_confidence=0.9).summary
     ds = le.evaluate(

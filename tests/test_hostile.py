@@ -129,6 +129,7 @@ def test_too_many_columns_is_refused_from_the_header(tmp_path: Path) -> None:
     assert time.perf_counter() - start < 2.0
 
 
+@pytest.mark.slow
 def test_wide_file_is_read_in_linear_time(tmp_path: Path) -> None:
     extra = [f"x{i}" for i in range(9_990)]
     header = ["item", "worker", "label", *extra]
@@ -162,6 +163,7 @@ def test_huge_n_boot_is_refused_on_the_command_line(tmp_path: Path, capsys: pyte
     assert "LABELEVAL_MAX_RESAMPLES" in err
 
 
+@pytest.mark.slow
 def test_validate_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     rows = ROWS + "".join(f"{i},a,unknown{i}\n" for i in range(10, 5000))  # ~300 KB of quarantine listing
     folder = project(tmp_path, rows=rows)
@@ -254,6 +256,7 @@ def test_ordinal_statistics_on_a_long_scale_are_linear_and_exact_at_the_point_es
     assert point == pytest.approx(A.alpha_from_counts(counts.n, level="ordinal", values=values), abs=1e-10)
 
 
+@pytest.mark.slow
 def test_metrics_on_ten_thousand_categories_stay_small() -> None:
     frame = _frame(30_000, 10_000, seed=5)
     tracemalloc.start()
@@ -311,6 +314,7 @@ def test_missing_ids_in_the_api_give_a_clear_error(column: str) -> None:
             metric(frame)
 
 
+@pytest.mark.slow
 def test_dawid_skene_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     frame = _frame(3000, 30, seed=7)
     monkeypatch.setenv("LABELEVAL_MAX_DS_CELLS", "10")

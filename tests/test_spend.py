@@ -35,6 +35,7 @@ def assert_identical(a: le.Report, b: le.Report) -> None:
             assert x == y, f.name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_threads_change_no_number_on_the_samples(sample: str, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = ROOT / "sample_data" / sample
@@ -44,6 +45,7 @@ def test_threads_change_no_number_on_the_samples(sample: str, monkeypatch: pytes
     assert_identical(threaded, alone)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("consensus", ["majority_vote", "dawid_skene"])
 def test_threads_change_no_number_with_bad_rows(
     consensus: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

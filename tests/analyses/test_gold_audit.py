@@ -46,6 +46,7 @@ def test_pilot_planted_wrong_gold_is_found(pilot: Path) -> None:
     assert first["votes_Atlas"] and first["votes_Atlas"].split(",")[0].startswith(first["suggested_label"])
 
 
+@pytest.mark.slow
 def test_content_safety_with_planted_wrong_gold() -> None:
     """An independent data set: plant 10 wrong gold labels among 300, ten times."""
     data = load_data(le.load_project(ROOT / "sample_data" / "content_safety"))

@@ -58,6 +58,7 @@ def test_consensus_accuracy_closed_forms() -> None:
     assert consensus_accuracy(0.6, 5, 4) > consensus_accuracy(0.6, 5, 2)
 
 
+@pytest.mark.slow
 def test_judgment_plan_says_never_when_the_pool_is_too_small() -> None:
     assert judgment_n(0.88, 0.90, labels_per_item=3, pool_a=10, pool_b=10, skill_sd=0.05) == math.inf
     finite = judgment_n(0.80, 0.88, labels_per_item=3, pool_a=30, pool_b=30, skill_sd=0.05)

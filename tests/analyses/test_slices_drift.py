@@ -30,6 +30,7 @@ def sliced(pilot: Path) -> le.Report:
         return le.evaluate(pilot, n_boot=300, seed=0, by="language", over="week")
 
 
+@pytest.mark.slow
 def test_slices_show_every_vendor_with_intervals(sliced: le.Report) -> None:
     s = sliced.slices.set_index(["slice", "vendor"])
     assert set(s.index.get_level_values("slice")) == {"en", "es"}
@@ -58,6 +59,7 @@ def test_slice_comparisons_are_adjusted_across_slices(sliced: le.Report) -> None
     assert (c.loc[finite, "p_adjusted_slices"] >= c.loc[finite, "p_value"] - 1e-12).all()
 
 
+@pytest.mark.slow
 def test_too_few_gold_items_is_said_not_shown(pilot: Path) -> None:
     report = le.evaluate(pilot, n_boot=100, by="difficulty")  # gold-file metadata: blank off gold
     s = report.slices
@@ -86,6 +88,7 @@ def test_annotator_drift_finds_the_collapsing_annotators(sliced: le.Report) -> N
     assert flagged["window"].eq("week of 2026-11-16").all()
 
 
+@pytest.mark.slow
 def test_drift_by_batch_and_day(pilot: Path) -> None:
     batch = le.evaluate(pilot, n_boot=100, over="batch").drift
     assert list(dict.fromkeys(batch["window"])) == ["week-1", "week-2", "week-3"]
@@ -107,6 +110,7 @@ def test_exclude_suspect_gold(pilot: Path) -> None:
     assert "ranking_changed" in note
 
 
+@pytest.mark.slow
 def test_a_vendor_absent_from_a_window_is_no_data(tmp_path: Path, pilot: Path) -> None:
     """Cirrus delivers week 1 only; Bravo's week-2 rows carry no gold: frames say so, nothing raises."""
     project = tmp_path / "p"
@@ -147,6 +151,7 @@ def test_verdict_says_whether_suspect_gold_changes_the_ranking(pilot: Path) -> N
     )
 
 
+@pytest.mark.slow
 def test_a_vendor_without_gold_is_no_data(tmp_path: Path, pilot: Path) -> None:
     project = tmp_path / "p"
     shutil.copytree(pilot, project)
@@ -169,6 +174,7 @@ def test_the_bundled_pilot_is_what_the_generator_writes(tmp_path: Path) -> None:
         assert (bundled / name).read_bytes() == (fresh / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_the_streaming_engine_gives_the_same_frames(pilot: Path) -> None:
     """The chunked engine hands categorical ids to the audit, slices and drift: same frames as in memory."""
     options = {"n_boot": 100, "by": "language", "over": "week", "exclude_suspect_gold": True}

@@ -34,6 +34,7 @@ def test_score_json_is_parseable_and_complete(sample_project: Path, capsys: pyte
     assert len(data["quarantine"]) == sum(r["quarantined"] for r in data["ledger"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("fmt", "marker"), [("markdown", "## Leaderboard"), ("html", "<!doctype html>")])
 def test_score_writes_files(
     fmt: str, marker: str, sample_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -85,6 +86,7 @@ def test_missing_project_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert code == 1 and err.startswith("error: no manifest")
 
 
+@pytest.mark.slow
 def test_sample_regenerates_identical_bytes(
     sample_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -104,6 +106,7 @@ def test_sample_regenerates_identical_bytes(
         assert (tmp_path / "content_safety" / name).read_bytes() == (sample_project / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_console_script_runs() -> None:
     result = subprocess.run([sys.executable, "-m", "labeleval.cli.main", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("labeleval ")

@@ -28,6 +28,7 @@ def test_gold_audit_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert text.startswith("13 of 360 gold items look wrong") and "t-0527" in text
 
 
+@pytest.mark.slow
 def test_plan_table_and_csv(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["plan", PILOT, "--difference", "0.05"]) == 0
     text = capsys.readouterr().out
@@ -38,6 +39,7 @@ def test_plan_table_and_csv(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     assert len(plan) == 3 and (plan["items_needed"] > 0).all()
 
 
+@pytest.mark.slow
 def test_score_by_and_over(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["score", PILOT, "--n-boot", "100", "--by", "language", "--over", "batch"]) == 0
     text = capsys.readouterr().out

@@ -38,6 +38,7 @@ def memory_report(project: Path) -> le.Report:
     return le.evaluate(project, n_boot=200, seed=3, engine="memory")
 
 
+@pytest.mark.slow
 def test_the_project_is_chunked_and_holds_what_the_test_needs(project: Path, memory_report: le.Report) -> None:
     tasks = plan(load_project(project))
     assert len(tasks) > 20 and all(t.row_group is not None for t in tasks)
@@ -46,6 +47,7 @@ def test_the_project_is_chunked_and_holds_what_the_test_needs(project: Path, mem
     assert {"UNKNOWN_LABEL", "MISSING_VALUE", "NEGATIVE_DURATION", "DUPLICATE_JUDGMENT"} <= reasons
 
 
+@pytest.mark.slow
 def test_streamed_engine_gives_the_in_memory_report(project: Path, memory_report: le.Report) -> None:
     seen: list[tuple[int, int]] = []
     report = le.evaluate(project, n_boot=200, seed=3, engine="stream", progress=lambda d, t: seen.append((d, t)))
@@ -53,6 +55,8 @@ def test_streamed_engine_gives_the_in_memory_report(project: Path, memory_report
     assert seen[-1][0] == seen[-1][1] == int(memory_report.ledger.query("vendor != 'gold'")["rows_read"].sum())
 
 
+@pytest.mark.dask
+@pytest.mark.slow
 def test_dask_engine_on_a_two_worker_local_cluster_gives_the_in_memory_report(
     project: Path, memory_report: le.Report
 ) -> None:
@@ -65,6 +69,7 @@ def test_dask_engine_on_a_two_worker_local_cluster_gives_the_in_memory_report(
     assert_same_report(memory_report, report)
 
 
+@pytest.mark.slow
 def test_the_data_itself_is_the_same(project: Path) -> None:
     p = load_project(project)
     a, b = load_data(p), load_stream(p)
@@ -78,6 +83,7 @@ def test_the_data_itself_is_the_same(project: Path) -> None:
     assert isinstance(b.annotations["item_id"].dtype, pd.CategoricalDtype)  # codes, not one string per row
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("policy", ["keep_first", "error"])
 def test_duplicate_policies_hold_across_row_groups(tmp_path: Path, policy: str) -> None:
     folder = write_project(tmp_path / "p", 15_000, duplicates=policy, seed=1)
@@ -145,6 +151,7 @@ def test_bad_input_corpus_through_the_streamed_engine(case: Path) -> None:
     assert_same_report(expected, report)
 
 
+@pytest.mark.slow
 def test_cli_engine_option_prints_the_same_table(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from labeleval.cli.main import main
 
@@ -167,6 +174,7 @@ def test_progress_bar_on_a_log_writes_a_line_per_tenth() -> None:
     assert len(lines) == 11 and lines[-1].startswith("reading [" + "#" * 30 + "] 100%  1,000 / 1,000 rows")
 
 
+@pytest.mark.slow
 def test_vendor_data_on_object_storage_by_fsspec_url(tmp_path: Path) -> None:
     """A vendor path may be an fsspec URL (s3://, gs://, az:// ...; here fsspec's in-memory store), with
     --allow-outside only; every file's row groups are chunks, and the Report is the local files' Report."""
@@ -242,6 +250,7 @@ def _jsonl_project(folder: Path, seed: int = 7) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_jsonl_read_in_blocks_of_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import labeleval.io.chunks as chunks
 
@@ -276,6 +285,7 @@ def test_jsonl_with_unusual_line_breaks_is_read_whole(tmp_path: Path, monkeypatc
     pd.testing.assert_frame_equal(memory.quarantine, le.evaluate(folder, n_boot=0, engine="stream").quarantine)
 
 
+@pytest.mark.slow
 def test_csv_read_in_blocks_that_end_outside_quoted_fields(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import labeleval.io.chunks as chunks
 

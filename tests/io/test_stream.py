@@ -27,6 +27,7 @@ def parquet_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_project(tmp_path_factory.mktemp("stream_memory"), 30_000)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("design", ["parquet", "random"])
 def test_one_frame_equals_the_per_vendor_frames(
     design: str, parquet_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -91,6 +92,7 @@ def test_items_frame_after_the_per_judgment_arrays_are_let_go(parquet_project: P
     pd.testing.assert_frame_equal(items(slim, slim_batches, consensus), before)
 
 
+@pytest.mark.slow
 def test_streamed_report_equals_the_in_memory_report(parquet_project: Path) -> None:
     assert_same_report(
         le.evaluate(parquet_project, engine="memory", n_boot=50),

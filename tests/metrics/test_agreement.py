@@ -76,6 +76,7 @@ def long_frames(draw, max_items: int = 25, max_annotators: int = 6, max_k: int =
     return df[keep].reset_index(drop=True), list(range(k))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(long_frames())
 def test_alpha_matches_krippendorff_package_on_dense_input(data) -> None:

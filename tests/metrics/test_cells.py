@@ -137,6 +137,7 @@ def _projects(tmp: Path) -> list[Path]:
     return [*sorted((ROOT / "sample_data").glob("*/")), *generated]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", range(6))
 def test_reports_are_the_same_on_the_sparse_path(index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = _projects(tmp_path)[index]
@@ -181,6 +182,7 @@ def test_one_vs_rest_alphas_in_one_pass() -> None:
         np.testing.assert_allclose(one_vs_rest_alphas(sparse.csr_array(dense), m), expected, rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.slow
 def test_many_labels_frames_stay_small(tmp_path: Path) -> None:
     """Above 64 labels: the confusion frame lists the pairs that occur (their counts add up to the judgments on
     gold items), and the items frame has one votes text column instead of a column per label."""
@@ -265,6 +267,7 @@ def test_continuous_scores_stay_linear(tmp_path: Path) -> None:
     assert report.summary["alpha"].iloc[0] == pytest.approx(expected, rel=1e-9)
 
 
+@pytest.mark.slow
 def test_evaluate_on_ten_thousand_labels_stays_small(tmp_path: Path) -> None:
     """evaluate() on 10,000 labels: no items x K counts or blocks, no K x K match matrix (the identity alone
     would be 100 MB, each vendor's dense counts and blocks another 40 MB apiece)."""

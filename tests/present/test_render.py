@@ -91,6 +91,7 @@ def test_cost_quality_labels_never_collide(n: int, low: float, high: float) -> N
         assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
 
 
+@pytest.mark.slow
 def test_html_tells_the_pilot_story_with_slices_drift_and_gold_audit() -> None:
     """The three-week ticket pilot: slices, drift and suspect gold appear as sections with their charts."""
     import labeleval as le

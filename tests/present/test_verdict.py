@@ -14,6 +14,7 @@ from tests.helpers.paths import ROOT
 IDENTIFIER = re.compile(r"\b[a-z]+_[a-z_]+\b")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sample", ["content_safety", "helpfulness_likert", "preference_pairs", "ticket_pilot"])
 def test_the_verdict_names_no_identifiers(sample: str) -> None:
     sentences = verdict(le.evaluate(ROOT / "sample_data" / sample, n_boot=50, seed=0))

@@ -85,6 +85,7 @@ def test_report_card_columns_and_totals(sample_report) -> None:
     assert (cards.loc[cards["low_performer"], "flag_reason"].str.len() > 10).all()
 
 
+@pytest.mark.slow
 def test_cli_lists_flagged_annotators(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["annotators", str(SAMPLE), "--flagged"]) == 0
     out = capsys.readouterr().out
@@ -143,6 +144,7 @@ def test_the_median_per_key_is_pandas_groupby_median(n: int, n_keys: int, rows_p
     np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.slow
 def test_report_cards_over_passes_of_rows_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     """The leave-one-out agreement of the report cards over many small passes of a vendor's rows."""
     import labeleval as le

@@ -168,6 +168,7 @@ def test_perfect_vendor_never_gets_a_zero_width_interval(tmp_path: Path) -> None
     assert row["cost_per_usable_label_ci_high"] > row["cost_per_usable_label"]
 
 
+@pytest.mark.slow
 def test_fractional_ties_make_two_labels_no_worse_than_one(tmp_path: Path) -> None:
     """Identical annotators; one vendor sells 2 labels per item, one sells 1: with fractional credit their
     consensus accuracies agree; with abstain the 2-label vendor looks worse by construction."""

@@ -28,6 +28,7 @@ def whole(enc: Encoded, b: VendorBatch, min_overlap: int) -> float:
         )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dense_cells", [1 << 25, 0], ids=["dense pairs", "sorted pair keys"])
 @pytest.mark.parametrize("per_range", [1 << 22, 50, 7])
 @pytest.mark.parametrize("min_overlap", [1, 10])

@@ -51,6 +51,7 @@ def test_sample_redundancy_and_the_cheapest_vendor(sample_report) -> None:
     assert "Mercor with k=3" in redundancy_line(sample_report)
 
 
+@pytest.mark.slow
 def test_target_is_an_evaluate_option(sample_project) -> None:
     report = le.evaluate(sample_project, n_boot=0, target_accuracy=0.9)
     assert report.settings["target_accuracy"] == 0.9

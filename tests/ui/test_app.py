@@ -17,6 +17,7 @@ from tests.helpers.paths import ROOT
 PAGES = ("overview", "agreement", "accuracy", "cost", "annotators", "items", "questions", "data")
 
 
+@pytest.mark.slow
 def test_app_py_opens_on_the_sample_project() -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert not at.exception
@@ -24,7 +25,13 @@ def test_app_py_opens_on_the_sample_project() -> None:
     assert any("most accurate" in m.value for m in at.markdown)
 
 
-@pytest.mark.parametrize("project", ["content_safety", "preference_pairs", "helpfulness_likert", "ticket_pilot"])
+@pytest.mark.parametrize(
+    "project",  # every page of the main sample in the fast lane, of the other samples with the slow tests
+    [
+        "content_safety",
+        *(pytest.param(p, marks=pytest.mark.slow) for p in ("preference_pairs", "helpfulness_likert", "ticket_pilot")),
+    ],
+)
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_in_human_words(page: str, project: str) -> None:
     """No exception, no snake_case header, no None/nan cell on any page of any sample."""
@@ -39,6 +46,7 @@ def test_every_page_renders_in_human_words(page: str, project: str) -> None:
         assert not cells & {"None", "nan", "NaN", "<NA>", "NaT"}, headers
 
 
+@pytest.mark.slow
 def test_overview_numbers_equal_evaluate() -> None:
     at = page_test("overview").run()
     shown = leaderboard_of(at)
@@ -52,6 +60,7 @@ def test_overview_numbers_equal_evaluate() -> None:
     assert f"{best['vendor']} is the most accurate" in verdict_text
 
 
+@pytest.mark.slow
 def test_settings_change_the_result() -> None:
     at = page_test("overview").run()
     before = leaderboard_of(at)
@@ -65,6 +74,7 @@ def test_settings_change_the_result() -> None:
     assert not narrower.equals(leaderboard_of(at))
 
 
+@pytest.mark.slow
 def test_agreement_metric_selector() -> None:
     at = page_test("agreement").run()
     table = at.dataframe[0].value
@@ -102,6 +112,7 @@ def test_broken_project_shows_an_error_not_a_traceback() -> None:
     assert not any("_" in str(column) for column in quarantine.columns)
 
 
+@pytest.mark.slow
 def test_consensus_method_and_redundancy_on_the_cost_page() -> None:
     at = page_test("cost").run()
     assert not at.exception
@@ -117,6 +128,7 @@ def test_consensus_method_and_redundancy_on_the_cost_page() -> None:
     assert leaderboard_of(at)["Consensus accuracy (Dawid-Skene)"].tolist() != before
 
 
+@pytest.mark.slow
 def test_agreement_page_adapts_to_the_kind() -> None:
     at = page_test("agreement", str(ROOT / "sample_data" / "preference_pairs")).run()
     assert any(s.value == "Preference judgments" for s in at.subheader)

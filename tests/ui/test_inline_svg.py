@@ -118,6 +118,7 @@ def test_one_svg_per_report(sample_report: Report, vl_calls: list[object]) -> No
     assert len(vl_calls) == 2  # another chart, drawn once too
 
 
+@pytest.mark.slow
 def test_the_rehearsal_draws_the_svg_the_first_session_shows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vl_calls: list[object]
 ) -> None:

@@ -87,6 +87,7 @@ def test_no_disk_cache_for_uploads_shared_folders_or_when_off(
     assert report_cache.cache_dir() is None and key_of(project) is None
 
 
+@pytest.mark.slow
 def test_a_new_server_reads_the_report_without_scoring(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The app scores once and stores; with its in-memory cache cleared (a new server) it reads the disk."""
     state.cached_report.clear()  # earlier tests in this process scored the sample into the memory cache
@@ -103,6 +104,7 @@ def test_a_new_server_reads_the_report_without_scoring(cache: Path, monkeypatch:
     assert any("is the most accurate on gold" in m.value for m in again.markdown)
 
 
+@pytest.mark.slow
 def test_the_launcher_stores_the_report_the_first_session_reads(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``make app``'s launcher scores the sample with the options a new session starts with: the app's first
     run then reads that Report (it would fail if it scored)."""
@@ -123,6 +125,7 @@ def test_the_launcher_stores_the_report_the_first_session_reads(cache: Path, mon
     assert any("is the most accurate on gold" in m.value for m in at.markdown)
 
 
+@pytest.mark.slow
 def test_the_launcher_rehearses_the_overview_on_the_report_it_stored(
     cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -154,6 +157,7 @@ def test_the_launcher_turns_the_file_watcher_off_unless_one_is_chosen(monkeypatc
     assert without_file_watcher(["app.py"]) == ["app.py"]
 
 
+@pytest.mark.slow
 def test_the_package_imports_no_engine_until_asked() -> None:
     """A fresh interpreter: ``import labeleval`` imports neither the scoring nor scikit-learn; a public name is
     imported from the one table when first used, and ``labeleval.evaluate`` is the function."""

@@ -87,6 +87,7 @@ target_accuracy = 0.9
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("gold", "extra"), [(False, '[usability]\nrule = "consensus"\n'), (True, NON_DEFAULT)])
 def test_the_app_shows_what_the_cli_prints(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], gold: bool, extra: str
@@ -112,6 +113,7 @@ def test_the_app_shows_what_the_cli_prints(
         assert at.selectbox(key="usability").options == [UsabilityRule.CONSENSUS.description]
 
 
+@pytest.mark.slow
 def test_a_change_holds_and_another_project_resets_it(tmp_path: Path) -> None:
     plain = write_project(tmp_path / "plain", gold=True)
     special = write_project(tmp_path / "special", gold=True, extra=NON_DEFAULT)
@@ -131,6 +133,7 @@ def test_a_change_holds_and_another_project_resets_it(tmp_path: Path) -> None:
     assert leaderboard_of(at).equals(leaderboard(le.evaluate(plain)).set_index("Vendor"))
 
 
+@pytest.mark.slow
 def test_a_project_chosen_in_the_sidebar_is_the_one_shown_on_that_run(tmp_path: Path) -> None:
     """The chooser is drawn after the page, yet the page of the run a choice makes already shows that project,
     with its own settings."""

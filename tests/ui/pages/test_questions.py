@@ -29,6 +29,7 @@ def fast(page: str, project: str):
     return at.run()
 
 
+@pytest.mark.slow
 def test_slices_page_shows_slices_ranking_and_drift() -> None:
     at = fast("questions", PILOT)
     assert not at.exception, [e.value for e in at.exception]
@@ -52,6 +53,7 @@ def test_slices_page_shows_slices_ranking_and_drift() -> None:
     assert any("week-3" in m.value for m in at.markdown)
 
 
+@pytest.mark.slow
 def test_plan_panel_follows_the_named_difference() -> None:
     at = fast("questions", PILOT)
     first = number(frame(at, "Shared gold items", "Power now").iloc[:, -1])
@@ -62,6 +64,7 @@ def test_plan_panel_follows_the_named_difference() -> None:
     assert len(frame(at, "Gold items (consensus)", "Gold items (judgments)")) == 3
 
 
+@pytest.mark.slow
 def test_items_page_lists_suspect_gold_with_a_download() -> None:
     at = fast("items", PILOT)
     assert not at.exception, [e.value for e in at.exception]
@@ -77,12 +80,14 @@ def test_items_page_lists_suspect_gold_with_a_download() -> None:
     assert any("were left out of every accuracy figure" in m.value for m in at.markdown)
 
 
+@pytest.mark.slow
 def test_slices_page_on_a_project_without_metadata() -> None:
     at = fast("questions", str(ROOT / "sample_data" / "preference_pairs"))  # no [items], no gold metadata
     assert not at.exception, [e.value for e in at.exception]
     assert any("declares no item metadata" in i.value for i in at.info)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("project", ["preference_pairs", "helpfulness_likert"])
 def test_slices_and_items_pages_on_other_task_kinds(project: str) -> None:
     """No exception and no error on a pairwise or a rating-scale project; a project without submission times
