@@ -1,11 +1,12 @@
-# labeleval: `make app` opens the app on the sample data, `make test` runs every check.
-# Both create .venv and install from this folder's own files on first use.
+# labeleval: `make app` opens the app on the sample data, `make test` runs every check, `make test-fast` the
+# everyday subset (no browser, no Dask cluster, no slow tests: under two minutes).
+# Each creates .venv and installs from this folder's own files on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: app test lint typecheck unit reference bench calibrate sample clean
+.PHONY: app test test-fast lint typecheck unit unit-fast reference bench calibrate sample clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +20,8 @@ app: $(STAMP)
 
 test: lint typecheck unit reference
 
+test-fast: lint typecheck unit-fast
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -28,6 +31,11 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q --doctest-modules --ignore=labeleval/ui/streamlit_app.py labeleval tests
+
+# the markers are declared in pyproject.toml: browser (a real Chromium), dask (a LocalCluster), slow (a 1e5-judgment
+# project, or more than about a second)
+unit-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not browser and not dask and not slow" tests
 
 # The shared reference check runs when ../shared is beside this checkout (developers, CI);
 # the same published cases are also copied into tests/ and run by `unit`.

@@ -49,18 +49,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.test_browser import (  # noqa: E402  (the test's own servers, bare apps and readiness checks)
+from tests.helpers.browser import (  # noqa: E402  (the browser tests' servers, bare apps and readiness checks)
     BARE_APP,
     BARE_TABLE_CHART_APP,
     CHROMIUM,
     FLAGS,
     WAIT_MS,
-    _headline_ready,
-    _table_and_chart_ready,
-    _time_overview,
-    _time_to,
-    _vega_lite_chart_ready,
+    headline_ready,
     streamlit_server,
+    table_and_chart_ready,
+    time_overview,
+    time_to,
+    vega_lite_chart_ready,
 )
 
 #: The Overview's elements with nothing computed; ``LADDER`` is the step, ``CONTENT`` a JSON file.
@@ -162,10 +162,10 @@ def ladder_round(browser: object, folder: Path, content: Path) -> dict[str, floa
         script.write_text(LADDER_APP.format(ladder=step, content=str(content)), encoding="utf-8")
         with streamlit_server(script) as url:
             if step == "text":
-                out["ladder_text_headline"] = _time_to(browser, url, _headline_ready)
+                out["ladder_text_headline"] = time_to(browser, url, headline_ready)
             else:
-                ready = _vega_lite_chart_ready if step == "chart" else None  # None: the Overview's SVG
-                out[f"ladder_{step}_headline"], out[f"ladder_{step}"] = _time_overview(browser, url, ready)
+                ready = vega_lite_chart_ready if step == "chart" else None  # None: the Overview's SVG
+                out[f"ladder_{step}_headline"], out[f"ladder_{step}"] = time_overview(browser, url, ready)
     return out
 
 
@@ -179,19 +179,19 @@ def one_round(browser: object, folder: Path) -> dict[str, float]:
     cache = {"LABELEVAL_CACHE_DIR": str(cache_dir)}
     out: dict[str, float] = {}
     with streamlit_server(bare) as url:
-        out["bare"] = _time_to(browser, url, lambda p: p.get_by_text("labeleval bare").wait_for(timeout=WAIT_MS))
+        out["bare"] = time_to(browser, url, lambda p: p.get_by_text("labeleval bare").wait_for(timeout=WAIT_MS))
     with streamlit_server(shaped) as url:
-        out["bare_table_chart"] = _time_to(browser, url, _table_and_chart_ready)
+        out["bare_table_chart"] = time_to(browser, url, table_and_chart_ready)
     # each Overview twice: "<case>_headline" the verdict and leaderboard readable, "<case>" the chart drawn too
     with streamlit_server(ROOT / "app.py", cache) as url:
-        out["cold_headline"], out["cold"] = _time_overview(browser, url)
-        out["second_session_headline"], out["second_session"] = _time_overview(browser, url)
+        out["cold_headline"], out["cold"] = time_overview(browser, url)
+        out["second_session_headline"], out["second_session"] = time_overview(browser, url)
     with streamlit_server(ROOT / "app.py", cache) as url:
-        out["disk_cache_headline"], out["disk_cache"] = _time_overview(browser, url)
+        out["disk_cache_headline"], out["disk_cache"] = time_overview(browser, url)
     for entry in cache_dir.glob("*.pickle"):
         entry.unlink()
     with streamlit_server(ROOT / "app.py", cache, launcher=True) as url:
-        out["make_app_headline"], out["make_app"] = _time_overview(browser, url)
+        out["make_app_headline"], out["make_app"] = time_overview(browser, url)
     return out
 
 

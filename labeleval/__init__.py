@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from labeleval._version import __version__
 
-if TYPE_CHECKING:  # the same names for type checkers (tests/test_api_surface.py keeps the two equal)
+if TYPE_CHECKING:  # the same names for type checkers (tests/test_api.py keeps the two equal)
     from labeleval.analyses.plan import pair_plan, pilot_plan
     from labeleval.api import evaluate
     from labeleval.errors import (

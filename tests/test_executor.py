@@ -25,8 +25,8 @@ import pytest
 import labeleval as le
 from labeleval import executor
 from labeleval.executor import Executor, resolve_n_jobs
-from tests.conftest import ROOT
-from tests.test_engines import write_project
+from tests.helpers.paths import ROOT
+from tests.helpers.projects import write_project
 
 SAMPLES = ["content_safety", "helpfulness_likert", "preference_pairs", "ticket_pilot"]
 
@@ -55,6 +55,7 @@ def threads_used(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     yield used
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_threads_change_no_number_on_the_samples(sample: str, threads_used: list[int]) -> None:
     folder = ROOT / "sample_data" / sample
@@ -66,6 +67,7 @@ def test_threads_change_no_number_on_the_samples(sample: str, threads_used: list
     assert_identical(threaded, alone)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("consensus", ["majority_vote", "dawid_skene"])
 def test_threads_change_no_number_with_bad_rows(consensus: str, tmp_path: Path, threads_used: list[int]) -> None:
     folder = write_project(tmp_path / "p", 30_000, seed=5)
@@ -80,6 +82,7 @@ def test_threads_change_no_number_with_bad_rows(consensus: str, tmp_path: Path, 
     assert len(threaded.quarantine) > 0  # the bad rows are there, and kept or quarantined the same way
 
 
+@pytest.mark.slow
 def test_the_chunked_engines_run_one_task_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[int] = []
     real = Executor.__init__
@@ -215,6 +218,7 @@ def _loop_faults(mode: str) -> int:
     return int(done.stdout.split()[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="resource.getrusage is POSIX")
 def test_an_evaluation_leaves_the_callers_allocator_as_it_found_it() -> None:
     """After ``evaluate()``, making and freeing a 2 MB array 3,000 times costs about the page faults it costs in a

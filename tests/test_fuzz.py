@@ -24,8 +24,9 @@ from labeleval.errors import LabelevalError
 from labeleval.io.normalize import normalize_batch
 from labeleval.io.readers import FORMATS, RawTable, read_table
 from labeleval.project.manifest import load_project
+from tests.helpers.paths import DATA
 
-FORMATS_DIR = Path(__file__).parent / "data" / "formats"
+FORMATS_DIR = DATA / "formats"
 GOOD = "item,worker,label,secs\n1,a,pos,3\n1,b,neg,2.5\n2,a,neg,4\n2,b,neg,1\n3,a,pos,\n"
 #: every example must finish within this many seconds (a hang or a quadratic blow-up fails the test)
 BOUND_S = 5.0

@@ -24,6 +24,7 @@ from labeleval.io.readers import read_table
 from labeleval.metrics import agreement as A
 from labeleval.metrics.counts import count_matrix
 from labeleval.safety import markdown_text, spreadsheet_cell, spreadsheet_frame, terminal_text
+from tests.helpers.paths import DATA, ROOT
 
 MANIFEST = """[task]
 name = "t"
@@ -128,6 +129,7 @@ def test_too_many_columns_is_refused_from_the_header(tmp_path: Path) -> None:
     assert time.perf_counter() - start < 2.0
 
 
+@pytest.mark.slow
 def test_wide_file_is_read_in_linear_time(tmp_path: Path) -> None:
     extra = [f"x{i}" for i in range(9_990)]
     header = ["item", "worker", "label", *extra]
@@ -161,6 +163,7 @@ def test_huge_n_boot_is_refused_on_the_command_line(tmp_path: Path, capsys: pyte
     assert "LABELEVAL_MAX_RESAMPLES" in err
 
 
+@pytest.mark.slow
 def test_validate_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     rows = ROWS + "".join(f"{i},a,unknown{i}\n" for i in range(10, 5000))  # ~300 KB of quarantine listing
     folder = project(tmp_path, rows=rows)
@@ -253,6 +256,7 @@ def test_ordinal_statistics_on_a_long_scale_are_linear_and_exact_at_the_point_es
     assert point == pytest.approx(A.alpha_from_counts(counts.n, level="ordinal", values=values), abs=1e-10)
 
 
+@pytest.mark.slow
 def test_metrics_on_ten_thousand_categories_stay_small() -> None:
     frame = _frame(30_000, 10_000, seed=5)
     tracemalloc.start()
@@ -293,7 +297,7 @@ def test_missing_item_id_through_the_api_is_a_clear_error() -> None:
 
 
 def test_huge_n_boot_is_refused_by_the_python_api() -> None:
-    sample = Path(__file__).resolve().parents[1] / "sample_data" / "content_safety"
+    sample = ROOT / "sample_data" / "content_safety"
     with pytest.raises(le.LimitError, match=r"n_boot: 10,000,000,000 bootstrap resamples is over the limit"):
         le.evaluate(sample, n_boot=10_000_000_000)
 
@@ -310,6 +314,7 @@ def test_missing_ids_in_the_api_give_a_clear_error(column: str) -> None:
             metric(frame)
 
 
+@pytest.mark.slow
 def test_dawid_skene_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     frame = _frame(3000, 30, seed=7)
     monkeypatch.setenv("LABELEVAL_MAX_DS_CELLS", "10")
@@ -317,13 +322,13 @@ def test_dawid_skene_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         le.LimitError, match=r"Dawid-Skene: .* cells of Dawid-Skene confusion matrices.*LABELEVAL_MAX_DS_CELLS"
     ):
         le.dawid_skene(frame)
-    sample = Path(__file__).resolve().parents[1] / "sample_data" / "content_safety"
+    sample = ROOT / "sample_data" / "content_safety"
     report = le.evaluate(sample, n_boot=0)  # the fit nobody asked for is skipped: no error
     assert report.annotators["ds_accuracy"].isna().all()
 
 
 def test_ids_one_and_text_one_in_a_file_are_merged_with_a_note_naming_them() -> None:
-    case = Path(__file__).parent / "data" / "broken" / "ids_one_and_text_one"
+    case = DATA / "broken" / "ids_one_and_text_one"
     data = le.load_data(le.load_project(case))
     assert sorted(data.annotations["item_id"].astype(str).unique()) == ["1", "2"]
     messages = " ".join(data.notes["message"])

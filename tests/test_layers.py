@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "labeleval"
+from tests.helpers.paths import ROOT
+
+PACKAGE = ROOT / "labeleval"
 
 #: Each module's floor, by its longest matching prefix; a module may import from its own floor or lower ones.
 FLOORS: dict[str, int] = {

@@ -19,7 +19,7 @@ passes of :data:`ROWS_PER_PASS` rows and keeps, per ratio, its per-item sums ``(
 bootstrap resamples), its per-annotator sums ``(X_a, S_a)`` (the annotator bootstrap and volumes), the
 influence-weighted per-annotator sums and three scalar sums of squares (the judgment-level variance, by
 expanding ``sum (w (x - r s))^2``), or for consensus accuracy the per-annotator sums of leave-one-out effects.
-The variances are then those of the per-judgment formulas (``tests/test_ratio_sums.py`` checks them against
+The variances are then those of the per-judgment formulas (``tests/scoring/test_uncertainty.py`` checks them against
 the per-judgment implementation this replaced, to a relative 1e-9), in memory linear in items + annotators.
 """
 

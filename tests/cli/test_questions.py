@@ -1,0 +1,61 @@
+"""``labeleval gold-audit``, ``labeleval plan`` and ``score --by/--over`` through the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from labeleval.cli.main import main
+from tests.helpers.paths import ROOT
+
+PILOT = str(ROOT / "sample_data" / "ticket_pilot")
+
+
+def test_gold_audit_csv_lists_the_planted_wrong_gold(tmp_path: Path) -> None:
+    out = tmp_path / "suspect_gold.csv"
+    assert main(["gold-audit", PILOT, "--format", "csv", "--out", str(out)]) == 0
+    audit = pd.read_csv(out)
+    wrong = set(pd.read_csv(Path(PILOT) / "_truth" / "wrong_gold.csv")["ticket"])
+    assert audit["suspect"].all() and set(audit["item_id"]) >= wrong
+    assert {"votes_Atlas", "votes_Bravo", "votes_Cirrus", "posterior_gold"} <= set(audit.columns)
+
+
+def test_gold_audit_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["gold-audit", PILOT]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("13 of 360 gold items look wrong") and "t-0527" in text
+
+
+@pytest.mark.slow
+def test_plan_table_and_csv(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["plan", PILOT, "--difference", "0.05"]) == 0
+    text = capsys.readouterr().out
+    assert "Bravo vs Cirrus" in text and "needed at 5.0%" in text
+    out = tmp_path / "plan.csv"
+    assert main(["plan", PILOT, "--format", "csv", "--out", str(out)]) == 0
+    plan = pd.read_csv(out)
+    assert len(plan) == 3 and (plan["items_needed"] > 0).all()
+
+
+@pytest.mark.slow
+def test_score_by_and_over(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", PILOT, "--n-boot", "100", "--by", "language", "--over", "batch"]) == 0
+    text = capsys.readouterr().out
+    assert "By language" in text and "ranking of Bravo and Cirrus differs" in text
+    assert "Over batch" in text and "Cirrus: accuracy" in text and "week-3" in text
+
+
+def test_score_by_unknown_column_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", PILOT, "--n-boot", "0", "--by", "country"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: no item metadata column 'country'") and "language" in err
+
+
+def test_plan_a_pilot(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", PILOT, "--pilot", "Atlas=0.75,Bravo=0.85,Cirrus=0.88", "--pool", "30"]) == 0
+    text = capsys.readouterr().out
+    assert "Gold items: 2,241" in text and "USD" in text and "staff more annotators" in text
+    assert main(["plan", PILOT, "--pilot", "Atlas=high"]) == 1
+    assert "vendor=accuracy pairs" in capsys.readouterr().err

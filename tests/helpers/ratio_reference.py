@@ -1,0 +1,257 @@
+"""The per-judgment two-way interval pieces in their first, per-judgment form,
+kept verbatim below this docstring as the reference that tests/scoring/test_uncertainty.py holds the
+sufficient-statistics version to (per-judgment arrays: fine at test sizes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from labeleval.inference.stats import (
+    ANNOTATOR_STREAM,
+    annotator_excess,
+    bootstrap_totals,
+    group_variance,
+    proportion_interval,
+    satterthwaite_df,
+    tie_credit,
+    two_way_samples,
+)
+from labeleval.options import TiePolicy, Uncertainty
+from labeleval.scoring.consensus import VendorConsensus
+from labeleval.scoring.encode import Encoded, VendorBatch
+from labeleval.scoring.kinds import Kind
+from labeleval.scoring.settings import Settings
+
+RATIOS = ("accuracy", "consensus_accuracy_mv", "consensus_accuracy_ds", "consensus_accuracy", "usable_rate")
+SHARED_RATIOS = ("accuracy", "consensus_accuracy", "usable_rate")  # what comparisons need on shared items
+
+
+@dataclass(frozen=True)
+class RatioParts:
+    """One ratio's per-judgment contributions (``x`` over ``s``), with each judgment's item and annotator."""
+
+    x: np.ndarray
+    s: np.ndarray
+    item: np.ndarray
+    key: np.ndarray
+    influence: np.ndarray | None = None  # item-level ratios: the item's judgment count (see group_variance)
+    # item-level ratios whose consensus can be recomputed: each vote's leave-one-out effect on its item's credit
+    deletion: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class RatioEstimate:
+    """A ratio's value, its resamples (two-way or item-only), and the pieces of its interval."""
+
+    value: float
+    samples: np.ndarray  # (resamples,)
+    item_part: np.ndarray  # item deviations of the resamples
+    annotator_part: np.ndarray  # scaled annotator deviations (0 for items only)
+    variance: float  # V_i + annotator excess (analytic)
+    item_variance: float
+    annotator_variance: float  # the excess the annotators add (0 for items only)
+    df: float
+    trials: float  # sum(s): judgments (accuracy, usable rate) or items (consensus)
+    successes: float
+    items: int  # items with s > 0
+    annotators: int  # annotators with s > 0
+    effective_annotators: float  # Kish's effective number (volume-weighted); the df of the annotator part
+    low: float
+    high: float
+
+
+def vendor_parts(
+    enc: Encoded,
+    batch: VendorBatch,
+    consensus: VendorConsensus,
+    reference: np.ndarray,
+    within: np.ndarray | None = None,
+    tie: TiePolicy = TiePolicy.FRACTIONAL,
+) -> dict[str, RatioParts]:
+    """The ratios of one vendor, on its own items or (``within``, a mask over items) on a subset."""
+    rows = batch.rows
+    item = enc.item_codes[rows]
+    key = enc.keys[rows]
+    label = enc.label_codes[rows]
+    keep = np.ones(len(rows), dtype=bool) if within is None else within[item]
+    hit = enc.kind.hit
+    gold = enc.gold_code[item]
+    on_gold = (gold >= 0) & keep
+    ref = reference[item]
+    has_ref = (ref >= 0) & keep
+    m = np.maximum(batch.m[item], 1).astype(np.float64)
+    scored = on_gold / m  # a gold item's weight, shared by its judgments
+    ds_scored = scored if enc.kind.supports_dawid_skene else np.zeros(len(rows))
+    credit_rule = np.asarray(consensus.rule_correct, dtype=np.float64)[item]
+    credit_ds = np.asarray(consensus.ds_correct, dtype=np.float64)[item]
+
+    deletion = leave_one_out(enc, batch, tie) * on_gold
+
+    def parts(
+        x: np.ndarray, s: np.ndarray, influence: np.ndarray | None = None, removed: np.ndarray | None = None
+    ) -> RatioParts:
+        return RatioParts(x.astype(np.float64), s.astype(np.float64), item, key, influence, removed)
+
+    out = {
+        "accuracy": parts(on_gold & hit[label, np.maximum(gold, 0)], on_gold),
+        "consensus_accuracy_mv": parts(scored * credit_rule, scored, m, deletion),
+        "consensus_accuracy_ds": parts(ds_scored * credit_ds, ds_scored, m),
+        "usable_rate": parts(has_ref & hit[label, np.maximum(ref, 0)], has_ref),
+    }
+    # the chosen consensus is one of the two: the same parts, resampled once
+    out["consensus_accuracy"] = out[
+        "consensus_accuracy_ds" if consensus.chosen is consensus.ds else "consensus_accuracy_mv"
+    ]
+    if reference is enc.gold_code or np.array_equal(reference, enc.gold_code):  # the gold rule: usable = accurate
+        out["usable_rate"] = out["accuracy"]
+    return out
+
+
+def leave_one_out(enc: Encoded, batch: VendorBatch, tie: TiePolicy) -> np.ndarray:
+    """Per judgment of the vendor: its item's consensus credit minus the credit without this one vote.
+
+    The annotator part of consensus accuracy is how much the result leans on who voted: summed over an
+    annotator's votes, these effects are its influence (the jackknife with the vote recounted). A vote
+    that is its item's only one removes the item, so its effect is the item's credit minus the vendor's
+    mean (accounted for by the caller's centring). Ties count by the tie policy (random: its expectation).
+    Only votes on gold items are scored (0 elsewhere).
+    """
+    kind = enc.kind
+    on_gold = np.flatnonzero(enc.has_gold[enc.item_codes[batch.rows]])
+    rows = batch.rows[on_gold]
+    item, label = enc.item_codes[rows], enc.label_codes[rows]
+    gold = enc.gold_code[item]
+    effect = np.zeros(len(rows))
+    majority = kind.majority_vote
+    chunk = max(1, 20_000_000 // max(enc.k, 1))
+    for start in range(0, len(rows), chunk):
+        sl = slice(start, start + chunk)
+        full = batch.counts[item[sl]]
+        less = full.copy()
+        less[np.arange(len(less)), label[sl]] -= 1
+        effect[sl] = _credit(kind, full, gold[sl], tie, majority) - _credit(kind, less, gold[sl], tie, majority)
+    single = batch.m[item] <= 1
+    effect[single] = _credit(kind, batch.counts[item[single]], gold[single], tie, majority)
+    out = np.zeros(len(batch.rows))
+    out[on_gold] = effect
+    return out
+
+
+def _credit(kind: Kind, counts: np.ndarray, gold: np.ndarray, tie: TiePolicy, majority: bool) -> np.ndarray:
+    if majority and tie in (TiePolicy.FRACTIONAL, TiePolicy.RANDOM):
+        return tie_credit(counts, gold, kind.hit)[0]  # type: ignore[arg-type]
+    consensus = kind.consensus(counts, tie=tie, rng=None)
+    return kind.correct(consensus.code, consensus.value, gold).astype(np.float64)
+
+
+def resample_ratios(
+    enc: Encoded,
+    ratios: dict[tuple[str, ...], RatioParts],
+    item_boot: np.ndarray,
+    item_columns: dict[tuple[str, ...], slice],
+    settings: Settings,
+) -> dict[tuple[str, ...], RatioEstimate]:
+    """Two-way (or item-only) estimates of every ratio.
+
+    ``item_boot`` holds the item resamples of the ratios' per-item sums at ``item_columns`` (drawn with
+    every other statistic in one pass); the annotator resamples are drawn here, once for all ratios.
+    """
+    two_way = settings.uncertainty == Uncertainty.ITEMS_AND_ANNOTATORS
+    keys = list(ratios)
+    annot_boot = np.zeros((settings.n_boot, 0))
+    annot_columns: dict[tuple[str, ...], slice] = {}
+    if two_way and settings.n_boot and keys:
+        columns: list[np.ndarray] = []
+        seen: dict[int, slice] = {}
+        for name in keys:
+            p = ratios[name]
+            if id(p) not in seen:
+                seen[id(p)] = slice(len(columns), len(columns) + 2)
+                columns += [np.bincount(p.key, p.x, enc.n_keys), np.bincount(p.key, p.s, enc.n_keys)]
+            annot_columns[name] = seen[id(p)]
+        matrix = np.column_stack(columns)
+        annot_boot = bootstrap_totals(matrix, n_boot=settings.n_boot, seed=settings.seed, stream=ANNOTATOR_STREAM)
+    out = {}
+    done: dict[int, RatioEstimate] = {}
+    for name in keys:
+        p = ratios[name]
+        if id(p) not in done:
+            boot_i = item_boot[:, item_columns[name]] if len(item_boot) else np.zeros((0, 2))
+            boot_a = annot_boot[:, annot_columns[name]] if name in annot_columns else None
+            done[id(p)] = _estimate(enc, p, boot_i, boot_a, settings.confidence)
+        out[name] = done[id(p)]
+    return out
+
+
+def _ratio(totals: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = totals[:, 0] / totals[:, 1]
+    out[totals[:, 1] <= 0] = np.nan
+    return out
+
+
+def _estimate(
+    enc: Encoded, p: RatioParts, boot_i: np.ndarray, boot_a: np.ndarray | None, confidence: float
+) -> RatioEstimate:
+    trials = float(p.s.sum())
+    successes = float(p.x.sum())
+    value = successes / trials if trials > 0 else float("nan")
+    used = p.s > 0
+    n_items = int(np.count_nonzero(np.bincount(p.item[used], minlength=enc.n_items)))
+    n_annotators = int(np.count_nonzero(np.bincount(p.key[used], minlength=enc.n_keys)))
+    v_items = group_variance(p.x, p.s, p.item, enc.n_items) if trials > 0 else float("nan")
+    item_samples = _ratio(boot_i)
+    item_part = item_samples - value
+    annotator_part = np.zeros_like(item_part)
+    excess, df, effective = 0.0, float("inf"), float(n_annotators)
+    if boot_a is not None and trials > 0:
+        if p.deletion is not None:  # leave-one-vote-out effects, centred: an annotator's sum is its influence
+            residual = np.where(used, p.deletion - np.average(p.deletion[used]), 0.0) if used.any() else p.deletion
+            per_annotator = np.bincount(p.key, residual, enc.n_keys)
+            total = float(p.s.sum())
+            v_annotators = float(per_annotator @ per_annotator) / total**2
+            v_judgments = float(residual @ residual) / total**2
+            per_item = 1.0
+        else:
+            v_annotators = group_variance(p.x, p.s, p.key, enc.n_keys, influence=p.influence)
+            v_judgments = group_variance(p.x, p.s, np.arange(len(p.x)), influence=p.influence)
+            per_item = 1.0 if p.influence is None else float(np.average(p.influence[used], weights=p.s[used]))
+        # unequal volumes: a few busy annotators carry the estimate, so count them as Kish's effective number
+        volume = np.bincount(p.key, p.s, enc.n_keys)
+        effective = float(volume.sum() ** 2 / (volume**2).sum()) if volume.any() else 0.0
+        excess = float(annotator_excess([v_annotators], [v_judgments], [effective], per_item)[0])
+        combined = two_way_samples(
+            np.array([value]), item_samples[:, None], _ratio(boot_a)[:, None], np.array([excess])
+        )
+        annotator_part = combined[:, 0] - item_samples
+        df = float(
+            satterthwaite_df(np.array([v_items, excess]), np.array([max(n_items - 1, 1), max(effective - 1, 1)]))
+        )
+    variance = v_items + excess if trials > 0 else float("nan")
+    low, high = proportion_interval(np.array([value]), np.array([trials]), np.array([variance]), confidence, df)
+    if not len(boot_i):  # no resamples: no interval (as for every other statistic)
+        low, high = np.array([np.nan]), np.array([np.nan])
+    return RatioEstimate(
+        value=value,
+        samples=value + item_part + annotator_part,
+        item_part=item_part,
+        annotator_part=annotator_part,
+        variance=variance,
+        item_variance=v_items,
+        annotator_variance=excess,
+        df=df,
+        trials=trials,
+        successes=successes,
+        items=n_items,
+        annotators=n_annotators,
+        effective_annotators=effective,
+        low=float(low[0]),
+        high=float(high[0]),
+    )
+
+
+def item_sums(enc: Encoded, p: RatioParts) -> np.ndarray:
+    """The ratio's (items x 2) per-item sums, for the shared item resampling."""
+    return np.column_stack([np.bincount(p.item, p.x, enc.n_items), np.bincount(p.item, p.s, enc.n_items)])

@@ -1,0 +1,314 @@
+"""The bootstrap engine, the tests it reports and the vendor-uncertainty primitives (group variances,
+two-way samples, proportion intervals, max-t, tie credit) against independent computations: direct
+computation, brute-force resampling, statsmodels and scipy."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+from statsmodels.stats.contingency_tables import mcnemar
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportion_confint
+
+from labeleval.inference.stats import (
+    ANNOTATOR_STREAM,
+    BLOCK,
+    annotator_excess,
+    bootstrap_p_value,
+    bootstrap_totals,
+    group_variance,
+    holm,
+    jeffreys_se,
+    max_t,
+    mcnemar_exact,
+    percentile_ci,
+    proportion_interval,
+    satterthwaite_df,
+    tie_credit,
+    two_way_samples,
+    weight_blocks,
+    wilson_interval,
+)
+
+
+def _judgments(seed: int, n_items: int = 200, n_annotators: int = 12, per_item: int = 3):
+    rng = np.random.default_rng(seed)
+    item = np.repeat(np.arange(n_items), per_item)
+    annotator = rng.integers(0, n_annotators, len(item))
+    skill = rng.uniform(0.6, 0.95, n_annotators)
+    x = (rng.random(len(item)) < skill[annotator]).astype(float)
+    return item, annotator, x
+
+
+@pytest.mark.parametrize("unit", ["item", "annotator", "judgment"])
+def test_group_variance_is_the_poisson_bootstrap_variance_of_the_ratio(unit: str) -> None:
+    item, annotator, x = _judgments(0)
+    s = np.ones_like(x)
+    groups = {"item": item, "annotator": annotator, "judgment": np.arange(len(x))}[unit]
+    n_groups = int(groups.max()) + 1
+    sums = np.column_stack([np.bincount(groups, x, n_groups), np.bincount(groups, s, n_groups)])
+    totals = bootstrap_totals(sums, n_boot=20000, seed=3)  # brute force: resample the groups
+    r = x.sum() / s.sum()
+    linearised = np.var((totals[:, 0] - r * totals[:, 1]) / s.sum(), ddof=1)
+    assert group_variance(x, s, groups) == pytest.approx(linearised, rel=0.03)
+    if unit != "annotator":  # with many groups the ratio itself is close to its linearisation
+        assert group_variance(x, s, groups) == pytest.approx(np.var(totals[:, 0] / totals[:, 1], ddof=1), rel=0.05)
+
+
+def test_group_variance_of_independent_judgments_is_binomial() -> None:
+    x = np.array([1.0] * 30 + [0.0] * 10)
+    assert group_variance(x, np.ones(40), np.arange(40)) == pytest.approx(0.75 * 0.25 / 40)
+    assert np.isnan(group_variance(np.zeros(3), np.zeros(3), np.arange(3)))
+
+
+def test_annotator_weights_are_a_separate_stream() -> None:
+    stats = np.ones((50, 1))
+    items = bootstrap_totals(stats, n_boot=30, seed=4)
+    annotators = bootstrap_totals(stats, n_boot=30, seed=4, stream=ANNOTATOR_STREAM)
+    assert not np.array_equal(items, annotators)
+    np.testing.assert_array_equal(annotators, bootstrap_totals(stats, n_boot=30, seed=4, stream=ANNOTATOR_STREAM))
+
+
+def test_annotator_excess_corrects_small_samples_and_is_never_negative() -> None:
+    out = annotator_excess(np.array([1.0, 1.0, 0.5, 1.0]), np.array([0.5, 0.5, 2.0, 0.1]), np.array([5, 2, 10, 1]))
+    np.testing.assert_allclose(out, [5 / 4 * 0.5, 2.0 * 0.5, 0.0, 0.0])
+    # an item-level ratio over m = 3 judgments per item among G = 5 annotators: dilution (5 - 3) / (5 - 1)
+    assert annotator_excess([1.0], [0.5], [5], 3.0)[0] == pytest.approx(5 / 4 * 0.5 / 0.5**2)
+
+
+def test_two_way_samples_add_the_excess_variance_and_keep_item_pairing() -> None:
+    rng = np.random.default_rng(1)
+    point = np.array([0.8, 0.7])
+    item = point + rng.normal(0, 0.02, (4000, 2))
+    annotator = point + rng.normal(0, 0.05, (4000, 2))
+    combined = two_way_samples(point, item, annotator, np.array([0.03**2, 0.0]))
+    assert np.var(combined[:, 0] - item[:, 0], ddof=1) == pytest.approx(0.03**2, rel=1e-9)
+    np.testing.assert_array_equal(combined[:, 1], item[:, 1])  # no excess: the item bootstrap itself
+
+
+def test_two_way_intervals_cover_a_vendor_with_few_annotators() -> None:
+    """Simulated vendors of 6 annotators from one skill distribution: the two-way variance (item + annotator
+    - judgment) tracks the true spread of the vendor's accuracy across workforces; the item bootstrap does not."""
+    rng = np.random.default_rng(7)
+    estimates, two_way, items_only = [], [], []
+    for _ in range(400):
+        skill = rng.beta(8, 2, 6)
+        item = np.repeat(np.arange(150), 3)
+        annotator = np.concatenate([rng.choice(6, 3, replace=False) for _ in range(150)])
+        x = (rng.random(len(item)) < skill[annotator]).astype(float)
+        s = np.ones_like(x)
+        v_i = group_variance(x, s, item)
+        v_a = group_variance(x, s, annotator)
+        v_e = group_variance(x, s, np.arange(len(x)))
+        estimates.append(x.mean())
+        two_way.append(v_i + annotator_excess(np.array([v_a]), np.array([v_e]), np.array([6]))[0])
+        items_only.append(v_i)
+    true_var = np.var(estimates, ddof=1)
+    assert np.mean(two_way) == pytest.approx(true_var, rel=0.25)
+    assert np.mean(items_only) < 0.5 * true_var
+
+
+def test_satterthwaite_df() -> None:
+    v, d = np.array([2.0, 1.0, 0.5]), np.array([4.0, 9.0, np.inf])
+    assert float(satterthwaite_df(v, d)) == pytest.approx(3.5**2 / (4 / 4 + 1 / 9))
+    assert float(satterthwaite_df(np.array([1.0, 0.0]), np.array([np.inf, 3.0]))) == np.inf
+
+
+@pytest.mark.parametrize(("x", "n"), [(0, 20), (3, 20), (19, 20), (20, 20), (97, 100), (500, 1000)])
+def test_proportion_interval_is_wilson_at_the_binomial_variance(x: int, n: int) -> None:
+    p = x / n
+    low, high = proportion_interval(np.array([p]), np.array([n]), np.array([p * (1 - p) / n]), 0.95)
+    ref_low, ref_high = proportion_confint(x, n, alpha=0.05, method="wilson")
+    assert low[0] == pytest.approx(ref_low, abs=1e-9)
+    assert high[0] == pytest.approx(ref_high, abs=1e-9)
+    assert high[0] - low[0] > 0
+
+
+def test_proportion_interval_uses_the_design_effect_and_the_t_quantile() -> None:
+    p, n = 0.8, 400
+    binomial = p * (1 - p) / n
+    low, high = proportion_interval(np.array([p]), np.array([n]), np.array([2 * binomial]), 0.9)
+    ref = proportion_confint(int(p * 200), 200, alpha=0.1, method="wilson")  # deff 2: half the trials
+    np.testing.assert_allclose([low[0], high[0]], ref, atol=1e-9)
+    t_low, t_high = proportion_interval(np.array([p]), np.array([n]), np.array([binomial]), 0.95, df=4.0)
+    z = sps.t.ppf(0.975, 4)
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    np.testing.assert_allclose([t_low[0], t_high[0]], [centre - half, centre + half])
+    # a bootstrap variance below the binomial never narrows the interval
+    np.testing.assert_allclose(
+        proportion_interval(np.array([p]), np.array([n]), np.array([binomial / 4]), 0.95),
+        proportion_interval(np.array([p]), np.array([n]), np.array([binomial]), 0.95),
+    )
+    assert np.isnan(proportion_interval(np.array([np.nan]), np.array([0]), np.array([0.0]), 0.95)[0][0])
+
+
+def test_jeffreys_se() -> None:
+    np.testing.assert_allclose(jeffreys_se(np.array([10]), np.array([10])), np.sqrt((10.5 / 11) * (0.5 / 11) / 10))
+    assert np.isnan(jeffreys_se(np.array([0]), np.array([0]))[0])
+
+
+def _brute_max_t(est: np.ndarray, samples: np.ndarray, alpha: float) -> tuple[np.ndarray, float]:
+    se = samples.std(axis=0, ddof=1)
+    z = np.abs(est / se)
+    maxima = np.array(
+        [max(abs((samples[b, k] - est[k]) / se[k]) for k in range(len(est))) for b in range(len(samples))]
+    )
+    p = np.array([(1 + sum(m >= zk for m in maxima)) / (len(maxima) + 1) for zk in z])
+    return p, float(np.sort(maxima)[::-1][int(np.floor(alpha * (len(maxima) + 1))) - 1])
+
+
+def test_max_t_matches_a_brute_force_computation() -> None:
+    rng = np.random.default_rng(5)
+    est = np.array([0.05, -0.01, 0.2, 0.0])
+    samples = est + rng.normal(0, [0.02, 0.03, 0.1, 0.01], (199, 4))
+    out = max_t(est, samples, 0.95)
+    p, critical = _brute_max_t(est, samples, 0.05)
+    np.testing.assert_allclose(out.p_adjusted, p)
+    assert out.critical == pytest.approx(critical)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_significant_exactly_when_the_simultaneous_interval_excludes_zero(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(1, 7))
+    est = rng.normal(0, 0.05, m)
+    sd = rng.uniform(0.005, 0.04, m)
+    samples = est + rng.normal(0, 1, (int(rng.integers(50, 400)), m)) * sd
+    df = np.where(rng.random(m) < 0.5, np.inf, rng.uniform(2, 30, m))
+    out = max_t(est, samples, 0.95, df=df)
+    excludes = (out.low > 0) | (out.high < 0)
+    np.testing.assert_array_equal(out.significant, excludes)
+    np.testing.assert_array_equal(out.significant, out.p_adjusted <= 0.05)
+    assert np.all(out.p_adjusted >= 1 / (len(samples) + 1))
+
+
+def test_max_t_of_one_test_is_close_to_the_normal_test_and_t_df_widens() -> None:
+    rng = np.random.default_rng(2)
+    samples = 0.03 + rng.normal(0, 0.015, (20000, 1))
+    out = max_t(np.array([0.03]), samples, 0.95)
+    se = samples.std(ddof=1)
+    assert out.p_adjusted[0] == pytest.approx(2 * sps.norm.sf(0.03 / se), abs=0.004)
+    assert out.high[0] - 0.03 == pytest.approx(sps.norm.ppf(0.975) * se, rel=0.02)
+    wide = max_t(np.array([0.03]), samples, 0.95, df=np.array([5.0]))
+    assert wide.high[0] - 0.03 == pytest.approx(sps.t.ppf(0.975, 5) * se, rel=0.02)
+    assert wide.p_adjusted[0] == pytest.approx(2 * sps.t.sf(0.03 / se, 5), abs=0.004)
+
+
+def test_max_t_critical_value_of_independent_tests_is_sidak() -> None:
+    rng = np.random.default_rng(3)
+    samples = rng.normal(0, 1, (40000, 5))
+    out = max_t(np.zeros(5), samples, 0.95)
+    assert out.critical == pytest.approx(sps.norm.ppf(1 - (1 - 0.95 ** (1 / 5)) / 2), abs=0.03)
+
+
+def test_a_zero_bootstrap_se_never_gives_p_zero() -> None:
+    samples = np.tile([1.0, -1.0, 0.0], (100, 1))  # every resample equals the estimate
+    out = max_t(np.array([1.0, -1.0, 0.0]), samples, 0.95)
+    assert not out.significant.any()
+    assert np.isnan(out.p_adjusted).all()
+    floored = max_t(np.array([1.0, 0.02]), samples[:, :2] * [1, -0.02], 0.95, se_floor=np.array([0.1, 0.1]))
+    assert floored.significant.tolist() == [True, False]
+    assert floored.p_adjusted[0] == pytest.approx(1 / 101)
+    assert floored.low[1] < 0 < floored.high[1]
+
+
+def _random_tie_expectation(counts: np.ndarray, gold: int) -> float:
+    top = counts.max()
+    tied = [c for c in range(len(counts)) if counts[c] == top]
+    return sum(1.0 for c in tied if c == gold) / len(tied)
+
+
+def test_tie_credit_is_the_expected_accuracy_of_random_tie_breaking() -> None:
+    cases = [np.array(c) for c in itertools.product(range(3), repeat=3) if sum(c) > 0]
+    counts = np.vstack(cases)
+    for g in range(3):
+        credit, ties = tie_credit(counts, np.full(len(counts), g))
+        expected = [_random_tie_expectation(c, g) for c in cases]
+        np.testing.assert_allclose(credit, expected)
+        np.testing.assert_array_equal(ties, [(c == c.max()).sum() for c in cases])
+
+
+def test_tie_credit_with_a_tolerance_and_without_gold() -> None:
+    hit = np.abs(np.subtract.outer(np.arange(4), np.arange(4))) <= 1  # within one step of gold
+    credit, ties = tie_credit(np.array([[1, 0, 1, 0], [0, 0, 0, 0], [2, 0, 0, 0]]), np.array([1, 1, -1]), hit)
+    assert credit.tolist() == [1.0, 0.0, 0.0]
+    assert ties.tolist() == [2, 0, 1]
+
+
+def test_more_labels_never_look_worse_by_construction() -> None:
+    """Identical annotators: expected credit with 2 labels per item equals that with 1 (random tie-breaking)."""
+    rng = np.random.default_rng(0)
+    n, p = 200000, 0.8
+    gold = np.zeros(n, dtype=np.int64)
+    labels = np.where(rng.random((n, 2)) < p, 0, rng.integers(1, 4, (n, 2)))
+    one = np.zeros((n, 4))
+    np.add.at(one, (np.arange(n), labels[:, 0]), 1)
+    two = one.copy()
+    np.add.at(two, (np.arange(n), labels[:, 1]), 1)
+    assert tie_credit(two, gold)[0].mean() == pytest.approx(tie_credit(one, gold)[0].mean(), abs=0.005)
+
+
+# --------------------------------------------------------------------- bootstrap engine and tests
+def test_weights_are_poisson_one() -> None:
+    _, w = next(weight_blocks(400, BLOCK, seed=3))
+    assert w.mean() == pytest.approx(1.0, abs=0.01)
+    assert w.var() == pytest.approx(1.0, abs=0.02)
+    assert (w == 0).mean() == pytest.approx(np.exp(-1), abs=0.01)
+
+
+def test_totals_equal_explicit_weighted_sums_across_blocks() -> None:
+    rng = np.random.default_rng(0)
+    stats = rng.random((BLOCK + 123, 3))
+    totals = bootstrap_totals(stats, n_boot=7, seed=5)
+    weights = np.hstack([w for _, w in weight_blocks(7, len(stats), seed=5)]).astype(float)
+    np.testing.assert_allclose(totals, weights @ stats)
+
+
+def test_same_seed_same_resamples_other_seed_differs() -> None:
+    stats = np.random.default_rng(1).random((50, 2))
+    a = bootstrap_totals(stats, n_boot=20, seed=9)
+    np.testing.assert_array_equal(a, bootstrap_totals(stats, n_boot=20, seed=9))
+    assert not np.array_equal(a, bootstrap_totals(stats, n_boot=20, seed=10))
+
+
+def test_bootstrap_ci_of_a_mean_covers_like_a_t_interval() -> None:
+    """On iid data the item bootstrap CI of a mean is close to the t interval."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(10, 2, 400)
+    stats = np.column_stack([x, np.ones_like(x)])
+    totals = bootstrap_totals(stats, n_boot=2000, seed=1)
+    low, high = percentile_ci((totals[:, 0] / totals[:, 1])[:, None], 0.95)
+    half = 1.96 * x.std(ddof=1) / np.sqrt(len(x))
+    assert low[0] == pytest.approx(x.mean() - half, abs=0.04)
+    assert high[0] == pytest.approx(x.mean() + half, abs=0.04)
+
+
+def test_wilson_matches_statsmodels() -> None:
+    k, n = np.array([0, 3, 17, 50]), np.array([10, 10, 40, 50])
+    low, high = wilson_interval(k, n, 0.95)
+    peer_low, peer_high = proportion_confint(k, n, alpha=0.05, method="wilson")
+    np.testing.assert_allclose(low, peer_low, atol=1e-12)
+    np.testing.assert_allclose(high, peer_high, atol=1e-12)
+
+
+@pytest.mark.parametrize(("b", "c"), [(3, 11), (0, 5), (7, 7), (20, 4), (480, 530), (0, 0)])
+def test_mcnemar_exact_matches_statsmodels(b: int, c: int) -> None:
+    assert mcnemar_exact(b, c) == pytest.approx(mcnemar([[10, b], [c, 10]], exact=True).pvalue)
+
+
+def test_holm_matches_statsmodels() -> None:
+    p = np.array([0.01, 0.04, 0.03, 0.2, np.nan])
+    ours = holm(p)
+    peer = multipletests(p[:4], method="holm")[1]
+    np.testing.assert_allclose(ours[:4], peer)
+    assert np.isnan(ours[4])
+
+
+def test_p_value_from_bootstrap_se() -> None:
+    d = np.random.default_rng(0).normal(0.5, 0.25, 5000)
+    assert bootstrap_p_value(0.5, d) == pytest.approx(0.0455, abs=0.004)  # z = 2
+    assert bootstrap_p_value(0.0, d) == pytest.approx(1.0)

@@ -1,0 +1,157 @@
+"""Documents and charts made from a Report: human names, blanks with reasons, charts that scale."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from labeleval.present import charts, render
+from tests.helpers.paths import ROOT
+from tests.helpers.pilot_projects import pilot_summary
+
+
+def test_markdown_has_the_story_in_human_words(sample_report) -> None:
+    md = sample_report.to_markdown()
+    for heading in ("## Leaderboard", "## Are the differences real?", "## Agreement", "## How these figures were made"):
+        assert heading in md
+    assert "cost_per_usable_label" not in md and "ci_low" not in md and "e-" not in md
+    assert "| Vendor |" in md and "Cost per usable label" in md
+    assert "no two of the vendor's annotators share 10 or more items" in md  # why Light's kappa is blank
+    assert not re.search(r"\bNone\b|\bnan\b|\bNaN\b", md)  # a blank is "—" with its reason
+
+
+def test_html_is_a_self_contained_document_with_the_chart(sample_report) -> None:
+    page = sample_report.to_html()
+    assert page.startswith("<!doctype html>")
+    assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
+    assert "https://" not in page
+    assert page.count("<svg") >= 1  # cost against quality, drawn inline
+    assert "Verdict" in page and "How these figures were made" in page
+    assert "cost_per_usable_label" not in page
+    leaderboard = render.leaderboard(sample_report)
+    for cell in leaderboard["Cost per usable label"]:
+        assert cell in page
+
+
+def test_html_escapes_vendor_text(sample_report) -> None:
+    summary = sample_report.summary.copy()
+    summary["vendor"] = summary["vendor"].astype(str).replace({"Scale": "<img src=x onerror=alert(1)>"})
+    hostile = type(sample_report)(**{**sample_report.__dict__, "summary": summary})
+    page = render.to_html(hostile)
+    assert "<img src=x" not in page and "&lt;img src=x" in page
+
+
+def test_axes_stay_meaningful() -> None:
+    narrow = charts.cost_axis([0.05, 0.2], [0.09, 0.3])
+    assert not narrow.log and narrow.low >= 0
+    wide = charts.cost_axis([0.03], [2.5])  # an in-house crowd against experts: 83x
+    assert wide.log and wide.low > 0 and all(wide.low <= t <= wide.high for t in wide.ticks() or [])
+    share = charts.share_axis([0.95], [1.0])
+    assert share.high <= 1.0 and share.low >= 0
+    assert charts.share_axis([0.0], [0.02]).low == 0.0
+
+
+@pytest.mark.parametrize("n", [2, 5, 12])
+@pytest.mark.parametrize(("low", "high"), [(0.05, 0.09), (0.03, 2.5)])
+def test_cost_quality_labels_never_collide(n: int, low: float, high: float) -> None:
+    summary = pilot_summary(n, low, high)
+    spec = charts.cost_quality(summary, {"tolerance": 1.0})  # a plain Vega-Lite dict (no Altair on the Overview)
+    layers = spec["layer"]
+    x_scale = layers[0]["encoding"]["x"]["scale"]
+    assert x_scale["domain"][0] >= 0
+    span = summary["cost_per_usable_label_ci_high"].max() / summary["cost_per_usable_label_ci_low"].min()
+    assert x_scale.get("type") == ("log" if span > 10 else None)
+    y = layers[0]["encoding"]["y"]
+    assert y["scale"]["domain"][1] <= 1.0 and "within ±1" in y["title"]
+    assert any(layer["mark"]["type"] == "rule" for layer in layers if isinstance(layer["mark"], dict))
+    assert spec["layer"][0]["encoding"]["x"]["axis"]["labelExpr"].startswith("'€'")
+    # the placed labels, re-measured: no two boxes overlap
+    x_axis = charts.cost_axis(
+        summary["cost_per_usable_label_ci_low"].tolist(), summary["cost_per_usable_label_ci_high"].tolist()
+    )
+    y_axis = charts.share_axis(summary["accuracy_ci_low"].tolist(), summary["accuracy_ci_high"].tolist())
+    points = [
+        (str(r.vendor), x_axis.position(r.cost_per_usable_label), y_axis.position(r.accuracy))
+        for r in summary.itertuples()
+    ]
+    placed = charts.place_labels(points)
+    assert len(placed) >= min(n, 5)  # a crowded chart may leave a few names to the legend
+    boxes = []
+    for name, (x, y, align) in placed.items():
+        w = charts.LABEL_CHAR_PX * len(name) + 4
+        px, py = x * charts.PLOT_WIDTH, y * charts.PLOT_HEIGHT
+        left = px if align == "left" else (px - w if align == "right" else px - w / 2)
+        boxes.append((left, py - charts.LABEL_HEIGHT_PX / 2, left + w, py + charts.LABEL_HEIGHT_PX / 2))
+        assert left >= 0 and left + w <= charts.PLOT_WIDTH
+    for a, b in itertools.combinations(boxes, 2):
+        assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+
+
+@pytest.mark.slow
+def test_html_tells_the_pilot_story_with_slices_drift_and_gold_audit() -> None:
+    """The three-week ticket pilot: slices, drift and suspect gold appear as sections with their charts."""
+    import labeleval as le
+
+    report = le.evaluate(ROOT / "sample_data" / "ticket_pilot", n_boot=100, seed=0, by="language", over="week")
+    page = report.to_html()
+    for heading in ("Gold items that look wrong", "By slice", "Over time"):
+        assert f"<h2>{heading}</h2>" in page
+    assert page.count("<svg") >= 3  # cost against quality, slices, drift
+    assert "Changed beyond chance" in page and "the first window is the baseline" in page
+    assert "posterior_suggested" not in page and "window_start" not in page
+    md = report.to_markdown()
+    assert "## Over time" in md and "| Window |" in md
+
+
+def test_kind_metric_notes_explain_only_the_blanks() -> None:
+    """The Agreement page's kind table (helpfulness_likert): a '—' line only for a blank or absent figure, with
+    its reason; the rows' notes said once per metric, never as a blank."""
+    import labeleval as le
+
+    report = le.evaluate(ROOT / "sample_data" / "helpfulness_likert", n_boot=0)
+    vendors = report.summary["vendor"].astype(str).tolist()
+    table = render.metric_table(report.task_metrics, vendors)
+    notes = render.metric_table_notes(report.task_metrics, vendors)
+    blank_lines = [line for line in notes if line.startswith("—")]
+    blank_cells = {(row["Metric"], v) for _, row in table.iterrows() for v in vendors if row[v] == "—"}
+    assert blank_cells  # Scale's weighted kappa, and the two-way ICCs of the one-way designs
+    for metric, vendor in blank_cells:
+        assert any(metric in line and vendor in line for line in blank_lines), (metric, vendor)
+    assert not any("baseline window" in line or "p-value" in line.lower() for line in notes)
+    assert any("crossed design" in line and "Scale, Surge" in line for line in blank_lines)
+    assert sum(line.startswith("About the figures") for line in notes) == 1
+
+
+def test_vendor_charts_hold_for_twelve_vendors_and_a_wide_price_range() -> None:
+    """Cost per usable label spanning 90x is drawn on a log axis (dots, not bars from zero); beyond eight vendors
+    the vendor legend goes below the plot, names every vendor, and the plot keeps its height."""
+    vendors = [f"Vendor {i}" for i in range(12)]
+    prices = np.geomspace(0.03, 2.7, 12)
+    bars = pd.DataFrame({"vendor": vendors, "value": prices, "ci_low": prices * 0.9, "ci_high": prices * 1.1})
+    spec = charts.metric_bars(bars, title="Cost per usable label", currency="EUR").to_dict()
+    scales = [layer["encoding"]["x"].get("scale", {}) for layer in spec["layer"]]
+    assert any(scale.get("type") == "log" for scale in scales)
+    assert all(layer["mark"]["type"] != "bar" for layer in spec["layer"])
+    linear = charts.metric_bars(bars.assign(value=prices[:1].repeat(12)), title="c", currency="EUR").to_dict()
+    assert any(layer["mark"]["type"] == "bar" for layer in linear["layer"])  # one price: bars from zero
+    cards = pd.DataFrame(
+        {
+            "vendor": vendors,
+            "annotator_id": [f"a{i}" for i in range(12)],
+            "n_judgments": 50,
+            "gold_judgments": 20,
+            "gold_accuracy": 0.8,
+            "gold_accuracy_ci_low": 0.7,
+            "gold_accuracy_ci_high": 0.9,
+            "low_performer": False,
+            "flag_reason": "",
+        }
+    )
+    scatter = charts.annotator_scatter(cards, vendors).to_dict()
+    legend = scatter["encoding"]["color"]["legend"]
+    assert legend["orient"] == "bottom" and legend["symbolLimit"] == 0
+    assert scatter["autosize"]["type"] == "fit-x"

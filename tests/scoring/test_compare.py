@@ -1,0 +1,242 @@
+"""Vendors compared end to end: intervals over items and annotators, comparisons on shared items, verdicts from
+evidence, fractional ties, the redundancy recommendation with its uncertainty."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import labeleval as le
+from labeleval.errors import LabelevalError
+from labeleval.present.verdict import redundancy_line, verdict
+
+LABELS = np.array(["a", "b", "c", "d"])
+
+
+def _vendor_frame(
+    rng: np.random.Generator,
+    gold: np.ndarray,
+    items: np.ndarray,
+    skills: np.ndarray,
+    per_item: int,
+    prefix: str,
+) -> pd.DataFrame:
+    rows = []
+    for i in items:
+        who = rng.choice(len(skills), size=per_item, replace=False)
+        right = rng.random(per_item) < skills[who]
+        wrong = (gold[i] + rng.integers(1, 4, per_item)) % 4
+        labels = np.where(right, gold[i], wrong)
+        rows += [(f"i{i:04d}", f"{prefix}{w}", LABELS[label]) for w, label in zip(who, labels, strict=True)]
+    return pd.DataFrame(rows, columns=["item_id", "annotator_id", "label"])
+
+
+def write_project(
+    folder: Path,
+    vendors: dict[str, pd.DataFrame],
+    gold: np.ndarray,
+    gold_items: np.ndarray,
+    rates: dict[str, float] | None = None,
+    data: str = "",
+) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"item_id": [f"i{i:04d}" for i in gold_items], "label": LABELS[gold[gold_items]]}).to_csv(
+        folder / "gold.csv", index=False
+    )
+    blocks = []
+    for name, frame in vendors.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+        rate = (rates or {}).get(name, 0.1)
+        blocks.append(
+            f'[[vendors]]\nname = "{name}"\npath = "{name}.csv"\n'
+            f'pricing = {{ model = "per_label", rate = {rate}, currency = "USD" }}\n'
+        )
+    (folder / "labeleval.toml").write_text(
+        '[task]\nname = "t"\nkind = "nominal"\nlabels = ["a", "b", "c", "d"]\n\n[gold]\npath = "gold.csv"\n\n'
+        + (f"[data]\n{data}\n\n" if data else "")
+        + "\n".join(blocks)
+    )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def uneven(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A labels all 300 gold items; B only the 150 easiest (higher-skill there); 5 annotators each."""
+    rng = np.random.default_rng(0)
+    n = 300
+    gold = rng.integers(0, 4, n)
+    skills = np.array([0.95, 0.9, 0.7, 0.6, 0.85])
+    a = _vendor_frame(rng, gold, np.arange(n), skills, 3, "a")
+    b = _vendor_frame(rng, gold, np.arange(150), skills, 3, "b")
+    return write_project(tmp_path_factory.mktemp("uneven"), {"A": a, "B": b}, gold, np.arange(n))
+
+
+def test_comparisons_use_shared_items_and_say_so(uneven: Path) -> None:
+    report = le.evaluate(uneven, n_boot=300)
+    c = report.comparisons.set_index("metric")
+    acc = c.loc["accuracy"]
+    assert acc["shared_gold_items"] == 150 and acc["gold_items_a"] == 300 and acc["gold_items_b"] == 150
+    assert "gold coverage differs" in acc["note"]
+    annotations = pd.read_csv(uneven / "A.csv")
+    gold = pd.read_csv(uneven / "gold.csv").set_index("item_id")["label"]
+    shared = annotations[annotations["item_id"].isin(pd.read_csv(uneven / "B.csv")["item_id"])]
+    on_shared = (shared["label"].to_numpy() == gold.reindex(shared["item_id"]).to_numpy()).mean()
+    assert acc["estimate_a"] == pytest.approx(on_shared)  # A on the items both labelled, not all of A's
+    summary = report.summary.set_index("vendor")
+    assert summary.loc["A", "gold_items"] == 300  # each vendor's own figure keeps all its gold items
+    assert acc["estimate_a"] != pytest.approx(summary.loc["A", "accuracy"])
+
+
+def test_too_few_shared_gold_items_are_not_compared(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    gold = rng.integers(0, 4, 40)
+    a = pd.DataFrame({"item_id": ["i0000"], "annotator_id": ["x"], "label": [LABELS[gold[0]]]})
+    b = pd.DataFrame({"item_id": ["i0000"], "annotator_id": ["y"], "label": [LABELS[(gold[0] + 1) % 4]]})
+    project = write_project(tmp_path / "p", {"A": a, "B": b}, gold, np.arange(1))
+    report = le.evaluate(project, n_boot=200)
+    decision = report.comparisons[report.comparisons["family"] == "decision"]
+    assert not decision["significant"].any()
+    assert decision["p_adjusted"].isna().all()  # never p = 0 from a zero bootstrap SE
+    assert decision["note"].str.contains("cannot be compared yet").all()
+    text = " ".join(verdict(report))
+    assert "beyond chance" not in text and "cannot be compared" in text
+    summary = report.summary.set_index("vendor")
+    assert summary.loc["A", "accuracy_ci_low"] < 1 and summary.loc["B", "accuracy_ci_high"] > 0  # no [100%, 100%]
+
+
+def test_min_shared_gold_is_a_setting(uneven: Path, tmp_path: Path) -> None:
+    report = le.evaluate(uneven, n_boot=100, min_shared_gold=200)
+    assert report.comparisons.query("family == 'decision'")["p_adjusted"].isna().all()
+    assert report.settings["min_shared_gold"] == 200
+    with pytest.raises(LabelevalError, match="min_shared_gold"):
+        le.evaluate(uneven, n_boot=10, min_shared_gold=-1)
+
+
+@pytest.fixture(scope="module")
+def five_annotators(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rng = np.random.default_rng(3)
+    n = 300
+    gold = rng.integers(0, 4, n)
+    a = _vendor_frame(rng, gold, np.arange(n), np.array([0.97, 0.95, 0.6, 0.55, 0.9]), 3, "a")
+    b = _vendor_frame(rng, gold, np.arange(n), np.array([0.8, 0.82, 0.78, 0.81, 0.79]), 3, "b")
+    return write_project(tmp_path_factory.mktemp("five"), {"A": a, "B": b}, gold, np.arange(n))
+
+
+def test_intervals_cover_annotators_by_default_and_items_on_request(five_annotators: Path) -> None:
+    two_way = le.evaluate(five_annotators, n_boot=400).summary.set_index("vendor")
+    items = le.evaluate(five_annotators, n_boot=400, uncertainty="items").summary.set_index("vendor")
+    width = two_way["accuracy_ci_high"] - two_way["accuracy_ci_low"]
+    item_width = items["accuracy_ci_high"] - items["accuracy_ci_low"]
+    assert width["A"] > 1.5 * item_width["A"]  # A's annotators differ a lot: the vendor-level interval widens
+    assert width["B"] == pytest.approx(item_width["B"], rel=0.35)  # B's barely differ: little changes
+    assert two_way["accuracy"].equals(items["accuracy"])
+
+
+def test_reports_say_what_the_intervals_cover(five_annotators: Path, tmp_path: Path) -> None:
+    report = le.evaluate(five_annotators, n_boot=50)
+    assert report.settings["uncertainty"] == "items_and_annotators"
+    assert "annotators" in str(report.settings["ci_method"])
+    assert "items only" in str(report.settings["agreement_ci_method"])
+    assert set(report.comparisons["uncertainty"]) == {"items_and_annotators", "items"}  # alpha: items
+    text = (
+        (five_annotators / "labeleval.toml")
+        .read_text()
+        .replace("[[vendors]]", '[data]\nuncertainty = "items"\n\n[[vendors]]', 1)
+    )
+    (tmp_path / "m").mkdir()
+    for f in five_annotators.iterdir():
+        (tmp_path / "m" / f.name).write_bytes(f.read_bytes())
+    (tmp_path / "m" / "labeleval.toml").write_text(text)
+    assert le.evaluate(tmp_path / "m", n_boot=20).settings["uncertainty"] == "items"
+    (tmp_path / "m" / "labeleval.toml").write_text(text.replace('"items"', '"annotators"'))
+    with pytest.raises(LabelevalError, match="uncertainty"):
+        le.load_project(tmp_path / "m")
+
+
+def test_perfect_vendor_never_gets_a_zero_width_interval(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    gold = rng.integers(0, 4, 100)
+    a = _vendor_frame(rng, gold, np.arange(100), np.ones(10), 3, "a")
+    report = le.evaluate(write_project(tmp_path / "p", {"A": a}, gold, np.arange(100)), n_boot=200)
+    row = report.summary.iloc[0]
+    for metric in ("accuracy", "consensus_accuracy"):
+        assert row[metric] == 1.0
+        assert 0.9 < row[f"{metric}_ci_low"] < 1.0 and row[f"{metric}_ci_high"] == 1.0
+    assert row["cost_per_usable_label_ci_high"] > row["cost_per_usable_label"]
+
+
+@pytest.mark.slow
+def test_fractional_ties_make_two_labels_no_worse_than_one(tmp_path: Path) -> None:
+    """Identical annotators; one vendor sells 2 labels per item, one sells 1: with fractional credit their
+    consensus accuracies agree; with abstain the 2-label vendor looks worse by construction."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    gold = rng.integers(0, 4, n)
+    skills = np.full(20, 0.85)
+    one = _vendor_frame(rng, gold, np.arange(n), skills, 1, "o")
+    two = _vendor_frame(rng, gold, np.arange(n), skills, 2, "t")
+    project = write_project(tmp_path / "p", {"One": one, "Two": two}, gold, np.arange(n))
+    report = le.evaluate(project, n_boot=200)
+    assert report.settings["tie"] == "fractional"
+    s = report.summary.set_index("vendor")
+    assert s.loc["Two", "consensus_ties"] > 0 and s.loc["One", "consensus_ties"] == 0
+    assert s.loc["Two", "consensus_accuracy"] == pytest.approx(s.loc["One", "consensus_accuracy"], abs=0.03)
+    row = report.comparisons.query("metric == 'consensus_accuracy'").iloc[0]
+    assert not row["significant"]
+    abstain = le.evaluate(project, n_boot=200, tie="abstain").summary.set_index("vendor")
+    assert abstain.loc["Two", "consensus_accuracy"] < abstain.loc["One", "consensus_accuracy"] - 0.05
+    # the redundancy curve uses the same rule: k = 2 is not worse than k = 1
+    curve = report.redundancy.query("vendor == 'Two'").set_index("k")["accuracy"]
+    assert curve.loc[2] == pytest.approx(curve.loc[1], abs=0.02)
+
+
+def test_identical_vendors_are_never_beaten_on_both(tmp_path: Path) -> None:
+    rng = np.random.default_rng(6)
+    n = 200
+    gold = rng.integers(0, 4, n)
+    skills = np.full(30, 0.8)
+    vendors = {v: _vendor_frame(rng, gold, np.arange(n), skills, 3, v) for v in ("A", "B")}
+    report = le.evaluate(write_project(tmp_path / "p", vendors, gold, np.arange(n)), n_boot=300)
+    text = " ".join(verdict(report))
+    assert "beaten on both" not in text.lower()
+    assert "each step up" not in text
+
+
+def test_perfect_vendors_at_the_same_price_get_no_ordering(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    gold = rng.integers(0, 4, 100)
+    vendors = {v: _vendor_frame(rng, gold, np.arange(100), np.ones(5), 3, v) for v in ("A", "B")}
+    report = le.evaluate(write_project(tmp_path / "p", vendors, gold, np.arange(100)), n_boot=100)
+    sentences = verdict(report)
+    assert any("level" in s and "do not order them" in s for s in sentences)
+    assert not any("beyond chance" in s or "costs more" in s for s in sentences)
+
+
+def test_nothing_is_said_about_a_metric_a_vendor_has_no_data_for(tmp_path: Path) -> None:
+    rng = np.random.default_rng(8)
+    n = 200
+    gold = rng.integers(0, 4, n)
+    a = _vendor_frame(rng, gold, np.arange(100), np.full(10, 0.8), 3, "a")  # gold items 0..99
+    b = _vendor_frame(rng, gold, np.arange(100, 200), np.full(10, 0.8), 3, "b")  # no gold items
+    project = write_project(tmp_path / "p", {"A": a, "B": b}, gold, np.arange(100), rates={"A": 0.1, "B": 0.01})
+    report = le.evaluate(project, n_boot=100)
+    assert np.isnan(report.summary.set_index("vendor").loc["B", "cost_per_usable_label"])
+    text = " ".join(verdict(report))
+    assert "beaten" not in text and "B is" not in text and "ahead of B" not in text
+
+
+def test_redundancy_line_says_whether_the_interval_clears_the_target(five_annotators: Path) -> None:
+    report = le.evaluate(five_annotators, n_boot=50, target_accuracy=0.9)
+    line = redundancy_line(report)
+    curve = report.redundancy
+    clears = curve[curve["accuracy_ci_low"] >= 0.9]
+    if clears.empty:
+        assert "no vendor and k clears it" in line or "no vendor reaches" in line
+    else:
+        best = clears.sort_values("cost_per_item").iloc[0]
+        assert f"{best['vendor']} with k={int(best['k'])}" in line
+        assert "clears" in line
+    assert (curve["clears_target"] == (curve["accuracy_ci_low"] >= 0.9)).all()

@@ -1,0 +1,179 @@
+"""The two-way intervals from per-item / per-annotator sums equal the per-judgment implementation
+they replaced (tests/helpers/ratio_reference.py, verbatim from before), to a relative 1e-9, so that the calibration
+measured with the per-judgment version (``make calibrate``) stays valid."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from labeleval.inference.stats import bootstrap_totals
+from labeleval.io.pipeline import load_data
+from labeleval.options import ConsensusMethod, TiePolicy, UsabilityRule
+from labeleval.project.manifest import load_project
+from labeleval.scoring import run
+from labeleval.scoring.consensus import usability_reference, vendor_consensus
+from labeleval.scoring.encode import encode, vendor_batches
+from labeleval.scoring.settings import Settings
+from labeleval.scoring.statistics import Blocks, estimate, quality_blocks, usable_block
+from labeleval.scoring.uncertainty import RATIOS, ROWS_PER_PASS, SHARED_RATIOS, RatioEstimate, resample_ratios
+from tests.helpers import ratio_reference as reference
+from tests.helpers.paths import ROOT
+from tests.helpers.projects import random_design
+
+SAMPLES = sorted(p for p in (ROOT / "sample_data").iterdir() if (p / "labeleval.toml").exists())
+FIELDS = (
+    "value",
+    "variance",
+    "item_variance",
+    "annotator_variance",
+    "df",
+    "trials",
+    "successes",
+    "items",
+    "annotators",
+    "effective_annotators",
+    "low",
+    "high",
+)
+
+
+def both(folder: Path, settings: Settings) -> tuple[dict, dict]:
+    """The ratio estimates of every vendor (and shared-item pair) by the reference and by the engine."""
+    enc = encode(load_data(load_project(folder)))
+    batches = vendor_batches(enc)
+    rng = np.random.default_rng(settings.seed)
+    consensus = [vendor_consensus(enc, b, settings, rng) for b in batches]
+    ref = usability_reference(enc, batches, settings)
+    old: dict[tuple[str, ...], reference.RatioParts] = {}
+    for b, c in zip(batches, consensus, strict=True):
+        for name, parts in reference.vendor_parts(enc, b, c, ref, tie=settings.tie).items():
+            old[(b.name, name)] = parts
+        for other in batches:
+            if other is not b and (b.labelled & ~other.labelled).any():
+                shared = reference.vendor_parts(enc, b, c, ref, within=b.labelled & other.labelled, tie=settings.tie)
+                for name in SHARED_RATIOS:
+                    old[(b.name, name, other.name)] = shared[name]
+    new = run.ratio_sums(enc, batches, consensus, ref, settings.tie)
+    assert set(new) == set(old)
+
+    def resampled(ratios: dict, sums_of: Callable, resample: Callable) -> dict[tuple[str, ...], RatioEstimate]:
+        columns: dict[tuple[str, ...], slice] = {}
+        seen: dict[int, tuple[slice, np.ndarray]] = {}
+        for name, p in ratios.items():
+            seen.setdefault(id(p), (slice(2 * len(seen), 2 * len(seen) + 2), sums_of(p)))
+            columns[name] = seen[id(p)][0]
+        boot = bootstrap_totals(np.hstack([s for _, s in seen.values()]), n_boot=settings.n_boot, seed=settings.seed)
+        return resample(enc, ratios, boot, columns, settings)
+
+    return (
+        resampled(old, lambda p: reference.item_sums(enc, p), reference.resample_ratios),
+        resampled(new, lambda p: p.item_sums, resample_ratios),
+    )
+
+
+def assert_same(old: dict, new: dict) -> None:
+    for key, o in old.items():
+        n = new[key]
+        for name in FIELDS:
+            a, b = getattr(o, name), getattr(n, name)
+            assert (np.isnan(a) and np.isnan(b)) or a == pytest.approx(b, rel=1e-9, abs=1e-15), (key, name, a, b)
+        np.testing.assert_allclose(n.samples, o.samples, rtol=1e-9, atol=1e-12, err_msg=str(key))
+
+
+@pytest.mark.parametrize("folder", SAMPLES, ids=[p.name for p in SAMPLES])
+def test_sample_projects_give_the_per_judgment_intervals(folder: Path) -> None:
+    old, new = both(folder, Settings(n_boot=200, seed=5))
+    assert_same(old, new)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        Settings(n_boot=300, seed=1),
+        Settings(n_boot=300, seed=2, usability=UsabilityRule.GOLD_OR_CONSENSUS, min_confidence=0.6),
+        Settings(n_boot=300, seed=3, consensus=ConsensusMethod.DAWID_SKENE, tie=TiePolicy.RANDOM),
+        Settings(n_boot=300, seed=4, usability=UsabilityRule.CONSENSUS, tie=TiePolicy.ABSTAIN),
+    ],
+    ids=["defaults", "gold_or_consensus", "dawid_skene_random_ties", "consensus_rule"],
+)
+def test_a_random_design_gives_the_per_judgment_intervals(tmp_path: Path, settings: Settings) -> None:
+    old, new = both(random_design(tmp_path / "p", seed=settings.seed), settings)
+    assert {key[1] for key in old} == set(RATIOS)
+    assert any(len(key) == 3 for key in old)  # shared-item ratios are compared too
+    assert_same(old, new)
+
+
+def test_passes_over_the_rows_add_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many small passes over a vendor's rows give the one-pass figures."""
+    folder = random_design(tmp_path / "p", seed=9)
+    settings = Settings(n_boot=100, seed=9)
+    _, whole = both(folder, settings)
+    monkeypatch.setattr("labeleval.scoring.uncertainty.ROWS_PER_PASS", 37)
+    _, passes = both(folder, settings)
+    assert ROWS_PER_PASS > 37
+    assert_same(whole, passes)
+
+
+def test_above_a_million_items_the_blocks_keep_sums_and_totals(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks summed into random blocks of items as they are added resample as the full matrix would."""
+    import labeleval.scoring.statistics as statistics_module
+
+    rng = np.random.default_rng(0)
+    stats = rng.integers(0, 5, (5_000, 3)).astype(float)
+    monkeypatch.setattr(statistics_module, "MAX_UNITS", 1_000)
+    monkeypatch.setattr(statistics_module, "N_BLOCKS", 256)
+    import labeleval.inference.stats as stats_module
+    from labeleval.inference import blocks as resampling
+
+    monkeypatch.setattr(stats_module, "MAX_UNITS", 1_000)
+    monkeypatch.setattr(
+        stats_module, "block_sums", lambda s, seed, stream=0: resampling.block_sums(s, seed=seed, n_blocks=256)
+    )
+    blocks = Blocks(5_000, seed=3)
+    blocks.add("A", "x", stats[:, :2])
+    blocks.add("A", "y", stats[:, 2])
+    matrix, point = blocks.stacked([("A", "x"), ("A", "y")])
+    assert blocks.summed and matrix.shape == (256, 3)
+    np.testing.assert_array_equal(point[0], stats.sum(axis=0))
+    np.testing.assert_allclose(
+        bootstrap_totals(matrix, n_boot=50, seed=3), bootstrap_totals(stats, n_boot=50, seed=3), rtol=1e-12
+    )
+
+
+def test_the_engine_estimates_do_not_depend_on_where_the_sums_are_kept(sample_project: Path) -> None:
+    """``estimate`` given sums still holding their per-item columns adds them itself: the same figures."""
+    settings = Settings(n_boot=100, seed=2)
+    enc = encode(load_data(load_project(sample_project)))
+    batches = vendor_batches(enc)
+    rng = np.random.default_rng(settings.seed)
+    consensus = [vendor_consensus(enc, b, settings, rng) for b in batches]
+    ref = usability_reference(enc, batches, settings)
+
+    def blocks() -> Blocks:
+        out = Blocks(enc.n_items, settings.seed)
+        for b, c in zip(batches, consensus, strict=True):
+            for name, block in quality_blocks(enc, b, c).items():
+                out.add(b.name, name, block)
+        for b in batches:
+            out.add(b.name, "usable", usable_block(enc, b, ref))
+        return out
+
+    moved = blocks()
+    first = estimate(enc, batches, moved, settings, run.ratio_sums(enc, batches, consensus, ref, settings.tie, moved))
+    second = estimate(enc, batches, blocks(), settings, run.ratio_sums(enc, batches, consensus, ref, settings.tie))
+    assert first.table == second.table
+
+
+def test_blocks_resampled_side_by_side_equal_the_stacked_matrix() -> None:
+    """``estimate`` multiplies each weight block into the blocks in turn instead of stacking them first."""
+    from labeleval.scoring.statistics import _bootstrap_arrays
+
+    rng = np.random.default_rng(4)
+    arrays: list = [rng.integers(0, 6, (20_000, w)).astype(float) for w in (1, 3, 2)]
+    settings = Settings(n_boot=120, seed=8)
+    stacked = bootstrap_totals(np.hstack(arrays), n_boot=120, seed=8)
+    np.testing.assert_array_equal(_bootstrap_arrays(arrays, settings), stacked)

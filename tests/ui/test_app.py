@@ -1,0 +1,164 @@
+"""The app under Streamlit's AppTest: every page renders without an exception, shows evaluate()'s
+numbers, and its widgets (found by key) change the result."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import labeleval as le
+from labeleval import fmt
+from labeleval.ui.pages.overview import leaderboard
+from tests.helpers.apptest import leaderboard_of, page_test
+from tests.helpers.paths import ROOT
+
+PAGES = ("overview", "agreement", "accuracy", "cost", "annotators", "items", "questions", "data")
+
+
+@pytest.mark.slow
+def test_app_py_opens_on_the_sample_project() -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception
+    assert "Which vendor" in at.title[0].value
+    assert any("most accurate" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    "project",  # every page of the main sample in the fast lane, of the other samples with the slow tests
+    [
+        "content_safety",
+        *(pytest.param(p, marks=pytest.mark.slow) for p in ("preference_pairs", "helpfulness_likert", "ticket_pilot")),
+    ],
+)
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_in_human_words(page: str, project: str) -> None:
+    """No exception, no snake_case header, no None/nan cell on any page of any sample."""
+    at = page_test(page, str(ROOT / "sample_data" / project)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    boards = [leaderboard_of(at)] if page == "overview" else []
+    for frame in [d.value for d in at.dataframe] + [t.value for t in at.table] + boards:
+        headers = [str(c) for c in frame.columns] + ([str(frame.index.name)] if frame.index.name else [])
+        assert not [h for h in headers if re.search(r"[a-z]_[a-z]", h)], headers
+        cells = set(map(str, frame.astype(object).to_numpy().ravel()))
+        assert not cells & {"None", "nan", "NaN", "<NA>", "NaT"}, headers
+
+
+@pytest.mark.slow
+def test_overview_numbers_equal_evaluate() -> None:
+    at = page_test("overview").run()
+    shown = leaderboard_of(at)
+    report = le.evaluate(
+        ROOT / "sample_data" / "content_safety", n_boot=1000, seed=0, confidence=0.95, min_confidence=0.8
+    )
+    expected = leaderboard(report)
+    assert shown.equals(expected.set_index("Vendor"))
+    verdict_text = " ".join(m.value for m in at.markdown)
+    best = report.summary.sort_values("accuracy", ascending=False).iloc[0]
+    assert f"{best['vendor']} is the most accurate" in verdict_text
+
+
+@pytest.mark.slow
+def test_settings_change_the_result() -> None:
+    at = page_test("overview").run()
+    before = leaderboard_of(at)
+    at.slider(key="confidence").set_value(0.8).run()
+    narrower = leaderboard_of(at)
+    assert not before.equals(narrower)  # a lower confidence level gives narrower intervals
+    report = le.evaluate(ROOT / "sample_data" / "content_safety", confidence=0.8, min_confidence=0.8)
+    assert narrower.equals(leaderboard(report).set_index("Vendor"))
+    at.selectbox(key="usability").set_value("consensus").run()
+    assert not at.exception
+    assert not narrower.equals(leaderboard_of(at))
+
+
+@pytest.mark.slow
+def test_agreement_metric_selector() -> None:
+    at = page_test("agreement").run()
+    table = at.dataframe[0].value
+    report = le.evaluate(ROOT / "sample_data" / "content_safety", min_confidence=0.8)
+    alpha = report.agreement.query("metric == 'krippendorff_alpha'")
+    shown = table.set_index("Metric").loc["Krippendorff's alpha"]
+    for row in alpha.itertuples():
+        assert shown[row.vendor] == fmt.ci(row.value, row.ci_low, row.ci_high)
+    light = table.set_index("Metric").loc["Light's kappa (mean pairwise Cohen)"]
+    assert "—" in light.tolist()  # Scale: undefined, and the caption says why
+    assert any("no two of the vendor's annotators share 10" in c.value for c in at.caption)
+    at.selectbox(key="agreement_metric").set_value("gwet_ac1").run()
+    assert not at.exception
+
+
+def test_items_filter_and_annotator_download() -> None:
+    at = page_test("items").run()
+    n_disagree = len(at.dataframe[0].value)
+    at.radio(key="items_filter").set_value("all items").run()
+    assert len(at.dataframe[0].value) > n_disagree
+    at = page_test("annotators").run()
+    assert not at.exception
+    assert at.dataframe[-1].value.shape[0] == 202  # 150 + 30 + 12 + 10 in-house annotators
+
+
+def test_broken_project_shows_an_error_not_a_traceback() -> None:
+    broken = str(ROOT / "tests" / "data" / "broken" / "vendor_zero_usable_rows")
+    at = page_test("overview", broken).run()
+    assert not at.exception
+    assert "no usable rows" in at.error[0].value
+    at = page_test("data", broken).run()
+    assert not at.exception
+    quarantine = at.dataframe[-1].value
+    assert "unknown label" in quarantine["Reason"].tolist()  # the code in words; the exports keep UNKNOWN_LABEL
+    assert not any("_" in str(column) for column in quarantine.columns)
+
+
+@pytest.mark.slow
+def test_consensus_method_and_redundancy_on_the_cost_page() -> None:
+    at = page_test("cost").run()
+    assert not at.exception
+    assert any("Labels per item" in m.value and "95%" in m.value for m in at.markdown)
+    at.slider(key="target_accuracy").set_value(0.9).run()
+    assert any("Labels per item" in m.value and "90%" in m.value for m in at.markdown)
+    at = page_test("overview").run()
+    assert "Consensus accuracy (majority vote)" in leaderboard_of(at).columns
+    before = leaderboard_of(at)["Consensus accuracy (majority vote)"].tolist()
+    at.selectbox(key="consensus").set_value("dawid_skene").run()
+    assert not at.exception
+    # the column says which consensus it is: the method actually used, not a display string
+    assert leaderboard_of(at)["Consensus accuracy (Dawid-Skene)"].tolist() != before
+
+
+@pytest.mark.slow
+def test_agreement_page_adapts_to_the_kind() -> None:
+    at = page_test("agreement", str(ROOT / "sample_data" / "preference_pairs")).run()
+    assert any(s.value == "Preference judgments" for s in at.subheader)
+    assert any("Position bias" in m.value for m in at.markdown)
+    at = page_test("agreement", str(ROOT / "sample_data" / "helpfulness_likert")).run()
+    assert any(s.value == "Rating scale" for s in at.subheader)
+    assert any("Leniency" in m.value for m in at.markdown)
+
+
+def test_items_page_shows_the_item_and_says_why_cells_are_blank() -> None:
+    at = page_test("items", str(ROOT / "sample_data" / "ticket_pilot")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    side = at.dataframe[0].value
+    assert "Item text" in side.columns
+    assert side["Item text"].str.len().max() <= 90  # one line; the full text is in the item view
+    cells = set(side.drop(columns=["Item text"]).astype(str).to_numpy().ravel())
+    assert "None" not in cells and "nan" not in cells
+    assert "— no gold" in cells
+    assert any("customer writes" in t.value for t in at.text)  # the chosen item's full text, verbatim
+
+
+def test_items_page_explains_only_the_blanks_it_has() -> None:
+    """helpfulness_likert: a median never ties, and no gold item looks wrong: the page says no more than that
+    (no legend for a '— tied vote' it never shows, no empty audit table to download)."""
+    at = page_test("items", str(ROOT / "sample_data" / "helpfulness_likert"))
+    at.session_state["n_boot"] = 0
+    at.run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "— no gold" in captions and "— tied vote" not in captions
+    assert "No gold item looks wrong" in captions
+    labels = [str(getattr(b, "label", "")) for b in at.get("download_button")]
+    assert not any(label.startswith("Download the suspect gold") for label in labels)

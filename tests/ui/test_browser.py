@@ -1,0 +1,222 @@
+"""A real browser against `streamlit run app.py`: Debian's chromium driven by Playwright.
+
+Loads the Overview, waits for the leaderboard, moves to another page, asserts no error box, saves
+screenshots, and records timings (first render, page switch). Skipped when chromium or playwright is
+missing (`.ci/run` installs chromium). Set LABELEVAL_SCREENSHOTS=docs to refresh docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.browser import (
+    BARE_APP,
+    BARE_TABLE_CHART_APP,
+    CHART_SVG,
+    CHROMIUM,
+    FLAGS,
+    LEADERBOARD,
+    WAIT_MS,
+    overview_ready,
+    shots_dir,
+    streamlit_server,
+    table_and_chart_ready,
+    time_overview,
+    time_to,
+)
+from tests.helpers.paths import ROOT
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
+]
+
+
+def test_overview_then_another_page(server: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    out = shots_dir(tmp_path_factory)
+    timings: dict[str, float] = {}
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1100})
+        start = time.perf_counter()
+        page.goto(server)  # the default page (Overview) is served at /
+        page.get_by_role("heading", name="Leaderboard").wait_for(timeout=WAIT_MS)
+        page.locator(LEADERBOARD).first.wait_for(timeout=WAIT_MS)
+        page.locator(CHART_SVG).first.wait_for(timeout=WAIT_MS)
+        timings["first_render_s"] = time.perf_counter() - start
+        page.wait_for_timeout(800)  # let the sidebar settle before the screenshot
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.locator("[data-testid='stAlertContentError']").count() == 0
+        assert page.get_by_text("is the most accurate on gold").count() >= 1
+        # Streamlit scrolls inside its own container: a taller window shows the whole Overview
+        page.set_viewport_size({"width": 1440, "height": 1750})
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(out / "overview.png"), full_page=True)
+        page.set_viewport_size({"width": 1440, "height": 1100})
+
+        chart, grid = "[data-testid='stVegaLiteChart']", "[data-testid='stDataFrame']"
+        for name, title, content in (
+            ("Accuracy", "Accuracy against gold", chart),
+            ("Cost", "What a usable label costs", chart),
+            ("Annotators", "Annotators", chart),
+            ("Items", "Items where vendors disagree", grid),  # the item's text beside the votes
+        ):
+            start = time.perf_counter()
+            page.locator("[data-testid='stSidebarNav']").get_by_text(name, exact=True).click()
+            page.get_by_role("heading", name=title).wait_for(timeout=WAIT_MS)
+            page.locator(content).first.wait_for(timeout=WAIT_MS)
+            timings[f"switch_to_{name.lower()}_s"] = time.perf_counter() - start
+            page.wait_for_timeout(800)
+            assert page.locator("[data-testid='stException']").count() == 0
+            assert page.locator("[data-testid='stAlertContentError']").count() == 0
+            page.screenshot(path=str(out / f"{name.lower()}.png"), full_page=True)
+        browser.close()
+    (out / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
+    print("browser timings:", json.dumps(timings))
+    assert timings["first_render_s"] < 20  # generous bound for a loaded CI machine; the note reports the real figure
+
+
+def test_cold_first_render_close_to_bare_streamlit(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A fresh server's first Overview against fresh servers of a one-line Streamlit app and of the same app
+    with one table and one chart, in the same browser (the figures go to cold_render.json).
+
+    The Overview is timed four ways: truly cold (``streamlit run app.py`` with an empty report cache: the first
+    session imports the engine, reads the vendor files and scores them), a second session of that server (its
+    in-memory cache), the first session of a new ``streamlit run`` server once the disk cache holds the Report,
+    and the first session of a server started as ``make app`` starts it (``labeleval.ui.serve`` from an empty
+    cache: it imports the pages' modules and stores the Report before serving)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    out = shots_dir(tmp_path_factory)
+    bare = tmp_path_factory.mktemp("bare") / "bare_app.py"
+    bare.write_text(BARE_APP, encoding="utf-8")
+    shaped = bare.with_name("bare_table_chart.py")
+    shaped.write_text(BARE_TABLE_CHART_APP, encoding="utf-8")
+    cache = {"LABELEVAL_CACHE_DIR": str(tmp_path_factory.mktemp("report_cache"))}
+    timings: dict[str, float] = {}
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        warm = browser.new_page()
+        warm.goto("about:blank")  # the browser's own start-up is not part of either figure
+        with streamlit_server(bare) as url:
+            timings["bare_streamlit_s"] = time_to(
+                browser, url, lambda page: page.get_by_text("labeleval bare").wait_for(timeout=WAIT_MS)
+            )
+        with streamlit_server(shaped) as url:
+            timings["bare_table_and_chart_s"] = time_to(browser, url, table_and_chart_ready)
+        # each Overview figure twice: "_headline_s" the verdict and the leaderboard readable, "_s" the chart drawn
+        with streamlit_server(ROOT / "app.py", cache) as url:  # the cache folder is empty: truly cold
+            timings["overview_cold_headline_s"], timings["overview_cold_s"] = time_overview(browser, url)
+            timings["overview_second_session_headline_s"], timings["overview_second_session_s"] = time_overview(
+                browser, url
+            )
+        stored = list(Path(cache["LABELEVAL_CACHE_DIR"]).glob("*.pickle"))
+        assert len(stored) == 1  # the cold session stored its Report
+        with streamlit_server(ROOT / "app.py", cache) as url:  # a new server: the Report is read from disk
+            timings["overview_cold_disk_cache_headline_s"], timings["overview_cold_disk_cache_s"] = time_overview(
+                browser, url
+            )
+        stored[0].unlink()  # `make app` from an empty cache: the launcher scores the sample before serving
+        with streamlit_server(ROOT / "app.py", cache, launcher=True) as url:
+            assert len(list(Path(cache["LABELEVAL_CACHE_DIR"]).glob("*.pickle"))) == 1
+            timings["overview_first_after_make_app_headline_s"], timings["overview_first_after_make_app_s"] = (
+                time_overview(browser, url)
+            )
+        browser.close()
+    timings["gap_cold_s"] = timings["overview_cold_s"] - timings["bare_streamlit_s"]
+    timings["gap_cold_disk_cache_s"] = timings["overview_cold_disk_cache_s"] - timings["bare_streamlit_s"]
+    timings["gap_after_make_app_s"] = timings["overview_first_after_make_app_s"] - timings["bare_streamlit_s"]
+    timings["headline_gap_cold_s"] = timings["overview_cold_headline_s"] - timings["bare_streamlit_s"]
+    timings["headline_gap_after_make_app_s"] = (
+        timings["overview_first_after_make_app_headline_s"] - timings["bare_streamlit_s"]
+    )
+    timings["gap_to_table_and_chart_s"] = timings["overview_cold_s"] - timings["bare_table_and_chart_s"]
+    timings["gap_after_make_app_to_table_and_chart_s"] = (
+        timings["overview_first_after_make_app_s"] - timings["bare_table_and_chart_s"]
+    )
+    print("cold render:", json.dumps({k: round(v, 3) for k, v in timings.items()}))
+    (out / "cold_render.json").write_text(json.dumps(timings, indent=2) + "\n")
+    # The issue's target is a gap of 0.5 s. The bound only catches a regression on a loaded machine; the
+    # figures are printed and kept in cold_render.json (docs/performance.md reports them).
+    assert timings["gap_cold_s"] < float(os.environ.get("LABELEVAL_COLD_RENDER_GAP_S", "8.0"))
+    assert timings["overview_first_after_make_app_s"] < timings["overview_cold_s"] + 1.0
+
+
+@pytest.mark.parametrize(("n_vendors", "currency"), [(2, "USD"), (5, "GBP"), (12, "EUR")])
+def test_overview_holds_for_2_5_and_12_vendors(
+    n_vendors: int, currency: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Generated pilots (prices from 0.03 to 2.50, a log axis) render the Overview without collisions."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from tests.helpers.pilot_projects import NAMES, write_pilot
+
+    out = shots_dir(tmp_path_factory)
+    manifest = write_pilot(tmp_path_factory.mktemp(f"pilot{n_vendors}"), n_vendors, currency=currency)
+    with (
+        streamlit_server(ROOT / "app.py", {"LABELEVAL_PROJECT": str(manifest)}) as url,
+        sync_api.sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1100})
+        page.goto(url)
+        overview_ready(page)
+        page.wait_for_timeout(800)
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert page.locator("[data-testid='stAlertContentError']").count() == 0
+        rows = page.locator(f"{LEADERBOARD} tbody tr")
+        assert rows.count() == n_vendors
+        symbol = {"USD": "$", "GBP": "£", "EUR": "€"}[currency]
+        assert page.locator(LEADERBOARD).first.inner_text().count(symbol) >= n_vendors
+        # the chart: inline SVG (no Vega-Lite script on the Overview), as wide as its column, every point with its
+        # hover text, every vendor named in it, and its download
+        assert page.locator("[data-testid='stVegaLiteChart']").count() == 0
+        chart = page.locator(CHART_SVG).first
+        box, column = chart.bounding_box(), page.locator(LEADERBOARD).first.bounding_box()
+        assert box is not None and column is not None and box["width"] > 700 and box["height"] > 300
+        assert box["x"] >= column["x"] - 1 and box["x"] + box["width"] <= 1440
+        hover = page.locator(f"{CHART_SVG} .points_marks path > title").all_text_contents()
+        assert sorted(h.splitlines()[0] for h in hover) == sorted(NAMES[:n_vendors])
+        assert all(symbol in h for h in hover)
+        with page.expect_download() as download:
+            page.get_by_text("Download chart (SVG)").click()
+        saved = Path(download.value.path()).read_text(encoding="utf-8")
+        assert saved.startswith("<svg") and saved.count("<title>") == n_vendors
+        page.set_viewport_size({"width": 1440, "height": 1500 + 75 * n_vendors})
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(out / f"overview_{n_vendors}_vendors.png"), full_page=True)
+        page.set_viewport_size({"width": 1440, "height": 1100})
+        page.locator("[data-testid='stSidebarNav']").get_by_text("Cost", exact=True).click()
+        page.get_by_role("heading", name="What a usable label costs").wait_for(timeout=WAIT_MS)
+        page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=WAIT_MS)
+        page.wait_for_timeout(800)
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.screenshot(path=str(out / f"cost_{n_vendors}_vendors.png"), full_page=True)
+        browser.close()
+
+
+def test_html_report_is_a_document_offline(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The HTML report opened from disk in Chromium, with the network off: the chart is drawn, no script."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    import labeleval as le
+
+    out = shots_dir(tmp_path_factory)
+    report = le.evaluate(ROOT / "sample_data" / "content_safety", n_boot=200, seed=0)
+    page_file = tmp_path_factory.mktemp("report") / "report.html"
+    page_file.write_text(report.to_html(), encoding="utf-8")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = browser.new_context(offline=True, java_script_enabled=False, viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        page.goto(page_file.as_uri())
+        assert page.get_by_role("heading", name="Verdict").count() == 1
+        chart = page.locator("figure svg").first
+        box = chart.bounding_box()
+        assert box is not None and box["width"] > 400 and box["height"] > 250
+        assert page.locator("table").count() >= 5
+        page.screenshot(path=str(out / "html_report.png"), full_page=True)
+        browser.close()

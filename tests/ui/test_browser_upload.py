@@ -1,0 +1,193 @@
+"""Uploads in a real browser: Debian's chromium, driven by Playwright, against `streamlit run app.py`.
+
+One test uploads three vendors' files (a Label Studio JSON export, a Toloka assignments TSV and a plain
+CSV whose labels need a label map) with a gold file through the Data page's mapping form, presses "Score
+these files" and reaches a scored Overview with no error box. The other uploads a project whose only
+vendor file holds nothing but rejected work, and sees the error and then the ledger on the Data page.
+Screenshots go to a temporary folder (LABELEVAL_SCREENSHOTS=docs: docs/screenshots/).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.helpers.browser import CHROMIUM, FLAGS, shots_dir
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
+]
+LABELS = ("pos", "neg")
+
+
+def pilot_files(folder: Path, n_items: int = 60) -> dict[str, Path]:
+    """A small pilot in the vendors' own formats: 60 items, 3 judgments each, gold on every item."""
+    rng = np.random.default_rng(7)
+    truth = rng.integers(0, 2, n_items)
+    items = [f"item-{k:03d}" for k in range(n_items)]
+
+    def answers(accuracy: float) -> np.ndarray:
+        right = rng.random((n_items, 3)) < accuracy
+        return np.where(right, truth[:, None], 1 - truth[:, None])
+
+    ls = answers(0.9)
+    tasks = [
+        {
+            "id": 500 + k,
+            "data": {"item_id": items[k], "text": "..."},
+            "annotations": [
+                {
+                    "id": 3 * k + j,
+                    "completed_by": {"id": j, "email": f"ls{j}@team.example"},
+                    "result": [
+                        {
+                            "from_name": "sentiment",
+                            "to_name": "text",
+                            "type": "choices",
+                            "value": {"choices": [LABELS[ls[k, j]]]},
+                        }
+                    ],
+                    "was_cancelled": k == 5 and j == 0,
+                    "ground_truth": False,
+                    "lead_time": 6.5,
+                    "created_at": "2026-10-01T10:00:00Z",
+                }
+                for j in range(3)
+            ],
+            "predictions": [],
+        }
+        for k in range(n_items)
+    ]
+    files = {"ls": folder / "team_export.json"}
+    files["ls"].write_text(json.dumps(tasks))
+    tl = answers(0.8)
+    header = (
+        "INPUT:id\tOUTPUT:sentiment\tASSIGNMENT:assignment_id\tASSIGNMENT:worker_id\tASSIGNMENT:status\t"
+        "ASSIGNMENT:started\tASSIGNMENT:submitted\tASSIGNMENT:reward"
+    )
+    lines = [header]
+    for k in range(n_items):
+        for j in range(3):
+            status = "REJECTED" if (k, j) == (2, 1) else "APPROVED"
+            lines.append(
+                f"{items[k]}\t{LABELS[tl[k, j]]}\tA{k}-{j}\ttoloker{(k + j) % 9}\t{status}\t"
+                f"2026-10-02T10:00:00\t2026-10-02T10:00:20\t0.03"
+            )
+    files["toloka"] = folder / "toloka_assignments.tsv"
+    files["toloka"].write_text("\n".join(lines) + "\n")
+    cs = answers(0.85)
+    rows = ["Task,Labeler,Answer,Seconds"]
+    rows += [f"{items[k]},w{j},{LABELS[cs[k, j]].upper()},{4 + j}" for k in range(n_items) for j in range(3)]
+    files["csv"] = folder / "crowd.csv"
+    files["csv"].write_text("\n".join(rows) + "\n")
+    files["gold"] = folder / "gold.csv"
+    files["gold"].write_text("item,gold\n" + "".join(f"{items[k]},{LABELS[truth[k]]}\n" for k in range(n_items)))
+    return files
+
+
+def _no_error(page: Any) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stAlertContentError']").count() == 0
+
+
+def _uploader(page: Any, label: str) -> Any:
+    """The file input of the uploader whose label contains ``label``."""
+    return page.locator("[data-testid='stFileUploader']").filter(has_text=label).locator("input[type='file']")
+
+
+def _wait_for_score_button(page: Any) -> None:
+    """The score button appears once the labels and the files are in. On a busy machine a label text typed
+    before the page finished its first run can be lost (the form then asks for labels): type it again."""
+    labels = page.get_by_label("Labels, comma separated (in order for ordinal tasks)")
+    button = page.get_by_role("button", name="Score these files")
+    for _ in range(4):
+        try:
+            button.wait_for(timeout=60_000)
+            return
+        except Exception:  # playwright's TimeoutError
+            if labels.input_value() != "pos, neg":
+                labels.fill("pos, neg")
+                labels.press("Enter")
+    button.wait_for(timeout=60_000)
+
+
+def test_mapping_upload_scores_and_shows_the_overview(
+    server: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    files = pilot_files(tmp_path)
+    out = shots_dir(tmp_path_factory)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1100})
+        page.goto(f"{server}/data")
+        page.get_by_text("Use your own data").click()
+        page.get_by_role("tab", name="Upload vendor files and map columns").click()
+        page.get_by_label("Labels, comma separated (in order for ordinal tasks)").fill("pos, neg")
+        page.get_by_label("Labels, comma separated (in order for ordinal tasks)").press("Enter")
+        _uploader(page, "Vendor files").set_input_files([str(files["ls"]), str(files["toloka"]), str(files["csv"])])
+        _uploader(page, "Gold file").set_input_files(str(files["gold"]))
+        _wait_for_score_button(page)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(out / "upload_mapping.png"), full_page=True)
+        # the native formats were recognised, and the CSV's upper-case labels got a label map
+        text = page.locator("[data-testid='stMain']").inner_text()
+        assert "Set aside: CANCELLED 1" in text  # read as Label Studio: the cancelled annotation
+        assert "Set aside: REJECTED 1" in text and "seconds per judgment are an estimate" in text  # as Toloka
+        assert "2 of this vendor's labels are not task labels" in text  # the CSV's NEG and POS, each mapped
+        item_field = page.get_by_role("textbox", name="Item id field (dotted path, optional)").first
+        item_field.fill("data.item_id")  # Label Studio's task id is not the pilot's item id
+        item_field.press("Enter")
+        page.wait_for_timeout(2000)
+        page.get_by_role("button", name="Score these files").wait_for(timeout=240_000)
+        _no_error(page)
+        page.get_by_role("button", name="Score these files").click()
+        page.get_by_role("heading", name="Leaderboard").wait_for(timeout=150_000)
+        page.locator("[data-testid='stMarkdownContainer'] table").first.wait_for(timeout=120_000)  # leaderboard
+        page.wait_for_timeout(1500)
+        _no_error(page)
+        text = page.locator("[data-testid='stMain']").inner_text()
+        for vendor in ("team_export", "toloka_assignments", "crowd"):
+            assert vendor in text
+        page.screenshot(path=str(out / "upload_overview.png"), full_page=True)
+        browser.close()
+
+
+def test_broken_upload_shows_the_error_and_the_ledger(
+    server: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    out = shots_dir(tmp_path_factory)
+    header = "INPUT:id\tOUTPUT:sentiment\tASSIGNMENT:assignment_id\tASSIGNMENT:worker_id\tASSIGNMENT:status"
+    rows = [f"item-{k}\tpos\tA{k}\tw{k % 3}\tREJECTED" for k in range(12)]
+    (tmp_path / "rejected.tsv").write_text("\n".join([header, *rows]) + "\n")
+    (tmp_path / "labeleval.toml").write_text(
+        '[task]\nname = "broken"\nlabels = ["pos", "neg"]\n\n[usability]\nrule = "consensus"\n\n'
+        '[[vendors]]\nname = "Rejected"\npath = "rejected.tsv"\nformat = "toloka"\n'
+        'pricing = { model = "per_label", rate = 0.1 }\n'
+    )
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1100})
+        page.goto(f"{server}/data")
+        page.get_by_text("Use your own data").click()
+        _uploader(page, "Project files").set_input_files(
+            [str(tmp_path / "labeleval.toml"), str(tmp_path / "rejected.tsv")]
+        )
+        page.get_by_role("button", name="Open this project").click()
+        page.locator("[data-testid='stAlertContentError']").first.wait_for(timeout=120_000)
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert "no usable rows" in page.locator("[data-testid='stAlertContentError']").first.inner_text()
+        page.locator("[data-testid='stSidebarNav']").get_by_text("Data", exact=True).click()
+        page.get_by_text("Ledger of what could be read").wait_for(timeout=120_000)
+        page.wait_for_timeout(1000)
+        assert page.locator("[data-testid='stException']").count() == 0
+        frames = page.locator("[data-testid='stDataFrame']")
+        assert frames.count() >= 2  # the ledger and the quarantined rows
+        page.screenshot(path=str(out / "upload_broken.png"), full_page=True)
+        browser.close()

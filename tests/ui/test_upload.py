@@ -1,0 +1,116 @@
+"""The app's bring-your-own-data path: a column mapping becomes a labeleval.toml that scores; oversized
+and broken uploads give a message, never a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import labeleval as le
+from labeleval.ui.upload import MAX_UPLOAD_MB, build_manifest, save_uploads
+from tests.helpers.apptest import page_test
+from tests.helpers.paths import DATA
+
+
+@dataclass
+class FakeUpload:
+    """What st.file_uploader hands over: a name, a size and the bytes."""
+
+    name: str
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def getvalue(self) -> bytes:
+        return self.data
+
+
+def test_mapping_builds_a_manifest_that_scores(tmp_path: Path) -> None:
+    rows = "task,who,answer,secs\n1,a,yes,3\n1,b,yes,4\n2,a,no,2\n2,b,yes,5\n3,a,no,6\n3,b,no,2\n"
+    save_uploads([FakeUpload("acme.csv", rows.encode()), FakeUpload("truth.csv", b"id,gold\n1,yes\n2,no\n")], tmp_path)
+    manifest = build_manifest(
+        "My task",
+        ["yes", "no"],
+        [
+            {
+                "name": "Acme",
+                "path": "acme.csv",
+                "model": "per_label",
+                "rate": 0.5,
+                "columns": {"item_id": "task", "annotator_id": "who", "label": "answer", "duration_s": "secs"},
+            }
+        ],
+        {"path": "truth.csv", "columns": {"item_id": "id", "label": "gold"}},
+    )
+    (tmp_path / "labeleval.toml").write_text(manifest)
+    report = le.evaluate(tmp_path, n_boot=0)
+    assert report.summary.iloc[0]["vendor"] == "Acme"
+    assert report.summary.iloc[0]["total_cost"] == pytest.approx(3.0)
+    assert report.summary.iloc[0]["accuracy"] == pytest.approx(3 / 4)
+
+
+def test_without_gold_the_manifest_uses_the_consensus_rule(tmp_path: Path) -> None:
+    manifest = build_manifest("t", ["x", "y"], [], None)
+    assert 'rule = "consensus"' in manifest
+
+
+def test_oversized_upload_is_refused(tmp_path: Path) -> None:
+    class Huge(FakeUpload):  # the reported size is what is checked; no need to hold 200 MB
+        @property
+        def size(self) -> int:
+            return (MAX_UPLOAD_MB + 1) * 1024**2
+
+    with pytest.raises(le.LabelevalError, match="over the 200 MB upload limit"):
+        save_uploads([Huge("huge.csv", b"x")], tmp_path)
+
+
+@pytest.mark.parametrize(
+    "case", ["wrong_encoding", "missing_columns", "empty_file", "not_really_xlsx", "invalid_toml", "ragged_csv"]
+)
+def test_broken_projects_show_an_error_in_the_app(case: str) -> None:
+    for page in ("overview", "data"):
+        at: AppTest = page_test(page, str(DATA / "broken" / case)).run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.error and "cannot be scored" in at.error[0].value
+
+
+def test_manifest_is_written_by_a_toml_writer_and_keeps_native_settings(tmp_path: Path) -> None:
+    """Names with quotes, backslashes and non-ASCII survive; native formats keep their settings."""
+    import shutil
+    import tomllib
+
+    formats = DATA / "formats"
+    for name in ("label_studio.json", "toloka.tsv", "surge.json"):
+        shutil.copy(formats / name, tmp_path / name)
+    vendors: list[dict[str, Any]] = [
+        {
+            "name": 'Team "A" \\ Zürich',
+            "path": "label_studio.json",
+            "format": "label_studio",
+            "item_field": "data.item_id",
+            "label_map": {"POS": "pos"},
+            "pricing": {"model": "hourly", "rate": 30.0, "currency": "USD", "fee_pct": 5.0},
+        },
+        {
+            "name": "Toloka",
+            "path": "toloka.tsv",
+            "format": "toloka",
+            "bill_excluded": True,
+            "pricing": {"model": "per_label", "rate": 0.0, "currency": "USD"},
+        },
+    ]
+    text = build_manifest('Sentiment "v2"', ["pos", "neg"], vendors, {"path": "surge.json", "format": "surge"})
+    parsed = tomllib.loads(text)
+    assert parsed["vendors"][0]["name"] == 'Team "A" \\ Zürich'
+    assert parsed["vendors"][1]["bill_excluded"] is True
+    (tmp_path / "labeleval.toml").write_text(text, encoding="utf-8")
+    report = le.evaluate(tmp_path, n_boot=0)
+    cost = report.cost.set_index("vendor")
+    assert cost.loc["Toloka", "total_cost"] == pytest.approx(0.06)  # every page, rejected ones too
+    assert list(report.summary["vendor"]) == ['Team "A" \\ Zürich', "Toloka"]
