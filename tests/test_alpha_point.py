@@ -7,13 +7,8 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from labeleval.metrics.agreement import (
-    PACKAGE_MAX_CELLS,
-    alpha_from_counts,
-    alpha_from_stats,
-    alpha_stats,
-    package_sized,
-)
+from labeleval.metrics.agreement import alpha_from_counts, alpha_from_stats, alpha_stats, package_sized
+from labeleval.tuning import PACKAGE_MAX_CELLS
 
 
 def _counts(rng: np.random.Generator, n_items: int, k: int) -> np.ndarray:

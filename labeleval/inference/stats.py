@@ -29,7 +29,8 @@ from typing import Final
 import numpy as np
 from scipy.special import ndtr, ndtri, stdtr, stdtrit
 
-from labeleval.inference.blocks import MAX_UNITS, block_sums
+from labeleval.inference.blocks import block_sums
+from labeleval.tuning import MAX_UNITS
 
 BLOCK: Final = 8192  # items per weight block; part of the seed's meaning, do not change lightly
 

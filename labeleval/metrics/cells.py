@@ -22,16 +22,12 @@ zeros are not allowed (:func:`canonical` removes them).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final, TypeAlias
+from typing import TypeAlias
 
 import numpy as np
 from scipy import sparse
 
-#: the engine uses the dense items x K count matrix up to this many labels, or up to this many cells while
-#: the categories are at most :data:`DENSE_MAX_K` (the size of a kind's K x K match matrix, ``kinds.HIT_MATRIX_MAX``)
-DENSE_MAX_LABELS: Final = 64
-DENSE_MAX_CELLS: Final = 4_000_000
-DENSE_MAX_K: Final = 1024
+from labeleval.tuning import DENSE_MAX_CELLS, DENSE_MAX_LABELS, HIT_MATRIX_MAX
 
 
 class PairRule:
@@ -65,7 +61,7 @@ def as_matrix(hit: Hit | None) -> np.ndarray | None:
 
 def dense_ok(n_items: int, k: int) -> bool:
     """Whether the engine works on a dense items x K count matrix (else on its non-zero cells)."""
-    return k <= DENSE_MAX_LABELS or (n_items * k <= DENSE_MAX_CELLS and k <= DENSE_MAX_K)
+    return k <= DENSE_MAX_LABELS or (n_items * k <= DENSE_MAX_CELLS and k <= HIT_MATRIX_MAX)
 
 
 def count_cells(item_codes: np.ndarray, label_codes: np.ndarray, n_items: int, k: int) -> sparse.csr_array:

@@ -1,14 +1,12 @@
 """Per-class frames: the confusion matrix against gold, per-class (or, for multi-label tasks, per-label)
 precision, recall, F1, share of judgments and one-vs-rest alpha.
 
-With many labels (more than :data:`CONFUSION_GRID_MAX`) nothing here is K x K: per-class counts come from the
-judgments' codes, each class's one-vs-rest alpha from the non-zero count cells (one pass for every class),
+With many labels (more than :data:`~labeleval.tuning.CONFUSION_GRID_MAX`) nothing here is K x K: per-class counts come
+from the judgments' codes, each class's one-vs-rest alpha from the non-zero count cells (one pass for every class),
 and the confusion frame lists only the (gold, given) pairs that occur instead of every cell of the grid.
 """
 
 from __future__ import annotations
-
-from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -18,10 +16,7 @@ from labeleval.metrics.accuracy import confusion_from_codes, per_class_from_tota
 from labeleval.metrics.agreement import one_vs_rest_alpha, one_vs_rest_alphas
 from labeleval.scoring.encode import Encoded, VendorBatch
 from labeleval.scoring.kinds import MultilabelKind
-
-#: up to this many labels the confusion frame holds every (gold, given) cell, zeros included; above, the
-#: pairs that occur (a 10,000-label grid would be 10^8 rows)
-CONFUSION_GRID_MAX: Final = 64
+from labeleval.tuning import CONFUSION_GRID_MAX
 
 PER_CLASS_COLUMNS = (
     "vendor",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import ClassVar, Final, TypeAlias
+from typing import ClassVar, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -41,9 +41,8 @@ from labeleval.scoring.task_metrics import (
     pairwise_metrics,
     scale_metrics,
 )
+from labeleval.tuning import HIT_MATRIX_MAX
 
-#: the match rule ``Kind.hit`` is a K x K matrix up to this many categories (1 MB), a ``PairRule`` above
-HIT_MATRIX_MAX: Final = sparse_cells.DENSE_MAX_K
 Counts: TypeAlias = np.ndarray | sparse.csr_array  # the items x categories counts, dense or as non-zero cells
 EPS = 1e-9  # tolerance comparisons: a value exactly at the tolerance counts as a match
 
@@ -89,8 +88,9 @@ class Kind:
     @cached_property
     def hit(self) -> Hit:
         """Does label c count as matching reference g (``hit[c, g]``)? A K x K boolean matrix up to
-        :data:`HIT_MATRIX_MAX` categories; above (a numeric scale's many distinct values, thousands of labels) a
-        :class:`~labeleval.metrics.cells.PairRule` that answers ``hit[labels, references]`` pair by pair."""
+        :data:`~labeleval.tuning.HIT_MATRIX_MAX` categories; above (a numeric scale's many distinct values, thousands
+        of labels) a :class:`~labeleval.metrics.cells.PairRule` that answers ``hit[labels, references]`` pair by
+        pair."""
         if len(self.categories) <= HIT_MATRIX_MAX:
             return self._hit()
         return PairRule(self._pairs, len(self.categories))

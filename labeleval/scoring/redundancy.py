@@ -18,6 +18,7 @@ from labeleval.inference.stats import tie_credit, wilson_interval
 from labeleval.metrics import cells as sparse_cells
 from labeleval.options import TiePolicy
 from labeleval.scoring.kinds import Kind
+from labeleval.tuning import REDUNDANCY_DRAW_JUDGMENTS, REDUNDANCY_DRAWS
 
 
 def redundancy_curve(
@@ -93,8 +94,9 @@ def redundancy_curve(
 
 
 def draws_for(gold_judgments: int) -> int:
-    """Seeded draws to average over: 20, fewer when millions of gold judgments make each draw exact enough."""
-    return int(max(2, min(20, 2_000_000 // max(gold_judgments, 1))))
+    """Seeded draws to average over: :data:`~labeleval.tuning.REDUNDANCY_DRAWS`, fewer (two at least) when millions
+    of gold judgments make each draw exact enough."""
+    return int(max(2, min(REDUNDANCY_DRAWS, REDUNDANCY_DRAW_JUDGMENTS // max(gold_judgments, 1))))
 
 
 def cheapest_for_target(redundancy: pd.DataFrame, target: float) -> pd.Series | None:

@@ -18,7 +18,7 @@ import numpy as np
 from scipy import sparse
 
 from labeleval.errors import UndefinedMetricWarning
-from labeleval.inference.blocks import MAX_UNITS, N_BLOCKS, assignment, sum_into_blocks, unit_blocks
+from labeleval.inference.blocks import assignment, sum_into_blocks, unit_blocks
 from labeleval.inference.stats import bootstrap_totals, percentile_ci, weight_blocks
 from labeleval.metrics import cells as sparse_cells
 from labeleval.metrics.agreement import (
@@ -36,6 +36,7 @@ from labeleval.scoring.consensus import VendorConsensus
 from labeleval.scoring.encode import Encoded, VendorBatch
 from labeleval.scoring.settings import Settings
 from labeleval.scoring.uncertainty import RatioEstimate, RatioSums, resample_ratios
+from labeleval.tuning import MATCHING_ROWS, MAX_UNITS, N_BLOCKS
 
 
 class Estimate(NamedTuple):
@@ -144,8 +145,8 @@ def matching(counts: np.ndarray | sparse.csr_array, hit: Hit, reference: np.ndar
     hit = np.asarray(sparse_cells.as_matrix(hit))
     ref = np.maximum(reference, 0)
     out = np.zeros(len(counts), dtype=np.float64)
-    for start in range(0, len(counts), 4096):  # row blocks: memory 4,096 x K whatever the number of items
-        block = slice(start, start + 4096)
+    for start in range(0, len(counts), MATCHING_ROWS):  # row blocks: memory MATCHING_ROWS x K whatever the items
+        block = slice(start, start + MATCHING_ROWS)
         out[block] = np.einsum("ik,ik->i", counts[block], hit.T[ref[block]].astype(counts.dtype))
     return out
 
@@ -160,7 +161,7 @@ def usable_block(enc: Encoded, batch: VendorBatch, reference: np.ndarray) -> np.
 class Blocks:
     """Allocates the columns of the stacked (items x statistics) matrix, by (vendor, block).
 
-    Given the number of items and the seed, above :data:`~labeleval.inference.blocks.MAX_UNITS` items each block is
+    Given the number of items and the seed, above :data:`~labeleval.tuning.MAX_UNITS` items each block is
     summed into the random blocks of items that the resampling draws (:mod:`labeleval.inference.blocks`) as soon as
     it is added, and only those sums (65,536 rows) and the block's exact column totals are kept: the matrix
     then takes memory in the statistics alone, whatever the number of items, and resamples to the same

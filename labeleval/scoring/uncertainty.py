@@ -14,19 +14,18 @@ weights would count judgment noise three times and lose half the power when anno
 with a Satterthwaite t for the few-annotator case. ``uncertainty = "items"`` keeps the item part alone.
 Intervals of proportions are Wilson intervals on the design-effect sample size (never zero-width).
 
-Memory: nothing per judgment is kept. :func:`vendor_sums` runs over a vendor's judgments in
-passes of :data:`ROWS_PER_PASS` rows and keeps, per ratio, its per-item sums ``(X_i, S_i)`` (what the item
-bootstrap resamples), its per-annotator sums ``(X_a, S_a)`` (the annotator bootstrap and volumes), the
-influence-weighted per-annotator sums and three scalar sums of squares (the judgment-level variance, by
-expanding ``sum (w (x - r s))^2``), or for consensus accuracy the per-annotator sums of leave-one-out effects.
-The variances are then those of the per-judgment formulas (``tests/test_ratio_sums.py`` checks them against
-the per-judgment implementation this replaced, to a relative 1e-9), in memory linear in items + annotators.
+Memory: nothing per judgment is kept. :func:`vendor_sums` runs over a vendor's judgments in passes of
+:data:`~labeleval.tuning.RATIO_ROWS_PER_PASS` rows and keeps, per ratio, its per-item sums ``(X_i, S_i)`` (what the
+item bootstrap resamples), its per-annotator sums ``(X_a, S_a)`` (the annotator bootstrap and volumes), the
+influence-weighted per-annotator sums and three scalar sums of squares (the judgment-level variance, by expanding
+``sum (w (x - r s))^2``), or for consensus accuracy the per-annotator sums of leave-one-out effects. The variances are
+then those of the per-judgment formulas (``tests/test_ratio_sums.py`` checks them against the per-judgment
+implementation this replaced, to a relative 1e-9), in memory linear in items + annotators.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
 
 import numpy as np
 from scipy import sparse
@@ -45,12 +44,10 @@ from labeleval.scoring.consensus import VendorConsensus, tie_credit
 from labeleval.scoring.encode import Encoded, VendorBatch
 from labeleval.scoring.kinds import Counts, Kind
 from labeleval.scoring.settings import Settings
+from labeleval.tuning import RATIO_ROWS_PER_PASS
 
 RATIOS = ("accuracy", "consensus_accuracy_mv", "consensus_accuracy_ds", "consensus_accuracy", "usable_rate")
 SHARED_RATIOS = ("accuracy", "consensus_accuracy", "usable_rate")  # what comparisons need on shared items
-
-#: judgments per pass over a vendor's rows (the per-judgment temporaries of one pass: about 30 bytes each x 10)
-ROWS_PER_PASS: Final = 1 << 21
 
 
 @dataclass(frozen=True)
@@ -205,8 +202,8 @@ def vendor_sums(
     rule = _Sums(n_items, n_keys, weighted=True, deletion=True)
     ds = _Sums(n_items, n_keys, weighted=True)
     usable = None if gold_rule else _Sums(n_items, n_keys)  # the gold rule: usable = accurate
-    for start in range(0, len(batch.rows), ROWS_PER_PASS):
-        rows = batch.rows[start : start + ROWS_PER_PASS]
+    for start in range(0, len(batch.rows), RATIO_ROWS_PER_PASS):
+        rows = batch.rows[start : start + RATIO_ROWS_PER_PASS]
         item = enc.item_codes[rows]
         key = enc.keys[rows]
         label = enc.label_codes[rows]
