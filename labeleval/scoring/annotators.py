@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from labeleval.inference.stats import wilson_interval
-from labeleval.metrics.cells import dense_ok
+from labeleval.metrics.forms import dense_ok
 from labeleval.project.schema import FlagRules
 from labeleval.tuning import MEDIAN_ROWS_PER_PASS, MEDIAN_SORT_PER_KEY
 
@@ -162,7 +162,7 @@ def label_skew(
 ) -> np.ndarray:
     """Per annotator key: the total variation distance between its label mix and its vendor's.
 
-    With many annotators x labels (:func:`labeleval.metrics.cells.dense_ok`) it is summed over the labels the
+    With many annotators x labels (:func:`labeleval.metrics.forms.dense_ok`) it is summed over the labels the
     annotator used, ``TVD = (sum_used (|p_c - q_c| - q_c) + sum_c q_c) / 2``, instead of a keys x K matrix."""
     if dense_ok(n_keys, k):
         mix = np.bincount(keys * k + label_codes, minlength=n_keys * k).reshape(n_keys, k).astype(np.float64)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from labeleval.metrics.accuracy import confusion_from_codes, per_class_from_totals
 from labeleval.metrics.agreement import one_vs_rest_alpha, one_vs_rest_alphas
@@ -60,10 +59,10 @@ def per_class(enc: Encoded, batches: list[VendorBatch]) -> pd.DataFrame:
         table = class_table(enc, b)
         table.insert(0, "label", enc.labels)
         table.insert(0, "vendor", b.name)
-        per_label = np.asarray(b.counts_or_cells().sum(axis=0)).reshape(enc.k)
+        per_label = np.asarray(b.store.matrix.sum(axis=0)).reshape(enc.k)
         table["share_of_judgments"] = per_label / max(b.n_judgments, 1)
         # every class at once, from the non-zero cells (made here, not cached on the batch: 0.5 GB held at 1e8)
-        table["class_alpha"] = one_vs_rest_alphas(b.cells if not b.dense else sparse.csr_array(b.counts), b.m)
+        table["class_alpha"] = one_vs_rest_alphas(b.store.cells(), b.m)
         frames.append(table)
     return pd.concat(frames, ignore_index=True)
 

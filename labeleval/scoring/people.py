@@ -7,7 +7,6 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from labeleval.metrics.cells import leave_one_out_agreement
 from labeleval.scoring.annotators import report_cards
 from labeleval.scoring.consensus import VendorConsensus
 from labeleval.scoring.encode import Encoded, VendorBatch, narrow
@@ -30,7 +29,7 @@ def kind_metrics(
     vendors = [
         VendorData(
             name=b.name,
-            counts=b.counts if enc.kind.dense_metrics else b.counts_or_cells(),
+            counts=b.counts if enc.kind.dense_metrics else b.store.matrix,
             item_codes=b.of(enc.item_codes),  # views where a vendor's rows are one range
             label_codes=b.of(enc.label_codes),
             keys=b.of(enc.keys),
@@ -63,10 +62,9 @@ def annotators(
     for b, c in zip(batches, consensus, strict=True):
         # each judgment against the majority of the others on its item, from the item's top two counts
         # (no judgments x K matrix), over passes of the vendor's rows (a few int64 arrays per pass)
-        counts = b.counts_or_cells()
         for rows in b.passes(AGREEMENT_ROWS_PER_PASS):
-            agrees[rows], comparable[rows] = leave_one_out_agreement(
-                counts, enc.item_codes[rows], enc.label_codes[rows]
+            agrees[rows], comparable[rows] = b.store.leave_one_out_agreement(
+                enc.item_codes[rows], enc.label_codes[rows]
             )
         known = np.isfinite(c.ds_accuracy)
         ds_accuracy[known] = c.ds_accuracy[known]

@@ -28,7 +28,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 from labeleval.inference.stats import (
     ANNOTATOR_STREAM,
@@ -38,11 +37,11 @@ from labeleval.inference.stats import (
     satterthwaite_df,
     two_way_samples,
 )
-from labeleval.metrics import cells as sparse_cells
+from labeleval.metrics.forms import Counts
 from labeleval.options import TiePolicy, Uncertainty
-from labeleval.scoring.consensus import VendorConsensus, tie_credit
+from labeleval.scoring.consensus import VendorConsensus
 from labeleval.scoring.encode import Encoded, VendorBatch
-from labeleval.scoring.kinds import Counts, Kind
+from labeleval.scoring.kinds import Kind
 from labeleval.scoring.settings import Settings
 from labeleval.tuning import RATIO_ROWS_PER_PASS
 
@@ -260,27 +259,22 @@ def leave_one_out(enc: Encoded, batch: VendorBatch, item: np.ndarray, label: np.
     gold = enc.gold_code[item]
     effect = np.zeros(len(item))
     majority = kind.majority_vote
-    counts = batch.counts_or_cells()  # many categories: the items' rows as sparse cells
-    chunk = max(1, 20_000_000 // max(enc.k, 1)) if batch.dense else 1_000_000
+    counts = batch.store
+    chunk = counts.rows_per_pass()
     for start in range(0, len(item), chunk):
         sl = slice(start, start + chunk)
-        if isinstance(counts, sparse.csr_array):
-            full = sparse_cells.canonical(sparse.csr_array(counts[item[sl]]))
-            less = sparse_cells.remove_votes(full, label[sl])
-        else:
-            full = counts[item[sl]]
-            less = full.copy()
-            less[np.arange(len(less)), label[sl]] -= 1
+        full = counts.rows(item[sl])
+        less = full.without_votes(label[sl])
         effect[sl] = _credit(kind, full, gold[sl], tie, majority) - _credit(kind, less, gold[sl], tie, majority)
     single = batch.m[item] <= 1
-    effect[single] = _credit(kind, counts[item[single]], gold[single], tie, majority)
+    effect[single] = _credit(kind, counts.rows(item[single]), gold[single], tie, majority)
     out[on_gold] = effect[votes]
     return out
 
 
 def _credit(kind: Kind, counts: Counts, gold: np.ndarray, tie: TiePolicy, majority: bool) -> np.ndarray:
     if majority and tie in (TiePolicy.FRACTIONAL, TiePolicy.RANDOM):
-        return tie_credit(counts, gold, kind.hit)[0]
+        return counts.tie_credit(gold, kind.hit)[0]
     consensus = kind.consensus(counts, tie=tie, rng=None)
     return kind.correct(consensus.code, consensus.value, gold).astype(np.float64)
 
