@@ -216,12 +216,6 @@ def dawid_skene(
     item_codes, items = pd.factorize(frame["item_id"], sort=True)
     annotator_codes, annotators = pd.factorize(frame["annotator_id"])
     k = len(cats)
-    gold_codes = None
-    if gold is not None:
-        gold = gold.dropna()
-        g_codes, _ = label_codes(gold.astype(object), cats)
-        lookup = pd.Series(g_codes, index=pd.Index(gold.index).astype("str"))
-        gold_codes = lookup.reindex(pd.Index(items).astype("str")).fillna(-1).to_numpy(dtype=np.int64)
     fit = dawid_skene_codes(
         item_codes,
         annotator_codes,
@@ -231,20 +225,36 @@ def dawid_skene(
         k,
         max_iter=max_iter,
         tol=tol,
-        gold_codes=gold_codes,
+        gold_codes=None if gold is None else _gold_codes(gold, cats, items),
     )
+    return _fitted_consensus(fit, cats, pd.Index(items, name="item_id"), annotators, item_codes)
+
+
+def _gold_codes(gold: pd.Series, cats: list[object], items: pd.Index) -> np.ndarray:
+    """Each item's gold label as a code into ``cats`` (-1 without gold); gold is matched to items by id text."""
+    gold = gold.dropna()
+    g_codes, _ = label_codes(gold.astype(object), cats)
+    lookup = pd.Series(g_codes, index=pd.Index(gold.index).astype("str"))
+    return lookup.reindex(pd.Index(items).astype("str")).fillna(-1).to_numpy(dtype=np.int64)
+
+
+def _fitted_consensus(
+    fit: DawidSkeneFit, cats: list[object], index: pd.Index, annotators: pd.Index, item_codes: np.ndarray
+) -> Consensus:
+    """The public :class:`Consensus` frames of a fit: labels, posteriors, confusions per annotator, priors."""
+    k = len(cats)
+    n_annotators = len(annotators)
     names = [str(c) for c in cats]
     best = fit.posteriors.argmax(axis=1)
-    index = pd.Index(items, name="item_id")
     labels_frame = pd.DataFrame(
         {
             "label": np.asarray(cats, dtype=object)[best],
             "confidence": fit.posteriors.max(axis=1),
-            "n_judgments": np.bincount(item_codes, minlength=len(items)),
+            "n_judgments": np.bincount(item_codes, minlength=len(index)),
         },
         index=index,
     )
-    a_idx, t_idx, g_idx = np.meshgrid(np.arange(len(annotators)), np.arange(k), np.arange(k), indexing="ij")
+    a_idx, t_idx, g_idx = np.meshgrid(np.arange(n_annotators), np.arange(k), np.arange(k), indexing="ij")
     confusions = pd.DataFrame(
         {
             "annotator_id": np.asarray(annotators, dtype=object)[a_idx.ravel()],
