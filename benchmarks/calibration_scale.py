@@ -3,7 +3,7 @@
 Simulated projects: ``n_items`` items drawn from a population (each item's chance of a correct judgment
 ~ Beta(2, 1), so the population accuracy is 2/3; 1 to 5 judgments per item). Per project, the accuracy's 95%
 percentile interval from resampling random blocks of items (as ``stats.bootstrap_totals`` does above
-``resampling.MAX_UNITS`` items) and from resampling items. Two designs have fewer, larger blocks than at 1e8
+``labeleval.tuning.MAX_UNITS`` items) and from resampling items. Two designs have fewer, larger blocks than at 1e8
 judgments (the harder case: 100 items per block there); one has 4 items per block, as just above the threshold
 (2**18 items in 65,536 blocks). Reported: how often each interval covers 2/3, whether the block coverage lies in the 99%
 binomial band around 95%, and the ratio of the two bootstrap standard errors (1 when they agree).

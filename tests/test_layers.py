@@ -25,6 +25,7 @@ FLOORS: dict[str, int] = {
     "labeleval.safety": 0,
     "labeleval.options": 1,
     "labeleval.limits": 1,
+    "labeleval.tuning": 1,
     "labeleval.executor": 1,
     "labeleval.samples": 1,
     "labeleval.metrics": 2,

@@ -46,8 +46,7 @@ import pandas as pd
 from scipy import stats
 
 from labeleval.errors import LabelevalError
-
-MAX_EXACT_N = 5000  # above this the normal approximation is used as it stands (it is accurate there)
+from labeleval.tuning import PLAN_EXACT_MAX_N
 
 PAIR_COLUMNS = (
     "vendor_a",
@@ -114,7 +113,7 @@ def mcnemar_n(p10: float, p01: float, *, power: float = 0.8, alpha: float = 0.05
     approx = connor_n(p10, p01, power=power, alpha=alpha)
     if not math.isfinite(approx):
         return math.inf
-    if approx > MAX_EXACT_N:
+    if approx > PLAN_EXACT_MAX_N:
         return float(math.ceil(approx))
     # the exact power is a saw-tooth in n around the normal approximation: bracket the crossing with coarse
     # steps upwards from 0.8 x the approximation, then take the first n inside the bracket that reaches it

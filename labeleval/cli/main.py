@@ -13,6 +13,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -49,13 +50,40 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    """The ``labeleval`` command line: one sub-command each, in the order ``--help`` lists them."""
     parser = _Parser(
         prog="labeleval",
         description="Compare labelling vendors: agreement, accuracy on gold, cost per usable label.",
     )
     parser.add_argument("--version", action="version", version=f"labeleval {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    score = _score_parser(sub)
+    cards = _annotators_parser(sub)
+    validate = sub.add_parser("validate", help="read a project and report what was kept and quarantined")
+    validate.add_argument("project")
+    for command in (score, cards, validate):
+        command.add_argument(
+            "--allow-outside",
+            action="store_true",
+            help="let the manifest name files outside its folder (refused by default; never for uploads)",
+        )
+    validate.add_argument("--all", action="store_true", help="list every quarantined row (default: first 20)")
 
+    app = sub.add_parser("app", help="open the comparison app (Streamlit)")
+    app.add_argument("project", nargs="?", help="project to open (default: the bundled sample)")
+    app.add_argument("--port", type=int, default=8501)
+
+    cli_read.add_parser(sub)
+    cli_questions.add_parsers(sub)
+    cli_questions.add_score_options(score)
+
+    sample = sub.add_parser("sample", help="write the bundled sample projects into a folder")
+    sample.add_argument("out_dir")
+    return parser
+
+
+def _score_parser(sub: argparse._SubParsersAction[Any]) -> argparse.ArgumentParser:
+    """``labeleval score``: its output, resampling and consensus options, and the engine that reads the rows."""
     score = sub.add_parser("score", help="score every vendor of a project")
     score.add_argument("project", help="project folder holding labeleval.toml, or the manifest file")
     score.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
@@ -108,35 +136,18 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="include the per-item frame in json/csv output (large on big projects)",
     )
+    return score
 
+
+def _annotators_parser(sub: argparse._SubParsersAction[Any]) -> argparse.ArgumentParser:
+    """``labeleval annotators``: report cards, low performers first."""
     cards = sub.add_parser("annotators", help="annotator report cards, low performers first")
     cards.add_argument("project")
     cards.add_argument("--flagged", action="store_true", help="only the annotators flagged as low performers")
     cards.add_argument("--format", choices=("table", "csv"), default="table")
     cards.add_argument("--out", help="write to this file instead of standard output")
     cards.add_argument("--consensus", choices=ConsensusMethod.values())
-
-    validate = sub.add_parser("validate", help="read a project and report what was kept and quarantined")
-    validate.add_argument("project")
-    for command in (score, cards, validate):
-        command.add_argument(
-            "--allow-outside",
-            action="store_true",
-            help="let the manifest name files outside its folder (refused by default; never for uploads)",
-        )
-    validate.add_argument("--all", action="store_true", help="list every quarantined row (default: first 20)")
-
-    app = sub.add_parser("app", help="open the comparison app (Streamlit)")
-    app.add_argument("project", nargs="?", help="project to open (default: the bundled sample)")
-    app.add_argument("--port", type=int, default=8501)
-
-    cli_read.add_parser(sub)
-    cli_questions.add_parsers(sub)
-    cli_questions.add_score_options(score)
-
-    sample = sub.add_parser("sample", help="write the bundled sample projects into a folder")
-    sample.add_argument("out_dir")
-    return parser
+    return cards
 
 
 def _non_negative_int(text: str) -> int:

@@ -1,12 +1,12 @@
 """Resampling at scale: random blocks of units instead of units, above 2**18 (262,144) units.
 
 The bootstrap of :mod:`labeleval.inference.stats` draws one Poisson(1) weight per (resample, item): at 1e8 judgments
-(about 6.7 million items) and 1,000 resamples that is 6.7e9 draws and a product of the same size, more than
-the whole rest of the evaluation. Every bootstrapped statistic is a function of *column totals* of a
-(units x statistics) matrix, so the units can be summed into blocks first: above :data:`MAX_UNITS` units, each
-unit goes to one of :data:`N_BLOCKS` blocks at random (a seeded permutation cut into equal parts), the block
-sums replace the units, and the resampling draws one weight per (resample, block). The cost becomes
-``units x statistics`` (one sparse product) plus ``resamples x blocks x statistics``, whatever the size.
+(about 6.7 million items) and 1,000 resamples that is 6.7e9 draws and a product of the same size, more than the whole
+rest of the evaluation. Every bootstrapped statistic is a function of *column totals* of a (units x statistics)
+matrix, so the units can be summed into blocks first: above :data:`~labeleval.tuning.MAX_UNITS` units, each unit goes
+to one of :data:`~labeleval.tuning.N_BLOCKS` blocks at random (a seeded permutation cut into equal parts), the block
+sums replace the units, and the resampling draws one weight per (resample, block). The cost becomes ``units x
+statistics`` (one sparse product) plus ``resamples x blocks x statistics``, whatever the size.
 
 Why it matches the item bootstrap: for a smooth function of the totals (a ratio, alpha, kappa) the bootstrap
 variance is that of the linearised statistic, ``sum_i r_i^2`` over the units' centred residuals ``r_i``
@@ -14,7 +14,8 @@ variance is that of the linearised statistic, ``sum_i r_i^2`` over the units' ce
 assignment is ``sum_i r_i^2 (1 - (m - 1) / (n - 1))`` with ``m = n / N_BLOCKS`` units per block: the item
 bootstrap's variance times ``1 - 1/65,536`` at most. Units in a block are independent of each other (the
 assignment ignores everything about them), so the blocks are independent too. ``benchmarks/calibration_scale.py``
-checks coverage by simulation. Below :data:`MAX_UNITS` nothing changes (the same weights, the same numbers).
+checks coverage by simulation. Below :data:`~labeleval.tuning.MAX_UNITS` nothing changes (the same weights, the
+same numbers).
 
 The threshold: with 2**16 blocks, 2**18 units put at least 4 units in a block (a variance factor of at least
 ``1 - 3 / (2**18 - 1)``, 0.99999). Below it, drawing one weight per unit costs ``units x resamples`` and
@@ -24,15 +25,12 @@ step of a 1e7-judgment evaluation (666,666 items: 7 s of 37 s; about 1 s with bl
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 from scipy import sparse
 
-#: above this many units (items or annotators), resample blocks of units (2**20 until 2026-11-24)
-MAX_UNITS: Final = 2**18
-#: blocks of units resampled above :data:`MAX_UNITS`
-N_BLOCKS: Final = 2**16
+from labeleval.tuning import N_BLOCKS
 
 
 def unit_blocks(n_units: int, n_blocks: int, seed: int, stream: int = 0) -> np.ndarray:

@@ -3,7 +3,7 @@
 Ties are never broken silently: ``abstain`` (default here) leaves the item without a consensus label
 (counted as unresolved); ``fractional`` (the default of ``evaluate()``) also leaves it without a label,
 and scores it ``1/t`` when the right label is among its ``t`` tied labels
-(:func:`labeleval.inference.stats.tie_credit`);
+(:meth:`labeleval.metrics.forms.Counts.tie_credit`);
 ``lowest`` takes the first tied label in the declared order, ``random`` picks
 uniformly among the tied labels with a seeded generator.
 """
@@ -20,7 +20,7 @@ from scipy import sparse
 from labeleval.errors import SchemaError
 from labeleval.limits import current as current_limits
 from labeleval.metrics.counts import check_frame, check_ids, count_matrix, counts_from_codes, label_codes
-from labeleval.options import TiePolicy, invalid_option
+from labeleval.metrics.forms import DenseCounts
 
 
 @dataclass(frozen=True)
@@ -49,34 +49,6 @@ class Consensus:
         return int(self.labels["label"].isna().sum())
 
 
-def majority_from_counts(
-    n: np.ndarray, *, tie: str = "abstain", rng: np.random.Generator | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Majority vote over an items x categories count matrix.
-
-    Returns (consensus code per item, -1 where unresolved or unlabelled; confidence; tied flag).
-    """
-    if tie not in TiePolicy.values():
-        raise SchemaError(invalid_option("tie", TiePolicy.values(), tie))
-    m = n.sum(axis=1)
-    top = n.max(axis=1) if n.shape[1] else np.zeros(len(n), dtype=n.dtype)
-    at_top = n == top[:, None]
-    tied = (at_top.sum(axis=1) > 1) & (m > 0)
-    if tie == "random":
-        if rng is None:
-            raise SchemaError("tie='random' needs a seed (or a numpy Generator)")
-        code = np.argmax(at_top * rng.random(n.shape), axis=1)
-    else:
-        code = np.argmax(n, axis=1)  # first maximum: the lowest label in declared order
-    code = code.astype(np.int64)
-    if tie in ("abstain", "fractional"):  # fractional credit is scored by stats.tie_credit; no one label wins
-        code[tied] = -1
-    code[m == 0] = -1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        confidence = np.where(m > 0, top / np.maximum(m, 1), np.nan)
-    return code, confidence, tied
-
-
 def majority_vote(
     annotations: pd.DataFrame,
     *,
@@ -100,7 +72,7 @@ def majority_vote(
     rng = np.random.default_rng(seed) if tie == "random" else None
     if tie == "random" and seed is None:
         raise SchemaError("tie='random' needs seed=... so that the result is reproducible")
-    code, confidence, _ = majority_from_counts(counts.n, tie=tie, rng=rng)
+    code, confidence, _ = DenseCounts(counts.n).majority(tie=tie, rng=rng)
     cats = np.asarray([*counts.categories, None], dtype=object)
     frame = pd.DataFrame(
         {"label": cats[code], "confidence": confidence, "n_judgments": counts.m},
@@ -244,12 +216,6 @@ def dawid_skene(
     item_codes, items = pd.factorize(frame["item_id"], sort=True)
     annotator_codes, annotators = pd.factorize(frame["annotator_id"])
     k = len(cats)
-    gold_codes = None
-    if gold is not None:
-        gold = gold.dropna()
-        g_codes, _ = label_codes(gold.astype(object), cats)
-        lookup = pd.Series(g_codes, index=pd.Index(gold.index).astype("str"))
-        gold_codes = lookup.reindex(pd.Index(items).astype("str")).fillna(-1).to_numpy(dtype=np.int64)
     fit = dawid_skene_codes(
         item_codes,
         annotator_codes,
@@ -259,20 +225,36 @@ def dawid_skene(
         k,
         max_iter=max_iter,
         tol=tol,
-        gold_codes=gold_codes,
+        gold_codes=None if gold is None else _gold_codes(gold, cats, items),
     )
+    return _fitted_consensus(fit, cats, pd.Index(items, name="item_id"), annotators, item_codes)
+
+
+def _gold_codes(gold: pd.Series, cats: list[object], items: pd.Index) -> np.ndarray:
+    """Each item's gold label as a code into ``cats`` (-1 without gold); gold is matched to items by id text."""
+    gold = gold.dropna()
+    g_codes, _ = label_codes(gold.astype(object), cats)
+    lookup = pd.Series(g_codes, index=pd.Index(gold.index).astype("str"))
+    return lookup.reindex(pd.Index(items).astype("str")).fillna(-1).to_numpy(dtype=np.int64)
+
+
+def _fitted_consensus(
+    fit: DawidSkeneFit, cats: list[object], index: pd.Index, annotators: pd.Index, item_codes: np.ndarray
+) -> Consensus:
+    """The public :class:`Consensus` frames of a fit: labels, posteriors, confusions per annotator, priors."""
+    k = len(cats)
+    n_annotators = len(annotators)
     names = [str(c) for c in cats]
     best = fit.posteriors.argmax(axis=1)
-    index = pd.Index(items, name="item_id")
     labels_frame = pd.DataFrame(
         {
             "label": np.asarray(cats, dtype=object)[best],
             "confidence": fit.posteriors.max(axis=1),
-            "n_judgments": np.bincount(item_codes, minlength=len(items)),
+            "n_judgments": np.bincount(item_codes, minlength=len(index)),
         },
         index=index,
     )
-    a_idx, t_idx, g_idx = np.meshgrid(np.arange(len(annotators)), np.arange(k), np.arange(k), indexing="ij")
+    a_idx, t_idx, g_idx = np.meshgrid(np.arange(n_annotators), np.arange(k), np.arange(k), indexing="ij")
     confusions = pd.DataFrame(
         {
             "annotator_id": np.asarray(annotators, dtype=object)[a_idx.ravel()],

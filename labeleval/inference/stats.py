@@ -29,7 +29,8 @@ from typing import Final
 import numpy as np
 from scipy.special import ndtr, ndtri, stdtr, stdtrit
 
-from labeleval.inference.blocks import MAX_UNITS, block_sums
+from labeleval.inference.blocks import block_sums
+from labeleval.tuning import MAX_UNITS
 
 BLOCK: Final = 8192  # items per weight block; part of the seed's meaning, do not change lightly
 
@@ -444,34 +445,3 @@ def max_t(
     low = np.where(testable & ~significant, np.minimum(low, 0.0), low)
     high = np.where(testable & ~significant, np.maximum(high, 0.0), high)
     return MaxT(se, statistic, p, low, high, significant, critical)
-
-
-def tie_credit(counts: np.ndarray, gold: np.ndarray, hit: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Majority-vote credit per item with fractional ties, and the number of tied top labels.
-
-    An item whose ``t`` most frequent labels are tied gets credit ``(tied labels that are right) / t``:
-    1/t when they include the gold label, the expected accuracy of breaking the tie at random, without
-    randomness. So one label per item never beats two by construction (a 1-1 tie between the right and a
-    wrong label earns 1/2, as a coin would). ``hit[label, g]`` says whether ``label`` counts as right
-    for gold ``g`` (identity by default; a tolerance widens it). Items without judgments or gold get 0
-    credit; ``ties`` counts the top labels of every item (0 without judgments).
-
-    >>> credit, ties = tie_credit(np.array([[1, 1, 0], [2, 0, 1], [0, 1, 1]]), np.array([0, 0, 0]))
-    >>> credit.tolist(), ties.tolist()
-    ([0.5, 1.0, 0.0], [2, 1, 2])
-    """
-    counts = np.asarray(counts)
-    gold = np.asarray(gold, dtype=np.int64)
-    n, k = counts.shape
-    top = counts.max(axis=1) if k else np.zeros(n)
-    at_top = (counts == top[:, None]) & (top[:, None] > 0)
-    ties = at_top.sum(axis=1)
-    has_gold = gold >= 0
-    g = np.maximum(gold, 0)
-    if hit is None or (hit.shape == (k, k) and np.array_equal(hit, np.eye(k, dtype=bool))):
-        right_at_top = at_top[np.arange(n), g] if k else np.zeros(n, dtype=bool)  # exact match: one label is right
-    else:
-        right = np.asarray(hit, dtype=bool)[:, g].T  # [item, label]: label is right for the item's gold
-        right_at_top = (at_top & right).sum(axis=1)
-    credit = right_at_top / np.maximum(ties, 1)
-    return np.where(has_gold & (ties > 0), credit, 0.0), ties

@@ -402,101 +402,159 @@ def normalize_batch(
     to the task's labels; ``duration_factor`` converts the duration column to seconds (0.001 for ms).
     Rows a native reader set aside (``raw.excluded``: rejected, cancelled ...) are billed only when
     ``bill_excluded``; quarantined rows are always billed (the vendor delivered them).
+
+    The checks run in the order of the module docstring (each row keeps its first reason), then the kept rows
+    and the billing facts are put together.
     """
     resolved = resolve_columns(raw, columns, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, file=file)
     frame = _with_columns(raw.frame, resolved.values())
-    n = len(frame)
     q = _Quarantine(raw, file, vendor)
-    flag, bad = q.flag, q.bad
-
-    for canonical in REQUIRED_COLUMNS:
-        source = resolved[canonical]
-        flag(_missing(frame[source]), source, MISSING_VALUE, frame[source], f"{canonical} is empty")
-
+    _flag_missing(q, frame, resolved)
     label_src = resolved["label"]
     label_codes = _checked_labels(q, frame[label_src], label_src, labels, label_map, kind, value_range, separator)
-    if "shown_first" in resolved:
-        src = resolved["shown_first"]
-        order = map_text(frame[src], label_map or {})
-        flag(
-            ~order.isin(["A", "B"]).to_numpy() & ~_missing(frame[src]),
-            src,
-            BAD_VALUE,
-            frame[src],
-            "shown_first must be A or B (the response shown first)",
-        )
+    _flag_shown_first(q, frame, resolved, label_map)
+    parsed = _checked_optional(q, frame, resolved, duration_factor)
+    ids = _ids(frame, resolved, annotator_codes=duplicates != "keep_all" or categorical_ids)
+    _flag_duplicates(q, ids, raw, file=file, duplicates=duplicates, column=resolved["annotator_id"])
+    keep = ~q.bad
+    kept = _kept_rows(ids, label_codes, keep, vendor=vendor, labels=labels, kind=kind, categorical_ids=categorical_ids)
+    kept = _with_optional_columns(kept, frame, resolved, keep, parsed, label_map)
+    return kept, q.frame(), _with_excluded(_billing(raw, frame, resolved, ids, parsed), raw, bill_excluded)
 
+
+def _flag_missing(q: _Quarantine, frame: pd.DataFrame, resolved: Mapping[str, str]) -> None:
+    """Rows whose item, annotator or label is empty (MISSING_VALUE)."""
+    for canonical in REQUIRED_COLUMNS:
+        source = resolved[canonical]
+        q.flag(_missing(frame[source]), source, MISSING_VALUE, frame[source], f"{canonical} is empty")
+
+
+def _flag_shown_first(
+    q: _Quarantine, frame: pd.DataFrame, resolved: Mapping[str, str], label_map: Mapping[str, str] | None
+) -> None:
+    """Rows whose ``shown_first`` is neither A nor B (BAD_VALUE)."""
+    if "shown_first" not in resolved:
+        return
+    src = resolved["shown_first"]
+    order = map_text(frame[src], label_map or {})
+    q.flag(
+        ~order.isin(["A", "B"]).to_numpy() & ~_missing(frame[src]),
+        src,
+        BAD_VALUE,
+        frame[src],
+        "shown_first must be A or B (the response shown first)",
+    )
+
+
+def _checked_optional(
+    q: _Quarantine, frame: pd.DataFrame, resolved: Mapping[str, str], duration_factor: float
+) -> dict[str, pd.Series]:
+    """The optional columns the file has, parsed: ``submitted_at`` (timestamps), ``duration_s`` (seconds) and
+    ``cost``; rows with a value that cannot be used are quarantined (BAD_TIMESTAMP, BAD_NUMBER, NEGATIVE_*)."""
     out: dict[str, pd.Series] = {}
-    durations: np.ndarray | None = None
-    row_costs: np.ndarray | None = None
     if "submitted_at" in resolved:
         src = resolved["submitted_at"]
         stamps = _parse_timestamps(frame[src])
-        flag(
-            stamps.isna().to_numpy() & ~_missing(frame[src]),
-            src,
-            BAD_TIMESTAMP,
-            frame[src],
-            "not a date-time",
-        )
+        q.flag(stamps.isna().to_numpy() & ~_missing(frame[src]), src, BAD_TIMESTAMP, frame[src], "not a date-time")
         out["submitted_at"] = stamps
     if "duration_s" in resolved:
         src = resolved["duration_s"]
         seconds = _finite_numbers(frame[src]) * duration_factor
-        flag(seconds.isna().to_numpy() & ~_missing(frame[src]), src, BAD_NUMBER, frame[src], "not a finite number")
-        flag((seconds < 0).to_numpy(), src, NEGATIVE_DURATION, frame[src], "duration must be >= 0")
+        q.flag(seconds.isna().to_numpy() & ~_missing(frame[src]), src, BAD_NUMBER, frame[src], "not a finite number")
+        q.flag((seconds < 0).to_numpy(), src, NEGATIVE_DURATION, frame[src], "duration must be >= 0")
         out["duration_s"] = seconds
-        durations = seconds.to_numpy()
     if "cost" in resolved:
         src = resolved["cost"]
         cost = _finite_numbers(frame[src])
-        flag(cost.isna().to_numpy() & ~_missing(frame[src]), src, BAD_NUMBER, frame[src], "not a finite number")
-        flag((cost < 0).to_numpy(), src, NEGATIVE_COST, frame[src], "cost must be >= 0")
+        q.flag(cost.isna().to_numpy() & ~_missing(frame[src]), src, BAD_NUMBER, frame[src], "not a finite number")
+        q.flag((cost < 0).to_numpy(), src, NEGATIVE_COST, frame[src], "cost must be >= 0")
         out["cost"] = cost
-        row_costs = cost.to_numpy()
+    return out
 
+
+@dataclass(frozen=True)
+class _Ids:
+    """A file's item and annotator ids as text, and as codes in order of first appearance (the annotators' only
+    where the duplicate check or categorical ids need them; else empty)."""
+
+    item: pd.Series
+    annotator: pd.Series
+    item_codes: np.ndarray
+    item_values: pd.Index
+    annotator_codes: np.ndarray
+    annotator_values: pd.Index
+
+
+def _ids(frame: pd.DataFrame, resolved: Mapping[str, str], *, annotator_codes: bool) -> _Ids:
     item = as_id_strings(frame[resolved["item_id"]]).reset_index(drop=True)
     annotator = as_id_strings(frame[resolved["annotator_id"]]).reset_index(drop=True)
     item_codes, item_values = pd.factorize(item)
-    item_codes = item_codes.astype(np.int64)
-    annotator_codes, annotator_values = (
-        pd.factorize(annotator) if duplicates != "keep_all" or categorical_ids else (np.zeros(0), pd.Index([]))
-    )
-    annotator_codes = annotator_codes.astype(np.int64)
-    if duplicates != "keep_all":
-        ok = ~bad
-        dup = np.zeros(n, dtype=bool)
-        if _has_repeats(item_codes[ok], annotator_codes[ok]):  # most files have none: a cheaper check first
-            key = item_codes[ok] * (int(annotator_codes.max(initial=0)) + 2) + annotator_codes[ok]
-            dup_local = pd.Series(key).duplicated(keep="first" if duplicates == "keep_first" else "last")
-            dup[np.flatnonzero(ok)[dup_local.to_numpy()]] = True
-        if duplicates == "error" and dup.any():
-            rows = np.flatnonzero(dup)[:5]
-            where = ", ".join(f"{LINE_WORD[raw.fmt]} {raw.line[r]}" for r in rows)
-            raise SchemaError(
-                f"{file}: {int(dup.sum())} duplicate judgments (same item and annotator) at {where}; "
-                f"the manifest's duplicates policy is 'error' (use keep_last, keep_first or keep_all)"
-            )
-        which = "an earlier" if duplicates == "keep_first" else "a later"
-        flag(dup, resolved["annotator_id"], DUPLICATE_JUDGMENT, item, f"same item and annotator as {which} row")
+    a_codes, a_values = pd.factorize(annotator) if annotator_codes else (np.zeros(0), pd.Index([]))
+    return _Ids(item, annotator, item_codes.astype(np.int64), item_values, a_codes.astype(np.int64), a_values)
 
-    keep = ~bad
+
+def _flag_duplicates(q: _Quarantine, ids: _Ids, raw: RawTable, *, file: str, duplicates: str, column: str) -> None:
+    """Rows with the same item and annotator as another kept row: all but the one the policy keeps are
+    quarantined (DUPLICATE_JUDGMENT); under ``error`` the file is refused, naming the first of them."""
+    if duplicates == "keep_all":
+        return
+    ok = ~q.bad
+    dup = np.zeros(len(ok), dtype=bool)
+    item_codes, annotator_codes = ids.item_codes, ids.annotator_codes
+    if _has_repeats(item_codes[ok], annotator_codes[ok]):  # most files have none: a cheaper check first
+        key = item_codes[ok] * (int(annotator_codes.max(initial=0)) + 2) + annotator_codes[ok]
+        dup_local = pd.Series(key).duplicated(keep="first" if duplicates == "keep_first" else "last")
+        dup[np.flatnonzero(ok)[dup_local.to_numpy()]] = True
+    if duplicates == "error" and dup.any():
+        rows = np.flatnonzero(dup)[:5]
+        where = ", ".join(f"{LINE_WORD[raw.fmt]} {raw.line[r]}" for r in rows)
+        raise SchemaError(
+            f"{file}: {int(dup.sum())} duplicate judgments (same item and annotator) at {where}; "
+            f"the manifest's duplicates policy is 'error' (use keep_last, keep_first or keep_all)"
+        )
+    which = "an earlier" if duplicates == "keep_first" else "a later"
+    q.flag(dup, column, DUPLICATE_JUDGMENT, ids.item, f"same item and annotator as {which} row")
+
+
+def _kept_rows(
+    ids: _Ids,
+    label_codes: np.ndarray,
+    keep: np.ndarray,
+    *,
+    vendor: str,
+    labels: Sequence[str],
+    kind: str,
+    categorical_ids: bool,
+) -> pd.DataFrame:
+    """The kept rows' canonical columns: vendor, item, annotator and label."""
     n_kept = int(keep.sum())
-    kept = pd.DataFrame(
+    return pd.DataFrame(
         {
             "vendor": pd.Categorical.from_codes(np.zeros(n_kept, dtype=np.int8), categories=[vendor]),
-            "item_id": _kept_categorical(item_codes[keep], item_values)
+            "item_id": _kept_categorical(ids.item_codes[keep], ids.item_values)
             if categorical_ids
-            else item[keep].reset_index(drop=True),
-            "annotator_id": _kept_categorical(annotator_codes[keep], annotator_values)
+            else ids.item[keep].reset_index(drop=True),
+            "annotator_id": _kept_categorical(ids.annotator_codes[keep], ids.annotator_values)
             if categorical_ids
-            else annotator[keep].reset_index(drop=True),
+            else ids.annotator[keep].reset_index(drop=True),
             "label": label_codes[keep]
             if kind in (*NUMERIC_KINDS, "multilabel")
             else pd.Categorical.from_codes(label_codes[keep].astype(np.int64), categories=list(labels)),
         }
     )
-    for canonical, values in out.items():
+
+
+def _with_optional_columns(
+    kept: pd.DataFrame,
+    frame: pd.DataFrame,
+    resolved: Mapping[str, str],
+    keep: np.ndarray,
+    parsed: Mapping[str, pd.Series],
+    label_map: Mapping[str, str] | None,
+) -> pd.DataFrame:
+    """``kept`` with the kept rows' optional columns (parsed ones, batch, shown first, strength) and the file's
+    columns labeleval does not use, as they are."""
+    for canonical, values in parsed.items():
         kept[canonical] = values[keep].reset_index(drop=True)
     if "batch_id" in resolved:
         kept["batch_id"] = as_id_strings(frame[resolved["batch_id"]])[keep].reset_index(drop=True)
@@ -510,11 +568,19 @@ def normalize_batch(
     extras = [c for c in frame.columns if c not in used and c not in kept.columns]
     if extras:  # one concat, not one insert per column (a 100,000-column file stays linear)
         kept = pd.concat([kept, frame.loc[keep, extras].reset_index(drop=True)], axis=1)
-    billing = Billing(
+    return kept
+
+
+def _billing(
+    raw: RawTable, frame: pd.DataFrame, resolved: Mapping[str, str], ids: _Ids, parsed: Mapping[str, pd.Series]
+) -> Billing:
+    """What every row read bills, kept or quarantined: rows, distinct items, valid durations and costs, tokens."""
+    durations = parsed["duration_s"].to_numpy() if "duration_s" in parsed else None
+    row_costs = parsed["cost"].to_numpy() if "cost" in parsed else None
+    named = ids.item_codes[~_missing(frame[resolved["item_id"]])]
+    return Billing(
         rows=raw.rows_read,
-        items=int(
-            np.count_nonzero(np.bincount(item_codes[~_missing(frame[resolved["item_id"]])], minlength=len(item_values)))
-        ),
+        items=int(np.count_nonzero(np.bincount(named, minlength=len(ids.item_values)))),
         seconds=float(np.nansum(np.clip(durations, 0, None))) if durations is not None else None,
         row_cost=float(np.nansum(np.clip(row_costs, 0, None))) if row_costs is not None else 0.0,
         rows_with_cost=int(np.isfinite(row_costs).sum()) if row_costs is not None else 0,
@@ -524,7 +590,6 @@ def normalize_batch(
         input_tokens=_token_sum(frame, "input_tokens"),
         output_tokens=_token_sum(frame, "output_tokens"),
     )
-    return kept, q.frame(), _with_excluded(billing, raw, bill_excluded)
 
 
 def _kept_categorical(codes: np.ndarray, values: object) -> pd.Categorical:

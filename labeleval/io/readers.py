@@ -28,6 +28,7 @@ from labeleval.errors import AdapterError, LabelevalError
 from labeleval.limits import Limits
 from labeleval.limits import current as current_limits
 from labeleval.options import TABLE_FORMATS
+from labeleval.tuning import XLSX_DIMENSION_BYTES
 
 FORMATS: Final[dict[str, tuple[str, ...]]] = TABLE_FORMATS
 #: What "line" means in each format, for messages.
@@ -473,7 +474,7 @@ def _check_workbook(path: Path, name: str, limits: Limits) -> None:
             sheets = sorted(i.filename for i in parts if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", i.filename))
             if sheets:
                 with archive.open(sheets[0]) as handle:
-                    head = handle.read(65536)
+                    head = handle.read(XLSX_DIMENSION_BYTES)
                 found = _DIMENSION.search(head)
                 if found:
                     limits.check("rows", int(found.group(2) or found.group(1)) - 1, name)

@@ -43,6 +43,7 @@ from scipy import sparse
 from labeleval.errors import SchemaError, UndefinedMetricWarning
 from labeleval.metrics.counts import SparseCounts, check_frame, check_ids, label_codes, numeric_values, sparse_counts
 from labeleval.options import invalid_option
+from labeleval.tuning import ORDINAL_EXACT_MAX, PACKAGE_MAX_CELLS, PAIR_INDEX_MAX_CELLS
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 LEVELS: Final[tuple[Level, ...]] = ("nominal", "ordinal", "interval", "ratio")
@@ -113,15 +114,10 @@ def alpha_from_coincidences(o: np.ndarray, level: str, values: np.ndarray) -> np
     return out if np.ndim(o) == 2 else out[:1]
 
 
-#: Ordinal alpha resamples exact coincidence matrices (items x K*K statistics) up to this many categories;
-#: above it, the bootstrap holds the rank metric at the full sample's marginals (see :func:`alpha_stats`).
-ORDINAL_EXACT_MAX: Final = 16
-
-
 def alpha_stats(n: np.ndarray | sparse.csr_array, level: str, values: np.ndarray) -> np.ndarray | sparse.csr_array:
     """Per-item sufficient statistics for alpha at ``level``: items x (1 + K); items x 4 at the interval level
     (observed disagreement, pairable values, their sum and sum of squares); items x K*K for ordinal alpha on at
-    most :data:`ORDINAL_EXACT_MAX` categories.
+    most :data:`~labeleval.tuning.ORDINAL_EXACT_MAX` categories.
 
     For nominal, interval and ratio the difference function is fixed, so two things per item suffice:
     its observed disagreement ``sum_ck n_ic n_ik d_ck / (m_i - 1)`` and its pairable values per category.
@@ -131,9 +127,9 @@ def alpha_stats(n: np.ndarray | sparse.csr_array, level: str, values: np.ndarray
 
     Krippendorff's ordinal metric is the interval metric on mid-ranks ``r_c = sum_{g<c} n_g + n_c / 2``
     that depend on the marginals, so an exact resample needs the coincidence contributions (K*K per item);
-    that is done for up to :data:`ORDINAL_EXACT_MAX` categories. For longer scales column 0 is the observed
-    disagreement at the full sample's mid-ranks and the expected disagreement uses each resample's: the
-    point estimate is exact; a resample's observed part holds the ranks at the full sample's.
+    that is done for up to :data:`~labeleval.tuning.ORDINAL_EXACT_MAX` categories. For longer scales column 0 is
+    the observed disagreement at the full sample's mid-ranks and the expected disagreement uses each resample's:
+    the point estimate is exact; a resample's observed part holds the ranks at the full sample's.
     """
     if level == "ordinal" and n.shape[1] <= ORDINAL_EXACT_MAX:
         return alpha_item_stats(n.toarray() if isinstance(n, sparse.csr_array) else n)
@@ -307,10 +303,10 @@ def krippendorff_alpha(
 ) -> float:
     """Krippendorff's alpha at the ``nominal``, ``ordinal``, ``interval`` or ``ratio`` level.
 
-    Computed from the non-zero item x value counts, in memory linear in the judgments (never a dense
-    annotators x items, items x values or values x values matrix); on small inputs (:data:`PACKAGE_MAX_CELLS`)
-    the ``krippendorff`` package computes it (the two agree; see the tests). Items with fewer than two
-    judgments are not pairable and are ignored.
+    Computed from the non-zero item x value counts, in memory linear in the judgments (never a dense annotators x
+    items, items x values or values x values matrix); on small inputs (:data:`~labeleval.tuning.PACKAGE_MAX_CELLS`)
+    the ``krippendorff`` package computes it (the two agree; see the tests). Items with fewer than two judgments are
+    not pairable and are ignored.
     Interval and ratio levels use the label values when every label is a number, else positions in the
     declared order. Returns NaN with :class:`UndefinedMetricWarning` when there is no variation.
 
@@ -334,15 +330,10 @@ def _values(categories: Sequence[object], level: str) -> np.ndarray:
     return np.arange(len(categories), dtype=np.float64)
 
 
-#: Alpha's point estimate comes from the ``krippendorff`` package while its working set, which grows as
-#: pairable items x used values^2 (16 s and 1.6 GB at 6,700 items x 100 values), stays under this many cells;
-#: beyond, from the closed forms of :func:`alpha_stats` (linear memory; equal to the package, see the tests).
-PACKAGE_MAX_CELLS: Final = 2_000_000
-
-
 def package_sized(n: np.ndarray | sparse.csr_array) -> bool:
-    """Whether :func:`alpha_from_counts` of ``n`` calls the ``krippendorff`` package (pairable items x used values^2
-    within :data:`PACKAGE_MAX_CELLS`); otherwise it uses the closed forms that :func:`alpha_stats` sums per item."""
+    """Whether :func:`alpha_from_counts` of ``n`` calls the ``krippendorff`` package (pairable items x used
+    values^2 within :data:`~labeleval.tuning.PACKAGE_MAX_CELLS`); otherwise it uses the closed forms that
+    :func:`alpha_stats` sums per item."""
     m = np.asarray(n.sum(axis=1)).reshape(-1)
     pairable = m >= 2
     if isinstance(n, sparse.csr_array):
@@ -673,7 +664,7 @@ def pair_confusions(
     left = np.concatenate(firsts)
     right = np.concatenate(seconds)
     pair_key = an[left].astype(np.int64) * n_annot + an[right]
-    if n_annot * n_annot * k * k <= 50_000_000:  # a dense pair index is cheaper than sorting the keys
+    if n_annot * n_annot * k * k <= PAIR_INDEX_MAX_CELLS:  # a dense pair index is cheaper than sorting the keys
         seen = np.zeros(n_annot * n_annot, dtype=np.int64)
         seen[pair_key] = 1
         pair_ids = np.flatnonzero(seen)

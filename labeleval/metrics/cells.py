@@ -1,19 +1,12 @@
 """The count-matrix operations the engine needs, on the matrix's non-zero cells (a SciPy CSR array).
 
 With many categories (thousands of labels, or a numeric scale's distinct values) the dense items x K count
-matrix outgrows memory while each item has only a few non-zero cells. Each function here gives what its dense
-counterpart gives (the same rule, the same first-maximum and tie conventions; see the tests), in work and
-memory linear in the non-zero cells:
-
-========================  =========================================================
-here                      dense counterpart
-========================  =========================================================
-:func:`majority`          :func:`labeleval.inference.consensus.majority_from_counts`
-:func:`tie_credit`        :func:`labeleval.inference.stats.tie_credit`
-:func:`lower_median`      :meth:`labeleval.scoring.kinds.OrdinalKind.consensus`
-:func:`nearest_value`     ``argmin(|values - mean|)`` of :meth:`labeleval.scoring.kinds.NumericKind.consensus`
-:func:`matching`          :func:`labeleval.scoring.statistics.matching`
-========================  =========================================================
+matrix outgrows memory while each item has only a few non-zero cells. These functions are how
+:class:`labeleval.metrics.forms.CellCounts` answers the :class:`~labeleval.metrics.forms.Counts` interface: each
+gives what the same method of :class:`~labeleval.metrics.forms.DenseCounts` gives (the same rule, the same
+first-maximum and tie conventions; see the tests), in work and memory linear in the non-zero cells:
+:func:`majority`, :func:`tie_credit`, :func:`lower_median`, :func:`nearest_value` (``argmin(|values - mean|)``
+over items x K), :func:`matching`, :func:`top_two` and :func:`remove_votes`.
 
 A CSR array's rows are items, ``indices`` the labels (sorted within a row) and ``data`` the counts; explicit
 zeros are not allowed (:func:`canonical` removes them).
@@ -22,16 +15,10 @@ zeros are not allowed (:func:`canonical` removes them).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final, TypeAlias
+from typing import TypeAlias
 
 import numpy as np
 from scipy import sparse
-
-#: the engine uses the dense items x K count matrix up to this many labels, or up to this many cells while
-#: the categories are at most :data:`DENSE_MAX_K` (the size of a kind's K x K match matrix, ``kinds.HIT_MATRIX_MAX``)
-DENSE_MAX_LABELS: Final = 64
-DENSE_MAX_CELLS: Final = 4_000_000
-DENSE_MAX_K: Final = 1024
 
 
 class PairRule:
@@ -61,11 +48,6 @@ Hit: TypeAlias = np.ndarray | PairRule  # a kind's match rule: the K x K matrix 
 def as_matrix(hit: Hit | None) -> np.ndarray | None:
     """The match rule as a K x K matrix (for the dense forms, which run only on few categories)."""
     return hit.matrix() if isinstance(hit, PairRule) else hit
-
-
-def dense_ok(n_items: int, k: int) -> bool:
-    """Whether the engine works on a dense items x K count matrix (else on its non-zero cells)."""
-    return k <= DENSE_MAX_LABELS or (n_items * k <= DENSE_MAX_CELLS and k <= DENSE_MAX_K)
 
 
 def count_cells(item_codes: np.ndarray, label_codes: np.ndarray, n_items: int, k: int) -> sparse.csr_array:
@@ -128,7 +110,7 @@ def _label_at(cells: sparse.csr_array, cell: np.ndarray, missing: int) -> np.nda
 def majority(
     cells: sparse.csr_array, *, tie: str, rng: np.random.Generator | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(code, confidence, tied) as :func:`labeleval.inference.consensus.majority_from_counts`. Under ``tie="random"`` a
+    """(code, confidence, tied) as :meth:`labeleval.metrics.forms.Counts.majority`. Under ``tie="random"`` a
     tied item draws among its top labels (one uniform number per top cell: the same distribution as the dense
     form, not the same draws)."""
     rows = row_of_cell(cells)
@@ -158,7 +140,7 @@ def majority(
 
 def tie_credit(cells: sparse.csr_array, gold: np.ndarray, hit: Hit | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Majority-vote credit with fractional ties and the number of top labels, as
-    :func:`labeleval.inference.stats.tie_credit`."""
+    :meth:`labeleval.metrics.forms.Counts.tie_credit`."""
     gold = np.asarray(gold, dtype=np.int64)
     rows = row_of_cell(cells)
     n = cells.shape[0]
@@ -223,54 +205,27 @@ def _lowest_index(order: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarr
 
 
 def matching(cells: sparse.csr_array, hit: Hit, reference: np.ndarray) -> np.ndarray:
-    """Judgments on each item that match its reference label (``hit[c, g]``), as the dense ``matching``."""
+    """Judgments on each item that match its reference label (``hit[c, g]``), as
+    :meth:`labeleval.metrics.forms.Counts.matching`."""
     rows = row_of_cell(cells)
     ref = np.maximum(np.asarray(reference), 0)[rows]
     ok = np.asarray(hit[cells.indices, ref], dtype=bool)  # a matrix or a pair-by-pair rule (kinds.PairRule)
     return np.bincount(rows, weights=np.where(ok, cells.data, 0).astype(np.float64), minlength=cells.shape[0])
 
 
-def leave_one_out_agreement(
-    counts: np.ndarray | sparse.csr_array, item: np.ndarray, label: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per judgment (``item``, ``label``): does its label equal the unique majority of the *other* judgments
-    on the item, and is there one (others present and not tied)? As
-    :func:`labeleval.scoring.annotators.leave_one_out_agreement`, from each item's top two counts (of the dense
-    counts or of their non-zero cells) instead of a judgments x K matrix: removing one vote changes only its
-    own label's count."""
-    first, n_first, second, n_second = _top_two(counts)
-    own = np.asarray(counts[item, label]).reshape(-1)  # this judgment's label count on its item (>= 1)
-    top1, t1, top2, t2 = first[item], n_first[item], second[item], n_second[item]
-    was_top = own == top1
-    # the vote was on the only top label: its count drops by one, which may meet the runner-up
-    alone = was_top & (t1 == 1)
-    new_top = np.where(alone, np.maximum(top1 - 1, top2), top1)
-    unique = np.where(alone, ~((top2 == top1 - 1) & (t2 > 0)), np.where(was_top, t1 == 2, t1 == 1))
-    comparable = (new_top > 0) & unique
-    agrees = comparable & alone
-    return agrees, comparable
-
-
-def _top_two(counts: np.ndarray | sparse.csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def top_two(cells: sparse.csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per item: the largest count, how many labels have it, the largest count below it (0 if none) and how
     many labels have that (0 if it is 0)."""
-    if isinstance(counts, sparse.csr_array):
-        rows = row_of_cell(counts)
-        n = counts.shape[0]
-        first = row_max(counts)
-        at_first = counts.data == first[rows]
-        below = np.where(at_first, 0, counts.data)
-        second = np.zeros(n, dtype=counts.data.dtype)
-        np.maximum.at(second, rows, below)
-        n_first = np.bincount(rows[at_first], minlength=n)
-        n_second = np.bincount(rows[(below == second[rows]) & (below > 0)], minlength=n)
-        return first, n_first, second, n_second
-    first = counts.max(axis=1) if counts.shape[1] else np.zeros(len(counts), dtype=counts.dtype)
-    at_first = counts == first[:, None]
-    below = np.where(at_first, 0, counts)
-    second = below.max(axis=1) if counts.shape[1] else np.zeros(len(counts), dtype=counts.dtype)
-    n_second = ((below == second[:, None]) & (below > 0)).sum(axis=1)
-    return first, at_first.sum(axis=1), second, n_second
+    rows = row_of_cell(cells)
+    n = cells.shape[0]
+    first = row_max(cells)
+    at_first = cells.data == first[rows]
+    below = np.where(at_first, 0, cells.data)
+    second = np.zeros(n, dtype=cells.data.dtype)
+    np.maximum.at(second, rows, below)
+    n_first = np.bincount(rows[at_first], minlength=n)
+    n_second = np.bincount(rows[(below == second[rows]) & (below > 0)], minlength=n)
+    return first, n_first, second, n_second
 
 
 def remove_votes(cells: sparse.csr_array, label: np.ndarray) -> sparse.csr_array:

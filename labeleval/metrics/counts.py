@@ -19,7 +19,7 @@ REQUIRED = ("item_id", "annotator_id", "label")
 
 
 @dataclass(frozen=True)
-class Counts:
+class CountMatrix:
     """``n[i, c]``: how many judgments put item ``items[i]`` in category ``categories[c]``."""
 
     items: np.ndarray
@@ -101,7 +101,7 @@ def _hashable(value: object) -> bool:
     return True
 
 
-def count_matrix(annotations: pd.DataFrame, labels: Sequence[object] | None = None) -> Counts:
+def count_matrix(annotations: pd.DataFrame, labels: Sequence[object] | None = None) -> CountMatrix:
     """Build the items x categories count matrix of a long frame (rows with a missing label are skipped)."""
     check_frame(annotations)
     codes, cats = label_codes(annotations["label"], labels)
@@ -110,7 +110,7 @@ def count_matrix(annotations: pd.DataFrame, labels: Sequence[object] | None = No
     item_codes_, items = pd.factorize(annotations["item_id"].to_numpy()[ok], sort=True)
     k = len(cats)
     flat = np.bincount(item_codes_.astype(np.int64) * k + codes[ok], minlength=len(items) * k)
-    return Counts(items=np.asarray(items), categories=cats, n=flat.reshape(len(items), k))
+    return CountMatrix(items=np.asarray(items), categories=cats, n=flat.reshape(len(items), k))
 
 
 def counts_from_codes(item_codes: np.ndarray, label_codes: np.ndarray, n_items: int, n_categories: int) -> np.ndarray:

@@ -250,101 +250,109 @@ class _Manifest:
             raise self.error(invalid_option(f"{where}.{key}", option.values(), value), key, after)
         return option(value)
 
-    def file(self, table: Mapping[str, Any], where: str, allowed_columns: tuple[str, ...], after: int) -> FileSpec:
-        rel = self.string(table, "path", where)
-        url = self.data_url(rel, where, after)
-        path = Path(rel) if url else self.confined(rel, where, after)
-        folder = url is None and where.startswith("[[vendors]]") and self.parquet_set(path, rel, where, after)
-        if url is None and not path.is_file() and not folder:
-            raise self.error(f"{where}.path: file not found: {rel} (looked in {self.path.parent})", "path", after)
-        fmt = table.get("format")
-        if fmt is not None and fmt not in TABLE_FORMATS and fmt not in EXPORT_FORMATS:
-            raise self.error(
-                f"{where}.format must be a table format ({', '.join(TABLE_FORMATS)}) or a vendor export format "
-                f"({', '.join(EXPORT_FORMATS)}); found {fmt!r}",
-                "format",
-                after,
-            )
-        columns = self.str_map(table, "columns", where, after)
-        for canonical in columns:
-            if canonical not in allowed_columns:
-                raise self.error(
-                    f"{where}.columns: unknown canonical column {canonical!r}; allowed: {', '.join(allowed_columns)}",
-                    canonical,
-                    after,
-                )
-        sheet = table.get("sheet")
-        if sheet is not None and not isinstance(sheet, str | int):
-            raise self.error(f"{where}.sheet must be a sheet name or index", "sheet", after)
-        return FileSpec(
-            path=path,
-            url=url,
-            format=fmt,
-            columns=columns,
-            encoding=self.string(table, "encoding", where, "utf-8"),
-            sheet=sheet,
-            label_map=self.str_map(table, "label_map", where, after),
-            question=self.string(table, "question", where) if "question" in table else None,
-            item_field=self.string(table, "item_field", where) if "item_field" in table else None,
-            annotator_field=self.string(table, "annotator_field", where) if "annotator_field" in table else None,
-        )
-
-    def confined(self, rel: str, where: str, after: int) -> Path:
-        """``rel`` resolved against the manifest's folder (symlinks followed); outside it only when allowed."""
-        base = self.path.parent
-        try:
-            path = (base / rel).resolve()
-        except (OSError, ValueError, RuntimeError) as exc:
-            raise self.error(f"{where}.path: not a usable file path: {rel!r} ({exc})", "path", after) from None
-        if not self.allow_outside and not path.is_relative_to(base):
-            raise self.error(
-                f"{where}.path: {rel!r} is outside the project folder (absolute paths, '..' and symlinks that "
-                f"leave the folder are refused); copy the file into the project, or on the command line pass "
-                f"--allow-outside (Python: load_project(..., allow_outside=True))",
-                "path",
-                after,
-            )
-        return path
-
-    def data_url(self, rel: str, where: str, after: int) -> str | None:
-        """A vendor's Parquet data on object storage (an fsspec URL: ``s3://bucket/prefix/*.parquet``), or None.
-
-        A URL reads data from outside the project folder, so it needs ``allow_outside`` (never for uploads)."""
-        if "://" not in rel:
-            return None
-        if not where.startswith("[[vendors]]"):
-            raise self.error(f"{where}.path: a URL is accepted only for vendor data (Parquet files)", "path", after)
-        if not self.allow_outside:
-            raise self.error(
-                f"{where}.path: {rel!r} is a URL, outside the project folder; on the command line pass "
-                f"--allow-outside (Python: load_project(..., allow_outside=True)) to read it",
-                "path",
-                after,
-            )
-        return rel
-
-    def parquet_set(self, path: Path, rel: str, where: str, after: int) -> bool:
-        """Whether a vendor's ``path`` names a folder or glob of Parquet files (read chunk by chunk),
-        each inside the project folder unless allowed outside."""
-        if not is_multi_path(path):
-            return False
-        files = parquet_files(path)
-        base = self.path.parent
-        outside = [f for f in files if not self.allow_outside and not f.resolve().is_relative_to(base)]
-        if outside:
-            raise self.error(
-                f"{where}.path: {rel!r} matches {outside[0].name}, which is outside the project folder (a symlink?); "
-                f"pass --allow-outside to read it",
-                "path",
-                after,
-            )
-        return bool(files)
-
     def str_map(self, table: Mapping[str, Any], key: str, where: str, after: int) -> dict[str, str]:
         value = table.get(key, {})
         if not isinstance(value, dict) or not all(isinstance(v, str | int) for v in value.values()):
             raise self.error(f'{where}.{key} must be a table of strings, e.g. {{ a = "b" }}', key, after)
         return {str(k): str(v) for k, v in value.items()}
+
+
+def _file_spec(
+    m: _Manifest, table: Mapping[str, Any], where: str, allowed_columns: tuple[str, ...], after: int
+) -> FileSpec:
+    """A ``[gold]``, ``[items]`` or ``[[vendors]]`` file: its path (inside the project folder unless allowed
+    outside; a vendor's may be a URL, folder or glob of Parquet files), format, columns and reading options."""
+    rel = m.string(table, "path", where)
+    url = _data_url(m, rel, where, after)
+    path = Path(rel) if url else _confined(m, rel, where, after)
+    folder = url is None and where.startswith("[[vendors]]") and _parquet_set(m, path, rel, where, after)
+    if url is None and not path.is_file() and not folder:
+        raise m.error(f"{where}.path: file not found: {rel} (looked in {m.path.parent})", "path", after)
+    fmt = table.get("format")
+    if fmt is not None and fmt not in TABLE_FORMATS and fmt not in EXPORT_FORMATS:
+        raise m.error(
+            f"{where}.format must be a table format ({', '.join(TABLE_FORMATS)}) or a vendor export format "
+            f"({', '.join(EXPORT_FORMATS)}); found {fmt!r}",
+            "format",
+            after,
+        )
+    columns = m.str_map(table, "columns", where, after)
+    for canonical in columns:
+        if canonical not in allowed_columns:
+            raise m.error(
+                f"{where}.columns: unknown canonical column {canonical!r}; allowed: {', '.join(allowed_columns)}",
+                canonical,
+                after,
+            )
+    sheet = table.get("sheet")
+    if sheet is not None and not isinstance(sheet, str | int):
+        raise m.error(f"{where}.sheet must be a sheet name or index", "sheet", after)
+    return FileSpec(
+        path=path,
+        url=url,
+        format=fmt,
+        columns=columns,
+        encoding=m.string(table, "encoding", where, "utf-8"),
+        sheet=sheet,
+        label_map=m.str_map(table, "label_map", where, after),
+        question=m.string(table, "question", where) if "question" in table else None,
+        item_field=m.string(table, "item_field", where) if "item_field" in table else None,
+        annotator_field=m.string(table, "annotator_field", where) if "annotator_field" in table else None,
+    )
+
+
+def _confined(m: _Manifest, rel: str, where: str, after: int) -> Path:
+    """``rel`` resolved against the manifest's folder (symlinks followed); outside it only when allowed."""
+    base = m.path.parent
+    try:
+        path = (base / rel).resolve()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise m.error(f"{where}.path: not a usable file path: {rel!r} ({exc})", "path", after) from None
+    if not m.allow_outside and not path.is_relative_to(base):
+        raise m.error(
+            f"{where}.path: {rel!r} is outside the project folder (absolute paths, '..' and symlinks that "
+            f"leave the folder are refused); copy the file into the project, or on the command line pass "
+            f"--allow-outside (Python: load_project(..., allow_outside=True))",
+            "path",
+            after,
+        )
+    return path
+
+
+def _data_url(m: _Manifest, rel: str, where: str, after: int) -> str | None:
+    """A vendor's Parquet data on object storage (an fsspec URL: ``s3://bucket/prefix/*.parquet``), or None.
+
+    A URL reads data from outside the project folder, so it needs ``allow_outside`` (never for uploads)."""
+    if "://" not in rel:
+        return None
+    if not where.startswith("[[vendors]]"):
+        raise m.error(f"{where}.path: a URL is accepted only for vendor data (Parquet files)", "path", after)
+    if not m.allow_outside:
+        raise m.error(
+            f"{where}.path: {rel!r} is a URL, outside the project folder; on the command line pass "
+            f"--allow-outside (Python: load_project(..., allow_outside=True)) to read it",
+            "path",
+            after,
+        )
+    return rel
+
+
+def _parquet_set(m: _Manifest, path: Path, rel: str, where: str, after: int) -> bool:
+    """Whether a vendor's ``path`` names a folder or glob of Parquet files (read chunk by chunk),
+    each inside the project folder unless allowed outside."""
+    if not is_multi_path(path):
+        return False
+    files = parquet_files(path)
+    base = m.path.parent
+    outside = [f for f in files if not m.allow_outside and not f.resolve().is_relative_to(base)]
+    if outside:
+        raise m.error(
+            f"{where}.path: {rel!r} matches {outside[0].name}, which is outside the project folder (a symlink?); "
+            f"pass --allow-outside to read it",
+            "path",
+            after,
+        )
+    return bool(files)
 
 
 def find_manifest(path: str | Path) -> Path:
@@ -442,7 +450,7 @@ def _gold(m: _Manifest, data: dict[str, Any], labels: tuple[str, ...]) -> tuple[
     gold_t = m.table(data, "gold", "manifest")
     after = m.section_line("[gold]")
     m.check_keys(gold_t, _GOLD_KEYS, "[gold]", after)
-    gold = m.file(gold_t, "[gold]", ("item_id", "label"), after)
+    gold = _file_spec(m, gold_t, "[gold]", ("item_id", "label"), after)
     if gold.native and str(gold.format) not in GOLD_EXPORT_FORMATS:
         carriers = ", ".join(n for n in EXPORT_FORMATS if n in GOLD_EXPORT_FORMATS)
         raise m.error(
@@ -462,7 +470,7 @@ def _items(m: _Manifest, data: dict[str, Any]) -> ItemsSpec | None:
     items_t = m.table(data, "items", "manifest")
     after = m.section_line("[items]")
     m.check_keys(items_t, _ITEMS_KEYS, "[items]", after)
-    return ItemsSpec(m.file(items_t, "[items]", ("item_id",), after), _metadata_columns(m, items_t, "[items]"))
+    return ItemsSpec(_file_spec(m, items_t, "[items]", ("item_id",), after), _metadata_columns(m, items_t, "[items]"))
 
 
 def _usability(m: _Manifest, usability_t: dict[str, Any], *, has_gold: bool) -> Usability:
@@ -626,12 +634,12 @@ def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) ->
     name = m.string(table, "name", f"[[vendors]] #{index + 1}")
     where = f"[[vendors]] {name!r}"
     m.check_keys(table, _VENDOR_KEYS, where, after)
-    file = m.file(table, where, (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS), after)
+    file = _file_spec(m, table, where, (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS), after)
     _check_label_map(m, file.label_map, labels, where, after)
     unit = m.choice(table, "duration_unit", DurationUnit, where, DurationUnit.S, after)
     rates = None
     if "rates" in table:
-        rates = m.confined(m.string(table, "rates", where), where, after)
+        rates = _confined(m, m.string(table, "rates", where), where, after)
         if not rates.is_file():
             raise m.error(f"{where}.rates: file not found: {table['rates']}", "rates", after)
     bill_excluded = table.get("bill_excluded", False)

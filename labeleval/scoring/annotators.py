@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from labeleval.inference.stats import wilson_interval
-from labeleval.metrics.cells import dense_ok
+from labeleval.metrics.forms import dense_ok
 from labeleval.project.schema import FlagRules
+from labeleval.tuning import MEDIAN_ROWS_PER_PASS, MEDIAN_SORT_PER_KEY
 
 
 def leave_one_out_agreement(counts_of_item: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -108,7 +109,9 @@ def report_cards(
     return frame
 
 
-def median_by_key(keys: np.ndarray, values: np.ndarray, n_keys: int, rows_per_pass: int = 1 << 24) -> np.ndarray:
+def median_by_key(
+    keys: np.ndarray, values: np.ndarray, n_keys: int, rows_per_pass: int = MEDIAN_ROWS_PER_PASS
+) -> np.ndarray:
     """Per key: the median of its finite ``values`` (NaN without any), as ``groupby(keys).median()`` gives it.
 
     Keys are taken a range at a time (about ``rows_per_pass`` values and at most 65,536 keys each), so memory is
@@ -142,7 +145,7 @@ def _range_medians(key: np.ndarray, value: np.ndarray, counts: np.ndarray) -> np
     has = np.flatnonzero(counts)
     starts = np.r_[0, np.cumsum(counts)[:-1]]
     low, high = (counts - 1) // 2, counts // 2
-    if len(value) < 64 * len(has):  # small groups: one sort by key, then value, beats a step per key
+    if len(value) < MEDIAN_SORT_PER_KEY * len(has):  # small groups: one sort by key, then value, beats a step per key
         order = np.lexsort((value, key))
         ordered = value[order]
         out[has] = (ordered[starts[has] + low[has]] + ordered[starts[has] + high[has]]) / 2
@@ -159,7 +162,7 @@ def label_skew(
 ) -> np.ndarray:
     """Per annotator key: the total variation distance between its label mix and its vendor's.
 
-    With many annotators x labels (:func:`labeleval.metrics.cells.dense_ok`) it is summed over the labels the
+    With many annotators x labels (:func:`labeleval.metrics.forms.dense_ok`) it is summed over the labels the
     annotator used, ``TVD = (sum_used (|p_c - q_c| - q_c) + sum_c q_c) / 2``, instead of a keys x K matrix."""
     if dense_ok(n_keys, k):
         mix = np.bincount(keys * k + label_codes, minlength=n_keys * k).reshape(n_keys, k).astype(np.float64)

@@ -1,27 +1,21 @@
 """Per-class frames: the confusion matrix against gold, per-class (or, for multi-label tasks, per-label)
 precision, recall, F1, share of judgments and one-vs-rest alpha.
 
-With many labels (more than :data:`CONFUSION_GRID_MAX`) nothing here is K x K: per-class counts come from the
-judgments' codes, each class's one-vs-rest alpha from the non-zero count cells (one pass for every class),
+With many labels (more than :data:`~labeleval.tuning.CONFUSION_GRID_MAX`) nothing here is K x K: per-class counts come
+from the judgments' codes, each class's one-vs-rest alpha from the non-zero count cells (one pass for every class),
 and the confusion frame lists only the (gold, given) pairs that occur instead of every cell of the grid.
 """
 
 from __future__ import annotations
 
-from typing import Final
-
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from labeleval.metrics.accuracy import confusion_from_codes, per_class_from_totals
 from labeleval.metrics.agreement import one_vs_rest_alpha, one_vs_rest_alphas
 from labeleval.scoring.encode import Encoded, VendorBatch
 from labeleval.scoring.kinds import MultilabelKind
-
-#: up to this many labels the confusion frame holds every (gold, given) cell, zeros included; above, the
-#: pairs that occur (a 10,000-label grid would be 10^8 rows)
-CONFUSION_GRID_MAX: Final = 64
+from labeleval.tuning import CONFUSION_GRID_MAX
 
 PER_CLASS_COLUMNS = (
     "vendor",
@@ -65,10 +59,10 @@ def per_class(enc: Encoded, batches: list[VendorBatch]) -> pd.DataFrame:
         table = class_table(enc, b)
         table.insert(0, "label", enc.labels)
         table.insert(0, "vendor", b.name)
-        per_label = np.asarray(b.counts_or_cells().sum(axis=0)).reshape(enc.k)
+        per_label = np.asarray(b.store.matrix.sum(axis=0)).reshape(enc.k)
         table["share_of_judgments"] = per_label / max(b.n_judgments, 1)
         # every class at once, from the non-zero cells (made here, not cached on the batch: 0.5 GB held at 1e8)
-        table["class_alpha"] = one_vs_rest_alphas(b.cells if not b.dense else sparse.csr_array(b.counts), b.m)
+        table["class_alpha"] = one_vs_rest_alphas(b.store.cells(), b.m)
         frames.append(table)
     return pd.concat(frames, ignore_index=True)
 

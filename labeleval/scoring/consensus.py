@@ -10,20 +10,11 @@ import pandas as pd
 from scipy import sparse
 
 from labeleval.inference.consensus import dawid_skene_codes, dawid_skene_fits
-from labeleval.inference.stats import tie_credit as dense_tie_credit
 from labeleval.metrics import cells as sparse_cells
-from labeleval.metrics.cells import Hit
 from labeleval.options import TiePolicy, UsabilityRule
 from labeleval.scoring.encode import Encoded, VendorBatch
-from labeleval.scoring.kinds import Counts, ItemConsensus
+from labeleval.scoring.kinds import ItemConsensus
 from labeleval.scoring.settings import Settings
-
-
-def tie_credit(counts: Counts, gold: np.ndarray, hit: Hit | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`labeleval.inference.stats.tie_credit` of the dense counts or of their non-zero cells."""
-    if isinstance(counts, sparse.csr_array):
-        return sparse_cells.tie_credit(counts, gold, hit)
-    return dense_tie_credit(counts, gold, sparse_cells.as_matrix(hit))
 
 
 @dataclass(frozen=True)
@@ -64,12 +55,12 @@ def vendor_consensus(
     """Both consensus methods for one vendor (``rng`` breaks ties under ``tie = "random"``); ``fit``: the
     vendor's :func:`vendor_dawid_skene` if made already."""
     kind = enc.kind
-    counts = batch.counts_or_cells()
+    counts = batch.store
     rule = kind.consensus(counts, tie=settings.tie, rng=rng)
     rule_correct = kind.correct(rule.code, rule.value, enc.gold_code)
     if settings.tie == TiePolicy.FRACTIONAL and kind.majority_vote:
         # credit, not a verdict: a tie among t labels that include the right one earns 1/t
-        rule_correct = np.where(batch.labelled, tie_credit(counts, enc.gold_code, kind.hit)[0], 0.0)
+        rule_correct = np.where(batch.labelled, counts.tie_credit(enc.gold_code, kind.hit)[0], 0.0)
     made = vendor_dawid_skene(enc, batch, settings) if fit == "make" else fit
     if made is not None:
         ds, ds_accuracy = made

@@ -3,10 +3,10 @@
 Everything after this step works on these arrays; it is computed once per evaluation and never changed.
 Items are indexed in sorted order, so results do not depend on the order of the input rows.
 
-The count matrix is dense where it is small (:func:`dense_ok`) and held as its non-zero cells (a SciPy CSR
-array, memory linear in the judgments) above that (many labels, or a numeric scale's many distinct values),
-where every step works from the cells, so memory stays linear in the judgments whatever the number of
-categories.
+Each vendor's count matrix is a :class:`~labeleval.metrics.forms.Counts` in the form
+:func:`~labeleval.metrics.forms.counts_for` chooses: dense where it is small, else its non-zero cells (memory
+linear in the judgments whatever the number of categories: many labels, or a numeric scale's many distinct
+values). Every later step asks the counts through that interface, whichever form they are in.
 """
 
 from __future__ import annotations
@@ -20,9 +20,7 @@ import pandas as pd
 from scipy import sparse
 
 from labeleval.io.dataset import Dataset
-from labeleval.metrics import cells as sparse_cells
-from labeleval.metrics.cells import count_cells, dense_ok
-from labeleval.metrics.counts import counts_from_codes
+from labeleval.metrics.forms import Counts, DenseCounts, counts_for
 from labeleval.scoring.cost import CostBreakdown, cost_breakdown
 from labeleval.scoring.kinds import Kind, kind_for
 
@@ -66,14 +64,14 @@ class Encoded:
 class VendorBatch:
     """One vendor's judgments: row positions, items x labels counts and what it costs.
 
-    ``store`` holds the counts as the engine uses them: the dense matrix where it is small (:func:`dense_ok`,
-    built by one ``bincount`` as always), else its non-zero cells (CSR, labels sorted within each item).
-    :attr:`counts` and :attr:`cells` give either form on demand (the dense one only for few categories)."""
+    ``store`` holds the counts as the engine uses them (:func:`~labeleval.metrics.forms.counts_for`: dense where
+    small, else the non-zero cells). :attr:`counts` and :attr:`cells` give either raw form on demand, held once
+    made (the dense one only for few categories)."""
 
     index: int
     name: str
     positions: np.ndarray | range  # the row positions, or their range where they are contiguous
-    store: np.ndarray | sparse.csr_array
+    store: Counts
     m: np.ndarray  # judgments per item
     cost: CostBreakdown
 
@@ -102,24 +100,18 @@ class VendorBatch:
 
     @property
     def dense(self) -> bool:
-        """Whether the engine uses the dense count matrix for this vendor (see :func:`dense_ok`)."""
-        return isinstance(self.store, np.ndarray)
+        """Whether the counts are held dense (for a step that combines several vendors' counts in one form)."""
+        return isinstance(self.store, DenseCounts)
 
     @cached_property
     def counts(self) -> np.ndarray:
         """The dense items x K count matrix (int64)."""
-        return self.store if isinstance(self.store, np.ndarray) else self.store.toarray()
+        return self.store.dense()
 
     @cached_property
     def cells(self) -> sparse.csr_array:
         """The counts' non-zero cells (CSR; ``indices`` the labels, ``data`` the counts)."""
-        if isinstance(self.store, sparse.csr_array):
-            return self.store
-        return sparse_cells.canonical(sparse.csr_array(self.store))
-
-    def counts_or_cells(self) -> np.ndarray | sparse.csr_array:
-        """The dense matrix where the engine uses it, else the sparse cells."""
-        return self.store
+        return self.store.cells()
 
     @cached_property
     def labelled(self) -> np.ndarray:
@@ -223,18 +215,14 @@ def vendor_batches(enc: Encoded) -> list[VendorBatch]:
             where = slice(positions.start, positions.stop)  # views of the codes, not copies
         item_codes, label_codes = enc.item_codes[where], enc.label_codes[where]
         del rows, where
-        store: np.ndarray | sparse.csr_array
-        if dense_ok(enc.n_items, enc.k):
-            store = counts_from_codes(item_codes, label_codes, enc.n_items, enc.k)
-        else:
-            store = count_cells(item_codes, label_codes, enc.n_items, enc.k)
+        store = counts_for(item_codes, label_codes, enc.n_items, enc.k)
         out.append(
             VendorBatch(
                 index=index,
                 name=spec.name,
                 positions=positions,
                 store=store,
-                m=np.asarray(store.sum(axis=1), dtype=np.int64).reshape(enc.n_items),
+                m=np.asarray(store.totals(), dtype=np.int64).reshape(enc.n_items),
                 cost=cost_breakdown(spec.pricing, enc.data.billing[spec.name]),
             )
         )

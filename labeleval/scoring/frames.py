@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from labeleval.scoring.classes import class_table
-from labeleval.scoring.consensus import VendorConsensus, tie_credit
+from labeleval.scoring.consensus import VendorConsensus
 from labeleval.scoring.encode import Encoded, VendorBatch
 from labeleval.scoring.pairs import light_kappa
 from labeleval.scoring.redundancy import draws_for, redundancy_curve
@@ -43,7 +43,7 @@ def summary(
         row["consensus_accuracy_mv"] = est(b.name, "consensus_accuracy_mv").value
         row["consensus_accuracy_ds"] = est(b.name, "consensus_accuracy_ds").value
         row["consensus_unresolved"] = int(((c.chosen.code < 0) & b.labelled).sum())
-        row["consensus_ties"] = int(((tie_credit(b.counts_or_cells(), enc.gold_code)[1] > 1) & b.labelled).sum())
+        row["consensus_ties"] = int(((b.store.tie_credit(enc.gold_code)[1] > 1) & b.labelled).sum())
         row["total_cost"] = b.cost.total
         row["currency"] = b.cost.currency
         row["cost_per_label"] = b.cost_per_label

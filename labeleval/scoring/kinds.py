@@ -10,8 +10,8 @@
 
 Every kind sees its judgments as codes of the shared count matrix's categories (numeric kinds: the
 distinct values; multilabel: the distinct sets), so alpha, the bootstrap and the ledger work unchanged.
-``consensus`` takes the dense count matrix or its non-zero cells (a SciPy CSR array, :mod:`labeleval.metrics.cells`:
-many labels or many distinct values), with the same result.
+``consensus`` asks the counts through :class:`~labeleval.metrics.forms.Counts`, so it gives the same result
+whether they are dense or held as their non-zero cells (many labels or many distinct values).
 A kind knows its categories' values, when a label matches a reference, how a consensus is formed and
 scored, and which metrics only it has (:mod:`labeleval.scoring.task_metrics`).
 """
@@ -20,16 +20,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import ClassVar, Final, TypeAlias
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
-from labeleval.inference.consensus import majority_from_counts
-from labeleval.metrics import cells as sparse_cells
 from labeleval.metrics.cells import Hit, PairRule
 from labeleval.metrics.counts import numeric_values
+from labeleval.metrics.forms import Counts
 from labeleval.metrics.sets import jaccard_matrix, jaccard_rows, membership, set_text
 from labeleval.options import TaskKind, TiePolicy
 from labeleval.project.schema import TaskSpec
@@ -41,10 +39,8 @@ from labeleval.scoring.task_metrics import (
     pairwise_metrics,
     scale_metrics,
 )
+from labeleval.tuning import HIT_MATRIX_MAX
 
-#: the match rule ``Kind.hit`` is a K x K matrix up to this many categories (1 MB), a ``PairRule`` above
-HIT_MATRIX_MAX: Final = sparse_cells.DENSE_MAX_K
-Counts: TypeAlias = np.ndarray | sparse.csr_array  # the items x categories counts, dense or as non-zero cells
 EPS = 1e-9  # tolerance comparisons: a value exactly at the tolerance counts as a match
 
 
@@ -89,8 +85,9 @@ class Kind:
     @cached_property
     def hit(self) -> Hit:
         """Does label c count as matching reference g (``hit[c, g]``)? A K x K boolean matrix up to
-        :data:`HIT_MATRIX_MAX` categories; above (a numeric scale's many distinct values, thousands of labels) a
-        :class:`~labeleval.metrics.cells.PairRule` that answers ``hit[labels, references]`` pair by pair."""
+        :data:`~labeleval.tuning.HIT_MATRIX_MAX` categories; above (a numeric scale's many distinct values, thousands
+        of labels) a :class:`~labeleval.metrics.cells.PairRule` that answers ``hit[labels, references]`` pair by
+        pair."""
         if len(self.categories) <= HIT_MATRIX_MAX:
             return self._hit()
         return PairRule(self._pairs, len(self.categories))
@@ -108,10 +105,7 @@ class Kind:
         return type(self)._hit is Kind._hit
 
     def consensus(self, counts: Counts, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
-        if isinstance(counts, sparse.csr_array):
-            code, confidence, _ = sparse_cells.majority(counts, tie=tie, rng=rng)
-        else:
-            code, confidence, _ = majority_from_counts(counts, tie=tie, rng=rng)
+        code, confidence, _ = counts.majority(tie=tie, rng=rng)
         return ItemConsensus(code, self.value_of(code), confidence)
 
     def value_of(self, code: np.ndarray) -> np.ndarray:
@@ -171,15 +165,7 @@ class OrdinalKind(Kind):
 
     def consensus(self, counts: Counts, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
         """The lower median: the first category whose cumulative count reaches half the judgments."""
-        if isinstance(counts, sparse.csr_array):
-            code, confidence = sparse_cells.lower_median(counts)
-            return ItemConsensus(code, self.value_of(code), confidence)
-        m = counts.sum(axis=1)
-        threshold = np.ceil(m / 2.0)
-        code = np.argmax(np.cumsum(counts, axis=1) >= threshold[:, None], axis=1).astype(np.int64)
-        code[m == 0] = -1
-        with np.errstate(invalid="ignore", divide="ignore"):
-            confidence = np.where(m > 0, counts[np.arange(len(m)), np.maximum(code, 0)] / np.maximum(m, 1), np.nan)
+        code, confidence = counts.lower_median()
         return ItemConsensus(code, self.value_of(code), confidence)
 
     def vendor_metrics(self, v: VendorData, gold_code: np.ndarray, confidence: float) -> list[dict[str, object]]:
@@ -216,16 +202,12 @@ class NumericKind(OrdinalKind):
 
     def consensus(self, counts: Counts, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
         """The mean rating; ``code`` is the nearest category; confidence ``1 / (1 + sd)``."""
-        m = counts.sum(axis=1)
+        m = counts.totals()
         values = self.values
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = (counts @ values) / m
-        if isinstance(counts, sparse.csr_array):  # no items x values array: the nearest value by search
-            nearest = sparse_cells.nearest_value(values, np.nan_to_num(mean))
-        else:
-            nearest = np.argmin(np.abs(values[None, :] - np.nan_to_num(mean)[:, None]), axis=1)
-        code = np.where(m > 0, nearest, -1)
-        spread = np.sqrt(np.maximum((counts @ values**2) / np.maximum(m, 1) - np.nan_to_num(mean) ** 2, 0))
+            mean = (counts.matrix @ values) / m
+        code = np.where(m > 0, counts.nearest(values, np.nan_to_num(mean)), -1)
+        spread = np.sqrt(np.maximum((counts.matrix @ values**2) / np.maximum(m, 1) - np.nan_to_num(mean) ** 2, 0))
         confidence = np.where(m > 0, 1.0 / (1.0 + spread), np.nan)  # 1 when every rating agrees
         return ItemConsensus(code.astype(np.int64), mean, confidence)
 
@@ -263,16 +245,15 @@ class MultilabelKind(Kind):
     def consensus(self, counts: Counts, *, tie: TiePolicy, rng: np.random.Generator | None) -> ItemConsensus:
         """Each label that more than half the judgments include; ``value`` is that set as a bitmask over the
         declared labels, ``code`` the nearest set category, confidence the mean Jaccard to it."""
-        if isinstance(counts, sparse.csr_array):
-            counts = counts.toarray()  # the distinct sets seen: few enough for the set maths below
-        m = counts.sum(axis=1)
-        present = counts @ self.bits.astype(np.int64)  # items x labels: judgments including each label
+        n = counts.dense()  # the distinct sets seen: few enough for the set maths below
+        m = n.sum(axis=1)
+        present = n @ self.bits.astype(np.int64)  # items x labels: judgments including each label
         chosen = 2 * present > m[:, None]
         mask = chosen @ (2 ** np.arange(len(self.vocabulary), dtype=np.float64))
         similarity = jaccard_matrix(chosen, self.bits)
         code = np.where(m > 0, similarity.argmax(axis=1), -1).astype(np.int64)
         with np.errstate(invalid="ignore", divide="ignore"):
-            confidence = np.where(m > 0, (counts * similarity).sum(axis=1) / np.maximum(m, 1), np.nan)
+            confidence = np.where(m > 0, (n * similarity).sum(axis=1) / np.maximum(m, 1), np.nan)
         return ItemConsensus(code, np.where(m > 0, mask, np.nan), confidence)
 
     def chosen_sets(self, value: np.ndarray) -> np.ndarray:

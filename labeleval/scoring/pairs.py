@@ -10,31 +10,23 @@ and adds them up: the same value as ``light_from_codes`` (unweighted kappa), in 
 
 from __future__ import annotations
 
-from typing import Final
-
 import numpy as np
 
 from labeleval.metrics.agreement import _pairs_within_groups
 from labeleval.scoring.encode import Encoded, VendorBatch
-
-#: judgments per range of items whose co-rated pairs are formed at once
-JUDGMENTS_PER_RANGE: Final = 1 << 22
-
-
-#: a vendor's annotator pairs x labels up to which the pair sums are kept in dense arrays (no sorting of pair keys)
-DENSE_PAIR_CELLS: Final = 1 << 25
+from labeleval.tuning import LIGHT_JUDGMENTS_PER_RANGE, PAIR_SUMS_DENSE_CELLS
 
 
 def light_kappa(enc: Encoded, batch: VendorBatch, min_overlap: int = 10) -> float:
     """Light's kappa (mean unweighted Cohen's kappa over annotator pairs sharing ``min_overlap`` or more items)
     of one vendor; NaN where no pair qualifies (as :func:`~labeleval.metrics.agreement.light_from_codes`)."""
     keys = np.flatnonzero(np.bincount(enc.keys[batch.rows], minlength=enc.n_keys))  # np.unique's, without a sort
-    if len(keys) ** 2 * max(enc.k, 1) <= DENSE_PAIR_CELLS:
+    if len(keys) ** 2 * max(enc.k, 1) <= PAIR_SUMS_DENSE_CELLS:
         return _light_dense(enc, batch, keys, min_overlap)
     k = max(enc.k, 1)
     item_all = enc.item_codes[batch.rows]
     n_annot = int(enc.keys.max(initial=0)) + 1
-    per_range = max(1, int(enc.n_items * JUDGMENTS_PER_RANGE / max(len(item_all), 1)))
+    per_range = max(1, int(enc.n_items * LIGHT_JUDGMENTS_PER_RANGE / max(len(item_all), 1)))
     pair_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     left_parts: list[tuple[np.ndarray, np.ndarray]] = []
     right_parts: list[tuple[np.ndarray, np.ndarray]] = []
@@ -98,7 +90,7 @@ def _light_dense(enc: Encoded, batch: VendorBatch, keys: np.ndarray, min_overlap
     local = np.zeros(enc.n_keys, dtype=np.int64)
     local[keys] = np.arange(n_local)
     item_all = enc.item_codes[batch.rows]
-    per_range = max(1, int(enc.n_items * JUDGMENTS_PER_RANGE / max(len(item_all), 1)))
+    per_range = max(1, int(enc.n_items * LIGHT_JUDGMENTS_PER_RANGE / max(len(item_all), 1)))
     n = np.zeros(n_local * n_local)
     observed = np.zeros(n_local * n_local)
     left_counts = np.zeros(n_local * n_local * k)

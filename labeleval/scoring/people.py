@@ -7,15 +7,12 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from labeleval.metrics.cells import leave_one_out_agreement
 from labeleval.scoring.annotators import report_cards
 from labeleval.scoring.consensus import VendorConsensus
 from labeleval.scoring.encode import Encoded, VendorBatch, narrow
 from labeleval.scoring.settings import Settings
 from labeleval.scoring.task_metrics import VendorData, task_metrics
-
-#: judgments per pass of the report cards' leave-one-out agreement
-ROWS_PER_PASS = 1 << 23
+from labeleval.tuning import AGREEMENT_ROWS_PER_PASS, VOTE_COLUMNS_MAX
 
 
 def kind_metrics(
@@ -32,7 +29,7 @@ def kind_metrics(
     vendors = [
         VendorData(
             name=b.name,
-            counts=b.counts if enc.kind.dense_metrics else b.counts_or_cells(),
+            counts=b.counts if enc.kind.dense_metrics else b.store.matrix,
             item_codes=b.of(enc.item_codes),  # views where a vendor's rows are one range
             label_codes=b.of(enc.label_codes),
             keys=b.of(enc.keys),
@@ -56,8 +53,8 @@ def annotators(
     ann = enc.data.annotations
     keys = enc.keys
     first = np.full(enc.n_keys, -1, dtype=np.int64)
-    for start in reversed(range(0, len(keys), ROWS_PER_PASS)):  # passes from the last: the first row wins
-        stop = min(start + ROWS_PER_PASS, len(keys))
+    for start in reversed(range(0, len(keys), AGREEMENT_ROWS_PER_PASS)):  # passes from the last: the first row wins
+        stop = min(start + AGREEMENT_ROWS_PER_PASS, len(keys))
         first[keys[start:stop][::-1]] = np.arange(start, stop, dtype=narrow(keys[:0], len(keys)).dtype)[::-1]
     agrees = np.zeros(len(keys), dtype=bool)
     comparable = np.zeros(len(keys), dtype=bool)
@@ -65,10 +62,9 @@ def annotators(
     for b, c in zip(batches, consensus, strict=True):
         # each judgment against the majority of the others on its item, from the item's top two counts
         # (no judgments x K matrix), over passes of the vendor's rows (a few int64 arrays per pass)
-        counts = b.counts_or_cells()
-        for rows in b.passes(ROWS_PER_PASS):
-            agrees[rows], comparable[rows] = leave_one_out_agreement(
-                counts, enc.item_codes[rows], enc.label_codes[rows]
+        for rows in b.passes(AGREEMENT_ROWS_PER_PASS):
+            agrees[rows], comparable[rows] = b.store.leave_one_out_agreement(
+                enc.item_codes[rows], enc.label_codes[rows]
             )
         known = np.isfinite(c.ds_accuracy)
         ds_accuracy[known] = c.ds_accuracy[known]
@@ -119,9 +115,8 @@ def _gold_accuracy(row_gold: np.ndarray, row_hit: np.ndarray) -> float:
     return float(row_hit.sum() / total) if total else float("nan")
 
 
-#: up to this many labels the items frame has one ``votes_<label>`` column per label; above, one text column
-#: :data:`VOTES_TEXT` with the labels the item received and their counts, most votes first ("c12 2, c7 1")
-VOTE_COLUMNS_MAX: Final = 64
+#: the items frame's one text column of votes above :data:`~labeleval.tuning.VOTE_COLUMNS_MAX` labels: the labels
+#: the item received and their counts, most votes first ("c12 2, c7 1")
 VOTES_TEXT: Final = "votes_by_label"
 
 

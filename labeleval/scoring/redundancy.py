@@ -14,10 +14,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from labeleval.inference.stats import tie_credit, wilson_interval
-from labeleval.metrics import cells as sparse_cells
+from labeleval.inference.stats import wilson_interval
+from labeleval.metrics.forms import counts_for
 from labeleval.options import TiePolicy
 from labeleval.scoring.kinds import Kind
+from labeleval.tuning import REDUNDANCY_DRAW_JUDGMENTS, REDUNDANCY_DRAWS
 
 
 def redundancy_curve(
@@ -45,7 +46,6 @@ def redundancy_curve(
     max_k = int(per_item.max())
     rng = np.random.default_rng(seed)
     k_classes = len(kind.categories)
-    dense = sparse_cells.dense_ok(n_gold, k_classes)  # many labels: count cells, not gold items x K
     hit = None if kind.exact_match else kind.hit  # exact match: no K x K comparison per draw
     rows = []
     accuracy = np.zeros((draws, max_k))
@@ -57,16 +57,10 @@ def redundancy_curve(
         rank[order] = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
         for k in range(1, max_k + 1):
             chosen = rank < k
-            if dense:
-                counts = np.bincount(items[chosen] * k_classes + labels[chosen], minlength=n_gold * k_classes)
-                matrix = counts.reshape(n_gold, k_classes)
-            else:
-                matrix = sparse_cells.count_cells(items[chosen], labels[chosen], n_gold, k_classes)
+            matrix = counts_for(items[chosen], labels[chosen], n_gold, k_classes)  # many labels: count cells
             eligible = per_item >= k
-            if tie == TiePolicy.FRACTIONAL and kind.majority_vote and not dense:
-                credit = sparse_cells.tie_credit(matrix, truth, hit)[0]
-            elif tie == TiePolicy.FRACTIONAL and kind.majority_vote:
-                credit = tie_credit(matrix, truth, sparse_cells.as_matrix(hit))[0]
+            if tie == TiePolicy.FRACTIONAL and kind.majority_vote:
+                credit = matrix.tie_credit(truth, hit)[0]
             else:
                 consensus = kind.consensus(matrix, tie=tie, rng=rng)
                 credit = kind.correct(consensus.code, consensus.value, truth)
@@ -93,8 +87,9 @@ def redundancy_curve(
 
 
 def draws_for(gold_judgments: int) -> int:
-    """Seeded draws to average over: 20, fewer when millions of gold judgments make each draw exact enough."""
-    return int(max(2, min(20, 2_000_000 // max(gold_judgments, 1))))
+    """Seeded draws to average over: :data:`~labeleval.tuning.REDUNDANCY_DRAWS`, fewer (two at least) when millions
+    of gold judgments make each draw exact enough."""
+    return int(max(2, min(REDUNDANCY_DRAWS, REDUNDANCY_DRAW_JUDGMENTS // max(gold_judgments, 1))))
 
 
 def cheapest_for_target(redundancy: pd.DataFrame, target: float) -> pd.Series | None:

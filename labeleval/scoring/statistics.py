@@ -18,9 +18,8 @@ import numpy as np
 from scipy import sparse
 
 from labeleval.errors import UndefinedMetricWarning
-from labeleval.inference.blocks import MAX_UNITS, N_BLOCKS, assignment, sum_into_blocks, unit_blocks
+from labeleval.inference.blocks import assignment, sum_into_blocks, unit_blocks
 from labeleval.inference.stats import bootstrap_totals, percentile_ci, weight_blocks
-from labeleval.metrics import cells as sparse_cells
 from labeleval.metrics.agreement import (
     ac1_from_totals,
     agreement_item_stats,
@@ -31,11 +30,11 @@ from labeleval.metrics.agreement import (
     package_sized,
     percent_from_totals,
 )
-from labeleval.metrics.cells import Hit
 from labeleval.scoring.consensus import VendorConsensus
 from labeleval.scoring.encode import Encoded, VendorBatch
 from labeleval.scoring.settings import Settings
 from labeleval.scoring.uncertainty import RatioEstimate, RatioSums, resample_ratios
+from labeleval.tuning import MAX_UNITS, N_BLOCKS
 
 
 class Estimate(NamedTuple):
@@ -121,8 +120,8 @@ def quality_blocks(enc: Encoded, batch: VendorBatch, consensus: VendorConsensus)
     correct, scored (gold item the vendor labelled), and for the kind's rule also resolved and labelled.
     """
     m, has_gold = batch.m, enc.has_gold
-    counts = batch.counts_or_cells()  # many categories: sparse blocks from the non-zero cells
-    correct = np.where(has_gold, matching(counts, enc.kind.hit, enc.gold_code), 0)
+    counts = batch.store.matrix  # many categories: sparse blocks from the non-zero cells
+    correct = np.where(has_gold, batch.store.matching(enc.kind.hit, enc.gold_code), 0)
     scored = (has_gold & batch.labelled).astype(np.float64)
     resolved = ((consensus.rule.code >= 0) & batch.labelled).astype(np.float64)
     ds_scored = scored if enc.kind.supports_dawid_skene else np.zeros(enc.n_items)
@@ -135,32 +134,17 @@ def quality_blocks(enc: Encoded, batch: VendorBatch, consensus: VendorConsensus)
     }
 
 
-def matching(counts: np.ndarray | sparse.csr_array, hit: Hit, reference: np.ndarray) -> np.ndarray:
-    """Judgments on each item that count as matching its reference label (``hit[c, g]``: label c matches g),
-    in items x K work and memory (not the items x K x K product ``counts @ hit``); from non-zero cells, in
-    work linear in them."""
-    if isinstance(counts, sparse.csr_array):
-        return sparse_cells.matching(counts, hit, reference)
-    hit = np.asarray(sparse_cells.as_matrix(hit))
-    ref = np.maximum(reference, 0)
-    out = np.zeros(len(counts), dtype=np.float64)
-    for start in range(0, len(counts), 4096):  # row blocks: memory 4,096 x K whatever the number of items
-        block = slice(start, start + 4096)
-        out[block] = np.einsum("ik,ik->i", counts[block], hit.T[ref[block]].astype(counts.dtype))
-    return out
-
-
 def usable_block(enc: Encoded, batch: VendorBatch, reference: np.ndarray) -> np.ndarray:
     """Usable judgments (matching the reference within the kind's match rule) and judgments with a reference."""
     has_ref = reference >= 0
-    usable = np.where(has_ref, matching(batch.counts_or_cells(), enc.kind.hit, reference), 0)
+    usable = np.where(has_ref, batch.store.matching(enc.kind.hit, reference), 0)
     return np.column_stack([usable, np.where(has_ref, batch.m, 0)])
 
 
 class Blocks:
     """Allocates the columns of the stacked (items x statistics) matrix, by (vendor, block).
 
-    Given the number of items and the seed, above :data:`~labeleval.inference.blocks.MAX_UNITS` items each block is
+    Given the number of items and the seed, above :data:`~labeleval.tuning.MAX_UNITS` items each block is
     summed into the random blocks of items that the resampling draws (:mod:`labeleval.inference.blocks`) as soon as
     it is added, and only those sums (65,536 rows) and the block's exact column totals are kept: the matrix
     then takes memory in the statistics alone, whatever the number of items, and resamples to the same
@@ -335,7 +319,7 @@ def estimate(
             else:
                 interval = _interval(resampled, settings.confidence)
             table[(batch.name, d.name)] = Estimate(value, *interval)
-        if package_sized(batch.counts_or_cells()):  # else the closed forms: the statistic's own point value
+        if package_sized(batch.store.matrix):  # else the closed forms: the statistic's own point value
             table[(batch.name, "alpha")] = table[(batch.name, "alpha")]._replace(value=_package_alpha(enc, batch))
     return Estimates(table, samples, resampled_ratios)
 
@@ -386,4 +370,4 @@ def _package_alpha(enc: Encoded, batch: VendorBatch) -> float:
         return float("nan")
     with warnings.catch_warnings():  # an undefined alpha is NaN in the report, not a warning per vendor
         warnings.simplefilter("ignore", UndefinedMetricWarning)
-        return float(alpha_from_counts(batch.counts_or_cells(), level=enc.kind.level, values=enc.kind.values))
+        return float(alpha_from_counts(batch.store.matrix, level=enc.kind.level, values=enc.kind.values))

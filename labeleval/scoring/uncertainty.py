@@ -14,22 +14,20 @@ weights would count judgment noise three times and lose half the power when anno
 with a Satterthwaite t for the few-annotator case. ``uncertainty = "items"`` keeps the item part alone.
 Intervals of proportions are Wilson intervals on the design-effect sample size (never zero-width).
 
-Memory: nothing per judgment is kept. :func:`vendor_sums` runs over a vendor's judgments in
-passes of :data:`ROWS_PER_PASS` rows and keeps, per ratio, its per-item sums ``(X_i, S_i)`` (what the item
-bootstrap resamples), its per-annotator sums ``(X_a, S_a)`` (the annotator bootstrap and volumes), the
-influence-weighted per-annotator sums and three scalar sums of squares (the judgment-level variance, by
-expanding ``sum (w (x - r s))^2``), or for consensus accuracy the per-annotator sums of leave-one-out effects.
-The variances are then those of the per-judgment formulas (``tests/scoring/test_uncertainty.py`` checks them against
-the per-judgment implementation this replaced, to a relative 1e-9), in memory linear in items + annotators.
+Memory: nothing per judgment is kept. :func:`vendor_sums` runs over a vendor's judgments in passes of
+:data:`~labeleval.tuning.RATIO_ROWS_PER_PASS` rows and keeps, per ratio, its per-item sums ``(X_i, S_i)`` (what the
+item bootstrap resamples), its per-annotator sums ``(X_a, S_a)`` (the annotator bootstrap and volumes), the
+influence-weighted per-annotator sums and three scalar sums of squares (the judgment-level variance, by expanding
+``sum (w (x - r s))^2``), or for consensus accuracy the per-annotator sums of leave-one-out effects. The variances are
+then those of the per-judgment formulas (``tests/scoring/test_uncertainty.py`` checks them against the per-judgment
+implementation this replaced, to a relative 1e-9), in memory linear in items + annotators.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
 
 import numpy as np
-from scipy import sparse
 
 from labeleval.inference.stats import (
     ANNOTATOR_STREAM,
@@ -39,18 +37,16 @@ from labeleval.inference.stats import (
     satterthwaite_df,
     two_way_samples,
 )
-from labeleval.metrics import cells as sparse_cells
+from labeleval.metrics.forms import Counts
 from labeleval.options import TiePolicy, Uncertainty
-from labeleval.scoring.consensus import VendorConsensus, tie_credit
+from labeleval.scoring.consensus import VendorConsensus
 from labeleval.scoring.encode import Encoded, VendorBatch
-from labeleval.scoring.kinds import Counts, Kind
+from labeleval.scoring.kinds import Kind
 from labeleval.scoring.settings import Settings
+from labeleval.tuning import RATIO_ROWS_PER_PASS
 
 RATIOS = ("accuracy", "consensus_accuracy_mv", "consensus_accuracy_ds", "consensus_accuracy", "usable_rate")
 SHARED_RATIOS = ("accuracy", "consensus_accuracy", "usable_rate")  # what comparisons need on shared items
-
-#: judgments per pass over a vendor's rows (the per-judgment temporaries of one pass: about 30 bytes each x 10)
-ROWS_PER_PASS: Final = 1 << 21
 
 
 @dataclass(frozen=True)
@@ -205,8 +201,8 @@ def vendor_sums(
     rule = _Sums(n_items, n_keys, weighted=True, deletion=True)
     ds = _Sums(n_items, n_keys, weighted=True)
     usable = None if gold_rule else _Sums(n_items, n_keys)  # the gold rule: usable = accurate
-    for start in range(0, len(batch.rows), ROWS_PER_PASS):
-        rows = batch.rows[start : start + ROWS_PER_PASS]
+    for start in range(0, len(batch.rows), RATIO_ROWS_PER_PASS):
+        rows = batch.rows[start : start + RATIO_ROWS_PER_PASS]
         item = enc.item_codes[rows]
         key = enc.keys[rows]
         label = enc.label_codes[rows]
@@ -263,27 +259,22 @@ def leave_one_out(enc: Encoded, batch: VendorBatch, item: np.ndarray, label: np.
     gold = enc.gold_code[item]
     effect = np.zeros(len(item))
     majority = kind.majority_vote
-    counts = batch.counts_or_cells()  # many categories: the items' rows as sparse cells
-    chunk = max(1, 20_000_000 // max(enc.k, 1)) if batch.dense else 1_000_000
+    counts = batch.store
+    chunk = counts.rows_per_pass()
     for start in range(0, len(item), chunk):
         sl = slice(start, start + chunk)
-        if isinstance(counts, sparse.csr_array):
-            full = sparse_cells.canonical(sparse.csr_array(counts[item[sl]]))
-            less = sparse_cells.remove_votes(full, label[sl])
-        else:
-            full = counts[item[sl]]
-            less = full.copy()
-            less[np.arange(len(less)), label[sl]] -= 1
+        full = counts.rows(item[sl])
+        less = full.without_votes(label[sl])
         effect[sl] = _credit(kind, full, gold[sl], tie, majority) - _credit(kind, less, gold[sl], tie, majority)
     single = batch.m[item] <= 1
-    effect[single] = _credit(kind, counts[item[single]], gold[single], tie, majority)
+    effect[single] = _credit(kind, counts.rows(item[single]), gold[single], tie, majority)
     out[on_gold] = effect[votes]
     return out
 
 
 def _credit(kind: Kind, counts: Counts, gold: np.ndarray, tie: TiePolicy, majority: bool) -> np.ndarray:
     if majority and tie in (TiePolicy.FRACTIONAL, TiePolicy.RANDOM):
-        return tie_credit(counts, gold, kind.hit)[0]
+        return counts.tie_credit(gold, kind.hit)[0]
     consensus = kind.consensus(counts, tie=tie, rng=None)
     return kind.correct(consensus.code, consensus.value, gold).astype(np.float64)
 

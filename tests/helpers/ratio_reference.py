@@ -15,9 +15,9 @@ from labeleval.inference.stats import (
     group_variance,
     proportion_interval,
     satterthwaite_df,
-    tie_credit,
     two_way_samples,
 )
+from labeleval.metrics.forms import DenseCounts
 from labeleval.options import TiePolicy, Uncertainty
 from labeleval.scoring.consensus import VendorConsensus
 from labeleval.scoring.encode import Encoded, VendorBatch
@@ -141,8 +141,8 @@ def leave_one_out(enc: Encoded, batch: VendorBatch, tie: TiePolicy) -> np.ndarra
 
 def _credit(kind: Kind, counts: np.ndarray, gold: np.ndarray, tie: TiePolicy, majority: bool) -> np.ndarray:
     if majority and tie in (TiePolicy.FRACTIONAL, TiePolicy.RANDOM):
-        return tie_credit(counts, gold, kind.hit)[0]  # type: ignore[arg-type]
-    consensus = kind.consensus(counts, tie=tie, rng=None)
+        return DenseCounts(counts).tie_credit(gold, kind.hit)[0]
+    consensus = kind.consensus(DenseCounts(counts), tie=tie, rng=None)
     return kind.correct(consensus.code, consensus.value, gold).astype(np.float64)
 
 

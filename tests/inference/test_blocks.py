@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 import labeleval.inference.stats as stats_module
-from labeleval.inference.blocks import MAX_UNITS, block_sums, unit_blocks
+from labeleval.inference.blocks import block_sums, unit_blocks
 from labeleval.inference.stats import bootstrap_totals, weight_blocks
+from labeleval.tuning import MAX_UNITS
 from tests.helpers.paths import ROOT
 
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import labeleval as le
-from labeleval.inference.consensus import majority_from_counts
 from labeleval.metrics.counts import count_matrix
+from labeleval.metrics.forms import DenseCounts
 from tests.helpers.datasets import load
 from tests.helpers.paths import DATA
 
@@ -113,7 +113,7 @@ def test_majority_vote_tie_rules(name: str, lowest: float, tied: int) -> None:
     answers, gold = load(name)
     assert mv_accuracy(answers, gold, "lowest") == pytest.approx(lowest, abs=5e-5)
     counts = count_matrix(answers)
-    _, _, is_tied = majority_from_counts(counts.n, tie="lowest")
+    _, _, is_tied = DenseCounts(counts.n).majority(tie="lowest", rng=None)
     assert int(is_tied.sum()) == tied
 
 

@@ -27,11 +27,11 @@ from labeleval.inference.stats import (
     percentile_ci,
     proportion_interval,
     satterthwaite_df,
-    tie_credit,
     two_way_samples,
     weight_blocks,
     wilson_interval,
 )
+from labeleval.metrics.forms import DenseCounts
 
 
 def _judgments(seed: int, n_items: int = 200, n_annotators: int = 12, per_item: int = 3):
@@ -226,7 +226,7 @@ def test_tie_credit_is_the_expected_accuracy_of_random_tie_breaking() -> None:
     cases = [np.array(c) for c in itertools.product(range(3), repeat=3) if sum(c) > 0]
     counts = np.vstack(cases)
     for g in range(3):
-        credit, ties = tie_credit(counts, np.full(len(counts), g))
+        credit, ties = DenseCounts(counts).tie_credit(np.full(len(counts), g))
         expected = [_random_tie_expectation(c, g) for c in cases]
         np.testing.assert_allclose(credit, expected)
         np.testing.assert_array_equal(ties, [(c == c.max()).sum() for c in cases])
@@ -234,7 +234,9 @@ def test_tie_credit_is_the_expected_accuracy_of_random_tie_breaking() -> None:
 
 def test_tie_credit_with_a_tolerance_and_without_gold() -> None:
     hit = np.abs(np.subtract.outer(np.arange(4), np.arange(4))) <= 1  # within one step of gold
-    credit, ties = tie_credit(np.array([[1, 0, 1, 0], [0, 0, 0, 0], [2, 0, 0, 0]]), np.array([1, 1, -1]), hit)
+    credit, ties = DenseCounts(np.array([[1, 0, 1, 0], [0, 0, 0, 0], [2, 0, 0, 0]])).tie_credit(
+        np.array([1, 1, -1]), hit
+    )
     assert credit.tolist() == [1.0, 0.0, 0.0]
     assert ties.tolist() == [2, 0, 1]
 
@@ -249,7 +251,9 @@ def test_more_labels_never_look_worse_by_construction() -> None:
     np.add.at(one, (np.arange(n), labels[:, 0]), 1)
     two = one.copy()
     np.add.at(two, (np.arange(n), labels[:, 1]), 1)
-    assert tie_credit(two, gold)[0].mean() == pytest.approx(tie_credit(one, gold)[0].mean(), abs=0.005)
+    assert DenseCounts(two).tie_credit(gold)[0].mean() == pytest.approx(
+        DenseCounts(one).tie_credit(gold)[0].mean(), abs=0.005
+    )
 
 
 # --------------------------------------------------------------------- bootstrap engine and tests

@@ -21,13 +21,13 @@ from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss
 import labeleval as le
 from labeleval.metrics.agreement import (
     LEVELS,
-    PACKAGE_MAX_CELLS,
     alpha_from_counts,
     alpha_from_stats,
     alpha_stats,
     package_sized,
 )
 from labeleval.metrics.counts import count_matrix
+from labeleval.tuning import PACKAGE_MAX_CELLS
 
 
 def random_long(

@@ -1,8 +1,9 @@
 """Many categories: the engine's sparse path (non-zero count cells) gives what the dense path gives.
 
-The engine uses the dense items x K count matrix when it is small (``metrics.cells.dense_ok``) and the
-matrix's non-zero cells above that. Each sparse operation is checked against its dense counterpart on random
-count matrices, and whole reports are compared with the sparse path forced on (thresholds set to 0).
+The engine holds a vendor's counts as a dense items x K matrix when it is small (``metrics.forms.dense_ok``) and
+as the matrix's non-zero cells above that, both behind ``metrics.forms.Counts``. Each operation of the interface
+is checked on the two forms of random count matrices, and whole reports are compared with the sparse path forced
+on (thresholds set to 0).
 """
 
 from __future__ import annotations
@@ -18,14 +19,12 @@ import pytest
 from scipy import sparse
 
 import labeleval as le
-from labeleval.inference.consensus import majority_from_counts
-from labeleval.inference.stats import tie_credit
-from labeleval.metrics import cells
+from labeleval.metrics import cells, forms
 from labeleval.metrics.agreement import agreement_item_stats, alpha_from_counts, alpha_stats
+from labeleval.metrics.forms import CellCounts, DenseCounts
 from labeleval.options import TiePolicy
 from labeleval.scoring import kinds
 from labeleval.scoring.kinds import MultilabelKind, NominalKind, NumericKind, OrdinalKind
-from labeleval.scoring.statistics import matching
 from tests.helpers.paths import ROOT
 
 FRAMES = (
@@ -49,30 +48,48 @@ def _random_counts(rng: np.random.Generator) -> tuple[np.ndarray, sparse.csr_arr
     return dense, cells.canonical(sparse.csr_array(dense))
 
 
-def test_cell_operations_equal_their_dense_counterparts() -> None:
+def _same(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> bool:
+    return all(np.array_equal(x, y, equal_nan=True) for x, y in zip(a, b, strict=True))
+
+
+def test_the_two_count_forms_answer_alike() -> None:
     rng = np.random.default_rng(12)
     for _ in range(300):
-        dense, sp = _random_counts(rng)
-        n, k = dense.shape
+        array, sp = _random_counts(rng)
+        dense, cell = DenseCounts(array), CellCounts(sp)
+        n, k = array.shape
         for tie in ("abstain", "fractional", "lowest"):
-            expected = majority_from_counts(dense, tie=tie)
-            got = cells.majority(sp, tie=tie, rng=None)
-            assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(expected, got, strict=True))
+            assert _same(dense.majority(tie=tie, rng=None), cell.majority(tie=tie, rng=None))
         gold = np.asarray(rng.integers(-1, k, n), dtype=np.int64)
         hit = rng.random((k, k)) < 0.4
         for h in (None, hit, np.eye(k, dtype=bool)):
-            assert all(
-                np.array_equal(a, b)
-                for a, b in zip(tie_credit(dense, gold, h), cells.tie_credit(sp, gold, h), strict=True)
-            )
-        assert np.array_equal(matching(dense, hit, gold), cells.matching(sp, hit, gold))
-        median = OrdinalKind(tuple(map(str, range(k)))).consensus(dense, tie=TiePolicy.ABSTAIN, rng=None)
-        code, confidence = cells.lower_median(sp)
-        assert np.array_equal(code, median.code)
-        assert np.array_equal(confidence, median.confidence, equal_nan=True)
-        random = cells.majority(sp, tie="random", rng=rng)
+            assert _same(dense.tie_credit(gold, h), cell.tie_credit(gold, h))
+        assert np.array_equal(dense.matching(hit, gold), cell.matching(hit, gold))
+        assert _same(dense.lower_median(), cell.lower_median())
+        rated = array.sum(axis=1) > 0  # top_two is asked of items with judgments only
+        assert _same(tuple(t[rated] for t in dense.top_two()), tuple(t[rated] for t in cell.top_two()))
+        assert np.array_equal(dense.totals(), cell.totals())
+        assert np.array_equal(dense.dense(), cell.dense()) and np.array_equal(dense.cells().toarray(), array)
+        items = rng.integers(0, n, 2 * n)
+        assert np.array_equal(dense.rows(items).dense(), cell.rows(items).dense())
+        voted = items[array[items].sum(axis=1) > 0]
+        label = np.array([rng.choice(np.flatnonzero(array[i])) for i in voted], dtype=np.int64)
+        assert np.array_equal(
+            dense.rows(voted).without_votes(label).dense(), cell.rows(voted).without_votes(label).dense()
+        )
+        random = cell.majority(tie="random", rng=rng)
         untied = ~random[2]
-        assert np.array_equal(random[0][untied], majority_from_counts(dense, tie="lowest")[0][untied])
+        assert np.array_equal(random[0][untied], dense.majority(tie="lowest", rng=None)[0][untied])
+
+
+def test_the_form_is_chosen_in_one_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    item, label = np.array([0, 0, 1, 2]), np.array([1, 1, 0, 2])
+    small = forms.counts_for(item, label, 3, 3)
+    assert isinstance(small, DenseCounts) and small.dense().tolist() == [[0, 2, 0], [1, 0, 0], [0, 0, 1]]
+    monkeypatch.setattr(forms, "DENSE_MAX_LABELS", 0)
+    monkeypatch.setattr(forms, "DENSE_MAX_CELLS", 0)
+    many = forms.counts_for(item, label, 3, 3)
+    assert isinstance(many, CellCounts) and np.array_equal(many.dense(), small.dense())
 
 
 def test_nearest_value_is_the_dense_argmin_with_its_ties() -> None:
@@ -84,6 +101,7 @@ def test_nearest_value_is_the_dense_argmin_with_its_ties() -> None:
         target = rng.choice(np.r_[values, midpoints, rng.random(5) * 12 - 1], 25)
         expected = np.argmin(np.abs(values[None, :] - target[:, None]), axis=1)
         assert np.array_equal(cells.nearest_value(values, target), expected)
+        assert np.array_equal(DenseCounts(np.zeros((len(target), k))).nearest(values, target), expected)
 
 
 def test_numeric_consensus_from_cells() -> None:
@@ -92,8 +110,8 @@ def test_numeric_consensus_from_cells() -> None:
         dense, sp = _random_counts(rng)
         values = rng.choice(np.arange(50) / 2, dense.shape[1], replace=False)
         kind = NumericKind(tuple(str(v) for v in values))
-        a = kind.consensus(dense, tie=TiePolicy.ABSTAIN, rng=None)
-        b = kind.consensus(sp, tie=TiePolicy.ABSTAIN, rng=None)
+        a = kind.consensus(DenseCounts(dense), tie=TiePolicy.ABSTAIN, rng=None)
+        b = kind.consensus(CellCounts(sp), tie=TiePolicy.ABSTAIN, rng=None)
         assert np.array_equal(a.code, b.code)
         np.testing.assert_allclose(a.value, b.value, rtol=1e-13)
         np.testing.assert_allclose(a.confidence, b.confidence, rtol=1e-12)
@@ -143,8 +161,8 @@ def test_reports_are_the_same_on_the_sparse_path(index: int, tmp_path: Path, mon
     project = _projects(tmp_path)[index]
     warnings.simplefilter("ignore")
     dense = le.evaluate(project, n_boot=40, seed=0)
-    monkeypatch.setattr(cells, "DENSE_MAX_LABELS", 0)
-    monkeypatch.setattr(cells, "DENSE_MAX_CELLS", 0)
+    monkeypatch.setattr(forms, "DENSE_MAX_LABELS", 0)
+    monkeypatch.setattr(forms, "DENSE_MAX_CELLS", 0)
     monkeypatch.setattr(kinds, "HIT_MATRIX_MAX", 0)  # the match rule pair by pair, as for many categories
     sparse_report = le.evaluate(project, n_boot=40, seed=0)
     for name in FRAMES:
@@ -164,8 +182,8 @@ def test_leave_one_out_agreement_from_top_two_counts() -> None:
         if not len(item):
             continue
         expected = leave_one_out_agreement(dense[item], label)
-        for counts in (dense, cells.canonical(sparse.csr_array(dense))):
-            got = cells.leave_one_out_agreement(counts, item, label)
+        for counts in (DenseCounts(dense), CellCounts(cells.canonical(sparse.csr_array(dense)))):
+            got = counts.leave_one_out_agreement(item, label)
             assert np.array_equal(expected[0], got[0]) and np.array_equal(expected[1], got[1])
 
 
@@ -211,8 +229,8 @@ def test_label_skew_over_used_labels(monkeypatch: pytest.MonkeyPatch) -> None:
         vendor_of_key = np.array([f"V{i % 3}" for i in range(n_keys)], dtype=object)
         expected = label_skew(keys, labels, n_keys, k, n, vendor_of_key)
         with monkeypatch.context() as m:
-            m.setattr(cells, "DENSE_MAX_LABELS", 0)
-            m.setattr(cells, "DENSE_MAX_CELLS", 0)
+            m.setattr(forms, "DENSE_MAX_LABELS", 0)
+            m.setattr(forms, "DENSE_MAX_CELLS", 0)
             got = label_skew(keys, labels, n_keys, k, n, vendor_of_key)
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
 

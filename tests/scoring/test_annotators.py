@@ -152,5 +152,5 @@ def test_report_cards_over_passes_of_rows_are_the_same(monkeypatch: pytest.Monke
     from tests.helpers.paths import SAMPLE
 
     whole = le.evaluate(SAMPLE, n_boot=0).annotators
-    monkeypatch.setattr(people, "ROWS_PER_PASS", 13)
+    monkeypatch.setattr(people, "AGREEMENT_ROWS_PER_PASS", 13)
     pd.testing.assert_frame_equal(le.evaluate(SAMPLE, n_boot=0).annotators, whole)

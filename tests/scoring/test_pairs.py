@@ -35,8 +35,8 @@ def whole(enc: Encoded, b: VendorBatch, min_overlap: int) -> float:
 def test_ranges_of_items_give_the_whole_vendor_value(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, per_range: int, min_overlap: int, dense_cells: int
 ) -> None:
-    monkeypatch.setattr(pairs, "JUDGMENTS_PER_RANGE", per_range)
-    monkeypatch.setattr(pairs, "DENSE_PAIR_CELLS", dense_cells)
+    monkeypatch.setattr(pairs, "LIGHT_JUDGMENTS_PER_RANGE", per_range)
+    monkeypatch.setattr(pairs, "PAIR_SUMS_DENSE_CELLS", dense_cells)
     folders = [*SAMPLES, random_design(tmp_path / "r", seed=11)]
     checked = 0
     for folder in folders:

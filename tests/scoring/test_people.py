@@ -13,8 +13,9 @@ from labeleval.io.pipeline import load_data
 from labeleval.project.manifest import load_project
 from labeleval.scoring.consensus import VendorConsensus, vendor_consensus
 from labeleval.scoring.encode import Encoded, VendorBatch, encode, vendor_batches
-from labeleval.scoring.people import VOTE_COLUMNS_MAX, VOTES_TEXT, items, vote_text
+from labeleval.scoring.people import VOTES_TEXT, items, vote_text
 from labeleval.scoring.settings import Settings
+from labeleval.tuning import VOTE_COLUMNS_MAX
 from tests.helpers.paths import ROOT
 from tests.helpers.projects import random_design
 

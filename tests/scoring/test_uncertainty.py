@@ -19,7 +19,8 @@ from labeleval.scoring.consensus import usability_reference, vendor_consensus
 from labeleval.scoring.encode import encode, vendor_batches
 from labeleval.scoring.settings import Settings
 from labeleval.scoring.statistics import Blocks, estimate, quality_blocks, usable_block
-from labeleval.scoring.uncertainty import RATIOS, ROWS_PER_PASS, SHARED_RATIOS, RatioEstimate, resample_ratios
+from labeleval.scoring.uncertainty import RATIOS, SHARED_RATIOS, RatioEstimate, resample_ratios
+from labeleval.tuning import RATIO_ROWS_PER_PASS
 from tests.helpers import ratio_reference as reference
 from tests.helpers.paths import ROOT
 from tests.helpers.projects import random_design
@@ -112,9 +113,9 @@ def test_passes_over_the_rows_add_up(tmp_path: Path, monkeypatch: pytest.MonkeyP
     folder = random_design(tmp_path / "p", seed=9)
     settings = Settings(n_boot=100, seed=9)
     _, whole = both(folder, settings)
-    monkeypatch.setattr("labeleval.scoring.uncertainty.ROWS_PER_PASS", 37)
+    monkeypatch.setattr("labeleval.scoring.uncertainty.RATIO_ROWS_PER_PASS", 37)
     _, passes = both(folder, settings)
-    assert ROWS_PER_PASS > 37
+    assert RATIO_ROWS_PER_PASS > 37
     assert_same(whole, passes)
 
 

@@ -20,6 +20,7 @@ from labeleval.io.formats.base import ReadOptions
 from labeleval.io.formats.guess import NAME_HINTS, normal
 from labeleval.io.readers import RawTable
 from labeleval.options import EXPORT_FORMATS
+from labeleval.tuning import FORMAT_SNIFF_BYTES
 
 Reader = Callable[..., RawTable]
 
@@ -65,7 +66,7 @@ _JSON_CHECKS: Final = (
 def sniff(path: Path, encoding: str = "utf-8") -> str | None:
     """The native format a file's content looks like, or None (then it is a plain table)."""
     try:
-        head = path.open("rb").read(1 << 20).decode(encoding, errors="replace").lstrip("\ufeff")
+        head = path.open("rb").read(FORMAT_SNIFF_BYTES).decode(encoding, errors="replace").lstrip("\ufeff")
     except OSError:
         return None
     stripped = head.lstrip()
@@ -102,7 +103,7 @@ def suggest_item_field(path: Path, fmt: str, canonical: str = "item_id") -> str 
     if container is None:
         return None
     try:
-        head = path.open("rb").read(1 << 20).decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
+        head = path.open("rb").read(FORMAT_SNIFF_BYTES).decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
     except OSError:
         return None
     record = _first_record(head)

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from labeleval.tuning import PROFILE_SAMPLE_ROWS
+
 NAME_HINTS: dict[str, tuple[str, ...]] = {
     "item_id": (
         "item_id",
@@ -151,7 +153,7 @@ def guess_columns(frame: pd.DataFrame, fields: Sequence[str] = ("item_id", "anno
         if column is not None:
             out[field] = column
             taken.add(column)
-    sample = frame.head(2000)
+    sample = frame.head(PROFILE_SAMPLE_ROWS)
     free = [c for c in columns if c not in taken]
     stats = {c: _profile(sample[c]) for c in free}
     if "item_id" in fields and "item_id" not in out:

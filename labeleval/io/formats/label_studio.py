@@ -43,6 +43,7 @@ from labeleval.io.formats.base import (
 )
 from labeleval.io.readers import RawTable, read_table
 from labeleval.project.schema import CANCELLED, NO_ANSWER, REVIEW_ANNOTATION
+from labeleval.tuning import PROFILE_SAMPLE_ROWS
 
 _VALUE_KEYS = ("choices", "rating", "number", "text", "labels", "taxonomy")
 
@@ -165,7 +166,8 @@ def read_min(path: Path, *, name: str, options: ReadOptions) -> RawTable:
     candidates = [k for k in first if k not in fixed and _choice(first[k]) is not None]
     if options.question is None and len(candidates) > 1:
         # data fields look like answers too; keep the ones that hold few distinct values
-        distinct = {k: len({str(r.get(k)) for r in records[:2000] if isinstance(r, dict)}) for k in candidates}
+        sample = [r for r in records[:PROFILE_SAMPLE_ROWS] if isinstance(r, dict)]
+        distinct = {k: len({str(r.get(k)) for r in sample}) for k in candidates}
         candidates = [k for k in candidates if distinct[k] <= 50]
     question = pick_question(candidates, options.question, name, "(Label Studio from_name)")
     out = RowBuilder()

@@ -1,0 +1,103 @@
+"""Tuning: every threshold where the engine switches method or decides how much to take at a time.
+
+These are not limits on the work an input may cause (those are :mod:`labeleval.limits`, each with an environment
+variable) and not options a user chooses: they are the engine's own trade-offs, each named once and said here
+what it trades. Unless its comment says otherwise, a threshold changes only time and memory, never a result
+(the tests that hold the two sides equal are named); a module reads its thresholds from here by name, so a test
+can still set one on the module that uses it.
+
+Different meanings get different names even where the values agree (the three "rows per pass" below bound
+different per-row working sets); one meaning has one name.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# ---------------------------------------------------------------- count forms (labeleval/metrics/forms.py)
+#: dense items x K counts whatever the number of items up to this many labels: whole-array numpy steps, at
+#: items x K x 8 bytes; above (and above the next two), the non-zero cells: memory linear in the judgments
+#: (tests/test_sparse_counts.py holds the two forms to the same reports)
+DENSE_MAX_LABELS: Final = 64
+#: ... or dense while items x K stays within this many cells (32 MB of int64) and K within HIT_MATRIX_MAX
+DENSE_MAX_CELLS: Final = 4_000_000
+#: a kind's match rule is a K x K boolean matrix up to this many categories (1 MB), answered pair by pair
+#: above: memory K x K against a call per lookup; the dense counts index the matrix, so they stop here too
+HIT_MATRIX_MAX: Final = 1024
+
+# ------------------------------------------------------------------ Krippendorff's alpha (metrics/agreement.py)
+#: alpha's point value from the ``krippendorff`` package while pairable items x used values^2 (its working
+#: set: 16 s and 1.6 GB at 6,700 items x 100 values) stays within this; above, the closed forms of
+#: metrics/agreement.py in linear memory (equal to rounding: tests/test_alpha_point.py)
+PACKAGE_MAX_CELLS: Final = 2_000_000
+#: ordinal alpha resamples exact coincidence matrices (items x K^2 bootstrap columns) up to this many
+#: categories; above, a resample holds the ranks at the full sample's marginals. Memory and time against an
+#: exact ordinal interval: it changes the intervals of longer scales, not the point value
+ORDINAL_EXACT_MAX: Final = 16
+#: co-rating pairs are numbered through a dense annotators^2 index while annotators^2 x K^2 stays within this;
+#: above, by sorting the pair keys: memory of the index against the sort's time
+PAIR_INDEX_MAX_CELLS: Final = 50_000_000
+
+# -------------------------------------------------------------------- resampling (labeleval/inference/blocks.py)
+#: above this many units (items or annotators) the bootstrap resamples random blocks of units: units x
+#: resamples weights against a variance factor of at least 0.99999; it changes the resamples above it
+MAX_UNITS: Final = 2**18
+#: the blocks of units resampled above MAX_UNITS: more blocks are closer to resampling units, fewer are
+#: cheaper (resamples x blocks x statistics); it changes the resamples above MAX_UNITS
+N_BLOCKS: Final = 2**16
+
+# ---------------------------------------------------------------------- passes over judgments and items
+#: judgments per pass of a vendor's two-way ratio sums (scoring/uncertainty.py): about ten per-judgment
+#: temporaries of ~30 bytes each per pass, against the Python steps of more passes
+RATIO_ROWS_PER_PASS: Final = 1 << 21
+#: judgments per pass of the report cards' leave-one-out agreement and first rows (scoring/people.py): a few
+#: int64 arrays per pass, against the Python steps of more passes
+AGREEMENT_ROWS_PER_PASS: Final = 1 << 23
+#: values per range of the annotators' median durations (scoring/annotators.py): one range's sort and copies,
+#: against the Python steps of more ranges
+MEDIAN_ROWS_PER_PASS: Final = 1 << 24
+#: a range of median durations is sorted by key and value when it has fewer values than this many per key,
+#: else each key is partially sorted on its own: one sort's n log n against a Python step per key
+MEDIAN_SORT_PER_KEY: Final = 64
+#: items per block of the dense matching count (scoring/statistics.py): a block x K temporary against the
+#: Python steps of more blocks
+MATCHING_ROWS: Final = 4096
+#: dense count cells (items x K) a step copies at a time where it takes items' rows (``Counts.rows_per_pass``,
+#: the leave-one-out consensus effects): 160 MB of int64 at most, against the Python steps of more passes
+ROW_COPY_DENSE_CELLS: Final = 20_000_000
+#: items whose non-zero cells a step copies at a time (the same, for counts held as their non-zero cells)
+ROW_COPY_ITEMS: Final = 1_000_000
+#: judgments per range of items whose co-rated pairs Light's kappa forms at once (scoring/pairs.py): a
+#: range's pair indices, keys and sorts, against the Python steps of more ranges
+LIGHT_JUDGMENTS_PER_RANGE: Final = 1 << 22
+#: a vendor's annotator pairs x labels up to which Light's kappa keeps its pair sums in dense arrays
+#: (scoring/pairs.py): the arrays' memory against sorting the pair keys
+PAIR_SUMS_DENSE_CELLS: Final = 1 << 25
+
+# ------------------------------------------------------------------------- redundancy (scoring/redundancy.py)
+#: seeded draws averaged per point of the redundancy curve; changes the curve (draw noise against time)
+REDUNDANCY_DRAWS: Final = 20
+#: gold judgments x draws the curve spends at most (fewer draws, two at least, where gold is plentiful and each
+#: draw exact enough); changes the curve
+REDUNDANCY_DRAW_JUDGMENTS: Final = 2_000_000
+
+# ---------------------------------------------------------------------------------- the frames' shape
+#: up to this many labels the confusion frame holds every (gold, given) cell, zeros included; above, the pairs
+#: that occur (a 10,000-label grid would be 10^8 rows): a complete grid against its size
+CONFUSION_GRID_MAX: Final = 64
+#: up to this many labels the items frame has a ``votes_<label>`` column per label; above, one text column
+#: of the labels each item received: a column per label against K columns x the frame's rows
+VOTE_COLUMNS_MAX: Final = 64
+
+# --------------------------------------------------------------------------------------- planning and reading
+#: sample-size plans search the exact McNemar power up to this many pairs; above, the normal approximation as
+#: it stands (accurate there): the exact answer against a search over n (analyses/plan.py)
+PLAN_EXACT_MAX_N: Final = 5000
+#: bytes of a file's head read to recognise a vendor's native format (io/formats/): a longer look against
+#: reading more of every file twice
+FORMAT_SNIFF_BYTES: Final = 1 << 20
+#: rows (records) sampled to profile a table's columns when guessing which is which (io/formats/): a steadier
+#: guess against its time on a large table
+PROFILE_SAMPLE_ROWS: Final = 2000
+#: bytes of an XLSX's first sheet read to find the row count it declares, before decoding (io/readers.py)
+XLSX_DIMENSION_BYTES: Final = 65536
