@@ -1,30 +1,38 @@
-"""The one way in from a project's files to a :class:`~labeleval.io.dataset.Dataset`, whatever the engine.
+"""The one way from a project's files to a :class:`~labeleval.io.dataset.Dataset`, whatever the engine.
 
-``memory`` reads each vendor file whole in this process (:func:`labeleval.io.dataset.read_in_memory`);
-``stream`` reads it chunk by chunk (:func:`labeleval.io.stream.load_stream`); ``dask`` runs the same chunk tasks
-on a Dask cluster (:func:`labeleval.io.distributed.load_dask`). Every engine gives the same Dataset up to the
-ids' dtype (text in memory, categorical when chunked).
+Every engine runs the same three steps, and differs only in how the chunks are cut and where they run:
+
+1. **plan** (:mod:`labeleval.io.plan`): the chunks, without reading rows;
+2. **read and normalise each chunk** (:func:`labeleval.io.chunk.run_chunk`): every row kept or quarantined,
+   the kept rows encoded;
+3. **combine** (:mod:`labeleval.io.combine`): gold and the items table read, the chunks' results added up in plan
+   order into the Dataset.
+
+``memory`` plans one chunk per vendor file, read whole, and runs them in this process, side by side on threads
+while the evaluation spends memory for speed (:func:`on_threads`); ``stream`` cuts files into row groups and
+blocks of lines and runs them one at a time (:func:`labeleval.io.stream.one_at_a_time`); ``dask`` runs the same
+chunks as tasks on a cluster (:func:`labeleval.io.distributed.dask_runner`).
 """
 
 from __future__ import annotations
 
-from labeleval import heap
-from labeleval.io.dataset import Dataset, read_in_memory
-from labeleval.io.distributed import load_dask
-from labeleval.io.stream import Progress, choose_engine, load_stream
+from collections.abc import Sequence
+
+from labeleval.io.chunk import ChunkResult, run_chunk
+from labeleval.io.combine import Progress, combine
+from labeleval.io.dataset import Dataset
+from labeleval.io.distributed import dask_runner
+from labeleval.io.plan import ChunkTask, plan, plan_files
+from labeleval.io.stream import choose_engine, one_at_a_time
 from labeleval.options import Engine
 from labeleval.project.manifest import Project
-from labeleval.project.paths import is_multi_path
+from labeleval.spend import ordered_map
 
 
 def load_data(project: Project) -> Dataset:
-    """Read the gold file and every vendor file of ``project``.
-
-    A vendor path that names a folder, glob or URL of Parquet files is read chunk by chunk
-    (:func:`labeleval.io.stream.load_stream`), with the same result."""
-    if any(v.file.url is not None or is_multi_path(v.file.path) for v in project.vendors):
-        return load_stream(project)
-    return read_in_memory(project)
+    """Read the gold file and every vendor file of ``project`` with the in-memory engine (a vendor path that
+    names a folder, glob or URL of Parquet files is read chunk by chunk, with the same result)."""
+    return load(project, Engine.MEMORY)
 
 
 def load(
@@ -34,12 +42,20 @@ def load(
     scheduler: object = None,
     progress: Progress | None = None,
 ) -> Dataset:
-    """Read ``project`` with the chosen engine. ``scheduler``: a Dask scheduler address or ``Client``."""
+    """Read ``project`` with the chosen engine. ``scheduler``: a Dask scheduler address or ``Client``;
+    ``progress``: called after each chunk by the chunked engines."""
     choice = choose_engine(project, engine)
     if choice == Engine.MEMORY:
-        data = load_data(project)
-        heap.release()  # the reader's freed text goes back to the system before the scoring
-        return data
+        return combine(project, plan_files(project), on_threads)
+    tasks = plan(project)
     if choice == Engine.STREAM:
-        return load_stream(project, progress=progress)
-    return load_dask(project, scheduler=scheduler, progress=progress)
+        return combine(project, tasks, one_at_a_time, progress)
+    with dask_runner(scheduler) as run:
+        return combine(project, tasks, run, progress)
+
+
+def on_threads(tasks: Sequence[ChunkTask]) -> list[ChunkResult]:
+    """Every task's result, in task order, made in this process: side by side on threads while the evaluation
+    spends memory for speed, else one at a time (:func:`labeleval.spend.ordered_map`); if several tasks fail,
+    the first task's error is raised."""
+    return ordered_map(run_chunk, tasks)
