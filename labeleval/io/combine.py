@@ -78,14 +78,15 @@ class Dictionary:
         new = np.flatnonzero(~found)
         same = self.values[codes[found]] == values[found] if found.any() else np.ones(0, dtype=bool)
         new_hashes = hashes[new]
-        if not np.all(same) or len(np.unique(new_hashes)) < len(new):
+        order = np.argsort(new_hashes, kind="stable")
+        ordered = new_hashes[order]
+        if not np.all(same) or bool((ordered[1:] == ordered[:-1]).any()):  # a collision among the new values
             self._go_exact()
             return self._add_exact(values)
         codes[new] = self._n + np.arange(len(new))
         self._append(values[new])
-        order = np.argsort(new_hashes, kind="stable")
-        at = np.searchsorted(self._sorted, new_hashes[order])
-        self._sorted = np.insert(self._sorted, at, new_hashes[order])
+        at = np.searchsorted(self._sorted, ordered)
+        self._sorted = np.insert(self._sorted, at, ordered)
         self._sorted_codes = np.insert(self._sorted_codes, at, codes[new][order])
         return codes
 
@@ -154,11 +155,8 @@ class Combiner:
         for column, values in result.columns.items():
             if isinstance(values, Coded):
                 mapping = self.dictionary(column).add(values.values, values.hashes)
-                if len(mapping):
-                    codes = np.where(values.codes >= 0, mapping[np.maximum(values.codes, 0)], -1)
-                else:  # the column is missing on every row of the chunk
-                    codes = np.full(len(values.codes), -1)
-                part[column] = codes.astype(np.int32)
+                # one take: a missing value's code -1 picks the -1 appended at the end
+                part[column] = np.append(mapping, -1).astype(np.int32)[values.codes]
             else:
                 part[column] = values
         rows = self._rows[v]
@@ -201,7 +199,7 @@ class Combiner:
     def _billed_items(self, columns: dict[str, Any], rows: _VendorRows) -> int:
         """Distinct item ids among every row the vendor delivered (kept or quarantined), as billing counts them."""
         item_codes = np.asarray(columns.get("item_id", np.zeros(0, dtype=np.int64)))
-        kept_items = np.unique(item_codes[item_codes >= 0])
+        kept_items = np.flatnonzero(np.bincount(item_codes[item_codes >= 0]))  # np.unique, in linear time
         if not rows.other_items:
             return len(kept_items)
         others = np.unique(np.concatenate(rows.other_items))
