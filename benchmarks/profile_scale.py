@@ -1,7 +1,7 @@
 """Where the time and memory of one streamed evaluation go, step by step.
 
-Runs ``load_stream`` and what ``evaluate()`` runs after it (``questions.score_with_questions``: the gold audit,
-then ``engine.run.score``) on a project (for example one that ``bench_scale.py`` wrote) and prints, for each
+Runs ``load(project, "stream")`` and what ``evaluate()`` runs after it (``questions.score_with_questions``: the
+gold audit, then ``engine.run.score``) on a project (for example one that ``bench_scale.py`` wrote) and prints, for each
 step, its wall time and the process's resident memory before it, at its peak (Linux's high-water mark
 ``VmHWM``, reset before each step through ``/proc/self/clear_refs``) and after it.
 Linux only; n_boot = 1000, seed 0, the default settings.
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from labeleval.analyses import questions
-from labeleval.io.stream import load_stream
+from labeleval.io.pipeline import load
 from labeleval.project.manifest import load_project
 from labeleval.scoring import classes, compare, frames, people, run
 from labeleval.scoring.settings import Settings
@@ -94,10 +94,10 @@ def main() -> None:
     start = time.perf_counter()
     project = load_project(sys.argv[1])
     reset_peak()
-    data = load_stream(project)
+    data = load(project, "stream")
     after = memory()
     print(
-        f"{'load_stream (row work)':24s} {time.perf_counter() - start:7.1f} s  peak {after['VmHWM']:5.2f}  "
+        f"{'load, stream (row work)':24s} {time.perf_counter() - start:7.1f} s  peak {after['VmHWM']:5.2f}  "
         f"after {after['VmRSS']:5.2f} GB",
         flush=True,
     )

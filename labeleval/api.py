@@ -89,7 +89,7 @@ def evaluate(
         memory bounded by one chunk plus the codes), ``dask`` (chunks as tasks on a Dask cluster), or ``auto``
         (default: ``stream`` when the vendor files exceed 1 GB or 2**25 rows in their Parquet footers, or a vendor
         path is a folder or glob of Parquet files). Every engine gives the same Report
-        (:mod:`labeleval.io.chunks`).
+        (:mod:`labeleval.io.pipeline`).
     scheduler
         For ``engine="dask"``: a Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``;
         None starts a small local cluster.

@@ -1,6 +1,6 @@
-"""Read every file of a :class:`Project` into one canonical frame, with the ledger and notes.
+"""The :class:`Dataset` a project's files become: kept judgments, gold, the ledger and the notes.
 
-``load_data`` never drops a row silently: each input row is kept or quarantined (see
+Reading (:mod:`labeleval.io.pipeline`) never drops a row silently: each input row is kept or quarantined (see
 :mod:`labeleval.io.normalize`), and the ledger reconciles per file. Findings that are not row-level
 problems (gold for items nobody labelled, items with a single judgment) become ``notes``; findings that
 make scoring impossible (a vendor with no usable rows) become ``problems``, which ``evaluate`` raises.
@@ -10,20 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from labeleval.errors import InsufficientDataError
-from labeleval.executor import Executor
-from labeleval.io.items import combine as combine_items
 from labeleval.io.items import empty_items, gold_metadata, normalize_items
-from labeleval.io.normalize import Billing, normalize_batch, normalize_gold
-from labeleval.io.readers import RawTable, read_table
-from labeleval.io.source import read_source
+from labeleval.io.normalize import Billing, normalize_gold
+from labeleval.io.readers import read_table
+from labeleval.io.source import display_name, read_source
 from labeleval.metrics.sets import members
-from labeleval.project.manifest import Project, VendorSpec
+from labeleval.project.manifest import Project
 from labeleval.project.schema import LedgerBuilder
 
 NOTE_COLUMNS = ("level", "code", "vendor", "count", "message")
@@ -49,63 +46,6 @@ class Dataset:
             raise InsufficientDataError("; ".join(self.problems))
 
 
-def _display(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return path.name
-
-
-#: a vendor file's kept rows, quarantined rows and billing facts (:func:`normalize_batch`)
-Checked = tuple[pd.DataFrame, pd.DataFrame, Billing]
-
-
-def read_in_memory(project: Project, *, n_jobs: int | None = 1) -> Dataset:
-    """Read the gold file and every vendor file of ``project`` whole, in this process, ``n_jobs`` vendor files
-    at a time (:mod:`labeleval.executor`; the same Dataset whatever it is). Each vendor path names one file;
-    :func:`labeleval.io.pipeline.load_data` sends folders, globs and URLs to the chunked reader."""
-    ledger = LedgerBuilder()
-    gold, from_gold = read_gold(project, ledger)
-    item_meta = read_item_table(project, ledger)
-    frames: list[pd.DataFrame] = []
-    billing: dict[str, Billing] = {}
-    native_notes: list[tuple[str, str]] = []
-    # the vendors' files side by side with n_jobs > 1; taken in manifest order, so the ledger, the notes and the
-    # first error are those of one file at a time
-    read = Executor(n_jobs).ordered_map(lambda v: _read_vendor(project, v), project.vendors)
-    for vendor, (name, raw, (kept, quarantine, billed)) in zip(project.vendors, read, strict=True):
-        native_notes.extend((vendor.name, note) for note in raw.notes)
-        billing[vendor.name] = billed
-        ledger.add_file(name, vendor.name, raw.rows_read, len(kept), quarantine)
-        frames.append(kept)
-    frames = _shared_id_categories(frames)
-    return assemble(project, frames, gold, ledger, billing, native_notes, combine_items(item_meta, from_gold))
-
-
-def _read_vendor(project: Project, vendor: VendorSpec) -> tuple[str, RawTable, Checked]:
-    """One vendor file read and checked: its display name, the raw table, and (kept rows, quarantined rows,
-    billing facts)."""
-    spec = vendor.file
-    name = _display(spec.path, project.root)
-    source = read_source(spec, name, rates=vendor.rates, duration_factor=vendor.duration_unit.seconds)
-    checked = normalize_batch(
-        source.raw,
-        file=name,
-        vendor=vendor.name,
-        columns=source.columns,
-        labels=project.task.labels,
-        label_map=spec.label_map,
-        duration_factor=source.duration_factor,
-        bill_excluded=vendor.bill_excluded,
-        duplicates=project.duplicates,
-        kind=project.task.kind,
-        value_range=project.task.value_range,
-        separator=project.task.separator,
-        categorical_ids=True,
-    )
-    return name, source.raw, checked
-
-
 def read_gold(project: Project, ledger: LedgerBuilder) -> tuple[pd.Series, pd.DataFrame]:
     """The project's gold labels (empty without a gold file) and the item metadata its file carries."""
     gold = pd.Series(
@@ -116,7 +56,7 @@ def read_gold(project: Project, ledger: LedgerBuilder) -> tuple[pd.Series, pd.Da
     from_gold = empty_items()
     if project.gold is not None:
         spec = project.gold
-        name = _display(spec.path, project.root)
+        name = display_name(spec.path, project.root)
         source = read_source(spec, name, gold=True)
         raw = source.raw
         gold, quarantine = normalize_gold(
@@ -139,7 +79,7 @@ def read_item_table(project: Project, ledger: LedgerBuilder) -> pd.DataFrame:
     if project.items is None:
         return empty_items()
     spec = project.items.file
-    name = _display(spec.path, project.root)
+    name = display_name(spec.path, project.root)
     raw = read_table(spec.path, fmt=spec.format, encoding=spec.encoding, sheet=spec.sheet, display_name=name)
     item_meta, quarantine = normalize_items(raw, file=name, columns=dict(spec.columns), metadata=project.items.metadata)
     ledger.add_file(name, "items", raw.rows_read, len(item_meta), quarantine)
@@ -155,10 +95,8 @@ def assemble(
     native_notes: list[tuple[str, str]],
     items: pd.DataFrame,
 ) -> Dataset:
-    """One Dataset from each vendor's kept rows (in manifest order), gold, the ledger and billing facts.
-
-    Used by :func:`load_data` and by the chunked engines (:mod:`labeleval.io.stream`), whose frames hold
-    categorical ids instead of text."""
+    """One Dataset from the vendors' kept rows (in manifest order; categorical ids), gold, the ledger and billing
+    facts (:meth:`labeleval.io.combine.Combiner.finish`)."""
     labels = project.task.labels
     vendor_names = [v.name for v in project.vendors]
     if project.task.numeric:
@@ -189,31 +127,6 @@ def assemble(
         problems=tuple(problems),
         items=items,
     )
-
-
-def _shared_id_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
-    """The in-memory reader's vendors' categorical ids on shared categories, so that concat keeps them
-    categorical: items sorted (as ``pd.factorize(sort=True)`` and the chunked engines sort them), annotators in
-    order of first appearance over the vendors in manifest order. Each id column is hashed once per distinct id
-    here instead of once per judgment by every step that needs codes (the findings, the engine's encoding, the
-    gold audit). The chunked engines' frames share their categories already and do not come here."""
-    for column, ordered in (("item_id", True), ("annotator_id", False)):
-        dtypes = [f[column].dtype for f in frames]
-        if not dtypes or not all(isinstance(d, pd.CategoricalDtype) for d in dtypes):
-            continue
-        texts = [d.categories for d in dtypes]
-        # one hash (and for items one sort) over the vendors' distinct ids, in Arrow (code point order, as the
-        # chunked engines sort them), not over every judgment
-        joined = pd.concat([pd.Series(t, dtype="str") for t in texts], ignore_index=True)
-        codes, uniques = pd.factorize(joined, sort=ordered)
-        shared = pd.CategoricalDtype(pd.Index(np.asarray(uniques, dtype=object), dtype=object))
-        offset = 0
-        for frame, text in zip(frames, texts, strict=True):
-            recode = codes[offset : offset + len(text)]
-            offset += len(text)
-            old = np.asarray(frame[column].array.codes)
-            frame[column] = pd.Categorical.from_codes(np.where(old >= 0, recode[old], -1), dtype=shared, validate=False)
-    return frames
 
 
 def value_text(values: np.ndarray) -> np.ndarray:

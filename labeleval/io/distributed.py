@@ -1,10 +1,9 @@
-"""The Dask engine: the same chunk work as Dask tasks on a ``dask.distributed`` cluster.
+"""The Dask engine: the chunked plan's tasks on a ``dask.distributed`` cluster.
 
-Each chunk (:class:`~labeleval.io.chunks.ChunkTask`: a Parquet row group or a file) is one task running
-:func:`~labeleval.io.chunks.run_chunk` on a worker: read, validate with the ledger, map labels, encode.
-The workers send back codes, ledger rows and billing sums; this process adds them up in plan order with the
-streamed engine's :class:`~labeleval.io.chunks.Combiner` and scores the result with the in-memory engine,
-so the Report is the in-memory engine's, intervals included (same seed, same resamples).
+Each chunk (:class:`~labeleval.io.plan.ChunkTask`: a Parquet row group, a block of lines or a file) is one task
+running :func:`~labeleval.io.chunk.run_chunk` on a worker: read, normalise, encode. The workers send back codes,
+ledger rows and billing sums; this process adds them up in plan order with the same
+:class:`~labeleval.io.combine.Combiner` as every engine, so the Dataset, and the Report, is the other engines'.
 
 At most ``window`` tasks are in flight (a few per worker thread), so finished chunks do not pile up in the
 cluster's memory faster than this process combines them. Workers must be able to read the vendor files at
@@ -18,14 +17,14 @@ and ``dask scheduler`` all give one), a ``distributed.Client``, or None for a sm
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from labeleval.errors import LabelevalError
-from labeleval.io.chunks import ChunkResult, ChunkTask, plan, run_chunk
-from labeleval.io.dataset import Dataset
-from labeleval.io.stream import Progress, combine_in_order
-from labeleval.project.manifest import Project
+from labeleval.io.chunk import ChunkResult, run_chunk
+from labeleval.io.combine import Runner
+from labeleval.io.plan import ChunkTask
 
 
 def _client(scheduler: object) -> tuple[Any, Any]:
@@ -45,17 +44,15 @@ def _client(scheduler: object) -> tuple[Any, Any]:
         raise LabelevalError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
 
 
-def load_dask(
-    project: Project, *, scheduler: object = None, progress: Progress | None = None, window: int = 0
-) -> Dataset:
-    """Read ``project`` with its chunks as Dask tasks (see the module docstring)."""
-    tasks = plan(project)
+@contextmanager
+def dask_runner(scheduler: object = None, window: int = 0) -> Iterator[Runner]:
+    """Within: a runner of chunk tasks on the cluster ``scheduler`` names (see the module docstring); a client
+    or cluster made here is closed on leaving."""
     client, cluster = _client(scheduler)
     owned = cluster is not None or not _is_client(scheduler)
     try:
         threads = sum(client.nthreads().values()) or 1
-        results = _in_order(client, tasks, window or 2 * threads)
-        return combine_in_order(project, tasks, results, progress)
+        yield lambda tasks: _in_order(client, tasks, window or 2 * threads)
     finally:
         if owned:
             client.close()
@@ -71,7 +68,7 @@ def _is_client(scheduler: object) -> bool:
     return isinstance(scheduler, Client)
 
 
-def _in_order(client: Any, tasks: list[ChunkTask], window: int) -> Iterator[ChunkResult]:
+def _in_order(client: Any, tasks: Sequence[ChunkTask], window: int) -> Iterator[ChunkResult]:
     """Each task's result in plan order, with at most ``window`` tasks submitted and not yet collected."""
     pending: deque[Any] = deque()
     queue = iter(tasks)

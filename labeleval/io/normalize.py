@@ -395,8 +395,9 @@ def normalize_batch(
     """Return (kept canonical rows, quarantined rows, billing facts) for one vendor file.
 
     With ``categorical_ids`` the kept ``item_id`` and ``annotator_id`` are categoricals of the kept rows' ids (in
-    order of first appearance), from the codes the duplicate check makes anyway, not text: the in-memory reader
-    then joins the vendors' categories instead of hashing every judgment's id again.
+    order of first appearance), from the codes the duplicate check makes anyway, not text: a chunk's result
+    (:func:`labeleval.io.chunk.run_chunk`) then carries each distinct id once instead of hashing every
+    judgment's id again.
 
     ``columns`` maps canonical names to the file's names; ``label_map`` maps the vendor's label text
     to the task's labels; ``duration_factor`` converts the duration column to seconds (0.001 for ms).

@@ -14,6 +14,14 @@ if TYPE_CHECKING:
     from labeleval.project.manifest import FileSpec
 
 
+def display_name(path: Path, root: Path) -> str:
+    """A file as messages and the ledger name it: its path within the project folder, else its name."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return path.name
+
+
 @dataclass(frozen=True)
 class Source:
     """A file as read, with the column mapping and duration factor the normaliser should apply."""

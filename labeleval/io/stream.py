@@ -1,26 +1,22 @@
-"""The streamed engine: a project's rows read and encoded chunk by chunk on this machine.
+"""Which engine reads a project (:func:`choose_engine`), and the streamed engine's way of running its chunks.
 
-``evaluate(..., engine="stream")`` reads each chunk (a Parquet row group, a block of lines, or a file) with
-:func:`~labeleval.io.chunks.run_chunk`, adds it to a :class:`~labeleval.io.chunks.Combiner` and lets it
-go: at no time are more than one chunk's raw rows in memory. The combined Dataset holds codes (categorical
-ids), and the in-memory engine's :func:`~labeleval.scoring.run.score` makes the Report from it, so every count,
-estimate and interval is the in-memory engine's.
+``stream`` runs the chunked plan (:func:`labeleval.io.plan.plan`) one chunk at a time in this process
+(:func:`one_at_a_time`): each chunk is read, normalised and encoded (:func:`~labeleval.io.chunk.run_chunk`), added
+to the :class:`~labeleval.io.combine.Combiner` and let go, so at no time are more than one chunk's raw rows in
+memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator, Sequence
 
 import pyarrow.parquet as pq
 
-from labeleval.executor import release_memory
-from labeleval.io.chunks import ChunkResult, ChunkTask, Combiner, is_multi_path, plan, run_chunk
-from labeleval.io.dataset import Dataset
+from labeleval.io.chunk import ChunkResult, run_chunk
+from labeleval.io.plan import ChunkTask
 from labeleval.options import Engine, parse_option
 from labeleval.project.manifest import FileSpec, Project
-
-#: called after each chunk with (rows done, rows planned; 0 when a chunk's rows are not known before reading)
-Progress = Callable[[int, int], None]
+from labeleval.project.paths import is_multi_path
 
 #: ``engine="auto"`` streams when the vendor files hold more than this many bytes on disk (or a vendor path
 #: is a folder or glob); below it the in-memory engine is used
@@ -30,33 +26,9 @@ AUTO_STREAM_BYTES = 1_000_000_000
 AUTO_STREAM_ROWS = 2**25
 
 
-def combine_in_order(
-    project: Project, tasks: list[ChunkTask], results: Iterable[ChunkResult], progress: Progress | None
-) -> Dataset:
-    """Add ``results`` (in ``tasks`` order) into one Dataset, reporting progress after each."""
-    combiner = Combiner(project)
-    total = sum(t.rows for t in tasks)
-    done = 0
-    for task, result in zip(tasks, results, strict=True):
-        combiner.add(result)
-        done += task.rows or result.rows_read
-        if progress is not None:
-            progress(done, max(total, done))
-    data = combiner.finish()
-    del combiner
-    release_memory()  # the chunks' freed rows go back to the system before the scoring
-    return data
-
-
-def load_stream(project: Project, *, progress: Progress | None = None) -> Dataset:
-    """Read ``project`` chunk by chunk in this process (see the module docstring)."""
-    tasks = plan(project)
-    return combine_in_order(project, tasks, _each(tasks), progress)
-
-
-def _each(tasks: list[ChunkTask]) -> Iterator[ChunkResult]:
-    for task in tasks:
-        yield run_chunk(task)
+def one_at_a_time(tasks: Sequence[ChunkTask]) -> Iterator[ChunkResult]:
+    """Each task's result in task order, each chunk run only when the previous one's result was taken."""
+    return map(run_chunk, tasks)
 
 
 def choose_engine(project: Project, engine: Engine | str) -> Engine:

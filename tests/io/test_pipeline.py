@@ -19,13 +19,20 @@ import pyarrow.parquet as pq
 import pytest
 
 import labeleval as le
-from labeleval.io.chunks import Dictionary, plan, value_hashes
-from labeleval.io.pipeline import load_data
-from labeleval.io.stream import choose_engine, load_stream
+from labeleval.io.chunk import value_hashes
+from labeleval.io.combine import Dictionary, combine
+from labeleval.io.dataset import Dataset
+from labeleval.io.pipeline import load, load_data
+from labeleval.io.plan import plan, plan_files
+from labeleval.io.stream import choose_engine, one_at_a_time
 from labeleval.options import Engine
 from labeleval.project.manifest import load_project
 from tests.helpers.paths import DATA
 from tests.helpers.projects import assert_same_report, write_project
+
+
+def load_stream(project: le.Project) -> Dataset:
+    return load(project, Engine.STREAM)
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +103,33 @@ def test_duplicate_policies_hold_across_row_groups(tmp_path: Path, policy: str) 
         assert re.search(r"A\.parquet: \d+ duplicate judgments .* at row \d+", str(stream.value))
         return
     assert_same_report(le.evaluate(folder, n_boot=50, engine="memory"), le.evaluate(folder, n_boot=50, engine="stream"))
+
+
+def test_the_in_memory_engine_is_the_pipeline_with_one_chunk_per_file(tmp_path: Path) -> None:
+    """``memory`` plans one whole-file chunk per vendor (which finds its own duplicates, as one file read whole
+    does) and combines them as the chunked engines do; threads or one at a time, the same Dataset."""
+    folder = write_project(tmp_path / "p", 15_000, duplicates="keep_first", seed=3)
+    project = load_project(folder)
+    tasks = plan_files(project)
+    assert [(t.name, t.row_group, t.lines, t.only_chunk) for t in tasks] == [
+        (f"{v}.parquet", None, None, True) for v in "ABC"
+    ]
+    assert not any(t.only_chunk for t in plan(project))  # row groups: duplicates are found across them
+    threads, plain = load_data(project, n_jobs=2), combine(project, tasks, one_at_a_time)
+    for name in ("annotations", "ledger", "quarantine", "notes"):
+        pd.testing.assert_frame_equal(getattr(threads, name), getattr(plain, name), check_exact=True)
+    assert threads.billing == plain.billing
+    assert "DUPLICATE_JUDGMENT" in set(threads.quarantine["reason"])
+
+
+def test_the_first_vendor_s_error_is_raised_first(tmp_path: Path) -> None:
+    """A duplicate judgment under ``duplicates = "error"`` in the first vendor's file is the error, not a later
+    vendor's missing file, whichever engine reads."""
+    folder = write_project(tmp_path / "p", 6_000, duplicates="error", seed=4)
+    (folder / "C.parquet").write_bytes(b"not parquet")  # read after A, and unreadable
+    for engine in ("memory", "stream"):
+        with pytest.raises(le.LabelevalError, match=r"^A\.parquet: \d+ duplicate judgments"):
+            load(load_project(folder), engine, n_jobs=3)
 
 
 def test_a_folder_of_parquet_files_is_one_vendor(tmp_path: Path) -> None:
@@ -252,7 +286,7 @@ def _jsonl_project(folder: Path, seed: int = 7) -> Path:
 
 @pytest.mark.slow
 def test_jsonl_read_in_blocks_of_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import labeleval.io.chunks as chunks
+    import labeleval.io.plan as chunks
 
     folder = _jsonl_project(tmp_path / "p")
     monkeypatch.setattr(chunks, "TEXT_BLOCK_BYTES", 60_000)
@@ -274,7 +308,7 @@ def test_jsonl_read_in_blocks_of_lines(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_jsonl_with_unusual_line_breaks_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import labeleval.io.chunks as chunks
+    import labeleval.io.plan as chunks
 
     folder = _jsonl_project(tmp_path / "p", seed=8)
     path = folder / "B.jsonl"
@@ -287,7 +321,7 @@ def test_jsonl_with_unusual_line_breaks_is_read_whole(tmp_path: Path, monkeypatc
 
 @pytest.mark.slow
 def test_csv_read_in_blocks_that_end_outside_quoted_fields(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import labeleval.io.chunks as chunks
+    import labeleval.io.plan as chunks
 
     folder = write_project(tmp_path / "p", 15_000, seed=9)
     frame = pd.read_parquet(folder / "A.parquet")

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import labeleval as le
-from labeleval.io import chunks
-from labeleval.io.stream import load_stream
+from labeleval.io import combine
+from labeleval.io.pipeline import load
 from labeleval.project.manifest import load_project
 from labeleval.scoring.consensus import vendor_consensus
 from labeleval.scoring.encode import encode, per_item_only, vendor_batches
@@ -35,18 +36,18 @@ def test_one_frame_equals_the_per_vendor_frames(
     folder = parquet_project if design == "parquet" else random_design(tmp_path / "r", seed=5)
     project = load_project(folder)
     taken = []
-    one_frame = chunks.Combiner._one_frame
+    one_frame = combine._one_frame
 
-    def spy(self: chunks.Combiner, *args: object) -> list[pd.DataFrame]:
-        out = one_frame(self, *args)  # type: ignore[arg-type]
+    def spy(*args: Any) -> list[pd.DataFrame]:
+        out = one_frame(*args)
         taken.append(bool(out))
         return out
 
-    monkeypatch.setattr(chunks.Combiner, "_one_frame", spy)
-    fast = load_stream(project)
+    monkeypatch.setattr(combine, "_one_frame", spy)
+    fast = load(project, "stream")
     assert taken == [True]  # every vendor has the same columns: one frame
-    monkeypatch.setattr(chunks.Combiner, "_one_frame", lambda self, *args: [])
-    slow = load_stream(project)
+    monkeypatch.setattr(combine, "_one_frame", lambda *args: [])
+    slow = load(project, "stream")
     pd.testing.assert_frame_equal(fast.annotations, slow.annotations)
     pd.testing.assert_series_equal(fast.gold, slow.gold)
     pd.testing.assert_frame_equal(fast.ledger, slow.ledger)
@@ -54,7 +55,7 @@ def test_one_frame_equals_the_per_vendor_frames(
 
 
 def test_row_positions_on_demand_equal_the_held_ones(parquet_project: Path) -> None:
-    enc = encode(load_stream(load_project(parquet_project)))
+    enc = encode(load(load_project(parquet_project), "stream"))
     batches = vendor_batches(enc)
     assert all(isinstance(b.positions, range) for b in batches)  # a Dataset holds each vendor's rows together
     for index, b in enumerate(batches):
@@ -68,7 +69,7 @@ def test_row_positions_on_demand_equal_the_held_ones(parquet_project: Path) -> N
 
 
 def test_rows_not_in_one_range_are_held(parquet_project: Path) -> None:
-    data = load_stream(load_project(parquet_project))
+    data = load(load_project(parquet_project), "stream")
     shuffled = data.annotations.sample(frac=1.0, random_state=0).reset_index(drop=True)
     enc = encode(dataclasses.replace(data, annotations=shuffled))
     reference = vendor_batches(encode(data))
@@ -82,7 +83,7 @@ def test_rows_not_in_one_range_are_held(parquet_project: Path) -> None:
 
 
 def test_items_frame_after_the_per_judgment_arrays_are_let_go(parquet_project: Path) -> None:
-    enc = encode(load_stream(load_project(parquet_project)))
+    enc = encode(load(load_project(parquet_project), "stream"))
     batches = vendor_batches(enc)
     rng = np.random.default_rng(0)
     consensus = [vendor_consensus(enc, b, Settings(), rng) for b in batches]
