@@ -73,6 +73,14 @@ class ConsensusMethod(Option):
     DAWID_SKENE = "dawid_skene", "Dawid-Skene"
 
 
+class Window(Option):
+    """What the metrics are followed over (``evaluate(..., over=...)``)."""
+
+    WEEK = "week", "calendar weeks of submitted_at"
+    DAY = "day", "days of submitted_at"
+    BATCH = "batch", "the vendor's batch_id"
+
+
 class Engine(Option):
     """Where the row work runs; every engine gives the same Report."""
 

@@ -17,7 +17,7 @@ from typing import Final
 # ---------------------------------------------------------------- count forms (labeleval/metrics/forms.py)
 #: dense items x K counts whatever the number of items up to this many labels: whole-array numpy steps, at
 #: items x K x 8 bytes; above (and above the next two), the non-zero cells: memory linear in the judgments
-#: (tests/test_sparse_counts.py holds the two forms to the same reports)
+#: (tests/metrics/test_cells.py holds the two forms to the same reports)
 DENSE_MAX_LABELS: Final = 64
 #: ... or dense while items x K stays within this many cells (32 MB of int64) and K within HIT_MATRIX_MAX
 DENSE_MAX_CELLS: Final = 4_000_000
@@ -28,7 +28,7 @@ HIT_MATRIX_MAX: Final = 1024
 # ------------------------------------------------------------------ Krippendorff's alpha (metrics/agreement.py)
 #: alpha's point value from the ``krippendorff`` package while pairable items x used values^2 (its working
 #: set: 16 s and 1.6 GB at 6,700 items x 100 values) stays within this; above, the closed forms of
-#: metrics/agreement.py in linear memory (equal to rounding: tests/test_alpha_point.py)
+#: metrics/agreement.py in linear memory (equal to rounding: tests/metrics/test_agreement.py)
 PACKAGE_MAX_CELLS: Final = 2_000_000
 #: ordinal alpha resamples exact coincidence matrices (items x K^2 bootstrap columns) up to this many
 #: categories; above, a resample holds the ranks at the full sample's marginals. Memory and time against an
@@ -101,3 +101,16 @@ FORMAT_SNIFF_BYTES: Final = 1 << 20
 PROFILE_SAMPLE_ROWS: Final = 2000
 #: bytes of an XLSX's first sheet read to find the row count it declares, before decoding (io/readers.py)
 XLSX_DIMENSION_BYTES: Final = 65536
+
+
+# ------------------------------------------------------------------------------ reading (labeleval/io)
+#: JSONL, CSV and TSV files larger than this are read in blocks of about this many bytes (whole lines) by the
+#: chunked engines: memory per chunk against the number of chunks (tests/io/test_pipeline.py holds blocks and
+#: whole files to the same Dataset)
+TEXT_BLOCK_BYTES: Final = 128 * 2**20
+#: ``engine="auto"`` streams when the vendor files hold more than this many bytes on disk (or a vendor path is
+#: a folder or glob); below it the in-memory engine is used: speed against a memory peak near the rows' size
+AUTO_STREAM_BYTES: Final = 1_000_000_000
+#: ... or when their Parquet footers count more than this many rows: Parquet compresses well (the 1e8-judgment
+#: benchmark project is 0.5 GB of files, and the in-memory engine peaked at 11.5 GB on it; 1.7 GB at 1e7)
+AUTO_STREAM_ROWS: Final = 2**25

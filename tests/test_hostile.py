@@ -159,7 +159,7 @@ def test_huge_n_boot_is_refused_on_the_command_line(tmp_path: Path, capsys: pyte
         main(["score", str(project(tmp_path)), "--n-boot", "10000000000"])
     assert exit_.value.code == 2
     err = capsys.readouterr().err
-    assert "10,000,000,000 resamples is over the limit of 100,000 (resamples)" in err
+    assert "10,000,000,000 bootstrap resamples is over the limit of 100,000 (resamples)" in err  # as evaluate() says
     assert "LABELEVAL_MAX_RESAMPLES" in err
 
 

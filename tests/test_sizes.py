@@ -13,11 +13,6 @@ PACKAGE = Path(__file__).resolve().parents[1] / "labeleval"
 MAX_FUNCTION_LINES = 80
 MAX_CLASS_LINES = 150
 
-#: definitions over the limit that are being reworked elsewhere; each entry goes when its rework lands
-ALLOWED: dict[str, str] = {
-    "labeleval/api.py::evaluate": "being reworked",
-}
-
 
 def definitions(path: Path) -> Iterator[tuple[str, int, int]]:
     """(qualified name, lines, limit) of every function and class in ``path``, nested ones included."""
@@ -48,15 +43,8 @@ def oversized() -> dict[str, int]:
 
 
 def test_no_function_or_class_is_too_long() -> None:
-    over = {name: lines for name, lines in oversized().items() if name not in ALLOWED}
-    assert not over, "split into named steps: " + ", ".join(f"{name} ({lines} lines)" for name, lines in over.items())
-
-
-def test_the_allow_list_holds_only_what_is_still_too_long() -> None:
-    """An entry whose definition has come within the limit (or is gone) is taken off the list."""
     over = oversized()
-    stale = [name for name in ALLOWED if name not in over]
-    assert not stale, f"within the limits now, remove from ALLOWED: {', '.join(stale)}"
+    assert not over, "split into named steps: " + ", ".join(f"{name} ({lines} lines)" for name, lines in over.items())
 
 
 def test_the_walk_counts_decorators_and_nested_definitions(tmp_path: Path) -> None:

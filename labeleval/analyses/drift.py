@@ -33,8 +33,9 @@ from labeleval.analyses.subsets import Scorer, score_quietly, subset
 from labeleval.errors import LabelevalError
 from labeleval.inference.stats import holm
 from labeleval.io.dataset import Dataset
+from labeleval.options import Window
 
-WINDOWS = ("week", "day", "batch")
+WINDOWS = Window.values()
 MISSING_WINDOW = "(missing)"
 DRIFT_COLUMNS = (
     "over",

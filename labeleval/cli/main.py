@@ -23,11 +23,10 @@ from labeleval.api import as_project, evaluate
 from labeleval.cli import questions as cli_questions
 from labeleval.cli import read as cli_read
 from labeleval.cli.progress import ProgressBar
+from labeleval.cli.settings import add_settings_arguments, settings_given
 from labeleval.errors import LabelevalError, UndefinedMetricWarning
 from labeleval.io.pipeline import load_data
-from labeleval.limits import current as current_limits
-from labeleval.limits import env_variable
-from labeleval.options import ConsensusMethod, Engine, Reason, TiePolicy, Uncertainty, UsabilityRule
+from labeleval.options import Reason
 from labeleval.present import glossary
 from labeleval.present.render import blank_notes
 from labeleval.present.verdict import redundancy_line, verdict
@@ -75,7 +74,6 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_read.add_parser(sub)
     cli_questions.add_parsers(sub)
-    cli_questions.add_score_options(score)
 
     sample = sub.add_parser("sample", help="write the bundled sample projects into a folder")
     sample.add_argument("out_dir")
@@ -88,44 +86,7 @@ def _score_parser(sub: argparse._SubParsersAction[Any]) -> argparse.ArgumentPars
     score.add_argument("project", help="project folder holding labeleval.toml, or the manifest file")
     score.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     score.add_argument("--out", help="write to this file (csv: this folder) instead of standard output")
-    score.add_argument("--n-boot", type=_resamples, default=1000, help="bootstrap resamples (default 1000)")
-    score.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
-    score.add_argument("--confidence", type=_probability, default=0.95, help="CI level (default 0.95)")
-    score.add_argument(
-        "--usability",
-        choices=UsabilityRule.values(),
-        help="override the manifest's usability rule",
-    )
-    score.add_argument("--min-confidence", type=_probability, help="consensus confidence for usability rules")
-    score.add_argument("--tie", choices=TiePolicy.values(), help="majority-vote tie policy")
-    score.add_argument(
-        "--consensus",
-        choices=ConsensusMethod.values(),
-        help="consensus method behind consensus accuracy (default: the manifest's, else majority_vote)",
-    )
-    score.add_argument(
-        "--uncertainty",
-        choices=Uncertainty.values(),
-        help="what the accuracy and cost intervals cover: other items and annotators of the vendor "
-        "(items_and_annotators, the default) or these annotators on other items (items)",
-    )
-    score.add_argument(
-        "--min-shared-gold",
-        type=_non_negative_int,
-        help="gold items two vendors must share to be compared (default 20)",
-    )
-    score.add_argument(
-        "--target-accuracy",
-        type=_probability,
-        help="consensus accuracy the redundancy analysis looks for (default 0.95)",
-    )
-    score.add_argument(
-        "--engine",
-        choices=Engine.values(),
-        default=None,
-        help="where the row work runs: memory, stream (chunk by chunk), dask (a Dask cluster); default auto "
-        "(stream above 1 GB or 2**25 Parquet rows of vendor files, or for a folder of Parquet files)",
-    )
+    add_settings_arguments(score)
     score.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -146,39 +107,8 @@ def _annotators_parser(sub: argparse._SubParsersAction[Any]) -> argparse.Argumen
     cards.add_argument("--flagged", action="store_true", help="only the annotators flagged as low performers")
     cards.add_argument("--format", choices=("table", "csv"), default="table")
     cards.add_argument("--out", help="write to this file instead of standard output")
-    cards.add_argument("--consensus", choices=ConsensusMethod.values())
+    add_settings_arguments(cards, ["consensus"])
     return cards
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
-    return value
-
-
-def _resamples(text: str) -> int:
-    value = _non_negative_int(text)
-    limit = current_limits().resamples
-    if value > limit:
-        raise argparse.ArgumentTypeError(
-            f"{value:,} resamples is over the limit of {limit:,} (resamples); raise it with the environment "
-            f"variable {env_variable('resamples')}=..."
-        )
-    return value
-
-
-def _probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
-    if not 0 < value < 1 + 1e-12:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {value}")
-    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -236,24 +166,14 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
+    given = settings_given(args)
+    if args.scheduler and "engine" not in given:
+        given["engine"] = "dask"
     report = evaluate(
         args.project,
-        n_boot=args.n_boot,
-        seed=args.seed,
-        confidence=args.confidence,
-        usability=args.usability,
-        min_confidence=args.min_confidence,
-        tie=args.tie,
-        consensus=args.consensus,
-        target_accuracy=args.target_accuracy,
-        uncertainty=args.uncertainty,
-        min_shared_gold=args.min_shared_gold,
-        by=args.by,
-        over=args.over,
-        exclude_suspect_gold=args.exclude_suspect_gold,
-        engine=args.engine or ("dask" if args.scheduler else "auto"),
         scheduler=args.scheduler,
         progress=ProgressBar() if sys.stderr.isatty() else None,
+        **given,
     )
     frames = None if args.with_items else [n for n in Report.frame_names() if n not in LARGE_FRAMES]
     if args.format == "csv":

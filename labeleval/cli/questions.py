@@ -66,16 +66,6 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
         )
 
 
-def add_score_options(score: argparse.ArgumentParser) -> None:
-    score.add_argument("--by", help="an item metadata column to slice by, e.g. language (see [items] in docs/usage.md)")
-    score.add_argument("--over", choices=("week", "day", "batch"), help="metrics per time window or batch")
-    score.add_argument(
-        "--exclude-suspect-gold",
-        action="store_true",
-        help="leave the gold items the gold audit marks as suspect out of every accuracy figure",
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     if args.command == "gold-audit":
         return _gold_audit(args)

@@ -23,6 +23,7 @@ from labeleval.limits import Limits
 from labeleval.limits import current as current_limits
 from labeleval.project.manifest import Project, VendorSpec
 from labeleval.project.paths import PARQUET_SUFFIXES, is_multi_path, parquet_files
+from labeleval.tuning import TEXT_BLOCK_BYTES
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,6 @@ def _mark_only_chunks(tasks: list[ChunkTask]) -> list[ChunkTask]:
     return [replace(t, only_chunk=True) if per_vendor[t.vendor_index] == 1 else t for t in tasks]
 
 
-#: JSONL, CSV and TSV files larger than this are read in blocks of about this many bytes (whole lines)
-TEXT_BLOCK_BYTES = 128 * 2**20
 #: bytes that str.splitlines() also breaks lines at (besides \n and \r\n): a file holding one is read whole, so
 #: that its line numbers are the in-memory reader's
 _OTHER_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")

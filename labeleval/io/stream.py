@@ -17,13 +17,7 @@ from labeleval.io.plan import ChunkTask
 from labeleval.options import Engine, parse_option
 from labeleval.project.manifest import FileSpec, Project
 from labeleval.project.paths import is_multi_path
-
-#: ``engine="auto"`` streams when the vendor files hold more than this many bytes on disk (or a vendor path
-#: is a folder or glob); below it the in-memory engine is used
-AUTO_STREAM_BYTES = 1_000_000_000
-#: ... or when their Parquet footers count more than this many rows: Parquet compresses well (the 1e8-judgment
-#: benchmark project is 0.5 GB of files, and the in-memory engine peaked at 11.5 GB on it; 1.7 GB at 1e7)
-AUTO_STREAM_ROWS = 2**25
+from labeleval.tuning import AUTO_STREAM_BYTES, AUTO_STREAM_ROWS
 
 
 def one_at_a_time(tasks: Sequence[ChunkTask]) -> Iterator[ChunkResult]:

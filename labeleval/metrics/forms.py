@@ -5,7 +5,7 @@ agreement, items' rows) goes through :class:`Counts`. :func:`counts_for` chooses
 are made: :class:`DenseCounts`, an items x K array, while that is small (:func:`dense_ok`), else
 :class:`CellCounts`, the matrix's non-zero cells (a SciPy CSR array; :mod:`labeleval.metrics.cells`), in memory
 linear in the judgments whatever the number of categories. The two give the same answers (the same rules,
-first-maximum and tie conventions; ``tests/test_sparse_counts.py``). Metric functions that take either raw form
+first-maximum and tie conventions; ``tests/metrics/test_cells.py``). Metric functions that take either raw form
 (:mod:`labeleval.metrics.agreement`'s per-item blocks) get it as :attr:`Counts.matrix`.
 """
 

@@ -8,18 +8,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import streamlit as st
 
 from labeleval.api import evaluate
 from labeleval.errors import LabelevalError
 from labeleval.io.pipeline import load_data
 from labeleval.limits import evaluation_slot
-from labeleval.options import ConsensusMethod, Option, TaskKind, TiePolicy, Uncertainty, UsabilityRule
+from labeleval.options import ConsensusMethod, Option, TaskKind, TiePolicy, UsabilityRule
 from labeleval.present.glossary import display_frame
 from labeleval.project.manifest import Project, find_manifest, load_project
 from labeleval.safety import markdown_text
 from labeleval.samples.content_safety import generate_content_safety
-from labeleval.scoring.settings import Settings
+from labeleval.scoring.settings import Spec, Widget, project_defaults, settings_specs
 from labeleval.ui import report_cache
 
 if TYPE_CHECKING:
@@ -124,19 +125,22 @@ def evaluate_options(path: Path) -> Options:
 
 def evaluate_options_for(path: Path, state: Mapping[str, Any]) -> Options:
     """The options of ``state`` (the session's widget values) for the project at ``path``; an empty ``state``
-    gives what a new session starts with (the manifest's settings, 1,000 resamples, seed 0, 95%)."""
+    gives what a new session starts with (the manifest's settings, else each setting's default)."""
     own = project_settings(path)
-    return (
-        ("n_boot", int(state.get("n_boot", 1000))),
-        ("seed", int(state.get("seed", 0))),
-        ("confidence", float(state.get("confidence", 0.95))),
-        ("usability", str(state.get("usability", own.usability))),
-        ("min_confidence", float(state.get("min_confidence", own.min_confidence))),
-        ("tie", str(state.get("tie", own.tie))),
-        ("consensus", str(state.get("consensus", own.consensus))),
-        ("target_accuracy", float(state.get("target_accuracy", own.target_accuracy))),
-        ("uncertainty", str(state.get("uncertainty", own.uncertainty))),
-    )
+    return tuple((name, _plain(state.get(name, own.values[name]))) for name in SIDEBAR)
+
+
+def _plain(value: object) -> object:
+    """A widget's value as evaluate() takes it and the caches key on it (numbers as numbers, options as text)."""
+    if value is None or isinstance(value, bool | np.bool_):
+        return value if value is None else bool(value)
+    if isinstance(value, Option | str):
+        return str(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value)
+    return value
 
 
 def sidebar_settings(project_path: Path) -> None:
@@ -164,12 +168,11 @@ def settings_state(project_path: Path) -> None:
     st.session_state["project_path"] = str(path)
     own = project_settings(path)
     if st.session_state.get("settings_project") != str(path):
-        for key in PROJECT_SETTINGS:
-            st.session_state[key] = getattr(own, key)
+        for name in PROJECT_SETTINGS:
+            st.session_state[name] = own.values[name]
         st.session_state["settings_project"] = str(path)
-    st.session_state.setdefault("confidence", 0.95)
-    st.session_state.setdefault("n_boot", 1000)
-    st.session_state.setdefault("seed", 0)
+    for name in SIDEBAR:
+        st.session_state.setdefault(name, own.values[name])
 
 
 def sidebar_widgets() -> None:
@@ -182,69 +185,65 @@ def sidebar_widgets() -> None:
         _settings_widgets(project_settings(Path(st.session_state["project_path"])))
 
 
+#: The settings the sidebar shows (each declares its widget), and those a project's manifest sets.
+SIDEBAR = tuple(name for name, _, spec in settings_specs() if spec.widget is not None)
+PROJECT_SETTINGS = tuple(name for name, _, spec in settings_specs() if spec.widget is not None and spec.manifest)
+
+
 @dataclass(frozen=True)
 class ProjectSettings:
-    """A manifest's own settings (what ``labeleval score`` uses without flags) and what the project allows."""
+    """A project's own value of each sidebar setting (what ``labeleval score`` uses without flags) and the choices
+    the project allows where it narrows them."""
 
-    usability: str
-    min_confidence: float
-    tie: str
-    consensus: str
-    target_accuracy: float
-    uncertainty: str
-    rules: tuple[str, ...]  # usability rules the project can use (no gold: consensus only)
-    methods: tuple[str, ...]  # consensus methods its task kind has
+    values: Mapping[str, Any]
+    #: the values a select box offers, where the project narrows its option (no gold: the consensus rule only;
+    #: a task kind without categories: majority vote only)
+    choices: Mapping[str, tuple[str, ...]]
 
 
 def project_settings(path: Path) -> ProjectSettings:
     """The project's settings; a project that cannot be read gets the defaults (its error is shown by the
     page that scores it)."""
+    defaults = {name: _plain(default) for name, default, _ in settings_specs()}
     try:
         project = load_project(path)
     except LabelevalError:
-        d = Settings()
-        return ProjectSettings(
-            str(d.usability), d.min_confidence, str(d.tie), str(d.consensus), d.target_accuracy,
-            str(d.uncertainty), UsabilityRule.values(), ConsensusMethod.values(),
-        )  # fmt: skip
+        return ProjectSettings(defaults, {})
     categorical = project.task.kind not in (TaskKind.INTERVAL, TaskKind.RATIO, TaskKind.MULTILABEL)
+    values = {name: _plain(value) for name, value in project_defaults(project).items()}
     return ProjectSettings(
-        usability=str(project.usability.rule),
-        min_confidence=project.usability.min_confidence,
-        tie=str(project.tie),
-        consensus=str(project.consensus),
-        target_accuracy=project.quality.target_accuracy,
-        uncertainty=str(project.uncertainty),
-        rules=UsabilityRule.values() if project.gold is not None else (str(UsabilityRule.CONSENSUS),),
-        methods=ConsensusMethod.values() if categorical else (str(ConsensusMethod.MAJORITY_VOTE),),
+        values,
+        {
+            "usability": UsabilityRule.values() if project.gold is not None else (str(UsabilityRule.CONSENSUS),),
+            "consensus": ConsensusMethod.values() if categorical else (str(ConsensusMethod.MAJORITY_VOTE),),
+        },
     )
 
 
-PROJECT_SETTINGS = ("usability", "min_confidence", "tie", "consensus", "target_accuracy", "uncertainty")
-
-
 def _settings_widgets(own: ProjectSettings) -> None:
-    """The Settings expander. Its widgets start from the project's manifest (so the app shows what
-    ``labeleval score`` shows); a change holds for the session; choosing another project resets them
-    (:func:`settings_state`)."""
+    """The Settings expander: one widget per setting that declares one (:class:`~labeleval.scoring.settings.Spec`).
+    Its widgets start from the project's manifest (so the app shows what ``labeleval score`` shows); a change
+    holds for the session; choosing another project resets them (:func:`settings_state`)."""
     with st.expander("Settings", expanded=False):
-        st.slider("Confidence level", 0.80, 0.99, step=0.01, key="confidence")
-        st.select_slider("Bootstrap resamples", [0, 200, 500, 1000, 2000], key="n_boot")
-        st.number_input("Seed", min_value=0, step=1, key="seed")
-        st.selectbox("Usable label means", own.rules, key="usability", format_func=_describe(UsabilityRule))
-        low = min(0.5, float(st.session_state["min_confidence"]))
-        st.slider("Consensus confidence threshold", low, 1.0, step=0.05, key="min_confidence")
-        st.selectbox("Majority-vote ties", TiePolicy.values(), key="tie", format_func=_describe(TiePolicy))
-        st.selectbox("Consensus method", own.methods, key="consensus", format_func=_describe(ConsensusMethod))
-        low = min(0.8, float(st.session_state["target_accuracy"]))
-        st.slider("Target consensus accuracy", low, 1.0, step=0.01, key="target_accuracy")
-        st.selectbox(
-            "Intervals cover",
-            Uncertainty.values(),
-            key="uncertainty",
-            format_func=_describe(Uncertainty),
-            help="Accuracy and cost intervals; agreement (alpha) intervals always cover items only.",
-        )
+        for name, _, spec in settings_specs():
+            if spec.widget is not None:
+                _widget(name, spec, spec.widget, own)
+
+
+def _widget(name: str, spec: Spec, widget: Widget, own: ProjectSettings) -> None:
+    """The widget ``widget`` says, keyed by the setting's name, labelled and explained from its declaration."""
+    help_text = spec.help[0].upper() + spec.help[1:] + "."
+    if widget.kind == "select":
+        assert spec.choices is not None  # a select box lists an option's values
+        options = own.choices.get(name, spec.choices.values())
+        st.selectbox(spec.label, options, key=name, format_func=_describe(spec.choices), help=help_text)
+    elif widget.kind == "select_slider":
+        st.select_slider(spec.label, list(widget.values), key=name, help=help_text)
+    elif widget.kind == "number":
+        st.number_input(spec.label, min_value=int(widget.low), step=int(widget.step), key=name, help=help_text)
+    else:  # a slider whose low end reaches down to the project's own value
+        low = min(widget.low, float(st.session_state[name]))
+        st.slider(spec.label, low, widget.high, step=widget.step, key=name, help=help_text)
 
 
 def _describe(option: type[Option]) -> Callable[[object], str]:
