@@ -11,6 +11,7 @@ first-maximum and tie conventions; ``tests/metrics/test_cells.py``). Metric func
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Protocol
 
 import numpy as np
@@ -135,6 +136,28 @@ def counts_for(item_codes: np.ndarray, label_codes: np.ndarray, n_items: int, k:
     if dense_ok(n_items, k):
         return DenseCounts(counts_from_codes(item_codes, label_codes, n_items, k))
     return CellCounts(count_cells(item_codes, label_codes, n_items, k))
+
+
+def counts_by_rank(
+    items: np.ndarray, labels: np.ndarray, rank: np.ndarray, n_items: int, n_labels: int, max_k: int
+) -> Iterator[Counts]:
+    """The counts of each item's first k judgments (by ``rank``, 0 first), for k = 1 .. ``max_k``, each in the
+    form :func:`counts_for` would choose. Dense counts grow by
+    the judgments of rank k - 1 only (one pass over the judgments per draw, not one per k); the cells form is
+    made afresh for each k. The array is updated in place: each k's counts are for use before the next."""
+    if not dense_ok(n_items, n_labels):
+        for k in range(1, max_k + 1):
+            chosen = rank < k
+            yield counts_for(items[chosen], labels[chosen], n_items, n_labels)
+        return
+    by_rank = np.argsort(rank, kind="stable")
+    bounds = np.searchsorted(rank[by_rank], np.arange(max_k + 1))
+    flat = np.zeros(n_items * n_labels, dtype=np.int64)
+    for k in range(1, max_k + 1):
+        new = by_rank[bounds[k - 1] : bounds[k]]
+        new = new[labels[new] >= 0]  # a judgment without a label code is not counted (as counts_from_codes)
+        flat += np.bincount(items[new].astype(np.int64) * n_labels + labels[new], minlength=n_items * n_labels)
+        yield DenseCounts(flat.reshape(n_items, n_labels))
 
 
 class DenseCounts(Counts):

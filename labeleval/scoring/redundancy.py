@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from labeleval.inference.stats import wilson_interval
-from labeleval.metrics.forms import counts_for
+from labeleval.metrics.forms import counts_by_rank
 from labeleval.options import TiePolicy
 from labeleval.scoring.kinds import Kind
 from labeleval.tuning import REDUNDANCY_DRAW_JUDGMENTS, REDUNDANCY_DRAWS
@@ -55,9 +55,7 @@ def redundancy_curve(
         starts = np.r_[0, np.flatnonzero(sorted_items[1:] != sorted_items[:-1]) + 1]
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-        for k in range(1, max_k + 1):
-            chosen = rank < k
-            matrix = counts_for(items[chosen], labels[chosen], n_gold, k_classes)  # many labels: count cells
+        for k, matrix in enumerate(counts_by_rank(items, labels, rank, n_gold, k_classes, max_k), start=1):
             eligible = per_item >= k
             if tie == TiePolicy.FRACTIONAL and kind.majority_vote:
                 credit = matrix.tie_credit(truth, hit)[0]
