@@ -1,7 +1,7 @@
 """The one place labeleval runs work side by side, and gives freed memory back between big steps.
 
 **Threads, as a setting.** ``n_jobs`` (scikit-learn's idiom; ``evaluate(..., n_jobs=...)``, held in
-:class:`~labeleval.engine.settings.Settings`) is how many tasks run at a time: ``None`` as many as the CPUs this
+:class:`~labeleval.scoring.settings.Settings`) is how many tasks run at a time: ``None`` as many as the CPUs this
 process may use (:func:`cpu_count`), ``1`` one at a time, ``-1`` every CPU, ``-2`` all but one. An
 :class:`Executor` made from it is handed explicitly to the code that has independent tasks; nothing here is
 read from the environment or from a context variable. With it, the in-memory engine
