@@ -1,8 +1,8 @@
 """Where the time and memory of one streamed evaluation go, step by step.
 
 Runs ``load(project, "stream")`` and what ``evaluate()`` runs after it (``questions.score_with_questions``: the
-gold audit, then ``scoring.run.score``) on a project (for example one that ``bench_scale.py`` wrote) and prints, for each
-step, its wall time and the process's resident memory before it, at its peak (Linux's high-water mark
+gold audit, then ``scoring.run.score``) on a project (for example one that ``bench_scale.py`` wrote) and prints,
+for each step, its wall time and the process's resident memory before it, at its peak (Linux's high-water mark
 ``VmHWM``, reset before each step through ``/proc/self/clear_refs``) and after it.
 Linux only; n_boot = 1000, seed 0, the default settings.
 
