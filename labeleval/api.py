@@ -34,25 +34,25 @@ def evaluate(
 ) -> Report:
     """Score every vendor of a project: agreement, accuracy on gold, cost per usable label, with CIs.
 
-        Parameters
-        ----------
-        project_or_path
-            A :class:`Project`, a project folder holding ``labeleval.toml``, or the manifest file.
+    Parameters
+    ----------
+    project_or_path
+        A :class:`Project`, a project folder holding ``labeleval.toml``, or the manifest file.
     {settings}
-        scheduler
-            For ``engine="dask"``: a Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``;
-            None starts a small local cluster.
-        progress
-            Called after each chunk with (rows done, rows planned) by the chunked engines.
+    scheduler
+        For ``engine="dask"``: a Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``;
+        None starts a small local cluster.
+    progress
+        Called after each chunk with (rows done, rows planned) by the chunked engines.
 
-        The settings are declared once in :class:`labeleval.scoring.settings.Settings`, which the CLI's arguments and
-        the app's sidebar read too; a setting left out (or None) takes the manifest's value where it has one.
+    The settings are declared once in :class:`labeleval.scoring.settings.Settings`, which the CLI's arguments and
+    the app's sidebar read too; a setting left out (or None) takes the manifest's value where it has one.
 
-        Examples
-        --------
-        >>> import labeleval as le
-        >>> report = le.evaluate("sample_data/content_safety", n_boot=200)  # doctest: +SKIP
-        >>> report.summary[["vendor", "accuracy", "cost_per_usable_label"]]  # doctest: +SKIP
+    Examples
+    --------
+    >>> import labeleval as le
+    >>> report = le.evaluate("sample_data/content_safety", n_boot=200)  # doctest: +SKIP
+    >>> report.summary[["vendor", "accuracy", "cost_per_usable_label"]]  # doctest: +SKIP
     """
     project = as_project(project_or_path)
     settings = resolve_settings(project, **options)
@@ -77,7 +77,7 @@ def evaluate(
     )
 
 
-evaluate.__doc__ = (evaluate.__doc__ or "").replace("{settings}", parameters_doc(" " * 4))
+evaluate.__doc__ = (evaluate.__doc__ or "").replace("    {settings}", parameters_doc(" " * 4))
 _own = inspect.signature(evaluate).parameters
 evaluate.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
     [_own["project_or_path"], *signature_parameters(), _own["scheduler"], _own["progress"]],
