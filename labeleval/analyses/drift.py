@@ -26,7 +26,6 @@ from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from labeleval import fmt
 from labeleval.analyses.subsets import Scorer, score_quietly, subset
@@ -194,6 +193,7 @@ def _right(data: Dataset) -> np.ndarray:
 
 def annotator_drift(data: Dataset, labels: np.ndarray, order: list[str], *, confidence: float) -> pd.DataFrame:
     """Per annotator and later window: accuracy and speed against the same annotator's first window."""
+    from scipy import stats  # imported here: scipy.stats is slow to import
 
     ann = data.annotations
     right = _right(data)

@@ -43,7 +43,6 @@ from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from labeleval.errors import LabelevalError
 from labeleval.tuning import PLAN_EXACT_MAX_N
@@ -90,6 +89,7 @@ def connor_n(p10: float, p01: float, *, power: float = 0.8, alpha: float = 0.05)
 def mcnemar_power(n: int, p10: float, p01: float, *, alpha: float = 0.05) -> float:
     """Exact power of the two-sided exact McNemar test (reject when its p-value is below ``alpha``) with ``n``
     paired items, where a pair is (right, wrong) with probability ``p10`` and (wrong, right) with ``p01``."""
+    from scipy import stats  # imported here: scipy.stats is slow to import
 
     psi = p10 + p01
     if n <= 0 or psi <= 0:

@@ -26,7 +26,6 @@ from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from labeleval.analyses.subsets import Scorer, score_quietly, subset
 from labeleval.errors import LabelevalError
@@ -151,6 +150,7 @@ def gail_simon_p(differences: np.ndarray, ses: np.ndarray) -> tuple[float, float
     ``Q- = sum (d/se)^2 over d > 0`` and ``Q+ = sum (d/se)^2 over d < 0``; the statistic ``min(Q+, Q-)`` has
     null distribution ``P(min > c) = sum_{i=1}^{k-1} Binomial(i; k-1, 1/2) P(chi2_i > c)``.
     """
+    from scipy import stats  # imported here: scipy.stats is slow to import
 
     z2 = (differences / ses) ** 2
     q_minus = float(z2[differences > 0].sum())
@@ -166,6 +166,7 @@ def gail_simon_p(differences: np.ndarray, ses: np.ndarray) -> tuple[float, float
 
 def ranking_test(slices: pd.DataFrame, vendors: list[str], *, confidence: float) -> pd.DataFrame:
     """Does the accuracy ranking of two vendors differ between slices? One row per vendor pair."""
+    from scipy import stats  # imported here: scipy.stats is slow to import
 
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     ok = slices[slices["status"] == "ok"].set_index(["slice", "vendor"]) if len(slices) else slices

@@ -12,7 +12,6 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
-from scipy.stats import f as f_dist
 
 from labeleval.errors import InsufficientDataError, SchemaError, UndefinedMetricWarning
 from labeleval.metrics.counts import check_frame, count_matrix, label_codes, numeric_values
@@ -110,6 +109,7 @@ def icc_from_matrix(x: np.ndarray, confidence: float = 0.95) -> pd.DataFrame:
     """The six Shrout & Fleiss (1979) intraclass correlations of a complete targets x raters matrix, with
     F-distribution confidence intervals (Shrout & Fleiss; McGraw & Wong 1996 for ICC2's Satterthwaite
     degrees of freedom, as in pingouin)."""
+    from scipy.stats import f as f_dist  # imported here: scipy.stats is slow to import
 
     n, k = x.shape
     if n < 2 or k < 2:

@@ -3,7 +3,9 @@ beyond arranging what ``evaluate()`` returned."""
 
 from __future__ import annotations
 
-import altair as alt
+from types import ModuleType
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from labeleval import fmt
@@ -23,8 +25,20 @@ from labeleval.present.cost_chart import (  # noqa: F401  (re-exported: the layo
     vendor_colors,
 )
 
+if TYPE_CHECKING:
+    import altair as alt
+
+
+def altair() -> ModuleType:
+    """Altair, imported when a chart is first drawn: only the app and the HTML report draw charts, so scoring and
+    ``import labeleval.report`` never pay for it."""
+    import altair as alt
+
+    return alt
+
 
 def _vendor_scale(vendors: list[str]) -> alt.Scale:
+    alt = altair()
     return alt.Scale(domain=vendors, range=vendor_colors(len(vendors)))
 
 
@@ -37,6 +51,7 @@ def metric_bars(
     currency: str | None = None,
 ) -> alt.LayerChart:
     """One bar per vendor with its CI (``ci_low``, ``ci_high``); shares on a 0-100% axis, money in ``currency``."""
+    alt = altair()
     vendors = frame["vendor"].astype(str).tolist()
     frame = frame.copy()
     kind = "pct" if percent else ("money" if currency else "number")
@@ -75,6 +90,7 @@ def metric_bars(
 
 def _log_dots(frame: pd.DataFrame, vendors: list[str], *, value: str, title: str, currency: str) -> alt.LayerChart:
     """Money per vendor as a dot with its interval on a log axis (a bar has no zero to start from there)."""
+    alt = altair()
     lows = [v for v in frame["ci_low"].tolist() + frame[value].tolist() if pd.notna(v) and v > 0]
     span = cost_axis(lows, frame["ci_high"].fillna(frame[value]).tolist())
     scale = alt.Scale(type="log", domain=[span.low, span.high], clamp=True)
@@ -92,11 +108,12 @@ def _log_dots(frame: pd.DataFrame, vendors: list[str], *, value: str, title: str
 
 
 #: Fit the width to the page and keep the plot's height: a legend below adds to the chart instead of squeezing it.
-FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+FIT_WIDTH = {"type": "fit-x", "contains": "padding"}
 
 
 def vendor_legend(n_vendors: int, title: str = "Vendor") -> alt.Legend:
     """A vendor legend that names every vendor: beside the chart up to 8, below it in columns beyond."""
+    alt = altair()
     if n_vendors > 8:
         return alt.Legend(title=title, orient="bottom", columns=4, symbolLimit=0)
     return alt.Legend(title=title, symbolLimit=0)
@@ -104,6 +121,7 @@ def vendor_legend(n_vendors: int, title: str = "Vendor") -> alt.Legend:
 
 def confusion_heatmap(confusion: pd.DataFrame, vendor: str, labels: list[str]) -> alt.LayerChart:
     """Row-normalised confusion matrix of one vendor (rows: gold, columns: given label)."""
+    alt = altair()
     sub = confusion[confusion["vendor"] == vendor].copy()
     totals = sub.groupby("gold_label")["count"].transform("sum")
     sub["share"] = sub["count"] / totals.where(totals > 0)
@@ -145,6 +163,7 @@ def annotator_scatter(
     ``accuracy_title`` names the rule the accuracy follows (``Accuracy on gold (within ±1)``), the same rule
     as the vendor's accuracy on the other pages.
     """
+    alt = altair()
     frame = annotators.dropna(subset=["gold_accuracy"]).copy()
     frame["accuracy_text"] = [
         fmt.ci(v, lo, hi, "pct")
@@ -187,6 +206,7 @@ def annotator_scatter(
 
 def cost_breakdown(cost: pd.DataFrame) -> alt.Chart:
     """Labour and fees per vendor, stacked, in the project's currency."""
+    alt = altair()
     currency = str(cost["currency"].iloc[0]) if len(cost) else None
     long = cost.melt(id_vars=["vendor"], value_vars=["labour_cost", "fees"], var_name="part", value_name="amount")
     long["part"] = long["part"].map({"labour_cost": "labour", "fees": "fees"})
@@ -219,6 +239,7 @@ def redundancy(
 ) -> alt.LayerChart:
     """Consensus accuracy on gold against labels per item, per vendor, with intervals and the target line; each
     vendor is set a little to the side of its k (legend order) so that equal k never stack their intervals."""
+    alt = altair()
     curve = curve.copy()
     curve["accuracy_text"] = [
         fmt.ci(v, lo, hi, "pct")
@@ -265,6 +286,7 @@ def redundancy(
 
 def position_bias(task_metrics: pd.DataFrame, vendors: list[str]) -> alt.LayerChart:
     """Share of decisive judgments picking the response shown first, per vendor, with the 50% line."""
+    alt = altair()
     frame = task_metrics[task_metrics["metric"] == "chose_first_shown"]
     bars = metric_bars(frame, title="Share choosing the response shown first", percent=True)
     rule = alt.Chart(pd.DataFrame({"x": [0.5]})).mark_rule(strokeDash=[4, 4], color="#d62728").encode(x="x:Q")
@@ -273,6 +295,7 @@ def position_bias(task_metrics: pd.DataFrame, vendors: list[str]) -> alt.LayerCh
 
 def rating_distribution(per_class: pd.DataFrame, labels: list[str], vendors: list[str]) -> alt.Chart:
     """Share of each rating per vendor (side by side), to see skew and central tendency."""
+    alt = altair()
     return (
         alt.Chart(per_class)
         .mark_bar()
@@ -293,6 +316,7 @@ def rating_distribution(per_class: pd.DataFrame, labels: list[str], vendors: lis
 
 def leniency(annotators: pd.DataFrame, vendors: list[str]) -> alt.LayerChart:
     """Each annotator's mean offset from gold or consensus, with its interval; 0 is calibrated."""
+    alt = altair()
     frame = annotators.dropna(subset=["leniency"]).sort_values("leniency")
     base = alt.Chart(frame).encode(
         y=alt.Y("vendor:N", sort=vendors, title=None),

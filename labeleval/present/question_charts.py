@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import pandas as pd
 
 from labeleval import fmt
 from labeleval.present import glossary
-from labeleval.present.charts import FIT_WIDTH, vendor_colors, vendor_legend
+from labeleval.present.charts import FIT_WIDTH, altair, vendor_colors, vendor_legend
+
+if TYPE_CHECKING:
+    import altair as alt
 
 
 def _vendor_scale(vendors: list[str]) -> alt.Scale:
+    alt = altair()
     return alt.Scale(domain=vendors, range=vendor_colors(len(vendors)))
 
 
@@ -27,6 +30,7 @@ def _shown(frame: pd.DataFrame, kind: fmt.Kind, currency: str | None) -> pd.Seri
 
 
 def _axis(kind: fmt.Kind, currency: str | None) -> alt.Axis:
+    alt = altair()
     if kind == "pct":
         return alt.Axis(format=".0%")
     if kind == "money":
@@ -52,6 +56,7 @@ def slice_bars(
 ) -> alt.FacetChart:
     """Per slice, one bar per vendor with its interval; slices without a number (absent, too few gold
     items) keep their place with no bar."""
+    alt = altair()
     vendors = list(dict.fromkeys(slices["vendor"].astype(str)))
     frame = slices[["slice", "vendor", "status", metric, f"{metric}_ci_low", f"{metric}_ci_high"]].copy()
     frame.columns = ["slice", "vendor", "status", "value", "low", "high"]
@@ -82,6 +87,7 @@ def drift_lines(
 ) -> alt.LayerChart:
     """Per vendor, the metric over windows with its interval as a band; windows that changed beyond chance
     from the first are marked with a larger, ringed point."""
+    alt = altair()
     frame = drift[drift["window"] != "(missing)"].copy()
     vendors = list(dict.fromkeys(frame["vendor"].astype(str)))
     order = list(dict.fromkeys(frame["window"]))
