@@ -19,8 +19,8 @@ from labeleval.io.stream import choose_engine
 from labeleval.options import Engine, Uncertainty
 from labeleval.project.manifest import Project
 from labeleval.report import Report, as_report
-from labeleval.scoring import Settings, as_project, resolve_settings, score
-from labeleval.scoring.settings import parameters_doc, signature_parameters
+from labeleval.scoring.run import score
+from labeleval.scoring.settings import Settings, as_project, parameters_doc, resolve_settings, signature_parameters
 
 __all__ = ["Settings", "as_project", "evaluate"]
 

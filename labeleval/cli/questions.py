@@ -18,7 +18,7 @@ from labeleval.errors import LabelevalError
 from labeleval.io.pipeline import load_data
 from labeleval.report import Report
 from labeleval.safety import spreadsheet_frame, terminal_text
-from labeleval.scoring import as_project
+from labeleval.scoring.settings import as_project
 
 COMMANDS = ("gold-audit", "plan")
 

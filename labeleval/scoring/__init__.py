@@ -5,8 +5,3 @@ count matrices), :mod:`.consensus` (per vendor, and the usability reference), :m
 bootstrapped statistics), then one function per Report frame in :mod:`.frames`, :mod:`.classes`,
 :mod:`.compare` and :mod:`.people`; :mod:`.run` chains them.
 """
-
-from labeleval.scoring.run import score
-from labeleval.scoring.settings import Settings, as_project, resolve_settings
-
-__all__ = ["Settings", "as_project", "resolve_settings", "score"]

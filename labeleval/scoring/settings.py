@@ -314,7 +314,7 @@ def check_value(name: str, spec: Spec, value: Any) -> Any:
         "resamples": lambda n, v: _resamples(v),
         "share": _share,
         "open_share": lambda n, v: _share(n, v, closed=False),
-        "n_jobs": lambda n, v: None if v is None else (resolve_n_jobs(v), v)[1],
+        "n_jobs": _n_jobs,
         "text": _text,
         "flag": _flag,
     }
@@ -346,6 +346,14 @@ def _share(name: str, value: object, *, closed: bool = True) -> float:
     if not (0 < number <= 1 if closed else 0 < number < 1):
         raise LabelevalError(f"{name} must be a number in {interval}; got {value!r} instead")
     return number
+
+
+def _n_jobs(name: str, value: object) -> int | None:
+    """``n_jobs`` as given (None: every CPU), once :func:`~labeleval.executor.resolve_n_jobs` has accepted it."""
+    if value is None:
+        return None
+    resolve_n_jobs(value)  # type: ignore[arg-type]  # raises for anything but a whole number other than 0
+    return int(value)  # type: ignore[call-overload]
 
 
 def _text(name: str, value: object) -> str | None:
