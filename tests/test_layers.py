@@ -145,9 +145,9 @@ def _packages_run(module: str) -> set[str]:
     tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
     found = set()
     for node in ast.walk(tree):
-        runs_init = isinstance(node, ast.ImportFrom) and not node.level and node.module in MODULES
-        if runs_init and MODULES[str(node.module)].name == "__init__.py" and node.module != module:
-            found.add(str(node.module))
+        source = node.module if isinstance(node, ast.ImportFrom) and not node.level else None
+        if source in MODULES and MODULES[str(source)].name == "__init__.py" and source != module:
+            found.add(str(source))
     return found
 
 
