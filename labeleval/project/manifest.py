@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 from labeleval.errors import ManifestError
+from labeleval.limits import MAX_AMOUNT
 from labeleval.limits import current as current_limits
 from labeleval.options import (
     EXPORT_FORMATS,
@@ -242,6 +243,8 @@ class _Manifest:
             raise self.error(f"{where}.{key} must be a finite number, found {value!r}", key, after)
         if value < 0:
             raise self.error(f"{where}.{key} must be >= 0, found {value}", key, after)
+        if value > MAX_AMOUNT:
+            raise self.error(f"{where}.{key} must be at most {MAX_AMOUNT:.0e}, found {value:g}", key, after)
         return float(value)
 
     def choice(self, table: Mapping[str, Any], key: str, option: type[E], where: str, default: E, after: int = 0) -> E:
