@@ -13,6 +13,8 @@ write. They are data, never markup or commands:
   name cannot start a heading and ``<script>`` is shown, not run.
 - :func:`terminal_text`: ANSI escape sequences and other control characters (C0, C1, bidirectional
   overrides) are removed, so a value cannot move the cursor, recolour or rewrite the terminal.
+  :func:`json_for_terminal` does the same for JSON without changing its data: the characters JSON may carry
+  raw (DEL, C1, bidirectional controls, line and paragraph separators) are written as ``\\uXXXX`` escapes.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ _LINE_BREAKS: Final = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
 _ANSI: Final = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _CONTROL_ONE_LINE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# what JSON leaves raw in a string (it escapes C0 itself) that a terminal acts on or reorders
+_JSON_RAW_CONTROL: Final = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def spreadsheet_cell(value: object) -> object:
@@ -96,6 +100,16 @@ def terminal_text(value: object, *, keep_newlines: bool = True) -> str:
     if keep_newlines:
         return _CONTROL.sub("", text)
     return _CONTROL_ONE_LINE.sub(lambda m: " " if m.group() in "\t\n" else "", text)
+
+
+def json_for_terminal(text: str) -> str:
+    """JSON ``text`` with the control characters JSON allows raw inside strings written as ``\\uXXXX``
+    escapes: the same JSON data, nothing a terminal acts on.
+
+    >>> json_for_terminal('{"vendor": "a\u202eb\x9b2J"}')
+    '{"vendor": "a\\\\u202eb\\\\u009b2J"}'
+    """
+    return _JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def without_controls(value: object) -> object:
