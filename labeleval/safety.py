@@ -10,7 +10,8 @@ write. They are data, never markup or commands:
   cell when it holds a separator or a quote.
 - :func:`markdown_text`: HTML is escaped, line breaks become spaces, and the characters that Markdown
   reads as structure (``#``, ``*``, ``|``, ``[``, ``$`` ...) are backslash-escaped, so a newline in a vendor
-  name cannot start a heading and ``<script>`` is shown, not run.
+  name cannot start a heading, ``<script>`` is shown, not run, and ``![x](http://...)`` is text, not an image
+  a viewer fetches; bare addresses are not made links.
 - :func:`terminal_text`: ANSI escape sequences and other control characters (C0, C1, bidirectional
   overrides) are removed, so a value cannot move the cursor, recolour or rewrite the terminal.
   :func:`json_for_terminal` does the same for JSON without changing its data: the characters JSON may carry
@@ -30,6 +31,8 @@ FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER: Final = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _MARKDOWN_SPECIAL: Final = re.compile(r"([\\`*_{}\[\]#|~$])|^([+\-])")
 _LINE_BREAKS: Final = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
+# what GitHub-flavoured Markdown turns into a link by itself: a scheme's "://" and a "www." at a word's start
+_AUTOLINK: Final = re.compile(r"(?<=:)//|(?i:\b(www))\.")
 # ESC-introduced sequences (CSI, OSC, two-character), then every remaining control character: C0 and
 # DEL, C1, and the Unicode bidirectional overrides and isolates ("Trojan Source").
 _ANSI: Final = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
@@ -80,13 +83,15 @@ def spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def markdown_text(value: object) -> str:
     """``value`` as literal text inside Markdown (and a Markdown table cell): HTML escaped, line breaks
     turned into spaces, the characters Markdown (and Streamlit's ``$`` maths) reads as structure
-    backslash-escaped: ``\\ ` * _ { } [ ] # | ~ $``, and ``+``/``-`` at the start.
+    backslash-escaped: ``\\ ` * _ { } [ ] # | ~ $``, and ``+``/``-`` at the start; a bare address
+    (``https://...``, ``www.``) gets an escaped ``/`` or ``.`` so that no viewer makes it a link (it reads the same).
 
     >>> markdown_text("Acme\\n# Owned <img src=x onerror=alert(1)> [x](javascript:y)")
     'Acme \\\\# Owned &lt;img src=x onerror=alert(1)&gt; \\\\[x\\\\](javascript:y)'
     """
     text = _LINE_BREAKS.sub(" ", terminal_text(str(value), keep_newlines=False))
-    return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(), html.escape(text, quote=False))
+    text = _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(), html.escape(text, quote=False))
+    return _AUTOLINK.sub(lambda m: f"{m.group(1)}\\." if m.group(1) else "\\/\\/", text)
 
 
 def terminal_text(value: object, *, keep_newlines: bool = True) -> str:

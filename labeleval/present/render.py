@@ -325,8 +325,8 @@ def _optional_frame(report: ReportData, name: str) -> pd.DataFrame | None:
 
 # ------------------------------------------------------------------------------------------ Markdown
 def _md_cell(value: object) -> str:
-    text = str(value).replace("\r", " ").replace("\n", " ")
-    return html.escape(text, quote=False).replace("|", "\\|")
+    """A table cell (or any user text) as literal Markdown: no image, link, HTML or line of its own."""
+    return markdown_text(value)
 
 
 def markdown_table(frame: pd.DataFrame, max_rows: int = 200) -> str:
@@ -381,14 +381,14 @@ def to_markdown(report: ReportData) -> str:
 
     lines = [f"# labeleval report: {_md_cell(report.settings.get('task', ''))}", ""]
     lines += [f"- {markdown_text(sentence)}" for sentence in verdict(report)]  # vendor names are data, not markup
-    lines += ["", markdown_text(redundancy(report)), "", f"_{settings_line(report.settings)}_", ""]
+    lines += ["", markdown_text(redundancy(report)), "", f"_{markdown_text(settings_line(report.settings))}_", ""]
     for title, table, notes in _sections(report):
-        lines += [f"## {title}", "", markdown_table(table), ""]
+        lines += [f"## {markdown_text(title)}", "", markdown_table(table), ""]
         lines += [f"{markdown_text(note)}  " for note in notes]
         if notes:
             lines.append("")
     lines += ["## How these figures were made", ""]
-    lines += [f"- {note}" for note in method_notes(report)]
+    lines += [f"- {markdown_text(note)}" for note in method_notes(report)]
     return "\n".join(lines) + "\n"
 
 
