@@ -12,6 +12,11 @@ write. They are data, never markup or commands:
   reads as structure (``#``, ``*``, ``|``, ``[``, ``$`` ...) are backslash-escaped, so a newline in a vendor
   name cannot start a heading, ``<script>`` is shown, not run, and ``![x](http://...)`` is text, not an image
   a viewer fetches; bare addresses are not made links.
+- :func:`clean_name` and :func:`look_alike`: a name (a vendor's, the task's) is NFKC-normalised, its invisible
+  and format characters (zero-width spaces, bidirectional controls, NUL ...) removed and its spaces trimmed, so
+  "Scale", "Scale " and "Sca\\u200ble" are one name; :func:`look_alike` is what a reader sees of a name
+  (Cyrillic and Greek letters that look Latin read as Latin), so "Scаle" with a Cyrillic "а" can be refused
+  beside "Scale" instead of shown as a second vendor of the same look.
 - :func:`terminal_text`: ANSI escape sequences and other control characters (C0, C1, bidirectional
   overrides) are removed, so a value cannot move the cursor, recolour or rewrite the terminal.
   :func:`json_for_terminal` does the same for JSON without changing its data: the characters JSON may carry
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from typing import Final
 
 import pandas as pd
@@ -40,6 +46,48 @@ _CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\
 _CONTROL_ONE_LINE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # what JSON leaves raw in a string (it escapes C0 itself) that a terminal acts on or reorders
 _JSON_RAW_CONTROL: Final = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+#: Cyrillic and Greek letters that look like one Latin letter (the single-letter entries of Unicode's
+#: confusables.txt, UTS #39, for those scripts); NFKC has already folded full-width and mathematical letters.
+_LOOK_ALIKES: Final = str.maketrans(
+    "АВЕЅІЈКМНОРСТХУԁԛԝаеіјоѕрсухһӏ"  # Cyrillic
+    "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧοϲνι",  # Greek
+    "ABESIJKMHOPCTXYdqwaeijospcyxhlABEZHIKMNOPTYXocvi",
+)
+
+
+def clean_name(value: object) -> str:
+    """``value`` as a name: NFKC-normalised, every run of spaces one space, no control or format character
+    (zero-width, bidirectional, NUL ...), no surrounding space.
+
+    >>> clean_name("  Sca\\u200ble\\u202e\\x00 AI\\u00a0")
+    'Scale AI'
+    """
+    text = unicodedata.normalize("NFKC", str(value))
+    text = "".join(
+        " " if ch.isspace() else ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf") or ch.isspace()
+    )
+    return " ".join(text.split())
+
+
+def look_alike(value: object, *, fold_case: bool = True) -> str:
+    """What a reader sees of ``value``: :func:`clean_name` with Cyrillic and Greek look-alikes of Latin letters
+    read as Latin (and, with ``fold_case``, case folded). Two names with the same ``look_alike`` cannot be told
+    apart on a page.
+
+    >>> look_alike("Sc\\u0430le") == look_alike("scale")
+    True
+    """
+    text = clean_name(value).translate(_LOOK_ALIKES)
+    return text.casefold() if fold_case else text
+
+
+def look_alike_letters(value: object) -> list[str]:
+    """The letters of ``value`` that :func:`look_alike` reads as another letter, each with its Unicode name."""
+    return [
+        f"{ch!r} {unicodedata.name(ch, hex(ord(ch)))}" for ch in dict.fromkeys(str(value)) if ord(ch) in _LOOK_ALIKES
+    ]
 
 
 def spreadsheet_cell(value: object) -> object:
