@@ -204,7 +204,8 @@ def decode(data: bytes) -> Report:
             frames[place["name"]] = pandas.DataFrame(index=pandas.RangeIndex(int(place["rows"])))
             continue
         blob = body[int(place["offset"]) : int(place["offset"]) + int(place["length"])]
-        frames[place["name"]] = pyarrow.ipc.open_stream(pyarrow.py_buffer(blob)).read_all().to_pandas()
+        stream = pyarrow.ipc.open_stream(pyarrow.py_buffer(blob))
+        frames[place["name"]] = stream.read_all().to_pandas(use_threads=False)  # small frames: threads cost more
     if set(frames) != set(Report.frame_names()) or not isinstance(header["settings"], dict):
         raise ValueError("a report cache entry without every frame")
     return Report(**frames, settings=header["settings"])
