@@ -129,7 +129,7 @@ class Reason(Option):
     NEGATIVE_DURATION = "NEGATIVE_DURATION", "the duration is negative"
     NEGATIVE_COST = "NEGATIVE_COST", "the per-row cost is negative"
     MALFORMED_RECORD = "MALFORMED_RECORD", "the record cannot be parsed (for example invalid JSON on that line)"
-    OUT_OF_RANGE = "OUT_OF_RANGE", "a numeric label is outside the task's range (or negative on a ratio scale)"
+    OUT_OF_RANGE = "OUT_OF_RANGE", "a numeric label outside the task's range, negative on a ratio scale, or over 1e100"
     BAD_VALUE = "BAD_VALUE", "a field holds a value its column does not allow (for example shown_first not A or B)"
     REJECTED = "REJECTED", "the vendor's platform marks the work rejected (excluded; billed only if bill_excluded)"
     CANCELLED = "CANCELLED", "the annotation or task was cancelled or skipped (excluded; billed only if bill_excluded)"

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from labeleval.errors import SchemaError
 from labeleval.io.readers import LINE_WORD, RawTable
-from labeleval.limits import MAX_AMOUNT
+from labeleval.limits import MAX_AMOUNT, MAX_LABEL_VALUE
 from labeleval.metrics.sets import EMPTY_SET, set_text
 from labeleval.project.schema import (
     BAD_NUMBER,
@@ -319,6 +319,8 @@ def _checked_labels(
     values = pd.to_numeric(text, errors="coerce").astype("float64").to_numpy()
     missing = _missing(series)
     q.flag(~np.isfinite(values) & ~missing, src, BAD_NUMBER, series, f"a {kind} task's labels are numbers")
+    huge = np.isfinite(values) & (np.abs(values) > MAX_LABEL_VALUE)
+    q.flag(huge, src, OUT_OF_RANGE, series, f"beyond {MAX_LABEL_VALUE:.0e} in size, the bound of a numeric label")
     if value_range is not None:
         low, high = value_range
         outside = np.isfinite(values) & ((values < low) | (values > high))

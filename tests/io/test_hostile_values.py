@@ -116,3 +116,23 @@ def test_a_rates_table_beyond_the_bound_is_refused_naming_its_line(tmp_path: Pat
     )
     with pytest.raises(le.LabelevalError, match=r"rates\.csv line 2: rate '1e308' is not a number from 0 to 1e\+12"):
         load_data(le.load_project(folder))
+
+
+def test_a_numeric_label_beyond_its_bound_is_quarantined(tmp_path: Path) -> None:
+    """An interval label of 1e308 overflowed the consensus spread (values squared) with a NumPy warning."""
+    from labeleval.limits import MAX_LABEL_VALUE
+
+    rows = "item,worker,label\n" + "".join(f"{i},{w},{i % 5 + 1}\n" for i in range(1, 21) for w in "abc")
+    (tmp_path / "v.csv").write_text(rows.replace("1,a,2", "1,a,1e308", 1))
+    (tmp_path / "gold.csv").write_text("item,label\n" + "".join(f"{i},{i % 5 + 1}\n" for i in range(1, 21)))
+    (tmp_path / "labeleval.toml").write_text(
+        '[task]\nname = "t"\nkind = "interval"\n[gold]\npath = "gold.csv"\ncolumns = { item_id = "item" }\n'
+        '[[vendors]]\nname = "V"\npath = "v.csv"\ncolumns = { item_id = "item", annotator_id = "worker" }\n'
+        'pricing = { model = "per_label", rate = 0.1 }\n'
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        report = le.evaluate(tmp_path, n_boot=20)
+    assert list(report.quarantine["reason"]) == ["OUT_OF_RANGE"] and list(report.quarantine["line"]) == [2]
+    assert f"{MAX_LABEL_VALUE:.0e}" in report.quarantine["message"].iloc[0]
+    assert np.isfinite(report.task_metrics.set_index("metric").loc["alpha_interval", "value"])

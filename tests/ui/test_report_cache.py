@@ -359,3 +359,15 @@ def test_a_file_changed_while_scored_is_not_kept_under_the_old_key(
     state.cached_report(str(project), after, options)
     assert len(list(cache.glob(f"*{report_cache.SUFFIX}"))) == 1
     state.cached_report.clear()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["preference_pairs", "helpfulness_likert", "ticket_pilot"])
+def test_every_sample_kind_reads_back_exactly(cache: Path, name: str) -> None:
+    """Pairwise, ordinal and the pilot's frames (other columns and dtypes than the nominal sample) round-trip."""
+    import labeleval as le
+
+    report = le.evaluate(SAMPLE.parent / name, n_boot=20)
+    report_cache.store(name * 3, report)
+    back = report_cache.load(name * 3)
+    assert back is not None and report_cache.same_report(report, back)
