@@ -84,3 +84,16 @@ def test_clean_name_and_look_alike() -> None:
     assert clean_name("Scale\u00a0 AI\t") == "Scale AI"
     assert look_alike("Scаle") == look_alike("scale") != look_alike("Scalo")
     assert look_alike("ΚΟΡΑ", fold_case=False) == "KOPA"  # Greek capitals
+
+
+def test_a_row_label_that_only_looks_like_a_task_label_is_quarantined(tmp_path: Path) -> None:
+    """A file's label must equal a task label: one with a zero-width space or a Cyrillic letter is not counted
+    as that label, it is quarantined with its value (escaped in every report)."""
+    folder = project(tmp_path, ["V"])
+    (folder / "v.csv").write_text(
+        ROWS.replace("\n1,a,pos\n", "\n1,a,pos\u200b\n").replace("\n3,a,pos\n", "\n3,a,\u0440os\n")
+    )
+    data = le.load_data(le.load_project(folder))
+    bad = data.quarantine.sort_values("line")
+    assert list(bad["reason"]) == ["UNKNOWN_LABEL", "UNKNOWN_LABEL"]
+    assert list(bad["value"]) == ["pos\u200b", "\u0440os"]

@@ -371,3 +371,26 @@ def test_every_sample_kind_reads_back_exactly(cache: Path, name: str) -> None:
     report_cache.store(name * 3, report)
     back = report_cache.load(name * 3)
     assert back is not None and report_cache.same_report(report, back)
+
+
+def test_the_launchers_line_carries_no_control_character(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``labeleval app`` prints what the launcher did, which may quote the project's names in an error."""
+    from streamlit.web import cli as streamlit_cli
+
+    from labeleval.ui import serve
+
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "v\x1b]0;owned\x07.csv").write_text("item,worker\n1,a\n")  # no label column: cannot be scored
+    (folder / "labeleval.toml").write_text(
+        '[task]\nname = "T"\nlabels = ["a", "b"]\n[usability]\nrule = "consensus"\n[[vendors]]\nname = "V"\n'
+        'path = "v\\u001b]0;owned\\u0007.csv"\ncolumns = { item_id = "item", annotator_id = "worker" }\n'
+        'pricing = { model = "per_label", rate = 0.1 }\n'
+    )
+    monkeypatch.setattr(streamlit_cli, "main", lambda: 0)
+    monkeypatch.setattr(sys, "argv", sys.argv[:])
+    assert serve.main(["app.py", "--", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("report cache: not stored") and "\x1b" not in out and "\x07" not in out
