@@ -394,3 +394,23 @@ def test_the_launchers_line_carries_no_control_character(
     assert serve.main(["app.py", "--", str(folder)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("report cache: not stored") and "\x1b" not in out and "\x07" not in out
+
+
+@pytest.mark.slow
+def test_a_truncated_or_altered_entry_of_our_own_is_dropped(cache: Path, sample_report: Report) -> None:
+    """Whatever an own entry's bytes (cut anywhere, or one byte changed), loading never raises; a damaged entry is
+    removed, and a frame's changed byte is caught by the header's digest."""
+    report_cache.store("9" * 64, sample_report)
+    entry = cache / f"{'9' * 64}{report_cache.SUFFIX}"
+    data = entry.read_bytes()
+    for cut in (0, 5, len(report_cache.MAGIC) + 3, len(report_cache.MAGIC) + 40, len(data) // 2, len(data) - 1):
+        entry.write_bytes(data[:cut])
+        assert report_cache.load("9" * 64) is None and not entry.exists(), cut
+    header_end = len(report_cache.MAGIC) + 8 + int.from_bytes(data[len(report_cache.MAGIC) :][:8], "little")
+    for at in range(header_end, len(data), len(data) // 16):  # a frame's bytes changed: the digest tells
+        entry.write_bytes(data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :])
+        assert report_cache.load("9" * 64) is None and not entry.exists(), at
+    for at in range(len(report_cache.MAGIC), header_end, 97):  # the header changed: a Report or nothing
+        entry.write_bytes(data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :])
+        back = report_cache.load("9" * 64)
+        assert back is None or isinstance(back, Report)
