@@ -188,7 +188,7 @@ def one_round(browser: object, folder: Path) -> dict[str, float]:
         out["second_session_headline"], out["second_session"] = time_overview(browser, url)
     with streamlit_server(ROOT / "app.py", cache) as url:
         out["disk_cache_headline"], out["disk_cache"] = time_overview(browser, url)
-    for entry in cache_dir.glob("*.pickle"):
+    for entry in cache_dir.glob("*.report"):  # labeleval.ui.report_cache.SUFFIX
         entry.unlink()
     with streamlit_server(ROOT / "app.py", cache, launcher=True) as url:
         out["make_app_headline"], out["make_app"] = time_overview(browser, url)

@@ -29,6 +29,13 @@ dawid_skene_cells    LABELEVAL_MAX_DS_CELLS          2,000,000     annotators x 
 
 A limit that is exceeded raises :class:`~labeleval.errors.LimitError` (a ``LabelevalError``) whose message
 names the file, the limit, what was found and the variable that raises it.
+
+One bound is on values, not work, and has no variable: :data:`MAX_AMOUNT`, the largest duration (in seconds),
+cost, rate, fee or price an input may give (1e12: twelve orders of magnitude above any real one, and small
+enough that sums over the most rows a file may hold, and their squares, stay far from float overflow). A
+larger value in a row is quarantined as ``BAD_NUMBER``; in a manifest or a rates table it is an error. A numeric
+label (interval and ratio tasks) beyond :data:`MAX_LABEL_VALUE` (1e100) in size is quarantined as
+``OUT_OF_RANGE``: the squares and sums of squares the agreement and error metrics form then stay finite.
 """
 
 from __future__ import annotations
@@ -41,6 +48,11 @@ from dataclasses import dataclass, fields
 from typing import Final
 
 from labeleval.errors import LimitError
+
+#: the largest duration (seconds), cost, rate, fee or price an input may give (module docstring)
+MAX_AMOUNT: Final = 1e12
+#: the largest size of a numeric label (module docstring)
+MAX_LABEL_VALUE: Final = 1e100
 
 _ENV: Final[dict[str, str]] = {
     "upload_mb": "LABELEVAL_MAX_UPLOAD_MB",

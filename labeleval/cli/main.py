@@ -22,6 +22,7 @@ from labeleval._version import __version__
 from labeleval.api import as_project, evaluate
 from labeleval.cli import questions as cli_questions
 from labeleval.cli import read as cli_read
+from labeleval.cli.output import json_for_terminal, say
 from labeleval.cli.progress import ProgressBar
 from labeleval.cli.settings import add_settings_arguments, settings_given
 from labeleval.errors import LabelevalError, UndefinedMetricWarning
@@ -44,7 +45,7 @@ FORMATS = ("table", "json", "csv", "markdown", "html")
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        print(f"error: {message}", file=sys.stderr)
+        say(f"error: {message}", file=sys.stderr)
         raise SystemExit(2)
 
 
@@ -118,19 +119,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.simplefilter("ignore", UndefinedMetricWarning)
             return int(_dispatch(args))
     except LabelevalError as exc:
-        print(f"error: {terminal_text(exc)}", file=sys.stderr)
+        say(f"error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `labeleval validate ... | head`: the reader left; stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+        say("error: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
         if os.environ.get("LABELEVAL_DEBUG"):
             raise
-        print(
+        say(
             f"error: internal error ({type(exc).__name__}: {exc}); this is a bug in labeleval, please report it "
             f"(LABELEVAL_DEBUG=1 shows the traceback)",
             file=sys.stderr,
@@ -160,7 +161,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             (generate_ticket_pilot, "ticket_pilot"),
         ):
             manifest = make(root / name)
-            print(f"wrote {manifest.parent} (synthetic sample; see its README.md)")
+            say(f"wrote {manifest.parent} (synthetic sample; see its README.md)")
         return 0
     return _app(args)
 
@@ -179,7 +180,7 @@ def _score(args: argparse.Namespace) -> int:
     if args.format == "csv":
         folder = Path(args.out or "labeleval_report")
         written = report.to_csv(folder, frames)
-        print(f"wrote {len(written)} files to {folder}/")
+        say(f"wrote {len(written)} files to {folder}/")
         return 0
     if args.format == "json":
         text = report.to_json(frames, indent=2)
@@ -191,9 +192,9 @@ def _score(args: argparse.Namespace) -> int:
         text = format_table(report) + cli_questions.slice_and_drift_text(report)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
-        print(f"wrote {args.out}")
+        say(f"wrote {args.out}")
     else:
-        print(text if args.format == "json" else terminal_text(text))
+        say(json_for_terminal(text) if args.format == "json" else text)
     return 0
 
 
@@ -226,40 +227,41 @@ def _annotators(args: argparse.Namespace) -> int:
         text += f"\n\n{flagged} of {len(report.annotators)} annotators flagged as low performers."
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
-        print(f"wrote {args.out}")
+        say(f"wrote {args.out}")
     else:
-        print(terminal_text(text))
+        say(text)
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
     data = load_data(as_project(args.project))
     ledger = data.ledger
-    print(f"{data.project.task.name}: {len(data.project.vendors)} vendors, task kind {data.project.task.kind}")
-    print()
-    print(_text_table(ledger, {"rows_read": "{:,}", "kept": "{:,}", "quarantined": "{:,}"}))
+    say(
+        f"{data.project.task.name}: {len(data.project.vendors)} vendors, task kind {data.project.task.kind}",
+        one_line=True,
+    )
+    say()
+    say(_text_table(ledger, {"rows_read": "{:,}", "kept": "{:,}", "quarantined": "{:,}"}))
     read, kept, quarantined = (int(ledger[c].sum()) for c in ("rows_read", "kept", "quarantined"))
-    print(f"\n{read:,} rows read = {kept:,} kept + {quarantined:,} quarantined")
+    say(f"\n{read:,} rows read = {kept:,} kept + {quarantined:,} quarantined")
     q = data.quarantine
     if len(q):
         reasons = q.groupby(["file", "reason"], sort=True).size().rename("rows").reset_index()
         reasons["meaning"] = [Reason(r).description if r in Reason.values() else "" for r in reasons["reason"]]
-        print("\nQuarantined, by reason:")
-        print(_text_table(reasons, {"rows": "{:,}"}))
+        say("\nQuarantined, by reason:")
+        say(_text_table(reasons, {"rows": "{:,}"}))
         shown = q if args.all else q.head(20)
-        print(
-            f"\nQuarantined rows{'' if args.all or len(q) <= 20 else f' (first 20 of {len(q)}; --all for every one)'}:"
-        )
-        print(_text_table(shown[["file", "line", "column", "reason", "value"]], {}))
+        say(f"\nQuarantined rows{'' if args.all or len(q) <= 20 else f' (first 20 of {len(q)}; --all for every one)'}:")
+        say(_text_table(shown[["file", "line", "column", "reason", "value"]], {}))
     if len(data.notes):
-        print("\nNotes:")
+        say("\nNotes:")
         for row in data.notes.itertuples(index=False):
-            print(terminal_text(f"  {row.level}: {row.vendor}: {row.message}", keep_newlines=False))
+            say(f"  {row.level}: {row.vendor}: {row.message}", one_line=True)
     if data.problems:
         for problem in data.problems:
-            print(f"error: {terminal_text(problem)}", file=sys.stderr)
+            say(f"error: {problem}", file=sys.stderr)
         return 1
-    print("\nok: every row is accounted for")
+    say("\nok: every row is accounted for")
     return 0
 
 

@@ -14,10 +14,11 @@ from labeleval import fmt
 from labeleval.analyses.gold_audit import AuditRule, gold_audit, supports_audit
 from labeleval.analyses.plan import pilot_plan, pilot_prices
 from labeleval.api import evaluate
+from labeleval.cli.output import say
 from labeleval.errors import LabelevalError
 from labeleval.io.pipeline import load_data
 from labeleval.report import Report
-from labeleval.safety import spreadsheet_frame, terminal_text
+from labeleval.safety import spreadsheet_frame
 from labeleval.scoring.settings import as_project
 
 COMMANDS = ("gold-audit", "plan")
@@ -75,9 +76,9 @@ def run(args: argparse.Namespace) -> int:
 def _emit(text: str, out: str | None) -> None:
     if out:
         Path(out).write_text(text, encoding="utf-8")
-        print(f"wrote {out}")
+        say(f"wrote {out}")
     else:
-        print(terminal_text(text))
+        say(text)
 
 
 def _gold_audit(args: argparse.Namespace) -> int:

@@ -6,11 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from labeleval.cli.output import say
 from labeleval.io.formats import NATIVE_FORMATS, REGISTRY
 from labeleval.io.inspect import read_file
 from labeleval.io.readers import FORMATS as TABLE_FORMATS
 from labeleval.options import DurationUnit
-from labeleval.safety import spreadsheet_frame, terminal_text
+from labeleval.safety import spreadsheet_frame
 
 
 def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
@@ -45,24 +46,24 @@ def run(args: argparse.Namespace) -> int:
         duration_unit=args.duration_unit,
     )
     title = REGISTRY[reading.format].title if reading.format in REGISTRY else f"{reading.format} table"
-    print(f"{Path(args.file).name}: {title}")
+    say(f"{Path(args.file).name}: {title}", one_line=True)
     if reading.mapping:
-        print("columns: " + ", ".join(f"{k} = {v!r}" for k, v in reading.mapping.items()))
+        say("columns: " + ", ".join(f"{k} = {v!r}" for k, v in reading.mapping.items()))
     for note in reading.notes:
-        print(terminal_text(f"note: {note}"))
-    print()
-    print(f"Canonical rows ({len(reading.rows):,}; first {min(args.rows, len(reading.rows))}):")
-    print(terminal_text(reading.rows.head(args.rows).to_string(index=False)) if len(reading.rows) else "(none)")
-    print()
+        say(f"note: {note}")
+    say()
+    say(f"Canonical rows ({len(reading.rows):,}; first {min(args.rows, len(reading.rows))}):")
+    say(reading.rows.head(args.rows).to_string(index=False) if len(reading.rows) else "(none)")
+    say()
     row = reading.ledger.iloc[0]
-    print(f"Ledger: {row['rows_read']:,} rows read = {row['kept']:,} kept + {row['quarantined']:,} set aside")
+    say(f"Ledger: {row['rows_read']:,} rows read = {row['kept']:,} kept + {row['quarantined']:,} set aside")
     q = reading.quarantine
     if len(q):
         counts = q.groupby("reason", sort=True).agg(rows=("line", "size"), first_line=("line", "min"))
-        print(counts.to_string())
-        print()
-        print(terminal_text(q[["line", "reason", "column", "value", "message"]].head(args.rows).to_string(index=False)))
+        say(counts.to_string())
+        say()
+        say(q[["line", "reason", "column", "value", "message"]].head(args.rows).to_string(index=False))
     if args.out:
         spreadsheet_frame(reading.rows).to_csv(args.out, index=False)
-        print(f"\nwrote {len(reading.rows):,} canonical rows to {args.out}")
+        say(f"\nwrote {len(reading.rows):,} canonical rows to {args.out}")
     return 0

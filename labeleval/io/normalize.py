@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from labeleval.errors import SchemaError
 from labeleval.io.readers import LINE_WORD, RawTable
+from labeleval.limits import MAX_AMOUNT, MAX_LABEL_VALUE
 from labeleval.metrics.sets import EMPTY_SET, set_text
 from labeleval.project.schema import (
     BAD_NUMBER,
@@ -318,6 +319,8 @@ def _checked_labels(
     values = pd.to_numeric(text, errors="coerce").astype("float64").to_numpy()
     missing = _missing(series)
     q.flag(~np.isfinite(values) & ~missing, src, BAD_NUMBER, series, f"a {kind} task's labels are numbers")
+    huge = np.isfinite(values) & (np.abs(values) > MAX_LABEL_VALUE)
+    q.flag(huge, src, OUT_OF_RANGE, series, f"beyond {MAX_LABEL_VALUE:.0e} in size, the bound of a numeric label")
     if value_range is not None:
         low, high = value_range
         outside = np.isfinite(values) & ((values < low) | (values > high))
@@ -455,22 +458,44 @@ def _checked_optional(
     out: dict[str, pd.Series] = {}
     if "submitted_at" in resolved:
         src = resolved["submitted_at"]
-        stamps = _parse_timestamps(frame[src])
+        relative = _relative_dates(frame[src])
+        q.flag(relative, src, BAD_TIMESTAMP, frame[src], "a relative date ('now', 'today') is not a time stamp")
+        stamps = _parse_timestamps(frame[src]).mask(relative)
         q.flag(stamps.isna().to_numpy() & ~_missing(frame[src]), src, BAD_TIMESTAMP, frame[src], "not a date-time")
         out["submitted_at"] = stamps
     if "duration_s" in resolved:
         src = resolved["duration_s"]
-        seconds = _finite_numbers(frame[src]) * duration_factor
-        q.flag(seconds.isna().to_numpy() & ~_missing(frame[src]), src, BAD_NUMBER, frame[src], "not a finite number")
+        seconds = _bounded_numbers(q, frame[src], duration_factor, src, "seconds")
         q.flag((seconds < 0).to_numpy(), src, NEGATIVE_DURATION, frame[src], "duration must be >= 0")
         out["duration_s"] = seconds
     if "cost" in resolved:
         src = resolved["cost"]
-        cost = _finite_numbers(frame[src])
-        q.flag(cost.isna().to_numpy() & ~_missing(frame[src]), src, BAD_NUMBER, frame[src], "not a finite number")
+        cost = _bounded_numbers(q, frame[src], 1.0, src, "in cost")
         q.flag((cost < 0).to_numpy(), src, NEGATIVE_COST, frame[src], "cost must be >= 0")
         out["cost"] = cost
     return out
+
+
+#: text that pandas reads as the clock's time when it parses it (``pd.to_datetime("now")``)
+RELATIVE_DATES = ("now", "today")
+
+
+def _relative_dates(series: pd.Series) -> np.ndarray:
+    """Rows whose text pandas would parse as the time of reading (:data:`RELATIVE_DATES`): a window, a drift
+    test or an order of rows would then depend on when the project is scored."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(series.dtype):
+        return np.zeros(len(series), dtype=bool)
+    return series.isin(RELATIVE_DATES).to_numpy(dtype=bool)
+
+
+def _bounded_numbers(q: _Quarantine, series: pd.Series, factor: float, src: str, unit: str) -> pd.Series:
+    """``series`` x ``factor`` as float64; rows that are not finite numbers, or beyond :data:`MAX_AMOUNT` in
+    size, are quarantined (BAD_NUMBER) and become NaN: sums and products of the rest cannot overflow."""
+    values = _finite_numbers(series) * factor
+    q.flag(values.isna().to_numpy() & ~_missing(series), src, BAD_NUMBER, series, "not a finite number")
+    huge = (values.abs() > MAX_AMOUNT).to_numpy()
+    q.flag(huge, src, BAD_NUMBER, series, f"over {MAX_AMOUNT:.0e} {unit}, the bound of any amount")
+    return values.mask(huge)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from labeleval import fmt
 from labeleval.present import glossary, question_charts
 from labeleval.present.cost_chart import cost_quality
 from labeleval.present.verdict import redundancy_line, verdict
-from labeleval.safety import markdown_text, without_controls
+from labeleval.safety import markdown_text, terminal_text, without_controls
 
 if TYPE_CHECKING:
     import altair as alt
@@ -325,8 +325,8 @@ def _optional_frame(report: ReportData, name: str) -> pd.DataFrame | None:
 
 # ------------------------------------------------------------------------------------------ Markdown
 def _md_cell(value: object) -> str:
-    text = str(value).replace("\r", " ").replace("\n", " ")
-    return html.escape(text, quote=False).replace("|", "\\|")
+    """A table cell (or any user text) as literal Markdown: no image, link, HTML or line of its own."""
+    return markdown_text(value)
 
 
 def markdown_table(frame: pd.DataFrame, max_rows: int = 200) -> str:
@@ -381,14 +381,14 @@ def to_markdown(report: ReportData) -> str:
 
     lines = [f"# labeleval report: {_md_cell(report.settings.get('task', ''))}", ""]
     lines += [f"- {markdown_text(sentence)}" for sentence in verdict(report)]  # vendor names are data, not markup
-    lines += ["", markdown_text(redundancy(report)), "", f"_{settings_line(report.settings)}_", ""]
+    lines += ["", markdown_text(redundancy(report)), "", f"_{markdown_text(settings_line(report.settings))}_", ""]
     for title, table, notes in _sections(report):
-        lines += [f"## {title}", "", markdown_table(table), ""]
+        lines += [f"## {markdown_text(title)}", "", markdown_table(table), ""]
         lines += [f"{markdown_text(note)}  " for note in notes]
         if notes:
             lines.append("")
     lines += ["## How these figures were made", ""]
-    lines += [f"- {note}" for note in method_notes(report)]
+    lines += [f"- {markdown_text(note)}" for note in method_notes(report)]
     return "\n".join(lines) + "\n"
 
 
@@ -408,20 +408,23 @@ figcaption{color:#52606d;font-size:0.85rem}svg{max-width:100%;height:auto}
 """
 
 
+def _html(value: object) -> str:
+    """``value`` as HTML text: escaped, without control characters (NUL, bidirectional overrides ...)."""
+    return html.escape(terminal_text(str(value), keep_newlines=False))
+
+
 def html_table(frame: pd.DataFrame) -> str:
     """A display frame as an HTML table (every cell escaped; text columns left-aligned)."""
     if frame.empty:
         return "<p class='note'>(none)</p>"
     numeric = [bool(frame[c].astype(str).str.fullmatch(glossary.NUMERIC_CELL).all()) for c in frame.columns]
     head = "".join(
-        f"<th{'' if n else ' class=text'}>{html.escape(str(c))}</th>"
-        for c, n in zip(frame.columns, numeric, strict=True)
+        f"<th{'' if n else ' class=text'}>{_html(str(c))}</th>" for c, n in zip(frame.columns, numeric, strict=True)
     )
     body = []
     for row in frame.itertuples(index=False):
         cells = [
-            f"<td{' class=num' if n else ' class=text'}>{html.escape(str(v))}</td>"
-            for v, n in zip(row, numeric, strict=True)
+            f"<td{' class=num' if n else ' class=text'}>{_html(str(v))}</td>" for v, n in zip(row, numeric, strict=True)
         ]
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<div class='wrap'><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
@@ -446,9 +449,9 @@ def _figure(build: Callable[[], alt.TopLevelMixin | dict[str, Any]], caption: st
     try:
         svg = chart_svg(build())
     except Exception as exc:  # a chart that cannot be drawn must not cost the reader the report
-        why = html.escape(f"{type(exc).__name__}: {exc}")
+        why = _html(f"{type(exc).__name__}: {exc}")
         return f"<p class='note'>(The chart could not be drawn here: {why}.)</p>"
-    text = html.escape(caption)
+    text = _html(caption)
     return f"<figure role='img' aria-label='{text}'>{svg}<figcaption>{text}</figcaption></figure>"
 
 
@@ -496,21 +499,21 @@ def to_html(report: ReportData) -> str:
     parts = [
         "<!doctype html>",
         f"<html lang='en'><head><meta charset='utf-8'><meta name='viewport' content='width=device-width'>"
-        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-        f"<p class='sub'>{html.escape(subtitle)}</p>",
+        f"<title>{_html(title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{_html(title)}</h1>",
+        f"<p class='sub'>{_html(subtitle)}</p>",
         "<h2>Verdict</h2>",
-        "<ul class='verdict'>" + "".join(f"<li>{html.escape(x)}</li>" for x in verdict(report)) + "</ul>",
-        f"<p>{html.escape(redundancy(report))}</p>",
-        f"<p class='note'>{html.escape(settings_line(s))}</p>",
+        "<ul class='verdict'>" + "".join(f"<li>{_html(x)}</li>" for x in verdict(report)) + "</ul>",
+        f"<p>{_html(redundancy(report))}</p>",
+        f"<p class='note'>{_html(settings_line(s))}</p>",
     ]
     for title_, table, notes in _sections(report):
-        parts.append(f"<h2>{html.escape(title_)}</h2>")
+        parts.append(f"<h2>{_html(title_)}</h2>")
         parts.append(html_table(table))
-        parts += [f"<p class='note'>{html.escape(n)}</p>" for n in notes]
+        parts += [f"<p class='note'>{_html(n)}</p>" for n in notes]
         if title_ in figures:
             parts.append(figures[title_])
     parts.append("<h2>How these figures were made</h2>")
-    parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in method_notes(report)) + "</ul>")
+    parts.append("<ul>" + "".join(f"<li>{_html(n)}</li>" for n in method_notes(report)) + "</ul>")
     parts.append("</body></html>")
     return "\n".join(parts)

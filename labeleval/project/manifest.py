@@ -13,12 +13,14 @@ import difflib
 import math
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
 from labeleval.errors import ManifestError
+from labeleval.limits import MAX_AMOUNT
 from labeleval.limits import current as current_limits
 from labeleval.options import (
     EXPORT_FORMATS,
@@ -37,6 +39,7 @@ from labeleval.options import (
 )
 from labeleval.project.paths import is_multi_path, parquet_files
 from labeleval.project.schema import OPTIONAL_COLUMNS, PAIRWISE_LABELS, REQUIRED_COLUMNS, FlagRules, TaskSpec
+from labeleval.safety import clean_name, look_alike, look_alike_letters
 
 MANIFEST_NAME: Final = "labeleval.toml"
 E = TypeVar("E", bound=Option)
@@ -242,6 +245,8 @@ class _Manifest:
             raise self.error(f"{where}.{key} must be a finite number, found {value!r}", key, after)
         if value < 0:
             raise self.error(f"{where}.{key} must be >= 0, found {value}", key, after)
+        if value > MAX_AMOUNT:
+            raise self.error(f"{where}.{key} must be at most {MAX_AMOUNT:.0e}, found {value:g}", key, after)
         return float(value)
 
     def choice(self, table: Mapping[str, Any], key: str, option: type[E], where: str, default: E, after: int = 0) -> E:
@@ -433,7 +438,7 @@ def _task(m: _Manifest, task_t: dict[str, Any]) -> TaskSpec:
     if not 0 < min_jaccard <= 1:
         raise m.error(f"[task].min_jaccard must be in (0, 1]; found {min_jaccard}", "min_jaccard")
     return TaskSpec(
-        name=m.string(task_t, "name", "[task]", "Untitled task"),
+        name=clean_name(m.string(task_t, "name", "[task]", "Untitled task")) or "Untitled task",
         kind=kind,
         labels=_task_labels(m, task_t, kind),
         tolerance=tolerance,
@@ -505,9 +510,9 @@ def _vendors(m: _Manifest, vendor_list: object, labels: tuple[str, ...]) -> tupl
         raise m.error("the manifest needs at least one [[vendors]] table with name, path and pricing")
     current_limits().check("vendors", len(vendor_list), f"{m.path.name}: [[vendors]]")
     vendors = tuple(_vendor(m, v, k, labels) for k, v in enumerate(vendor_list))
-    names = [v.name for v in vendors]
-    if len(set(names)) != len(names):
-        raise m.error(f"two [[vendors]] have the same name: {names}")
+    given = [str(v.get("name")) for v in vendor_list]  # as written: a refusal names them so
+    lines = [m.section_line("[[vendors]]", k) for k in range(len(vendors))]
+    _distinct(m, "[[vendors]] names", given, lines, fold_case=True)
     currencies = sorted({v.pricing.currency for v in vendors})
     if len(currencies) > 1:
         listing = ", ".join(f"{v.name}: {v.pricing.currency}" for v in vendors)
@@ -583,6 +588,15 @@ def _task_labels(m: _Manifest, task_t: dict[str, Any], kind: str) -> tuple[str, 
         )
     if len(set(label_strs)) != len(label_strs):
         raise m.error(f"[task].labels lists a label twice: {list(label_strs)}", "labels")
+    hidden = [lab for lab in label_strs if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in lab)]
+    if hidden:
+        raise m.error(
+            f"[task].labels: {hidden[0]!r} holds invisible or control characters; the files' labels must match it "
+            f"exactly, so write it as {clean_name(hidden[0])!r} (and the files too)",
+            "labels",
+        )
+    line = m.line_of("labels") or 0
+    _distinct(m, "[task].labels", list(label_strs), [line] * len(label_strs), fold_case=False)
     if kind == "multilabel":
         bad = [lab for lab in label_strs if "|" in lab or lab.startswith("[") or lab == "(none)"]
         if bad:
@@ -592,6 +606,30 @@ def _task_labels(m: _Manifest, task_t: dict[str, Any], kind: str) -> tuple[str, 
                 "labels",
             )
     return label_strs
+
+
+def _distinct(m: _Manifest, what: str, given: list[str], lines: list[int], *, fold_case: bool) -> None:
+    """Refuse two of ``given`` (names as written, at ``lines``) that a reader could not tell apart
+    (:func:`~labeleval.safety.look_alike`): the same once invisible characters and spaces are removed, or
+    differing only in look-alike letters (Cyrillic or Greek for Latin) or, with ``fold_case``, in case."""
+    seen: dict[str, int] = {}
+    for k, name in enumerate(given):
+        j = seen.setdefault(look_alike(name, fold_case=fold_case), k)
+        if j == k:
+            continue
+        first = given[j]
+        if clean_name(first) == clean_name(name):
+            why = "they are the same once invisible characters and surrounding spaces are removed"
+        elif letters := look_alike_letters(first) + look_alike_letters(name):
+            why = f"they differ only in letters that look alike ({'; '.join(letters)})"
+        else:
+            why = "they differ only in case"
+        where = f"{m.path.name} line {lines[k]}" if lines[k] else m.path.name
+        raise ManifestError(
+            f"{where}: {what} {name!r} and {first!r}"
+            + (f" (line {lines[j]})" if lines[j] and lines[j] != lines[k] else "")
+            + f" look the same: {why}; give them names a reader can tell apart"
+        )
 
 
 def _task_range(m: _Manifest, task_t: dict[str, Any], kind: str) -> tuple[float, float] | None:
@@ -631,7 +669,9 @@ def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) ->
     after = m.section_line("[[vendors]]", index)
     if not isinstance(table, dict):
         raise m.error(f"[[vendors]] #{index + 1} must be a table")
-    name = m.string(table, "name", f"[[vendors]] #{index + 1}")
+    name = clean_name(m.string(table, "name", f"[[vendors]] #{index + 1}"))
+    if not name:
+        raise m.error(f"[[vendors]] #{index + 1}.name has no visible character", "name", after)
     where = f"[[vendors]] {name!r}"
     m.check_keys(table, _VENDOR_KEYS, where, after)
     file = _file_spec(m, table, where, (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS), after)

@@ -32,6 +32,7 @@ import sys
 import time
 
 from labeleval.errors import LabelevalError
+from labeleval.safety import terminal_text
 
 #: Imported before the first session: the modules the Overview needs whether its Report is read or scored.
 PRELOAD = (
@@ -95,7 +96,7 @@ WATCHER_ENV = "STREAMLIT_SERVER_FILE_WATCHER_TYPE"
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    print(prepare(project_of(args)), flush=True)
+    print(terminal_text(prepare(project_of(args)), keep_newlines=False), flush=True)  # names from the project
     from streamlit.web import cli as streamlit_cli
 
     sys.argv = ["streamlit", "run", *without_file_watcher(args)]

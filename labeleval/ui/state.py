@@ -97,9 +97,21 @@ def cached_report(manifest: str, key: str, options: Options) -> Report:
         if stored is not None:
             return stored
     report = score(manifest, options)
+    check_unchanged(Path(manifest), key)  # raising: neither cache keeps a Report of other bytes under ``key``
     if disk is not None:
         report_cache.store(disk, report)
     return report
+
+
+def check_unchanged(manifest: Path, key: str) -> None:
+    """Raise :class:`LabelevalError` if the project's files no longer hash to ``key`` (:func:`fingerprint`): a
+    file changed between the fingerprint and the end of the scoring, so the Report just made may be of other
+    bytes than the key says and is not kept (the next run fingerprints and scores the files as they are)."""
+    if fingerprint(manifest) != key:
+        raise LabelevalError(
+            f"{manifest.parent.name}: a file of the project changed while it was being scored, so the result was "
+            "not kept; rerun the page (R) to score the files as they are now"
+        )
 
 
 def score(manifest: str, options: Options) -> Report:
@@ -296,12 +308,14 @@ def warm_report(project: str | None = None) -> tuple[str, Report | None]:
     """:func:`warm`, with the Report stored (None when the cache is off or the project is an upload)."""
     manifest = find_manifest(project or default_project())
     options = evaluate_options_for(manifest.parent, {})
-    key = disk_key(manifest, fingerprint(manifest), options)
+    before = fingerprint(manifest)
+    key = disk_key(manifest, before, options)
     if key is None:
         return "report cache: off (LABELEVAL_CACHE_DIR) or an upload folder; nothing stored", None
     stored = report_cache.load(key)
     if stored is not None:
         return f"report cache: {manifest.parent.name} already stored", stored
     report = score(str(manifest), options)
+    check_unchanged(manifest, before)
     report_cache.store(key, report)
     return f"report cache: {manifest.parent.name} scored and stored in {report_cache.cache_dir()}", report

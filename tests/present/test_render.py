@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -155,3 +156,30 @@ def test_vendor_charts_hold_for_twelve_vendors_and_a_wide_price_range() -> None:
     legend = scatter["encoding"]["color"]["legend"]
     assert legend["orient"] == "bottom" and legend["symbolLimit"] == 0
     assert scatter["autosize"]["type"] == "fit-x"
+
+
+def test_the_markdown_report_shows_user_text_as_text(tmp_path: Path) -> None:
+    """Images, links, HTML and bare addresses in a task or vendor name reach a Markdown viewer as text: it fetches
+    nothing and links nowhere (as the HTML report, which escapes every value)."""
+    import labeleval as le
+
+    image, link = "![x](http://evil.example/i.png)", "[w](https://evil.example/w)"
+    rows = "item,worker,label\n" + "".join(f"{i},{w},{'pos' if i % 2 else 'neg'}\n" for i in range(1, 31) for w in "ab")
+    (tmp_path / "v.csv").write_text(rows)
+    (tmp_path / "w.csv").write_text(rows)
+    (tmp_path / "gold.csv").write_text(
+        "item,label\n" + "".join(f"{i},{'pos' if i % 2 else 'neg'}\n" for i in range(1, 31))
+    )
+    vendor = '[[vendors]]\nname = "{}"\npath = "{}"\ncolumns = {{ item_id = "item", annotator_id = "worker" }}\n'
+    (tmp_path / "labeleval.toml").write_text(
+        f'[task]\nname = "T {image} <img src=http://evil.example/t.png> www.evil.example"\nlabels = ["pos", "neg"]\n'
+        '[gold]\npath = "gold.csv"\ncolumns = { item_id = "item" }\n'
+        + vendor.format(f"V {image}", "v.csv")
+        + 'pricing = { model = "per_label", rate = 0.1 }\n'
+        + vendor.format(f"W {link}", "w.csv")
+        + 'pricing = { model = "per_label", rate = 0.2 }\n'
+    )
+    document = le.evaluate(tmp_path, n_boot=20).to_markdown()
+    assert "evil.example" in document  # the names are shown ...
+    assert not re.search(r"(?<!\\)[\[\]]", document)  # ... but no bracket opens an image or a link
+    assert "<" not in document and "://" not in document and "www." not in document

@@ -33,6 +33,7 @@ from labeleval.errors import AdapterError
 from labeleval.io.formats.base import ReadOptions
 from labeleval.io.formats.guess import by_name, duration_factor_from_name, guess_columns, normal
 from labeleval.io.readers import LINE_WORD, RawTable, read_table
+from labeleval.limits import MAX_AMOUNT
 
 
 def _need(found: dict[str, str], field: str, name: str, columns: list[str]) -> str:
@@ -55,11 +56,12 @@ def _rates(path: Path, options: ReadOptions) -> dict[str, float]:
             f"found {', '.join(map(repr, columns))}"
         )
     values = pd.to_numeric(raw.frame[rate], errors="coerce")
-    bad = values.isna() | (values < 0)
+    bad = values.isna() | (values < 0) | (values > MAX_AMOUNT)  # infinities too
     if bad.any():
         k = int(np.flatnonzero(bad.to_numpy())[0])
         raise AdapterError(
-            f"{path.name} {LINE_WORD[raw.fmt]} {raw.line[k]}: rate {raw.frame[rate].iloc[k]!r} is not a number >= 0"
+            f"{path.name} {LINE_WORD[raw.fmt]} {raw.line[k]}: rate {raw.frame[rate].iloc[k]!r} is not a number "
+            f"from 0 to {MAX_AMOUNT:.0e}"
         )
     return dict(zip(raw.frame[who].astype(str), values.astype(float), strict=True))
 

@@ -23,7 +23,7 @@ from labeleval.project.manifest import find_manifest, load_project
 from labeleval.report import Report
 from labeleval.safety import markdown_text, spreadsheet_frame
 from labeleval.ui.pages._common import header, table
-from labeleval.ui.state import Options, current_report, evaluate_options, fingerprint
+from labeleval.ui.state import Options, check_unchanged, current_report, evaluate_options, fingerprint
 
 
 @st.cache_data(show_spinner="Scoring every slice and window…", max_entries=8)
@@ -32,10 +32,11 @@ def cached_breakdown(
 ) -> Report:
     """``evaluate(..., by=, over=, exclude_suspect_gold=)`` keyed on file bytes (``key``), the sidebar's
     options and the choices."""
-    del key
     chosen: dict[str, Any] = dict(options)
     with evaluation_slot():  # shares the app's evaluation slots (labeleval.limits): memory stays bounded
-        return evaluate(manifest, **chosen, by=by, over=over, exclude_suspect_gold=exclude)
+        report = evaluate(manifest, **chosen, by=by, over=over, exclude_suspect_gold=exclude)
+    check_unchanged(Path(manifest), key)  # a file changed while scored: not cached under the old bytes' key
+    return report
 
 
 #: In a sample-size plan, ``alpha`` is the test's level, not Krippendorff's alpha.

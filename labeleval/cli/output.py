@@ -1,0 +1,18 @@
+"""What the command line prints goes through :func:`say`, so text from files (task, vendor, file and column
+names, labels, quarantined values, error messages) cannot move the cursor, clear the screen, set the window
+title or reorder a line (:func:`labeleval.safety.terminal_text`)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from labeleval.safety import json_for_terminal, terminal_text
+
+__all__ = ["json_for_terminal", "say"]
+
+
+def say(text: object = "", *, file: TextIO | None = None, one_line: bool = False) -> None:
+    """Print ``text`` without escape sequences or control characters (tabs and line feeds kept, unless
+    ``one_line``: then they become spaces, so a value cannot start a line of its own)."""
+    print(terminal_text(text, keep_newlines=not one_line), file=file if file is not None else sys.stdout)
