@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,7 +65,7 @@ def test_the_readers_own_errors_come_back_as_they_are() -> None:
 
 
 def test_a_project_scored_in_a_child_equals_one_scored_here() -> None:
-    options = {"n_boot": 50, "seed": 1}
+    options: dict[str, Any] = {"n_boot": 50, "seed": 1}
     child = run_isolated(score_project, str(SAMPLE), options, what="sample")
     here = le.evaluate(SAMPLE, **options)
     for name, frame in here.frames().items():
