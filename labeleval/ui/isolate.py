@@ -136,19 +136,22 @@ def _result(outcome: tuple[Any, ...], exitcode: int | None, what: str, memory_mb
     if kind == "error":
         error: LabelevalError = outcome[1]
         raise error
-    memory_advice = (
-        f"over the {memory_mb:,} MB the app gives one upload's reader (reader_mb); use the command line "
-        f"(labeleval read, labeleval score) on a machine with the memory for it, or raise the limit with the "
-        f"environment variable {env_variable('reader_mb')}=... when starting the app"
+    raise_it = (
+        f"use the command line (labeleval read, labeleval score) on a machine with the memory for it, or raise "
+        f"the limit with the environment variable {env_variable('reader_mb')}=... when starting the app"
     )
     if kind == "memory":
-        raise ReaderStopped(f"{what}: reading it needed more memory, {memory_advice}")
+        raise ReaderStopped(
+            f"{what}: reading it needed more than the {memory_mb:,} MB of memory the app gives one upload's reader "
+            f"(reader_mb); {raise_it}"
+        )
     if kind == "crash":
         raise LabelevalError(f"{what}: this file could not be read ({outcome[1]}); check that it is what its name says")
-    how = _signal_name(exitcode)
     raise ReaderStopped(
-        f"{what}: the reader stopped without an answer ({how}), most likely asking for memory "
-        f"{memory_advice}; a file within the limits that does this is a bug worth reporting"
+        f"{what}: the reader stopped without an answer ({_signal_name(exitcode)}). Readers stop like this when a "
+        f"file makes them ask for more memory than the {memory_mb:,} MB the app allows (reader_mb), such as a "
+        f"sheet whose cell references span millions of rows and columns; only this upload was affected. Check "
+        f"the file; if it is what it should be, {raise_it}"
     )
 
 
