@@ -6,6 +6,7 @@ problem is shown with ``st.error`` (naming file, line and column), never a trace
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -22,6 +23,7 @@ import tomli_w
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from labeleval.errors import LabelevalError, LimitError
+from labeleval.executor import release_memory
 from labeleval.io.formats import REGISTRY
 from labeleval.io.formats.guess import duration_factor_from_name
 from labeleval.io.readers import FORMATS
@@ -81,12 +83,35 @@ def _sweep() -> None:
                 del _FOLDERS[session]
 
 
+#: session id -> its session state (weakly): what :func:`forget_session` clears when the session has ended
+_STATES: dict[str, weakref.ref[Any]] = {}
+
+
+def _register_session() -> None:
+    """Remember this session's state, so that its uploaded files can be let go of when the session ends."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    with contextlib.suppress(TypeError), _FOLDERS_LOCK:  # a state that cannot be weakly referenced: not kept
+        _STATES[ctx.session_id] = weakref.ref(ctx.session_state)
+
+
+def sessions_with_folders() -> list[str]:
+    """The sessions that have an upload folder."""
+    with _FOLDERS_LOCK:
+        return list(_FOLDERS)
+
+
 def forget_session(session: str) -> None:
-    """Delete the upload folder of a session that ended (called when Streamlit discards the session)."""
+    """Delete the upload folder of a session that ended, and clear its state (its uploaders' files)."""
     with _FOLDERS_LOCK:
         entry = _FOLDERS.pop(session, None)
+        state = _STATES.pop(session, lambda: None)()
     if entry is not None:
         shutil.rmtree(entry[0], ignore_errors=True)
+    if state is not None:  # Streamlit may hold an ended session for a while (its event loop's last reference):
+        with contextlib.suppress(Exception):  # its widgets' uploaded files need not stay with it
+            object.__getattribute__(state, "_state").clear()  # the SessionState inside Streamlit's thread-safe one
 
 
 def _workdir() -> Path:
@@ -163,6 +188,7 @@ def save_uploads(files: list[Any], folder: Path) -> list[Path]:
         path.write_bytes(data)
         digests[path.name] = hashlib.sha256(data).hexdigest()
     marker.write_text(json.dumps({"signature": signature, "digests": digests}), encoding="utf-8")
+    release_memory()  # what receiving the upload left in the allocator's free lists goes back to the system
     return paths
 
 
@@ -190,6 +216,7 @@ def open_project(folder: Path) -> None:
 
 def upload_section() -> None:
     _sweep()  # closed sessions' upload folders go as soon as anyone opens the Data page
+    _register_session()
     with st.expander("Use your own data", expanded=bool(st.session_state.get("map_vendor_files"))):
         project_tab, mapping_tab = st.tabs(["Upload a project", "Upload vendor files and map columns"])
         with project_tab:
@@ -310,7 +337,13 @@ def upload_digest(path: Path) -> str:
         digests = json.loads(marker.read_text(encoding="utf-8")).get("digests", {})
     except (OSError, ValueError, AttributeError):
         digests = {}
-    return str(digests.get(path.name) or hashlib.sha256(path.read_bytes()).hexdigest())
+    if digests.get(path.name):
+        return str(digests[path.name])
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=64)

@@ -3,6 +3,7 @@ back (files, upload folder) when the session ends."""
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileMan
 from streamlit.runtime.uploaded_file_manager import UploadedFileRec
 
 from labeleval.ui import upload, upload_budget
-from labeleval.ui.upload_budget import BudgetedUploads
+from labeleval.ui.upload_budget import BudgetedUploads, sweep
 
 
 def _file(file_id: str, size: int) -> UploadedFileRec:
@@ -21,6 +22,9 @@ def _file(file_id: str, size: int) -> UploadedFileRec:
 class _Runtime:
     def __init__(self) -> None:
         self.uploaded_file_mgr = MemoryUploadedFileManager("/upload")
+
+    def is_active_session(self, session_id: str) -> bool:
+        return True
 
 
 def test_install_gives_the_servers_store_its_budget_once() -> None:
@@ -64,3 +68,33 @@ def test_a_session_that_ends_gives_back_its_files_and_folder(tmp_path: Path) -> 
     manager.add_file("gone", _file("a", 10))
     manager.remove_session_files("gone")
     assert manager.get_files("gone", ["a"]) == [] and not folder.exists() and "gone" not in upload._FOLDERS
+
+
+def test_a_session_disconnected_for_longer_than_the_ttl_gives_back_its_uploads() -> None:
+    """Streamlit forgets a disconnected session after its TTL without ending it: the sweep frees its files."""
+    manager = BudgetedUploads("/upload")
+    manager.add_file("sweep-gone", _file("a", 10))
+    manager.add_file("sweep-here", _file("b", 10))
+    active = {"sweep-here"}
+    assert sweep(manager, active.__contains__, ttl=120, now=1000) == []  # its clock starts
+    assert sweep(manager, active.__contains__, ttl=120, now=1100) == []  # within the TTL: it may come back
+    active.add("sweep-gone")
+    assert sweep(manager, active.__contains__, ttl=120, now=1150) == []  # it came back: the clock stops
+    active.discard("sweep-gone")
+    assert sweep(manager, active.__contains__, ttl=120, now=1200) == []
+    assert sweep(manager, active.__contains__, ttl=120, now=1321) == ["sweep-gone"]
+    assert manager.get_files("sweep-gone", ["a"]) == [] and len(manager.get_files("sweep-here", ["b"])) == 1
+
+
+def test_an_ended_sessions_state_is_cleared_so_its_uploaded_files_can_go() -> None:
+    """Streamlit's event loop may keep the last session it served; its widgets' files must not stay with it."""
+
+    class State:  # Streamlit's SafeSessionState: the SessionState inside, reached past its own __getattr__
+        def __init__(self) -> None:
+            self._state = {"map_vendor_files": [b"x" * 10]}
+
+    state = State()
+    with upload._FOLDERS_LOCK:
+        upload._STATES["ended"] = weakref.ref(state)
+    upload.forget_session("ended")
+    assert state._state == {} and "ended" not in upload._STATES
