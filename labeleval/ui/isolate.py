@@ -58,6 +58,10 @@ class ReaderStopped(LabelevalError):
     limit, or killed by a signal (a native reader's abort)."""
 
 
+class ReaderTimedOut(ReaderStopped):
+    """The child process was stopped at its time limit (``reader_seconds``)."""
+
+
 _CONTEXT: Any = None
 _CONTEXT_LOCK = threading.Lock()
 
@@ -104,7 +108,7 @@ def run_isolated(function: Callable[..., T], *args: Any, what: str) -> T:
         with contextlib.suppress(ValueError):
             child.close()
     if outcome is None:
-        raise ReaderStopped(
+        raise ReaderTimedOut(
             f"{what}: reading it took longer than {limits.reader_seconds:,} s (reader_seconds) and was stopped; "
             f"use the command line (labeleval read, labeleval score) for a file this slow, or raise the limit "
             f"with the environment variable {env_variable('reader_seconds')}=... when starting the app"
@@ -177,7 +181,7 @@ def _child(send: Connection, function: Callable[..., Any], args: Sequence[Any], 
         message = ("memory",)
     except RecursionError:
         message = ("crash", "nested too deeply")
-    except Exception as exc:  # any other failure of a reader: named, without a traceback
+    except BaseException as exc:  # any other failure of a reader (a native panic is a BaseException): named
         message = ("crash", terminal_text(f"{type(exc).__name__}: {exc}", keep_newlines=False)[:300])
     try:
         send.send(message)

@@ -23,7 +23,7 @@ from labeleval.safety import markdown_text
 from labeleval.samples.content_safety import generate_content_safety
 from labeleval.scoring.settings import Spec, Widget, project_defaults, settings_specs
 from labeleval.ui import report_cache
-from labeleval.ui.isolate import ReaderStopped, culprit, read_ledger, run_isolated, score_project
+from labeleval.ui.isolate import ReaderStopped, ReaderTimedOut, culprit, read_ledger, run_isolated, score_project
 from labeleval.ui.pages._common import dataframe
 
 if TYPE_CHECKING:
@@ -121,8 +121,10 @@ def score(manifest: str, options: Options) -> Report:
         if not report_cache.is_upload(Path(manifest)):
             return evaluate(manifest, **chosen)
         try:
-            return run_isolated(score_project, manifest, chosen, what=f"the uploaded project ({Path(manifest).name})")
-        except ReaderStopped as stopped:
+            return run_isolated(score_project, manifest, chosen, what="the uploaded project")
+        except ReaderTimedOut:
+            raise  # reading each file alone to find the slow one could take as long again, per file
+        except ReaderStopped as stopped:  # name the file that does it, when one does it alone
             raise culprit(manifest) or stopped from None
 
 
@@ -131,7 +133,7 @@ def read_what_can_be_read(manifest: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     if report_cache.is_upload(manifest):
         with evaluation_slot():
             ledger: tuple[pd.DataFrame, pd.DataFrame] = run_isolated(
-                read_ledger, str(manifest), what=f"the uploaded project ({manifest.name})"
+                read_ledger, str(manifest), what="the uploaded project"
             )
             return ledger
     data = load_data(load_project(manifest))

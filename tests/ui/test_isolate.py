@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import labeleval as le
-from labeleval.errors import LimitError
+from labeleval.errors import LabelevalError, LimitError
 from labeleval.ui import isolate
 from labeleval.ui.isolate import ReaderStopped, culprit, file_facts, preview, run_isolated, score_project
 from labeleval.ui.upload import VENDOR_FIELDS
@@ -38,6 +38,14 @@ def die() -> None:
     os.abort()
 
 
+class Panic(BaseException):
+    """What a native library's panic looks like to Python (pyo3's PanicException is a BaseException)."""
+
+
+def panic() -> None:
+    raise Panic("chunk size must be non-zero")
+
+
 def test_an_aborting_reader_ends_its_child_not_the_caller(tmp_path: Path) -> None:
     xlsx = far_cell_xlsx(tmp_path / "far.xlsx")
     with pytest.raises(ReaderStopped, match=r"far\.xlsx: the reader stopped without an answer \(signal SIGABRT\)"):
@@ -62,6 +70,8 @@ def test_memory_and_time_limits(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_readers_own_errors_come_back_as_they_are() -> None:
     with pytest.raises(LimitError, match=r"^v\.csv: 3 rows is over the limit of 2 \(rows\)$"):
         run_isolated(refuse, "v.csv", what="v.csv")
+    with pytest.raises(LabelevalError, match=r"^s\.xlsx: this file could not be read \(Panic: chunk size must be"):
+        run_isolated(panic, what="s.xlsx")
 
 
 def test_a_project_scored_in_a_child_equals_one_scored_here() -> None:
