@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from multiprocessing import forkserver
+from multiprocessing import forkserver, spawn
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TypeVar
@@ -66,6 +66,10 @@ _CONTEXT: Any = None
 _CONTEXT_LOCK = threading.Lock()
 
 
+#: The name of every child this module starts (``multiprocessing.Process(name=...)``).
+CHILD_NAME = "labeleval-reader"
+
+
 def _context() -> Any:
     """The fork server's multiprocessing context, made once, with this module preloaded in the fork server."""
     global _CONTEXT
@@ -73,8 +77,29 @@ def _context() -> Any:
         if _CONTEXT is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])
+            if not getattr(spawn.get_preparation_data, "labeleval", False):
+                setattr(spawn, "get_preparation_data", _without_main(spawn.get_preparation_data))  # noqa: B010
             _CONTEXT = context
     return _CONTEXT
+
+
+def _without_main(prepare: Callable[[str], dict[str, Any]]) -> Callable[[str], dict[str, Any]]:
+    """``multiprocessing.spawn.get_preparation_data`` for this module's children without the main module.
+
+    A child of the fork server first imports the parent's ``__main__`` again. In the app that is the script
+    Streamlit is running (it puts the page script in ``sys.modules["__main__"]`` during a run): the child would run
+    the whole app before its one read. The children need nothing of it (their function is in this module, which
+    the fork server has imported), so for them, and only them, the main module is left out."""
+
+    def preparation_data(name: str) -> dict[str, Any]:
+        data = prepare(name)
+        if name == CHILD_NAME:
+            data.pop("init_main_from_name", None)
+            data.pop("init_main_from_path", None)
+        return data
+
+    preparation_data.labeleval = True  # type: ignore[attr-defined]
+    return preparation_data
 
 
 def start() -> None:
@@ -94,7 +119,7 @@ def run_isolated(function: Callable[..., T], *args: Any, what: str) -> T:
     limits = current_limits()
     context = _context()
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, function, args, limits.reader_mb), daemon=True)
+    child = context.Process(target=_child, args=(send, function, args, limits.reader_mb), name=CHILD_NAME, daemon=True)
     child.start()
     send.close()
     try:

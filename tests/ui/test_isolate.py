@@ -4,7 +4,11 @@ caller gets a LabelevalError naming the file and carries on."""
 from __future__ import annotations
 
 import os
+import shutil
+import sys
+import tempfile
 import time
+import types
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +18,9 @@ import labeleval as le
 from labeleval.errors import LabelevalError, LimitError
 from labeleval.ui import isolate
 from labeleval.ui.isolate import ReaderStopped, culprit, file_facts, preview, run_isolated, score_project
+from labeleval.ui.report_cache import UPLOAD_PREFIX
 from labeleval.ui.upload import VENDOR_FIELDS
+from tests.helpers.apptest import page_test
 from tests.helpers.hostile_files import far_cell_xlsx
 from tests.helpers.paths import SAMPLE
 
@@ -110,3 +116,37 @@ def test_the_fork_server_starts_once() -> None:
     first = isolate._context()
     isolate.start()
     assert isolate._context() is first
+
+
+def test_a_child_does_not_run_the_script_streamlit_is_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streamlit puts the page script in sys.modules["__main__"] while it runs; multiprocessing would run that
+    script again in every child (the whole app, before the child's one read)."""
+    script = tmp_path / "page.py"
+    marker = tmp_path / "ran"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    assert run_isolated(allocate, 10, what="x") == 10
+    assert not marker.exists()
+
+
+def test_an_uploaded_projects_ledger_is_read_in_a_child_under_the_app() -> None:
+    """The Data page of an uploaded project that cannot be scored: the error, then the ledger of what was read."""
+    folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX)) / "project"
+    folder.mkdir()
+    header = "INPUT:id\tOUTPUT:sentiment\tASSIGNMENT:assignment_id\tASSIGNMENT:worker_id\tASSIGNMENT:status"
+    rows = [f"item-{k}\tpos\tA{k}\tw{k % 3}\tREJECTED" for k in range(12)]
+    (folder / "rejected.tsv").write_text("\n".join([header, *rows]) + "\n")
+    (folder / "labeleval.toml").write_text(
+        '[task]\nname = "broken"\nlabels = ["pos", "neg"]\n\n[usability]\nrule = "consensus"\n\n'
+        '[[vendors]]\nname = "Rejected"\npath = "rejected.tsv"\nformat = "toloka"\n'
+        'pricing = { model = "per_label", rate = 0.1 }\n'
+    )
+    try:
+        at = page_test("data", str(folder)).run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert "has no usable rows" in at.error[0].value
+        assert [s.value for s in at.subheader][:1] == ["Ledger of what could be read"] and len(at.dataframe) == 2
+    finally:
+        shutil.rmtree(folder.parent, ignore_errors=True)
