@@ -172,3 +172,19 @@ def test_a_files_reads_are_cached_by_its_bytes_and_run_under_the_evaluation_slot
     other = json.dumps({"columns": {"item_id": "task", "annotator_id": "answer", "label": "who"}})
     upload._cached_preview(digest, path.name, other, "", path)  # other settings: read again
     assert calls[-1] == "preview" and len(calls) == 3
+
+
+def _label_map_script(labels: list[str]) -> None:
+    from labeleval.ui.isolate import Preview
+    from labeleval.ui.upload import _label_map_widgets
+
+    hostile = (("![x](http://127.0.0.1:9/p.png)", 3), ("**bold** :red[r]", 2), ("pos", 5))
+    _label_map_widgets(Preview(10, 10, 0, (), (), hostile, 0), labels, 0)
+
+
+def test_vendor_labels_in_the_label_map_are_plain_text() -> None:
+    """The label map names each vendor label in a select box's label, which Streamlit reads as Markdown."""
+    at = AppTest.from_function(_label_map_script, args=(["pos", "neg"],), default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = sorted(box.label for box in at.selectbox)
+    assert shown == [r"!\[x\](http://127.0.0.1:9/p.png) (3 rows)", r"\*\*bold\*\* :red\[r\] (2 rows)"]
