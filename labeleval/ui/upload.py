@@ -1,7 +1,9 @@
 """Bring your own data: upload a manifest with its files, or upload vendor files and map their columns.
 
-Uploads are written to a private temporary folder and read by the same code as any project; every
-problem is shown with ``st.error`` (naming file, line and column), never a traceback.
+Uploads are written to a private temporary folder and read by the same code as any project, in a child process
+(:mod:`labeleval.ui.isolate`: a reader that crashes ends the child, not the server), once per upload and setting
+(cached by the file's digest); every problem is shown with ``st.error`` (naming file, line and column), never a
+traceback.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ import tomli_w
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from labeleval.errors import LabelevalError, LimitError
-from labeleval.executor import release_memory
 from labeleval.io.formats import REGISTRY
 from labeleval.io.formats.guess import duration_factor_from_name
 from labeleval.io.readers import FORMATS
@@ -188,7 +189,6 @@ def save_uploads(files: list[Any], folder: Path) -> list[Path]:
         path.write_bytes(data)
         digests[path.name] = hashlib.sha256(data).hexdigest()
     marker.write_text(json.dumps({"signature": signature, "digests": digests}), encoding="utf-8")
-    release_memory()  # what receiving the upload left in the allocator's free lists goes back to the system
     return paths
 
 
