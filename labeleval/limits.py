@@ -8,7 +8,14 @@ raises (or lowers) it, read when the limit is checked::
 ===================  ==============================  ============  ============================================
 limit                environment variable            default       checked
 ===================  ==============================  ============  ============================================
-upload_mb            LABELEVAL_MAX_UPLOAD_MB         200           total size of one upload in the app
+upload_mb            LABELEVAL_MAX_UPLOAD_MB         200           the app: the size of one uploaded file and of
+                                                                   all of one session's uploads together, held
+                                                                   in memory and on disk
+upload_files         LABELEVAL_MAX_UPLOAD_FILES      20            the app: files in one uploader and in one
+                                                                   session
+reader_mb            LABELEVAL_MAX_READER_MB         8,192         the app: address space of the child process
+                                                                   that reads (and scores) an upload
+reader_seconds       LABELEVAL_MAX_READER_SECONDS    900           the app: time that child process may take
 rows                 LABELEVAL_MAX_ROWS              20,000,000    per file; Parquet and XLSX from metadata,
                                                                    before decoding
 columns              LABELEVAL_MAX_COLUMNS           10,000        per file, from the header
@@ -56,6 +63,9 @@ MAX_LABEL_VALUE: Final = 1e100
 
 _ENV: Final[dict[str, str]] = {
     "upload_mb": "LABELEVAL_MAX_UPLOAD_MB",
+    "upload_files": "LABELEVAL_MAX_UPLOAD_FILES",
+    "reader_mb": "LABELEVAL_MAX_READER_MB",
+    "reader_seconds": "LABELEVAL_MAX_READER_SECONDS",
     "rows": "LABELEVAL_MAX_ROWS",
     "columns": "LABELEVAL_MAX_COLUMNS",
     "cells": "LABELEVAL_MAX_CELLS",
@@ -69,6 +79,9 @@ _ENV: Final[dict[str, str]] = {
 }
 _WHAT: Final[dict[str, str]] = {
     "upload_mb": "MB uploaded",
+    "upload_files": "files uploaded",
+    "reader_mb": "MB of memory for reading an upload",
+    "reader_seconds": "seconds for reading an upload",
     "rows": "rows",
     "columns": "columns",
     "cells": "cells (rows x columns)",
@@ -87,6 +100,9 @@ class Limits:
     """The bounds on input size and work; see the module docstring for each one."""
 
     upload_mb: int = 200
+    upload_files: int = 20
+    reader_mb: int = 8_192
+    reader_seconds: int = 900
     rows: int = 20_000_000
     columns: int = 10_000
     cells: int = 200_000_000

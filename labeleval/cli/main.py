@@ -72,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     app = sub.add_parser("app", help="open the comparison app (Streamlit)")
     app.add_argument("project", nargs="?", help="project to open (default: the bundled sample)")
     app.add_argument("--port", type=int, default=8501)
+    app.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only). The app has no login: open it to a "
+        "network (--host 0.0.0.0) only behind a proxy that authenticates (docs/security.md)",
+    )
 
     cli_read.add_parser(sub)
     cli_questions.add_parsers(sub)
@@ -266,23 +272,32 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _app(args: argparse.Namespace) -> int:
-    command = [  # streamlit run, after importing the pages' modules and caching the project's Report
+    # streamlit run, after importing the pages' modules and caching the project's Report; the app's other
+    # Streamlit settings (upload limit, no tracebacks, ...) are added by labeleval.ui.serve
+    command = [
         sys.executable,
         "-m",
         "labeleval.ui.serve",
         str(entry_script()),
         "--server.port",
         str(args.port),
-        "--server.headless",
-        "true",
-        "--server.maxUploadSize",
-        "200",
-        "--browser.gatherUsageStats",
-        "false",
+        "--server.address",
+        str(args.host),
     ]
+    if args.host not in LOOPBACK:
+        print(
+            f"labeleval app: listening on {terminal_text(args.host)}, open to the network. The app has no login: "
+            "anyone who reaches the port can upload files and read every project it shows. Put a proxy that "
+            "authenticates in front of it (docs/security.md).",
+            file=sys.stderr,
+        )
     if args.project:
         command += ["--", str(Path(args.project).resolve())]
     return subprocess.call(command)
+
+
+#: Addresses that reach this machine only.
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 # ------------------------------------------------------------------------------------ table output

@@ -14,12 +14,15 @@ session it
 3. turns off Streamlit's file watcher (``--server.fileWatcherType none``, unless the command line or
    ``STREAMLIT_SERVER_FILE_WATCHER_TYPE`` chooses one): a tool for reading Reports does not rerun on a saved
    source file, and the watcher costs every new session (it walks the script's folder, for the repository's
-   app.py the whole checkout with its .venv, and watches each labeleval module; docs/performance.md), and
+   app.py the whole checkout with its .venv, and watches each labeleval module; docs/performance.md),
 4. lets Python's ``inspect`` index the loaded modules once (Streamlit's first element of a process walks the
-   call stack to check for a REPL, which maps every module to its file).
+   call stack to check for a REPL, which maps every module to its file), and
+5. starts the fork server that reads uploads in child processes (:mod:`labeleval.ui.isolate`), so the first
+   upload does not wait for its imports.
 
-Then it hands over to Streamlit's own command line in this process. A project that cannot be scored is left
-to the app, which shows its error; ``LABELEVAL_CACHE_DIR=off`` skips step 2.
+Then it hands over to Streamlit's own command line in this process, with the app's settings
+(:func:`app_settings`: listening on 127.0.0.1 only, the upload limit, no tracebacks) as flags. A project that
+cannot be scored is left to the app, which shows its error; ``LABELEVAL_CACHE_DIR=off`` skips step 2.
 """
 
 from __future__ import annotations
@@ -28,11 +31,14 @@ import importlib
 import inspect
 import logging
 import os
+import re
 import sys
 import time
 
 from labeleval.errors import LabelevalError
+from labeleval.limits import current as current_limits
 from labeleval.safety import terminal_text
+from labeleval.ui import isolate
 
 #: Imported before the first session: the modules the Overview needs whether its Report is read or scored.
 PRELOAD = (
@@ -82,16 +88,58 @@ def prepare(project: str | None) -> str:
     return f"{done} ({time.perf_counter() - start:.1f} s)"
 
 
-def without_file_watcher(args: list[str]) -> list[str]:
-    """``args`` with ``--server.fileWatcherType none`` before any ``--``, unless a watcher is chosen already."""
+def app_settings() -> dict[str, str]:
+    """The app's Streamlit settings, shipped with the package (a ``.streamlit/config.toml`` is read only from the
+    folder the server starts in, so the repository's would not apply to an installed package):
+
+    - ``server.address`` 127.0.0.1: the app has no login, so it listens on this machine only; ``labeleval app
+      --host`` opens it to a network deliberately (docs/security.md: put authentication in front),
+    - ``server.maxUploadSize``: ``upload_mb`` (:mod:`labeleval.limits`), so that a larger file is refused from
+      its Content-Length before the server reads it,
+    - ``server.fileWatcherType`` none (step 3 above), ``server.headless`` (no browser opened on the server),
+    - ``server.enableXsrfProtection`` and ``server.enableCORS`` on (Streamlit's defaults, stated so that a
+      config file elsewhere cannot turn them off unnoticed),
+    - ``client.showErrorDetails`` none: an unexpected error shows no traceback (the app's own errors are
+      messages), ``client.toolbarMode`` viewer (no "Deploy" button), ``browser.gatherUsageStats`` off, and
+      the light theme.
+    """
+    return {
+        "server.address": "127.0.0.1",
+        "server.headless": "true",
+        "server.fileWatcherType": "none",
+        "server.maxUploadSize": str(current_limits().upload_mb),
+        "server.enableXsrfProtection": "true",
+        "server.enableCORS": "true",
+        "client.showErrorDetails": "none",
+        "client.toolbarMode": "viewer",
+        "browser.gatherUsageStats": "false",
+        "theme.base": "light",
+    }
+
+
+def with_app_settings(args: list[str]) -> list[str]:
+    """``args`` with each of :func:`app_settings` as a flag before any ``--``, unless the command line gives that
+    option already (``--server.address HOST`` or ``--server.address=HOST``) or its ``STREAMLIT_...`` environment
+    variable is set: the caller's choice wins."""
     own = args[: args.index("--")] if "--" in args else args
-    if any(a.startswith("--server.fileWatcherType") for a in own) or os.environ.get(WATCHER_ENV):
-        return args
-    return [*own, "--server.fileWatcherType", "none", *args[len(own) :]]
+    added: list[str] = []
+    for option, value in app_settings().items():
+        flag = f"--{option}"
+        if any(a == flag or a.startswith(f"{flag}=") for a in own) or os.environ.get(env_name(option)):
+            continue
+        added += [flag, value]
+    return [*own, *added, *args[len(own) :]]
+
+
+def env_name(option: str) -> str:
+    """Streamlit's environment variable for a config option: ``server.fileWatcherType`` is
+    ``STREAMLIT_SERVER_FILE_WATCHER_TYPE``."""
+    snake = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", option.replace(".", "_"))
+    return f"STREAMLIT_{snake.upper()}"
 
 
 #: Streamlit's environment variable for ``server.fileWatcherType``.
-WATCHER_ENV = "STREAMLIT_SERVER_FILE_WATCHER_TYPE"
+WATCHER_ENV = env_name("server.fileWatcherType")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     print(terminal_text(prepare(project_of(args)), keep_newlines=False), flush=True)  # names from the project
     from streamlit.web import cli as streamlit_cli
 
-    sys.argv = ["streamlit", "run", *without_file_watcher(args)]
+    isolate.start()  # the fork server of the uploads' readers, started before the server's threads
+    sys.argv = ["streamlit", "run", *with_app_settings(args)]
     return int(streamlit_cli.main() or 0)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from labeleval.api import evaluate
@@ -22,6 +23,8 @@ from labeleval.safety import markdown_text
 from labeleval.samples.content_safety import generate_content_safety
 from labeleval.scoring.settings import Spec, Widget, project_defaults, settings_specs
 from labeleval.ui import report_cache
+from labeleval.ui.isolate import ReaderStopped, ReaderTimedOut, culprit, read_ledger, run_isolated, score_project
+from labeleval.ui.pages._common import dataframe
 
 if TYPE_CHECKING:
     from labeleval.report import Report
@@ -88,15 +91,20 @@ Options = tuple[tuple[str, object], ...]
 
 
 @st.cache_data(show_spinner="Scoring vendors…", max_entries=16)
-def cached_report(manifest: str, key: str, options: Options) -> Report:
+def cached_report(manifest: str, key: str, options: Options) -> Report | LabelevalError:
     """``evaluate()`` keyed on file bytes (``key``) and every option; widget values are passed in. A Report
-    another server already made for the same bytes, options and code is read from disk instead."""
+    another server already made for the same bytes, options and code is read from disk instead. An error is
+    returned, not raised, so that it is cached too: a file that cannot be read is read once per key, not on
+    every rerun of every page."""
     disk = disk_key(Path(manifest), key, options)
     if disk is not None:
         stored = report_cache.load(disk)
         if stored is not None:
             return stored
-    report = score(manifest, options)
+    try:
+        report = score(manifest, options)
+    except LabelevalError as exc:
+        return exc
     check_unchanged(Path(manifest), key)  # raising: neither cache keeps a Report of other bytes under ``key``
     if disk is not None:
         report_cache.store(disk, report)
@@ -115,11 +123,33 @@ def check_unchanged(manifest: Path, key: str) -> None:
 
 
 def score(manifest: str, options: Options) -> Report:
-    """``evaluate(manifest, **options)``, at most LABELEVAL_MAX_EVALUATIONS at once across sessions."""
+    """``evaluate(manifest, **options)``, at most LABELEVAL_MAX_EVALUATIONS at once across sessions. An uploaded
+    project is scored in a child process (:mod:`labeleval.ui.isolate`): a reader that aborts or runs out of
+    memory ends that child, and the session gets an error naming the file, while the server and every other
+    session carry on."""
 
     chosen: dict[str, Any] = dict(options)
     with evaluation_slot():  # memory stays bounded however many sessions open large projects
-        return evaluate(manifest, **chosen)
+        if not report_cache.is_upload(Path(manifest)):
+            return evaluate(manifest, **chosen)
+        try:
+            return run_isolated(score_project, manifest, chosen, what="the uploaded project")
+        except ReaderTimedOut:
+            raise  # reading each file alone to find the slow one could take as long again, per file
+        except ReaderStopped as stopped:  # name the file that does it, when one does it alone
+            raise culprit(manifest) or stopped from None
+
+
+def read_what_can_be_read(manifest: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ledger and quarantined rows of a project that cannot be scored (an upload's read in a child)."""
+    if report_cache.is_upload(manifest):
+        with evaluation_slot():
+            ledger: tuple[pd.DataFrame, pd.DataFrame] = run_isolated(
+                read_ledger, str(manifest), what="the uploaded project"
+            )
+            return ledger
+    data = load_data(load_project(manifest))
+    return data.ledger, data.quarantine
 
 
 def disk_key(manifest: Path, fingerprint: str, options: Options) -> str | None:
@@ -276,7 +306,10 @@ def current_report(*, show_ledger_on_error: bool = False) -> Report | None:
     path = st.session_state.get("project_path", str(default_project()))
     try:
         manifest = find_manifest(path)
-        return cached_report(str(manifest), fingerprint(manifest), evaluate_options(Path(path)))
+        outcome = cached_report(str(manifest), fingerprint(manifest), evaluate_options(Path(path)))
+        if isinstance(outcome, LabelevalError):
+            raise outcome
+        return outcome
     except LabelevalError as exc:
         st.error(f"This project cannot be scored: {markdown_text(exc)}")
         if show_ledger_on_error:
@@ -288,14 +321,14 @@ def current_report(*, show_ledger_on_error: bool = False) -> Report | None:
 
 def _show_partial_ledger(path: str) -> None:
     try:
-        data = load_data(load_project(path))
+        ledger, quarantine = read_what_can_be_read(find_manifest(path))
     except LabelevalError:
         return
 
     st.subheader("Ledger of what could be read")
-    st.dataframe(display_frame(data.ledger), hide_index=True, key="partial_ledger")
-    if len(data.quarantine):
-        st.dataframe(display_frame(data.quarantine), hide_index=True, key="partial_quarantine")
+    dataframe(display_frame(ledger), hide_index=True, key="partial_ledger")
+    if len(quarantine):
+        dataframe(display_frame(quarantine), hide_index=True, key="partial_quarantine")
 
 
 def warm(project: str | None = None) -> str:

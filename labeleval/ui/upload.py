@@ -1,11 +1,14 @@
 """Bring your own data: upload a manifest with its files, or upload vendor files and map their columns.
 
-Uploads are written to a private temporary folder and read by the same code as any project; every
-problem is shown with ``st.error`` (naming file, line and column), never a traceback.
+Uploads are written to a private temporary folder and read by the same code as any project, in a child process
+(:mod:`labeleval.ui.isolate`: a reader that crashes ends the child, not the server), once per upload and setting
+(cached by the file's digest); every problem is shown with ``st.error`` (naming file, line and column), never a
+traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -22,18 +25,23 @@ import tomli_w
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from labeleval.errors import LabelevalError, LimitError
-from labeleval.io.formats import REGISTRY, sniff, suggest_item_field
-from labeleval.io.formats.guess import NAME_HINTS, duration_factor_from_name, guess_columns
-from labeleval.io.inspect import read_file
-from labeleval.io.readers import FORMATS, read_table
+from labeleval.io.formats import REGISTRY
+from labeleval.io.formats.guess import duration_factor_from_name
+from labeleval.io.readers import FORMATS
+from labeleval.limits import Limits, env_variable, evaluation_slot
 from labeleval.limits import current as current_limits
-from labeleval.limits import env_variable
 from labeleval.options import DurationUnit, PricingModel
 from labeleval.project.manifest import MANIFEST_NAME
 from labeleval.safety import markdown_text
+from labeleval.ui.isolate import FileFacts, Preview, file_facts, preview, run_isolated, table_columns
 
-MAX_UPLOAD_MB = 200  # also server.maxUploadSize in .streamlit/config.toml and `labeleval app`
+#: The default of ``upload_mb`` (:mod:`labeleval.limits`): the size of one file (each uploader's
+#: ``max_upload_size``, the server's ``server.maxUploadSize`` set by labeleval.ui.serve) and of a session's uploads
+MAX_UPLOAD_MB = Limits().upload_mb
 OPTIONAL = ("submitted_at", "duration_s", "cost")
+#: The canonical fields a vendor's table and a gold table map their columns to.
+VENDOR_FIELDS = ("item_id", "annotator_id", "label", *OPTIONAL)
+GOLD_FIELDS = ("item_id", "label")
 #: Data files the uploaders take: every table format, plus SageMaker's ``.manifest`` (JSON lines).
 DATA_SUFFIXES = [s.lstrip(".") for suffixes in FORMATS.values() for s in suffixes] + ["manifest"]
 ALLOWED_SUFFIXES = [*DATA_SUFFIXES, "toml"]
@@ -76,6 +84,37 @@ def _sweep() -> None:
                 del _FOLDERS[session]
 
 
+#: session id -> its session state (weakly): what :func:`forget_session` clears when the session has ended
+_STATES: dict[str, weakref.ref[Any]] = {}
+
+
+def _register_session() -> None:
+    """Remember this session's state, so that its uploaded files can be let go of when the session ends."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    with contextlib.suppress(TypeError), _FOLDERS_LOCK:  # a state that cannot be weakly referenced: not kept
+        _STATES[ctx.session_id] = weakref.ref(ctx.session_state)
+
+
+def sessions_with_folders() -> list[str]:
+    """The sessions that have an upload folder."""
+    with _FOLDERS_LOCK:
+        return list(_FOLDERS)
+
+
+def forget_session(session: str) -> None:
+    """Delete the upload folder of a session that ended, and clear its state (its uploaders' files)."""
+    with _FOLDERS_LOCK:
+        entry = _FOLDERS.pop(session, None)
+        state = _STATES.pop(session, lambda: None)()
+    if entry is not None:
+        shutil.rmtree(entry[0], ignore_errors=True)
+    if state is not None:  # Streamlit may hold an ended session for a while (its event loop's last reference):
+        with contextlib.suppress(Exception):  # its widgets' uploaded files need not stay with it
+            object.__getattribute__(state, "_state").clear()  # the SessionState inside Streamlit's thread-safe one
+
+
 def _workdir() -> Path:
     """This session's upload folder (created on first use, private to the session)."""
     _sweep()
@@ -108,12 +147,18 @@ def save_uploads(files: list[Any], folder: Path) -> list[Path]:
 
     ``folder`` holds exactly this upload: when the files differ from the ones already there (a new upload),
     the folder is emptied first, so a new upload never reuses an earlier one's manifest or data; the same
-    upload seen again on a rerun is not rewritten. The total size of the session's uploads is limited
-    (``upload_mb`` in :mod:`labeleval.limits`, environment variable ``LABELEVAL_MAX_UPLOAD_MB``), checked
-    from the sizes the browser reported, before anything is written.
+    upload seen again on a rerun is not rewritten. The number of files (``upload_files``) and the total size of
+    the session's uploads (``upload_mb``; :mod:`labeleval.limits`) are limited, checked from the sizes the
+    browser reported, before anything is written. Each file's SHA-256 is recorded beside it (``.upload.json``):
+    it keys the cached reads of the file (:func:`upload_digest`).
     """
     limits = current_limits()
     names = [_safe_name(f.name) for f in files]
+    if len(files) > limits.upload_files:
+        raise LimitError(
+            f"{len(files):,} files in one upload, over the limit of {limits.upload_files:,} (upload_files); "
+            f"raise it with the environment variable {env_variable('upload_files')}=... when starting the app"
+        )
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise LabelevalError(f"two uploaded files are both called {repeated[0]}; rename one")
@@ -130,18 +175,30 @@ def save_uploads(files: list[Any], folder: Path) -> list[Path]:
             f"use the command line (labeleval score) for files this large, or raise the limit with the "
             f"environment variable {env_variable('upload_mb')}=... when starting the app"
         )
-    signature = json.dumps(sorted(zip(names, (_upload_id(f) for f in files), strict=True)))
+    signature = sorted(zip(names, (_upload_id(f) for f in files), strict=True))
     marker = folder / ".upload.json"
     paths = [folder / name for name in names]
-    if marker.is_file() and marker.read_text(encoding="utf-8") == signature and all(p.is_file() for p in paths):
+    if _same_upload(marker, signature) and all(p.is_file() for p in paths):
         return paths
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
+    digests = {}
     for f, path in zip(files, paths, strict=True):
-        path.write_bytes(f.getvalue())
-    marker.write_text(signature, encoding="utf-8")
+        data = f.getvalue()
+        path.write_bytes(data)
+        digests[path.name] = hashlib.sha256(data).hexdigest()
+    marker.write_text(json.dumps({"signature": signature, "digests": digests}), encoding="utf-8")
     return paths
+
+
+def _same_upload(marker: Path, signature: list[tuple[str, str]]) -> bool:
+    """Is the upload recorded in ``marker`` the one with this ``signature`` (names and upload ids)?"""
+    try:
+        recorded = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(recorded, dict) and recorded.get("signature") == [list(pair) for pair in signature]
 
 
 def open_project(folder: Path) -> None:
@@ -159,6 +216,7 @@ def open_project(folder: Path) -> None:
 
 def upload_section() -> None:
     _sweep()  # closed sessions' upload folders go as soon as anyone opens the Data page
+    _register_session()
     with st.expander("Use your own data", expanded=bool(st.session_state.get("map_vendor_files"))):
         project_tab, mapping_tab = st.tabs(["Upload a project", "Upload vendor files and map columns"])
         with project_tab:
@@ -174,7 +232,11 @@ def _project_upload() -> None:
         f'"toloka", "labelbox", "sagemaker_gt", "timesheet" or "llm" in the manifest.'
     )
     files = st.file_uploader(
-        "Project files", accept_multiple_files=True, type=ALLOWED_SUFFIXES, key="upload_project_files"
+        "Project files",
+        accept_multiple_files=True,
+        type=ALLOWED_SUFFIXES,
+        key="upload_project_files",
+        max_upload_size=current_limits().upload_mb,
     )
     if files and st.button("Open this project", key="open_uploaded_project"):
         folder = _workdir() / "project"
@@ -198,13 +260,20 @@ def _mapping_upload() -> None:
     task_name = st.text_input("Task name", "My labelling task", key="map_task_name")
     labels_text = st.text_input("Labels, comma separated (in order for ordinal tasks)", key="map_labels")
     vendor_files = st.file_uploader(
-        "Vendor files", accept_multiple_files=True, type=DATA_SUFFIXES, key="map_vendor_files"
+        "Vendor files",
+        accept_multiple_files=True,
+        type=DATA_SUFFIXES,
+        key="map_vendor_files",
+        max_upload_size=current_limits().upload_mb,
     )
-    gold_file = st.file_uploader("Gold file (optional)", type=DATA_SUFFIXES, key="map_gold_file")
+    gold_file = st.file_uploader(
+        "Gold file (optional)", type=DATA_SUFFIXES, key="map_gold_file", max_upload_size=current_limits().upload_mb
+    )
     rate_file = st.file_uploader(
         "Hourly rates per annotator (optional: a table with an annotator column and a rate column)",
         type=["csv", "tsv", "xlsx"],
         key="map_rates_file",
+        max_upload_size=current_limits().upload_mb,
     )
     if not vendor_files:
         return
@@ -239,13 +308,13 @@ def _mapping_upload() -> None:
         open_project(folder)
 
 
-def _format_choice(path: Path, key: str) -> str:
-    detected = sniff(path)
+def _format_choice(facts: FileFacts, key: str) -> str:
+    detected = facts.format
     options = [TABLE, *REGISTRY]
     chosen = st.selectbox(
         "Format",
         options,
-        index=options.index(detected) if detected else 0,
+        index=options.index(detected) if detected in options else 0,
         key=key,
         format_func=lambda f: f if f == TABLE else f"{f}: {REGISTRY[f].title}",
         help="Detected from the file's content; change it if the guess is wrong (timesheets and model outputs "
@@ -254,21 +323,101 @@ def _format_choice(path: Path, key: str) -> str:
     return str(chosen)
 
 
+# ------------------------------------------------------------------ reading an upload: in a child, cached
+# Every read of an uploaded file runs in a child process (labeleval.ui.isolate), under the evaluations' slots
+# (LABELEVAL_MAX_EVALUATIONS), and is cached by the digest of the file's bytes and the settings it was read with:
+# a widget change reruns the page, not the read. Errors are cached too (returned as text), so a file that
+# cannot be read is tried once, not on every rerun.
+
+
+def upload_digest(path: Path) -> str:
+    """The SHA-256 of an uploaded file's bytes, recorded by :func:`save_uploads` (else computed)."""
+    marker = path.parent / ".upload.json"
+    try:
+        digests = json.loads(marker.read_text(encoding="utf-8")).get("digests", {})
+    except (OSError, ValueError, AttributeError):
+        digests = {}
+    if digests.get(path.name):
+        return str(digests[path.name])
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=64)
+def _cached_facts(digest: str, name: str, canonical: tuple[str, ...], _path: Path) -> FileFacts | str:
+    try:
+        with evaluation_slot():
+            facts: FileFacts = run_isolated(file_facts, _path, canonical, what=name)
+            return facts
+    except LabelevalError as exc:
+        return str(exc)
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=64)
+def _cached_columns(digest: str, name: str, canonical: tuple[str, ...], _path: Path) -> tuple[Any, ...] | str:
+    try:
+        with evaluation_slot():
+            found: tuple[Any, ...] = run_isolated(table_columns, _path, canonical, what=name)
+            return found
+    except LabelevalError as exc:
+        return str(exc)
+
+
+@st.cache_data(show_spinner="Reading the file with these settings…", max_entries=64)
+def _cached_preview(digest: str, name: str, settings: str, rates_digest: str, _path: Path) -> Preview | str:
+    chosen = json.loads(settings)
+    if chosen.get("rates"):
+        chosen["rates"] = _path.parent / chosen["rates"]
+    try:
+        with evaluation_slot():
+            found: Preview = run_isolated(preview, _path, chosen, what=name)
+            return found
+    except LabelevalError as exc:
+        return str(exc)
+
+
+def facts_of(path: Path, canonical: tuple[str, ...]) -> FileFacts | None:
+    """The :class:`FileFacts` of an uploaded file, a table's columns guessed for the fields ``canonical``; None
+    (and the error shown) when it cannot be read."""
+    facts = _cached_facts(upload_digest(path), path.name, canonical, path)
+    if isinstance(facts, str):
+        st.error(markdown_text(facts))
+        return None
+    return facts
+
+
+def columns_of(
+    path: Path, facts: FileFacts, canonical: tuple[str, ...]
+) -> tuple[tuple[str, ...], dict[str, str]] | None:
+    """A table's columns and guessed mapping (from ``facts`` when it has them); None when it cannot be read."""
+    if facts.columns is not None:
+        return facts.columns, dict(facts.guessed)
+    found = _cached_columns(upload_digest(path), path.name, canonical, path)
+    if isinstance(found, str):
+        st.error(markdown_text(found))
+        return None
+    return tuple(found[0]), dict(found[1])
+
+
 def _vendor_form(path: Path, i: int, labels: list[str], rates_path: Path | None) -> dict[str, Any] | None:
     st.markdown(f"**{markdown_text(path.name)}**")
+    facts = facts_of(path, VENDOR_FIELDS)
+    if facts is None:
+        return None
     c1, c2 = st.columns(2)
     name = c1.text_input("Vendor name", path.stem, key=f"map_name_{i}")
-    fmt = _format_choice(path, f"map_format_{i}")
+    fmt = _format_choice(facts, f"map_format_{i}")
     vendor: dict[str, Any] = {"name": name, "path": path.name}
     columns: dict[str, str] = {}
     unit = "s"
     if fmt == TABLE:
-        try:
-            frame = read_table(path).frame
-        except LabelevalError as exc:
-            st.error(markdown_text(exc))
+        found = columns_of(path, facts, VENDOR_FIELDS)
+        if found is None:
             return None
-        columns = _mapping_widgets(frame, f"map_{i}")
+        columns = _mapping_widgets(*found, f"map_{i}")
         if "duration_s" in columns:
             said = duration_factor_from_name(columns["duration_s"])
             units = DurationUnit.values()
@@ -291,13 +440,13 @@ def _vendor_form(path: Path, i: int, labels: list[str], rates_path: Path | None)
         ids = st.columns(2)
         item_field = ids[0].text_input(
             "Item id field (dotted path, optional)",
-            suggest_item_field(path, fmt) or "",
+            (facts.item_field or "") if fmt == facts.format else "",
             key=f"map_item_field_{i}",
             help='e.g. "data.item_id" (Label Studio) or "metadata.item_id" (Scale)',
         )
         annotator_field = ids[1].text_input(
             "Annotator field (dotted path, optional)",
-            (suggest_item_field(path, fmt, "annotator_id") or "") if fmt == "scale" else "",
+            (facts.annotator_field or "") if fmt == facts.format == "scale" else "",
             key=f"map_annotator_field_{i}",
             help="Scale's task object names no worker: without a field here, each task is one consolidated answer",
         )
@@ -308,7 +457,7 @@ def _vendor_form(path: Path, i: int, labels: list[str], rates_path: Path | None)
     per_person = fmt == "timesheet" or rates_path is not None
     if rates_path is not None and fmt in ("timesheet", TABLE):
         use_rates = st.checkbox(
-            f"Pay each annotator their own hourly rate from {rates_path.name}",
+            f"Pay each annotator their own hourly rate from {markdown_text(rates_path.name)}",
             value=fmt == "timesheet",
             key=f"map_use_rates_{i}",
         )
@@ -321,9 +470,9 @@ def _vendor_form(path: Path, i: int, labels: list[str], rates_path: Path | None)
         return None
     vendor["label_map"] = _label_map_widgets(reading, labels, i)
     vendor["pricing"] = _pricing_widgets(i, fmt == "timesheet" and per_person)
-    if reading.billing.excluded_rows:
+    if reading.excluded_rows:
         vendor["bill_excluded"] = st.checkbox(
-            f"Bill the {reading.billing.excluded_rows:,} rows the export marks rejected, cancelled or not "
+            f"Bill the {reading.excluded_rows:,} rows the export marks rejected, cancelled or not "
             "completed (default: not billed)",
             value=False,
             key=f"map_bill_excluded_{i}",
@@ -331,43 +480,47 @@ def _vendor_form(path: Path, i: int, labels: list[str], rates_path: Path | None)
     return vendor
 
 
-def _preview(path: Path, vendor: dict[str, Any], unit: str) -> Any:
-    """What the file yields with these settings: rows and ledger, shown; None (and the message) on an error."""
-    folder = path.parent
-    try:
-        reading = read_file(
-            path,
-            format=vendor.get("format"),
-            question=vendor.get("question"),
-            columns=vendor.get("columns"),
-            item_field=vendor.get("item_field"),
-            annotator_field=vendor.get("annotator_field"),
-            rates=folder / vendor["rates"] if "rates" in vendor else None,
-            duration_unit=unit,
-        )
-    except LabelevalError as exc:
-        st.error(markdown_text(exc))
+def _preview(path: Path, vendor: dict[str, Any], unit: str) -> Preview | None:
+    """What the file yields with these settings: the ledger's counts, shown; None (and the message) on an error.
+    Read in a child process and cached by the file's digest and the settings (see :func:`_cached_preview`)."""
+    settings = {
+        "format": vendor.get("format"),
+        "question": vendor.get("question"),
+        "columns": vendor.get("columns"),
+        "item_field": vendor.get("item_field"),
+        "annotator_field": vendor.get("annotator_field"),
+        "rates": vendor.get("rates"),
+        "duration_unit": unit,
+    }
+    rates = path.parent / vendor["rates"] if vendor.get("rates") else None
+    reading = _cached_preview(
+        upload_digest(path),
+        path.name,
+        json.dumps(settings, sort_keys=True),
+        upload_digest(rates) if rates is not None and rates.is_file() else "",
+        path,
+    )
+    if isinstance(reading, str):
+        st.error(markdown_text(reading))
         return None
-    row = reading.ledger.iloc[0]
     st.caption(
-        f"{row['rows_read']:,} rows read = {row['kept']:,} kept + {row['quarantined']:,} set aside"
+        f"{reading.rows_read:,} rows read = {reading.kept:,} kept + {reading.quarantined:,} set aside"
         + "".join(f"; {markdown_text(note)}" for note in reading.notes)
     )
-    if len(reading.quarantine):
-        counts = reading.quarantine["reason"].astype(str).value_counts()
-        st.caption("Set aside: " + ", ".join(f"{reason} {n:,}" for reason, n in counts.items()))
+    if reading.reasons:
+        st.caption("Set aside: " + ", ".join(f"{markdown_text(reason)} {n:,}" for reason, n in reading.reasons))
     return reading
 
 
-def _label_map_widgets(reading: Any, labels: list[str], i: int) -> dict[str, str]:
-    """One control per vendor label that is not a task label: map it to a task label, or leave it."""
+def _label_map_widgets(reading: Preview, labels: list[str], i: int) -> dict[str, str]:
+    """One control per vendor label that is not a task label: map it to a task label, or leave it. The vendor's
+    labels are data: each control's label shows them as plain text (Streamlit reads Markdown in labels)."""
     if not labels:
         return {}
-    values = reading.rows["label"].dropna().astype(str)
-    unknown = sorted(set(values) - set(labels))
+    counts = dict(reading.label_counts)
+    unknown = sorted(set(counts) - set(labels))
     if not unknown:
         return {}
-    counts = values.value_counts()
     st.markdown(f"{len(unknown)} of this vendor's labels are not task labels; map each one:")
     mapping: dict[str, str] = {}
     options = [LEAVE, *labels]
@@ -377,7 +530,7 @@ def _label_map_widgets(reading: Any, labels: list[str], i: int) -> dict[str, str
             (lab for lab in labels if lab.lower() == value.lower() or lab.lower().startswith(value.lower()[:3])), None
         )
         chosen = cols[k % len(cols)].selectbox(
-            f"{value} ({counts.get(value, 0):,} rows)",
+            f"{markdown_text(value)} ({counts.get(value, 0):,} rows)",
             options,
             index=options.index(guess) if guess else 0,
             key=f"map_label_{i}_{k}",
@@ -415,28 +568,31 @@ def _pricing_widgets(i: int, per_person: bool) -> dict[str, Any]:
 
 def _gold_form(path: Path) -> dict[str, Any] | None:
     st.markdown(f"**Gold: {markdown_text(path.name)}**")
-    fmt = sniff(path)
+    facts = facts_of(path, GOLD_FIELDS)
+    if facts is None:
+        return None
+    fmt = facts.format
     if fmt in REGISTRY and REGISTRY[fmt].read_gold is not None:
         st.caption(f"Gold answers from a {REGISTRY[fmt].title} ({fmt}).")
         return {"path": path.name, "format": fmt}
-    try:
-        frame = read_table(path).frame
-    except LabelevalError as exc:
-        st.error(markdown_text(exc))
+    found = columns_of(path, facts, GOLD_FIELDS)
+    if found is None:
         return None
-    return {"path": path.name, "columns": _mapping_widgets(frame, "map_gold", ("item_id", "label"))}
+    return {"path": path.name, "columns": _mapping_widgets(*found, "map_gold", GOLD_FIELDS)}
 
 
 def _mapping_widgets(
-    frame: Any, key: str, canonical: tuple[str, ...] = ("item_id", "annotator_id", "label", *OPTIONAL)
+    columns: tuple[str, ...],
+    guessed: dict[str, str],
+    key: str,
+    canonical: tuple[str, ...] = VENDOR_FIELDS,
 ) -> dict[str, str]:
-    """One selectbox per canonical field, defaulting to the column guessed by name and content."""
-    columns = [str(c) for c in frame.columns]
-    guessed = guess_columns(frame, tuple(f for f in canonical if f in NAME_HINTS))
+    """One selectbox per canonical field, defaulting to the column guessed by name and content (the options are
+    the file's column names, which a select box shows as plain text)."""
     cols = st.columns(len(canonical))
     mapping = {}
     for col, name in zip(cols, canonical, strict=True):
-        options = ["(none)", *columns] if name in OPTIONAL else columns
+        options = ["(none)", *columns] if name in OPTIONAL else list(columns)
         guess = guessed.get(name)
         index = options.index(guess) if guess in options else 0
         chosen = col.selectbox(name, options, index=index, key=f"{key}_{name}")

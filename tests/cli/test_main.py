@@ -110,3 +110,25 @@ def test_sample_regenerates_identical_bytes(
 def test_console_script_runs() -> None:
     result = subprocess.run([sys.executable, "-m", "labeleval.cli.main", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("labeleval ")
+
+
+def test_app_listens_on_this_machine_unless_a_host_is_given(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    commands: list[list[str]] = []
+
+    def call(command: list[str]) -> int:
+        commands.append(command)
+        return 0
+
+    monkeypatch.setattr("labeleval.cli.main.subprocess.call", call)
+    assert main(["app"]) == 0
+    command = commands[-1]
+    assert command[1:3] == ["-m", "labeleval.ui.serve"]
+    assert command[command.index("--server.address") + 1] == "127.0.0.1"
+    assert "no login" not in capsys.readouterr().err
+    assert main(["app", "--host", "0.0.0.0", "--port", "9000"]) == 0
+    command = commands[-1]
+    assert command[command.index("--server.address") + 1] == "0.0.0.0"
+    assert command[command.index("--server.port") + 1] == "9000"
+    assert "no login" in capsys.readouterr().err  # opened to the network deliberately, and told what that means

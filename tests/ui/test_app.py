@@ -4,14 +4,19 @@ numbers, and its widgets (found by key) change the result."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import labeleval as le
 from labeleval import fmt
+from labeleval.safety import markdown_text
+from labeleval.ui.pages._common import display_safe
 from labeleval.ui.pages.overview import leaderboard
 from tests.helpers.apptest import leaderboard_of, page_test
+from tests.helpers.hostile_files import FORMULA_VENDOR, MARKDOWN_VENDOR, hostile_project
 from tests.helpers.paths import ROOT
 
 PAGES = ("overview", "agreement", "accuracy", "cost", "annotators", "items", "questions", "data")
@@ -162,3 +167,54 @@ def test_items_page_explains_only_the_blanks_it_has() -> None:
     assert "No gold item looks wrong" in captions
     labels = [str(getattr(b, "label", "")) for b in at.get("download_button")]
     assert not any(label.startswith("Download the suspect gold") for label in labels)
+
+
+# ------------------------------------------------------------------------------------ hostile names
+FORMULA = re.compile(r"[=+\-@\t\r]")
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+#: Markdown a label would act on: an image, bold, a colour directive (each unescaped)
+LIVE_MARKDOWN = re.compile(r"(?<!\\)!(?<!\\)\[|(?<!\\)\*(?<!\\)\*|:red(?<!\\)\[")
+LABELLED = (
+    "selectbox", "multiselect", "number_input", "text_input", "checkbox", "toggle", "radio", "slider",
+    "select_slider", "button", "metric", "expander", "tabs",
+)  # fmt: skip
+
+
+def _labels(at: AppTest) -> list[str]:
+    return [str(element.label) for kind in LABELLED for element in getattr(at, kind)]
+
+
+def _formulas(frame: pd.DataFrame) -> list[str]:
+    texts = [*map(str, frame.columns), *(str(i) for i in frame.index if isinstance(i, str))]
+    texts += [v for v in frame.astype(object).to_numpy().ravel() if isinstance(v, str)]
+    return [t for t in texts if FORMULA.match(t) and not PLAIN_NUMBER.fullmatch(t)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES)
+def test_hostile_names_are_plain_text_in_labels_and_no_table_exports_a_formula(page: str, tmp_path: Path) -> None:
+    """Vendor names, labels and item ids that are Markdown or formulas: every widget, metric, tab and expander
+    label shows them as text (no image fetched), and every table, which Streamlit's "Download as CSV" button
+    exports as it is, holds no cell a spreadsheet would run."""
+    at = page_test(page, str(hostile_project(tmp_path / "p"))).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    labels = _labels(at)
+    assert not [label for label in labels if LIVE_MARKDOWN.search(label)], labels
+    if page in ("cost", "questions"):  # the pages whose labels name vendors: the Cost tiles, the pilot plan
+        assert any(markdown_text(MARKDOWN_VENDOR) in label for label in labels), labels
+    frames = [d.value for d in at.dataframe]
+    assert frames or page == "overview"
+    for frame in frames:
+        assert not _formulas(frame), _formulas(frame)
+
+
+def test_display_safe_keeps_figures_readable_and_neutralises_text() -> None:
+    frame = pd.DataFrame(
+        {FORMULA_VENDOR: ["-10.0 points", "-$3.000", "@SUM(1)", "-1.5", 2.0]},
+        index=pd.Index(["=1+1", "a", "b", "c", "d"], name="Item"),
+    )
+    shown = display_safe(frame)
+    assert list(shown.iloc[:, 0]) == ["\u221210.0 points", "\u2212$3.000", "'@SUM(1)", "\u22121.5", 2.0]
+    assert shown.columns[0] == "'" + FORMULA_VENDOR and shown.index[0] == "'=1+1" and shown.index.name == "Item"
+    assert not _formulas(shown)

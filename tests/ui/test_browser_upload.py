@@ -10,13 +10,17 @@ Screenshots go to a temporary folder (LABELEVAL_SCREENSHOTS=docs: docs/screensho
 from __future__ import annotations
 
 import json
+import re
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from tests.helpers.browser import CHROMIUM, FLAGS, shots_dir
+from tests.helpers.browser import CHROMIUM, FLAGS, LEADERBOARD, WAIT_MS, shots_dir, streamlit_server
+from tests.helpers.hostile_files import far_cell_xlsx
+from tests.helpers.paths import ROOT
 
 pytestmark = [
     pytest.mark.browser,
@@ -191,3 +195,93 @@ def test_broken_upload_shows_the_error_and_the_ledger(
         assert frames.count() >= 2  # the ledger and the quarantined rows
         page.screenshot(path=str(out / "upload_broken.png"), full_page=True)
         browser.close()
+
+
+def _small_project(folder: Path, vendor_file: str = "a.csv") -> list[Path]:
+    """A scorable two-vendor project (40 items, gold) whose second vendor's file is ``vendor_file``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(3)
+    truth = rng.integers(0, 2, 40)
+    (folder / "gold.csv").write_text("item_id,label\n" + "".join(f"i{k},{LABELS[t]}\n" for k, t in enumerate(truth)))
+    for name, accuracy in (("a.csv", 0.9), ("b.csv", 0.7)):
+        right = rng.random((40, 3)) < accuracy
+        rows = [
+            f"i{k},{name[0]}{j},{LABELS[truth[k] if right[k, j] else 1 - truth[k]]}"
+            for k in range(40)
+            for j in range(3)
+        ]
+        (folder / name).write_text("item_id,annotator_id,label\n" + "\n".join(rows) + "\n")
+    (folder / "labeleval.toml").write_text(
+        '[task]\nname = "small"\nlabels = ["pos", "neg"]\n\n[gold]\npath = "gold.csv"\n\n'
+        '[[vendors]]\nname = "Alpha"\npath = "b.csv"\npricing = { model = "per_label", rate = 0.1 }\n\n'
+        f'[[vendors]]\nname = "Beta"\npath = "{vendor_file}"\npricing = {{ model = "per_label", rate = 0.1 }}\n'
+    )
+    return [folder / n for n in ("labeleval.toml", "gold.csv", "b.csv", vendor_file)]
+
+
+def _open_project(page: Any, url: str, files: list[Path]) -> None:
+    page.goto(f"{url}/data")
+    page.get_by_text("Use your own data").click()
+    _uploader(page, "Project files").set_input_files([str(f) for f in files])
+    page.get_by_role("button", name="Open this project").click()
+
+
+def test_a_reader_that_aborts_takes_down_its_child_not_the_server(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """One session uploads an XLSX whose only cell is XFD1048576 (its reader asks for 512 GiB and aborts), first
+    to map its columns, then in a project; each time that session sees an error naming the file. Another
+    session then uploads a normal project and scores it. The server also refuses a session's third file over
+    its upload budget (here 1 MB) when the file arrives."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    out = shots_dir(tmp_path_factory)
+    far_cell_xlsx(tmp_path / "far.xlsx")
+    hostile = _small_project(tmp_path / "hostile", vendor_file="far.xlsx")
+    (tmp_path / "hostile" / "far.xlsx").write_bytes((tmp_path / "far.xlsx").read_bytes())
+    normal = _small_project(tmp_path / "normal")
+    big = [tmp_path / f"big{k}.csv" for k in range(3)]
+    for path in big:
+        path.write_text("item_id,annotator_id,label\n" + "i1,a,pos\n" * 60_000)  # 0.54 MB each
+    env = {"LABELEVAL_CACHE_DIR": str(tmp_path / "cache"), "LABELEVAL_MAX_UPLOAD_MB": "1"}
+    with streamlit_server(ROOT / "app.py", env, launcher=True) as url, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        first = browser.new_context().new_page()
+        first.set_viewport_size({"width": 1440, "height": 1100})
+        first.goto(f"{url}/data")
+        first.get_by_text("Use your own data").click()
+        first.get_by_role("tab", name="Upload vendor files and map columns").click()
+        _uploader(first, "Vendor files").set_input_files(str(tmp_path / "far.xlsx"))
+        error = first.locator("[data-testid='stAlertContentError']").first
+        error.wait_for(timeout=WAIT_MS)
+        assert "far.xlsx: the reader stopped without an answer (signal SIGABRT)" in error.inner_text()
+        first.screenshot(path=str(out / "hostile_xlsx_mapping.png"), full_page=True)
+
+        _open_project(first, url, hostile)
+        error = first.locator("[data-testid='stAlertContentError']").first
+        error.wait_for(timeout=WAIT_MS)
+        assert "cannot be scored: far.xlsx: the reader stopped" in error.inner_text()
+        assert first.locator("[data-testid='stException']").count() == 0
+        first.screenshot(path=str(out / "hostile_xlsx_project.png"), full_page=True)
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as health:
+            assert health.status == 200  # the server lives
+
+        first.goto(f"{url}/data")  # the budget: the first 0.54 MB file is taken, the second is refused
+        first.get_by_text("Use your own data").click()
+        first.get_by_role("tab", name="Upload vendor files and map columns").click()
+        _uploader(first, "Vendor files").set_input_files([str(b) for b in big])
+        first.get_by_text(re.compile("big0.csv")).first.wait_for(timeout=WAIT_MS)
+        first.wait_for_timeout(3000)
+        first.screenshot(path=str(out / "upload_budget.png"), full_page=True)
+        uploader_text = first.locator("[data-testid='stFileUploader']").filter(has_text="Vendor files").inner_text()
+
+        second = browser.new_context().new_page()
+        second.set_viewport_size({"width": 1440, "height": 1100})
+        _open_project(second, url, normal)
+        second.get_by_role("heading", name="Leaderboard").wait_for(timeout=WAIT_MS)
+        second.locator(LEADERBOARD).first.wait_for(timeout=WAIT_MS)
+        _no_error(second)
+        text = second.locator("[data-testid='stMain']").inner_text()
+        assert "Alpha" in text and "Beta" in text
+        second.screenshot(path=str(out / "hostile_then_normal.png"), full_page=True)
+        browser.close()
+    assert uploader_text.count("big") >= 2 and re.search(r"(?i)error|too large|failed", uploader_text), uploader_text

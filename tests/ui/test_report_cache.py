@@ -144,22 +144,6 @@ def test_the_launcher_rehearses_the_overview_on_the_report_it_stored(
     real(seen[0])  # and the real one runs on it without error
 
 
-def test_the_launcher_turns_the_file_watcher_off_unless_one_is_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
-    from labeleval.ui.serve import WATCHER_ENV, without_file_watcher
-
-    monkeypatch.delenv(WATCHER_ENV, raising=False)
-    assert without_file_watcher(["app.py", "--server.port", "1", "--", "proj"]) == [
-        "app.py", "--server.port", "1", "--server.fileWatcherType", "none", "--", "proj",
-    ]  # fmt: skip
-    assert without_file_watcher(["app.py"]) == ["app.py", "--server.fileWatcherType", "none"]
-    chosen = ["app.py", "--server.fileWatcherType=auto"]
-    assert without_file_watcher(chosen) == chosen
-    after_dashes = ["app.py", "--", "--server.fileWatcherType"]  # the project's argument, not an option
-    assert without_file_watcher(after_dashes)[1:3] == ["--server.fileWatcherType", "none"]
-    monkeypatch.setenv(WATCHER_ENV, "poll")
-    assert without_file_watcher(["app.py"]) == ["app.py"]
-
-
 @pytest.mark.slow
 def test_the_package_imports_no_engine_until_asked() -> None:
     """A fresh interpreter: ``import labeleval`` imports neither the scoring nor scikit-learn; a public name is

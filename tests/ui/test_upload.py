@@ -3,6 +3,10 @@ and broken uploads give a message, never a traceback."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import labeleval as le
+from labeleval.safety import markdown_text
 from labeleval.ui.upload import MAX_UPLOAD_MB, build_manifest, save_uploads
 from tests.helpers.apptest import page_test
 from tests.helpers.paths import DATA
@@ -114,3 +119,77 @@ def test_manifest_is_written_by_a_toml_writer_and_keeps_native_settings(tmp_path
     cost = report.cost.set_index("vendor")
     assert cost.loc["Toloka", "total_cost"] == pytest.approx(0.06)  # every page, rejected ones too
     assert list(report.summary["vendor"]) == ['Team "A" \\ Zürich', "Toloka"]
+
+
+def test_too_many_files_in_one_upload_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LABELEVAL_MAX_UPLOAD_FILES", "2")
+    files = [FakeUpload(f"v{k}.csv", b"a,b\n") for k in range(3)]
+    with pytest.raises(le.LimitError, match=r"3 files in one upload, over the limit of 2 \(upload_files\)"):
+        save_uploads(files, tmp_path / "mapped")
+    assert not (tmp_path / "mapped").exists()
+
+
+def test_a_files_reads_are_cached_by_its_bytes_and_run_under_the_evaluation_slots(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A widget change reruns the page: the same bytes read with the same settings are not read again, and each
+    read holds one of the evaluations' slots (the same limit as scoring)."""
+    from labeleval.ui import upload
+
+    calls: list[str] = []
+    held: list[bool] = []
+    real_slot = upload.evaluation_slot
+
+    def counting(function: Any, *args: Any, what: str) -> Any:
+        calls.append(function.__name__)
+        held.append(slots[0])
+        return function(*args)
+
+    slots = [False]
+
+    @contextmanager
+    def slot() -> Iterator[None]:
+        with real_slot():
+            slots[0] = True
+            yield
+            slots[0] = False
+
+    monkeypatch.setattr(upload, "run_isolated", counting)
+    monkeypatch.setattr(upload, "evaluation_slot", slot)
+    upload._cached_facts.clear()
+    upload._cached_preview.clear()
+    rows = "task,who,answer\n1,a,yes\n1,b,no\n2,a,yes\n"
+    (path,) = save_uploads([FakeUpload("acme.csv", rows.encode())], tmp_path / "mapped")
+    digest = upload.upload_digest(path)
+    assert digest == hashlib.sha256(rows.encode()).hexdigest()
+    settings = json.dumps({"columns": {"item_id": "task", "annotator_id": "who", "label": "answer"}})
+    for _ in range(3):
+        facts = upload._cached_facts(digest, path.name, upload.VENDOR_FIELDS, path)
+        shown = upload._cached_preview(digest, path.name, settings, "", path)
+    assert not isinstance(facts, str) and facts.columns == ("task", "who", "answer")
+    assert facts.guessed["item_id"] == "task" and facts.guessed["label"] == "answer"
+    assert not isinstance(shown, str) and (shown.rows_read, shown.kept) == (3, 3)
+    assert calls == ["file_facts", "preview"] and all(held)
+    other = json.dumps({"columns": {"item_id": "task", "annotator_id": "answer", "label": "who"}})
+    upload._cached_preview(digest, path.name, other, "", path)  # other settings: read again
+    assert calls[-1] == "preview" and len(calls) == 3
+
+
+def _label_map_script(labels: list[str]) -> None:
+    from labeleval.ui.isolate import Preview
+    from labeleval.ui.upload import _label_map_widgets
+
+    hostile = (("![x](http://127.0.0.1:9/p.png)", 3), ("**bold** :red[r]", 2), ("pos", 5))
+    _label_map_widgets(Preview(10, 10, 0, (), (), hostile, 0), labels, 0)
+
+
+def test_vendor_labels_in_the_label_map_are_plain_text() -> None:
+    """The label map names each vendor label in a select box's label, which Streamlit reads as Markdown."""
+    at = AppTest.from_function(_label_map_script, args=(["pos", "neg"],), default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = sorted(box.label for box in at.selectbox)
+    assert shown == sorted(
+        f"{markdown_text(value)} ({n} rows)"
+        for value, n in (("![x](http://127.0.0.1:9/p.png)", 3), ("**bold** :red[r]", 2))
+    )
+    assert shown[0].startswith(r"!\[x\]") and shown[1].startswith(r"\*\*bold\*\* :red\[r\]")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,7 +12,11 @@ import streamlit as st
 from labeleval import fmt
 from labeleval.present import glossary
 from labeleval.report import Report
-from labeleval.safety import markdown_text
+from labeleval.safety import markdown_text, spreadsheet_cell, spreadsheet_frame
+
+#: A figure as the glossary writes it (``-10.0 points``, ``-$3.000``, ``-5.2% [-8.0, -2.1]``)
+_FIGURE = re.compile(glossary.NUMERIC_CELL)
+MINUS = "\u2212"
 
 
 def header(report: Report, title: str) -> None:
@@ -57,8 +62,37 @@ def table(
             config[term.name] = st.column_config.TextColumn(
                 term.name, help=term.help or None, alignment="right" if bool(numeric[term.name]) else "left"
             )
-    st.dataframe(shown, hide_index=not index, width="stretch", height=height or "auto", key=key, column_config=config)
+    dataframe(shown, hide_index=not index, width="stretch", height=height or "auto", key=key, column_config=config)
     notes = glossary.blank_notes(frame.drop(columns=[c for c in drop if c in frame.columns]), label_column)
     if notes:
         st.caption(markdown_text(" · ".join(notes)))
     return shown
+
+
+def dataframe(frame: pd.DataFrame, **options: Any) -> None:
+    """``st.dataframe`` of :func:`display_safe` ``(frame)``: every table of the app goes through here, because
+    Streamlit's own "Download as CSV" button on a table exports what the table holds."""
+    st.dataframe(display_safe(frame), **options)
+
+
+def display_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as a table may show it: no text cell, column name or index label that a spreadsheet would run
+    as a formula (Streamlit's "Download as CSV" writes the cells as they are). A figure's leading minus becomes
+    the minus sign (U+2212, ``−10.0 points``), which reads the same and is no formula; any other such text gets
+    a leading ``'`` (:func:`labeleval.safety.spreadsheet_frame`), as in the app's own CSV downloads."""
+    out = frame.copy()
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype):
+            out.isetitem(position, column.map(_minus_sign, na_action="ignore"))
+    out = spreadsheet_frame(out)
+    textual = pd.api.types.is_object_dtype(out.index.dtype) or pd.api.types.is_string_dtype(out.index.dtype)
+    if textual and not isinstance(out.index, pd.MultiIndex):
+        out.index = pd.Index([spreadsheet_cell(_minus_sign(v)) for v in out.index], name=out.index.name)
+    return out
+
+
+def _minus_sign(value: object) -> object:
+    if isinstance(value, str) and value.startswith("-") and _FIGURE.fullmatch(value):
+        return MINUS + value[1:]
+    return value

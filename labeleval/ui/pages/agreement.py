@@ -9,7 +9,7 @@ from labeleval.present import charts, glossary
 from labeleval.present.render import agreement_footnotes, agreement_table, metric_table, metric_table_notes
 from labeleval.report import Report
 from labeleval.safety import markdown_text
-from labeleval.ui.pages._common import header
+from labeleval.ui.pages._common import dataframe, header
 from labeleval.ui.state import current_report
 
 
@@ -33,7 +33,7 @@ def agreement() -> None:
         width="stretch",
         key="agreement_chart",
     )
-    st.dataframe(agreement_table(report), hide_index=True, width="stretch", key="agreement_table")
+    dataframe(agreement_table(report), hide_index=True, width="stretch", key="agreement_table")
     notes = agreement_footnotes(report)
     if notes:
         st.caption(markdown_text(" ".join(notes)))
@@ -46,7 +46,7 @@ def agreement() -> None:
     per_class = per_class.reindex(index=report.settings["labels"], columns=report.summary["vendor"])
     shown = per_class.map(fmt.number)
     shown.index.name = "Label"
-    st.dataframe(shown, width="stretch", key="class_alpha_table")
+    dataframe(shown, width="stretch", key="class_alpha_table")
     if per_class.isna().any().any():
         st.caption(f"{fmt.BLANK}: the label was never given, or only on items with a single judgment.")
 
@@ -95,12 +95,12 @@ def _kind_section(report: Report) -> None:
             )
             st.altair_chart(charts.leniency(report.annotators, vendors), width="stretch", key="leniency_chart")
     kind_table = metric_table(report.task_metrics, vendors)
-    st.dataframe(  # every row in view: the notes below refer to them
+    dataframe(  # every row in view: the notes below refer to them
         kind_table, hide_index=True, width="stretch", height=35 * (len(kind_table) + 1) + 3, key="task_metrics_table"
     )
     for note in metric_table_notes(report.task_metrics, vendors):
         st.caption(markdown_text(note))
     with st.expander("With intervals, sample sizes and notes"):
-        st.dataframe(
+        dataframe(
             glossary.display_frame(report.task_metrics), hide_index=True, width="stretch", key="task_metrics_long"
         )

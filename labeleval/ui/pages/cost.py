@@ -35,7 +35,7 @@ def cost() -> None:
         for col, row in zip(cols, chunk.itertuples(index=False), strict=False):
             pricing = glossary.VALUE_WORDS["pricing_model"].get(str(row.pricing_model), str(row.pricing_model))
             col.metric(
-                str(row.vendor),
+                markdown_text(row.vendor),  # a label reads Markdown: the vendor's name is data
                 fmt.money(row.cost_per_usable_label, currency),
                 help=(
                     f"{pricing}: {fmt.number(row.billed_units, 1)} {row.unit} billed, "

@@ -10,6 +10,7 @@ import streamlit as st
 from labeleval import fmt
 from labeleval.report import LARGE_FRAMES, Report
 from labeleval.safety import spreadsheet_frame
+from labeleval.ui import upload_budget
 from labeleval.ui.pages._common import table
 from labeleval.ui.state import current_report
 from labeleval.ui.upload import upload_section
@@ -18,6 +19,7 @@ from labeleval.ui.upload import upload_section
 def data() -> None:
     report = current_report(show_ledger_on_error=True)
     st.title("Data: uploads, ledger and downloads")
+    upload_budget.install()  # before the uploaders are drawn: no session's uploads go over its budget
     upload_section()
     if report is None:
         return

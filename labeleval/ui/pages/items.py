@@ -9,7 +9,7 @@ from labeleval import fmt
 from labeleval.present import glossary
 from labeleval.report import Report
 from labeleval.safety import markdown_text
-from labeleval.ui.pages._common import header, table
+from labeleval.ui.pages._common import dataframe, header, table
 from labeleval.ui.pages.questions import gold_audit_section
 from labeleval.ui.state import current_report
 
@@ -96,7 +96,7 @@ def items() -> None:
         "Item text": st.column_config.TextColumn("Item text", width="large", help="the first line; full text below"),
         "Link": st.column_config.LinkColumn("Link", help="the item as the annotators saw it"),
     }
-    st.dataframe(side.head(5000), width="stretch", key="items_table", column_config=config)
+    dataframe(side.head(5000), width="stretch", key="items_table", column_config=config)
     if len(side) > 5000:
         st.caption(f"The first 5,000 of {fmt.count(len(side))} items; the CSV export has them all.")
     item = st.selectbox("Look at one item", side.index[:5000], key="item_detail")

@@ -22,7 +22,7 @@ from labeleval.present.question_charts import drift_lines, slice_bars
 from labeleval.project.manifest import find_manifest, load_project
 from labeleval.report import Report
 from labeleval.safety import markdown_text, spreadsheet_frame
-from labeleval.ui.pages._common import header, table
+from labeleval.ui.pages._common import dataframe, header, table
 from labeleval.ui.state import Options, check_unchanged, current_report, evaluate_options, fingerprint
 
 
@@ -121,12 +121,12 @@ def slices_section(report: Report) -> None:
         "interval. A slice with too few gold items shows why instead of a gold figure; a vendor that labelled "
         "nothing in it shows as absent."
     )
-    st.dataframe(wide, width="stretch", key="slice_table")
+    dataframe(wide, width="stretch", key="slice_table")
     counts = s.pivot(index="slice", columns="vendor", values="gold_items")
     counts = counts[[v for v in vendors if v in counts.columns]].astype("Int64")
     counts.index.name, counts.columns.name = wide.index.name, None
     st.caption("Gold items per slice and vendor")
-    st.dataframe(counts, width="stretch", key="slice_counts")
+    dataframe(counts, width="stretch", key="slice_counts")
 
     st.altair_chart(slice_bars(s, settings, metric=metric, title=name), key="slice_chart")
     ranking = result.slice_ranking
@@ -211,7 +211,9 @@ def plan_section(report: Report) -> None:
         cols = st.columns(max(len(vendors), 1))
         for i, v in enumerate(vendors):
             start = float(observed.get(v, 0.85)) if pd.notna(observed.get(v, float("nan"))) else 0.85
-            accs[v] = cols[i].number_input(f"{v} accuracy", 0.01, 0.99, round(start, 2), 0.01, key=f"pilot_acc_{i}")
+            accs[v] = cols[i].number_input(
+                f"{markdown_text(v)} accuracy", 0.01, 0.99, round(start, 2), 0.01, key=f"pilot_acc_{i}"
+            )
         k = st.number_input("Labels per item", 1, 15, 3, key="pilot_k")
         pool = st.number_input("Annotators per vendor", 1, 1000, 20, key="pilot_pool")
         share = st.slider("Share of pilot items that are gold", 0.05, 1.0, 0.2, 0.05, key="pilot_gold_share")
@@ -296,7 +298,7 @@ def _without_suspects(report: Report) -> None:
             "Gold items without": [fmt.count(after.at[v, "gold_items"]) for v in before.index],
         }
     )
-    st.dataframe(side, hide_index=True, width="stretch", key="audit_exclude_table")
+    dataframe(side, hide_index=True, width="stretch", key="audit_exclude_table")
     for sentence in gold_audit_sentences(cleaned):
         st.markdown(markdown_text(sentence))
 
