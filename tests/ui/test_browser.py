@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from labeleval.ui import report_cache
 from tests.helpers.browser import (
     BARE_APP,
     BARE_TABLE_CHART_APP,
@@ -115,7 +116,7 @@ def test_cold_first_render_close_to_bare_streamlit(tmp_path_factory: pytest.Temp
             timings["overview_second_session_headline_s"], timings["overview_second_session_s"] = time_overview(
                 browser, url
             )
-        stored = list(Path(cache["LABELEVAL_CACHE_DIR"]).glob("*.pickle"))
+        stored = list(Path(cache["LABELEVAL_CACHE_DIR"]).glob(f"*{report_cache.SUFFIX}"))
         assert len(stored) == 1  # the cold session stored its Report
         with streamlit_server(ROOT / "app.py", cache) as url:  # a new server: the Report is read from disk
             timings["overview_cold_disk_cache_headline_s"], timings["overview_cold_disk_cache_s"] = time_overview(
@@ -123,7 +124,7 @@ def test_cold_first_render_close_to_bare_streamlit(tmp_path_factory: pytest.Temp
             )
         stored[0].unlink()  # `make app` from an empty cache: the launcher scores the sample before serving
         with streamlit_server(ROOT / "app.py", cache, launcher=True) as url:
-            assert len(list(Path(cache["LABELEVAL_CACHE_DIR"]).glob("*.pickle"))) == 1
+            assert len(list(Path(cache["LABELEVAL_CACHE_DIR"]).glob(f"*{report_cache.SUFFIX}"))) == 1
             timings["overview_first_after_make_app_headline_s"], timings["overview_first_after_make_app_s"] = (
                 time_overview(browser, url)
             )
