@@ -5,22 +5,23 @@ A script, not a test: ``python benchmarks/calibration_subsets.py [--quick|--full
 Each design is simulated with a known truth, written as a small project (manifest + CSVs) in a temporary
 folder and scored with the public :func:`labeleval.evaluate`, as a user would. The model is the one of
 ``benchmarks/calibration.py``: a judgment is right with probability ``sigmoid(annotator skill + item
-difficulty)`` (skill drawn once per annotator, spread ``SKILL_SD`` on the logit scale; difficulty shared by all
+difficulty)`` (skill drawn once per annotator, spread 0.5 or 1.0 on the logit scale; difficulty shared by all
 vendors, sd 1), otherwise one of the three wrong labels at random; every item gets 3 labels from distinct
 annotators of each vendor.
 
 Designs (the vendors are of EQUAL quality unless said):
 
 - **slices**: 6 slices x 100 gold items (each slice its own mean difficulty, shared by the vendors), 10
-  annotators per vendor working in every slice. Rates: "differs across slices" (any pair's ranking or
+  annotators per vendor working in every slice (skill sd 0.5). Rates: "differs across slices" (any pair's ranking or
   difference said to differ between slices), any within-slice comparison called significant, and the
   coverage of the per-slice accuracy intervals;
-- **drift, null**: 8 weeks x 50 gold items, 20 annotators per vendor of whom 8 (drawn afresh) work each week;
+- **drift, null**: 8 weeks x 50 gold items, 20 annotators per vendor (skill sd 1.0, so that who is on shift
+  matters) of whom 8 (drawn afresh) work each week;
   the population never changes. Rates: any vendor drift alarm (``drift.changed``), annotator alarms, and the
   coverage of the per-window accuracy intervals;
 - **drift, power**: the same, but from week 5 on vendor A's annotators are worse by the logit shift that
-  lowers A's population accuracy by 5 points. Rates: A's drop found (a change flagged for A, downwards),
-  and a false alarm for B.
+  lowers A's population accuracy by 5 points; with 50 gold items a week, and with 150. Rates: A's drop found
+  (a change flagged for A, downwards), and a false alarm for B.
 
 The script is deterministic given its seeds and runs under older labeleval versions too (a figure an older
 version does not have prints as "—"). ``--json OUT`` saves the results; ``--before FILE`` prints a saved run
@@ -46,7 +47,8 @@ from calibration import LABELS, Tally, accuracy_for, judge, sigmoid, skill_for
 
 import labeleval as le
 
-SKILL_SD = 0.5
+SKILL_SD = 0.5  # slices
+ROSTER_SKILL_SD = 1.0  # drift: annotators who differ enough for the roster on shift to matter
 DIFFICULTY_SD = 1.0
 BASE_ACCURACY = 0.85
 LABELS_PER_ITEM = 3
@@ -72,6 +74,7 @@ class Design:
     name: str
     kind: str  # "slices" | "drift null" | "drift power"
     simulate: Callable[[np.random.Generator, Path], dict[str, object]]
+    reps: float = 1.0  # share of the run's projects this design gets
 
 
 def _pick(rng: np.random.Generator, pool: np.ndarray, n_items: int) -> np.ndarray:
@@ -119,11 +122,11 @@ def simulate_slices(rng: np.random.Generator, folder: Path) -> dict[str, object]
     return {"truth": truth}
 
 
-def simulate_weeks(rng: np.random.Generator, folder: Path, drop: float) -> dict[str, object]:
-    """8 weeks x 50 gold; 20 annotators per vendor, 8 on shift each week; A loses ``drop`` from week 5."""
-    weeks, per_week, staff, shift = 8, 50, 20, 8
-    skill = skill_for(BASE_ACCURACY, SKILL_SD, DIFFICULTY_SD)
-    lowered = skill_for(BASE_ACCURACY - drop, SKILL_SD, DIFFICULTY_SD) if drop else skill
+def simulate_weeks(rng: np.random.Generator, folder: Path, drop: float, per_week: int = 50) -> dict[str, object]:
+    """8 weeks x ``per_week`` gold; 20 annotators per vendor, 8 on shift each week; A loses ``drop`` from week 5."""
+    weeks, staff, shift = 8, 20, 8
+    skill = skill_for(BASE_ACCURACY, ROSTER_SKILL_SD, DIFFICULTY_SD)
+    lowered = skill_for(BASE_ACCURACY - drop, ROSTER_SKILL_SD, DIFFICULTY_SD) if drop else skill
     n = weeks * per_week
     week = np.repeat(np.arange(weeks), per_week)
     items = np.array([f"i{i:04d}" for i in range(n)])
@@ -132,7 +135,7 @@ def simulate_weeks(rng: np.random.Generator, folder: Path, drop: float) -> dict[
     monday = pd.Timestamp("2026-01-05", tz="UTC")
     frames = {}
     for vendor in ("A", "B"):
-        skills = SKILL_SD * rng.standard_normal(staff)
+        skills = ROSTER_SKILL_SD * rng.standard_normal(staff)
         rows = []
         for w in range(weeks):
             on_shift = rng.choice(staff, shift, replace=False)
@@ -171,6 +174,12 @@ def designs() -> list[Design]:
             "8 weeks x 50 gold, 20 annotators (8 on shift), A drops 5 points from week 5",
             "drift power",
             lambda rng, folder: simulate_weeks(rng, folder, 0.05),
+        ),
+        Design(
+            "8 weeks x 150 gold, 20 annotators (8 on shift), A drops 5 points from week 5",
+            "drift power",
+            lambda rng, folder: simulate_weeks(rng, folder, 0.05, per_week=150),
+            reps=0.6,
         ),
     ]
 
@@ -236,10 +245,11 @@ def run(reps: int, n_boot: int, only: str | None) -> dict[str, dict[str, object]
             continue
         start = time.perf_counter()
         tally = Tally()
+        n = max(10, round(reps * design.reps))
         rng = np.random.default_rng(2100 + d_index)
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            for r in range(reps):
+            for r in range(n):
                 made = design.simulate(rng, folder)
                 options = {"by": "slice"} if design.kind == "slices" else {"over": "week"}
                 with warnings.catch_warnings():
@@ -251,10 +261,10 @@ def run(reps: int, n_boot: int, only: str | None) -> dict[str, dict[str, object]
                 else:
                     score_drift(report, truth, tally, power=design.kind == "drift power")  # type: ignore[arg-type]
         results[design.name] = {
-            "_meta": {"kind": design.kind, "reps": reps, "tested": _tested(report, design.kind)},
+            "_meta": {"kind": design.kind, "reps": n, "tested": _tested(report, design.kind)},
             **{key: tally.rate(key) for key in tally.hits},
         }
-        print(f"  [{design.kind}] {design.name}: {reps} projects, {time.perf_counter() - start:.0f} s", file=sys.stderr)
+        print(f"  [{design.kind}] {design.name}: {n} projects, {time.perf_counter() - start:.0f} s", file=sys.stderr)
     return results
 
 
@@ -308,11 +318,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"labeleval {le.__version__}: {reps} projects/design, {args.n_boot} resamples", file=sys.stderr)
     start = time.perf_counter()
     results = run(reps, args.n_boot, args.only)
-    before = json.loads(args.before.read_text()) if args.before else None
+    if args.json:  # first: a long run's results are kept whatever happens after
+        args.json.write_text(json.dumps(results, indent=1))
+    before = json.loads(args.before.read_text()) if args.before and args.before.exists() else None
     print(table(results, before))
     print(f"\n(± is one Monte-Carlo standard error; {time.perf_counter() - start:.0f} s)")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
     return 0
 
 
