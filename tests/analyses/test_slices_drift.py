@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import labeleval as le
-from labeleval.analyses.drift import drift_frames
+from labeleval.analyses.drift import change_points, drift_frames, windows_of
 from labeleval.analyses.slices import AGAINST_MEAN, VENDORS_IN_SLICE, slice_frames, slice_tests, slice_values
 from labeleval.errors import LabelevalError
 from labeleval.io.dataset import Dataset
@@ -245,3 +245,63 @@ def test_the_streaming_engine_gives_the_same_frames(pilot: Path) -> None:
     for name in ("gold_audit", "slices", "slice_ranking", "drift", "annotator_drift"):
         pd.testing.assert_frame_equal(getattr(memory, name), getattr(stream, name), check_dtype=False)
     assert memory.settings["gold_audit"] == stream.settings["gold_audit"]
+
+
+def _null_weeks(folder: Path, rng: np.random.Generator) -> Path:
+    """Two equal vendors, 6 weeks x 40 gold items, 16 annotators each (logit-skill sd 1) of whom 6 work each week:
+    the vendors' populations never change, only who is on shift."""
+    weeks, per_week, staff, shift = 6, 40, 16, 6
+    n = weeks * per_week
+    gold = rng.integers(0, 2, n)
+    difficulty = 1.5 + rng.standard_normal(n)
+    ids = np.array([f"i{i:03d}" for i in range(n)])
+    pd.DataFrame({"item_id": ids, "label": np.array(["a", "b"])[gold]}).to_csv(folder / "gold.csv", index=False)
+    manifest = '[task]\nname = "null"\nkind = "nominal"\nlabels = ["a", "b"]\n\n[gold]\npath = "gold.csv"\n'
+    for vendor in ("A", "B"):
+        skill = rng.standard_normal(staff)
+        frames = []
+        for w in range(weeks):
+            item = np.repeat(np.arange(w * per_week, (w + 1) * per_week), 3)
+            on_shift = rng.choice(staff, shift, replace=False)
+            who = on_shift[np.argsort(rng.random((per_week, shift)), axis=1)[:, :3]].ravel()
+            right = rng.random(len(item)) < 1 / (1 + np.exp(-(skill[who] + difficulty[item])))
+            stamp = (pd.Timestamp("2026-01-05") + pd.Timedelta(weeks=w, hours=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            label = np.where(right, gold[item], 1 - gold[item])
+            frames.append(
+                pd.DataFrame(
+                    {"item_id": ids[item], "annotator_id": who, "label": np.array(["a", "b"])[label], "t": stamp}
+                )
+            )
+        pd.concat(frames).to_csv(folder / f"{vendor}.csv", index=False)
+        manifest += (
+            f'\n[[vendors]]\nname = "{vendor}"\npath = "{vendor}.csv"\ncolumns = {{ submitted_at = "t" }}\n'
+            'pricing = { model = "per_label", rate = 0.1, currency = "USD" }\n'
+        )
+    (folder / "labeleval.toml").write_text(manifest)
+    return folder
+
+
+@pytest.mark.slow
+def test_a_new_roster_on_shift_is_not_drift(tmp_path: Path) -> None:
+    """A fast null check of the change-point family: 20 projects where only the roster on shift changes. Counting
+    the annotators, a drift alarm is as rare as the family's level allows (at most 3 of 20 projects, where 5%
+    gives 1 on average); with intervals over items only, the roster reads as drift more often."""
+    rng = np.random.default_rng(11)
+    alarms = {Uncertainty.ITEMS: 0, Uncertainty.ITEMS_AND_ANNOTATORS: 0}
+    for r in range(20):
+        project = load_project(_null_weeks(tmp_path, rng))
+        data = load(project, "memory")
+        labels, order, _ = windows_of(data, "week")
+        frame = pd.DataFrame(
+            [
+                {"window": w, "vendor": v, "status": "ok", "baseline": np.nan, "changed": False}
+                for w in order
+                for v in "AB"
+            ]
+        )
+        for uncertainty in alarms:
+            tested = frame.copy()
+            change_points(tested, data, labels, resolve_settings(project, n_boot=200, seed=r, uncertainty=uncertainty))
+            alarms[uncertainty] += int(tested["changed"].any())
+    assert alarms[Uncertainty.ITEMS_AND_ANNOTATORS] <= 3, alarms
+    assert alarms[Uncertainty.ITEMS] > alarms[Uncertainty.ITEMS_AND_ANNOTATORS], alarms
