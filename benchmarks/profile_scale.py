@@ -107,7 +107,7 @@ def main() -> None:
         data,
         lambda subset: run.score(subset, settings),
         quick_scorer=lambda subset: run.score(subset, replace(settings, n_boot=0)),
-        confidence=settings.confidence,
+        settings=settings,
     )
     print(f"scoring {time.perf_counter() - scoring:.1f} s; end to end {time.perf_counter() - start:.1f} s")
     print(report.summary[["vendor", "n_judgments", "alpha", "accuracy", "accuracy_ci_low", "accuracy_ci_high"]])

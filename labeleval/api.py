@@ -16,7 +16,7 @@ from typing import Any
 from labeleval.analyses.questions import score_with_questions
 from labeleval.io.pipeline import load
 from labeleval.io.stream import choose_engine
-from labeleval.options import Engine, Uncertainty
+from labeleval.options import Engine
 from labeleval.project.manifest import Project
 from labeleval.report import Report, as_report
 from labeleval.scoring.run import score
@@ -65,9 +65,8 @@ def evaluate(
         score_with_questions(
             data,
             lambda subset: score(subset, settings),
-            subset_scorer=lambda subset: score(subset, replace(settings, uncertainty=Uncertainty.ITEMS)),
             quick_scorer=lambda subset: score(subset, replace(settings, n_boot=0)),
-            confidence=settings.confidence,
+            settings=settings,
             by=settings.by,
             over=None if settings.over is None else str(settings.over),
             exclude_suspect_gold=settings.exclude_suspect_gold,

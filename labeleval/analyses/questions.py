@@ -20,6 +20,7 @@ from labeleval.analyses.subsets import score_quietly
 from labeleval.executor import Executor
 from labeleval.io.dataset import Dataset
 from labeleval.scoring.report_data import ReportData
+from labeleval.scoring.settings import Settings
 
 
 def accuracy_ranking(summary: pd.DataFrame) -> list[str]:
@@ -49,7 +50,7 @@ def score_with_questions(
     data: Dataset,
     scorer: Callable[[Dataset], ReportData],
     *,
-    confidence: float,
+    settings: Settings,
     subset_scorer: Callable[[Dataset], ReportData] | None = None,
     quick_scorer: Callable[[Dataset], ReportData] | None = None,
     by: str | None = None,
@@ -61,9 +62,9 @@ def score_with_questions(
 ) -> ReportData:
     """The Report of ``data`` with the gold audit, item metadata and (on request) slices and drift.
 
-    ``subset_scorer`` scores the slices and windows (``evaluate()`` passes the same settings with intervals
-    over items only: the same workforce is compared across slices and windows, so which annotators a vendor
-    happened to staff is not a source of difference between them); default ``scorer``. ``quick_scorer``
+    ``settings`` are the evaluation's: the slices' and windows' tests draw their resamples from them (the same
+    ``uncertainty`` as the verdict's). ``subset_scorer`` scores each slice and window on its own for their
+    figures and intervals; default ``scorer``. ``quick_scorer``
     (no resampling) gives the accuracy ranking on the other side of the suspect-gold exclusion, so that the
     verdict can say whether the suspect items change it; default ``scorer``. With ``n_jobs`` above 1 (the
     in-memory engine's; labeleval/executor.py), the gold audit runs beside the scoring, with the same result.
@@ -94,14 +95,14 @@ def score_with_questions(
         notes.update(ranking_with_suspects=before, ranking_without_suspects=after, ranking_changed=before != after)
     if by is not None:
         extra["slices"], extra["slice_comparisons"], extra["slice_ranking"] = slice_frames(
-            scored, per_part, by, confidence=confidence, min_gold_items=min_gold_items
+            scored, per_part, by, settings=settings, min_gold_items=min_gold_items
         )
         notes["by"] = by
     if over is not None:
-        extra["drift"], extra["annotator_drift"] = drift_frames(scored, per_part, over, confidence=confidence)
+        extra["drift"], extra["annotator_drift"] = drift_frames(scored, per_part, over, settings=settings)
         notes["over"] = over
-    settings = {**dict(report.settings), "gold_audit": notes}
-    return replace(report, items=with_item_metadata(report.items, data.items), settings=settings, **extra)
+    recorded = {**dict(report.settings), "gold_audit": notes}
+    return replace(report, items=with_item_metadata(report.items, data.items), settings=recorded, **extra)
 
 
 def gold_audit_sentences(report: ReportData) -> list[str]:

@@ -9,28 +9,37 @@ judgments, see :mod:`labeleval.analyses.subsets`) and fills three frames:
     (fewer than ``min_gold_items`` gold items, default 20: the gold figures are left blank rather than
     shown as a number nobody should read).
 ``slice_comparisons``
-    Each slice's paired vendor comparisons (the engine's columns, its ``p_adjusted`` within the slice), plus
-    ``p_adjusted_slices``: the raw p-values adjusted by Holm's method over *every* slice, pair and metric
-    together, and ``significant_across_slices``, so that looking in many slices does not manufacture a finding.
+    One family of tests, adjusted together by the verdict's bootstrap max-T
+    (:func:`labeleval.inference.stats.max_t`, through the comparisons' own family code): every vendor pair's
+    difference in every slice on accuracy, consensus accuracy and (unless the usability rule is gold, where
+    it *is* the accuracy) the usable rate (``contrast`` "vendors in the slice"), and every pair's accuracy
+    difference in a slice against its mean over the slices (``contrast`` "slice against the mean"). The
+    resamples are the evaluation's, items and annotators unless ``uncertainty = "items"``
+    (:mod:`labeleval.scoring.parts`): a vendor's annotators work in every slice, so which of them happened to
+    label a slice is a source of difference between vendors, not a finding about the slice. ``p_adjusted``
+    and ``significant`` hold over the whole family, so looking in many slices does not manufacture a finding.
 ``slice_ranking``
-    For every vendor pair, whether the ranking differs between slices: Gail & Simon's (1985) test for a
-    *qualitative* interaction (the accuracy difference changes sign between slices), on the per-slice
-    differences and their bootstrap standard errors; Holm over pairs. Cochran's Q (any heterogeneity of
-    the difference, not only a flip) is reported beside it.
+    Per vendor pair, read from that family: ``ranking_differs`` when one vendor is ahead beyond chance in
+    one slice and the other in another (a qualitative interaction, claimed only when both simultaneous
+    intervals exclude 0), ``difference_differs`` when some slice's accuracy difference departs from the mean
+    over slices beyond chance (``differs_in``), and the slices where each vendor is ahead.
 """
 
 from __future__ import annotations
 
 import itertools
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
 from labeleval.analyses.subsets import Scorer, score_quietly, subset
 from labeleval.errors import LabelevalError
-from labeleval.inference.stats import holm
 from labeleval.io.dataset import Dataset
+from labeleval.options import Uncertainty, UsabilityRule
+from labeleval.scoring.compare import COLUMNS, _difference, _Family
+from labeleval.scoring.parts import Parts
+from labeleval.scoring.settings import Settings
+from labeleval.scoring.uncertainty import RatioSums
 
 MISSING_SLICE = "(missing)"
 MIN_GOLD_ITEMS = 20
@@ -54,15 +63,20 @@ RANKING_COLUMNS = (
     "slices_compared",
     "a_ahead_in",
     "b_ahead_in",
-    "q_plus",
-    "q_minus",
-    "p_value",
-    "p_adjusted",
+    "a_ahead_beyond_chance_in",
+    "b_ahead_beyond_chance_in",
     "ranking_differs",
-    "cochran_q",
-    "heterogeneity_p",
+    "differs_in",
+    "difference_differs",
+    "p_adjusted",
     "test",
+    "uncertainty",
 )
+#: the figures compared inside a slice (the cost per usable label is the vendor's price over the usable rate)
+SLICE_METRICS = ("accuracy", "consensus_accuracy", "usable_rate")
+VENDORS_IN_SLICE = "vendors in the slice"
+AGAINST_MEAN = "slice against the mean"
+COMPARISON_COLUMNS = ("by", "slice", "contrast", *COLUMNS)
 
 
 def slice_values(data: Dataset, by: str) -> pd.Series:
@@ -112,108 +126,132 @@ def slice_frames(
     scorer: Scorer,
     by: str,
     *,
-    confidence: float,
+    settings: Settings,
     min_gold_items: int = MIN_GOLD_ITEMS,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(``slices``, ``slice_comparisons``, ``slice_ranking``) for item metadata column ``by``."""
+    """(``slices``, ``slice_comparisons``, ``slice_ranking``) for item metadata column ``by``.
+
+    ``scorer`` scores each slice on its own for the ``slices`` frame's figures and intervals (the evaluation's
+    settings); the tests come from one family over every slice (:func:`slice_tests`)."""
     values = slice_values(data, by)
     item_slice = data.annotations["item_id"].map(values).astype(str).to_numpy()
     vendors = [v.name for v in data.project.vendors]
     slice_rows: list[dict[str, object]] = []
-    comparisons: list[pd.DataFrame] = []
     for value in sorted(pd.unique(values)):
         part = subset(data, item_slice == value)
         report = score_quietly(scorer, part.data) if part.data is not None else None
-        rows = _vendor_rows(by, value, report.summary if report is not None else None, vendors, min_gold_items)
-        slice_rows += rows
-        if report is not None and len(report.comparisons):
-            guarded = {str(r["vendor"]) for r in rows if r["status"] != "ok"}
-            comp = report.comparisons.copy()
-            blank = comp["metric"].isin(GOLD_FIGURES) & (
-                comp["vendor_a"].isin(guarded) | comp["vendor_b"].isin(guarded)
-            )
-            comp.loc[blank, ["p_value", "ci_low", "ci_high"]] = np.nan
-            comp.insert(0, "slice", value)
-            comp.insert(0, "by", by)
-            comparisons.append(comp)
+        slice_rows += _vendor_rows(by, value, report.summary if report is not None else None, vendors, min_gold_items)
     slices = pd.DataFrame(slice_rows, columns=list(SLICE_COLUMNS))
-    comp_frame = pd.concat(comparisons, ignore_index=True) if comparisons else pd.DataFrame(columns=["by", "slice"])
-    if len(comp_frame):
-        comp_frame["p_adjusted_slices"] = holm(comp_frame["p_value"].to_numpy(dtype=np.float64))
-        comp_frame["significant_across_slices"] = comp_frame["p_adjusted_slices"] < (1.0 - confidence)
-    return slices, comp_frame, ranking_test(slices, vendors, confidence=confidence)
+    comparisons = slice_tests(data, settings, by, values, slices)
+    return slices, comparisons, slice_ranking(comparisons, vendors, settings)
 
 
-def gail_simon_p(differences: np.ndarray, ses: np.ndarray) -> tuple[float, float, float]:
-    """Gail & Simon's (1985) test that differences change sign across strata: (Q+, Q-, p-value).
-
-    ``Q- = sum (d/se)^2 over d > 0`` and ``Q+ = sum (d/se)^2 over d < 0``; the statistic ``min(Q+, Q-)`` has
-    null distribution ``P(min > c) = sum_{i=1}^{k-1} Binomial(i; k-1, 1/2) P(chi2_i > c)``.
-    """
-    from scipy import stats  # imported here: scipy.stats is slow to import
-
-    z2 = (differences / ses) ** 2
-    q_minus = float(z2[differences > 0].sum())
-    q_plus = float(z2[differences < 0].sum())
-    k = len(differences)
-    if k < 2:
-        return q_plus, q_minus, float("nan")
-    c = min(q_plus, q_minus)
-    i = np.arange(1, k)
-    p = float(np.sum(stats.binom.pmf(i, k - 1, 0.5) * stats.chi2.sf(c, i))) if c > 0 else 1.0
-    return q_plus, q_minus, min(p, 1.0)
+def _test_name(settings: Settings) -> str:
+    over = "items and annotators" if settings.uncertainty == Uncertainty.ITEMS_AND_ANNOTATORS else "items"
+    return (
+        f"bootstrap max-T over every slice, vendor pair and metric and each slice's accuracy difference against "
+        f"its mean over slices, {over}"
+    )
 
 
-def ranking_test(slices: pd.DataFrame, vendors: list[str], *, confidence: float) -> pd.DataFrame:
-    """Does the accuracy ranking of two vendors differ between slices? One row per vendor pair."""
-    from scipy import stats  # imported here: scipy.stats is slow to import
+def slice_tests(data: Dataset, settings: Settings, by: str, values: pd.Series, slices: pd.DataFrame) -> pd.DataFrame:
+    """The ``slice_comparisons`` frame: one max-T family over slices x pairs x metrics and the slices' contrasts.
 
-    z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    ok = slices[slices["status"] == "ok"].set_index(["slice", "vendor"]) if len(slices) else slices
-    rows = []
+    A vendor whose slice status is not "ok" (too few gold items) is not tested in that slice."""
+    parts = Parts(data, settings)
+    enc = parts.enc
+    lookup = pd.Series(values.to_numpy(), index=pd.Index(values.index).astype(str))
+    item_slice = lookup.reindex(pd.Index(enc.items).astype(str)).to_numpy()
+    good = slices[slices["status"] == "ok"]
+    ok = set(zip(good["slice"], good["vendor"], strict=True))
+    metrics = tuple(m for m in SLICE_METRICS if not (m == "usable_rate" and settings.usability == UsabilityRule.GOLD))
+    pairs: list[tuple[str, str, str, np.ndarray]] = []
+    wanted: dict[tuple[str, ...], RatioSums] = {}
+    for a, b in itertools.combinations(parts.batches, 2):
+        shared = parts.batches[a].labelled & parts.batches[b].labelled
+        for value in sorted(pd.unique(values)):
+            if (value, a) not in ok or (value, b) not in ok:
+                continue
+            mask = shared & (item_slice == value)
+            sums_a, sums_b = parts.sums(a, items=mask), parts.sums(b, items=mask)
+            for metric in metrics:
+                wanted[(a, b, value, metric, "a")], wanted[(a, b, value, metric, "b")] = sums_a[metric], sums_b[metric]
+            pairs.append((a, b, value, mask))
+    est = parts.estimates(wanted)
+    family = _Family("slices", str(settings.uncertainty), _test_name(settings))
+    accuracy: dict[tuple[str, str], list[tuple[dict[str, object], float]]] = {}
+    for a, b, value, mask in pairs:
+        batch_a, batch_b = parts.batches[a], parts.batches[b]
+        counts = {
+            "shared_items": int(mask.sum()),
+            "shared_gold_items": int((mask & enc.has_gold).sum()),
+            "gold_items_a": int((batch_a.labelled & enc.has_gold & (item_slice == value)).sum()),
+            "gold_items_b": int((batch_b.labelled & enc.has_gold & (item_slice == value)).sum()),
+        }
+        for metric in metrics:
+            ra, rb = est[(a, b, value, metric, "a")], est[(a, b, value, metric, "b")]
+            row: dict[str, object] = {"by": by, "slice": value, "contrast": VENDORS_IN_SLICE, "vendor_a": a}
+            row["vendor_b"] = b
+            row.update(metric=metric, **counts)
+            if min(ra.items, rb.items) < settings.min_shared_gold:
+                note = f"too few shared gold items ({min(ra.items, rb.items)} < {settings.min_shared_gold})"
+                family.skip(row, ra.value, rb.value, note)
+                continue
+            ea, eb, samples, floor, df = _difference(batch_a, batch_b, ra, rb, metric, counts["shared_items"])
+            family.add(row, ea, eb, samples, floor, df, "")
+            if metric == "accuracy":
+                accuracy.setdefault((a, b), []).append((row, ea - eb))
+    for (a, b), tested in accuracy.items():
+        if len(tested) < 2:
+            continue
+        mean = float(np.mean([d for _, d in tested]))
+        for row, d in tested:
+            terms = []
+            for other, _ in tested:
+                c = float(other is row) - 1.0 / len(tested)
+                key = (a, b, str(other["slice"]), "accuracy")
+                terms += [(c, wanted[(*key, "a")], est[(*key, "a")]), (-c, wanted[(*key, "b")], est[(*key, "b")])]
+            contrast = parts.combination(terms)
+            note = "the slice's accuracy difference (estimate A) against its mean over the slices (estimate B)"
+            family.add({**row, "contrast": AGAINST_MEAN}, d, mean, contrast.samples, contrast.floor, contrast.df, note)
+    frame = pd.DataFrame(family.finish(settings.confidence), columns=list(COMPARISON_COLUMNS))
+    return frame.astype({"significant": bool})
+
+
+def _slices_where(rows: pd.DataFrame, mask: pd.Series) -> str:
+    return ", ".join(str(s) for s in rows.loc[mask, "slice"])
+
+
+def slice_ranking(comparisons: pd.DataFrame, vendors: list[str], settings: Settings) -> pd.DataFrame:
+    """Does the accuracy ranking (or difference) of two vendors differ between slices? One row per pair,
+    read from the family of :func:`slice_tests` (nothing is tested here)."""
+    out = []
+    accuracy = comparisons[(comparisons["metric"] == "accuracy") & comparisons["p_adjusted"].notna()]
     for a, b in itertools.combinations(vendors, 2):
-        diffs: list[float] = []
-        ses: list[float] = []
-        a_ahead: list[str] = []
-        b_ahead: list[str] = []
-        for value in sorted(pd.unique(slices["slice"])) if len(slices) else []:
-            if (value, a) not in ok.index or (value, b) not in ok.index:
-                continue
-            ra, rb = ok.loc[(value, a)], ok.loc[(value, b)]
-            se = np.hypot(
-                (ra["accuracy_ci_high"] - ra["accuracy_ci_low"]) / (2 * z),
-                (rb["accuracy_ci_high"] - rb["accuracy_ci_low"]) / (2 * z),
-            )  # slices share no items; the vendors' bootstrap intervals within a slice are treated as independent
-            d = float(ra["accuracy"] - rb["accuracy"])
-            if not (np.isfinite(se) and se > 0 and np.isfinite(d)):
-                continue
-            diffs.append(d)
-            ses.append(float(se))
-            (a_ahead if d > 0 else b_ahead if d < 0 else []).append(str(value))
-        row: dict[str, object] = dict.fromkeys(RANKING_COLUMNS, np.nan)
-        row.update(
-            vendor_a=a,
-            vendor_b=b,
-            slices_compared=len(diffs),
-            a_ahead_in=", ".join(a_ahead),
-            b_ahead_in=", ".join(b_ahead),
+        mine = accuracy[(accuracy["vendor_a"] == a) & (accuracy["vendor_b"] == b)]
+        inside = mine[mine["contrast"] == VENDORS_IN_SLICE]
+        against = mine[mine["contrast"] == AGAINST_MEAN]
+        significant = inside["significant"].astype(bool)
+        a_sure = _slices_where(inside, significant & (inside["difference"] > 0))
+        b_sure = _slices_where(inside, significant & (inside["difference"] < 0))
+        differs = _slices_where(against, against["significant"].astype(bool))
+        out.append(
+            {
+                "vendor_a": a,
+                "vendor_b": b,
+                "slices_compared": len(inside),
+                "a_ahead_in": _slices_where(inside, inside["difference"] > 0),
+                "b_ahead_in": _slices_where(inside, inside["difference"] < 0),
+                "a_ahead_beyond_chance_in": a_sure,
+                "b_ahead_beyond_chance_in": b_sure,
+                "ranking_differs": bool(a_sure and b_sure),
+                "differs_in": differs,
+                "difference_differs": bool(differs),
+                "p_adjusted": float(against["p_adjusted"].min()) if len(against) else np.nan,
+                "test": _test_name(settings),
+                "uncertainty": str(settings.uncertainty),
+            }
         )
-        row["test"] = "Gail-Simon qualitative interaction on accuracy differences (bootstrap SEs); Cochran's Q"
-        if len(diffs) >= 2:
-            d_arr, s_arr = np.asarray(diffs), np.asarray(ses)
-            q_plus, q_minus, p = gail_simon_p(d_arr, s_arr)
-            w = 1 / s_arr**2
-            pooled = float(np.sum(w * d_arr) / np.sum(w))
-            q = float(np.sum(w * (d_arr - pooled) ** 2))
-            row.update(
-                q_plus=q_plus,
-                q_minus=q_minus,
-                p_value=p,
-                cochran_q=q,
-                heterogeneity_p=float(stats.chi2.sf(q, len(d_arr) - 1)),
-            )
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=list(RANKING_COLUMNS))
-    frame["p_adjusted"] = holm(frame["p_value"].to_numpy(dtype=np.float64))
-    frame["ranking_differs"] = frame["p_adjusted"] < (1.0 - confidence)
-    return frame
+    return pd.DataFrame(out, columns=list(RANKING_COLUMNS)).astype(
+        {"ranking_differs": bool, "difference_differs": bool}
+    )

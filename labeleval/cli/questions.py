@@ -10,13 +10,13 @@ from typing import Any
 
 import pandas as pd
 
-from labeleval import fmt
 from labeleval.analyses.gold_audit import AuditRule, gold_audit, supports_audit
 from labeleval.analyses.plan import pilot_plan, pilot_prices
 from labeleval.api import evaluate
 from labeleval.cli.output import say
 from labeleval.errors import LabelevalError
 from labeleval.io.pipeline import load_data
+from labeleval.present.question_text import drift_sentences, slice_sentences
 from labeleval.report import Report
 from labeleval.safety import spreadsheet_frame
 from labeleval.scoring.settings import as_project
@@ -214,28 +214,12 @@ def slice_and_drift_text(report: Report) -> str:
         by = str(report.slices["by"].iloc[0])
         lines += ["", f"By {by} (accuracy on gold [CI]; blank when the slice has too few gold items):", ""]
         lines.append(_figure_table(report.slices, "slice"))
-        for r in report.slice_ranking.itertuples(index=False):
-            if bool(r.ranking_differs):
-                lines.append(
-                    f"  • The ranking of {r.vendor_a} and {r.vendor_b} differs between {by} slices: {r.vendor_a} "
-                    f"ahead in {r.a_ahead_in}, {r.vendor_b} in {r.b_ahead_in} (Gail-Simon test, Holm-adjusted "
-                    f"{fmt.p_phrase(r.p_adjusted, adjusted=False)})."
-                )
-        if not report.slice_ranking["ranking_differs"].astype(bool).any():
-            lines.append(f"  • No pair of vendors ranks differently between {by} slices beyond chance (Gail-Simon).")
+        lines += [f"  • {sentence}" for sentence in slice_sentences(report.slice_ranking, by)]
     if len(report.drift):
         over = str(report.drift["over"].iloc[0])
-        lines += ["", f"Over {over} (accuracy on gold [CI]; * changed from the first window beyond chance):", ""]
+        lines += ["", f"Over {over} (accuracy on gold [CI]; * the vendor's change point, beyond chance):", ""]
         lines.append(_figure_table(report.drift, "window", flag="changed"))
-        changed = report.drift[report.drift["changed"].astype(bool)]
-        for r in changed.itertuples(index=False):
-            lines.append(
-                f"  • {r.vendor}: accuracy {r.accuracy:.1%} in {r.window} against {r.accuracy - r.change:.1%} in "
-                f"{r.baseline} ({100 * r.change:+.1f} points; z test, Holm-adjusted over windows "
-                f"{fmt.p_phrase(r.p_adjusted, adjusted=False)})."
-            )
-        if changed.empty:
-            lines.append("  • No vendor's accuracy changed beyond chance between windows.")
+        lines += [f"  • {sentence}" for sentence in drift_sentences(report.drift)]
         people = report.annotator_drift
         flagged = people[people["drift"].astype(str) != ""] if len(people) else people
         for r in flagged.itertuples(index=False):

@@ -85,8 +85,8 @@ def slice_bars(
 def drift_lines(
     drift: pd.DataFrame, settings: Mapping[str, Any] | None = None, metric: str = "accuracy", title: str = ""
 ) -> alt.LayerChart:
-    """Per vendor, the metric over windows with its interval as a band; windows that changed beyond chance
-    from the first are marked with a larger, ringed point."""
+    """Per vendor, the metric over windows with its interval as a band; a vendor's change point (its accuracy
+    from that window on differs from before it beyond chance) is marked with a larger, ringed point."""
     alt = altair()
     frame = drift[drift["window"] != "(missing)"].copy()
     vendors = list(dict.fromkeys(frame["vendor"].astype(str)))
@@ -106,7 +106,7 @@ def drift_lines(
     line = base.mark_line(point=True).encode(
         y=alt.Y("value:Q", title=name, axis=_axis(kind, currency), scale=scale),
         tooltip=[alt.Tooltip("window:N", title="Window"), alt.Tooltip("vendor:N", title="Vendor"),
-                 alt.Tooltip("shown:N", title=name), alt.Tooltip("changed_text:N", title="Changed beyond chance")],
+                 alt.Tooltip("shown:N", title=name), alt.Tooltip("changed_text:N", title="Change point")],
     )  # fmt: skip
     flagged = (
         base.transform_filter("datum.changed")

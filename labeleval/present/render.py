@@ -21,6 +21,7 @@ import pandas as pd
 from labeleval import fmt
 from labeleval.present import glossary, question_charts
 from labeleval.present.cost_chart import cost_quality
+from labeleval.present.question_text import drift_sentences, slice_sentences
 from labeleval.present.verdict import redundancy_line, verdict
 from labeleval.safety import markdown_text, terminal_text, without_controls
 
@@ -284,8 +285,8 @@ QUESTION_COLUMNS = {
         "cost_per_usable_label", "cost_per_usable_label_ci_low", "cost_per_usable_label_ci_high", "currency",
     ),
     "drift": (
-        "window", "vendor", "status", "gold_items", "accuracy", "accuracy_ci_low", "accuracy_ci_high", "change",
-        "p_adjusted", "changed",
+        "window", "vendor", "status", "gold_items", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
+        "accuracy_before", "change", "p_adjusted", "changed",
     ),
 }  # fmt: skip
 
@@ -311,8 +312,16 @@ def _question_sections(report: ReportData) -> list[tuple[str, pd.DataFrame, list
         if frame is not None:
             shown = frame[[c for c in QUESTION_COLUMNS[name] if c in frame.columns]]
             table = glossary.display_frame(shown, currency=currency, drop=("currency",))
-            out.append((title, table, glossary.blank_notes(shown, "vendor")))
+            out.append((title, table, [*_found(report, name, frame), *glossary.blank_notes(shown, "vendor")]))
     return out
+
+
+def _found(report: ReportData, name: str, frame: pd.DataFrame) -> list[str]:
+    """What the slice or drift tests found, and what they tested."""
+    if name == "drift":
+        return drift_sentences(frame)
+    ranking = _optional_frame(report, "slice_ranking")
+    return slice_sentences(ranking, str(frame["by"].iloc[0])) if ranking is not None else []
 
 
 def _optional_frame(report: ReportData, name: str) -> pd.DataFrame | None:

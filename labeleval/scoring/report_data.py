@@ -66,12 +66,13 @@ class ReportData:
         vendor's votes (:mod:`labeleval.analyses.gold_audit`). Empty for numeric and multi-label tasks.
     slices, slice_comparisons, slice_ranking
         With ``evaluate(..., by=column)``: every headline figure per slice x vendor with a status (absent,
-        no gold, too few gold items), the paired comparisons inside each slice adjusted across slices, and
-        whether the vendor ranking differs between slices (:mod:`labeleval.analyses.slices`). Empty otherwise.
+        no gold, too few gold items), the paired comparisons inside each slice and each slice's difference
+        against its mean, tested as one family, and whether the vendor ranking differs between slices
+        (:mod:`labeleval.analyses.slices`). Empty otherwise.
     drift, annotator_drift
         With ``evaluate(..., over="week"|"day"|"batch")``: accuracy and cost per usable label per window and
-        vendor with intervals and a test of change against the first window; annotators whose accuracy or
-        speed changed (:mod:`labeleval.analyses.drift`). Empty otherwise.
+        vendor with intervals and a change-point test (each window on against the windows before it);
+        annotators whose accuracy or speed changed (:mod:`labeleval.analyses.drift`). Empty otherwise.
     settings
         The options used (n_boot, seed, confidence, CI method, usability rule, tie policy, version).
     """

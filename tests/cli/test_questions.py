@@ -43,8 +43,9 @@ def test_plan_table_and_csv(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
 def test_score_by_and_over(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["score", PILOT, "--n-boot", "100", "--by", "language", "--over", "batch"]) == 0
     text = capsys.readouterr().out
-    assert "By language" in text and "ranking of Bravo and Cirrus differs" in text
-    assert "Over batch" in text and "Cirrus: accuracy" in text and "week-3" in text
+    assert "By language" in text and "difference between Bravo and Cirrus is not the same in every" in text
+    assert "Over batch" in text and "change-point test" in text
+    assert "annotator Cirrus/ci-002, week-3: accuracy" in text  # the collapse, annotator by annotator
 
 
 def test_score_by_unknown_column_is_a_clean_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -102,7 +102,8 @@ def test_html_tells_the_pilot_story_with_slices_drift_and_gold_audit() -> None:
     for heading in ("Gold items that look wrong", "By slice", "Over time"):
         assert f"<h2>{heading}</h2>" in page
     assert page.count("<svg") >= 3  # cost against quality, slices, drift
-    assert "Changed beyond chance" in page and "the first window is the baseline" in page
+    assert "Change point" in page and "the first window has no window before it" in page
+    assert "change-point test" in page and "one max-T family over every slice" in page
     assert "posterior_suggested" not in page and "window_start" not in page
     md = report.to_markdown()
     assert "## Over time" in md and "| Window |" in md

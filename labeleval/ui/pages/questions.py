@@ -19,6 +19,7 @@ from labeleval.io.pipeline import load_data
 from labeleval.limits import evaluation_slot
 from labeleval.present import glossary
 from labeleval.present.question_charts import drift_lines, slice_bars
+from labeleval.present.question_text import drift_sentences, slice_sentences
 from labeleval.project.manifest import find_manifest, load_project
 from labeleval.report import Report
 from labeleval.safety import markdown_text, spreadsheet_frame
@@ -129,19 +130,9 @@ def slices_section(report: Report) -> None:
     dataframe(counts, width="stretch", key="slice_counts")
 
     st.altair_chart(slice_bars(s, settings, metric=metric, title=name), key="slice_chart")
-    ranking = result.slice_ranking
-    for r in ranking.itertuples(index=False):
-        if bool(r.ranking_differs):
-            st.markdown(
-                markdown_text(
-                    f"The ranking of {r.vendor_a} and {r.vendor_b} differs between {by} slices: {r.vendor_a} is "
-                    f"ahead in {r.a_ahead_in}, {r.vendor_b} in {r.b_ahead_in} (Gail-Simon test, Holm-adjusted "
-                    f"{fmt.p_phrase(r.p_adjusted, adjusted=False)})."
-                )
-            )
-    if not ranking["ranking_differs"].astype(bool).any():
-        st.markdown(markdown_text(f"No pair of vendors ranks differently between {by} slices beyond chance."))
-    with st.expander("Comparisons inside each slice (adjusted across slices)"):
+    for sentence in slice_sentences(result.slice_ranking, str(by)):
+        st.markdown(markdown_text(sentence))
+    with st.expander("The slices' tests: one family over every slice, vendor pair and metric"):
         table(result.slice_comparisons, key="slice_comparisons")
 
 
@@ -156,23 +147,17 @@ def drift_section(report: Report) -> None:
     st.altair_chart(
         drift_lines(d, result.settings, title=glossary.accuracy_name(result.settings)), key="drift_accuracy"
     )
-    st.caption("Accuracy on gold per window, with its interval band; a ringed point changed beyond chance.")
+    st.caption(
+        "Accuracy on gold per window, with its interval band; a ringed point is where a vendor's accuracy changed "
+        "beyond chance (its accuracy from that window on against before it)."
+    )
     st.altair_chart(
         drift_lines(d, result.settings, metric="cost_per_usable_label", title="Cost per usable label"),
         key="drift_cost",
     )
     st.caption("Cost per usable label per window (a window is billed its share of the vendor's bill).")
-    changed = d[d["changed"].astype(bool)]
-    for r in changed.itertuples(index=False):
-        st.markdown(
-            markdown_text(
-                f"{r.vendor}: accuracy {r.accuracy:.1%} in {r.window} against {r.accuracy - r.change:.1%} in "
-                f"{r.baseline} (z test against the first window, Holm-adjusted over windows "
-                f"{fmt.p_phrase(r.p_adjusted, adjusted=False)})."
-            )
-        )
-    if changed.empty:
-        st.markdown("No vendor's accuracy changed beyond chance between windows.")
+    for sentence in drift_sentences(d):
+        st.markdown(markdown_text(sentence))
     people = result.annotator_drift
     flagged = people[people["drift"].astype(str) != ""] if len(people) else people
     st.caption(f"Annotators whose accuracy or speed changed beyond chance: {len(flagged)}")

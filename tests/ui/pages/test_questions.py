@@ -36,8 +36,8 @@ def test_slices_page_shows_slices_ranking_and_drift() -> None:
     assert not at.error, [e.value for e in at.error]
     assert at.selectbox(key="slice_by").value == "language"
     text = " ".join(m.value for m in at.markdown)
-    assert "ranking of Bravo and Cirrus differs between language slices" in text
-    assert "Cirrus: accuracy" in text and "week of 2026-11-16" in text
+    assert "accuracy difference between Bravo and Cirrus is not the same in every language slice" in text
+    assert "one max-T family over every slice" in text and "change-point test" in text
     table = frame(at, "Atlas", "Bravo", "Cirrus")
     report = le.evaluate(PILOT, n_boot=200, by="language")
     expected = report.slices.set_index(["slice", "vendor"])["accuracy"]
@@ -50,7 +50,8 @@ def test_slices_page_shows_slices_ranking_and_drift() -> None:
     assert frame(at, "Atlas", "Bravo", "Cirrus").iloc[0, 0].startswith("0.")  # alpha, with its interval
     at.radio(key="drift_over").set_value("batch").run()
     assert not at.exception
-    assert any("week-3" in m.value for m in at.markdown)
+    assert any("change-point test" in m.value for m in at.markdown)
+    assert any(c.value.endswith("changed beyond chance: 4") for c in at.caption)  # Cirrus's four, in week-3
 
 
 @pytest.mark.slow
