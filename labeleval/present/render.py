@@ -85,11 +85,48 @@ def blank_notes(report: ReportData) -> list[str]:
 
 def comparisons_table(report: ReportData) -> pd.DataFrame:
     """Every vendor pair on each headline metric, in words: difference, interval, adjusted p, verdict."""
+    return _comparison_rows(report.comparisons, str(report.settings.get("currency", "")))
+
+
+def class_comparisons_table(report: ReportData) -> pd.DataFrame:
+    """Every vendor pair on each class's recall and precision, in words (empty without classes)."""
+    frame = _optional_frame(report, "class_comparisons")
+    if frame is None:
+        return pd.DataFrame()
+    named = frame.assign(metric=[f"{m}[{label}]" for m, label in zip(frame["metric"], frame["label"], strict=True)])
+    return _comparison_rows(named, str(report.settings.get("currency", ""))).drop(columns=["Test"])
+
+
+def class_comparison_notes(report: ReportData) -> list[str]:
+    """What the per-class table's family controls, and how many of its tests found a difference."""
+    frame = _optional_frame(report, "class_comparisons")
+    if frame is None:
+        return []
+    tested = frame[frame["p_adjusted"].notna()]
+    found = int(tested["significant"].astype(bool).sum())
+    test = str(tested["test"].iloc[0]) if len(tested) else "not tested"
+    return [
+        f"{len(tested)} tests in one family of their own ({test}): the chance of any false "
+        f'"yes" in this table is at most {fmt.pct(1 - float(report.settings.get("confidence", 0.95)))}, and the '
+        f"headline comparisons keep their own. {found} beyond chance.",
+        *[f"{r.vendor_a} − {r.vendor_b}, {r.metric} of {r.label}: {r.note}" for r in frame.itertuples() if r.note][:10],
+    ]
+
+
+def per_class_table(report: ReportData) -> pd.DataFrame:
+    """vendor x label: support, precision, recall and F1 with their intervals (empty without classes)."""
+    frame = report.per_class
+    if frame.empty:
+        return pd.DataFrame()
+    keep = [c for c in frame.columns if c not in ("class_alpha", "share_of_judgments")]
+    return glossary.display_frame(frame[keep])
+
+
+def _comparison_rows(comparisons: pd.DataFrame, currency: str) -> pd.DataFrame:
     rows = []
-    currency = str(report.settings.get("currency", ""))
-    adjusted = "p_adjusted" if "p_adjusted" in report.comparisons.columns else "p_holm"
+    adjusted = "p_adjusted" if "p_adjusted" in comparisons.columns else "p_holm"
     adjusted_name = glossary.column_name(adjusted)
-    for r in report.comparisons.itertuples(index=False):
+    for r in comparisons.itertuples(index=False):
         unit = glossary.metric_term(str(r.metric)).unit
         if unit == "pct":
             diff = fmt.BLANK if fmt.is_blank(r.difference) else f"{100 * r.difference:+.1f} points"
@@ -349,6 +386,13 @@ def _sections(report: ReportData) -> list[tuple[str, pd.DataFrame, list[str]]]:
         ("Agreement", agreement_table(report), agreement_footnotes(report)),
         ("Cost", _cost_table(report), []),
     ]
+    if not report.per_class.empty:
+        notes = glossary.blank_notes(report.per_class[["vendor", "label", "precision", "recall", "f1"]])
+        out.append(("Per class, against gold", per_class_table(report), notes))
+    if _optional_frame(report, "class_comparisons") is not None:
+        out.append(
+            ("Do the vendors differ class by class?", class_comparisons_table(report), class_comparison_notes(report))
+        )
     if not report.task_metrics.empty:
         vendors = report.summary["vendor"].astype(str).tolist()
         shown = metric_table(report.task_metrics, vendors)
