@@ -83,18 +83,29 @@ def blank_notes(report: ReportData) -> list[str]:
     return notes
 
 
+#: per-class comparisons up to which the documents list every test (above, those beyond chance)
+CLASS_ROWS_SHOWN = 12
+
+
 def comparisons_table(report: ReportData) -> pd.DataFrame:
     """Every vendor pair on each headline metric, in words: difference, interval, adjusted p, verdict."""
     return _comparison_rows(report.comparisons, str(report.settings.get("currency", "")))
 
 
-def class_comparisons_table(report: ReportData) -> pd.DataFrame:
-    """Every vendor pair on each class's recall and precision, in words (empty without classes)."""
+def class_comparisons_table(report: ReportData, *, found_only: bool = False) -> pd.DataFrame:
+    """Every vendor pair on each class's recall and precision, in words (empty without classes); with
+    ``found_only``, the differences beyond chance alone."""
     frame = _optional_frame(report, "class_comparisons")
     if frame is None:
         return pd.DataFrame()
-    named = frame.assign(metric=[f"{m}[{label}]" for m, label in zip(frame["metric"], frame["label"], strict=True)])
-    return _comparison_rows(named, str(report.settings.get("currency", ""))).drop(columns=["Test"])
+    if found_only:
+        frame = frame[frame["significant"].astype(bool)]
+    named = frame.assign(
+        metric=[f"{m}[{label}]" for m, label in zip(frame["metric"], frame["label"], strict=True)],
+        shared_items=frame["shared_gold_items"],
+    )
+    shown = _comparison_rows(named, str(report.settings.get("currency", "")))
+    return shown.drop(columns=["Test"]).rename(columns={"Shared items": "Shared gold items"}) if len(shown) else shown
 
 
 def class_comparison_notes(report: ReportData) -> list[str]:
@@ -389,10 +400,18 @@ def _sections(report: ReportData) -> list[tuple[str, pd.DataFrame, list[str]]]:
     if not report.per_class.empty:
         notes = glossary.blank_notes(report.per_class[["vendor", "label", "precision", "recall", "f1"]])
         out.append(("Per class, against gold", per_class_table(report), notes))
-    if _optional_frame(report, "class_comparisons") is not None:
-        out.append(
-            ("Do the vendors differ class by class?", class_comparisons_table(report), class_comparison_notes(report))
+    classes = _optional_frame(report, "class_comparisons")
+    if classes is not None:  # a long family: the documents list what it found, the exports and the app all of it
+        long = len(classes) > CLASS_ROWS_SHOWN
+        notes = class_comparison_notes(report) + (
+            [
+                "Only the differences beyond chance are listed here; every test is in "
+                "the CSV/JSON export and the app's Accuracy page."
+            ]
+            if long
+            else []
         )
+        out.append(("Do the vendors differ class by class?", class_comparisons_table(report, found_only=long), notes))
     if not report.task_metrics.empty:
         vendors = report.summary["vendor"].astype(str).tolist()
         shown = metric_table(report.task_metrics, vendors)
