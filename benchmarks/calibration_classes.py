@@ -178,12 +178,18 @@ def score(design: ClassDesign, report: le.Report, tally: Tally) -> None:
             )
             tally.add("per-class: rare recall A > B significant", float(found))
             tally.add("per-class: any significant", float(per_class["significant"].astype(bool).any()))
+        else:  # today's Report has no per-class test
+            tally.add("per-class: rare recall A > B significant", math.nan)
+            tally.add("per-class: any significant", math.nan)
     elif design.kind == "false claims":
         tally.add("headline family: any significant", float(decision["significant"].astype(bool).any()))
         if per_class is not None:
             tally.add("per-class: any significant", float(per_class["significant"].astype(bool).any()))
             recall = per_class["metric"] == "recall"
             tally.add("  per-class recall: any significant", float(per_class.loc[recall, "significant"].any()))
+        else:
+            tally.add("per-class: any significant", math.nan)
+            tally.add("  per-class recall: any significant", math.nan)
     elif design.kind == "coverage":
         _coverage(design, report, tally)
     else:

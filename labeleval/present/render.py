@@ -124,6 +124,26 @@ def class_comparison_notes(report: ReportData) -> list[str]:
     ]
 
 
+def class_summary_line(report: ReportData, shown: int = 3) -> str | None:
+    """One sentence on the per-class family: how many differences are beyond chance, the largest few in words."""
+    frame = _optional_frame(report, "class_comparisons")
+    if frame is None or frame["p_adjusted"].isna().all():
+        return None
+    tested = int(frame["p_adjusted"].notna().sum())
+    found = frame[frame["significant"].astype(bool)]
+    if found.empty:
+        return f"Per class: no difference in recall or precision beyond chance ({tested} tests, a family of their own)."
+    found = found.reindex(found["difference"].abs().sort_values(ascending=False).index)
+    parts = []
+    for r in found.head(shown).itertuples(index=False):
+        better, worse = (r.vendor_a, r.vendor_b) if r.difference > 0 else (r.vendor_b, r.vendor_a)
+        parts.append(f"{better} over {worse} on {r.metric} of {r.label} ({100 * abs(r.difference):.1f} points)")
+    more = f" and {len(found) - shown} more" if len(found) > shown else ""
+    return (
+        f"Per class, beyond chance ({len(found)} of {tested} tests, a family of their own): {'; '.join(parts)}{more}."
+    )
+
+
 def per_class_table(report: ReportData) -> pd.DataFrame:
     """vendor x label: support, precision, recall and F1 with their intervals (empty without classes)."""
     frame = report.per_class
