@@ -13,11 +13,10 @@ import numpy as np
 import pandas as pd
 
 from labeleval._version import __version__
-from labeleval.executor import Executor, Lane, Later
+from labeleval.executor import Executor, Lane
 from labeleval.io.dataset import Dataset
 from labeleval.options import TiePolicy
 from labeleval.scoring import class_ratios, classes, compare, frames, people
-from labeleval.scoring.class_ratios import ClassEstimates
 from labeleval.scoring.consensus import (
     DawidSkeneFit,
     VendorConsensus,
@@ -48,8 +47,7 @@ def _score(data: Dataset, settings: Settings, executor: Executor, lane: Lane) ->
     batches = vendor_batches(enc)
     executor.release_memory()  # each big step's freed memory goes back to the system
     lights = lane.later(lambda: frames.light_kappas(enc, batches))
-    class_later = lane.later(lambda: class_ratios.class_estimates(enc, batches, settings))
-    per_class_later = lane.later(partial(_per_class, enc, batches, class_later))
+    per_class_later = lane.later(partial(_per_class, enc, batches, settings))
     confusion_later = lane.later(lambda: classes.confusion(enc, batches))
     redundancy_later = lane.later(lambda: frames.redundancy(enc, batches, settings))
     rng = np.random.default_rng(settings.seed)  # breaks majority-vote ties under tie = "random"
@@ -82,15 +80,15 @@ def _score(data: Dataset, settings: Settings, executor: Executor, lane: Lane) ->
     agreement = frames.agreement(enc, batches, est, lights.result())
     executor.release_memory()
     accuracy = frames.accuracy(enc, batches, est, usable_scored)
-    per_class = per_class_later.result()
+    per_class, class_estimates = per_class_later.result()
     confusion = confusion_later.result()
     annotators = people.annotators(enc, batches, consensus, settings, extras)
     executor.release_memory()
     redundancy = redundancy_later.result()
     cost = frames.cost(enc, batches, est)
     comparisons = compare.comparisons(enc, batches, consensus, est, settings)
-    class_comparisons = compare.class_comparisons(enc, batches, class_later.result(), settings)
-    del lights, class_later, per_class_later, confusion_later, redundancy_later
+    class_comparisons = compare.class_comparisons(enc, batches, class_estimates, settings)
+    del lights, per_class_later, confusion_later, redundancy_later, class_estimates
     enc, batches = per_item_only(enc, batches)  # the per-judgment arrays go before the items frame is made
     executor.release_memory()
     items = people.items(enc, batches, consensus)
@@ -115,8 +113,12 @@ def _score(data: Dataset, settings: Settings, executor: Executor, lane: Lane) ->
     )
 
 
-def _per_class(enc: Encoded, batches: list[VendorBatch], estimates: Later[ClassEstimates]) -> pd.DataFrame:
-    return classes.per_class(enc, batches, estimates.result())
+def _per_class(
+    enc: Encoded, batches: list[VendorBatch], settings: Settings
+) -> tuple[pd.DataFrame, class_ratios.ClassEstimates]:
+    """The per-class frame and the per-class ratios behind it (their comparisons are made with the others)."""
+    estimates = class_ratios.class_estimates(enc, batches, settings)
+    return classes.per_class(enc, batches, estimates), estimates
 
 
 def ratio_sums(

@@ -66,9 +66,11 @@ def write_classes(
         item = np.repeat(np.arange(gold_items), 3)
         right = rng.random(len(item)) < 1.0 / (1.0 + np.exp(-(skill[who] + shift[gold[item]] + difficulty[item])))
         given = np.where(right, gold[item], (gold[item] + rng.integers(1, k, len(item))) % k)
-        frame = pd.DataFrame({"item_id": items[item], "annotator_id": [f"{name}{w}" for w in who], "label": labels[given]})
+        who_ids = [f"{name}{w}" for w in who]
+        frame = pd.DataFrame({"item_id": items[item], "annotator_id": who_ids, "label": labels[given]})
         frame.to_csv(folder / f"{name}.csv", index=False)
-        blocks.append(f'[[vendors]]\nname = "{name}"\npath = "{name}.csv"\npricing = {{ model = "per_label", rate = 0.1 }}\n')
+        pricing = 'pricing = { model = "per_label", rate = 0.1 }'
+        blocks.append(f'[[vendors]]\nname = "{name}"\npath = "{name}.csv"\n{pricing}\n')
     listed = ", ".join(f'"{x}"' for x in labels)
     (folder / "labeleval.toml").write_text(
         f'[task]\nname = "classes"\nkind = "nominal"\nlabels = [{listed}]\n\n[gold]\npath = "gold.csv"\n\n'

@@ -12,7 +12,13 @@ import pytest
 
 import labeleval as le
 from labeleval.inference.stats import group_variance
-from labeleval.scoring.class_ratios import CLASS_METRICS, ClassEstimates, class_estimates, vendor_class_sums
+from labeleval.scoring.class_ratios import (
+    CLASS_METRICS,
+    ClassEstimates,
+    class_estimates,
+    metric_pairs,
+    vendor_class_sums,
+)
 from labeleval.scoring.encode import encode, vendor_batches
 from labeleval.scoring.settings import Settings
 from tests.helpers.class_projects import population, write_classes
@@ -43,7 +49,7 @@ def test_sums_match_the_per_judgment_formulas(tmp_path: Path) -> None:
         gold = enc.gold_code[item]
         keep = (gold >= 0) if within is None else (gold >= 0) & within[item]
         item, key, given, gold = item[keep], key[keep], given[keep], gold[keep]
-        dense = matrix.toarray()
+        dense = metric_pairs(matrix.toarray(), enc.k)  # each metric's (X, S) per gold item
         for j, metric in enumerate(CLASS_METRICS):
             for c in range(enc.k):
                 x, s = _per_judgment(metric, gold, given, c)
@@ -54,6 +60,7 @@ def test_sums_match_the_per_judgment_formulas(tmp_path: Path) -> None:
                 assert one.judgment_variance == pytest.approx(group_variance(x, s, np.arange(len(x))), rel=1e-9)
                 np.testing.assert_allclose(one.key_sums[:, 1], np.bincount(key, s, enc.n_keys))
                 col = 2 * (j * enc.k + c)
+                np.testing.assert_allclose(dense[:, col], np.bincount(item, x, enc.n_items)[gold_items])
                 np.testing.assert_allclose(dense[:, col + 1], np.bincount(item, s, enc.n_items)[gold_items])
                 assert one.items == np.count_nonzero(np.bincount(item, s, enc.n_items))
                 checked += 1

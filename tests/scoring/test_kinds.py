@@ -312,6 +312,7 @@ def test_ordinal_per_class_has_intervals_and_comparisons(likert_report: le.Repor
     per = likert_report.per_class
     measured = per[per["support"] > 0]
     assert measured["recall_ci_low"].notna().all()
-    assert ((measured["recall_ci_low"] <= measured["recall"]) & (measured["recall"] <= measured["recall_ci_high"])).all()
+    low, value, high = (measured[c] for c in ("recall_ci_low", "recall", "recall_ci_high"))
+    assert ((low <= value) & (value <= high)).all()
     comparisons = likert_report.class_comparisons
     assert set(comparisons["family"]) == {"per_class"} and set(comparisons["metric"]) == {"recall", "precision"}
