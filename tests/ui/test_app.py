@@ -162,3 +162,13 @@ def test_items_page_explains_only_the_blanks_it_has() -> None:
     assert "No gold item looks wrong" in captions
     labels = [str(getattr(b, "label", "")) for b in at.get("download_button")]
     assert not any(label.startswith("Download the suspect gold") for label in labels)
+
+
+def test_accuracy_page_shows_per_class_intervals_and_differences() -> None:
+    """The per-class table carries each figure's interval; the per-class differences follow, with their family."""
+    at = page_test("accuracy").run()
+    assert not at.exception
+    per_class, differences = at.dataframe[0].value, at.dataframe[1].value
+    assert per_class["Recall"].str.fullmatch(r"\d+\.\d% \[\d+\.\d, \d+\.\d\]").all()
+    assert {"Metric", "Pair", "Difference", "Beyond chance", "Shared gold items"} <= set(differences.columns)
+    assert any("family of their own" in c.value for c in at.caption)
