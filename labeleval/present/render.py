@@ -23,6 +23,7 @@ from labeleval.present import glossary, question_charts
 from labeleval.present.cost_chart import cost_quality
 from labeleval.present.verdict import redundancy_line, verdict
 from labeleval.safety import markdown_text, without_controls
+from labeleval.tuning import CLASS_INTERVALS_MAX
 
 if TYPE_CHECKING:
     import altair as alt
@@ -419,6 +420,11 @@ def _sections(report: ReportData) -> list[tuple[str, pd.DataFrame, list[str]]]:
     ]
     if not report.per_class.empty:
         notes = glossary.blank_notes(report.per_class[["vendor", "label", "precision", "recall", "f1"]])
+        if "recall_ci_low" in report.per_class and report.per_class["recall_ci_low"].isna().all():
+            notes.append(
+                f"No intervals here: they are made for single-label tasks of at most {CLASS_INTERVALS_MAX} labels, "
+                "with resamples (n_boot above 0)."
+            )
         out.append(("Per class, against gold", per_class_table(report), notes))
     classes = _optional_frame(report, "class_comparisons")
     if classes is not None:  # a long family: the documents list what it found, the exports and the app all of it

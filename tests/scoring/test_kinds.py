@@ -286,6 +286,7 @@ def test_multilabel_end_to_end(tmp_path: Path) -> None:
     assert t["alpha_per_label_macro"] == pytest.approx(per["class_alpha"].mean())
     # per-label figures have no intervals or per-label comparisons (a judgment gives several labels)
     assert per["recall_ci_low"].isna().all() and report.class_comparisons.empty
+    assert "No intervals here: they are made for single-label tasks" in report.to_markdown()
 
 
 def test_exact_sets_by_default_and_json_lists(tmp_path: Path) -> None:
