@@ -85,6 +85,10 @@ REDUNDANCY_DRAW_JUDGMENTS: Final = 2_000_000
 #: up to this many labels the confusion frame holds every (gold, given) cell, zeros included; above, the pairs
 #: that occur (a 10,000-label grid would be 10^8 rows): a complete grid against its size
 CONFUSION_GRID_MAX: Final = 64
+#: up to this many labels the per-class recall, precision and F1 get intervals and per-class vendor comparisons
+#: (scoring/class_ratios.py); above, the point figures alone: the intervals' resamples grow with 6 x labels
+#: columns per vendor, and a family of thousands of per-class tests finds nothing anyway
+CLASS_INTERVALS_MAX: Final = 64
 #: up to this many labels the items frame has a ``votes_<label>`` column per label; above, one text column
 #: of the labels each item received: a column per label against K columns x the frame's rows
 VOTE_COLUMNS_MAX: Final = 64

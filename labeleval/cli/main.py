@@ -29,7 +29,7 @@ from labeleval.errors import LabelevalError, UndefinedMetricWarning
 from labeleval.io.pipeline import load_data
 from labeleval.options import Reason
 from labeleval.present import glossary
-from labeleval.present.render import blank_notes
+from labeleval.present.render import blank_notes, class_summary_line
 from labeleval.present.verdict import redundancy_line, verdict
 from labeleval.project.manifest import load_project
 from labeleval.report import LARGE_FRAMES, Report
@@ -344,6 +344,9 @@ def format_table(report: Report) -> str:
     if blanks:
         lines += [f"  {b}" for b in blanks] + [""]
     lines += [f"  • {sentence}" for sentence in verdict(report)]
+    per_class = class_summary_line(report)
+    if per_class:
+        lines.append(f"  • {per_class}")
     # the terminal has no Cost page: point to where the table is from here
     where = "'What redundancy buys' on the app's Cost page (`labeleval app`)"
     lines += ["", redundancy_line(report).replace("'What redundancy buys' on the Cost page", where)]

@@ -24,6 +24,7 @@ from labeleval.present.cost_chart import cost_quality
 from labeleval.present.question_text import drift_sentences, slice_sentences
 from labeleval.present.verdict import redundancy_line, verdict
 from labeleval.safety import markdown_text, terminal_text, without_controls
+from labeleval.tuning import CLASS_INTERVALS_MAX
 
 if TYPE_CHECKING:
     import altair as alt
@@ -84,13 +85,81 @@ def blank_notes(report: ReportData) -> list[str]:
     return notes
 
 
+#: per-class comparisons up to which the documents list every test (above, those beyond chance)
+CLASS_ROWS_SHOWN = 12
+
+
 def comparisons_table(report: ReportData) -> pd.DataFrame:
     """Every vendor pair on each headline metric, in words: difference, interval, adjusted p, verdict."""
+    return _comparison_rows(report.comparisons, str(report.settings.get("currency", "")))
+
+
+def class_comparisons_table(report: ReportData, *, found_only: bool = False) -> pd.DataFrame:
+    """Every vendor pair on each class's recall and precision, in words (empty without classes); with
+    ``found_only``, the differences beyond chance alone."""
+    frame = _optional_frame(report, "class_comparisons")
+    if frame is None:
+        return pd.DataFrame()
+    if found_only:
+        frame = frame[frame["significant"].astype(bool)]
+    named = frame.assign(
+        metric=[f"{m}[{label}]" for m, label in zip(frame["metric"], frame["label"], strict=True)],
+        shared_items=frame["shared_gold_items"],
+    )
+    shown = _comparison_rows(named, str(report.settings.get("currency", "")))
+    return shown.drop(columns=["Test"]).rename(columns={"Shared items": "Shared gold items"}) if len(shown) else shown
+
+
+def class_comparison_notes(report: ReportData) -> list[str]:
+    """What the per-class table's family controls, and how many of its tests found a difference."""
+    frame = _optional_frame(report, "class_comparisons")
+    if frame is None:
+        return []
+    tested = frame[frame["p_adjusted"].notna()]
+    found = int(tested["significant"].astype(bool).sum())
+    test = str(tested["test"].iloc[0]) if len(tested) else "not tested"
+    return [
+        f"{len(tested)} tests in one family of their own ({test}): the chance of any false "
+        f'"yes" in this table is at most {fmt.pct(1 - float(report.settings.get("confidence", 0.95)))}, and the '
+        f"headline comparisons keep their own. {found} beyond chance.",
+        *[f"{r.vendor_a} − {r.vendor_b}, {r.metric} of {r.label}: {r.note}" for r in frame.itertuples() if r.note][:10],
+    ]
+
+
+def class_summary_line(report: ReportData, shown: int = 3) -> str | None:
+    """One sentence on the per-class family: how many differences are beyond chance, the largest few in words."""
+    frame = _optional_frame(report, "class_comparisons")
+    if frame is None or frame["p_adjusted"].isna().all():
+        return None
+    tested = int(frame["p_adjusted"].notna().sum())
+    found = frame[frame["significant"].astype(bool)]
+    if found.empty:
+        return f"Per class: no difference in recall or precision beyond chance ({tested} tests, a family of their own)."
+    found = found.reindex(found["difference"].abs().sort_values(ascending=False).index)
+    parts = []
+    for r in found.head(shown).itertuples(index=False):
+        better, worse = (r.vendor_a, r.vendor_b) if r.difference > 0 else (r.vendor_b, r.vendor_a)
+        parts.append(f"{better} over {worse} on {r.metric} of {r.label} ({100 * abs(r.difference):.1f} points)")
+    more = f" and {len(found) - shown} more" if len(found) > shown else ""
+    return (
+        f"Per class, beyond chance ({len(found)} of {tested} tests, a family of their own): {'; '.join(parts)}{more}."
+    )
+
+
+def per_class_table(report: ReportData) -> pd.DataFrame:
+    """vendor x label: support, precision, recall and F1 with their intervals (empty without classes)."""
+    frame = report.per_class
+    if frame.empty:
+        return pd.DataFrame()
+    keep = [c for c in frame.columns if c not in ("class_alpha", "share_of_judgments")]
+    return glossary.display_frame(frame[keep])
+
+
+def _comparison_rows(comparisons: pd.DataFrame, currency: str) -> pd.DataFrame:
     rows = []
-    currency = str(report.settings.get("currency", ""))
-    adjusted = "p_adjusted" if "p_adjusted" in report.comparisons.columns else "p_holm"
+    adjusted = "p_adjusted" if "p_adjusted" in comparisons.columns else "p_holm"
     adjusted_name = glossary.column_name(adjusted)
-    for r in report.comparisons.itertuples(index=False):
+    for r in comparisons.itertuples(index=False):
         unit = glossary.metric_term(str(r.metric)).unit
         if unit == "pct":
             diff = fmt.BLANK if fmt.is_blank(r.difference) else f"{100 * r.difference:+.1f} points"
@@ -358,6 +427,26 @@ def _sections(report: ReportData) -> list[tuple[str, pd.DataFrame, list[str]]]:
         ("Agreement", agreement_table(report), agreement_footnotes(report)),
         ("Cost", _cost_table(report), []),
     ]
+    if not report.per_class.empty:
+        notes = glossary.blank_notes(report.per_class[["vendor", "label", "precision", "recall", "f1"]])
+        if "recall_ci_low" in report.per_class and report.per_class["recall_ci_low"].isna().all():
+            notes.append(
+                f"No intervals here: they are made for single-label tasks of at most {CLASS_INTERVALS_MAX} labels, "
+                "with resamples (n_boot above 0)."
+            )
+        out.append(("Per class, against gold", per_class_table(report), notes))
+    classes = _optional_frame(report, "class_comparisons")
+    if classes is not None:  # a long family: the documents list what it found, the exports and the app all of it
+        long = len(classes) > CLASS_ROWS_SHOWN
+        notes = class_comparison_notes(report) + (
+            [
+                "Only the differences beyond chance are listed here; every test is in "
+                "the CSV/JSON export and the app's Accuracy page."
+            ]
+            if long
+            else []
+        )
+        out.append(("Do the vendors differ class by class?", class_comparisons_table(report, found_only=long), notes))
     if not report.task_metrics.empty:
         vendors = report.summary["vendor"].astype(str).tolist()
         shown = metric_table(report.task_metrics, vendors)

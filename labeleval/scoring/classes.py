@@ -1,6 +1,9 @@
 """Per-class frames: the confusion matrix against gold, per-class (or, for multi-label tasks, per-label)
 precision, recall, F1, share of judgments and one-vs-rest alpha.
 
+Single-label kinds with classes give precision, recall and F1 their intervals (two-way, as the headline
+figures', :mod:`.class_ratios`); multi-label tasks' per-label figures have none.
+
 With many labels (more than :data:`~labeleval.tuning.CONFUSION_GRID_MAX`) nothing here is K x K: per-class counts come
 from the judgments' codes, each class's one-vs-rest alpha from the non-zero count cells (one pass for every class),
 and the confusion frame lists only the (gold, given) pairs that occur instead of every cell of the grid.
@@ -13,6 +16,7 @@ import pandas as pd
 
 from labeleval.metrics.accuracy import confusion_from_codes, per_class_from_totals
 from labeleval.metrics.agreement import one_vs_rest_alpha, one_vs_rest_alphas
+from labeleval.scoring.class_ratios import CLASS_METRICS, ClassEstimates
 from labeleval.scoring.encode import Encoded, VendorBatch
 from labeleval.scoring.kinds import MultilabelKind
 from labeleval.tuning import CONFUSION_GRID_MAX
@@ -23,8 +27,14 @@ PER_CLASS_COLUMNS = (
     "support",
     "predicted",
     "precision",
+    "precision_ci_low",
+    "precision_ci_high",
     "recall",
+    "recall_ci_low",
+    "recall_ci_high",
     "f1",
+    "f1_ci_low",
+    "f1_ci_high",
     "share_of_judgments",
     "class_alpha",
 )
@@ -48,10 +58,12 @@ def class_table(enc: Encoded, batch: VendorBatch) -> pd.DataFrame:
     )
 
 
-def per_class(enc: Encoded, batches: list[VendorBatch]) -> pd.DataFrame:
-    """vendor x label; empty for numeric kinds (a continuous scale has no classes)."""
+def per_class(enc: Encoded, batches: list[VendorBatch], estimates: ClassEstimates | None = None) -> pd.DataFrame:
+    """vendor x label; empty for numeric kinds (a continuous scale has no classes). The intervals come from
+    ``estimates`` (:func:`labeleval.scoring.class_ratios.class_estimates`); NaN without them."""
     if isinstance(enc.kind, MultilabelKind):
-        return pd.concat([_per_label(enc, enc.kind, b) for b in batches], ignore_index=True)
+        frame = pd.concat([_per_label(enc, enc.kind, b) for b in batches], ignore_index=True)
+        return frame.reindex(columns=list(PER_CLASS_COLUMNS))
     if not enc.kind.has_classes:
         return pd.DataFrame(columns=list(PER_CLASS_COLUMNS))
     frames = []
@@ -63,7 +75,11 @@ def per_class(enc: Encoded, batches: list[VendorBatch]) -> pd.DataFrame:
         table["share_of_judgments"] = per_label / max(b.n_judgments, 1)
         # every class at once, from the non-zero cells (made here, not cached on the batch: 0.5 GB held at 1e8)
         table["class_alpha"] = one_vs_rest_alphas(b.store.cells(), b.m)
-        frames.append(table)
+        for metric in CLASS_METRICS:
+            ratios = [estimates.get(b.name, metric, label) if estimates else None for label in enc.labels]
+            table[f"{metric}_ci_low"] = [r.low if r is not None else np.nan for r in ratios]
+            table[f"{metric}_ci_high"] = [r.high if r is not None else np.nan for r in ratios]
+        frames.append(table.reindex(columns=list(PER_CLASS_COLUMNS)))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -11,6 +11,12 @@ adjusted p-value and a simultaneous interval from the same resamples: ``signific
 interval excludes 0. The resamples are the two-way ones of :mod:`.uncertainty` (items paired across
 vendors; each vendor's annotators independent), or item-only under ``uncertainty = "items"``.
 Agreement (alpha) differences form their own family, with item-only resamples on each vendor's items.
+
+Per-class recall and precision differences (kinds with classes; :func:`class_comparisons`, the Report's
+``class_comparisons`` frame) form a third family, every pair x class x {recall, precision}, with its own max-T
+over the same kind of resamples: joined to the decision family, the many per-class tests would raise its
+critical value and take power from the verdict; apart, each family holds its own error rate, stated in its
+``test`` column.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import pandas as pd
 
 from labeleval.inference.stats import jeffreys_se, max_t, satterthwaite_df
 from labeleval.options import Uncertainty, UsabilityRule
+from labeleval.scoring.class_ratios import COMPARED_METRICS, ClassEstimates
 from labeleval.scoring.consensus import VendorConsensus
 from labeleval.scoring.encode import Encoded, VendorBatch
 from labeleval.scoring.settings import Settings
@@ -50,6 +57,7 @@ COLUMNS = (
     "gold_items_b",
     "note",
 )
+CLASS_COLUMNS = (*COLUMNS[:3], "label", *COLUMNS[3:])
 DECISION_METRICS = ("accuracy", "consensus_accuracy", "usable_rate", "cost_per_usable_label")
 SOURCE = {"cost_per_usable_label": "usable_rate"}  # a cost is compared through the rate it divides by
 
@@ -111,6 +119,63 @@ def comparisons(
         decision.finish(settings.confidence) + agreement.finish(settings.confidence), columns=list(COLUMNS)
     )
     return frame.astype({"significant": bool})
+
+
+def class_comparisons(
+    enc: Encoded, batches: list[VendorBatch], estimates: ClassEstimates, settings: Settings
+) -> pd.DataFrame:
+    """Every pair of vendors on each class's recall and precision: one max-T family of its own (``per_class``).
+
+    Each difference is on the gold items both vendors labelled; a class neither vendor's gold (recall) or
+    judgments (precision) reach on two items or more is not tested, and a pair below ``min_shared_gold`` shared
+    gold items is not tested at all (as in the decision family)."""
+    two_way = settings.uncertainty == Uncertainty.ITEMS_AND_ANNOTATORS
+    family = _Family(
+        "per_class",
+        str(settings.uncertainty),
+        f"bootstrap max-T over every pair x class x recall/precision, {'items and annotators' if two_way else 'items'}",
+    )
+    if estimates.ratios:
+        for a, b in itertools.combinations(batches, 2):
+            shared_gold = a.labelled & b.labelled & enc.has_gold
+            counts = {
+                "shared_items": int((a.labelled & b.labelled).sum()),
+                "shared_gold_items": int(shared_gold.sum()),
+                "gold_items_a": int((a.labelled & enc.has_gold).sum()),
+                "gold_items_b": int((b.labelled & enc.has_gold).sum()),
+            }
+            for label in enc.labels:
+                for metric in COMPARED_METRICS:
+                    _class_row(family, a, b, label, metric, estimates, counts, settings)
+    frame = pd.DataFrame(family.finish(settings.confidence), columns=list(CLASS_COLUMNS))
+    return frame.astype({"significant": bool})
+
+
+def _class_row(
+    family: _Family,
+    a: VendorBatch,
+    b: VendorBatch,
+    label: str,
+    metric: str,
+    estimates: ClassEstimates,
+    counts: dict[str, int],
+    settings: Settings,
+) -> None:
+    ra, rb = estimates.get(a.name, metric, label, b.name), estimates.get(b.name, metric, label, a.name)
+    if ra is None or rb is None:
+        return
+    row = {"vendor_a": a.name, "vendor_b": b.name, "metric": metric, "label": label, **counts}
+    basis = min(ra.items, rb.items)
+    if counts["shared_gold_items"] < settings.min_shared_gold:
+        shared = counts["shared_gold_items"]
+        note = f"too few shared gold items ({shared} < {settings.min_shared_gold}): cannot be compared yet"
+        family.skip(row, ra.value, rb.value, note)
+    elif basis < 2:
+        what = "gold items of this class" if metric == "recall" else "gold items given this label"
+        family.skip(row, ra.value, rb.value, f"too few {what} ({basis} < 2): not tested")
+    else:
+        estimate_a, estimate_b, diff, floor, df = _difference(a, b, ra, rb, metric, basis)
+        family.add(row, estimate_a, estimate_b, diff, floor, df, _coverage_note(a.name, b.name, counts))
 
 
 def _coverage_note(a: str, b: str, counts: dict[str, int]) -> str:

@@ -35,8 +35,8 @@ class ReportData:
     accuracy
         vendor x metric (judgment accuracy, consensus accuracy, usable rate, macro-F1) with CIs.
     per_class
-        vendor x label: support, precision, recall, F1 against gold, share of judgments, class alpha
-        (one label against the rest).
+        vendor x label: support, precision, recall, F1 against gold with their intervals (items and annotators,
+        as the headline figures'), share of judgments, class alpha (one label against the rest).
     confusion
         vendor x gold label x given label counts.
     annotators
@@ -56,6 +56,9 @@ class ReportData:
     comparisons
         Every pair of vendors on each headline metric: difference, paired bootstrap CI, p-value (exact
         McNemar for consensus accuracy), Holm-adjusted p-value.
+    class_comparisons
+        Every pair of vendors on each class's recall and precision (kinds with classes): difference on the
+        shared gold items, simultaneous interval and adjusted p-value from one max-T over this family alone.
     items
         One row per (item, vendor): consensus, confidence, votes per label, gold, whether vendors disagree.
     ledger, quarantine, notes
@@ -91,6 +94,7 @@ class ReportData:
     ledger: pd.DataFrame
     quarantine: pd.DataFrame
     notes: pd.DataFrame
+    class_comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)
     gold_audit: pd.DataFrame = field(default_factory=pd.DataFrame)
     slices: pd.DataFrame = field(default_factory=pd.DataFrame)
     slice_comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)

@@ -6,15 +6,17 @@ encode (codes, counts per vendor) -> consensus (per vendor; the usability refere
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 
 from labeleval._version import __version__
 from labeleval.executor import Executor, Lane
 from labeleval.io.dataset import Dataset
 from labeleval.options import TiePolicy
-from labeleval.scoring import classes, compare, frames, people
+from labeleval.scoring import class_ratios, classes, compare, frames, people
 from labeleval.scoring.consensus import (
     DawidSkeneFit,
     VendorConsensus,
@@ -45,7 +47,7 @@ def _score(data: Dataset, settings: Settings, executor: Executor, lane: Lane) ->
     batches = vendor_batches(enc)
     executor.release_memory()  # each big step's freed memory goes back to the system
     lights = lane.later(lambda: frames.light_kappas(enc, batches))
-    per_class_later = lane.later(lambda: classes.per_class(enc, batches))
+    per_class_later = lane.later(partial(_per_class, enc, batches, settings))
     confusion_later = lane.later(lambda: classes.confusion(enc, batches))
     redundancy_later = lane.later(lambda: frames.redundancy(enc, batches, settings))
     rng = np.random.default_rng(settings.seed)  # breaks majority-vote ties under tie = "random"
@@ -78,14 +80,15 @@ def _score(data: Dataset, settings: Settings, executor: Executor, lane: Lane) ->
     agreement = frames.agreement(enc, batches, est, lights.result())
     executor.release_memory()
     accuracy = frames.accuracy(enc, batches, est, usable_scored)
-    per_class = per_class_later.result()
+    per_class, class_estimates = per_class_later.result()
     confusion = confusion_later.result()
     annotators = people.annotators(enc, batches, consensus, settings, extras)
     executor.release_memory()
     redundancy = redundancy_later.result()
     cost = frames.cost(enc, batches, est)
     comparisons = compare.comparisons(enc, batches, consensus, est, settings)
-    del lights, per_class_later, confusion_later, redundancy_later
+    class_comparisons = compare.class_comparisons(enc, batches, class_estimates, settings)
+    del lights, per_class_later, confusion_later, redundancy_later, class_estimates
     enc, batches = per_item_only(enc, batches)  # the per-judgment arrays go before the items frame is made
     executor.release_memory()
     items = people.items(enc, batches, consensus)
@@ -101,12 +104,21 @@ def _score(data: Dataset, settings: Settings, executor: Executor, lane: Lane) ->
         redundancy=redundancy,
         cost=cost,
         comparisons=comparisons,
+        class_comparisons=class_comparisons,
         items=items,
         ledger=data.ledger,
         quarantine=data.quarantine,
         notes=data.notes,
         settings=report_settings(enc, settings),
     )
+
+
+def _per_class(
+    enc: Encoded, batches: list[VendorBatch], settings: Settings
+) -> tuple[pd.DataFrame, class_ratios.ClassEstimates]:
+    """The per-class frame and the per-class ratios behind it (their comparisons are made with the others)."""
+    estimates = class_ratios.class_estimates(enc, batches, settings)
+    return classes.per_class(enc, batches, estimates), estimates
 
 
 def ratio_sums(

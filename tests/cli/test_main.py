@@ -23,6 +23,7 @@ def test_score_table(sample_project: Path, capsys: pytest.CaptureFixture[str]) -
     assert code == 0, err
     for word in ("Scale", "Surge", "Mercor", "Alpha [95% CI]", "Cost/usable label", "quarantined"):
         assert word in out
+    assert "Per class, beyond chance (" in out and "tests, a family of their own)" in out
 
 
 def test_score_json_is_parseable_and_complete(sample_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -60,6 +61,9 @@ def test_score_csv_folder(sample_project: Path, tmp_path: Path, capsys: pytest.C
         capsys,
     )
     assert code == 0 and (tmp_path / "r" / "items.csv").exists()
+    per_class = (tmp_path / "r" / "class_comparisons.csv").read_text().splitlines()
+    assert per_class[0].startswith("vendor_a,vendor_b,metric,label,family") and len(per_class) > 1
+    assert "recall_ci_low" in (tmp_path / "r" / "per_class.csv").read_text().splitlines()[0]
 
 
 def test_validate_sample(sample_project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -184,3 +184,18 @@ def test_the_markdown_report_shows_user_text_as_text(tmp_path: Path) -> None:
     assert "evil.example" in document  # the names are shown ...
     assert not re.search(r"(?<!\\)[\[\]]", document)  # ... but no bracket opens an image or a link
     assert "<" not in document and "://" not in document and "www." not in document
+
+
+def test_documents_show_per_class_figures_and_their_family(sample_report) -> None:
+    """The per-class table with intervals and the per-class comparisons, with the family they were tested in, in
+    Markdown and HTML; the JSON export holds both frames."""
+    md = sample_report.to_markdown()
+    assert "## Per class, against gold" in md and "## Do the vendors differ class by class?" in md
+    assert re.search(r"\| Recall: \S+ \|", md)  # a per-class comparison row, its class spelled out
+    assert re.search(r"\d+ tests in one family of their own \(bootstrap max-T over every pair x class", md)
+    per_class = md.split("## Per class, against gold")[1].split("##")[0]
+    assert re.search(r"\d+\.\d% \\?\[\d+\.\d, \d+\.\d\\?\]", per_class)  # a figure with its interval
+    page = sample_report.to_html()
+    assert "Do the vendors differ class by class?" in page
+    data = sample_report.to_dict(["per_class", "class_comparisons"])
+    assert "recall_ci_low" in data["per_class"][0] and data["class_comparisons"][0]["family"] == "per_class"

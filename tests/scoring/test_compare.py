@@ -240,3 +240,44 @@ def test_redundancy_line_says_whether_the_interval_clears_the_target(five_annota
         assert f"{best['vendor']} with k={int(best['k'])}" in line
         assert "clears" in line
     assert (curve["clears_target"] == (curve["accuracy_ci_low"] >= 0.9)).all()
+
+
+def test_per_class_comparisons_are_a_family_of_their_own(tmp_path: Path) -> None:
+    """A rare class's recall far apart is found, in the right direction, by the per-class family; its tests stay
+    out of the headline family (whose size and power are unchanged) and the family is named in every row."""
+    from tests.helpers.class_projects import write_classes
+
+    project = write_classes(
+        tmp_path / "p", (0.9, 0.1), {"A": (0.95, 0.9), "B": (0.95, 0.3)}, gold_items=800, annotators=10, seed=3
+    )
+    report = le.evaluate(project, n_boot=300, seed=1)
+    assert set(report.comparisons["family"]) <= {"decision", "agreement"}
+    classes = report.class_comparisons
+    assert len(classes) == 2 * 2 and set(classes["family"]) == {"per_class"}
+    assert classes["test"].str.contains("max-T over every pair x class").all()
+    rare = classes[(classes["label"] == "c1") & (classes["metric"] == "recall")].iloc[0]
+    assert rare["significant"] and rare["difference"] > 0 and rare["vendor_a"] == "A"
+    assert (classes["ci_low"] <= classes["difference"]).all() and (classes["difference"] <= classes["ci_high"]).all()
+    assert (classes["significant"] == (classes["p_adjusted"] <= 0.05)).all()
+
+
+def test_per_class_comparisons_of_identical_vendors_find_nothing(tmp_path: Path) -> None:
+    from tests.helpers.class_projects import write_classes
+
+    project = write_classes(tmp_path / "p", (0.8, 0.15, 0.05), {"A": (0.9, 0.7, 0.6)}, seed=4)
+    frame = pd.read_csv(project / "A.csv")
+    frame.assign(annotator_id=frame["annotator_id"].str.replace("A", "B")).to_csv(project / "B.csv", index=False)
+    manifest = (project / "labeleval.toml").read_text()
+    (project / "labeleval.toml").write_text(manifest + manifest.split("\n\n")[-1].replace('"A', '"B'))
+    report = le.evaluate(project, n_boot=300, seed=2)
+    classes = report.class_comparisons
+    assert len(classes) == 3 * 2 and (classes["difference"] == 0).all() and not classes["significant"].any()
+
+
+def test_per_class_comparisons_need_shared_gold(tmp_path: Path) -> None:
+    from tests.helpers.class_projects import write_classes
+
+    project = write_classes(tmp_path / "p", (0.8, 0.2), {"A": (0.9, 0.7), "B": (0.9, 0.7)}, gold_items=40, seed=5)
+    report = le.evaluate(project, n_boot=100, seed=2, min_shared_gold=50)
+    classes = report.class_comparisons
+    assert (classes["test"] == "not tested").all() and classes["note"].str.contains("too few shared gold").all()

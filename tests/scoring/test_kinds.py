@@ -167,7 +167,7 @@ def test_numeric_scores_end_to_end(tmp_path: Path) -> None:
     assert s["consensus_accuracy"] == pytest.approx(cons)
     icc = le.icc(frame).set_index("form")
     assert metric(report, "V", "ICC2")["value"] == pytest.approx(icc.loc["ICC2", "icc"])
-    assert report.per_class.empty and report.confusion.empty
+    assert report.per_class.empty and report.confusion.empty and report.class_comparisons.empty
     with pytest.raises(le.LabelevalError, match="needs categories"):
         le.evaluate(project, consensus="dawid_skene")
 
@@ -284,6 +284,9 @@ def test_multilabel_end_to_end(tmp_path: Path) -> None:
         binary = frame.assign(label=frame["labels"].map(lambda g, lab=lab: lab in g))
         assert per.loc[lab, "class_alpha"] == pytest.approx(le.krippendorff_alpha(binary))
     assert t["alpha_per_label_macro"] == pytest.approx(per["class_alpha"].mean())
+    # per-label figures have no intervals or per-label comparisons (a judgment gives several labels)
+    assert per["recall_ci_low"].isna().all() and report.class_comparisons.empty
+    assert "No intervals here: they are made for single-label tasks" in report.to_markdown()
 
 
 def test_exact_sets_by_default_and_json_lists(tmp_path: Path) -> None:
@@ -303,3 +306,14 @@ def test_exact_sets_by_default_and_json_lists(tmp_path: Path) -> None:
     assert report.quarantine.empty
     with pytest.raises(le.LabelevalError, match="needs categories"):
         le.evaluate(project, consensus="dawid_skene")
+
+
+def test_ordinal_per_class_has_intervals_and_comparisons(likert_report: le.Report) -> None:
+    """An ordinal scale has classes: each rating's recall and precision get intervals and per-class tests."""
+    per = likert_report.per_class
+    measured = per[per["support"] > 0]
+    assert measured["recall_ci_low"].notna().all()
+    low, value, high = (measured[c] for c in ("recall_ci_low", "recall", "recall_ci_high"))
+    assert ((low <= value) & (value <= high)).all()
+    comparisons = likert_report.class_comparisons
+    assert set(comparisons["family"]) == {"per_class"} and set(comparisons["metric"]) == {"recall", "precision"}

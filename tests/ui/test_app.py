@@ -218,3 +218,13 @@ def test_display_safe_keeps_figures_readable_and_neutralises_text() -> None:
     assert list(shown.iloc[:, 0]) == ["\u221210.0 points", "\u2212$3.000", "'@SUM(1)", "\u22121.5", 2.0]
     assert shown.columns[0] == "'" + FORMULA_VENDOR and shown.index[0] == "'=1+1" and shown.index.name == "Item"
     assert not _formulas(shown)
+
+
+def test_accuracy_page_shows_per_class_intervals_and_differences() -> None:
+    """The per-class table carries each figure's interval; the per-class differences follow, with their family."""
+    at = page_test("accuracy").run()
+    assert not at.exception
+    per_class, differences = at.dataframe[0].value, at.dataframe[1].value
+    assert per_class["Recall"].str.fullmatch(r"\d+\.\d% \[\d+\.\d, \d+\.\d\]").all()
+    assert {"Metric", "Pair", "Difference", "Beyond chance", "Shared gold items"} <= set(differences.columns)
+    assert any("family of their own" in c.value for c in at.caption)

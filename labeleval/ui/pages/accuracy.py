@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from labeleval.present import charts, glossary
+from labeleval.present import charts, glossary, render
 from labeleval.safety import markdown_text
-from labeleval.ui.pages._common import header, table
+from labeleval.ui.pages._common import dataframe, header, table
 from labeleval.ui.state import current_report
 
 
@@ -60,5 +60,14 @@ def accuracy() -> None:
                 key=f"confusion_{vendor}",
             )
     st.subheader("Per class")
-    st.caption("Precision, recall and F1 of each label against gold, on the judgments of gold items (exact matches).")
+    st.caption(
+        "Precision, recall and F1 of each label against gold, on the judgments of gold items (exact matches), "
+        "with intervals over items and annotators, as for the headline figures."
+    )
     table(report.per_class.drop(columns=["class_alpha"]), key="per_class_table")
+    differences = render.class_comparisons_table(report)
+    if not differences.empty:
+        st.subheader("Per-class differences between vendors")
+        for note in render.class_comparison_notes(report):
+            st.caption(markdown_text(note))
+        dataframe(differences, hide_index=True, width="stretch", key="class_comparisons_table")
