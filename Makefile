@@ -50,11 +50,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_dawid_skene.py
 	$(BIN)/python benchmarks/bench_readers.py
 
-# false claims, coverage and power of the intervals, tests and verdict on simulated pilot designs
-# (a few minutes; CALIBRATE=--full for 1000 projects per design, --quick for 100)
+# false claims, coverage and power of every claim (verdict, intervals, plans, gold audit, slices, drift, per class)
+# on simulated pilot designs, each beside the code at the tag calibration-baseline on the same projects (about an
+# hour; CALIBRATE=--quick for about 100 projects per design, --full for 1000; results in benchmarks/out/calibrate)
 CALIBRATE ?=
 calibrate: $(STAMP)
-	$(BIN)/python benchmarks/calibration.py --before benchmarks/calibration_before.json $(CALIBRATE)
+	$(BIN)/python benchmarks/calibrate.py $(CALIBRATE)
 
 sample: $(STAMP)
 	$(BIN)/labeleval sample sample_data
