@@ -79,7 +79,8 @@ def resolve_columns(
                 resolved[canonical] = source  # only reached below when every record was malformed
     example = ", ".join(f'{c} = "..."' for c in required)
     if missing and (len(raw.frame) or not raw.malformed):
-        found = ", ".join(map(repr, list(raw.frame.columns)[:20])) or "none"
+        every = raw.columns_in_file if raw.columns_in_file is not None else list(raw.frame.columns)
+        found = ", ".join(map(repr, every[:20])) or "none"
         raise SchemaError(
             f"{file} {'line 1' if raw.fmt in ('csv', 'tsv') else 'header'}: missing column "
             f"{', '.join(missing)}; the file has columns: {found}. Map the file's names to labeleval's "

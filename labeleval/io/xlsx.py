@@ -1,0 +1,253 @@
+"""XLSX workbooks, bounded before decoding and read by rows when large.
+
+A workbook is a zip of XML parts: a few kilobytes can name a cell at XFD1048576, and a reader that allocates
+the sheet as one rectangle from its first to its last cell then asks for hundreds of gigabytes. So before any
+reader decodes the sheet, :func:`sheet_shape` streams its XML once (inflated a block at a time, never whole)
+and takes the rectangle from the cells' own references (``r="B7"``), the rows' (``r="7"``), the cells a row
+holds without a reference, and the ``<dimension>`` the sheet declares; the rectangle is checked against the
+rows and cells limits, and the unpacked size of the sheets and shared strings against the decoded-size limit.
+
+A sheet whose rectangle is small is read whole by calamine (fast). A larger or sparse one is read by rows
+(openpyxl's read-only mode), keeping only the columns asked for: memory follows the rows times the mapped
+columns, not the rectangle.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from labeleval.errors import AdapterError, LabelevalError
+from labeleval.limits import Limits
+from labeleval.tuning import XLSX_CALAMINE_CELLS, XLSX_SCAN_BYTES
+
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,4})(\d{1,9})"')
+_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d{1,9})"')
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s/>]")
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="([A-Z]{1,4})(\d{1,9})(?::([A-Z]{1,4})(\d{1,9}))?"')
+#: bytes kept from the end of one block to the next, so that a tag cut by a block edge is seen whole
+_OVERLAP = 512
+
+
+@dataclass(frozen=True)
+class SheetShape:
+    """The rectangle a sheet spans (from its references), and how many cells it really holds."""
+
+    part: str  # the sheet's name in the zip
+    rows: int
+    columns: int
+    cells: int
+
+    @property
+    def area(self) -> int:
+        return self.rows * self.columns
+
+
+def column_index(letters: bytes | str) -> int:
+    """1-based index of a column's letters (A = 1, Z = 26, AA = 27, XFD = 16384)."""
+    index = 0
+    for char in letters.encode() if isinstance(letters, str) else letters:
+        index = index * 26 + (char - 64)
+    return index
+
+
+def column_letters(index: int) -> str:
+    """A column's letters from its 1-based index (1 = A, 27 = AA)."""
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters or "A"
+
+
+def sheet_shape(path: Path, name: str, sheet: str | int | None, limits: Limits) -> SheetShape | None:
+    """Bound a workbook before decoding (the module docstring says how); ``None`` when the file is not a zip
+    (calamine then names the problem)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = [i for i in archive.infolist() if i.filename.startswith(("xl/worksheets/", "xl/sharedStrings"))]
+            limits.check("decoded_mb", sum(i.file_size for i in parts) / 1024**2, name)
+            part = _sheet_part(archive, sheet)
+            if part is None:
+                return None
+            with archive.open(part) as handle:
+                shape = _scan(handle, part)
+    except zipfile.BadZipFile:
+        return None
+    except LabelevalError:
+        raise
+    except Exception as exc:  # a damaged archive: zlib, EOF, unsupported compression or zip version ...
+        raise AdapterError(f"{name}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+    limits.check("rows", max(shape.rows - 1, 0), name)
+    limits.check("cells", shape.area, f"{name} (the sheet's cells span A1:{column_letters(shape.columns)}{shape.rows})")
+    return shape
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet: str | int | None) -> str | None:
+    """The zip part of the sheet to read: the n-th worksheet by number, or the one a name maps to in
+    ``xl/workbook.xml`` and its relationships (the first when ``sheet`` is None)."""
+    sheets = sorted(
+        (n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)),
+        key=lambda n: int(re.sub(r"\D", "", n.rsplit("/", 1)[1])),
+    )
+    if not sheets:
+        return None
+    if isinstance(sheet, int):
+        return sheets[sheet] if 0 <= sheet < len(sheets) else None
+    if sheet is None:
+        return _nth_sheet_part(archive, 0) or sheets[0]
+    return _named_sheet_part(archive, sheet)
+
+
+def _workbook_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(name, part) of each sheet in workbook order, from ``xl/workbook.xml`` and its relationships."""
+    try:
+        book = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return []
+    targets = {
+        m.group(1): m.group(2) for m in re.finditer(rb'<Relationship\b[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)
+    }
+    targets.update(
+        {m.group(2): m.group(1) for m in re.finditer(rb'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)}
+    )
+    out = []
+    for m in re.finditer(rb"<(?:\w+:)?sheet\b[^>]*>", book):
+        tag = m.group(0)
+        sheet_name = re.search(rb'\bname="([^"]*)"', tag)
+        rid = re.search(rb'\br:id="([^"]*)"|\bid="([^"]*)"', tag)
+        if sheet_name is None or rid is None:
+            continue
+        target = targets.get(rid.group(1) or rid.group(2) or b"")
+        if target is None:
+            continue
+        text = target.decode("utf-8", "replace").lstrip("/")
+        out.append((sheet_name.group(1).decode("utf-8", "replace"), text if text.startswith("xl/") else f"xl/{text}"))
+    return out
+
+
+def _nth_sheet_part(archive: zipfile.ZipFile, n: int) -> str | None:
+    sheets = _workbook_sheets(archive)
+    names = set(archive.namelist())
+    return sheets[n][1] if n < len(sheets) and sheets[n][1] in names else None
+
+
+def _named_sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    names = set(archive.namelist())
+    return next((part for title, part in _workbook_sheets(archive) if title == sheet and part in names), None)
+
+
+def _scan(handle: object, part: str) -> SheetShape:
+    """The rectangle of a sheet's XML read from ``handle`` a block at a time."""
+    rows = columns = cells = 0
+    tail = b""
+    read = handle.read  # type: ignore[attr-defined]
+    while True:
+        block = read(XLSX_SCAN_BYTES)
+        data = tail + block
+        if not block:
+            break
+        # only complete tags are taken: the last _OVERLAP bytes are looked at again with the next block
+        cut = len(data) - _OVERLAP if len(block) == XLSX_SCAN_BYTES else len(data)
+        cut = data.rfind(b"<", 0, max(cut, 1)) if cut < len(data) else cut
+        cut = cut if cut > 0 else len(data)
+        view = data[:cut]
+        rows, columns, cells = _shape_of(view, rows, columns, cells)
+        tail = data[cut:]
+    if tail:
+        rows, columns, cells = _shape_of(tail, rows, columns, cells)
+    return SheetShape(part, rows, columns, cells)
+
+
+def _shape_of(view: bytes, rows: int, columns: int, cells: int) -> tuple[int, int, int]:
+    """``rows``, ``columns`` and ``cells`` grown by what one block of sheet XML references."""
+    found = _DIMENSION.search(view)
+    if found:
+        rows = max(rows, int(found.group(4) or found.group(2)))
+        columns = max(columns, column_index(found.group(3) or found.group(1)))
+    refs = _CELL_REF.findall(view)
+    n_cells = len(_CELL_TAG.findall(view))
+    if refs:
+        rows = max(rows, max(int(r) for _, r in refs))
+        widest = max(len(c) for c, _ in refs)
+        columns = max(columns, column_index(max(c for c, _ in refs if len(c) == widest)))
+    row_refs = _ROW_REF.findall(view)
+    if row_refs:
+        rows = max(rows, max(map(int, row_refs)))
+    rows = max(rows, len(_ROW_TAG.findall(view)))
+    if n_cells > len(refs):  # cells without a reference sit after their row's last one: count them per row
+        columns = max(columns, max(len(_CELL_TAG.findall(r)) for r in _ROW_TAG.split(view)))
+    return rows, columns, cells + n_cells
+
+
+def read_xlsx(
+    path: Path, name: str, sheet: str | int | None, limits: Limits, columns: Collection[str] | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The sheet's records (columns as text) and each one's sheet row (the header is row 1), blank rows left
+    out; only ``columns`` when given and the sheet is read by rows."""
+    shape = sheet_shape(path, name, sheet, limits)
+    if shape is not None and shape.area > XLSX_CALAMINE_CELLS:
+        return _read_by_rows(path, name, sheet, columns)
+    try:
+        frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=str, engine="calamine")
+    except ValueError as exc:
+        raise AdapterError(f"{name}: {exc}") from None
+    except Exception as exc:  # calamine raises its own error types for a file that is not a workbook
+        raise AdapterError(f"{name}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+    lines = np.arange(2, len(frame) + 2, dtype=np.int64)
+    blank = frame.isna().all(axis=1).to_numpy() if frame.shape[1] else np.zeros(len(frame), dtype=bool)
+    if blank.any():
+        frame, lines = frame.loc[~blank].reset_index(drop=True), lines[~blank]
+    return frame, lines
+
+
+def _read_by_rows(
+    path: Path, name: str, sheet: str | int | None, wanted: Collection[str] | None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """A large or sparse sheet, one row at a time (openpyxl read-only): the header row, then the cells of the
+    wanted columns of each non-blank row."""
+    import openpyxl  # slow to import; only large sheets need it
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            ws = book.worksheets[0 if sheet is None else sheet] if not isinstance(sheet, str) else book[sheet]
+            rows = ws.iter_rows(values_only=True)
+            header_at, header = _header_row(rows)
+            keep = [i for i, h in enumerate(header) if h and (wanted is None or h in wanted)]
+            names = [header[i] for i in keep]
+            values: list[list[object]] = [[] for _ in keep]
+            lines: list[int] = []
+            for number, row in enumerate(rows, start=header_at + 1):
+                if not any(v is not None and v != "" for v in row):
+                    continue
+                lines.append(number)
+                for slot, i in zip(values, keep, strict=True):
+                    value = row[i] if i < len(row) else None
+                    slot.append(None if value is None else str(value))
+        finally:
+            book.close()
+    except LabelevalError:
+        raise
+    except (KeyError, IndexError) as exc:
+        raise AdapterError(f"{name}: no such sheet {sheet!r} ({exc})") from None
+    except Exception as exc:
+        raise AdapterError(f"{name}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+    frame = pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in zip(names, values, strict=True)})
+    return frame, np.asarray(lines, dtype=np.int64)
+
+
+def _header_row(rows: object) -> tuple[int, list[str]]:
+    """The first non-blank row (its 1-based number) and its names as text ("" for an empty cell)."""
+    for number, row in enumerate(rows, start=1):  # type: ignore[call-overload]
+        if any(v is not None and v != "" for v in row):
+            return number, ["" if v is None else str(v) for v in row]
+    raise AdapterError("the sheet is empty: no header row")
