@@ -220,7 +220,7 @@ def _malformed(raw: RawTable, file: str, vendor: str) -> pd.DataFrame:
             "file": [file] * n,
             "vendor": [vendor] * n,
             "line": np.asarray(lines, dtype=np.int64),
-            "column": [""] * n,
+            "column": [raw.malformed_columns.get(int(line), "") for line in lines],
             "reason": [MALFORMED_RECORD] * n,
             "value": [""] * n,
             "message": list(messages),

@@ -65,6 +65,8 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     #: Every column the file has, when only some were read (``frame`` holds those asked for).
     columns_in_file: list[str] | None = None
+    #: The column a malformed record's problem is in, by line, where the reader knows it.
+    malformed_columns: dict[int, str] = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:
@@ -275,8 +277,14 @@ def delimited_text(
     frame, lines, malformed = _delimited_records(text, sep, name, names, columns)
     frame.columns = [str(c) for c in frame.columns]
     _check_header(frame, name, names)
-    malformed = [(line + shift, message) for line, message in malformed]
-    return RawTable(frame, lines + shift, fmt, malformed, columns_in_file=[n.strip() for n in names])
+    return RawTable(
+        frame,
+        lines + shift,
+        fmt,
+        [(line + shift, message) for line, message, _ in malformed],
+        columns_in_file=[n.strip() for n in names],
+        malformed_columns={line + shift: column for line, _, column in malformed},
+    )
 
 
 def _read_csv(text: str, sep: str, columns: Collection[str] | None, names: list[str] | None = None) -> pd.DataFrame:
@@ -320,8 +328,9 @@ def _check_field_counts(text: str, sep: str, fields: int) -> None:
 
 def _delimited_records(
     text: str, sep: str, name: str, names: list[str], columns: Collection[str] | None
-) -> tuple[pd.DataFrame, np.ndarray, list[tuple[int, str]]]:
-    """Rows, each row's line and the malformed records of CSV/TSV text (lines ending in \\n only)."""
+) -> tuple[pd.DataFrame, np.ndarray, list[tuple[int, str, str]]]:
+    """Rows, each row's line and the malformed records (line, message, column) of CSV/TSV text whose lines end
+    in \\n only."""
     error: Exception | None = None
     try:
         frame = _read_csv(text, sep, columns, names)
@@ -418,7 +427,7 @@ def _open_quote(line: str, sep: str, after_quote: bool = False) -> tuple[int, in
     return -1, -1
 
 
-def _swallowed(physical: list[str], span: _Span, names: list[str]) -> list[tuple[int, str]]:
+def _swallowed(physical: list[str], span: _Span, names: list[str]) -> list[tuple[int, str, str]]:
     """One malformed record per non-blank line of a record whose quote swallows other records."""
     column = names[span.field].strip() if 0 <= span.field < len(names) else f"#{span.field + 1}"
     what = (
@@ -426,7 +435,7 @@ def _swallowed(physical: list[str], span: _Span, names: list[str]) -> list[tuple
         + (f"runs over lines {span.first + 1}-{span.last + 1}" if span.closed else "is never closed")
         + " and swallows records of its own (a stray or unclosed quote); each of its lines is set aside"
     )
-    return [(k + 1, what) for k in range(span.first, span.last + 1) if physical[k].strip()]
+    return [(k + 1, what, column) for k in range(span.first, span.last + 1) if physical[k].strip()]
 
 
 def _check_delimited_header(text: str, sep: str, name: str, limits: Limits) -> list[str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -221,7 +221,7 @@ def _read_by_rows(
         try:
             ws = book.worksheets[0 if sheet is None else sheet] if not isinstance(sheet, str) else book[sheet]
             rows = ws.iter_rows(values_only=True)
-            header_at, header = _header_row(rows)
+            header_at, header = _header_row(rows, name)
             keep = [i for i, h in enumerate(header) if h and (wanted is None or h in wanted)]
             names = [header[i] for i in keep]
             values: list[list[object]] = [[] for _ in keep]
@@ -245,9 +245,9 @@ def _read_by_rows(
     return frame, np.asarray(lines, dtype=np.int64)
 
 
-def _header_row(rows: object) -> tuple[int, list[str]]:
+def _header_row(rows: Iterator[tuple[object, ...]], name: str) -> tuple[int, list[str]]:
     """The first non-blank row (its 1-based number) and its names as text ("" for an empty cell)."""
-    for number, row in enumerate(rows, start=1):  # type: ignore[call-overload]
+    for number, row in enumerate(rows, start=1):
         if any(v is not None and v != "" for v in row):
             return number, ["" if v is None else str(v) for v in row]
-    raise AdapterError("the sheet is empty: no header row")
+    raise AdapterError(f"{name}: the sheet is empty: no header row")
