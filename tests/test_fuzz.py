@@ -32,6 +32,7 @@ from labeleval.io.readers import FORMATS, RawTable, read_parquet, read_table
 from labeleval.limits import Limits
 from labeleval.project.manifest import load_project
 from tests.helpers.paths import DATA
+from tests.helpers.workbooks import column_letters, sheet_xlsx
 
 FORMATS_DIR = DATA / "formats"
 GOOD = "item,worker,label,secs\n1,a,pos,3\n1,b,neg,2.5\n2,a,neg,4\n2,b,neg,1\n3,a,pos,\n"
@@ -302,68 +303,13 @@ def test_fuzz_delimited_records(
         assert read and read[0].rows_read == sum(1 for r in rows if sep.join(r).strip() or '"' in "".join(r))
 
 
-def _xlsx(cells: dict[str, str], dimension: str | None, mangle: bytes | None = None) -> bytes:
-    """A minimal workbook: a sheet holding ``cells`` (reference -> text), rows in order, and its ``dimension``;
-    ``mangle`` replaces the sheet's XML outright (a mutated one)."""
-    by_row: dict[int, list[tuple[str, str]]] = {}
-    for ref, value in cells.items():
-        by_row.setdefault(int(re.sub(r"[A-Z]", "", ref)), []).append((ref, value))
-    body = "".join(
-        f'<row r="{r}">'
-        + "".join(f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>' for ref, value in sorted(row))
-        + "</row>"
-        for r, row in sorted(by_row.items())
-    )
-    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
-    sheet = (
-        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
-        f'2006/main">{dim}<sheetData>{body}</sheetData></worksheet>'
-    ).encode()
-    main = "http://schemas.openxmlformats.org"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(
-            "[Content_Types].xml",
-            f'<Types xmlns="{main}/package/2006/content-types"><Default Extension="rels" ContentType="application/'
-            'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-            'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
-        )
-        z.writestr(
-            "_rels/.rels",
-            f'<Relationships xmlns="{main}/package/2006/relationships"><Relationship Id="rId1" Type="{main}/'
-            'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        )
-        z.writestr(
-            "xl/workbook.xml",
-            f'<workbook xmlns="{main}/spreadsheetml/2006/main" xmlns:r="{main}/officeDocument/2006/relationships">'
-            '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        )
-        z.writestr(
-            "xl/_rels/workbook.xml.rels",
-            f'<Relationships xmlns="{main}/package/2006/relationships"><Relationship Id="rId1" Type="{main}/'
-            'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
-        )
-        z.writestr("xl/worksheets/sheet1.xml", sheet if mangle is None else mangle)
-    return buffer.getvalue()
-
-
-def _letters(index: int) -> str:
-    letters = ""
-    while index > 0:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 @st.composite
 def sheets(draw: st.DrawFn) -> tuple[dict[str, str], str | None]:
     cells = {"A1": "item", "B1": "worker", "C1": "label"}
     for _ in range(draw(st.integers(0, 8))):
         row = draw(st.one_of(st.integers(2, 40), st.integers(2, 300_000), st.just(1_048_576)))
         column = draw(st.one_of(st.integers(1, 5), st.integers(1, 16_384)))
-        cells[f"{_letters(column)}{row}"] = draw(st.sampled_from(["1", "a", "pos", "neg", "", "&amp;", "x y"]))
+        cells[f"{column_letters(column)}{row}"] = draw(st.sampled_from(["1", "a", "pos", "neg", "", "&amp;", "x y"]))
     dimension = draw(st.one_of(st.none(), st.sampled_from(["A1:C3", "A1:XFD1048576", "A1", "B2:A1"])))
     return cells, dimension
 
@@ -382,9 +328,9 @@ def test_fuzz_xlsx_sheets(
     path = tmp_path_factory.mktemp("xlsx") / "v.xlsx"
     mangle = None
     if mutate:
-        xml = zipfile.ZipFile(io.BytesIO(_xlsx(cells, dimension))).read("xl/worksheets/sheet1.xml")
+        xml = zipfile.ZipFile(io.BytesIO(sheet_xlsx(cells, dimension))).read("xl/worksheets/sheet1.xml")
         mangle = data.draw(mutated(xml))
-    path.write_bytes(_xlsx(cells, dimension, mangle))
+    path.write_bytes(sheet_xlsx(cells, dimension, mangle))
     read: list[RawTable] = []
 
     def read_and_normalise() -> None:

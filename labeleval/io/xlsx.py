@@ -32,8 +32,9 @@ _ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d{1,9})"')
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s/>]")
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="([A-Z]{1,4})(\d{1,9})(?::([A-Z]{1,4})(\d{1,9}))?"')
-#: bytes kept from the end of one block to the next, so that a tag cut by a block edge is seen whole
-_OVERLAP = 512
+#: the longest tag a sheet may hold (a cell's tag is a few dozen bytes): a longer one is refused, so that the
+#: scan's carried-over tail stays small
+_LONGEST_TAG = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -146,35 +147,34 @@ def _named_sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
 
 
 def _scan(handle: object, part: str) -> SheetShape:
-    """The rectangle of a sheet's XML read from ``handle`` a block at a time."""
-    rows = columns = cells = 0
+    """The rectangle of a sheet's XML read from ``handle`` a block at a time (a tag cut by a block's end is
+    carried over to the next, whole)."""
+    state = (0, 0, 0, 0)  # rows, columns, cells, cells so far in the row still open
     tail = b""
     read = handle.read  # type: ignore[attr-defined]
     while True:
         block = read(XLSX_SCAN_BYTES)
         data = tail + block
+        cut = data.rfind(b"<") if block else -1
+        if cut < 0 or data.find(b">", cut) >= 0:
+            cut = len(data)
+        tail = data[cut:]
+        if len(tail) > _LONGEST_TAG:
+            raise ValueError(f"a tag longer than {_LONGEST_TAG:,} bytes in {part}")
+        state = _shape_of(data[:cut], *state)
         if not block:
             break
-        # only complete tags are taken: the last _OVERLAP bytes are looked at again with the next block
-        cut = len(data) - _OVERLAP if len(block) == XLSX_SCAN_BYTES else len(data)
-        cut = data.rfind(b"<", 0, max(cut, 1)) if cut < len(data) else cut
-        cut = cut if cut > 0 else len(data)
-        view = data[:cut]
-        rows, columns, cells = _shape_of(view, rows, columns, cells)
-        tail = data[cut:]
-    if tail:
-        rows, columns, cells = _shape_of(tail, rows, columns, cells)
-    return SheetShape(part, rows, columns, cells)
+    return SheetShape(part, *state[:3])
 
 
-def _shape_of(view: bytes, rows: int, columns: int, cells: int) -> tuple[int, int, int]:
-    """``rows``, ``columns`` and ``cells`` grown by what one block of sheet XML references."""
+def _shape_of(view: bytes, rows: int, columns: int, cells: int, open_row: int) -> tuple[int, int, int, int]:
+    """The shape grown by what one piece of sheet XML references (``open_row``: cells of the row the piece
+    starts in, before it)."""
     found = _DIMENSION.search(view)
     if found:
         rows = max(rows, int(found.group(4) or found.group(2)))
         columns = max(columns, column_index(found.group(3) or found.group(1)))
     refs = _CELL_REF.findall(view)
-    n_cells = len(_CELL_TAG.findall(view))
     if refs:
         rows = max(rows, max(int(r) for _, r in refs))
         widest = max(len(c) for c, _ in refs)
@@ -182,10 +182,13 @@ def _shape_of(view: bytes, rows: int, columns: int, cells: int) -> tuple[int, in
     row_refs = _ROW_REF.findall(view)
     if row_refs:
         rows = max(rows, max(map(int, row_refs)))
+    # cells without a reference sit after their row's last one: count each row's cells (rows without a reference
+    # follow the one before)
+    per_row = [len(_CELL_TAG.findall(piece)) for piece in _ROW_TAG.split(view)]
+    per_row[0] += open_row
     rows = max(rows, len(_ROW_TAG.findall(view)))
-    if n_cells > len(refs):  # cells without a reference sit after their row's last one: count them per row
-        columns = max(columns, max(len(_CELL_TAG.findall(r)) for r in _ROW_TAG.split(view)))
-    return rows, columns, cells + n_cells
+    columns = max(columns, max(per_row))
+    return rows, columns, cells + sum(per_row) - open_row, per_row[-1]
 
 
 def read_xlsx(
