@@ -170,7 +170,8 @@ def _accounts_for_lines(raw: RawTable, data: bytes) -> None:
         assert raw.rows_read == expected, (raw.rows_read, expected)
     else:
         physical = re.split(r"\r\n|\r|\n", text)
-        nonblank = sum(1 for line in physical if line.strip())
+        blank = " " if raw.fmt == "tsv" else " \t"  # pandas skips lines of spaces and tabs, the separator aside
+        nonblank = sum(1 for line in physical if line.strip(blank))
         if '"' not in text:
             assert raw.rows_read == max(nonblank - 1, 0), (raw.rows_read, nonblank)
         else:
@@ -300,7 +301,7 @@ def test_fuzz_delimited_records(
     _check(read_and_normalise, path.name)
     single_line = not any(ch in field for r in rows for field in r for ch in "\r\n")
     if quoting == "proper" and single_line:  # a well-quoted file: every record read, each on its own line
-        assert read and read[0].rows_read == sum(1 for r in rows if sep.join(r).strip() or '"' in "".join(r))
+        assert read and read[0].rows_read == len(rows)  # four fields: three separators, never a blank line
 
 
 @st.composite

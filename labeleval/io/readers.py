@@ -344,7 +344,7 @@ def _delimited_records(
     spans = _record_spans(physical, sep, max(len(names) - 1, 1))
     header_end = spans[0].last if spans else 0
     kept = [s for s in spans[1:] if s.field < 0]
-    malformed = [m for s in spans[1:] if s.field >= 0 for m in _swallowed(physical, s, names)]
+    malformed = [m for s in spans[1:] if s.field >= 0 for m in _swallowed(physical, s, names, sep)]
     if malformed or error is not None:
         numbers = list(range(header_end + 1)) + [k for s in kept for k in range(s.first, s.last + 1)]
         try:
@@ -383,7 +383,7 @@ def _record_spans(physical: list[str], sep: str, seps: int) -> list[_Span]:
     i, n = 0, len(physical)
     while i < n:
         line = physical[i]
-        if not line.strip():
+        if _blank(line, sep):
             i += 1
             continue
         field, at = _open_quote(line, sep)
@@ -400,6 +400,11 @@ def _record_spans(physical: list[str], sep: str, seps: int) -> list[_Span]:
         spans.append(_Span(start, i, field if swallowed else -1, at, not still_open))
         i += 1
     return spans
+
+
+def _blank(line: str, sep: str) -> bool:
+    """Whether pandas skips ``line`` as blank: nothing but spaces and tabs, the separator excepted."""
+    return not line.strip(" " if sep == "\t" else " \t")
 
 
 def _open_quote(line: str, sep: str, after_quote: bool = False) -> tuple[int, int]:
@@ -427,7 +432,7 @@ def _open_quote(line: str, sep: str, after_quote: bool = False) -> tuple[int, in
     return -1, -1
 
 
-def _swallowed(physical: list[str], span: _Span, names: list[str]) -> list[tuple[int, str, str]]:
+def _swallowed(physical: list[str], span: _Span, names: list[str], sep: str) -> list[tuple[int, str, str]]:
     """One malformed record per non-blank line of a record whose quote swallows other records."""
     column = names[span.field].strip() if 0 <= span.field < len(names) else f"#{span.field + 1}"
     what = (
@@ -435,7 +440,7 @@ def _swallowed(physical: list[str], span: _Span, names: list[str]) -> list[tuple
         + (f"runs over lines {span.first + 1}-{span.last + 1}" if span.closed else "is never closed")
         + " and swallows records of its own (a stray or unclosed quote); each of its lines is set aside"
     )
-    return [(k + 1, what, column) for k in range(span.first, span.last + 1) if physical[k].strip()]
+    return [(k + 1, what, column) for k in range(span.first, span.last + 1) if not _blank(physical[k], sep)]
 
 
 def _check_delimited_header(text: str, sep: str, name: str, limits: Limits) -> list[str]:

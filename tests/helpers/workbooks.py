@@ -55,7 +55,7 @@ def sheet_xlsx(cells: dict[str, str], dimension: str | None, mangle: bytes | Non
     return buffer.getvalue()
 
 
-def columncolumn_letters(index: int) -> str:
+def column_letters(index: int) -> str:
     letters = ""
     while index > 0:
         index, rest = divmod(index - 1, 26)

@@ -138,7 +138,7 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
                     out.exclude(
                         record,
                         MALFORMED_RECORD,
-                        f"data object {item}, annotation {k}: annotationData.content is not readable ({problem})",
+                        f"data object {item}, annotation {k}: annotationData.content is not valid JSON ({problem})",
                         column="annotationData.content",
                         value=content,
                     )
