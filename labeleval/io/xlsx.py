@@ -27,8 +27,8 @@ from labeleval.errors import AdapterError, LabelevalError
 from labeleval.limits import Limits
 from labeleval.tuning import XLSX_CALAMINE_CELLS, XLSX_SCAN_BYTES
 
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,4})(\d{1,9})"')
-_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d{1,9})"')
+_PREFIXED_CELL = re.compile(rb"<\w+:c[\s/>]")
+_PREFIXED_ROW = re.compile(rb"<\w+:row[\s/>]")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s/>]")
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="([A-Z]{1,4})(\d{1,9})(?::([A-Z]{1,4})(\d{1,9}))?"')
@@ -169,26 +169,61 @@ def _scan(handle: object, part: str) -> SheetShape:
 
 def _shape_of(view: bytes, rows: int, columns: int, cells: int, open_row: int) -> tuple[int, int, int, int]:
     """The shape grown by what one piece of sheet XML references (``open_row``: cells of the row the piece
-    starts in, before it)."""
-    found = _DIMENSION.search(view)
-    if found:
-        rows = max(rows, int(found.group(4) or found.group(2)))
-        columns = max(columns, column_index(found.group(3) or found.group(1)))
-    refs = _CELL_REF.findall(view)
-    if refs:
-        rows = max(rows, max(int(r) for _, r in refs))
-        widest = max(len(c) for c, _ in refs)
-        columns = max(columns, column_index(max(c for c, _ in refs if len(c) == widest)))
-    row_refs = _ROW_REF.findall(view)
-    if row_refs:
-        rows = max(rows, max(map(int, row_refs)))
-    # cells without a reference sit after their row's last one: count each row's cells (rows without a reference
-    # follow the one before)
+    starts in, before it, when cells without a reference are counted)."""
+    if b"dimension" in view:
+        found = _DIMENSION.search(view)
+        if found:
+            rows = max(rows, int(found.group(4) or found.group(2)))
+            columns = max(columns, column_index(found.group(3) or found.group(1)))
+    top_row, top_column, referenced = _references(view)
+    rows, columns = max(rows, top_row), max(columns, top_column)
+    rows = max(rows, view.count(b"<row") + (len(_PREFIXED_ROW.findall(view)) if b":row" in view else 0))
+    if view.count(b"<c") <= referenced and b":c" not in view and not open_row:
+        return rows, columns, cells + referenced, 0  # (every tag starting "<c" is a cell with a reference)
+    # some cells give no reference: they sit after their row's last one, so count each row's cells (a row's
+    # count carried over from the piece before)
     per_row = [len(_CELL_TAG.findall(piece)) for piece in _ROW_TAG.split(view)]
     per_row[0] += open_row
-    rows = max(rows, len(_ROW_TAG.findall(view)))
-    columns = max(columns, max(per_row))
-    return rows, columns, cells + sum(per_row) - open_row, per_row[-1]
+    return rows, max(columns, max(per_row)), cells + sum(per_row) - open_row, per_row[-1]
+
+
+_WHITE = np.zeros(256, dtype=bool)
+_WHITE[[9, 10, 13, 32]] = True
+#: characters looked at after each ``r="``: up to 4 column letters and 9 row digits (more reads as larger still)
+_REF_WIDTH = 15
+
+
+def _references(view: bytes) -> tuple[int, int, int]:
+    """(largest row, largest column, cell references) among the ``r="..."`` attributes of a piece of sheet XML,
+    found with array operations rather than one Python object per cell (a sheet holds millions)."""
+    codes = np.frombuffer(view, dtype=np.uint8)
+    if len(codes) < 5:
+        return 0, 0, 0
+    before = codes[:-3]
+    spaced = before == 32 if not any(w + b'r="' in view for w in (b"\n", b"\t", b"\r")) else _WHITE[before]
+    at = np.flatnonzero(spaced & (codes[1:-2] == ord("r")) & (codes[2:-1] == ord("=")) & (codes[3:] == ord('"')))
+    if not len(at):
+        return 0, 0, 0
+    padded = np.concatenate([codes, np.zeros(_REF_WIDTH, dtype=np.uint8)])
+    chars = padded[(at + 4)[:, None] + np.arange(_REF_WIDTH)]
+    n_letters = _run_length((chars >= 65) & (chars <= 90))
+    column = np.zeros(len(at), dtype=np.int64)
+    for j in range(int(min(n_letters.max(), 5))):  # a fifth letter is past any column a sheet can have
+        column = np.where(j < n_letters, column * 26 + (chars[:, j].astype(np.int64) - 64), column)
+    digits = np.take_along_axis(chars, np.minimum(n_letters[:, None] + np.arange(10), _REF_WIDTH - 1), axis=1)
+    n_digits = _run_length((digits >= 48) & (digits <= 57))
+    n_digits[n_letters >= _REF_WIDTH] = 0
+    row = np.zeros(len(at), dtype=np.int64)
+    for k in range(int(n_digits.max())):  # a tenth digit is past any row a sheet can have
+        row = np.where(k < n_digits, row * 10 + (digits[:, k].astype(np.int64) - 48), row)
+    cell = (n_letters > 0) & (n_digits > 0)
+    return int(row.max()), int(column[cell].max(initial=0)), int(np.count_nonzero(cell))
+
+
+def _run_length(flags: np.ndarray) -> np.ndarray:
+    """Per row of ``flags``: how many leading entries are True."""
+    first_false = np.argmin(flags, axis=1)
+    return np.where(flags.all(axis=1), flags.shape[1], first_false)
 
 
 def read_xlsx(
