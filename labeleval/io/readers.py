@@ -309,21 +309,29 @@ def _read_csv(text: str, sep: str, columns: Collection[str] | None, names: list[
 
 
 def _check_field_counts(text: str, sep: str, fields: int) -> None:
-    """Raise pandas' error for the first line of unquoted CSV text with more fields than the header."""
-    codes = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    if not len(codes):
-        return
-    ends = np.flatnonzero(codes == 10)
-    if not len(ends) or ends[-1] != len(codes) - 1:
-        ends = np.append(ends, len(codes))
-    seps = np.cumsum(codes == ord(sep), dtype=np.int64)
-    per_line = np.diff(np.concatenate(([0], seps[np.minimum(ends, len(codes) - 1)])))
-    over = np.flatnonzero(per_line >= fields)
-    if len(over):
-        line = int(over[0]) + 1
-        raise pd.errors.ParserError(
-            f"Error tokenizing data. C error: Expected {fields} fields in line {line}, saw {int(per_line[over[0]]) + 1}"
-        )
+    """Raise pandas' error for the first line of unquoted CSV text with more fields than the header (counted a
+    block at a time, so that the counts of a large file take a few times the block, not the file)."""
+    data = text.encode("utf-8")
+    line, carried, size = 1, 0, len(data)
+    for start in range(0, size, _COUNT_BLOCK):
+        codes = np.frombuffer(data, dtype=np.uint8, count=min(_COUNT_BLOCK, size - start), offset=start)
+        ends = np.flatnonzero(codes == 10)
+        seps = np.cumsum(codes == ord(sep), dtype=np.int32)
+        at_ends = seps[ends]
+        counts = np.diff(at_ends, prepend=0).astype(np.int64)  # separators of each line ending in this block
+        if len(counts):
+            counts[0] += carried
+        after = int(seps[-1]) - (int(at_ends[-1]) if len(ends) else 0)  # separators after the block's last \n
+        carried = after + (0 if len(ends) else carried)
+        if start + len(codes) >= size and codes[-1] != 10:  # the last line has no line end
+            counts = np.append(counts, carried)
+        over = np.flatnonzero(counts >= fields)
+        if len(over):
+            raise pd.errors.ParserError(
+                f"Error tokenizing data. C error: Expected {fields} fields in line {line + int(over[0])}, "
+                f"saw {int(counts[over[0]]) + 1}"
+            )
+        line += len(ends)
 
 
 def _delimited_records(
@@ -362,6 +370,8 @@ def _delimited_records(
     return frame, lines, malformed
 
 
+#: bytes of CSV text whose separators are counted at a time (``_check_field_counts``)
+_COUNT_BLOCK = 1 << 24
 #: a quoted field's rest, from inside it: text and doubled quotes up to the quote that closes it
 _QUOTED_REST = re.compile(r'(?:[^"]|"")*"(?!")')
 
