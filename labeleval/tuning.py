@@ -106,6 +106,9 @@ XLSX_SCAN_BYTES: Final = 4 * 2**20
 #: only the mapped columns kept (openpyxl, about 7x slower); below it calamine reads it whole, about 40 bytes
 #: a cell (io/xlsx.py): speed against a memory peak proportional to the rectangle
 XLSX_CALAMINE_CELLS: Final = 5_000_000
+#: ... or whose rectangle holds more than this many times its cells (plus 65,536): a sparse sheet, whose empty
+#: rectangle calamine would allocate and pandas turn into blank rows
+XLSX_SPARSE: Final = 4
 #: bytes (after decompression) a value of a Parquet list, map or struct column is counted as against the
 #: decoded-size limit, on top of its own bytes: a nested value becomes a Python object and then JSON text
 #: (io/readers.py)

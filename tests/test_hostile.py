@@ -54,6 +54,12 @@ def project(tmp_path: Path, path: str = "v.csv", vendor: str = '"V"', rows: str 
     return folder
 
 
+def test_deeply_nested_manifest_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "labeleval.toml").write_text('[task]\nname = "t"\nlabels = ' + "[" * 5000)
+    with pytest.raises(le.ManifestError, match=r"labeleval\.toml: invalid TOML: arrays or tables nested too deeply"):
+        le.load_project(tmp_path)
+
+
 # ------------------------------------------------------------------------------------ confinement
 @pytest.mark.parametrize("path", ["/etc/passwd", "../outside.csv", "sub/../../outside.csv"])
 def test_manifest_paths_stay_inside_the_project(tmp_path: Path, path: str) -> None:

@@ -7,9 +7,9 @@ and takes the rectangle from the cells' own references (``r="B7"``), the rows' (
 holds without a reference, and the ``<dimension>`` the sheet declares; the rectangle is checked against the
 rows and cells limits, and the unpacked size of the sheets and shared strings against the decoded-size limit.
 
-A sheet whose rectangle is small is read whole by calamine (fast). A larger or sparse one is read by rows
-(openpyxl's read-only mode), keeping only the columns asked for: memory follows the rows times the mapped
-columns, not the rectangle.
+A sheet whose rectangle is small and mostly filled is read whole by calamine (fast). A larger or sparse one
+is read by rows (openpyxl's read-only mode), keeping only the columns asked for: memory follows the rows
+times the mapped columns, not the rectangle.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import pandas as pd
 
 from labeleval.errors import AdapterError, LabelevalError
 from labeleval.limits import Limits
-from labeleval.tuning import XLSX_CALAMINE_CELLS, XLSX_SCAN_BYTES
+from labeleval.tuning import XLSX_CALAMINE_CELLS, XLSX_SCAN_BYTES, XLSX_SPARSE
 
 _PREFIXED_CELL = re.compile(rb"<\w+:c[\s/>]")
 _PREFIXED_ROW = re.compile(rb"<\w+:row[\s/>]")
@@ -232,7 +232,7 @@ def read_xlsx(
     """The sheet's records (columns as text) and each one's sheet row (the header is row 1), blank rows left
     out; only ``columns`` when given and the sheet is read by rows."""
     shape = sheet_shape(path, name, sheet, limits)
-    if shape is not None and shape.area > XLSX_CALAMINE_CELLS:
+    if shape is not None and (shape.area > XLSX_CALAMINE_CELLS or shape.area > XLSX_SPARSE * shape.cells + 65_536):
         return _read_by_rows(path, name, sheet, columns)
     try:
         frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=str, engine="calamine")
@@ -265,7 +265,7 @@ def _read_by_rows(
             values: list[list[object]] = [[] for _ in keep]
             lines: list[int] = []
             for number, row in enumerate(rows, start=header_at + 1):
-                if not any(v is not None and v != "" for v in row):
+                if not row or not any(v is not None and v != "" for v in row):
                     continue
                 lines.append(number)
                 for slot, i in zip(values, keep, strict=True):

@@ -412,6 +412,8 @@ def _read_toml(manifest: Path) -> tuple[str, dict[str, Any]]:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(f"{manifest.name}: invalid TOML: {exc}") from None
+    except RecursionError:  # arrays or inline tables nested thousands deep: tomllib recurses once a level
+        raise ManifestError(f"{manifest.name}: invalid TOML: arrays or tables nested too deeply") from None
 
 
 def _task(m: _Manifest, task_t: dict[str, Any]) -> TaskSpec:

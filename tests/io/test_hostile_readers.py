@@ -303,3 +303,18 @@ def test_a_corrupt_xlsx_zip_is_named(tmp_path: Path) -> None:
     path.write_bytes(bytes(broken))
     with pytest.raises(AdapterError, match=r"v\.xlsx: not a readable XLSX workbook"):
         read_table(path)
+
+
+@pytest.mark.slow
+def test_one_cell_a_million_rows_down_is_one_record_not_a_million_blank_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "v.xlsx"
+    path.write_bytes(sheet_xlsx({**HEADER, "A1048576": "1"}, None))  # 3 columns: inside the cells limit
+
+    def whole(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a sparse sheet was read as one rectangle")
+
+    monkeypatch.setattr(pd, "read_excel", whole)
+    raw = read_table(path)
+    assert raw.rows_read == 1 and raw.line.tolist() == [1048576]
