@@ -277,6 +277,9 @@ def delimited_text(
     frame, lines, malformed = _delimited_records(text, sep, name, names, columns)
     frame.columns = [str(c) for c in frame.columns]
     _check_header(frame, name, names)
+    if columns is not None:  # (pandas parsed every column of a file that holds quotes)
+        kept = [c for c in frame.columns if c.strip() in columns]
+        frame = frame[kept] if len(kept) < frame.shape[1] else frame
     return RawTable(
         frame,
         lines + shift,
@@ -747,15 +750,24 @@ def _undictionary(kind: object) -> object:
 def _read_xlsx(
     path: Path, name: str, sheet: str | int | None, limits: Limits, columns: Collection[str] | None
 ) -> RawTable:
-    frame, lines = read_xlsx(path, name, sheet, limits, columns)
+    frame, lines, header = read_xlsx(path, name, sheet, limits, columns)
     frame.columns = [str(c) for c in frame.columns]
-    _check_header(frame, name)
-    present = set(frame.columns)
-    if any(m and m.group(1) in present for m in map(_MANGLED.fullmatch, frame.columns)):
-        # pandas renames a repeated header "x" to "x.1": read the real header row to tell
-        header = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, nrows=1, dtype=str)
-        _check_names([str(h) for h in header.iloc[0].tolist() if not pd.isna(h)], name, "row 1")
-    return RawTable(frame, lines, "xlsx")
+    if header is not None:  # read by rows: the header as the sheet has it
+        if not any(header):
+            raise AdapterError(f"{name} row 1: the header row has no column names")
+        _check_names([h for h in header if h], name, "row 1")
+    else:
+        _check_header(frame, name)
+        present = set(frame.columns)
+        if any(m and m.group(1) in present for m in map(_MANGLED.fullmatch, frame.columns)):
+            # pandas renames a repeated header "x" to "x.1": read the real header row to tell
+            first = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, nrows=1, dtype=str)
+            _check_names([str(h) for h in first.iloc[0].tolist() if not pd.isna(h)], name, "row 1")
+        header = list(frame.columns)
+    if columns is None:
+        return RawTable(frame, lines, "xlsx")
+    kept = [c for c in frame.columns if c in columns]
+    return RawTable(frame[kept] if len(kept) < frame.shape[1] else frame, lines, "xlsx", columns_in_file=header)
 
 
 _MANGLED = re.compile(r"(.*)\.(\d+)")

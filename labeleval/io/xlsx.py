@@ -228,9 +228,9 @@ def _run_length(flags: np.ndarray) -> np.ndarray:
 
 def read_xlsx(
     path: Path, name: str, sheet: str | int | None, limits: Limits, columns: Collection[str] | None = None
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """The sheet's records (columns as text) and each one's sheet row (the header is row 1), blank rows left
-    out; only ``columns`` when given and the sheet is read by rows."""
+) -> tuple[pd.DataFrame, np.ndarray, list[str] | None]:
+    """The sheet's records (columns as text), each one's sheet row (the header is row 1), blank rows left out,
+    and the header's names when the sheet was read by rows, keeping only ``columns`` (when given)."""
     shape = sheet_shape(path, name, sheet, limits)
     if shape is not None and (shape.area > XLSX_CALAMINE_CELLS or shape.area > XLSX_SPARSE * shape.cells + 65_536):
         return _read_by_rows(path, name, sheet, columns)
@@ -244,12 +244,12 @@ def read_xlsx(
     blank = frame.isna().all(axis=1).to_numpy() if frame.shape[1] else np.zeros(len(frame), dtype=bool)
     if blank.any():
         frame, lines = frame.loc[~blank].reset_index(drop=True), lines[~blank]
-    return frame, lines
+    return frame, lines, None
 
 
 def _read_by_rows(
     path: Path, name: str, sheet: str | int | None, wanted: Collection[str] | None
-) -> tuple[pd.DataFrame, np.ndarray]:
+) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
     """A large or sparse sheet, one row at a time (openpyxl read-only): the header row, then the cells of the
     wanted columns of each non-blank row."""
     import openpyxl  # slow to import; only large sheets need it
@@ -280,7 +280,7 @@ def _read_by_rows(
     except Exception as exc:
         raise AdapterError(f"{name}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
     frame = pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in zip(names, values, strict=True)})
-    return frame, np.asarray(lines, dtype=np.int64)
+    return frame, np.asarray(lines, dtype=np.int64), header
 
 
 def _header_row(rows: Iterator[tuple[object, ...]], name: str) -> tuple[int, list[str]]:
