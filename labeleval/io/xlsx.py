@@ -70,41 +70,45 @@ def column_letters(index: int) -> str:
 
 def sheet_shape(path: Path, name: str, sheet: str | int | None, limits: Limits) -> SheetShape | None:
     """Bound a workbook before decoding (the module docstring says how); ``None`` when the file is not a zip
-    (calamine then names the problem)."""
+    or holds no sheet (calamine then names the problem). When the sheet cannot be told from the workbook's
+    index, every sheet is scanned and the largest bounds it."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            parts = [i for i in archive.infolist() if i.filename.startswith(("xl/worksheets/", "xl/sharedStrings"))]
-            limits.check("decoded_mb", sum(i.file_size for i in parts) / 1024**2, name)
-            part = _sheet_part(archive, sheet)
-            if part is None:
-                return None
-            with archive.open(part) as handle:
-                shape = _scan(handle, part)
+        archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
         return None
+    except Exception as exc:
+        raise AdapterError(f"{name}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+    try:
+        with archive:
+            parts = [i for i in archive.infolist() if i.filename.startswith(("xl/worksheets/", "xl/sharedStrings"))]
+            limits.check("decoded_mb", sum(i.file_size for i in parts) / 1024**2, name)
+            shapes = []
+            for part in _sheet_parts(archive, sheet):
+                with archive.open(part) as handle:
+                    shapes.append(_scan(handle, part))
     except LabelevalError:
         raise
-    except Exception as exc:  # a damaged archive: zlib, EOF, unsupported compression or zip version ...
+    except Exception as exc:  # a damaged archive: zlib, CRC, EOF, unsupported compression or zip version ...
         raise AdapterError(f"{name}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+    if not shapes:
+        return None
+    shape = max(shapes, key=lambda s: (s.area, s.rows))
     limits.check("rows", max(shape.rows - 1, 0), name)
     limits.check("cells", shape.area, f"{name} (the sheet's cells span A1:{column_letters(shape.columns)}{shape.rows})")
     return shape
 
 
-def _sheet_part(archive: zipfile.ZipFile, sheet: str | int | None) -> str | None:
-    """The zip part of the sheet to read: the n-th worksheet by number, or the one a name maps to in
-    ``xl/workbook.xml`` and its relationships (the first when ``sheet`` is None)."""
-    sheets = sorted(
-        (n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)),
-        key=lambda n: int(re.sub(r"\D", "", n.rsplit("/", 1)[1])),
-    )
-    if not sheets:
-        return None
-    if isinstance(sheet, int):
-        return sheets[sheet] if 0 <= sheet < len(sheets) else None
-    if sheet is None:
-        return _nth_sheet_part(archive, 0) or sheets[0]
-    return _named_sheet_part(archive, sheet)
+def _sheet_parts(archive: zipfile.ZipFile, sheet: str | int | None) -> list[str]:
+    """The zip part of the sheet to read, by name or position in ``xl/workbook.xml`` and its relationships (the
+    first when ``sheet`` is None); every worksheet part when the index does not tell."""
+    names = set(archive.namelist())
+    listed = [(title, part) for title, part in _workbook_sheets(archive) if part in names]
+    if isinstance(sheet, str):
+        chosen = [part for title, part in listed if title == sheet]
+    else:
+        position = sheet or 0
+        chosen = [listed[position][1]] if 0 <= position < len(listed) else []
+    return chosen[:1] or sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
 
 
 def _workbook_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
@@ -133,17 +137,6 @@ def _workbook_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
         text = target.decode("utf-8", "replace").lstrip("/")
         out.append((sheet_name.group(1).decode("utf-8", "replace"), text if text.startswith("xl/") else f"xl/{text}"))
     return out
-
-
-def _nth_sheet_part(archive: zipfile.ZipFile, n: int) -> str | None:
-    sheets = _workbook_sheets(archive)
-    names = set(archive.namelist())
-    return sheets[n][1] if n < len(sheets) and sheets[n][1] in names else None
-
-
-def _named_sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
-    names = set(archive.namelist())
-    return next((part for title, part in _workbook_sheets(archive) if title == sheet and part in names), None)
 
 
 def _scan(handle: object, part: str) -> SheetShape:

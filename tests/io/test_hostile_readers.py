@@ -318,3 +318,22 @@ def test_one_cell_a_million_rows_down_is_one_record_not_a_million_blank_ones(
     monkeypatch.setattr(pd, "read_excel", whole)
     raw = read_table(path)
     assert raw.rows_read == 1 and raw.line.tolist() == [1048576]
+
+
+def test_xlsx_whose_zip_understates_a_sheets_size_is_refused(tmp_path: Path) -> None:
+    """The zip directory's sizes are the file's word: a sheet that inflates past what it declares is an error,
+    never handed to a reader that would trust the bytes."""
+    data = bytearray(sheet_xlsx({**HEADER, **{f"A{r}": "1" for r in range(2, 400)}}, None))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    small = (100).to_bytes(4, "little")
+    data[info.header_offset + 22 : info.header_offset + 26] = small  # the local header's uncompressed size
+    name = info.filename.encode()
+    central = data.find(b"PK\x01\x02")
+    while data[central + 46 : central + 46 + len(name)] != name:
+        central = data.find(b"PK\x01\x02", central + 4)
+    data[central + 24 : central + 28] = small  # and the central directory's
+    path = tmp_path / "v.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(AdapterError, match=r"v\.xlsx: not a readable XLSX workbook"):
+        read_table(path)
