@@ -5,12 +5,16 @@
 Each round is one pytest run of the fuzz tests with ``LABELEVAL_FUZZ_EXAMPLES`` (above 40 the examples are
 random, not the repeatable default set) and a new Hypothesis seed; a round that fails has its output (the
 falsifying example and the seed to replay it with ``--hypothesis-seed``) written to ``--out``. At the end: the
-rounds, the examples tried per test, the wall time and every failure. The exit status is 1 if any round failed.
+rounds, the examples that ran per test (counted by the tests themselves: read, or refused with a clear error),
+the wall time and every failure. A round still running after ``--round-minutes`` is stopped and counted as a hang.
+The exit status is 1 if any round failed.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import json
 import os
 import random
 import subprocess
@@ -27,6 +31,7 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=300, help="examples per test per round")
     parser.add_argument("--out", type=Path, default=Path("fuzz-log"), help="folder for failing rounds' output")
     parser.add_argument("-k", default="", help="only the fuzz tests whose names match (pytest -k)")
+    parser.add_argument("--round-minutes", type=float, default=20.0, help="a round running longer is a hang")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "LABELEVAL_FUZZ_EXAMPLES": str(max(args.examples, 41))}
@@ -34,20 +39,44 @@ def main() -> int:
     start = time.monotonic()
     end = start + 60 * args.minutes
     rounds, failures = 0, []
+    tally: collections.Counter[str] = collections.Counter()
     while time.monotonic() < end:
         seed = random.randrange(2**32)
+        counts = args.out / "tally.json"
+        counts.unlink(missing_ok=True)
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_fuzz.py"]
         command += ["-x", f"--hypothesis-seed={seed}", *(["-k", args.k] if args.k else [])]
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
         rounds += 1
-        last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+        try:
+            done = subprocess.run(
+                command,
+                cwd=ROOT,
+                env={**env, "LABELEVAL_FUZZ_TALLY": str(counts)},
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=60 * args.round_minutes,
+            )
+            output, failed = done.stdout + done.stderr, done.returncode != 0
+            last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+        except subprocess.TimeoutExpired as exc:
+            output, failed = f"HANG: round still running after {args.round_minutes} minutes\n{exc.stdout!r}", True
+            last = "HANG"
+        if counts.is_file():
+            tally.update(json.loads(counts.read_text(encoding="utf-8")))
         print(f"round {rounds} (seed {seed}): {last} [{(time.monotonic() - start) / 60:.1f} min]", flush=True)
-        if done.returncode != 0:
+        if failed:
             log = args.out / f"round{rounds}_seed{seed}.txt"
-            log.write_text(done.stdout + done.stderr, encoding="utf-8")
+            log.write_text(output, encoding="utf-8")
             failures.append(str(log))
     minutes = (time.monotonic() - start) / 60
-    print(f"\n{rounds} rounds of {max(args.examples, 41)} examples per test in {minutes:.1f} minutes")
+    print(f"\n{rounds} rounds of up to {max(args.examples, 41)} examples per test in {minutes:.1f} minutes")
+    tests = sorted({key.rsplit(" ", 1)[0] for key in tally})
+    print("examples that ran per test (read + refused with a clear error):")
+    for test in tests:
+        read, refused = tally[f"{test} read"], tally[f"{test} refused"]
+        print(f"  {test}: {read + refused} ({read} read, {refused} refused)")
+    print(f"  total: {sum(tally.values())}")
     print(f"{len(failures)} failing rounds" + "".join(f"\n  {f}" for f in failures))
     return 1 if failures else 0
 

@@ -631,6 +631,8 @@ def _records_frame(
         check_size(len(records) + others, width, name, limits)
     try:
         frame = pd.json_normalize(records, sep=".") if nested else pd.DataFrame.from_records(records)
+        if len(frame) < len(records):  # records that are all empty objects: one row each, not none
+            frame = pd.DataFrame(index=pd.RangeIndex(len(records)))
     except RecursionError:
         raise AdapterError(f"{name}: JSON records nested too deeply to flatten") from None
     frame.columns = [str(c) for c in frame.columns]
