@@ -246,6 +246,15 @@ def test_json_keeps_only_the_mapped_columns_when_asked(tmp_path: Path) -> None:
     assert raw.columns_in_file == ["item", "noise", "response", "worker"]
 
 
+@pytest.mark.parametrize("suffix", ["jsonl", "json"])
+def test_json_records_that_are_empty_objects_are_rows(suffix: str, tmp_path: Path) -> None:
+    """An empty object is a record with no fields (quarantined for its missing columns), not no record."""
+    path = tmp_path / f"v.{suffix}"
+    path.write_text("{}\n{}\n" if suffix == "jsonl" else "[{}, {}]")
+    raw = read_table(path)
+    assert raw.rows_read == 2 and raw.line.tolist() == [1, 2]
+
+
 def test_deep_json_in_a_native_export_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "export.json"
     path.write_text('[{"id": 1, "annotations": [{"result": ' + "[" * 50_000 + "]" * 50_000 + "}]}]")
