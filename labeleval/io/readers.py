@@ -683,6 +683,7 @@ def read_parquet(
             reader = pq.ParquetFile(handle, read_dictionary=text)
             table = reader.read(names) if row_group is None else reader.read_row_group(row_group, names)
         limits.check("decoded_mb", decoded_text_bytes(table, text) / 1024**2, where)
+        _check_utf8(table, text, where, rows_before)
         frame = table.cast(plain).to_pandas()
     except LabelevalError:
         raise
@@ -740,6 +741,34 @@ def decoded_text_bytes(table: Any, text: list[str]) -> int:
     return decoded
 
 
+def _check_utf8(table: Any, text: list[str], where: str, rows_before: int) -> None:
+    """Refuse text that is not UTF-8, naming the column and the first row holding it (Parquet does not check
+    it on reading, and pandas would fail on it later, far from the file): checked in the still
+    dictionary-encoded ``text`` columns, so once per distinct value."""
+    for column in text:
+        offset = rows_before
+        for chunk in table.column(column).chunks:
+            try:
+                chunk.dictionary.validate(full=True)
+            except pa.ArrowInvalid:
+                bad = [i for i, v in enumerate(chunk.dictionary.cast(pa.binary()).to_pylist()) if not _utf8(v)]
+                hits = np.flatnonzero(pc.is_in(chunk.indices, pa.array(bad, chunk.indices.type)).fill_null(False))
+                row = offset + (int(hits[0]) + 1 if len(hits) else 1)
+                raise AdapterError(
+                    f"{where} row {row:,}, column {column!r}: text that is not valid UTF-8; write the file's "
+                    f"text columns as UTF-8"
+                ) from None
+            offset += len(chunk)
+
+
+def _utf8(value: bytes | None) -> bool:
+    try:
+        (value or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _undictionary(kind: object) -> object:
     """A dictionary-encoded column's value type (its text is measured, then decoded like any other); text as
     ``large_string``, the storage of pandas' string dtype, so that it is decoded once and not cast again by
@@ -763,7 +792,9 @@ def _read_xlsx(
         present = set(frame.columns)
         if any(m and m.group(1) in present for m in map(_MANGLED.fullmatch, frame.columns)):
             # pandas renames a repeated header "x" to "x.1": read the real header row to tell
-            first = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, header=None, nrows=1, dtype=str)
+            first = pd.read_excel(
+                path, sheet_name=0 if sheet is None else sheet, header=None, nrows=1, dtype=str, engine="calamine"
+            )
             _check_names([str(h) for h in first.iloc[0].tolist() if not pd.isna(h)], name, "row 1")
         header = list(frame.columns)
     if columns is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -299,6 +300,30 @@ def test_parquet_reads_only_the_mapped_columns(tmp_path: Path) -> None:
     raw = read_table(path, columns=MAPPED, limits=Limits(decoded_mb=100))  # the list column is never read
     assert list(raw.frame.columns) == ["item", "worker", "label"] and raw.rows_read == 4
     assert raw.columns_in_file == ["item", "worker", "label", "tags"]
+
+
+def test_parquet_text_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    """Parquet does not check text on reading: bytes that are not UTF-8 are refused naming the row and column,
+    not left for pandas to fail on later."""
+    path = tmp_path / "v.parquet"
+    table = pa.table({"item": ["1", "2", "3"], "worker": ["a", "b", "a"], "secs": ["3", "QQ.5", "4"]})
+    pq.write_table(table, path, compression="none")
+    data = path.read_bytes()
+    assert b"QQ.5" in data
+    path.write_bytes(data.replace(b"QQ.5", b"\x80Q.5"))
+    with pytest.raises(AdapterError, match=r"v\.parquet row 2, column 'secs': text that is not valid UTF-8"):
+        read_table(path)
+    with pytest.raises(AdapterError, match=r"v\.parquet \(row group 1\) row 2, column 'secs'"):
+        read_parquet(path, "v.parquet", Limits(), row_group=0)
+
+
+def test_xlsx_header_naming_a_column_twice_is_refused_without_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "v.xlsx"
+    path.write_bytes(sheet_xlsx({"A1": "item", "B1": "item", "C1": "label", "A2": "1", "B2": "2", "C2": "pos"}, None))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(AdapterError, match=r"v\.xlsx row 1: .*'item'"):
+            read_table(path)
 
 
 def test_a_corrupt_xlsx_zip_is_named(tmp_path: Path) -> None:
