@@ -60,6 +60,12 @@ def test_deeply_nested_manifest_is_a_clear_error(tmp_path: Path) -> None:
         le.load_project(tmp_path)
 
 
+def test_a_path_too_long_for_the_file_system_is_a_manifest_error(tmp_path: Path) -> None:
+    folder = project(tmp_path, path="[" * 5000 + "v.csv")
+    with pytest.raises(le.ManifestError, match=r"\.path: cannot be opened: File name too long"):
+        le.load_project(folder)
+
+
 # ------------------------------------------------------------------------------------ confinement
 @pytest.mark.parametrize("path", ["/etc/passwd", "../outside.csv", "sub/../../outside.csv"])
 def test_manifest_paths_stay_inside_the_project(tmp_path: Path, path: str) -> None:
