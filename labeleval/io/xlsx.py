@@ -209,7 +209,13 @@ def _references(view: bytes) -> tuple[int, int, int]:
     row = np.zeros(len(at), dtype=np.int64)
     for k in range(int(n_digits.max())):  # a tenth digit is past any row a sheet can have
         row = np.where(k < n_digits, row * 10 + (digits[:, k].astype(np.int64) - 48), row)
-    cell = (n_letters > 0) & (n_digits > 0)
+    end = n_letters + n_digits
+    closing = chars[np.arange(len(at)), np.minimum(end, _REF_WIDTH - 1)]
+    malformed = (n_digits == 0) | (end >= _REF_WIDTH) | (closing != ord('"'))
+    if malformed.any():  # a reader would parse it its own way (calamine asked for terabytes for r="APMinf7")
+        first = int(at[np.argmax(malformed)]) + 3
+        raise ValueError(f"a cell or row reference that is not an address: {view[first : first + 20]!r}")
+    cell = n_letters > 0
     return int(row.max()), int(column[cell].max(initial=0)), int(np.count_nonzero(cell))
 
 

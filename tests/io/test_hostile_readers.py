@@ -326,6 +326,20 @@ def test_xlsx_header_naming_a_column_twice_is_refused_without_a_warning(tmp_path
             read_table(path)
 
 
+@pytest.mark.parametrize("reference", ["APMinf7", "B", "b7", "A1x", "A12345678901234"])
+def test_xlsx_cell_reference_that_is_not_an_address_is_refused_before_decoding(
+    reference: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """calamine read r="APMinf7" as a cell terabytes away and the process aborted: refused by the scan."""
+    path = tmp_path / "v.xlsx"
+    cells = {**HEADER, "Z9": "pos", "C3717": "1"}
+    xml = zipfile.ZipFile(io.BytesIO(sheet_xlsx(cells, None))).read("xl/worksheets/sheet1.xml")
+    path.write_bytes(sheet_xlsx(cells, None, xml.replace(b'r="Z9"', f'r="{reference}"'.encode())))
+    _no_decoding(monkeypatch)
+    with pytest.raises(AdapterError, match=r"v\.xlsx: not a readable XLSX workbook .*not an address"):
+        read_table(path)
+
+
 def test_a_corrupt_xlsx_zip_is_named(tmp_path: Path) -> None:
     path = tmp_path / "v.xlsx"
     good = sheet_xlsx({**HEADER, "A2": "1"}, None)
