@@ -168,7 +168,9 @@ def _check(call: object, name: str) -> None:
 
 
 def _reconciles(raw: RawTable, name: str, data: bytes | None = None) -> None:
-    columns = {"item_id": "item", "annotator_id": "worker", "duration_s": "secs"} if raw.fmt in FORMATS else {}
+    columns = {"item_id": "item", "annotator_id": "worker"} if raw.fmt in FORMATS else {}
+    if columns and "secs" in raw.frame.columns:  # (generated sheets and tables have no durations)
+        columns["duration_s"] = "secs"
     frame, quarantine, _ = normalize_batch(raw, file=name, vendor="V", columns=columns, labels=["pos", "neg"])
     assert raw.rows_read == len(frame) + len(quarantine)
     assert (quarantine["line"] > 0).all()
