@@ -257,6 +257,7 @@ def _read_by_rows(
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         try:
             ws = book.worksheets[0 if sheet is None else sheet] if not isinstance(sheet, str) else book[sheet]
+            ws.reset_dimensions()  # a declared dimension that understates the sheet would hide the rows past it
             rows = ws.iter_rows(values_only=True)
             header_at, header = _header_row(rows, name)
             keep = [i for i, h in enumerate(header) if h and (wanted is None or h in wanted)]

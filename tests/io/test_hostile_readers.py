@@ -340,6 +340,14 @@ def test_xlsx_cell_reference_that_is_not_an_address_is_refused_before_decoding(
         read_table(path)
 
 
+def test_xlsx_rows_past_an_understated_dimension_are_read(tmp_path: Path) -> None:
+    """A sheet that declares A1:C3 but holds a row far below: the row is read, not lost past the dimension."""
+    path = tmp_path / "v.xlsx"
+    path.write_bytes(sheet_xlsx({**HEADER, "A1048576": "1"}, "A1:C3"))
+    raw = read_table(path)
+    assert raw.rows_read == 1 and raw.line.tolist() == [1048576]
+
+
 def test_a_corrupt_xlsx_zip_is_named(tmp_path: Path) -> None:
     path = tmp_path / "v.xlsx"
     good = sheet_xlsx({**HEADER, "A2": "1"}, None)
