@@ -16,12 +16,15 @@ upload_files         LABELEVAL_MAX_UPLOAD_FILES      20            the app: file
 reader_mb            LABELEVAL_MAX_READER_MB         8,192         the app: address space of the child process
                                                                    that reads (and scores) an upload
 reader_seconds       LABELEVAL_MAX_READER_SECONDS    900           the app: time that child process may take
-rows                 LABELEVAL_MAX_ROWS              20,000,000    per file; Parquet and XLSX from metadata,
-                                                                   before decoding
-columns              LABELEVAL_MAX_COLUMNS           10,000        per file, from the header
-cells                LABELEVAL_MAX_CELLS             200,000,000   rows x columns per file, before decoding
+rows                 LABELEVAL_MAX_ROWS              20,000,000    per file; Parquet from its footer, XLSX from
+                                                                   its cell references, before decoding
+columns              LABELEVAL_MAX_COLUMNS           10,000        per file, from the header (JSON: distinct keys,
+                                                                   counted while parsing)
+cells                LABELEVAL_MAX_CELLS             200,000,000   rows x columns per file, before decoding (XLSX:
+                                                                   the rectangle its cell references span)
 decoded_mb           LABELEVAL_MAX_DECODED_MB        1,000         text a compressed file expands to (Parquet
-                                                                   strings, XLSX sheet XML), before decoding
+                                                                   strings and nested values, XLSX sheet XML),
+                                                                   before decoding
 labels               LABELEVAL_MAX_LABELS            10,000        declared labels of a task
 vendors              LABELEVAL_MAX_VENDORS           100           vendors in a manifest
 resamples            LABELEVAL_MAX_RESAMPLES         100,000       bootstrap resamples (n_boot, --n-boot)

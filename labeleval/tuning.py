@@ -103,8 +103,20 @@ FORMAT_SNIFF_BYTES: Final = 1 << 20
 #: rows (records) sampled to profile a table's columns when guessing which is which (io/formats/): a steadier
 #: guess against its time on a large table
 PROFILE_SAMPLE_ROWS: Final = 2000
-#: bytes of an XLSX's first sheet read to find the row count it declares, before decoding (io/readers.py)
-XLSX_DIMENSION_BYTES: Final = 65536
+#: bytes of an XLSX sheet's XML inflated at a time while its cell references are scanned, before decoding
+#: (io/xlsx.py): the scan's memory against its number of steps
+XLSX_SCAN_BYTES: Final = 4 * 2**20
+#: an XLSX sheet whose rectangle (first to last referenced cell) holds more cells than this is read by rows,
+#: only the mapped columns kept (openpyxl, about 7x slower); below it calamine reads it whole, about 40 bytes
+#: a cell (io/xlsx.py): speed against a memory peak proportional to the rectangle
+XLSX_CALAMINE_CELLS: Final = 5_000_000
+#: ... or whose rectangle holds more than this many times its cells (plus 65,536): a sparse sheet, whose empty
+#: rectangle calamine would allocate and pandas turn into blank rows
+XLSX_SPARSE: Final = 4
+#: bytes (after decompression) a value of a Parquet list, map or struct column is counted as against the
+#: decoded-size limit, on top of its own bytes: a nested value becomes a Python object and then JSON text
+#: (io/readers.py)
+PARQUET_NESTED_VALUE_BYTES: Final = 48
 
 
 # ------------------------------------------------------------------------------ reading (labeleval/io)

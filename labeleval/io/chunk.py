@@ -15,26 +15,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from labeleval.errors import AdapterError, LabelevalError
 from labeleval.io.normalize import Billing, _missing, as_id_strings, normalize_batch, resolve_columns
 from labeleval.io.plan import ChunkTask, opened
 from labeleval.io.readers import (
     RawTable,
-    _check_names,
     _decode,
-    _nested_as_text,
-    _undictionary,
     check_size,
-    decoded_text_bytes,
     delimited_text,
     jsonl_lines,
+    read_parquet,
     read_table,
 )
 from labeleval.io.source import read_source
-from labeleval.limits import Limits
 from labeleval.project.manifest import TaskSpec
 from labeleval.project.schema import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 
@@ -46,6 +40,7 @@ _ROW = "\x00labeleval_row"
 def read_chunk(task: ChunkTask) -> tuple[RawTable, dict[str, str], float]:
     """The chunk's records as read, the column mapping and the duration factor the normaliser applies."""
     vendor = task.vendor
+    wanted = mapped_columns(dict(vendor.file.columns))
     if task.lines is not None:
         first, end, first_line = task.lines
         with task.path.open("rb") as handle:
@@ -53,10 +48,12 @@ def read_chunk(task: ChunkTask) -> tuple[RawTable, dict[str, str], float]:
             data = handle.read(end - first)
         text = _decode(data, task.name, vendor.file.encoding, first_line)
         if task.text_format == "jsonl":
-            raw = jsonl_lines(text, task.name, task.limits, first_line)
+            raw = jsonl_lines(text, task.name, task.limits, first_line, columns=wanted)
         else:
             try:
-                raw = delimited_text(text, task.name, task.text_format, task.limits, task.header, first_line)
+                raw = delimited_text(
+                    text, task.name, task.text_format, task.limits, task.header, first_line, columns=wanted
+                )
             except AdapterError:  # a malformed row: the whole-file reader names it as the in-memory engine does
                 read_table(task.path, fmt=task.text_format, encoding=vendor.file.encoding, display_name=task.name)
                 raise
@@ -64,38 +61,27 @@ def read_chunk(task: ChunkTask) -> tuple[RawTable, dict[str, str], float]:
         return raw, dict(vendor.file.columns), vendor.duration_unit.seconds
     if task.row_group is None:
         spec = replace(vendor.file, path=task.path)  # one file of a folder, or the vendor's file
-        source = read_source(spec, task.name, rates=vendor.rates, duration_factor=vendor.duration_unit.seconds)
+        source = read_source(
+            spec, task.name, rates=vendor.rates, duration_factor=vendor.duration_unit.seconds, columns=wanted
+        )
         return source.raw, dict(source.columns), source.duration_factor
     where: Path | str = task.url if task.url is not None else task.path
-    raw = _read_row_group(where, task.name, task.row_group, task.rows_before, task.limits)
+    try:
+        with opened(where) as handle:
+            raw = read_parquet(
+                handle, task.name, task.limits, row_group=task.row_group, rows_before=task.rows_before, columns=wanted
+            )
+    except LabelevalError:
+        raise
+    except Exception as exc:  # the file cannot be opened (fsspec and the stores raise many unrelated types)
+        raise AdapterError(f"{task.name}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
     return raw, dict(vendor.file.columns), vendor.duration_unit.seconds
 
 
-def _read_row_group(source: Path | str, name: str, group: int, rows_before: int, limits: Limits) -> RawTable:
-    """One row group of a Parquet file (a path or a URL), with the whole-file reader's checks (names, decoded
-    text size)."""
-
-    try:
-        with opened(source) as handle:
-            schema = pq.ParquetFile(handle).schema_arrow
-            _check_names([str(n) for n in schema.names], name, "schema")
-            plain = pa.schema([pa.field(f.name, _undictionary(f.type)) for f in schema])
-            text = [f.name for f in plain if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-            handle.seek(0)
-            table = pq.ParquetFile(handle, read_dictionary=text).read_row_group(group)
-        limits.check("decoded_mb", decoded_text_bytes(table, text) / 1024**2, f"{name} (row group {group + 1})")
-        frame = table.cast(plain).to_pandas()
-    except LabelevalError:
-        raise
-    except (MemoryError, RecursionError) as exc:
-        raise AdapterError(
-            f"{name}: the Parquet file is too large or too deeply nested ({type(exc).__name__})"
-        ) from None
-    except Exception as exc:
-        raise AdapterError(f"{name}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
-    frame.columns = [str(c) for c in frame.columns]
-    lines = np.arange(rows_before + 1, rows_before + len(frame) + 1, dtype=np.int64)
-    return RawTable(_nested_as_text(frame), lines, "parquet")
+def mapped_columns(columns: dict[str, str]) -> frozenset[str]:
+    """The file columns the normaliser uses under the mapping ``columns`` (canonical name -> file column): only
+    these are read from a table file (a file's other columns are not decoded)."""
+    return frozenset(columns.get(c, c) for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)) | frozenset(columns.values())
 
 
 @dataclass(frozen=True)

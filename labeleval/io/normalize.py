@@ -80,7 +80,8 @@ def resolve_columns(
                 resolved[canonical] = source  # only reached below when every record was malformed
     example = ", ".join(f'{c} = "..."' for c in required)
     if missing and (len(raw.frame) or not raw.malformed):
-        found = ", ".join(map(repr, list(raw.frame.columns)[:20])) or "none"
+        every = raw.columns_in_file if raw.columns_in_file is not None else list(raw.frame.columns)
+        found = ", ".join(map(repr, every[:20])) or "none"
         raise SchemaError(
             f"{file} {'line 1' if raw.fmt in ('csv', 'tsv') else 'header'}: missing column "
             f"{', '.join(missing)}; the file has columns: {found}. Map the file's names to labeleval's "
@@ -220,7 +221,7 @@ def _malformed(raw: RawTable, file: str, vendor: str) -> pd.DataFrame:
             "file": [file] * n,
             "vendor": [vendor] * n,
             "line": np.asarray(lines, dtype=np.int64),
-            "column": [""] * n,
+            "column": [raw.malformed_columns.get(int(line), "") for line in lines],
             "reason": [MALFORMED_RECORD] * n,
             "value": [""] * n,
             "message": list(messages),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,9 +32,16 @@ class Source:
 
 
 def read_source(
-    spec: FileSpec, name: str, *, gold: bool = False, rates: Path | None = None, duration_factor: float = 1.0
+    spec: FileSpec,
+    name: str,
+    *,
+    gold: bool = False,
+    rates: Path | None = None,
+    duration_factor: float = 1.0,
+    columns: Collection[str] | None = None,
 ) -> Source:
-    """Read ``spec``: native formats give canonical columns (seconds already), tables keep their mapping."""
+    """Read ``spec``: native formats give canonical columns (seconds already), tables keep their mapping;
+    ``columns``: the columns of a table file to read (None: all)."""
     if spec.format in NATIVE_FORMATS:
         options = ReadOptions(
             question=spec.question,
@@ -50,5 +57,7 @@ def read_source(
             spec.path, str(spec.format), name=name, options=options, columns=dict(spec.columns), gold=gold
         )
         return Source(raw, {}, 1.0)
-    raw = read_table(spec.path, fmt=spec.format, encoding=spec.encoding, sheet=spec.sheet, display_name=name)
+    raw = read_table(
+        spec.path, fmt=spec.format, encoding=spec.encoding, sheet=spec.sheet, display_name=name, columns=columns
+    )
     return Source(raw, spec.columns, duration_factor)

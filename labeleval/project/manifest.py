@@ -270,8 +270,12 @@ def _file_spec(
     rel = m.string(table, "path", where)
     url = _data_url(m, rel, where, after)
     path = Path(rel) if url else _confined(m, rel, where, after)
-    folder = url is None and where.startswith("[[vendors]]") and _parquet_set(m, path, rel, where, after)
-    if url is None and not path.is_file() and not folder:
+    try:
+        folder = url is None and where.startswith("[[vendors]]") and _parquet_set(m, path, rel, where, after)
+        found = url is not None or folder or path.is_file()
+    except OSError as exc:  # a name too long for the file system, say: the path cannot name a file here
+        raise m.error(f"{where}.path: cannot be opened: {exc.strerror} ({rel[:80]!r})", "path", after) from None
+    if not found:
         raise m.error(f"{where}.path: file not found: {rel} (looked in {m.path.parent})", "path", after)
     fmt = table.get("format")
     if fmt is not None and fmt not in TABLE_FORMATS and fmt not in EXPORT_FORMATS:
@@ -417,6 +421,8 @@ def _read_toml(manifest: Path) -> tuple[str, dict[str, Any]]:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(f"{manifest.name}: invalid TOML: {exc}") from None
+    except RecursionError:  # arrays or inline tables nested thousands deep: tomllib recurses once a level
+        raise ManifestError(f"{manifest.name}: invalid TOML: arrays or tables nested too deeply") from None
 
 
 def _task(m: _Manifest, task_t: dict[str, Any]) -> TaskSpec:

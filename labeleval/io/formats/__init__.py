@@ -16,9 +16,10 @@ from typing import Final
 
 from labeleval.errors import AdapterError
 from labeleval.io.formats import label_studio, labelbox, sagemaker, scale, surge, timesheet, toloka
-from labeleval.io.formats.base import ReadOptions
+from labeleval.io.formats.base import NATIVE_JSON_LEVELS, ReadOptions
 from labeleval.io.formats.guess import NAME_HINTS, normal
-from labeleval.io.readers import RawTable
+from labeleval.io.readers import RawTable, load_json, too_deep
+from labeleval.limits import current as current_limits
 from labeleval.options import EXPORT_FORMATS
 from labeleval.tuning import FORMAT_SNIFF_BYTES
 
@@ -120,16 +121,17 @@ def suggest_item_field(path: Path, fmt: str, canonical: str = "item_id") -> str 
 
 def _first_record(text: str) -> object:
     line = text.split("\n", 1)[0]
-    try:
-        value = json.loads(line)
+    depth = current_limits().json_depth + NATIVE_JSON_LEVELS
+    value, problem = load_json(line, depth)
+    if not problem:
         return value[0] if isinstance(value, list) and value else value
-    except json.JSONDecodeError:
-        pass
     decoder = json.JSONDecoder()
     body = text[1:].lstrip() if text.startswith("[") else text
+    if too_deep(body, depth):
+        return None
     try:
         value, _ = decoder.raw_decode(body)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return None
     return value
 

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from labeleval.errors import AdapterError
-from labeleval.io.readers import RawTable
+from labeleval.io.readers import RawTable, json_depth_error, load_json, too_deep
+from labeleval.limits import current as current_limits
 
 #: Canonical columns a native reader may fill (beyond these, nothing is added).
 NATIVE_COLUMNS: Final = (
@@ -191,6 +192,11 @@ def label_text(value: Any) -> Any:
     return str(value)
 
 
+#: levels a vendor's export adds around each judgment (task, annotations, result, value, choices ...) on top of
+#: the json_depth limit a record of a plain table may have
+NATIVE_JSON_LEVELS: Final = 8
+
+
 def load_json_records(path: Path, name: str, encoding: str, what: str) -> tuple[list[Any], list[int], bool]:
     """Records of a JSON array (record numbers 1..n) or of JSON lines (line numbers); ``True`` when lines.
 
@@ -206,23 +212,26 @@ def load_json_records(path: Path, name: str, encoding: str, what: str) -> tuple[
     stripped = text.lstrip()
     if not stripped:
         raise AdapterError(f"{name}: the file is empty; expected a {what}")
+    depth = current_limits().json_depth + NATIVE_JSON_LEVELS
     if stripped[0] == "[" or (stripped[0] == "{" and _single_document(stripped)):
+        if too_deep(text, depth + 1):  # the list of records adds a level
+            raise AdapterError(f"{json_depth_error(name, '', current_limits())}; expected a {what}")
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
             raise AdapterError(
                 f"{name} line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg}); expected a {what}"
             ) from None
+        except RecursionError:
+            raise AdapterError(f"{json_depth_error(name, '', current_limits())}; expected a {what}") from None
         records = value if isinstance(value, list) else [value]
         return records, list(range(1, len(records) + 1)), False
     records, lines = [], []
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
-        try:
-            records.append(json.loads(raw))
-        except json.JSONDecodeError:
-            records.append(None)
+        value, problem = load_json(raw, depth)
+        records.append(None if problem else value)
         lines.append(number)
     return records, lines, True
 
@@ -232,9 +241,8 @@ def _single_document(text: str) -> bool:
     first_newline = text.find("\n")
     if first_newline < 0:
         return True
-    try:
-        json.loads(text[:first_newline])
-    except json.JSONDecodeError:
+    _, problem = load_json(text[:first_newline], current_limits().json_depth + NATIVE_JSON_LEVELS)
+    if problem:
         return True  # the first line alone is not a document: a pretty-printed object
     return not text[first_newline:].strip()
 

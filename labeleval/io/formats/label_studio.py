@@ -203,7 +203,7 @@ def _choice(value: Any) -> Any:
     if isinstance(value, str) and value.startswith("{"):
         try:
             value = json.loads(value)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return value
     if isinstance(value, dict):
         for key in _VALUE_KEYS:

@@ -23,7 +23,6 @@ consolidated labels: one row per line with ``class-name`` as the label and annot
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,8 @@ from labeleval.io.formats.base import (
     malformed_json,
     require,
 )
-from labeleval.io.readers import RawTable
+from labeleval.io.readers import RawTable, load_json
+from labeleval.limits import current as current_limits
 from labeleval.project.schema import MALFORMED_RECORD, NO_ANSWER
 
 CONSOLIDATED = "consolidated"
@@ -133,14 +133,12 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
         for k, annotation in enumerate(workers, start=1):
             content = dig(annotation, "annotationData.content")
             if isinstance(content, str):
-                try:
-                    content = json.loads(content)
-                except json.JSONDecodeError as exc:
+                content, problem = load_json(content, current_limits().json_depth)
+                if problem:
                     out.exclude(
                         record,
                         MALFORMED_RECORD,
-                        f"data object {item}, annotation {k}: annotationData."
-                        f"content is not valid JSON ({exc.msg} at column {exc.colno})",
+                        f"data object {item}, annotation {k}: annotationData.content is not valid JSON ({problem})",
                         column="annotationData.content",
                         value=content,
                     )
