@@ -270,7 +270,10 @@ def _estimate(
         terms = 0.0
         if np.isfinite(c) and df_a > 0:
             judgments = trials * per_item
-            terms = (c * v_annotators) ** 2 / df_a + (c * v_judgments) ** 2 / max(judgments - n_annotators, 1.0)
+            half = v_judgments / 2
+            terms = (c * max(v_annotators - half, 0.0)) ** 2 / df_a + (c * half) ** 2 / max(
+                judgments - n_annotators, 1.0
+            )
         denominator = v_items**2 / max(n_items - 1, 1) + terms
         df = (v_items + excess) ** 2 / denominator if denominator > 0 else float("inf")
     variance = v_items + excess if trials > 0 else float("nan")

@@ -158,11 +158,12 @@ def test_volume_factor_is_unbiased_and_reduces_to_g_over_g_minus_one() -> None:
 
 
 def test_two_way_df_cannot_exceed_what_the_annotators_support() -> None:
-    """The annotator excess is a difference of mean squares: its df terms count ``c V_a``, not the excess, so an
-    excess estimated at 0 does not make the df the items'. Without item variance the df is at most ``df_a``."""
+    """The annotator excess is a difference of mean squares: its df terms count ``c (V_a - V_e / 2)``, not the
+    excess, so an excess estimated at 0 does not make the df the items'. Without item variance the df is at most
+    ``df_a``."""
     c, df_a = 1.25, 4.0
     terms = annotator_df_terms(1.0, 1.0, c, df_a, 1000.0)
-    assert terms == pytest.approx(c**2 / df_a + c**2 / 1000.0)
+    assert terms == pytest.approx((c / 2) ** 2 / df_a + (c / 2) ** 2 / 1000.0)
     assert two_way_df(0.0, 299.0, 0.0, terms) == 0.0  # nothing known: no df
     for v_a, v_e in ((1.0, 0.2), (1.0, 0.9), (5.0, 0.1)):
         excess = c * (v_a - v_e)
@@ -170,7 +171,7 @@ def test_two_way_df_cannot_exceed_what_the_annotators_support() -> None:
     # an under-estimated excess no longer gives the items' df: 299 for the excess-only Satterthwaite formula
     assert float(satterthwaite_df(np.array([1.0, 0.0]), np.array([299.0, df_a]))) == 299.0
     small = two_way_df(1.0, 299.0, 0.0, annotator_df_terms(1.0, 1.0, c, df_a, 1000.0))
-    assert small < 3.0
+    assert small < 12.0
     assert annotator_df_terms(1.0, 1.0, float("nan"), df_a, 1000.0) == 0.0  # one annotator: no annotator part
 
 
