@@ -9,10 +9,13 @@ items. Each ratio gets, from one evaluation-wide pair of resamplings:
 - annotator resamples (independent Poisson weights per annotator, keyed by vendor),
 - the delta-method variances of resampling items, annotators and single judgments (``V_i``, ``V_a``, ``V_e``).
 
-The two-way variance is ``V_i + max(0, c V_a - V_e)`` (the components estimator; product "pigeonhole"
+The two-way variance is ``V_i + max(0, c (V_a - V_e))`` (the components estimator; product "pigeonhole"
 weights would count judgment noise three times and lose half the power when annotators do not differ),
-with a Satterthwaite t for the few-annotator case. ``uncertainty = "items"`` keeps the item part alone.
-Intervals of proportions are Wilson intervals on the design-effect sample size (never zero-width).
+``c`` the exact correction for the annotators' volume shares, with a Satterthwaite t whose df the annotators
+bound (:mod:`labeleval.inference.stats`). ``uncertainty = "items"`` keeps the item part alone. Intervals of
+proportions are Wilson intervals on the design-effect sample size (never zero-width). Under hourly pay the
+cost per usable label is a ratio of two ratios (pay per judgment over the usable rate): its four per-item and
+per-annotator sums are resampled together (``relative_cost``), and its interval is on the log scale.
 
 Memory: nothing per judgment is kept. :func:`vendor_sums` runs over a vendor's judgments in passes of
 :data:`~labeleval.tuning.RATIO_ROWS_PER_PASS` rows and keeps, per ratio, its per-item sums ``(X_i, S_i)`` (what the
