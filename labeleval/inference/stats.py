@@ -231,7 +231,7 @@ def volume_factor(volumes: np.ndarray) -> float:
     The variance annotators add to a volume-weighted mean is ``s2 sum w^2``; the residuals' sum of squares has
     mean ``s2 tr(A)`` (:func:`volume_moments`), so the unbiased factor is
     ``sum w^2 / (sum w^2 - 2 sum w^3 + (sum w^2)^2)``: ``G / (G - 1)`` for equal volumes, and larger when a few
-    annotators do most of the work (one of 20 with 53% of the judgments: 3.6, where ``G / (G - 1)`` with Kish's
+    annotators do most of the work (one of 20 with 53% of the judgments: 3.7, where ``G / (G - 1)`` with Kish's
     effective number would give 1.4). NaN for a single annotator (nothing to measure against).
 
     >>> round(volume_factor(np.ones(5)), 6)

@@ -157,6 +157,23 @@ def test_volume_factor_is_unbiased_and_reduces_to_g_over_g_minus_one() -> None:
     assert np.isnan(volume_factor(np.array([5.0]))) and volume_df(np.array([5.0])) == 0.0
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_volume_factor_recovers_the_brute_force_variance_of_the_weighted_mean(seed: int) -> None:
+    """Brute force: annotator effects of variance 0.49 are drawn many times; the variance of the vendor's
+    volume-weighted mean is measured directly, and the factor times the mean sum of squared residuals (each
+    effect against that mean, weighted by its share) must equal it. Equal volumes (seed 0): ``G / (G - 1)``."""
+    rng = np.random.default_rng(seed)
+    g = int(rng.integers(3, 12))
+    volumes = np.exp(1.2 * rng.standard_normal(g)) if seed else np.ones(g)
+    w = volumes / volumes.sum()
+    effects = 0.7 * rng.standard_normal((100_000, g))
+    mean = effects @ w
+    squares = ((w * (effects - mean[:, None])) ** 2).sum(axis=1)
+    assert volume_factor(volumes) * squares.mean() == pytest.approx(np.var(mean), rel=0.03)
+    if seed == 0:
+        assert volume_factor(volumes) == pytest.approx(g / (g - 1))
+
+
 def test_two_way_df_cannot_exceed_what_the_annotators_support() -> None:
     """The annotator excess is a difference of mean squares: its df terms count ``c (V_a - V_e / 2)``, not the
     excess, so an excess estimated at 0 does not make the df the items'. Without item variance the df is at most
