@@ -1,6 +1,7 @@
 """Calibration of labeleval's intervals, tests and verdict on simulated pilot designs.
 
-A script, not a test: ``make calibrate`` (or ``python benchmarks/calibration.py [--quick|--full]``).
+A script, not a test: ``make calibrate`` (or ``python benchmarks/calibration.py [--quick|--full] [--json OUT]
+[--before FILE] [--only 'name|name']``; ``--save`` is ``--json``'s old name).
 
 Every design below is simulated with a known truth, written as a small project (manifest + CSVs) in a
 temporary folder and scored with the public :func:`labeleval.evaluate`, exactly as a user would. For each
@@ -15,7 +16,10 @@ design the script prints, with Monte-Carlo errors (± one standard error of the 
   the right direction, by the comparisons and by the verdict.
 
 Each evaluation method (for example ``uncertainty="items"`` beside the default) runs on the *same*
-simulated projects, so their columns are paired. ``--before FILE`` prints a saved earlier run beside.
+simulated projects, so their columns are paired. ``--json OUT`` writes the results; ``--before FILE`` prints
+such a file beside, per design and row ("—" where that run had no such figure). The run is deterministic
+given its seeds and feature-detects the options it passes, so today's code and an earlier release can be
+run on the same projects: ``PYTHONPATH=OLD ... --json old.json``, then ``... --before old.json``.
 
 The simulation: a nominal task with 4 labels; gold uniform over them. A judgment is right with
 probability ``sigmoid(skill_a + difficulty_i)`` (annotator skill on the logit scale drawn once per
@@ -23,7 +27,10 @@ annotator from the vendor's skill distribution; item difficulty shared by all ve
 the 3 wrong labels at random. Each item gets its labels from distinct annotators, chosen with
 probability proportional to the annotators' volumes. Population values (the truth) are computed by
 Gauss-Hermite quadrature (accuracy) or by simulating 200,000 items with fresh annotators (consensus
-accuracy, alpha).
+accuracy, alpha). Under hourly pay each annotator has a lognormal speed and each judgment a lognormal time
+around it; the true cost per usable label is the rate x the population mean time over the population
+accuracy. Dawid-Skene consensus accuracy depends on the batch the model is fitted on, so its truth is the
+mean over 300 simulated workforces, each fitted on a batch of the design's size.
 """
 
 from __future__ import annotations
@@ -477,8 +484,8 @@ def _cell(value: object) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="100 projects per design (about 2 minutes)")
-    mode.add_argument("--full", action="store_true", help="1000 projects per design (about 20 minutes)")
+    mode.add_argument("--quick", action="store_true", help="100 projects per design")
+    mode.add_argument("--full", action="store_true", help="1000 projects per design")
     parser.add_argument("--reps", type=int, help="projects per design (overrides --quick/--full)")
     parser.add_argument("--n-boot", type=int, default=1000)
     parser.add_argument("--only", help="run only designs whose name contains this text (or one of a|b|c)")
