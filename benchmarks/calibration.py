@@ -493,10 +493,13 @@ def main(argv: list[str] | None = None) -> int:
         "--json",
         "--save",
         dest="save",
+        metavar="OUT",
         type=Path,
         help="write the results as JSON (to compare later runs with --before)",
     )
-    parser.add_argument("--before", type=Path, help="a JSON file saved by an earlier run, printed beside")
+    parser.add_argument(
+        "--before", metavar="FILE", type=Path, help="a JSON file saved by an earlier run, printed beside"
+    )
     args = parser.parse_args(argv)
     reps = args.reps or (100 if args.quick else 1000 if args.full else 300)
     listing = ", ".join(methods())
