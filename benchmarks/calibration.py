@@ -1,6 +1,7 @@
 """Calibration of labeleval's intervals, tests and verdict on simulated pilot designs.
 
-A script, not a test: ``make calibrate`` (or ``python benchmarks/calibration.py [--quick|--full]``).
+A script, not a test: ``make calibrate`` (or ``python benchmarks/calibration.py [--quick|--full] [--json OUT]
+[--before FILE] [--only 'name|name']``; ``--save`` is ``--json``'s old name).
 
 Every design below is simulated with a known truth, written as a small project (manifest + CSVs) in a
 temporary folder and scored with the public :func:`labeleval.evaluate`, exactly as a user would. For each
@@ -15,7 +16,10 @@ design the script prints, with Monte-Carlo errors (± one standard error of the 
   the right direction, by the comparisons and by the verdict.
 
 Each evaluation method (for example ``uncertainty="items"`` beside the default) runs on the *same*
-simulated projects, so their columns are paired. ``--before FILE`` prints a saved earlier run beside.
+simulated projects, so their columns are paired. ``--json OUT`` writes the results; ``--before FILE`` prints
+such a file beside, per design and row ("—" where that run had no such figure). The run is deterministic
+given its seeds and feature-detects the options it passes, so today's code and an earlier release can be
+run on the same projects: ``PYTHONPATH=OLD ... --json old.json``, then ``... --before old.json``.
 
 The simulation: a nominal task with 4 labels; gold uniform over them. A judgment is right with
 probability ``sigmoid(skill_a + difficulty_i)`` (annotator skill on the logit scale drawn once per
@@ -23,7 +27,10 @@ annotator from the vendor's skill distribution; item difficulty shared by all ve
 the 3 wrong labels at random. Each item gets its labels from distinct annotators, chosen with
 probability proportional to the annotators' volumes. Population values (the truth) are computed by
 Gauss-Hermite quadrature (accuracy) or by simulating 200,000 items with fresh annotators (consensus
-accuracy, alpha).
+accuracy, alpha). Under hourly pay each annotator has a lognormal speed and each judgment a lognormal time
+around it; the true cost per usable label is the rate x the population mean time over the population
+accuracy. Dawid-Skene consensus accuracy depends on the batch the model is fitted on, so its truth is the
+mean over 300 simulated workforces, each fitted on a batch of the design's size.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 import labeleval as le
+from labeleval.inference.consensus import dawid_skene_codes
 from labeleval.metrics.agreement import alpha_from_counts
 from labeleval.present.verdict import verdict
 
@@ -72,6 +80,11 @@ class Vendor:
     labels: tuple[int, int] = (3, 3)  # labels per item, drawn uniformly from this range (inclusive)
     easy_half: bool = False  # labels only the easier half of the gold items
     rate: float = 0.10  # price per label
+    hourly: float = 0.0  # price per hour (0: paid ``rate`` per label); then every judgment has a duration
+    seconds: float = 30.0  # median seconds per judgment of a median-speed annotator (hourly pay)
+    speed_sd: float = 0.4  # lognormal spread of the annotators' speeds (hourly pay)
+    seconds_sd: float = 0.3  # lognormal spread of one annotator's judgment times (hourly pay)
+    dominant: float = 0.0  # share of the vendor's judgments by its first annotator (0: by ``volume_sd``)
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,8 @@ class Design:
     vendors: tuple[Vendor, ...]
     difficulty_sd: float = 1.0
     reps: float = 1.0  # share of the run's replications this design gets
+    options: tuple[tuple[str, object], ...] = ()  # evaluate() options of this design (all methods)
+    every_vendor: bool = False  # coverage: check every vendor's intervals (else the first vendor's)
 
 
 def accuracy_for(skill: float, skill_sd: float, difficulty_sd: float) -> float:
@@ -122,7 +137,7 @@ _TRUTH: dict[tuple[object, ...], dict[str, float]] = {}
 
 def truth(v: Vendor, difficulty_sd: float) -> dict[str, float]:
     """Population values for a vendor: fresh annotators for every judgment (an infinite workforce)."""
-    key = (v.skill, v.skill_sd, v.labels, difficulty_sd)
+    key = (v.skill, v.skill_sd, v.labels, difficulty_sd, price_per_label(v))
     if key in _TRUTH:
         return _TRUTH[key]
     rng = np.random.default_rng(12345)
@@ -146,10 +161,57 @@ def truth(v: Vendor, difficulty_sd: float) -> dict[str, float]:
         "consensus_fractional": float(fractional.mean()),
         "consensus_abstain": float(abstain.mean()),
         "alpha": float(alpha),
-        "cost_per_usable_label": v.rate / accuracy,
+        "cost_per_usable_label": price_per_label(v) / accuracy,
     }
     _TRUTH[key] = out
     return out
+
+
+def price_per_label(v: Vendor) -> float:
+    """Expected price of one judgment: the rate per label, or the hourly rate x the mean duration."""
+    if not v.hourly:
+        return v.rate
+    mean_seconds = v.seconds * math.exp((v.speed_sd**2 + v.seconds_sd**2) / 2)
+    return v.hourly * mean_seconds / 3600.0
+
+
+def dawid_skene_truth(v: Vendor, difficulty_sd: float, n: int, workforces: int = 300) -> float:
+    """Population Dawid-Skene consensus accuracy of a vendor of ``v.annotators`` annotators on a batch of ``n``
+    items: the mean over workforces drawn from its skill distribution (each on its own batch) of the consensus
+    accuracy of a Dawid-Skene fit on the batch. Unlike a vote, the fit learns each annotator's confusions from
+    the batch itself, so its accuracy depends on the batch's size: the truth is that of batches of this size."""
+    key = ("ds", v.skill, v.skill_sd, v.labels, v.annotators, difficulty_sd, n)
+    if key in _TRUTH:
+        return _TRUTH[key]["ds"]
+    rng = np.random.default_rng(54321)
+    scores = []
+    for _ in range(workforces):
+        skill = v.skill + v.skill_sd * rng.standard_normal(v.annotators)
+        gold = rng.integers(0, K, n)
+        difficulty = difficulty_sd * rng.standard_normal(n)
+        m = np.minimum(rng.integers(v.labels[0], v.labels[1] + 1, n), v.annotators)
+        order = np.argsort(rng.random((n, v.annotators)), axis=1)[:, : v.labels[1]]
+        present = np.arange(order.shape[1])[None, :] < m[:, None]
+        who = order[present]
+        item = np.repeat(np.arange(n), m)
+        labels = judge(rng, sigmoid(skill[who] + difficulty[item]), gold[item])
+        fit = dawid_skene_codes(item, who, labels, n, v.annotators, K)
+        scores.append(float((fit.posteriors.argmax(axis=1) == gold).mean()))
+    _TRUTH[key] = {"ds": float(np.mean(scores))}
+    return _TRUTH[key]["ds"]
+
+
+def _volumes(v: Vendor, rng: np.random.Generator) -> np.ndarray:
+    if v.dominant:  # one annotator takes ``dominant`` of the draws, the others share the rest equally
+        rest = np.ones(v.annotators - 1)
+        return np.concatenate([[v.dominant / (1 - v.dominant) * (v.annotators - 1)], rest])
+    return np.exp(v.volume_sd * rng.standard_normal(v.annotators)) if v.volume_sd else np.ones(v.annotators)
+
+
+def _pricing(v: Vendor) -> str:
+    if v.hourly:
+        return f'pricing = {{ model = "hourly", rate = {v.hourly}, currency = "USD" }}\n'
+    return f'pricing = {{ model = "per_label", rate = {v.rate}, currency = "USD" }}\n'
 
 
 def simulate(design: Design, rng: np.random.Generator, folder: Path) -> None:
@@ -163,7 +225,7 @@ def simulate(design: Design, rng: np.random.Generator, folder: Path) -> None:
     blocks = []
     for v in design.vendors:
         skill = v.skill + v.skill_sd * rng.standard_normal(v.annotators)
-        volume = np.exp(v.volume_sd * rng.standard_normal(v.annotators)) if v.volume_sd else np.ones(v.annotators)
+        volume = _volumes(v, rng)
         chosen = np.sort(easy) if v.easy_half else np.arange(n)
         m = np.minimum(rng.integers(v.labels[0], v.labels[1] + 1, len(chosen)), v.annotators)
         # distinct annotators per item, probability proportional to volume: Gumbel top-k
@@ -175,11 +237,12 @@ def simulate(design: Design, rng: np.random.Generator, folder: Path) -> None:
         p = sigmoid(skill[who] + difficulty[item])
         labels = judge(rng, p, gold[item])
         frame = pd.DataFrame({"item_id": items[item], "annotator_id": who, "label": LABELS[labels]})
+        if v.hourly:  # an annotator's speed, and each judgment's own time around it
+            speed = v.speed_sd * rng.standard_normal(v.annotators)
+            noise = v.seconds_sd * rng.standard_normal(len(who))
+            frame["duration_s"] = np.round(v.seconds * np.exp(speed[who] + noise), 2)
         frame.to_csv(folder / f"{v.name}.csv", index=False)
-        blocks.append(
-            f'[[vendors]]\nname = "{v.name}"\npath = "{v.name}.csv"\n'
-            f'pricing = {{ model = "per_label", rate = {v.rate}, currency = "USD" }}\n'
-        )
+        blocks.append(f'[[vendors]]\nname = "{v.name}"\npath = "{v.name}.csv"\n' + _pricing(v))
     manifest = (
         '[task]\nname = "simulated"\nkind = "nominal"\nlabels = ["a", "b", "c", "d"]\n\n'
         '[gold]\npath = "gold.csv"\n\n' + "\n".join(blocks)
@@ -224,6 +287,61 @@ def designs() -> list[Design]:
             1000,
             (Vendor("A", 50, s88, 0.0), Vendor("B", 50, s91, 0.0)),
             reps=0.5,
+        ),
+        *workforce_designs(),
+    ]
+
+
+def workforce_designs() -> list[Design]:
+    """Hourly pay, small and uneven workforces, Dawid-Skene consensus (seeds follow the designs above)."""
+    base = Vendor("A", 30, logit(0.85), 0.5)
+    hourly = replace(base, annotators=20, hourly=30.0)
+    three = replace(base, annotators=3)
+    five = Vendor("A", 5, logit(0.85), 1.0, volume_sd=1.0)
+    ds = Vendor("A", 10, logit(0.85), 1.0)
+    ds_options = (("consensus", "dawid_skene"),)
+    return [
+        Design("hourly $30/h, speeds vary (log-sd 0.4), 20 annotators", "coverage", 300, (hourly,)),
+        Design(
+            "equal, hourly $30/h, speeds vary (log-sd 0.4), 20 each",
+            "false claims",
+            300,
+            (hourly, replace(hourly, name="B")),
+        ),
+        Design(
+            "one annotator does 53% of judgments (1 label/item)",
+            "coverage",
+            300,
+            (replace(base, annotators=20, labels=(1, 1), dominant=0.53),),
+        ),
+        Design(
+            "2 vendors x 3 annotators, 50 gold", "coverage", 50, (three, replace(three, name="B")), every_vendor=True
+        ),
+        Design(
+            "3 vendors with 5, 10, 15 annotators, 300 gold",
+            "coverage",
+            300,
+            (
+                replace(base, annotators=5),
+                replace(base, name="B", annotators=10),
+                replace(base, name="C", annotators=15),
+            ),
+            every_vendor=True,
+        ),
+        Design(
+            "README design: 5 annotators each, skewed volumes (lognormal sd 1)",
+            "coverage",
+            300,
+            (five, replace(five, name="B")),
+            every_vendor=True,
+        ),
+        Design("dawid_skene consensus, 10 annotators, skill sd 1.0", "coverage", 300, (ds,), options=ds_options),
+        Design(
+            "equal, dawid_skene consensus, 10 annotators each, skill sd 1.0",
+            "false claims",
+            300,
+            (ds, replace(ds, name="B")),
+            options=ds_options,
         ),
     ]
 
@@ -284,25 +402,30 @@ def score(design: Design, report: le.Report, tally: Tally) -> None:
         first = sentences[0] if sentences else ""
         tally.add("verdict: B more accurate beyond chance", float(first.startswith("B ") and "beyond chance" in first))
     else:
-        v = design.vendors[0]
-        t = truth(v, design.difficulty_sd)
-        row = report.summary.iloc[0]
-        for metric, target in (
-            ("accuracy", t["accuracy"]),
-            ("consensus_accuracy", consensus_truth(report, t)),
-            ("alpha", t["alpha"]),
-            ("cost_per_usable_label", t["cost_per_usable_label"]),
-        ):
-            low, high = row[f"{metric}_ci_low"], row[f"{metric}_ci_high"]
-            tally.add(f"coverage {metric}", float(low <= target <= high) if np.isfinite(low) else math.nan)
-            tally.add(f"  zero-width {metric}", float(high - low <= 1e-12) if np.isfinite(low) else math.nan)
+        for index, v in enumerate(design.vendors if design.every_vendor else design.vendors[:1]):
+            t = truth(v, design.difficulty_sd)
+            row = report.summary.iloc[index]
+            consensus = (
+                dawid_skene_truth(v, design.difficulty_sd, design.gold_items)
+                if dict(design.options).get("consensus") == "dawid_skene"
+                else consensus_truth(report, t)
+            )
+            for metric, target in (
+                ("accuracy", t["accuracy"]),
+                ("consensus_accuracy", consensus),
+                ("alpha", t["alpha"]),
+                ("cost_per_usable_label", t["cost_per_usable_label"]),
+            ):
+                low, high = row[f"{metric}_ci_low"], row[f"{metric}_ci_high"]
+                tally.add(f"coverage {metric}", float(low <= target <= high) if np.isfinite(low) else math.nan)
+                tally.add(f"  zero-width {metric}", float(high - low <= 1e-12) if np.isfinite(low) else math.nan)
 
 
 def run(reps: int, n_boot: int, only: str | None) -> dict[str, dict[str, dict[str, tuple[float, float, int]]]]:
     results: dict[str, dict[str, dict[str, tuple[float, float, int]]]] = {}
     chosen = methods()
     for d_index, design in enumerate(designs()):
-        if only and only.lower() not in design.name.lower():
+        if only and not any(part.strip().lower() in design.name.lower() for part in only.split("|")):
             continue
         start = time.perf_counter()
         tallies = {name: Tally() for name in chosen}
@@ -314,7 +437,8 @@ def run(reps: int, n_boot: int, only: str | None) -> dict[str, dict[str, dict[st
                 simulate(design, rng, folder)
                 project = le.load_project(folder)
                 for name, options in chosen.items():
-                    report = le.evaluate(project, n_boot=n_boot, seed=r, **options)  # type: ignore[arg-type]
+                    both = {**dict(design.options), **options}
+                    report = le.evaluate(project, n_boot=n_boot, seed=r, **both)  # type: ignore[arg-type]
                     score(design, report, tallies[name])
         results[design.name] = {name: {key: tally.rate(key) for key in tally.hits} for name, tally in tallies.items()}
         results[design.name]["_meta"] = {"kind": design.kind, "reps": n}  # type: ignore[dict-item]
@@ -350,7 +474,7 @@ def table(results: dict[str, dict[str, object]], before: dict[str, dict[str, obj
 
 def _cell(value: object) -> str:
     if not value:
-        return f"{'-':>16s}"
+        return f"{'—':>16s}"
     p, se, _ = value  # type: ignore[misc]
     if not math.isfinite(p):
         return f"{'n/a':>16s}"
@@ -360,13 +484,22 @@ def _cell(value: object) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="100 projects per design (about 2 minutes)")
-    mode.add_argument("--full", action="store_true", help="1000 projects per design (about 20 minutes)")
+    mode.add_argument("--quick", action="store_true", help="100 projects per design")
+    mode.add_argument("--full", action="store_true", help="1000 projects per design")
     parser.add_argument("--reps", type=int, help="projects per design (overrides --quick/--full)")
     parser.add_argument("--n-boot", type=int, default=1000)
-    parser.add_argument("--only", help="run only designs whose name contains this text")
-    parser.add_argument("--save", type=Path, help="write the results as JSON (to compare later runs with --before)")
-    parser.add_argument("--before", type=Path, help="a JSON file saved by an earlier run, printed beside")
+    parser.add_argument("--only", help="run only designs whose name contains this text (or one of a|b|c)")
+    parser.add_argument(
+        "--json",
+        "--save",
+        dest="save",
+        metavar="OUT",
+        type=Path,
+        help="write the results as JSON (to compare later runs with --before)",
+    )
+    parser.add_argument(
+        "--before", metavar="FILE", type=Path, help="a JSON file saved by an earlier run, printed beside"
+    )
     args = parser.parse_args(argv)
     reps = args.reps or (100 if args.quick else 1000 if args.full else 300)
     listing = ", ".join(methods())

@@ -27,7 +27,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from labeleval.inference.stats import jeffreys_se, max_t, satterthwaite_df
+from labeleval.inference.stats import jeffreys_se, max_t, two_way_df
 from labeleval.options import Uncertainty, UsabilityRule
 from labeleval.scoring.class_ratios import COMPARED_METRICS, ClassEstimates
 from labeleval.scoring.consensus import VendorConsensus
@@ -102,7 +102,10 @@ def comparisons(
                 note = f"too few {what}{reference} ({basis} < {settings.min_shared_gold}): cannot be compared yet"
                 decision.skip(row, *_values(a, b, ra, rb, metric), note)
                 continue
-            decision.add(row, *_difference(a, b, ra, rb, metric, counts["shared_items"]), coverage)
+            costs = (
+                (_relative_cost(est, a.name, b.name), _relative_cost(est, b.name, a.name)) if metric in SOURCE else ()
+            )
+            decision.add(row, *_difference(a, b, ra, rb, metric, counts["shared_items"], *costs), coverage)
         alpha_a, alpha_b = est(a.name, "alpha"), est(b.name, "alpha")
         samples = est.samples[(a.name, "alpha")] - est.samples[(b.name, "alpha")]
         note = "" if np.array_equal(a.labelled, b.labelled) else "agreement on each vendor's own items"
@@ -193,6 +196,11 @@ def _shared_ratio(est: Estimates, vendor: str, other: str, metric: str) -> Ratio
     return est.ratios.get((vendor, name, other), est.ratios.get((vendor, name)))
 
 
+def _relative_cost(est: Estimates, vendor: str, other: str) -> RatioEstimate | None:
+    """The cost per usable label's resamples relative to its estimate, where the vendor's pay varies (hourly)."""
+    return est.ratios.get((vendor, "relative_cost", other), est.ratios.get((vendor, "relative_cost")))
+
+
 def _values(a: VendorBatch, b: VendorBatch, ra: RatioEstimate, rb: RatioEstimate, metric: str) -> tuple[float, float]:
     if metric in SOURCE:  # cost per usable label = cost per label / usable rate (infinite when none is usable)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -201,13 +209,21 @@ def _values(a: VendorBatch, b: VendorBatch, ra: RatioEstimate, rb: RatioEstimate
 
 
 def _difference(
-    a: VendorBatch, b: VendorBatch, ra: RatioEstimate, rb: RatioEstimate, metric: str, shared_items: int
+    a: VendorBatch,
+    b: VendorBatch,
+    ra: RatioEstimate,
+    rb: RatioEstimate,
+    metric: str,
+    shared_items: int,
+    cost_a: RatioEstimate | None = None,
+    cost_b: RatioEstimate | None = None,
 ) -> tuple[float, float, np.ndarray, float, float]:
     """Estimates, resampled differences, the SE floor and the Satterthwaite df of one comparison."""
     floor_a = float(jeffreys_se(np.array([ra.successes]), np.array([ra.trials]))[0])
     floor_b = float(jeffreys_se(np.array([rb.successes]), np.array([rb.trials]))[0])
     scale_a = scale_b = 1.0
     samples_a, samples_b = ra.samples, rb.samples
+    estimate_a, estimate_b = _values(a, b, ra, rb, metric)
     if metric in SOURCE:
         smooth_a = (ra.successes + 0.5) / (ra.trials + 1.0)
         smooth_b = (rb.successes + 0.5) / (rb.trials + 1.0)
@@ -215,16 +231,21 @@ def _difference(
         with np.errstate(divide="ignore", invalid="ignore"):
             samples_a = a.cost_per_label / np.clip(ra.samples, 0.0, 1.0)
             samples_b = b.cost_per_label / np.clip(rb.samples, 0.0, 1.0)
-    estimate_a, estimate_b = _values(a, b, ra, rb, metric)
+    floor = float(np.hypot(scale_a * floor_a, scale_b * floor_b))  # the usable rates' floor, through the cost
+    if metric in SOURCE:
+        # variable pay: the cost's own resamples (pay and usable labels together), relative to its estimate
+        if cost_a is not None:
+            ra, scale_a, samples_a = cost_a, estimate_a, estimate_a * cost_a.samples
+        if cost_b is not None:
+            rb, scale_b, samples_b = cost_b, estimate_b, estimate_b * cost_b.samples
     with np.errstate(invalid="ignore"):
         diff = samples_a - samples_b
         item_part = scale_a * ra.item_part - scale_b * rb.item_part
-    floor = float(np.hypot(scale_a * floor_a, scale_b * floor_b))
     finite = item_part[np.isfinite(item_part)]
     item_var = float(np.var(finite, ddof=1)) if len(finite) > 1 else 0.0
-    components = np.array([item_var, scale_a**2 * ra.annotator_variance, scale_b**2 * rb.annotator_variance])
-    dfs = np.array([max(shared_items - 1, 1), max(ra.effective_annotators - 1, 1), max(rb.effective_annotators - 1, 1)])
-    return estimate_a, estimate_b, diff, floor, float(satterthwaite_df(components, dfs))
+    excess = scale_a**2 * ra.annotator_variance + scale_b**2 * rb.annotator_variance
+    terms = scale_a**4 * ra.df_terms + scale_b**4 * rb.df_terms  # each vendor's annotators (inference.stats)
+    return estimate_a, estimate_b, diff, floor, two_way_df(item_var, max(shared_items - 1, 1), excess, terms)
 
 
 class _Family:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from labeleval.inference.consensus import dawid_skene_codes, dawid_skene_fits
+from labeleval.inference.consensus import LOG_EPS, dawid_skene_codes, dawid_skene_fits
 from labeleval.metrics import cells as sparse_cells
 from labeleval.options import TiePolicy, UsabilityRule
 from labeleval.scoring.encode import Encoded, VendorBatch
@@ -30,10 +30,32 @@ class VendorConsensus:
     ds_accuracy: np.ndarray  # per annotator key of this vendor (NaN elsewhere)
     chosen: ItemConsensus
     chosen_correct: np.ndarray
+    ds_votes: DawidSkeneVotes | None = None  # what removing one vote does to the Dawid-Skene consensus
 
 
-#: A vendor's Dawid-Skene consensus and each annotator key's model accuracy, or None where no fit is made.
-DawidSkeneFit = tuple[ItemConsensus, np.ndarray] | None
+@dataclass(frozen=True)
+class DawidSkeneVotes:
+    """A vendor's Dawid-Skene fit as the influence of single votes needs it: each gold item's log posterior and
+    each annotator's log confusion matrix. Removing annotator ``a``'s vote ``l`` on item ``i`` with the fit held
+    subtracts ``log_confusion[a, :, l]`` from the item's log posterior (memory: gold items x K + annotators x K^2).
+    """
+
+    gold_items: np.ndarray  # sorted item codes of the gold items the vendor labelled
+    log_posterior: np.ndarray  # len(gold_items) x K
+    log_confusion: np.ndarray  # the vendor's annotators x K (true) x K (given)
+    log_prior: np.ndarray  # K
+    local: np.ndarray  # per annotator key: its row of log_confusion (-1 for other vendors' keys)
+
+    def without(self, item: np.ndarray, key: np.ndarray, label: np.ndarray) -> np.ndarray:
+        """The consensus code of each (gold) ``item`` once ``key``'s vote ``label`` is taken out."""
+        rows = np.searchsorted(self.gold_items, item)
+        less = self.log_posterior[rows] - self.log_confusion[self.local[key], :, label]
+        return np.asarray(less.argmax(axis=1), dtype=np.int64)
+
+
+#: A vendor's Dawid-Skene consensus, each annotator key's model accuracy and its votes' influence, or None
+#: where no fit is made.
+DawidSkeneFit = tuple[ItemConsensus, np.ndarray, DawidSkeneVotes] | None
 
 
 def vendor_dawid_skene(enc: Encoded, batch: VendorBatch, settings: Settings) -> DawidSkeneFit:
@@ -62,8 +84,9 @@ def vendor_consensus(
         # credit, not a verdict: a tie among t labels that include the right one earns 1/t
         rule_correct = np.where(batch.labelled, counts.tie_credit(enc.gold_code, kind.hit)[0], 0.0)
     made = vendor_dawid_skene(enc, batch, settings) if fit == "make" else fit
+    votes = None
     if made is not None:
-        ds, ds_accuracy = made
+        ds, ds_accuracy, votes = made
         ds_correct = kind.correct(ds.code, kind.values[np.maximum(ds.code, 0)], enc.gold_code)
     else:
         ds, ds_accuracy = None, np.full(enc.n_keys, np.nan)
@@ -77,10 +100,11 @@ def vendor_consensus(
         ds_accuracy=ds_accuracy,
         chosen=ds if use_ds and ds is not None else rule,
         chosen_correct=ds_correct if use_ds else rule_correct,
+        ds_votes=votes,
     )
 
 
-def _vendor_dawid_skene(enc: Encoded, batch: VendorBatch) -> tuple[ItemConsensus, np.ndarray]:
+def _vendor_dawid_skene(enc: Encoded, batch: VendorBatch) -> tuple[ItemConsensus, np.ndarray, DawidSkeneVotes]:
     """Dawid-Skene among one vendor's annotators (no gold: accuracy is then measured on gold).
 
     Returns the consensus per item (code -1 / confidence NaN where the vendor gave no judgment) and each
@@ -99,7 +123,20 @@ def _vendor_dawid_skene(enc: Encoded, batch: VendorBatch) -> tuple[ItemConsensus
     accuracy = np.full(enc.n_keys, np.nan)
     accuracy[annotators] = np.einsum("k,akk->a", fit.priors, fit.confusions)
     value = enc.kind.values[np.maximum(code, 0)]
-    return ItemConsensus(code, value, posterior), accuracy
+    local = np.full(enc.n_keys, -1, dtype=np.int64)
+    local[annotators] = np.arange(len(annotators))
+    on_gold = enc.has_gold[items]
+    order = np.argsort(items[on_gold], kind="stable")
+    with np.errstate(divide="ignore"):
+        log_posterior = np.log(np.maximum(fit.posteriors[on_gold][order], 1e-300))
+    votes = DawidSkeneVotes(
+        gold_items=np.asarray(items[on_gold][order], dtype=np.int64),
+        log_posterior=log_posterior,
+        log_confusion=np.log(fit.confusions + LOG_EPS),
+        log_prior=np.log(fit.priors + LOG_EPS),
+        local=local,
+    )
+    return ItemConsensus(code, value, posterior), accuracy, votes
 
 
 def usability_reference(enc: Encoded, batches: list[VendorBatch], settings: Settings) -> np.ndarray:

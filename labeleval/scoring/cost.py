@@ -17,11 +17,18 @@ native reader set aside (rejected, cancelled) is billed only when the vendor say
 Derived figures: ``cost_per_label = total_cost / n_judgments`` (kept judgments);
 ``cost_per_usable_label = total_cost / (n_judgments x usable_rate)``;
 ``cost_per_correct_item = total_cost / (n_items x consensus_accuracy)``.
+
+What a single judgment costs (:func:`judgment_pay`) is fixed under ``per_label`` (the rate), ``per_item``,
+``fixed`` and ``per_million_tokens`` pricing; under ``hourly`` pay it is the rate x the judgment's duration (or
+the person's own rate x hours), so it varies with the annotators and the items, and the interval of the cost
+per usable label resamples it with the usable labels (labeleval/scoring/uncertainty.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
 
 from labeleval.io.normalize import Billing
 from labeleval.project.manifest import Pricing
@@ -85,3 +92,21 @@ def cost_breakdown(pricing: Pricing, billing: Billing) -> CostBreakdown:
         total=labour + fees,
         currency=pricing.currency,
     )
+
+
+def judgment_pay(pricing: Pricing, durations: np.ndarray | None, row_costs: np.ndarray | None) -> np.ndarray | None:
+    """Each judgment's labour pay where it varies with the judgment (``hourly``), in the pricing's currency;
+    None where every judgment costs the same (every other model).
+
+    A row's own ``cost`` (a timesheet's hours x the person's rate) is its pay; else ``rate`` x its duration in
+    hours, a missing duration counting 0 (as the bill does). Fees are a fixed share and cancel in a relative cost.
+    """
+    if pricing.model != "hourly":
+        return None
+    seconds = np.zeros(0) if durations is None else np.clip(np.nan_to_num(durations, nan=0.0), 0.0, None)
+    pay = pricing.rate * seconds / 3600.0 if durations is not None else None
+    if row_costs is not None:
+        own = np.isfinite(row_costs)
+        base = pay if pay is not None else np.zeros(len(row_costs))
+        pay = np.where(own, np.clip(np.nan_to_num(row_costs, nan=0.0), 0.0, None), base)
+    return pay

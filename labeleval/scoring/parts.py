@@ -18,11 +18,15 @@ import numpy as np
 
 from labeleval.inference.stats import (
     ANNOTATOR_STREAM,
+    annotator_df_terms,
     annotator_excess,
     bootstrap_totals,
+    excess_factor,
     jeffreys_se,
-    satterthwaite_df,
+    two_way_df,
     two_way_samples,
+    volume_df,
+    volume_factor,
 )
 from labeleval.io.dataset import Dataset
 from labeleval.options import Uncertainty
@@ -97,8 +101,9 @@ class Parts:
         its constant part cancels in a contrast and what is left is how its share of the work moved between parts.
 
         The annotator part is the engine's (:func:`~labeleval.inference.stats.annotator_excess` over the
-        combination's per-annotator delta-method residuals, beyond judgment noise, on Kish's effective number of
-        annotators, added to the item resamples by :func:`~labeleval.inference.stats.two_way_samples`)."""
+        combination's per-annotator delta-method residuals, beyond judgment noise, with the exact correction for the
+        annotators' shares of the work and the degrees of freedom those shares support, added to the item resamples
+        by :func:`~labeleval.inference.stats.two_way_samples`)."""
         value = float(sum(c * e.value for c, _, e in terms))
         item = np.sum([c * e.item_part for c, _, e in terms], axis=0)
         floor = float(np.sqrt(sum(c * c * float(self._floor(s)) ** 2 for c, s, _ in terms)))
@@ -111,7 +116,13 @@ class Parts:
         share = np.sum([abs(c) * s.key_sums[:, 1] / s.trials for c, s, _ in terms], axis=0)
         effective = float(share.sum() ** 2 / (share**2).sum()) if share.any() else 0.0
         judgment = sum(c * c * s.judgment_variance for c, s, _ in terms)
-        excess = float(annotator_excess([float(residual @ residual)], [judgment], [effective])[0])
+        between, factor = float(residual @ residual), volume_factor(share)
+        excess = float(annotator_excess([between], [judgment], [effective], factor=[factor])[0])
+        c_exact = float(excess_factor([effective], factor=[factor])[0])
+        judgments = sum(s.trials for _, s, _ in terms)
+        df_terms = annotator_df_terms(
+            between, judgment, c_exact, volume_df(share), max(judgments - int(np.count_nonzero(share)), 1.0)
+        )
         boot = bootstrap_totals(
             np.hstack([s.key_sums for _, s, _ in terms]),
             n_boot=self.settings.n_boot,
@@ -123,7 +134,7 @@ class Parts:
         annotator = ratios @ np.array([c for c, _, _ in terms])
         samples = two_way_samples(np.array([value]), (value + item)[:, None], annotator[:, None], np.array([excess]))
         items = sum(s.items for _, s, _ in terms)
-        df = float(satterthwaite_df(np.array([v_items, excess]), np.array([max(items - 1, 1), max(effective - 1, 1)])))
+        df = two_way_df(v_items, max(items - 1, 1), excess, df_terms)
         return Combination(value, samples[:, 0], floor, df)
 
     @staticmethod

@@ -150,8 +150,9 @@ def ratio_sums(
             if other is b or not (b.labelled & ~other.labelled).any():
                 continue
             shared = vendor_sums(enc, b, c, reference, within=b.labelled & other.labelled, tie=tie)
-            shared = moved({name: shared[name] for name in SHARED_RATIOS})
-            for name in SHARED_RATIOS:
+            names = [name for name in (*SHARED_RATIOS, "relative_cost") if name in shared]
+            shared = moved({name: shared[name] for name in names})
+            for name in names:
                 out[(b.name, name, other.name)] = shared[name]
     return out
 

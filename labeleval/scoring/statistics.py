@@ -36,6 +36,8 @@ from labeleval.scoring.settings import Settings
 from labeleval.scoring.uncertainty import RatioEstimate, RatioSums, resample_ratios
 from labeleval.tuning import MAX_UNITS, N_BLOCKS
 
+RELATIVE_COST = "cost_per_usable_label"  # the cost that variable pay (``relative_cost`` sums) makes vary
+
 
 class Estimate(NamedTuple):
     """A point estimate and its confidence interval (NaN where undefined or not resampled)."""
@@ -311,13 +313,18 @@ def estimate(
         for d in derived:
             source = table[(batch.name, d.source)]
             resampled = _cost_per(batch.cost.total, d.count(batch), samples[(batch.name, d.source)])
-            samples[(batch.name, d.name)] = resampled
             value = float(_cost_per(batch.cost.total, d.count(batch), np.array([source.value]))[0])
-            if (batch.name, d.source) in resampled_ratios:  # the source's interval, mapped (cost falls as it rises)
+            relative = resampled_ratios.get((batch.name, "relative_cost")) if d.name == RELATIVE_COST else None
+            if relative is not None:  # variable pay: the pay and the usable labels resampled together
+                resampled = value * relative.samples
+                ok = np.isfinite(value) and np.isfinite(relative.low)
+                interval = (value * relative.low, value * relative.high) if ok else (np.nan, np.nan)
+            elif (batch.name, d.source) in resampled_ratios:  # the source's interval, mapped (cost falls as it rises)
                 ends = _cost_per(batch.cost.total, d.count(batch), np.array([source.high, source.low]))
                 interval = (float(ends[0]), float(ends[1])) if np.isfinite(source.low) else (np.nan, np.nan)
             else:
                 interval = _interval(resampled, settings.confidence)
+            samples[(batch.name, d.name)] = resampled
             table[(batch.name, d.name)] = Estimate(value, *interval)
         if package_sized(batch.store.matrix):  # else the closed forms: the statistic's own point value
             table[(batch.name, "alpha")] = table[(batch.name, "alpha")]._replace(value=_package_alpha(enc, batch))

@@ -9,10 +9,13 @@ items. Each ratio gets, from one evaluation-wide pair of resamplings:
 - annotator resamples (independent Poisson weights per annotator, keyed by vendor),
 - the delta-method variances of resampling items, annotators and single judgments (``V_i``, ``V_a``, ``V_e``).
 
-The two-way variance is ``V_i + max(0, c V_a - V_e)`` (the components estimator; product "pigeonhole"
+The two-way variance is ``V_i + max(0, c (V_a - V_e))`` (the components estimator; product "pigeonhole"
 weights would count judgment noise three times and lose half the power when annotators do not differ),
-with a Satterthwaite t for the few-annotator case. ``uncertainty = "items"`` keeps the item part alone.
-Intervals of proportions are Wilson intervals on the design-effect sample size (never zero-width).
+``c`` the exact correction for the annotators' volume shares, with a Satterthwaite t whose df the annotators
+bound (:mod:`labeleval.inference.stats`). ``uncertainty = "items"`` keeps the item part alone. Intervals of
+proportions are Wilson intervals on the design-effect sample size (never zero-width). Under hourly pay the
+cost per usable label is a ratio of two ratios (pay per judgment over the usable rate): its four per-item and
+per-annotator sums are resampled together (``relative_cost``), and its interval is on the log scale.
 
 Memory: nothing per judgment is kept. :func:`vendor_sums` runs over a vendor's judgments in passes of
 :data:`~labeleval.tuning.RATIO_ROWS_PER_PASS` rows and keeps, per ratio, its per-item sums ``(X_i, S_i)`` (what the
@@ -25,21 +28,28 @@ implementation this replaced, to a relative 1e-9), in memory linear in items + a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtri, stdtrit
 
 from labeleval.inference.stats import (
     ANNOTATOR_STREAM,
+    annotator_df_terms,
     annotator_excess,
     bootstrap_totals,
+    excess_factor,
     proportion_interval,
-    satterthwaite_df,
+    two_way_df,
     two_way_samples,
+    volume_df,
+    volume_factor,
 )
 from labeleval.metrics.forms import Counts
 from labeleval.options import TiePolicy, Uncertainty
-from labeleval.scoring.consensus import VendorConsensus
+from labeleval.scoring.consensus import DawidSkeneVotes, VendorConsensus
+from labeleval.scoring.cost import judgment_pay
 from labeleval.scoring.encode import Encoded, VendorBatch
 from labeleval.scoring.kinds import Kind
 from labeleval.scoring.settings import Settings
@@ -69,6 +79,10 @@ class RatioSums:
     key_sums: np.ndarray  # annotators x 2: X_a, S_a (annotator resamples; S_a is the annotator's volume)
     item_sums: np.ndarray | None  # items x 2, until moved into the resampled matrix
     item_block: tuple[str, str] | None = None
+    # the relative cost per usable label under variable pay (``relative_cost``): the sums have four columns,
+    # pay, judgments, usable and scored judgments (``successes`` / ``trials`` are then the usable rate's)
+    pay: bool = False
+    totals: np.ndarray | None = None  # the four columns' totals (pay)
 
     @property
     def value(self) -> float:
@@ -91,9 +105,10 @@ class RatioEstimate:
     successes: float
     items: int  # items with s > 0
     annotators: int  # annotators with s > 0
-    effective_annotators: float  # Kish's effective number (volume-weighted); the df of the annotator part
+    effective_annotators: float  # Kish's effective number (volume-weighted)
     low: float
     high: float
+    df_terms: float = 0.0  # the annotator part's Satterthwaite terms (inference.stats.annotator_df_terms)
 
 
 class _Sums:
@@ -175,6 +190,48 @@ class _Sums:
         )
 
 
+class _PaySums:
+    """Running sums of the cost per usable label under variable pay: per judgment the vector ``(pay, 1, usable,
+    scored)``, summed per item and per annotator, and its 4 x 4 sum of outer products (the judgment-level
+    variance). The relative cost ``(P / N) / (U / R)`` is a ratio of two ratios; its log has the linear
+    influence ``g . v`` with ``g = (1/P, -1/N, -1/U, 1/R)``, so the item, annotator and judgment variances are
+    those of the per-item, per-annotator and per-judgment sums of ``g . v``, with no per-judgment array kept."""
+
+    def __init__(self, n_items: int, n_keys: int) -> None:
+        self.n_items, self.n_keys = n_items, n_keys
+        self.item, self.key = np.zeros((n_items, 4)), np.zeros((n_keys, 4))
+        self.gram = np.zeros((4, 4))
+
+    def add(self, item: np.ndarray, key: np.ndarray, pay: np.ndarray, usable: np.ndarray, scored: np.ndarray) -> None:
+        columns = np.column_stack([pay, np.ones(len(pay)), usable, scored]).astype(np.float64)
+        for k in range(4):
+            self.item[:, k] += np.bincount(item, columns[:, k], self.n_items)
+            self.key[:, k] += np.bincount(key, columns[:, k], self.n_keys)
+        self.gram += columns.T @ columns
+
+    def finish(self) -> RatioSums:
+        pay, judgments, usable, scored = self.item.sum(axis=0)
+        v = [float("nan")] * 3
+        if pay > 0 and usable > 0 and scored > 0:
+            g = np.array([1.0 / pay, -1.0 / judgments, -1.0 / usable, 1.0 / scored])
+            item_residual, key_residual = self.item @ g, self.key @ g
+            v = [float(item_residual @ item_residual), float(key_residual @ key_residual), float(g @ self.gram @ g)]
+        return RatioSums(
+            successes=float(usable),
+            trials=float(scored),
+            items=int(np.count_nonzero(self.item[:, 1] > 0)),
+            annotators=int(np.count_nonzero(self.key[:, 1] > 0)),
+            item_variance=v[0],
+            annotator_variance=v[1],
+            judgment_variance=max(v[2], 0.0) if np.isfinite(v[2]) else v[2],
+            per_item=1.0,
+            key_sums=self.key.copy(),
+            item_sums=self.item.copy(),
+            pay=True,
+            totals=self.item.sum(axis=0),
+        )
+
+
 def vendor_sums(
     enc: Encoded,
     batch: VendorBatch,
@@ -199,8 +256,11 @@ def vendor_sums(
     ds_on = enc.kind.supports_dawid_skene
     accuracy = _Sums(n_items, n_keys)
     rule = _Sums(n_items, n_keys, weighted=True, deletion=True)
-    ds = _Sums(n_items, n_keys, weighted=True)
+    ds_votes = consensus.ds_votes if ds_on else None
+    ds = _Sums(n_items, n_keys, weighted=True, deletion=ds_votes is not None)
     usable = None if gold_rule else _Sums(n_items, n_keys)  # the gold rule: usable = accurate
+    pay_of = _pay_columns(enc, batch)
+    paid = None if pay_of is None else _PaySums(n_items, n_keys)
     for start in range(0, len(batch.rows), RATIO_ROWS_PER_PASS):
         rows = batch.rows[start : start + RATIO_ROWS_PER_PASS]
         item = enc.item_codes[rows]
@@ -220,13 +280,25 @@ def vendor_sums(
         effect = leave_one_out(enc, batch, g_item, g_label, tie)
         rule.add(g_item, g_key, scored * credit_rule[g_item], scored, m, effect)
         ds_scored = scored if ds_on else np.zeros(len(scoring))
-        ds.add(g_item, g_key, ds_scored * credit_ds[g_item], ds_scored, m)
+        ds_effect = (
+            None if ds_votes is None else ds_leave_one_out(enc, batch, ds_votes, credit_ds, g_item, g_key, g_label)
+        )
+        ds.add(g_item, g_key, ds_scored * credit_ds[g_item], ds_scored, m, ds_effect)
+        ref = reference[item]
+        has_ref = ref >= 0
+        if within is not None:
+            has_ref &= within[item]
         if usable is not None:
-            ref = reference[item]
-            has_ref = ref >= 0
-            if within is not None:
-                has_ref &= within[item]
             usable.add(item, key, has_ref & hit[label, np.maximum(ref, 0)], has_ref)
+        if paid is not None and pay_of is not None:
+            mine = slice(None) if within is None else within[item]
+            paid.add(
+                item[mine],
+                key[mine],
+                pay_of(rows)[mine],
+                (has_ref & hit[label, np.maximum(ref, 0)])[mine],
+                has_ref[mine],
+            )
     out = {
         "accuracy": accuracy.finish(),
         "consensus_accuracy_mv": rule.finish(),
@@ -237,7 +309,28 @@ def vendor_sums(
         "consensus_accuracy_ds" if consensus.chosen is consensus.ds else "consensus_accuracy_mv"
     ]
     out["usable_rate"] = out["accuracy"] if usable is None else usable.finish()
+    if paid is not None:
+        out["relative_cost"] = paid.finish()
     return out
+
+
+def _pay_columns(enc: Encoded, batch: VendorBatch) -> Callable[[np.ndarray], np.ndarray] | None:
+    """Each judgment's pay by row positions where the vendor's pricing makes it vary (hourly), else None."""
+    ann = enc.data.annotations
+    pricing = enc.data.project.vendors[batch.index].pricing
+    durations = ann["duration_s"].to_numpy(dtype=np.float64) if "duration_s" in ann.columns else None
+    costs = ann["cost"].to_numpy(dtype=np.float64) if "cost" in ann.columns else None
+    empty = np.zeros(0)
+    if judgment_pay(pricing, None if durations is None else empty, None if costs is None else empty) is None:
+        return None
+
+    def pay(rows: np.ndarray) -> np.ndarray:
+        out = judgment_pay(
+            pricing, None if durations is None else durations[rows], None if costs is None else costs[rows]
+        )
+        return np.zeros(len(rows)) if out is None else out
+
+    return pay
 
 
 def leave_one_out(enc: Encoded, batch: VendorBatch, item: np.ndarray, label: np.ndarray, tie: TiePolicy) -> np.ndarray:
@@ -272,6 +365,32 @@ def leave_one_out(enc: Encoded, batch: VendorBatch, item: np.ndarray, label: np.
     return out
 
 
+def ds_leave_one_out(
+    enc: Encoded,
+    batch: VendorBatch,
+    votes: DawidSkeneVotes,
+    credit: np.ndarray,
+    item: np.ndarray,
+    key: np.ndarray,
+    label: np.ndarray,
+) -> np.ndarray:
+    """Per judgment on a gold item: its item's Dawid-Skene credit minus the credit without this vote, the fit held.
+
+    Dawid-Skene weighs each vote by its annotator's confusion matrix, so one skilled annotator can carry many
+    items: summed over an annotator's votes, these effects are its influence on the consensus (as
+    :func:`leave_one_out` for the kind's rule). A vote that is its item's only one removes the item (its effect
+    is the item's credit; the centring of :meth:`_Sums.finish` takes the vendor's mean off).
+    """
+    kind = enc.kind
+    out = np.asarray(credit[item], dtype=np.float64).copy()
+    several = np.flatnonzero(batch.m[item] > 1)
+    if len(several):
+        code = votes.without(item[several], key[several], label[several])
+        less = kind.correct(code, kind.values[code], enc.gold_code[item[several]])
+        out[several] = out[several] - np.asarray(less, dtype=np.float64)
+    return out
+
+
 def _credit(kind: Kind, counts: Counts, gold: np.ndarray, tie: TiePolicy, majority: bool) -> np.ndarray:
     if majority and tie in (TiePolicy.FRACTIONAL, TiePolicy.RANDOM):
         return counts.tie_credit(gold, kind.hit)[0]
@@ -298,10 +417,12 @@ def resample_ratios(
     if two_way and settings.n_boot and keys:
         columns: list[np.ndarray] = []
         seen: dict[int, slice] = {}
+        width = 0
         for name in keys:
             p = ratios[name]
             if id(p) not in seen:
-                seen[id(p)] = slice(2 * len(columns), 2 * len(columns) + 2)
+                seen[id(p)] = slice(width, width + p.key_sums.shape[1])
+                width += p.key_sums.shape[1]
                 columns.append(p.key_sums)
             annot_columns[name] = seen[id(p)]
         matrix = np.hstack(columns)
@@ -311,9 +432,10 @@ def resample_ratios(
     for name in keys:
         p = ratios[name]
         if id(p) not in done:
-            boot_i = item_boot[:, item_columns[name]] if len(item_boot) else np.zeros((0, 2))
+            boot_i = item_boot[:, item_columns[name]] if len(item_boot) else np.zeros((0, p.key_sums.shape[1]))
             boot_a = annot_boot[:, annot_columns[name]] if name in annot_columns else None
-            done[id(p)] = _estimate(p, boot_i, boot_a, settings.confidence)
+            estimate = _relative_cost if p.pay else _estimate
+            done[id(p)] = estimate(p, boot_i, boot_a, settings.confidence)
         out[name] = done[id(p)]
     return out
 
@@ -331,19 +453,14 @@ def _estimate(p: RatioSums, boot_i: np.ndarray, boot_a: np.ndarray | None, confi
     item_samples = _ratio(boot_i)
     item_part = item_samples - value
     annotator_part = np.zeros_like(item_part)
-    excess, df, effective = 0.0, float("inf"), float(p.annotators)
+    excess, df, effective, terms = 0.0, float("inf"), float(p.annotators), 0.0
     if boot_a is not None and trials > 0:
-        # unequal volumes: a few busy annotators carry the estimate, so count them as Kish's effective number
-        volume = p.key_sums[:, 1]
-        effective = float(volume.sum() ** 2 / (volume**2).sum()) if volume.any() else 0.0
-        excess = float(annotator_excess([p.annotator_variance], [p.judgment_variance], [effective], p.per_item)[0])
+        excess, effective, terms = two_way_excess(p)
         combined = two_way_samples(
             np.array([value]), item_samples[:, None], _ratio(boot_a)[:, None], np.array([excess])
         )
         annotator_part = combined[:, 0] - item_samples
-        df = float(
-            satterthwaite_df(np.array([v_items, excess]), np.array([max(p.items - 1, 1), max(effective - 1, 1)]))
-        )
+        df = two_way_df(v_items, max(p.items - 1, 1), excess, terms)
     variance = v_items + excess if trials > 0 else float("nan")
     low, high = proportion_interval(np.array([value]), np.array([trials]), np.array([variance]), confidence, df)
     if not len(boot_i):  # no resamples: no interval (as for every other statistic)
@@ -364,4 +481,76 @@ def _estimate(p: RatioSums, boot_i: np.ndarray, boot_a: np.ndarray | None, confi
         effective_annotators=effective,
         low=float(low[0]),
         high=float(high[0]),
+        df_terms=terms,
     )
+
+
+def _log_cost(totals: np.ndarray) -> np.ndarray:
+    """log of ``(pay / judgments) / (usable / scored)`` per row of (resamples x 4) sums; NaN where undefined."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.log(totals[:, 0] / totals[:, 1]) - np.log(totals[:, 2] / totals[:, 3])
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def _relative_cost(p: RatioSums, boot_i: np.ndarray, boot_a: np.ndarray | None, confidence: float) -> RatioEstimate:
+    """The cost per usable label under variable pay, relative to its point value (1): its resamples, the pieces of
+    its interval (on the log scale, where the two ratios' deviations add), and the interval ``exp(+-t sqrt(V))``.
+
+    The pay per judgment and the usable labels are resampled together: the same item weights (paired with every
+    other statistic) and the same annotator weights, combined as for every ratio (:func:`two_way_samples`), with
+    the annotator excess of the linearised log cost (:class:`_PaySums`)."""
+    centre = float(_log_cost(np.asarray(p.totals, dtype=np.float64)[None, :])[0])
+    v_items = p.item_variance
+    item_dev = _log_cost(boot_i) - centre if len(boot_i) else np.zeros(0)
+    annotator_dev = np.zeros_like(item_dev)
+    excess, df, effective, terms = 0.0, float("inf"), float(p.annotators), 0.0
+    defined = np.isfinite(v_items)
+    if boot_a is not None and defined:
+        excess, effective, terms = two_way_excess(p)
+        a_dev = _log_cost(boot_a)[:, None] - centre
+        annotator_dev = two_way_samples(np.zeros(1), np.zeros_like(a_dev), a_dev, np.array([excess]))[:, 0]
+        df = two_way_df(v_items, max(p.items - 1, 1), excess, terms)
+    variance = v_items + excess if defined else float("nan")
+    quantile = 0.5 + confidence / 2.0
+    t = float(stdtrit(df, quantile)) if np.isfinite(df) else float(ndtri(quantile))
+    half = t * float(np.sqrt(variance)) if defined else float("nan")
+    no_interval = not len(boot_i) or not np.isfinite(half)
+    return RatioEstimate(
+        value=1.0,
+        samples=np.exp(item_dev + annotator_dev),
+        item_part=np.expm1(item_dev),
+        annotator_part=np.exp(item_dev + annotator_dev) - np.exp(item_dev),
+        variance=variance,
+        item_variance=v_items,
+        annotator_variance=excess,
+        df=df,
+        trials=p.trials,
+        successes=p.successes,
+        items=p.items,
+        annotators=p.annotators,
+        effective_annotators=effective,
+        low=float("nan") if no_interval else float(np.exp(-half)),
+        high=float("nan") if no_interval else float(np.exp(half)),
+        df_terms=terms,
+    )
+
+
+def two_way_excess(p: RatioSums) -> tuple[float, float, float]:
+    """The annotator excess of a ratio, Kish's effective number of its annotators, and its Satterthwaite terms.
+
+    Unequal volumes: the shrinkage of effects measured against the vendor's own mean is corrected by the exact
+    factor of the volume shares (:func:`~labeleval.inference.stats.volume_factor`), and the annotator part has
+    the degrees of freedom of those shares (:func:`~labeleval.inference.stats.volume_df`, ``G - 1`` when equal).
+    """
+    volume = p.key_sums[:, 1]
+    effective = float(volume.sum() ** 2 / (volume**2).sum()) if volume.any() else 0.0
+    factor = volume_factor(volume)
+    c = float(excess_factor([effective], p.per_item, factor=[factor])[0])
+    excess = float(
+        annotator_excess([p.annotator_variance], [p.judgment_variance], [effective], p.per_item, factor=[factor])[0]
+    )
+    judgments = p.trials * p.per_item
+    terms = annotator_df_terms(
+        p.annotator_variance, p.judgment_variance, c, volume_df(volume), max(judgments - p.annotators, 1.0)
+    )
+    return excess, effective, terms

@@ -1,6 +1,7 @@
-"""The per-judgment two-way interval pieces in their first, per-judgment form,
-kept verbatim below this docstring as the reference that tests/scoring/test_uncertainty.py holds the
-sufficient-statistics version to (per-judgment arrays: fine at test sizes)."""
+"""The per-judgment two-way interval pieces in their per-judgment form: the reference that
+tests/scoring/test_uncertainty.py holds the sufficient-statistics version to (per-judgment arrays: fine at test
+sizes). The volume correction and the annotator df are computed by brute force (the quadratic form's traces),
+the Dawid-Skene votes' influence by recomputing each item's posterior without the vote."""
 
 from __future__ import annotations
 
@@ -10,11 +11,9 @@ import numpy as np
 
 from labeleval.inference.stats import (
     ANNOTATOR_STREAM,
-    annotator_excess,
     bootstrap_totals,
     group_variance,
     proportion_interval,
-    satterthwaite_df,
     two_way_samples,
 )
 from labeleval.metrics.forms import DenseCounts
@@ -88,6 +87,9 @@ def vendor_parts(
     credit_ds = np.asarray(consensus.ds_correct, dtype=np.float64)[item]
 
     deletion = leave_one_out(enc, batch, tie) * on_gold
+    ds_deletion = None
+    if consensus.ds_votes is not None and enc.kind.supports_dawid_skene:
+        ds_deletion = ds_leave_one_out(enc, batch, consensus) * on_gold
 
     def parts(
         x: np.ndarray, s: np.ndarray, influence: np.ndarray | None = None, removed: np.ndarray | None = None
@@ -97,7 +99,7 @@ def vendor_parts(
     out = {
         "accuracy": parts(on_gold & hit[label, np.maximum(gold, 0)], on_gold),
         "consensus_accuracy_mv": parts(scored * credit_rule, scored, m, deletion),
-        "consensus_accuracy_ds": parts(ds_scored * credit_ds, ds_scored, m),
+        "consensus_accuracy_ds": parts(ds_scored * credit_ds, ds_scored, m, ds_deletion),
         "usable_rate": parts(has_ref & hit[label, np.maximum(ref, 0)], has_ref),
     }
     # the chosen consensus is one of the two: the same parts, resampled once
@@ -137,6 +139,42 @@ def leave_one_out(enc: Encoded, batch: VendorBatch, tie: TiePolicy) -> np.ndarra
     out = np.zeros(len(batch.rows))
     out[on_gold] = effect
     return out
+
+
+def ds_leave_one_out(enc: Encoded, batch: VendorBatch, consensus: VendorConsensus) -> np.ndarray:
+    """Per judgment of the vendor on a gold item: its item's Dawid-Skene credit minus the credit once the vote
+    is taken out, the fit held: each item's posterior recomputed from the prior and the item's other votes,
+    one vote at a time (a loop: test sizes only)."""
+    votes = consensus.ds_votes
+    assert votes is not None
+    kind = enc.kind
+    rows = batch.rows
+    item, key, label = enc.item_codes[rows], enc.keys[rows], enc.label_codes[rows]
+    credit = np.asarray(consensus.ds_correct, dtype=np.float64)
+    out = np.zeros(len(rows))
+    for j in np.flatnonzero(enc.has_gold[item]):
+        others = np.flatnonzero((item == item[j]) & (np.arange(len(rows)) != j))
+        if not len(others):  # the item's only vote: the item goes
+            out[j] = credit[item[j]]
+            continue
+        log_post = votes.log_prior + sum(votes.log_confusion[votes.local[key[o]], :, label[o]] for o in others)
+        code = int(np.argmax(log_post))
+        right = kind.correct(np.array([code]), kind.values[[code]], enc.gold_code[[item[j]]])[0]
+        out[j] = credit[item[j]] - float(right)
+    return out
+
+
+def volume_shrinkage(volume: np.ndarray) -> tuple[float, float]:
+    """The exact shrinkage factor and df of the annotator sum of squares, by brute force: with shares ``w``, the
+    residuals ``D_w (I - 1 w') a`` have the quadratic form ``A``; factor ``sum w^2 / tr A``, df
+    ``tr(A)^2 / tr(A^2)``."""
+    v = volume[volume > 0]
+    if len(v) < 2:
+        return float("nan"), 0.0
+    w = v / v.sum()
+    centre = np.eye(len(w)) - np.outer(np.ones(len(w)), w)
+    a = centre.T @ np.diag(w**2) @ centre
+    return float(np.sum(w**2) / np.trace(a)), float(np.trace(a) ** 2 / np.trace(a @ a))
 
 
 def _credit(kind: Kind, counts: np.ndarray, gold: np.ndarray, tie: TiePolicy, majority: bool) -> np.ndarray:
@@ -218,17 +256,26 @@ def _estimate(
             v_annotators = group_variance(p.x, p.s, p.key, enc.n_keys, influence=p.influence)
             v_judgments = group_variance(p.x, p.s, np.arange(len(p.x)), influence=p.influence)
             per_item = 1.0 if p.influence is None else float(np.average(p.influence[used], weights=p.s[used]))
-        # unequal volumes: a few busy annotators carry the estimate, so count them as Kish's effective number
+        # unequal volumes: the exact shrinkage factor and df of the volume shares (brute force)
         volume = np.bincount(p.key, p.s, enc.n_keys)
         effective = float(volume.sum() ** 2 / (volume**2).sum()) if volume.any() else 0.0
-        excess = float(annotator_excess([v_annotators], [v_judgments], [effective], per_item)[0])
+        factor, df_a = volume_shrinkage(volume)
+        dilution = max(effective - per_item, 1.0) / max(effective - 1.0, 1.0)
+        c = factor / dilution**2 if effective > 1 else float("nan")
+        excess = max(c * (v_annotators - v_judgments), 0.0) if np.isfinite(c) else 0.0
         combined = two_way_samples(
             np.array([value]), item_samples[:, None], _ratio(boot_a)[:, None], np.array([excess])
         )
         annotator_part = combined[:, 0] - item_samples
-        df = float(
-            satterthwaite_df(np.array([v_items, excess]), np.array([max(n_items - 1, 1), max(effective - 1, 1)]))
-        )
+        terms = 0.0
+        if np.isfinite(c) and df_a > 0:
+            judgments = trials * per_item
+            half = v_judgments / 2
+            terms = (c * max(v_annotators - half, 0.0)) ** 2 / df_a + (c * half) ** 2 / max(
+                judgments - n_annotators, 1.0
+            )
+        denominator = v_items**2 / max(n_items - 1, 1) + terms
+        df = (v_items + excess) ** 2 / denominator if denominator > 0 else float("inf")
     variance = v_items + excess if trials > 0 else float("nan")
     low, high = proportion_interval(np.array([value]), np.array([trials]), np.array([variance]), confidence, df)
     if not len(boot_i):  # no resamples: no interval (as for every other statistic)

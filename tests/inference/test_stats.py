@@ -16,6 +16,7 @@ from statsmodels.stats.proportion import proportion_confint
 from labeleval.inference.stats import (
     ANNOTATOR_STREAM,
     BLOCK,
+    annotator_df_terms,
     annotator_excess,
     bootstrap_p_value,
     bootstrap_totals,
@@ -27,7 +28,11 @@ from labeleval.inference.stats import (
     percentile_ci,
     proportion_interval,
     satterthwaite_df,
+    two_way_df,
     two_way_samples,
+    volume_df,
+    volume_factor,
+    volume_moments,
     weight_blocks,
     wilson_interval,
 )
@@ -109,6 +114,82 @@ def test_two_way_intervals_cover_a_vendor_with_few_annotators() -> None:
     true_var = np.var(estimates, ddof=1)
     assert np.mean(two_way) == pytest.approx(true_var, rel=0.25)
     assert np.mean(items_only) < 0.5 * true_var
+
+
+def _brute_force_quadratic_form(volumes: np.ndarray) -> np.ndarray:
+    """The matrix ``A`` of the residuals' sum of squares ``|D_w (I - 1 w') a|^2``, written out."""
+    w = volumes / volumes.sum()
+    centre = np.eye(len(w)) - np.outer(np.ones(len(w)), w)
+    return centre.T @ np.diag(w**2) @ centre
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_volume_factor_and_df_match_the_quadratic_form(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    volumes = np.exp(1.5 * rng.standard_normal(int(rng.integers(2, 40))))
+    a = _brute_force_quadratic_form(volumes)
+    w = volumes / volumes.sum()
+    trace, trace_sq = volume_moments(volumes)
+    assert trace == pytest.approx(np.trace(a), rel=1e-10)
+    assert trace_sq == pytest.approx(np.trace(a @ a), rel=1e-10)
+    assert volume_factor(volumes) == pytest.approx(np.sum(w**2) / np.trace(a), rel=1e-10)
+    assert volume_df(volumes) == pytest.approx(np.trace(a) ** 2 / np.trace(a @ a), rel=1e-10)
+
+
+def test_volume_factor_is_unbiased_and_reduces_to_g_over_g_minus_one() -> None:
+    """Simulated annotator effects: the factor times the residuals' sum of squares averages the variance the
+    effects add to the volume-weighted mean, ``sum w^2``; Kish's ``G / (G - 1)`` falls short with one busy
+    annotator."""
+    for g in (2, 3, 5, 20):
+        assert volume_factor(np.ones(g)) == pytest.approx(g / (g - 1))
+        assert volume_df(np.ones(g)) == pytest.approx(g - 1)
+    volumes = np.concatenate([[0.53 / 0.47 * 19], np.ones(19)])  # one of 20 does 53% of the work
+    w = volumes / volumes.sum()
+    effects = np.random.default_rng(3).standard_normal((200_000, len(w)))
+    residual = w * (effects - (effects @ w)[:, None])
+    squares = (residual**2).sum(axis=1)
+    assert volume_factor(volumes) * squares.mean() == pytest.approx(np.sum(w**2), rel=0.01)
+    kish = 1.0 / np.sum(w**2)
+    assert kish / (kish - 1) * squares.mean() < 0.5 * np.sum(w**2)
+    # its df: a chi-square with tr(A)^2 / tr(A^2) df has the simulated sum's coefficient of variation
+    assert 2 / volume_df(volumes) == pytest.approx(np.var(squares) / squares.mean() ** 2, rel=0.05)
+    assert volume_df(volumes) < 2.0  # far fewer than Kish's 3.4 - 1
+    assert np.isnan(volume_factor(np.array([5.0]))) and volume_df(np.array([5.0])) == 0.0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_volume_factor_recovers_the_brute_force_variance_of_the_weighted_mean(seed: int) -> None:
+    """Brute force: annotator effects of variance 0.49 are drawn many times; the variance of the vendor's
+    volume-weighted mean is measured directly, and the factor times the mean sum of squared residuals (each
+    effect against that mean, weighted by its share) must equal it. Equal volumes (seed 0): ``G / (G - 1)``."""
+    rng = np.random.default_rng(seed)
+    g = int(rng.integers(3, 12))
+    volumes = np.exp(1.2 * rng.standard_normal(g)) if seed else np.ones(g)
+    w = volumes / volumes.sum()
+    effects = 0.7 * rng.standard_normal((100_000, g))
+    mean = effects @ w
+    squares = ((w * (effects - mean[:, None])) ** 2).sum(axis=1)
+    assert volume_factor(volumes) * squares.mean() == pytest.approx(np.var(mean), rel=0.03)
+    if seed == 0:
+        assert volume_factor(volumes) == pytest.approx(g / (g - 1))
+
+
+def test_two_way_df_cannot_exceed_what_the_annotators_support() -> None:
+    """The annotator excess is a difference of mean squares: its df terms count ``c (V_a - V_e / 2)``, not the
+    excess, so an excess estimated at 0 does not make the df the items'. Without item variance the df is at most
+    ``df_a``."""
+    c, df_a = 1.25, 4.0
+    terms = annotator_df_terms(1.0, 1.0, c, df_a, 1000.0)
+    assert terms == pytest.approx((c / 2) ** 2 / df_a + (c / 2) ** 2 / 1000.0)
+    assert two_way_df(0.0, 299.0, 0.0, terms) == 0.0  # nothing known: no df
+    for v_a, v_e in ((1.0, 0.2), (1.0, 0.9), (5.0, 0.1)):
+        excess = c * (v_a - v_e)
+        assert two_way_df(0.0, 299.0, excess, annotator_df_terms(v_a, v_e, c, df_a, 1000.0)) <= df_a
+    # an under-estimated excess no longer gives the items' df: 299 for the excess-only Satterthwaite formula
+    assert float(satterthwaite_df(np.array([1.0, 0.0]), np.array([299.0, df_a]))) == 299.0
+    small = two_way_df(1.0, 299.0, 0.0, annotator_df_terms(1.0, 1.0, c, df_a, 1000.0))
+    assert small < 12.0
+    assert annotator_df_terms(1.0, 1.0, float("nan"), df_a, 1000.0) == 0.0  # one annotator: no annotator part
 
 
 def test_satterthwaite_df() -> None:
