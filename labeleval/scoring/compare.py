@@ -157,9 +157,40 @@ def _difference(
     floor = float(np.hypot(scale_a * floor_a, scale_b * floor_b))
     finite = item_part[np.isfinite(item_part)]
     item_var = float(np.var(finite, ddof=1)) if len(finite) > 1 else 0.0
-    components = np.array([item_var, scale_a**2 * ra.annotator_variance, scale_b**2 * rb.annotator_variance])
-    dfs = np.array([max(shared_items - 1, 1), max(ra.effective_annotators - 1, 1), max(rb.effective_annotators - 1, 1)])
-    return estimate_a, estimate_b, diff, floor, float(satterthwaite_df(components, dfs))
+    return estimate_a, estimate_b, diff, floor, float(
+        difference_df(
+            item_var,
+            scale_a**2 * ra.annotator_variance,
+            scale_b**2 * rb.annotator_variance,
+            ra.effective_annotators,
+            rb.effective_annotators,
+            shared_items,
+        )
+    )
+
+
+def difference_df(
+    item_var: float | np.ndarray,
+    annotator_a: float | np.ndarray,
+    annotator_b: float | np.ndarray,
+    effective_a: float | np.ndarray,
+    effective_b: float | np.ndarray,
+    shared_items: int,
+) -> np.ndarray:
+    """Satterthwaite df of a paired difference from its item variance and each vendor's annotator excess
+    (:attr:`~labeleval.scoring.uncertainty.RatioEstimate.annotator_variance`, times the delta method's factor
+    for a cost) on its effective annotators; element-wise over arrays (a plan's simulated pilots)."""
+    components = np.stack(np.broadcast_arrays(item_var, annotator_a, annotator_b), axis=-1).astype(np.float64)
+    shape = components.shape[:-1]
+    dfs = np.stack(
+        [
+            np.full(shape, max(shared_items - 1, 1), dtype=np.float64),
+            np.maximum(np.broadcast_to(effective_a, shape) - 1.0, 1.0),
+            np.maximum(np.broadcast_to(effective_b, shape) - 1.0, 1.0),
+        ],
+        axis=-1,
+    )
+    return satterthwaite_df(components, dfs)
 
 
 class _Family:
