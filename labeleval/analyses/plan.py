@@ -1,36 +1,31 @@
-"""How many more gold items: sample sizes for separating vendors.
+"""How many more gold items: sample sizes for separating vendors, for the test the report runs.
 
-Two questions, two plans.
+**The report's test** (:func:`report_plan`, ``Report.plan``; :func:`pilot_plan`). The report compares every
+vendor pair on accuracy (what the verdict reads), consensus accuracy and, when prices are known, cost per
+usable label, in one single-step bootstrap max-T family, each difference studentised by its two-way standard
+error (items and annotators) on Satterthwaite t degrees of freedom. With annotators in the variance, more items
+do not shrink the error without limit, and the family raises the critical value above 1.96: no closed form
+gives the power, so :mod:`labeleval.analyses.power` simulates pilots scored with the scoring's own variance
+model and the plans search the gold items at which each comparison reaches the power. Each plan says which test
+and family it planned for (its ``test``), and a pilot plan states every comparison's power at its gold items.
+When a pool of annotators is too small for a difference, no number of items reaches the power: the plan says
+"never" and "staff more annotators" instead of a number.
 
-**Pairs already measured** (:func:`pair_plan`). The report compares consensus accuracy between two vendors
-with the exact McNemar test on the gold items both labelled. Its power depends only on the share of
-items where exactly one vendor is right (the discordance ``psi = p10 + p01``) and the difference
-``delta = p10 - p01`` (``p10``: share where only the first vendor is right). For each pair, the plan takes
-the observed ``p10`` and ``p01`` and finds the smallest number of shared gold items ``n`` at which the
-exact two-sided McNemar test at level ``alpha`` rejects with probability at least ``power``. The search
-starts from Connor's (1987) normal approximation
+- :func:`pilot_plan`: a pilot not yet run, from assumed per-judgment accuracies, labels per item, pool sizes,
+  the spread of the annotators' accuracy, the items' difficulty spread and the task's labels; priced.
+- :func:`report_plan`: vendors like the measured ones (their accuracy, labels per item, annotators and the
+  spread of their annotators' accuracy on gold, the task's labels, prices, and the family the report tested),
+  at the observed differences on the shared gold items or at a difference you name.
 
-    n = (z_{1-alpha/2} sqrt(psi) + z_{power} sqrt(psi - delta^2))^2 / delta^2
+**Published formulas, kept for an item-only McNemar comparison** (not the report's test): Connor's (1987)
+approximation :func:`connor_n`, the exact McNemar power :func:`mcnemar_power` and sample size
+:func:`mcnemar_n` (the first ``n`` whose exact power, summed over the discordant count
+``D ~ Binomial(n, psi)``, reaches the target), :func:`pair_plan` on a report's items with them, the exact
+majority-vote :func:`consensus_accuracy` of independent judgments, and :func:`judgment_n`, the z-test size with
+an annotator term ``n = c / ((delta / (z_{1-alpha/2} + z_{power}))^2 - d)``.
 
-and then evaluates the *exact* power (sum over the discordant count ``D ~ Binomial(n, psi)`` of the
-binomial test's rejection probability given ``D``), so the planned ``n`` is right for the test the report
-actually runs, not only asymptotically. At a difference the user names, the observed discordance is kept
-(raised to at least that difference, the smallest discordance that allows it).
-
-**A pilot not yet run** (:func:`pilot_plan`). From assumed per-judgment accuracies, labels per item ``k``,
-classes ``K`` and annotator pool size ``A``: each vendor's consensus accuracy ``q`` is the exact
-probability that a majority of ``k`` independent judgments is right when errors fall evenly on the other
-``K - 1`` labels (a tie that includes the right label earns ``1/t``, the expected accuracy of a random
-tie-break); vendors err independently of each other, so ``p10 = q_a (1 - q_b)`` and the McNemar plan above
-applies. For per-judgment accuracy, a vendor is its workforce: with annotator skills spread by
-``skill_sd`` around the vendor's accuracy, the estimate's variance is ``p (1 - p) / (n k)`` (judgments)
-plus ``skill_sd^2 / A`` (which ``A`` annotators the vendor happened to staff; it does not shrink with
-more items), and a two-sided z test needs ``n = c / ((delta / (z_{1-alpha/2} + z_{power}))^2 - d)`` with
-``c = sum p(1-p)/k`` and ``d = sum skill_sd^2 / A``. When the denominator is not positive, no number of
-items separates the vendors with pools that small: the plan says so instead of giving a number.
-
-Both are checked by simulation in :mod:`benchmarks.calibration_plan` (``make calibrate``): at the planned
-``n`` the simulated power matches the target within Monte-Carlo error.
+Achieved power is checked by simulation in ``benchmarks/calibration_plan.py`` (``make calibrate``): pilots of
+the planned size scored by :func:`labeleval.evaluate` (docs/metrics.md gives the measured figures).
 """
 
 from __future__ import annotations
@@ -140,7 +135,10 @@ def pair_plan(
     alpha: float = 0.05,
     difference: float | None = None,
 ) -> pd.DataFrame:
-    """For every vendor pair, shared gold items needed to separate them with the exact McNemar test.
+    """For every vendor pair, shared gold items needed to separate them with an exact McNemar test on items.
+
+    A published-formula plan for an item-only comparison of consensus accuracy; the report's own test is the
+    max-T family with annotators in the variance, which :func:`report_plan` (``Report.plan``) sizes.
 
     Parameters
     ----------
@@ -348,19 +346,7 @@ def pilot_plan(
     >>> int(plan.gold_items)  # doctest: +SKIP
     433
     """
-    _check(power, alpha)
-    if len(accuracies) < 2:
-        raise LabelevalError("a pilot plan needs assumed accuracies for at least two vendors")
-    if not 0 < gold_share <= 1:
-        raise LabelevalError(f"gold_share must be in (0, 1]; got {gold_share!r}")
-    if skill_sd < 0 or difficulty_sd < 0:
-        raise LabelevalError(f"skill_sd and difficulty_sd must be >= 0; got {skill_sd!r} and {difficulty_sd!r}")
-    if ties not in ("fractional", "abstain"):
-        raise LabelevalError(f"ties must be 'fractional' or 'abstain'; got {ties!r}")
-    if n_classes < 2:
-        raise LabelevalError(f"a task has at least 2 labels; got {n_classes!r}")
-    if any(not 0 < float(a) < 1 for a in accuracies.values()):
-        raise LabelevalError("assumed accuracies must be between 0 and 1 (exclusive)")
+    _check_pilot(accuracies, power, alpha, gold_share, skill_sd, difficulty_sd, ties, n_classes)
     names = list(accuracies)
     k = _per_vendor(labels_per_item, names, "labels per item")
     pools = _per_vendor(pool_size, names, "the annotator pool size")
@@ -377,23 +363,59 @@ def pilot_plan(
     )
     pairs, notes, gold_items = _pilot_pairs(model, power)
     items = float(math.ceil(gold_items / gold_share)) if math.isfinite(gold_items) else math.inf
-    vendors = pd.DataFrame(
+    vendors = _pilot_vendors(model, gold_items, items, cost_per_label, cost_per_item)
+    return PilotPlan(pairs, vendors, gold_items, items, tuple(notes), model.family.describe(len(model.pairs)))
+
+
+def _check_pilot(
+    accuracies: Mapping[str, float],
+    power: float,
+    alpha: float,
+    gold_share: float,
+    skill_sd: float,
+    difficulty_sd: float,
+    ties: str,
+    n_classes: int,
+) -> None:
+    _check(power, alpha)
+    if len(accuracies) < 2:
+        raise LabelevalError("a pilot plan needs assumed accuracies for at least two vendors")
+    if not 0 < gold_share <= 1:
+        raise LabelevalError(f"gold_share must be in (0, 1]; got {gold_share!r}")
+    if skill_sd < 0 or difficulty_sd < 0:
+        raise LabelevalError(f"skill_sd and difficulty_sd must be >= 0; got {skill_sd!r} and {difficulty_sd!r}")
+    if ties not in ("fractional", "abstain"):
+        raise LabelevalError(f"ties must be 'fractional' or 'abstain'; got {ties!r}")
+    if n_classes < 2:
+        raise LabelevalError(f"a task has at least 2 labels; got {n_classes!r}")
+    if any(not 0 < float(a) < 1 for a in accuracies.values()):
+        raise LabelevalError("assumed accuracies must be between 0 and 1 (exclusive)")
+
+
+def _pilot_vendors(
+    model: PilotModel,
+    gold_items: float,
+    items: float,
+    cost_per_label: Mapping[str, float] | None,
+    cost_per_item: Mapping[str, float] | None,
+) -> pd.DataFrame:
+    """Per vendor: its assumptions, its consensus accuracy under the model, the pilot's items, labels, cost."""
+    return pd.DataFrame(
         [
             {
-                "vendor": n,
-                "accuracy": float(accuracies[n]),
-                "labels_per_item": k[n],
-                "pool_size": pools[n],
+                "vendor": w.name,
+                "accuracy": w.accuracy,
+                "labels_per_item": w.labels_per_item,
+                "pool_size": w.pool,
                 "consensus_accuracy": population(model, i)["consensus_accuracy"][0],
                 "gold_items": gold_items,
                 "items": items,
-                "labels": items * k[n],
-                "cost": _pilot_cost(n, items, k[n], cost_per_label, cost_per_item),
+                "labels": items * w.labels_per_item,
+                "cost": _pilot_cost(w.name, items, w.labels_per_item, cost_per_label, cost_per_item),
             }
-            for i, n in enumerate(names)
+            for i, w in enumerate(model.vendors)
         ]
     )
-    return PilotPlan(pairs, vendors, gold_items, items, tuple(notes), model.family.describe(len(model.pairs)))
 
 
 def _label_price(
@@ -539,7 +561,7 @@ def report_plan(
     for j, (a, b, metric) in enumerate(at.keys):
         va, vb = model.vendors[a].name, model.vendors[b].name
         n = shared.get((va, vb), 0)
-        row = dict.fromkeys(REPORT_PLAN_COLUMNS, np.nan)
+        row: dict[str, object] = dict.fromkeys(REPORT_PLAN_COLUMNS, np.nan)
         row.update(vendor_a=va, vendor_b=vb, metric=metric, shared_gold_items=n, alpha=level, power=power)
         row.update(test=model.family.describe(len(model.pairs)), named_difference=difference)
         row.update(_observed(report.comparisons, va, vb, metric))

@@ -100,25 +100,32 @@ class PilotModel:
         return list(itertools.combinations(range(len(self.vendors)), 2))
 
 
+@functools.lru_cache(maxsize=256)
 def logit_skill(accuracy: float, skill_sd: float, difficulty_sd: float) -> tuple[float, float]:
-    """``(mu, tau)``: the mean and spread of the logit skill that give the population ``accuracy`` and an
-    annotator spread of ``skill_sd`` in accuracy units, with items' difficulty spread ``difficulty_sd``."""
-    tau = 0.0
-    mu = 0.0
-    for _ in range(3):  # tau depends on the slope at mu, mu on tau: a few rounds settle both
-        sd = math.hypot(tau, difficulty_sd)
-        low, high = -12.0, 12.0
-        for _ in range(60):
+    """``(mu, tau)``: the mean and spread of the annotators' logit skill ``u ~ N(mu, tau)`` such that their
+    accuracies ``g(u) = E_d sigmoid(u + d)`` (``d ~ N(0, difficulty_sd)``) average ``accuracy`` with standard
+    deviation ``skill_sd`` (as near as a spread of that size allows so close to 0 or 1)."""
+
+    def moments(mu: float, tau: float) -> tuple[float, float]:
+        g = _sigmoid(mu + tau * FEW_NODES[:, None] + difficulty_sd * FEW_NODES[None, :]) @ FEW_WEIGHTS
+        mean = float(FEW_WEIGHTS @ g)
+        return mean, math.sqrt(max(float(FEW_WEIGHTS @ (g - mean) ** 2), 0.0))
+
+    def centre(tau: float) -> float:
+        low, high = -30.0, 30.0
+        for _ in range(44):
             mid = (low + high) / 2
-            if float(np.dot(WEIGHTS, _sigmoid(mid + sd * NODES))) < accuracy:
-                low = mid
-            else:
-                high = mid
-        mu = (low + high) / 2
-        p = _sigmoid(mu + difficulty_sd * NODES)
-        slope = float(np.dot(WEIGHTS, p * (1 - p)))
-        tau = skill_sd / max(slope, 1e-9)
-    return mu, tau
+            low, high = (mid, high) if moments(mid, tau)[0] < accuracy else (low, mid)
+        return (low + high) / 2
+
+    low, high = 0.0, 8.0
+    if skill_sd <= 0:
+        return centre(0.0), 0.0
+    for _ in range(30):
+        mid = (low + high) / 2
+        low, high = (mid, high) if moments(centre(mid), mid)[1] < skill_sd else (low, mid)
+    tau = (low + high) / 2
+    return centre(tau), tau
 
 
 def _sigmoid(x: np.ndarray | float) -> np.ndarray:

@@ -157,15 +157,21 @@ def _difference(
     floor = float(np.hypot(scale_a * floor_a, scale_b * floor_b))
     finite = item_part[np.isfinite(item_part)]
     item_var = float(np.var(finite, ddof=1)) if len(finite) > 1 else 0.0
-    return estimate_a, estimate_b, diff, floor, float(
-        difference_df(
-            item_var,
-            scale_a**2 * ra.annotator_variance,
-            scale_b**2 * rb.annotator_variance,
-            ra.effective_annotators,
-            rb.effective_annotators,
-            shared_items,
-        )
+    return (
+        estimate_a,
+        estimate_b,
+        diff,
+        floor,
+        float(
+            difference_df(
+                item_var,
+                scale_a**2 * ra.annotator_variance,
+                scale_b**2 * rb.annotator_variance,
+                ra.effective_annotators,
+                rb.effective_annotators,
+                shared_items,
+            )
+        ),
     )
 
 

@@ -61,7 +61,8 @@ def test_plan_panel_follows_the_named_difference() -> None:
     assert not at.exception
     second = number(frame(at, "Shared gold items", "Power now").iloc[:, -1])
     assert (second <= first).all() and (second < first).any()  # a larger difference needs fewer items
-    assert len(frame(at, "Gold items (consensus)", "Gold items (judgments)")) == 3
+    assert len(frame(at, "Gold items (consensus)", "Gold items (accuracy)")) == 3
+    assert any("Test planned for: bootstrap max-T" in c.value for c in at.caption)
 
 
 @pytest.mark.slow
