@@ -7,26 +7,26 @@ on its Satterthwaite t degrees of freedom (:func:`labeleval.scoring.compare.diff
 gives that test's power with few annotators, so it is simulated.
 
 **The model.** A judgment is right with probability ``sigmoid(mu_v + u_a + d_i)``: ``u_a`` an annotator's
-skill (normal, spread ``skill_sd`` in accuracy units, turned into the logit scale at the vendor's accuracy),
-``d_i`` the item's difficulty (normal on the logit scale, spread ``difficulty_sd``, shared by every vendor),
-``mu_v`` set so that the vendor's population accuracy is the one assumed. A wrong judgment falls evenly on the
-other labels. Each gold item gets ``labels_per_item`` distinct annotators of the vendor's pool of ``pool``.
+skill, normal, spread so that the annotators' accuracies have standard deviation ``skill_sd``; ``d_i`` the
+item's difficulty (normal on the logit scale, spread ``difficulty_sd``, shared by every vendor); ``mu_v`` set so
+that the vendor's accuracy is the one assumed (:func:`logit_skill`). A wrong judgment falls evenly on the other
+labels. Each gold item gets ``labels_per_item`` distinct annotators of the vendor's pool of ``pool``.
 
-**One evaluation of the power at n gold items.** ``pilots`` pilots of n items are drawn; for each, every
-vendor's accuracy and majority-vote consensus accuracy are reduced to the sums the report keeps
-(:func:`labeleval.scoring.uncertainty.ratio_sums`, the votes' leave-one-out effects included) and turned into
-the report's estimate, variance components and df (:func:`labeleval.scoring.uncertainty.analytic_estimate`):
-the plan takes the variance model from the scoring, it does not restate it. Each pair's difference gets the
-report's standard error (item part of the paired difference plus both vendors' annotator excess, with the
-Jeffreys floor) and df. Across the pilots, the differences' correlation gives the family's max-T critical
-value ``c`` (normal scale, as :func:`labeleval.inference.stats.max_t` computes it from the resamples), and
-their mean and spread the true difference ``delta`` and its standard deviation ``sigma``. The power of a
-comparison is the mean over pilots of ``P(|N(delta, sigma^2)| > t_df(c) * se)``: the pilot's own standard
-error and df, the sampling of the difference by its true spread (this smooths the count of rejections and
-needs far fewer pilots for the same precision).
+**The power at n gold items** of a comparison is ``E[P(|N(delta, sigma^2)| > t_df(c) * se)]`` over simulated
+pilots (the rejection count smoothed: far fewer pilots for the same precision):
 
-Above :data:`~labeleval.tuning.PLAN_SIMULATED_ITEMS` items a pilot is simulated at that size and its item
-parts scaled by ``n_sim / n`` (an item part's variance falls as ``1 / n``; the annotators' does not).
+- ``delta`` and the annotators' part of ``sigma^2`` (which more items do not shrink) per vendor without
+  simulating items (:func:`population`: quadrature for accuracy, a U-statistic variance for consensus);
+- the item part of ``sigma^2`` and each pilot's own ``se`` and ``df`` from :data:`~labeleval.tuning.PLAN_SCORED_PILOTS`
+  pilots reduced to the sums the report keeps (:func:`labeleval.scoring.uncertainty.ratio_sums`, the votes'
+  leave-one-out effects included) and turned into the report's estimates, annotator excess and df
+  (:func:`labeleval.scoring.uncertainty.analytic_estimate`, :func:`labeleval.scoring.compare.difference_df`),
+  with the Jeffreys floor: the plan takes the variance model from the scoring, it does not restate it;
+- ``c`` the family's max-T critical value on the normal scale (as :func:`labeleval.inference.stats.max_t`
+  computes it from resamples), from the correlation of the family's differences across those pilots.
+
+Above :data:`~labeleval.tuning.PLAN_SIMULATED_ITEMS` items the pilots are simulated at that size and the item
+parts scaled by ``n_sim / n`` (an item part's variance falls as ``1 / n``).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ Difference = float | np.ndarray | None  # a difference to plan for: one for ever
 @dataclass(frozen=True)
 class Workforce:
     """A vendor as the plan assumes it: per-judgment accuracy, labels per gold item, annotators staffed,
-    the spread of their accuracy (accuracy units) and a price per label (NaN: no cost comparison)."""
+    the standard deviation of their accuracies and a price per label (NaN: no cost comparison)."""
 
     name: str
     accuracy: float
