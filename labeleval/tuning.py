@@ -102,6 +102,11 @@ PLAN_SCORED_PILOTS: Final = 120
 #: skill draws (divided by the labels per item) for the annotators' part of consensus accuracy's variance and
 #: its mean in a plan: the Monte-Carlo error of that part (about 3% of it) against a fraction of a second
 PLAN_POPULATION_DRAWS: Final = 40_000
+#: simulated pilots a plan resamples as the report does for the family's max-T critical value, and the resamples
+#: of each (the report's default): the critical value's Monte-Carlo error (about 0.02, about 1 point of power)
+#: against about 0.2 s per simulated size
+PLAN_CRITICAL_PILOTS: Final = 4
+PLAN_RESAMPLES: Final = 1000
 #: the seed of a plan's simulations: the same plan for the same inputs
 PLAN_SEED: Final = 20240601
 #: bytes of a file's head read to recognise a vendor's native format (io/formats/): a longer look against

@@ -22,8 +22,11 @@ pilots (the rejection count smoothed: far fewer pilots for the same precision):
   leave-one-out effects included) and turned into the report's estimates, annotator excess and df
   (:func:`labeleval.scoring.uncertainty.analytic_estimate`, :func:`labeleval.scoring.compare.difference_df`),
   with the Jeffreys floor: the plan takes the variance model from the scoring, it does not restate it;
-- ``c`` the family's max-T critical value on the normal scale (as :func:`labeleval.inference.stats.max_t`
-  computes it from resamples), from the correlation of the family's differences across those pilots.
+- ``c`` the family's max-T critical value on the normal scale, computed as the report computes it
+  (:func:`bootstrap_critical`: the scoring's two-way resamples and :func:`labeleval.inference.stats.max_t`) on
+  the first :data:`~labeleval.tuning.PLAN_CRITICAL_PILOTS` pilots and averaged; a normal approximation with
+  the family's correlation (:func:`family_critical`) is too low, since the two-way resamples have heavier
+  tails than a normal, and serves only when no pilot can be resampled.
 
 Above :data:`~labeleval.tuning.PLAN_SIMULATED_ITEMS` items the pilots are simulated at that size and the item
 parts scaled by ``n_sim / n`` (an item part's variance falls as ``1 / n``).
@@ -40,10 +43,17 @@ from statistics import NormalDist
 import numpy as np
 from scipy.special import ndtr, stdtrit
 
-from labeleval.inference.stats import jeffreys_se
+from labeleval.inference.stats import ANNOTATOR_STREAM, bootstrap_totals, jeffreys_se, max_t, two_way_samples
 from labeleval.scoring.compare import difference_df
-from labeleval.scoring.uncertainty import RatioEstimate, analytic_estimate, ratio_sums
-from labeleval.tuning import PLAN_POPULATION_DRAWS, PLAN_SCORED_PILOTS, PLAN_SEED, PLAN_SIMULATED_ITEMS
+from labeleval.scoring.uncertainty import RatioEstimate, RatioSums, analytic_estimate, ratio_sums
+from labeleval.tuning import (
+    PLAN_CRITICAL_PILOTS,
+    PLAN_POPULATION_DRAWS,
+    PLAN_RESAMPLES,
+    PLAN_SCORED_PILOTS,
+    PLAN_SEED,
+    PLAN_SIMULATED_ITEMS,
+)
 
 NODES, WEIGHTS = np.polynomial.hermite_e.hermegauss(60)
 WEIGHTS = WEIGHTS / WEIGHTS.sum()
@@ -255,6 +265,7 @@ class _Pilots:
 
     estimates: dict[str, list[RatioEstimate]] = field(default_factory=lambda: {m: [] for m in PLANNED})
     residual: dict[str, list[np.ndarray]] = field(default_factory=lambda: {m: [] for m in PLANNED})
+    sums: list[dict[str, RatioSums]] = field(default_factory=list)  # the first pilots', for the bootstrap
 
 
 def _score_pilots(model: PilotModel, w: Workforce, difficulty: np.ndarray, rng: np.random.Generator) -> _Pilots:
@@ -279,6 +290,8 @@ def _score_pilots(model: PilotModel, w: Workforce, difficulty: np.ndarray, rng: 
                 n, w.pool, item, key, np.repeat(credit[s], k) / k, ones / k, weight=ones * k, effect=effect[s].ravel()
             ),
         }
+        if s < PLAN_CRITICAL_PILOTS:
+            out.sums.append(sums)
         for name, ratio in sums.items():
             out.estimates[name].append(analytic_estimate(ratio, model.family.confidence, two_way=model.family.two_way))
             x, t = ratio.item_sums[:, 0], ratio.item_sums[:, 1]  # type: ignore[index]
@@ -372,7 +385,9 @@ def power_at(model: PilotModel, n: int, *, pilots: int = PLAN_SCORED_PILOTS, see
             if metric in model.family.metrics:
                 family.append([x.value - y.value for x, y in zip(ea, eb, strict=True)])
         family += _other_members(model, sims, a, b)
-    critical = family_critical(np.array(family).T, model.family.confidence)
+    critical = bootstrap_critical(model, sims)
+    if not math.isfinite(critical):
+        critical = family_critical(np.array(family).T, model.family.confidence)
     return PowerAt(n_sim, keys, np.array(delta), np.array(annotator), np.array(item_var).T, estimates, critical)
 
 
@@ -391,6 +406,66 @@ def _other_members(model: PilotModel, sims: list[_Pilots], a: int, b: int) -> li
     if "cost_per_usable_label" in model.family.metrics:
         with np.errstate(divide="ignore", invalid="ignore"):
             out.append(list(model.vendors[a].price / acc_a - model.vendors[b].price / acc_b))
+    return out
+
+
+def bootstrap_critical(model: PilotModel, sims: list[_Pilots]) -> float:
+    """The family's max-T critical value as the report computes it, averaged over the first
+    :data:`~labeleval.tuning.PLAN_CRITICAL_PILOTS` simulated pilots: two-way resamples of each vendor's ratios
+    (:func:`_two_way`) and :func:`labeleval.inference.stats.max_t` over the family. NaN without pilots."""
+    values = []
+    for s in range(min(len(sim.sums) for sim in sims)):
+        samples = _two_way(sims, s)
+        points, columns = [], []
+        for a, b in model.pairs:
+            for metric in (*PLANNED, "usable_rate", "cost_per_usable_label"):
+                if metric not in model.family.metrics:
+                    continue
+                source = "accuracy" if metric in ("usable_rate", "cost_per_usable_label") else metric
+                xa, xb = samples[(a, source)], samples[(b, source)]
+                pa, pb = sims[a].estimates[source][s].value, sims[b].estimates[source][s].value
+                if metric == "cost_per_usable_label":
+                    price_a, price_b = model.vendors[a].price, model.vendors[b].price
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        xa, xb, pa, pb = price_a / xa, price_b / xb, price_a / pa, price_b / pb
+                points.append(pa - pb)
+                columns.append(xa - xb)
+        values.append(max_t(np.array(points), np.column_stack(columns), model.family.confidence).critical)
+    finite = [v for v in values if math.isfinite(v)]
+    return float(np.mean(finite)) if finite else math.nan
+
+
+def _two_way(sims: list[_Pilots], s: int) -> dict[tuple[int, str], np.ndarray]:
+    """Pilot ``s``'s two-way resamples of every vendor's ratios, drawn as the scoring draws them: one item
+    resampling shared by every vendor and ratio (the gold items are shared), the annotators' weights each
+    vendor's own (shared by its ratios), scaled to the annotator excess by
+    :func:`labeleval.inference.stats.two_way_samples` (item-only when the family is)."""
+    names = [(v, m) for v in range(len(sims)) for m in PLANNED]
+    items = bootstrap_totals(
+        np.hstack([sims[v].sums[s][m].item_sums for v, m in names]),  # type: ignore[misc]
+        n_boot=PLAN_RESAMPLES,
+        seed=s,
+    )
+    out = {}
+    for v, sim in enumerate(sims):
+        people = bootstrap_totals(
+            np.hstack([sim.sums[s][m].key_sums for m in PLANNED]),
+            n_boot=PLAN_RESAMPLES,
+            seed=1000 * s + v + 1,
+            stream=ANNOTATOR_STREAM,
+        )
+        for j, metric in enumerate(PLANNED):
+            k = 2 * names.index((v, metric))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                by_item = items[:, k] / items[:, k + 1]
+                by_person = people[:, 2 * j] / people[:, 2 * j + 1]
+            estimate = sim.estimates[metric][s]
+            out[(v, metric)] = two_way_samples(
+                np.array([estimate.value]),
+                by_item[:, None],
+                by_person[:, None],
+                np.array([estimate.annotator_variance]),
+            )[:, 0]
     return out
 
 

@@ -22,6 +22,7 @@ from labeleval.analyses.plan import (
     pilot_plan,
 )
 from labeleval.analyses.power import (
+    Family,
     PilotModel,
     Workforce,
     credit_given_right,
@@ -31,8 +32,9 @@ from labeleval.analyses.power import (
     power_at,
 )
 from labeleval.errors import LabelevalError
-from labeleval.inference.stats import mcnemar_exact
+from labeleval.inference.stats import MaxT, mcnemar_exact
 from labeleval.report import Report
+from labeleval.scoring import compare
 from tests.helpers.planned_pilots import write_pilot_project
 
 
@@ -161,6 +163,33 @@ def test_family_critical_value_follows_the_correlation() -> None:
     assert family_critical(independent, 0.95) == pytest.approx(sidak, abs=0.03)
     one = rng.standard_normal((4000, 1))
     assert family_critical(np.hstack([one, one, -one]), 0.95) == pytest.approx(1.96, abs=0.03)
+
+
+@pytest.mark.slow
+def test_plans_critical_value_is_the_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The family's max-T critical value the plan uses against the one the report computes on pilots of the
+    model (10 pilots, 1,000 resamples): the same two-way resamples, so the same value up to Monte-Carlo error
+    (about 0.02 each); the normal approximation it replaced is lower (heavier-tailed resamples)."""
+    model = PilotModel((Workforce("A", 0.80, 3, 20, 0.05, 0.1), Workforce("B", 0.88, 3, 20, 0.05, 0.1)), 4)
+    model = PilotModel(model.vendors, 4, family=Family(("accuracy", "consensus_accuracy", "cost_per_usable_label")))
+    planned = power_at(model, 300).critical
+    seen: list[float] = []
+    original = compare.max_t
+
+    def recording(estimates: np.ndarray, *args: object, **kwargs: object) -> MaxT:
+        result = original(estimates, *args, **kwargs)  # type: ignore[arg-type]
+        if len(estimates) == 3:  # the decision family: accuracy, consensus accuracy, cost per usable label
+            seen.append(result.critical)
+        return result
+
+    monkeypatch.setattr(compare, "max_t", recording)
+    rng = np.random.default_rng(11)
+    for r in range(10):
+        write_pilot_project(model, 300, rng, tmp_path)
+        le.evaluate(tmp_path, n_boot=1000, seed=r)
+    assert len(seen) == 10
+    assert planned == pytest.approx(float(np.mean(seen)), abs=0.06)
+    assert 2.0 < planned < 2.4  # above one test's 1.96, below Bonferroni's 2.39 for three
 
 
 @pytest.mark.slow
