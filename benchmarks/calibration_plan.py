@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from calibration import Tally
 
 import labeleval as le
 from labeleval.present.verdict import verdict
@@ -130,22 +131,14 @@ def score_pilot(report: le.Report, vendors: tuple[Staff, ...]) -> dict[str, floa
     return out
 
 
-def run_pilots(vendors: tuple[Staff, ...], n: int, reps: int, seed: int, n_boot: int) -> dict[str, list[float]]:
-    hits: dict[str, list[float]] = {}
+def run_pilots(vendors: tuple[Staff, ...], n: int, reps: int, seed: int, n_boot: int, tally: Tally) -> None:
     rng = np.random.default_rng(seed)
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(reps):
             write_pilot(vendors, n, rng, Path(tmp))
             report = le.evaluate(Path(tmp), n_boot=n_boot, seed=r)
             for key, value in score_pilot(report, vendors).items():
-                hits.setdefault(key, []).append(value)
-    return hits
-
-
-def _rate(values: list[float]) -> tuple[float, float]:
-    x = np.asarray(values, dtype=float)
-    p = float(x.mean())
-    return p, math.sqrt(max(p * (1 - p), 0.25 / len(x)) / len(x))
+                tally.add(key, value)
 
 
 # --------------------------------------------------------------------------------------------- designs
@@ -182,9 +175,11 @@ def pilot_design(name: str, vendors: tuple[Staff, ...], reps: int, seed: int, n_
             promised[f"{row.vendor_a}-{row.vendor_b} {metric}"] = getattr(row, column, 0.8)
     if len(vendors) == 2:
         promised["verdict"] = promised.get(f"{vendors[0].name}-{vendors[1].name} accuracy")
-    hits = run_pilots(vendors, n, reps, seed, n_boot) if n else {}
+    tally = Tally()
+    if n:
+        run_pilots(vendors, n, reps, seed, n_boot, tally)
     return {"design": name, "n": n, "test": getattr(plan, "test", "") or "exact McNemar / z (today's plan)",
-            "rows": {key: _row(hits.get(key), promised.get(key)) for key in promised}}  # fmt: skip
+            "rows": {key: _row(tally, key, promised.get(key)) for key in promised}}  # fmt: skip
 
 
 def report_design(
@@ -194,7 +189,7 @@ def report_design(
     planned size. Today's plan has one row per pair (consensus, McNemar): its n serves every row."""
     rng = np.random.default_rng(seed)
     plans = max(2, min(5, reps // 20))
-    hits: dict[str, list[float]] = {}
+    tally = Tally()
     sizes = []
     with tempfile.TemporaryDirectory() as tmp:
         for p in range(plans):
@@ -205,19 +200,18 @@ def report_design(
             if not math.isfinite(need):
                 continue
             sizes.append(int(need))
-            for key, values in run_pilots(vendors, int(need), reps // plans, seed + 100 + p, n_boot).items():
-                hits.setdefault(key, []).extend(values)
+            run_pilots(vendors, int(need), reps // plans, seed + 100 + p, n_boot, tally)
     pair = f"{vendors[0].name}-{vendors[1].name} {metric}"
     keys = [pair] + (["verdict"] if metric == "accuracy" else [])
     accuracies = " vs ".join(f"{v.accuracy:g}" for v in vendors)
     return {"design": name, "n": sizes, "test": f"Report.plan(power=0.8, difference=0.03); accuracies {accuracies}",
-            "rows": {key: _row(hits.get(key), 0.8) for key in keys}}  # fmt: skip
+            "rows": {key: _row(tally, key, 0.8) for key in keys}}  # fmt: skip
 
 
-def _row(values: list[float] | None, promised: float | None) -> dict[str, float | None]:
-    if not values:
+def _row(tally: Tally, key: str, promised: float | None) -> dict[str, float | None]:
+    p, se, count = tally.rate(key)
+    if not count:
         return {"achieved": None, "se": None, "promised": _num(promised)}
-    p, se = _rate(values)
     return {"achieved": p, "se": se, "promised": _num(promised)}
 
 
