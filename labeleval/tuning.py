@@ -103,9 +103,9 @@ PLAN_SCORED_PILOTS: Final = 120
 #: its mean in a plan: the Monte-Carlo error of that part (about 3% of it) against a fraction of a second
 PLAN_POPULATION_DRAWS: Final = 40_000
 #: simulated pilots a plan resamples as the report does for the family's max-T critical value, and the resamples
-#: of each (the report's default): the critical value's Monte-Carlo error (about 0.02, about 1 point of power)
-#: against about 0.2 s per simulated size
-PLAN_CRITICAL_PILOTS: Final = 4
+#: of each (the report's default): the critical value's Monte-Carlo error (about 0.007 between simulated sizes;
+#: 0.03, about 1.5 points of power, with 4 pilots) against about 0.8 s per simulated size
+PLAN_CRITICAL_PILOTS: Final = 16
 PLAN_RESAMPLES: Final = 1000
 #: the seed of a plan's simulations: the same plan for the same inputs
 PLAN_SEED: Final = 20240601
