@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 
 import pandas as pd
 
-from labeleval.analyses.plan import pair_plan
+from labeleval.analyses.plan import report_plan
 from labeleval.present.render import to_html, to_markdown
 from labeleval.scoring.report_data import LARGE_FRAMES, ReportData
 
@@ -21,11 +21,12 @@ class Report(ReportData):
     for each frame), with the exports people read."""
 
     def plan(self, *, power: float = 0.8, alpha: float | None = None, difference: float | None = None) -> pd.DataFrame:
-        """For every vendor pair, the shared gold items that would separate them with ``power`` (exact
-        McNemar on consensus accuracy; see :func:`labeleval.analyses.plan.pair_plan`). ``alpha`` defaults to
-        ``1 - confidence``; ``difference`` adds a plan for a difference you name (e.g. 0.03)."""
-        level = alpha if alpha is not None else 1.0 - float(self.settings.get("confidence", 0.95))
-        return pair_plan(self.items, power=power, alpha=level, difference=difference)
+        """For every vendor pair, on accuracy (the verdict's comparison) and consensus accuracy, the shared gold
+        items at which this report's own test (the bootstrap max-T over its decision family, with its
+        uncertainty) separates them with ``power``, sized by simulation; see
+        :func:`labeleval.analyses.plan.report_plan`. ``alpha`` defaults to ``1 - confidence``; ``difference``
+        adds a plan for a difference you name (e.g. 0.03)."""
+        return report_plan(self, power=power, alpha=alpha, difference=difference)
 
     def to_markdown(self) -> str:
         """A readable report: the verdict, the leaderboard, comparisons, agreement, cost, the ledger and the

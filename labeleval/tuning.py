@@ -97,6 +97,22 @@ VOTE_COLUMNS_MAX: Final = 64
 #: sample-size plans search the exact McNemar power up to this many pairs; above, the normal approximation as
 #: it stands (accurate there): the exact answer against a search over n (analyses/plan.py)
 PLAN_EXACT_MAX_N: Final = 5000
+#: a plan simulates pilots of at most this many gold items and scales the item part above (the annotators'
+#: part does not shrink with items): a bounded time against the approximation of the scaling
+PLAN_SIMULATED_ITEMS: Final = 1000
+#: pilots a plan scores as the report does (each one's SEs, dfs and the family's correlation): the power's
+#: Monte-Carlo error (about 1 point) against the plan's time (each pilot is four scorings of its ratios)
+PLAN_SCORED_PILOTS: Final = 120
+#: skill draws (divided by the labels per item) for the annotators' part of consensus accuracy's variance and
+#: its mean in a plan: the Monte-Carlo error of that part (about 3% of it) against a fraction of a second
+PLAN_POPULATION_DRAWS: Final = 40_000
+#: simulated pilots a plan resamples as the report does for the family's max-T critical value, and the resamples
+#: of each (the report's default): the critical value's Monte-Carlo error (about 0.007 between simulated sizes;
+#: 0.03, about 1.5 points of power, with 4 pilots) against about 0.8 s per simulated size
+PLAN_CRITICAL_PILOTS: Final = 16
+PLAN_RESAMPLES: Final = 1000
+#: the seed of a plan's simulations: the same plan for the same inputs
+PLAN_SEED: Final = 20240601
 #: bytes of a file's head read to recognise a vendor's native format (io/formats/): a longer look against
 #: reading more of every file twice
 FORMAT_SNIFF_BYTES: Final = 1 << 20

@@ -1,36 +1,31 @@
-"""How many more gold items: sample sizes for separating vendors.
+"""How many more gold items: sample sizes for separating vendors, for the test the report runs.
 
-Two questions, two plans.
+**The report's test** (:func:`report_plan`, ``Report.plan``; :func:`pilot_plan`). The report compares every
+vendor pair on accuracy (what the verdict reads), consensus accuracy and, when prices are known, cost per
+usable label, in one single-step bootstrap max-T family, each difference studentised by its two-way standard
+error (items and annotators) on Satterthwaite t degrees of freedom. With annotators in the variance, more items
+do not shrink the error without limit, and the family raises the critical value above 1.96: no closed form
+gives the power, so :mod:`labeleval.analyses.power` simulates pilots scored with the scoring's own variance
+model and the plans search the gold items at which each comparison reaches the power. Each plan says which test
+and family it planned for (its ``test``), and a pilot plan states every comparison's power at its gold items.
+When a pool of annotators is too small for a difference, no number of items reaches the power: the plan says
+"never" and "staff more annotators" instead of a number.
 
-**Pairs already measured** (:func:`pair_plan`). The report compares consensus accuracy between two vendors
-with the exact McNemar test on the gold items both labelled. Its power depends only on the share of
-items where exactly one vendor is right (the discordance ``psi = p10 + p01``) and the difference
-``delta = p10 - p01`` (``p10``: share where only the first vendor is right). For each pair, the plan takes
-the observed ``p10`` and ``p01`` and finds the smallest number of shared gold items ``n`` at which the
-exact two-sided McNemar test at level ``alpha`` rejects with probability at least ``power``. The search
-starts from Connor's (1987) normal approximation
+- :func:`pilot_plan`: a pilot not yet run, from assumed per-judgment accuracies, labels per item, pool sizes,
+  the spread of the annotators' accuracy, the items' difficulty spread and the task's labels; priced.
+- :func:`report_plan`: vendors like the measured ones (their accuracy, labels per item, annotators and the
+  spread of their annotators' accuracy on gold, the task's labels, prices, and the family the report tested),
+  at the observed differences on the shared gold items or at a difference you name.
 
-    n = (z_{1-alpha/2} sqrt(psi) + z_{power} sqrt(psi - delta^2))^2 / delta^2
+**Published formulas, kept for an item-only McNemar comparison** (not the report's test): Connor's (1987)
+approximation :func:`connor_n`, the exact McNemar power :func:`mcnemar_power` and sample size
+:func:`mcnemar_n` (the first ``n`` whose exact power, summed over the discordant count
+``D ~ Binomial(n, psi)``, reaches the target), :func:`pair_plan` on a report's items with them, the exact
+majority-vote :func:`consensus_accuracy` of independent judgments, and :func:`judgment_n`, the z-test size with
+an annotator term ``n = c / ((delta / (z_{1-alpha/2} + z_{power}))^2 - d)``.
 
-and then evaluates the *exact* power (sum over the discordant count ``D ~ Binomial(n, psi)`` of the
-binomial test's rejection probability given ``D``), so the planned ``n`` is right for the test the report
-actually runs, not only asymptotically. At a difference the user names, the observed discordance is kept
-(raised to at least that difference, the smallest discordance that allows it).
-
-**A pilot not yet run** (:func:`pilot_plan`). From assumed per-judgment accuracies, labels per item ``k``,
-classes ``K`` and annotator pool size ``A``: each vendor's consensus accuracy ``q`` is the exact
-probability that a majority of ``k`` independent judgments is right when errors fall evenly on the other
-``K - 1`` labels (a tie that includes the right label earns ``1/t``, the expected accuracy of a random
-tie-break); vendors err independently of each other, so ``p10 = q_a (1 - q_b)`` and the McNemar plan above
-applies. For per-judgment accuracy, a vendor is its workforce: with annotator skills spread by
-``skill_sd`` around the vendor's accuracy, the estimate's variance is ``p (1 - p) / (n k)`` (judgments)
-plus ``skill_sd^2 / A`` (which ``A`` annotators the vendor happened to staff; it does not shrink with
-more items), and a two-sided z test needs ``n = c / ((delta / (z_{1-alpha/2} + z_{power}))^2 - d)`` with
-``c = sum p(1-p)/k`` and ``d = sum skill_sd^2 / A``. When the denominator is not positive, no number of
-items separates the vendors with pools that small: the plan says so instead of giving a number.
-
-Both are checked by simulation in :mod:`benchmarks.calibration_plan` (``make calibrate``): at the planned
-``n`` the simulated power matches the target within Monte-Carlo error.
+Achieved power is checked by simulation in ``benchmarks/calibration_plan.py`` (``make calibrate``): pilots of
+the planned size scored by :func:`labeleval.evaluate` (docs/metrics.md gives the measured figures).
 """
 
 from __future__ import annotations
@@ -44,7 +39,9 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from labeleval.analyses.power import PLANNED, TEST, Family, PilotModel, Workforce, items_needed, population
 from labeleval.errors import LabelevalError
+from labeleval.scoring.report_data import ReportData
 from labeleval.tuning import PLAN_EXACT_MAX_N
 
 PAIR_COLUMNS = (
@@ -138,7 +135,10 @@ def pair_plan(
     alpha: float = 0.05,
     difference: float | None = None,
 ) -> pd.DataFrame:
-    """For every vendor pair, shared gold items needed to separate them with the exact McNemar test.
+    """For every vendor pair, shared gold items needed to separate them with an exact McNemar test on items.
+
+    A published-formula plan for an item-only comparison of consensus accuracy; the report's own test is the
+    max-T family with annotators in the variance, which :func:`report_plan` (``Report.plan``) sizes.
 
     Parameters
     ----------
@@ -253,10 +253,13 @@ def _compositions(total: int, parts: int) -> list[tuple[int, ...]]:
 
 @dataclass(frozen=True)
 class PilotPlan:
-    """A pilot design: per pair, gold items needed by each test; per vendor, items, labels and cost.
+    """A pilot design: per pair, gold items needed by each comparison of the report's test; per vendor, items,
+    labels and cost.
 
-    ``gold_items`` is the largest finite need over the pairs and both tests; ``items_per_vendor`` is
-    ``gold_items / gold_share`` rounded up. ``notes`` says which pairs no pilot of this shape separates.
+    ``gold_items`` is the largest finite need over the pairs and both comparisons (accuracy, which the verdict
+    reads, and consensus accuracy); ``items_per_vendor`` is ``gold_items / gold_share`` rounded up; the pairs'
+    ``power_judgment`` and ``power_consensus`` are each comparison's power at ``gold_items``. ``test`` names the
+    test and family planned for; ``notes`` says which pairs no pilot of this shape separates.
     """
 
     pairs: pd.DataFrame
@@ -264,6 +267,7 @@ class PilotPlan:
     gold_items: float
     items_per_vendor: float
     notes: tuple[str, ...]
+    test: str = ""
 
 
 def judgment_n(
@@ -298,14 +302,22 @@ def pilot_plan(
     pool_size: int | Mapping[str, int] = 20,
     n_classes: int = 2,
     skill_sd: float = 0.05,
+    difficulty_sd: float = 1.0,
     power: float = 0.8,
     alpha: float = 0.05,
     gold_share: float = 1.0,
     cost_per_label: Mapping[str, float] | None = None,
     cost_per_item: Mapping[str, float] | None = None,
     ties: str = "fractional",
+    uncertainty: str = "items_and_annotators",
 ) -> PilotPlan:
-    """Plan a pilot that is not yet run: gold items and items per vendor, and what it costs.
+    """Plan a pilot that is not yet run: gold items and items per vendor for the report's own test, and what
+    it costs.
+
+    The report tests every vendor pair on accuracy (what the verdict reads), consensus accuracy and, when
+    every vendor has a price, cost per usable label, in one bootstrap max-T family with two-way standard
+    errors (items and annotators) and Satterthwaite t; the plan sizes that test by simulation
+    (:mod:`labeleval.analyses.power`).
 
     Parameters
     ----------
@@ -317,52 +329,104 @@ def pilot_plan(
         Labels of the task (errors are assumed to fall evenly on the wrong ones).
     skill_sd
         Spread of annotator accuracy inside a vendor (0.05: most annotators within +-10 points).
+    difficulty_sd
+        Spread of the items' difficulty on the logit scale, shared by every vendor (0: every item equally
+        hard; 1: a typical task with a tail of hard items). It moves consensus accuracy most.
     gold_share
         Share of the pilot's items that carry gold (items per vendor = gold items / gold_share).
     cost_per_label, cost_per_item
         A vendor's price per judgment and per item (from its rate card or ``Report.cost``); either or both.
+    ties, uncertainty
+        The evaluation's tie policy (``"fractional"`` or ``"abstain"``) and uncertainty (``"items"`` plans
+        for item-only intervals).
 
     Examples
     --------
-    >>> plan = pilot_plan({"A": 0.80, "B": 0.88}, labels_per_item=3, pool_size=20, n_classes=4)
-    >>> int(plan.gold_items) > 0
-    True
+    >>> plan = pilot_plan({"A": 0.80, "B": 0.88}, labels_per_item=3, pool_size=20, n_classes=4)  # doctest: +SKIP
+    >>> int(plan.gold_items)  # doctest: +SKIP
+    433
     """
+    _check_pilot(accuracies, power, alpha, gold_share, skill_sd, difficulty_sd, ties, n_classes)
+    names = list(accuracies)
+    k = _per_vendor(labels_per_item, names, "labels per item")
+    pools = _per_vendor(pool_size, names, "the annotator pool size")
+    if any(v > 25 for v in k.values()):
+        raise LabelevalError("labels per item above 25 are not planned")
+    prices = {n: _label_price(n, k[n], cost_per_label, cost_per_item) for n in names}
+    metrics = PLANNED + (("cost_per_usable_label",) if all(np.isfinite(list(prices.values()))) else ())
+    model = PilotModel(
+        tuple(Workforce(n, float(accuracies[n]), k[n], pools[n], float(skill_sd), prices[n]) for n in names),
+        n_classes=int(n_classes),
+        difficulty_sd=float(difficulty_sd),
+        abstain_ties=ties == "abstain",
+        family=Family(metrics, 1.0 - alpha, str(uncertainty) != "items"),
+    )
+    pairs, notes, gold_items = _pilot_pairs(model, power)
+    items = float(math.ceil(gold_items / gold_share)) if math.isfinite(gold_items) else math.inf
+    vendors = _pilot_vendors(model, gold_items, items, cost_per_label, cost_per_item)
+    return PilotPlan(pairs, vendors, gold_items, items, tuple(notes), model.family.describe(len(model.pairs)))
+
+
+def _check_pilot(
+    accuracies: Mapping[str, float],
+    power: float,
+    alpha: float,
+    gold_share: float,
+    skill_sd: float,
+    difficulty_sd: float,
+    ties: str,
+    n_classes: int,
+) -> None:
     _check(power, alpha)
     if len(accuracies) < 2:
         raise LabelevalError("a pilot plan needs assumed accuracies for at least two vendors")
     if not 0 < gold_share <= 1:
         raise LabelevalError(f"gold_share must be in (0, 1]; got {gold_share!r}")
-    if skill_sd < 0:
-        raise LabelevalError(f"skill_sd must be >= 0; got {skill_sd!r}")
-    names = list(accuracies)
-    k = _per_vendor(labels_per_item, names, "labels per item")
-    pools = _per_vendor(pool_size, names, "the annotator pool size")
-    q = {n: consensus_accuracy(float(accuracies[n]), k[n], n_classes, ties=ties) for n in names}
-    pairs, notes = _pilot_pairs(accuracies, k, pools, q, skill_sd=skill_sd, power=power, alpha=alpha)
-    finite = pairs[["gold_items_consensus", "gold_items_judgment"]].to_numpy(dtype=np.float64)
-    finite = finite[np.isfinite(finite)]
-    gold_items = float(finite.max()) if len(finite) else math.inf
-    items = float(math.ceil(gold_items / gold_share)) if math.isfinite(gold_items) else math.inf
-    vendors = pd.DataFrame(
+    if skill_sd < 0 or difficulty_sd < 0:
+        raise LabelevalError(f"skill_sd and difficulty_sd must be >= 0; got {skill_sd!r} and {difficulty_sd!r}")
+    if ties not in ("fractional", "abstain"):
+        raise LabelevalError(f"ties must be 'fractional' or 'abstain'; got {ties!r}")
+    if n_classes < 2:
+        raise LabelevalError(f"a task has at least 2 labels; got {n_classes!r}")
+    if any(not 0 < float(a) < 1 for a in accuracies.values()):
+        raise LabelevalError("assumed accuracies must be between 0 and 1 (exclusive)")
+
+
+def _pilot_vendors(
+    model: PilotModel,
+    gold_items: float,
+    items: float,
+    cost_per_label: Mapping[str, float] | None,
+    cost_per_item: Mapping[str, float] | None,
+) -> pd.DataFrame:
+    """Per vendor: its assumptions, its consensus accuracy under the model, the pilot's items, labels, cost."""
+    return pd.DataFrame(
         [
             {
-                "vendor": n,
-                "accuracy": float(accuracies[n]),
-                "labels_per_item": k[n],
-                "pool_size": pools[n],
-                "consensus_accuracy": q[n],
+                "vendor": w.name,
+                "accuracy": w.accuracy,
+                "labels_per_item": w.labels_per_item,
+                "pool_size": w.pool,
+                "consensus_accuracy": population(model, i)["consensus_accuracy"][0],
                 "gold_items": gold_items,
                 "items": items,
-                "labels": items * k[n],
-                "cost": _pilot_cost(n, items, k[n], cost_per_label, cost_per_item),
+                "labels": items * w.labels_per_item,
+                "cost": _pilot_cost(w.name, items, w.labels_per_item, cost_per_label, cost_per_item),
             }
-            for n in names
+            for i, w in enumerate(model.vendors)
         ]
     )
-    if any(a == b for a, b in itertools.combinations(accuracies.values(), 2)):
-        notes.append("two vendors have the same assumed accuracy: no pilot separates them")
-    return PilotPlan(pairs, vendors, gold_items, items, tuple(notes))
+
+
+def _label_price(
+    name: str, k: int, cost_per_label: Mapping[str, float] | None, cost_per_item: Mapping[str, float] | None
+) -> float:
+    """A vendor's price per label (a per-item price over its labels per item); NaN without one."""
+    if cost_per_label and name in cost_per_label:
+        return float(cost_per_label[name])
+    if cost_per_item and name in cost_per_item:
+        return float(cost_per_item[name]) / k
+    return math.nan
 
 
 def _per_vendor(value: int | Mapping[str, int], names: list[str], what: str) -> dict[str, int]:
@@ -372,51 +436,43 @@ def _per_vendor(value: int | Mapping[str, int], names: list[str], what: str) -> 
     return out
 
 
-def _pilot_pairs(
-    accuracies: Mapping[str, float],
-    k: dict[str, int],
-    pools: dict[str, int],
-    q: dict[str, float],
-    *,
-    skill_sd: float,
-    power: float,
-    alpha: float,
-) -> tuple[pd.DataFrame, list[str]]:
-    """Per vendor pair: gold items for the consensus (McNemar) and per-judgment (z) tests; notes on pairs that
-    no pilot of this shape separates."""
+def _pilot_pairs(model: PilotModel, power: float) -> tuple[pd.DataFrame, list[str], float]:
+    """Per vendor pair: gold items for the accuracy (verdict) and consensus comparisons of the report's test,
+    and each one's power at the plan's gold items; notes on pairs that no pilot of this shape separates."""
+    needs, at = items_needed(model, power)
+    finite = needs[np.isfinite(needs)]
+    gold_items = float(finite.max()) if len(finite) else math.inf
+    reached = at.power(gold_items) if math.isfinite(gold_items) else np.full(len(needs), np.nan)
     rows, notes = [], []
-    for a, b in itertools.combinations(list(accuracies), 2):
-        acc_a, acc_b = float(accuracies[a]), float(accuracies[b])
-        p10, p01 = q[a] * (1 - q[b]), (1 - q[a]) * q[b]
-        n_judg = judgment_n(
-            acc_a,
-            acc_b,
-            labels_per_item=min(k[a], k[b]),
-            pool_a=pools[a],
-            pool_b=pools[b],
-            skill_sd=skill_sd,
-            power=power,
-            alpha=alpha,
-        )
-        if not math.isfinite(n_judg) and acc_a != acc_b:
-            notes.append(
-                f"{a} vs {b}: with {pools[a]} and {pools[b]} annotators (skill spread {skill_sd:.2f}) no number of "
-                f"items separates a {abs(acc_a - acc_b):.1%} difference in per-judgment accuracy; "
-                f"staff more annotators"
-            )
+    for p, (a, b) in enumerate(model.pairs):
+        va, vb = model.vendors[a], model.vendors[b]
+        judgment, consensus = 2 * p, 2 * p + 1  # PLANNED: accuracy, then consensus accuracy
+        for j, what in ((judgment, "per-judgment accuracy"), (consensus, "consensus accuracy")):
+            if not math.isfinite(needs[j]) and va.accuracy != vb.accuracy:
+                notes.append(
+                    f"{va.name} vs {vb.name}: with {va.pool} and {vb.pool} annotators (skill spread "
+                    f"{va.skill_sd:.2f}) no number of items separates them on {what} with {power:.0%} power; "
+                    f"staff more annotators"
+                )
+        pop_a, pop_b = population(model, a), population(model, b)
         rows.append(
             {
-                "vendor_a": a,
-                "vendor_b": b,
-                "accuracy_a": acc_a,
-                "accuracy_b": acc_b,
-                "consensus_accuracy_a": q[a],
-                "consensus_accuracy_b": q[b],
-                "gold_items_consensus": mcnemar_n(p10, p01, power=power, alpha=alpha),
-                "gold_items_judgment": n_judg,
+                "vendor_a": va.name,
+                "vendor_b": vb.name,
+                "accuracy_a": va.accuracy,
+                "accuracy_b": vb.accuracy,
+                "consensus_accuracy_a": pop_a["consensus_accuracy"][0],
+                "consensus_accuracy_b": pop_b["consensus_accuracy"][0],
+                "gold_items_judgment": float(needs[judgment]),
+                "gold_items_consensus": float(needs[consensus]),
+                "power_judgment": float(reached[judgment]),
+                "power_consensus": float(reached[consensus]),
+                "test": TEST,
             }
         )
-    return pd.DataFrame(rows), notes
+    if any(x.accuracy == y.accuracy for x, y in itertools.combinations(model.vendors, 2)):
+        notes.append("two vendors have the same assumed accuracy: no pilot separates them")
+    return pd.DataFrame(rows), notes, gold_items
 
 
 def _pilot_cost(
@@ -447,3 +503,155 @@ def pilot_prices(report_cost: pd.DataFrame) -> tuple[dict[str, float], dict[str,
         elif np.isfinite(row.cost_per_label):
             per_label[name] = float(row.cost_per_label)
     return per_label, per_item
+
+
+# ----------------------------------------------------------------------------------------- a report's pairs
+REPORT_PLAN_COLUMNS = (
+    "vendor_a",
+    "vendor_b",
+    "metric",
+    "shared_gold_items",
+    "estimate_a",
+    "estimate_b",
+    "difference",
+    "power_now",
+    "items_needed",
+    "more_items_needed",
+    "named_difference",
+    "items_needed_named",
+    "more_items_needed_named",
+    "alpha",
+    "power",
+    "test",
+)
+
+
+def report_plan(
+    report: ReportData,
+    *,
+    power: float = 0.8,
+    alpha: float | None = None,
+    difference: float | None = None,
+    difficulty_sd: float = 1.0,
+) -> pd.DataFrame:
+    """For every vendor pair, on accuracy (the verdict's comparison) and consensus accuracy: the shared gold
+    items at which the report's own test separates them with ``power``.
+
+    The test is the report's: the bootstrap max-T over its decision family (the family's metrics as the
+    report tested them), two-way standard errors unless the report used items only, Satterthwaite t. It is
+    sized by simulating pilots (:mod:`labeleval.analyses.power`) of vendors like the measured ones: their
+    per-judgment accuracy, labels per item, annotators and the spread of their annotators' accuracy on gold,
+    the task's labels and prices; the items' difficulty spread is ``difficulty_sd`` (logit scale). A row's
+    difference is the one observed on the shared gold items, or ``difference`` for the ``_named`` columns.
+
+    Returns one row per pair and metric (columns ``REPORT_PLAN_COLUMNS``); NaN where a figure is undefined
+    (no shared gold), inf where no number of items reaches the power (tied vendors, or too few annotators).
+    """
+    level = 1.0 - float(report.settings.get("confidence", 0.95)) if alpha is None else alpha
+    _check(power, level)
+    if difference is not None and not 0 < difference < 1:
+        raise LabelevalError(f"difference must be between 0 and 1 (e.g. 0.03); got {difference!r}")
+    model, observed = _report_model(report, level, difficulty_sd)
+    if model is None:
+        return pd.DataFrame(columns=list(REPORT_PLAN_COLUMNS))
+    needs, at = items_needed(model, power, difference=observed)
+    named = items_needed(model, power, difference=difference)[0] if difference is not None else None
+    shared = _shared_gold(report.items)
+    rows = []
+    for j, (a, b, metric) in enumerate(at.keys):
+        va, vb = model.vendors[a].name, model.vendors[b].name
+        n = shared.get((va, vb), 0)
+        row: dict[str, object] = dict.fromkeys(REPORT_PLAN_COLUMNS, np.nan)
+        row.update(vendor_a=va, vendor_b=vb, metric=metric, shared_gold_items=n, alpha=level, power=power)
+        row.update(test=model.family.describe(len(model.pairs)), named_difference=difference)
+        row.update(_observed(report.comparisons, va, vb, metric))
+        if n and np.isfinite(observed[j]):
+            row["power_now"] = float(at.power(n, observed)[j])
+            row["items_needed"] = float(needs[j])
+            row["more_items_needed"] = max(float(needs[j]) - n, 0.0)
+            if named is not None:
+                row["items_needed_named"] = float(named[j])
+                row["more_items_needed_named"] = max(float(named[j]) - n, 0.0)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(REPORT_PLAN_COLUMNS)).astype({"shared_gold_items": "int64"})
+
+
+def _report_model(report: ReportData, alpha: float, difficulty_sd: float) -> tuple[PilotModel | None, np.ndarray]:
+    """The simulated pilot that stands for the report's vendors, and each planned comparison's observed
+    difference on the shared gold items (NaN where the report has none)."""
+    summary = report.summary
+    usable = summary[np.isfinite(summary["accuracy"].astype(float))] if "accuracy" in summary else summary.iloc[:0]
+    if len(usable) < 2:
+        return None, np.array([])
+    spread = _skill_spread(report.annotators)
+    vendors = []
+    for row in usable.itertuples(index=False):
+        accuracy = float(np.clip(float(row.accuracy), 0.005, 0.995))
+        k = int(np.clip(round(float(row.labels_per_item)), 1, 25)) if np.isfinite(row.labels_per_item) else 1
+        pool = max(int(row.n_annotators), 1)
+        price = float(row.cost_per_label) if np.isfinite(row.cost_per_label) else math.nan
+        vendors.append(Workforce(str(row.vendor), accuracy, k, pool, spread.get(str(row.vendor), 0.05), price))
+    decision = report.comparisons[
+        (report.comparisons["family"] == "decision") & (report.comparisons["test"] != "not tested")
+    ]
+    metrics = tuple(m for m in ("accuracy", "consensus_accuracy", "usable_rate", "cost_per_usable_label")
+                    if (decision["metric"] == m).any()) or PLANNED  # fmt: skip
+    labels = report.settings.get("labels", [])
+    model = PilotModel(
+        tuple(vendors),
+        n_classes=max(len(labels) if isinstance(labels, list | tuple) else 2, 2),
+        difficulty_sd=difficulty_sd,
+        abstain_ties=str(report.settings.get("tie", "fractional")) == "abstain",
+        family=Family(metrics, 1.0 - alpha, str(report.settings.get("uncertainty", "")) != "items"),
+    )
+    observed = [
+        _observed(report.comparisons, model.vendors[a].name, model.vendors[b].name, metric)["difference"]
+        for a, b in model.pairs
+        for metric in PLANNED
+    ]
+    return model, np.array(observed, dtype=np.float64)
+
+
+def _observed(comparisons: pd.DataFrame, a: str, b: str, metric: str) -> dict[str, float]:
+    """The report's estimates of a pair on the shared gold items (NaN when it did not compare them)."""
+    rows = comparisons[(comparisons["metric"] == metric)]
+    forward = rows[(rows["vendor_a"] == a) & (rows["vendor_b"] == b)]
+    if len(forward):
+        r = forward.iloc[0]
+        return {"estimate_a": r["estimate_a"], "estimate_b": r["estimate_b"], "difference": r["difference"]}
+    backward = rows[(rows["vendor_a"] == b) & (rows["vendor_b"] == a)]
+    if len(backward):
+        r = backward.iloc[0]
+        return {"estimate_a": r["estimate_b"], "estimate_b": r["estimate_a"], "difference": -r["difference"]}
+    return {"estimate_a": np.nan, "estimate_b": np.nan, "difference": np.nan}
+
+
+def _skill_spread(annotators: pd.DataFrame) -> dict[str, float]:
+    """Per vendor, the spread of its annotators' accuracy on gold beyond binomial noise (method of moments;
+    0.05 where fewer than two annotators have gold judgments)."""
+    out: dict[str, float] = {}
+    if not {"vendor", "gold_judgments", "gold_correct"} <= set(annotators.columns):
+        return out
+    for vendor, rows in annotators.groupby("vendor", sort=False):
+        n = rows["gold_judgments"].to_numpy(dtype=np.float64)
+        x = rows["gold_correct"].to_numpy(dtype=np.float64)
+        keep = n > 0
+        if keep.sum() < 2:
+            continue
+        n, x = n[keep], x[keep]
+        p = x.sum() / n.sum()
+        between = float(np.var(x / n, ddof=1) - np.mean(p * (1 - p) / n))
+        out[str(vendor)] = math.sqrt(max(between, 0.0))
+    return out
+
+
+def _shared_gold(items: pd.DataFrame) -> dict[tuple[str, str], int]:
+    """Gold items both vendors of each ordered pair labelled (from ``Report.items``)."""
+    if not {"item_id", "vendor", "consensus_correct"} <= set(items.columns):
+        return {}
+    gold = items.loc[items["consensus_correct"].notna(), ["item_id", "vendor"]]
+    sets = {str(v): set(g["item_id"]) for v, g in gold.groupby("vendor", sort=False)}
+    out = {}
+    for a, b in itertools.permutations(sets, 2):
+        out[(a, b)] = len(sets[a] & sets[b])
+    return out

@@ -45,7 +45,9 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     audit.add_argument("--format", choices=("table", "csv"), default="table")
     audit.add_argument("--out", help="write to this file instead of standard output")
 
-    plan = sub.add_parser("plan", help="how many shared gold items would separate each pair of vendors")
+    plan = sub.add_parser(
+        "plan", help="how many shared gold items the report's own test needs to separate each pair of vendors"
+    )
     plan.add_argument("project")
     plan.add_argument("--power", type=_probability, default=0.8, help="target power (default 0.8)")
     plan.add_argument("--alpha", type=_probability, default=0.05, help="two-sided level (default 0.05)")
@@ -58,6 +60,12 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     plan.add_argument("--labels-per-item", type=int, default=3, help="pilot: labels per item (default 3)")
     plan.add_argument("--pool", type=int, default=20, help="pilot: annotators per vendor (default 20)")
     plan.add_argument("--skill-sd", type=float, default=0.05, help="pilot: spread of annotator accuracy (0.05)")
+    plan.add_argument(
+        "--difficulty-sd",
+        type=float,
+        default=1.0,
+        help="pilot: spread of item difficulty on the logit scale, shared by vendors (1.0)",
+    )
     plan.add_argument("--gold-share", type=_probability, default=0.2, help="pilot: share of items with gold (0.2)")
     plan.add_argument("--format", choices=("table", "csv"), default="table")
     plan.add_argument("--out", help="write to this file instead of standard output")
@@ -130,10 +138,9 @@ def _plan(args: argparse.Namespace) -> int:
     for r in plan.itertuples(index=False):
         row = {
             "pair": f"{r.vendor_a} vs {r.vendor_b}",
+            "metric": str(r.metric).replace("_", " "),
             "shared gold": f"{int(r.shared_gold_items):,}",
-            "consensus acc.": "n/a"
-            if pd.isna(r.consensus_accuracy_a)
-            else f"{r.consensus_accuracy_a:.1%} vs {r.consensus_accuracy_b:.1%}",
+            "observed": "n/a" if pd.isna(r.estimate_a) else f"{r.estimate_a:.1%} vs {r.estimate_b:.1%}",
             "power now": "n/a" if pd.isna(r.power_now) else f"{r.power_now:.0%}",
             "items needed": _count(r.items_needed),
             "more": _count(r.more_items_needed),
@@ -141,13 +148,16 @@ def _plan(args: argparse.Namespace) -> int:
         if args.difference is not None:
             row[f"needed at {args.difference:.1%}"] = _count(r.items_needed_named)
         rows.append(row)
+    test = str(plan["test"].iloc[0]) if len(plan) else ""
     lines = [
-        f"Shared gold items that separate two vendors' consensus accuracy with {args.power:.0%} power (exact "
-        f"McNemar test, two-sided, alpha {args.alpha:g}), from the paired discordance observed on the gold items "
-        f"both labelled.",
+        f"Shared gold items at which the report's own test separates two vendors with {args.power:.0%} power, on "
+        f"accuracy (the verdict's comparison) and consensus accuracy, sized by simulating pilots of vendors like "
+        f"these (their accuracy, labels per item, annotators and the spread of their accuracy).",
+        f"Test planned for: {test}." if test else "",
         "",
         pd.DataFrame(rows).to_string(index=False) if rows else "(one vendor: nothing to compare)",
         "",
+        "never: no number of items reaches the power with these annotators (staff more, or accept less power).",
         "Plan a pilot that is not yet run with labeleval.pilot_plan(...) or the app's Plan panel.",
     ]
     _emit("\n".join(lines) + "\n", args.out)
@@ -171,6 +181,7 @@ def _pilot(args: argparse.Namespace, report: Report) -> int:
         pool_size=args.pool,
         n_classes=max(len(report.settings.get("labels", [])), 2),
         skill_sd=args.skill_sd,
+        difficulty_sd=args.difficulty_sd,
         power=args.power,
         alpha=args.alpha,
         gold_share=args.gold_share,
@@ -181,8 +192,10 @@ def _pilot(args: argparse.Namespace, report: Report) -> int:
         _emit(spreadsheet_frame(plan.vendors).to_csv(index=False), args.out)
         return 0
     pairs = plan.pairs.assign(
-        gold_items_consensus=[_count(v) for v in plan.pairs["gold_items_consensus"]],
         gold_items_judgment=[_count(v) for v in plan.pairs["gold_items_judgment"]],
+        gold_items_consensus=[_count(v) for v in plan.pairs["gold_items_consensus"]],
+        power_judgment=[_share(v) for v in plan.pairs["power_judgment"]],
+        power_consensus=[_share(v) for v in plan.pairs["power_consensus"]],
     )
     currency = str(report.settings.get("currency", ""))
     vendors = plan.vendors.assign(
@@ -191,11 +204,15 @@ def _pilot(args: argparse.Namespace, report: Report) -> int:
         cost=[f"{v:,.2f} {currency}" if pd.notna(v) else "no price" for v in plan.vendors["cost"]],
     )
     lines = [
-        f"A pilot with {args.labels_per_item} labels per item and {args.pool} annotators per vendor: gold items "
-        f"for {args.power:.0%} power (alpha {args.alpha:g}) on consensus accuracy (exact McNemar) and on "
-        f"per-judgment accuracy (z test with annotator variance, skill spread {args.skill_sd:g}).",
+        f"A pilot with {args.labels_per_item} labels per item and {args.pool} annotators per vendor (spread of "
+        f"their accuracy {args.skill_sd:g}, items' difficulty spread {args.difficulty_sd:g}): gold items for "
+        f"{args.power:.0%} power on accuracy (the verdict's comparison) and on consensus accuracy, and each "
+        f"comparison's power at the plan's gold items.",
+        f"Test planned for: {plan.test}.",
         "",
-        pairs.to_string(index=False),
+        pairs[
+            ["vendor_a", "vendor_b", "gold_items_judgment", "gold_items_consensus", "power_judgment", "power_consensus"]
+        ].to_string(index=False),
         "",
         f"Gold items: {_count(plan.gold_items)}; items per vendor at {args.gold_share:.0%} gold: "
         f"{_count(plan.items_per_vendor)}.",
@@ -205,6 +222,10 @@ def _pilot(args: argparse.Namespace, report: Report) -> int:
     ]
     _emit("\n".join(lines) + "\n", args.out)
     return 0
+
+
+def _share(value: float) -> str:
+    return "n/a" if pd.isna(value) else f"{value:.0%}"
 
 
 def slice_and_drift_text(report: Report) -> str:

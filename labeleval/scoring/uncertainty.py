@@ -554,3 +554,29 @@ def two_way_excess(p: RatioSums) -> tuple[float, float, float]:
         p.annotator_variance, p.judgment_variance, c, volume_df(volume), max(judgments - p.annotators, 1.0)
     )
     return excess, effective, terms
+
+
+def ratio_sums(
+    n_items: int,
+    n_keys: int,
+    item: np.ndarray,
+    key: np.ndarray,
+    x: np.ndarray,
+    s: np.ndarray,
+    *,
+    weight: np.ndarray | None = None,
+    effect: np.ndarray | None = None,
+) -> RatioSums:
+    """One ratio's sums from its judgments in one pass, as :func:`vendor_sums` keeps them (``weight``: the
+    consensus influence weight; ``effect``: the votes' leave-one-out effects). For a simulated pilot (the
+    sample-size plans), so that a plan's variances are the report's own."""
+    sums = _Sums(n_items, n_keys, weighted=weight is not None, deletion=effect is not None)
+    sums.add(item, key, x, s, weight, effect)
+    return sums.finish()
+
+
+def analytic_estimate(sums: RatioSums, confidence: float, *, two_way: bool = True) -> RatioEstimate:
+    """A ratio's estimate without resamples: the variance components, the annotators' excess and the df the
+    report's interval uses (its interval and resamples are NaN and empty)."""
+    none = np.zeros((0, 2))
+    return _estimate(sums, none, none if two_way else None, confidence)

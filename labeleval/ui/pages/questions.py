@@ -171,23 +171,22 @@ def drift_section(report: Report) -> None:
 
 def plan_section(report: Report) -> None:
     st.subheader("How many more gold items?")
-    difference = st.slider(
-        "Also plan for a difference in consensus accuracy of", 0.01, 0.20, 0.03, 0.01, key="plan_diff"
-    )
+    difference = st.slider("Also plan for a difference of", 0.01, 0.20, 0.03, 0.01, key="plan_diff")
     power = st.select_slider("Power", [0.7, 0.8, 0.9, 0.95], value=0.8, key="plan_power")
     plan = report.plan(power=power, difference=difference)
     if plan.empty:
         st.info("One vendor only: nothing to compare.")
     else:
         shown = plan[
-            ["vendor_a", "vendor_b", "shared_gold_items", "difference", "power_now", "items_needed",
+            ["vendor_a", "vendor_b", "metric", "shared_gold_items", "difference", "power_now", "items_needed",
              "more_items_needed", "items_needed_named"]
         ]  # fmt: skip
         at = glossary.Term(f"Gold items needed at a {difference:.0%} difference", "count")
         table(shown, key="plan_pairs", label_column="vendor_a", terms={"items_needed_named": at, **PLAN_TERMS})
         st.caption(
-            "Shared gold items at which the exact McNemar test on consensus accuracy reaches the power, from the "
-            "observed discordance (inf: the vendors are tied)."
+            f"Shared gold items at which the report's own test reaches the power on accuracy (the verdict's "
+            f"comparison) and consensus accuracy, sized by simulating pilots of vendors like these. Test planned "
+            f"for: {plan['test'].iloc[0]}. Never: no number of items reaches the power with these annotators."
         )
     with st.expander("Plan a pilot that is not yet run"):
         vendors = list(report.summary["vendor"])
@@ -201,6 +200,10 @@ def plan_section(report: Report) -> None:
             )
         k = st.number_input("Labels per item", 1, 15, 3, key="pilot_k")
         pool = st.number_input("Annotators per vendor", 1, 1000, 20, key="pilot_pool")
+        skill = st.number_input("Spread of annotator accuracy (SD)", 0.0, 0.3, 0.05, 0.01, key="pilot_skill")
+        hard = st.number_input(
+            "Spread of item difficulty (logit SD, shared by vendors)", 0.0, 4.0, 1.0, 0.25, key="pilot_difficulty"
+        )
         share = st.slider("Share of pilot items that are gold", 0.05, 1.0, 0.2, 0.05, key="pilot_gold_share")
         per_label, per_item = pilot_prices(report.cost)
         try:
@@ -209,6 +212,8 @@ def plan_section(report: Report) -> None:
                 labels_per_item=int(k),
                 pool_size=int(pool),
                 n_classes=max(len(report.settings.get("labels", [])), 2),
+                skill_sd=float(skill),
+                difficulty_sd=float(hard),
                 power=power,
                 alpha=1 - float(report.settings.get("confidence", 0.95)),
                 gold_share=share,
@@ -218,6 +223,7 @@ def plan_section(report: Report) -> None:
         except LabelevalError as exc:
             st.warning(markdown_text(exc))
             return
+        st.caption(f"Test planned for: {pilot.test}.")
         table(pilot.pairs, key="pilot_pairs", label_column="vendor_a", terms=PLAN_TERMS)
         table(pilot.vendors, key="pilot_vendors", terms=PLAN_TERMS)
         for note in pilot.notes:
