@@ -16,6 +16,7 @@ from labeleval.analyses.plan import pilot_plan, pilot_prices
 from labeleval.api import evaluate
 from labeleval.errors import LabelevalError
 from labeleval.io.pipeline import load_data
+from labeleval.options import AuditControl
 from labeleval.report import Report
 from labeleval.safety import spreadsheet_frame, terminal_text
 from labeleval.scoring.settings import as_project
@@ -40,7 +41,16 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     )
     audit.add_argument("project")
     audit.add_argument("--all", action="store_true", help="every contradicted gold item, not only the suspects")
-    audit.add_argument("--threshold", type=_probability, default=0.99, help="posterior to call an item suspect")
+    audit.add_argument(
+        "--level", type=_probability, default=0.05, help="error rate held across the gold items (default 0.05)"
+    )
+    audit.add_argument(
+        "--control",
+        choices=AuditControl.values(),
+        default=AuditControl.FWER.value,
+        help="fwer: Holm, the chance of calling any good gold item suspect (default); fdr: Benjamini-Hochberg, "
+        "the expected share of good gold among the suspects",
+    )
     audit.add_argument("--format", choices=("table", "csv"), default="table")
     audit.add_argument("--out", help="write to this file instead of standard output")
 
@@ -87,20 +97,30 @@ def _gold_audit(args: argparse.Namespace) -> int:
         raise LabelevalError(
             f"the gold audit needs categories; a {data.project.task.kind} task has none (no Dawid-Skene model)"
         )
-    audit = gold_audit(data, AuditRule(threshold=args.threshold))
+    rule = AuditRule(level=args.level, control=args.control)
+    audit = gold_audit(data, rule)
     shown = audit if args.all else audit[audit["suspect"].astype(bool)]
     if args.format == "csv":
         _emit(spreadsheet_frame(shown).to_csv(index=False), args.out)
         return 0
-    columns = ["rank", "item_id", "gold_label", "suggested_label", "posterior_gold", "vendors_agreeing", "votes"]
+    columns = [
+        "rank",
+        "item_id",
+        "gold_label",
+        "suggested_label",
+        "p_value",
+        "p_adjusted_gold",
+        "vendors_agreeing",
+        "votes",
+    ]
     table = shown[columns].copy()
-    table["posterior_gold"] = [f"{p:.2g}" for p in table["posterior_gold"]]
+    for column in ("p_value", "p_adjusted_gold"):
+        table[column] = [fmt.p_value(p) for p in table[column]]
     n_suspect = int(audit["suspect"].sum()) if len(audit) else 0
     lines = [
-        f"{n_suspect} of {len(data.gold):,} gold items look wrong: every vendor's annotators, pooled in one "
-        f"Dawid-Skene model (gold not used), put the gold label's probability below {1 - args.threshold:.2g}, "
-        f"at least two vendors' majorities agree on another label, and it leads the gold label by a quarter "
-        f"of the votes.",
+        f"{n_suspect} of {len(data.gold):,} gold items look wrong: the votes of every vendor's annotators, pooled, "
+        f"reject the gold label beyond what item difficulty explains (adjusted p-value at most {args.level:g}), "
+        f"and at least two vendors' majorities agree on another label. Error rate: {rule.statement()}.",
         "",
         table.to_string(index=False) if len(table) else "(none)",
         "",

