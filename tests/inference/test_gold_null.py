@@ -20,9 +20,9 @@ from labeleval.inference.gold_null import (
 def test_beta_binomial_pmf_and_cdf_match_scipy() -> None:
     for n, a, b in ((9, 6.5, 1.2), (15, 0.4, 0.3), (1, 2.0, 5.0)):
         assert np.allclose(beta_binomial_pmf(n, a, b), stats.betabinom.pmf(np.arange(n + 1), n, a, b))
-    k = np.array([0, 3, 9, 2, 15])
-    n = np.array([9, 9, 9, 15, 15])
-    assert np.allclose(beta_binomial_cdf(k, n, 3.0, 0.8), stats.betabinom.cdf(k, n, 3.0, 0.8))
+    ks = np.array([0, 3, 9, 2, 15])
+    ns = np.array([9, 9, 9, 15, 15])
+    assert np.allclose(beta_binomial_cdf(ks, ns, 3.0, 0.8), stats.betabinom.cdf(ks, ns, 3.0, 0.8))
 
 
 def test_beta_binomial_fit_is_the_maximum_likelihood() -> None:
@@ -80,8 +80,7 @@ def test_lead_tail_is_a_distribution_tail() -> None:
     assert sum(probs.values()) == pytest.approx(1.0)
     for t in sorted(probs):
         tail = sum(v for k, v in probs.items() if k >= t)
-        g = np.array([0])
-        got = lead_tail(g, np.array([t]), np.array([n]), a, b, spread, 3)[0]
+        got = lead_tail(np.array([0]), np.array([t]), np.array([n]), a, b, spread, 3)[0]
         assert got == pytest.approx(tail, rel=1e-9, abs=1e-12)
     clustered = lead_tail(np.array([1]), np.array([5]), np.array([6]), a, b, ErrorSpread(1.0, theta), 3)
     assert clustered[0] == pytest.approx(stats.betabinom.cdf(1, 6, a, b))
