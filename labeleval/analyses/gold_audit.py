@@ -35,9 +35,9 @@ from labeleval.errors import LabelevalError
 from labeleval.inference.consensus import dawid_skene_codes, dawid_skene_fits
 from labeleval.inference.gold_null import (
     benjamini_hochberg,
-    fit_beta_binomial,
+    fit_difficulty_null,
     fit_error_clustering,
-    lead_tail,
+    null_lead_tail,
 )
 from labeleval.inference.stats import holm
 from labeleval.io.dataset import Dataset
@@ -252,8 +252,8 @@ def _tests(
     adjusted = np.full(len(n), np.nan)
     rejected = np.zeros(len(n), dtype=bool)
     for _ in range(_MAX_REFITS):
-        a, b = fit_beta_binomial(agree[~rejected], n[~rejected])
-        p_value[tested] = lead_tail(agree[tested], other[tested], n[tested], a, b, spread, width)
+        null = fit_difficulty_null(agree[~rejected], n[~rejected], floor=1.0 / codes.k)
+        p_value[tested] = null_lead_tail(agree[tested], other[tested], n[tested], null, spread, width)
         adjusted = adjust(p_value)
         now = tested & (np.nan_to_num(adjusted, nan=1.0) <= rule.level) & (other > agree)
         if np.array_equal(now, rejected):
@@ -281,8 +281,10 @@ def _votes_for_test(
 
 
 def _off_top(total: np.ndarray) -> np.ndarray:
-    """Each item's votes on the labels other than its most-voted one (items with no votes left out)."""
-    total = total[total.sum(axis=1) > 0]
+    """The votes off the most-voted label of each item where they are at least a third of its votes: the
+    ambiguous items, whose misses are the ones that matter when a gold label gets few votes."""
+    off = total.sum(axis=1) - total.max(axis=1)
+    total = total[(off >= 2) & (3 * off >= total.sum(axis=1))]
     mask = np.ones(total.shape, dtype=bool)
     mask[np.arange(len(total)), total.argmax(axis=1)] = False
     return total[mask].reshape(len(total), total.shape[1] - 1)

@@ -53,7 +53,11 @@ def fit_beta_binomial(successes: np.ndarray, trials: np.ndarray, max_iter: int =
     share = np.average(k / n, weights=weight)
     spread = np.average((k / n - share) ** 2, weights=weight)
     phi = min(max(share * (1 - share) / max(spread, 1e-9) - 1.0, 0.5), 1e4)
-    a, b = max(share, 1e-3) * phi, max(1 - share, 1e-3) * phi
+    return _minka(k, n, weight, max(share, 1e-3) * phi, max(1 - share, 1e-3) * phi, max_iter)
+
+
+def _minka(k: np.ndarray, n: np.ndarray, weight: np.ndarray, a: float, b: float, max_iter: int) -> tuple[float, float]:
+    """Minka's fixed-point iterations for the weighted beta-binomial likelihood, from (a, b)."""
     for _ in range(max_iter):
         common = np.sum(weight * (digamma(n + a + b) - digamma(a + b)))
         new_a = min(max(a * np.sum(weight * (digamma(k + a) - digamma(a))) / common, 1e-4), 1e6)
@@ -63,6 +67,54 @@ def fit_beta_binomial(successes: np.ndarray, trials: np.ndarray, max_iter: int =
         if done:
             break
     return a, b
+
+
+@dataclass(frozen=True)
+class DifficultyNull:
+    """The null of the gold votes: a mixture of beta-binomials, (weight, a, b) per component."""
+
+    components: tuple[tuple[float, float, float], ...]
+
+
+def _bb_logpmf(k: np.ndarray, n: np.ndarray, a: float, b: float) -> np.ndarray:
+    return gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1) + betaln(k + a, n - k + b) - betaln(a, b)
+
+
+def fit_difficulty_null(
+    successes: np.ndarray, trials: np.ndarray, floor: float, iterations: int = 60
+) -> DifficultyNull:
+    """One beta-binomial, or two (ordinary and hard items) where the second improves the fit by more than BIC
+    asks (3 parameters more). A unimodal beta cannot hold a group of ambiguous items beside the bulk, and
+    then under-states how few votes a correct gold label can get; the hard component's mean is kept at or
+    above ``floor`` (chance: a correct gold label draws at least a chance share of votes on average), so it
+    does not explain wrong gold labels away."""
+    a, b = fit_beta_binomial(successes, trials)
+    single = DifficultyNull(((1.0, a, b),))
+    keep = np.asarray(trials) > 0
+    rows, weight = _grouped(np.asarray(successes)[keep], np.asarray(trials)[keep])
+    if len(rows) < 3:
+        return single
+    k, n = rows[:, 0].astype(np.float64), rows[:, 1].astype(np.float64)
+    ll_single = float(np.sum(weight * _bb_logpmf(k, n, a, b)))
+    params = [(0.9, a, b), (0.1, max(floor, 0.5) * 4.0, (1 - max(floor, 0.5)) * 4.0)]
+    for _ in range(iterations):
+        logs = np.stack([math.log(w) + _bb_logpmf(k, n, pa, pb) for w, pa, pb in params])
+        top = logs.max(axis=0)
+        resp = np.exp(logs - top)
+        resp /= resp.sum(axis=0)
+        fitted = []
+        for c, (_, pa, pb) in enumerate(params):
+            share = float(np.sum(weight * resp[c]) / weight.sum())
+            pa, pb = _minka(k, n, weight * resp[c] + 1e-12, pa, pb, 30)
+            if c == 1 and pa / (pa + pb) < floor:
+                pa, pb = floor * (pa + pb), (1 - floor) * (pa + pb)
+            fitted.append((max(share, 1e-6), pa, pb))
+        params = fitted
+    mix = np.stack([w * np.exp(_bb_logpmf(k, n, pa, pb)) for w, pa, pb in params]).sum(axis=0)
+    ll_mix = float(np.sum(weight * np.log(np.maximum(mix, 1e-300))))
+    if ll_mix - ll_single <= 1.5 * math.log(weight.sum()):
+        return single
+    return DifficultyNull(tuple(params))
 
 
 def beta_binomial_pmf(n: int, a: float, b: float) -> np.ndarray:
@@ -201,6 +253,19 @@ def lead_tail(
     spread_part = np.minimum(tail, 1.0)[np.ravel(inverse)]
     out[joint] = spread.clustered * clustered[joint] + (1 - spread.clustered) * spread_part
     return np.minimum(out, 1.0)
+
+
+def null_lead_tail(
+    gold_votes: np.ndarray,
+    top_other: np.ndarray,
+    trials: np.ndarray,
+    null: DifficultyNull,
+    spread: ErrorSpread | None,
+    width: int,
+) -> np.ndarray:
+    """:func:`lead_tail` under each component of the null, mixed by the components' weights."""
+    total = sum(w * lead_tail(gold_votes, top_other, trials, a, b, spread, width) for w, a, b in null.components)
+    return np.minimum(np.asarray(total, dtype=np.float64), 1.0)
 
 
 def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ from labeleval.inference.gold_null import (
     beta_binomial_cdf,
     beta_binomial_pmf,
     fit_beta_binomial,
+    fit_difficulty_null,
     fit_error_clustering,
     lead_tail,
 )
@@ -84,3 +85,20 @@ def test_lead_tail_is_a_distribution_tail() -> None:
         assert got == pytest.approx(tail, rel=1e-9, abs=1e-12)
     clustered = lead_tail(np.array([1]), np.array([5]), np.array([6]), a, b, ErrorSpread(1.0, theta), 3)
     assert clustered[0] == pytest.approx(stats.betabinom.cdf(1, 6, a, b))
+
+
+def test_difficulty_null_adds_a_hard_component_only_when_the_data_show_one() -> None:
+    rng = np.random.default_rng(3)
+    n = np.full(300, 15)
+    bulk = stats.betabinom.rvs(15, 20.0, 2.0, size=300, random_state=rng)
+    assert len(fit_difficulty_null(bulk, n, floor=0.25).components) == 1
+    hard = stats.betabinom.rvs(15, 5.0, 5.0, size=60, random_state=rng)
+    mixed = fit_difficulty_null(np.concatenate([bulk, hard]), np.full(360, 15), floor=0.25)
+    assert len(mixed.components) == 2
+    assert sum(w for w, _, _ in mixed.components) == pytest.approx(1.0)
+    # the mixture's tail at 2 of 15 is far heavier than one beta-binomial's, and close to the truth's
+    a, b = fit_beta_binomial(np.concatenate([bulk, hard]), np.full(360, 15))
+    truth = (300 * stats.betabinom.cdf(2, 15, 20.0, 2.0) + 60 * stats.betabinom.cdf(2, 15, 5.0, 5.0)) / 360
+    tail = sum(w * stats.betabinom.cdf(2, 15, pa, pb) for w, pa, pb in mixed.components)
+    assert stats.betabinom.cdf(2, 15, a, b) < tail
+    assert tail == pytest.approx(truth, rel=0.6)
