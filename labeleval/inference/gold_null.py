@@ -80,41 +80,67 @@ def _bb_logpmf(k: np.ndarray, n: np.ndarray, a: float, b: float) -> np.ndarray:
     return gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1) + betaln(k + a, n - k + b) - betaln(a, b)
 
 
-def fit_difficulty_null(
-    successes: np.ndarray, trials: np.ndarray, floor: float, iterations: int = 60
-) -> DifficultyNull:
-    """One beta-binomial, or two (ordinary and hard items) where the second improves the fit by more than BIC
-    asks (3 parameters more). A unimodal beta cannot hold a group of ambiguous items beside the bulk, and
-    then under-states how few votes a correct gold label can get; the hard component's mean is kept at or
-    above ``floor`` (chance: a correct gold label draws at least a chance share of votes on average), so it
-    does not explain wrong gold labels away."""
-    a, b = fit_beta_binomial(successes, trials)
-    single = DifficultyNull(((1.0, a, b),))
-    keep = np.asarray(trials) > 0
-    rows, weight = _grouped(np.asarray(successes)[keep], np.asarray(trials)[keep])
-    if len(rows) < 3:
-        return single
-    k, n = rows[:, 0].astype(np.float64), rows[:, 1].astype(np.float64)
-    ll_single = float(np.sum(weight * _bb_logpmf(k, n, a, b)))
-    params = [(0.9, a, b), (0.1, max(floor, 0.5) * 4.0, (1 - max(floor, 0.5)) * 4.0)]
+def _em_mixture(
+    k: np.ndarray,
+    n: np.ndarray,
+    weight: np.ndarray,
+    start: list[tuple[float, float, float]],
+    floor: float,
+    iterations: int,
+) -> tuple[list[tuple[float, float, float]], float]:
+    """EM for a mixture of beta-binomials: component 0 free (ordinary items), then, when present, component 1
+    with its mean kept at or above ``floor`` (hard items) and a last one kept below it (wrong gold: a wrong
+    gold label draws only part of the misses). Returns the fitted (weight, a, b) and the log-likelihood."""
+    params = start
     for _ in range(iterations):
         logs = np.stack([math.log(w) + _bb_logpmf(k, n, pa, pb) for w, pa, pb in params])
-        top = logs.max(axis=0)
-        resp = np.exp(logs - top)
+        resp = np.exp(logs - logs.max(axis=0))
         resp /= resp.sum(axis=0)
         fitted = []
         for c, (_, pa, pb) in enumerate(params):
             share = float(np.sum(weight * resp[c]) / weight.sum())
             pa, pb = _minka(k, n, weight * resp[c] + 1e-12, pa, pb, 30)
-            if c == 1 and pa / (pa + pb) < floor:
+            mean = pa / (pa + pb)
+            if c == len(params) - 1 and c > 0 and mean > floor / 2:  # wrong gold: below half of chance
+                pa, pb = floor / 2 * (pa + pb), (1 - floor / 2) * (pa + pb)
+            elif c == 1 and len(params) == 3 and mean < floor:  # hard items: at least chance
                 pa, pb = floor * (pa + pb), (1 - floor) * (pa + pb)
             fitted.append((max(share, 1e-6), pa, pb))
         params = fitted
     mix = np.stack([w * np.exp(_bb_logpmf(k, n, pa, pb)) for w, pa, pb in params]).sum(axis=0)
-    ll_mix = float(np.sum(weight * np.log(np.maximum(mix, 1e-300))))
-    if ll_mix - ll_single <= 1.5 * math.log(weight.sum()):
-        return single
-    return DifficultyNull(tuple(params))
+    return params, float(np.sum(weight * np.log(np.maximum(mix, 1e-300))))
+
+
+def fit_difficulty_null(
+    successes: np.ndarray, trials: np.ndarray, floor: float, iterations: int = 60
+) -> DifficultyNull:
+    """The null of the gold votes, fitted on every gold item with the wrong gold modelled beside it.
+
+    The items are a mixture: ordinary items (one beta-binomial), possibly a group of hard items (a second
+    one, mean at least ``floor``: a correct gold label draws at least a chance share of votes on average)
+    and possibly wrong gold (a third, mean below half of ``floor``: a wrong gold label gets only some of the
+    misses). Each extra component is kept only where it improves the fit by more than BIC asks (3
+    parameters). The null is the ordinary and hard components, reweighted: a unimodal beta cannot hold a
+    group of ambiguous items beside the bulk, and would then under-state how few votes a correct gold label
+    can get; without a wrong-gold component, the hard one would swallow the wrong gold and hide it."""
+    a, b = fit_beta_binomial(successes, trials)
+    keep = np.asarray(trials) > 0
+    rows, weight = _grouped(np.asarray(successes)[keep], np.asarray(trials)[keep])
+    if len(rows) < 3:
+        return DifficultyNull(((1.0, a, b),))
+    k, n = rows[:, 0].astype(np.float64), rows[:, 1].astype(np.float64)
+    penalty = 1.5 * math.log(weight.sum())
+    hard = (0.1, max(floor, 0.5) * 4.0, (1 - max(floor, 0.5)) * 4.0)
+    wrong = (0.02, floor / 2 * 4.0, (1 - floor / 2) * 4.0)
+    best = [(1.0, a, b)]
+    best_ll = float(np.sum(weight * _bb_logpmf(k, n, a, b)))
+    for start in ([(0.98, a, b), wrong], [(0.88, a, b), hard, wrong]):
+        params, ll = _em_mixture(k, n, weight, start, floor, iterations)
+        if ll - best_ll > penalty:
+            best, best_ll = params, ll
+    null = best[:2] if len(best) == 3 else best[:1]
+    total = sum(w for w, _, _ in null)
+    return DifficultyNull(tuple((w / total, pa, pb) for w, pa, pb in null))
 
 
 def beta_binomial_pmf(n: int, a: float, b: float) -> np.ndarray:
