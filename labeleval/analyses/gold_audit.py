@@ -96,8 +96,7 @@ def error_statement(level: float, control: str) -> str:
             "(Benjamini-Hochberg across the gold items)"
         )
     return (
-        f"when every gold label is right, the chance that any item is called suspect is at most {level:.0%} "
-        "(Holm across the gold items)"
+        f"the chance that any correct gold item is called suspect is at most {level:.0%} (Holm across the gold items)"
     )
 
 

@@ -103,30 +103,34 @@ def _gold_audit(args: argparse.Namespace) -> int:
     if args.format == "csv":
         _emit(spreadsheet_frame(shown).to_csv(index=False), args.out)
         return 0
-    columns = [
-        "rank",
-        "item_id",
-        "gold_label",
-        "suggested_label",
-        "p_value",
-        "p_adjusted_gold",
-        "vendors_agreeing",
-        "votes",
-    ]
-    table = shown[columns].copy()
-    for column in ("p_value", "p_adjusted_gold"):
-        table[column] = [fmt.p_value(p) for p in table[column]]
+    columns = {
+        "rank": "rank",
+        "item_id": "item",
+        "gold_label": "gold",
+        "suggested_label": "suggested",
+        "p_adjusted_gold": "adjusted p",
+        "vendors_agreeing": "vendors agreeing",
+        "votes": "votes (every vendor)",
+    }
+    table = shown[list(columns)].rename(columns=columns)
+    table["adjusted p"] = [fmt.p_value(p) for p in table["adjusted p"]]
     n_suspect = int(audit["suspect"].sum()) if len(audit) else 0
     lines = [
-        f"{n_suspect} of {len(data.gold):,} gold items look wrong: the votes of every vendor's annotators, pooled, "
+        f"{n_suspect} of {len(data.gold):,} gold items look wrong: the pooled votes of every vendor's annotators "
         f"reject the gold label beyond what item difficulty explains (adjusted p-value at most {args.level:g}), "
-        f"and at least two vendors' majorities agree on another label. Error rate: {rule.statement()}.",
+        "and at least two vendors' majorities name the suggested label.",
+        f"Error rate: {rule.statement()}; every gold item with at least {rule.min_judgments} judgments is tested.",
         "",
         table.to_string(index=False) if len(table) else "(none)",
         "",
-        "Send the list back to the experts (--format csv --out suspect_gold.csv); score without them with "
-        "`labeleval score PROJECT --exclude-suspect-gold`.",
     ]
+    if n_suspect:
+        lines.append(
+            "Send the list back to the experts (--format csv --out suspect_gold.csv, with each vendor's votes and "
+            "the raw p-values); score without them with `labeleval score PROJECT --exclude-suspect-gold`."
+        )
+    else:
+        lines.append("`--all` lists the gold items the pooled evidence leans against without rejecting them.")
     _emit("\n".join(lines) + "\n", args.out)
     return 0
 
