@@ -4,8 +4,8 @@ Gold labels are written by people and some are wrong; a wrong gold item lowers e
 can reorder them. Each gold item with at least ``min_judgments`` (3) judgments is **tested**: the null
 hypothesis is that its gold label is right (:mod:`labeleval.inference.gold_null`). Items differ in
 difficulty, so the number of judgments (every vendor's, pooled) that agree with a correct gold label is
-beta-binomial, its dispersion fitted on the gold items not flagged (refitted until the flags are stable, so a
-few wrong gold items do not widen it); the misses of a correct gold label fall on the other labels spread or,
+beta-binomial: a mixture of ordinary and hard items, fitted beside a component for the wrong gold so that the
+hard one does not swallow it (refitted without the flagged items until the flags are stable); the misses of a correct gold label fall on the other labels spread or,
 on an ambiguous item, clustered on one, in shares fitted on every item's off-top votes. The p-value is the
 null probability that the most-voted other label leads the gold label by at least the observed lead. The
 p-values are adjusted across the gold items, by Holm (``control="fwer"``, the default: when every gold label

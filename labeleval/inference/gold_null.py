@@ -2,7 +2,8 @@
 
 Items differ in difficulty, so the number of judgments that agree with a correct gold label is not binomial:
 it is **beta-binomial** (each item's chance of a right judgment drawn from a Beta(a, b) shared by the items),
-fitted by maximum likelihood (:func:`fit_beta_binomial`, Minka's fixed point). The judgments that miss a
+fitted by maximum likelihood (:func:`fit_beta_binomial`, Minka's fixed point), or a mixture of an ordinary and
+a hard component fitted beside one for the wrong gold (:func:`fit_difficulty_null`). The judgments that miss a
 correct gold label fall on the other labels either **spread** (a symmetric Dirichlet-multinomial with
 concentration ``theta`` per label) or **clustered** on one label (an ambiguous item with one plausible other
 answer); :func:`fit_error_clustering` estimates the share of clustered items from the items' non-top votes.
