@@ -67,7 +67,7 @@ def test_content_safety_with_planted_wrong_gold() -> None:
         found += len(suspects)
         hits += len(suspects & planted)
         planted_total += len(planted)
-    # measured: precision 1.00, recall 0.97 (97 of 100 planted)
+    # measured: precision 1.00, recall 0.98 (98 of 100 planted)
     assert hits / found >= 0.95
     assert hits / planted_total >= 0.9
 
@@ -236,7 +236,7 @@ def test_false_flags_are_controlled_on_simulated_projects(tmp_path: Path) -> Non
         any_false += bool(flagged - wrong)
         found += len(flagged & wrong) if hard == 0 else 0
         planted += len(wrong) if hard == 0 else 0
-    # measured: 0 of 30 projects with a false flag; without hard items 11 of 15 planted found (with them,
+    # measured: 2 of 30 projects with a false flag; without hard items 11 of 15 planted found (with them,
     # items whose crowd splits over gold and one other label hide most wrong gold at 9 judgments an item)
     assert any_false <= 3
     assert found >= planted / 2
