@@ -5,8 +5,9 @@ can reorder them. Each gold item with at least ``min_judgments`` (3) judgments i
 hypothesis is that its gold label is right (:mod:`labeleval.inference.gold_null`). Items differ in
 difficulty, so the number of judgments (every vendor's, pooled) that agree with a correct gold label is
 beta-binomial: a mixture of ordinary and hard items, fitted beside a component for the wrong gold so that the
-hard one does not swallow it (refitted without the flagged items until the flags are stable); the misses of a correct gold label fall on the other labels spread or,
-on an ambiguous item, clustered on one, in shares fitted on every item's off-top votes. The p-value is the
+hard one does not swallow it (refitted without the flagged items until the flags are stable); the misses of
+a correct gold label fall on the other labels spread or, on an ambiguous item, clustered on one, in shares
+fitted on every item's off-top votes. The p-value is the
 null probability that the most-voted other label leads the gold label by at least the observed lead. The
 p-values are adjusted across the gold items, by Holm (``control="fwer"``, the default: when every gold label
 is right, the chance that *any* item is called suspect is at most ``level``, 5%, and with some wrong the chance
