@@ -68,6 +68,13 @@ class Uncertainty(Option):
     ITEMS = "items", "other items labelled by these same annotators"
 
 
+class AuditControl(Option):
+    """Which error rate the gold audit holds at its level across the gold items."""
+
+    FWER = "fwer", "Holm: the chance that any correct gold item is called suspect is at most the level"
+    FDR = "fdr", "Benjamini-Hochberg: the expected share of correct gold among the suspects is at most the level"
+
+
 class ConsensusMethod(Option):
     MAJORITY_VOTE = "majority_vote", "majority vote"
     DAWID_SKENE = "dawid_skene", "Dawid-Skene"

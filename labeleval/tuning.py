@@ -146,3 +146,10 @@ AUTO_STREAM_BYTES: Final = 1_000_000_000
 #: ... or when their Parquet footers count more than this many rows: Parquet compresses well (the 1e8-judgment
 #: benchmark project is 0.5 GB of files, and the in-memory engine peaked at 11.5 GB on it; 1.7 GB at 1e7)
 AUTO_STREAM_ROWS: Final = 2**25
+
+
+# ------------------------------------------------------------------------------ gold audit (labeleval/analyses)
+#: gold items with more judgments than this are tested on the beta-binomial tail of their gold votes alone, not
+#: on the lead of the most-voted other label (exact, but its cost grows with the square of the judgments): that
+#: tail is the larger p-value, so such items lose a little power, never error control
+AUDIT_JOINT_MAX_JUDGMENTS: Final = 200

@@ -1,18 +1,26 @@
-"""Gold audit: gold items that the pooled evidence of every vendor contradicts.
+"""Gold audit: gold items that the pooled evidence of every vendor contradicts, with a stated error rate.
 
 Gold labels are written by people and some are wrong; a wrong gold item lowers every vendor's accuracy and
-can reorder them. The audit fits one Dawid-Skene model (:func:`labeleval.inference.consensus.dawid_skene_codes`) over
-the judgments of *every* vendor, each annotator keyed by vendor and id, **without** clamping gold items
-(the gold label must not vote for itself). An item is *suspect* when the model's most probable label is not
-the gold label, with posterior probability at least ``threshold`` (default 0.99), the model's probability of
-the gold label at most ``1 - threshold``, at least ``min_vendors`` (2) vendors' own majority votes name
-that same other label (so a single vendor's systematic confusion cannot overturn the gold alone), and the
-pooled judgments favour that label over the gold label by at least ``min_margin`` (0.25) of the votes
-(a near-split is an ambiguous item, listed but not called suspect).
+can reorder them. Each gold item with at least ``min_judgments`` (3) judgments is **tested**: the null
+hypothesis is that its gold label is right (:mod:`labeleval.inference.gold_null`). Items differ in
+difficulty, so the number of judgments (every vendor's, pooled) that agree with a correct gold label is
+beta-binomial: a mixture of ordinary and hard items, fitted beside a component for the wrong gold so that the
+hard one does not swallow it (refitted without the flagged items until the flags are stable); the misses of
+a correct gold label fall on the other labels spread or, on an ambiguous item, clustered on one, in shares
+fitted on every item's off-top votes. The p-value is the
+null probability that the most-voted other label leads the gold label by at least the observed lead. The
+p-values are adjusted across the gold items, by Holm (``control="fwer"``, the default: when every gold label
+is right, the chance that *any* item is called suspect is at most ``level``, 5%, and with some wrong the chance
+of any false flag stays near it) or Benjamini-Hochberg (``control="fdr"``: the expected share of correct gold
+items among the suspects is at most ``level``; more wrong gold found, more correct gold flagged).
 
-Dawid-Skene treats annotators as independent given the true label; items that fool everyone the same way
-(a hard item, not a wrong gold) break that assumption and yield over-confident posteriors. The vendor rule
-is the guard against that, and the audit is a list to send back to the experts, not a correction:
+An item is *suspect* when its adjusted p-value is at most ``level``, the pooled Dawid-Skene model
+(:func:`labeleval.inference.consensus.dawid_skene_codes`, fitted over every vendor's judgments **without**
+clamping gold) names another label as most probable, and at least ``min_vendors`` (2) vendors' own majority
+votes name that label (one vendor's systematic confusion cannot overturn the gold alone). Ordinal tasks are
+tested on the gold votes alone (within the task's tolerance of the gold rating), since their misses fall on
+the neighbouring ratings by nature; pairwise and ordinal tasks keep their rules on what can be suspect
+(:func:`_flippable`). The audit is a list to send back to the experts, not a correction:
 ``evaluate(..., exclude_suspect_gold=True)`` leaves the suspect items out of every accuracy figure and says
 so; it never replaces a gold label.
 """
@@ -26,8 +34,16 @@ import pandas as pd
 
 from labeleval.errors import LabelevalError
 from labeleval.inference.consensus import dawid_skene_codes, dawid_skene_fits
+from labeleval.inference.gold_null import (
+    benjamini_hochberg,
+    fit_difficulty_null,
+    fit_error_clustering,
+    null_lead_tail,
+)
+from labeleval.inference.stats import holm
 from labeleval.io.dataset import Dataset
 from labeleval.metrics.counts import counts_from_codes
+from labeleval.options import AuditControl, parse_option
 from labeleval.scoring.encode import encode
 
 AUDIT_COLUMNS = (
@@ -42,27 +58,47 @@ AUDIT_COLUMNS = (
     "vote_share_gold",
     "n_vendors",
     "vendors_agreeing",
+    "p_value",
+    "p_adjusted_gold",
     "suspect",
     "votes",
 )
+
+#: refits of the null on the unflagged gold items before the flags are taken as stable
+_MAX_REFITS = 10
 
 
 @dataclass(frozen=True)
 class AuditRule:
     """When a gold item is suspect (see the module docstring)."""
 
-    threshold: float = 0.99
+    level: float = 0.05
+    control: AuditControl = AuditControl.FWER
     min_vendors: int = 2
     min_judgments: int = 3
-    min_margin: float = 0.25
 
     def __post_init__(self) -> None:
-        if not 0.5 < self.threshold < 1:
-            raise LabelevalError(f"the gold-audit threshold must be in (0.5, 1); got {self.threshold!r}")
-        if not 0 <= self.min_margin <= 1:
-            raise LabelevalError(f"the gold-audit min_margin must be in [0, 1]; got {self.min_margin!r}")
+        if not 0 < self.level < 1:
+            raise LabelevalError(f"the gold-audit level must be in (0, 1); got {self.level!r}")
+        object.__setattr__(self, "control", parse_option(AuditControl, self.control, "gold-audit control"))
         if self.min_vendors < 1 or self.min_judgments < 1:
             raise LabelevalError("min_vendors and min_judgments of the gold audit must be at least 1")
+
+    def statement(self) -> str:
+        """The audit's error rate in words, for every output that lists suspects."""
+        return error_statement(self.level, self.control)
+
+
+def error_statement(level: float, control: str) -> str:
+    """What the suspect list promises: Holm's family-wise or Benjamini-Hochberg's false-discovery rate."""
+    if str(control) == AuditControl.FDR:
+        return (
+            f"on average at most {level:.0%} of the items called suspect have a correct gold label "
+            "(Benjamini-Hochberg across the gold items)"
+        )
+    return (
+        f"the chance that any correct gold item is called suspect is at most {level:.0%} (Holm across the gold items)"
+    )
 
 
 def supports_audit(data: Dataset) -> bool:
@@ -78,16 +114,18 @@ def empty_audit(vendors: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
 
 
 def gold_audit(data: Dataset, rule: AuditRule | None = None) -> pd.DataFrame:
-    """Gold items contradicted by the pooled cross-vendor Dawid-Skene posterior, most contradicted first.
+    """Gold items contradicted by the pooled cross-vendor evidence, tested with a stated error rate.
 
-    Returns one row per gold item whose most probable label (pooled over every vendor's annotators, gold
-    not clamped) differs from the gold label: ``suggested_label`` with ``posterior_suggested``,
-    ``posterior_gold`` (the model's probability that the gold label is right), ``n_judgments``,
-    ``n_vendors`` (vendors that labelled it), ``vendors_agreeing`` (vendors whose majority vote is the
-    suggested label), ``suspect`` (the rule holds) and each vendor's votes as text
-    (``votes_<vendor>``, e.g. ``"violating 4, allowed 1"``; empty when it did not label the item). Suspect
-    rows come first, ranked by ``posterior_gold`` (lowest first); ``rank`` numbers them from 1.
-    Empty for numeric and multi-label tasks, and when there is no gold.
+    Returns one row per gold item whose most probable label (pooled Dawid-Skene over every vendor's
+    annotators, gold not clamped) differs from the gold label: ``suggested_label`` with
+    ``posterior_suggested``, ``posterior_gold``, ``n_judgments``, ``n_vendors`` (vendors that labelled it),
+    ``vendors_agreeing`` (vendors whose majority vote is the suggested label), ``p_value`` (of "the gold
+    label is right", allowing for item difficulty; NaN below ``min_judgments``), ``p_adjusted_gold`` (Holm or
+    Benjamini-Hochberg across every tested gold item, as ``rule.control`` says), ``suspect`` (adjusted p-value
+    at most ``rule.level`` and the vendor rule holds) and each vendor's votes as text (``votes_<vendor>``,
+    e.g. ``"violating 4, allowed 1"``; empty when it did not label the item). Suspect rows come first,
+    smallest p-value first; ``rank`` numbers them from 1. Empty for numeric and multi-label tasks, and when
+    there is no gold.
 
     Examples
     --------
@@ -103,7 +141,7 @@ def gold_audit(data: Dataset, rule: AuditRule | None = None) -> pd.DataFrame:
     codes = _Codes.of(data)
     if not dawid_skene_fits(codes.n_keys, codes.k):  # too many labels for the pooled model: no audit
         return empty_audit(vendor_names)
-    contradicted = _contradicted(codes, data.gold)
+    contradicted = _contradicted(codes, data.gold, rule)
     if contradicted is None:
         return empty_audit(vendor_names)
     evidence = _vendor_evidence(codes, contradicted, vendor_names)
@@ -156,19 +194,24 @@ class _Codes:
 
 @dataclass(frozen=True)
 class _Contradicted:
-    """Gold items whose pooled posterior's best label is not gold: item index, best and gold codes, posteriors."""
+    """Gold items whose pooled posterior's best label is not gold: item index, best and gold codes, posteriors,
+    the test's p-value and its adjusted value across the gold items, and whether the test flags the item."""
 
     idx: np.ndarray
     best: np.ndarray
     gold: np.ndarray
     posteriors: np.ndarray
+    p_value: np.ndarray
+    p_adjusted_gold: np.ndarray
+    rejected: np.ndarray
 
     def at(self, values: np.ndarray, codes: np.ndarray) -> np.ndarray:
         return values[np.arange(len(self.idx)), codes]
 
 
-def _contradicted(codes: _Codes, gold: pd.Series) -> _Contradicted | None:
-    """Fit the pooled Dawid-Skene model (gold not clamped) and keep the gold items it contradicts."""
+def _contradicted(codes: _Codes, gold: pd.Series, rule: AuditRule) -> _Contradicted | None:
+    """Test every gold item, fit the pooled Dawid-Skene model (gold not clamped) and keep the gold items it
+    contradicts."""
     fit = dawid_skene_codes(codes.item_codes, codes.keys, codes.label_codes, len(codes.items), codes.n_keys, codes.k)
     gold_codes = (
         pd.Series(gold.cat.codes.to_numpy(dtype=np.int64), index=gold.index)
@@ -182,7 +225,69 @@ def _contradicted(codes: _Codes, gold: pd.Series) -> _Contradicted | None:
     keep = best != gold_codes[on_gold]
     if not keep.any():
         return None
-    return _Contradicted(on_gold[keep], best[keep], gold_codes[on_gold][keep], posteriors[keep])
+    p_value, p_adjusted, rejected = _tests(codes, on_gold, gold_codes[on_gold], rule)
+    return _Contradicted(
+        on_gold[keep],
+        best[keep],
+        gold_codes[on_gold][keep],
+        posteriors[keep],
+        p_value[keep],
+        p_adjusted[keep],
+        rejected[keep],
+    )
+
+
+def _tests(
+    codes: _Codes, on_gold: np.ndarray, gold: np.ndarray, rule: AuditRule
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per gold item: the p-value of "this gold label is right", its adjusted value across the gold items with
+    at least ``min_judgments`` judgments (NaN for the others) and whether it is rejected. The null's
+    beta-binomial is refitted on the items not rejected until the rejections are stable."""
+    total = codes.counts()
+    agree, other, n, width = _votes_for_test(codes, total[on_gold], gold)
+    spread = fit_error_clustering(_off_top(total)) if width >= 2 else None
+    tested = n >= rule.min_judgments
+    adjust = benjamini_hochberg if rule.control == AuditControl.FDR else holm
+    p_value = np.full(len(n), np.nan)
+    adjusted = np.full(len(n), np.nan)
+    rejected = np.zeros(len(n), dtype=bool)
+    for _ in range(_MAX_REFITS):
+        null = fit_difficulty_null(agree[~rejected], n[~rejected], floor=1.0 / codes.k)
+        p_value[tested] = null_lead_tail(agree[tested], other[tested], n[tested], null, spread, width)
+        adjusted = adjust(p_value)
+        now = tested & (np.nan_to_num(adjusted, nan=1.0) <= rule.level) & (other > agree)
+        if np.array_equal(now, rejected):
+            break
+        rejected = now
+    return p_value, adjusted, rejected
+
+
+def _votes_for_test(
+    codes: _Codes, counts: np.ndarray, gold: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Per gold item, what the test counts: votes for gold, votes for the most-voted other label, judgments,
+    and how many other labels the misses can fall on. Ordinal: the ratings within the task's tolerance of
+    gold count for it, and the gold votes alone are tested (misses fall on the neighbouring ratings by
+    nature, so their clustering says nothing)."""
+    rows = np.arange(len(gold))
+    n = counts.sum(axis=1)
+    if codes.kind == "ordinal":
+        agree = _mass(codes, counts, gold)
+        return agree, n - agree, n, 1
+    masked = counts.copy()
+    masked[rows, gold] = -1
+    other = masked.max(axis=1) if codes.k > 1 else np.zeros_like(n)
+    return counts[rows, gold], other, n, codes.k - 1
+
+
+def _off_top(total: np.ndarray) -> np.ndarray:
+    """The votes off the most-voted label of each item where they are at least a third of its votes: the
+    ambiguous items, whose misses are the ones that matter when a gold label gets few votes."""
+    off = total.sum(axis=1) - total.max(axis=1)
+    total = total[(off >= 2) & (3 * off >= total.sum(axis=1))]
+    mask = np.ones(total.shape, dtype=bool)
+    mask[np.arange(len(total)), total.argmax(axis=1)] = False
+    return total[mask].reshape(len(total), total.shape[1] - 1)
 
 
 @dataclass(frozen=True)
@@ -245,9 +350,7 @@ def _audit_frame(codes: _Codes, c: _Contradicted, e: _Evidence, rule: AuditRule)
     posterior_suggested = _mass(codes, c.posteriors, c.best)
     posterior_gold = _mass(codes, c.posteriors, c.gold)
     suspect = (
-        (share_suggested - share_gold >= rule.min_margin)
-        & (posterior_suggested >= rule.threshold)
-        & (posterior_gold <= 1.0 - rule.threshold)
+        c.rejected
         & (e.agreeing >= np.minimum(rule.min_vendors, np.maximum(e.n_vendors, 1)))
         & (n_judgments >= rule.min_judgments)
         & _flippable(codes, c)
@@ -264,6 +367,8 @@ def _audit_frame(codes: _Codes, c: _Contradicted, e: _Evidence, rule: AuditRule)
             "vote_share_gold": share_gold,
             "n_vendors": e.n_vendors,
             "vendors_agreeing": e.agreeing,
+            "p_value": c.p_value,
+            "p_adjusted_gold": c.p_adjusted_gold,
             "suspect": suspect,
             "votes": [_votes(row, codes.labels) for row in total],
         }
@@ -271,12 +376,13 @@ def _audit_frame(codes: _Codes, c: _Contradicted, e: _Evidence, rule: AuditRule)
 
 
 def _ranked(frame: pd.DataFrame, vendor_names: list[str], e: _Evidence) -> pd.DataFrame:
-    """Each vendor's votes as a column; suspects first, lowest gold posterior first; ``rank`` from 1."""
+    """Each vendor's votes as a column; suspects first, smallest p-value first; ``rank`` from 1."""
     for name in vendor_names:
         frame[f"votes_{name}"] = e.votes[name]
     frame = frame.sort_values(
-        ["suspect", "posterior_gold", "posterior_suggested", "item_id"],
-        ascending=[False, True, False, True],
+        ["suspect", "p_value", "posterior_gold", "item_id"],
+        ascending=[False, True, True, True],
+        na_position="last",
         ignore_index=True,
     )
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))

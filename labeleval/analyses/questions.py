@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from labeleval.analyses.drift import drift_frames
-from labeleval.analyses.gold_audit import AuditRule, gold_audit, suspect_items, without_items
+from labeleval.analyses.gold_audit import AuditRule, error_statement, gold_audit, suspect_items, without_items
 from labeleval.analyses.slices import slice_frames
 from labeleval.analyses.subsets import score_quietly
 from labeleval.executor import Executor
@@ -70,6 +70,7 @@ def score_with_questions(
     in-memory engine's; labeleval/executor.py), the gold audit runs beside the scoring, with the same result.
     """
     per_part = subset_scorer or scorer
+    audit_rule = audit_rule or AuditRule()
 
     executor = Executor(n_jobs)
     if exclude_suspect_gold or executor.serial:
@@ -85,6 +86,8 @@ def score_with_questions(
         "suspect_gold": len(suspect_items(audit)),
         "excluded_gold": excluded,
         "exclude_suspect_gold": bool(exclude_suspect_gold),
+        "level": audit_rule.level,
+        "control": str(audit_rule.control),
     }
     suspects = suspect_items(audit)
     if suspects:
@@ -116,6 +119,17 @@ def gold_audit_sentences(report: ReportData) -> list[str]:
     after = " > ".join(note.get("ranking_without_suspects", []))
     changed = bool(note.get("ranking_changed"))
     items = f"{count} gold item{'s' if count != 1 else ''}"
+    *first, last = _ranking_sentences(note, items, before, after, changed)
+    return [*first, f"{last} {audit_error_sentence(note)}"]
+
+
+def audit_error_sentence(note: dict[str, Any]) -> str:
+    """The error rate the suspect list holds (from ``report.settings["gold_audit"]``)."""
+    level = float(note.get("level", 0.05) or 0.05)
+    return f"The gold audit's error rate: {error_statement(level, str(note.get('control', 'fwer')))}."
+
+
+def _ranking_sentences(note: dict[str, Any], items: str, before: str, after: str, changed: bool) -> list[str]:
     if note.get("exclude_suspect_gold"):
         if changed:
             return [

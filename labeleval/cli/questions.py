@@ -10,12 +10,14 @@ from typing import Any
 
 import pandas as pd
 
+from labeleval import fmt
 from labeleval.analyses.gold_audit import AuditRule, gold_audit, supports_audit
 from labeleval.analyses.plan import pilot_plan, pilot_prices
 from labeleval.api import evaluate
 from labeleval.cli.output import say
 from labeleval.errors import LabelevalError
 from labeleval.io.pipeline import load_data
+from labeleval.options import AuditControl
 from labeleval.present.question_text import drift_sentences, slice_sentences
 from labeleval.report import Report
 from labeleval.safety import spreadsheet_frame
@@ -41,7 +43,16 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     )
     audit.add_argument("project")
     audit.add_argument("--all", action="store_true", help="every contradicted gold item, not only the suspects")
-    audit.add_argument("--threshold", type=_probability, default=0.99, help="posterior to call an item suspect")
+    audit.add_argument(
+        "--level", type=_probability, default=0.05, help="error rate held across the gold items (default 0.05)"
+    )
+    audit.add_argument(
+        "--control",
+        choices=AuditControl.values(),
+        default=AuditControl.FWER.value,
+        help="fwer: Holm, the chance of calling any good gold item suspect (default); fdr: Benjamini-Hochberg, "
+        "the expected share of good gold among the suspects",
+    )
     audit.add_argument("--format", choices=("table", "csv"), default="table")
     audit.add_argument("--out", help="write to this file instead of standard output")
 
@@ -96,26 +107,40 @@ def _gold_audit(args: argparse.Namespace) -> int:
         raise LabelevalError(
             f"the gold audit needs categories; a {data.project.task.kind} task has none (no Dawid-Skene model)"
         )
-    audit = gold_audit(data, AuditRule(threshold=args.threshold))
+    rule = AuditRule(level=args.level, control=args.control)
+    audit = gold_audit(data, rule)
     shown = audit if args.all else audit[audit["suspect"].astype(bool)]
     if args.format == "csv":
         _emit(spreadsheet_frame(shown).to_csv(index=False), args.out)
         return 0
-    columns = ["rank", "item_id", "gold_label", "suggested_label", "posterior_gold", "vendors_agreeing", "votes"]
-    table = shown[columns].copy()
-    table["posterior_gold"] = [f"{p:.2g}" for p in table["posterior_gold"]]
+    columns = {
+        "rank": "rank",
+        "item_id": "item",
+        "gold_label": "gold",
+        "suggested_label": "suggested",
+        "p_adjusted_gold": "adjusted p",
+        "vendors_agreeing": "vendors agreeing",
+        "votes": "votes (every vendor)",
+    }
+    table = shown[list(columns)].rename(columns=columns)
+    table["adjusted p"] = [fmt.p_value(p) for p in table["adjusted p"]]
     n_suspect = int(audit["suspect"].sum()) if len(audit) else 0
     lines = [
-        f"{n_suspect} of {len(data.gold):,} gold items look wrong: every vendor's annotators, pooled in one "
-        f"Dawid-Skene model (gold not used), put the gold label's probability below {1 - args.threshold:.2g}, "
-        f"at least two vendors' majorities agree on another label, and it leads the gold label by a quarter "
-        f"of the votes.",
+        f"{n_suspect} of {len(data.gold):,} gold items look wrong: the pooled votes of every vendor's annotators "
+        f"reject the gold label beyond what item difficulty explains (adjusted p-value at most {args.level:g}), "
+        "and at least two vendors' majorities name the suggested label.",
+        f"Error rate: {rule.statement()}; every gold item with at least {rule.min_judgments} judgments is tested.",
         "",
         table.to_string(index=False) if len(table) else "(none)",
         "",
-        "Send the list back to the experts (--format csv --out suspect_gold.csv); score without them with "
-        "`labeleval score PROJECT --exclude-suspect-gold`.",
     ]
+    if n_suspect:
+        lines.append(
+            "Send the list back to the experts (--format csv --out suspect_gold.csv, with each vendor's votes and "
+            "the raw p-values); score without them with `labeleval score PROJECT --exclude-suspect-gold`."
+        )
+    else:
+        lines.append("`--all` lists the gold items the pooled evidence leans against without rejecting them.")
     _emit("\n".join(lines) + "\n", args.out)
     return 0
 

@@ -138,6 +138,9 @@ COLUMNS: dict[str, Term] = {
     "vote_share_gold": T("Votes for gold", "pct"),
     "n_vendors": T("Vendors", "count"),
     "vendors_agreeing": T("Vendors agreeing", "count", "vendors whose majority gives the suggested label"),
+    "p_adjusted_gold": T(
+        "Adjusted p (across gold items)", "p", "Benjamini-Hochberg or Holm over every tested gold item"
+    ),
     "suspect": T("Suspect", "flag"),
     "votes": T("Votes", "text"),
     # slices and drift

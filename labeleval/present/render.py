@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from labeleval import fmt
+from labeleval.analyses.questions import audit_error_sentence
 from labeleval.present import glossary, question_charts
 from labeleval.present.cost_chart import cost_quality
 from labeleval.present.question_text import drift_sentences, slice_sentences
@@ -347,7 +348,7 @@ def _cost_table(report: ReportData) -> pd.DataFrame:
 #: The columns of the slice, drift and gold-audit frames a reader of the document needs (the CSV has all).
 QUESTION_COLUMNS = {
     "gold_audit": (
-        "rank", "item_id", "gold_label", "suggested_label", "posterior_suggested", "vendors_agreeing", "votes",
+        "rank", "item_id", "gold_label", "suggested_label", "p_value", "p_adjusted_gold", "vendors_agreeing", "votes",
     ),
     "slices": (
         "by", "slice", "vendor", "status", "gold_items", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
@@ -369,11 +370,13 @@ def _question_sections(report: ReportData) -> list[tuple[str, pd.DataFrame, list
         suspect = audit[audit["suspect"].astype(bool)] if "suspect" in audit.columns else audit
         shown = suspect[[c for c in QUESTION_COLUMNS["gold_audit"] if c in suspect.columns]]
         notes = [
-            f"{len(suspect)} gold items where every vendor's annotators, pooled, contradict the expert answer with "
-            "high confidence: worth sending back to the experts (the CSV export lists them with each vendor's votes)."
+            f"{len(suspect)} gold items where every vendor's annotators, pooled, contradict the expert answer beyond "
+            "what item difficulty explains: worth sending back to the experts (the CSV export lists them with each "
+            "vendor's votes)."
             if len(suspect)
-            else "No gold item where every vendor's annotators, pooled, contradict the expert answer with high "
-            "confidence."
+            else "No gold item where every vendor's annotators, pooled, contradict the expert answer beyond what "
+            "item difficulty explains.",
+            audit_error_sentence(report.settings.get("gold_audit") or {}),
         ]
         out.append(("Gold items that look wrong", glossary.display_frame(shown), notes))
     for name, title in (("slices", "By slice"), ("drift", "Over time")):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ import labeleval as le
 from labeleval.analyses.gold_audit import AuditRule, gold_audit, suspect_items, without_items
 from labeleval.errors import LabelevalError
 from labeleval.io.pipeline import load_data
+from labeleval.options import AuditControl
 from labeleval.samples.pilot import N_WRONG_GOLD, generate_ticket_pilot
 from tests.helpers.paths import ROOT
 
@@ -39,7 +41,8 @@ def test_pilot_planted_wrong_gold_is_found(pilot: Path) -> None:
     assert recall >= 0.9
     suspects = audit[audit["suspect"]]
     assert list(suspects["rank"]) == list(range(1, len(suspects) + 1))
-    assert suspects["posterior_gold"].is_monotonic_increasing
+    assert suspects["p_value"].is_monotonic_increasing
+    assert (suspects["p_adjusted_gold"] <= 0.05).all() and (suspects["p_adjusted_gold"] >= suspects["p_value"]).all()
     assert (suspects["suggested_label"] != suspects["gold_label"]).all()
     assert {"votes_Atlas", "votes_Bravo", "votes_Cirrus"} <= set(audit.columns)
     first = suspects.iloc[0]
@@ -64,7 +67,7 @@ def test_content_safety_with_planted_wrong_gold() -> None:
         found += len(suspects)
         hits += len(suspects & planted)
         planted_total += len(planted)
-    # measured: precision 1.00, recall 0.97 (97 of 100 planted)
+    # measured: precision 1.00, recall 0.98 (98 of 100 planted)
     assert hits / found >= 0.95
     assert hits / planted_total >= 0.9
 
@@ -72,10 +75,12 @@ def test_content_safety_with_planted_wrong_gold() -> None:
 def test_gold_is_not_clamped_and_rule_is_checked(pilot: Path) -> None:
     data = load_data(le.load_project(pilot))
     strict = gold_audit(data, AuditRule(min_vendors=3))
-    loose = gold_audit(data, AuditRule(min_vendors=1, min_margin=0.0))
+    loose = gold_audit(data, AuditRule(min_vendors=1, level=0.2, control=AuditControl.FDR))
     assert strict["suspect"].sum() <= loose["suspect"].sum()
-    with pytest.raises(LabelevalError, match="threshold"):
-        AuditRule(threshold=0.3)
+    with pytest.raises(LabelevalError, match="level"):
+        AuditRule(level=1.5)
+    with pytest.raises(LabelevalError, match="control"):
+        AuditRule(control="bonferroni")  # type: ignore[arg-type]
 
 
 def test_without_items_drops_only_gold(pilot: Path) -> None:
@@ -100,13 +105,15 @@ def _plant(data, rng, n, flip):
     return replace(data, gold=gold), set(data.gold.index[idx])
 
 
-def _measure(project: str, flip, n: int = 10, reps: int = 10) -> tuple[float, float, int]:
+def _measure(
+    project: str, flip, n: int = 10, reps: int = 10, rule: AuditRule | None = None
+) -> tuple[float, float, int]:
     data = load_data(le.load_project(ROOT / "sample_data" / project))
-    assert suspect_items(gold_audit(data)) == []  # the bundled gold is the generator's truth: no false alarm
+    assert suspect_items(gold_audit(data, rule)) == []  # the bundled gold is the generator's truth: no false alarm
     found = hits = 0
     for rep in range(reps):
         planted_data, planted = _plant(data, np.random.default_rng(rep), n, flip)
-        suspects = set(suspect_items(gold_audit(planted_data)))
+        suspects = set(suspect_items(gold_audit(planted_data, rule)))
         found += len(suspects)
         hits += len(suspects & planted)
     return hits / max(found, 1), hits / (n * reps), found
@@ -122,10 +129,11 @@ def test_pairwise_reversed_preferences() -> None:
         codes[idx] = np.where(codes[idx] == a, b, a)
         return idx
 
-    precision, recall, _ = _measure("preference_pairs", reverse)
-    # measured: precision 1.00, recall 0.42 (close pairs leave the crowd unsure: they are listed, not suspect)
+    precision, _, found = _measure("preference_pairs", reverse, rule=AuditRule(control=AuditControl.FDR))
+    # measured with Benjamini-Hochberg: precision 1.00, recall 0.05 (5 of 100): with 9 judgments a pair and
+    # close pairs common, a reversed preference is rarely beyond what a correct one shows; listed, not suspect
     assert precision >= 0.95
-    assert recall >= 0.3
+    assert found >= 1
 
 
 def test_ordinal_ratings_off_by_three_steps() -> None:
@@ -137,7 +145,98 @@ def test_ordinal_ratings_off_by_three_steps() -> None:
         codes[idx] = np.where(codes[idx] >= 3, codes[idx] - 3, codes[idx] + 3)
         return idx
 
-    precision, recall, _ = _measure("helpfulness_likert", shift)
-    # measured: precision 1.00, recall 0.99 (at two steps: 1.00 and 0.82)
+    precision, recall, _ = _measure("helpfulness_likert", shift, rule=AuditRule(control=AuditControl.FDR))
+    # measured with Benjamini-Hochberg: precision 1.00, recall 0.89 (Holm, the default: none found among 200
+    # items with 11 ratings each; a noisy scale needs more ratings per item for family-wise control)
     assert precision >= 0.95
-    assert recall >= 0.9
+    assert recall >= 0.8
+
+
+def _write_project(
+    folder: Path, seed: int, wrong: int, hard: float, labels: tuple[str, ...] = ("a", "b", "c", "d"), **kw: Any
+) -> set[str]:
+    """A 3-vendor project, 300 gold items, 9 judgments each (the calibration design of
+    benchmarks/calibration_audit.py); ``names`` renames the vendors, ``shuffle`` permutes the rows."""
+    names = kw.get("names", ("A", "B", "C"))
+    rng = np.random.default_rng(seed)
+    n, k = 300, len(labels)
+    items = np.array([f"i{i:04d}" for i in range(n)])
+    truth = rng.integers(0, k, n)
+    is_hard = rng.random(n) < hard
+    difficulty = rng.standard_normal(n) - 2.0 * is_hard
+    other = (truth + rng.integers(1, k, n)) % k
+    blocks = []
+    for name in names:
+        skills = 2.1 + 0.5 * rng.standard_normal(10)
+        who = np.argsort(rng.random((n, 10)), axis=1)[:, :3]
+        right = rng.random(who.shape) < 1 / (1 + np.exp(-(skills[who] + difficulty[:, None])))
+        miss = np.where(is_hard[:, None], other[:, None], (truth[:, None] + rng.integers(1, k, who.shape)) % k)
+        frame = pd.DataFrame(
+            {
+                "item_id": np.repeat(items, 3),
+                "annotator_id": who.ravel(),
+                "label": np.array(labels)[np.where(right, truth[:, None], miss).ravel()],
+            }
+        )
+        if kw.get("shuffle"):
+            frame = frame.sample(frac=1.0, random_state=seed)
+        frame.to_csv(folder / f"{name}.csv", index=False)
+        blocks.append(
+            f'[[vendors]]\nname = "{name}"\npath = "{name}.csv"\npricing = {{ model = "per_label", rate = 1 }}\n'
+        )
+    gold = truth.copy()
+    planted = rng.choice(n, wrong, replace=False)
+    gold[planted] = (truth[planted] + rng.integers(1, k, wrong)) % k
+    gold_frame = pd.DataFrame({"item_id": items, "label": np.array(labels)[gold]})
+    if kw.get("shuffle"):
+        gold_frame = gold_frame.sample(frac=1.0, random_state=seed + 1)
+    gold_frame.to_csv(folder / "gold.csv", index=False)
+    label_list = ", ".join(f'"{x}"' for x in labels)
+    (folder / "labeleval.toml").write_text(
+        f'[task]\nname = "t"\nkind = "nominal"\nlabels = [{label_list}]\n\n[gold]\npath = "gold.csv"\n\n'
+        + "\n".join(blocks)
+    )
+    return {str(i) for i in items[planted]}
+
+
+def _flags(folder: Path, rule: AuditRule | None = None) -> tuple[set[str], pd.DataFrame]:
+    audit = gold_audit(load_data(le.load_project(folder)), rule)
+    return set(suspect_items(audit)), audit
+
+
+def test_flags_do_not_depend_on_names_or_row_order(tmp_path: Path) -> None:
+    """Renaming the labels and the vendors, and shuffling every file's rows, changes neither the suspects nor
+    the p-values."""
+    base, other = tmp_path / "base", tmp_path / "renamed"
+    base.mkdir()
+    other.mkdir()
+    wrong = _write_project(base, 7, wrong=8, hard=0.03)
+    assert wrong == _write_project(
+        other, 7, wrong=8, hard=0.03, labels=("zebra", "yak", "xerus", "wolf"), names=("Q", "P", "O"), shuffle=True
+    )
+    for rule in (AuditRule(), AuditRule(control=AuditControl.FDR)):
+        first, audit = _flags(base, rule)
+        second, renamed = _flags(other, rule)
+        assert first == second and first  # the same items, and some are found
+        p = audit.set_index("item_id")["p_value"].sort_index()
+        assert np.allclose(p, renamed.set_index("item_id")["p_value"].reindex(p.index), rtol=1e-6)
+
+
+@pytest.mark.slow
+def test_false_flags_are_controlled_on_simulated_projects(tmp_path: Path) -> None:
+    """All gold correct with 10% hard items whose misses cluster on one label (the old audit flagged a
+    correct item in about every project), and 3 wrong gold among 300: false flags stay rare."""
+    any_false = found = planted = 0
+    for seed in range(30):
+        folder = tmp_path / str(seed)
+        folder.mkdir()
+        hard = 0.1 if seed % 3 else 0.0
+        wrong = _write_project(folder, seed, wrong=3 if seed % 2 else 0, hard=hard)
+        flagged, _ = _flags(folder)
+        any_false += bool(flagged - wrong)
+        found += len(flagged & wrong) if hard == 0 else 0
+        planted += len(wrong) if hard == 0 else 0
+    # measured: 2 of 30 projects with a false flag; without hard items 11 of 15 planted found (with them,
+    # items whose crowd splits over gold and one other label hide most wrong gold at 9 judgments an item)
+    assert any_false <= 3
+    assert found >= planted / 2

@@ -26,6 +26,12 @@ def test_gold_audit_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["gold-audit", PILOT]) == 0
     text = capsys.readouterr().out
     assert text.startswith("13 of 360 gold items look wrong") and "t-0527" in text
+    assert "chance that any correct gold item is called suspect is at most 5% (Holm" in text
+    assert "adjusted p" in text and "Send the list back" in text
+    assert main(["gold-audit", PILOT, "--control", "fdr", "--level", "0.1"]) == 0
+    text = capsys.readouterr().out
+    assert "at most 10% of the items called suspect have a correct gold label (Benjamini-Hochberg" in text
+    assert int(text.split()[0]) >= 13  # a looser error rate finds at least as many
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ import streamlit as st
 
 from labeleval import fmt
 from labeleval.analyses.plan import pilot_plan, pilot_prices
-from labeleval.analyses.questions import gold_audit_sentences
+from labeleval.analyses.questions import audit_error_sentence, gold_audit_sentences
 from labeleval.api import evaluate
 from labeleval.errors import LabelevalError
 from labeleval.io.pipeline import load_data
@@ -239,17 +239,17 @@ def gold_audit_section(report: Report) -> None:
         return
     suspects = audit[audit["suspect"].astype(bool)]
     rule = (
-        "every vendor's annotators, pooled in one Dawid-Skene model that does not see the gold, put the gold "
-        "label's probability below 1%, at least two vendors' majorities agree on another label, and it leads by "
-        "a quarter of the votes"
+        "the pooled votes of every vendor's annotators reject the gold label beyond what item difficulty explains, "
+        "and at least two vendors' majorities agree on another label"
     )
+    error = audit_error_sentence(report.settings.get("gold_audit") or {})
     if suspects.empty:
-        st.caption(f"No gold item looks wrong: none where {rule}.")
+        st.caption(f"No gold item looks wrong: none where {rule}. {error}")
     else:
         one = len(suspects) == 1
         st.caption(
-            f"{fmt.count(len(suspects))} gold {'item looks' if one else 'items look'} wrong: {rule}. Score without "
-            f"{'it' if one else 'them'} with `--exclude-suspect-gold`."
+            f"{fmt.count(len(suspects))} gold {'item looks' if one else 'items look'} wrong: {rule}. {error} Score "
+            f"without {'it' if one else 'them'} with `--exclude-suspect-gold`."
         )
     show_all = st.toggle("Also show contradicted items that are not suspect", key="audit_all")
     if suspects.empty and not show_all:
