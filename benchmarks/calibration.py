@@ -509,12 +509,6 @@ def main(argv: list[str] | None = None) -> int:
     before = json.loads(args.before.read_text()) if args.before else None
     print(table(results, before))  # type: ignore[arg-type]
     print(f"\n(± is one Monte-Carlo standard error; {time.perf_counter() - start:.0f} s)")
-    if not args.only:  # planned gold items give the stated power
-        from calibration_plan import run_plan_designs
-
-        print(
-            "\nSample-size plans (labeleval.analyses.plan), simulated:\n" + run_plan_designs(max(reps, 400)).to_string()
-        )
     if args.save:
         args.save.write_text(json.dumps(results, indent=1))
     return 0
