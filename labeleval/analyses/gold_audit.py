@@ -35,12 +35,11 @@ import pandas as pd
 from labeleval.errors import LabelevalError
 from labeleval.inference.consensus import dawid_skene_codes, dawid_skene_fits
 from labeleval.inference.gold_null import (
-    benjamini_hochberg,
     fit_difficulty_null,
     fit_error_clustering,
     null_lead_tail,
 )
-from labeleval.inference.stats import holm
+from labeleval.inference.stats import benjamini_hochberg, holm
 from labeleval.io.dataset import Dataset
 from labeleval.metrics.counts import counts_from_codes
 from labeleval.options import AuditControl, parse_option

@@ -293,17 +293,3 @@ def null_lead_tail(
     """:func:`lead_tail` under each component of the null, mixed by the components' weights."""
     total = sum(w * lead_tail(gold_votes, top_other, trials, a, b, spread, width) for w, a, b in null.components)
     return np.minimum(np.asarray(total, dtype=np.float64), 1.0)
-
-
-def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q-values; NaN stays NaN): reject where q <= the FDR level."""
-    p = np.asarray(p_values, dtype=np.float64)
-    out = np.full_like(p, np.nan)
-    ok = np.flatnonzero(np.isfinite(p))
-    if len(ok) == 0:
-        return out
-    order = ok[np.argsort(p[ok], kind="stable")]
-    m = len(order)
-    scaled = p[order] * m / np.arange(1, m + 1)
-    out[order] = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
-    return out

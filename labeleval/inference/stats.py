@@ -156,6 +156,20 @@ def holm(p_values: np.ndarray) -> np.ndarray:
     return out
 
 
+def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q-values; NaN stays NaN): reject where q <= the FDR level."""
+    p = np.asarray(p_values, dtype=np.float64)
+    out = np.full_like(p, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    if len(ok) == 0:
+        return out
+    order = ok[np.argsort(p[ok], kind="stable")]
+    m = len(order)
+    scaled = p[order] * m / np.arange(1, m + 1)
+    out[order] = np.minimum(1.0, np.minimum.accumulate(scaled[::-1])[::-1])
+    return out
+
+
 # ------------------------------------------------------------------------------------------------------
 # Vendor-level uncertainty: annotators as a second source of error, intervals that behave at
 # 0 and 1, one multiplicity method whose adjusted p-values and simultaneous intervals agree, tie credit.

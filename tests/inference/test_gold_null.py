@@ -8,7 +8,6 @@ from scipy import stats
 
 from labeleval.inference.gold_null import (
     ErrorSpread,
-    benjamini_hochberg,
     beta_binomial_cdf,
     beta_binomial_pmf,
     fit_beta_binomial,
@@ -16,6 +15,7 @@ from labeleval.inference.gold_null import (
     fit_error_clustering,
     lead_tail,
 )
+from labeleval.inference.stats import benjamini_hochberg
 
 
 def test_beta_binomial_pmf_and_cdf_match_scipy() -> None:
