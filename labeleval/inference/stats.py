@@ -1,4 +1,4 @@
-"""Uncertainty: the item-clustered Poisson bootstrap, Wilson intervals, McNemar's test, Holm's correction.
+"""Uncertainty: the item-clustered Poisson bootstrap, Wilson intervals, McNemar's test, Holm and Benjamini-Hochberg.
 
 The bootstrap
 -------------------------

@@ -54,8 +54,9 @@ class ReportData:
         Pricing model, billed units, labour, fees, total, per label, per item, per usable label, per
         correct consensus item.
     comparisons
-        Every pair of vendors on each headline metric: difference, paired bootstrap CI, p-value (exact
-        McNemar for consensus accuracy), Holm-adjusted p-value.
+        Every pair of vendors on each headline metric: difference, simultaneous interval and adjusted p-value
+        from one bootstrap max-T over the family (items and annotators unless ``uncertainty="items"``), the
+        unadjusted p-value, and the family and test they come from.
     class_comparisons
         Every pair of vendors on each class's recall and precision (kinds with classes): difference on the
         shared gold items, simultaneous interval and adjusted p-value from one max-T over this family alone.
