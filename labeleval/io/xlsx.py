@@ -216,7 +216,13 @@ def _references(view: bytes) -> tuple[int, int, int]:
         first = int(at[np.argmax(malformed)]) + 3
         raise ValueError(f"a cell or row reference that is not an address: {view[first : first + 20]!r}")
     cell = n_letters > 0
-    return int(row.max()), int(column[cell].max(initial=0)), int(np.count_nonzero(cell))
+    cell_row, cell_column = row[cell], column[cell]
+    backwards = (np.diff(cell_row) < 0) | ((np.diff(cell_row) == 0) & (np.diff(cell_column) <= 0))
+    if backwards.any():  # the format keeps a row's cells in column order; readers differ on a sheet that does not
+        k = int(np.argmax(backwards)) + 1
+        found = f"{column_letters(int(cell_column[k]))}{int(cell_row[k])}"
+        raise ValueError(f"cell {found} comes after a cell to its right or below it (cells out of order)")
+    return int(row.max()), int(cell_column.max(initial=0)), int(np.count_nonzero(cell))
 
 
 def _run_length(flags: np.ndarray) -> np.ndarray:

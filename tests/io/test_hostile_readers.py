@@ -340,6 +340,16 @@ def test_xlsx_cell_reference_that_is_not_an_address_is_refused_before_decoding(
         read_table(path)
 
 
+def test_xlsx_cells_out_of_order_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row whose cells are not in column order (AAA2 written before B2): openpyxl's row reader kept B2 and lost
+    AAA2, a row without a trace. The scan refuses the sheet, naming the cell."""
+    path = tmp_path / "v.xlsx"
+    path.write_bytes(sheet_xlsx({**HEADER, "AAA2": "1", "B2": "", "A94": "1"}, None))
+    _no_decoding(monkeypatch)
+    with pytest.raises(AdapterError, match=r"v\.xlsx: .*cell B2 comes after a cell to its right .*out of order"):
+        read_table(path)
+
+
 def test_xlsx_rows_past_an_understated_dimension_are_read(tmp_path: Path) -> None:
     """A sheet that declares A1:C3 but holds a row far below: the row is read, not lost past the dimension."""
     path = tmp_path / "v.xlsx"
