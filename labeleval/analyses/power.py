@@ -501,23 +501,26 @@ def items_needed(
     """Gold items at which each planned comparison first reaches ``power`` (inf: never, or not below
     ``limit``), at the model's differences or at ``difference``; and the simulation the answer rests on.
 
-    The test is simulated at ``start`` items and solved for ``n``; then simulated again at the plan's ``n``
-    (the largest finite need) and solved again, until the simulated size is within 10% of the answer. A
-    comparison that never reaches ``power`` is simulated again at twice the size (up to
-    :data:`~labeleval.tuning.PLAN_SIMULATED_ITEMS`) before it is called never: the annotator part's df terms are
-    the simulated pilot's, which understates the df of a much larger one.
+    A simulation at ``m`` items is trusted only near ``m``: its annotator part's df terms are those of a pilot of
+    ``m`` items, which understate the df of a much larger pilot and overstate that of a smaller one. So the
+    search walks: simulate at ``m`` (``start`` first), solve within ``m / 1.5 .. 1.5 m``; a comparison that does
+    not get there moves the next simulation to ``1.5 m``, otherwise to the largest need, until the simulated size
+    is within 3% of the answer. At :data:`~labeleval.tuning.PLAN_SIMULATED_ITEMS` the simulation is solved to
+    ``limit`` (larger pilots cost more to simulate than the answer gains).
     """
-    at = _cached_power_at(model, start)
-    needs = at.solve(power, difference, limit)
-    for _ in range(4):
+    m = start
+    for _ in range(12):
+        at = _cached_power_at(model, m)
+        capped = m >= PLAN_SIMULATED_ITEMS
+        needs = at.solve(power, difference, limit if capped else min(limit, int(1.5 * m)))
         finite = needs[np.isfinite(needs)]
-        target = int(finite.max()) if len(finite) else 0
-        if len(finite) < len(needs) and at.n_sim < PLAN_SIMULATED_ITEMS:  # "never" only from a larger pilot
-            target = min(max(target, 2 * at.n_sim), PLAN_SIMULATED_ITEMS)
-        elif not len(finite) or abs(target - at.n_sim) <= 0.1 * at.n_sim or at.n_sim == PLAN_SIMULATED_ITEMS <= target:
+        if len(finite) < len(needs) and not capped:
+            m = min(int(1.5 * m) + 1, PLAN_SIMULATED_ITEMS)
+            continue
+        target = int(finite.max()) if len(finite) else m
+        if (capped and target >= m) or abs(target - m) <= 0.03 * m:
             break
-        at = _cached_power_at(model, target)
-        needs = at.solve(power, difference, limit)
+        m = min(target, PLAN_SIMULATED_ITEMS)
     return needs, at
 
 
