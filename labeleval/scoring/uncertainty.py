@@ -514,7 +514,7 @@ def _relative_cost(p: RatioSums, boot_i: np.ndarray, boot_a: np.ndarray | None, 
     quantile = 0.5 + confidence / 2.0
     t = float(stdtrit(df, quantile)) if np.isfinite(df) else float(ndtri(quantile))
     half = t * float(np.sqrt(variance)) if defined else float("nan")
-    no_interval = not len(boot_i) or not np.isfinite(half)
+    no_interval = not len(boot_i) or not half < 700.0  # NaN, or an interval exp() cannot hold: none
     return RatioEstimate(
         value=1.0,
         samples=np.exp(item_dev + annotator_dev),
