@@ -153,3 +153,9 @@ AUTO_STREAM_ROWS: Final = 2**25
 #: on the lead of the most-voted other label (exact, but its cost grows with the square of the judgments): that
 #: tail is the larger p-value, so such items lose a little power, never error control
 AUDIT_JOINT_MAX_JUDGMENTS: Final = 200
+
+#: a vendor whose Dawid-Skene consensus is the chosen one is refitted once without each of its annotators, up to
+#: this many annotators, and its interval counts each annotator's influence with the model refitted (its
+#: confusions and priors move with who is left); above, the fit is held and each vote removed alone: annotators
+#: x one fit's time against an annotator part that misses the refit
+DS_REFIT_ANNOTATORS = 100
