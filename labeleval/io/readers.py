@@ -264,10 +264,11 @@ def delimited_text(
     as one field only when none of the lines it swallows looks like a record of its own (as many separators as
     the header); otherwise (a stray or unclosed quote) each of its lines is quarantined as a malformed record,
     naming the line and column where the quote opened, so that no record disappears into another.
-    ``columns``: read only these (others are tokenised and dropped)."""
-    sep = "," if fmt == "csv" else "\t"
+    ``columns``: read only these (others are tokenised and dropped). A ``.csv`` file's separator is the comma
+    unless its header line says otherwise (:func:`csv_separator`)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    sep = "\t" if fmt == "tsv" else csv_separator(text if header is None else header)
     shift = 0
     if header is None:
         names = _check_delimited_header(text, sep, name, limits)
@@ -454,6 +455,26 @@ def _swallowed(physical: list[str], span: _Span, names: list[str], sep: str) -> 
         + " and swallows records of its own (a stray or unclosed quote); each of its lines is set aside"
     )
     return [(k + 1, what, column) for k in range(span.first, span.last + 1) if not _blank(physical[k], sep)]
+
+
+#: separators a ``.csv`` file may use in place of the comma (spreadsheets in locales whose decimal mark is a comma
+#: write ``;``), in the order a tie is settled
+CSV_SEPARATORS = (",", ";", "\t", "|")
+
+
+def csv_separator(text: str) -> str:
+    """The separator of a CSV file, from its header line: the comma unless the header holds none outside quotes
+    and another of :data:`CSV_SEPARATORS` splits it (``item_id;annotator_id;label``). Only the header decides:
+    a data value holding a semicolon cannot change how a comma-separated file is read."""
+    start = len(text) - len(text.lstrip("\n"))
+    end = text.find("\n", start)
+    first = text[start : end if end >= 0 else len(text)]
+    outside = "".join(first.split('"')[::2])  # the header's text outside quoted names
+    counts = {sep: outside.count(sep) for sep in CSV_SEPARATORS}
+    if counts[","]:
+        return ","
+    best = max(CSV_SEPARATORS, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
 
 
 def _check_delimited_header(text: str, sep: str, name: str, limits: Limits) -> list[str]:
