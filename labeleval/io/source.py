@@ -39,6 +39,7 @@ def read_source(
     rates: Path | None = None,
     duration_factor: float = 1.0,
     columns: Collection[str] | None = None,
+    currency: str | None = None,
 ) -> Source:
     """Read ``spec``: native formats give canonical columns (seconds already), tables keep their mapping;
     ``columns``: the columns of a table file to read (None: all)."""
@@ -49,6 +50,7 @@ def read_source(
             annotator_field=spec.annotator_field,
             rates=rates,
             duration_factor=duration_factor,
+            currency=currency,
             encoding=spec.encoding,
             sheet=spec.sheet,
             extra=dict(spec.columns),
