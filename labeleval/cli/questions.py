@@ -18,6 +18,7 @@ from labeleval.cli.output import say
 from labeleval.errors import LabelevalError
 from labeleval.io.pipeline import load_data
 from labeleval.options import AuditControl
+from labeleval.present.glossary import display_frame
 from labeleval.present.question_text import drift_sentences, slice_sentences
 from labeleval.report import Report
 from labeleval.safety import spreadsheet_frame
@@ -216,18 +217,9 @@ def _pilot(args: argparse.Namespace, report: Report) -> int:
     if args.format == "csv":
         _emit(spreadsheet_frame(plan.vendors).to_csv(index=False), args.out)
         return 0
-    pairs = plan.pairs.assign(
-        gold_items_judgment=[_count(v) for v in plan.pairs["gold_items_judgment"]],
-        gold_items_consensus=[_count(v) for v in plan.pairs["gold_items_consensus"]],
-        power_judgment=[_share(v) for v in plan.pairs["power_judgment"]],
-        power_consensus=[_share(v) for v in plan.pairs["power_consensus"]],
-    )
-    currency = str(report.settings.get("currency", ""))
-    vendors = plan.vendors.assign(
-        items=[_count(v) for v in plan.vendors["items"]],
-        labels=[_count(v) for v in plan.vendors["labels"]],
-        cost=[f"{v:,.2f} {currency}" if pd.notna(v) else "no price" for v in plan.vendors["cost"]],
-    )
+    currency = str(report.settings.get("currency", "")) or None
+    pairs = display_frame(plan.pairs, currency=currency, drop=("test",))
+    vendors = display_frame(plan.vendors, currency=currency)
     lines = [
         f"A pilot with {args.labels_per_item} labels per item and {args.pool} annotators per vendor (spread of "
         f"their accuracy {args.skill_sd:g}, items' difficulty spread {args.difficulty_sd:g}): gold items for "
@@ -235,14 +227,12 @@ def _pilot(args: argparse.Namespace, report: Report) -> int:
         f"comparison's power at the plan's gold items.",
         f"Test planned for: {plan.test}.",
         "",
-        pairs[
-            ["vendor_a", "vendor_b", "gold_items_judgment", "gold_items_consensus", "power_judgment", "power_consensus"]
-        ].to_string(index=False),
+        pairs.to_string(index=False),
         "",
         f"Gold items: {_count(plan.gold_items)}; items per vendor at {args.gold_share:.0%} gold: "
         f"{_count(plan.items_per_vendor)}.",
         "",
-        vendors[["vendor", "accuracy", "consensus_accuracy", "items", "labels", "cost"]].to_string(index=False),
+        vendors.to_string(index=False),
         *[f"note: {n}" for n in plan.notes],
     ]
     _emit("\n".join(lines) + "\n", args.out)
