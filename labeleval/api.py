@@ -18,7 +18,7 @@ from labeleval.io.pipeline import load
 from labeleval.io.stream import choose_engine
 from labeleval.options import Engine
 from labeleval.project.manifest import Project
-from labeleval.report import Report, as_report
+from labeleval.report import Report, as_report, with_data
 from labeleval.scoring.run import score
 from labeleval.scoring.settings import Settings, as_project, parameters_doc, resolve_settings, signature_parameters
 
@@ -61,7 +61,7 @@ def evaluate(
         settings = replace(settings, n_jobs=1)
     data = load(project, choice, scheduler=scheduler, progress=progress, n_jobs=settings.n_jobs)
     data.raise_problems()
-    return as_report(
+    report = as_report(
         score_with_questions(
             data,
             lambda subset: score(subset, settings),
@@ -74,6 +74,7 @@ def evaluate(
             n_jobs=settings.n_jobs,
         )
     )
+    return with_data(report, data)
 
 
 evaluate.__doc__ = (evaluate.__doc__ or "").replace("    {settings}", parameters_doc(" " * 4))

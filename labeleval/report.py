@@ -5,14 +5,18 @@ how many more gold items would separate the vendors."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any
 
 import pandas as pd
 
 from labeleval.analyses.plan import report_plan
+from labeleval.analyses.replacement import Replacement, replacement
+from labeleval.errors import LabelevalError
+from labeleval.io.dataset import Dataset
 from labeleval.present.render import to_html, to_markdown
 from labeleval.scoring.report_data import LARGE_FRAMES, ReportData
 
-__all__ = ["LARGE_FRAMES", "Report", "as_report"]
+__all__ = ["LARGE_FRAMES", "Report", "as_report", "with_data"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,36 @@ class Report(ReportData):
         adds a plan for a difference you name (e.g. 0.03)."""
         return report_plan(self, power=power, alpha=alpha, difference=difference)
 
+    def replacement(
+        self, *, candidate: str, incumbent: str, epsilon: float | None = None, by: str | None = None
+    ) -> Replacement:
+        """Can ``candidate`` (a model, a cheaper vendor) stand in for ``incumbent``'s annotators? The alternative
+        annotator test on the items both labelled, with ``epsilon`` from the two vendors' cost per usable label
+        unless given, per slice of the item metadata column ``by``, and the TOST of gold accuracy beside it
+        (:func:`labeleval.analyses.replacement.replacement`). Needs the judgments: a Report from ``evaluate()``."""
+        return replacement(
+            self._judgments(),
+            candidate=candidate,
+            incumbent=incumbent,
+            epsilon=epsilon,
+            by=by,
+            costs=dict(zip(self.summary["vendor"], self.summary["cost_per_usable_label"], strict=True)),
+            level=round(1.0 - float(self.settings.get("confidence", 0.95)), 10),
+            seed=int(self.settings.get("seed", 0)),
+        )
+
+    def _judgments(self) -> Dataset:
+        data = self.__dict__.get("_data")
+        if not isinstance(data, Dataset):
+            raise LabelevalError(
+                "this Report does not carry its judgments (it was read back from a cache or an export): "
+                "score the project again with labeleval.evaluate()"
+            )
+        return data
+
+    def __getstate__(self) -> dict[str, Any]:  # the judgments stay out of pickles (the app's caches)
+        return {k: v for k, v in self.__dict__.items() if k != "_data"}
+
     def to_markdown(self) -> str:
         """A readable report: the verdict, the leaderboard, comparisons, agreement, cost, the ledger and the
         method notes, with human column names (:func:`labeleval.present.render.to_markdown`)."""
@@ -38,6 +72,13 @@ class Report(ReportData):
         cost-against-quality chart as inline SVG; no scripts, nothing loaded
         (:func:`labeleval.present.render.to_html`)."""
         return to_html(self)
+
+
+def with_data(report: Report, data: Dataset) -> Report:
+    """``report`` carrying the judgments it was scored from, for the questions that replay them
+    (:meth:`Report.replacement`); they are not exported, compared or pickled."""
+    object.__setattr__(report, "_data", data)
+    return report
 
 
 def as_report(data: ReportData) -> Report:
