@@ -11,10 +11,12 @@ import pandas as pd
 
 from labeleval.analyses.plan import report_plan
 from labeleval.analyses.replacement import Replacement, replacement
+from labeleval.analyses.sequential import Sequential, sequential
 from labeleval.errors import LabelevalError
 from labeleval.io.dataset import Dataset
 from labeleval.present.render import to_html, to_markdown
 from labeleval.scoring.report_data import LARGE_FRAMES, ReportData
+from labeleval.tuning import WATCH_CONFIDENCE, WATCH_DELTA
 
 __all__ = ["LARGE_FRAMES", "Report", "as_report", "with_data"]
 
@@ -49,6 +51,15 @@ class Report(ReportData):
             level=round(1.0 - float(self.settings.get("confidence", 0.95)), 10),
             seed=int(self.settings.get("seed", 0)),
         )
+
+    def sequential(
+        self, *, delta: float = WATCH_DELTA, confidence: float = WATCH_CONFIDENCE, over: str = "day"
+    ) -> Sequential:
+        """Can the pilot stop today? The gold items replayed in submission order, one look per ``over`` (day,
+        week or batch), with anytime-valid confidence sequences for each vendor's gold accuracy and each pair's
+        paired difference, and each pair's decision (better, equivalent within ``delta``, continue,
+        inconclusive) with the first look it was reached (:func:`labeleval.analyses.sequential.sequential`)."""
+        return sequential(self._judgments(), delta=delta, confidence=confidence, over=over)
 
     def _judgments(self) -> Dataset:
         data = self.__dict__.get("_data")

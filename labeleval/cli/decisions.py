@@ -14,10 +14,11 @@ import pandas as pd
 from labeleval import fmt
 from labeleval.api import evaluate
 from labeleval.cli.output import json_for_terminal, say
-from labeleval.present.decision_text import replacement_sentences
+from labeleval.present.decision_text import points, replacement_sentences, watch_sentences
 from labeleval.safety import spreadsheet_frame, terminal_text
+from labeleval.tuning import WATCH_CONFIDENCE, WATCH_DELTA
 
-COMMANDS = ("replace",)
+COMMANDS = ("replace", "watch")
 
 
 def _epsilon(text: str) -> float:
@@ -49,10 +50,89 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     replace.add_argument("--format", choices=("table", "json", "csv"), default="table")
     replace.add_argument("--out", help="write to this file instead of standard output")
     replace.add_argument("--allow-outside", action="store_true", help="let the manifest name files outside its folder")
+    _watch_parser(sub)
+
+
+def _watch_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    watch = sub.add_parser(
+        "watch", help="can the pilot stop today? each vendor pair's decision from anytime-valid confidence sequences"
+    )
+    watch.add_argument("project")
+    watch.add_argument(
+        "--delta",
+        type=_share,
+        default=WATCH_DELTA,
+        help=f"two vendors within this much gold accuracy are equivalent (default {WATCH_DELTA:g}: five points)",
+    )
+    watch.add_argument(
+        "--confidence", type=_share, default=WATCH_CONFIDENCE, help=f"of every sequence (default {WATCH_CONFIDENCE:g})"
+    )
+    watch.add_argument("--over", choices=("day", "week", "batch"), default="day", help="one look per (default day)")
+    watch.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    watch.add_argument("--out", help="write to this file instead of standard output")
+    watch.add_argument("--allow-outside", action="store_true", help="let the manifest name files outside its folder")
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {value}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.command == "watch":
+        return _watch(args)
     return _replace(args)
+
+
+def _watch(args: argparse.Namespace) -> int:
+    report = evaluate(args.project, n_boot=0)
+    watched = report.sequential(delta=args.delta, confidence=args.confidence, over=args.over)
+    if args.format == "csv":
+        _emit(spreadsheet_frame(watched.sequences).to_csv(index=False), args.out)
+        return 0
+    if args.format == "json":
+        payload = {
+            "settings": dict(watched.settings),
+            "decisions": _records(watched.decisions),
+            "sequences": _records(watched.sequences.astype({"window_start": "string"})),
+        }
+        text = json.dumps(payload, indent=2, ensure_ascii=False)
+        _emit(text + "\n" if args.out else json_for_terminal(text), args.out)
+        return 0
+    seq = watched.sequences
+    last = seq[(seq["what"] == "accuracy") & (seq["look"] == seq["look"].max())]
+    accuracy = ", ".join(
+        f"{terminal_text(r.vendor, keep_newlines=False)} {fmt.pct(r.estimate)} [{fmt.pct(r.cs_low)}, "
+        f"{fmt.pct(r.cs_high)}]"
+        for r in last.itertuples(index=False)
+    )
+    rows = [
+        {
+            "pair": terminal_text(f"{r.vendor_a} vs {r.vendor_b}", keep_newlines=False),
+            "decision": terminal_text(str(r.decision), keep_newlines=False),
+            "reached": "—" if pd.isna(r.first_look) else f"look {int(r.first_look)} ({r.first_window})",
+            "difference now": f"{fmt.pct(r.final_estimate)} [{fmt.pct(r.final_cs_low)}, {fmt.pct(r.final_cs_high)}]",
+        }
+        for r in watched.decisions.itertuples(index=False)
+    ]
+    lines = [
+        f"Watching the pilot: {watched.settings['looks']} looks (one per {args.over}); equivalent within "
+        f"±{points(args.delta)}; {fmt.pct(args.confidence, 0)} confidence sequences.",
+        f"Gold accuracy now: {accuracy}.",
+        "",
+        pd.DataFrame(rows).to_string(index=False) if rows else "(one vendor: nothing to compare)",
+        "",
+        *[f"  • {s}" for s in watch_sentences(watched)],
+        "",
+        "Every look: --format csv (or json).",
+    ]
+    _emit("\n".join(lines) + "\n", args.out)
+    return 0
 
 
 def _emit(text: str, out: str | None) -> None:

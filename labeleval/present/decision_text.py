@@ -10,6 +10,12 @@ import pandas as pd
 
 from labeleval import fmt
 from labeleval.analyses.replacement import FAILS, NOT_YET, PASSES, Replacement
+from labeleval.analyses.sequential import EQUIVALENT, INCONCLUSIVE, Sequential
+
+
+def points(share: float) -> str:
+    """A margin in accuracy points: ``0.05`` -> ``5.0 points``."""
+    return f"{100 * share:.1f} points"
 
 
 def replacement_sentences(result: Replacement) -> list[str]:
@@ -60,7 +66,7 @@ def _decision_sentence(r: dict[str, Any], cand: str, inc: str, s: Mapping[str, A
 def _equivalence_sentence(r: dict[str, Any], cand: str, inc: str, s: Mapping[str, Any]) -> str:
     if pd.isna(r["accuracy_difference"]) or r["gold_items"] < 2:
         return f"Gold accuracy: too few shared gold items ({int(r['gold_items'])}) to compare {cand} and {inc}."
-    margin = fmt.pct(s["margin"], 1)
+    margin = points(s["margin"])
     level = 1 - 2 * float(s["level"])
     verdict = "equivalent" if r["equivalent"] else "not shown equivalent"
     return (
@@ -69,3 +75,36 @@ def _equivalence_sentence(r: dict[str, Any], cand: str, inc: str, s: Mapping[str
         f"[{fmt.pct(level, 0)} CI {fmt.pct(r['difference_ci_low'])}, {fmt.pct(r['difference_ci_high'])}]: "
         f"{verdict} within ±{margin} (TOST p = {fmt.p_value(r['equivalence_p_value'])}; items are the units)."
     )
+
+
+def watch_sentences(watched: Sequential) -> list[str]:
+    """One sentence per pair (its decision and the look it was reached), then what the sequences cover."""
+    s = watched.settings
+    level = fmt.pct(s["confidence"], 0)
+    delta = points(s["delta"])
+    out = []
+    for r in watched.decisions.to_dict("records"):
+        a, b = r["vendor_a"], r["vendor_b"]
+        now = (
+            f"now {fmt.pct(r['final_estimate'])} [{fmt.pct(r['final_cs_low'])}, {fmt.pct(r['final_cs_high'])}] "
+            f"on {fmt.count(r['final_gold_items'])} shared gold items"
+        )
+        if r["decision"] == INCONCLUSIVE:
+            out.append(
+                f"{a} vs {b}: inconclusive so far (difference {a} − {b} {now}); neither a difference nor "
+                f"equivalence within ±{delta} is established: keep labelling, or accept that they are this close."
+            )
+            continue
+        what = f"equivalent within ±{delta}" if r["decision"] == EQUIVALENT else str(r["decision"])
+        out.append(
+            f"{a} vs {b}: {what}, reached at look {int(r['first_look'])} ({r['first_window']}) on "
+            f"{fmt.count(r['gold_items'])} shared gold items (difference {fmt.pct(r['estimate'])} "
+            f"[{fmt.pct(r['cs_low'])}, {fmt.pct(r['cs_high'])}]); {now}."
+        )
+    out.append(
+        f"Method: {level} anytime-valid confidence sequences, one look per {s['over']} ({s['looks']} looks); a "
+        f"decision taken at the first look it holds keeps its error rate however often one looks. They cover "
+        f"{s['covers']}."
+        + (f" {s['items_without_time']} gold items without a time are left out." if s["items_without_time"] else "")
+    )
+    return out

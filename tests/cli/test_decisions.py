@@ -41,3 +41,23 @@ def test_replace_errors(project: str, capsys: pytest.CaptureFixture[str]) -> Non
     with pytest.raises(SystemExit) as exit_info:
         main(["replace", project, "--candidate", "Model", "--incumbent", "Panel", "--epsilon", "2"])
     assert exit_info.value.code == 2
+
+
+def test_watch_table_json_csv(project: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["watch", project, "--delta", "0.1"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Watching the pilot: 10 looks (one per day); equivalent within ±10.0 points")
+    assert "Panel vs Model" in text and "anytime-valid" in text
+    assert main(["watch", project, "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert len(payload["decisions"]) == 1 and len(payload["sequences"]) == 30
+    out = tmp_path / "looks.csv"
+    assert main(["watch", project, "--over", "week", "--format", "csv", "--out", str(out)]) == 0
+    assert set(pd.read_csv(out)["what"]) == {"accuracy", "difference"}
+
+
+def test_watch_errors(project: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["watch", project, "--over", "batch"]) == 1
+    assert "batch_id" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["watch", project, "--confidence", "1.5"])
