@@ -7,7 +7,7 @@ fixed-sample test checked daily does not (its false claims grow with the looks).
 The boundary is Robbins' normal mixture in the form of the *asymptotic confidence sequence* of Waudby-Smith,
 Arnold, Wu, Ramdas & Howard ("Time-uniform central limit theory and asymptotic confidence sequences", Annals of
 Statistics 2024, Theorem 2.2; the mixture boundary is Howard, Ramdas, McAuliffe & Sekhon, "Time-uniform,
-nonparametric, nonasymptotic confidence sequences", Annals of Statistics 2021, eq. (14))::
+nonparametric, nonasymptotic confidence sequences", Annals of Statistics 2021)::
 
     mean_t +- sigma_t * sqrt( 2 (t rho^2 + 1) / (t^2 rho^2) * log( sqrt(t rho^2 + 1) / alpha ) )
 
