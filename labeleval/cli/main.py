@@ -37,6 +37,7 @@ from labeleval.report import LARGE_FRAMES, Report
 from labeleval.safety import spreadsheet_frame, terminal_text
 from labeleval.samples.content_safety import generate_content_safety
 from labeleval.samples.kinds import generate_helpfulness_likert, generate_preference_pairs
+from labeleval.samples.llm_judge import generate_llm_judge
 from labeleval.samples.pilot import generate_ticket_pilot
 from labeleval.ui import entry_script
 
@@ -169,6 +170,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             (generate_preference_pairs, "preference_pairs"),
             (generate_helpfulness_likert, "helpfulness_likert"),
             (generate_ticket_pilot, "ticket_pilot"),
+            (generate_llm_judge, "llm_judge"),
         ):
             manifest = make(root / name)
             say(f"wrote {manifest.parent} (synthetic sample; see its README.md)")

@@ -13,7 +13,9 @@ import labeleval as le
 from labeleval.analyses.replacement import FAILS, NOT_YET, PASSES, epsilon_from_costs
 from labeleval.errors import LabelevalError
 from labeleval.inference.stats import benjamini_yekutieli
+from labeleval.samples.llm_judge import generate_llm_judge
 from labeleval.tuning import ALT_EPSILON_MAX, ALT_EPSILON_UNKNOWN_COST, ALT_MIN_ITEMS
+from tests.helpers.paths import ROOT
 from tests.helpers.replacement_projects import write_replacement_project
 
 
@@ -88,3 +90,17 @@ def test_the_judgments_stay_out_of_pickles(report: le.Report) -> None:
     assert "_data" not in restored.__dict__
     with pytest.raises(LabelevalError, match="does not carry its judgments"):
         restored.replacement(candidate="Model", incumbent="Panel")
+
+
+def test_the_bundled_model_judge_sample(tmp_path: Path) -> None:
+    bundled = ROOT / "sample_data" / "llm_judge"
+    fresh = generate_llm_judge(tmp_path / "llm_judge").parent
+    names = sorted(p.relative_to(bundled) for p in bundled.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
+    for name in names:
+        assert (bundled / name).read_bytes() == (fresh / name).read_bytes(), name
+    report = le.evaluate(bundled, n_boot=0)
+    large = report.replacement(candidate="Judge-Large", incumbent="Panel").decision.iloc[0]
+    small = report.replacement(candidate="Judge-Small", incumbent="Panel").decision.iloc[0]
+    assert large["decision"] == PASSES and small["decision"] == FAILS
+    assert large["annotators_tested"] == 5 and large["items"] == 360
