@@ -3,8 +3,8 @@
 :func:`replacement` runs the test of :mod:`labeleval.inference.alternative` with the *candidate* vendor (a
 model read through the ``llm`` format, or a cheaper vendor: its consensus per item by the task kind's rule) in
 the role of the alternative annotator and the *incumbent* vendor's annotators as the humans, on the items both
-labelled, with the task kind's match rule (:attr:`labeleval.scoring.kinds.Kind.hit`: nominal and pairwise
-exact, ordinal and numeric within the tolerance, multi-label by Jaccard at least ``min_jaccard``). Beside it,
+labelled, with the task kind's agreement (:func:`agreement_credit`: nominal and pairwise exact, ordinal and
+numeric within the tolerance, multi-label sets by their Jaccard similarity). Beside it,
 the TOST equivalence of the two vendors' judgment accuracy on their shared gold items.
 
 ``epsilon``, where none is given, comes from the two vendors' cost per usable label
@@ -26,9 +26,11 @@ from labeleval.analyses.slices import slice_values
 from labeleval.errors import LabelevalError
 from labeleval.inference.alternative import annotator_tests, decide, tost
 from labeleval.io.dataset import Dataset
+from labeleval.metrics.cells import Hit
 from labeleval.metrics.forms import counts_for
+from labeleval.metrics.sets import jaccard_matrix
 from labeleval.options import TiePolicy
-from labeleval.scoring.kinds import Kind, kind_for
+from labeleval.scoring.kinds import Kind, MultilabelKind, kind_for
 from labeleval.tuning import (
     ALT_EPSILON_MAX,
     ALT_EPSILON_UNKNOWN_COST,
@@ -36,6 +38,7 @@ from labeleval.tuning import (
     ALT_MIN_ITEMS,
     ALT_MIN_WINNING_RATE,
     EQUIVALENCE_MARGIN,
+    HIT_MATRIX_MAX,
 )
 
 PASSES = "can replace"
@@ -105,6 +108,7 @@ def replacement(
     ann = data.annotations
     labels = ann["label"].cat.categories
     kind = kind_for(data.project.task, labels)
+    credit = agreement_credit(kind)
     mine = ann[ann["vendor"] == incumbent]
     theirs = ann[ann["vendor"] == candidate]
     item_ids = pd.Index(pd.unique(pd.concat([mine["item_id"], theirs["item_id"]]).astype(str)))
@@ -117,7 +121,7 @@ def replacement(
     tests, rows = [], []
     for value in order:
         in_slice = np.ones(len(item), dtype=bool) if slices is None else slices[item] == value
-        frame = annotator_tests(item[in_slice], annotator[in_slice], code[in_slice], cand, kind.hit, epsilon=epsilon)
+        frame = annotator_tests(item[in_slice], annotator[in_slice], code[in_slice], cand, credit, epsilon=epsilon)
         frame.insert(0, "slice", value)
         frame["annotator"] = [names[a] for a in frame["annotator"]]
         tests.append(frame)
@@ -152,6 +156,15 @@ def replacement(
         "min_winning_rate": ALT_MIN_WINNING_RATE,
     }
     return Replacement(decision=decision, annotators=annotators, settings=settings)
+
+
+def agreement_credit(kind: Kind) -> Hit:
+    """How much a label agrees with another's, by the kind's rule: its match rule (1 or 0: nominal and pairwise
+    exact, ordinal and numeric within the tolerance), and for multi-label sets their Jaccard similarity (graded:
+    sharing two of three labels counts 2/3), up to :data:`~labeleval.tuning.HIT_MATRIX_MAX` distinct sets."""
+    if isinstance(kind, MultilabelKind) and len(kind.categories) <= HIT_MATRIX_MAX:
+        return jaccard_matrix(kind.bits, kind.bits)
+    return kind.hit
 
 
 def _check(data: Dataset, candidate: str, incumbent: str, epsilon: float | None, margin: float) -> None:

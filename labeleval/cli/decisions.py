@@ -99,7 +99,7 @@ def _watch(args: argparse.Namespace) -> int:
         payload = {
             "settings": dict(watched.settings),
             "decisions": _records(watched.decisions),
-            "sequences": _records(watched.sequences.astype({"window_start": "string"})),
+            "sequences": _records(watched.sequences),
         }
         text = json.dumps(payload, indent=2, ensure_ascii=False)
         _emit(text + "\n" if args.out else json_for_terminal(text), args.out)
@@ -196,6 +196,10 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _plain(value: Any) -> Any:
+    if value is None or (not isinstance(value, str | bool) and pd.api.types.is_scalar(value) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
     if hasattr(value, "item"):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

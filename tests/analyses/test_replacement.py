@@ -10,13 +10,16 @@ import numpy as np
 import pytest
 
 import labeleval as le
-from labeleval.analyses.replacement import FAILS, NOT_YET, PASSES, epsilon_from_costs
+from labeleval.analyses.replacement import FAILS, NOT_YET, PASSES, agreement_credit, epsilon_from_costs
 from labeleval.errors import LabelevalError
 from labeleval.inference.stats import benjamini_yekutieli
+from labeleval.options import TaskKind
+from labeleval.project.schema import TaskSpec
 from labeleval.samples.llm_judge import generate_llm_judge
+from labeleval.scoring.kinds import kind_for
 from labeleval.tuning import ALT_EPSILON_MAX, ALT_EPSILON_UNKNOWN_COST, ALT_MIN_ITEMS
 from tests.helpers.paths import ROOT
-from tests.helpers.replacement_projects import write_replacement_project
+from tests.helpers.replacement_projects import SETS, write_replacement_project
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +107,12 @@ def test_the_bundled_model_judge_sample(tmp_path: Path) -> None:
     small = report.replacement(candidate="Judge-Small", incumbent="Panel").decision.iloc[0]
     assert large["decision"] == PASSES and small["decision"] == FAILS
     assert large["annotators_tested"] == 5 and large["items"] == 360
+
+
+def test_multilabel_agreement_is_graded_jaccard() -> None:
+    kind = kind_for(TaskSpec("t", kind=TaskKind.MULTILABEL, labels=("spam", "abuse", "adult")), SETS[:1] + SETS[3:5])
+    credit = np.asarray(agreement_credit(kind))
+    # {spam} against {spam, abuse}: 1/2; {spam, abuse} against {spam, adult}: 1/3
+    assert credit[0, 1] == pytest.approx(0.5) and credit[1, 2] == pytest.approx(1 / 3) and credit[0, 0] == 1
+    nominal = kind_for(TaskSpec("t", labels=("a", "b")), ("a", "b"))
+    assert agreement_credit(nominal) is nominal.hit
