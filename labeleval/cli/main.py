@@ -1,4 +1,4 @@
-"""``labeleval``: score, validate, app, sample (and read, gold-audit, plan, replace).
+"""``labeleval``: score, validate, app, sample (and read, gold-audit, plan, replace, watch).
 
 Exit codes: 0 success; 1 bad data or manifest (message ``error: ...`` naming file, line, column);
 2 bad usage. No traceback reaches the user (set ``LABELEVAL_DEBUG=1`` to see one for a bug report).
