@@ -4,8 +4,8 @@ how many more gold items would separate the vendors."""
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, fields
-from typing import Any
 
 import pandas as pd
 
@@ -62,16 +62,13 @@ class Report(ReportData):
         return sequential(self._judgments(), delta=delta, confidence=confidence, over=over)
 
     def _judgments(self) -> Dataset:
-        data = self.__dict__.get("_data")
-        if not isinstance(data, Dataset):
+        data = _JUDGMENTS.get(id(self))
+        if data is None:
             raise LabelevalError(
-                "this Report does not carry its judgments (it was read back from a cache or an export): "
+                "this Report does not carry its judgments (it was read back from a cache or an export, or copied): "
                 "score the project again with labeleval.evaluate()"
             )
         return data
-
-    def __getstate__(self) -> dict[str, Any]:  # the judgments stay out of pickles (the app's caches)
-        return {k: v for k, v in self.__dict__.items() if k != "_data"}
 
     def to_markdown(self) -> str:
         """A readable report: the verdict, the leaderboard, comparisons, agreement, cost, the ledger and the
@@ -85,10 +82,17 @@ class Report(ReportData):
         return to_html(self)
 
 
+#: The judgments each live Report from ``evaluate()`` was scored from, by the Report's id, dropped when the Report
+#: is: held beside the Report rather than in it, so that its fields, exports, copies and pickles never see them.
+_JUDGMENTS: dict[int, Dataset] = {}
+
+
 def with_data(report: Report, data: Dataset) -> Report:
-    """``report`` carrying the judgments it was scored from, for the questions that replay them
-    (:meth:`Report.replacement`); they are not exported, compared or pickled."""
-    object.__setattr__(report, "_data", data)
+    """``report`` with the judgments it was scored from, for the questions that replay them
+    (:meth:`Report.replacement`, :meth:`Report.sequential`); they are not exported, compared, copied or pickled."""
+    key = id(report)
+    _JUDGMENTS[key] = data
+    weakref.finalize(report, _JUDGMENTS.pop, key, None)
     return report
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import pickle
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -90,7 +91,7 @@ def test_bad_requests_are_clear_errors(report: le.Report) -> None:
 
 def test_the_judgments_stay_out_of_pickles(report: le.Report) -> None:
     restored = pickle.loads(pickle.dumps(report))
-    assert "_data" not in restored.__dict__
+    assert set(restored.__dict__) == {f.name for f in fields(report)}
     with pytest.raises(LabelevalError, match="does not carry its judgments"):
         restored.replacement(candidate="Model", incumbent="Panel")
 
