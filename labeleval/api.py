@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from labeleval.analyses.gold_audit import without_items
 from labeleval.analyses.questions import score_with_questions
 from labeleval.io.pipeline import load
 from labeleval.io.stream import choose_engine
@@ -74,7 +75,9 @@ def evaluate(
             n_jobs=settings.n_jobs,
         )
     )
-    return with_data(report, data)
+    # the questions that replay the judgments see the gold the scoring saw (suspect gold left out on request)
+    excluded = [str(i) for i in (report.settings.get("gold_audit") or {}).get("excluded_gold", [])]
+    return with_data(report, without_items(data, excluded))
 
 
 evaluate.__doc__ = (evaluate.__doc__ or "").replace("    {settings}", parameters_doc(" " * 4))

@@ -117,3 +117,14 @@ def test_multilabel_agreement_is_graded_jaccard() -> None:
     assert credit[0, 1] == pytest.approx(0.5) and credit[1, 2] == pytest.approx(1 / 3) and credit[0, 0] == 1
     nominal = kind_for(TaskSpec("t", labels=("a", "b")), ("a", "b"))
     assert agreement_credit(nominal) is nominal.hit
+
+
+@pytest.mark.slow
+def test_suspect_gold_left_out_of_the_scoring_is_left_out_here_too() -> None:
+    pilot = ROOT / "sample_data" / "ticket_pilot"
+    report = le.evaluate(pilot, n_boot=0, exclude_suspect_gold=True)
+    excluded = report.settings["gold_audit"]["excluded_gold"]
+    row = report.replacement(candidate="Atlas", incumbent="Bravo").decision.iloc[0]
+    assert excluded and row["gold_items"] == 360 - len(excluded)
+    looks = report.sequential().sequences
+    assert looks.query("what == 'accuracy'")["gold_items"].max() == 360 - len(excluded)
