@@ -13,12 +13,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from labeleval.analyses.gold_audit import without_items
 from labeleval.analyses.questions import score_with_questions
 from labeleval.io.pipeline import load
 from labeleval.io.stream import choose_engine
 from labeleval.options import Engine
 from labeleval.project.manifest import Project
-from labeleval.report import Report, as_report
+from labeleval.report import Report, as_report, with_data
 from labeleval.scoring.run import score
 from labeleval.scoring.settings import Settings, as_project, parameters_doc, resolve_settings, signature_parameters
 
@@ -61,7 +62,7 @@ def evaluate(
         settings = replace(settings, n_jobs=1)
     data = load(project, choice, scheduler=scheduler, progress=progress, n_jobs=settings.n_jobs)
     data.raise_problems()
-    return as_report(
+    report = as_report(
         score_with_questions(
             data,
             lambda subset: score(subset, settings),
@@ -74,6 +75,9 @@ def evaluate(
             n_jobs=settings.n_jobs,
         )
     )
+    # the questions that replay the judgments see the gold the scoring saw (suspect gold left out on request)
+    excluded = [str(i) for i in (report.settings.get("gold_audit") or {}).get("excluded_gold", [])]
+    return with_data(report, without_items(data, excluded))
 
 
 evaluate.__doc__ = (evaluate.__doc__ or "").replace("    {settings}", parameters_doc(" " * 4))

@@ -153,3 +153,26 @@ AUTO_STREAM_ROWS: Final = 2**25
 #: on the lead of the most-voted other label (exact, but its cost grows with the square of the judgments): that
 #: tail is the larger p-value, so such items lose a little power, never error control
 AUDIT_JOINT_MAX_JUDGMENTS: Final = 200
+
+# ------------------------------------------------ replacement and watching (analyses/replacement.py, sequential.py)
+#: the alternative annotator test counts a held-out annotator only with at least this many items (the paper's
+#: floor for its t-test's normal approximation) and needs at least this many such annotators (its advice:
+#: with two, the test only asks which of the two the candidate is closer to); changes results
+ALT_MIN_ITEMS: Final = 30
+ALT_MIN_ANNOTATORS: Final = 3
+#: the candidate passes when it wins against at least this share of the annotators tested (the paper's omega)
+ALT_MIN_WINNING_RATE: Final = 0.5
+#: the handicap epsilon where the user gives none: this much times the share of the incumbent's cost per usable
+#: label the candidate saves (the paper suggests 0.2 for experts, 0.15 skilled workers, 0.1 crowd workers), and
+#: the value taken when either vendor's cost per usable label is unknown; changes results
+ALT_EPSILON_MAX: Final = 0.2
+ALT_EPSILON_UNKNOWN_COST: Final = 0.1
+#: the equivalence margin of gold accuracy (TOST) beside the replacement test, in accuracy points; changes results
+EQUIVALENCE_MARGIN: Final = 0.05
+#: the watched pilot's defaults: the margin within which two vendors' gold accuracies count as equivalent, and the
+#: confidence of the sequences; changes results
+WATCH_DELTA: Final = 0.05
+WATCH_CONFIDENCE: Final = 0.95
+#: the confidence sequences' mixture is tuned to be tightest after this many items (any value keeps them valid;
+#: a pilot much larger or smaller gets slightly wider sequences); changes results
+WATCH_TUNED_AT: Final = 500

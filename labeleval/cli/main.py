@@ -1,4 +1,4 @@
-"""``labeleval``: score, validate, app, sample.
+"""``labeleval``: score, validate, app, sample (and read, gold-audit, plan, replace, watch).
 
 Exit codes: 0 success; 1 bad data or manifest (message ``error: ...`` naming file, line, column);
 2 bad usage. No traceback reaches the user (set ``LABELEVAL_DEBUG=1`` to see one for a bug report).
@@ -20,6 +20,7 @@ import pandas as pd
 from labeleval import fmt
 from labeleval._version import __version__
 from labeleval.api import as_project, evaluate
+from labeleval.cli import decisions as cli_decisions
 from labeleval.cli import questions as cli_questions
 from labeleval.cli import read as cli_read
 from labeleval.cli.output import json_for_terminal, say
@@ -36,6 +37,7 @@ from labeleval.report import LARGE_FRAMES, Report
 from labeleval.safety import spreadsheet_frame, terminal_text
 from labeleval.samples.content_safety import generate_content_safety
 from labeleval.samples.kinds import generate_helpfulness_likert, generate_preference_pairs
+from labeleval.samples.llm_judge import generate_llm_judge
 from labeleval.samples.pilot import generate_ticket_pilot
 from labeleval.ui import entry_script
 
@@ -81,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_read.add_parser(sub)
     cli_questions.add_parsers(sub)
+    cli_decisions.add_parsers(sub)
 
     sample = sub.add_parser("sample", help="write the bundled sample projects into a folder")
     sample.add_argument("out_dir")
@@ -158,6 +161,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cli_read.run(args)
     if args.command in cli_questions.COMMANDS:
         return cli_questions.run(args)
+    if args.command in cli_decisions.COMMANDS:
+        return cli_decisions.run(args)
     if args.command == "sample":
         root = Path(args.out_dir)
         for make, name in (
@@ -165,6 +170,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             (generate_preference_pairs, "preference_pairs"),
             (generate_helpfulness_likert, "helpfulness_likert"),
             (generate_ticket_pilot, "ticket_pilot"),
+            (generate_llm_judge, "llm_judge"),
         ):
             manifest = make(root / name)
             say(f"wrote {manifest.parent} (synthetic sample; see its README.md)")
