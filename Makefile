@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: app test test-fast lint typecheck unit unit-fast reference bench calibrate sample clean
+.PHONY: app test test-fast lint typecheck unit unit-fast reference bench calibrate schema sample clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ bench: $(STAMP)
 CALIBRATE ?=
 calibrate: $(STAMP)
 	$(BIN)/python benchmarks/calibrate.py $(CALIBRATE)
+
+# the JSON export's schema (labeleval/schemas/report.schema.json), rebuilt from the bundled samples
+schema: $(STAMP)
+	$(BIN)/python benchmarks/report_schema.py
 
 sample: $(STAMP)
 	$(BIN)/labeleval sample sample_data

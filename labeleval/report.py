@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields
 import pandas as pd
 
 from labeleval.analyses.plan import report_plan
+from labeleval.present.notebook import report_html, report_repr
 from labeleval.present.render import to_html, to_markdown
 from labeleval.scoring.report_data import LARGE_FRAMES, ReportData
 
@@ -27,6 +28,14 @@ class Report(ReportData):
         :func:`labeleval.analyses.plan.report_plan`. ``alpha`` defaults to ``1 - confidence``; ``difference``
         adds a plan for a difference you name (e.g. 0.03)."""
         return report_plan(self, power=power, alpha=alpha, difference=difference)
+
+    def __repr__(self) -> str:
+        """A few lines: what was scored and the vendors' headline figures (``to_html()`` has everything)."""
+        return report_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the leaderboard with intervals and the verdict (every text escaped)."""
+        return report_html(self)
 
     def to_markdown(self) -> str:
         """A readable report: the verdict, the leaderboard, comparisons, agreement, cost, the ledger and the
