@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from labeleval.cli.output import say
+from labeleval.cli.output import say, status
 from labeleval.io.formats import NATIVE_FORMATS, REGISTRY
 from labeleval.io.inspect import read_file
 from labeleval.io.readers import FORMATS as TABLE_FORMATS
@@ -65,5 +65,5 @@ def run(args: argparse.Namespace) -> int:
         say(q[["line", "reason", "column", "value", "message"]].head(args.rows).to_string(index=False))
     if args.out:
         spreadsheet_frame(reading.rows).to_csv(args.out, index=False)
-        say(f"\nwrote {len(reading.rows):,} canonical rows to {args.out}")
+        status(args, f"wrote {len(reading.rows):,} canonical rows to {args.out}")
     return 0

@@ -129,14 +129,18 @@ class ReportData:
         """One JSON object with a key per frame (a list of row records) and ``settings``."""
         return json.dumps(self.to_dict(frames), indent=indent, ensure_ascii=False)
 
-    def to_csv(self, directory: str | Path, frames: Iterable[str] | None = None) -> list[Path]:
-        """Write one CSV per frame and ``settings.json`` into ``directory``; return the paths written."""
+    def to_csv(self, directory: str | Path, frames: Iterable[str] | None = None, *, raw: bool = False) -> list[Path]:
+        """Write one CSV per frame and ``settings.json`` into ``directory``; return the paths written.
+
+        Safe for a spreadsheet by default: a text cell that a spreadsheet would run as a formula (``=HYPERLINK(...)``,
+        ``-very negative``) gets a leading ``'`` (:func:`labeleval.safety.spreadsheet_cell`). ``raw=True`` writes
+        the values as they are, for a pipeline that reads them back (never open such a file in a spreadsheet)."""
         folder = Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
         written = []
         for name, frame in self.frames(frames).items():
             path = folder / f"{name}.csv"
-            spreadsheet_frame(frame).to_csv(path, index=False)  # cells like =HYPERLINK(...) stay text
+            (frame if raw else spreadsheet_frame(frame)).to_csv(path, index=False)
             written.append(path)
         settings = folder / "settings.json"
         settings.write_text(json.dumps(_clean(dict(self.settings)), indent=2) + "\n", encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -31,3 +32,23 @@ def test_to_parquet_writes_the_frames_asked_for(sample_report: Report, tmp_path:
     written = sample_report.to_parquet(tmp_path, ["summary", "cost"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cost.parquet", "summary.parquet"]
     assert len(written) == 2
+
+
+def test_csv_is_spreadsheet_safe_unless_raw_values_are_asked_for(sample_report: Report, tmp_path: Path) -> None:
+    notes = pd.DataFrame(
+        {
+            "level": ["info"],
+            "code": ["X"],
+            "vendor": ['=HYPERLINK("http://x")'],
+            "count": [-1],
+            "message": ["-very negative"],
+        }
+    )
+    report = dataclasses.replace(sample_report, notes=notes)
+    report.to_csv(tmp_path / "safe", ["notes"])
+    safe = pd.read_csv(tmp_path / "safe" / "notes.csv")
+    assert safe.loc[0, "vendor"] == '\'=HYPERLINK("http://x")' and safe.loc[0, "message"] == "'-very negative"
+    report.to_csv(tmp_path / "raw", ["notes"], raw=True)
+    raw = pd.read_csv(tmp_path / "raw" / "notes.csv")
+    assert raw.loc[0, "vendor"] == '=HYPERLINK("http://x")' and raw.loc[0, "message"] == "-very negative"
+    assert safe.loc[0, "count"] == raw.loc[0, "count"] == -1  # numbers are never prefixed
