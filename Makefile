@@ -46,7 +46,8 @@ MIN_TESTS ?= tests/test_api.py tests/io tests/cli tests/present tests/scoring/te
 test-min:
 	$(PYTHON) -m venv $(MIN_VENV)
 	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(MIN_VENV)/bin/python .ci/min_requirements.py --extra pytest --extra hypothesis --extra scikit-learn \
+	$(MIN_VENV)/bin/python .ci/min_requirements.py --with app --with report \
+		--extra pytest --extra hypothesis --extra scikit-learn \
 		> $(MIN_VENV)/requirements-min.txt
 	$(MIN_VENV)/bin/python -m pip install --quiet -r $(MIN_VENV)/requirements-min.txt
 	$(MIN_VENV)/bin/python -m pip install --quiet --no-deps -e .

@@ -1,5 +1,6 @@
 """Print pyproject.toml's dependencies pinned at their declared minimum (``name>=1.2`` -> ``name==1.2``), for
-``make test-min``; with ``--extra NAME`` (repeatable) the named packages of the ``dev`` extra too."""
+``make test-min``; ``--with EXTRA`` (repeatable) adds an optional group's packages (``app``, ``report``), and
+``--extra NAME`` (repeatable) one package of the ``dev`` extra."""
 
 from __future__ import annotations
 
@@ -21,10 +22,13 @@ def pinned(requirement: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--with", dest="groups", action="append", default=[], help="an optional group to pin too")
     parser.add_argument("--extra", action="append", default=[], help="a package of the dev extra to pin too")
     args = parser.parse_args()
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     chosen = list(project["dependencies"])
+    for group in args.groups:
+        chosen += [r for r in project["optional-dependencies"][group] if not r.startswith(project["name"])]
     dev = {re.split(r"[\[<>=~ ]", r, maxsplit=1)[0]: r for r in project["optional-dependencies"]["dev"]}
     for name in args.extra:
         if name not in dev:

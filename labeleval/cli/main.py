@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 bad data or manifest (message ``error: ...`` naming fil
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import re
 import sys
@@ -295,6 +296,8 @@ def _app(args: argparse.Namespace) -> int:
     """Become the app's server (``os.execv``: one process, so a signal reaches Streamlit and frees the port):
     ``labeleval.ui.serve`` imports the pages' modules, caches the project's Report and adds the app's Streamlit
     settings; Streamlit's own options given on the line are passed on, and win over ``--port``."""
+    if importlib.util.find_spec("streamlit") is None:
+        raise LabelevalError("the app needs Streamlit, which this install does not have: pip install 'labeleval[app]'")
     own = [a.split("=", 1)[0] for a in args.streamlit]
     command = [sys.executable, "-m", "labeleval.ui.serve", str(entry_script())]
     if "--server.port" not in own:

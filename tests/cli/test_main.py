@@ -221,3 +221,39 @@ def test_raw_csv_gives_the_values_as_they_are(tmp_path: Path, capsys: pytest.Cap
     safe = pd.read_csv(tmp_path / "safe" / "summary.csv")["vendor"].tolist()
     raw = pd.read_csv(tmp_path / "raw" / "summary.csv")["vendor"].tolist()
     assert FORMULA_VENDOR in raw and FORMULA_VENDOR not in safe and "'" + FORMULA_VENDOR in safe
+
+
+#: Run in a child process: the packages of the app and report extras cannot be imported, as in `pip install labeleval`.
+WITHOUT_EXTRAS = """
+import importlib.abc, sys
+class Absent(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("streamlit", "vl_convert", "altair", "tomli_w"):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+        return None
+sys.meta_path.insert(0, Absent())
+import importlib.util
+importlib.util.find_spec = lambda name, *a: None if name.split(".")[0] == "streamlit" else _find(name, *a)
+from labeleval.cli.entry import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_the_core_scores_and_writes_documents_without_the_app_or_report_extras(
+    sample_project: Path, tmp_path: Path
+) -> None:
+    script = "import importlib.util\n_find = importlib.util.find_spec\n" + WITHOUT_EXTRAS
+
+    def run_bare(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT, check=False
+        )
+
+    page = tmp_path / "r.html"
+    done = run_bare("score", str(sample_project), "--n-boot", "0", "--format", "html", "--out", str(page))
+    assert done.returncode == 0, done.stderr
+    html = page.read_text()
+    assert "<h2>Verdict</h2>" in html and "pip install 'labeleval[report]'" in html and "<svg" not in html
+    app = run_bare("app")
+    assert app.returncode == 1 and "pip install 'labeleval[app]'" in app.stderr
