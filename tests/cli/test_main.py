@@ -145,6 +145,7 @@ def test_app_listens_on_this_machine_unless_a_host_is_given(
     assert "no login" in capsys.readouterr().err  # opened to the network deliberately, and told what that means
 
 
+@pytest.mark.slow
 def test_out_dash_writes_the_data_to_stdout_and_status_goes_to_stderr(
     sample_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

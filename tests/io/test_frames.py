@@ -32,6 +32,7 @@ def _gold(folder: Path) -> pd.Series:
     return pd.read_csv(folder / "gold.csv").set_index("item")["gold"]
 
 
+@pytest.mark.slow
 def test_a_mapping_of_frames_scores_as_the_project_folder(folder: Path) -> None:
     files = le.evaluate(folder, n_boot=30)
     frames = le.evaluate(
@@ -47,6 +48,7 @@ def test_a_mapping_of_frames_scores_as_the_project_folder(folder: Path) -> None:
     assert frames.quarantine["reason"].tolist() == files.quarantine["reason"].tolist()
 
 
+@pytest.mark.slow
 def test_a_long_frame_keeps_or_quarantines_every_row_naming_its_position(folder: Path) -> None:
     long = pd.concat([f.assign(vendor=v) for v, f in _frames(folder).items()], ignore_index=True)
     report = le.evaluate(long, gold=_gold(folder), pricing=PRICING, columns=COLUMNS, task={"labels": LABELS}, n_boot=0)
@@ -119,3 +121,16 @@ def test_pricing_and_task_are_checked_as_a_manifest_is() -> None:
 def test_frame_keywords_are_refused_with_a_project_folder(sample_project: Path) -> None:
     with pytest.raises(le.LabelevalError, match="pricing= describe frames"):
         le.evaluate(sample_project, pricing={"model": "per_label", "rate": 1})
+
+
+@pytest.mark.slow
+def test_every_engine_reads_frames_alike_and_items_feed_the_slices(folder: Path) -> None:
+    frames = _frames(folder)
+    gold = _gold(folder)
+    items = pd.DataFrame({"task": gold.index, "lang": ["en", "de"] * (len(gold) // 2) + ["en"] * (len(gold) % 2)})
+    common = {"gold": gold, "pricing": PRICING, "columns": COLUMNS, "task": {"labels": LABELS}, "n_boot": 0}
+    memory = le.evaluate(frames, **common, engine="memory")
+    stream = le.evaluate(frames, **common, engine="stream", items=items, by="lang", min_shared_gold=1)
+    pd.testing.assert_frame_equal(memory.summary, stream.summary)
+    assert "items" in stream.ledger["file"].tolist()
+    assert {"en", "de"} <= set(stream.slices["slice"])  # items without a row in `items` are "(missing)"

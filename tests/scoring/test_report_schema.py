@@ -13,6 +13,7 @@ from labeleval.scoring.report_schema import SCHEMA_ID, json_schema
 jsonschema = pytest.importorskip("jsonschema")
 
 
+@pytest.mark.slow
 def test_the_sample_export_is_valid_against_the_shipped_schema(sample_report: Report) -> None:
     schema = json_schema()
     assert schema["$id"] == SCHEMA_ID
