@@ -1,7 +1,7 @@
 """The ``labeleval`` command's entry point (and ``python -m labeleval``): quick to start.
 
-``labeleval --help``, ``--version`` and a mistyped command are answered from the table below, which imports
-nothing but the standard library, in a few tens of milliseconds. A command named on the line is run by
+``labeleval --help`` and ``--version`` are answered from the table below, which imports nothing but the
+standard library, in a few tens of milliseconds. A command named on the line is run by
 :mod:`labeleval.cli.main`, imported then (it brings pandas and the scoring code: about 1.5 s), as the package's
 public names are imported on first use (``labeleval/__init__.py``). Each command's one-line help and its examples
 (the ``--help`` epilog) are declared here once; ``labeleval.cli.main`` gives them to the full parser, and a test
@@ -77,7 +77,8 @@ def finish(sub: argparse._SubParsersAction[Any]) -> None:
     for name, parser in sub.choices.items():
         parser.epilog = epilog(name)
         parser.formatter_class = argparse.RawDescriptionHelpFormatter
-        parser.add_argument("-q", "--quiet", action="store_true", help="no status lines or progress on stderr")
+        if "--quiet" not in parser._option_string_actions:  # a command may declare its own
+            parser.add_argument("-q", "--quiet", action="store_true", help="no status lines or progress on stderr")
 
 
 def light_parser() -> argparse.ArgumentParser:
@@ -98,9 +99,8 @@ def light_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``labeleval``: a command by :mod:`labeleval.cli.main`, anything else by the light parser."""
     args = list(sys.argv[1:] if argv is None else argv)
-    command = next((a for a in args if not a.startswith("-")), None)
-    if command in COMMANDS:
+    if any(not a.startswith("-") for a in args):  # a command (or a mistyped one, which the full parser names)
         full = importlib.import_module("labeleval.cli.main")
         return int(full.main(args))
-    light_parser().parse_args(args)  # --help or --version (exit 0), or a usage error (exit 2)
+    light_parser().parse_args(args)  # --help or --version (exit 0), or no command (exit 2)
     return 2

@@ -51,11 +51,11 @@ def test_help_imports_neither_pandas_nor_the_scoring_code() -> None:
     assert "labeleval.cli.main" not in imported and "labeleval.api" not in imported
 
 
-def test_version_and_usage_errors_are_answered_without_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+def test_version_and_usage_errors_exit_as_argparse_does(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         entry_main(["--version"])
     assert info.value.code == 0 and capsys.readouterr().out.startswith("labeleval ")
-    for args in ([], ["frobnicate"]):
+    for args in ([], ["frobnicate"], ["--bogus"]):
         with pytest.raises(SystemExit) as info:
             entry_main(args)
         assert info.value.code == 2 and "error:" in capsys.readouterr().err
