@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -258,3 +259,12 @@ def test_the_core_scores_and_writes_documents_without_the_app_or_report_extras(
     assert "<h2>Verdict</h2>" in html and "pip install 'labeleval[report]'" in html and "<svg" not in html
     app = run_bare("app")
     assert app.returncode == 1 and "pip install 'labeleval[app]'" in app.stderr
+
+
+def test_read_out_dash_writes_only_the_canonical_rows(capsys: pytest.CaptureFixture[str]) -> None:
+    export = ROOT / "sample_data" / "content_safety" / "label_studio_export.json"
+    code, out, err = run(["read", str(export), "--item-field", "data.item_id", "--out", "-"], capsys)
+    assert code == 0 and err == ""
+    rows = pd.read_csv(io.StringIO(out))
+    assert list(rows.columns[:4]) == ["line", "item_id", "annotator_id", "label"]
+    assert len(rows) > 100 and not (Path.cwd() / "-").exists()
