@@ -42,14 +42,18 @@ def _is_table(value: object) -> bool:
 
 def as_frame(value: object, name: str) -> pd.DataFrame:
     """A pandas frame of ``value`` (a pyarrow Table, a polars frame ... through ``to_pandas()``), with each row's
-    position as its index."""
+    position as its index and its column names as text (two that read the same are refused)."""
     if not isinstance(value, pd.DataFrame):
         if not hasattr(value, "to_pandas"):
             raise LabelevalError(f"{name}: expected a DataFrame, got {type(value).__name__}")
         value = value.to_pandas()
         if not isinstance(value, pd.DataFrame):
             raise LabelevalError(f"{name}: to_pandas() gave a {type(value).__name__}, not a DataFrame")
-    return value.set_axis(pd.RangeIndex(len(value)), axis=0)
+    names = [str(c) for c in value.columns]
+    twice = sorted({c for c in names if names.count(c) > 1})
+    if twice:
+        raise SchemaError(f"{name}: column {twice[0]!r} appears twice (column names are compared as text)")
+    return value.set_axis(pd.RangeIndex(len(value)), axis=0).set_axis(names, axis=1)
 
 
 def gold_frame(gold: object, columns: Mapping[str, str]) -> pd.DataFrame:

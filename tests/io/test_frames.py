@@ -102,6 +102,14 @@ def test_errors_name_the_frame_and_the_row() -> None:
         le.evaluate({"x": _small().drop(columns="label")}, pricing=pricing)
     with pytest.raises(le.SchemaError, match=r"data: no vendor column 'team'"):
         le.evaluate(_small(), pricing=pricing, vendor_column="team")
+    with pytest.raises(le.SchemaError, match=r"data\['x'\]: column '1' appears twice"):
+        le.evaluate({"x": _small().assign(**{"1": 0}).rename(columns={"vendor": 1})}, pricing=pricing)
+
+
+def test_column_names_are_text_whatever_their_type() -> None:
+    frame = _small().dropna().rename(columns={"label": 5})
+    report = le.evaluate(frame, pricing={"model": "per_label", "rate": 0.1}, columns={"label": 5}, n_boot=0)
+    assert report.summary["n_judgments"].tolist() == [2, 1] and report.settings["labels"] == ["p", "q"]
 
 
 def test_pricing_and_task_are_checked_as_a_manifest_is() -> None:
