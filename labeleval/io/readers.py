@@ -148,7 +148,9 @@ def read_frame(
             out.isetitem(position, out.iloc[:, position].astype(out.dtypes.iloc[position].categories.dtype))
     lines = np.asarray(out.index, dtype=np.int64)
     out = out.reset_index(drop=True)
-    return RawTable(_nested_as_text(out), lines, "frame", columns_in_file=None if columns is None else names)
+    out = _nested_as_text(out)
+    everything = None if columns is None else names
+    return RawTable(out, lines, "frame", notes=mixed_type_notes(out, name), columns_in_file=everything)
 
 
 def check_size(rows: int, columns: int, name: str, limits: Limits) -> None:

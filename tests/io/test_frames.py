@@ -61,6 +61,15 @@ def test_a_long_frame_keeps_or_quarantines_every_row_naming_its_position(folder:
     assert (long.loc[unknown["line"], "vendor"].to_numpy() == unknown["vendor"].to_numpy()).all()
 
 
+def test_numbers_and_text_that_read_the_same_are_one_label_and_said_so() -> None:
+    mixed = pd.DataFrame(
+        {"vendor": "x", "item_id": [1, 1, 2, 2], "annotator_id": ["a", "b"] * 2, "label": [1, "1", 2, 2.0]}
+    )
+    report = le.evaluate(mixed, pricing={"model": "per_label", "rate": 0.1}, n_boot=0)
+    assert report.settings["labels"] == ["1", "2"] and report.summary["n_judgments"].tolist() == [4]
+    assert report.notes["message"].str.contains("column 'label' holds numbers and text that read the same").any()
+
+
 def test_labels_are_inferred_and_gold_may_be_a_frame_or_an_arrow_table() -> None:
     judgments = pd.DataFrame(
         {
@@ -108,7 +117,8 @@ def test_errors_name_the_frame_and_the_row() -> None:
 
 def test_column_names_are_text_whatever_their_type() -> None:
     frame = _small().dropna().rename(columns={"label": 5})
-    report = le.evaluate(frame, pricing={"model": "per_label", "rate": 0.1}, columns={"label": 5}, n_boot=0)
+    mapping: dict[str, object] = {"label": 5}  # pandas allows any column name; the mapping names it as given
+    report = le.evaluate(frame, pricing={"model": "per_label", "rate": 0.1}, columns=mapping, n_boot=0)  # type: ignore[arg-type]
     assert report.summary["n_judgments"].tolist() == [2, 1] and report.settings["labels"] == ["p", "q"]
 
 
