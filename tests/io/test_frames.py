@@ -122,6 +122,16 @@ def test_column_names_are_text_whatever_their_type() -> None:
     assert report.summary["n_judgments"].tolist() == [2, 1] and report.settings["labels"] == ["p", "q"]
 
 
+def test_a_missing_column_is_named_with_the_keyword_that_maps_it() -> None:
+    gold = pd.DataFrame({"item": [1], "label": ["p"]})
+    with pytest.raises(
+        le.SchemaError,
+        match=r"gold: missing column 'item_id'; the frame has columns: 'item', 'label'"
+        r"\. Map its names to labeleval's with evaluate\(columns=",
+    ):
+        le.evaluate(_small().dropna(), gold=gold, pricing={"model": "per_label", "rate": 0.1})
+
+
 def test_pricing_and_task_are_checked_as_a_manifest_is() -> None:
     frames = {"x": _small().drop(columns="vendor")}
     with pytest.raises(le.LabelevalError, match="frames need pricing="):
