@@ -14,6 +14,7 @@ from labeleval.analyses.replacement import Replacement, replacement
 from labeleval.analyses.sequential import Sequential, sequential
 from labeleval.errors import LabelevalError
 from labeleval.io.dataset import Dataset
+from labeleval.present.notebook import report_html, report_repr
 from labeleval.present.render import to_html, to_markdown
 from labeleval.scoring.report_data import LARGE_FRAMES, ReportData
 from labeleval.tuning import WATCH_CONFIDENCE, WATCH_DELTA
@@ -69,6 +70,14 @@ class Report(ReportData):
                 "score the project again with labeleval.evaluate()"
             )
         return data
+
+    def __repr__(self) -> str:
+        """A few lines: what was scored and the vendors' headline figures (``to_html()`` has everything)."""
+        return report_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the leaderboard with intervals and the verdict (every text escaped)."""
+        return report_html(self)
 
     def to_markdown(self) -> str:
         """A readable report: the verdict, the leaderboard, comparisons, agreement, cost, the ledger and the

@@ -6,14 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from labeleval import fmt
 from labeleval.api import evaluate
-from labeleval.cli.output import json_for_terminal, say
+from labeleval.cli.output import json_for_terminal
+from labeleval.cli.questions import _emit as emit_text
 from labeleval.present.decision_text import points, replacement_sentences, watch_sentences
 from labeleval.safety import spreadsheet_frame, terminal_text
 from labeleval.tuning import WATCH_CONFIDENCE, WATCH_DELTA
@@ -93,7 +93,7 @@ def _watch(args: argparse.Namespace) -> int:
     report = evaluate(args.project, n_boot=0)
     watched = report.sequential(delta=args.delta, confidence=args.confidence, over=args.over)
     if args.format == "csv":
-        _emit(spreadsheet_frame(watched.sequences).to_csv(index=False), args.out)
+        _emit(spreadsheet_frame(watched.sequences).to_csv(index=False), args)
         return 0
     if args.format == "json":
         payload = {
@@ -102,7 +102,7 @@ def _watch(args: argparse.Namespace) -> int:
             "sequences": _records(watched.sequences),
         }
         text = json.dumps(payload, indent=2, ensure_ascii=False)
-        _emit(text + "\n" if args.out else json_for_terminal(text), args.out)
+        _emit(text + "\n" if args.out else json_for_terminal(text), args)
         return 0
     seq = watched.sequences
     last = seq[(seq["what"] == "accuracy") & (seq["look"] == seq["look"].max())]
@@ -131,23 +131,20 @@ def _watch(args: argparse.Namespace) -> int:
         "",
         "Every look: --format csv (or json).",
     ]
-    _emit("\n".join(lines) + "\n", args.out)
+    _emit("\n".join(lines) + "\n", args)
     return 0
 
 
-def _emit(text: str, out: str | None) -> None:
-    if out:
-        Path(out).write_text(text, encoding="utf-8")
-        say(f"wrote {out}")
-    else:
-        say(text)
+def _emit(text: str, args: argparse.Namespace) -> None:
+    """``text`` to ``--out`` (``-``: standard output), saying so on stderr unless ``--quiet``."""
+    emit_text(text, args)
 
 
 def _replace(args: argparse.Namespace) -> int:
     report = evaluate(args.project, n_boot=0)
     result = report.replacement(candidate=args.candidate, incumbent=args.incumbent, epsilon=args.epsilon, by=args.by)
     if args.format == "csv":
-        _emit(spreadsheet_frame(result.annotators).to_csv(index=False), args.out)
+        _emit(spreadsheet_frame(result.annotators).to_csv(index=False), args)
         return 0
     if args.format == "json":
         payload = {
@@ -156,7 +153,7 @@ def _replace(args: argparse.Namespace) -> int:
             "annotators": _records(result.annotators),
         }
         text = json.dumps(payload, indent=2, ensure_ascii=False)
-        _emit(text + "\n" if args.out else json_for_terminal(text), args.out)
+        _emit(text + "\n" if args.out else json_for_terminal(text), args)
         return 0
     currency = str(report.settings.get("currency", "") or "")
     rows = [
@@ -184,7 +181,7 @@ def _replace(args: argparse.Namespace) -> int:
         "",
         "Per annotator: --format csv (or json).",
     ]
-    _emit("\n".join(lines) + "\n", args.out)
+    _emit("\n".join(lines) + "\n", args)
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from labeleval import fmt
 from labeleval.analyses.gold_audit import AuditRule, gold_audit, supports_audit
 from labeleval.analyses.plan import pilot_plan, pilot_prices
 from labeleval.api import evaluate
-from labeleval.cli.output import say
+from labeleval.cli.output import say, status
 from labeleval.errors import LabelevalError
 from labeleval.io.pipeline import load_data
 from labeleval.options import AuditControl
@@ -93,10 +94,14 @@ def run(args: argparse.Namespace) -> int:
     return _plan(args)
 
 
-def _emit(text: str, out: str | None) -> None:
-    if out:
+def _emit(text: str, args: argparse.Namespace) -> None:
+    """``text`` to ``--out`` (``-``: standard output), saying so on stderr unless ``--quiet``."""
+    out = args.out
+    if out and out != "-":
         Path(out).write_text(text, encoding="utf-8")
-        say(f"wrote {out}")
+        status(args, f"wrote {out}")
+    elif out == "-":
+        sys.stdout.write(text)
     else:
         say(text)
 
@@ -112,7 +117,7 @@ def _gold_audit(args: argparse.Namespace) -> int:
     audit = gold_audit(data, rule)
     shown = audit if args.all else audit[audit["suspect"].astype(bool)]
     if args.format == "csv":
-        _emit(spreadsheet_frame(shown).to_csv(index=False), args.out)
+        _emit(spreadsheet_frame(shown).to_csv(index=False), args)
         return 0
     columns = {
         "rank": "rank",
@@ -142,7 +147,7 @@ def _gold_audit(args: argparse.Namespace) -> int:
         )
     else:
         lines.append("`--all` lists the gold items the pooled evidence leans against without rejecting them.")
-    _emit("\n".join(lines) + "\n", args.out)
+    _emit("\n".join(lines) + "\n", args)
     return 0
 
 
@@ -158,7 +163,7 @@ def _plan(args: argparse.Namespace) -> int:
         return _pilot(args, report)
     plan = report.plan(power=args.power, alpha=args.alpha, difference=args.difference)
     if args.format == "csv":
-        _emit(spreadsheet_frame(plan).to_csv(index=False), args.out)
+        _emit(spreadsheet_frame(plan).to_csv(index=False), args)
         return 0
     rows = []
     for r in plan.itertuples(index=False):
@@ -186,7 +191,7 @@ def _plan(args: argparse.Namespace) -> int:
         "never: no number of items reaches the power with these annotators (staff more, or accept less power).",
         "Plan a pilot that is not yet run with labeleval.pilot_plan(...) or the app's Plan panel.",
     ]
-    _emit("\n".join(lines) + "\n", args.out)
+    _emit("\n".join(lines) + "\n", args)
     return 0
 
 
@@ -215,7 +220,7 @@ def _pilot(args: argparse.Namespace, report: Report) -> int:
         cost_per_item=per_item,
     )
     if args.format == "csv":
-        _emit(spreadsheet_frame(plan.vendors).to_csv(index=False), args.out)
+        _emit(spreadsheet_frame(plan.vendors).to_csv(index=False), args)
         return 0
     currency = str(report.settings.get("currency", "")) or None
     pairs = display_frame(plan.pairs, currency=currency, drop=("test",))
@@ -235,7 +240,7 @@ def _pilot(args: argparse.Namespace, report: Report) -> int:
         vendors.to_string(index=False),
         *[f"note: {n}" for n in plan.notes],
     ]
-    _emit("\n".join(lines) + "\n", args.out)
+    _emit("\n".join(lines) + "\n", args)
     return 0
 
 

@@ -41,6 +41,7 @@ LINE_WORD: Final[dict[str, str]] = {
     "json": "record",
     "parquet": "row",
     "xlsx": "row",
+    "frame": "row",
 }
 
 
@@ -126,6 +127,30 @@ def read_table(
     width = len(raw.columns_in_file) if raw.columns_in_file is not None else raw.frame.shape[1]
     check_size(raw.rows_read, width, name, lim)
     return raw
+
+
+def read_frame(
+    frame: pd.DataFrame, name: str, *, limits: Limits | None = None, columns: Collection[str] | None = None
+) -> RawTable:
+    """An in-memory table as a :class:`RawTable`: its index is each row's position in the caller's frame (what
+    messages call its row, counted from 0 as ``iloc``), column names become text, categorical columns their
+    values, and cells holding lists or objects their JSON text, as a Parquet file's are read. ``columns``: the
+    columns to keep (None: all)."""
+    lim = limits or current_limits()
+    names = [str(c) for c in frame.columns]
+    check_size(len(frame), len(names), name, lim)
+    _check_names(names, name, "columns")
+    keep = [k for k, c in enumerate(names) if columns is None or c in columns]
+    out = frame.iloc[:, keep].copy()
+    out.columns = [names[k] for k in keep]
+    for position in range(out.shape[1]):
+        if isinstance(out.dtypes.iloc[position], pd.CategoricalDtype):
+            out.isetitem(position, out.iloc[:, position].astype(out.dtypes.iloc[position].categories.dtype))
+    lines = np.asarray(out.index, dtype=np.int64)
+    out = out.reset_index(drop=True)
+    out = _nested_as_text(out)
+    everything = None if columns is None else names
+    return RawTable(out, lines, "frame", notes=mixed_type_notes(out, name), columns_in_file=everything)
 
 
 def check_size(rows: int, columns: int, name: str, limits: Limits) -> None:

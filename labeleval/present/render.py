@@ -549,6 +549,8 @@ def chart_svg(chart: alt.TopLevelMixin | dict[str, Any]) -> str:
 def _figure(build: Callable[[], alt.TopLevelMixin | dict[str, Any]], caption: str) -> str:
     try:
         svg = chart_svg(build())
+    except ImportError:  # an install without the report extra: the document, without its pictures
+        return "<p class='note'>(Charts need the report extra: pip install 'labeleval[report]'.)</p>"
     except Exception as exc:  # a chart that cannot be drawn must not cost the reader the report
         why = _html(f"{type(exc).__name__}: {exc}")
         return f"<p class='note'>(The chart could not be drawn here: {why}.)</p>"
