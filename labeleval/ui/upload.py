@@ -301,7 +301,12 @@ def _mapping_upload() -> None:
         return
     manifest = build_manifest(task_name, labels, vendors, gold)
     st.download_button(
-        "Download this mapping as labeleval.toml", manifest, MANIFEST_NAME, "text/plain", key="download_manifest"
+        "Download this mapping as labeleval.toml",
+        manifest,
+        MANIFEST_NAME,
+        "text/plain",
+        key="download_manifest",
+        on_click="ignore",
     )
     if st.button("Score these files", key="score_mapped", type="primary"):
         (folder / MANIFEST_NAME).write_text(manifest, encoding="utf-8")
