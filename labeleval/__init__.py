@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # the same names for type checkers (tests/test_api.py keeps t
         light_kappa,
         percent_agreement,
     )
+    from labeleval.metrics.agreement_table import agreement_table
     from labeleval.metrics.family import (
         bennett_s,
         brennan_prediger,
@@ -81,6 +82,7 @@ PUBLIC: dict[str, str] = {
     "krippendorff_alpha": "labeleval.metrics.agreement",
     "light_kappa": "labeleval.metrics.agreement",
     "percent_agreement": "labeleval.metrics.agreement",
+    "agreement_table": "labeleval.metrics.agreement_table",
     "bennett_s": "labeleval.metrics.family",
     "brennan_prediger": "labeleval.metrics.family",
     "conger_kappa": "labeleval.metrics.family",

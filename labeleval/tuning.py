@@ -153,3 +153,12 @@ AUTO_STREAM_ROWS: Final = 2**25
 #: on the lead of the most-voted other label (exact, but its cost grows with the square of the judgments): that
 #: tail is the larger p-value, so such items lose a little power, never error control
 AUDIT_JOINT_MAX_JUDGMENTS: Final = 200
+
+# ------------------------------------------------------------------ the evidence an agreement figure needs
+#: an agreement coefficient built on fewer items with two or more judgments than this is shown as "—" with the
+#: reason (le.agreement_table, the Agreement page, the verdict): a figure against one too thin to read
+MIN_AGREEMENT_ITEMS: Final = 10
+#: Light's kappa (a mean over annotator pairs sharing 10 or more items) is shown as "—" with the reason where
+#: those pairs cover fewer than this share of the annotators: one pair of two annotators out of 190 says
+#: nothing about the other 188
+MIN_PAIR_COVERAGE: Final = 0.5

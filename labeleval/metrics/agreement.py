@@ -733,6 +733,14 @@ def pair_statistics(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per co-rating annotator pair: (observed disagreement, chance-expected disagreement, shared items), in
     memory linear in the co-rated judgments (no pairs x K x K array); kappa is ``1 - observed / expected``."""
+    observed, expected, shared, _, _ = pair_statistics_named(item_codes, annotator_codes, label_codes_, weights)
+    return observed, expected, shared
+
+
+def pair_statistics_named(
+    item_codes: np.ndarray, annotator_codes: np.ndarray, label_codes_: np.ndarray, weights: str | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`pair_statistics` and each pair's two annotator codes (first, second)."""
     ok = label_codes_ >= 0
     it, an, lab = item_codes[ok], annotator_codes[ok], label_codes_[ok]
     n_annot = int(an.max(initial=0)) + 1
@@ -741,7 +749,8 @@ def pair_statistics(
     left, right = _pairs_within_groups(it)
     pair_ids, pair = np.unique(an[left].astype(np.int64) * n_annot + an[right], return_inverse=True)
     observed, expected = pair_disagreements(lab[left], lab[right], pair, len(pair_ids), weights)
-    return observed, expected, np.bincount(pair, minlength=len(pair_ids))
+    shared = np.bincount(pair, minlength=len(pair_ids))
+    return observed, expected, shared, pair_ids // n_annot, pair_ids % n_annot
 
 
 def light_from_codes(

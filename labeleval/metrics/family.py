@@ -139,6 +139,7 @@ class Fit:
     pa: float
     pe: float
     contributions: np.ndarray
+    centre: float | None = None
 
     @property
     def n_items(self) -> int:
@@ -150,7 +151,8 @@ class Fit:
         if n < 2 or not np.isfinite(self.value):
             return float("nan")
         f = 0.0 if population is None else n / float(population)
-        var = (1.0 - f) / (n * (n - 1.0)) * float(((self.contributions - self.value) ** 2).sum())
+        centre = self.value if self.centre is None else self.centre
+        var = (1.0 - f) / (n * (n - 1.0)) * float(((self.contributions - centre) ** 2).sum())
         return float(np.sqrt(max(var, 0.0)))
 
 
@@ -358,3 +360,42 @@ def cohen_fit(table: np.ndarray, w: np.ndarray, population: float | None = None)
     var = (1.0 - f) * (float((p * around**2).sum()) - (pa - 2.0 * (1.0 - kappa) * pe) ** 2) / (n * (1.0 - pe) ** 2)
     null = (float((np.outer(rows, cols) * (w - np.add.outer(w_row, w_col)) ** 2).sum()) - pe**2) / (n * (1 - pe) ** 2)
     return TableFit(kappa, pa, pe, n, float(np.sqrt(max(var, 0.0))), float(np.sqrt(max((1.0 - f) * null, 0.0))))
+
+
+def alpha_fit(r: Ratings, w: np.ndarray) -> Fit:
+    """Krippendorff's alpha with agreement weights ``w`` (identity: the nominal level) and Gwet's variance
+    (Gwet 2014, sec. 5; irrCAC's krippen.alpha.raw), over the pairable items. The contributions are centred on
+    alpha before its small-sample correction, as Gwet's are; :attr:`Fit.centre` holds that value."""
+    nf = r.n[r.n.sum(axis=1) >= 2].astype(np.float64)
+    n_items = len(nf)
+    if n_items == 0:
+        return Fit(float("nan"), float("nan"), float("nan"), np.zeros(0))
+    m = nf.sum(axis=1)
+    rbar = float(m.mean())
+    epsilon = 1.0 / float(m.sum())
+    agree = (nf * (nf @ w.T - 1.0)).sum(axis=1) / (rbar * (m - 1.0))
+    pa_prime = float(agree.mean())
+    pa = (1.0 - epsilon) * pa_prime + epsilon
+    pi = (nf / rbar).mean(axis=0)
+    pe = float(pi @ w @ pi)
+    if not 1.0 - pe > 1e-12:
+        return Fit(float("nan"), pa, pe, np.zeros(n_items))
+    value, centre = (pa - pe) / (1.0 - pe), (pa_prime - pe) / (1.0 - pe)
+    item = (agree - pa * (m - rbar) / rbar - pe) / (1.0 - pe)
+    pe_i = nf @ ((w @ pi + w.T @ pi) / 2.0) / rbar - pe * (m - rbar) / rbar
+    return Fit(value, pa, pe, item - 2.0 * (1.0 - centre) * (pe_i - pe) / (1.0 - pe), centre)
+
+
+def fleiss_se_no_agreement(n: np.ndarray) -> float:
+    """The standard error of Fleiss' kappa under no agreement (Fleiss, Nee & Landis 1979), for the test of zero
+    agreement; defined when every item has the same number of ratings (NaN otherwise)."""
+    m = n.sum(axis=1)
+    if len(m) == 0 or m.min() != m.max() or m[0] < 2:
+        return float("nan")
+    p = n.sum(axis=0) / float(m.sum())
+    pq = p * (1.0 - p)
+    s = float(pq.sum())
+    if not s > 0:
+        return float("nan")
+    inside = s**2 - float((pq * (1.0 - 2.0 * p)).sum())
+    return float(np.sqrt(2.0 / (len(m) * m[0] * (m[0] - 1.0)) * max(inside, 0.0)) / s)
