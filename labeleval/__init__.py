@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # the same names for type checkers (tests/test_api.py keeps t
         percent_agreement,
     )
     from labeleval.metrics.agreement_table import agreement_table
+    from labeleval.metrics.bands import agreement_bands
     from labeleval.metrics.family import (
         bennett_s,
         brennan_prediger,
@@ -83,6 +84,7 @@ PUBLIC: dict[str, str] = {
     "light_kappa": "labeleval.metrics.agreement",
     "percent_agreement": "labeleval.metrics.agreement",
     "agreement_table": "labeleval.metrics.agreement_table",
+    "agreement_bands": "labeleval.metrics.bands",
     "bennett_s": "labeleval.metrics.family",
     "brennan_prediger": "labeleval.metrics.family",
     "conger_kappa": "labeleval.metrics.family",

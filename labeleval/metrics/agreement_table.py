@@ -18,6 +18,7 @@ import pandas as pd
 
 from labeleval.errors import SchemaError
 from labeleval.metrics.agreement import pair_statistics_named
+from labeleval.metrics.bands import BENCHMARKS, band_reading
 from labeleval.metrics.family import (
     Chance,
     Fit,
@@ -31,6 +32,7 @@ from labeleval.metrics.family import (
     weight_matrix,
     weights_name,
 )
+from labeleval.options import invalid_option
 from labeleval.tuning import MIN_AGREEMENT_ITEMS, MIN_PAIR_COVERAGE
 
 GWET: Final = "Gwet variance (general)"
@@ -47,6 +49,8 @@ TABLE_COLUMNS: Final = (
     "items",
     "raters",
     "pairs",
+    "band",
+    "band_probability",
     "note",
 )
 #: the chance-corrected coefficients and their chance agreement, in the table's order
@@ -70,6 +74,7 @@ def agreement_table(
     population: float | None = None,
     n_boot: int = 1000,
     seed: int = 0,
+    benchmark: str = "landis_koch",
 ) -> pd.DataFrame:
     """One row per agreement coefficient of a long frame: ``coefficient`` (the public function's name),
     ``weights``, ``estimate``, ``se``, ``ci_low``, ``ci_high`` (a t interval with items - 1 degrees of freedom,
@@ -82,7 +87,9 @@ def agreement_table(
     Conger's kappa (Hubert's), Gwet's AC1 (AC2 when weighted), Krippendorff's alpha (nominal, or with the
     weights), Cohen's kappa when there are exactly two annotators, and Light's kappa (a bootstrap over items,
     ``n_boot`` resamples from ``seed``) when there are more. ``population`` is the number of items the frame is a
-    sample of, for the finite-population correction of Gwet's variances.
+    sample of, for the finite-population correction of Gwet's variances. ``band`` is the band of ``benchmark``
+    (``landis_koch``, ``altman``, ``fleiss``) the coefficient reaches with probability ``band_probability`` of at
+    least 0.95 (Gwet's benchmarking, :func:`~labeleval.metrics.bands.agreement_bands`).
 
     Examples
     --------
@@ -94,6 +101,8 @@ def agreement_table(
     >>> round(float(row["estimate"]), 3), round(float(row["se"]), 3), int(row["items"]), row["method"]
     (0.676, 0.198, 12, 'Gwet variance (general)')
     """
+    if benchmark not in BENCHMARKS:
+        raise SchemaError(invalid_option("benchmark", tuple(BENCHMARKS), benchmark))
     if not 0.5 <= confidence < 1.0:
         raise SchemaError(f"confidence must be between 0.5 and 1; got {confidence}")
     r = ratings(annotations, labels, n_categories, weights)
@@ -117,6 +126,11 @@ def agreement_table(
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     table["weights"] = name
     table["pairs"] = table["pairs"].astype("Int64")
+    readings = [
+        band_reading(float(e), float(se), benchmark) for e, se in zip(table["estimate"], table["se"], strict=True)
+    ]
+    table["band"] = [None if x is None else x[0] for x in readings]
+    table["band_probability"] = [np.nan if x is None else x[1] for x in readings]
     return table
 
 
