@@ -19,9 +19,11 @@ def agreement() -> None:
         return
     header(report, "Agreement between annotators")
     st.markdown(
-        "Chance-corrected agreement among each vendor's annotators on the same items. Krippendorff's alpha "
-        "of 0.8 or more is usually read as reliable; 0.667–0.8 as tentative. Agreement is consistency, not "
-        "correctness: the Accuracy page compares vendors with gold."
+        "Chance-corrected agreement among each vendor's annotators on the same items, with the items, "
+        "annotators and pairs behind each figure. Each alpha is read on the Landis–Koch bands as the highest "
+        "band it reaches with probability 0.95 or more (below the table); a figure built on too little is "
+        "shown as —, with the reason. Agreement is consistency, not correctness: the Accuracy page compares "
+        "vendors with gold."
     )
     a = report.agreement
     metric = str(
