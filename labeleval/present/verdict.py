@@ -180,15 +180,12 @@ def _quarantine_sentence(report: ReportData) -> str:
     )
 
 
-def _agreement_sentence(report: ReportData) -> str | None:
-    """Each vendor's alpha, highest first, with the Landis-Koch band it reaches with probability 0.95 or more
-    (Gwet's benchmarking, the standard error read from the interval): a description of these annotators, not a
-    claim about the vendor (agreement intervals cover items only, so an ordering "beyond chance" would not hold
-    for other annotators). A vendor whose alpha stands on too little is named with the reason, not a number."""
+def alpha_readings(report: ReportData) -> list[str]:
+    """Each vendor's alpha, highest first, with its interval and the Landis-Koch band it reaches with probability
+    0.95 or more (Gwet's benchmarking, the standard error read from the interval); a vendor whose alpha stands on
+    too little is named with the reason instead, after the others."""
     a = report.agreement
     alpha = a[a["metric"] == "krippendorff_alpha"] if "metric" in a.columns else a
-    if alpha.empty:
-        return None
     z = NormalDist().inv_cdf(0.5 + float(report.settings.get("confidence", 0.95)) / 2.0)
     shown, withheld = [], []
     for _, row in alpha.sort_values("value", ascending=False, kind="stable").iterrows():
@@ -205,13 +202,20 @@ def _agreement_sentence(report: ReportData) -> str | None:
                 chance = "over 0.99" if reading[1] > 0.995 else f"{reading[1]:.2f}"
                 text += f", at least {reading[0]} with probability {chance}"
         shown.append(text)
-    if not shown and not withheld:
+    return shown + withheld
+
+
+def _agreement_sentence(report: ReportData) -> str | None:
+    """Each vendor's alpha read on the Landis-Koch bands (:func:`alpha_readings`): a description of these
+    annotators, not a claim about the vendor (agreement intervals cover items only, so an ordering "beyond
+    chance" would not hold for other annotators)."""
+    readings = alpha_readings(report)
+    if not readings:
         return None
-    listing = "; ".join(shown + withheld)
     return (
         f"Agreement among each vendor's own annotators (Krippendorff's alpha, intervals over items for these "
         f"annotators, read on the Landis-Koch bands as the highest band reached with probability 0.95 or more): "
-        f"{listing}."
+        f"{'; '.join(readings)}."
     )
 
 

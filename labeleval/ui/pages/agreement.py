@@ -7,6 +7,7 @@ import streamlit as st
 from labeleval import fmt
 from labeleval.present import charts, glossary
 from labeleval.present.render import agreement_footnotes, agreement_table, metric_table, metric_table_notes
+from labeleval.present.verdict import alpha_readings
 from labeleval.report import Report
 from labeleval.safety import markdown_text
 from labeleval.ui.pages._common import dataframe, header
@@ -36,6 +37,9 @@ def agreement() -> None:
         key="agreement_chart",
     )
     dataframe(agreement_table(report), hide_index=True, width="stretch", key="agreement_table")
+    readings = alpha_readings(report)
+    if readings:
+        st.markdown(markdown_text("**Alpha on the Landis–Koch bands**: " + "; ".join(readings) + "."))
     notes = agreement_footnotes(report)
     if notes:
         st.caption(markdown_text(" ".join(notes)))
