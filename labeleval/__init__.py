@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # the same names for type checkers (tests/test_api.py keeps t
         light_kappa,
         percent_agreement,
     )
+    from labeleval.metrics.agreement_parts import annotator_agreement, category_agreement
     from labeleval.metrics.agreement_table import agreement_table
     from labeleval.metrics.bands import agreement_bands
     from labeleval.metrics.family import (
@@ -84,6 +85,8 @@ PUBLIC: dict[str, str] = {
     "light_kappa": "labeleval.metrics.agreement",
     "percent_agreement": "labeleval.metrics.agreement",
     "agreement_table": "labeleval.metrics.agreement_table",
+    "annotator_agreement": "labeleval.metrics.agreement_parts",
+    "category_agreement": "labeleval.metrics.agreement_parts",
     "agreement_bands": "labeleval.metrics.bands",
     "bennett_s": "labeleval.metrics.family",
     "brennan_prediger": "labeleval.metrics.family",

@@ -134,7 +134,7 @@ def agreement_table(
     return table
 
 
-def _t_interval(value: float, se: float, n: int, confidence: float) -> tuple[float, float, float]:
+def t_interval(value: float, se: float, n: int, confidence: float) -> tuple[float, float, float]:
     """(low, high, two-sided p of zero) of a t statistic with n - 1 degrees of freedom, as irrCAC's."""
     from scipy import stats  # imported here: scipy.stats is slow to import
 
@@ -171,7 +171,7 @@ def _gwet_row(
     if result is None or not np.isfinite(result.value):
         return _row(coefficient, r, items, method=GWET, note="undefined: chance agreement is 1 or one category")
     se = result.se(population)
-    low, high, p = _t_interval(result.value, se, result.n_items, confidence)
+    low, high, p = t_interval(result.value, se, result.n_items, confidence)
     figures = {"estimate": result.value, "se": se, "ci_low": low, "ci_high": high, "p_value": p}
     return _row(coefficient, r, items, method=GWET, se_no_agreement=se_no_agreement, **figures)
 
@@ -192,7 +192,7 @@ def _cohen_row(r: Ratings, w: np.ndarray, confidence: float, population: float |
     result = cohen_fit(table, w, population)
     if not np.isfinite(result.value):
         return _row("cohen_kappa", r, items, method=GWET, pairs=1, note="undefined: chance agreement is 1")
-    low, high, p = _t_interval(result.value, result.se, items, confidence)
+    low, high, p = t_interval(result.value, result.se, items, confidence)
     figures = {"estimate": result.value, "se": result.se, "ci_low": low, "ci_high": high, "p_value": p}
     return _row("cohen_kappa", r, items, method=GWET, pairs=1, se_no_agreement=result.se_no_agreement, **figures)
 
