@@ -38,18 +38,20 @@ def category_agreement(
     [['x', 0.883], ['y', 0.766], ['z', 0.839]]
     """
     r = ratings(annotations, labels)
-    m = r.n.sum(axis=1)
+    m = r.m
     items = int((m >= 2).sum())
     total = float(m.sum())
+    totals = r.totals()
     rows: list[dict[str, Any]] = []
     for c, category in enumerate(r.categories):
-        row: dict[str, Any] = {"category": category, "share": float(r.n[:, c].sum()) / total if total else np.nan}
+        row: dict[str, Any] = {"category": category, "share": totals[c] / total if total else np.nan}
         row["items"] = items
-        binary = np.column_stack([r.n[:, c], m - r.n[:, c]])
+        column = r.column(c)
+        binary = np.column_stack([column, m - column])
         if items < MIN_AGREEMENT_ITEMS:
             rows.append(row | {"note": f"{items} items with two or more judgments; {MIN_AGREEMENT_ITEMS} needed"})
             continue
-        result = fit(replace(r, n=binary, categories=[category, "the rest"]), np.eye(2), "fleiss")
+        result = fit(replace(r, n=binary, categories=[category, "the rest"]), None, "fleiss")
         if not np.isfinite(result.value):
             rows.append(row | {"note": "the category is never or always given"})
             continue
@@ -74,11 +76,11 @@ def annotator_agreement(
     judgment, is held fixed.
     """
     r = ratings(annotations, labels)
-    m = r.n.sum(axis=1).astype(np.float64)
-    pi = (r.n / np.maximum(m, 1)[:, None]).mean(axis=0)
+    pi = r.shares()
     pe = float((pi**2).sum())
-    others = m[r.item] - 1.0  # the other judgments on each judgment's item
-    agree = r.n[r.item, r.label] - 1.0  # ... and how many of them give the same label
+    others = r.m[r.item] - 1.0  # the other judgments on each judgment's item
+    _, cell, same = np.unique(r.item * r.q + r.label, return_inverse=True, return_counts=True)
+    agree = same[cell] - 1.0  # ... and how many of them give the same label
     names = pd.factorize(annotations.loc[annotations["label"].notna(), "annotator_id"], sort=True)[1]
     rows = [_annotator_row(str(name), r.rater == a, others, agree, pe, confidence) for a, name in enumerate(names)]
     columns = ["annotator_id", "judgments", "items", "agreement", "kappa", "se", "ci_low", "ci_high", "note"]

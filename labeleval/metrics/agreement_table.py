@@ -29,11 +29,11 @@ from labeleval.metrics.family import (
     fit,
     fleiss_se_no_agreement,
     ratings,
-    weight_matrix,
     weights_name,
+    weights_or_identity,
 )
 from labeleval.options import invalid_option
-from labeleval.tuning import MIN_AGREEMENT_ITEMS, MIN_PAIR_COVERAGE
+from labeleval.tuning import HIT_MATRIX_MAX, MIN_AGREEMENT_ITEMS, MIN_PAIR_COVERAGE
 
 GWET: Final = "Gwet variance (general)"
 TABLE_COLUMNS: Final = (
@@ -106,16 +106,16 @@ def agreement_table(
     if not 0.5 <= confidence < 1.0:
         raise SchemaError(f"confidence must be between 0.5 and 1; got {confidence}")
     r = ratings(annotations, labels, n_categories, weights)
-    q = r.n.shape[1]
-    w = weight_matrix(weights, q)
+    q = r.q
+    w = weights_or_identity(weights, q)
     name = weights_name(weights)
-    pairable = int((r.n.sum(axis=1) >= 2).sum())
+    pairable = int((r.m >= 2).sum())
     rows: list[dict[str, Any]] = []
     for coefficient, chance in FAMILY:
         if coefficient == "gwet_ac1" and name != "identity":
             coefficient = "gwet_ac2"
         result = fit(r, w, chance) if q >= 2 or chance == "percent" else None
-        extra = {"se_no_agreement": fleiss_se_no_agreement(r.n)} if chance == "fleiss" and name == "identity" else {}
+        extra = {"se_no_agreement": fleiss_se_no_agreement(r)} if chance == "fleiss" and name == "identity" else {}
         rows.append(_gwet_row(coefficient, result, r, pairable, confidence, population, **extra))
     alpha = alpha_fit(r, w) if q >= 2 else None
     rows.append(_gwet_row("krippendorff_alpha", alpha, r, pairable, confidence, population))
@@ -176,9 +176,11 @@ def _gwet_row(
     return _row(coefficient, r, items, method=GWET, se_no_agreement=se_no_agreement, **figures)
 
 
-def _cohen_row(r: Ratings, w: np.ndarray, confidence: float, population: float | None) -> dict[str, Any]:
+def _cohen_row(r: Ratings, w: np.ndarray | None, confidence: float, population: float | None) -> dict[str, Any]:
     """Cohen's kappa of the two annotators on the items both rated, with the Fleiss-Cohen-Everitt variances."""
-    q = r.n.shape[1]
+    q = r.q
+    if q > HIT_MATRIX_MAX:
+        return _row("cohen_kappa", r, 0, method=GWET, pairs=1, note=f"more than {HIT_MATRIX_MAX} categories")
     first = np.full(r.n.shape[0], -1)
     second = np.full(r.n.shape[0], -1)
     first[r.item[r.rater == 0]] = r.label[r.rater == 0]
@@ -189,7 +191,7 @@ def _cohen_row(r: Ratings, w: np.ndarray, confidence: float, population: float |
     thin = _too_few("cohen_kappa", r, items, GWET)
     if thin is not None:
         return thin | {"pairs": 1}
-    result = cohen_fit(table, w, population)
+    result = cohen_fit(table, np.eye(q) if w is None else w, population)
     if not np.isfinite(result.value):
         return _row("cohen_kappa", r, items, method=GWET, pairs=1, note="undefined: chance agreement is 1")
     low, high, p = t_interval(result.value, result.se, items, confidence)
@@ -217,7 +219,7 @@ def _light_row(r: Ratings, name: str, confidence: float, n_boot: int, seed: int)
         return _row("light_kappa", r, 0, method=method, note=f"Light's kappa takes no {name} weights")
     kind = None if name == "identity" else name
     value, pairs, covered = light_evidence(r.item, r.rater, r.label, kind)
-    items = int((r.n.sum(axis=1) >= 2).sum())
+    items = int((r.m >= 2).sum())
     base = {"method": method, "pairs": pairs}
     if pairs == 0:
         return _row("light_kappa", r, items, **base, note=f"no two annotators share {LIGHT_MIN_OVERLAP} or more items")

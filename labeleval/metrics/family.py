@@ -36,10 +36,12 @@ from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from labeleval.errors import SchemaError, UndefinedMetricWarning
 from labeleval.metrics.counts import check_frame, check_ids, item_codes, label_codes
 from labeleval.options import invalid_option
+from labeleval.tuning import DENSE_MAX_CELLS, HIT_MATRIX_MAX
 
 WEIGHT_FAMILIES: Final = ("identity", "linear", "quadratic", "ordinal", "radical", "ratio", "circular", "bipolar")
 #: names that mean "no weights"
@@ -84,6 +86,16 @@ def weight_matrix(weights: Weights, q: int) -> np.ndarray:
     return 1.0 - raw / raw.max()
 
 
+def weights_or_identity(weights: Weights, q: int) -> np.ndarray | None:
+    """:func:`weight_matrix`, or None for identity weights (no q x q matrix: the coefficients then work on the
+    counts' non-zero cells). Weighted forms need at most :data:`~labeleval.tuning.HIT_MATRIX_MAX` categories."""
+    if weights_name(weights) == "identity" and not isinstance(weights, np.ndarray | list):
+        return None
+    if q > HIT_MATRIX_MAX:
+        raise SchemaError(f"weights need a {q} x {q} matrix; at most {HIT_MATRIX_MAX} categories are allowed")
+    return weight_matrix(weights, q)
+
+
 def weights_name(weights: Weights) -> str:
     """How ``weights`` is written in a table: the family's name, ``identity`` for none, ``custom`` for a matrix."""
     if isinstance(weights, np.ndarray | list):
@@ -93,15 +105,39 @@ def weights_name(weights: Weights) -> str:
 
 @dataclass(frozen=True)
 class Ratings:
-    """One frame's judgments as codes: ``n`` the rated items x q counts, and per judgment its item, rater and
+    """One frame's judgments as codes: ``n`` the rated items x q counts (dense, or its non-zero cells as a CSR
+    array when items x q passes :data:`~labeleval.tuning.DENSE_MAX_CELLS`), and per judgment its item, rater and
     category codes (for the coefficients that need the raters, Conger's)."""
 
-    n: np.ndarray
+    n: np.ndarray | sparse.csr_array
     item: np.ndarray
     rater: np.ndarray
     label: np.ndarray
     n_raters: int
     categories: list[object]
+
+    @property
+    def m(self) -> np.ndarray:
+        """Judgments per item."""
+        return np.asarray(self.n.sum(axis=1), dtype=np.float64).reshape(-1)
+
+    @property
+    def q(self) -> int:
+        return int(self.n.shape[1])
+
+    def column(self, c: int) -> np.ndarray:
+        """Category ``c``'s counts per item."""
+        col = self.n[:, [c]]
+        return np.asarray(col.toarray() if isinstance(col, sparse.csr_array) else col, dtype=np.float64).reshape(-1)
+
+    def totals(self) -> np.ndarray:
+        """Judgments per category."""
+        return np.asarray(self.n.sum(axis=0), dtype=np.float64).reshape(-1)
+
+    def shares(self) -> np.ndarray:
+        """``pi_k``: the mean over rated items of ``n_ik / m_i``."""
+        scaled = sparse.diags_array(1.0 / np.maximum(self.m, 1.0)) @ self.n
+        return np.asarray(scaled.sum(axis=0), dtype=np.float64).reshape(-1) / max(self.n.shape[0], 1)
 
 
 def ratings(
@@ -125,9 +161,14 @@ def ratings(
         cats = [*cats, *(f"<unused {i + 1}>" for i in range(extra))]
     items, _ = pd.factorize(item_codes(frame["item_id"]), sort=True)
     raters, rater_names = pd.factorize(frame["annotator_id"], sort=True)
-    q = len(cats)
-    flat = np.bincount(items.astype(np.int64) * q + codes, minlength=(int(items.max(initial=-1)) + 1) * q)
-    return Ratings(flat.reshape(-1, max(q, 1)), items, raters, codes, len(rater_names), cats)
+    q, n_items = max(len(cats), 1), int(items.max(initial=-1)) + 1
+    if n_items * q <= DENSE_MAX_CELLS:
+        n: np.ndarray | sparse.csr_array = np.bincount(items * q + codes, minlength=n_items * q).reshape(n_items, q)
+    else:
+        ones = np.ones(len(codes), dtype=np.int64)
+        n = sparse.csr_array((ones, (items, codes)), shape=(n_items, q))
+        n.sum_duplicates()
+    return Ratings(n, items.astype(np.int64), raters.astype(np.int64), codes, len(rater_names), cats)
 
 
 @dataclass(frozen=True)
@@ -156,36 +197,42 @@ class Fit:
         return float(np.sqrt(max(var, 0.0)))
 
 
-def _observed(n: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+def _observed(r: Ratings, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, float]:
     """(per-item weighted agreement ``p_a|i`` (0 where unpairable), pairable mask, ``p_a``)."""
-    nf = n.astype(np.float64)
-    m = nf.sum(axis=1)
+    m = r.m
     pairable = m >= 2
+    nf = r.n.astype(np.float64)
+    if w is None:
+        same = np.asarray((nf.multiply(nf) if isinstance(nf, sparse.csr_array) else nf * nf).sum(axis=1)).reshape(-1)
+    else:
+        dense = nf.toarray() if isinstance(nf, sparse.csr_array) else nf
+        same = (dense * (dense @ w.T)).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        pa_i = np.where(pairable, (nf * (nf @ w.T - 1.0)).sum(axis=1) / (m * (m - 1.0)), 0.0)
+        pa_i = np.where(pairable, (same - m) / (m * (m - 1.0)), 0.0)
     n2 = int(pairable.sum())
     return pa_i, pairable, float(pa_i.sum() / n2) if n2 else float("nan")
 
 
-def fit(r: Ratings, w: np.ndarray, chance: Chance) -> Fit:
-    """The coefficient whose chance agreement is ``chance`` (``percent`` for none), with its contributions."""
-    nf = r.n.astype(np.float64)
-    m = nf.sum(axis=1)
-    pa_i, pairable, pa = _observed(r.n, w)
-    q, n_items, n2 = nf.shape[1], len(m), int(pairable.sum())
+def fit(r: Ratings, w: np.ndarray | None, chance: Chance) -> Fit:
+    """The coefficient whose chance agreement is ``chance`` (``percent`` for none), with its contributions;
+    ``w`` the agreement weights, None for identity."""
+    m = r.m
+    pa_i, pairable, pa = _observed(r, w)
+    q, n_items, n2 = r.q, len(m), int(pairable.sum())
     if n2 == 0 or q < 1:
         return Fit(float("nan"), pa, float("nan"), np.zeros(n_items))
     if chance == "percent":
         return Fit(pa, pa, 0.0, n_items / n2 * pa_i)
-    pi = (nf / m[:, None]).mean(axis=0)
-    tw = float(w.sum())
+    pi = r.shares()
+    tw = float(q if w is None else w.sum())
+    nf = r.n.astype(np.float64)
     if chance == "fleiss":
-        pe = float(pi @ w @ pi)
-        pe_i = nf @ ((w @ pi + w.T @ pi) / 2.0) / m
+        pe = float(pi @ pi) if w is None else float(pi @ w @ pi)
+        pe_i = np.asarray(nf @ (pi if w is None else (w @ pi + w.T @ pi) / 2.0)).reshape(-1) / m
     elif chance == "gwet":
         scale = tw / (q * (q - 1.0)) if q >= 2 else 0.0
         pe = scale * float((pi * (1.0 - pi)).sum())
-        pe_i = scale * (nf @ (1.0 - pi)) / m
+        pe_i = scale * np.asarray(nf @ (1.0 - pi)).reshape(-1) / m
     elif chance == "uniform":
         pe = tw / q**2
         pe_i = np.full(n_items, pe)
@@ -198,23 +245,34 @@ def fit(r: Ratings, w: np.ndarray, chance: Chance) -> Fit:
     return Fit(value, pa, pe, c - 2.0 * (1.0 - value) * (pe_i - pe) / (1.0 - pe))
 
 
-def _conger_chance(r: Ratings, w: np.ndarray) -> tuple[float, np.ndarray]:
+def _conger_chance(r: Ratings, w: np.ndarray | None) -> tuple[float, np.ndarray]:
     """Conger's chance agreement and its per-item linearisation (Gwet 2014, sec. 5; irrCAC's conger.kappa.raw),
-    in memory linear in the judgments plus raters x q."""
-    n_items, q, n_r = r.n.shape[0], r.n.shape[1], r.n_raters
+    in memory linear in the judgments plus the raters' non-zero category shares (raters x q, and q x q only with
+    weights)."""
+    n_items, q, n_r = r.n.shape[0], r.q, r.n_raters
     if n_r < 2:
         return float("nan"), np.zeros(n_items)
-    classified = np.bincount(r.rater * q + r.label, minlength=n_r * q).reshape(n_r, q).astype(np.float64)
-    ng = classified.sum(axis=1)
-    p = classified / ng[:, None]
-    pbar = p.mean(axis=0)
-    s2 = (p.T @ p - n_r * np.outer(pbar, pbar)) / (n_r - 1.0)
-    pe = float((w * (np.outer(pbar, pbar) - s2 / n_r)).sum())
-    b = p.sum(axis=0)[None, :] - p  # r x q: sum over raters of p_hk, less the rater's own
-    cmat = b @ w  # C[g, l] = sum_k w_kl b_gk
-    cg = (cmat * p).sum(axis=1)
-    scale = n_items / ng
-    per_judgment = scale[r.rater] * (cmat[r.rater, r.label] - cg[r.rater])
+    ones = np.ones(len(r.label))
+    classified = sparse.csr_array((ones, (r.rater, r.label)), shape=(n_r, q))
+    classified.sum_duplicates()
+    ng = np.asarray(classified.sum(axis=1)).reshape(-1)
+    p = sparse.csr_array(sparse.diags_array(1.0 / ng) @ classified)
+    total = np.asarray(p.sum(axis=0)).reshape(-1)  # sum over raters of p_gk
+    pbar = total / n_r
+    if w is None:
+        s2_diag = (np.asarray(p.multiply(p).sum(axis=0)).reshape(-1) - n_r * pbar**2) / (n_r - 1.0)
+        pe = float((pbar**2 - s2_diag / n_r).sum())
+        own = np.asarray(p[r.rater, r.label]).reshape(-1)  # p_gl at each judgment's rater and label
+        cg = np.asarray(p @ total).reshape(-1) - np.asarray(p.multiply(p).sum(axis=1)).reshape(-1)
+        at_judgment = total[r.label] - own  # C[g, l] = sum_h p_hl - p_gl
+    else:
+        dense = p.toarray()
+        s2 = (dense.T @ dense - n_r * np.outer(pbar, pbar)) / (n_r - 1.0)
+        pe = float((w * (np.outer(pbar, pbar) - s2 / n_r)).sum())
+        cmat = (total[None, :] - dense) @ w  # C[g, l] = sum_k w_kl b_gk
+        cg = (cmat * dense).sum(axis=1)
+        at_judgment = cmat[r.rater, r.label]
+    per_judgment = n_items / ng[r.rater] * (at_judgment - cg[r.rater])
     lam = np.bincount(r.item, weights=per_judgment, minlength=n_items) + cg.sum()
     return pe, lam / (n_r * (n_r - 1.0))
 
@@ -235,13 +293,13 @@ def coefficient(
 ) -> float:
     """The point value of one member of the family on a long frame (NaN with a warning where undefined)."""
     r = ratings(annotations, labels, n_categories, weights)
-    if r.n.shape[1] < 2 and chance != "percent":
+    if r.q < 2 and chance != "percent":
         return undefined(metric, "fewer than two categories")
-    if not (r.n.sum(axis=1) >= 2).any():
+    if not (r.m >= 2).any():
         return undefined(metric, "no item has two or more judgments")
     if chance == "conger" and r.n_raters < 2:
         return undefined(metric, "fewer than two annotators")
-    result = fit(r, weight_matrix(weights, r.n.shape[1]), chance)
+    result = fit(r, weights_or_identity(weights, r.q), chance)
     if not np.isfinite(result.value):
         return undefined(metric, "chance agreement is 1")
     return float(result.value)
@@ -362,37 +420,44 @@ def cohen_fit(table: np.ndarray, w: np.ndarray, population: float | None = None)
     return TableFit(kappa, pa, pe, n, float(np.sqrt(max(var, 0.0))), float(np.sqrt(max((1.0 - f) * null, 0.0))))
 
 
-def alpha_fit(r: Ratings, w: np.ndarray) -> Fit:
-    """Krippendorff's alpha with agreement weights ``w`` (identity: the nominal level) and Gwet's variance
+def alpha_fit(r: Ratings, w: np.ndarray | None) -> Fit:
+    """Krippendorff's alpha with agreement weights ``w`` (None: identity, the nominal level) and Gwet's variance
     (Gwet 2014, sec. 5; irrCAC's krippen.alpha.raw), over the pairable items. The contributions are centred on
     alpha before its small-sample correction, as Gwet's are; :attr:`Fit.centre` holds that value."""
-    nf = r.n[r.n.sum(axis=1) >= 2].astype(np.float64)
-    n_items = len(nf)
+    keep = r.m >= 2
+    nf = r.n[np.flatnonzero(keep)].astype(np.float64)
+    n_items = int(keep.sum())
     if n_items == 0:
         return Fit(float("nan"), float("nan"), float("nan"), np.zeros(0))
-    m = nf.sum(axis=1)
+    m = r.m[keep]
     rbar = float(m.mean())
     epsilon = 1.0 / float(m.sum())
-    agree = (nf * (nf @ w.T - 1.0)).sum(axis=1) / (rbar * (m - 1.0))
+    if w is None:
+        same = np.asarray((nf.multiply(nf) if isinstance(nf, sparse.csr_array) else nf * nf).sum(axis=1)).reshape(-1)
+    else:
+        dense = nf.toarray() if isinstance(nf, sparse.csr_array) else nf
+        same = (dense * (dense @ w.T)).sum(axis=1)
+    agree = (same - m) / (rbar * (m - 1.0))
     pa_prime = float(agree.mean())
     pa = (1.0 - epsilon) * pa_prime + epsilon
-    pi = (nf / rbar).mean(axis=0)
-    pe = float(pi @ w @ pi)
+    pi = np.asarray(nf.sum(axis=0)).reshape(-1) / (rbar * n_items)
+    pe = float(pi @ pi) if w is None else float(pi @ w @ pi)
     if not 1.0 - pe > 1e-12:
         return Fit(float("nan"), pa, pe, np.zeros(n_items))
     value, centre = (pa - pe) / (1.0 - pe), (pa_prime - pe) / (1.0 - pe)
     item = (agree - pa * (m - rbar) / rbar - pe) / (1.0 - pe)
-    pe_i = nf @ ((w @ pi + w.T @ pi) / 2.0) / rbar - pe * (m - rbar) / rbar
+    pi_w = pi if w is None else (w @ pi + w.T @ pi) / 2.0
+    pe_i = np.asarray(nf @ pi_w).reshape(-1) / rbar - pe * (m - rbar) / rbar
     return Fit(value, pa, pe, item - 2.0 * (1.0 - centre) * (pe_i - pe) / (1.0 - pe), centre)
 
 
-def fleiss_se_no_agreement(n: np.ndarray) -> float:
+def fleiss_se_no_agreement(r: Ratings) -> float:
     """The standard error of Fleiss' kappa under no agreement (Fleiss, Nee & Landis 1979), for the test of zero
     agreement; defined when every item has the same number of ratings (NaN otherwise)."""
-    m = n.sum(axis=1)
+    m = r.m
     if len(m) == 0 or m.min() != m.max() or m[0] < 2:
         return float("nan")
-    p = n.sum(axis=0) / float(m.sum())
+    p = r.totals() / float(m.sum())
     pq = p * (1.0 - p)
     s = float(pq.sum())
     if not s > 0:

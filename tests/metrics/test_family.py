@@ -10,17 +10,19 @@ and to renaming items, annotators and labels, q from the declared categories.
 
 from __future__ import annotations
 
+import tracemalloc
 import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
+from scipy import sparse, stats
 from statsmodels.stats.inter_rater import cohens_kappa as sm_cohens_kappa
 
 import labeleval as le
 from labeleval.errors import SchemaError, UndefinedMetricWarning
+from labeleval.metrics import family
 from labeleval.metrics.family import WEIGHT_FAMILIES, Chance, cohen_fit, fit, ratings, weight_matrix
 from tests.helpers import irrcac
 
@@ -259,3 +261,40 @@ def test_undefined_cases_warn_and_return_nan() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         le.conger_kappa(_random_frame(1))
+
+
+def test_the_non_zero_cells_give_the_dense_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above DENSE_MAX_CELLS the counts are held as their non-zero cells and unweighted coefficients never form
+    a q x q matrix: the same values and standard errors as the dense form."""
+    frame = _random_frame(11, n_items=60, raters=5, k=6)
+    dense = le.agreement_table(frame, n_boot=20).set_index("coefficient")
+    parts = le.category_agreement(frame), le.annotator_agreement(frame)
+    monkeypatch.setattr(family, "DENSE_MAX_CELLS", 0)
+    assert isinstance(ratings(frame).n, sparse.csr_array)
+    cells = le.agreement_table(frame, n_boot=20).set_index("coefficient")
+    pd.testing.assert_frame_equal(dense, cells, rtol=1e-10)
+    pd.testing.assert_frame_equal(parts[0], le.category_agreement(frame), rtol=1e-10)
+    pd.testing.assert_frame_equal(parts[1], le.annotator_agreement(frame), rtol=1e-10)
+    for name in FAMILY:
+        monkeypatch.setattr(family, "DENSE_MAX_CELLS", 10**9)
+        expected = getattr(le, name)(frame)
+        monkeypatch.setattr(family, "DENSE_MAX_CELLS", 0)
+        assert getattr(le, name)(frame) == pytest.approx(expected, abs=1e-12), name
+
+
+@pytest.mark.slow
+def test_ten_thousand_categories_stay_small() -> None:
+    rng = np.random.default_rng(5)
+    truth = rng.integers(0, 10_000, 30_000)
+    items = np.repeat(np.arange(30_000), 3)
+    labels = np.where(rng.random(90_000) < 0.7, truth[items], rng.integers(0, 10_000, 90_000))
+    frame = pd.DataFrame({"item_id": items, "annotator_id": rng.integers(0, 50, 90_000), "label": labels})
+    tracemalloc.start()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        values = [getattr(le, name)(frame) for name in FAMILY]
+        table = le.agreement_table(frame, n_boot=2)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert all(np.isfinite(values)) and table["estimate"].notna().all()
+    assert peak < 200 * 1024**2  # items x K dense would be 2.4 GB, K x K 800 MB
