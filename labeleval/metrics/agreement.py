@@ -42,7 +42,7 @@ from scipy import sparse
 
 from labeleval.errors import SchemaError, UndefinedMetricWarning
 from labeleval.metrics.counts import SparseCounts, check_frame, check_ids, label_codes, numeric_values, sparse_counts
-from labeleval.metrics.family import Weights, coefficient, cohen_fit, weight_matrix, weights_name
+from labeleval.metrics.family import Weights, coefficient, cohen_fit, weights_name, weights_or_identity
 from labeleval.options import invalid_option
 from labeleval.tuning import ORDINAL_EXACT_MAX, PACKAGE_MAX_CELLS, PAIR_INDEX_MAX_CELLS
 
@@ -595,8 +595,9 @@ def cohen_kappa(annotations: pd.DataFrame, *, weights: Weights = None, labels: S
         if not expected[0] > 0:
             return _undefined("Cohen's kappa", "chance agreement is 1")
         return float(1.0 - disagreement[0] / expected[0])
+    w = weights_or_identity(weights, q)  # a q x q matrix: refused above HIT_MATRIX_MAX categories
     table = np.bincount(left * q + right, minlength=q * q).reshape(q, q)
-    value = cohen_fit(table, weight_matrix(weights, q)).value
+    value = cohen_fit(table, np.eye(q) if w is None else w).value
     return _undefined("Cohen's kappa", "chance agreement is 1") if np.isnan(value) else value
 
 
