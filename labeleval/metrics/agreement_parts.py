@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labeleval.metrics.agreement_table import MIN_AGREEMENT_ITEMS, t_interval
+from labeleval.metrics.agreement_table import t_interval
 from labeleval.metrics.family import fit, ratings
+from labeleval.tuning import MIN_AGREEMENT_ITEMS
 
 
 def category_agreement(
