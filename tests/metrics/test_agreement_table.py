@@ -95,8 +95,11 @@ def test_fleiss_1971_as_r_irr_prints_it() -> None:
     assert fleiss.se > 2 * fleiss.se_no_agreement  # the null SE is far too narrow for an interval here
     light = table.loc["light_kappa"]
     assert light.estimate == pytest.approx(0.459, abs=0.0005)
-    assert light.pairs == 15 and light.method.startswith("bootstrap")
+    assert light.pairs == 15 and light.method == "jackknife SE over items (t interval)"
     assert light.ci_low < light.estimate < light.ci_high
+    weighted = le.agreement_table(diagnoses(), weights="linear", n_boot=200).set_index("coefficient")
+    assert weighted.loc["light_kappa", "method"] == "bootstrap SE over items (t interval)"
+    assert weighted.loc["light_kappa", "se"] > 0
 
 
 def test_alpha_row_is_krippendorffs_nominal_alpha() -> None:

@@ -11,7 +11,7 @@ import pytest
 from labeleval.errors import UndefinedMetricWarning
 from labeleval.io.pipeline import load_data
 from labeleval.metrics.agreement import light_from_codes
-from labeleval.metrics.agreement_table import light_evidence
+from labeleval.metrics.light import light_evidence
 from labeleval.project.manifest import load_project
 from labeleval.scoring import pairs
 from labeleval.scoring.encode import Encoded, VendorBatch, encode, vendor_batches
