@@ -20,6 +20,7 @@ from labeleval.tuning import MIN_AGREEMENT_ITEMS, MIN_PAIR_COVERAGE
 
 WITH_CI = ("alpha", "accuracy", "consensus_accuracy")
 COSTS_WITH_CI = ("usable_rate", "cost_per_usable_label", "cost_per_correct_item")
+SUMMARY_AGREEMENT = ("alpha", "alpha_ci_low", "alpha_ci_high", "percent_agreement", "gwet_ac1")
 
 
 def summary(
@@ -38,6 +39,10 @@ def summary(
         _with_ci(row, est, b.name, ("alpha",))
         row["percent_agreement"] = est(b.name, "percent_agreement").value
         row["gwet_ac1"] = est(b.name, "gwet_ac1").value
+        if thin_note(int((b.m >= 2).sum())):  # too few items to show agreement (as the agreement frame)
+            row.update(
+                dict.fromkeys(("alpha", "alpha_ci_low", "alpha_ci_high", "percent_agreement", "gwet_ac1"), np.nan)
+            )
         row["gold_items"] = int((b.labelled & enc.has_gold).sum())
         _with_ci(row, est, b.name, ("accuracy", "consensus_accuracy"))
         row["consensus_method"] = str(settings.consensus)

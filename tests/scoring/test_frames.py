@@ -86,6 +86,8 @@ def test_figures_on_too_few_items_are_withheld_with_the_reason(report: le.Report
     tiny = report.agreement[report.agreement["vendor"] == "Tiny"]
     assert tiny["value"].isna().all() and tiny["ci_low"].isna().all()
     assert tiny["note"].str.contains(f"{MIN_AGREEMENT_ITEMS - 2} items with two or more judgments").all()
+    summary = report.summary.set_index("vendor")
+    assert np.isnan(summary.loc["Tiny", "alpha"]) and np.isfinite(summary.loc["Team", "alpha"])
     (sentence,) = [s for s in verdict(report) if s.startswith("Agreement among")]
     assert "Tiny (alpha not shown: built on 8 items" in sentence
     assert "Team" in sentence and "with probability" in sentence and "0.8 or more" not in sentence
