@@ -18,9 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labeleval.metrics.agreement_table import t_interval
+from labeleval.metrics.agreement_table import t_interval, too_few_items
 from labeleval.metrics.family import fit, ratings
-from labeleval.tuning import MIN_AGREEMENT_ITEMS
 
 
 def category_agreement(
@@ -49,8 +48,9 @@ def category_agreement(
         row["items"] = items
         column = r.column(c)
         binary = np.column_stack([column, m - column])
-        if items < MIN_AGREEMENT_ITEMS:
-            rows.append(row | {"note": f"{items} items with two or more judgments; {MIN_AGREEMENT_ITEMS} needed"})
+        thin = too_few_items(items)
+        if thin:
+            rows.append(row | {"note": thin})
             continue
         result = fit(replace(r, n=binary, categories=[category, "the rest"]), None, "fleiss")
         if not np.isfinite(result.value):
@@ -96,12 +96,14 @@ def _annotator_row(
     shared = d > 0
     row: dict[str, Any] = {"annotator_id": name, "judgments": int(mine.sum()), "items": int(shared.sum())}
     n = int(shared.sum())
-    if n < MIN_AGREEMENT_ITEMS:
-        return row | {"note": f"{n} items shared with another annotator; {MIN_AGREEMENT_ITEMS} needed"}
+    thin = too_few_items(n, "shared with another annotator")
+    if thin:
+        return row | {"note": thin}
     d, a = d[shared], a[shared]
     share = float(a.sum() / d.sum())
     se_share = float(np.sqrt(n / (n - 1.0) * ((a - share * d) ** 2).sum()) / d.sum())
-    kappa = (share - pe) / (1.0 - pe) if pe < 1.0 else float("nan")
-    se = se_share / (1.0 - pe) if pe < 1.0 else float("nan")
+    if not pe < 1.0:
+        return row | {"agreement": share, "note": "chance agreement is 1 (one category)"}
+    kappa, se = (share - pe) / (1.0 - pe), se_share / (1.0 - pe)
     low, high, _ = t_interval(kappa, se, n, confidence)
     return row | {"agreement": share, "kappa": kappa, "se": se, "ci_low": low, "ci_high": high}

@@ -148,11 +148,17 @@ def _row(coefficient: str, r: Ratings, items: int, **figures: Any) -> dict[str, 
     return {"coefficient": coefficient, "items": items, "raters": r.n_raters, "pairs": np.nan} | figures
 
 
-def _too_few(coefficient: str, r: Ratings, items: int, method: str) -> dict[str, Any] | None:
+def too_few_items(items: int, what: str = "with two or more judgments") -> str | None:
+    """Why an agreement figure on ``items`` items is not shown (fewer than
+    :data:`~labeleval.tuning.MIN_AGREEMENT_ITEMS`), or None."""
     if items >= MIN_AGREEMENT_ITEMS:
         return None
-    note = f"{items} items with two or more judgments; {MIN_AGREEMENT_ITEMS} needed"
-    return _row(coefficient, r, items, method=method, note=note)
+    return f"{items} item{'' if items == 1 else 's'} {what}; {MIN_AGREEMENT_ITEMS} needed"
+
+
+def _too_few(coefficient: str, r: Ratings, items: int, method: str) -> dict[str, Any] | None:
+    note = too_few_items(items)
+    return None if note is None else _row(coefficient, r, items, method=method, note=note)
 
 
 def _gwet_row(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from labeleval.metrics.agreement_table import too_few_items
 from labeleval.scoring.classes import class_table
 from labeleval.scoring.consensus import VendorConsensus
 from labeleval.scoring.encode import Encoded, VendorBatch
@@ -16,7 +17,7 @@ from labeleval.scoring.pairs import light_evidence
 from labeleval.scoring.redundancy import draws_for, redundancy_curve
 from labeleval.scoring.settings import Settings
 from labeleval.scoring.statistics import Estimates
-from labeleval.tuning import MIN_AGREEMENT_ITEMS, MIN_PAIR_COVERAGE
+from labeleval.tuning import MIN_PAIR_COVERAGE
 
 WITH_CI = ("alpha", "accuracy", "consensus_accuracy")
 COSTS_WITH_CI = ("usable_rate", "cost_per_usable_label", "cost_per_correct_item")
@@ -71,9 +72,8 @@ def light_kappas(enc: Encoded, batches: list[VendorBatch]) -> list[tuple[float, 
 
 def thin_note(items: int) -> str | None:
     """Why an agreement figure on ``items`` items with two or more judgments is not shown, or None."""
-    if items >= MIN_AGREEMENT_ITEMS:
-        return None
-    return f"built on {items} items with two or more judgments; {MIN_AGREEMENT_ITEMS} needed"
+    note = too_few_items(items)
+    return None if note is None else f"built on {note}"
 
 
 def coverage_note(pairs: int, covered: int, raters: int) -> str | None:
