@@ -42,7 +42,15 @@ from scipy import sparse
 
 from labeleval.errors import SchemaError, UndefinedMetricWarning
 from labeleval.metrics.counts import SparseCounts, check_frame, check_ids, label_codes, numeric_values, sparse_counts
-from labeleval.metrics.family import Weights, coefficient, cohen_fit, weights_name, weights_or_identity
+from labeleval.metrics.family import (
+    Weights,
+    alpha_fit,
+    coefficient,
+    cohen_fit,
+    ratings,
+    weights_name,
+    weights_or_identity,
+)
 from labeleval.options import invalid_option
 from labeleval.tuning import ORDINAL_EXACT_MAX, PACKAGE_MAX_CELLS, PAIR_INDEX_MAX_CELLS
 
@@ -300,9 +308,17 @@ def one_vs_rest_alphas(cells: sparse.csr_array, m: np.ndarray) -> np.ndarray:
 
 
 def krippendorff_alpha(
-    annotations: pd.DataFrame, *, level: str = "nominal", labels: Sequence[object] | None = None
+    annotations: pd.DataFrame,
+    *,
+    level: str = "nominal",
+    labels: Sequence[object] | None = None,
+    weights: Weights = None,
 ) -> float:
     """Krippendorff's alpha at the ``nominal``, ``ordinal``, ``interval`` or ``ratio`` level.
+
+    ``weights`` instead of a level: one of Gwet's weight families or a q x q matrix of agreement weights in the
+    order of ``labels`` (a distance matrix ``d`` is ``1 - d / d.max()``), for alpha with that distance
+    (Gwet 2014; irrCAC's ``krippen.alpha.raw``). ``ordinal`` weights are Gwet's, not Krippendorff's rank metric.
 
     Computed from the non-zero item x value counts, in memory linear in the judgments (never a dense annotators x
     items, items x values or values x values matrix); on small inputs (:data:`~labeleval.tuning.PACKAGE_MAX_CELLS`)
@@ -321,8 +337,22 @@ def krippendorff_alpha(
     """
     if level not in LEVELS:
         raise SchemaError(invalid_option("level", LEVELS, level))
+    if weights_name(weights) != "identity" or isinstance(weights, np.ndarray | list):
+        if level != "nominal":
+            raise SchemaError("krippendorff_alpha takes a level or weights, not both")
+        return _weighted_alpha(annotations, labels, weights)
     sc = sparse_counts(annotations, labels)
     return alpha_from_sparse(sc, level=level, values=_values(sc.categories, level))
+
+
+def _weighted_alpha(annotations: pd.DataFrame, labels: Sequence[object] | None, weights: Weights) -> float:
+    r = ratings(annotations, labels, weights=weights)
+    if r.q < 2:
+        return _undefined("Krippendorff's alpha", "fewer than two categories")
+    value = alpha_fit(r, weights_or_identity(weights, r.q)).value
+    if not np.isfinite(value):
+        return _undefined("Krippendorff's alpha", "no item has two or more judgments, or no expected disagreement")
+    return float(value)
 
 
 def _values(categories: Sequence[object], level: str) -> np.ndarray:

@@ -298,3 +298,28 @@ def test_ten_thousand_categories_stay_small() -> None:
     tracemalloc.stop()
     assert all(np.isfinite(values)) and table["estimate"].notna().all()
     assert peak < 200 * 1024**2  # items x K dense would be 2.4 GB, K x K 800 MB
+
+
+ALPHA = irrcac.cases("raw", ("krippendorff",))
+
+
+@pytest.mark.parametrize("case", ALPHA, ids=[irrcac.case_id(c) for c in ALPHA])
+def test_weighted_alpha_equals_irrcac(case: dict[str, Any]) -> None:
+    """``krippendorff_alpha(weights=...)``: alpha with Gwet's weights or a custom matrix, irrCAC's raw values."""
+    frame = irrcac.raw_frame(case["dataset"])
+    q = int(frame["label"].nunique())
+    weights = irrcac.weights_of(case, q)
+    got = le.krippendorff_alpha(frame, weights=None if case["weights"] == "identity" else weights)
+    assert got == pytest.approx(case["value"], abs=TOLERANCE), case["source"]
+
+
+def test_weighted_alpha_extends_the_levels() -> None:
+    """Identity weights are the nominal level; on equally spaced numeric labels quadratic weights are the interval
+    level; a level and weights together are refused."""
+    frame = irrcac.raw_frame("raw_4raters")
+    assert le.krippendorff_alpha(frame, weights=np.eye(5)) == pytest.approx(le.krippendorff_alpha(frame), abs=1e-12)
+    assert le.krippendorff_alpha(frame, weights="quadratic") == pytest.approx(
+        le.krippendorff_alpha(frame, level="interval"), abs=1e-12
+    )
+    with pytest.raises(SchemaError, match="not both"):
+        le.krippendorff_alpha(frame, level="ordinal", weights="linear")
