@@ -176,3 +176,12 @@ WATCH_CONFIDENCE: Final = 0.95
 #: the confidence sequences' mixture is tuned to be tightest after this many items (any value keeps them valid;
 #: a pilot much larger or smaller gets slightly wider sequences); changes results
 WATCH_TUNED_AT: Final = 500
+
+# ------------------------------------------------------------------ the evidence an agreement figure needs
+#: an agreement coefficient built on fewer items with two or more judgments than this is shown as "—" with the
+#: reason (le.agreement_table, the Agreement page, the verdict): a figure against one too thin to read
+MIN_AGREEMENT_ITEMS: Final = 10
+#: Light's kappa (a mean over annotator pairs sharing 10 or more items) is shown as "—" with the reason where
+#: those pairs cover fewer than this share of the annotators: one pair of two annotators out of 190 says
+#: nothing about the other 188
+MIN_PAIR_COVERAGE: Final = 0.5

@@ -92,6 +92,9 @@ def test_agreement_metric_selector() -> None:
     light = table.set_index("Metric").loc["Light's kappa (mean pairwise Cohen)"]
     assert "—" in light.tolist()  # Scale: undefined, and the caption says why
     assert any("no two of the vendor's annotators share 10" in c.value for c in at.caption)
+    evidence = table.set_index("Metric").loc["Annotators"]
+    assert evidence["Scale"] == "150" and evidence["Mercor"] == "12"
+    assert any("Landis–Koch bands" in m.value and "with probability" in m.value for m in at.markdown)
     at.selectbox(key="agreement_metric").set_value("gwet_ac1").run()
     assert not at.exception
 
