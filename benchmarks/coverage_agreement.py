@@ -1,7 +1,7 @@
 """Coverage of le.agreement_table's 95% intervals: Gwet's variances and the jackknife for Light's kappa.
 
-A script, not a test: ``nice -n 10 python benchmarks/coverage_agreement.py [--reps 300] [--light-reps 100]``
-(a few minutes on two cores).
+A script, not a test: ``nice -n 10 python benchmarks/coverage_agreement.py [--quick|--full] [--reps 300]
+[--light-reps 100] [--json OUT] [--before FILE]`` (a few minutes on two cores); ``make calibrate`` runs it.
 
 The simulation: items fall in one of 4 categories with prevalences 0.4 / 0.3 / 0.2 / 0.1; each judgment is the
 item's category with probability 0.7 (annotator skill drawn once per annotator, sd 0.1 around it, clipped to
@@ -99,18 +99,33 @@ def run(name: str, reps: int, light_reps: int, seed: int) -> list[dict[str, obje
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=300)
-    parser.add_argument("--light-reps", type=int, default=100)
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="100 replications per design (Light's kappa: 100)")
+    size.add_argument("--full", action="store_true", help="1000 replications per design (Light's kappa: 400)")
+    parser.add_argument("--reps", type=int, default=None, help="replications per design (default 300)")
+    parser.add_argument("--light-reps", type=int, default=None, help="replications for Light's kappa (default 100)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--before", type=Path, default=None, help="an earlier run's --json, shown beside")
     args = parser.parse_args()
+    reps = args.reps or (100 if args.quick else 1000 if args.full else 300)
+    light_reps = args.light_reps or (400 if args.full else 100)
+    if not hasattr(le, "agreement_table"):  # an earlier release, run by ``make calibrate`` beside this one
+        print("this labeleval has no agreement_table: nothing to measure")
+        if args.json:
+            args.json.write_text("[]")
+        return
     warnings.simplefilter("ignore")
     started = time.perf_counter()
     rows = []
     for k, name in enumerate(DESIGNS):
-        rows += run(name, args.reps, args.light_reps, args.seed + k)
+        rows += run(name, reps, light_reps, args.seed + k)
         print(f"{name}: done at {time.perf_counter() - started:.0f} s", flush=True)
     table = pd.DataFrame(rows)
+    before = json.loads(args.before.read_text()) if args.before and args.before.is_file() else []
+    if before:
+        old = pd.DataFrame(before).set_index(["design", "coefficient"])["coverage"].rename("coverage_before")
+        table = table.join(old, on=["design", "coefficient"])
     print(table.to_markdown(index=False))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
