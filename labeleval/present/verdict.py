@@ -163,21 +163,30 @@ SET_ASIDE = ("REJECTED", "CANCELLED", "NOT_COMPLETED", "REVIEW_ANNOTATION", "NO_
 
 
 def _quarantine_sentence(report: ReportData) -> str:
-    """How many rows were quarantined, telling apart the work a vendor's platform marked as not delivered
-    (not billed unless the project says the vendor charges for it: ``bill_excluded``) from delivered rows that
-    cannot be used (billed)."""
+    """How many rows were quarantined, telling apart the rows of the gold and item files (reference data: no one
+    is paid for them), the work a vendor's platform marked as not delivered (not billed unless the project says
+    the vendor charges for it: ``bill_excluded``) and delivered rows that cannot be used (billed)."""
     total = len(report.quarantine)
     read = int(report.ledger["rows_read"].sum())
-    set_aside = int(report.quarantine["reason"].astype(str).isin(SET_ASIDE).sum())
-    if not set_aside:
-        return f"{total:,} of {read:,} input rows were quarantined (see the ledger); they are billed but never usable."
-    unusable = total - set_aside
-    return (
-        f"{total:,} of {read:,} input rows were quarantined (see the ledger): {set_aside:,} set aside as not "
-        f"delivered (rejected, cancelled, reviewer annotations or no answer; not billed unless the project says "
-        f"the vendor charges for such work)"
-        + (f", and {unusable:,} delivered but unusable (billed)." if unusable else ".")
-    )
+    reasons = report.quarantine["reason"].astype(str)
+    judgments = report.quarantine["vendor"].astype(str).isin(set(report.summary["vendor"].astype(str)))
+    reference = int((~judgments).sum())
+    set_aside = int((judgments & reasons.isin(SET_ASIDE)).sum())
+    unusable = int(judgments.sum()) - set_aside
+    parts = []
+    if reference:
+        parts.append(f"{reference:,} in the gold or item files (reference data, not judgments: nothing billed)")
+    if set_aside:
+        parts.append(
+            f"{set_aside:,} set aside as not delivered (rejected, cancelled, reviewer annotations or no answer; not "
+            "billed unless the project says the vendor charges for such work)"
+        )
+    if unusable:
+        parts.append(f"{unusable:,} delivered but unusable (billed)")
+    head = f"{total:,} of {read:,} input rows were quarantined (see the ledger)"
+    if parts == [f"{unusable:,} delivered but unusable (billed)"]:
+        return f"{head}; they are billed but never usable."
+    return f"{head}: " + ", and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts) + "."
 
 
 def alpha_readings(report: ReportData) -> list[str]:
