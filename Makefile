@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: app test test-fast lint typecheck unit unit-fast reference bench calibrate sample clean
+.PHONY: app test test-fast test-min lint typecheck unit unit-fast reference bench calibrate schema sample clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,23 @@ unit: $(STAMP)
 unit-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not browser and not dask and not slow" tests
 
+# Every dependency at the lowest version pyproject.toml declares, in a venv of its own (.venv-min), and a fast subset
+# of the tests on them: the lower bounds are claims, and this checks them. Not part of `make test` (it downloads
+# every package again, about 400 MB); run it when a lower bound or a use of a newer feature changes.
+MIN_VENV := .venv-min
+MIN_TESTS ?= tests/test_api.py tests/io tests/cli tests/present tests/scoring/test_report_data.py \
+	tests/scoring/test_report_schema.py tests/ui/test_app.py
+test-min:
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MIN_VENV)/bin/python .ci/min_requirements.py --with app --with report \
+		--extra pytest --extra hypothesis --extra scikit-learn \
+		> $(MIN_VENV)/requirements-min.txt
+	$(MIN_VENV)/bin/python -m pip install --quiet -r $(MIN_VENV)/requirements-min.txt
+	$(MIN_VENV)/bin/python -m pip install --quiet --no-deps -e .
+	$(MIN_VENV)/bin/python -m pip check
+	$(MIN_VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not browser and not dask and not slow" $(MIN_TESTS)
+
 # The shared reference check runs when ../shared is beside this checkout (developers, CI);
 # the same published cases are also copied into tests/ and run by `unit`.
 reference: $(STAMP)
@@ -57,8 +74,12 @@ CALIBRATE ?=
 calibrate: $(STAMP)
 	$(BIN)/python benchmarks/calibrate.py $(CALIBRATE)
 
+# the JSON export's schema (labeleval/schemas/report.schema.json), rebuilt from the bundled samples
+schema: $(STAMP)
+	$(BIN)/python benchmarks/report_schema.py
+
 sample: $(STAMP)
 	$(BIN)/labeleval sample sample_data
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(MIN_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -40,6 +40,17 @@ if TYPE_CHECKING:  # the same names for type checkers (tests/test_api.py keeps t
         light_kappa,
         percent_agreement,
     )
+    from labeleval.metrics.agreement_parts import annotator_agreement, category_agreement
+    from labeleval.metrics.agreement_table import agreement_table
+    from labeleval.metrics.bands import agreement_bands
+    from labeleval.metrics.family import (
+        bennett_s,
+        brennan_prediger,
+        conger_kappa,
+        hubert_kappa,
+        randolph_kappa,
+        scott_pi,
+    )
     from labeleval.metrics.ordinal import gwet_ac2, icc, within_one_agreement
     from labeleval.metrics.sets import jaccard_distance, masi_distance
     from labeleval.project.manifest import Project, load_project
@@ -73,6 +84,16 @@ PUBLIC: dict[str, str] = {
     "krippendorff_alpha": "labeleval.metrics.agreement",
     "light_kappa": "labeleval.metrics.agreement",
     "percent_agreement": "labeleval.metrics.agreement",
+    "agreement_table": "labeleval.metrics.agreement_table",
+    "annotator_agreement": "labeleval.metrics.agreement_parts",
+    "category_agreement": "labeleval.metrics.agreement_parts",
+    "agreement_bands": "labeleval.metrics.bands",
+    "bennett_s": "labeleval.metrics.family",
+    "brennan_prediger": "labeleval.metrics.family",
+    "conger_kappa": "labeleval.metrics.family",
+    "hubert_kappa": "labeleval.metrics.family",
+    "randolph_kappa": "labeleval.metrics.family",
+    "scott_pi": "labeleval.metrics.family",
     "gwet_ac2": "labeleval.metrics.ordinal",
     "icc": "labeleval.metrics.ordinal",
     "within_one_agreement": "labeleval.metrics.ordinal",

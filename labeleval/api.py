@@ -8,26 +8,39 @@ on a shared, sorted item index and gets every estimate and interval from per-ite
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from labeleval.analyses.gold_audit import without_items
 from labeleval.analyses.questions import score_with_questions
+from labeleval.errors import LabelevalError
+from labeleval.io.frames import FRAME_KEYWORDS, frames_project, is_frames
 from labeleval.io.pipeline import load
 from labeleval.io.stream import choose_engine
 from labeleval.options import Engine
 from labeleval.project.manifest import Project
-from labeleval.report import Report, as_report
+from labeleval.report import Report, as_report, with_data
 from labeleval.scoring.run import score
 from labeleval.scoring.settings import Settings, as_project, parameters_doc, resolve_settings, signature_parameters
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Settings", "as_project", "evaluate"]
 
 
 def evaluate(
-    project_or_path: Project | str | Path,
+    project_or_path: Project | str | Path | pd.DataFrame | Mapping[str, pd.DataFrame],
     *,
+    gold: Any = None,
+    items: Any = None,
+    task: Mapping[str, Any] | None = None,
+    pricing: Any = None,
+    vendor_column: str = "vendor",
+    columns: Mapping[str, str] | None = None,
+    duplicates: str | None = None,
     scheduler: object = None,
     progress: Callable[[int, int], None] | None = None,
     **options: Any,
@@ -37,7 +50,24 @@ def evaluate(
     Parameters
     ----------
     project_or_path
-        A :class:`Project`, a project folder holding ``labeleval.toml``, or the manifest file.
+        A :class:`Project`, a project folder holding ``labeleval.toml``, or the manifest file; or the judgments
+        in memory: a long DataFrame with a vendor column (``vendor_column``), or a mapping of vendor name to
+        DataFrame, each with ``item_id``, ``annotator_id`` and ``label`` columns (``columns`` maps other names).
+        A pyarrow Table or any table with ``to_pandas()`` is taken too. Frames are read, checked and scored as a
+        project's files are: every row kept or quarantined, messages naming the frame and row (``data row 12``,
+        rows counted from 0 as ``iloc``).
+    gold, items
+        Frames only: the gold labels (a DataFrame with ``item_id`` and ``label``, or a Series of labels indexed by
+        item id) and item metadata (a DataFrame with ``item_id``). Without gold, usable means the consensus's.
+    task
+        Frames only: the manifest's ``[task]`` table as a mapping (``kind``, ``labels``, ``name``, ``tolerance``
+        ...); a nominal task's labels default to the distinct labels found, sorted.
+    pricing
+        Frames only: the manifest's pricing table (``{"model": "per_label", "rate": 0.08}``) for every vendor, or
+        a mapping of vendor name to one.
+    vendor_column, columns, duplicates
+        Frames only: the long frame's vendor column; canonical name -> the frames' column names; the manifest's
+        ``[data] duplicates`` policy.
     {settings}
     scheduler
         For ``engine="dask"``: a Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``;
@@ -54,14 +84,15 @@ def evaluate(
     >>> report = le.evaluate("sample_data/content_safety", n_boot=200)  # doctest: +SKIP
     >>> report.summary[["vendor", "accuracy", "cost_per_usable_label"]]  # doctest: +SKIP
     """
-    project = as_project(project_or_path)
+    described = {"gold": gold, "items": items, "task": task, "pricing": pricing, "columns": columns}
+    project = _project_of(project_or_path, described | {"duplicates": duplicates}, vendor_column)
     settings = resolve_settings(project, **options)
     choice = choose_engine(project, settings.engine)
     if choice != Engine.MEMORY:  # the chunked engines bound memory: one task at a time
         settings = replace(settings, n_jobs=1)
     data = load(project, choice, scheduler=scheduler, progress=progress, n_jobs=settings.n_jobs)
     data.raise_problems()
-    return as_report(
+    report = as_report(
         score_with_questions(
             data,
             lambda subset: score(subset, settings),
@@ -74,11 +105,33 @@ def evaluate(
             n_jobs=settings.n_jobs,
         )
     )
+    # the questions that replay the judgments see the gold the scoring saw (suspect gold left out on request)
+    excluded = [str(i) for i in (report.settings.get("gold_audit") or {}).get("excluded_gold", [])]
+    return with_data(report, without_items(data, excluded))
+
+
+def _project_of(project_or_path: object, described: dict[str, Any], vendor_column: str) -> Project:
+    """The Project to score: built around frames, or a Project, project folder or manifest as given (the frames'
+    keywords are refused with those: the manifest holds what they say)."""
+    if is_frames(project_or_path):
+        return frames_project(project_or_path, **described, vendor_column=vendor_column)
+    given = [k for k, v in described.items() if v is not None]
+    if given or vendor_column != "vendor":
+        raise LabelevalError(
+            f"{', '.join(given or ['vendor_column'])}= describe frames; a project folder's manifest holds them"
+        )
+    return as_project(project_or_path)
 
 
 evaluate.__doc__ = (evaluate.__doc__ or "").replace("    {settings}", parameters_doc(" " * 4))
 _own = inspect.signature(evaluate).parameters
 evaluate.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-    [_own["project_or_path"], *signature_parameters(), _own["scheduler"], _own["progress"]],
+    [
+        _own["project_or_path"],
+        *(_own[k] for k in FRAME_KEYWORDS),
+        *signature_parameters(),
+        _own["scheduler"],
+        _own["progress"],
+    ],
     return_annotation=Report,
 )

@@ -4,15 +4,22 @@ how many more gold items would separate the vendors."""
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, fields
 
 import pandas as pd
 
 from labeleval.analyses.plan import report_plan
+from labeleval.analyses.replacement import Replacement, replacement
+from labeleval.analyses.sequential import Sequential, sequential
+from labeleval.errors import LabelevalError
+from labeleval.io.dataset import Dataset
+from labeleval.present.notebook import report_html, report_repr
 from labeleval.present.render import to_html, to_markdown
 from labeleval.scoring.report_data import LARGE_FRAMES, ReportData
+from labeleval.tuning import WATCH_CONFIDENCE, WATCH_DELTA
 
-__all__ = ["LARGE_FRAMES", "Report", "as_report"]
+__all__ = ["LARGE_FRAMES", "Report", "as_report", "with_data"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,50 @@ class Report(ReportData):
         adds a plan for a difference you name (e.g. 0.03)."""
         return report_plan(self, power=power, alpha=alpha, difference=difference)
 
+    def replacement(
+        self, *, candidate: str, incumbent: str, epsilon: float | None = None, by: str | None = None
+    ) -> Replacement:
+        """Can ``candidate`` (a model, a cheaper vendor) stand in for ``incumbent``'s annotators? The alternative
+        annotator test on the items both labelled, with ``epsilon`` from the two vendors' cost per usable label
+        unless given, per slice of the item metadata column ``by``, and the TOST of gold accuracy beside it
+        (:func:`labeleval.analyses.replacement.replacement`). Needs the judgments: a Report from ``evaluate()``."""
+        return replacement(
+            self._judgments(),
+            candidate=candidate,
+            incumbent=incumbent,
+            epsilon=epsilon,
+            by=by,
+            costs=dict(zip(self.summary["vendor"], self.summary["cost_per_usable_label"], strict=True)),
+            level=round(1.0 - float(self.settings.get("confidence", 0.95)), 10),
+            seed=int(self.settings.get("seed", 0)),
+        )
+
+    def sequential(
+        self, *, delta: float = WATCH_DELTA, confidence: float = WATCH_CONFIDENCE, over: str = "day"
+    ) -> Sequential:
+        """Can the pilot stop today? The gold items replayed in submission order, one look per ``over`` (day,
+        week or batch), with anytime-valid confidence sequences for each vendor's gold accuracy and each pair's
+        paired difference, and each pair's decision (better, equivalent within ``delta``, continue,
+        inconclusive) with the first look it was reached (:func:`labeleval.analyses.sequential.sequential`)."""
+        return sequential(self._judgments(), delta=delta, confidence=confidence, over=over)
+
+    def _judgments(self) -> Dataset:
+        data = _JUDGMENTS.get(id(self))
+        if data is None:
+            raise LabelevalError(
+                "this Report does not carry its judgments (it was read back from a cache or an export, or copied): "
+                "score the project again with labeleval.evaluate()"
+            )
+        return data
+
+    def __repr__(self) -> str:
+        """A few lines: what was scored and the vendors' headline figures (``to_html()`` has everything)."""
+        return report_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the leaderboard with intervals and the verdict (every text escaped)."""
+        return report_html(self)
+
     def to_markdown(self) -> str:
         """A readable report: the verdict, the leaderboard, comparisons, agreement, cost, the ledger and the
         method notes, with human column names (:func:`labeleval.present.render.to_markdown`)."""
@@ -38,6 +89,20 @@ class Report(ReportData):
         cost-against-quality chart as inline SVG; no scripts, nothing loaded
         (:func:`labeleval.present.render.to_html`)."""
         return to_html(self)
+
+
+#: The judgments each live Report from ``evaluate()`` was scored from, by the Report's id, dropped when the Report
+#: is: held beside the Report rather than in it, so that its fields, exports, copies and pickles never see them.
+_JUDGMENTS: dict[int, Dataset] = {}
+
+
+def with_data(report: Report, data: Dataset) -> Report:
+    """``report`` with the judgments it was scored from, for the questions that replay them
+    (:meth:`Report.replacement`, :meth:`Report.sequential`); they are not exported, compared, copied or pickled."""
+    key = id(report)
+    _JUDGMENTS[key] = data
+    weakref.finalize(report, _JUDGMENTS.pop, key, None)
+    return report
 
 
 def as_report(data: ReportData) -> Report:

@@ -157,5 +157,36 @@ AUDIT_JOINT_MAX_JUDGMENTS: Final = 200
 #: a vendor whose Dawid-Skene consensus is the chosen one is refitted once without each of its annotators, up to
 #: this many annotators, and its interval counts each annotator's influence with the model refitted (its
 #: confusions and priors move with who is left); above, the fit is held and each vote removed alone: annotators
-#: x one fit's time against an annotator part that misses the refit
-DS_REFIT_ANNOTATORS = 100
+#: x one fit's time against an annotator part that misses the refit; changes the intervals
+DS_REFIT_ANNOTATORS: Final = 100
+# ------------------------------------------------ replacement and watching (analyses/replacement.py, sequential.py)
+#: the alternative annotator test counts a held-out annotator only with at least this many items (the paper's
+#: floor for its t-test's normal approximation) and needs at least this many such annotators (its advice:
+#: with two, the test only asks which of the two the candidate is closer to); changes results
+ALT_MIN_ITEMS: Final = 30
+ALT_MIN_ANNOTATORS: Final = 3
+#: the candidate passes when it wins against at least this share of the annotators tested (the paper's omega)
+ALT_MIN_WINNING_RATE: Final = 0.5
+#: the handicap epsilon where the user gives none: this much times the share of the incumbent's cost per usable
+#: label the candidate saves (the paper suggests 0.2 for experts, 0.15 skilled workers, 0.1 crowd workers), and
+#: the value taken when either vendor's cost per usable label is unknown; changes results
+ALT_EPSILON_MAX: Final = 0.2
+ALT_EPSILON_UNKNOWN_COST: Final = 0.1
+#: the equivalence margin of gold accuracy (TOST) beside the replacement test, in accuracy points; changes results
+EQUIVALENCE_MARGIN: Final = 0.05
+#: the watched pilot's defaults: the margin within which two vendors' gold accuracies count as equivalent, and the
+#: confidence of the sequences; changes results
+WATCH_DELTA: Final = 0.05
+WATCH_CONFIDENCE: Final = 0.95
+#: the confidence sequences' mixture is tuned to be tightest after this many items (any value keeps them valid;
+#: a pilot much larger or smaller gets slightly wider sequences); changes results
+WATCH_TUNED_AT: Final = 500
+
+# ------------------------------------------------------------------ the evidence an agreement figure needs
+#: an agreement coefficient built on fewer items with two or more judgments than this is shown as "—" with the
+#: reason (le.agreement_table, the Agreement page, the verdict): a figure against one too thin to read
+MIN_AGREEMENT_ITEMS: Final = 10
+#: Light's kappa (a mean over annotator pairs sharing 10 or more items) is shown as "—" with the reason where
+#: those pairs cover fewer than this share of the annotators: one pair of two annotators out of 190 says
+#: nothing about the other 188
+MIN_PAIR_COVERAGE: Final = 0.5

@@ -113,7 +113,7 @@ def test_bad_options_raise_clear_errors(sample_project: Path) -> None:
     with pytest.raises(le.LabelevalError, match="usability"):
         le.evaluate(sample_project, usability="vibes")
     with pytest.raises(le.LabelevalError, match="expected a Project"):
-        le.evaluate(42)  # type: ignore[arg-type]
+        le.evaluate(42)
 
 
 @pytest.mark.slow

@@ -24,12 +24,10 @@ from labeleval.scoring.settings import Settings
 
 
 def accuracy_ranking(summary: pd.DataFrame) -> list[str]:
-    """Vendors by accuracy on gold, best first (vendors without an accuracy last, by name)."""
-    frame = summary[["vendor", "accuracy"]].copy()
-    frame["missing"] = frame["accuracy"].isna()
-    return [
-        str(v) for v in frame.sort_values(["missing", "accuracy", "vendor"], ascending=[True, False, True])["vendor"]
-    ]
+    """Vendors by accuracy on gold, best first (ties by name). A vendor with no accuracy (no gold item labelled)
+    has no place in it: a sentence must not rank a vendor on a figure it has no data for."""
+    frame = summary.loc[summary["accuracy"].notna(), ["vendor", "accuracy"]]
+    return [str(v) for v in frame.sort_values(["accuracy", "vendor"], ascending=[False, True])["vendor"]]
 
 
 def with_item_metadata(items: pd.DataFrame, metadata: pd.DataFrame) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""``labeleval``: score, validate, app, sample.
+"""``labeleval``: score, validate, app, sample (and read, gold-audit, plan, replace, watch).
 
 Exit codes: 0 success; 1 bad data or manifest (message ``error: ...`` naming file, line, column);
 2 bad usage. No traceback reaches the user (set ``LABELEVAL_DEBUG=1`` to see one for a bug report).
@@ -7,8 +7,9 @@ Exit codes: 0 success; 1 bad data or manifest (message ``error: ...`` naming fil
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
-import subprocess
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -20,9 +21,11 @@ import pandas as pd
 from labeleval import fmt
 from labeleval._version import __version__
 from labeleval.api import as_project, evaluate
+from labeleval.cli import decisions as cli_decisions
 from labeleval.cli import questions as cli_questions
 from labeleval.cli import read as cli_read
-from labeleval.cli.output import json_for_terminal, say
+from labeleval.cli.entry import COMMANDS, DESCRIPTION, finish
+from labeleval.cli.output import json_for_terminal, say, status
 from labeleval.cli.progress import ProgressBar
 from labeleval.cli.settings import add_settings_arguments, settings_given
 from labeleval.errors import LabelevalError, UndefinedMetricWarning
@@ -36,6 +39,7 @@ from labeleval.report import LARGE_FRAMES, Report
 from labeleval.safety import spreadsheet_frame, terminal_text
 from labeleval.samples.content_safety import generate_content_safety
 from labeleval.samples.kinds import generate_helpfulness_likert, generate_preference_pairs
+from labeleval.samples.llm_judge import generate_llm_judge
 from labeleval.samples.pilot import generate_ticket_pilot
 from labeleval.ui import entry_script
 
@@ -51,15 +55,12 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     """The ``labeleval`` command line: one sub-command each, in the order ``--help`` lists them."""
-    parser = _Parser(
-        prog="labeleval",
-        description="Compare labelling vendors: agreement, accuracy on gold, cost per usable label.",
-    )
+    parser = _Parser(prog="labeleval", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"labeleval {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     score = _score_parser(sub)
     cards = _annotators_parser(sub)
-    validate = sub.add_parser("validate", help="read a project and report what was kept and quarantined")
+    validate = sub.add_parser("validate", help=COMMANDS["validate"][0])
     validate.add_argument("project")
     for command in (score, cards, validate):
         command.add_argument(
@@ -69,9 +70,13 @@ def _parser() -> argparse.ArgumentParser:
         )
     validate.add_argument("--all", action="store_true", help="list every quarantined row (default: first 20)")
 
-    app = sub.add_parser("app", help="open the comparison app (Streamlit)")
+    app = sub.add_parser(
+        "app",
+        help=COMMANDS["app"][0],
+        description="Streamlit's own options (--server.port, --server.baseUrlPath, --theme.base ...) are passed on.",
+    )
     app.add_argument("project", nargs="?", help="project to open (default: the bundled sample)")
-    app.add_argument("--port", type=int, default=8501)
+    app.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501; or --server.port)")
     app.add_argument(
         "--host",
         default="127.0.0.1",
@@ -81,18 +86,25 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_read.add_parser(sub)
     cli_questions.add_parsers(sub)
+    cli_decisions.add_parsers(sub)
 
-    sample = sub.add_parser("sample", help="write the bundled sample projects into a folder")
+    sample = sub.add_parser("sample", help=COMMANDS["sample"][0])
     sample.add_argument("out_dir")
+    finish(sub)
     return parser
 
 
 def _score_parser(sub: argparse._SubParsersAction[Any]) -> argparse.ArgumentParser:
     """``labeleval score``: its output, resampling and consensus options, and the engine that reads the rows."""
-    score = sub.add_parser("score", help="score every vendor of a project")
+    score = sub.add_parser("score", help=COMMANDS["score"][0])
     score.add_argument("project", help="project folder holding labeleval.toml, or the manifest file")
     score.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
-    score.add_argument("--out", help="write to this file (csv: this folder) instead of standard output")
+    score.add_argument("--out", help="write to this file (csv: this folder) instead of standard output ('-')")
+    score.add_argument(
+        "--raw-csv",
+        action="store_true",
+        help="csv: raw values for a pipeline (default: text a spreadsheet would run as a formula gets a leading ')",
+    )
     add_settings_arguments(score)
     score.add_argument(
         "--scheduler",
@@ -109,17 +121,23 @@ def _score_parser(sub: argparse._SubParsersAction[Any]) -> argparse.ArgumentPars
 
 def _annotators_parser(sub: argparse._SubParsersAction[Any]) -> argparse.ArgumentParser:
     """``labeleval annotators``: report cards, low performers first."""
-    cards = sub.add_parser("annotators", help="annotator report cards, low performers first")
+    cards = sub.add_parser("annotators", help=COMMANDS["annotators"][0])
     cards.add_argument("project")
     cards.add_argument("--flagged", action="store_true", help="only the annotators flagged as low performers")
     cards.add_argument("--format", choices=("table", "csv"), default="table")
-    cards.add_argument("--out", help="write to this file instead of standard output")
+    cards.add_argument("--out", help="write to this file instead of standard output ('-')")
     add_settings_arguments(cards, ["consensus"])
     return cards
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    given, streamlit_options = streamlit_arguments(given)
+    parser = _parser()
+    args = parser.parse_args(given)
+    if streamlit_options and args.command != "app":
+        parser.error(f"unrecognized arguments: {' '.join(streamlit_options)}")
+    args.streamlit = streamlit_options
     try:
         with warnings.catch_warnings():  # an undefined metric is "n/a" in the output, not a warning
             warnings.simplefilter("ignore", UndefinedMetricWarning)
@@ -158,6 +176,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cli_read.run(args)
     if args.command in cli_questions.COMMANDS:
         return cli_questions.run(args)
+    if args.command in cli_decisions.COMMANDS:
+        return cli_decisions.run(args)
     if args.command == "sample":
         root = Path(args.out_dir)
         for make, name in (
@@ -165,9 +185,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             (generate_preference_pairs, "preference_pairs"),
             (generate_helpfulness_likert, "helpfulness_likert"),
             (generate_ticket_pilot, "ticket_pilot"),
+            (generate_llm_judge, "llm_judge"),
         ):
             manifest = make(root / name)
-            say(f"wrote {manifest.parent} (synthetic sample; see its README.md)")
+            status(args, f"wrote {manifest.parent} (synthetic sample; see its README.md)")
         return 0
     return _app(args)
 
@@ -179,14 +200,16 @@ def _score(args: argparse.Namespace) -> int:
     report = evaluate(
         args.project,
         scheduler=args.scheduler,
-        progress=ProgressBar() if sys.stderr.isatty() else None,
+        progress=ProgressBar() if sys.stderr.isatty() and not args.quiet else None,
         **given,
     )
     frames = None if args.with_items else [n for n in Report.frame_names() if n not in LARGE_FRAMES]
     if args.format == "csv":
+        if args.out == "-":
+            raise LabelevalError("--format csv writes a folder of files; for standard output use --format json")
         folder = Path(args.out or "labeleval_report")
-        written = report.to_csv(folder, frames)
-        say(f"wrote {len(written)} files to {folder}/")
+        written = report.to_csv(folder, frames, raw=args.raw_csv)
+        status(args, f"wrote {len(written)} files to {folder}/")
         return 0
     if args.format == "json":
         text = report.to_json(frames, indent=2)
@@ -196,12 +219,20 @@ def _score(args: argparse.Namespace) -> int:
         text = report.to_html()
     else:
         text = format_table(report) + cli_questions.slice_and_drift_text(report)
-    if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
-        say(f"wrote {args.out}")
-    else:
-        say(json_for_terminal(text) if args.format == "json" else text)
+    emit(args, json_for_terminal(text) if args.format == "json" and not args.out else text + "\n")
     return 0
+
+
+def emit(args: argparse.Namespace, text: str) -> None:
+    """``text`` to ``--out`` (a file; ``-`` or none: standard output), saying so on stderr unless ``--quiet``."""
+    if args.out and args.out != "-":
+        Path(args.out).write_text(text, encoding="utf-8")
+        status(args, f"wrote {args.out}")
+    elif args.out == "-":
+        sys.stdout.write(text)  # data for a pipe, as written to a file
+        sys.stdout.flush()
+    else:
+        say(text.removesuffix("\n"))
 
 
 def _annotators(args: argparse.Namespace) -> int:
@@ -231,11 +262,7 @@ def _annotators(args: argparse.Namespace) -> int:
         text = _text_table(glossary.display_frame(shown, merge_intervals=False), {})
         flagged = int(report.annotators["low_performer"].sum())
         text += f"\n\n{flagged} of {len(report.annotators)} annotators flagged as low performers."
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-        say(f"wrote {args.out}")
-    else:
-        say(text)
+    emit(args, text)
     return 0
 
 
@@ -272,28 +299,65 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _app(args: argparse.Namespace) -> int:
-    # streamlit run, after importing the pages' modules and caching the project's Report; the app's other
-    # Streamlit settings (upload limit, no tracebacks, ...) are added by labeleval.ui.serve
-    command = [
-        sys.executable,
-        "-m",
-        "labeleval.ui.serve",
-        str(entry_script()),
-        "--server.port",
-        str(args.port),
-        "--server.address",
-        str(args.host),
-    ]
-    if args.host not in LOOPBACK:
+    """Become the app's server (``os.execv``: one process, so a signal reaches Streamlit and frees the port):
+    ``labeleval.ui.serve`` imports the pages' modules, caches the project's Report and adds the app's Streamlit
+    settings; Streamlit's own options given on the line are passed on, and win over ``--port``."""
+    if importlib.util.find_spec("streamlit") is None:
+        raise LabelevalError("the app needs Streamlit, which this install does not have: pip install 'labeleval[app]'")
+    own = [a.split("=", 1)[0] for a in args.streamlit]
+    command = [sys.executable, "-m", "labeleval.ui.serve", str(entry_script())]
+    if "--server.port" not in own:
+        command += ["--server.port", str(args.port)]
+    if "--server.address" not in own:
+        command += ["--server.address", str(args.host)]
+    host = option_value(args.streamlit, "--server.address", args.host)
+    if host not in LOOPBACK:
         print(
-            f"labeleval app: listening on {terminal_text(args.host)}, open to the network. The app has no login: "
+            f"labeleval app: listening on {terminal_text(host)}, open to the network. The app has no login: "
             "anyone who reaches the port can upload files and read every project it shows. Put a proxy that "
             "authenticates in front of it (docs/security.md).",
             file=sys.stderr,
         )
+    command += args.streamlit
     if args.project:
         command += ["--", str(Path(args.project).resolve())]
-    return subprocess.call(command)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, command)
+    return 0  # not reached: execv replaces this process
+
+
+#: A Streamlit config option on the command line: ``--server.port`` or ``--server.port=8600``.
+STREAMLIT_OPTION = re.compile(r"--[a-z]+\.[A-Za-z.]+(=.*)?", re.DOTALL)
+
+
+def option_value(options: list[str], name: str, default: str) -> str:
+    """The value ``options`` give ``name`` (``--name VALUE`` or ``--name=VALUE``; the last wins), else ``default``."""
+    value = default
+    for k, token in enumerate(options):
+        if token == name and k + 1 < len(options):
+            value = options[k + 1]
+        elif token.startswith(f"{name}="):
+            value = token.split("=", 1)[1]
+    return value
+
+
+def streamlit_arguments(argv: list[str]) -> tuple[list[str], list[str]]:
+    """(the line without Streamlit's options, those options with their values) for ``labeleval app``."""
+    rest: list[str] = []
+    options: list[str] = []
+    k = 0
+    while k < len(argv):
+        token = argv[k]
+        if STREAMLIT_OPTION.fullmatch(token) and token != "--":
+            options.append(token)
+            if "=" not in token and k + 1 < len(argv):
+                options.append(argv[k + 1])
+                k += 1
+        else:
+            rest.append(token)
+        k += 1
+    return rest, options
 
 
 #: Addresses that reach this machine only.

@@ -5,14 +5,21 @@ title or reorder a line (:func:`labeleval.safety.terminal_text`)."""
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from labeleval.safety import json_for_terminal, terminal_text
 
-__all__ = ["json_for_terminal", "say"]
+__all__ = ["json_for_terminal", "say", "status"]
 
 
 def say(text: object = "", *, file: TextIO | None = None, one_line: bool = False) -> None:
     """Print ``text`` without escape sequences or control characters (tabs and line feeds kept, unless
     ``one_line``: then they become spaces, so a value cannot start a line of its own)."""
     print(terminal_text(text, keep_newlines=not one_line), file=file if file is not None else sys.stdout)
+
+
+def status(args: Any, text: object) -> None:
+    """A status line ("wrote ..."): on stderr, so standard output holds only the command's data; none with
+    ``--quiet``."""
+    if not getattr(args, "quiet", False):
+        say(text, file=sys.stderr)

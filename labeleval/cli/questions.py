@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,11 @@ from labeleval import fmt
 from labeleval.analyses.gold_audit import AuditRule, gold_audit, supports_audit
 from labeleval.analyses.plan import pilot_plan, pilot_prices
 from labeleval.api import evaluate
-from labeleval.cli.output import say
+from labeleval.cli.output import say, status
 from labeleval.errors import LabelevalError
 from labeleval.io.pipeline import load_data
 from labeleval.options import AuditControl
+from labeleval.present.glossary import display_frame
 from labeleval.present.question_text import drift_sentences, slice_sentences
 from labeleval.report import Report
 from labeleval.safety import spreadsheet_frame
@@ -92,10 +94,14 @@ def run(args: argparse.Namespace) -> int:
     return _plan(args)
 
 
-def _emit(text: str, out: str | None) -> None:
-    if out:
+def _emit(text: str, args: argparse.Namespace) -> None:
+    """``text`` to ``--out`` (``-``: standard output), saying so on stderr unless ``--quiet``."""
+    out = args.out
+    if out and out != "-":
         Path(out).write_text(text, encoding="utf-8")
-        say(f"wrote {out}")
+        status(args, f"wrote {out}")
+    elif out == "-":
+        sys.stdout.write(text)
     else:
         say(text)
 
@@ -111,7 +117,7 @@ def _gold_audit(args: argparse.Namespace) -> int:
     audit = gold_audit(data, rule)
     shown = audit if args.all else audit[audit["suspect"].astype(bool)]
     if args.format == "csv":
-        _emit(spreadsheet_frame(shown).to_csv(index=False), args.out)
+        _emit(spreadsheet_frame(shown).to_csv(index=False), args)
         return 0
     columns = {
         "rank": "rank",
@@ -141,7 +147,7 @@ def _gold_audit(args: argparse.Namespace) -> int:
         )
     else:
         lines.append("`--all` lists the gold items the pooled evidence leans against without rejecting them.")
-    _emit("\n".join(lines) + "\n", args.out)
+    _emit("\n".join(lines) + "\n", args)
     return 0
 
 
@@ -157,7 +163,7 @@ def _plan(args: argparse.Namespace) -> int:
         return _pilot(args, report)
     plan = report.plan(power=args.power, alpha=args.alpha, difference=args.difference)
     if args.format == "csv":
-        _emit(spreadsheet_frame(plan).to_csv(index=False), args.out)
+        _emit(spreadsheet_frame(plan).to_csv(index=False), args)
         return 0
     rows = []
     for r in plan.itertuples(index=False):
@@ -185,7 +191,7 @@ def _plan(args: argparse.Namespace) -> int:
         "never: no number of items reaches the power with these annotators (staff more, or accept less power).",
         "Plan a pilot that is not yet run with labeleval.pilot_plan(...) or the app's Plan panel.",
     ]
-    _emit("\n".join(lines) + "\n", args.out)
+    _emit("\n".join(lines) + "\n", args)
     return 0
 
 
@@ -214,20 +220,11 @@ def _pilot(args: argparse.Namespace, report: Report) -> int:
         cost_per_item=per_item,
     )
     if args.format == "csv":
-        _emit(spreadsheet_frame(plan.vendors).to_csv(index=False), args.out)
+        _emit(spreadsheet_frame(plan.vendors).to_csv(index=False), args)
         return 0
-    pairs = plan.pairs.assign(
-        gold_items_judgment=[_count(v) for v in plan.pairs["gold_items_judgment"]],
-        gold_items_consensus=[_count(v) for v in plan.pairs["gold_items_consensus"]],
-        power_judgment=[_share(v) for v in plan.pairs["power_judgment"]],
-        power_consensus=[_share(v) for v in plan.pairs["power_consensus"]],
-    )
-    currency = str(report.settings.get("currency", ""))
-    vendors = plan.vendors.assign(
-        items=[_count(v) for v in plan.vendors["items"]],
-        labels=[_count(v) for v in plan.vendors["labels"]],
-        cost=[f"{v:,.2f} {currency}" if pd.notna(v) else "no price" for v in plan.vendors["cost"]],
-    )
+    currency = str(report.settings.get("currency", "")) or None
+    pairs = display_frame(plan.pairs, currency=currency, drop=("test",))
+    vendors = display_frame(plan.vendors, currency=currency)
     lines = [
         f"A pilot with {args.labels_per_item} labels per item and {args.pool} annotators per vendor (spread of "
         f"their accuracy {args.skill_sd:g}, items' difficulty spread {args.difficulty_sd:g}): gold items for "
@@ -235,17 +232,15 @@ def _pilot(args: argparse.Namespace, report: Report) -> int:
         f"comparison's power at the plan's gold items.",
         f"Test planned for: {plan.test}.",
         "",
-        pairs[
-            ["vendor_a", "vendor_b", "gold_items_judgment", "gold_items_consensus", "power_judgment", "power_consensus"]
-        ].to_string(index=False),
+        pairs.to_string(index=False),
         "",
         f"Gold items: {_count(plan.gold_items)}; items per vendor at {args.gold_share:.0%} gold: "
         f"{_count(plan.items_per_vendor)}.",
         "",
-        vendors[["vendor", "accuracy", "consensus_accuracy", "items", "labels", "cost"]].to_string(index=False),
+        vendors.to_string(index=False),
         *[f"note: {n}" for n in plan.notes],
     ]
-    _emit("\n".join(lines) + "\n", args.out)
+    _emit("\n".join(lines) + "\n", args)
     return 0
 
 

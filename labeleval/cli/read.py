@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
-from labeleval.cli.output import say
+from labeleval.cli.output import say, status
 from labeleval.io.formats import NATIVE_FORMATS, REGISTRY
 from labeleval.io.inspect import read_file
 from labeleval.io.readers import FORMATS as TABLE_FORMATS
@@ -31,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     read.add_argument("--rates", help="a table of hourly rates per annotator (timesheets)")
     read.add_argument("--duration-unit", choices=DurationUnit.values(), default="s")
     read.add_argument("--rows", type=int, default=10, help="canonical rows to print (default 10)")
-    read.add_argument("--out", help="write every canonical row to this CSV file")
+    read.add_argument("--out", help="write every canonical row to this CSV file ('-': standard output, only the rows)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,6 +46,9 @@ def run(args: argparse.Namespace) -> int:
         rates=args.rates,
         duration_unit=args.duration_unit,
     )
+    if args.out == "-":  # the canonical rows for a pipe, and nothing else on standard output
+        spreadsheet_frame(reading.rows).to_csv(sys.stdout, index=False)
+        return 0
     title = REGISTRY[reading.format].title if reading.format in REGISTRY else f"{reading.format} table"
     say(f"{Path(args.file).name}: {title}", one_line=True)
     if reading.mapping:
@@ -65,5 +69,5 @@ def run(args: argparse.Namespace) -> int:
         say(q[["line", "reason", "column", "value", "message"]].head(args.rows).to_string(index=False))
     if args.out:
         spreadsheet_frame(reading.rows).to_csv(args.out, index=False)
-        say(f"\nwrote {len(reading.rows):,} canonical rows to {args.out}")
+        status(args, f"wrote {len(reading.rows):,} canonical rows to {args.out}")
     return 0

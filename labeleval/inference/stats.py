@@ -170,6 +170,16 @@ def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     return out
 
 
+def benjamini_yekutieli(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini-Yekutieli adjusted p-values (NaN stays NaN): the Benjamini-Hochberg ones times the harmonic sum
+    1 + 1/2 + ... + 1/m, which controls the false discovery rate under any dependence between the tests
+    (Benjamini & Yekutieli 2001, Theorem 1.3); reject where the value is at most the level."""
+    q = benjamini_hochberg(p_values)
+    m = int(np.isfinite(q).sum())
+    harmonic = float(np.sum(1.0 / np.arange(1, m + 1))) if m else 1.0
+    return np.minimum(1.0, q * harmonic)
+
+
 # ------------------------------------------------------------------------------------------------------
 # Vendor-level uncertainty: annotators as a second source of error, intervals that behave at
 # 0 and 1, one multiplicity method whose adjusted p-values and simultaneous intervals agree, tie credit.

@@ -62,7 +62,12 @@ def read_chunk(task: ChunkTask) -> tuple[RawTable, dict[str, str], float]:
     if task.row_group is None:
         spec = replace(vendor.file, path=task.path)  # one file of a folder, or the vendor's file
         source = read_source(
-            spec, task.name, rates=vendor.rates, duration_factor=vendor.duration_unit.seconds, columns=wanted
+            spec,
+            task.name,
+            rates=vendor.rates,
+            duration_factor=vendor.duration_unit.seconds,
+            columns=wanted,
+            currency=vendor.pricing.currency,
         )
         return source.raw, dict(source.columns), source.duration_factor
     where: Path | str = task.url if task.url is not None else task.path

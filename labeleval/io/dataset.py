@@ -17,8 +17,7 @@ import pandas as pd
 from labeleval.errors import InsufficientDataError
 from labeleval.io.items import empty_items, gold_metadata, normalize_items
 from labeleval.io.normalize import Billing, normalize_gold
-from labeleval.io.readers import read_table
-from labeleval.io.source import display_name, read_source
+from labeleval.io.source import read_plain, read_source, source_name
 from labeleval.metrics.sets import members
 from labeleval.project.manifest import Project
 from labeleval.project.schema import LedgerBuilder
@@ -56,7 +55,7 @@ def read_gold(project: Project, ledger: LedgerBuilder) -> tuple[pd.Series, pd.Da
     from_gold = empty_items()
     if project.gold is not None:
         spec = project.gold
-        name = display_name(spec.path, project.root)
+        name = source_name(spec, project.root)
         source = read_source(spec, name, gold=True)
         raw = source.raw
         gold, quarantine = normalize_gold(
@@ -79,8 +78,8 @@ def read_item_table(project: Project, ledger: LedgerBuilder) -> pd.DataFrame:
     if project.items is None:
         return empty_items()
     spec = project.items.file
-    name = display_name(spec.path, project.root)
-    raw = read_table(spec.path, fmt=spec.format, encoding=spec.encoding, sheet=spec.sheet, display_name=name)
+    name = source_name(spec, project.root)
+    raw = read_plain(spec, name)
     item_meta, quarantine = normalize_items(raw, file=name, columns=dict(spec.columns), metadata=project.items.metadata)
     ledger.add_file(name, "items", raw.rows_read, len(item_meta), quarantine)
     return item_meta

@@ -78,10 +78,16 @@ def resolve_columns(
             missing.append(f"{source!r}" + (f" (for {canonical})" if source != canonical else ""))
             if canonical in required:
                 resolved[canonical] = source  # only reached below when every record was malformed
-    example = ", ".join(f'{c} = "..."' for c in required)
     if missing and (len(raw.frame) or not raw.malformed):
         every = raw.columns_in_file if raw.columns_in_file is not None else list(raw.frame.columns)
         found = ", ".join(map(repr, every[:20])) or "none"
+        if raw.fmt == "frame":  # evaluate(frame): the frame's names are mapped by a keyword, not a manifest
+            hint = "evaluate(columns={" + ", ".join(f'"{c}": "..."' for c in required) + "})"
+            raise SchemaError(
+                f"{file}: missing column {', '.join(missing)}; the frame has columns: {found}. Map "
+                f"its names to labeleval's with {hint}"
+            )
+        example = ", ".join(f'{c} = "..."' for c in required)
         raise SchemaError(
             f"{file} {'line 1' if raw.fmt in ('csv', 'tsv') else 'header'}: missing column "
             f"{', '.join(missing)}; the file has columns: {found}. Map the file's names to labeleval's "

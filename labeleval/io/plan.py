@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from labeleval.errors import AdapterError, LabelevalError
 from labeleval.io.readers import check_size
-from labeleval.io.source import display_name
+from labeleval.io.source import display_name, source_name
 from labeleval.limits import Limits
 from labeleval.limits import current as current_limits
 from labeleval.project.manifest import Project, VendorSpec
@@ -64,6 +64,12 @@ def plan(project: Project) -> list[ChunkTask]:
                     tasks.append(replace(base, row_group=g, rows_before=before, rows=rows, limits=limits))
                     before += rows
             continue
+        if spec.frame is not None:  # an in-memory frame: one chunk, read whole
+            name = source_name(spec, project.root)
+            tasks.append(
+                ChunkTask(index, vendor, project.task, str(project.duplicates), spec.path, name, limits=limits)
+            )
+            continue
         multi = is_multi_path(spec.path)
         if multi and spec.format not in (None, "parquet"):
             raise AdapterError(
@@ -106,7 +112,7 @@ def plan_files(project: Project) -> list[ChunkTask]:
             project.task,
             str(project.duplicates),
             vendor.file.path,
-            display_name(vendor.file.path, project.root),
+            source_name(vendor.file, project.root),
             limits=limits,
             only_chunk=True,
         )

@@ -41,6 +41,7 @@ LINE_WORD: Final[dict[str, str]] = {
     "json": "record",
     "parquet": "row",
     "xlsx": "row",
+    "frame": "row",
 }
 
 
@@ -126,6 +127,30 @@ def read_table(
     width = len(raw.columns_in_file) if raw.columns_in_file is not None else raw.frame.shape[1]
     check_size(raw.rows_read, width, name, lim)
     return raw
+
+
+def read_frame(
+    frame: pd.DataFrame, name: str, *, limits: Limits | None = None, columns: Collection[str] | None = None
+) -> RawTable:
+    """An in-memory table as a :class:`RawTable`: its index is each row's position in the caller's frame (what
+    messages call its row, counted from 0 as ``iloc``), column names become text, categorical columns their
+    values, and cells holding lists or objects their JSON text, as a Parquet file's are read. ``columns``: the
+    columns to keep (None: all)."""
+    lim = limits or current_limits()
+    names = [str(c) for c in frame.columns]
+    check_size(len(frame), len(names), name, lim)
+    _check_names(names, name, "columns")
+    keep = [k for k, c in enumerate(names) if columns is None or c in columns]
+    out = frame.iloc[:, keep].copy()
+    out.columns = [names[k] for k in keep]
+    for position in range(out.shape[1]):
+        if isinstance(out.dtypes.iloc[position], pd.CategoricalDtype):
+            out.isetitem(position, out.iloc[:, position].astype(out.dtypes.iloc[position].categories.dtype))
+    lines = np.asarray(out.index, dtype=np.int64)
+    out = out.reset_index(drop=True)
+    out = _nested_as_text(out)
+    everything = None if columns is None else names
+    return RawTable(out, lines, "frame", notes=mixed_type_notes(out, name), columns_in_file=everything)
 
 
 def check_size(rows: int, columns: int, name: str, limits: Limits) -> None:
@@ -264,10 +289,11 @@ def delimited_text(
     as one field only when none of the lines it swallows looks like a record of its own (as many separators as
     the header); otherwise (a stray or unclosed quote) each of its lines is quarantined as a malformed record,
     naming the line and column where the quote opened, so that no record disappears into another.
-    ``columns``: read only these (others are tokenised and dropped)."""
-    sep = "," if fmt == "csv" else "\t"
+    ``columns``: read only these (others are tokenised and dropped). A ``.csv`` file's separator is the comma
+    unless its header line says otherwise (:func:`csv_separator`)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    sep = "\t" if fmt == "tsv" else csv_separator(text if header is None else header)
     shift = 0
     if header is None:
         names = _check_delimited_header(text, sep, name, limits)
@@ -454,6 +480,26 @@ def _swallowed(physical: list[str], span: _Span, names: list[str], sep: str) -> 
         + " and swallows records of its own (a stray or unclosed quote); each of its lines is set aside"
     )
     return [(k + 1, what, column) for k in range(span.first, span.last + 1) if not _blank(physical[k], sep)]
+
+
+#: separators a ``.csv`` file may use in place of the comma (spreadsheets in locales whose decimal mark is a comma
+#: write ``;``), in the order a tie is settled
+CSV_SEPARATORS = (",", ";", "\t", "|")
+
+
+def csv_separator(text: str) -> str:
+    """The separator of a CSV file, from its header line: the comma unless the header holds none outside quotes
+    and another of :data:`CSV_SEPARATORS` splits it (``item_id;annotator_id;label``). Only the header decides:
+    a data value holding a semicolon cannot change how a comma-separated file is read."""
+    start = len(text) - len(text.lstrip("\n"))
+    end = text.find("\n", start)
+    first = text[start : end if end >= 0 else len(text)]
+    outside = "".join(first.split('"')[::2])  # the header's text outside quoted names
+    counts = {sep: outside.count(sep) for sep in CSV_SEPARATORS}
+    if counts[","]:
+        return ","
+    best = max(CSV_SEPARATORS, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
 
 
 def _check_delimited_header(text: str, sep: str, name: str, limits: Limits) -> list[str]:

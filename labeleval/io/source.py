@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from labeleval.io.formats import NATIVE_FORMATS, ReadOptions, read_native
-from labeleval.io.readers import RawTable, read_table
+from labeleval.io.readers import RawTable, read_frame, read_table
 
 if TYPE_CHECKING:
     from labeleval.project.manifest import FileSpec
@@ -20,6 +20,20 @@ def display_name(path: Path, root: Path) -> str:
         return str(path.relative_to(root))
     except ValueError:
         return path.name
+
+
+def source_name(spec: FileSpec, root: Path) -> str:
+    """What messages and the ledger call a manifest's input: an in-memory frame's own name, else its file's."""
+    return spec.name if spec.name is not None else display_name(spec.path, root)
+
+
+def read_plain(spec: FileSpec, name: str, columns: Collection[str] | None = None) -> RawTable:
+    """A table (an in-memory frame, or a table file) as read, without a vendor format's reader."""
+    if spec.frame is not None:
+        return read_frame(spec.frame, name, columns=columns)
+    return read_table(
+        spec.path, fmt=spec.format, encoding=spec.encoding, sheet=spec.sheet, display_name=name, columns=columns
+    )
 
 
 @dataclass(frozen=True)
@@ -39,16 +53,18 @@ def read_source(
     rates: Path | None = None,
     duration_factor: float = 1.0,
     columns: Collection[str] | None = None,
+    currency: str | None = None,
 ) -> Source:
     """Read ``spec``: native formats give canonical columns (seconds already), tables keep their mapping;
     ``columns``: the columns of a table file to read (None: all)."""
-    if spec.format in NATIVE_FORMATS:
+    if spec.format in NATIVE_FORMATS and spec.frame is None:
         options = ReadOptions(
             question=spec.question,
             item_field=spec.item_field,
             annotator_field=spec.annotator_field,
             rates=rates,
             duration_factor=duration_factor,
+            currency=currency,
             encoding=spec.encoding,
             sheet=spec.sheet,
             extra=dict(spec.columns),
@@ -57,7 +73,4 @@ def read_source(
             spec.path, str(spec.format), name=name, options=options, columns=dict(spec.columns), gold=gold
         )
         return Source(raw, {}, 1.0)
-    raw = read_table(
-        spec.path, fmt=spec.format, encoding=spec.encoding, sheet=spec.sheet, display_name=name, columns=columns
-    )
-    return Source(raw, spec.columns, duration_factor)
+    return Source(read_plain(spec, name, columns), spec.columns, duration_factor)

@@ -30,13 +30,17 @@ def choose_engine(project: Project, engine: Engine | str) -> Engine:
     :data:`AUTO_STREAM_ROWS` rows in their Parquet footers, and every engine reads chunk by chunk when a vendor path
     is a folder, a glob or a URL of Parquet files (which the in-memory reader does not read)."""
     choice = parse_option(Engine, engine, "engine")
-    multi = any(v.file.url is not None or is_multi_path(v.file.path) for v in project.vendors)
+    multi = any(
+        v.file.url is not None or (v.file.frame is None and is_multi_path(v.file.path)) for v in project.vendors
+    )
     if choice == Engine.MEMORY and multi:
         return Engine.STREAM  # a folder or glob is read chunk by chunk whatever the engine
     if choice != Engine.AUTO:
         return choice
     if multi:
         return Engine.STREAM
+    if any(v.file.frame is not None for v in project.vendors):
+        return Engine.MEMORY  # frames are in memory already
     size = sum(v.file.path.stat().st_size for v in project.vendors)
     rows = sum(_parquet_rows(v.file) for v in project.vendors)
     return Engine.STREAM if size > AUTO_STREAM_BYTES or rows > AUTO_STREAM_ROWS else Engine.MEMORY

@@ -42,6 +42,15 @@ from scipy import sparse
 
 from labeleval.errors import SchemaError, UndefinedMetricWarning
 from labeleval.metrics.counts import SparseCounts, check_frame, check_ids, label_codes, numeric_values, sparse_counts
+from labeleval.metrics.family import (
+    Weights,
+    alpha_fit,
+    coefficient,
+    cohen_fit,
+    ratings,
+    weights_name,
+    weights_or_identity,
+)
 from labeleval.options import invalid_option
 from labeleval.tuning import ORDINAL_EXACT_MAX, PACKAGE_MAX_CELLS, PAIR_INDEX_MAX_CELLS
 
@@ -299,9 +308,17 @@ def one_vs_rest_alphas(cells: sparse.csr_array, m: np.ndarray) -> np.ndarray:
 
 
 def krippendorff_alpha(
-    annotations: pd.DataFrame, *, level: str = "nominal", labels: Sequence[object] | None = None
+    annotations: pd.DataFrame,
+    *,
+    level: str = "nominal",
+    labels: Sequence[object] | None = None,
+    weights: Weights = None,
 ) -> float:
     """Krippendorff's alpha at the ``nominal``, ``ordinal``, ``interval`` or ``ratio`` level.
+
+    ``weights`` instead of a level: one of Gwet's weight families or a q x q matrix of agreement weights in the
+    order of ``labels`` (a distance matrix ``d`` is ``1 - d / d.max()``), for alpha with that distance
+    (Gwet 2014; irrCAC's ``krippen.alpha.raw``). ``ordinal`` weights are Gwet's, not Krippendorff's rank metric.
 
     Computed from the non-zero item x value counts, in memory linear in the judgments (never a dense annotators x
     items, items x values or values x values matrix); on small inputs (:data:`~labeleval.tuning.PACKAGE_MAX_CELLS`)
@@ -320,8 +337,22 @@ def krippendorff_alpha(
     """
     if level not in LEVELS:
         raise SchemaError(invalid_option("level", LEVELS, level))
+    if weights_name(weights) != "identity" or isinstance(weights, np.ndarray | list):
+        if level != "nominal":
+            raise SchemaError("krippendorff_alpha takes a level or weights, not both")
+        return _weighted_alpha(annotations, labels, weights)
     sc = sparse_counts(annotations, labels)
     return alpha_from_sparse(sc, level=level, values=_values(sc.categories, level))
+
+
+def _weighted_alpha(annotations: pd.DataFrame, labels: Sequence[object] | None, weights: Weights) -> float:
+    r = ratings(annotations, labels, weights=weights)
+    if r.q < 2:
+        return _undefined("Krippendorff's alpha", "fewer than two categories")
+    value = alpha_fit(r, weights_or_identity(weights, r.q)).value
+    if not np.isfinite(value):
+        return _undefined("Krippendorff's alpha", "no item has two or more judgments, or no expected disagreement")
+    return float(value)
 
 
 def _values(categories: Sequence[object], level: str) -> np.ndarray:
@@ -489,8 +520,13 @@ def _from_item_stats(annotations: pd.DataFrame, labels: Sequence[object] | None,
     return value
 
 
-def percent_agreement(annotations: pd.DataFrame, *, labels: Sequence[object] | None = None) -> float:
+def percent_agreement(
+    annotations: pd.DataFrame, *, labels: Sequence[object] | None = None, weights: Weights = None
+) -> float:
     """Observed agreement: the mean over items with two or more ratings of the share of agreeing pairs.
+
+    ``weights``: a family of :data:`~labeleval.metrics.family.WEIGHT_FAMILIES` (or a q x q matrix) gives partial
+    credit to near misses on an ordered scale (Gwet's weighted ``p_a``).
 
     Examples
     --------
@@ -500,11 +536,18 @@ def percent_agreement(annotations: pd.DataFrame, *, labels: Sequence[object] | N
     >>> round(le.percent_agreement(df), 4)  # item 1: 1 of 3 pairs agree; item 2: 3 of 3
     0.6667
     """
+    if weights_name(weights) != "identity":
+        return coefficient(annotations, "percent", "percent agreement", labels=labels, weights=weights)
     return _from_item_stats(annotations, labels, "percent", "percent agreement")
 
 
-def fleiss_kappa(annotations: pd.DataFrame, *, labels: Sequence[object] | None = None) -> float:
+def fleiss_kappa(
+    annotations: pd.DataFrame, *, labels: Sequence[object] | None = None, weights: Weights = None
+) -> float:
     """Fleiss' kappa (Fleiss 1971); with varying ratings per item, Gwet's generalisation (see module doc).
+
+    ``weights``: a family of :data:`~labeleval.metrics.family.WEIGHT_FAMILIES` (or a q x q matrix) for Gwet's
+    weighted form, chance agreement ``sum_kl w_kl pi_k pi_l``.
 
     Examples
     --------
@@ -514,14 +557,21 @@ def fleiss_kappa(annotations: pd.DataFrame, *, labels: Sequence[object] | None =
     >>> round(le.fleiss_kappa(df), 4)
     0.25
     """
+    if weights_name(weights) != "identity":
+        return coefficient(annotations, "fleiss", "Fleiss' kappa", labels=labels, weights=weights)
     return _from_item_stats(annotations, labels, "fleiss", "Fleiss' kappa")
 
 
-def gwet_ac1(annotations: pd.DataFrame, *, labels: Sequence[object] | None = None) -> float:
+def gwet_ac1(
+    annotations: pd.DataFrame, *, labels: Sequence[object] | None = None, n_categories: int | None = None
+) -> float:
     """Gwet's AC1 (Gwet 2008, 2014): chance agreement ``sum_c pi_c (1 - pi_c) / (q - 1)``.
 
-    Less affected than kappa by skewed class prevalence ("kappa paradox"); ``labels`` fixes ``q``.
+    Less affected than kappa by skewed class prevalence ("kappa paradox"); ``labels`` or ``n_categories``
+    fixes ``q`` (declared categories count even when nobody used them).
     """
+    if n_categories is not None:
+        return coefficient(annotations, "gwet", "Gwet's AC1", labels=labels, n_categories=n_categories)
     return _from_item_stats(annotations, labels, "ac1", "Gwet's AC1")
 
 
@@ -557,18 +607,35 @@ def kappa_from_confusion(confusion: np.ndarray, weights: str | None = None) -> f
     return _undefined("Cohen's kappa", "chance agreement is 1") if np.isnan(value) else value
 
 
-def cohen_kappa(
-    annotations: pd.DataFrame, *, weights: str | None = None, labels: Sequence[object] | None = None
-) -> float:
+def cohen_kappa(annotations: pd.DataFrame, *, weights: Weights = None, labels: Sequence[object] | None = None) -> float:
     """Cohen's kappa between exactly two annotators on the items both labelled.
 
-    ``weights``: None (unweighted), ``"linear"`` or ``"quadratic"``, by position in ``labels`` (the
-    declared order; default the sorted distinct labels). Matches scikit-learn's ``cohen_kappa_score``.
+    ``weights``: None (unweighted) or a family of :data:`~labeleval.metrics.family.WEIGHT_FAMILIES` (``linear``,
+    ``quadratic``, ``ordinal``, ``radical``, ``ratio``, ``circular``, ``bipolar``; or a q x q matrix of agreement
+    weights), by position in ``labels`` (the declared order; default the sorted distinct labels). Linear and
+    quadratic match scikit-learn's ``cohen_kappa_score``; every family matches irrCAC.
     """
+    left, right, q = two_raters(annotations, labels)
+    if len(left) == 0:
+        return _undefined("Cohen's kappa", "the two annotators share no item")
+    name = weights_name(weights)
+    if isinstance(weights, str | None) and name in ("identity", "linear", "quadratic"):
+        kind = None if name == "identity" else name
+        disagreement, expected = pair_disagreements(left, right, np.zeros(len(left), np.int64), 1, kind)
+        if not expected[0] > 0:
+            return _undefined("Cohen's kappa", "chance agreement is 1")
+        return float(1.0 - disagreement[0] / expected[0])
+    w = weights_or_identity(weights, q)  # a q x q matrix: refused above HIT_MATRIX_MAX categories
+    table = np.bincount(left * q + right, minlength=q * q).reshape(q, q)
+    value = cohen_fit(table, np.eye(q) if w is None else w).value
+    return _undefined("Cohen's kappa", "chance agreement is 1") if np.isnan(value) else value
+
+
+def two_raters(annotations: pd.DataFrame, labels: Sequence[object] | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+    """The label codes of exactly two annotators on the items both labelled (first annotator in frame order,
+    then the second), and the number of categories."""
     check_frame(annotations)
     check_ids(annotations)
-    if weights not in WEIGHTS:
-        raise SchemaError(invalid_option("weights", ("None", "linear", "quadratic"), weights))
     frame = annotations.loc[annotations["label"].notna()]
     annotators = pd.unique(frame["annotator_id"])
     if len(annotators) != 2:
@@ -576,20 +643,15 @@ def cohen_kappa(
             f"cohen_kappa needs exactly two annotators, found {len(annotators)}; "
             "use fleiss_kappa, gwet_ac1 or light_kappa for more"
         )
-    codes, _ = label_codes(frame["label"], labels)
+    codes, cats = label_codes(frame["label"], labels)
     a = frame["annotator_id"].to_numpy() == annotators[0]
     first = pd.Series(codes[a], index=frame["item_id"].to_numpy()[a])
     second = pd.Series(codes[~a], index=frame["item_id"].to_numpy()[~a])
     if first.index.has_duplicates or second.index.has_duplicates:
         raise SchemaError("cohen_kappa: an annotator labelled the same item more than once")
     both = first.index.intersection(second.index)
-    if len(both) == 0:
-        return _undefined("Cohen's kappa", "the two annotators share no item")
-    left, right = first.loc[both].to_numpy(), second.loc[both].to_numpy()
-    disagreement, expected = pair_disagreements(left, right, np.zeros(len(both), np.int64), 1, weights)
-    if not expected[0] > 0:
-        return _undefined("Cohen's kappa", "chance agreement is 1")
-    return float(1.0 - disagreement[0] / expected[0])
+    left, right = first.loc[both].to_numpy(np.int64), second.loc[both].to_numpy(np.int64)
+    return left, right, len(cats)
 
 
 def pair_disagreements(
@@ -702,6 +764,14 @@ def pair_statistics(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per co-rating annotator pair: (observed disagreement, chance-expected disagreement, shared items), in
     memory linear in the co-rated judgments (no pairs x K x K array); kappa is ``1 - observed / expected``."""
+    observed, expected, shared, _, _ = pair_statistics_named(item_codes, annotator_codes, label_codes_, weights)
+    return observed, expected, shared
+
+
+def pair_statistics_named(
+    item_codes: np.ndarray, annotator_codes: np.ndarray, label_codes_: np.ndarray, weights: str | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`pair_statistics` and each pair's two annotator codes (first, second)."""
     ok = label_codes_ >= 0
     it, an, lab = item_codes[ok], annotator_codes[ok], label_codes_[ok]
     n_annot = int(an.max(initial=0)) + 1
@@ -710,7 +780,8 @@ def pair_statistics(
     left, right = _pairs_within_groups(it)
     pair_ids, pair = np.unique(an[left].astype(np.int64) * n_annot + an[right], return_inverse=True)
     observed, expected = pair_disagreements(lab[left], lab[right], pair, len(pair_ids), weights)
-    return observed, expected, np.bincount(pair, minlength=len(pair_ids))
+    shared = np.bincount(pair, minlength=len(pair_ids))
+    return observed, expected, shared, pair_ids // n_annot, pair_ids % n_annot
 
 
 def light_from_codes(

@@ -6,28 +6,23 @@ quadratic ``1 - (k - l)^2 / (q - 1)^2``.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
-from labeleval.errors import InsufficientDataError, SchemaError, UndefinedMetricWarning
+from labeleval.errors import InsufficientDataError, SchemaError
 from labeleval.metrics.counts import check_frame, count_matrix, label_codes, numeric_values
-from labeleval.options import invalid_option
+from labeleval.metrics.family import WEIGHT_FAMILIES, Weights, coefficient, weight_matrix
 
-AC2_WEIGHTS: Final = ("linear", "quadratic")
+AC2_WEIGHTS: Final = WEIGHT_FAMILIES
 
 
-def agreement_weights(q: int, weights: str) -> np.ndarray:
-    """Gwet's agreement weights (1 on the diagonal) by position in the declared order."""
-    if weights not in AC2_WEIGHTS:
-        raise SchemaError(invalid_option("weights", AC2_WEIGHTS, weights))
-    if q < 2:
-        return np.ones((q, q))
-    distance = np.abs(np.subtract.outer(np.arange(q), np.arange(q))) / (q - 1)
-    return 1.0 - (distance if weights == "linear" else distance**2)
+def agreement_weights(q: int, weights: Weights) -> np.ndarray:
+    """Gwet's agreement weights (1 on the diagonal) by position in the declared order: a family of
+    :data:`~labeleval.metrics.family.WEIGHT_FAMILIES` or a q x q matrix."""
+    return weight_matrix(weights, q)
 
 
 def ac2_from_counts(n: np.ndarray, weights: np.ndarray) -> tuple[float, float, float]:
@@ -54,11 +49,19 @@ def ac2_from_counts(n: np.ndarray, weights: np.ndarray) -> tuple[float, float, f
     return (pa - pe) / (1 - pe), pa, pe
 
 
-def gwet_ac2(annotations: pd.DataFrame, *, weights: str = "quadratic", labels: Sequence[object] | None = None) -> float:
+def gwet_ac2(
+    annotations: pd.DataFrame,
+    *,
+    weights: Weights = "quadratic",
+    labels: Sequence[object] | None = None,
+    n_categories: int | None = None,
+) -> float:
     """Gwet's AC2: AC1 with partial credit for near misses on an ordered scale (Gwet 2014, ch. 3).
 
-    ``weights``: ``"quadratic"`` (default) or ``"linear"``, by position in ``labels`` (the scale's order;
-    default: the sorted distinct values). Unused scale points still count in ``q`` when declared.
+    ``weights``: ``"quadratic"`` (default) or another of Gwet's families (``linear``, ``ordinal``, ``radical``,
+    ``ratio``, ``circular``, ``bipolar``; ``identity`` gives AC1; or a q x q matrix), by position in ``labels``
+    (the scale's order; default: the sorted distinct values). Unused scale points still count in ``q`` when
+    declared (``labels``, or ``n_categories`` for unweighted AC1).
 
     Examples
     --------
@@ -68,11 +71,7 @@ def gwet_ac2(annotations: pd.DataFrame, *, weights: str = "quadratic", labels: S
     >>> round(le.gwet_ac2(df, labels=[1, 2, 3, 4, 5]), 3)
     0.846
     """
-    counts = count_matrix(annotations, labels)
-    value, _, _ = ac2_from_counts(counts.n, agreement_weights(len(counts.categories), weights))
-    if np.isnan(value):
-        warnings.warn("Gwet's AC2 is undefined on this data; returning NaN", UndefinedMetricWarning, stacklevel=2)
-    return value
+    return coefficient(annotations, "gwet", "Gwet's AC2", labels=labels, n_categories=n_categories, weights=weights)
 
 
 def within_one_from_counts(n: np.ndarray) -> float:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from labeleval import fmt
 from labeleval.options import Reason
+from labeleval.tuning import MIN_AGREEMENT_ITEMS
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ COLUMNS: dict[str, Term] = {
     "n_judgments": T("Judgments", "count", "labels delivered and kept"),
     "n_annotators": T("Annotators", "count"),
     "labels_per_item": T("Labels per item", "number1", "mean judgments per item"),
-    "alpha": T("Agreement (Krippendorff's alpha)", "number", "chance-corrected agreement; 0.8+ reliable"),
+    "alpha": T("Agreement (Krippendorff's alpha)", "number", "chance-corrected agreement among its annotators"),
     "percent_agreement": T("Percent agreement", "pct", "share of agreeing annotator pairs per item"),
     "gwet_ac1": T("Gwet's AC1", "number"),
     "gold_items": T("Gold items", "count", "items with an expert answer that the vendor labelled"),
@@ -292,7 +293,7 @@ BLANK_REASONS: dict[str, str] = {
     "too_fast_share": "the vendor file gives no durations",
     "ds_accuracy": "too few judgments for Dawid-Skene",
     "agreement_with_peers": "no other annotator labelled the same items",
-    "alpha": "fewer than two judgments on every item",
+    "alpha": f"fewer than {MIN_AGREEMENT_ITEMS} items with two or more judgments",
     "cost_per_usable_label": "no usable labels",
     "cost_per_correct_item": "no correct consensus items",
     "change": "the first window has no window before it to compare with",

@@ -194,8 +194,23 @@ def _comparison_rows(comparisons: pd.DataFrame, currency: str) -> pd.DataFrame:
 
 
 def agreement_table(report: ReportData) -> pd.DataFrame:
-    """Metric x vendor, each cell the estimate and its interval (``—`` when undefined)."""
-    return metric_table(report.agreement, report.summary["vendor"].astype(str).tolist())
+    """Metric x vendor, each cell the estimate and its interval (``—`` when undefined or built on too little),
+    then the evidence behind them: items with two or more judgments, annotators, and the annotator pairs behind
+    Light's kappa."""
+    vendors = report.summary["vendor"].astype(str).tolist()
+    table = metric_table(report.agreement, vendors)
+    a = report.agreement
+    if a.empty or "raters" not in a.columns:
+        return table
+    first = a.drop_duplicates("vendor").set_index(a.drop_duplicates("vendor")["vendor"].astype(str))
+    light = a[a["metric"] == "light_kappa"].set_index(a.loc[a["metric"] == "light_kappa", "vendor"].astype(str))
+    evidence = [
+        ("Items with two or more judgments", first["items"]),
+        ("Annotators", first["raters"]),
+        ("Annotator pairs behind Light's kappa (sharing 10+ items)", light["pairs"]),
+    ]
+    rows = [{"Metric": name, **{v: fmt.count(values.get(v)) for v in vendors}} for name, values in evidence]
+    return pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
 
 
 def metric_table(long: pd.DataFrame, vendors: list[str]) -> pd.DataFrame:
@@ -259,10 +274,14 @@ def agreement_footnotes(report: ReportData) -> list[str]:
     a = report.agreement
     notes = []
     for metric, group in a.groupby("metric", sort=False):
-        blank = group.loc[group["value"].isna(), "vendor"].astype(str).tolist()
-        if blank:
-            reason = glossary.blank_reason("value", str(metric))
-            notes.append(f"{fmt.BLANK} {glossary.metric_name(str(metric))} for {', '.join(blank)}: {reason}.")
+        blank = group[group["value"].isna()]
+        reasons: dict[str, list[str]] = {}
+        for _, row in blank.iterrows():
+            note = row.get("note")
+            reason = note if isinstance(note, str) and note else glossary.blank_reason("value", str(metric))
+            reasons.setdefault(reason, []).append(str(row["vendor"]))
+        for reason, vendors in reasons.items():
+            notes.append(f"{fmt.BLANK} {glossary.metric_name(str(metric))} for {', '.join(vendors)}: {reason}.")
         shown = group["value"].notna()
         no_ci = group.loc[shown & group["ci_low"].isna(), "vendor"].astype(str).tolist()
         if no_ci and len(no_ci) == int(shown.sum()):
@@ -297,8 +316,9 @@ def method_notes(report: ReportData) -> list[str]:
         f"{'fall within ±' + format(float(s.get('tolerance', 0)), 'g') + ' of' if within else 'equal'} the expert "
         "answer. Consensus accuracy: the share of gold items whose consensus label "
         f"({glossary.consensus_description(s)}) is right.",
-        "Agreement: Krippendorff's alpha among each vendor's annotators on the same items (0.8 or more is "
-        "usually read as reliable, below 0.667 as tentative at best). Agreement is consistency, not correctness.",
+        "Agreement: Krippendorff's alpha among each vendor's annotators on the same items, read on the "
+        "Landis-Koch bands as the highest band it reaches with probability 0.95 or more (Gwet's benchmarking). "
+        "Agreement is consistency, not correctness.",
         f"Cost per usable label: the vendor's total bill (every row delivered, usable or not, with fees) divided "
         f"by its usable labels; a usable label {glossary.usability_words(s)}.",
         f"Intervals: {level}, {s.get('ci_method', 'bootstrap')}, {fmt.count(s.get('n_boot', 0))} resamples, "
@@ -549,6 +569,8 @@ def chart_svg(chart: alt.TopLevelMixin | dict[str, Any]) -> str:
 def _figure(build: Callable[[], alt.TopLevelMixin | dict[str, Any]], caption: str) -> str:
     try:
         svg = chart_svg(build())
+    except ImportError:  # an install without the report extra: the document, without its pictures
+        return "<p class='note'>(Charts need the report extra: pip install 'labeleval[report]'.)</p>"
     except Exception as exc:  # a chart that cannot be drawn must not cost the reader the report
         why = _html(f"{type(exc).__name__}: {exc}")
         return f"<p class='note'>(The chart could not be drawn here: {why}.)</p>"

@@ -4,6 +4,7 @@ label, and whether the data can tell the vendors apart (it says so when interval
 from __future__ import annotations
 
 from collections.abc import Callable
+from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,6 +12,7 @@ import pandas as pd
 
 from labeleval import fmt
 from labeleval.analyses.questions import gold_audit_sentences
+from labeleval.metrics.bands import band_reading
 from labeleval.present import glossary
 from labeleval.scoring.redundancy import cheapest_clearing, cheapest_for_target
 
@@ -161,42 +163,68 @@ SET_ASIDE = ("REJECTED", "CANCELLED", "NOT_COMPLETED", "REVIEW_ANNOTATION", "NO_
 
 
 def _quarantine_sentence(report: ReportData) -> str:
-    """How many rows were quarantined, telling apart the work a vendor's platform marked as not delivered
-    (not billed unless the project says the vendor charges for it: ``bill_excluded``) from delivered rows that
-    cannot be used (billed)."""
+    """How many rows were quarantined, telling apart the rows of the gold and item files (reference data: no one
+    is paid for them), the work a vendor's platform marked as not delivered (not billed unless the project says
+    the vendor charges for it: ``bill_excluded``) and delivered rows that cannot be used (billed)."""
     total = len(report.quarantine)
     read = int(report.ledger["rows_read"].sum())
-    set_aside = int(report.quarantine["reason"].astype(str).isin(SET_ASIDE).sum())
-    if not set_aside:
-        return f"{total:,} of {read:,} input rows were quarantined (see the ledger); they are billed but never usable."
-    unusable = total - set_aside
-    return (
-        f"{total:,} of {read:,} input rows were quarantined (see the ledger): {set_aside:,} set aside as not "
-        f"delivered (rejected, cancelled, reviewer annotations or no answer; not billed unless the project says "
-        f"the vendor charges for such work)"
-        + (f", and {unusable:,} delivered but unusable (billed)." if unusable else ".")
-    )
+    reasons = report.quarantine["reason"].astype(str)
+    judgments = report.quarantine["vendor"].astype(str).isin(set(report.summary["vendor"].astype(str)))
+    reference = int((~judgments).sum())
+    set_aside = int((judgments & reasons.isin(SET_ASIDE)).sum())
+    unusable = int(judgments.sum()) - set_aside
+    parts = []
+    if reference:
+        parts.append(f"{reference:,} in the gold or item files (reference data, not judgments: nothing billed)")
+    if set_aside:
+        parts.append(
+            f"{set_aside:,} set aside as not delivered (rejected, cancelled, reviewer annotations or no answer; not "
+            "billed unless the project says the vendor charges for such work)"
+        )
+    if unusable:
+        parts.append(f"{unusable:,} delivered but unusable (billed)")
+    head = f"{total:,} of {read:,} input rows were quarantined (see the ledger)"
+    if parts == [f"{unusable:,} delivered but unusable (billed)"]:
+        return f"{head}; they are billed but never usable."
+    return f"{head}: " + ", and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts) + "."
+
+
+def alpha_readings(report: ReportData) -> list[str]:
+    """Each vendor's alpha, highest first, with its interval and the Landis-Koch band it reaches with probability
+    0.95 or more (Gwet's benchmarking, the standard error read from the interval); a vendor whose alpha stands on
+    too little is named with the reason instead, after the others."""
+    a = report.agreement
+    alpha = a[a["metric"] == "krippendorff_alpha"] if "metric" in a.columns else a
+    z = NormalDist().inv_cdf(0.5 + float(report.settings.get("confidence", 0.95)) / 2.0)
+    shown, withheld = [], []
+    for _, row in alpha.sort_values("value", ascending=False, kind="stable").iterrows():
+        if not np.isfinite(float(row["value"])):
+            if isinstance(row.get("note"), str):
+                withheld.append(f"{row['vendor']} (alpha not shown: {row['note']})")
+            continue
+        low, high = float(row["ci_low"]), float(row["ci_high"])
+        text = f"{row['vendor']} {float(row['value']):.2f}"
+        if np.isfinite(low) and np.isfinite(high):
+            text += f" [{low:.2f}, {high:.2f}]"
+            reading = band_reading(float(row["value"]), (high - low) / (2.0 * z))
+            if reading is not None:
+                chance = "over 0.99" if reading[1] > 0.995 else f"{reading[1]:.2f}"
+                text += f", at least {reading[0]} with probability {chance}"
+        shown.append(text)
+    return shown + withheld
 
 
 def _agreement_sentence(report: ReportData) -> str | None:
-    """Each vendor's alpha, highest first: a description of these annotators, not a claim about the vendor
-    (agreement intervals cover items only, so an ordering "beyond chance" would not hold for other annotators)."""
-    s = report.summary[np.isfinite(report.summary["alpha"].astype(float))]
-    if s.empty:
+    """Each vendor's alpha read on the Landis-Koch bands (:func:`alpha_readings`): a description of these
+    annotators, not a claim about the vendor (agreement intervals cover items only, so an ordering "beyond
+    chance" would not hold for other annotators)."""
+    readings = alpha_readings(report)
+    if not readings:
         return None
-    s = s.sort_values("alpha", ascending=False, kind="stable")
-    listing = "; ".join(
-        f"{row['vendor']} {row['alpha']:.2f}"
-        + (
-            f" [{row['alpha_ci_low']:.2f}, {row['alpha_ci_high']:.2f}]"
-            if np.isfinite(row.get("alpha_ci_low", np.nan)) and np.isfinite(row.get("alpha_ci_high", np.nan))
-            else ""
-        )
-        for _, row in s.iterrows()
-    )
     return (
         f"Agreement among each vendor's own annotators (Krippendorff's alpha, intervals over items for these "
-        f"annotators): {listing}; 0.8 or more is usually read as reliable, below 0.667 as tentative at best."
+        f"annotators, read on the Landis-Koch bands as the highest band reached with probability 0.95 or more): "
+        f"{'; '.join(readings)}."
     )
 
 

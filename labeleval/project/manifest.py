@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from labeleval.errors import ManifestError
 from labeleval.limits import MAX_AMOUNT
@@ -40,6 +40,9 @@ from labeleval.options import (
 from labeleval.project.paths import is_multi_path, parquet_files
 from labeleval.project.schema import OPTIONAL_COLUMNS, PAIRWISE_LABELS, REQUIRED_COLUMNS, FlagRules, TaskSpec
 from labeleval.safety import clean_name, look_alike, look_alike_letters
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MANIFEST_NAME: Final = "labeleval.toml"
 E = TypeVar("E", bound=Option)
@@ -111,6 +114,11 @@ class FileSpec:
     question: str | None = None
     item_field: str | None = None
     annotator_field: str | None = None
+    #: an in-memory table (``evaluate(frame)``), read in place of ``path``: its index holds each row's position in
+    #: the frame the caller gave, which messages name
+    frame: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    #: what messages and the ledger call this input (None: ``path`` within the project folder)
+    name: str | None = None
 
     @property
     def native(self) -> bool:
@@ -190,10 +198,14 @@ class Project:
 class _Manifest:
     """Helpers that turn TOML values into checked settings, with line numbers for messages."""
 
-    def __init__(self, path: Path, text: str, allow_outside: bool = False) -> None:
+    def __init__(
+        self, path: Path, text: str, allow_outside: bool = False, frames: Mapping[str, pd.DataFrame] | None = None
+    ) -> None:
         self.path = path
         self.lines = text.splitlines()
         self.allow_outside = allow_outside
+        #: in-memory tables by the name a file table's ``path`` gives them (``evaluate(frame)``; none from TOML)
+        self.frames = dict(frames or {})
 
     def line_of(self, key: str, after: int = 0) -> int | None:
         pattern = re.compile(rf"(^|[\s{{,])[\"']?{re.escape(key)}[\"']?\s*=")
@@ -268,15 +280,8 @@ def _file_spec(
     """A ``[gold]``, ``[items]`` or ``[[vendors]]`` file: its path (inside the project folder unless allowed
     outside; a vendor's may be a URL, folder or glob of Parquet files), format, columns and reading options."""
     rel = m.string(table, "path", where)
-    url = _data_url(m, rel, where, after)
-    path = Path(rel) if url else _confined(m, rel, where, after)
-    try:
-        folder = url is None and where.startswith("[[vendors]]") and _parquet_set(m, path, rel, where, after)
-        found = url is not None or folder or path.is_file()
-    except OSError as exc:  # a name too long for the file system, say: the path cannot name a file here
-        raise m.error(f"{where}.path: cannot be opened: {exc.strerror} ({rel[:80]!r})", "path", after) from None
-    if not found:
-        raise m.error(f"{where}.path: file not found: {rel} (looked in {m.path.parent})", "path", after)
+    frame = m.frames.get(rel)
+    path, url = (Path(rel), None) if frame is not None else _located(m, rel, where, after)
     fmt = table.get("format")
     if fmt is not None and fmt not in TABLE_FORMATS and fmt not in EXPORT_FORMATS:
         raise m.error(
@@ -307,7 +312,24 @@ def _file_spec(
         question=m.string(table, "question", where) if "question" in table else None,
         item_field=m.string(table, "item_field", where) if "item_field" in table else None,
         annotator_field=m.string(table, "annotator_field", where) if "annotator_field" in table else None,
+        frame=frame,
+        name=None if frame is None else rel,
     )
+
+
+def _located(m: _Manifest, rel: str, where: str, after: int) -> tuple[Path, str | None]:
+    """A file table's ``path`` as (path, URL or None), refused unless it names a file, or a vendor's URL,
+    folder or glob of Parquet files."""
+    url = _data_url(m, rel, where, after)
+    path = Path(rel) if url else _confined(m, rel, where, after)
+    try:
+        folder = url is None and where.startswith("[[vendors]]") and _parquet_set(m, path, rel, where, after)
+        found = url is not None or folder or path.is_file()
+    except OSError as exc:  # a name too long for the file system, say: the path cannot name a file here
+        raise m.error(f"{where}.path: cannot be opened: {exc.strerror} ({rel[:80]!r})", "path", after) from None
+    if not found:
+        raise m.error(f"{where}.path: file not found: {rel} (looked in {m.path.parent})", "path", after)
+    return path, url
 
 
 def _confined(m: _Manifest, rel: str, where: str, after: int) -> Path:
@@ -393,7 +415,21 @@ def load_project(path: str | Path, *, allow_outside: bool = False) -> Project:
     """
     manifest = find_manifest(path)
     text, data = _read_toml(manifest)
-    m = _Manifest(manifest, text, allow_outside)
+    return project_from_tables(data, manifest, text=text, allow_outside=allow_outside)
+
+
+def project_from_tables(
+    data: dict[str, Any],
+    manifest: Path,
+    *,
+    text: str = "",
+    allow_outside: bool = False,
+    frames: Mapping[str, pd.DataFrame] | None = None,
+) -> Project:
+    """The :class:`Project` a manifest's tables describe, every value checked (a ``ManifestError`` names the
+    manifest, the line in ``text`` and the key): a ``labeleval.toml`` as parsed, or the tables ``evaluate()``
+    builds around in-memory ``frames`` (a file table's ``path`` naming one of them reads it)."""
+    m = _Manifest(manifest, text, allow_outside, frames)
     m.check_keys(data, _TOP_KEYS, "the manifest")
     task = _task(m, m.table(data, "task", "manifest"))
     gold, gold_metadata = _gold(m, data, task.labels)

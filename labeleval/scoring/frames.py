@@ -9,16 +9,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from labeleval.metrics.agreement_table import too_few_items
 from labeleval.scoring.classes import class_table
 from labeleval.scoring.consensus import VendorConsensus
 from labeleval.scoring.encode import Encoded, VendorBatch
-from labeleval.scoring.pairs import light_kappa
+from labeleval.scoring.pairs import light_evidence
 from labeleval.scoring.redundancy import draws_for, redundancy_curve
 from labeleval.scoring.settings import Settings
 from labeleval.scoring.statistics import Estimates
+from labeleval.tuning import MIN_PAIR_COVERAGE
 
 WITH_CI = ("alpha", "accuracy", "consensus_accuracy")
 COSTS_WITH_CI = ("usable_rate", "cost_per_usable_label", "cost_per_correct_item")
+SUMMARY_AGREEMENT = ("alpha", "alpha_ci_low", "alpha_ci_high", "percent_agreement", "gwet_ac1")
 
 
 def summary(
@@ -37,6 +40,10 @@ def summary(
         _with_ci(row, est, b.name, ("alpha",))
         row["percent_agreement"] = est(b.name, "percent_agreement").value
         row["gwet_ac1"] = est(b.name, "gwet_ac1").value
+        if thin_note(int((b.m >= 2).sum())):  # too few items to show agreement (as the agreement frame)
+            row.update(
+                dict.fromkeys(("alpha", "alpha_ci_low", "alpha_ci_high", "percent_agreement", "gwet_ac1"), np.nan)
+            )
         row["gold_items"] = int((b.labelled & enc.has_gold).sum())
         _with_ci(row, est, b.name, ("accuracy", "consensus_accuracy"))
         row["consensus_method"] = str(settings.consensus)
@@ -57,45 +64,60 @@ def _with_ci(row: dict[str, object], est: Estimates, vendor: str, names: tuple[s
         row[name], row[f"{name}_ci_low"], row[f"{name}_ci_high"] = est(vendor, name)
 
 
-def light_kappas(enc: Encoded, batches: list[VendorBatch]) -> list[float]:
-    """Each vendor's Light's kappa (NaN where undefined)."""
-    return [light_kappa(enc, b, min_overlap=10) for b in batches]
+def light_kappas(enc: Encoded, batches: list[VendorBatch]) -> list[tuple[float, int, int]]:
+    """Each vendor's Light's kappa (NaN where undefined), the annotator pairs behind it and the annotators they
+    cover."""
+    return [light_evidence(enc, b, min_overlap=10) for b in batches]
+
+
+def thin_note(items: int) -> str | None:
+    """Why an agreement figure on ``items`` items with two or more judgments is not shown, or None."""
+    note = too_few_items(items)
+    return None if note is None else f"built on {note}"
+
+
+def coverage_note(pairs: int, covered: int, raters: int) -> str | None:
+    """Why Light's kappa from ``pairs`` annotator pairs covering ``covered`` of ``raters`` is not shown, or None."""
+    if pairs == 0 or covered >= MIN_PAIR_COVERAGE * raters:
+        return None
+    return (
+        f"built on {pairs} annotator pair{'s' if pairs > 1 else ''} sharing 10+ items, {covered} of {raters} "
+        f"annotators; at least {MIN_PAIR_COVERAGE:.0%} of them needed"
+    )
 
 
 def agreement(
-    enc: Encoded, batches: list[VendorBatch], est: Estimates, lights: list[float] | None = None
+    enc: Encoded, batches: list[VendorBatch], est: Estimates, lights: list[tuple[float, int, int]] | None = None
 ) -> pd.DataFrame:
     """vendor x metric: Krippendorff's alpha, percent agreement, Fleiss' kappa, Gwet's AC1 (with CIs) and
-    Light's kappa (mean pairwise Cohen's kappa over annotator pairs sharing 10+ items; ``lights`` if made)."""
+    Light's kappa (mean pairwise Cohen's kappa over annotator pairs sharing 10+ items; ``lights`` if made), each
+    with its evidence (``items`` with two or more judgments, ``raters``, ``pairs`` behind Light's kappa). A figure
+    under the minimum evidence (:data:`~labeleval.tuning.MIN_AGREEMENT_ITEMS`,
+    :data:`~labeleval.tuning.MIN_PAIR_COVERAGE`) is blank, its ``note`` saying why."""
     rows = []
     lights = light_kappas(enc, batches) if lights is None else lights
-    for b, light in zip(batches, lights, strict=True):
+    for b, (light, pairs, covered) in zip(batches, lights, strict=True):
         pairable = int((b.m >= 2).sum())
+        raters = int(np.count_nonzero(np.bincount(enc.keys[b.rows]))) if b.n_judgments else 0
+        evidence = {"vendor": b.name, "items": pairable, "raters": raters}
+        thin = thin_note(pairable)
         for metric in ("alpha", "percent_agreement", "fleiss_kappa", "gwet_ac1"):
-            value, low, high = est(b.name, metric)
-            rows.append(
-                {
-                    "vendor": b.name,
-                    "metric": "krippendorff_alpha" if metric == "alpha" else metric,
-                    "level": enc.kind.level if metric == "alpha" else "",
-                    "value": value,
-                    "ci_low": low,
-                    "ci_high": high,
-                    "items": pairable,
-                }
-            )
-        rows.append(
-            {
-                "vendor": b.name,
-                "metric": "light_kappa",
-                "level": "",
-                "value": light,
-                "ci_low": np.nan,
-                "ci_high": np.nan,
-                "items": pairable,
-            }
-        )
-    return pd.DataFrame(rows)
+            value, low, high = (np.nan,) * 3 if thin else est(b.name, metric)
+            name = "krippendorff_alpha" if metric == "alpha" else metric
+            level = enc.kind.level if metric == "alpha" else ""
+            figures = {"value": value, "ci_low": low, "ci_high": high, "pairs": np.nan, "note": thin}
+            rows.append({"metric": name, "level": level} | evidence | figures)
+        note = thin or coverage_note(pairs, covered, raters)
+        figures = {
+            "value": np.nan if note else light,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "pairs": pairs,
+            "note": note,
+        }
+        rows.append({"metric": "light_kappa", "level": ""} | evidence | figures)
+    columns = ["vendor", "metric", "level", "value", "ci_low", "ci_high", "items", "raters", "pairs", "note"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def accuracy(enc: Encoded, batches: list[VendorBatch], est: Estimates, usable_scored: list[int]) -> pd.DataFrame:

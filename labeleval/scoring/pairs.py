@@ -20,6 +20,11 @@ from labeleval.tuning import LIGHT_JUDGMENTS_PER_RANGE, PAIR_SUMS_DENSE_CELLS
 def light_kappa(enc: Encoded, batch: VendorBatch, min_overlap: int = 10) -> float:
     """Light's kappa (mean unweighted Cohen's kappa over annotator pairs sharing ``min_overlap`` or more items)
     of one vendor; NaN where no pair qualifies (as :func:`~labeleval.metrics.agreement.light_from_codes`)."""
+    return light_evidence(enc, batch, min_overlap)[0]
+
+
+def light_evidence(enc: Encoded, batch: VendorBatch, min_overlap: int = 10) -> tuple[float, int, int]:
+    """(:func:`light_kappa`, the annotator pairs it averages, the annotators those pairs cover)."""
     keys = np.flatnonzero(np.bincount(enc.keys[batch.rows], minlength=enc.n_keys))  # np.unique's, without a sort
     if len(keys) ** 2 * max(enc.k, 1) <= PAIR_SUMS_DENSE_CELLS:
         return _light_dense(enc, batch, keys, min_overlap)
@@ -48,7 +53,7 @@ def light_kappa(enc: Encoded, batch: VendorBatch, min_overlap: int = 10) -> floa
         left_parts.append(np.unique(key * k + lab[left], return_counts=True))
         right_parts.append(np.unique(key * k + lab[right], return_counts=True))
     if not pair_parts:
-        return float("nan")
+        return float("nan"), 0, 0
     pairs, inverse = np.unique(np.concatenate([p[0] for p in pair_parts]), return_inverse=True)
     n = np.bincount(inverse, weights=np.concatenate([p[1] for p in pair_parts]), minlength=len(pairs))
     observed = np.bincount(inverse, weights=np.concatenate([p[2] for p in pair_parts]), minlength=len(pairs))
@@ -58,18 +63,22 @@ def light_kappa(enc: Encoded, batch: VendorBatch, min_overlap: int = 10) -> floa
     same = np.bincount(
         np.searchsorted(pairs, common // k), weights=left_counts[li] * right_counts[ri], minlength=len(pairs)
     )
-    return _mean_kappa(n, observed, same, min_overlap)
+    return _mean_kappa(n, observed, same, min_overlap, (pairs // n_annot, pairs % n_annot))
 
 
-def _mean_kappa(n: np.ndarray, observed: np.ndarray, same: np.ndarray, min_overlap: int) -> float:
+def _mean_kappa(
+    n: np.ndarray, observed: np.ndarray, same: np.ndarray, min_overlap: int, who: tuple[np.ndarray, np.ndarray]
+) -> tuple[float, int, int]:
     """Mean Cohen's kappa over the annotator pairs with ``min_overlap`` or more shared items, from each pair's
-    shared items ``n``, disagreements ``observed`` and sum over labels of both sides' label counts ``same``."""
+    shared items ``n``, disagreements ``observed`` and sum over labels of both sides' label counts ``same``; with
+    the number of those pairs and of the annotators (``who``: each pair's two) they cover."""
     with np.errstate(invalid="ignore", divide="ignore"):
         expected = n - same / n
     keep = (n >= max(min_overlap, 1)) & (expected > 0)
     if not keep.any():
-        return float("nan")
-    return float(np.mean(1.0 - observed[keep] / expected[keep]))
+        return float("nan"), 0, 0
+    covered = len(np.union1d(who[0][keep], who[1][keep]))
+    return float(np.mean(1.0 - observed[keep] / expected[keep])), int(keep.sum()), covered
 
 
 def _merge(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
@@ -81,7 +90,7 @@ def _merge(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.n
     return cells, counts
 
 
-def _light_dense(enc: Encoded, batch: VendorBatch, keys: np.ndarray, min_overlap: int) -> float:
+def _light_dense(enc: Encoded, batch: VendorBatch, keys: np.ndarray, min_overlap: int) -> tuple[float, int, int]:
     """:func:`light_kappa` with the pair sums in dense arrays over the vendor's annotator pairs (its annotators
     numbered in key order, so pairs come in the same order and give the same value), and without sorting a range
     whose rows are already grouped by item."""
@@ -122,10 +131,11 @@ def _light_dense(enc: Encoded, batch: VendorBatch, keys: np.ndarray, min_overlap
     n, observed, left_counts, right_counts = _as_lower_higher(n, observed, left_counts, right_counts, n_local)
     present = n > 0
     if not present.any():
-        return float("nan")
+        return float("nan"), 0, 0
     same = (left_counts * right_counts).reshape(-1, k).sum(axis=1)
     n, observed, same = n[present], observed[present], same[present]
-    return _mean_kappa(n, observed, same, min_overlap)
+    cells = np.flatnonzero(present)
+    return _mean_kappa(n, observed, same, min_overlap, (cells // n_local, cells % n_local))
 
 
 def _as_lower_higher(

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from labeleval.safety import spreadsheet_frame
 
@@ -127,18 +129,38 @@ class ReportData:
         """One JSON object with a key per frame (a list of row records) and ``settings``."""
         return json.dumps(self.to_dict(frames), indent=indent, ensure_ascii=False)
 
-    def to_csv(self, directory: str | Path, frames: Iterable[str] | None = None) -> list[Path]:
-        """Write one CSV per frame and ``settings.json`` into ``directory``; return the paths written."""
+    def to_csv(self, directory: str | Path, frames: Iterable[str] | None = None, *, raw: bool = False) -> list[Path]:
+        """Write one CSV per frame and ``settings.json`` into ``directory``; return the paths written.
+
+        Safe for a spreadsheet by default: a text cell that a spreadsheet would run as a formula (``=HYPERLINK(...)``,
+        ``-very negative``) gets a leading ``'`` (:func:`labeleval.safety.spreadsheet_cell`). ``raw=True`` writes
+        the values as they are, for a pipeline that reads them back (never open such a file in a spreadsheet)."""
         folder = Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
         written = []
         for name, frame in self.frames(frames).items():
             path = folder / f"{name}.csv"
-            spreadsheet_frame(frame).to_csv(path, index=False)  # cells like =HYPERLINK(...) stay text
+            (frame if raw else spreadsheet_frame(frame)).to_csv(path, index=False)
             written.append(path)
         settings = folder / "settings.json"
         settings.write_text(json.dumps(_clean(dict(self.settings)), indent=2) + "\n", encoding="utf-8")
         return [*written, settings]
+
+    def to_parquet(self, directory: str | Path, frames: Iterable[str] | None = None) -> list[Path]:
+        """Write one Parquet file per frame into ``directory`` (column types kept); each file carries the
+        settings as key-value metadata (``labeleval.<setting>``: its JSON text; ``labeleval.frame``: the frame's
+        name), read back with ``pyarrow.parquet.read_schema(path).metadata``. Return the paths written."""
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        meta = {f"labeleval.{k}": json.dumps(v, ensure_ascii=False) for k, v in _clean(dict(self.settings)).items()}
+        written = []
+        for name, frame in self.frames(frames).items():
+            table = _arrow_table(frame)
+            table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta, "labeleval.frame": name})
+            path = folder / f"{name}.parquet"
+            pq.write_table(table, path)
+            written.append(path)
+        return written
 
 
 def _clean(value: Any) -> Any:
@@ -158,6 +180,18 @@ def _clean(value: Any) -> Any:
     if value is pd.NA or value is pd.NaT:
         return None
     return value
+
+
+def _arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """``frame`` as an Arrow table; a text column that also holds numbers (a quarantined row's ``value``) is
+    written as text, the form the CSV export gives it."""
+    frame = frame.rename(columns=str)
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        mixed = [c for c in frame.columns if frame[c].dtype == object]
+        text = {c: frame[c].map(str, na_action="ignore").astype("str") for c in mixed}
+        return pa.Table.from_pandas(frame.assign(**text), preserve_index=False)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

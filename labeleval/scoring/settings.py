@@ -252,14 +252,15 @@ class Settings:
         }
 
 
-def as_project(project_or_path: Project | str | Path) -> Project:
+def as_project(project_or_path: object) -> Project:
     """A :class:`Project`, read from a folder or manifest path when given one."""
     if isinstance(project_or_path, Project):
         return project_or_path
     if isinstance(project_or_path, str | Path):
         return load_project(project_or_path)
     raise LabelevalError(
-        f"expected a Project, a project folder or a labeleval.toml path; got {type(project_or_path).__name__}"
+        f"expected a Project, a project folder, a labeleval.toml path, a DataFrame or a mapping of vendor name "
+        f"to DataFrame; got {type(project_or_path).__name__}"
     )
 
 

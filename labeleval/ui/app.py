@@ -24,6 +24,10 @@ from labeleval.ui.state import default_project, settings_state, sidebar_widgets
 #: drawn first (docs/performance.md); later runs have the scripts and do not pause.
 FIRST_SIDEBAR_PAUSE_S = 0.06
 
+#: The tab's icon: an emoji, which the page draws itself as an inline SVG (a ``:material/...:`` icon would be
+#: fetched from a font server on the internet, and fail offline; the navigation's icons use the bundled font).
+PAGE_ICON = "⚖️"
+
 
 def project_argument() -> str | None:
     """The project to open: ``LABELEVAL_PROJECT``, or ``streamlit run app.py -- PROJECT``."""
@@ -45,7 +49,7 @@ def page_function(module: str) -> Callable[[], None]:
 
 
 def main() -> None:
-    st.set_page_config(page_title="labeleval: vendor comparison", page_icon=":material/balance:", layout="wide")
+    st.set_page_config(page_title="labeleval: vendor comparison", page_icon=PAGE_ICON, layout="wide")
     project_arg = project_argument()
     st.session_state.setdefault("project_path", str(project_arg or default_project()))
     pages = [

@@ -57,6 +57,17 @@ PRELOAD = (
 AFTER = ("labeleval.ui.state", "labeleval.ui.app", "labeleval.ui.pages.overview")
 
 
+#: The logger of Streamlit's cached functions, which warns "No runtime found" when one is declared before the server.
+CACHE_LOGGER = "streamlit.runtime.caching.cache_data_api"
+
+
+class _NoRuntimeNotice(logging.Filter):
+    """Drops Streamlit's "No runtime found" notice (the launcher declares the cached functions on purpose)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "No runtime found" not in record.getMessage()
+
+
 def project_of(argv: list[str]) -> str | None:
     """The project named after ``--`` (as ``streamlit run SCRIPT -- PROJECT``), else ``LABELEVAL_PROJECT``."""
     if "--" in argv and argv.index("--") + 1 < len(argv):
@@ -70,8 +81,10 @@ def prepare(project: str | None) -> str:
     for module in PRELOAD:
         importlib.import_module(module)
 
-    # the app's cached functions are declared before Streamlit's runtime exists: its notice about that is noise
-    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+    # the app's cached functions are declared before Streamlit's runtime exists: its notice about that is noise (a
+    # filter, not a level: importing streamlit sets its loggers' levels)
+    quiet = _NoRuntimeNotice()
+    logging.getLogger(CACHE_LOGGER).addFilter(quiet)
 
     try:
         state, _, overview = (importlib.import_module(module) for module in AFTER)
@@ -83,7 +96,7 @@ def prepare(project: str | None) -> str:
     except Exception as exc:  # never keep the app from starting: its first page reports what went wrong
         done = f"report cache: not stored ({type(exc).__name__})"
     finally:
-        logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.NOTSET)
+        logging.getLogger(CACHE_LOGGER).removeFilter(quiet)
     inspect.stack()  # step 4: fills inspect's module-to-file index the first session would otherwise build
     return f"{done} ({time.perf_counter() - start:.1f} s)"
 

@@ -14,11 +14,13 @@ import pytest
 
 import labeleval as le
 from labeleval.analyses.drift import change_points, drift_frames, windows_of
+from labeleval.analyses.questions import accuracy_ranking
 from labeleval.analyses.slices import AGAINST_MEAN, VENDORS_IN_SLICE, slice_frames, slice_tests, slice_values
 from labeleval.errors import LabelevalError
 from labeleval.io.dataset import Dataset
 from labeleval.io.pipeline import load
 from labeleval.options import Uncertainty
+from labeleval.present.verdict import verdict
 from labeleval.project.manifest import load_project
 from labeleval.samples.pilot import generate_ticket_pilot
 from labeleval.scoring.run import score
@@ -199,8 +201,6 @@ def test_a_vendor_absent_from_a_window_is_no_data(tmp_path: Path, pilot: Path) -
 
 
 def test_verdict_says_whether_suspect_gold_changes_the_ranking(pilot: Path) -> None:
-    from labeleval.present.verdict import verdict
-
     report = le.evaluate(pilot, n_boot=0)
     note = dict(report.settings["gold_audit"])
     assert note["suspect_gold"] == 13 and note["ranking_changed"] is False
@@ -225,6 +225,16 @@ def test_a_vendor_without_gold_is_no_data(tmp_path: Path, pilot: Path) -> None:
         report = le.evaluate(project, n_boot=100, by="language", over="week")
     assert (report.slices.loc[report.slices["vendor"] == "Cirrus", "status"] == "no gold").all()
     assert (report.drift.loc[report.drift["vendor"] == "Cirrus", "status"] == "no gold").all()
+    note = report.settings["gold_audit"]
+    assert note["suspect_gold"] > 0 and "Cirrus" not in note["ranking_with_suspects"]
+    ranking = [s for s in verdict(report) if "accuracy ranking" in s]
+    assert ranking and not any("Cirrus" in s for s in ranking)  # not ranked on an accuracy it has no data for
+
+
+def test_the_accuracy_ranking_leaves_out_vendors_without_an_accuracy() -> None:
+    summary = pd.DataFrame({"vendor": ["B", "A", "C", "D"], "accuracy": [0.8, 0.8, np.nan, 0.9]})
+    assert accuracy_ranking(summary) == ["D", "A", "B"]
+    assert accuracy_ranking(summary.iloc[::-1]) == ["D", "A", "B"]
 
 
 def test_the_bundled_pilot_is_what_the_generator_writes(tmp_path: Path) -> None:

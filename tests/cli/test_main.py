@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from labeleval.cli.main import main
+from tests.helpers.browser import free_port
+from tests.helpers.hostile_files import FORMULA_VENDOR, hostile_project
+from tests.helpers.paths import ROOT
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -112,7 +121,7 @@ def test_sample_regenerates_identical_bytes(
 
 @pytest.mark.slow
 def test_console_script_runs() -> None:
-    result = subprocess.run([sys.executable, "-m", "labeleval.cli.main", "--version"], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "labeleval", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("labeleval ")
 
 
@@ -121,11 +130,10 @@ def test_app_listens_on_this_machine_unless_a_host_is_given(
 ) -> None:
     commands: list[list[str]] = []
 
-    def call(command: list[str]) -> int:
+    def execv(path: str, command: list[str]) -> None:
         commands.append(command)
-        return 0
 
-    monkeypatch.setattr("labeleval.cli.main.subprocess.call", call)
+    monkeypatch.setattr("labeleval.cli.main.os.execv", execv)
     assert main(["app"]) == 0
     command = commands[-1]
     assert command[1:3] == ["-m", "labeleval.ui.serve"]
@@ -136,3 +144,127 @@ def test_app_listens_on_this_machine_unless_a_host_is_given(
     assert command[command.index("--server.address") + 1] == "0.0.0.0"
     assert command[command.index("--server.port") + 1] == "9000"
     assert "no login" in capsys.readouterr().err  # opened to the network deliberately, and told what that means
+
+
+@pytest.mark.slow
+def test_out_dash_writes_the_data_to_stdout_and_status_goes_to_stderr(
+    sample_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["score", str(sample_project), "--format", "json", "--out", "-", "--n-boot", "0"], capsys)
+    assert code == 0 and json.loads(out)["summary"] and err == ""
+    target = tmp_path / "r.md"
+    code, out, err = run(
+        ["score", str(sample_project), "--format", "markdown", "--out", str(target), "--n-boot", "0"], capsys
+    )
+    assert code == 0 and out == "" and err == f"wrote {target}\n" and target.exists()
+    code, out, err = run(
+        ["score", str(sample_project), "--format", "csv", "--out", str(tmp_path / "c"), "--n-boot", "0", "-q"], capsys
+    )
+    assert code == 0 and out == "" and err == "" and (tmp_path / "c" / "summary.csv").exists()
+    code, _, err = run(["score", str(sample_project), "--format", "csv", "--out", "-"], capsys)
+    assert code == 1 and "writes a folder" in err
+    assert not (Path.cwd() / "-").exists()
+
+
+def test_app_passes_streamlit_options_on(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    commands: list[list[str]] = []
+    monkeypatch.setattr("labeleval.cli.main.os.execv", lambda path, command: commands.append(command))
+    assert main(["app", "--server.port", "8600", "proj", "--server.baseUrlPath=le", "--theme.base", "dark"]) == 0
+    command = commands[-1]
+    assert command[command.index("--server.port") + 1] == "8600" and command.count("--server.port") == 1
+    assert "--server.baseUrlPath=le" in command and command[command.index("--theme.base") + 1] == "dark"
+    assert command[command.index("--server.address") + 1] == "127.0.0.1"
+    assert command[-2:] == ["--", str(Path("proj").resolve())]
+    assert main(["app", "--server.address", "0.0.0.0"]) == 0
+    assert commands[-1].count("--server.address") == 1 and "no login" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["score", "x", "--server.port", "1"])  # Streamlit's options belong to `app` only
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_app_and_frees_its_port(tmp_path: Path) -> None:
+    pytest.importorskip("streamlit")
+    port = free_port()
+    log = tmp_path / "app.log"
+    with log.open("wb") as handle:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "labeleval", "app", "--port", str(port)],
+            cwd=ROOT,
+            env={**os.environ, "LABELEVAL_CACHE_DIR": "off", "PYTHONUNBUFFERED": "1"},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while not _listening(port):
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.3)
+            proc.send_signal(signal.SIGTERM)  # the launcher became the server (exec): the signal reaches it
+            assert proc.wait(timeout=30) is not None
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    with socket.socket() as s:  # nothing holds the port any more
+        s.bind(("127.0.0.1", port))
+    text = log.read_text()
+    assert "No runtime found" not in text and "report cache" in text
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_raw_csv_gives_the_values_as_they_are(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = hostile_project(tmp_path / "p")  # a vendor named like a spreadsheet formula
+    args = ["score", str(project), "--format", "csv", "--n-boot", "0", "-q", "--out"]
+    assert run([*args, str(tmp_path / "safe")], capsys)[0] == 0
+    assert run([*args, str(tmp_path / "raw"), "--raw-csv"], capsys)[0] == 0
+    safe = pd.read_csv(tmp_path / "safe" / "summary.csv")["vendor"].tolist()
+    raw = pd.read_csv(tmp_path / "raw" / "summary.csv")["vendor"].tolist()
+    assert FORMULA_VENDOR in raw and FORMULA_VENDOR not in safe and "'" + FORMULA_VENDOR in safe
+
+
+#: Run in a child process: the packages of the app and report extras cannot be imported, as in `pip install labeleval`.
+WITHOUT_EXTRAS = """
+import importlib.abc, sys
+class Absent(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("streamlit", "vl_convert", "altair", "tomli_w"):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+        return None
+sys.meta_path.insert(0, Absent())
+import importlib.util
+importlib.util.find_spec = lambda name, *a: None if name.split(".")[0] == "streamlit" else _find(name, *a)
+from labeleval.cli.entry import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_the_core_scores_and_writes_documents_without_the_app_or_report_extras(
+    sample_project: Path, tmp_path: Path
+) -> None:
+    script = "import importlib.util\n_find = importlib.util.find_spec\n" + WITHOUT_EXTRAS
+
+    def run_bare(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT, check=False
+        )
+
+    page = tmp_path / "r.html"
+    done = run_bare("score", str(sample_project), "--n-boot", "0", "--format", "html", "--out", str(page))
+    assert done.returncode == 0, done.stderr
+    html = page.read_text()
+    assert "<h2>Verdict</h2>" in html and "pip install 'labeleval[report]'" in html and "<svg" not in html
+    app = run_bare("app")
+    assert app.returncode == 1 and "pip install 'labeleval[app]'" in app.stderr
+
+
+def test_read_out_dash_writes_only_the_canonical_rows(capsys: pytest.CaptureFixture[str]) -> None:
+    export = ROOT / "sample_data" / "content_safety" / "label_studio_export.json"
+    code, out, err = run(["read", str(export), "--item-field", "data.item_id", "--out", "-"], capsys)
+    assert code == 0 and err == ""
+    rows = pd.read_csv(io.StringIO(out))
+    assert list(rows.columns[:4]) == ["line", "item_id", "annotator_id", "label"]
+    assert len(rows) > 100 and not (Path.cwd() / "-").exists()

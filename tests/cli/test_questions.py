@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -65,7 +66,10 @@ def test_score_by_unknown_column_is_a_clean_error(capsys: pytest.CaptureFixture[
 def test_plan_a_pilot(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", PILOT, "--pilot", "Atlas=0.75,Bravo=0.85,Cirrus=0.88", "--pool", "30"]) == 0
     text = capsys.readouterr().out
-    assert "Gold items: " in text and "USD" in text and "staff more annotators" in text
+    assert "Gold items: " in text and "$" in text and "staff more annotators" in text
+    table = text.split("Test planned for:")[1]  # the tables speak the display names and formats
+    assert "Gold items (consensus)" in table and "Consensus accuracy" in table
+    assert not re.search(r"\b(vendor_a|gold_items_\w+|consensus_accuracy|power_\w+)\b|\d\.\d{5}|\bUSD\b", table)
     assert "Test planned for: bootstrap max-T over the report's decision family (9 tests" in text
     assert main(["plan", PILOT, "--pilot", "Atlas=high"]) == 1
     assert "vendor=accuracy pairs" in capsys.readouterr().err

@@ -102,6 +102,48 @@ def test_timesheet_rates_table_missing_rate_and_per_person_cost() -> None:
     assert list(r.rows["cost"]) == [30.0, 22.5]  # 0.5 h x 60, 0.25 h x 90
 
 
+@pytest.mark.parametrize("rate", ["$90.00", "90 USD", "USD 90", "$90/h", "90.00 per hour", "$ 90"])
+def test_timesheet_rates_written_as_money_are_read(rate: str, tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text(f'item,expert,decision,minutes,rate\nt1,e1,pos,30,60\nt2,e2,neg,15,"{rate}"\n')
+    r = le.read_file(tmp_path / "t.csv", format="timesheet")
+    assert list(r.rows["cost"]) == [30.0, 22.5]
+
+
+def test_timesheet_rates_with_thousands_separators_and_a_rates_table(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text("item,expert,decision,hours\nt1,e1,pos,2\nt2,e2,neg,1\n")
+    (tmp_path / "rates.csv").write_text('annotator,rate\ne1,"$1,250.50"\ne2,€80\n')
+    r = le.read_file(tmp_path / "t.csv", format="timesheet", rates=tmp_path / "rates.csv")
+    assert list(r.rows["cost"]) == [2501.0, 80.0]  # no currency given to read_file: the amounts alone
+
+
+def _hourly_project(folder: Path, rate: str, currency: str) -> Path:
+    folder.mkdir()
+    (folder / "experts.csv").write_text(
+        f'item,expert,decision,minutes,rate\nt1,e1,pos,30,"{rate}"\nt2,e1,neg,15,"{rate}"\n'
+    )
+    (folder / "gold.csv").write_text("item_id,label\nt1,pos\n")
+    (folder / "labeleval.toml").write_text(
+        '[task]\nname = "p"\nkind = "nominal"\nlabels = ["pos", "neg"]\n\n[gold]\npath = "gold.csv"\n\n'
+        '[[vendors]]\nname = "Experts"\npath = "experts.csv"\nformat = "timesheet"\n'
+        f'pricing = {{ model = "hourly", currency = "{currency}" }}\n'
+    )
+    return folder
+
+
+def test_a_rate_in_another_currency_than_the_pricing_names_its_line(tmp_path: Path) -> None:
+    ok = le.evaluate(_hourly_project(tmp_path / "a", "€80.00", "EUR"), n_boot=0)
+    assert ok.ledger.set_index("vendor").loc["Experts", "kept"] == 2
+    with pytest.raises(le.AdapterError, match=r"experts.csv line 2: rate '\$80.00' is not in EUR"):
+        le.evaluate(_hourly_project(tmp_path / "b", "$80.00", "EUR"), n_boot=0)
+
+
+@pytest.mark.parametrize("rate", ["80 dollars", "$80 EUR", "eighty", "8O"])
+def test_a_rate_that_is_no_amount_is_a_missing_rate(rate: str, tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text(f'item,expert,decision,minutes,rate\nt1,e1,pos,30,"{rate}"\n')
+    with pytest.raises(le.AdapterError, match=r"line 2: (no hourly rate for annotator 'e1'|rate .* is not in)"):
+        le.read_file(tmp_path / "t.csv", format="timesheet")
+
+
 def test_timesheet_reversed_start_and_end_is_a_ledger_entry(tmp_path: Path) -> None:
     shutil.copy(FORMATS / "timesheet.csv", tmp_path / "t.csv")
     (tmp_path / "rates.csv").write_text("annotator,rate\ne1,60\ne2,90\ne3,70\n")

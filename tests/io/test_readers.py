@@ -167,3 +167,54 @@ def test_categorical_ids_are_the_kept_ids(tmp_path: Path, duplicates: str) -> No
         assert isinstance(coded[column].dtype, pd.CategoricalDtype)
         assert coded[column].astype(str).tolist() == text[column].astype(str).tolist()
         assert set(coded[column].cat.categories) == set(text[column].astype(str))  # "3" (unknown label) is not one
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_a_csv_file_separated_otherwise_is_read_by_its_header(sep: str, tmp_path: Path) -> None:
+    """Spreadsheets in locales whose decimal mark is a comma save ``.csv`` files separated by semicolons: the
+    header line names the separator, and the rows read as the comma-separated file's do."""
+    path = tmp_path / "batch.csv"
+    ROWS.to_csv(path, index=False, sep=sep)
+    raw = read_table(path)
+    kept, quarantine, _ = normalize_batch(raw, file="f", vendor="V", columns=MAPPING, labels=("yes", "no"))
+    assert quarantine.empty
+    assert kept["annotator_id"].tolist() == ROWS["who"].tolist()
+    np.testing.assert_allclose(kept["duration_s"], ROWS["secs"])
+    assert raw.line[0] == 2
+
+
+def test_a_semicolon_in_a_value_does_not_change_a_comma_separated_file(tmp_path: Path) -> None:
+    rows = ROWS.assign(answer=["yes", "no", "no", "no", "yes"], note=["a;b", "c;d;e", "", "f", "g;h"])
+    path = tmp_path / "batch.csv"
+    rows.to_csv(path, index=False)
+    raw = read_table(path)
+    assert list(raw.frame.columns) == list(rows.columns)
+    assert raw.frame["note"].fillna("").tolist() == ["a;b", "c;d;e", "", "f", "g;h"]
+
+
+def test_a_quoted_header_name_holding_commas_does_not_choose_the_comma(tmp_path: Path) -> None:
+    path = tmp_path / "batch.csv"
+    path.write_text('"item, id";annotator_id;label\nt1;w1;yes\nt2;w1;no\n')
+    raw = read_table(path)
+    assert list(raw.frame.columns) == ["item, id", "annotator_id", "label"]
+    assert raw.frame["label"].tolist() == ["yes", "no"]
+
+
+@pytest.mark.parametrize("engine", ["stream", "dask"])
+def test_the_chunked_engines_read_a_semicolon_file_as_the_whole_file_reader(engine: str, tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    rows = pd.concat([ROWS.assign(task=ROWS["task"] + f"-{k}") for k in range(40)], ignore_index=True)
+    rows.rename(columns={"task": "item_id", "who": "annotator_id", "answer": "label"}).to_csv(
+        project / "v.csv", index=False, sep=";"
+    )
+    pd.DataFrame({"item_id": ["t1-0", "t2-0"], "label": ["yes", "no"]}).to_csv(project / "gold.csv", index=False)
+    (project / "labeleval.toml").write_text(
+        '[gold]\npath = "gold.csv"\n\n[task]\nname = "p"\nkind = "nominal"\nlabels = ["yes", "no"]\n\n'
+        '[[vendors]]\nname = "V"\npath = "v.csv"\n'
+        'pricing = { model = "per_label", rate = 0.1, currency = "USD" }\n'
+    )
+    whole = le.evaluate(project, n_boot=0, engine="memory")
+    chunked = le.evaluate(project, n_boot=0, engine=engine)
+    assert whole.ledger.set_index("vendor").loc["V", "kept"] == len(rows)
+    pd.testing.assert_frame_equal(whole.ledger, chunked.ledger)

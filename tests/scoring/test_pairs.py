@@ -11,6 +11,7 @@ import pytest
 from labeleval.errors import UndefinedMetricWarning
 from labeleval.io.pipeline import load_data
 from labeleval.metrics.agreement import light_from_codes
+from labeleval.metrics.light import light_evidence
 from labeleval.project.manifest import load_project
 from labeleval.scoring import pairs
 from labeleval.scoring.encode import Encoded, VendorBatch, encode, vendor_batches
@@ -47,3 +48,17 @@ def test_ranges_of_items_give_the_whole_vendor_value(
             assert (np.isnan(expected) and np.isnan(got)) or got == expected, folder
             checked += np.isfinite(expected)
     assert checked >= 5
+
+
+@pytest.mark.parametrize("dense_cells", [1 << 25, 0], ids=["dense pairs", "sorted pair keys"])
+def test_evidence_equals_the_frame_level_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dense_cells: int
+) -> None:
+    """The pairs behind each vendor's Light's kappa and the annotators they cover, as the engine counts them,
+    equal le.agreement_table's count from the vendor's rows."""
+    monkeypatch.setattr(pairs, "PAIR_SUMS_DENSE_CELLS", dense_cells)
+    enc = encode(load_data(load_project(random_design(tmp_path / "r", seed=5))))
+    for b in vendor_batches(enc):
+        got = pairs.light_evidence(enc, b, min_overlap=10)
+        expected = light_evidence(enc.item_codes[b.rows], enc.keys[b.rows], enc.label_codes[b.rows], None)
+        assert got[1:] == expected[1:] and (got[0] == pytest.approx(expected[0]) or np.isnan(expected[0]))

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 import labeleval as le
 from labeleval import fmt
 from labeleval.safety import markdown_text
+from labeleval.ui import app
 from labeleval.ui.pages._common import display_safe
 from labeleval.ui.pages.overview import leaderboard
 from tests.helpers.apptest import leaderboard_of, page_test
@@ -91,6 +92,9 @@ def test_agreement_metric_selector() -> None:
     light = table.set_index("Metric").loc["Light's kappa (mean pairwise Cohen)"]
     assert "—" in light.tolist()  # Scale: undefined, and the caption says why
     assert any("no two of the vendor's annotators share 10" in c.value for c in at.caption)
+    evidence = table.set_index("Metric").loc["Annotators"]
+    assert evidence["Scale"] == "150" and evidence["Mercor"] == "12"
+    assert any("Landis–Koch bands" in m.value and "with probability" in m.value for m in at.markdown)
     at.selectbox(key="agreement_metric").set_value("gwet_ac1").run()
     assert not at.exception
 
@@ -228,3 +232,22 @@ def test_accuracy_page_shows_per_class_intervals_and_differences() -> None:
     assert per_class["Recall"].str.fullmatch(r"\d+\.\d% \[\d+\.\d, \d+\.\d\]").all()
     assert {"Metric", "Pair", "Difference", "Beyond chance", "Shared gold items"} <= set(differences.columns)
     assert any("family of their own" in c.value for c in at.caption)
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_the_tab_icon_is_drawn_by_the_page_not_fetched_from_a_font_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, object] = {}
+
+    def page_config(**options: object) -> None:
+        seen.update(options)
+        raise _Stop  # the rest of main() needs a running app
+
+    monkeypatch.setattr(app.st, "set_page_config", page_config)
+    with pytest.raises(_Stop):
+        app.main()
+    icon = str(seen["page_icon"])
+    # Streamlit's page fetches a :material/...: tab icon from fonts.gstatic.com; an emoji it draws as inline SVG
+    assert not icon.startswith(":") and "://" not in icon and "/" not in icon

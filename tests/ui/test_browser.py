@@ -221,3 +221,28 @@ def test_html_report_is_a_document_offline(tmp_path_factory: pytest.TempPathFact
         assert page.locator("table").count() >= 5
         page.screenshot(path=str(out / "html_report.png"), full_page=True)
         browser.close()
+
+
+def test_every_report_download_works_on_the_first_click(server: str) -> None:
+    """The Data page's four downloads, each clicked once on a fresh page: each file arrives, whole."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1100})
+        page.goto(server)
+        overview_ready(page)
+        page.locator("[data-testid='stSidebarNav']").get_by_text("Data", exact=True).click()
+        page.get_by_role("heading", name="Download the report").wait_for(timeout=WAIT_MS)
+        page.get_by_role("button", name="HTML", exact=True).wait_for(timeout=WAIT_MS)
+        saved: dict[str, bytes] = {}
+        for name in ("JSON", "CSV (zip)", "Markdown", "HTML"):
+            with page.expect_download(timeout=WAIT_MS) as download:
+                page.get_by_role("button", name=name, exact=True).click()
+            assert download.value.failure() is None, (name, download.value.failure())
+            saved[name] = Path(download.value.path()).read_bytes()
+            assert page.locator("[data-testid='stException']").count() == 0
+        browser.close()
+    assert json.loads(saved["JSON"])["settings"]
+    assert saved["CSV (zip)"].startswith(b"PK")
+    assert saved["Markdown"].decode("utf-8").startswith("# labeleval report")
+    assert saved["HTML"].lstrip().lower().startswith(b"<!doctype html") and b"Verdict" in saved["HTML"]

@@ -201,11 +201,10 @@ def test_labeleval_app_starts_streamlit_through_the_launcher(monkeypatch: pytest
 
     seen: list[list[str]] = []
 
-    def call(command: list[str]) -> int:
+    def execv(path: str, command: list[str]) -> None:
         seen.append(command)
-        return 0
 
-    monkeypatch.setattr(cli.subprocess, "call", call)
+    monkeypatch.setattr(cli.os, "execv", execv)
     assert cli.main(["app", str(SAMPLE)]) == 0
     command = seen[0]
     assert command[1:3] == ["-m", "labeleval.ui.serve"]

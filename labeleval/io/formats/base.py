@@ -46,6 +46,7 @@ class ReadOptions:
     ``item_field`` and ``annotator_field``: a dotted path into the record to use as item or annotator id
     instead of the format's default; ``rates``: a table of hourly rates per annotator (timesheets);
     ``duration_factor``: seconds per unit of a duration column whose unit the name does not say;
+    ``currency``: the vendor's pricing currency, which money written in the file must be in (None: unchecked);
     ``extra``: more canonical fields as dotted paths into the record.
     """
 
@@ -54,6 +55,7 @@ class ReadOptions:
     annotator_field: str | None = None
     rates: Path | None = None
     duration_factor: float = 1.0
+    currency: str | None = None
     encoding: str = "utf-8"
     sheet: str | int | None = None
     #: canonical field -> dotted path in the record, for fields a format does not define (e.g. a Scale

@@ -9,7 +9,9 @@ What the timesheet reader takes (CSV, TSV or XLSX; line = the sheet's line or ro
 label; the duration from a duration column (its unit from the name -- ``_ms``, ``sec``, ``min``, ``hours``
 -- else ``duration_unit``) or from ``end - start``; the submission time from the end or timestamp column;
 and the row's cost = hours x the person's rate, from a rate column or from ``rates = "rates.csv"`` (one row
-per annotator: an annotator column and a rate column). A person with no rate is an :class:`AdapterError`
+per annotator: an annotator column and a rate column). A rate may be written as money (``$80.00``,
+``80 USD``, ``€1,250.50/h``): the symbol or code must be the vendor's pricing currency (labeleval converts
+no currency), else the file and line are named. A person with no rate is an :class:`AdapterError`
 naming them and their first line: labeleval will not invent a rate. Reversed start/end times give a
 negative duration, quarantined as NEGATIVE_DURATION.
 
@@ -23,6 +25,7 @@ reader also finds nested under ``usage``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +48,53 @@ def _need(found: dict[str, str], field: str, name: str, columns: list[str]) -> s
     return found[field]
 
 
+#: currency symbols a rate may carry, and the currency codes each may stand for
+SYMBOLS: dict[str, frozenset[str]] = {
+    "$": frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"}),
+    "€": frozenset({"EUR"}),
+    "£": frozenset({"GBP"}),
+    "¥": frozenset({"JPY", "CNY"}),
+    "₹": frozenset({"INR"}),
+}
+_MONEY = re.compile(
+    r"^\s*(?P<pre>[$€£¥₹]|[A-Za-z]{3})?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*"
+    r"(?P<post>[A-Za-z]{3})?\s*(?:/\s*(?:h|hr|hour)|per\s+hour)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def money_values(values: pd.Series, currency: str | None, where: str, lines: np.ndarray) -> pd.Series:
+    """Hourly rates as numbers: plain numbers, or money text (``$80.00``, ``80 USD``, ``1,250.50 EUR/h``).
+
+    A symbol or code must agree with ``currency`` (the vendor's pricing; None: not checked), else an
+    :class:`AdapterError` names ``where`` (the file and its word for a line) and the line: labeleval converts
+    no currency. Text that is no amount is NaN (the caller says which person has no rate)."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    text = values[numbers.isna() & values.notna()].astype(str)
+    if text.empty:
+        return numbers
+    parsed = text.str.extract(_MONEY)
+    code = str(currency).upper() if currency else None
+
+    def fits(pre: object, post: object) -> bool:
+        """Whether a symbol or code before and one after the amount name one currency, the pricing's."""
+        units = [str(u).upper() for u in (pre, post) if isinstance(u, str)]
+        codes = [frozenset({u}) if u.isalpha() else SYMBOLS[u] for u in units]
+        shared = frozenset.intersection(*codes) if codes else None
+        return shared is None or (bool(shared) and (code is None or code in shared))
+
+    ok = [fits(pre, post) for pre, post in zip(parsed["pre"], parsed["post"], strict=True)]
+    bad = parsed["num"].notna() & ~pd.Series(ok, index=parsed.index, dtype=bool)
+    if bad.any():
+        k = int(np.flatnonzero(values.index.isin(bad[bad].index))[0])
+        raise AdapterError(
+            f"{where} {lines[k]}: rate {values.iloc[k]!r} is not in {code or 'one currency'}; "
+            "labeleval converts no currency: give the rates in the vendor's pricing currency"
+        )
+    amounts = pd.to_numeric(parsed["num"].str.replace(",", "", regex=False), errors="coerce")
+    return numbers.fillna(amounts)
+
+
 def _rates(path: Path, options: ReadOptions) -> dict[str, float]:
     raw = read_table(path, encoding=options.encoding)
     columns = [str(c) for c in raw.frame.columns]
@@ -55,7 +105,7 @@ def _rates(path: Path, options: ReadOptions) -> dict[str, float]:
             f"{path.name}: a rates table needs an annotator column and a rate column (e.g. annotator,rate); "
             f"found {', '.join(map(repr, columns))}"
         )
-    values = pd.to_numeric(raw.frame[rate], errors="coerce")
+    values = money_values(raw.frame[rate], options.currency, f"{path.name} {LINE_WORD[raw.fmt]}", raw.line)
     bad = values.isna() | (values < 0) | (values > MAX_AMOUNT)  # infinities too
     if bad.any():
         k = int(np.flatnonzero(bad.to_numpy())[0])
@@ -96,7 +146,7 @@ def read(path: Path, *, name: str, options: ReadOptions, columns: dict[str, str]
         rate = people.map(table)
         source = options.rates.name
     elif "rate" in found:
-        rate = pd.to_numeric(frame[found["rate"]], errors="coerce")
+        rate = money_values(frame[found["rate"]], options.currency, f"{name} {LINE_WORD[raw.fmt]}", raw.line)
         source = f"the {found['rate']!r} column"
     else:
         rate = None

@@ -16,5 +16,6 @@ PAGES = (
     ("annotators", "Annotators", ":material/groups:", "annotators"),
     ("items", "Items", ":material/search:", "items"),
     ("questions", "Slices & time", ":material/timeline:", "slices"),
+    ("decisions", "Replace & watch", ":material/swap_horiz:", "decisions"),
     ("data", "Data", ":material/database:", "data"),
 )

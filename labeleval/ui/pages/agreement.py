@@ -7,6 +7,7 @@ import streamlit as st
 from labeleval import fmt
 from labeleval.present import charts, glossary
 from labeleval.present.render import agreement_footnotes, agreement_table, metric_table, metric_table_notes
+from labeleval.present.verdict import alpha_readings
 from labeleval.report import Report
 from labeleval.safety import markdown_text
 from labeleval.ui.pages._common import dataframe, header
@@ -19,9 +20,11 @@ def agreement() -> None:
         return
     header(report, "Agreement between annotators")
     st.markdown(
-        "Chance-corrected agreement among each vendor's annotators on the same items. Krippendorff's alpha "
-        "of 0.8 or more is usually read as reliable; 0.667–0.8 as tentative. Agreement is consistency, not "
-        "correctness: the Accuracy page compares vendors with gold."
+        "Chance-corrected agreement among each vendor's annotators on the same items, with the items, "
+        "annotators and pairs behind each figure. Each alpha is read on the Landis–Koch bands as the highest "
+        "band it reaches with probability 0.95 or more (below the table); a figure built on too little is "
+        "shown as —, with the reason. Agreement is consistency, not correctness: the Accuracy page compares "
+        "vendors with gold."
     )
     a = report.agreement
     metric = str(
@@ -34,6 +37,9 @@ def agreement() -> None:
         key="agreement_chart",
     )
     dataframe(agreement_table(report), hide_index=True, width="stretch", key="agreement_table")
+    readings = alpha_readings(report)
+    if readings:
+        st.markdown(markdown_text("**Alpha on the Landis–Koch bands**: " + "; ".join(readings) + "."))
     notes = agreement_footnotes(report)
     if notes:
         st.caption(markdown_text(" ".join(notes)))

@@ -42,6 +42,7 @@ def annotators() -> None:
             "low_performers.csv",
             "text/csv",
             key="download_low_performers",
+            on_click="ignore",
         )
     st.subheader("Report cards")
     table(

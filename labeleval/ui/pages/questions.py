@@ -268,6 +268,7 @@ def gold_audit_section(report: Report) -> None:
         file_name="suspect_gold.csv",
         mime="text/csv",
         key="gold_audit_csv",
+        on_click="ignore",
     )
     if len(suspects) and st.toggle("Compare every vendor's accuracy without them", key="audit_exclude"):
         _without_suspects(report)
