@@ -159,6 +159,7 @@ AUDIT_JOINT_MAX_JUDGMENTS: Final = 200
 #: confusions and priors move with who is left); above, the fit is held and each vote removed alone: annotators
 #: x one fit's time against an annotator part that misses the refit; changes the intervals
 DS_REFIT_ANNOTATORS: Final = 100
+
 # ------------------------------------------------ replacement and watching (analyses/replacement.py, sequential.py)
 #: the alternative annotator test counts a held-out annotator only with at least this many items (the paper's
 #: floor for its t-test's normal approximation) and needs at least this many such annotators (its advice:
