@@ -159,6 +159,9 @@ AUDIT_JOINT_MAX_JUDGMENTS: Final = 200
 #: confusions and priors move with who is left); above, the fit is held and each vote removed alone: annotators
 #: x one fit's time against an annotator part that misses the refit; changes the intervals
 DS_REFIT_ANNOTATORS: Final = 100
+#: ... and while annotators x the vendor's judgments stay within this (each refit is one more fit: about 2 us
+#: a judgment, so at most about 10 s a vendor); above, the fit is held; changes the intervals
+DS_REFIT_WORK: Final = 5_000_000
 
 # ------------------------------------------------ replacement and watching (analyses/replacement.py, sequential.py)
 #: the alternative annotator test counts a held-out annotator only with at least this many items (the paper's

@@ -15,7 +15,7 @@ from labeleval.options import TiePolicy, UsabilityRule
 from labeleval.scoring.encode import Encoded, VendorBatch
 from labeleval.scoring.kinds import ItemConsensus
 from labeleval.scoring.settings import Settings
-from labeleval.tuning import DS_REFIT_ANNOTATORS
+from labeleval.tuning import DS_REFIT_ANNOTATORS, DS_REFIT_WORK
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,8 @@ def vendor_dawid_skene(enc: Encoded, batch: VendorBatch, settings: Settings) -> 
     fits = settings.dawid_skene or dawid_skene_fits(len(np.unique(enc.keys[batch.rows])), enc.k)
     if not (kind.supports_dawid_skene and fits):
         return None
-    refit = settings.dawid_skene and len(np.unique(enc.keys[batch.rows])) <= DS_REFIT_ANNOTATORS
+    annotators = len(np.unique(enc.keys[batch.rows]))
+    refit = settings.dawid_skene and annotators <= DS_REFIT_ANNOTATORS and annotators * len(batch.rows) <= DS_REFIT_WORK
     return _vendor_dawid_skene(enc, batch, refit=refit)
 
 
