@@ -154,6 +154,15 @@ AUTO_STREAM_ROWS: Final = 2**25
 #: tail is the larger p-value, so such items lose a little power, never error control
 AUDIT_JOINT_MAX_JUDGMENTS: Final = 200
 
+#: a vendor whose Dawid-Skene consensus is the chosen one is refitted once without each of its annotators, up to
+#: this many annotators, and its interval counts each annotator's influence with the model refitted (its
+#: confusions and priors move with who is left); above, the fit is held and each vote removed alone: annotators
+#: x one fit's time against an annotator part that misses the refit; changes the intervals
+DS_REFIT_ANNOTATORS: Final = 100
+#: ... and while annotators x the vendor's judgments stay within this (each refit is one more fit: about 2 us
+#: a judgment, so at most about 10 s a vendor); above, the fit is held; changes the intervals
+DS_REFIT_WORK: Final = 5_000_000
+
 # ------------------------------------------------ replacement and watching (analyses/replacement.py, sequential.py)
 #: the alternative annotator test counts a held-out annotator only with at least this many items (the paper's
 #: floor for its t-test's normal approximation) and needs at least this many such annotators (its advice:

@@ -15,6 +15,7 @@ from labeleval.options import TiePolicy, UsabilityRule
 from labeleval.scoring.encode import Encoded, VendorBatch
 from labeleval.scoring.kinds import ItemConsensus
 from labeleval.scoring.settings import Settings
+from labeleval.tuning import DS_REFIT_ANNOTATORS, DS_REFIT_WORK
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,18 @@ class DawidSkeneVotes:
     log_confusion: np.ndarray  # the vendor's annotators x K (true) x K (given)
     log_prior: np.ndarray  # K
     local: np.ndarray  # per annotator key: its row of log_confusion (-1 for other vendors' keys)
+    n_items: int = 0  # the project's items (the pair keys' stride)
+    # refitted without each annotator (sorted pair keys ``local x items + item`` of its gold votes, and the
+    # consensus code of that item in the fit without it), or None where the fit is held
+    refit: tuple[np.ndarray, np.ndarray] | None = None
 
     def without(self, item: np.ndarray, key: np.ndarray, label: np.ndarray) -> np.ndarray:
-        """The consensus code of each (gold) ``item`` once ``key``'s vote ``label`` is taken out."""
+        """The consensus code of each (gold) ``item`` once ``key``'s vote ``label`` is taken out: refitted
+        without the annotator where the vendor was refitted, else with the fit held."""
+        if self.refit is not None:
+            pairs, codes = self.refit
+            at = np.searchsorted(pairs, self.local[key] * self.n_items + item)
+            return np.asarray(codes[at], dtype=np.int64)
         rows = np.searchsorted(self.gold_items, item)
         less = self.log_posterior[rows] - self.log_confusion[self.local[key], :, label]
         return np.asarray(less.argmax(axis=1), dtype=np.int64)
@@ -64,7 +74,11 @@ def vendor_dawid_skene(enc: Encoded, batch: VendorBatch, settings: Settings) -> 
     engine fits the vendors side by side (labeleval/executor.py)."""
     kind = enc.kind
     fits = settings.dawid_skene or dawid_skene_fits(len(np.unique(enc.keys[batch.rows])), enc.k)
-    return _vendor_dawid_skene(enc, batch) if kind.supports_dawid_skene and fits else None
+    if not (kind.supports_dawid_skene and fits):
+        return None
+    annotators = len(np.unique(enc.keys[batch.rows]))
+    refit = settings.dawid_skene and annotators <= DS_REFIT_ANNOTATORS and annotators * len(batch.rows) <= DS_REFIT_WORK
+    return _vendor_dawid_skene(enc, batch, refit=refit)
 
 
 def vendor_consensus(
@@ -104,11 +118,14 @@ def vendor_consensus(
     )
 
 
-def _vendor_dawid_skene(enc: Encoded, batch: VendorBatch) -> tuple[ItemConsensus, np.ndarray, DawidSkeneVotes]:
+def _vendor_dawid_skene(
+    enc: Encoded, batch: VendorBatch, *, refit: bool = False
+) -> tuple[ItemConsensus, np.ndarray, DawidSkeneVotes]:
     """Dawid-Skene among one vendor's annotators (no gold: accuracy is then measured on gold).
 
     Returns the consensus per item (code -1 / confidence NaN where the vendor gave no judgment) and each
-    annotator key's model accuracy ``sum_k prior_k confusion[k, k]``.
+    annotator key's model accuracy ``sum_k prior_k confusion[k, k]``; ``refit``: also fit once without each
+    annotator (:func:`_refits`).
     """
     rows = batch.rows
     items_local, items = pd.factorize(enc.item_codes[rows])
@@ -135,8 +152,37 @@ def _vendor_dawid_skene(enc: Encoded, batch: VendorBatch) -> tuple[ItemConsensus
         log_confusion=np.log(fit.confusions + LOG_EPS),
         log_prior=np.log(fit.priors + LOG_EPS),
         local=local,
+        n_items=enc.n_items,
+        refit=_refits(enc, items_local, annot_local, rows, items, len(annotators)) if refit else None,
     )
     return ItemConsensus(code, value, posterior), accuracy, votes
+
+
+def _refits(
+    enc: Encoded, items_local: np.ndarray, annot_local: np.ndarray, rows: np.ndarray, items: np.ndarray, n_annot: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The consensus of each gold item an annotator voted on, in the vendor's fit made without that annotator
+    (a refitted jackknife: the others' confusions and the priors move too). Keyed by ``local x items + item``
+    (project codes), sorted. An item left with no vote has the priors' class; its effect is taken as the
+    item's removal by the caller (``ds_leave_one_out``)."""
+    labels = enc.label_codes[rows]
+    gold = enc.has_gold[items[items_local]]
+    pairs: list[np.ndarray] = []
+    codes: list[np.ndarray] = []
+    for a in range(n_annot):
+        mine = annot_local == a
+        voted = np.unique(items_local[mine & gold])
+        if not len(voted):
+            continue
+        rest = ~mine
+        fit = dawid_skene_codes(items_local[rest], annot_local[rest], labels[rest], len(items), n_annot, enc.k)
+        pairs.append(a * enc.n_items + items[voted].astype(np.int64))
+        codes.append(fit.posteriors[voted].argmax(axis=1))
+    if not pairs:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    key, code = np.concatenate(pairs), np.concatenate(codes)
+    order = np.argsort(key, kind="stable")
+    return key[order], code[order]
 
 
 def usability_reference(enc: Encoded, batches: list[VendorBatch], settings: Settings) -> np.ndarray:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from labeleval.inference.consensus import dawid_skene_codes
 from labeleval.inference.stats import (
     ANNOTATOR_STREAM,
     bootstrap_totals,
@@ -143,25 +144,42 @@ def leave_one_out(enc: Encoded, batch: VendorBatch, tie: TiePolicy) -> np.ndarra
 
 def ds_leave_one_out(enc: Encoded, batch: VendorBatch, consensus: VendorConsensus) -> np.ndarray:
     """Per judgment of the vendor on a gold item: its item's Dawid-Skene credit minus the credit once the vote
-    is taken out, the fit held: each item's posterior recomputed from the prior and the item's other votes,
-    one vote at a time (a loop: test sizes only)."""
+    is taken out: where the engine refitted the vendor without each annotator, a fit of the vendor's other
+    annotators' votes (made here afresh); else the fit held, each item's posterior recomputed from the prior and
+    the item's other votes, one vote at a time (loops: test sizes only)."""
     votes = consensus.ds_votes
     assert votes is not None
     kind = enc.kind
     rows = batch.rows
     item, key, label = enc.item_codes[rows], enc.keys[rows], enc.label_codes[rows]
     credit = np.asarray(consensus.ds_correct, dtype=np.float64)
+    refitted = {a: _refit_without(enc, item, key, label, a) for a in np.unique(key)} if votes.refit else {}
     out = np.zeros(len(rows))
     for j in np.flatnonzero(enc.has_gold[item]):
         others = np.flatnonzero((item == item[j]) & (np.arange(len(rows)) != j))
         if not len(others):  # the item's only vote: the item goes
             out[j] = credit[item[j]]
             continue
-        log_post = votes.log_prior + sum(votes.log_confusion[votes.local[key[o]], :, label[o]] for o in others)
-        code = int(np.argmax(log_post))
+        if votes.refit is not None:
+            code = int(refitted[key[j]][item[j]])
+        else:
+            log_post = votes.log_prior + sum(votes.log_confusion[votes.local[key[o]], :, label[o]] for o in others)
+            code = int(np.argmax(log_post))
         right = kind.correct(np.array([code]), kind.values[[code]], enc.gold_code[[item[j]]])[0]
         out[j] = credit[item[j]] - float(right)
     return out
+
+
+def _refit_without(enc: Encoded, item: np.ndarray, key: np.ndarray, label: np.ndarray, a: int) -> np.ndarray:
+    """Each item's Dawid-Skene consensus code in a fit made on the vendor's votes without annotator ``a``'s (-1
+    where none is left)."""
+    keep = key != a
+    items, local_item = np.unique(item[keep], return_inverse=True)
+    annotators, local_key = np.unique(key[keep], return_inverse=True)
+    fit = dawid_skene_codes(local_item, local_key, label[keep], len(items), len(annotators), enc.k)
+    code = np.full(enc.n_items, -1, dtype=np.int64)
+    code[items] = fit.posteriors.argmax(axis=1)
+    return code
 
 
 def volume_shrinkage(volume: np.ndarray) -> tuple[float, float]:

@@ -15,6 +15,7 @@ from labeleval.inference.stats import bootstrap_totals
 from labeleval.io.pipeline import load_data
 from labeleval.options import ConsensusMethod, TiePolicy, UsabilityRule
 from labeleval.project.manifest import load_project
+from labeleval.scoring import consensus as consensus_module
 from labeleval.scoring import run
 from labeleval.scoring.consensus import usability_reference, vendor_consensus
 from labeleval.scoring.encode import encode, vendor_batches
@@ -213,3 +214,24 @@ def test_dawid_skene_influence_tracks_a_refitted_leave_one_annotator_out_jackkni
     g = len(keys)
     jackknife_variance = (g - 1) / g * float(np.sum((jackknife - jackknife.mean()) ** 2))
     assert held.annotator_variance == pytest.approx(jackknife_variance, rel=0.5)
+
+
+def test_dawid_skene_is_refitted_per_annotator_where_chosen_and_affordable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refitted jackknife runs where Dawid-Skene is the chosen consensus and the vendor is within the
+    tuning bounds; elsewhere the fit is held (the figures shown beside another consensus, large vendors)."""
+    enc = encode(load_data(load_project(random_design(tmp_path / "p", seed=11))))
+    batch = vendor_batches(enc)[1]
+    chosen = Settings(n_boot=0, consensus=ConsensusMethod.DAWID_SKENE)
+    votes = vendor_consensus(enc, batch, chosen, np.random.default_rng(0)).ds_votes
+    assert votes is not None and votes.refit is not None
+    pairs, _ = votes.refit
+    rows = batch.rows[enc.has_gold[enc.item_codes[batch.rows]]]
+    expected = np.unique(votes.local[enc.keys[rows]] * enc.n_items + enc.item_codes[rows])
+    np.testing.assert_array_equal(pairs, expected)  # one entry per (annotator, gold item) it voted on
+    beside = vendor_consensus(enc, batch, Settings(n_boot=0), np.random.default_rng(0)).ds_votes
+    assert beside is None or beside.refit is None
+    monkeypatch.setattr(consensus_module, "DS_REFIT_WORK", 1)
+    held = vendor_consensus(enc, batch, chosen, np.random.default_rng(0)).ds_votes
+    assert held is not None and held.refit is None
