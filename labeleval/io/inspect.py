@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from labeleval.errors import AdapterError
-from labeleval.io.formats import NATIVE_FORMATS, ReadOptions, read_native, sniff
+from labeleval.io.formats import NATIVE_FORMATS, ReadOptions, read_native, sniff, suggest_item_field
 from labeleval.io.formats.guess import duration_factor_from_name, guess_columns
 from labeleval.io.normalize import Billing, normalize_batch
 from labeleval.io.readers import FORMATS, RawTable, read_table
@@ -104,9 +104,24 @@ def read_file(
         ledger=ledger.ledger(),
         format=str(fmt),
         mapping=mapping,
-        notes=tuple(raw.notes),
+        notes=(*raw.notes, *_id_field_notes(file, str(fmt), item_field, annotator_field)),
         billing=billing,
     )
+
+
+def _id_field_notes(file: Path, fmt: str, item_field: str | None, annotator_field: str | None) -> list[str]:
+    """Where a native export's default ids are the platform's (Label Studio's task id) and the export also
+    carries the customer's own (``data.item_id``), say so: a gold file knows the customer's ids, not the
+    platform's, and scoring on the wrong one joins nothing."""
+    out = []
+    for canonical, given, flag in (("item_id", item_field, "item"), ("annotator_id", annotator_field, "annotator")):
+        found = None if given is not None else suggest_item_field(file, fmt, canonical)
+        if found is not None:
+            out.append(
+                f"{flag} ids are the platform's; this export also holds {found!r}, your own id (the one a gold file "
+                f'uses): read it with --{flag}-field {found} (manifest: {flag}_field = "{found}")'
+            )
+    return out
 
 
 def _read(

@@ -319,3 +319,11 @@ def test_the_upload_form_suggests_the_customers_item_id_inside_the_export() -> N
     assert suggest_item_field(sample / "scale_tasks.jsonl", "scale", "annotator_id") == "metadata.worker_id"
     assert suggest_item_field(sample / "surge_export.json", "surge") == "fields.item_id"
     assert suggest_item_field(FORMATS / "toloka.tsv", "toloka") is None
+
+
+def test_read_file_says_where_the_customers_own_ids_are() -> None:
+    """Label Studio's default item id is its task id; the export also holds the customer's ``data.item_id``."""
+    export = ROOT / "sample_data" / "content_safety" / "label_studio_export.json"
+    notes = le.read_file(export).notes
+    assert any("--item-field data.item_id" in n and 'item_field = "data.item_id"' in n for n in notes), notes
+    assert not any("--item-field" in n for n in le.read_file(export, item_field="data.item_id").notes)
