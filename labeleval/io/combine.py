@@ -185,9 +185,9 @@ class Combiner:
             mine = np.flatnonzero(dup & in_file)
             pieces = [q for q in self._quarantine.pop((v, file), []) if len(q)]
             if len(mine):
-                item_text = self.dictionary("item_id").values[np.asarray(columns["item_id"])[mine]]
+                annotator = self.dictionary("annotator_id").values[np.asarray(columns["annotator_id"])[mine]]
                 column = rows.files[chunk_of_row[mine[0]]][2]
-                pieces.append(_duplicate_rows(file, name, policy, item_text, lines[mine], column))
+                pieces.append(_duplicate_rows(file, name, policy, annotator, lines[mine], column))
             kept = int((in_file & ~dup).sum())
             self.ledger.add_file(file, name, self._file_rows[(v, file)], kept, _by_line(pieces))
         keep = ~dup
@@ -258,9 +258,10 @@ def _duplicates(
 
 
 def _duplicate_rows(
-    file: str, vendor: str, policy: str, item_text: np.ndarray, lines: np.ndarray, column: str
+    file: str, vendor: str, policy: str, annotator: np.ndarray, lines: np.ndarray, column: str
 ) -> pd.DataFrame:
-    """Quarantine rows of the duplicates found across chunks, as the normaliser writes them within a file."""
+    """Quarantine rows of the duplicates found across chunks, as the normaliser writes them within a file: under
+    the annotator column, the annotator's id."""
     which = "an earlier" if policy == "keep_first" else "a later"
     n = len(lines)
     return pd.DataFrame(
@@ -270,7 +271,7 @@ def _duplicate_rows(
             "line": lines,
             "column": np.full(n, column, dtype=object),
             "reason": np.full(n, DUPLICATE_JUDGMENT, dtype=object),
-            "value": pd.Series(item_text).astype("str").str.slice(0, 80).to_numpy(dtype=object),
+            "value": pd.Series(annotator).astype("str").str.slice(0, 80).to_numpy(dtype=object),
             "message": np.full(n, f"same item and annotator as {which} row", dtype=object),
         },
         columns=list(QUARANTINE_COLUMNS),

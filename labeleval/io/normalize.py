@@ -546,7 +546,7 @@ def _flag_duplicates(q: _Quarantine, ids: _Ids, raw: RawTable, *, file: str, dup
             f"the manifest's duplicates policy is 'error' (use keep_last, keep_first or keep_all)"
         )
     which = "an earlier" if duplicates == "keep_first" else "a later"
-    q.flag(dup, column, DUPLICATE_JUDGMENT, ids.item, f"same item and annotator as {which} row")
+    q.flag(dup, column, DUPLICATE_JUDGMENT, ids.annotator, f"same item and annotator as {which} row")
 
 
 def _kept_rows(

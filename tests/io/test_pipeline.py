@@ -52,6 +52,9 @@ def test_the_project_is_chunked_and_holds_what_the_test_needs(project: Path, mem
     assert int(memory_report.summary["n_judgments"].sum()) > 90_000
     reasons = set(memory_report.quarantine["reason"])
     assert {"UNKNOWN_LABEL", "MISSING_VALUE", "NEGATIVE_DURATION", "DUPLICATE_JUDGMENT"} <= reasons
+    dups = memory_report.quarantine[memory_report.quarantine["reason"] == "DUPLICATE_JUDGMENT"]
+    assert (dups["column"] == "worker").all()  # the annotator column, with the annotator's id as its value
+    assert dups["value"].astype(str).str.fullmatch(r"[ABC]w\d+").all(), dups["value"].head()
 
 
 @pytest.mark.slow
