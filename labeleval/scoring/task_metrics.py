@@ -263,7 +263,7 @@ def multilabel_metrics(kind: SetKind, v: VendorData, gold_code: np.ndarray) -> l
         _row(
             v.name,
             "alpha_per_label_macro",
-            float(np.nanmean(per_label)) if per_label else np.nan,
+            float(np.nanmean(per_label)) if np.isfinite(per_label).any() else np.nan,  # no label has an alpha: NaN
             pairable,
             note="mean over labels of the present/absent alpha",
         )
