@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from labeleval import fmt
+from labeleval.present import glossary
 from labeleval.present.cost_chart import (  # noqa: F401  (re-exported: the layout rules of every vendor chart)
     LABEL_CHAR_PX,
     LABEL_HEIGHT_PX,
@@ -338,3 +339,56 @@ def leniency(annotators: pd.DataFrame, vendors: list[str]) -> alt.LayerChart:
     )
     rule = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#888").encode(x="x:Q")
     return (rule + points).properties(height=60 + 40 * len(vendors))
+
+
+#: the forest plot's panel width (pixels): the main column of the wide layout at a 1440-pixel window, less the
+#: pair labels
+FOREST_WIDTH = 640
+
+
+def comparison_forest(comparisons: pd.DataFrame, currency: str) -> alt.VConcatChart:
+    """The verdict's comparisons as a forest plot: per metric, each pair's difference (A minus B) with its
+    simultaneous interval, a line at no difference, significant pairs filled. One panel per metric, each on its
+    own axis (shares in points, money in ``currency``)."""
+    alt = altair()
+    panels = []
+    for metric, rows in comparisons.groupby("metric", sort=False):
+        frame = rows.assign(
+            pair=rows["vendor_a"].astype(str) + " − " + rows["vendor_b"].astype(str),
+            verdict=rows["significant"].map({True: "beyond chance", False: "could be chance"}),
+        )
+        term = glossary.metric_term(str(metric))
+        unit = term.unit
+        kind = "pct" if unit == "pct" else ("money" if unit == "money" else "number")
+        frame["shown"] = [
+            fmt.ci(v, lo, hi, kind, currency)  # type: ignore[arg-type]
+            for v, lo, hi in zip(frame["difference"], frame["ci_low"], frame["ci_high"], strict=True)
+        ]
+        frame["adjusted"] = [fmt.p_value(p) for p in frame["p_adjusted"]]
+        if kind == "pct":
+            axis = alt.Axis(format="+.0%")
+        elif kind == "money":
+            axis = alt.Axis(format="+,.3~f")
+        else:
+            axis = alt.Axis(format="+.2f")
+        title = f"{term.name}{f' ({currency})' if kind == 'money' else ''}: difference A − B, simultaneous interval"
+        base = alt.Chart(frame).encode(y=alt.Y("pair:N", sort=frame["pair"].tolist(), title=None))
+        rules = base.mark_rule(strokeWidth=2, color="#555").encode(
+            x=alt.X("ci_low:Q", title=title, axis=axis), x2="ci_high:Q"
+        )
+        dots = base.mark_point(size=90, filled=True).encode(
+            x="difference:Q",
+            color=alt.Color(
+                "verdict:N",
+                scale=alt.Scale(domain=["beyond chance", "could be chance"], range=["#c0392b", "#95a5a6"]),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("pair:N", title="Pair"),
+                alt.Tooltip("shown:N", title="Difference"),
+                alt.Tooltip("adjusted:N", title="Adjusted p"),
+            ],
+        )
+        zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 3], color="#333").encode(x="x:Q")
+        panels.append((rules + dots + zero).properties(height=30 + 28 * len(frame), width=FOREST_WIDTH))
+    return alt.vconcat(*panels).resolve_scale(x="independent", color="shared")

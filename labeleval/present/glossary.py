@@ -541,7 +541,7 @@ def display_frame(
             low, high = intervals[column]
             cells = []
             for i, (v, lo, hi) in enumerate(zip(rows[column], rows[low], rows[high], strict=True)):
-                unit = metric_units.iloc[i] if metric_units is not None and column == "value" else term.unit
+                unit = metric_units.iloc[i] if metric_units is not None and column in per_row else term.unit
                 kind = unit if unit in ("pct", "money", "number") else "number"
                 row_currency = currencies.iloc[i] if currencies is not None else currency
                 cells.append(fmt.ci(v, lo, hi, kind, row_currency))  # type: ignore[arg-type]

@@ -63,6 +63,7 @@ def test_overview_then_another_page(server: str, tmp_path_factory: pytest.TempPa
 
         chart, grid = "[data-testid='stVegaLiteChart']", "[data-testid='stDataFrame']"
         for name, title, content in (
+            ("Comparisons", "Which differences are real?", chart),  # the forest plot of the verdict's tests
             ("Accuracy", "Accuracy against gold", chart),
             ("Cost", "What a usable label costs", chart),
             ("Annotators", "Annotators", chart),

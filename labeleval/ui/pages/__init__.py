@@ -10,6 +10,7 @@ from __future__ import annotations
 #: (module, title, icon, url path) of every page, in navigation order.
 PAGES = (
     ("overview", "Overview", ":material/leaderboard:", "overview"),
+    ("comparisons", "Comparisons", ":material/compare_arrows:", "comparisons"),
     ("agreement", "Agreement", ":material/handshake:", "agreement"),
     ("accuracy", "Accuracy", ":material/target:", "accuracy"),
     ("cost", "Cost", ":material/payments:", "cost"),

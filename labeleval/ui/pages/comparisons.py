@@ -1,0 +1,69 @@
+"""The Comparisons page: the tests behind the verdict, as a forest plot of simultaneous intervals and a table."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from labeleval.present import charts, glossary
+from labeleval.safety import markdown_text
+from labeleval.ui.pages._common import header, table
+from labeleval.ui.state import current_report
+
+#: the comparison frame's columns the page's table shows (the rest are in the exports)
+SHOWN = (
+    "vendor_a",
+    "vendor_b",
+    "metric",
+    "estimate_a",
+    "estimate_b",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "p_adjusted",
+    "significant",
+    "shared_items",
+    "shared_gold_items",
+)
+
+
+def comparisons() -> None:
+    report = current_report()
+    if report is None:
+        return
+    header(report, "Which differences are real?")
+    frame = report.comparisons
+    decision = frame[frame["family"].astype(str) == "decision"] if "family" in frame.columns else frame
+    if decision.empty:
+        st.info("One vendor, or no figure two vendors share: there is nothing to compare.")
+        return
+    multiplicity = str(report.settings.get("multiplicity", ""))
+    st.markdown(
+        "Every sentence of the verdict comes from these tests: each pair of vendors on accuracy, consensus accuracy "
+        "and cost per usable label, on the items both labelled. "
+        + markdown_text(
+            f"The intervals are simultaneous ({multiplicity}): a pair whose interval leaves out 0 differs beyond "
+            "chance, with the chance of any false finding across the whole family held at "
+            f"{1 - float(report.settings.get('confidence', 0.95)):.0%}."
+        )
+    )
+    st.altair_chart(
+        charts.comparison_forest(decision, str(report.settings.get("currency", "USD"))),
+        key="comparisons_forest",
+    )
+    st.subheader("The tests")
+    shown = decision[[c for c in SHOWN if c in decision.columns]].rename(
+        columns={"ci_low": "difference_ci_low", "ci_high": "difference_ci_high"}  # shown with the difference
+    )
+    table(
+        shown,
+        key="comparisons_table",
+        label_column="vendor_a",
+        currency=str(report.settings.get("currency", "USD")),
+    )
+    st.caption(
+        markdown_text(
+            f"Differences are A minus B; {glossary.metric_name('cost_per_usable_label').lower()} in "
+            f"{report.settings.get('currency', 'USD')}, shares in percentage points. Shared gold items: the gold "
+            "items both vendors labelled, on which accuracy is compared."
+        )
+    )
