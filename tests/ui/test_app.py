@@ -20,7 +20,18 @@ from tests.helpers.apptest import leaderboard_of, page_test
 from tests.helpers.hostile_files import FORMULA_VENDOR, MARKDOWN_VENDOR, hostile_project
 from tests.helpers.paths import ROOT
 
-PAGES = ("overview", "comparisons", "agreement", "accuracy", "cost", "annotators", "items", "questions", "data")
+PAGES = (
+    "overview",
+    "comparisons",
+    "agreement",
+    "accuracy",
+    "cost",
+    "annotators",
+    "items",
+    "questions",
+    "decisions",
+    "data",
+)
 
 
 @pytest.mark.slow
