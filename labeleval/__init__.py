@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from labeleval._version import __version__
+from labeleval.project.version import __version__
 
 if TYPE_CHECKING:  # the same names for type checkers (tests/test_api.py keeps the two equal)
     from labeleval.analyses.plan import pair_plan, pilot_plan

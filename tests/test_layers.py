@@ -19,7 +19,6 @@ PACKAGE = ROOT / "labeleval"
 
 #: Each module's floor, by its longest matching prefix; a module may import from its own floor or lower ones.
 FLOORS: dict[str, int] = {
-    "labeleval._version": 0,
     "labeleval.errors": 0,
     "labeleval.fmt": 0,
     "labeleval.safety": 0,

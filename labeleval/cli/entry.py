@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Final
 
-from labeleval._version import __version__
+from labeleval.project.version import __version__
 
 DESCRIPTION: Final = "Compare labelling vendors: agreement, accuracy on gold, cost per usable label."
 

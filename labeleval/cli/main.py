@@ -19,7 +19,6 @@ from typing import Any
 import pandas as pd
 
 from labeleval import fmt
-from labeleval._version import __version__
 from labeleval.api import as_project, evaluate
 from labeleval.cli import decisions as cli_decisions
 from labeleval.cli import questions as cli_questions
@@ -35,6 +34,7 @@ from labeleval.present import glossary
 from labeleval.present.render import blank_notes, class_summary_line
 from labeleval.present.verdict import redundancy_line, verdict
 from labeleval.project.manifest import load_project
+from labeleval.project.version import __version__
 from labeleval.report import LARGE_FRAMES, Report
 from labeleval.safety import spreadsheet_frame, terminal_text
 from labeleval.samples.content_safety import generate_content_safety

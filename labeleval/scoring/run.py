@@ -12,10 +12,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from labeleval._version import __version__
 from labeleval.executor import Executor, Lane
 from labeleval.io.dataset import Dataset
 from labeleval.options import TiePolicy
+from labeleval.project.version import __version__
 from labeleval.scoring import class_ratios, classes, compare, frames, people
 from labeleval.scoring.consensus import (
     DawidSkeneFit,

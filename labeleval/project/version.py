@@ -1,4 +1,5 @@
-"""The package version, from the installed distribution's metadata (pyproject.toml is the one source)."""
+"""The labeleval version, from the installed distribution's metadata (pyproject.toml is the one source): what a
+Report records it was scored with and what `labeleval --version` prints."""
 
 from importlib.metadata import PackageNotFoundError, version
 
