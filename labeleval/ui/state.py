@@ -111,27 +111,6 @@ def cached_report(manifest: str, key: str, options: Options) -> Report | Labelev
     return report
 
 
-@st.cache_data(show_spinner="Writing the Markdown and HTML reports…", max_entries=8)
-def cached_documents(manifest: str, key: str, options: Options) -> tuple[str, str] | None:
-    """The Markdown and HTML reports of :func:`cached_report`'s Report, written once per key. The download
-    buttons get the documents themselves, not a function that writes them on click: a deferred download
-    the server must still write when the browser asks can miss its first click."""
-    outcome = cached_report(manifest, key, options)
-    if isinstance(outcome, LabelevalError):
-        return None
-    return outcome.to_markdown(), outcome.to_html()
-
-
-def current_documents() -> tuple[str, str] | None:
-    """The chosen project's Markdown and HTML reports with the sidebar's options (None if it cannot be scored)."""
-    path = st.session_state.get("project_path", str(default_project()))
-    try:
-        manifest = find_manifest(path)
-        return cached_documents(str(manifest), fingerprint(manifest), evaluate_options(Path(path)))
-    except LabelevalError:
-        return None
-
-
 def check_unchanged(manifest: Path, key: str) -> None:
     """Raise :class:`LabelevalError` if the project's files no longer hash to ``key`` (:func:`fingerprint`): a
     file changed between the fingerprint and the end of the scoring, so the Report just made may be of other

@@ -12,7 +12,7 @@ from labeleval.report import LARGE_FRAMES, Report
 from labeleval.safety import spreadsheet_frame
 from labeleval.ui import upload_budget
 from labeleval.ui.pages._common import table
-from labeleval.ui.state import current_documents, current_report
+from labeleval.ui.state import current_report
 from labeleval.ui.upload import upload_section
 
 
@@ -49,14 +49,19 @@ def data() -> None:
     cols[1].download_button(
         "CSV (zip)", _csv_zip(report), "labeleval_report.zip", "application/zip", key="download_csv", on_click="ignore"
     )
-    documents = current_documents()
-    if documents is None:
-        return
-    markdown, html = documents
+    # the documents are written when their button is clicked (the HTML report draws its charts then), so the page
+    # stays quick to run; a download leaves the page as it is (a rerun would drop the deferred file it serves)
     cols[2].download_button(
-        "Markdown", markdown, "labeleval_report.md", "text/markdown", key="download_markdown", on_click="ignore"
+        "Markdown",
+        report.to_markdown,
+        "labeleval_report.md",
+        "text/markdown",
+        key="download_markdown",
+        on_click="ignore",
     )
-    cols[3].download_button("HTML", html, "labeleval_report.html", "text/html", key="download_html", on_click="ignore")
+    cols[3].download_button(
+        "HTML", report.to_html, "labeleval_report.html", "text/html", key="download_html", on_click="ignore"
+    )
 
 
 def _csv_zip(report: Report) -> bytes:
