@@ -299,6 +299,10 @@ def _mapping_upload() -> None:
         return
     if not vendors:
         return
+    unpriced = [str(v["name"]) for v in vendors if any(value is None for value in v["pricing"].values())]
+    if unpriced:
+        st.info(f"Enter the price of {', '.join(map(markdown_text, unpriced))} to build the project.")
+        return
     manifest = build_manifest(task_name, labels, vendors, gold)
     st.download_button(
         "Download this mapping as labeleval.toml",
@@ -552,18 +556,21 @@ def _pricing_widgets(i: int, per_person: bool) -> dict[str, Any]:
         c1.selectbox("Pricing", models, index=models.index("hourly") if per_person else 0, key=f"map_model_{i}")
     )
     pricing: dict[str, Any] = {"model": model, "currency": "USD"}
+    # no price is filled in for the user: a field left blank keeps the project from being scored, never invents a cost
     if model == "per_million_tokens":
-        pricing["input_rate"] = float(
-            c2.number_input("USD per million input tokens", 0.0, value=3.0, key=f"map_in_{i}")
+        pricing["input_rate"] = c2.number_input(
+            "USD per million input tokens", 0.0, value=None, placeholder="required", key=f"map_in_{i}"
         )
-        pricing["output_rate"] = float(
-            c3.number_input("USD per million output tokens", 0.0, value=15.0, key=f"map_out_{i}")
+        pricing["output_rate"] = c3.number_input(
+            "USD per million output tokens", 0.0, value=None, placeholder="required", key=f"map_out_{i}"
         )
     elif model == "hourly" and per_person:
         c2.caption("Each annotator's own hourly rate (from the timesheet or the rates table)")
     else:
         label = "Amount (USD)" if model == "fixed" else "Rate (USD)"
-        value = float(c2.number_input(label, min_value=0.0, value=0.1, step=0.01, key=f"map_rate_{i}"))
+        value = c2.number_input(
+            label, min_value=0.0, value=None, step=0.01, placeholder="required", key=f"map_rate_{i}"
+        )
         pricing["amount" if model == "fixed" else "rate"] = value
     fee = float(c3.number_input("Platform fee (%)", min_value=0.0, value=0.0, step=1.0, key=f"map_fee_{i}"))
     if fee:

@@ -104,6 +104,18 @@ def _uploader(page: Any, label: str) -> Any:
     return page.locator("[data-testid='stFileUploader']").filter(has_text=label).locator("input[type='file']")
 
 
+def _fill_prices(page: Any, price: str = "0.05") -> None:
+    """Type a price into every blank price field of the mapping form (the form fills in none itself)."""
+    rates = page.get_by_label("Rate (USD)")
+    rates.first.wait_for(timeout=240_000)
+    for k in range(rates.count()):
+        field = rates.nth(k)
+        if field.input_value() == "":
+            field.fill(price)
+            field.press("Enter")
+            page.wait_for_timeout(1500)
+
+
 def _wait_for_score_button(page: Any) -> None:
     """The score button appears once the labels and the files are in. On a busy machine a label text typed
     before the page finished its first run can be lost (the form then asks for labels): type it again."""
@@ -136,6 +148,11 @@ def test_mapping_upload_scores_and_shows_the_overview(
         page.get_by_label("Labels, comma separated (in order for ordinal tasks)").press("Enter")
         _uploader(page, "Vendor files").set_input_files([str(files["ls"]), str(files["toloka"]), str(files["csv"])])
         _uploader(page, "Gold file").set_input_files(str(files["gold"]))
+        # no price is invented: until every vendor has one, the form asks for it and offers no score button
+        page.get_by_text("to build the project.", exact=False).wait_for(timeout=240_000)
+        assert "Enter the price of" in page.locator("[data-testid='stMain']").inner_text()
+        assert page.get_by_role("button", name="Score these files").count() == 0
+        _fill_prices(page)
         _wait_for_score_button(page)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(out / "upload_mapping.png"), full_page=True)
