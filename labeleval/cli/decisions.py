@@ -12,8 +12,7 @@ import pandas as pd
 
 from labeleval import fmt
 from labeleval.api import evaluate
-from labeleval.cli.output import json_for_terminal
-from labeleval.cli.questions import _emit as emit_text
+from labeleval.cli.output import emit, json_for_terminal
 from labeleval.present.decision_text import points, replacement_sentences, watch_sentences
 from labeleval.safety import spreadsheet_frame, terminal_text
 from labeleval.tuning import WATCH_CONFIDENCE, WATCH_DELTA
@@ -92,17 +91,7 @@ def run(args: argparse.Namespace) -> int:
 def _watch(args: argparse.Namespace) -> int:
     report = evaluate(args.project, n_boot=0)
     watched = report.sequential(delta=args.delta, confidence=args.confidence, over=args.over)
-    if args.format == "csv":
-        _emit(spreadsheet_frame(watched.sequences).to_csv(index=False), args)
-        return 0
-    if args.format == "json":
-        payload = {
-            "settings": dict(watched.settings),
-            "decisions": _records(watched.decisions),
-            "sequences": _records(watched.sequences),
-        }
-        text = json.dumps(payload, indent=2, ensure_ascii=False)
-        _emit(text + "\n" if args.out else json_for_terminal(text), args)
+    if _machine_output(args, watched.settings, {"decisions": watched.decisions, "sequences": watched.sequences}):
         return 0
     seq = watched.sequences
     last = seq[(seq["what"] == "accuracy") & (seq["look"] == seq["look"].max())]
@@ -131,29 +120,28 @@ def _watch(args: argparse.Namespace) -> int:
         "",
         "Every look: --format csv (or json).",
     ]
-    _emit("\n".join(lines) + "\n", args)
+    emit(args, "\n".join(lines) + "\n")
     return 0
 
 
-def _emit(text: str, args: argparse.Namespace) -> None:
-    """``text`` to ``--out`` (``-``: standard output), saying so on stderr unless ``--quiet``."""
-    emit_text(text, args)
+def _machine_output(args: argparse.Namespace, settings: Any, frames: dict[str, pd.DataFrame]) -> bool:
+    """``--format csv`` (the last frame: every look, or every annotator) or ``json`` (the settings and every
+    frame) written, and True; False for the table a person reads."""
+    if args.format == "csv":
+        emit(args, spreadsheet_frame(list(frames.values())[-1]).to_csv(index=False))
+        return True
+    if args.format == "json":
+        payload = {"settings": dict(settings), **{name: _records(frame) for name, frame in frames.items()}}
+        text = json.dumps(payload, indent=2, ensure_ascii=False)
+        emit(args, text + "\n" if args.out else json_for_terminal(text))
+        return True
+    return False
 
 
 def _replace(args: argparse.Namespace) -> int:
     report = evaluate(args.project, n_boot=0)
     result = report.replacement(candidate=args.candidate, incumbent=args.incumbent, epsilon=args.epsilon, by=args.by)
-    if args.format == "csv":
-        _emit(spreadsheet_frame(result.annotators).to_csv(index=False), args)
-        return 0
-    if args.format == "json":
-        payload = {
-            "settings": dict(result.settings),
-            "decision": _records(result.decision),
-            "annotators": _records(result.annotators),
-        }
-        text = json.dumps(payload, indent=2, ensure_ascii=False)
-        _emit(text + "\n" if args.out else json_for_terminal(text), args)
+    if _machine_output(args, result.settings, {"decision": result.decision, "annotators": result.annotators}):
         return 0
     currency = str(report.settings.get("currency", "") or "")
     rows = [
@@ -181,7 +169,7 @@ def _replace(args: argparse.Namespace) -> int:
         "",
         "Per annotator: --format csv (or json).",
     ]
-    _emit("\n".join(lines) + "\n", args)
+    emit(args, "\n".join(lines) + "\n")
     return 0
 
 

@@ -24,7 +24,7 @@ from labeleval.cli import decisions as cli_decisions
 from labeleval.cli import questions as cli_questions
 from labeleval.cli import read as cli_read
 from labeleval.cli.entry import COMMANDS, DESCRIPTION, finish
-from labeleval.cli.output import json_for_terminal, say, status
+from labeleval.cli.output import emit, json_for_terminal, say, status
 from labeleval.cli.progress import ProgressBar
 from labeleval.cli.settings import add_settings_arguments, settings_given
 from labeleval.errors import LabelevalError, UndefinedMetricWarning
@@ -221,18 +221,6 @@ def _score(args: argparse.Namespace) -> int:
         text = format_table(report) + cli_questions.slice_and_drift_text(report)
     emit(args, json_for_terminal(text) if args.format == "json" and not args.out else text + "\n")
     return 0
-
-
-def emit(args: argparse.Namespace, text: str) -> None:
-    """``text`` to ``--out`` (a file; ``-`` or none: standard output), saying so on stderr unless ``--quiet``."""
-    if args.out and args.out != "-":
-        Path(args.out).write_text(text, encoding="utf-8")
-        status(args, f"wrote {args.out}")
-    elif args.out == "-":
-        sys.stdout.write(text)  # data for a pipe, as written to a file
-        sys.stdout.flush()
-    else:
-        say(text.removesuffix("\n"))
 
 
 def _annotators(args: argparse.Namespace) -> int:

@@ -5,11 +5,12 @@ title or reorder a line (:func:`labeleval.safety.terminal_text`)."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from labeleval.safety import json_for_terminal, terminal_text
 
-__all__ = ["json_for_terminal", "say", "status"]
+__all__ = ["emit", "json_for_terminal", "say", "status"]
 
 
 def say(text: object = "", *, file: TextIO | None = None, one_line: bool = False) -> None:
@@ -23,3 +24,15 @@ def status(args: Any, text: object) -> None:
     ``--quiet``."""
     if not getattr(args, "quiet", False):
         say(text, file=sys.stderr)
+
+
+def emit(args: Any, text: str) -> None:
+    """``text`` to ``--out`` (a file; ``-`` or none: standard output), saying so on stderr unless ``--quiet``."""
+    if args.out and args.out != "-":
+        Path(args.out).write_text(text, encoding="utf-8")
+        status(args, f"wrote {args.out}")
+    elif args.out == "-":
+        sys.stdout.write(text)  # data for a pipe, as written to a file
+        sys.stdout.flush()
+    else:
+        say(text.removesuffix("\n"))

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -15,7 +13,7 @@ from labeleval import fmt
 from labeleval.analyses.gold_audit import AuditRule, gold_audit, supports_audit
 from labeleval.analyses.plan import pilot_plan, pilot_prices
 from labeleval.api import evaluate
-from labeleval.cli.output import say, status
+from labeleval.cli.output import emit
 from labeleval.errors import LabelevalError
 from labeleval.io.pipeline import load_data
 from labeleval.options import AuditControl
@@ -94,18 +92,6 @@ def run(args: argparse.Namespace) -> int:
     return _plan(args)
 
 
-def _emit(text: str, args: argparse.Namespace) -> None:
-    """``text`` to ``--out`` (``-``: standard output), saying so on stderr unless ``--quiet``."""
-    out = args.out
-    if out and out != "-":
-        Path(out).write_text(text, encoding="utf-8")
-        status(args, f"wrote {out}")
-    elif out == "-":
-        sys.stdout.write(text)
-    else:
-        say(text)
-
-
 def _gold_audit(args: argparse.Namespace) -> int:
     data = load_data(as_project(args.project))
     data.raise_problems()
@@ -117,7 +103,7 @@ def _gold_audit(args: argparse.Namespace) -> int:
     audit = gold_audit(data, rule)
     shown = audit if args.all else audit[audit["suspect"].astype(bool)]
     if args.format == "csv":
-        _emit(spreadsheet_frame(shown).to_csv(index=False), args)
+        emit(args, spreadsheet_frame(shown).to_csv(index=False))
         return 0
     columns = {
         "rank": "rank",
@@ -147,7 +133,7 @@ def _gold_audit(args: argparse.Namespace) -> int:
         )
     else:
         lines.append("`--all` lists the gold items the pooled evidence leans against without rejecting them.")
-    _emit("\n".join(lines) + "\n", args)
+    emit(args, "\n".join(lines) + "\n")
     return 0
 
 
@@ -163,7 +149,7 @@ def _plan(args: argparse.Namespace) -> int:
         return _pilot(args, report)
     plan = report.plan(power=args.power, alpha=args.alpha, difference=args.difference)
     if args.format == "csv":
-        _emit(spreadsheet_frame(plan).to_csv(index=False), args)
+        emit(args, spreadsheet_frame(plan).to_csv(index=False))
         return 0
     rows = []
     for r in plan.itertuples(index=False):
@@ -191,7 +177,7 @@ def _plan(args: argparse.Namespace) -> int:
         "never: no number of items reaches the power with these annotators (staff more, or accept less power).",
         "Plan a pilot that is not yet run with labeleval.pilot_plan(...) or the app's Plan panel.",
     ]
-    _emit("\n".join(lines) + "\n", args)
+    emit(args, "\n".join(lines) + "\n")
     return 0
 
 
@@ -220,7 +206,7 @@ def _pilot(args: argparse.Namespace, report: Report) -> int:
         cost_per_item=per_item,
     )
     if args.format == "csv":
-        _emit(spreadsheet_frame(plan.vendors).to_csv(index=False), args)
+        emit(args, spreadsheet_frame(plan.vendors).to_csv(index=False))
         return 0
     currency = str(report.settings.get("currency", "")) or None
     pairs = display_frame(plan.pairs, currency=currency, drop=("test",))
@@ -240,7 +226,7 @@ def _pilot(args: argparse.Namespace, report: Report) -> int:
         vendors.to_string(index=False),
         *[f"note: {n}" for n in plan.notes],
     ]
-    _emit("\n".join(lines) + "\n", args)
+    emit(args, "\n".join(lines) + "\n")
     return 0
 
 
