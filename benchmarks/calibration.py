@@ -465,20 +465,33 @@ def table(results: dict[str, dict[str, object]], before: dict[str, dict[str, obj
             cells = []
             if old:
                 prior = old.get("default", {}).get(key)  # type: ignore[union-attr]
-                cells.append(_cell(prior))
+                cells.append(rate_cell(prior))
             for name in names:
-                cells.append(_cell(by_method[name].get(key)))  # type: ignore[union-attr]
+                cells.append(rate_cell(by_method[name].get(key)))  # type: ignore[union-attr]
             lines.append(f"  {key:44s}" + "".join(cells))
     return "\n".join(lines)
 
 
-def _cell(value: object) -> str:
+def rate_cell(value: object) -> str:
+    """A simulated rate and its Monte-Carlo error, 16 characters wide ("—" where a run had no such figure)."""
     if not value:
         return f"{'—':>16s}"
     p, se, _ = value  # type: ignore[misc]
     if not math.isfinite(p):
         return f"{'n/a':>16s}"
     return f"{100 * p:9.1f}% ±{100 * se:4.1f}"
+
+
+def before_now(rows: dict[str, object], old: dict[str, object] | None, width: int) -> list[str]:
+    """A design's rows of rates, an earlier run's (``--before``) beside this one's: the header and a line per
+    figure either run has (keys starting with "_" are the design's own notes, not figures)."""
+    lines = [f"  {'':{width}s}" + (f"{'before':>16s}" if old is not None else "") + f"{'now':>16s}"]
+    keys = [k for k in rows if not k.startswith("_")]
+    keys += [k for k in (old or {}) if not k.startswith("_") and k not in keys]
+    for key in keys:
+        cells = (rate_cell(old.get(key)) if old is not None else "") + rate_cell(rows.get(key))
+        lines.append(f"  {key:{width}s}{cells}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

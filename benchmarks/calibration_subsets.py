@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import tempfile
 import time
@@ -43,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from calibration import LABELS, Tally, accuracy_for, judge, sigmoid, skill_for
+from calibration import LABELS, Tally, accuracy_for, before_now, judge, sigmoid, skill_for
 
 import labeleval as le
 
@@ -277,15 +276,6 @@ def _tested(report: le.Report, kind: str) -> str:
     return "; ".join(said) or "—"
 
 
-def _cell(value: object) -> str:
-    if not value:
-        return f"{'—':>16s}"
-    p, se, _ = value  # type: ignore[misc]
-    if not math.isfinite(p):
-        return f"{'n/a':>16s}"
-    return f"{100 * p:9.1f}% ±{100 * se:4.1f}"
-
-
 def table(results: dict[str, dict[str, object]], before: dict[str, dict[str, object]] | None) -> str:
     lines = []
     for design, rows in results.items():
@@ -294,12 +284,7 @@ def table(results: dict[str, dict[str, object]], before: dict[str, dict[str, obj
         old = (before or {}).get(design)
         lines.append(f"\n{design}  [{meta['kind']}, {meta['reps']} projects]")
         lines.append(f"  tested: {meta.get('tested', '—')}")
-        lines.append(f"  {'':44s}" + (f"{'before':>16s}" if old is not None else "") + f"{'now':>16s}")
-        keys = [k for k in rows if not k.startswith("_")]
-        keys += [k for k in (old or {}) if not k.startswith("_") and k not in keys]
-        for key in keys:
-            cells = (_cell(old.get(key)) if old is not None else "") + _cell(rows.get(key))
-            lines.append(f"  {key:44s}{cells}")
+        lines += before_now(rows, old, 44)
     return "\n".join(lines)
 
 

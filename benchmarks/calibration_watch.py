@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from calibration import Tally, sigmoid
+from calibration import Tally, before_now, sigmoid
 
 import labeleval as le
 
@@ -233,15 +233,6 @@ def run(reps: int, only: str | None) -> dict[str, dict[str, object]]:
     return results
 
 
-def _cell(value: object) -> str:
-    if not value:
-        return f"{'—':>16s}"
-    p, se, _ = value  # type: ignore[misc]
-    if not math.isfinite(p):
-        return f"{'n/a':>16s}"
-    return f"{100 * p:9.1f}% ±{100 * se:4.1f}"
-
-
 def table(results: dict[str, dict[str, object]], before: dict[str, dict[str, object]] | None) -> str:
     lines = []
     for design, rows in results.items():
@@ -249,12 +240,7 @@ def table(results: dict[str, dict[str, object]], before: dict[str, dict[str, obj
         assert isinstance(meta, dict)
         old = (before or {}).get(design)
         lines.append(f"\n{design}  [{meta['reps']} runs]")
-        lines.append(f"  {'':50s}" + (f"{'before':>16s}" if old is not None else "") + f"{'now':>16s}")
-        keys = [k for k in rows if not k.startswith("_")]
-        keys += [k for k in (old or {}) if not k.startswith("_") and k not in keys]
-        for key in keys:
-            cells = (_cell(old.get(key)) if old is not None else "") + _cell(rows.get(key))
-            lines.append(f"  {key:50s}{cells}")
+        lines += before_now(rows, old, 50)
     return "\n".join(lines)
 
 
