@@ -76,9 +76,7 @@ def vendor_dawid_skene(enc: Encoded, batch: VendorBatch, settings: Settings) -> 
     fits = settings.dawid_skene or dawid_skene_fits(len(np.unique(enc.keys[batch.rows])), enc.k)
     if not (kind.supports_dawid_skene and fits):
         return None
-    annotators = len(np.unique(enc.keys[batch.rows]))
-    refit = settings.dawid_skene and annotators <= DS_REFIT_ANNOTATORS and annotators * len(batch.rows) <= DS_REFIT_WORK
-    return _vendor_dawid_skene(enc, batch, refit=refit)
+    return _vendor_dawid_skene(enc, batch, refit=settings.dawid_skene)
 
 
 def vendor_consensus(
@@ -124,8 +122,9 @@ def _vendor_dawid_skene(
     """Dawid-Skene among one vendor's annotators (no gold: accuracy is then measured on gold).
 
     Returns the consensus per item (code -1 / confidence NaN where the vendor gave no judgment) and each
-    annotator key's model accuracy ``sum_k prior_k confusion[k, k]``; ``refit``: also fit once without each
-    annotator (:func:`_refits`).
+    annotator key's model accuracy ``sum_k prior_k confusion[k, k]``; ``refit`` (Dawid-Skene is the chosen
+    consensus): also fit once without each annotator (:func:`_refits`), within ``DS_REFIT_ANNOTATORS`` and
+    ``DS_REFIT_WORK``.
     """
     rows = batch.rows
     items_local, items = pd.factorize(enc.item_codes[rows])
@@ -133,6 +132,8 @@ def _vendor_dawid_skene(
     annot_local, annotators = pd.factorize(enc.keys[rows])
     annot_local = annot_local.astype(np.int32 if len(annotators) < 2**31 else np.int64)
     fit = dawid_skene_codes(items_local, annot_local, enc.label_codes[rows], len(items), len(annotators), enc.k)
+    g = len(annotators)
+    affordable = refit and g <= DS_REFIT_ANNOTATORS and g * len(rows) <= DS_REFIT_WORK
     code = np.full(enc.n_items, -1, dtype=np.int64)
     posterior = np.full(enc.n_items, np.nan)
     code[items] = fit.posteriors.argmax(axis=1)
@@ -153,7 +154,7 @@ def _vendor_dawid_skene(
         log_prior=np.log(fit.priors + LOG_EPS),
         local=local,
         n_items=enc.n_items,
-        refit=_refits(enc, items_local, annot_local, rows, items, len(annotators)) if refit else None,
+        refit=_refits(enc, items_local, annot_local, rows, items, len(annotators)) if affordable else None,
     )
     return ItemConsensus(code, value, posterior), accuracy, votes
 
