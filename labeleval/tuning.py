@@ -97,8 +97,12 @@ VOTE_COLUMNS_MAX: Final = 64
 #: sample-size plans search the exact McNemar power up to this many pairs; above, the normal approximation as
 #: it stands (accurate there): the exact answer against a search over n (analyses/plan.py)
 PLAN_EXACT_MAX_N: Final = 5000
-#: a plan simulates pilots of at most this many gold items and scales the item part above (the annotators'
-#: part does not shrink with items): a bounded time against the approximation of the scaling
+#: a plan simulates pilots of at most this many gold items times the larger of the labels per item and the
+#: task's labels (its arrays' size), and at least PLAN_SIMULATED_ITEMS items; above, it scales the item part
+#: (the annotators' part does not shrink with items, but its estimate's noise and df terms do, so a pilot far
+#: larger than the simulated one is planned too cautiously: 5 labels per item from a pool of 60 were said to
+#: need more staff at 80% power, a simulation at 2,500 items reaches it): about 3 s per simulated size
+PLAN_SIMULATED_WORK: Final = 25_000
 PLAN_SIMULATED_ITEMS: Final = 1000
 #: pilots a plan scores as the report does (each one's SEs, dfs and the family's correlation): the power's
 #: Monte-Carlo error (about 1 point) against the plan's time (each pilot is four scorings of its ratios)

@@ -28,8 +28,9 @@ pilots (the rejection count smoothed: far fewer pilots for the same precision):
   the family's correlation (:func:`family_critical`) is too low, since the two-way resamples have heavier
   tails than a normal, and serves only when no pilot can be resampled.
 
-Above :data:`~labeleval.tuning.PLAN_SIMULATED_ITEMS` items the pilots are simulated at that size and the item
-parts scaled by ``n_sim / n`` (an item part's variance falls as ``1 / n``).
+Above :func:`simulated_items` gold items (:data:`~labeleval.tuning.PLAN_SIMULATED_WORK` over the larger of the
+labels per item and the task's labels) the pilots are simulated at that size and the item parts scaled by
+``n_sim / n`` (an item part's variance falls as ``1 / n``).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from labeleval.tuning import (
     PLAN_SCORED_PILOTS,
     PLAN_SEED,
     PLAN_SIMULATED_ITEMS,
+    PLAN_SIMULATED_WORK,
 )
 
 NODES, WEIGHTS = np.polynomial.hermite_e.hermegauss(60)
@@ -368,10 +370,18 @@ class PowerAt:
         return out
 
 
+def simulated_items(model: PilotModel) -> int:
+    """The largest pilot a plan simulates: :data:`~labeleval.tuning.PLAN_SIMULATED_WORK` over the larger of the
+    labels per item and the task's labels (the simulation's arrays grow with both), at least
+    :data:`~labeleval.tuning.PLAN_SIMULATED_ITEMS`."""
+    width = max(model.n_classes, *(min(w.labels_per_item, w.pool) for w in model.vendors))
+    return max(PLAN_SIMULATED_ITEMS, PLAN_SIMULATED_WORK // width)
+
+
 def power_at(model: PilotModel, n: int, *, pilots: int = PLAN_SCORED_PILOTS, seed: int = PLAN_SEED) -> PowerAt:
-    """The report's test simulated at ``n`` gold items (at most :data:`~labeleval.tuning.PLAN_SIMULATED_ITEMS`;
-    :meth:`PowerAt.power` scales from there): see the module docstring."""
-    n_sim = max(2, min(int(n), PLAN_SIMULATED_ITEMS))
+    """The report's test simulated at ``n`` gold items (at most :func:`simulated_items`; :meth:`PowerAt.power`
+    scales from there): see the module docstring."""
+    n_sim = max(2, min(int(n), simulated_items(model)))
     rng = np.random.default_rng([seed, n_sim])
     difficulty = (model.difficulty_sd * rng.standard_normal((pilots, n_sim))).astype(np.float32)
     sims = [_score_pilots(model, w, difficulty, rng) for w in model.vendors]
@@ -505,22 +515,22 @@ def items_needed(
     ``m`` items, which understate the df of a much larger pilot and overstate that of a smaller one. So the
     search walks: simulate at ``m`` (``start`` first), solve within ``m / 1.5 .. 1.5 m``; a comparison that does
     not get there moves the next simulation to ``1.5 m``, otherwise to the largest need, until the simulated size
-    is within 3% of the answer. At :data:`~labeleval.tuning.PLAN_SIMULATED_ITEMS` the simulation is solved to
+    is within 3% of the answer. At :func:`simulated_items` the simulation is solved to
     ``limit`` (larger pilots cost more to simulate than the answer gains).
     """
-    m = start
+    m, cap = start, simulated_items(model)
     for _ in range(12):
         at = _cached_power_at(model, m)
-        capped = m >= PLAN_SIMULATED_ITEMS
+        capped = m >= cap
         needs = at.solve(power, difference, limit if capped else min(limit, int(1.5 * m)))
         finite = needs[np.isfinite(needs)]
         if len(finite) < len(needs) and not capped:
-            m = min(int(1.5 * m) + 1, PLAN_SIMULATED_ITEMS)
+            m = min(int(1.5 * m) + 1, cap)
             continue
         target = int(finite.max()) if len(finite) else m
         if (capped and target >= m) or abs(target - m) <= 0.03 * m:
             break
-        m = min(target, PLAN_SIMULATED_ITEMS)
+        m = min(target, cap)
     return needs, at
 
 
