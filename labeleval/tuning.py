@@ -102,8 +102,12 @@ PLAN_EXACT_MAX_N: Final = 5000
 #: (the annotators' part does not shrink with items, but its estimate's noise and df terms do, so a pilot far
 #: larger than the simulated one is planned too cautiously: 5 labels per item from a pool of 60 were said to
 #: need more staff at 80% power, a simulation at 2,500 items reaches it): about 3 s per simulated size
-PLAN_SIMULATED_WORK: Final = 25_000
+PLAN_SIMULATED_WORK: Final = 12_500
 PLAN_SIMULATED_ITEMS: Final = 1000
+#: a comparison no size reaches in the PLAN_SIMULATED_ITEMS simulation is simulated again at the largest size
+#: when its scaled curve rises to this share of the asked power (it understates the power far above the
+#: simulated size); below, "never" stands without the larger simulation (the time of a plan)
+PLAN_WITHIN_REACH: Final = 0.5
 #: pilots a plan scores as the report does (each one's SEs, dfs and the family's correlation): the power's
 #: Monte-Carlo error (about 1 point) against the plan's time (each pilot is four scorings of its ratios)
 PLAN_SCORED_PILOTS: Final = 120

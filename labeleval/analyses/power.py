@@ -55,6 +55,7 @@ from labeleval.tuning import (
     PLAN_SEED,
     PLAN_SIMULATED_ITEMS,
     PLAN_SIMULATED_WORK,
+    PLAN_WITHIN_REACH,
 )
 
 NODES, WEIGHTS = np.polynomial.hermite_e.hermegauss(60)
@@ -348,6 +349,11 @@ class PowerAt:
         se = np.maximum(np.sqrt(np.maximum(item + parts[:, 2] + parts[:, 6], 0.0)), floors)
         return se, difference_df(item, parts[:, 2], parts[:, 6], parts[:, 3], parts[:, 7], round(n))
 
+    def best(self, difference: Difference = None, limit: int = 1_000_000) -> np.ndarray:
+        """Per comparison, the highest power on :meth:`solve`'s grid up to ``limit`` gold items."""
+        grid = np.unique(np.geomspace(2, limit, 160).astype(np.int64))
+        return np.array([max(self._power(j, int(n), difference) for n in grid) for j in range(len(self.keys))])
+
     def solve(self, power: float, difference: Difference = None, limit: int = 1_000_000) -> np.ndarray:
         """Per comparison, the first gold-item count at which it reaches ``power`` (inf: not below ``limit``).
 
@@ -514,24 +520,38 @@ def items_needed(
     A simulation at ``m`` items is trusted only near ``m``: its annotator part's df terms are those of a pilot of
     ``m`` items, which understate the df of a much larger pilot and overstate that of a smaller one. So the
     search walks: simulate at ``m`` (``start`` first), solve within ``m / 1.5 .. 1.5 m``; a comparison that does
-    not get there moves the next simulation to ``1.5 m``, otherwise to the largest need, until the simulated size
-    is within 3% of the answer. At :func:`simulated_items` the simulation is solved to
-    ``limit`` (larger pilots cost more to simulate than the answer gains).
+    not get there moves the next simulation to ``1.5 m`` (up to :data:`~labeleval.tuning.PLAN_SIMULATED_ITEMS`,
+    where it is solved to ``limit``), otherwise to the largest need, until the simulated size is within 3% of the
+    answer (or within 10% of a size simulated before), at most :func:`simulated_items` (solved to ``limit`` from
+    there: larger pilots cost more to simulate than the answer gains). A comparison that no size reaches at
+    ``PLAN_SIMULATED_ITEMS`` but whose scaled curve rises to :data:`~labeleval.tuning.PLAN_WITHIN_REACH` of the
+    power is simulated once at the largest size before "never" is said.
     """
-    m, cap = start, simulated_items(model)
+    m, cap, widened, tried = start, simulated_items(model), False, []
     for _ in range(12):
         at = _cached_power_at(model, m)
-        capped = m >= cap
-        needs = at.solve(power, difference, limit if capped else min(limit, int(1.5 * m)))
+        tried.append(m)
+        wide = m >= min(PLAN_SIMULATED_ITEMS, cap)  # from here solved to ``limit``
+        needs = at.solve(power, difference, limit if wide else min(limit, int(1.5 * m)))
         finite = needs[np.isfinite(needs)]
-        if len(finite) < len(needs) and not capped:
-            m = min(int(1.5 * m) + 1, cap)
+        if len(finite) < len(needs) and not wide:
+            m = min(int(1.5 * m) + 1, PLAN_SIMULATED_ITEMS, cap)
+            continue
+        unreached = ~np.isfinite(needs)
+        if not widened and m < cap and np.any(at.best(difference, limit)[unreached] >= power * PLAN_WITHIN_REACH):
+            m, widened = cap, True  # its curve, scaled from a smaller pilot, may understate it: simulate larger
             continue
         target = int(finite.max()) if len(finite) else m
-        if (capped and target >= m) or abs(target - m) <= 0.03 * m:
+        if (m >= cap and target >= m) or abs(target - m) <= 0.03 * m or _near(target, tried[:-1]):
             break
         m = min(target, cap)
     return needs, at
+
+
+def _near(target: int, sizes: list[int]) -> bool:
+    """Whether a size within 10% of ``target`` was simulated already: the answers of simulations that close
+    differ by their Monte-Carlo error (about 7% of the items), so the search would only wander between them."""
+    return any(abs(target - size) <= 0.1 * size for size in sizes)
 
 
 @functools.lru_cache(maxsize=32)
