@@ -30,6 +30,10 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     read.add_argument("--item-field", help="dotted path to the item id (e.g. metadata.item_id)")
     read.add_argument("--annotator-field", help="dotted path to the annotator id")
     read.add_argument("--rates", help="a table of hourly rates per annotator (timesheets)")
+    read.add_argument(
+        "--worker-responses",
+        help="SageMaker Ground Truth: the job's annotations/worker-response folder, joined to the output manifest FILE",
+    )
     read.add_argument("--duration-unit", choices=DurationUnit.values(), default="s")
     read.add_argument("--rows", type=int, default=10, help="canonical rows to print (default 10)")
     read.add_argument("--out", help="write every canonical row to this CSV file ('-': standard output, only the rows)")
@@ -44,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         item_field=args.item_field,
         annotator_field=args.annotator_field,
         rates=args.rates,
+        worker_responses=args.worker_responses,
         duration_unit=args.duration_unit,
     )
     if args.out == "-":  # the canonical rows for a pipe, and nothing else on standard output

@@ -65,6 +65,7 @@ def read_chunk(task: ChunkTask) -> tuple[RawTable, dict[str, str], float]:
             spec,
             task.name,
             rates=vendor.rates,
+            worker_responses=vendor.worker_responses,
             duration_factor=vendor.duration_unit.seconds,
             columns=wanted,
             currency=vendor.pricing.currency,

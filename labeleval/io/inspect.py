@@ -53,6 +53,7 @@ def read_file(
     rates: str | Path | None = None,
     duration_unit: str = "s",
     bill_excluded: bool = False,
+    worker_responses: str | Path | None = None,
 ) -> FileReading:
     """Read one vendor file the way scoring would and return its canonical rows and ledger.
 
@@ -77,6 +78,7 @@ def read_file(
         rates=Path(rates) if rates is not None else None,
         duration_factor=unit.seconds,
         extra=dict(columns or {}),
+        worker_responses=Path(worker_responses) if worker_responses is not None else None,
     )
     raw, fmt, mapping, factor = _read(file, format, options, guess_unit=duration_unit == "s")
     task_labels = list(labels) if labels else _labels_found(raw, mapping, label_map or {})

@@ -62,7 +62,7 @@ _FILE_KEYS: Final = (
 )
 _GOLD_KEYS: Final = (*_FILE_KEYS, "metadata")
 _ITEMS_KEYS: Final = ("path", "format", "columns", "encoding", "sheet", "metadata")
-_VENDOR_KEYS: Final = ("name", *_FILE_KEYS, "duration_unit", "pricing", "rates", "bill_excluded")
+_VENDOR_KEYS: Final = ("name", *_FILE_KEYS, "duration_unit", "pricing", "rates", "bill_excluded", "worker_responses")
 _PRICING_KEYS: Final = ("model", "rate", "amount", "currency", "fee_pct", "input_rate", "output_rate")
 _USABILITY_KEYS: Final = ("rule", "min_confidence")
 _DATA_KEYS: Final = ("duplicates", "tie", "consensus", "uncertainty", "min_shared_gold")
@@ -138,6 +138,8 @@ class VendorSpec:
     rates: Path | None = None
     #: whether work a native reader set aside (rejected, cancelled ...) is billed
     bill_excluded: bool = False
+    #: a folder of per-worker answers joined to the vendor's file (SageMaker Ground Truth's worker responses)
+    worker_responses: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -724,6 +726,19 @@ def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) ->
         rates = _confined(m, m.string(table, "rates", where), where, after)
         if not rates.is_file():
             raise m.error(f"{where}.rates: file not found: {table['rates']}", "rates", after)
+    responses = None
+    if "worker_responses" in table:
+        responses = _confined(m, m.string(table, "worker_responses", where), where, after)
+        if not responses.is_dir():
+            raise m.error(
+                f"{where}.worker_responses: folder not found: {table['worker_responses']}", "worker_responses", after
+            )
+        if file.format != "sagemaker_gt":
+            raise m.error(
+                f'{where}.worker_responses is read with format = "sagemaker_gt" (the output manifest as path)',
+                "worker_responses",
+                after,
+            )
     bill_excluded = table.get("bill_excluded", False)
     if not isinstance(bill_excluded, bool):
         raise m.error(f"{where}.bill_excluded must be true or false; found {bill_excluded!r}", "bill_excluded", after)
@@ -785,4 +800,5 @@ def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) ->
         duration_unit=unit,
         rates=rates,
         bill_excluded=bill_excluded,
+        worker_responses=responses,
     )

@@ -88,7 +88,10 @@ def sniff(path: Path, encoding: str = "utf-8") -> str | None:
 
 
 #: Where each JSON format keeps the customer's own data (item ids the gold file also uses live there).
-_DATA_OBJECTS: Final = {"label_studio": "data", "scale": "metadata", "surge": "fields"}
+#: Ground Truth keeps them beside ``source`` / ``source-ref`` on the manifest line itself ("").
+_DATA_OBJECTS: Final = {"label_studio": "data", "scale": "metadata", "surge": "fields", "sagemaker_gt": ""}
+#: hints that name the format's own default id, not the customer's
+_DEFAULT_IDS: Final = frozenset({"id", "source_ref", "source", "datasetobjectid"})
 
 
 def suggest_item_field(path: Path, fmt: str, canonical: str = "item_id") -> str | None:
@@ -109,13 +112,13 @@ def suggest_item_field(path: Path, fmt: str, canonical: str = "item_id") -> str 
         return None
     record = _first_record(head)
     task = record.get("task", record) if isinstance(record, dict) else None
-    data = task.get(container) if isinstance(task, dict) else None
+    data = task if container == "" else task.get(container) if isinstance(task, dict) else None
     if not isinstance(data, dict):
         return None
     names = {normal(k): k for k in data}
     for hint in NAME_HINTS[canonical]:
-        if hint != "id" and hint in names:
-            return f"{container}.{names[hint]}"
+        if hint not in _DEFAULT_IDS and hint in names:
+            return f"{container}.{names[hint]}" if container else names[hint]
     return None
 
 

@@ -47,7 +47,8 @@ class ReadOptions:
     instead of the format's default; ``rates``: a table of hourly rates per annotator (timesheets);
     ``duration_factor``: seconds per unit of a duration column whose unit the name does not say;
     ``currency``: the vendor's pricing currency, which money written in the file must be in (None: unchecked);
-    ``extra``: more canonical fields as dotted paths into the record.
+    ``extra``: more canonical fields as dotted paths into the record; ``worker_responses``: a folder of
+    per-worker answers to join to the file read (SageMaker Ground Truth's ``annotations/worker-response``).
     """
 
     question: str | None = None
@@ -61,6 +62,7 @@ class ReadOptions:
     #: canonical field -> dotted path in the record, for fields a format does not define (e.g. a Scale
     #: export's duration in ``metadata``); from the manifest's ``columns``
     extra: Mapping[str, str] = field(default_factory=dict)
+    worker_responses: Path | None = None
 
 
 @dataclass
