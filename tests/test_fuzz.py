@@ -17,6 +17,7 @@ import io
 import json
 import os
 import re
+import shutil
 import time
 import zipfile
 from pathlib import Path
@@ -88,6 +89,11 @@ def _native_seeds() -> dict[str, tuple[str, bytes]]:
 
 
 NATIVE = _native_seeds()
+#: more shapes a registered reader takes, each fuzzed as a seed of its own: (format, fixture)
+NATIVE_SHAPES: dict[str, tuple[str, str]] = {
+    "surge flat csv": ("surge", "surge_flat.csv"),
+    "surge flat json": ("surge", "surge_flat.json"),
+}
 
 
 @st.composite
@@ -239,6 +245,57 @@ def test_fuzz_native_readers(fmt: str, tmp_path: Path) -> None:
                 read_native(path, fmt, name=path.name, options=ReadOptions(), gold=True)
 
         _check(read_and_normalise, path.name)
+
+    run()
+
+
+@pytest.mark.parametrize("shape", list(NATIVE_SHAPES))
+def test_fuzz_native_shapes(shape: str, tmp_path: Path) -> None:
+    from labeleval.io.formats import REGISTRY, ReadOptions, read_native
+
+    fmt, fixture = NATIVE_SHAPES[shape]
+    seed = (FORMATS_DIR / fixture).read_bytes()
+    path = tmp_path / f"export{Path(fixture).suffix}"
+
+    @FUZZ
+    @given(data=mutated(seed))
+    def run(data: bytes) -> None:
+        path.write_bytes(data)
+
+        def read_and_normalise() -> None:
+            _reconciles(read_native(path, fmt, name=path.name, options=ReadOptions(), columns={}), path.name)
+            if REGISTRY[fmt].read_gold is not None:
+                read_native(path, fmt, name=path.name, options=ReadOptions(), gold=True)
+
+        _check(read_and_normalise, path.name)
+
+    run()
+
+
+JOB = FORMATS_DIR / "sagemaker_job"
+
+
+def test_fuzz_sagemaker_worker_responses(tmp_path: Path) -> None:
+    """The output manifest and one worker-response file mutated together: joined, set aside, or a clear error."""
+    from labeleval.io.formats import ReadOptions, read_native
+
+    shutil.copytree(JOB, tmp_path / "job")
+    manifest = tmp_path / "job" / "manifests" / "output" / "output.manifest"
+    response = next((tmp_path / "job" / "annotations" / "worker-response").rglob("*.json"))
+    seeds = (manifest.read_bytes(), response.read_bytes())
+    options = ReadOptions(worker_responses=tmp_path / "job" / "annotations" / "worker-response", item_field="item_id")
+
+    @FUZZ
+    @given(data=mutated(seeds[0]), answer=mutated(seeds[1]))
+    def run(data: bytes, answer: bytes) -> None:
+        manifest.write_bytes(data)
+        response.write_bytes(answer)
+
+        def read_and_normalise() -> None:
+            raw = read_native(manifest, "sagemaker_gt", name=manifest.name, options=options)
+            _reconciles(raw, manifest.name)
+
+        _check(read_and_normalise, manifest.name)
 
     run()
 

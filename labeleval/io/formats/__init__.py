@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Final
 
 from labeleval.errors import AdapterError
-from labeleval.io.formats import label_studio, labelbox, sagemaker, scale, surge, timesheet, toloka
+from labeleval.io.formats import label_studio, labelbox, sagemaker, scale, surge, surge_flat, timesheet, toloka
 from labeleval.io.formats.base import NATIVE_JSON_LEVELS, ReadOptions
 from labeleval.io.formats.guess import NAME_HINTS, normal
 from labeleval.io.readers import RawTable, load_json, too_deep
@@ -60,6 +60,7 @@ _JSON_CHECKS: Final = (
     ("scale", scale.looks_like),
     ("labelbox", labelbox.looks_like),
     ("sagemaker_gt", sagemaker.looks_like),
+    ("surge", surge_flat.looks_like),
     ("label_studio_min", label_studio.looks_like_min),
 )
 
@@ -82,6 +83,8 @@ def sniff(path: Path, encoding: str = "utf-8") -> str | None:
     columns = [c.strip().strip('"') for c in first_line.replace("\t", ",").split(",")]
     if toloka.looks_like(columns):
         return "toloka"
+    if surge_flat.looks_like_columns(columns):
+        return "surge"
     if "annotator" in columns and "annotation_id" in columns:
         return "label_studio_min"
     return None
