@@ -75,8 +75,8 @@ def _columns(names: list[str], options: ReadOptions, name: str) -> tuple[dict[st
     """The file's column for each known field, and the question's column."""
     by_normal = {normal(c): c for c in names}
     found: dict[str, str] = {}
-    for canonical, candidates in KNOWN.items():
-        hit = next((by_normal[c] for c in candidates if c in by_normal), None)
+    for canonical, spellings in KNOWN.items():
+        hit = next((by_normal[c] for c in spellings if c in by_normal), None)
         if hit is not None:
             found[canonical] = hit
     if options.item_field:
@@ -88,7 +88,7 @@ def _columns(names: list[str], options: ReadOptions, name: str) -> tuple[dict[st
             wanted = found.get(canonical, KNOWN[canonical][0])
             shown = ", ".join(map(repr, names[:12]))
             raise AdapterError(f"{name}: no column {wanted!r} (the {what} id); the export has columns {shown}")
-    known = {c for c in names if any(normal(c) in candidates for candidates in KNOWN.values())}
+    known = {c for c in names if any(normal(c) in spellings for spellings in KNOWN.values())}
     candidates = [c for c in names if c not in {*found.values(), *known} and normal(c) not in BOOKKEEPING]
     asked = [c for c in candidates if c.rstrip().endswith("?")]
     if options.question is None and len(candidates) > 1 and len(asked) == 1:
