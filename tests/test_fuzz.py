@@ -93,6 +93,7 @@ NATIVE = _native_seeds()
 NATIVE_SHAPES: dict[str, tuple[str, str]] = {
     "surge flat csv": ("surge", "surge_flat.csv"),
     "surge flat json": ("surge", "surge_flat.json"),
+    "scale genai v2": ("scale", "scale_v2.json"),
 }
 
 

@@ -19,6 +19,9 @@ Annotators: Scale's documented task object does not name the worker. When the ex
 task (for example in ``metadata``, or per attempt), name it with ``annotator_field``; otherwise every row
 is Scale's one consolidated answer per task (annotator ``consolidated``), and the reader says that
 agreement within the vendor cannot be measured: compare it on accuracy and cost.
+
+Scale's GenAI (v2) tasks (``threads`` of turns and annotations, with each thread's contributor) are read by the
+same format: see :mod:`labeleval.io.formats.scale_v2`.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from labeleval.io.formats import scale_v2
 from labeleval.io.formats.base import (
     ReadOptions,
     RowBuilder,
@@ -56,7 +60,16 @@ def looks_like(record: dict[str, Any]) -> bool:
 def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
     """Read a Scale task export (module docstring)."""
     records, numbers, lines = load_json_records(path, name, options.encoding, "Scale task export")
-    require(records, looks_like, name, "Scale", 'task objects with "task_id", "status" and "response"')
+    tasks, _ = scale_v2.unwrap(records, numbers)
+    if any(scale_v2.looks_like(t) for t in tasks[:20] if isinstance(t, dict)):
+        return scale_v2.read_tasks(records, numbers, lines, name, options)
+    require(
+        records,
+        looks_like,
+        name,
+        "Scale",
+        'task objects with "task_id", "status" and "response" (or GenAI tasks with "threads")',
+    )
     keys: dict[str, None] = {}
     for rec in records[:500]:
         response = _task(rec).get("response") if isinstance(rec, dict) else None
