@@ -709,6 +709,34 @@ def _check_label_map(
             )
 
 
+def _rates(m: _Manifest, table: dict[str, Any], where: str, after: int) -> Path | None:
+    """A vendor's table of hourly rates per annotator (confined to the project), if named."""
+    if "rates" not in table:
+        return None
+    rates = _confined(m, m.string(table, "rates", where), where, after)
+    if not rates.is_file():
+        raise m.error(f"{where}.rates: file not found: {table['rates']}", "rates", after)
+    return rates
+
+
+def _worker_responses(m: _Manifest, table: dict[str, Any], where: str, after: int, file: FileSpec) -> Path | None:
+    """A vendor's ``worker_responses`` folder (confined to the project), read with the ``sagemaker_gt`` format."""
+    if "worker_responses" not in table:
+        return None
+    responses = _confined(m, m.string(table, "worker_responses", where), where, after)
+    if not responses.is_dir():
+        raise m.error(
+            f"{where}.worker_responses: folder not found: {table['worker_responses']}", "worker_responses", after
+        )
+    if file.format != "sagemaker_gt":
+        raise m.error(
+            f'{where}.worker_responses is read with format = "sagemaker_gt" (the output manifest as path)',
+            "worker_responses",
+            after,
+        )
+    return responses
+
+
 def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) -> VendorSpec:
     after = m.section_line("[[vendors]]", index)
     if not isinstance(table, dict):
@@ -721,24 +749,8 @@ def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) ->
     file = _file_spec(m, table, where, (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS), after)
     _check_label_map(m, file.label_map, labels, where, after)
     unit = m.choice(table, "duration_unit", DurationUnit, where, DurationUnit.S, after)
-    rates = None
-    if "rates" in table:
-        rates = _confined(m, m.string(table, "rates", where), where, after)
-        if not rates.is_file():
-            raise m.error(f"{where}.rates: file not found: {table['rates']}", "rates", after)
-    responses = None
-    if "worker_responses" in table:
-        responses = _confined(m, m.string(table, "worker_responses", where), where, after)
-        if not responses.is_dir():
-            raise m.error(
-                f"{where}.worker_responses: folder not found: {table['worker_responses']}", "worker_responses", after
-            )
-        if file.format != "sagemaker_gt":
-            raise m.error(
-                f'{where}.worker_responses is read with format = "sagemaker_gt" (the output manifest as path)',
-                "worker_responses",
-                after,
-            )
+    rates = _rates(m, table, where, after)
+    responses = _worker_responses(m, table, where, after, file)
     bill_excluded = table.get("bill_excluded", False)
     if not isinstance(bill_excluded, bool):
         raise m.error(f"{where}.bill_excluded must be true or false; found {bill_excluded!r}", "bill_excluded", after)

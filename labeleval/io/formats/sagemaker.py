@@ -43,9 +43,7 @@ from labeleval.io.formats.base import (
 from labeleval.io.formats.sagemaker_join import answer_label, metadata, object_item, read_joined
 from labeleval.io.readers import RawTable, load_json
 from labeleval.limits import current as current_limits
-from labeleval.project.schema import MALFORMED_RECORD, NO_ANSWER
-
-CONSOLIDATED = "consolidated"
+from labeleval.project.schema import CONSOLIDATED, MALFORMED_RECORD, NO_ANSWER
 
 
 def _workers(record: dict[str, Any]) -> list[Any] | None:

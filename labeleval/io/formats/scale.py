@@ -29,7 +29,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from labeleval.io.formats import scale_v2
 from labeleval.io.formats.base import (
     ReadOptions,
     RowBuilder,
@@ -41,10 +40,10 @@ from labeleval.io.formats.base import (
     pick_question,
     require,
 )
+from labeleval.io.formats.scale_v2 import looks_like as looks_like_v2
+from labeleval.io.formats.scale_v2 import read_tasks, unwrap
 from labeleval.io.readers import RawTable
-from labeleval.project.schema import CANCELLED, NO_ANSWER, NOT_COMPLETED
-
-CONSOLIDATED = "consolidated"
+from labeleval.project.schema import CANCELLED, CONSOLIDATED, NO_ANSWER, NOT_COMPLETED
 
 
 def _task(record: dict[str, Any]) -> dict[str, Any]:
@@ -60,9 +59,9 @@ def looks_like(record: dict[str, Any]) -> bool:
 def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
     """Read a Scale task export (module docstring)."""
     records, numbers, lines = load_json_records(path, name, options.encoding, "Scale task export")
-    tasks, _ = scale_v2.unwrap(records, numbers)
-    if any(scale_v2.looks_like(t) for t in tasks[:20] if isinstance(t, dict)):
-        return scale_v2.read_tasks(records, numbers, lines, name, options)
+    tasks, _ = unwrap(records, numbers)
+    if any(looks_like_v2(t) for t in tasks[:20] if isinstance(t, dict)):
+        return read_tasks(records, numbers, lines, name, options)
     require(
         records,
         looks_like,

@@ -47,9 +47,8 @@ from labeleval.io.formats.base import (
     pick_question,
 )
 from labeleval.io.readers import RawTable
-from labeleval.project.schema import CANCELLED, NO_ANSWER, NOT_COMPLETED
+from labeleval.project.schema import CANCELLED, CONSOLIDATED, NO_ANSWER, NOT_COMPLETED
 
-CONSOLIDATED: Final = "consolidated"
 #: annotation types whose value is a label (a category, a set of them, a yes/no, a number, a rubric score)
 LABEL_TYPES: Final = frozenset({"category", "category_multiple", "boolean", "integer", "rubric_rating"})
 

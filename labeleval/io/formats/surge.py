@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 
 from labeleval.errors import AdapterError
-from labeleval.io.formats import surge_flat
 from labeleval.io.formats.base import (
     ReadOptions,
     RowBuilder,
@@ -38,6 +37,8 @@ from labeleval.io.formats.base import (
     pick_question,
     require,
 )
+from labeleval.io.formats.surge_flat import is_json, read_csv, read_records
+from labeleval.io.formats.surge_flat import looks_like as looks_like_flat
 from labeleval.io.readers import RawTable
 from labeleval.project.schema import NO_ANSWER
 
@@ -59,12 +60,12 @@ def _questions(tasks: list[Any]) -> list[str]:
 def _flat(tasks: list[Any]) -> bool:
     """Whether JSON records are the flat export (one record per response) rather than tasks with responses."""
     seen = [t for t in tasks if isinstance(t, dict)][:20]
-    return not any(looks_like(t) for t in seen) and any(surge_flat.looks_like(t) for t in seen)
+    return not any(looks_like(t) for t in seen) and any(looks_like_flat(t) for t in seen)
 
 
 def _load(path: Path, name: str, options: ReadOptions) -> tuple[list[Any], list[int], bool, str, list[str]]:
     flat_error = f"{name}: Surge's flat export carries no gold-standard answers; give [gold] a table instead"
-    if not surge_flat.is_json(path, options.encoding):
+    if not is_json(path, options.encoding):
         raise AdapterError(flat_error)
     tasks, numbers, lines = load_json_records(path, name, options.encoding, "Surge export (a list of tasks)")
     if _flat(tasks):
@@ -87,11 +88,11 @@ def _question(tasks: list[Any], name: str, options: ReadOptions) -> tuple[str, l
 
 def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
     """Read a Surge export (module docstring): tasks with their responses, or the flat export."""
-    if not surge_flat.is_json(path, options.encoding):
-        return surge_flat.read_csv(path, name=name, options=options)
+    if not is_json(path, options.encoding):
+        return read_csv(path, name=name, options=options)
     tasks, numbers, lines = load_json_records(path, name, options.encoding, "Surge export (a list of tasks)")
     if _flat(tasks):
-        return surge_flat.read_records(tasks, numbers, lines, name, options)
+        return read_records(tasks, numbers, lines, name, options)
     question, _ = _question(tasks, name, options)
     item_field = options.item_field or "id"
     annotator_field = options.annotator_field or "worker_id"
