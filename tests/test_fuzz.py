@@ -89,11 +89,12 @@ def _native_seeds() -> dict[str, tuple[str, bytes]]:
 
 
 NATIVE = _native_seeds()
-#: more shapes a registered reader takes, each fuzzed as a seed of its own: (format, fixture)
-NATIVE_SHAPES: dict[str, tuple[str, str]] = {
-    "surge flat csv": ("surge", "surge_flat.csv"),
-    "surge flat json": ("surge", "surge_flat.json"),
-    "scale genai v2": ("scale", "scale_v2.json"),
+#: more shapes a registered reader takes, each fuzzed as a seed of its own: (format, fixture, item metadata kept)
+NATIVE_SHAPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "surge flat csv": ("surge", "surge_flat.csv", ("text",)),
+    "surge flat json": ("surge", "surge_flat.json", ()),
+    "scale genai v2": ("scale", "scale_v2.json", ("metadata.lang", "metadata")),
+    "label studio metadata": ("label_studio", "label_studio.json", ("data.text", "data")),
 }
 
 
@@ -254,8 +255,9 @@ def test_fuzz_native_readers(fmt: str, tmp_path: Path) -> None:
 def test_fuzz_native_shapes(shape: str, tmp_path: Path) -> None:
     from labeleval.io.formats import REGISTRY, ReadOptions, read_native
 
-    fmt, fixture = NATIVE_SHAPES[shape]
+    fmt, fixture, metadata = NATIVE_SHAPES[shape]
     seed = (FORMATS_DIR / fixture).read_bytes()
+    options = ReadOptions(metadata=metadata)
     path = tmp_path / f"export{Path(fixture).suffix}"
 
     @FUZZ
@@ -264,7 +266,7 @@ def test_fuzz_native_shapes(shape: str, tmp_path: Path) -> None:
         path.write_bytes(data)
 
         def read_and_normalise() -> None:
-            _reconciles(read_native(path, fmt, name=path.name, options=ReadOptions(), columns={}), path.name)
+            _reconciles(read_native(path, fmt, name=path.name, options=options, columns={}), path.name)
             if REGISTRY[fmt].read_gold is not None:
                 read_native(path, fmt, name=path.name, options=ReadOptions(), gold=True)
 
@@ -284,7 +286,8 @@ def test_fuzz_sagemaker_worker_responses(tmp_path: Path) -> None:
     manifest = tmp_path / "job" / "manifests" / "output" / "output.manifest"
     response = next((tmp_path / "job" / "annotations" / "worker-response").rglob("*.json"))
     seeds = (manifest.read_bytes(), response.read_bytes())
-    options = ReadOptions(worker_responses=tmp_path / "job" / "annotations" / "worker-response", item_field="item_id")
+    responses = tmp_path / "job" / "annotations" / "worker-response"
+    options = ReadOptions(worker_responses=responses, item_field="item_id", metadata=("lang",))
 
     @FUZZ
     @given(data=mutated(seeds[0]), answer=mutated(seeds[1]))

@@ -55,6 +55,7 @@ def read_source(
     columns: Collection[str] | None = None,
     currency: str | None = None,
     worker_responses: Path | None = None,
+    metadata: tuple[str, ...] = (),
 ) -> Source:
     """Read ``spec``: native formats give canonical columns (seconds already), tables keep their mapping;
     ``columns``: the columns of a table file to read (None: all)."""
@@ -70,6 +71,7 @@ def read_source(
             sheet=spec.sheet,
             extra=dict(spec.columns),
             worker_responses=worker_responses,
+            metadata=metadata,
         )
         raw = read_native(
             spec.path, str(spec.format), name=name, options=options, columns=dict(spec.columns), gold=gold

@@ -62,7 +62,16 @@ _FILE_KEYS: Final = (
 )
 _GOLD_KEYS: Final = (*_FILE_KEYS, "metadata")
 _ITEMS_KEYS: Final = ("path", "format", "columns", "encoding", "sheet", "metadata")
-_VENDOR_KEYS: Final = ("name", *_FILE_KEYS, "duration_unit", "pricing", "rates", "bill_excluded", "worker_responses")
+_VENDOR_KEYS: Final = (
+    "name",
+    *_FILE_KEYS,
+    "duration_unit",
+    "pricing",
+    "rates",
+    "bill_excluded",
+    "worker_responses",
+    "metadata",
+)
 _PRICING_KEYS: Final = ("model", "rate", "amount", "currency", "fee_pct", "input_rate", "output_rate")
 _USABILITY_KEYS: Final = ("rule", "min_confidence")
 _DATA_KEYS: Final = ("duplicates", "tie", "consensus", "uncertainty", "min_shared_gold")
@@ -140,6 +149,8 @@ class VendorSpec:
     bill_excluded: bool = False
     #: a folder of per-worker answers joined to the vendor's file (SageMaker Ground Truth's worker responses)
     worker_responses: Path | None = None
+    #: dotted paths into a native export's records kept as item metadata (``data.lang``), named by their last part
+    metadata: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -719,6 +730,25 @@ def _rates(m: _Manifest, table: dict[str, Any], where: str, after: int) -> Path 
     return rates
 
 
+def _vendor_metadata(m: _Manifest, table: dict[str, Any], where: str, after: int, file: FileSpec) -> tuple[str, ...]:
+    """A native export's fields kept as item metadata: ``metadata = ["data.lang", ...]`` (dotted paths)."""
+    if "metadata" not in table:
+        return ()
+    value = table["metadata"]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise m.error(
+            f'{where}.metadata must be a list of field paths like ["data.lang"]; found {value!r}', "metadata", after
+        )
+    if not file.native:
+        raise m.error(
+            f"{where}.metadata names fields of a vendor's own export format (format = ...); for a table, give the "
+            "items' metadata as [items] or [gold] metadata",
+            "metadata",
+            after,
+        )
+    return tuple(v.strip() for v in value)
+
+
 def _worker_responses(m: _Manifest, table: dict[str, Any], where: str, after: int, file: FileSpec) -> Path | None:
     """A vendor's ``worker_responses`` folder (confined to the project), read with the ``sagemaker_gt`` format."""
     if "worker_responses" not in table:
@@ -751,6 +781,7 @@ def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) ->
     unit = m.choice(table, "duration_unit", DurationUnit, where, DurationUnit.S, after)
     rates = _rates(m, table, where, after)
     responses = _worker_responses(m, table, where, after, file)
+    metadata = _vendor_metadata(m, table, where, after, file)
     bill_excluded = table.get("bill_excluded", False)
     if not isinstance(bill_excluded, bool):
         raise m.error(f"{where}.bill_excluded must be true or false; found {bill_excluded!r}", "bill_excluded", after)
@@ -813,4 +844,5 @@ def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) ->
         rates=rates,
         bill_excluded=bill_excluded,
         worker_responses=responses,
+        metadata=metadata,
     )

@@ -36,6 +36,8 @@ class NativeFormat:
     read_gold: Reader | None = None
     #: readers that accept a ``columns`` mapping for fields they cannot find by name
     takes_columns: bool = False
+    #: readers that keep item metadata named by dotted paths into each record (``ReadOptions.metadata``)
+    takes_metadata: bool = True
 
 
 REGISTRY: Final[dict[str, NativeFormat]] = {
@@ -46,10 +48,12 @@ REGISTRY: Final[dict[str, NativeFormat]] = {
         NativeFormat("scale", EXPORT_FORMATS["scale"], scale.read),
         NativeFormat("surge", EXPORT_FORMATS["surge"], surge.read, surge.read_gold),
         NativeFormat("labelbox", EXPORT_FORMATS["labelbox"], labelbox.read),
-        NativeFormat("toloka", EXPORT_FORMATS["toloka"], toloka.read, toloka.read_gold),
+        NativeFormat("toloka", EXPORT_FORMATS["toloka"], toloka.read, toloka.read_gold, takes_metadata=False),
         NativeFormat("sagemaker_gt", EXPORT_FORMATS["sagemaker_gt"], sagemaker.read),
-        NativeFormat("timesheet", EXPORT_FORMATS["timesheet"], timesheet.read, takes_columns=True),
-        NativeFormat("llm", EXPORT_FORMATS["llm"], timesheet.read_llm, takes_columns=True),
+        NativeFormat(
+            "timesheet", EXPORT_FORMATS["timesheet"], timesheet.read, takes_columns=True, takes_metadata=False
+        ),
+        NativeFormat("llm", EXPORT_FORMATS["llm"], timesheet.read_llm, takes_columns=True, takes_metadata=False),
     )
 }
 NATIVE_FORMATS: Final[tuple[str, ...]] = tuple(REGISTRY)
@@ -125,6 +129,32 @@ def suggest_item_field(path: Path, fmt: str, canonical: str = "item_id") -> str 
     return None
 
 
+def metadata_fields(path: Path, fmt: str) -> list[str]:
+    """Dotted paths to the item fields a JSON export's first record carries beside its ids (``data.lang``,
+    ``metadata.domain``), which ``metadata = [...]`` can keep as item metadata; [] when there are none."""
+    container = _DATA_OBJECTS.get(fmt)
+    if container is None:
+        return []
+    try:
+        head = path.open("rb").read(FORMAT_SNIFF_BYTES).decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
+    except OSError:
+        return []
+    record = _first_record(head)
+    task = record.get("task", record) if isinstance(record, dict) else None
+    data = task if container == "" else task.get(container) if isinstance(task, dict) else None
+    if not isinstance(data, dict):
+        return []
+    fields = [
+        str(k)
+        for k, v in data.items()
+        if normal(k) not in _DEFAULT_IDS
+        and not str(k).endswith("-metadata")
+        and not isinstance(v, dict | list)
+        and normal(k) not in ("item_id", "task_id", "worker_id")
+    ]
+    return [f"{container}.{k}" if container else k for k in fields][:12]
+
+
 def _first_record(text: str) -> object:
     line = text.split("\n", 1)[0]
     depth = current_limits().json_depth + NATIVE_JSON_LEVELS
@@ -155,6 +185,10 @@ def read_native(
     if fmt not in REGISTRY:
         raise AdapterError(f"{name}: unknown format {fmt!r}; native formats: {', '.join(REGISTRY)}")
     spec = REGISTRY[fmt]
+    if options.metadata and not spec.takes_metadata:
+        raise AdapterError(
+            f"{name}: the {fmt} reader keeps no item metadata from the export; give the items' metadata as [items]"
+        )
     if not path.is_file():
         raise AdapterError(f"{name}: file not found ({path})")
     if gold:
@@ -166,4 +200,13 @@ def read_native(
     return spec.read(path, name=name, options=options)
 
 
-__all__ = ["NATIVE_FORMATS", "REGISTRY", "NativeFormat", "ReadOptions", "read_native", "sniff", "suggest_item_field"]
+__all__ = [
+    "NATIVE_FORMATS",
+    "REGISTRY",
+    "NativeFormat",
+    "ReadOptions",
+    "metadata_fields",
+    "read_native",
+    "sniff",
+    "suggest_item_field",
+]

@@ -86,12 +86,13 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
         "data objects with per-worker annotations "
         '("annotations" / "annotationsFromAllWorkers") or a label attribute with "-metadata"',
     )
-    out = RowBuilder()
+    out = RowBuilder(metadata=options.metadata)
     noted = False
     for record, raw in zip(numbers, records, strict=True):
         if malformed_json(out, record, raw, "Ground Truth data object"):
             continue
         item = object_item(raw, options.item_field)
+        out.describe(item, raw)
         workers = _workers(raw)
         if workers is None:
             meta = metadata(raw) or {}

@@ -160,12 +160,13 @@ class _Join:
     def __init__(self, records: list[Any], numbers: list[int], name: str, options: ReadOptions) -> None:
         self.name = name
         self.options = options
-        self.out = RowBuilder()
+        self.out = RowBuilder(metadata=options.metadata)
         self.lines = manifest_numbers(records, numbers)
         self.items: dict[int, Any] = {}
         for line, record in zip(numbers, records, strict=True):
             if not malformed_json(self.out, line, record, "Ground Truth manifest line"):
                 self.items[line] = object_item(record, options.item_field)
+                self.out.describe(self.items[line], record)
         self.answered: set[int] = set()
 
     def line_of(self, number: int | None, file: str) -> int:

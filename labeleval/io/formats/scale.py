@@ -78,7 +78,7 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
     item_of = getter(options.item_field or "task_id")
     annotator_of = getter(options.annotator_field) if options.annotator_field else None
     seconds_of = getter(options.extra["duration_s"]) if "duration_s" in options.extra else None
-    out = RowBuilder()
+    out = RowBuilder(metadata=options.metadata)
     consolidated = options.annotator_field is None
     if consolidated:
         out.notes.append(
@@ -91,6 +91,7 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
             continue
         task = _task(raw)
         item = id_text(item_of(task))
+        out.describe(item, task)
         status = str(task.get("status", "completed")).lower()
         if status != "completed":
             reason = CANCELLED if status in ("canceled", "cancelled") else NOT_COMPLETED

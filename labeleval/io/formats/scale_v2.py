@@ -164,12 +164,13 @@ def read_tasks(records: list[Any], numbers: list[int], lines: bool, name: str, o
     records, numbers = unwrap(records, numbers)
     key = pick_question(label_keys(records), options.question, name, "(Scale annotation key)")
     item_of = getter(options.item_field or "task_id")
-    out = RowBuilder()
+    out = RowBuilder(metadata=options.metadata)
     consolidated = False
     for line, task in zip(numbers, records, strict=True):
         if malformed_json(out, line, task, "Scale task") or _status(out, line, task):
             continue
         item = id_text(item_of(task))
+        out.describe(item, task)
         for thread in _threads(task):
             consolidated |= not _thread_rows(out, line, task, item, thread, key)
     if consolidated:

@@ -96,11 +96,12 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
     question, _ = _question(tasks, name, options)
     item_field = options.item_field or "id"
     annotator_field = options.annotator_field or "worker_id"
-    out = RowBuilder()
+    out = RowBuilder(metadata=options.metadata)
     for record, task in zip(numbers, tasks, strict=True):
         if malformed_json(out, record, task, "Surge task"):
             continue
         item = id_text(dig(task, item_field))
+        out.describe(item, task)
         responses = task.get("responses") or []
         if not responses:
             out.exclude(record, NO_ANSWER, f"task {item} has no responses", column="responses", value=item)

@@ -101,6 +101,7 @@ def _rows(out: RowBuilder, records: Iterable[tuple[int, dict[str, Any]]], found:
     seconds_col, done_col = found.get("duration_s"), found.get("submitted_at")
     for line, record in records:
         item = id_text(record.get(item_col))
+        out.describe(item, record)
         label = label_text(record.get(question))
         seconds = record.get(seconds_col) if seconds_col else None
         if label is None:
@@ -121,7 +122,7 @@ def read_csv(path: Path, *, name: str, options: ReadOptions) -> RawTable:
     table = read_table(path, fmt="csv", encoding=options.encoding, display_name=name)
     names = [str(c) for c in table.frame.columns]
     found, question = _columns(names, options, name)
-    out = RowBuilder()
+    out = RowBuilder(metadata=options.metadata)
     out.malformed.extend(table.malformed)
     frame = table.frame.astype(object).where(table.frame.notna(), None)
     records = zip(table.line.tolist(), frame.to_dict("records"), strict=True)
@@ -138,7 +139,7 @@ def read_records(records: list[Any], numbers: list[int], lines: bool, name: str,
         if isinstance(record, dict):
             keys.update(dict.fromkeys(record))
     found, question = _columns(list(keys), options, name)
-    out = RowBuilder()
+    out = RowBuilder(metadata=options.metadata)
     good = [(n, r) for n, r in zip(numbers, records, strict=True) if not malformed_json(out, n, r, "Surge response")]
     _rows(out, good, found, question)
     return out.table("jsonl" if lines else "json")
