@@ -123,12 +123,13 @@ pricing = {{ model = "per_label", rate = 0.08 }}
     return tmp_path
 
 
-def test_a_project_scores_ground_truth_workers_on_the_users_item_ids(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ["memory", "stream"])
+def test_a_project_scores_ground_truth_workers_on_the_users_item_ids(tmp_path: Path, engine: str) -> None:
     root = _project(
         tmp_path,
         'format = "sagemaker_gt"\nitem_field = "item_id"\nworker_responses = "job/annotations/worker-response"',
     )
-    report = le.evaluate(root, n_boot=0)
+    report = le.evaluate(root, n_boot=0, engine=engine)
     ledger = report.ledger.set_index("vendor").loc["GT"]
     assert ledger["kept"] == 3 and ledger["quarantined"] == 3
     summary = report.summary.set_index("vendor").loc["GT"]
