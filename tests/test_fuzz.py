@@ -17,6 +17,7 @@ import io
 import json
 import os
 import re
+import shutil
 import time
 import zipfile
 from pathlib import Path
@@ -88,6 +89,13 @@ def _native_seeds() -> dict[str, tuple[str, bytes]]:
 
 
 NATIVE = _native_seeds()
+#: more shapes a registered reader takes, each fuzzed as a seed of its own: (format, fixture, item metadata kept)
+NATIVE_SHAPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "surge-flat-csv": ("surge", "surge_flat.csv", ("text",)),
+    "surge-flat-json": ("surge", "surge_flat.json", ()),
+    "scale-genai-v2": ("scale", "scale_v2.json", ("metadata.lang", "metadata")),
+    "label-studio-metadata": ("label_studio", "label_studio.json", ("data.text", "data")),
+}
 
 
 @st.composite
@@ -167,8 +175,10 @@ def _check(call: object, name: str) -> None:
     TALLY[f"{test} {outcome}"] += 1
 
 
-def _reconciles(raw: RawTable, name: str, data: bytes | None = None) -> None:
-    columns = {"item_id": "item", "annotator_id": "worker"} if raw.fmt in FORMATS else {}
+def _reconciles(raw: RawTable, name: str, data: bytes | None = None, *, native: bool = False) -> None:
+    """Rows read = kept + quarantined after normalising (a native reader's columns are canonical already; a
+    generated table's are item, worker, label, secs)."""
+    columns = {"item_id": "item", "annotator_id": "worker"} if raw.fmt in FORMATS and not native else {}
     if columns and "secs" in raw.frame.columns:  # (generated sheets and tables have no durations)
         columns["duration_s"] = "secs"
     frame, quarantine, _ = normalize_batch(raw, file=name, vendor="V", columns=columns, labels=["pos", "neg"])
@@ -234,11 +244,62 @@ def test_fuzz_native_readers(fmt: str, tmp_path: Path) -> None:
 
         def read_and_normalise() -> None:
             raw = read_native(path, fmt, name=path.name, options=ReadOptions(), columns={})
-            _reconciles(raw, path.name)
+            _reconciles(raw, path.name, native=True)
             if REGISTRY[fmt].read_gold is not None:
                 read_native(path, fmt, name=path.name, options=ReadOptions(), gold=True)
 
         _check(read_and_normalise, path.name)
+
+    run()
+
+
+@pytest.mark.parametrize("shape", list(NATIVE_SHAPES))
+def test_fuzz_native_shapes(shape: str, tmp_path: Path) -> None:
+    from labeleval.io.formats import ReadOptions, read_native
+
+    fmt, fixture, metadata = NATIVE_SHAPES[shape]
+    seed = (FORMATS_DIR / fixture).read_bytes()
+    options = ReadOptions(metadata=metadata)
+    path = tmp_path / f"export{Path(fixture).suffix}"
+
+    @FUZZ
+    @given(data=mutated(seed))
+    def run(data: bytes) -> None:
+        path.write_bytes(data)
+
+        def read_and_normalise() -> None:
+            _reconciles(read_native(path, fmt, name=path.name, options=options, columns={}), path.name, native=True)
+
+        _check(read_and_normalise, path.name)
+
+    run()
+
+
+JOB = FORMATS_DIR / "sagemaker_job"
+
+
+def test_fuzz_sagemaker_worker_responses(tmp_path: Path) -> None:
+    """The output manifest and one worker-response file mutated together: joined, set aside, or a clear error."""
+    from labeleval.io.formats import ReadOptions, read_native
+
+    shutil.copytree(JOB, tmp_path / "job")
+    manifest = tmp_path / "job" / "manifests" / "output" / "output.manifest"
+    response = next((tmp_path / "job" / "annotations" / "worker-response").rglob("*.json"))
+    seeds = (manifest.read_bytes(), response.read_bytes())
+    responses = tmp_path / "job" / "annotations" / "worker-response"
+    options = ReadOptions(worker_responses=responses, item_field="item_id", metadata=("lang",))
+
+    @FUZZ
+    @given(data=mutated(seeds[0]), answer=mutated(seeds[1]))
+    def run(data: bytes, answer: bytes) -> None:
+        manifest.write_bytes(data)
+        response.write_bytes(answer)
+
+        def read_and_normalise() -> None:
+            raw = read_native(manifest, "sagemaker_gt", name=manifest.name, options=options)
+            _reconciles(raw, manifest.name, native=True)
+
+        _check(read_and_normalise, manifest.name)
 
     run()
 

@@ -30,6 +30,13 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     read.add_argument("--item-field", help="dotted path to the item id (e.g. metadata.item_id)")
     read.add_argument("--annotator-field", help="dotted path to the annotator id")
     read.add_argument("--rates", help="a table of hourly rates per annotator (timesheets)")
+    read.add_argument(
+        "--worker-responses",
+        help="SageMaker Ground Truth: the job's annotations/worker-response folder, joined to the output manifest FILE",
+    )
+    read.add_argument(
+        "--metadata", help="dotted paths to item fields to keep as item metadata, comma separated (e.g. data.lang)"
+    )
     read.add_argument("--duration-unit", choices=DurationUnit.values(), default="s")
     read.add_argument("--rows", type=int, default=10, help="canonical rows to print (default 10)")
     read.add_argument("--out", help="write every canonical row to this CSV file ('-': standard output, only the rows)")
@@ -44,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         item_field=args.item_field,
         annotator_field=args.annotator_field,
         rates=args.rates,
+        worker_responses=args.worker_responses,
+        metadata=[x.strip() for x in args.metadata.split(",") if x.strip()] if args.metadata else None,
         duration_unit=args.duration_unit,
     )
     if args.out == "-":  # the canonical rows for a pipe, and nothing else on standard output
@@ -59,6 +68,10 @@ def run(args: argparse.Namespace) -> int:
     say(f"Canonical rows ({len(reading.rows):,}; first {min(args.rows, len(reading.rows))}):")
     say(reading.rows.head(args.rows).to_string(index=False) if len(reading.rows) else "(none)")
     say()
+    if reading.items is not None:
+        say(f"Item metadata ({len(reading.items):,} items; first {min(args.rows, len(reading.items))}):")
+        say(reading.items.head(args.rows).to_string() if len(reading.items) else "(none)")
+        say()
     row = reading.ledger.iloc[0]
     say(f"Ledger: {row['rows_read']:,} rows read = {row['kept']:,} kept + {row['quarantined']:,} set aside")
     q = reading.quarantine

@@ -65,6 +65,8 @@ def read_chunk(task: ChunkTask) -> tuple[RawTable, dict[str, str], float]:
             spec,
             task.name,
             rates=vendor.rates,
+            worker_responses=vendor.worker_responses,
+            metadata=vendor.metadata,
             duration_factor=vendor.duration_unit.seconds,
             columns=wanted,
             currency=vendor.pricing.currency,
@@ -138,6 +140,7 @@ class ChunkResult:
     columns: dict[str, Any]  # per kept column: Coded text, or a numpy/pandas array
     other_items: Coded  # item ids of quarantined rows that no kept row of the chunk has (for billing)
     deduplicated: bool = False  # duplicate judgments already quarantined (the vendor's only chunk)
+    items: pd.DataFrame | None = None  # item metadata the vendor's export carries (native readers, when asked)
 
     @property
     def n_kept(self) -> int:
@@ -198,6 +201,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         columns=out,
         other_items=Coded(np.zeros(0, dtype=np.int8), other, value_hashes(other)),
         deduplicated=task.only_chunk,
+        items=raw.items,
     )
 
 

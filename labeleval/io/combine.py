@@ -137,6 +137,7 @@ class Combiner:
         self._file_rows: dict[tuple[int, str], int] = {}
         self._quarantine: dict[tuple[int, str], list[pd.DataFrame]] = {}
         self._notes: list[tuple[str, str]] = []
+        self._vendor_items: list[pd.DataFrame] = []  # item metadata from the vendors' exports, in plan order
         self._current: int | None = None
 
     def dictionary(self, column: str) -> Dictionary:
@@ -152,6 +153,8 @@ class Combiner:
         self._quarantine.setdefault(key, []).append(result.quarantine)
         self._billing[v].append(result.billing)
         self._notes.extend((self.project.vendors[v].name, note) for note in result.notes)
+        if result.items is not None and len(result.items):
+            self._vendor_items.append(result.items)
         part: dict[str, Any] = {}
         for column, values in result.columns.items():
             if isinstance(values, Coded):
@@ -228,7 +231,7 @@ class Combiner:
             self.ledger,
             billing,
             self._notes,
-            combine_items(self._item_meta, self._from_gold),
+            combine_items(self._item_meta, self._from_gold, *self._vendor_items),
         )
 
 

@@ -20,7 +20,7 @@ from labeleval.io.normalize import Billing, normalize_gold
 from labeleval.io.source import read_plain, read_source, source_name
 from labeleval.metrics.sets import members
 from labeleval.project.manifest import Project
-from labeleval.project.schema import LedgerBuilder
+from labeleval.project.schema import CONSOLIDATED, CONSOLIDATED_ONLY, LedgerBuilder
 
 NOTE_COLUMNS = ("level", "code", "vendor", "count", "message")
 
@@ -39,6 +39,8 @@ class Dataset:
     problems: tuple[str, ...] = field(default_factory=tuple)
     #: Item metadata (``[items]`` table and ``[gold] metadata`` columns), text, indexed by item_id.
     items: pd.DataFrame = field(default_factory=empty_items)
+    #: Vendors whose rows are one consolidated answer per item (annotator ``consolidated``), compared as a consensus
+    consolidated: frozenset[str] = frozenset()
 
     def raise_problems(self) -> None:
         if self.problems:
@@ -125,6 +127,7 @@ def assemble(
         billing=billing,
         problems=tuple(problems),
         items=items,
+        consolidated=frozenset(notes.loc[notes["code"] == CONSOLIDATED_ONLY, "vendor"].astype(str)),
     )
 
 
@@ -211,7 +214,16 @@ def _findings(
         counts = np.bincount(item_codes[mine], minlength=len(items))
         labelled = counts > 0
         single = int((counts == 1).sum())
-        if single:
+        if (annotations.loc[mine, "annotator_id"].astype(str) == CONSOLIDATED).all():
+            note(
+                "info",
+                CONSOLIDATED_ONLY,
+                vendor.name,
+                int(labelled.sum()),
+                "one consolidated answer per item and no per-annotator judgments: compared as a consensus (consensus "
+                "accuracy and cost); its per-judgment accuracy and agreement within it are not measured",
+            )
+        elif single:
             note(
                 "info",
                 "SINGLE_JUDGMENT_ITEMS",

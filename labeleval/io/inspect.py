@@ -15,7 +15,15 @@ import numpy as np
 import pandas as pd
 
 from labeleval.errors import AdapterError
-from labeleval.io.formats import NATIVE_FORMATS, ReadOptions, read_native, sniff, suggest_item_field
+from labeleval.io.formats import (
+    NATIVE_FORMATS,
+    REGISTRY,
+    ReadOptions,
+    metadata_fields,
+    read_native,
+    sniff,
+    suggest_item_field,
+)
 from labeleval.io.formats.guess import duration_factor_from_name, guess_columns
 from labeleval.io.normalize import Billing, normalize_batch
 from labeleval.io.readers import FORMATS, RawTable, read_table
@@ -38,6 +46,8 @@ class FileReading:
     mapping: Mapping[str, str]
     notes: tuple[str, ...]
     billing: Billing
+    #: item metadata the export carries, where asked for (``metadata``): text, indexed by item_id
+    items: pd.DataFrame | None = None
 
 
 def read_file(
@@ -53,6 +63,8 @@ def read_file(
     rates: str | Path | None = None,
     duration_unit: str = "s",
     bill_excluded: bool = False,
+    worker_responses: str | Path | None = None,
+    metadata: Sequence[str] | None = None,
 ) -> FileReading:
     """Read one vendor file the way scoring would and return its canonical rows and ledger.
 
@@ -77,6 +89,8 @@ def read_file(
         rates=Path(rates) if rates is not None else None,
         duration_factor=unit.seconds,
         extra=dict(columns or {}),
+        worker_responses=Path(worker_responses) if worker_responses is not None else None,
+        metadata=tuple(metadata or ()),
     )
     raw, fmt, mapping, factor = _read(file, format, options, guess_unit=duration_unit == "s")
     task_labels = list(labels) if labels else _labels_found(raw, mapping, label_map or {})
@@ -104,8 +118,13 @@ def read_file(
         ledger=ledger.ledger(),
         format=str(fmt),
         mapping=mapping,
-        notes=(*raw.notes, *_id_field_notes(file, str(fmt), item_field, annotator_field)),
+        notes=(
+            *raw.notes,
+            *_id_field_notes(file, str(fmt), item_field, annotator_field),
+            *_metadata_notes(file, str(fmt), metadata),
+        ),
         billing=billing,
+        items=raw.items,
     )
 
 
@@ -122,6 +141,20 @@ def _id_field_notes(file: Path, fmt: str, item_field: str | None, annotator_fiel
                 f'uses): read it with --{flag}-field {found} (manifest: {flag}_field = "{found}")'
             )
     return out
+
+
+def _metadata_notes(file: Path, fmt: str, asked: Sequence[str] | None) -> list[str]:
+    """Where a native export carries item fields (language, domain, text) and none were asked for, say which."""
+    if asked or fmt not in REGISTRY or not REGISTRY[fmt].takes_metadata:
+        return []
+    fields = metadata_fields(file, fmt)
+    if not fields:
+        return []
+    listed = ", ".join(f'"{f}"' for f in fields)
+    return [
+        f"the export also carries item fields ({', '.join(fields)}): keep them as item metadata, to slice by or "
+        f"show, with --metadata {','.join(fields)} (manifest: metadata = [{listed}])"
+    ]
 
 
 def _read(

@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 
 from labeleval.errors import SchemaError
+from labeleval.io.formats.base import METADATA_RESERVED
 from labeleval.io.normalize import _missing, _Quarantine, as_id_strings, resolve_columns
 from labeleval.io.readers import RawTable
 from labeleval.options import Reason
 
 #: Metadata column names that would clash with the columns of the report's frames.
-RESERVED = ("item_id", "vendor", "annotator_id", "label", "gold_label", "consensus", "confidence")
+RESERVED = METADATA_RESERVED
 
 
 def empty_items() -> pd.DataFrame:
@@ -91,10 +92,12 @@ def gold_metadata(raw: RawTable, *, columns: dict[str, str] | None, metadata: Se
     return frame[~frame.index.duplicated(keep="first")]
 
 
-def combine(table: pd.DataFrame, from_gold: pd.DataFrame) -> pd.DataFrame:
-    """The ``[items]`` table's values, with the gold file's filling what it lacks."""
-    if from_gold.empty:
-        return table
-    if table.empty:
-        return from_gold
-    return table.combine_first(from_gold)
+def combine(table: pd.DataFrame, *others: pd.DataFrame) -> pd.DataFrame:
+    """The ``[items]`` table's values, with each later source (the gold file's, then the vendors' exports, in
+    order) filling only what the earlier ones lack."""
+    for other in others:
+        if other.empty:
+            continue
+        other = other[~other.index.duplicated(keep="first")]
+        table = other if table.empty else table.combine_first(other)
+    return table

@@ -68,6 +68,8 @@ class RawTable:
     columns_in_file: list[str] | None = None
     #: The column a malformed record's problem is in, by line, where the reader knows it.
     malformed_columns: dict[int, str] = field(default_factory=dict)
+    #: Item metadata a vendor's export carries (text, indexed by item_id), where a native reader was asked for it.
+    items: pd.DataFrame | None = None
 
     @property
     def rows_read(self) -> int:

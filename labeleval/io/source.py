@@ -54,6 +54,8 @@ def read_source(
     duration_factor: float = 1.0,
     columns: Collection[str] | None = None,
     currency: str | None = None,
+    worker_responses: Path | None = None,
+    metadata: tuple[str, ...] = (),
 ) -> Source:
     """Read ``spec``: native formats give canonical columns (seconds already), tables keep their mapping;
     ``columns``: the columns of a table file to read (None: all)."""
@@ -68,6 +70,8 @@ def read_source(
             encoding=spec.encoding,
             sheet=spec.sheet,
             extra=dict(spec.columns),
+            worker_responses=worker_responses,
+            metadata=metadata,
         )
         raw = read_native(
             spec.path, str(spec.format), name=name, options=options, columns=dict(spec.columns), gold=gold

@@ -21,6 +21,8 @@ import pandas as pd
 from labeleval import fmt
 from labeleval.analyses.questions import audit_error_sentence
 from labeleval.present import glossary, question_charts
+from labeleval.present.consolidated import BLANK_COLUMNS, consolidated_vendors
+from labeleval.present.consolidated import REASON as CONSOLIDATED_REASON
 from labeleval.present.cost_chart import cost_quality
 from labeleval.present.question_text import drift_sentences, slice_sentences
 from labeleval.present.verdict import redundancy_line, verdict
@@ -78,11 +80,16 @@ def blank_notes(report: ReportData) -> list[str]:
     """One line per headline figure left blank (``—``), with the vendors and the reason."""
     s = report.summary
     notes = []
+    consolidated = set(consolidated_vendors(report))
     for column in ("alpha", "accuracy", "consensus_accuracy", "cost_per_usable_label"):
         blank = s.loc[s[column].isna(), "vendor"].astype(str).tolist()
-        if blank:
-            name = glossary.column_name(column)
-            notes.append(f"{fmt.BLANK} in {name} for {', '.join(blank)}: {glossary.blank_reason(column)}.")
+        name = glossary.column_name(column)
+        ours = [v for v in blank if v in consolidated and column in BLANK_COLUMNS]
+        rest = [v for v in blank if v not in ours]
+        if rest:
+            notes.append(f"{fmt.BLANK} in {name} for {', '.join(rest)}: {glossary.blank_reason(column)}.")
+        if ours:
+            notes.append(f"{fmt.BLANK} in {name} for {', '.join(ours)}: {CONSOLIDATED_REASON}.")
     return notes
 
 

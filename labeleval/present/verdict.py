@@ -14,6 +14,7 @@ from labeleval import fmt
 from labeleval.analyses.questions import gold_audit_sentences
 from labeleval.metrics.bands import band_reading
 from labeleval.present import glossary
+from labeleval.present.consolidated import consolidated_vendors
 from labeleval.scoring.redundancy import cheapest_clearing, cheapest_for_target
 
 if TYPE_CHECKING:  # the verdict reads a Report; the Report never imports the verdict
@@ -110,7 +111,35 @@ def _leader_sentence(report: ReportData, metric: str, best_is_high: bool, descri
     )
 
 
-_WHAT = {"accuracy": "accuracy on gold", "cost_per_usable_label": "cost per usable label"}
+_WHAT = {
+    "accuracy": "accuracy on gold",
+    "consensus_accuracy": "consensus accuracy on gold",
+    "cost_per_usable_label": "cost per usable label",
+}
+
+
+def _consensus_sentences(report: ReportData, within: str) -> list[str]:
+    """Vendors that return one consolidated answer per item, compared on consensus accuracy with every vendor's
+    consensus (never with per-judgment accuracy), the figure each is compared on, and who leads on it."""
+    names = consolidated_vendors(report)
+    if not names:
+        return []
+    s = report.summary.set_index("vendor")
+
+    def figure(name: str) -> str:
+        low, high = s.loc[name, "consensus_accuracy_ci_low"], s.loc[name, "consensus_accuracy_ci_high"]
+        return fmt.ci_phrase(s.loc[name, "consensus_accuracy"], low, high, "pct", "")
+
+    shown = figure(names[0]) if len(names) == 1 else "; ".join(f"{n} {figure(n)}" for n in names)
+    one = len(names) == 1
+    lead = (
+        f"{' and '.join(names)} {'returns' if one else 'return'} one consolidated answer per item, not "
+        f"per-annotator judgments, so {'it is' if one else 'they are'} compared on consensus accuracy ({shown}) "
+        f"with each other vendor's consensus answer per item, not ranked on accuracy per judgment; agreement within "
+        f"{'it' if one else 'them'} cannot be measured."
+    )
+    ranking = _leader_sentence(report, "consensus_accuracy", True, f"the most accurate as a consensus{within}", "pct")
+    return [lead, *([ranking] if ranking else [])]
 
 
 def _count_phrase(pair: pd.Series) -> str:
@@ -141,6 +170,7 @@ def verdict(report: ReportData) -> list[str]:
     accuracy = _leader_sentence(report, "accuracy", True, f"the most accurate on gold{within}", "pct")
     if accuracy:
         out.append(accuracy)
+    out += _consensus_sentences(report, within)
     cheapest = _leader_sentence(report, "cost_per_usable_label", False, "the cheapest per usable label", "money")
     if cheapest:
         out.append(cheapest)

@@ -62,7 +62,16 @@ _FILE_KEYS: Final = (
 )
 _GOLD_KEYS: Final = (*_FILE_KEYS, "metadata")
 _ITEMS_KEYS: Final = ("path", "format", "columns", "encoding", "sheet", "metadata")
-_VENDOR_KEYS: Final = ("name", *_FILE_KEYS, "duration_unit", "pricing", "rates", "bill_excluded")
+_VENDOR_KEYS: Final = (
+    "name",
+    *_FILE_KEYS,
+    "duration_unit",
+    "pricing",
+    "rates",
+    "bill_excluded",
+    "worker_responses",
+    "metadata",
+)
 _PRICING_KEYS: Final = ("model", "rate", "amount", "currency", "fee_pct", "input_rate", "output_rate")
 _USABILITY_KEYS: Final = ("rule", "min_confidence")
 _DATA_KEYS: Final = ("duplicates", "tie", "consensus", "uncertainty", "min_shared_gold")
@@ -138,6 +147,10 @@ class VendorSpec:
     rates: Path | None = None
     #: whether work a native reader set aside (rejected, cancelled ...) is billed
     bill_excluded: bool = False
+    #: a folder of per-worker answers joined to the vendor's file (SageMaker Ground Truth's worker responses)
+    worker_responses: Path | None = None
+    #: dotted paths into a native export's records kept as item metadata (``data.lang``), named by their last part
+    metadata: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -707,6 +720,53 @@ def _check_label_map(
             )
 
 
+def _rates(m: _Manifest, table: dict[str, Any], where: str, after: int) -> Path | None:
+    """A vendor's table of hourly rates per annotator (confined to the project), if named."""
+    if "rates" not in table:
+        return None
+    rates = _confined(m, m.string(table, "rates", where), where, after)
+    if not rates.is_file():
+        raise m.error(f"{where}.rates: file not found: {table['rates']}", "rates", after)
+    return rates
+
+
+def _vendor_metadata(m: _Manifest, table: dict[str, Any], where: str, after: int, file: FileSpec) -> tuple[str, ...]:
+    """A native export's fields kept as item metadata: ``metadata = ["data.lang", ...]`` (dotted paths)."""
+    if "metadata" not in table:
+        return ()
+    value = table["metadata"]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise m.error(
+            f'{where}.metadata must be a list of field paths like ["data.lang"]; found {value!r}', "metadata", after
+        )
+    if not file.native:
+        raise m.error(
+            f"{where}.metadata names fields of a vendor's own export format (format = ...); for a table, give the "
+            "items' metadata as [items] or [gold] metadata",
+            "metadata",
+            after,
+        )
+    return tuple(v.strip() for v in value)
+
+
+def _worker_responses(m: _Manifest, table: dict[str, Any], where: str, after: int, file: FileSpec) -> Path | None:
+    """A vendor's ``worker_responses`` folder (confined to the project), read with the ``sagemaker_gt`` format."""
+    if "worker_responses" not in table:
+        return None
+    responses = _confined(m, m.string(table, "worker_responses", where), where, after)
+    if not responses.is_dir():
+        raise m.error(
+            f"{where}.worker_responses: folder not found: {table['worker_responses']}", "worker_responses", after
+        )
+    if file.format != "sagemaker_gt":
+        raise m.error(
+            f'{where}.worker_responses is read with format = "sagemaker_gt" (the output manifest as path)',
+            "worker_responses",
+            after,
+        )
+    return responses
+
+
 def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) -> VendorSpec:
     after = m.section_line("[[vendors]]", index)
     if not isinstance(table, dict):
@@ -719,11 +779,9 @@ def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) ->
     file = _file_spec(m, table, where, (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS), after)
     _check_label_map(m, file.label_map, labels, where, after)
     unit = m.choice(table, "duration_unit", DurationUnit, where, DurationUnit.S, after)
-    rates = None
-    if "rates" in table:
-        rates = _confined(m, m.string(table, "rates", where), where, after)
-        if not rates.is_file():
-            raise m.error(f"{where}.rates: file not found: {table['rates']}", "rates", after)
+    rates = _rates(m, table, where, after)
+    responses = _worker_responses(m, table, where, after, file)
+    metadata = _vendor_metadata(m, table, where, after, file)
     bill_excluded = table.get("bill_excluded", False)
     if not isinstance(bill_excluded, bool):
         raise m.error(f"{where}.bill_excluded must be true or false; found {bill_excluded!r}", "bill_excluded", after)
@@ -785,4 +843,6 @@ def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) ->
         duration_unit=unit,
         rates=rates,
         bill_excluded=bill_excluded,
+        worker_responses=responses,
+        metadata=metadata,
     )

@@ -40,6 +40,12 @@ NOT_COMPLETED: Final = Reason.NOT_COMPLETED
 REVIEW_ANNOTATION: Final = Reason.REVIEW_ANNOTATION
 NO_ANSWER: Final = Reason.NO_ANSWER
 
+#: The annotator id a vendor's rows carry when the export holds one consolidated answer per item and no
+#: per-annotator judgments (a reader says so; a table may too): such a vendor is compared as a consensus.
+CONSOLIDATED: Final = "consolidated"
+#: The note code that names such a vendor (``Dataset.notes``)
+CONSOLIDATED_ONLY: Final = "CONSOLIDATED_ONLY"
+
 QUARANTINE_COLUMNS: Final = ("file", "vendor", "line", "column", "reason", "value", "message")
 LEDGER_COLUMNS: Final = ("file", "vendor", "rows_read", "kept", "quarantined")
 

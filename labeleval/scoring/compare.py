@@ -69,7 +69,8 @@ def comparisons(
     est: Estimates,
     settings: Settings,
 ) -> pd.DataFrame:
-    """Every pair of vendors on each metric: difference on shared items, simultaneous CI, adjusted p."""
+    """Every pair of vendors on each metric: difference on shared items, simultaneous CI, adjusted p (a vendor of
+    consolidated answers only is compared on consensus accuracy and cost, not on accuracy per judgment)."""
     metrics: tuple[str, ...] = DECISION_METRICS
     if settings.usability == UsabilityRule.GOLD:  # the usable rate is the gold accuracy: do not test it twice
         metrics = tuple(m for m in metrics if m != "usable_rate")
@@ -90,12 +91,15 @@ def comparisons(
             "gold_items_b": int((b.labelled & enc.has_gold).sum()),
         }
         coverage = _coverage_note(a.name, b.name, counts)
+        consolidated = a.name in enc.data.consolidated or b.name in enc.data.consolidated
         for metric in metrics:
             ra, rb = _shared_ratio(est, a.name, b.name, metric), _shared_ratio(est, b.name, a.name, metric)
             if ra is None or rb is None:
                 continue
             basis = min(ra.items, rb.items)
             row = {"vendor_a": a.name, "vendor_b": b.name, "metric": metric, **counts}
+            if metric == "accuracy" and consolidated:  # a consensus is not a judgment: compared as consensus only
+                continue
             if basis < settings.min_shared_gold:
                 what = "shared gold items" if settings.usability != UsabilityRule.CONSENSUS else "shared items"
                 reference = " with a reference" if settings.usability != UsabilityRule.GOLD and metric in SOURCE else ""

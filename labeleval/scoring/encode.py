@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,11 @@ from labeleval.io.dataset import Dataset
 from labeleval.metrics.forms import Counts, DenseCounts, counts_for
 from labeleval.scoring.cost import CostBreakdown, cost_breakdown
 from labeleval.scoring.kinds import Kind, kind_for
+
+#: why a consolidated-only vendor (``Dataset.consolidated``) has no per-judgment accuracy and no agreement
+CONSOLIDATED_NOTE: Final = (
+    "one consolidated answer per item, no per-annotator judgments: compared on consensus accuracy"
+)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pandas as pd
 from labeleval.metrics.agreement_table import too_few_items
 from labeleval.scoring.classes import class_table
 from labeleval.scoring.consensus import VendorConsensus
-from labeleval.scoring.encode import Encoded, VendorBatch
+from labeleval.scoring.encode import CONSOLIDATED_NOTE, Encoded, VendorBatch
 from labeleval.scoring.pairs import light_evidence
 from labeleval.scoring.redundancy import draws_for, redundancy_curve
 from labeleval.scoring.settings import Settings
@@ -46,6 +46,8 @@ def summary(
             )
         row["gold_items"] = int((b.labelled & enc.has_gold).sum())
         _with_ci(row, est, b.name, ("accuracy", "consensus_accuracy"))
+        if b.name in enc.data.consolidated:  # its answers are a consensus: not ranked as judgments
+            row.update(dict.fromkeys(("accuracy", "accuracy_ci_low", "accuracy_ci_high"), np.nan))
         row["consensus_method"] = str(settings.consensus)
         row["consensus_accuracy_mv"] = est(b.name, "consensus_accuracy_mv").value
         row["consensus_accuracy_ds"] = est(b.name, "consensus_accuracy_ds").value
@@ -100,7 +102,7 @@ def agreement(
         pairable = int((b.m >= 2).sum())
         raters = int(np.count_nonzero(np.bincount(enc.keys[b.rows]))) if b.n_judgments else 0
         evidence = {"vendor": b.name, "items": pairable, "raters": raters}
-        thin = thin_note(pairable)
+        thin = CONSOLIDATED_NOTE if b.name in enc.data.consolidated else thin_note(pairable)
         for metric in ("alpha", "percent_agreement", "fleiss_kappa", "gwet_ac1"):
             value, low, high = (np.nan,) * 3 if thin else est(b.name, metric)
             name = "krippendorff_alpha" if metric == "alpha" else metric
@@ -128,6 +130,8 @@ def accuracy(enc: Encoded, batches: list[VendorBatch], est: Estimates, usable_sc
         scored = int(np.where(enc.has_gold, b.m, 0).sum())
         for metric, n in (("accuracy", scored), ("consensus_accuracy", gold_items), ("usable_rate", n_usable)):
             value, low, high = est(b.name, metric)
+            if metric == "accuracy" and b.name in enc.data.consolidated:
+                value, low, high = np.nan, np.nan, np.nan
             rows.append(
                 {
                     "vendor": b.name,

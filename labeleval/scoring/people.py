@@ -91,6 +91,8 @@ def annotators(
     )
     if len(extras.columns) > 1:
         frame = frame.join(extras.set_index("key"), how="left")
+    if enc.data.consolidated:  # a vendor's consolidated answers are no person's: no report card
+        frame = frame[~frame["vendor"].astype(str).isin(enc.data.consolidated)]
     return frame.sort_values(["vendor", "annotator_id"], ignore_index=True)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Final
 
 from labeleval.errors import AdapterError
-from labeleval.io.formats import label_studio, labelbox, sagemaker, scale, surge, timesheet, toloka
+from labeleval.io.formats import label_studio, labelbox, sagemaker, scale, surge, surge_flat, timesheet, toloka
 from labeleval.io.formats.base import NATIVE_JSON_LEVELS, ReadOptions
 from labeleval.io.formats.guess import NAME_HINTS, normal
 from labeleval.io.readers import RawTable, load_json, too_deep
@@ -36,6 +36,8 @@ class NativeFormat:
     read_gold: Reader | None = None
     #: readers that accept a ``columns`` mapping for fields they cannot find by name
     takes_columns: bool = False
+    #: readers that keep item metadata named by dotted paths into each record (``ReadOptions.metadata``)
+    takes_metadata: bool = True
 
 
 REGISTRY: Final[dict[str, NativeFormat]] = {
@@ -46,10 +48,12 @@ REGISTRY: Final[dict[str, NativeFormat]] = {
         NativeFormat("scale", EXPORT_FORMATS["scale"], scale.read),
         NativeFormat("surge", EXPORT_FORMATS["surge"], surge.read, surge.read_gold),
         NativeFormat("labelbox", EXPORT_FORMATS["labelbox"], labelbox.read),
-        NativeFormat("toloka", EXPORT_FORMATS["toloka"], toloka.read, toloka.read_gold),
+        NativeFormat("toloka", EXPORT_FORMATS["toloka"], toloka.read, toloka.read_gold, takes_metadata=False),
         NativeFormat("sagemaker_gt", EXPORT_FORMATS["sagemaker_gt"], sagemaker.read),
-        NativeFormat("timesheet", EXPORT_FORMATS["timesheet"], timesheet.read, takes_columns=True),
-        NativeFormat("llm", EXPORT_FORMATS["llm"], timesheet.read_llm, takes_columns=True),
+        NativeFormat(
+            "timesheet", EXPORT_FORMATS["timesheet"], timesheet.read, takes_columns=True, takes_metadata=False
+        ),
+        NativeFormat("llm", EXPORT_FORMATS["llm"], timesheet.read_llm, takes_columns=True, takes_metadata=False),
     )
 }
 NATIVE_FORMATS: Final[tuple[str, ...]] = tuple(REGISTRY)
@@ -60,6 +64,7 @@ _JSON_CHECKS: Final = (
     ("scale", scale.looks_like),
     ("labelbox", labelbox.looks_like),
     ("sagemaker_gt", sagemaker.looks_like),
+    ("surge", surge_flat.looks_like),
     ("label_studio_min", label_studio.looks_like_min),
 )
 
@@ -82,13 +87,18 @@ def sniff(path: Path, encoding: str = "utf-8") -> str | None:
     columns = [c.strip().strip('"') for c in first_line.replace("\t", ",").split(",")]
     if toloka.looks_like(columns):
         return "toloka"
+    if surge_flat.looks_like_columns(columns):
+        return "surge"
     if "annotator" in columns and "annotation_id" in columns:
         return "label_studio_min"
     return None
 
 
 #: Where each JSON format keeps the customer's own data (item ids the gold file also uses live there).
-_DATA_OBJECTS: Final = {"label_studio": "data", "scale": "metadata", "surge": "fields"}
+#: Ground Truth keeps them beside ``source`` / ``source-ref`` on the manifest line itself ("").
+_DATA_OBJECTS: Final = {"label_studio": "data", "scale": "metadata", "surge": "fields", "sagemaker_gt": ""}
+#: hints that name the format's own default id, not the customer's
+_DEFAULT_IDS: Final = frozenset({"id", "source_ref", "source", "datasetobjectid"})
 
 
 def suggest_item_field(path: Path, fmt: str, canonical: str = "item_id") -> str | None:
@@ -109,14 +119,40 @@ def suggest_item_field(path: Path, fmt: str, canonical: str = "item_id") -> str 
         return None
     record = _first_record(head)
     task = record.get("task", record) if isinstance(record, dict) else None
-    data = task.get(container) if isinstance(task, dict) else None
+    data = task if container == "" else task.get(container) if isinstance(task, dict) else None
     if not isinstance(data, dict):
         return None
     names = {normal(k): k for k in data}
     for hint in NAME_HINTS[canonical]:
-        if hint != "id" and hint in names:
-            return f"{container}.{names[hint]}"
+        if hint not in _DEFAULT_IDS and hint in names:
+            return f"{container}.{names[hint]}" if container else names[hint]
     return None
+
+
+def metadata_fields(path: Path, fmt: str) -> list[str]:
+    """Dotted paths to the item fields a JSON export's first record carries beside its ids (``data.lang``,
+    ``metadata.domain``), which ``metadata = [...]`` can keep as item metadata; [] when there are none."""
+    container = _DATA_OBJECTS.get(fmt)
+    if container is None:
+        return []
+    try:
+        head = path.open("rb").read(FORMAT_SNIFF_BYTES).decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
+    except OSError:
+        return []
+    record = _first_record(head)
+    task = record.get("task", record) if isinstance(record, dict) else None
+    data = task if container == "" else task.get(container) if isinstance(task, dict) else None
+    if not isinstance(data, dict):
+        return []
+    fields = [
+        str(k)
+        for k, v in data.items()
+        if normal(k) not in _DEFAULT_IDS
+        and not str(k).endswith("-metadata")
+        and not isinstance(v, dict | list)
+        and normal(k) not in ("item_id", "task_id", "worker_id")
+    ]
+    return [f"{container}.{k}" if container else k for k in fields][:12]
 
 
 def _first_record(text: str) -> object:
@@ -149,6 +185,10 @@ def read_native(
     if fmt not in REGISTRY:
         raise AdapterError(f"{name}: unknown format {fmt!r}; native formats: {', '.join(REGISTRY)}")
     spec = REGISTRY[fmt]
+    if options.metadata and not spec.takes_metadata:
+        raise AdapterError(
+            f"{name}: the {fmt} reader keeps no item metadata from the export; give the items' metadata as [items]"
+        )
     if not path.is_file():
         raise AdapterError(f"{name}: file not found ({path})")
     if gold:
@@ -160,4 +200,13 @@ def read_native(
     return spec.read(path, name=name, options=options)
 
 
-__all__ = ["NATIVE_FORMATS", "REGISTRY", "NativeFormat", "ReadOptions", "read_native", "sniff", "suggest_item_field"]
+__all__ = [
+    "NATIVE_FORMATS",
+    "REGISTRY",
+    "NativeFormat",
+    "ReadOptions",
+    "metadata_fields",
+    "read_native",
+    "sniff",
+    "suggest_item_field",
+]

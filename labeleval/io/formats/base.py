@@ -36,6 +36,8 @@ NATIVE_COLUMNS: Final = (
     "output_tokens",
 )
 EXCLUDED_COLUMNS: Final = ("line", "reason", "column", "value", "message", "seconds", "cost")
+#: metadata names that would clash with the columns of the report's frames (as labeleval.io.items.RESERVED)
+METADATA_RESERVED: Final = ("item_id", "vendor", "annotator_id", "label", "gold_label", "consensus", "confidence")
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ class ReadOptions:
     instead of the format's default; ``rates``: a table of hourly rates per annotator (timesheets);
     ``duration_factor``: seconds per unit of a duration column whose unit the name does not say;
     ``currency``: the vendor's pricing currency, which money written in the file must be in (None: unchecked);
-    ``extra``: more canonical fields as dotted paths into the record.
+    ``extra``: more canonical fields as dotted paths into the record; ``worker_responses``: a folder of
+    per-worker answers to join to the file read (SageMaker Ground Truth's ``annotations/worker-response``).
     """
 
     question: str | None = None
@@ -61,6 +64,9 @@ class ReadOptions:
     #: canonical field -> dotted path in the record, for fields a format does not define (e.g. a Scale
     #: export's duration in ``metadata``); from the manifest's ``columns``
     extra: Mapping[str, str] = field(default_factory=dict)
+    worker_responses: Path | None = None
+    #: dotted paths into each record kept as item metadata (``data.lang``), named by their last part
+    metadata: tuple[str, ...] = ()
 
 
 @dataclass
@@ -72,6 +78,14 @@ class RowBuilder:
     excluded: dict[str, list[Any]] = field(default_factory=lambda: {c: [] for c in EXCLUDED_COLUMNS})
     malformed: list[tuple[int, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: item id -> metadata values (:meth:`describe`), first record of each item
+    described: dict[Any, tuple[Any, ...]] = field(default_factory=dict)
+    metadata: tuple[str, ...] = ()
+
+    def describe(self, item: Any, record: Any) -> None:
+        """Keep ``metadata`` (dotted paths) of ``record`` for ``item``, the first time the item is seen."""
+        if self.metadata and item is not None and item not in self.described:
+            self.described[item] = tuple(dig(record, path) for path in self.metadata)
 
     def add(
         self,
@@ -136,7 +150,34 @@ class RowBuilder:
             malformed=self.malformed,
             excluded=excluded,
             notes=self.notes,
+            items=item_metadata(self.described, self.metadata) if self.metadata else None,
         )
+
+
+def metadata_names(paths: tuple[str, ...]) -> list[str]:
+    """Each metadata path's column name: its last part (``data.lang`` -> ``lang``), the whole path where the
+    last part is one of labeleval's own columns or is shared by two paths."""
+    last = [p.rsplit(".", 1)[-1] for p in paths]
+    return [p if n in METADATA_RESERVED or last.count(n) > 1 else n for p, n in zip(paths, last, strict=True)]
+
+
+def item_metadata(described: Mapping[Any, tuple[Any, ...]], paths: tuple[str, ...]) -> pd.DataFrame:
+    """Item metadata as text (a value that is an object or a list as its JSON), indexed by item_id."""
+
+    def text(value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        if isinstance(value, dict | list):
+            return json.dumps(value, ensure_ascii=False)
+        return label_text(value)
+
+    frame = pd.DataFrame(
+        [[text(v) for v in values] for values in described.values()],
+        columns=metadata_names(paths),
+        index=pd.Index([str(k) for k in described], name="item_id", dtype="str"),
+        dtype=object,
+    )
+    return frame
 
 
 def dig(record: Any, path: str) -> Any:

@@ -83,13 +83,14 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
     tasks, numbers, _ = load_json_records(path, name, options.encoding, "Label Studio JSON export (a list of tasks)")
     require(tasks, looks_like, name, "Label Studio JSON", 'a list of tasks with "data" and "annotations"')
     question = pick_question(_from_names(tasks), options.question, name, "(Label Studio from_name)")
-    out = RowBuilder()
+    out = RowBuilder(metadata=options.metadata)
     item_of = getter(options.item_field or "id")
     annotator_of = getter(options.annotator_field or "completed_by")
     for record, task in zip(numbers, tasks, strict=True):
         if malformed_json(out, record, task, "Label Studio task"):
             continue
         item = id_text(item_of(task))
+        out.describe(item, task)
         annotations = task.get("annotations") or []
         if not annotations:
             out.exclude(record, NO_ANSWER, f"task {item} has no annotations", column="annotations", value=item)
@@ -170,13 +171,14 @@ def read_min(path: Path, *, name: str, options: ReadOptions) -> RawTable:
         distinct = {k: len({str(r.get(k)) for r in sample}) for k in candidates}
         candidates = [k for k in candidates if distinct[k] <= 50]
     question = pick_question(candidates, options.question, name, "(Label Studio from_name)")
-    out = RowBuilder()
+    out = RowBuilder(metadata=options.metadata)
     item_field = options.item_field or "id"
     annotator_field = options.annotator_field or "annotator"
     for record, row in zip(numbers, records, strict=True):
         if malformed_json(out, record, row, "Label Studio JSON-MIN record"):
             continue
         item = id_text(dig(row, item_field))
+        out.describe(item, row)
         seconds = _number(row.get("lead_time"))
         label = label_text(_choice(row.get(question)))
         if label is None:

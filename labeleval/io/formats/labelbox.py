@@ -77,7 +77,7 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
             for _, label in _labels(rec):
                 names.update(dict.fromkeys(str(c.get("name") or c.get("value")) for c in _classifications(label)))
     question = pick_question(list(names), options.question, name, "(Labelbox classification)")
-    out = RowBuilder()
+    out = RowBuilder(metadata=options.metadata)
     for record, raw in zip(numbers, records, strict=True):
         if malformed_json(out, record, raw, "Labelbox data row"):
             continue
@@ -87,6 +87,7 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
             if options.item_field
             else id_text(row.get("global_key") or row.get("id"))
         )
+        out.describe(item, raw)
         labels = _labels(raw)
         if not labels:
             out.exclude(record, NO_ANSWER, f"data row {item} has no labels", column="projects.labels")

@@ -19,6 +19,10 @@ field named by ``question`` (or the only one), its ``label`` when it is an objec
 not parse is quarantined as MALFORMED_RECORD naming the record. From an output manifest with only
 consolidated labels: one row per line with ``class-name`` as the label and annotator ``consolidated``
 (agreement within the vendor cannot be measured).
+
+With ``worker_responses`` (the job's ``annotations/worker-response`` folder, or its consolidation requests), the
+file read is the output manifest and each worker's answer is joined to its data object's manifest line, so the
+item ids are the manifest's (``item_field``): see :mod:`labeleval.io.formats.sagemaker_join`.
 """
 
 from __future__ import annotations
@@ -36,11 +40,10 @@ from labeleval.io.formats.base import (
     malformed_json,
     require,
 )
+from labeleval.io.formats.sagemaker_join import answer_label, metadata, object_item, read_joined
 from labeleval.io.readers import RawTable, load_json
 from labeleval.limits import current as current_limits
-from labeleval.project.schema import MALFORMED_RECORD, NO_ANSWER
-
-CONSOLIDATED = "consolidated"
+from labeleval.project.schema import CONSOLIDATED, MALFORMED_RECORD, NO_ANSWER
 
 
 def _workers(record: dict[str, Any]) -> list[Any] | None:
@@ -56,46 +59,25 @@ def _workers(record: dict[str, Any]) -> list[Any] | None:
     return None
 
 
-def _metadata(record: dict[str, Any]) -> dict[str, Any] | None:
-    for key, value in record.items():
-        if key.endswith("-metadata") and isinstance(value, dict):
-            return value
-    return None
-
-
 def looks_like(record: dict[str, Any]) -> bool:
     return _workers(record) is not None or (
-        ("source-ref" in record or "source" in record) and _metadata(record) is not None
+        ("source-ref" in record or "source" in record) and metadata(record) is not None
     )
-
-
-def _item(record: dict[str, Any], item_field: str | None) -> Any:
-    if item_field:
-        return id_text(dig(record, item_field))
-    inner = record.get("dataObject")
-    data: dict[str, Any] = inner if isinstance(inner, dict) else record
-    for key in ("source-ref", "source"):
-        if key in data:
-            return id_text(data[key])
-    return id_text(record.get("datasetObjectId"))
-
-
-def _answer(content: Any, question: str | None) -> Any:
-    if isinstance(content, dict):
-        if question is not None:
-            content = content.get(question)
-        elif len(content) == 1:
-            content = next(iter(content.values()))
-        else:
-            return None
-        if isinstance(content, dict):
-            content = content.get("label", content.get("labels"))
-    return label_text(content)
 
 
 def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
     """Read a Ground Truth output manifest or per-worker annotation file (module docstring)."""
     records, numbers, lines = load_json_records(path, name, options.encoding, "SageMaker Ground Truth manifest")
+    if options.worker_responses is not None:
+        require(
+            records,
+            lambda r: "source-ref" in r or "source" in r,
+            name,
+            "SageMaker Ground Truth manifest",
+            'manifest lines with "source-ref" or "source" (the output manifest of the job whose worker '
+            "responses are given)",
+        )
+        return read_joined(records, numbers, lines, name, options)
     require(
         records,
         looks_like,
@@ -104,15 +86,16 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
         "data objects with per-worker annotations "
         '("annotations" / "annotationsFromAllWorkers") or a label attribute with "-metadata"',
     )
-    out = RowBuilder()
+    out = RowBuilder(metadata=options.metadata)
     noted = False
     for record, raw in zip(numbers, records, strict=True):
         if malformed_json(out, record, raw, "Ground Truth data object"):
             continue
-        item = _item(raw, options.item_field)
+        item = object_item(raw, options.item_field)
+        out.describe(item, raw)
         workers = _workers(raw)
         if workers is None:
-            meta = _metadata(raw) or {}
+            meta = metadata(raw) or {}
             if not noted:
                 out.notes.append(
                     f"{name}: consolidated labels only (no per-worker annotations): agreement within "
@@ -143,7 +126,7 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
                         value=content,
                     )
                     continue
-            label = _answer(content, options.question)
+            label = answer_label(content, options.question)
             if label is None:
                 out.exclude(
                     record,

@@ -19,6 +19,9 @@ Annotators: Scale's documented task object does not name the worker. When the ex
 task (for example in ``metadata``, or per attempt), name it with ``annotator_field``; otherwise every row
 is Scale's one consolidated answer per task (annotator ``consolidated``), and the reader says that
 agreement within the vendor cannot be measured: compare it on accuracy and cost.
+
+Scale's GenAI (v2) tasks (``threads`` of turns and annotations, with each thread's contributor) are read by the
+same format: see :mod:`labeleval.io.formats.scale_v2`.
 """
 
 from __future__ import annotations
@@ -37,10 +40,10 @@ from labeleval.io.formats.base import (
     pick_question,
     require,
 )
+from labeleval.io.formats.scale_v2 import looks_like as looks_like_v2
+from labeleval.io.formats.scale_v2 import read_tasks, unwrap
 from labeleval.io.readers import RawTable
-from labeleval.project.schema import CANCELLED, NO_ANSWER, NOT_COMPLETED
-
-CONSOLIDATED = "consolidated"
+from labeleval.project.schema import CANCELLED, CONSOLIDATED, NO_ANSWER, NOT_COMPLETED
 
 
 def _task(record: dict[str, Any]) -> dict[str, Any]:
@@ -56,7 +59,16 @@ def looks_like(record: dict[str, Any]) -> bool:
 def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
     """Read a Scale task export (module docstring)."""
     records, numbers, lines = load_json_records(path, name, options.encoding, "Scale task export")
-    require(records, looks_like, name, "Scale", 'task objects with "task_id", "status" and "response"')
+    tasks, _ = unwrap(records, numbers)
+    if any(looks_like_v2(t) for t in tasks[:20] if isinstance(t, dict)):
+        return read_tasks(records, numbers, lines, name, options)
+    require(
+        records,
+        looks_like,
+        name,
+        "Scale",
+        'task objects with "task_id", "status" and "response" (or GenAI tasks with "threads")',
+    )
     keys: dict[str, None] = {}
     for rec in records[:500]:
         response = _task(rec).get("response") if isinstance(rec, dict) else None
@@ -66,7 +78,7 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
     item_of = getter(options.item_field or "task_id")
     annotator_of = getter(options.annotator_field) if options.annotator_field else None
     seconds_of = getter(options.extra["duration_s"]) if "duration_s" in options.extra else None
-    out = RowBuilder()
+    out = RowBuilder(metadata=options.metadata)
     consolidated = options.annotator_field is None
     if consolidated:
         out.notes.append(
@@ -79,6 +91,7 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
             continue
         task = _task(raw)
         item = id_text(item_of(task))
+        out.describe(item, task)
         status = str(task.get("status", "completed")).lower()
         if status != "completed":
             reason = CANCELLED if status in ("canceled", "cancelled") else NOT_COMPLETED

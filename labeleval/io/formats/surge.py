@@ -12,6 +12,9 @@ in JSON lines); item id = the task ``id`` (or ``item_field``, e.g. ``"fields.ite
 seconds; ``completed_at`` as submission time. A task with no responses is set aside as NO_ANSWER, a
 response without an answer to the question likewise. As ``[gold]``, the reader takes the gold-standard
 tasks: item id and the gold answer to the same question.
+
+Surge's flat results export (one record per response, JSON or CSV) is read by the same format:
+see :mod:`labeleval.io.formats.surge_flat`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labeleval.errors import AdapterError
 from labeleval.io.formats.base import (
     ReadOptions,
     RowBuilder,
@@ -33,6 +37,8 @@ from labeleval.io.formats.base import (
     pick_question,
     require,
 )
+from labeleval.io.formats.surge_flat import is_json, read_csv, read_records
+from labeleval.io.formats.surge_flat import looks_like as looks_like_flat
 from labeleval.io.readers import RawTable
 from labeleval.project.schema import NO_ANSWER
 
@@ -51,23 +57,51 @@ def _questions(tasks: list[Any]) -> list[str]:
     return list(keys)
 
 
+def _flat(tasks: list[Any]) -> bool:
+    """Whether JSON records are the flat export (one record per response) rather than tasks with responses."""
+    seen = [t for t in tasks if isinstance(t, dict)][:20]
+    return not any(looks_like(t) for t in seen) and any(looks_like_flat(t) for t in seen)
+
+
 def _load(path: Path, name: str, options: ReadOptions) -> tuple[list[Any], list[int], bool, str, list[str]]:
+    flat_error = f"{name}: Surge's flat export carries no gold-standard answers; give [gold] a table instead"
+    if not is_json(path, options.encoding):
+        raise AdapterError(flat_error)
     tasks, numbers, lines = load_json_records(path, name, options.encoding, "Surge export (a list of tasks)")
-    require(tasks, looks_like, name, "Surge", 'tasks with "responses" (worker_id, data, time_spent_in_secs)')
+    if _flat(tasks):
+        raise AdapterError(flat_error)
+    return (tasks, numbers, lines, *_question(tasks, name, options))
+
+
+def _question(tasks: list[Any], name: str, options: ReadOptions) -> tuple[str, list[str]]:
+    require(
+        tasks,
+        looks_like,
+        name,
+        "Surge",
+        'tasks with "responses" (worker_id, data, time_spent_in_secs), or the flat export (task_id, worker_id, '
+        "one column per question)",
+    )
     questions = _questions(tasks)
-    return tasks, numbers, lines, pick_question(questions, options.question, name, "(Surge question)"), questions
+    return pick_question(questions, options.question, name, "(Surge question)"), questions
 
 
 def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
-    """Read a Surge export (module docstring)."""
-    tasks, numbers, lines, question, _ = _load(path, name, options)
+    """Read a Surge export (module docstring): tasks with their responses, or the flat export."""
+    if not is_json(path, options.encoding):
+        return read_csv(path, name=name, options=options)
+    tasks, numbers, lines = load_json_records(path, name, options.encoding, "Surge export (a list of tasks)")
+    if _flat(tasks):
+        return read_records(tasks, numbers, lines, name, options)
+    question, _ = _question(tasks, name, options)
     item_field = options.item_field or "id"
     annotator_field = options.annotator_field or "worker_id"
-    out = RowBuilder()
+    out = RowBuilder(metadata=options.metadata)
     for record, task in zip(numbers, tasks, strict=True):
         if malformed_json(out, record, task, "Surge task"):
             continue
         item = id_text(dig(task, item_field))
+        out.describe(item, task)
         responses = task.get("responses") or []
         if not responses:
             out.exclude(record, NO_ANSWER, f"task {item} has no responses", column="responses", value=item)
