@@ -87,10 +87,12 @@ def kappa_difference(
     rb = ratings(b, categories, n_categories, weights)
     w = weights_or_identity(weights, ra.q)
     ids_a, ids_b = _item_ids(a), _item_ids(b)
-    shared = int(np.isin(ids_a, ids_b).sum())
+    union = ids_a.union(ids_b)
+    shared = len(ids_a) + len(ids_b) - len(union)
+    pos_a, pos_b = union.get_indexer(ids_a), union.get_indexer(ids_b)  # each rated item's place in the union
     design = "paired by item" if (shared > 0 if paired is None else paired) else "independent"
     rows = [
-        _difference(name, _fit(ra, w, name), _fit(rb, w, name), (ra, ids_a), (rb, ids_b), design, confidence)
+        _difference(name, _fit(ra, w, name), _fit(rb, w, name), (ra, pos_a), (rb, pos_b), design, confidence)
         | {"coefficient": name, "shared_items": shared}
         for name in chosen
     ]
@@ -110,11 +112,11 @@ def _coefficients(coefficients: str | Sequence[str] | None, weights: Weights) ->
     return chosen
 
 
-def _item_ids(frame: pd.DataFrame) -> np.ndarray:
+def _item_ids(frame: pd.DataFrame) -> pd.Index:
     """The ids of the frame's rated items, as text, in the order of its :class:`Ratings` rows."""
     rows = frame.loc[frame["label"].notna(), "item_id"]
     _, first = np.unique(item_codes(rows), return_index=True)
-    return rows.iloc[first].astype(str).to_numpy()
+    return pd.Index(rows.iloc[first].astype(str).to_numpy())
 
 
 def _fit(r: Ratings, w: np.ndarray | None, name: str) -> tuple[Fit, np.ndarray]:
@@ -149,9 +151,11 @@ def _difference(
         na, nb = one.n_items, two.n_items
         df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1)) if va + vb > 0 else float(na + nb - 2)
     else:
-        ids = np.union1d(side_a[1][rows_a], side_b[1][rows_b])
-        d = _influence(one, side_a[1][rows_a], ids) - _influence(two, side_b[1][rows_b], ids)
-        n = len(ids)
+        where_a, where_b = side_a[1][rows_a], side_b[1][rows_b]
+        used = np.union1d(where_a, where_b)  # the items either coefficient stands on
+        d = _influence(one, np.searchsorted(used, where_a), len(used))
+        d -= _influence(two, np.searchsorted(used, where_b), len(used))
+        n = len(used)
         se = float(np.sqrt(((d - d.mean()) ** 2).sum() / (n * (n - 1.0))))
         df = float(n - 1)
     low, high, p = _t_interval(difference, se, df, confidence)
@@ -171,9 +175,10 @@ def _t_interval(value: float, se: float, df: float, confidence: float) -> tuple[
     return max(value - half, -2.0), min(value + half, 2.0), p
 
 
-def _influence(result: Fit, ids: np.ndarray, union: np.ndarray) -> np.ndarray:
-    """Each union item's influence ``(N / n)(c_i - kappa)`` on the coefficient (0 where the frame lacks it)."""
+def _influence(result: Fit, where: np.ndarray, n: int) -> np.ndarray:
+    """Each of the n items' influence ``(n / n_g)(c_i - kappa)`` on the coefficient, its contributions at
+    ``where`` (0 where the frame lacks the item)."""
     centre = result.value if result.centre is None else result.centre
-    out = np.zeros(len(union))
-    out[np.searchsorted(union, ids)] = len(union) / result.n_items * (result.contributions - centre)
+    out = np.zeros(n)
+    out[where] = n / result.n_items * (result.contributions - centre)
     return out
