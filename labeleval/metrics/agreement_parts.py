@@ -24,6 +24,7 @@ from scipy import sparse
 
 from labeleval.metrics.agreement_table import t_interval, too_few_items
 from labeleval.metrics.family import ratings
+from labeleval.tuning import DENSE_MAX_CELLS, MIN_AGREEMENT_ITEMS
 
 CATEGORY_COLUMNS: Final = ("category", "share", "kappa", "se", "ci_low", "ci_high", "p_value", "items", "note")
 ANNOTATOR_COLUMNS: Final = (
@@ -132,37 +133,50 @@ def annotator_table(
     item: np.ndarray, rater: np.ndarray, label: np.ndarray, q: int, names: Sequence[str], confidence: float
 ) -> pd.DataFrame:
     """:func:`annotator_agreement` of the judgments' codes: ``item``, ``rater`` (into ``names``) and ``label``
-    (into q categories), one entry per judgment; items need not be numbered densely."""
-    _, item, m_of = np.unique(item, return_inverse=True, return_counts=True)
-    m = m_of.astype(np.float64)
-    n_items = len(m)
-    shares = np.bincount(label, weights=1.0 / m[item], minlength=q) / max(n_items, 1)
+    (into q categories), one entry per judgment; items are numbered from 0 (numbers no judgment uses are
+    ignored). Every annotator at once, from sums per annotator (a few passes over the judgments)."""
+    from scipy import stats  # imported here: scipy.stats is slow to import
+
+    m = np.bincount(item).astype(np.float64)
+    shares = np.bincount(label, weights=1.0 / m[item], minlength=q) / max(int((m > 0).sum()), 1)
     pe = float((shares**2).sum())
-    others = m[item] - 1.0  # the other judgments on each judgment's item
-    _, cell, same = np.unique(item.astype(np.int64) * q + label, return_inverse=True, return_counts=True)
-    agree = same[cell] - 1.0  # ... and how many of them give the same label
-    order = np.argsort(rater, kind="stable")
-    bounds = np.searchsorted(rater[order], np.arange(len(names) + 1))
-    rows = []
-    for a, name in enumerate(names):
-        mine = order[bounds[a] : bounds[a + 1]]
-        rows.append(_annotator_row(name, others[mine], agree[mine], pe, confidence))
-    table = pd.DataFrame(rows, columns=list(ANNOTATOR_COLUMNS))
-    return table.sort_values("kappa", kind="stable", na_position="last").reset_index(drop=True)
+    d = m[item] - 1.0  # the other judgments on each judgment's item
+    key = item.astype(np.int64) * q + label
+    if len(m) * q <= DENSE_MAX_CELLS:  # counts per (item, label) by position, else by sorting the judgments
+        same = np.bincount(key, minlength=len(m) * q)[key]
+    else:
+        _, cell, counts = np.unique(key, return_inverse=True, return_counts=True)
+        same = counts[cell]
+    a = same - 1.0  # ... and how many of them give the same label
+    k = len(names)
 
+    def per(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(rater, weights=weights, minlength=k)
 
-def _annotator_row(name: str, others: np.ndarray, agree: np.ndarray, pe: float, confidence: float) -> dict[str, Any]:
-    shared = others > 0
-    n = int(shared.sum())
-    row: dict[str, Any] = {"annotator_id": name, "judgments": len(others), "items": n}
-    thin = too_few_items(n, "shared with another annotator")
-    if thin:
-        return row | {"note": thin}
-    d, a = others[shared], agree[shared]
-    share = float(a.sum() / d.sum())
-    se_share = float(np.sqrt(n / (n - 1.0) * ((a - share * d) ** 2).sum()) / d.sum())
+    judgments, n = np.bincount(rater, minlength=k), per((d > 0).astype(np.float64))
+    sd, sa = per(d), per(a)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = sa / sd
+        spread = per(a * a) - 2.0 * share * per(a * d) + share**2 * per(d * d)  # sum (a_i - R d_i)^2
+        se_share = np.sqrt(n / (n - 1.0) * np.maximum(spread, 0.0)) / sd
+        half = stats.t.ppf(0.5 + confidence / 2.0, np.maximum(n - 1.0, 1.0)) * se_share / (1.0 - pe)
+    kappa = (share - pe) / (1.0 - pe) if pe < 1.0 else np.full(k, np.nan)
+    table = pd.DataFrame(
+        {
+            "annotator_id": list(names),
+            "judgments": judgments,
+            "items": n.astype(np.int64),
+            "agreement": share,
+            "kappa": kappa,
+            "se": se_share / (1.0 - pe) if pe < 1.0 else np.nan,
+            "ci_low": np.maximum(kappa - half, -1.0),
+            "ci_high": np.minimum(kappa + half, 1.0),
+        }
+    )
+    table["note"] = [too_few_items(int(x), "shared with another annotator") or np.nan for x in n]
     if not pe < 1.0:
-        return row | {"agreement": share, "note": "chance agreement is 1 (one category)"}
-    kappa, se = (share - pe) / (1.0 - pe), se_share / (1.0 - pe)
-    low, high, _ = t_interval(kappa, se, n, confidence)
-    return row | {"agreement": share, "kappa": kappa, "se": se, "ci_low": low, "ci_high": high}
+        table.loc[table["note"].isna(), "note"] = "chance agreement is 1 (one category)"
+    thin = table["items"] < MIN_AGREEMENT_ITEMS
+    table.loc[thin, ["agreement", "kappa", "se", "ci_low", "ci_high"]] = np.nan
+    table = table.reindex(columns=list(ANNOTATOR_COLUMNS))
+    return table.sort_values("kappa", kind="stable", na_position="last").reset_index(drop=True)
