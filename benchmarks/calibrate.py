@@ -35,7 +35,8 @@ SCRIPTS = {
     "calibration_subsets.py": "slices and drift: false findings, coverage, power",
     "calibration_classes.py": "per-class recall, precision and F1: coverage, false claims, power",
     "calibration_watch.py": "watching a pilot daily and replacing a vendor: false claims, power, TOST level",
-    "coverage_agreement.py": "the agreement family's 95% intervals (Gwet's variances, Light's jackknife): coverage",
+    "coverage_agreement.py": "the agreement family's 95% intervals (Gwet's variances, Light's jackknife, per label, "
+    "per annotator, differences of two vendors): coverage",
 }
 DEFAULT_BASE = "calibration-baseline"
 

@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # the same names for type checkers (tests/test_api.py keeps t
         light_kappa,
         percent_agreement,
     )
+    from labeleval.metrics.agreement_difference import kappa_difference
     from labeleval.metrics.agreement_parts import annotator_agreement, category_agreement
     from labeleval.metrics.agreement_table import agreement_table
     from labeleval.metrics.bands import agreement_bands
@@ -85,6 +86,7 @@ PUBLIC: dict[str, str] = {
     "light_kappa": "labeleval.metrics.agreement",
     "percent_agreement": "labeleval.metrics.agreement",
     "agreement_table": "labeleval.metrics.agreement_table",
+    "kappa_difference": "labeleval.metrics.agreement_difference",
     "annotator_agreement": "labeleval.metrics.agreement_parts",
     "category_agreement": "labeleval.metrics.agreement_parts",
     "agreement_bands": "labeleval.metrics.bands",

@@ -7,19 +7,37 @@ with Gwet's variance. ``annotator_agreement``: each annotator's agreement with t
 items: the share of their pairings with another annotator's judgment on an item that agree, and that share
 chance-corrected against the pooled category shares (Fleiss' chance agreement, held fixed), with a ratio
 estimator's variance over the annotator's items.
+
+Both work on codes (:func:`category_table` on the items x categories counts' non-zero cells, :func:`annotator_table`
+on each judgment's item, annotator and category), in memory linear in the judgments whatever the number of
+categories; the scoring engine calls them on each vendor's codes, so a Report's figures are these functions'.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from labeleval.metrics.agreement_table import t_interval, too_few_items
-from labeleval.metrics.family import fit, ratings
+from labeleval.metrics.family import ratings
+from labeleval.tuning import DENSE_MAX_CELLS, MIN_AGREEMENT_ITEMS
+
+CATEGORY_COLUMNS: Final = ("category", "share", "kappa", "se", "ci_low", "ci_high", "p_value", "items", "note")
+ANNOTATOR_COLUMNS: Final = (
+    "annotator_id",
+    "judgments",
+    "items",
+    "agreement",
+    "kappa",
+    "se",
+    "ci_low",
+    "ci_high",
+    "note",
+)
 
 
 def category_agreement(
@@ -38,29 +56,59 @@ def category_agreement(
     [['x', 0.883], ['y', 0.766], ['z', 0.839]]
     """
     r = ratings(annotations, labels)
-    m = r.m
-    items = int((m >= 2).sum())
+    cells = sparse.csr_array(r.n)
+    cells.eliminate_zeros()
+    return category_table(cells, r.categories, confidence)
+
+
+def category_table(cells: sparse.csr_array, categories: Sequence[object], confidence: float) -> pd.DataFrame:
+    """:func:`category_agreement` of the rated items x categories counts ``cells`` (every row an item with a
+    judgment), from their non-zero cells.
+
+    For category c with ``x_i`` of item i's ``m_i`` judgments: ``pi_c`` the mean of ``x_i / m_i``,
+    ``D_c`` the sum over the ``n_2`` pairable items of ``x_i (m_i - x_i) / (m_i (m_i - 1))``, and kappa
+    ``1 - D_c / (n_2 pi_c (1 - pi_c))``. Gwet's variance sums each item's linearised contribution; an item
+    without the category contributes one of two constants (pairable or not), so only the cells are visited."""
+    n, q = cells.shape
+    m = np.asarray(cells.sum(axis=1), dtype=np.float64).reshape(-1)
+    pairable = m >= 2
+    n2 = int(pairable.sum())
+    row = np.repeat(np.arange(n), np.diff(cells.indptr))
+    col, x = cells.indices, cells.data.astype(np.float64)
+    mi, two = m[row], pairable[row]
     total = float(m.sum())
-    totals = r.totals()
-    rows: list[dict[str, Any]] = []
-    for c, category in enumerate(r.categories):
-        row: dict[str, Any] = {"category": category, "share": totals[c] / total if total else np.nan}
-        row["items"] = items
-        column = r.column(c)
-        binary = np.column_stack([column, m - column])
-        thin = too_few_items(items)
-        if thin:
-            rows.append(row | {"note": thin})
+    share = np.bincount(col, weights=x, minlength=q) / total if total else np.full(q, np.nan)
+    rows: list[dict[str, Any]] = [{"category": c, "share": share[k], "items": n2} for k, c in enumerate(categories)]
+    thin = too_few_items(n2)
+    if thin:
+        return pd.DataFrame([row_ | {"note": thin} for row_ in rows], columns=list(CATEGORY_COLUMNS))
+    pi = np.bincount(col, weights=x / mi, minlength=q) / n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.where(two, x * (mi - x) / (mi * (mi - 1.0)), 0.0)
+    spread = 2.0 * pi * (1.0 - pi)  # 1 - p_e
+    defined = spread > 1e-12
+    safe = np.where(defined, spread, 1.0)
+    kappa = np.where(defined, 1.0 - 2.0 * np.bincount(col, weights=d, minlength=q) / (n2 * safe), np.nan)
+    pe = 1.0 - spread
+    # each cell's item: p_a|i = 1 - 2 d, p_e|i = (1 - pi) + (x / m)(2 pi - 1)
+    k_c, pe_c, pi_c, s_c = kappa[col], pe[col], pi[col], safe[col]
+    pe_i = (1.0 - pi_c) + x / mi * (2.0 * pi_c - 1.0)
+    c_i = n / n2 * ((1.0 - 2.0 * d) - pe_c) * two / s_c - 2.0 * (1.0 - k_c) * (pe_i - pe_c) / s_c
+    squares = np.bincount(col, weights=(c_i - k_c) ** 2, minlength=q)
+    # the items without the category: p_a|i = 1 where pairable, p_e|i = 1 - pi
+    unpaired = -2.0 * (1.0 - kappa) * (1.0 - pi - pe) / safe
+    paired = n / n2 + unpaired
+    zero_paired = n2 - np.bincount(col, weights=two.astype(np.float64), minlength=q)
+    zero_single = (n - n2) - np.bincount(col, weights=(~two).astype(np.float64), minlength=q)
+    squares += zero_paired * (paired - kappa) ** 2 + zero_single * (unpaired - kappa) ** 2
+    se = np.sqrt(np.maximum(squares, 0.0) / (n * (n - 1.0))) if n >= 2 else np.full(q, np.nan)
+    for k, row_ in enumerate(rows):
+        if not defined[k]:
+            row_["note"] = "the category is never or always given"
             continue
-        result = fit(replace(r, n=binary, categories=[category, "the rest"]), None, "fleiss")
-        if not np.isfinite(result.value):
-            rows.append(row | {"note": "the category is never or always given"})
-            continue
-        se = result.se()
-        low, high, p = t_interval(result.value, se, result.n_items, confidence)
-        rows.append(row | {"kappa": result.value, "se": se, "ci_low": low, "ci_high": high, "p_value": p})
-    columns = ["category", "share", "kappa", "se", "ci_low", "ci_high", "p_value", "items", "note"]
-    return pd.DataFrame(rows, columns=columns)
+        low, high, p = t_interval(float(kappa[k]), float(se[k]), n, confidence)
+        row_ |= {"kappa": kappa[k], "se": se[k], "ci_low": low, "ci_high": high, "p_value": p}
+    return pd.DataFrame(rows, columns=list(CATEGORY_COLUMNS))
 
 
 def annotator_agreement(
@@ -77,33 +125,58 @@ def annotator_agreement(
     judgment, is held fixed.
     """
     r = ratings(annotations, labels)
-    pi = r.shares()
-    pe = float((pi**2).sum())
-    others = r.m[r.item] - 1.0  # the other judgments on each judgment's item
-    _, cell, same = np.unique(r.item * r.q + r.label, return_inverse=True, return_counts=True)
-    agree = same[cell] - 1.0  # ... and how many of them give the same label
     names = pd.factorize(annotations.loc[annotations["label"].notna(), "annotator_id"], sort=True)[1]
-    rows = [_annotator_row(str(name), r.rater == a, others, agree, pe, confidence) for a, name in enumerate(names)]
-    columns = ["annotator_id", "judgments", "items", "agreement", "kappa", "se", "ci_low", "ci_high", "note"]
-    table = pd.DataFrame(rows, columns=columns)
-    return table.sort_values("kappa", kind="stable", na_position="last").reset_index(drop=True)
+    return annotator_table(r.item, r.rater, r.label, r.q, [str(name) for name in names], confidence)
 
 
-def _annotator_row(
-    name: str, mine: np.ndarray, others: np.ndarray, agree: np.ndarray, pe: float, confidence: float
-) -> dict[str, Any]:
-    d, a = others[mine], agree[mine]
-    shared = d > 0
-    row: dict[str, Any] = {"annotator_id": name, "judgments": int(mine.sum()), "items": int(shared.sum())}
-    n = int(shared.sum())
-    thin = too_few_items(n, "shared with another annotator")
-    if thin:
-        return row | {"note": thin}
-    d, a = d[shared], a[shared]
-    share = float(a.sum() / d.sum())
-    se_share = float(np.sqrt(n / (n - 1.0) * ((a - share * d) ** 2).sum()) / d.sum())
+def annotator_table(
+    item: np.ndarray, rater: np.ndarray, label: np.ndarray, q: int, names: Sequence[str], confidence: float
+) -> pd.DataFrame:
+    """:func:`annotator_agreement` of the judgments' codes: ``item``, ``rater`` (into ``names``) and ``label``
+    (into q categories), one entry per judgment; items are numbered from 0 (numbers no judgment uses are
+    ignored). Every annotator at once, from sums per annotator (a few passes over the judgments)."""
+    from scipy import stats  # imported here: scipy.stats is slow to import
+
+    m = np.bincount(item).astype(np.float64)
+    shares = np.bincount(label, weights=1.0 / m[item], minlength=q) / max(int((m > 0).sum()), 1)
+    pe = float((shares**2).sum())
+    d = m[item] - 1.0  # the other judgments on each judgment's item
+    key = item.astype(np.int64) * q + label
+    if len(m) * q <= DENSE_MAX_CELLS:  # counts per (item, label) by position, else by sorting the judgments
+        same = np.bincount(key, minlength=len(m) * q)[key]
+    else:
+        _, cell, counts = np.unique(key, return_inverse=True, return_counts=True)
+        same = counts[cell]
+    a = same - 1.0  # ... and how many of them give the same label
+    k = len(names)
+
+    def per(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(rater, weights=weights, minlength=k)
+
+    judgments, n = np.bincount(rater, minlength=k), per((d > 0).astype(np.float64))
+    sd, sa = per(d), per(a)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = sa / sd
+        spread = per(a * a) - 2.0 * share * per(a * d) + share**2 * per(d * d)  # sum (a_i - R d_i)^2
+        se_share = np.sqrt(n / (n - 1.0) * np.maximum(spread, 0.0)) / sd
+        half = stats.t.ppf(0.5 + confidence / 2.0, np.maximum(n - 1.0, 1.0)) * se_share / (1.0 - pe)
+    kappa = (share - pe) / (1.0 - pe) if pe < 1.0 else np.full(k, np.nan)
+    table = pd.DataFrame(
+        {
+            "annotator_id": list(names),
+            "judgments": judgments,
+            "items": n.astype(np.int64),
+            "agreement": share,
+            "kappa": kappa,
+            "se": se_share / (1.0 - pe) if pe < 1.0 else np.nan,
+            "ci_low": np.maximum(kappa - half, -1.0),
+            "ci_high": np.minimum(kappa + half, 1.0),
+        }
+    )
+    table["note"] = [too_few_items(int(x), "shared with another annotator") or np.nan for x in n]
     if not pe < 1.0:
-        return row | {"agreement": share, "note": "chance agreement is 1 (one category)"}
-    kappa, se = (share - pe) / (1.0 - pe), se_share / (1.0 - pe)
-    low, high, _ = t_interval(kappa, se, n, confidence)
-    return row | {"agreement": share, "kappa": kappa, "se": se, "ci_low": low, "ci_high": high}
+        table.loc[table["note"].isna(), "note"] = "chance agreement is 1 (one category)"
+    thin = table["items"] < MIN_AGREEMENT_ITEMS
+    table.loc[thin, ["agreement", "kappa", "se", "ci_low", "ci_high"]] = np.nan
+    table = table.reindex(columns=list(ANNOTATOR_COLUMNS))
+    return table.sort_values("kappa", kind="stable", na_position="last").reset_index(drop=True)

@@ -10,6 +10,7 @@ covering fewer than :data:`~labeleval.tuning.MIN_PAIR_COVERAGE` of the annotator
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from labeleval.errors import SchemaError
+from labeleval.metrics.agreement_null import permutation_null
 from labeleval.metrics.bands import BENCHMARKS, band_reading
 from labeleval.metrics.family import (
     Chance,
@@ -46,6 +48,8 @@ TABLE_COLUMNS: Final = (
     "p_value",
     "method",
     "se_no_agreement",
+    "no_agreement_method",
+    "p_no_agreement",
     "items",
     "raters",
     "pairs",
@@ -74,13 +78,17 @@ def agreement_table(
     n_boot: int = 1000,
     seed: int = 0,
     benchmark: str = "landis_koch",
+    n_permutations: int = 0,
 ) -> pd.DataFrame:
     """One row per agreement coefficient of a long frame: ``coefficient`` (the public function's name),
     ``weights``, ``estimate``, ``se``, ``ci_low``, ``ci_high`` (a t interval with items - 1 degrees of freedom,
     capped at 1, as irrCAC), ``p_value`` (two-sided, of no agreement beyond chance), ``method``,
-    ``se_no_agreement`` (the SE under no agreement where it has a formula: for the test only, too narrow for an
-    interval), ``items`` (with two or more judgments), ``raters``, ``pairs`` (annotator pairs, for the pairwise
-    coefficients) and ``note`` (why a figure is missing).
+    ``se_no_agreement`` (the SE under no agreement: for the test only, too narrow for an interval) and
+    ``no_agreement_method`` (its formula's authors, or ``permutation`` with ``n_permutations`` > 0 for the
+    coefficients without one: each annotator's labels shuffled over their items,
+    :mod:`labeleval.metrics.agreement_null`), ``p_no_agreement`` (the test of no agreement with it: z for a
+    formula, the permutation test's p otherwise), ``items`` (with two or more judgments), ``raters``, ``pairs``
+    (annotator pairs, for the pairwise coefficients) and ``note`` (why a figure is missing).
 
     Rows: percent agreement, Brennan-Prediger (also Bennett's S and Randolph's kappa), Fleiss' kappa (Scott's pi),
     Conger's kappa (Hubert's), Gwet's AC1 (AC2 when weighted), Krippendorff's alpha (nominal, or with the
@@ -124,6 +132,7 @@ def agreement_table(
         rows.append(_light_row(r, name, confidence, n_boot, seed))
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     table["weights"] = name
+    _no_agreement(table, r, w, n_permutations, seed)
     table["pairs"] = table["pairs"].astype("Int64")
     readings = [
         band_reading(float(e), float(se), benchmark) for e, se in zip(table["estimate"], table["se"], strict=True)
@@ -131,6 +140,33 @@ def agreement_table(
     table["band"] = [None if x is None else x[0] for x in readings]
     table["band_probability"] = [np.nan if x is None else x[1] for x in readings]
     return table
+
+
+#: the authors of each formula for the SE under no agreement
+NULL_FORMULAS: Final = {"fleiss_kappa": "Fleiss, Nee & Landis (1979)", "cohen_kappa": "Fleiss, Cohen & Everitt (1969)"}
+
+
+def _no_agreement(table: pd.DataFrame, r: Ratings, w: np.ndarray | None, n_permutations: int, seed: int) -> None:
+    """Name each SE under no agreement's method and give its p-value (the z test of the formula); with
+    ``n_permutations``, fill the ones without a formula from a permutation null, with the permutation test's p
+    (Light's kappa excepted: its pairs would be formed again on every permutation)."""
+    formula = table["se_no_agreement"].notna()
+    table["no_agreement_method"] = pd.Series(
+        np.where(formula, table["coefficient"].map(NULL_FORMULAS), None), index=table.index, dtype=object
+    )
+    z = (table["estimate"] / table["se_no_agreement"]).abs().to_numpy(dtype=np.float64)
+    table["p_no_agreement"] = [math.erfc(x / math.sqrt(2.0)) if np.isfinite(x) else np.nan for x in z]
+    chances: dict[str, Chance | None] = {**dict(FAMILY), "gwet_ac2": "gwet", "krippendorff_alpha": None}
+    wanted = table[~formula & table["estimate"].notna() & table["coefficient"].isin(list(chances))]
+    if n_permutations <= 0 or wanted.empty:
+        return
+    chosen = [
+        (str(c), chances[str(c)], float(e)) for c, e in zip(wanted["coefficient"], wanted["estimate"], strict=True)
+    ]
+    null = permutation_null(r, w, chosen, n_permutations, seed)
+    table.loc[wanted.index, "se_no_agreement"] = [null[c][0] for c, _, _ in chosen]
+    table.loc[wanted.index, "p_no_agreement"] = [null[c][1] for c, _, _ in chosen]
+    table.loc[wanted.index, "no_agreement_method"] = f"permutation ({n_permutations})"
 
 
 def t_interval(value: float, se: float, n: int, confidence: float) -> tuple[float, float, float]:

@@ -62,6 +62,15 @@ class ReportData:
     class_comparisons
         Every pair of vendors on each class's recall and precision (kinds with classes): difference on the
         shared gold items, simultaneous interval and adjusted p-value from one max-T over this family alone.
+    category_agreement
+        vendor x category (kinds with categories): Fleiss' kappa of the category against the rest with Gwet's
+        standard error, t interval and p-value, the items behind it, and a note where it is not shown
+        (:mod:`labeleval.scoring.agreement_parts`). Empty for numeric and multi-label tasks.
+    annotator_agreement
+        vendor x annotator, each vendor's lowest kappa first: the share of the annotator's pairings with the
+        vendor's other annotators on the same items that agree, chance-corrected (pooled shares), with the
+        ratio estimator's standard error and t interval over the annotator's items. Empty for numeric and
+        multi-label tasks.
     items
         One row per (item, vendor): consensus, confidence, votes per label, gold, whether vendors disagree.
     ledger, quarantine, notes
@@ -98,6 +107,8 @@ class ReportData:
     quarantine: pd.DataFrame
     notes: pd.DataFrame
     class_comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)
+    category_agreement: pd.DataFrame = field(default_factory=pd.DataFrame)
+    annotator_agreement: pd.DataFrame = field(default_factory=pd.DataFrame)
     gold_audit: pd.DataFrame = field(default_factory=pd.DataFrame)
     slices: pd.DataFrame = field(default_factory=pd.DataFrame)
     slice_comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)

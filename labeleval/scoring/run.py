@@ -16,7 +16,7 @@ from labeleval.executor import Executor, Lane
 from labeleval.io.dataset import Dataset
 from labeleval.options import TiePolicy
 from labeleval.project.version import __version__
-from labeleval.scoring import class_ratios, classes, compare, frames, people
+from labeleval.scoring import agreement_parts, class_ratios, classes, compare, frames, people
 from labeleval.scoring.consensus import (
     DawidSkeneFit,
     VendorConsensus,
@@ -50,6 +50,8 @@ def _score(data: Dataset, settings: Settings, executor: Executor, lane: Lane) ->
     per_class_later = lane.later(partial(_per_class, enc, batches, settings))
     confusion_later = lane.later(lambda: classes.confusion(enc, batches))
     redundancy_later = lane.later(lambda: frames.redundancy(enc, batches, settings))
+    by_category_later = lane.later(lambda: agreement_parts.category_agreement(enc, batches, settings))
+    by_annotator_later = lane.later(lambda: agreement_parts.annotator_agreement(enc, batches, settings))
     rng = np.random.default_rng(settings.seed)  # breaks majority-vote ties under tie = "random"
     # the vendors' Dawid-Skene fits side by side with more than one task at a time, the rule's consensus after,
     # in vendor order (its random tie-breaks draw from one generator); else each vendor's fit with its
@@ -85,10 +87,12 @@ def _score(data: Dataset, settings: Settings, executor: Executor, lane: Lane) ->
     annotators = people.annotators(enc, batches, consensus, settings, extras)
     executor.release_memory()
     redundancy = redundancy_later.result()
+    by_category, by_annotator = by_category_later.result(), by_annotator_later.result()
     cost = frames.cost(enc, batches, est)
     comparisons = compare.comparisons(enc, batches, consensus, est, settings)
     class_comparisons = compare.class_comparisons(enc, batches, class_estimates, settings)
     del lights, per_class_later, confusion_later, redundancy_later, class_estimates
+    del by_category_later, by_annotator_later
     enc, batches = per_item_only(enc, batches)  # the per-judgment arrays go before the items frame is made
     executor.release_memory()
     items = people.items(enc, batches, consensus)
@@ -105,6 +109,8 @@ def _score(data: Dataset, settings: Settings, executor: Executor, lane: Lane) ->
         cost=cost,
         comparisons=comparisons,
         class_comparisons=class_comparisons,
+        category_agreement=by_category,
+        annotator_agreement=by_annotator,
         items=items,
         ledger=data.ledger,
         quarantine=data.quarantine,

@@ -110,6 +110,26 @@ def test_agreement_metric_selector() -> None:
     assert not at.exception
 
 
+@pytest.mark.slow
+def test_agreement_page_shows_labels_and_annotators_with_intervals() -> None:
+    at = page_test("agreement").run()
+    assert not at.exception
+    report = le.evaluate(ROOT / "sample_data" / "content_safety", min_confidence=0.8)
+    subheaders = [s.value for s in at.subheader]
+    assert "Agreement per label" in subheaders and "Agreement per annotator" in subheaders
+    frames = [d.value.map(lambda v: str(v).replace("\u2212", "-")) for d in at.dataframe]  # formula-safe minus
+    labels = next(f for f in frames if "Label" in f.columns).set_index("Label")
+    for row in report.category_agreement.itertuples():
+        assert labels.loc[row.category, row.vendor] == fmt.ci(row.kappa, row.ci_low, row.ci_high)
+    lowest = next(f for f in frames if "Kappa with the others" in f.columns)
+    worst = report.annotator_agreement.groupby("vendor").head(1)
+    first = lowest.groupby("Vendor").head(1).set_index("Vendor")
+    for row in worst.itertuples():
+        assert first.loc[row.vendor, "Annotator"] == row.annotator_id
+        assert first.loc[row.vendor, "Kappa with the others"] == fmt.ci(row.kappa, row.ci_low, row.ci_high)
+    assert len(frames[-1]) == len(report.annotator_agreement)  # every annotator, in the expander
+
+
 def test_items_filter_and_annotator_download() -> None:
     at = page_test("items").run()
     n_disagree = len(at.dataframe[0].value)

@@ -64,6 +64,7 @@ def test_overview_then_another_page(server: str, tmp_path_factory: pytest.TempPa
         chart, grid = "[data-testid='stVegaLiteChart']", "[data-testid='stDataFrame']"
         for name, title, content in (
             ("Comparisons", "Which differences are real?", chart),  # the forest plot of the verdict's tests
+            ("Agreement", "Agreement per label", chart),  # each label's kappa with its interval
             ("Accuracy", "Accuracy against gold", chart),
             ("Cost", "What a usable label costs", chart),
             ("Annotators", "Annotators", chart),

@@ -1,10 +1,12 @@
-"""The Agreement page: each metric per vendor with CIs, the kind's own metrics, agreement per class."""
+"""The Agreement page: each metric per vendor with CIs, agreement per label and per annotator with intervals, the
+kind's own metrics."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from labeleval import fmt
+from labeleval.present import agreement_parts as parts
 from labeleval.present import charts, glossary
 from labeleval.present.render import agreement_footnotes, agreement_table, metric_table, metric_table_notes
 from labeleval.present.verdict import alpha_readings
@@ -43,18 +45,47 @@ def agreement() -> None:
     notes = agreement_footnotes(report)
     if notes:
         st.caption(markdown_text(" ".join(notes)))
+    _by_category(report)
+    _by_annotator(report)
     _kind_section(report)
-    if report.per_class.empty or report.per_class["class_alpha"].isna().all():
+
+
+def _by_category(report: Report) -> None:
+    """Which label the annotators cannot agree on: each label's kappa against the rest, with its interval."""
+    table = parts.category_table(report)
+    if table.empty:
         return
-    st.subheader("Agreement per class")
-    st.caption("Krippendorff's alpha of each label against all others: which categories annotators agree on.")
-    per_class = report.per_class.pivot(index="label", columns="vendor", values="class_alpha")
-    per_class = per_class.reindex(index=report.settings["labels"], columns=report.summary["vendor"])
-    shown = per_class.map(fmt.number)
-    shown.index.name = "Label"
-    dataframe(shown, width="stretch", key="class_alpha_table")
-    if per_class.isna().any().any():
-        st.caption(f"{fmt.BLANK}: the label was never given, or only on items with a single judgment.")
+    level = fmt.confidence_level(float(report.settings.get("confidence", 0.95)))
+    st.subheader("Agreement per label")
+    st.caption(
+        f"Fleiss' kappa of each label against all the others, with its {level} interval (Gwet's standard error, "
+        "a t interval over items): a label whose interval sits low is one the annotators read differently."
+    )
+    if report.category_agreement["kappa"].notna().any():
+        st.altair_chart(parts.category_chart(report), width="stretch", key="category_agreement_chart")
+    dataframe(table, hide_index=True, width="stretch", key="category_agreement_table")
+
+
+def _by_annotator(report: Report) -> None:
+    """Which annotator disagrees with the rest: each vendor's lowest kappas with their intervals."""
+    lowest = parts.annotator_table(report, lowest=LOWEST)
+    if lowest.empty:
+        return
+    level = fmt.confidence_level(float(report.settings.get("confidence", 0.95)))
+    st.subheader("Agreement per annotator")
+    st.caption(
+        f"Each annotator's agreement with the vendor's other annotators on the same items, chance-corrected, "
+        f"with its {level} interval over the annotator's items; each vendor's {LOWEST} lowest first. An "
+        "interval wholly below the others' marks an annotator who reads the task differently."
+    )
+    height = 35 * (len(lowest) + 1) + 3  # every row in view
+    dataframe(lowest, hide_index=True, width="stretch", height=height, key="annotator_agreement_table")
+    with st.expander("Every annotator"):
+        dataframe(parts.annotator_table(report, lowest=None), hide_index=True, width="stretch", key="annotator_all")
+
+
+#: the annotators shown per vendor before the full table
+LOWEST = 5
 
 
 KIND_TITLES = {
