@@ -156,6 +156,15 @@ def heatmap_height(labels: list[str]) -> int:
     return 44 * len(labels) + 90
 
 
+def confusion_grid(confusion: pd.DataFrame, vendors: list[str], labels: list[str], columns: int = 3) -> alt.ConcatChart:
+    """Every vendor's confusion heatmap (:func:`confusion_heatmap`), ``columns`` to a row, on one colour scale:
+    the picture a document shows where the app puts the heatmaps side by side."""
+    alt = altair()
+    side = heatmap_height(labels) - 90
+    panels = [confusion_heatmap(confusion, vendor, labels).properties(width=side) for vendor in vendors]
+    return alt.concat(*panels, columns=columns).resolve_scale(color="shared")
+
+
 def annotator_scatter(
     annotators: pd.DataFrame, vendors: list[str], accuracy_title: str = "Accuracy on gold"
 ) -> alt.Chart:

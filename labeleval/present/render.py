@@ -20,7 +20,7 @@ import pandas as pd
 
 from labeleval import fmt
 from labeleval.analyses.questions import audit_error_sentence
-from labeleval.present import glossary, question_charts
+from labeleval.present import charts, glossary, question_charts
 from labeleval.present.cost_chart import cost_quality
 from labeleval.present.question_text import drift_sentences, slice_sentences
 from labeleval.present.verdict import redundancy_line, verdict
@@ -290,10 +290,19 @@ def agreement_footnotes(report: ReportData) -> list[str]:
 
 
 def redundancy(report: ReportData) -> str:
-    """The verdict's labels-per-item line, pointing to the app's Cost page by name (a document has none)."""
+    """The verdict's labels-per-item line, pointing to the document's own section (the app's is on its Cost
+    page)."""
+    return redundancy_line(report).replace("'What redundancy buys' on the Cost page", "'What redundancy buys' below")
 
-    where = "'What redundancy buys' on the app's Cost page (labeleval app), or the redundancy table of the CSV export"
-    return redundancy_line(report).replace("'What redundancy buys' on the Cost page", where)
+
+def redundancy_table(report: ReportData) -> pd.DataFrame:
+    """Per vendor and k labels per item: the plain vote's accuracy on gold, what an item and a correct item cost."""
+    s = report.settings
+    vote = glossary.vote_name(s)
+    accuracy = glossary.Term(f"{vote.capitalize()} accuracy on gold{glossary.tolerance_suffix(s)}", "pct")
+    return glossary.display_frame(
+        report.redundancy, currency=str(s.get("currency", "")) or None, terms={"accuracy": accuracy}
+    )
 
 
 def settings_line(settings: Mapping[str, Any]) -> str:
@@ -450,6 +459,8 @@ def _sections(report: ReportData) -> list[tuple[str, pd.DataFrame, list[str]]]:
         ("Agreement", agreement_table(report), agreement_footnotes(report)),
         ("Cost", _cost_table(report), []),
     ]
+    if not report.redundancy.empty:
+        out.append(("What redundancy buys", redundancy_table(report), glossary.blank_notes(report.redundancy)))
     if not report.per_class.empty:
         notes = glossary.blank_notes(report.per_class[["vendor", "label", "precision", "recall", "f1"]])
         if "recall_ci_low" in report.per_class and report.per_class["recall_ci_low"].isna().all():
@@ -586,10 +597,61 @@ OPTIONAL_CHARTS = (
 )
 
 
+#: labels up to which the documents draw each vendor's confusion matrix (the CSV export has every count)
+CONFUSION_LABELS_MAX = 12
+
+
+def decision_comparisons(comparisons: pd.DataFrame) -> pd.DataFrame:
+    """The comparisons behind the verdict (the ``decision`` family), without the other families' rows."""
+    if "family" not in comparisons.columns:
+        return comparisons
+    return comparisons[comparisons["family"].astype(str) == "decision"]
+
+
+def _evidence_charts(report: ReportData) -> dict[str, str]:
+    """The figures behind the tables: the comparisons' forest plot, the confusion matrices and what
+    redundancy buys, each when the Report has what it draws."""
+    out: dict[str, str] = {}
+    s = report.settings
+    currency = str(s.get("currency", "USD"))
+    vendors = report.summary["vendor"].astype(str).tolist()
+    decision = decision_comparisons(report.comparisons)
+    if not decision.empty and decision["difference"].notna().any():
+        out["Are the differences real?"] = _figure(
+            lambda: charts.comparison_forest(decision, currency),
+            "Each pair's difference (A − B) on each metric of the verdict, with its simultaneous interval; red: "
+            "beyond chance, grey: could be chance; the dashed line is no difference.",
+        )
+    labels = [str(label) for label in s.get("labels", [])]
+    if not report.confusion.empty and labels:
+        if len(labels) <= CONFUSION_LABELS_MAX:
+            out["Per class, against gold"] = _figure(
+                lambda: charts.confusion_grid(report.confusion, vendors, labels),
+                "Confusion matrix of each vendor's judgments on gold items. Rows: gold label; columns: label "
+                "given; colour: share of the row; numbers: judgments.",
+            )
+        else:
+            note = (
+                f"No confusion matrices drawn: {len(labels)} labels, more than the {CONFUSION_LABELS_MAX} a picture "
+                "shows legibly; the confusion table of the CSV/JSON export has every count."
+            )
+            out["Per class, against gold"] = f"<p class='note'>{_html(note)}</p>"
+    if not report.redundancy.empty and report.redundancy["accuracy"].notna().any():
+        vote = glossary.vote_name(s)
+        out["What redundancy buys"] = _figure(
+            lambda: charts.redundancy(
+                report.redundancy, float(s.get("target_accuracy", 0.95)), vendors, vote=vote, currency=currency
+            ),
+            f"{vote.capitalize()} accuracy on gold items when only k of each item's labels are kept, with its "
+            "interval, per vendor (each drawn a little to the side of its k); the dashed line is the target.",
+        )
+    return out
+
+
 def _charts(report: ReportData) -> dict[str, str]:
     """Section title -> figure HTML, for the charts this Report can show."""
 
-    out: dict[str, str] = {}
+    out: dict[str, str] = _evidence_charts(report)
     summary = report.summary
     if summary["accuracy"].notna().any() and summary["cost_per_usable_label"].notna().any():
         out["Leaderboard"] = _figure(
