@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from labeleval import fmt
+from labeleval.analyses.calibration import CALIBRATION_BINS, calibration, calibration_summary, confidence_source
 from labeleval.analyses.questions import audit_error_sentence
 from labeleval.present import charts, glossary, question_charts
 from labeleval.present.cost_chart import cost_quality
@@ -346,6 +347,54 @@ def method_notes(report: ReportData) -> list[str]:
     ]
 
 
+CALIBRATION_TITLE = "Is the consensus's confidence honest?"
+
+
+def calibration_terms(source: str) -> dict[str, glossary.Term]:
+    """The calibration summary's columns as a person reads them (``source``: what the confidence is)."""
+    what = "Dawid-Skene posterior" if source == "posterior" else "vote share"
+    return {
+        "items": glossary.Term("Gold items", "count", "gold items with a consensus"),
+        "mean_confidence": glossary.Term(f"Mean {what}", "pct", f"the consensus label's {what}, averaged"),
+        "accuracy": glossary.Term("Consensus right", "pct", "share of these gold items whose consensus is right"),
+        "gap": glossary.Term("Gap", "pct", f"mean {what} minus the share right: above 0, overconfident"),
+        "calibration_error": glossary.Term(
+            "Calibration error", "pct", "gold items' mean distance between a bin's confidence and its share right"
+        ),
+    }
+
+
+def calibration_notes(source: str, settings: Mapping[str, Any]) -> list[str]:
+    """What the calibration table and diagram set against what, in words."""
+    if source == "posterior":
+        what = (
+            "The Dawid-Skene posterior of each gold item's consensus label (fitted without gold) against how often "
+            "that label is right: a posterior of 0.9 should be right 9 times in 10."
+        )
+    else:
+        what = (
+            "The share of each gold item's votes behind its majority label against how often that label is right. "
+            "A vote share is not a probability: the table says what a given share of agreement has been worth here."
+        )
+    level = fmt.confidence_level(float(settings.get("confidence", 0.95)))
+    return [
+        what,
+        "Gap: mean confidence minus share right (above 0, overconfident). Calibration error: the gold items' mean "
+        f"distance between their bin's confidence and its share right, in {CALIBRATION_BINS} bins of equal width; "
+        f"the diagram's bars are {level} Wilson intervals of each bin's share.",
+    ]
+
+
+def _calibration_section(report: ReportData) -> list[tuple[str, pd.DataFrame, list[str]]]:
+    """The calibration summary, where the consensus's confidence reads as a probability and gold scores it."""
+    source = confidence_source(report.settings)
+    bins = calibration(report.items, report.settings)
+    if source is None or bins.empty:
+        return []
+    shown = glossary.display_frame(calibration_summary(bins), terms=calibration_terms(source))
+    return [(CALIBRATION_TITLE, shown, calibration_notes(source, report.settings))]
+
+
 def _low_performers(report: ReportData) -> pd.DataFrame:
     a = report.annotators
     if a.empty or "low_performer" not in a.columns:
@@ -481,6 +530,7 @@ def _sections(report: ReportData) -> list[tuple[str, pd.DataFrame, list[str]]]:
             else []
         )
         out.append(("Do the vendors differ class by class?", class_comparisons_table(report, found_only=long), notes))
+    out += _calibration_section(report)
     if not report.task_metrics.empty:
         vendors = report.summary["vendor"].astype(str).tolist()
         shown = metric_table(report.task_metrics, vendors)
@@ -644,6 +694,15 @@ def _evidence_charts(report: ReportData) -> dict[str, str]:
             ),
             f"{vote.capitalize()} accuracy on gold items when only k of each item's labels are kept, with its "
             "interval, per vendor (each drawn a little to the side of its k); the dashed line is the target.",
+        )
+    source = confidence_source(s)
+    bins = calibration(report.items, s)
+    if source is not None and not bins.empty:
+        out[CALIBRATION_TITLE] = _figure(
+            lambda: charts.calibration_diagram(bins, vendors, source),
+            "Reliability diagram: each bin of the consensus's confidence at its mean confidence (across) against the "
+            "share of its gold items whose consensus is right (up), with intervals, sized by its items; on the "
+            "dashed diagonal a confidence means what it says, below it the consensus is overconfident.",
         )
     return out
 

@@ -248,9 +248,10 @@ def test_html_draws_the_forest_plot_confusion_matrices_and_redundancy_curve(samp
         "Are the differences real?": "simultaneous interval",
         "Per class, against gold": "Confusion matrix of each vendor",
         "What redundancy buys": "labels are kept",
+        render.CALIBRATION_TITLE: "Reliability diagram",
     }
     for heading, caption in sections.items():
-        body = page.split(f"<h2>{heading}</h2>")[1].split("<h2>")[0]
+        body = page.split(f"<h2>{html.escape(heading)}</h2>")[1].split("<h2>")[0]
         assert "<svg" in body and caption in body, heading
     assert html.escape("'What redundancy buys' below") in page
     assert fetches(page) == []
@@ -285,3 +286,18 @@ def test_html_charts_escape_hostile_vendor_and_label_names(tmp_path: Path) -> No
     assert fetches(page) == []
     assert "<img" not in page and "<i>" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and "&lt;i&gt;n&lt;/i&gt;" in page
+
+
+def test_documents_show_calibration_where_the_confidence_is_a_probability(sample_report) -> None:
+    """The vote share of a nominal majority vote is set against gold, vendor by vendor; a rating scale's median has
+    no such confidence, and its documents have no such section."""
+    import labeleval as le
+
+    md = sample_report.to_markdown()
+    section = md.split(f"## {render.CALIBRATION_TITLE}")[1].split("\n## ")[0]
+    assert "| Vendor | Gold items | Mean vote share | Consensus right | Gap | Calibration error |" in section
+    assert "A vote share is not a probability" in section
+    for vendor in sample_report.summary["vendor"]:
+        assert f"| {vendor} | 300 |" in section
+    likert = le.evaluate(ROOT / "sample_data" / "helpfulness_likert", n_boot=0)
+    assert render.CALIBRATION_TITLE not in likert.to_markdown()
