@@ -50,7 +50,7 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
         "show the canonical rows and the ledger one vendor file yields (check a reader before scoring)",
         "labeleval read sample_data/content_safety/label_studio_export.json --item-field data.item_id\n"
         "labeleval read export.jsonl --format scale --labels yes,no --out rows.csv\n"
-        "duckdb labels.db -csv -c 'FROM judgments' | labeleval read - --format csv --out - --raw-csv   # a pipe in and out",
+        "duckdb labels.db -csv -c 'FROM judgments' | labeleval read - --format csv --out - --raw-csv",
     ),
     "gold-audit": (
         "gold items that every vendor's pooled judgments contradict (a list to send back to the experts)",

@@ -649,6 +649,9 @@ OPTIONAL_CHARTS = (
 
 #: labels up to which the documents draw each vendor's confusion matrix (the CSV export has every count)
 CONFUSION_LABELS_MAX = 12
+#: cells (vendors x labels x labels) up to which they are drawn: each cell is about 0.5 KB of SVG, so the matrices
+#: stay under about 500 KB of the document
+CONFUSION_CELLS_MAX = 1_000
 
 
 def decision_comparisons(comparisons: pd.DataFrame) -> pd.DataFrame:
@@ -656,6 +659,25 @@ def decision_comparisons(comparisons: pd.DataFrame) -> pd.DataFrame:
     if "family" not in comparisons.columns:
         return comparisons
     return comparisons[comparisons["family"].astype(str) == "decision"]
+
+
+def _confusion_figure(report: ReportData, vendors: list[str], labels: list[str]) -> str:
+    """Every vendor's confusion matrix, or a note saying why they are too many to draw legibly and compactly."""
+    cells = len(vendors) * len(labels) ** 2
+    if len(labels) <= CONFUSION_LABELS_MAX and cells <= CONFUSION_CELLS_MAX:
+        return _figure(
+            lambda: charts.confusion_grid(report.confusion, vendors, labels),
+            "Confusion matrix of each vendor's judgments on gold items. Rows: gold label; columns: label given; "
+            "colour: share of the row; numbers: judgments.",
+        )
+    why = (
+        f"{len(labels)} labels, more than the {CONFUSION_LABELS_MAX} a picture shows legibly"
+        if len(labels) > CONFUSION_LABELS_MAX
+        else f"{len(vendors)} vendors x {len(labels)} x {len(labels)} labels, more than the {CONFUSION_CELLS_MAX:,} "
+        "cells a compact document holds"
+    )
+    note = f"No confusion matrices drawn: {why}; the confusion table of the CSV/JSON export has every count."
+    return f"<p class='note'>{_html(note)}</p>"
 
 
 def _evidence_charts(report: ReportData) -> dict[str, str]:
@@ -674,18 +696,7 @@ def _evidence_charts(report: ReportData) -> dict[str, str]:
         )
     labels = [str(label) for label in s.get("labels", [])]
     if not report.confusion.empty and labels:
-        if len(labels) <= CONFUSION_LABELS_MAX:
-            out["Per class, against gold"] = _figure(
-                lambda: charts.confusion_grid(report.confusion, vendors, labels),
-                "Confusion matrix of each vendor's judgments on gold items. Rows: gold label; columns: label "
-                "given; colour: share of the row; numbers: judgments.",
-            )
-        else:
-            note = (
-                f"No confusion matrices drawn: {len(labels)} labels, more than the {CONFUSION_LABELS_MAX} a picture "
-                "shows legibly; the confusion table of the CSV/JSON export has every count."
-            )
-            out["Per class, against gold"] = f"<p class='note'>{_html(note)}</p>"
+        out["Per class, against gold"] = _confusion_figure(report, vendors, labels)
     if not report.redundancy.empty and report.redundancy["accuracy"].notna().any():
         vote = glossary.vote_name(s)
         out["What redundancy buys"] = _figure(

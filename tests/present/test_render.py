@@ -301,3 +301,15 @@ def test_documents_show_calibration_where_the_confidence_is_a_probability(sample
         assert f"| {vendor} | 300 |" in section
     likert = le.evaluate(ROOT / "sample_data" / "helpfulness_likert", n_boot=0)
     assert render.CALIBRATION_TITLE not in likert.to_markdown()
+
+
+def test_confusion_matrices_too_many_to_draw_are_said_not_drawn(sample_report) -> None:
+    """Past 12 labels, or 1,000 cells over all vendors, the document says where the counts are instead of drawing
+    a picture too dense to read or too large to mail."""
+    labels = list(sample_report.settings["labels"])
+    many_labels = render._confusion_figure(sample_report, ["Scale"], [f"l{i}" for i in range(13)])
+    assert "<svg" not in many_labels and "13 labels, more than the 12" in many_labels
+    many_cells = render._confusion_figure(sample_report, [f"v{i}" for i in range(63)], labels)
+    assert "<svg" not in many_cells and "63 vendors x 4 x 4 labels" in many_cells
+    assert "confusion table of the CSV/JSON export" in many_cells
+    assert "<svg" in render._confusion_figure(sample_report, ["Scale", "Surge"], labels)
