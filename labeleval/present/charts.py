@@ -403,10 +403,16 @@ def comparison_forest(comparisons: pd.DataFrame, currency: str) -> alt.VConcatCh
     return alt.vconcat(*panels).resolve_scale(x="independent", color="shared")
 
 
+#: gold items a calibration bin needs for the vendor's line to pass through it (a bin of one or two items is a dot
+#: with its wide interval: a line through it would draw its noise as a shape)
+CALIBRATION_LINE_ITEMS = 10
+
+
 def calibration_diagram(table: pd.DataFrame, vendors: list[str], source: str) -> alt.LayerChart:
     """A reliability diagram (:func:`labeleval.analyses.calibration.calibration`): each bin of the consensus's
     confidence at its mean confidence against its share right on gold, with the share's interval, sized by its
-    gold items, one line per vendor; the diagonal is a confidence that means what it says."""
+    gold items, one line per vendor through the bins of :data:`CALIBRATION_LINE_ITEMS` items or more; the diagonal
+    is a confidence that means what it says."""
     alt = altair()
     frame = table.copy()
     frame["accuracy_text"] = [
@@ -425,8 +431,10 @@ def calibration_diagram(table: pd.DataFrame, vendors: list[str], source: str) ->
     bars = base.mark_rule(strokeWidth=1.5, opacity=0.6).encode(
         y=alt.Y("accuracy_ci_low:Q", scale=y_scale), y2="accuracy_ci_high:Q", color=color
     )
-    line = base.mark_line(opacity=0.8).encode(
-        y=alt.Y("accuracy:Q", scale=y_scale), color=color, order="mean_confidence:Q"
+    line = (
+        base.transform_filter(f"datum.items >= {CALIBRATION_LINE_ITEMS}")
+        .mark_line(opacity=0.8)
+        .encode(y=alt.Y("accuracy:Q", scale=y_scale), color=color, order="mean_confidence:Q")
     )
     dots = base.mark_circle(opacity=0.9).encode(
         y=alt.Y("accuracy:Q", title="Share right on gold", axis=alt.Axis(format=".0%"), scale=y_scale),

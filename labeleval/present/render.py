@@ -712,8 +712,9 @@ def _evidence_charts(report: ReportData) -> dict[str, str]:
         out[CALIBRATION_TITLE] = _figure(
             lambda: charts.calibration_diagram(bins, vendors, source),
             "Reliability diagram: each bin of the consensus's confidence at its mean confidence (across) against the "
-            "share of its gold items whose consensus is right (up), with intervals, sized by its items; on the "
-            "dashed diagonal a confidence means what it says, below it the consensus is overconfident.",
+            "share of its gold items whose consensus is right (up), with intervals, sized by its items; each "
+            f"vendor's line joins its bins of {charts.CALIBRATION_LINE_ITEMS} items or more. On the dashed diagonal "
+            "a confidence means what it says; below it the consensus is overconfident.",
         )
     return out
 
