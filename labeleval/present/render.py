@@ -4,9 +4,10 @@ The Report holds numbers; this module writes them for people (``Report.to_markdo
 ``Report.to_html()`` call it). It reads the Report and the verdict; the Report imports neither, so the
 verdict can read a Report without an import cycle.
 
-The HTML report is one self-contained file: the verdict, the leaderboard, cost against quality (and the
-slice, drift and gold-audit views when the Report has them) as inline SVG drawn from the app's own
-chart specifications, the method notes, and human column names. It runs no script and loads nothing, so
+The HTML report is one self-contained file: the verdict, the tables, and the app's own charts drawn from its
+chart specifications as inline SVG (cost against quality, the comparisons' forest plot, every vendor's confusion
+matrix, the labels-per-item curve, the consensus's calibration, and the slice and drift views when the Report has
+them), the method notes, and human column names. It runs no script and loads nothing, so
 it opens offline and in a mail client's preview.
 """
 
