@@ -617,8 +617,10 @@ def chart_svg(chart: alt.TopLevelMixin | dict[str, Any]) -> str:
     """A chart (Altair, or a Vega-Lite dict) as inline SVG: vl-convert renders the spec the app draws."""
     import vl_convert
 
-    # a copy without control characters: vl-convert aborts the process on one in a label
-    spec = without_controls(chart if isinstance(chart, dict) else chart.to_dict())
+    # a copy without control characters: vl-convert aborts the process on one in a label. Not validated again
+    # against the Vega-Lite schema: the app draws (and Streamlit validates) the same builders' specs, and the
+    # validation took half of the document's time
+    spec = without_controls(chart if isinstance(chart, dict) else chart.to_dict(validate=False))
     assert isinstance(spec, dict)
     # the figure's caption describes it; Vega's per-mark ARIA text would read out internal field names
     spec.setdefault("config", {})["aria"] = False
