@@ -85,9 +85,10 @@ class Report(ReportData):
         return to_markdown(self)
 
     def to_html(self) -> str:
-        """A self-contained HTML document a data lead can forward: the Markdown report's content plus the
-        cost-against-quality chart as inline SVG; no scripts, nothing loaded
-        (:func:`labeleval.present.render.to_html`)."""
+        """A self-contained HTML document a data lead can forward: the Markdown report's content plus its charts
+        as inline SVG (cost against quality, the comparisons' forest plot, the confusion matrices, what
+        redundancy buys, the consensus's calibration, and the slices and drift when present); no scripts, nothing
+        loaded (:func:`labeleval.present.render.to_html`)."""
         return to_html(self)
 
 

@@ -12,9 +12,9 @@ import pandas as pd
 
 from labeleval import fmt
 from labeleval.api import evaluate
-from labeleval.cli.output import emit, json_for_terminal
+from labeleval.cli.output import add_raw_csv, csv_text, emit, json_for_terminal
 from labeleval.present.decision_text import points, replacement_sentences, watch_sentences
-from labeleval.safety import spreadsheet_frame, terminal_text
+from labeleval.safety import terminal_text
 from labeleval.tuning import WATCH_CONFIDENCE, WATCH_DELTA
 
 COMMANDS = ("replace", "watch")
@@ -48,6 +48,7 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     replace.add_argument("--by", help="run the test in every slice of this item metadata column")
     replace.add_argument("--format", choices=("table", "json", "csv"), default="table")
     replace.add_argument("--out", help="write to this file instead of standard output")
+    add_raw_csv(replace)
     replace.add_argument("--allow-outside", action="store_true", help="let the manifest name files outside its folder")
     _watch_parser(sub)
 
@@ -69,6 +70,7 @@ def _watch_parser(sub: argparse._SubParsersAction[Any]) -> None:
     watch.add_argument("--over", choices=("day", "week", "batch"), default="day", help="one look per (default day)")
     watch.add_argument("--format", choices=("table", "json", "csv"), default="table")
     watch.add_argument("--out", help="write to this file instead of standard output")
+    add_raw_csv(watch)
     watch.add_argument("--allow-outside", action="store_true", help="let the manifest name files outside its folder")
 
 
@@ -128,7 +130,7 @@ def _machine_output(args: argparse.Namespace, settings: Any, frames: dict[str, p
     """``--format csv`` (the last frame: every look, or every annotator) or ``json`` (the settings and every
     frame) written, and True; False for the table a person reads."""
     if args.format == "csv":
-        emit(args, spreadsheet_frame(list(frames.values())[-1]).to_csv(index=False))
+        emit(args, csv_text(list(frames.values())[-1], args))
         return True
     if args.format == "json":
         payload = {"settings": dict(settings), **{name: _records(frame) for name, frame in frames.items()}}

@@ -32,7 +32,8 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
     ),
     "annotators": (
         "annotator report cards, low performers first",
-        "labeleval annotators PROJECT --flagged\nlabeleval annotators PROJECT --format csv --out - > cards.csv",
+        "labeleval annotators PROJECT --flagged\n"
+        "labeleval annotators PROJECT --format csv --out - --raw-csv > cards.csv   # raw values, for a pipeline",
     ),
     "validate": (
         "read a project and report what was kept and quarantined",
@@ -48,7 +49,8 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
     "read": (
         "show the canonical rows and the ledger one vendor file yields (check a reader before scoring)",
         "labeleval read sample_data/content_safety/label_studio_export.json --item-field data.item_id\n"
-        "labeleval read export.jsonl --format scale --labels yes,no --out rows.csv",
+        "labeleval read export.jsonl --format scale --labels yes,no --out rows.csv\n"
+        "duckdb labels.db -csv -c 'FROM judgments' | labeleval read - --format csv --out - --raw-csv",
     ),
     "gold-audit": (
         "gold items that every vendor's pooled judgments contradict (a list to send back to the experts)",

@@ -24,7 +24,7 @@ from labeleval.cli import decisions as cli_decisions
 from labeleval.cli import questions as cli_questions
 from labeleval.cli import read as cli_read
 from labeleval.cli.entry import COMMANDS, DESCRIPTION, finish
-from labeleval.cli.output import emit, json_for_terminal, say, status
+from labeleval.cli.output import add_raw_csv, csv_text, emit, json_for_terminal, say, status
 from labeleval.cli.progress import ProgressBar
 from labeleval.cli.settings import add_settings_arguments, settings_given
 from labeleval.errors import LabelevalError, UndefinedMetricWarning
@@ -36,7 +36,7 @@ from labeleval.present.verdict import redundancy_line, verdict
 from labeleval.project.manifest import load_project
 from labeleval.project.version import __version__
 from labeleval.report import LARGE_FRAMES, Report
-from labeleval.safety import spreadsheet_frame, terminal_text
+from labeleval.safety import terminal_text
 from labeleval.samples.content_safety import generate_content_safety
 from labeleval.samples.kinds import generate_helpfulness_likert, generate_preference_pairs
 from labeleval.samples.llm_judge import generate_llm_judge
@@ -100,11 +100,7 @@ def _score_parser(sub: argparse._SubParsersAction[Any]) -> argparse.ArgumentPars
     score.add_argument("project", help="project folder holding labeleval.toml, or the manifest file")
     score.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     score.add_argument("--out", help="write to this file (csv: this folder) instead of standard output ('-')")
-    score.add_argument(
-        "--raw-csv",
-        action="store_true",
-        help="csv: raw values for a pipeline (default: text a spreadsheet would run as a formula gets a leading ')",
-    )
+    add_raw_csv(score)
     add_settings_arguments(score)
     score.add_argument(
         "--scheduler",
@@ -126,6 +122,7 @@ def _annotators_parser(sub: argparse._SubParsersAction[Any]) -> argparse.Argumen
     cards.add_argument("--flagged", action="store_true", help="only the annotators flagged as low performers")
     cards.add_argument("--format", choices=("table", "csv"), default="table")
     cards.add_argument("--out", help="write to this file instead of standard output ('-')")
+    add_raw_csv(cards)
     add_settings_arguments(cards, ["consensus"])
     return cards
 
@@ -229,7 +226,7 @@ def _annotators(args: argparse.Namespace) -> int:
     if args.flagged:
         cards = cards[cards["low_performer"]]
     if args.format == "csv":
-        text = spreadsheet_frame(cards).to_csv(index=False)
+        text = csv_text(cards, args)
     else:
         shown = cards[
             [

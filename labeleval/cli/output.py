@@ -4,13 +4,30 @@ title or reorder a line (:func:`labeleval.safety.terminal_text`)."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from labeleval.safety import json_for_terminal, terminal_text
+from labeleval.safety import json_for_terminal, spreadsheet_frame, terminal_text
 
-__all__ = ["emit", "json_for_terminal", "say", "status"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["RAW_CSV_HELP", "add_raw_csv", "csv_text", "emit", "json_for_terminal", "say", "status"]
+
+RAW_CSV_HELP = "csv: raw values for a pipeline (default: text a spreadsheet would run as a formula gets a leading ')"
+
+
+def add_raw_csv(parser: argparse.ArgumentParser) -> None:
+    """The ``--raw-csv`` flag of a command that writes CSV."""
+    parser.add_argument("--raw-csv", action="store_true", help=RAW_CSV_HELP)
+
+
+def csv_text(frame: pd.DataFrame, args: Any) -> str:
+    """``frame`` as CSV: safe for a spreadsheet, or as it is with ``--raw-csv`` (for a pipeline that reads it
+    back; never open such a file in a spreadsheet)."""
+    return (frame if getattr(args, "raw_csv", False) else spreadsheet_frame(frame)).to_csv(index=False)
 
 
 def say(text: object = "", *, file: TextIO | None = None, one_line: bool = False) -> None:

@@ -13,14 +13,13 @@ from labeleval import fmt
 from labeleval.analyses.gold_audit import AuditRule, gold_audit, supports_audit
 from labeleval.analyses.plan import pilot_plan, pilot_prices
 from labeleval.api import evaluate
-from labeleval.cli.output import emit
+from labeleval.cli.output import add_raw_csv, csv_text, emit
 from labeleval.errors import LabelevalError
 from labeleval.io.pipeline import load_data
 from labeleval.options import AuditControl
 from labeleval.present.glossary import display_frame
 from labeleval.present.question_text import drift_sentences, slice_sentences
 from labeleval.report import Report
-from labeleval.safety import spreadsheet_frame
 from labeleval.scoring.settings import as_project
 
 COMMANDS = ("gold-audit", "plan")
@@ -55,6 +54,7 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     )
     audit.add_argument("--format", choices=("table", "csv"), default="table")
     audit.add_argument("--out", help="write to this file instead of standard output")
+    add_raw_csv(audit)
 
     plan = sub.add_parser(
         "plan", help="how many shared gold items the report's own test needs to separate each pair of vendors"
@@ -80,6 +80,7 @@ def add_parsers(sub: argparse._SubParsersAction[Any]) -> None:
     plan.add_argument("--gold-share", type=_probability, default=0.2, help="pilot: share of items with gold (0.2)")
     plan.add_argument("--format", choices=("table", "csv"), default="table")
     plan.add_argument("--out", help="write to this file instead of standard output")
+    add_raw_csv(plan)
     for command in (audit, plan):
         command.add_argument(
             "--allow-outside", action="store_true", help="let the manifest name files outside its folder"
@@ -103,7 +104,7 @@ def _gold_audit(args: argparse.Namespace) -> int:
     audit = gold_audit(data, rule)
     shown = audit if args.all else audit[audit["suspect"].astype(bool)]
     if args.format == "csv":
-        emit(args, spreadsheet_frame(shown).to_csv(index=False))
+        emit(args, csv_text(shown, args))
         return 0
     columns = {
         "rank": "rank",
@@ -149,7 +150,7 @@ def _plan(args: argparse.Namespace) -> int:
         return _pilot(args, report)
     plan = report.plan(power=args.power, alpha=args.alpha, difference=args.difference)
     if args.format == "csv":
-        emit(args, spreadsheet_frame(plan).to_csv(index=False))
+        emit(args, csv_text(plan, args))
         return 0
     rows = []
     for r in plan.itertuples(index=False):
@@ -206,7 +207,7 @@ def _pilot(args: argparse.Namespace, report: Report) -> int:
         cost_per_item=per_item,
     )
     if args.format == "csv":
-        emit(args, spreadsheet_frame(plan.vendors).to_csv(index=False))
+        emit(args, csv_text(plan.vendors, args))
         return 0
     currency = str(report.settings.get("currency", "")) or None
     pairs = display_frame(plan.pairs, currency=currency, drop=("test",))

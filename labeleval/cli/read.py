@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from labeleval.cli.output import say, status
+from labeleval.cli.output import add_raw_csv, csv_text, say, status
 from labeleval.io.formats import NATIVE_FORMATS, REGISTRY
 from labeleval.io.inspect import read_file
 from labeleval.io.readers import FORMATS as TABLE_FORMATS
 from labeleval.options import DurationUnit
-from labeleval.safety import spreadsheet_frame
 
 
 def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
@@ -23,7 +24,7 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
         + "; ".join(f"{name} ({spec.title})" for name, spec in REGISTRY.items())
         + f"; or a table: {', '.join(TABLE_FORMATS)}. Default: sniffed from the content, else the extension.",
     )
-    read.add_argument("file")
+    read.add_argument("file", help="the vendor file ('-': standard input; give --format unless the content tells)")
     read.add_argument("--format", choices=(*NATIVE_FORMATS, *TABLE_FORMATS), help="the file's format")
     read.add_argument("--question", help="which question / from_name / OUTPUT field holds the label")
     read.add_argument("--labels", help="the task's labels, comma separated (shows which need a label_map)")
@@ -40,11 +41,28 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     read.add_argument("--duration-unit", choices=DurationUnit.values(), default="s")
     read.add_argument("--rows", type=int, default=10, help="canonical rows to print (default 10)")
     read.add_argument("--out", help="write every canonical row to this CSV file ('-': standard output, only the rows)")
+    add_raw_csv(read)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.file != "-":
+        return _run(args, args.file)
+    with tempfile.TemporaryDirectory(prefix="labeleval-stdin-") as folder:
+        return _run(args, _stdin_file(Path(folder), args.format))
+
+
+def _stdin_file(folder: Path, format: str | None) -> Path:
+    """Standard input as a file named ``stdin`` (with a table format's extension, so that it is read as one):
+    the readers count lines and seek, which a pipe cannot."""
+    path = folder / ("stdin" + (f".{format}" if format in TABLE_FORMATS else ""))
+    with path.open("wb") as out:
+        shutil.copyfileobj(sys.stdin.buffer, out)
+    return path
+
+
+def _run(args: argparse.Namespace, file: str | Path) -> int:
     reading = read_file(
-        args.file,
+        file,
         format=args.format,
         question=args.question,
         labels=[x.strip() for x in args.labels.split(",") if x.strip()] if args.labels else None,
@@ -56,10 +74,10 @@ def run(args: argparse.Namespace) -> int:
         duration_unit=args.duration_unit,
     )
     if args.out == "-":  # the canonical rows for a pipe, and nothing else on standard output
-        spreadsheet_frame(reading.rows).to_csv(sys.stdout, index=False)
+        sys.stdout.write(csv_text(reading.rows, args))
         return 0
     title = REGISTRY[reading.format].title if reading.format in REGISTRY else f"{reading.format} table"
-    say(f"{Path(args.file).name}: {title}", one_line=True)
+    say(f"{Path(file).name}: {title}", one_line=True)
     if reading.mapping:
         say("columns: " + ", ".join(f"{k} = {v!r}" for k, v in reading.mapping.items()))
     for note in reading.notes:
@@ -81,6 +99,6 @@ def run(args: argparse.Namespace) -> int:
         say()
         say(q[["line", "reason", "column", "value", "message"]].head(args.rows).to_string(index=False))
     if args.out:
-        spreadsheet_frame(reading.rows).to_csv(args.out, index=False)
+        Path(args.out).write_text(csv_text(reading.rows, args), encoding="utf-8")
         status(args, f"wrote {len(reading.rows):,} canonical rows to {args.out}")
     return 0

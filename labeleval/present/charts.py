@@ -156,6 +156,15 @@ def heatmap_height(labels: list[str]) -> int:
     return 44 * len(labels) + 90
 
 
+def confusion_grid(confusion: pd.DataFrame, vendors: list[str], labels: list[str], columns: int = 3) -> alt.ConcatChart:
+    """Every vendor's confusion heatmap (:func:`confusion_heatmap`), ``columns`` to a row, on one colour scale:
+    the picture a document shows where the app puts the heatmaps side by side."""
+    alt = altair()
+    side = heatmap_height(labels) - 90
+    panels = [confusion_heatmap(confusion, vendor, labels).properties(width=side) for vendor in vendors]
+    return alt.concat(*panels, columns=columns).resolve_scale(color="shared")
+
+
 def annotator_scatter(
     annotators: pd.DataFrame, vendors: list[str], accuracy_title: str = "Accuracy on gold"
 ) -> alt.Chart:
@@ -392,3 +401,56 @@ def comparison_forest(comparisons: pd.DataFrame, currency: str) -> alt.VConcatCh
         zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 3], color="#333").encode(x="x:Q")
         panels.append((rules + dots + zero).properties(height=30 + 28 * len(frame), width=FOREST_WIDTH))
     return alt.vconcat(*panels).resolve_scale(x="independent", color="shared")
+
+
+#: gold items a calibration bin needs for the vendor's line to pass through it (a bin of one or two items is a dot
+#: with its wide interval: a line through it would draw its noise as a shape)
+CALIBRATION_LINE_ITEMS = 10
+
+
+def calibration_diagram(table: pd.DataFrame, vendors: list[str], source: str) -> alt.LayerChart:
+    """A reliability diagram (:func:`labeleval.analyses.calibration.calibration`): each bin of the consensus's
+    confidence at its mean confidence against its share right on gold, with the share's interval, sized by its
+    gold items, one line per vendor through the bins of :data:`CALIBRATION_LINE_ITEMS` items or more; the diagonal
+    is a confidence that means what it says."""
+    alt = altair()
+    frame = table.copy()
+    frame["accuracy_text"] = [
+        fmt.ci(v, lo, hi, "pct")
+        for v, lo, hi in frame[["accuracy", "accuracy_ci_low", "accuracy_ci_high"]].itertuples(index=False)
+    ]
+    frame["bin_text"] = [f"{lo:.0%}–{hi:.0%}" for lo, hi in zip(frame["bin_low"], frame["bin_high"], strict=True)]
+    low = float(frame["bin_low"].min()) if len(frame) else 0.0
+    scale = alt.Scale(domain=[low, 1.0], nice=False, zero=False)
+    y_scale = alt.Scale(domain=[min(low, float(frame["accuracy_ci_low"].min()) if len(frame) else 0.0), 1.0])
+    x_title = "Dawid-Skene posterior of the consensus label" if source == "posterior" else "Share of the votes"
+    color = alt.Color("vendor:N", scale=_vendor_scale(vendors), legend=vendor_legend(len(vendors)))
+    base = alt.Chart(frame).encode(
+        x=alt.X("mean_confidence:Q", title=x_title, axis=alt.Axis(format=".0%"), scale=scale)
+    )
+    bars = base.mark_rule(strokeWidth=1.5, opacity=0.6).encode(
+        y=alt.Y("accuracy_ci_low:Q", scale=y_scale), y2="accuracy_ci_high:Q", color=color
+    )
+    line = (
+        base.transform_filter(f"datum.items >= {CALIBRATION_LINE_ITEMS}")
+        .mark_line(opacity=0.8)
+        .encode(y=alt.Y("accuracy:Q", scale=y_scale), color=color, order="mean_confidence:Q")
+    )
+    dots = base.mark_circle(opacity=0.9).encode(
+        y=alt.Y("accuracy:Q", title="Share right on gold", axis=alt.Axis(format=".0%"), scale=y_scale),
+        color=color,
+        size=alt.Size("items:Q", scale=alt.Scale(range=[20, 260]), legend=alt.Legend(title="Gold items")),
+        tooltip=[
+            alt.Tooltip("vendor:N", title="Vendor"),
+            alt.Tooltip("bin_text:N", title="Confidence bin"),
+            alt.Tooltip("mean_confidence:Q", title="Mean confidence", format=".1%"),
+            alt.Tooltip("accuracy_text:N", title="Share right on gold"),
+            alt.Tooltip("items:Q", title="Gold items", format=","),
+        ],
+    )
+    diagonal = (
+        alt.Chart(pd.DataFrame({"x": [low, 1.0]}))
+        .mark_line(strokeDash=[4, 4], color="#888")
+        .encode(x=alt.X("x:Q", scale=scale), y=alt.Y("x:Q", scale=y_scale))
+    )
+    return (diagonal + bars + line + dots).properties(height=320, autosize=FIT_WIDTH)

@@ -4,9 +4,10 @@ The Report holds numbers; this module writes them for people (``Report.to_markdo
 ``Report.to_html()`` call it). It reads the Report and the verdict; the Report imports neither, so the
 verdict can read a Report without an import cycle.
 
-The HTML report is one self-contained file: the verdict, the leaderboard, cost against quality (and the
-slice, drift and gold-audit views when the Report has them) as inline SVG drawn from the app's own
-chart specifications, the method notes, and human column names. It runs no script and loads nothing, so
+The HTML report is one self-contained file: the verdict, the tables, and the app's own charts drawn from its
+chart specifications as inline SVG (cost against quality, the comparisons' forest plot, every vendor's confusion
+matrix, the labels-per-item curve, the consensus's calibration, and the slice and drift views when the Report has
+them), the method notes, and human column names. It runs no script and loads nothing, so
 it opens offline and in a mail client's preview.
 """
 
@@ -19,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from labeleval import fmt
+from labeleval.analyses.calibration import CALIBRATION_BINS, calibration, calibration_summary, confidence_source
 from labeleval.analyses.questions import audit_error_sentence
-from labeleval.present import glossary, question_charts
+from labeleval.present import charts, glossary, question_charts
 from labeleval.present.consolidated import BLANK_COLUMNS, consolidated_vendors
 from labeleval.present.consolidated import REASON as CONSOLIDATED_REASON
 from labeleval.present.cost_chart import cost_quality
@@ -297,10 +299,19 @@ def agreement_footnotes(report: ReportData) -> list[str]:
 
 
 def redundancy(report: ReportData) -> str:
-    """The verdict's labels-per-item line, pointing to the app's Cost page by name (a document has none)."""
+    """The verdict's labels-per-item line, pointing to the document's own section (the app's is on its Cost
+    page)."""
+    return redundancy_line(report).replace("'What redundancy buys' on the Cost page", "'What redundancy buys' below")
 
-    where = "'What redundancy buys' on the app's Cost page (labeleval app), or the redundancy table of the CSV export"
-    return redundancy_line(report).replace("'What redundancy buys' on the Cost page", where)
+
+def redundancy_table(report: ReportData) -> pd.DataFrame:
+    """Per vendor and k labels per item: the plain vote's accuracy on gold, what an item and a correct item cost."""
+    s = report.settings
+    vote = glossary.vote_name(s)
+    accuracy = glossary.Term(f"{vote.capitalize()} accuracy on gold{glossary.tolerance_suffix(s)}", "pct")
+    return glossary.display_frame(
+        report.redundancy, currency=str(s.get("currency", "")) or None, terms={"accuracy": accuracy}
+    )
 
 
 def settings_line(settings: Mapping[str, Any]) -> str:
@@ -342,6 +353,54 @@ def method_notes(report: ReportData) -> list[str]:
         "calls a difference real when that test does.",
         "Every input row is kept or quarantined with a reason, file and line (the ledger above).",
     ]
+
+
+CALIBRATION_TITLE = "Is the consensus's confidence honest?"
+
+
+def calibration_terms(source: str) -> dict[str, glossary.Term]:
+    """The calibration summary's columns as a person reads them (``source``: what the confidence is)."""
+    what = "Dawid-Skene posterior" if source == "posterior" else "vote share"
+    return {
+        "items": glossary.Term("Gold items", "count", "gold items with a consensus"),
+        "mean_confidence": glossary.Term(f"Mean {what}", "pct", f"the consensus label's {what}, averaged"),
+        "accuracy": glossary.Term("Consensus right", "pct", "share of these gold items whose consensus is right"),
+        "gap": glossary.Term("Gap", "pct", f"mean {what} minus the share right: above 0, overconfident"),
+        "calibration_error": glossary.Term(
+            "Calibration error", "pct", "gold items' mean distance between a bin's confidence and its share right"
+        ),
+    }
+
+
+def calibration_notes(source: str, settings: Mapping[str, Any]) -> list[str]:
+    """What the calibration table and diagram set against what, in words."""
+    if source == "posterior":
+        what = (
+            "The Dawid-Skene posterior of each gold item's consensus label (fitted without gold) against how often "
+            "that label is right: a posterior of 0.9 should be right 9 times in 10."
+        )
+    else:
+        what = (
+            "The share of each gold item's votes behind its majority label against how often that label is right. "
+            "A vote share is not a probability: the table says what a given share of agreement has been worth here."
+        )
+    level = fmt.confidence_level(float(settings.get("confidence", 0.95)))
+    return [
+        what,
+        "Gap: mean confidence minus share right (above 0, overconfident). Calibration error: the gold items' mean "
+        f"distance between their bin's confidence and its share right, in {CALIBRATION_BINS} bins of equal width; "
+        f"the diagram's bars are {level} Wilson intervals of each bin's share.",
+    ]
+
+
+def _calibration_section(report: ReportData) -> list[tuple[str, pd.DataFrame, list[str]]]:
+    """The calibration summary, where the consensus's confidence reads as a probability and gold scores it."""
+    source = confidence_source(report.settings)
+    bins = calibration(report.items, report.settings)
+    if source is None or bins.empty:
+        return []
+    shown = glossary.display_frame(calibration_summary(bins), terms=calibration_terms(source))
+    return [(CALIBRATION_TITLE, shown, calibration_notes(source, report.settings))]
 
 
 def _low_performers(report: ReportData) -> pd.DataFrame:
@@ -457,6 +516,8 @@ def _sections(report: ReportData) -> list[tuple[str, pd.DataFrame, list[str]]]:
         ("Agreement", agreement_table(report), agreement_footnotes(report)),
         ("Cost", _cost_table(report), []),
     ]
+    if not report.redundancy.empty:
+        out.append(("What redundancy buys", redundancy_table(report), glossary.blank_notes(report.redundancy)))
     if not report.per_class.empty:
         notes = glossary.blank_notes(report.per_class[["vendor", "label", "precision", "recall", "f1"]])
         if "recall_ci_low" in report.per_class and report.per_class["recall_ci_low"].isna().all():
@@ -477,6 +538,7 @@ def _sections(report: ReportData) -> list[tuple[str, pd.DataFrame, list[str]]]:
             else []
         )
         out.append(("Do the vendors differ class by class?", class_comparisons_table(report, found_only=long), notes))
+    out += _calibration_section(report)
     if not report.task_metrics.empty:
         vendors = report.summary["vendor"].astype(str).tolist()
         shown = metric_table(report.task_metrics, vendors)
@@ -562,8 +624,10 @@ def chart_svg(chart: alt.TopLevelMixin | dict[str, Any]) -> str:
     """A chart (Altair, or a Vega-Lite dict) as inline SVG: vl-convert renders the spec the app draws."""
     import vl_convert
 
-    # a copy without control characters: vl-convert aborts the process on one in a label
-    spec = without_controls(chart if isinstance(chart, dict) else chart.to_dict())
+    # a copy without control characters: vl-convert aborts the process on one in a label. Not validated again
+    # against the Vega-Lite schema: the app draws (and Streamlit validates) the same builders' specs, and the
+    # validation took half of the document's time
+    spec = without_controls(chart if isinstance(chart, dict) else chart.to_dict(validate=False))
     assert isinstance(spec, dict)
     # the figure's caption describes it; Vega's per-mark ARIA text would read out internal field names
     spec.setdefault("config", {})["aria"] = False
@@ -593,10 +657,82 @@ OPTIONAL_CHARTS = (
 )
 
 
+#: labels up to which the documents draw each vendor's confusion matrix (the CSV export has every count)
+CONFUSION_LABELS_MAX = 12
+#: cells (vendors x labels x labels) up to which they are drawn: each cell is about 0.5 KB of SVG, so the matrices
+#: stay under about 500 KB of the document
+CONFUSION_CELLS_MAX = 1_000
+
+
+def decision_comparisons(comparisons: pd.DataFrame) -> pd.DataFrame:
+    """The comparisons behind the verdict (the ``decision`` family), without the other families' rows."""
+    if "family" not in comparisons.columns:
+        return comparisons
+    return comparisons[comparisons["family"].astype(str) == "decision"]
+
+
+def _confusion_figure(report: ReportData, vendors: list[str], labels: list[str]) -> str:
+    """Every vendor's confusion matrix, or a note saying why they are too many to draw legibly and compactly."""
+    cells = len(vendors) * len(labels) ** 2
+    if len(labels) <= CONFUSION_LABELS_MAX and cells <= CONFUSION_CELLS_MAX:
+        return _figure(
+            lambda: charts.confusion_grid(report.confusion, vendors, labels),
+            "Confusion matrix of each vendor's judgments on gold items. Rows: gold label; columns: label given; "
+            "colour: share of the row; numbers: judgments.",
+        )
+    why = (
+        f"{len(labels)} labels, more than the {CONFUSION_LABELS_MAX} a picture shows legibly"
+        if len(labels) > CONFUSION_LABELS_MAX
+        else f"{len(vendors)} vendors x {len(labels)} x {len(labels)} labels, more than the {CONFUSION_CELLS_MAX:,} "
+        "cells a compact document holds"
+    )
+    note = f"No confusion matrices drawn: {why}; the confusion table of the CSV/JSON export has every count."
+    return f"<p class='note'>{_html(note)}</p>"
+
+
+def _evidence_charts(report: ReportData) -> dict[str, str]:
+    """The figures behind the tables: the comparisons' forest plot, the confusion matrices and what
+    redundancy buys, each when the Report has what it draws."""
+    out: dict[str, str] = {}
+    s = report.settings
+    currency = str(s.get("currency", "USD"))
+    vendors = report.summary["vendor"].astype(str).tolist()
+    decision = decision_comparisons(report.comparisons)
+    if not decision.empty and decision["difference"].notna().any():
+        out["Are the differences real?"] = _figure(
+            lambda: charts.comparison_forest(decision, currency),
+            "Each pair's difference (A − B) on each metric of the verdict, with its simultaneous interval; red: "
+            "beyond chance, grey: could be chance; the dashed line is no difference.",
+        )
+    labels = [str(label) for label in s.get("labels", [])]
+    if not report.confusion.empty and labels:
+        out["Per class, against gold"] = _confusion_figure(report, vendors, labels)
+    if not report.redundancy.empty and report.redundancy["accuracy"].notna().any():
+        vote = glossary.vote_name(s)
+        out["What redundancy buys"] = _figure(
+            lambda: charts.redundancy(
+                report.redundancy, float(s.get("target_accuracy", 0.95)), vendors, vote=vote, currency=currency
+            ),
+            f"{vote.capitalize()} accuracy on gold items when only k of each item's labels are kept, with its "
+            "interval, per vendor (each drawn a little to the side of its k); the dashed line is the target.",
+        )
+    source = confidence_source(s)
+    bins = calibration(report.items, s)
+    if source is not None and not bins.empty:
+        out[CALIBRATION_TITLE] = _figure(
+            lambda: charts.calibration_diagram(bins, vendors, source),
+            "Reliability diagram: each bin of the consensus's confidence at its mean confidence (across) against the "
+            "share of its gold items whose consensus is right (up), with intervals, sized by its items; each "
+            f"vendor's line joins its bins of {charts.CALIBRATION_LINE_ITEMS} items or more. On the dashed diagonal "
+            "a confidence means what it says; below it the consensus is overconfident.",
+        )
+    return out
+
+
 def _charts(report: ReportData) -> dict[str, str]:
     """Section title -> figure HTML, for the charts this Report can show."""
 
-    out: dict[str, str] = {}
+    out: dict[str, str] = _evidence_charts(report)
     summary = report.summary
     if summary["accuracy"].notna().any() and summary["cost_per_usable_label"].notna().any():
         out["Leaderboard"] = _figure(

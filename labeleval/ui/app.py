@@ -15,6 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from labeleval.ui import view_url
 from labeleval.ui.pages import PAGES
 from labeleval.ui.state import default_project, settings_state, sidebar_widgets
 
@@ -59,7 +60,10 @@ def main() -> None:
     navigation = st.navigation(pages)
     if st.session_state.pop("open_overview", False):  # a project was just uploaded (ui/upload.py)
         st.switch_page(pages[0])
+    view_url.open_link()  # a link's project, on a session's first run
     settings_state(Path(st.session_state["project_path"]))  # the sidebar's values, settled before the page runs
+    view_url.apply_link()  # the link's settings over the project's own
+    view_url.write_view()  # the address says what is shown: page, project, settings
     try:
         navigation.run()
     finally:  # drawn after the page, so that the page reaches the browser first (docs/performance.md)

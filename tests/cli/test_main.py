@@ -268,3 +268,50 @@ def test_read_out_dash_writes_only_the_canonical_rows(capsys: pytest.CaptureFixt
     rows = pd.read_csv(io.StringIO(out))
     assert list(rows.columns[:4]) == ["line", "item_id", "annotator_id", "label"]
     assert len(rows) > 100 and not (Path.cwd() / "-").exists()
+
+
+def test_every_command_that_writes_csv_takes_raw_csv() -> None:
+    """Each command with a CSV output offers --raw-csv (the spreadsheet-safe form stays the default)."""
+    from labeleval.cli.main import _parser
+
+    parser = _parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert isinstance(commands, dict)
+    writers = {
+        name
+        for name, sub in commands.items()
+        for action in sub._actions
+        if action.dest == "format" and action.choices and "csv" in action.choices
+    }
+    assert writers >= {"score", "annotators", "gold-audit", "plan", "replace", "watch"}
+    for name in [*writers, "read"]:
+        assert any("--raw-csv" in a.option_strings for a in commands[name]._actions), name
+
+
+@pytest.mark.parametrize("command", [["annotators"], ["plan"]])
+def test_raw_csv_of_other_commands(command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = hostile_project(tmp_path / "p")  # a vendor named like a spreadsheet formula
+    args = [command[0], str(project), *command[1:], "--format", "csv", "--out", "-"]
+    code, safe, _ = run(args, capsys)
+    assert code == 0
+    code, raw, _ = run([*args, "--raw-csv"], capsys)
+    assert code == 0
+    assert FORMULA_VENDOR not in safe and "'" + FORMULA_VENDOR in safe.replace('""', '"')
+    assert FORMULA_VENDOR in raw.replace('""', '"')
+
+
+def test_read_takes_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`labeleval read -` reads a pipe: a table with --format, a native export sniffed from its content; the
+    rows are those of the file itself."""
+    export = ROOT / "sample_data" / "content_safety" / "label_studio_export.json"
+    expected = run(["read", str(export), "--item-field", "data.item_id", "--out", "-"], capsys)[1]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(export.read_bytes())))
+    code, out, err = run(["read", "-", "--item-field", "data.item_id", "--out", "-"], capsys)
+    assert code == 0 and err == "" and out == expected
+    table = "item,worker,label\n1,a,pos\n2,a,=neg\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(table.encode())))
+    code, out, _ = run(["read", "-", "--format", "csv", "--out", "-", "--raw-csv"], capsys)
+    assert code == 0 and pd.read_csv(io.StringIO(out))["label"].tolist() == ["pos", "=neg"]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(table.encode())))
+    code, out, _ = run(["read", "-", "--format", "csv"], capsys)
+    assert code == 0 and out.startswith("stdin.csv: csv table")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -199,3 +201,115 @@ def test_documents_show_per_class_figures_and_their_family(sample_report) -> Non
     assert "Do the vendors differ class by class?" in page
     data = sample_report.to_dict(["per_class", "class_comparisons"])
     assert "recall_ci_low" in data["per_class"][0] and data["class_comparisons"][0]["family"] == "per_class"
+
+
+#: attributes through which a page loads something
+FETCHING = {"src", "href", "xlink:href", "srcset", "action", "poster", "data", "background"}
+#: a CSS reference to another document (``url(#id)`` points inside the page)
+CSS_FETCH = re.compile(r"url\(\s*[\"']?(?!#)|@import", re.IGNORECASE)
+
+
+class _Fetches(HTMLParser):
+    """Every way a parsed page would load something: elements that run or embed, attributes that point outside
+    the page, CSS that imports or points outside it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self._style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "link", "iframe", "object", "embed", "img", "image", "foreignobject"):
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name in FETCHING and value and not value.startswith("#"):
+                self.found.append(f"{tag} {name}={value}")
+            if (name == "style" and value and CSS_FETCH.search(value)) or name.startswith("on"):
+                self.found.append(f"{tag} {name}={value}")
+        self._style = tag == "style"
+
+    def handle_data(self, data: str) -> None:
+        if self._style and CSS_FETCH.search(data):
+            self.found.append(f"<style> {data[:80]}")
+
+
+def fetches(page: str) -> list[str]:
+    """What ``page`` would load or run in a browser (empty for a self-contained, script-free document)."""
+    parser = _Fetches()
+    parser.feed(page)
+    return parser.found
+
+
+def test_html_draws_the_forest_plot_confusion_matrices_and_redundancy_curve(sample_report) -> None:
+    """Beside the tables, the document draws the comparisons' forest plot, each vendor's confusion matrix and what
+    redundancy buys, inline, and still fetches nothing."""
+    page = sample_report.to_html()
+    sections = {
+        "Are the differences real?": "simultaneous interval",
+        "Per class, against gold": "Confusion matrix of each vendor",
+        "What redundancy buys": "labels are kept",
+        render.CALIBRATION_TITLE: "Reliability diagram",
+    }
+    for heading, caption in sections.items():
+        body = page.split(f"<h2>{html.escape(heading)}</h2>")[1].split("<h2>")[0]
+        assert "<svg" in body and caption in body, heading
+    assert html.escape("'What redundancy buys' below") in page
+    assert fetches(page) == []
+    assert len(page) < 400_000  # four vendors, four labels: a file a mail client takes
+    for vendor in sample_report.summary["vendor"]:
+        assert f">{vendor}</text>" in page  # the confusion matrices' titles name each vendor
+
+
+def test_html_charts_escape_hostile_vendor_and_label_names(tmp_path: Path) -> None:
+    """Vendor names and labels that are markup or addresses reach every chart as text: no element, no fetch."""
+    import labeleval as le
+
+    names = ["<img src=x onerror=alert(1)>", "</svg><script>alert(1)</script> url(https://evil.example/a.png)"]
+    rows = "item,worker,label\n" + "".join(
+        f"{i},{w},{'a&b' if (i + (w == 'c' and i % 5 == 0)) % 2 else '<i>n</i>'}\n" for i in range(1, 41) for w in "abc"
+    )
+    (tmp_path / "v.csv").write_text(rows)
+    (tmp_path / "gold.csv").write_text(
+        "item,label\n" + "".join(f"{i},{'a&b' if i % 2 else '<i>n</i>'}\n" for i in range(1, 41))
+    )
+    vendors = "".join(
+        f'[[vendors]]\nname = "{name}"\npath = "v.csv"\ncolumns = {{ item_id = "item", annotator_id = "worker" }}\n'
+        f'pricing = {{ model = "per_label", rate = {0.1 * (n + 1)} }}\n'
+        for n, name in enumerate(names)
+    )
+    (tmp_path / "labeleval.toml").write_text(
+        '[task]\nname = "T"\nlabels = ["a&b", "<i>n</i>"]\n[gold]\npath = "gold.csv"\ncolumns = { item_id = "item" }\n'
+        + vendors
+    )
+    page = le.evaluate(tmp_path, n_boot=50, seed=0).to_html()
+    assert page.count("<svg") >= 3 and page.count("<svg") == page.count("</svg>")
+    assert fetches(page) == []
+    assert "<img" not in page and "<i>" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "&lt;i&gt;n&lt;/i&gt;" in page
+
+
+def test_documents_show_calibration_where_the_confidence_is_a_probability(sample_report) -> None:
+    """The vote share of a nominal majority vote is set against gold, vendor by vendor; a rating scale's median has
+    no such confidence, and its documents have no such section."""
+    import labeleval as le
+
+    md = sample_report.to_markdown()
+    section = md.split(f"## {render.CALIBRATION_TITLE}")[1].split("\n## ")[0]
+    assert "| Vendor | Gold items | Mean vote share | Consensus right | Gap | Calibration error |" in section
+    assert "A vote share is not a probability" in section
+    for vendor in sample_report.summary["vendor"]:
+        assert f"| {vendor} | 300 |" in section
+    likert = le.evaluate(ROOT / "sample_data" / "helpfulness_likert", n_boot=0)
+    assert render.CALIBRATION_TITLE not in likert.to_markdown()
+
+
+def test_confusion_matrices_too_many_to_draw_are_said_not_drawn(sample_report) -> None:
+    """Past 12 labels, or 1,000 cells over all vendors, the document says where the counts are instead of drawing
+    a picture too dense to read or too large to mail."""
+    labels = list(sample_report.settings["labels"])
+    many_labels = render._confusion_figure(sample_report, ["Scale"], [f"l{i}" for i in range(13)])
+    assert "<svg" not in many_labels and "13 labels, more than the 12" in many_labels
+    many_cells = render._confusion_figure(sample_report, [f"v{i}" for i in range(63)], labels)
+    assert "<svg" not in many_cells and "63 vendors x 4 x 4 labels" in many_cells
+    assert "confusion table of the CSV/JSON export" in many_cells
+    assert "<svg" in render._confusion_figure(sample_report, ["Scale", "Surge"], labels)

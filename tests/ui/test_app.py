@@ -263,6 +263,11 @@ def test_accuracy_page_shows_per_class_intervals_and_differences() -> None:
     assert per_class["Recall"].str.fullmatch(r"\d+\.\d% \[\d+\.\d, \d+\.\d\]").all()
     assert {"Metric", "Pair", "Difference", "Beyond chance", "Shared gold items"} <= set(differences.columns)
     assert any("family of their own" in c.value for c in at.caption)
+    assert "Is the consensus's confidence honest?" in [h.value for h in at.subheader]
+    calibration = at.dataframe[2].value
+    assert list(calibration.columns) == [
+        "Vendor", "Gold items", "Mean vote share", "Consensus right", "Gap", "Calibration error"
+    ]  # fmt: skip
 
 
 class _Stop(Exception):

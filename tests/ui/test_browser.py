@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -203,7 +204,7 @@ def test_overview_holds_for_2_5_and_12_vendors(
 
 
 def test_html_report_is_a_document_offline(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The HTML report opened from disk in Chromium, with the network off: the chart is drawn, no script."""
+    """The HTML report opened from disk in Chromium, with the network off: the charts are drawn, no script."""
     sync_api = pytest.importorskip("playwright.sync_api")
     import labeleval as le
 
@@ -217,11 +218,39 @@ def test_html_report_is_a_document_offline(tmp_path_factory: pytest.TempPathFact
         page = context.new_page()
         page.goto(page_file.as_uri())
         assert page.get_by_role("heading", name="Verdict").count() == 1
-        chart = page.locator("figure svg").first
-        box = chart.bounding_box()
-        assert box is not None and box["width"] > 400 and box["height"] > 250
+        # cost against quality, the forest plot, what redundancy buys, the confusion matrices, calibration
+        charts = page.locator("figure svg").all()
+        assert len(charts) >= 5
+        for chart in charts:
+            box = chart.bounding_box()
+            assert box is not None and box["width"] > 400 and box["height"] > 250
         assert page.locator("table").count() >= 5
         page.screenshot(path=str(out / "html_report.png"), full_page=True)
+        browser.close()
+
+
+def test_a_link_opens_its_page_project_and_settings(server: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A link to the Comparisons page of the ticket pilot with 500 resamples lands there, says so under the
+    title and in the sidebar; another page keeps the project and settings in the address, so it can be shared."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    out = shots_dir(tmp_path_factory)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1100})
+        page.goto(f"{server.rstrip('/')}/comparisons?project=ticket_pilot&n_boot=500")
+        page.get_by_role("heading", name="Which differences are real?").wait_for(timeout=WAIT_MS)
+        caption = page.get_by_text("Support ticket triage pilot").first
+        caption.wait_for(timeout=WAIT_MS)
+        assert "500 bootstrap resamples" in caption.inner_text()
+        chooser = page.locator("[data-testid='stSidebar']").get_by_role("combobox", name="Project")
+        chooser.wait_for(timeout=WAIT_MS)
+        assert chooser.input_value() == "ticket_pilot"  # the sidebar's project chooser shows the linked project
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=WAIT_MS)
+        page.screenshot(path=str(out / "link_comparisons.png"), full_page=True)
+        page.locator("[data-testid='stSidebarNav']").get_by_text("Cost", exact=True).click()
+        page.get_by_role("heading", name="What a usable label costs").wait_for(timeout=WAIT_MS)
+        page.wait_for_url(re.compile(r"/cost\?(?=.*project=ticket_pilot)(?=.*n_boot=500)"), timeout=WAIT_MS)
         browser.close()
 
 

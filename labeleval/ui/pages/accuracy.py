@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from labeleval.analyses.calibration import calibration, calibration_summary, confidence_source
 from labeleval.present import charts, glossary, render
+from labeleval.report import Report
 from labeleval.safety import markdown_text
 from labeleval.ui.pages._common import dataframe, header, table
 from labeleval.ui.state import current_report
@@ -71,3 +73,18 @@ def accuracy() -> None:
         for note in render.class_comparison_notes(report):
             st.caption(markdown_text(note))
         dataframe(differences, hide_index=True, width="stretch", key="class_comparisons_table")
+    _calibration(report)
+
+
+def _calibration(report: Report) -> None:
+    """The reliability diagram and its summary, where the consensus's confidence reads as a probability."""
+    source = confidence_source(report.settings)
+    bins = calibration(report.items, report.settings)
+    if source is None or bins.empty:
+        return
+    st.subheader(render.CALIBRATION_TITLE)
+    for note in render.calibration_notes(source, report.settings):
+        st.caption(markdown_text(note))
+    vendors = report.summary["vendor"].astype(str).tolist()
+    st.altair_chart(charts.calibration_diagram(bins, vendors, source), width="stretch", key="calibration_chart")
+    table(calibration_summary(bins), key="calibration_table", terms=render.calibration_terms(source))

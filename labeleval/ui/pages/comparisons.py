@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from labeleval.present import charts, glossary
+from labeleval.present import charts, glossary, render
 from labeleval.safety import markdown_text
 from labeleval.ui.pages._common import header, table
 from labeleval.ui.state import current_report
@@ -32,7 +32,7 @@ def comparisons() -> None:
         return
     header(report, "Which differences are real?")
     frame = report.comparisons
-    decision = frame[frame["family"].astype(str) == "decision"] if "family" in frame.columns else frame
+    decision = render.decision_comparisons(frame)
     if decision.empty:
         st.info("One vendor, or no figure two vendors share: there is nothing to compare.")
         return
