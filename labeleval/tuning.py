@@ -182,6 +182,9 @@ EQUIVALENCE_MARGIN: Final = 0.05
 #: confidence of the sequences; changes results
 WATCH_DELTA: Final = 0.05
 WATCH_CONFIDENCE: Final = 0.95
+#: the watched pilot's margin for cost per usable label: two vendors' costs count as equivalent when their ratio
+#: lies within 1 / (1 + margin) and 1 + margin (0.1: within 10%); changes results
+WATCH_COST_MARGIN: Final = 0.10
 #: the confidence sequences' mixture is tuned to be tightest after this many items (any value keeps them valid;
 #: a pilot much larger or smaller gets slightly wider sequences); changes results
 WATCH_TUNED_AT: Final = 500

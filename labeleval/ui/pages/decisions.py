@@ -15,11 +15,11 @@ from labeleval.io.dataset import Dataset
 from labeleval.io.pipeline import load_data
 from labeleval.limits import evaluation_slot
 from labeleval.present.decision_charts import sequence_chart
-from labeleval.present.decision_text import replacement_sentences, watch_sentences
+from labeleval.present.decision_text import ratio, replacement_sentences, watch_sentences
 from labeleval.project.manifest import find_manifest, load_project
 from labeleval.report import Report
 from labeleval.safety import markdown_text
-from labeleval.tuning import WATCH_CONFIDENCE, WATCH_DELTA
+from labeleval.tuning import WATCH_CONFIDENCE, WATCH_COST_MARGIN, WATCH_DELTA
 from labeleval.ui.pages._common import dataframe, header
 from labeleval.ui.state import current_report, fingerprint
 
@@ -139,12 +139,15 @@ def _annotator_table(result: Replacement) -> pd.DataFrame:
 
 def watch_section(data: Dataset) -> None:
     st.subheader("Can the pilot stop today?")
-    left, middle, right = st.columns(3)
+    left, cost, middle, right = st.columns(4)
     delta = left.slider("Equivalent within (accuracy points)", 1, 20, round(100 * WATCH_DELTA), key="watch_delta")
+    margin = cost.slider("Costs equivalent within (%)", 1, 50, round(100 * WATCH_COST_MARGIN), key="watch_margin")
     confidence = middle.select_slider("Confidence", [0.9, 0.95, 0.99], WATCH_CONFIDENCE, key="watch_confidence")
     over = right.radio("One look per", ["day", "week", "batch"], horizontal=True, key="watch_over")
     try:
-        watched = sequential(data, delta=delta / 100, confidence=float(confidence), over=str(over))
+        watched = sequential(
+            data, delta=delta / 100, confidence=float(confidence), over=str(over), cost_margin=margin / 100
+        )
     except LabelevalError as exc:
         st.info(markdown_text(exc))
         return
@@ -158,19 +161,34 @@ def watch_section(data: Dataset) -> None:
 
 
 def _watch_table(watched: Sequential) -> pd.DataFrame:
-    d = watched.decisions
-    return pd.DataFrame(
-        {
-            "Pair": [f"{a} vs {b}" for a, b in zip(d["vendor_a"], d["vendor_b"], strict=True)],
-            "Decision": d["decision"].astype(str),
-            "Reached": [
-                "not yet" if pd.isna(k) else f"look {int(k)} ({w})"
-                for k, w in zip(d["first_look"], d["first_window"], strict=True)
-            ],
-            "Difference now": [
-                fmt.ci(v, lo, hi, "pct")
-                for v, lo, hi in zip(d["final_estimate"], d["final_cs_low"], d["final_cs_high"], strict=True)
-            ],
-            "Shared gold items": [fmt.count(v) for v in d["final_gold_items"]],
-        }
-    )  # fmt: skip
+    frames = []
+    for on, d, now in (
+        ("Gold accuracy: A − B", watched.decisions, _difference),
+        ("Cost per usable label: A / B", watched.cost_decisions, _ratio),
+    ):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "Pair": [f"{a} vs {b}" for a, b in zip(d["vendor_a"], d["vendor_b"], strict=True)],
+                    "On": on,
+                    "Decision": d["decision"].astype(str),
+                    "Reached": [
+                        "not yet" if pd.isna(k) else f"look {int(k)} ({w})"
+                        for k, w in zip(d["first_look"], d["first_window"], strict=True)
+                    ],
+                    "Now": [now(v, lo, hi) for v, lo, hi in zip(
+                        d["final_estimate"], d["final_cs_low"], d["final_cs_high"], strict=True
+                    )],
+                    "Shared gold items": [fmt.count(v) for v in d["final_gold_items"]],
+                }
+            )
+        )  # fmt: skip
+    return pd.concat(frames, ignore_index=True)
+
+
+def _difference(value: float, low: float, high: float) -> str:
+    return fmt.ci(value, low, high, "pct")
+
+
+def _ratio(value: float, low: float, high: float) -> str:
+    return f"{ratio(value)} [{ratio(low)}, {ratio(high)}]"
