@@ -1,4 +1,5 @@
-"""Confidence sequences for a mean: intervals that hold at every look at once, however often one looks.
+"""Confidence sequences for a mean, and for a ratio of means: intervals that hold at every look at once, however
+often one looks.
 
 A confidence sequence ``(C_t)`` for a mean ``mu`` satisfies ``P(mu in C_t for every t) >= 1 - alpha``, so a
 decision taken the first time ``C_t`` excludes a value keeps its error rate under continuous monitoring, where a
@@ -21,6 +22,12 @@ The variance estimate is regularised towards the largest variance the data's ran
 ``sigma_t^2 = (range^2 / 4 + sum (x_i - mean_t)^2) / (t + 1)``, so that the first few units (all right, say)
 do not give a zero-width interval. The intervals are not intersected across looks (which the theory allows): if
 the mean drifts over the pilot, an intersection could exclude the current estimate, or become empty.
+
+A ratio of means (a cost per usable label: spend over usable labels) gets the same boundary by the delta method
+(:func:`log_ratio_sequence`): the running mean of each unit's linear influence on the log ratio. The theorem
+covers a mean of independent units; the linearisation around the running estimate is asymptotic and is checked
+by simulation, as is the annotators' part of the variance (:func:`annotator_excess`,
+:func:`linear_annotator_excess`).
 """
 
 from __future__ import annotations
