@@ -188,6 +188,11 @@ WATCH_COST_MARGIN: Final = 0.10
 #: the confidence sequences' mixture is tuned to be tightest after this many items (any value keeps them valid;
 #: a pilot much larger or smaller gets slightly wider sequences); changes results
 WATCH_TUNED_AT: Final = 500
+#: the cost per usable label's sequences are tuned for fewer units: the annotators' part of their variance
+#: (under hourly pay, how fast each annotator works) caps their effective number of units near the annotators'
+#: (tuned at 500, equal-cost vendors whose hourly rates differ 2x were told apart in 48% of simulated 30-day
+#: pilots, at 100 in 87%; benchmarks/calibration_watch.py); any value keeps them valid; changes results
+WATCH_COST_TUNED_AT: Final = 100
 
 # ------------------------------------------------------------------ the evidence an agreement figure needs
 #: an agreement coefficient built on fewer items with two or more judgments than this is shown as "—" with the

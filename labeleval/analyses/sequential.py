@@ -56,7 +56,7 @@ from labeleval.inference.sequences import (
 from labeleval.io.dataset import Dataset
 from labeleval.scoring.cost import cost_breakdown, judgment_pay
 from labeleval.scoring.kinds import kind_for
-from labeleval.tuning import WATCH_CONFIDENCE, WATCH_COST_MARGIN, WATCH_DELTA, WATCH_TUNED_AT
+from labeleval.tuning import WATCH_CONFIDENCE, WATCH_COST_MARGIN, WATCH_COST_TUNED_AT, WATCH_DELTA, WATCH_TUNED_AT
 
 CONTINUE = "continue"
 EQUIVALENT = "equivalent within delta"
@@ -242,6 +242,7 @@ def sequential(
         "over": over,
         "looks": len(windows),
         "tuned_at": tuned_at,
+        "cost_tuned_at": WATCH_COST_TUNED_AT,
         "items_without_time": left_out,
         "covers": COVERS,
         "cost_covers": COST_COVERS,
@@ -337,7 +338,7 @@ def _cost_sequence(vendors: list[_Judgments], look: _Look) -> tuple[np.ndarray, 
         return linear_annotator_excess(j_look, annotator, values, coef, counts)
 
     estimate, low, high = log_ratio_sequence(
-        counts, sums, gram, signs, ranges, alpha=look.alpha, tuned_at=look.tuned_at, excess=excess
+        counts, sums, gram, signs, ranges, alpha=look.alpha, tuned_at=WATCH_COST_TUNED_AT, excess=excess
     )
     return counts, np.exp(estimate), np.exp(low), np.exp(high)
 
