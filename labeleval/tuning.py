@@ -193,6 +193,10 @@ WATCH_TUNED_AT: Final = 500
 #: (tuned at 500, equal-cost vendors whose hourly rates differ 2x were told apart in 48% of simulated 30-day
 #: pilots, at 100 in 87%; benchmarks/calibration_watch.py); any value keeps them valid; changes results
 WATCH_COST_TUNED_AT: Final = 100
+#: the app's Overview shows the watched pilot's status up to this many judgments: it reads the judgments again
+#: (the cached Report does not keep them), which above this takes seconds and holds them in the server's memory;
+#: a larger project's watch is on the Replace & watch page. Does not change results
+OVERVIEW_WATCH_MAX_JUDGMENTS: Final = 1_000_000
 
 # ------------------------------------------------------------------ the evidence an agreement figure needs
 #: an agreement coefficient built on fewer items with two or more judgments than this is shown as "—" with the

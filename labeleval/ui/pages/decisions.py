@@ -22,7 +22,7 @@ from labeleval.present.decision_text import points, ratio, replacement_sentences
 from labeleval.project.manifest import find_manifest, load_project
 from labeleval.report import Report
 from labeleval.safety import markdown_text
-from labeleval.tuning import WATCH_CONFIDENCE, WATCH_COST_MARGIN, WATCH_DELTA
+from labeleval.tuning import OVERVIEW_WATCH_MAX_JUDGMENTS, WATCH_CONFIDENCE, WATCH_COST_MARGIN, WATCH_DELTA
 from labeleval.ui.pages._common import dataframe, header
 from labeleval.ui.state import current_report, fingerprint
 
@@ -197,11 +197,17 @@ def _ratio(value: float, low: float, high: float) -> str:
     return f"{ratio(value)} [{ratio(low)}, {ratio(high)}]"
 
 
-def watch_status() -> None:
+def watch_status(report: Report) -> None:
     """The Overview's watch panel: per pair, the watched decision on gold accuracy and on cost per usable label
     (the defaults of ``labeleval watch``, one look a day) and the day it was reached. Drawn only for a project
-    with gold, two vendors or more and submission times; the Replace & watch page has the chart and the
-    settings. Nothing is drawn when the watch cannot run (its reason is on that page)."""
+    with gold, two vendors or more and submission times, of at most ``OVERVIEW_WATCH_MAX_JUDGMENTS`` judgments
+    (above, a line points to the Replace & watch page); nothing is drawn when the watch cannot run (its reason
+    is on that page)."""
+    if len(report.summary) < 2:
+        return
+    if report.summary["n_judgments"].sum() > OVERVIEW_WATCH_MAX_JUDGMENTS:
+        st.caption("Watching the pilot day by day: on the Replace & watch page (this project is large).")
+        return
     try:
         manifest = find_manifest(st.session_state.get("project_path", ""))
         status = cached_watch(str(manifest), fingerprint(manifest))

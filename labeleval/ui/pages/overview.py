@@ -81,7 +81,7 @@ def overview() -> None:
     st.markdown(leaderboard_markdown(leaderboard(report)))
     st.caption(markdown_text(" ".join(leaderboard_footnotes(report))))
     cost_against_quality(report)
-    watch_status()  # after the chart: it reads the judgments, which the headline does not wait for
+    watch_status(report)  # after the chart: it reads the judgments, which the headline does not wait for
 
 
 def cost_against_quality(report: Report) -> None:

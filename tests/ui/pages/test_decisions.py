@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import labeleval as le
+from labeleval.ui.pages import decisions as decisions_page
 from tests.helpers.apptest import page_test
 from tests.helpers.paths import ROOT
 from tests.helpers.replacement_projects import write_replacement_project
@@ -78,8 +79,16 @@ def test_the_overview_shows_each_pairs_watch_status() -> None:
 
 
 @pytest.mark.slow
-def test_no_watch_panel_without_submission_times(tmp_path: Path) -> None:
+def test_no_watch_panel_without_submission_times_or_above_the_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     plain = page_test("overview", _without_times(tmp_path))
     plain.session_state["n_boot"] = 0
     plain.run()
     assert not plain.exception and not any(h.value == "Watching the pilot" for h in plain.subheader)
+    monkeypatch.setattr(decisions_page, "OVERVIEW_WATCH_MAX_JUDGMENTS", 100)  # the sample has 2,880 judgments
+    large = page_test("overview", JUDGE)
+    large.session_state["n_boot"] = 0
+    large.run()
+    assert not large.exception and not any(h.value == "Watching the pilot" for h in large.subheader)
+    assert any("on the Replace & watch page (this project is large)" in c.value for c in large.caption)
