@@ -12,8 +12,16 @@ Designs:
   (``le.evaluate(...).sequential()``). Rates: the watched decision claims a difference on any day; beside it,
   the naive daily test (a paired z-test on the items so far, checked every day, any |z| > 1.96), and the
   watched decision's "equivalent within 5 points".
+  Both vendors are paid 0.1 USD a label, so their costs per usable label are equal too: the watched cost
+  decision claims a cheaper vendor (false), and its "equivalent within 10%".
 - **watch, B better by 5 points**: the same with B's annotators shifted to 85%: B found better, and A found
-  better (a false claim), and B found better within the first 15 days.
+  better (a false claim), and B found better within the first 15 days; B found cheaper (its usable labels cost
+  6% less).
+- **watch, equal costs under hourly pay**: the same pilot with both vendors paid 24 USD an hour; each
+  annotator has their own speed (median 30 s a judgment, log-speed sd 0.5 and correlated 0.5 with skill), each
+  item its effort (log sd 0.3, shared) and each judgment its own (log sd 0.3). Speeds and skills come from the
+  same distributions for both vendors, so their costs per usable label are equal: the cost decision's false
+  claims. Then B's hourly rate 25% lower and half: B found cheaper, A found cheaper (false).
 - **replace, candidate worse by epsilon**: the paper's simulation model (K = 4 categories, uniform prior; a
   human's label is the truth with probability ``1 - noise + noise / K``, noise 0.3, else another at random), 3
   humans labelling every item; the candidate's noise is set (by bisection on 400,000 simulated items) so that
@@ -255,6 +263,7 @@ DESIGNS: dict[str, tuple[Callable[[np.random.Generator, Path, Tally], None], flo
     "watch: B better by 5 points": (watch_design(math.log(0.85 / 0.15) - BASE), 0.5),
     "watch: equal costs under hourly pay, annotators' speeds varying": (watch_design(0.0, hourly=True), 1.0),
     "watch: hourly pay, B's rate 25% lower": (watch_design(0.0, hourly=True, rate_b=0.75), 0.5),
+    "watch: hourly pay, B's rate half": (watch_design(0.0, hourly=True, rate_b=0.5), 0.5),
     f"replace: candidate worse than the humans by epsilon = {EPSILON}, 3 humans": (replace_design(True), 4.0),
     "replace: candidate as good as the humans, 3 humans": (replace_design(False), 2.0),
     "TOST of gold accuracy, margin 5 points, 300 gold items": (tost_design, 4.0),

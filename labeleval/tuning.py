@@ -190,8 +190,8 @@ WATCH_COST_MARGIN: Final = 0.10
 WATCH_TUNED_AT: Final = 500
 #: the cost per usable label's sequences are tuned for fewer units: the annotators' part of their variance
 #: (under hourly pay, how fast each annotator works) caps their effective number of units near the annotators'
-#: (tuned at 500, equal-cost vendors whose hourly rates differ 2x were told apart in 48% of simulated 30-day
-#: pilots, at 100 in 87%; benchmarks/calibration_watch.py); any value keeps them valid; changes results
+#: (tuned at 500, vendors whose hourly rates differ 2x were told apart in 41% of simulated 30-day pilots, at 100
+#: in 93%, with no more false claims; benchmarks/calibration_watch.py); any value keeps them valid; changes results
 WATCH_COST_TUNED_AT: Final = 100
 #: the app's Overview shows the watched pilot's status up to this many judgments: it reads the judgments again
 #: (the cached Report does not keep them), which above this takes seconds and holds them in the server's memory;
