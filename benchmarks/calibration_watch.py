@@ -12,8 +12,16 @@ Designs:
   (``le.evaluate(...).sequential()``). Rates: the watched decision claims a difference on any day; beside it,
   the naive daily test (a paired z-test on the items so far, checked every day, any |z| > 1.96), and the
   watched decision's "equivalent within 5 points".
+  Both vendors are paid 0.1 USD a label, so their costs per usable label are equal too: the watched cost
+  decision claims a cheaper vendor (false), and its "equivalent within 10%".
 - **watch, B better by 5 points**: the same with B's annotators shifted to 85%: B found better, and A found
-  better (a false claim), and B found better within the first 15 days.
+  better (a false claim), and B found better within the first 15 days; B found cheaper (its usable labels cost
+  6% less).
+- **watch, equal costs under hourly pay**: the same pilot with both vendors paid 24 USD an hour; each
+  annotator has their own speed (median 30 s a judgment, log-speed sd 0.5 and correlated 0.5 with skill), each
+  item its effort (log sd 0.3, shared) and each judgment its own (log sd 0.3). Speeds and skills come from the
+  same distributions for both vendors, so their costs per usable label are equal: the cost decision's false
+  claims. Then B's hourly rate 25% lower and half: B found cheaper, A found cheaper (false).
 - **replace, candidate worse by epsilon**: the paper's simulation model (K = 4 categories, uniform prior; a
   human's label is the truth with probability ``1 - noise + noise / K``, noise 0.3, else another at random), 3
   humans labelling every item; the candidate's noise is set (by bisection on 400,000 simulated items) so that
@@ -63,7 +71,11 @@ LABELS = ("a", "b", "c", "d")
 K = 4
 HUMAN_NOISE = 0.3
 EPSILON = 0.15
-MANIFEST = """[task]
+HOURLY_RATE = 24.0  # USD an hour
+SECONDS = 30.0  # a typical annotator's median seconds per judgment
+SPEED_SD = 0.5  # annotators' log-speed sd (a 20-person pool spans about 3x)
+EFFORT_SD = 0.3  # items' log-effort sd, shared by the vendors, and each judgment's own
+MANIFEST_HEAD = """[task]
 name = "watched pilot"
 kind = "nominal"
 labels = ["a", "b", "c", "d"]
@@ -71,45 +83,66 @@ labels = ["a", "b", "c", "d"]
 [gold]
 path = "gold.csv"
 columns = { item_id = "item", label = "gold" }
-""" + "".join(
-    f"""
+"""
+
+
+def manifest(hourly: bool, rate_b: float) -> str:
+    """Two vendors A and B: per label at 0.1 USD (B at ``rate_b`` x), or hourly (B's rate ``rate_b`` x A's)."""
+    text = MANIFEST_HEAD
+    for v, factor in (("A", 1.0), ("B", rate_b)):
+        duration = ', duration_s = "seconds"' if hourly else ""
+        model = "hourly" if hourly else "per_label"
+        rate = (HOURLY_RATE if hourly else 0.1) * factor
+        text += f"""
 [[vendors]]
 name = "{v}"
 path = "{v}.csv"
-columns = {{ item_id = "item", annotator_id = "annotator", label = "label", submitted_at = "at" }}
-pricing = {{ model = "per_label", rate = 0.1, currency = "USD" }}
+columns = {{ item_id = "item", annotator_id = "annotator", label = "label", submitted_at = "at"{duration} }}
+pricing = {{ model = "{model}", rate = {rate}, currency = "USD" }}
 """
-    for v in ("A", "B")
-)
+    return text
 
 
 # ------------------------------------------------------------------------------------------------ watching
-def write_pilot(rng: np.random.Generator, folder: Path, shift_b: float) -> pd.DataFrame:
-    """A 30-day pilot written into ``folder``; returns the per-item shares (for the naive test)."""
+def write_pilot(
+    rng: np.random.Generator, folder: Path, shift_b: float, *, hourly: bool = False, rate_b: float = 1.0
+) -> pd.DataFrame:
+    """A 30-day pilot written into ``folder``; returns the per-item shares (for the naive test). ``hourly``:
+    both vendors paid by the hour, each annotator with their own speed (log-normal, sd ``SPEED_SD``; the
+    slower half a little more accurate: log-speed correlates 0.5 with skill), each item its effort (shared) and
+    each judgment its own; the vendors' speed and skill are drawn from the same distributions, so their costs
+    per usable label are equal when ``rate_b`` is 1 and ``shift_b`` 0."""
     n = DAYS * PER_DAY
     truth = rng.integers(0, K, n)
     difficulty = rng.normal(0.0, DIFFICULTY_SD, n)
+    effort = rng.normal(0.0, EFFORT_SD, n)
     day = np.repeat(np.arange(DAYS), PER_DAY)
     items = np.char.add("it", np.arange(n).astype(str))
     stamp = (pd.Timestamp("2026-03-02", tz="UTC") + pd.to_timedelta(day, unit="D") + pd.Timedelta(hours=12)).astype(str)
     pd.DataFrame({"item": items, "gold": np.asarray(LABELS)[truth]}).to_csv(folder / "gold.csv", index=False)
     shares = {}
     for v, shift in (("A", 0.0), ("B", shift_b)):
-        skill = rng.normal(BASE + shift, SKILL_SD, POOL)
+        z = rng.normal(0.0, 1.0, POOL)
+        skill = BASE + shift + SKILL_SD * z
+        speed = SPEED_SD * (0.5 * z + math.sqrt(0.75) * rng.normal(0.0, 1.0, POOL))
         who = np.argsort(rng.random((n, POOL)), axis=1)[:, :LABELS_PER_ITEM]
         right = rng.random((n, LABELS_PER_ITEM)) < sigmoid(skill[who] + difficulty[:, None])
         wrong = (truth[:, None] + rng.integers(1, K, (n, LABELS_PER_ITEM))) % K
         label = np.where(right, truth[:, None], wrong)
-        pd.DataFrame(
+        frame = pd.DataFrame(
             {
                 "item": np.repeat(items, LABELS_PER_ITEM),
                 "annotator": np.char.add(f"{v}-", who.ravel().astype(str)),
                 "label": np.asarray(LABELS)[label.ravel()],
                 "at": np.repeat(stamp, LABELS_PER_ITEM),
             }
-        ).to_csv(folder / f"{v}.csv", index=False)
+        )
+        if hourly:
+            own = rng.normal(0.0, EFFORT_SD, (n, LABELS_PER_ITEM))
+            frame["seconds"] = (SECONDS * np.exp(speed[who] + effort[:, None] + own)).ravel().round(1)
+        frame.to_csv(folder / f"{v}.csv", index=False)
         shares[v] = right.mean(axis=1)
-    (folder / "labeleval.toml").write_text(MANIFEST, encoding="utf-8")
+    (folder / "labeleval.toml").write_text(manifest(hourly, rate_b), encoding="utf-8")
     return pd.DataFrame({"day": day, "A": shares["A"], "B": shares["B"]})
 
 
@@ -123,14 +156,17 @@ def naive_daily_claim(shares: pd.DataFrame) -> bool:
     return False
 
 
-def watch_design(shift_b: float) -> Callable[[np.random.Generator, Path, Tally], None]:
+def watch_design(
+    shift_b: float, *, hourly: bool = False, rate_b: float = 1.0
+) -> Callable[[np.random.Generator, Path, Tally], None]:
     def one(rng: np.random.Generator, folder: Path, tally: Tally) -> None:
-        shares = write_pilot(rng, folder, shift_b)
+        shares = write_pilot(rng, folder, shift_b, hourly=hourly, rate_b=rate_b)
         tally.add("naive daily z-test: claims a difference", float(naive_daily_claim(shares)))
         report = le.evaluate(folder, n_boot=0)
         if not hasattr(report, "sequential"):
             return
-        row = report.sequential().decisions.iloc[0]
+        watched = report.sequential()
+        row = watched.decisions.iloc[0]
         decision = str(row["decision"])
         if shift_b == 0:
             tally.add("watched: claims a difference (A or B better)", float(decision.endswith("better")))
@@ -140,8 +176,24 @@ def watch_design(shift_b: float) -> Callable[[np.random.Generator, Path, Tally],
             tally.add("watched: A found better (false claim)", float(decision == "A better"))
             found_early = decision == "B better" and float(row["first_look"]) <= DAYS // 2
             tally.add(f"watched: B found better by day {DAYS // 2}", float(found_early))
+        cost_tally(watched, tally, equal=shift_b == 0 and rate_b == 1.0)
 
     return one
+
+
+def cost_tally(watched: object, tally: Tally, *, equal: bool) -> None:
+    """The watched cost per usable label's decision: with equal costs, a claim of a cheaper vendor is false;
+    else (B cheaper) its power and A found cheaper (false)."""
+    costs = getattr(watched, "cost_decisions", None)
+    if costs is None or costs.empty:
+        return
+    decision = str(costs.iloc[0]["decision"])
+    if equal:
+        tally.add("cost watched: claims a cheaper vendor (false)", float(decision.endswith("cheaper")))
+        tally.add("cost watched: equivalent within 10%", float(decision.startswith("equivalent")))
+    else:
+        tally.add("cost watched: B found cheaper", float(decision == "B cheaper"))
+        tally.add("cost watched: A found cheaper (false claim)", float(decision == "A cheaper"))
 
 
 # ------------------------------------------------------------------------------------------------ replacing
@@ -209,6 +261,9 @@ def tost_design(rng: np.random.Generator, folder: Path, tally: Tally) -> None:
 DESIGNS: dict[str, tuple[Callable[[np.random.Generator, Path, Tally], None], float]] = {
     "watch: equal vendors, 30 days x 20 gold items, checked daily": (watch_design(0.0), 1.0),
     "watch: B better by 5 points": (watch_design(math.log(0.85 / 0.15) - BASE), 0.5),
+    "watch: equal costs under hourly pay, annotators' speeds varying": (watch_design(0.0, hourly=True), 1.0),
+    "watch: hourly pay, B's rate 25% lower": (watch_design(0.0, hourly=True, rate_b=0.75), 0.5),
+    "watch: hourly pay, B's rate half": (watch_design(0.0, hourly=True, rate_b=0.5), 0.5),
     f"replace: candidate worse than the humans by epsilon = {EPSILON}, 3 humans": (replace_design(True), 4.0),
     "replace: candidate as good as the humans, 3 humans": (replace_design(False), 2.0),
     "TOST of gold accuracy, margin 5 points, 300 gold items": (tost_design, 4.0),

@@ -17,7 +17,7 @@ from labeleval.io.dataset import Dataset
 from labeleval.present.notebook import report_html, report_repr
 from labeleval.present.render import to_html, to_markdown
 from labeleval.scoring.report_data import LARGE_FRAMES, ReportData
-from labeleval.tuning import WATCH_CONFIDENCE, WATCH_DELTA
+from labeleval.tuning import WATCH_CONFIDENCE, WATCH_COST_MARGIN, WATCH_DELTA
 
 __all__ = ["LARGE_FRAMES", "Report", "as_report", "with_data"]
 
@@ -54,13 +54,19 @@ class Report(ReportData):
         )
 
     def sequential(
-        self, *, delta: float = WATCH_DELTA, confidence: float = WATCH_CONFIDENCE, over: str = "day"
+        self,
+        *,
+        delta: float = WATCH_DELTA,
+        confidence: float = WATCH_CONFIDENCE,
+        over: str = "day",
+        cost_margin: float = WATCH_COST_MARGIN,
     ) -> Sequential:
         """Can the pilot stop today? The gold items replayed in submission order, one look per ``over`` (day,
-        week or batch), with anytime-valid confidence sequences for each vendor's gold accuracy and each pair's
-        paired difference, and each pair's decision (better, equivalent within ``delta``, continue,
-        inconclusive) with the first look it was reached (:func:`labeleval.analyses.sequential.sequential`)."""
-        return sequential(self._judgments(), delta=delta, confidence=confidence, over=over)
+        week or batch), with anytime-valid confidence sequences for each vendor's gold accuracy and cost per
+        usable label and each pair's paired difference and ratio of costs, and each pair's decisions (better,
+        equivalent within ``delta``; cheaper, equivalent within ``cost_margin``; continue, inconclusive) with the
+        first look they were reached (:func:`labeleval.analyses.sequential.sequential`)."""
+        return sequential(self._judgments(), delta=delta, confidence=confidence, over=over, cost_margin=cost_margin)
 
     def _judgments(self) -> Dataset:
         data = _JUDGMENTS.get(id(self))

@@ -190,9 +190,21 @@ EQUIVALENCE_MARGIN: Final = 0.05
 #: confidence of the sequences; changes results
 WATCH_DELTA: Final = 0.05
 WATCH_CONFIDENCE: Final = 0.95
+#: the watched pilot's margin for cost per usable label: two vendors' costs count as equivalent when their ratio
+#: lies within 1 / (1 + margin) and 1 + margin (0.1: within 10%); changes results
+WATCH_COST_MARGIN: Final = 0.10
 #: the confidence sequences' mixture is tuned to be tightest after this many items (any value keeps them valid;
 #: a pilot much larger or smaller gets slightly wider sequences); changes results
 WATCH_TUNED_AT: Final = 500
+#: the cost per usable label's sequences are tuned for fewer units: the annotators' part of their variance
+#: (under hourly pay, how fast each annotator works) caps their effective number of units near the annotators'
+#: (tuned at 500, vendors whose hourly rates differ 2x were told apart in 41% of simulated 30-day pilots, at 100
+#: in 93%, with no more false claims; benchmarks/calibration_watch.py); any value keeps them valid; changes results
+WATCH_COST_TUNED_AT: Final = 100
+#: the app's Overview shows the watched pilot's status up to this many judgments: it reads the judgments again
+#: (the cached Report does not keep them), which above this takes seconds and holds them in the server's memory;
+#: a larger project's watch is on the Replace & watch page. Does not change results
+OVERVIEW_WATCH_MAX_JUDGMENTS: Final = 1_000_000
 
 # ------------------------------------------------------------------ the evidence an agreement figure needs
 #: an agreement coefficient built on fewer items with two or more judgments than this is shown as "—" with the

@@ -13,9 +13,9 @@ import pandas as pd
 from labeleval import fmt
 from labeleval.api import evaluate
 from labeleval.cli.output import add_raw_csv, csv_text, emit, json_for_terminal
-from labeleval.present.decision_text import points, replacement_sentences, watch_sentences
+from labeleval.present.decision_text import points, ratio, replacement_sentences, watch_sentences
 from labeleval.safety import terminal_text
-from labeleval.tuning import WATCH_CONFIDENCE, WATCH_DELTA
+from labeleval.tuning import WATCH_CONFIDENCE, WATCH_COST_MARGIN, WATCH_DELTA
 
 COMMANDS = ("replace", "watch")
 
@@ -65,6 +65,13 @@ def _watch_parser(sub: argparse._SubParsersAction[Any]) -> None:
         help=f"two vendors within this much gold accuracy are equivalent (default {WATCH_DELTA:g}: five points)",
     )
     watch.add_argument(
+        "--cost-margin",
+        type=_share,
+        default=WATCH_COST_MARGIN,
+        help=f"two vendors whose costs per usable label are within this share of each other are equivalent "
+        f"(default {WATCH_COST_MARGIN:g}: 10%%)",
+    )
+    watch.add_argument(
         "--confidence", type=_share, default=WATCH_CONFIDENCE, help=f"of every sequence (default {WATCH_CONFIDENCE:g})"
     )
     watch.add_argument("--over", choices=("day", "week", "batch"), default="day", help="one look per (default day)")
@@ -92,9 +99,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _watch(args: argparse.Namespace) -> int:
     report = evaluate(args.project, n_boot=0)
-    watched = report.sequential(delta=args.delta, confidence=args.confidence, over=args.over)
-    if _machine_output(args, watched.settings, {"decisions": watched.decisions, "sequences": watched.sequences}):
+    watched = report.sequential(
+        delta=args.delta, confidence=args.confidence, over=args.over, cost_margin=args.cost_margin
+    )
+    frames = {"decisions": watched.decisions, "cost_decisions": watched.cost_decisions, "sequences": watched.sequences}
+    if _machine_output(args, watched.settings, frames):
         return 0
+    currency = str(report.settings.get("currency", "") or "")
     seq = watched.sequences
     last = seq[(seq["what"] == "accuracy") & (seq["look"] == seq["look"].max())]
     accuracy = ", ".join(
@@ -102,19 +113,31 @@ def _watch(args: argparse.Namespace) -> int:
         f"{fmt.pct(r.cs_high)}]"
         for r in last.itertuples(index=False)
     )
+    costs = ", ".join(
+        f"{terminal_text(r.vendor, keep_newlines=False)} {fmt.money(r.estimate, currency)} "
+        f"[{fmt.money(r.cs_low, currency)}, {fmt.money(r.cs_high, currency)}]"
+        for r in seq[(seq["what"] == "cost") & (seq["look"] == seq["look"].max())].itertuples(index=False)
+    )
     rows = [
         {
             "pair": terminal_text(f"{r.vendor_a} vs {r.vendor_b}", keep_newlines=False),
+            "on": what,
             "decision": terminal_text(str(r.decision), keep_newlines=False),
             "reached": "—" if pd.isna(r.first_look) else f"look {int(r.first_look)} ({r.first_window})",
-            "difference now": f"{fmt.pct(r.final_estimate)} [{fmt.pct(r.final_cs_low)}, {fmt.pct(r.final_cs_high)}]",
+            "now": now(r),
         }
-        for r in watched.decisions.itertuples(index=False)
+        for what, frame, now in (
+            ("gold accuracy", watched.decisions, _difference_now),
+            ("cost per usable label", watched.cost_decisions, _ratio_now),
+        )
+        for r in frame.itertuples(index=False)
     ]
     lines = [
         f"Watching the pilot: {watched.settings['looks']} looks (one per {args.over}); equivalent within "
-        f"±{points(args.delta)}; {fmt.pct(args.confidence, 0)} confidence sequences.",
+        f"±{points(args.delta)} of gold accuracy, or costs within {fmt.pct(args.cost_margin, 0)}; "
+        f"{fmt.pct(args.confidence, 0)} confidence sequences.",
         f"Gold accuracy now: {accuracy}.",
+        f"Cost per usable label (on gold) now: {costs}.",
         "",
         pd.DataFrame(rows).to_string(index=False) if rows else "(one vendor: nothing to compare)",
         "",
@@ -124,6 +147,14 @@ def _watch(args: argparse.Namespace) -> int:
     ]
     emit(args, "\n".join(lines) + "\n")
     return 0
+
+
+def _difference_now(r: Any) -> str:
+    return f"A − B {fmt.pct(r.final_estimate)} [{fmt.pct(r.final_cs_low)}, {fmt.pct(r.final_cs_high)}]"
+
+
+def _ratio_now(r: Any) -> str:
+    return f"A / B {ratio(r.final_estimate)} [{ratio(r.final_cs_low)}, {ratio(r.final_cs_high)}]"
 
 
 def _machine_output(args: argparse.Namespace, settings: Any, frames: dict[str, pd.DataFrame]) -> bool:

@@ -6,11 +6,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from labeleval import fmt
 from labeleval.analyses.replacement import FAILS, NOT_YET, PASSES, Replacement
 from labeleval.analyses.sequential import EQUIVALENT, INCONCLUSIVE, Sequential
+
+
+def ratio(value: float) -> str:
+    """A ratio of two costs: ``0.8`` -> ``0.80×``, ``2564.1`` -> ``2,564×`` ("—" when undefined)."""
+    if pd.isna(value) or not np.isfinite(value):
+        return "—"
+    return f"{value:,.0f}×" if value >= 100 else f"{value:.2f}×"
 
 
 def points(share: float) -> str:
@@ -101,10 +109,39 @@ def watch_sentences(watched: Sequential) -> list[str]:
             f"{fmt.count(r['gold_items'])} shared gold items (difference {fmt.pct(r['estimate'])} "
             f"[{fmt.pct(r['cs_low'])}, {fmt.pct(r['cs_high'])}]); {now}."
         )
+    out += cost_sentences(watched)
     out.append(
         f"Method: {level} anytime-valid confidence sequences, one look per {s['over']} ({s['looks']} looks); a "
         f"decision taken at the first look it holds keeps its error rate however often one looks. They cover "
         f"{s['covers']}."
         + (f" {s['items_without_time']} gold items without a time are left out." if s["items_without_time"] else "")
     )
+    return out
+
+
+def cost_sentences(watched: Sequential) -> list[str]:
+    """One sentence per pair on the cost per usable label: its decision, the look it was reached and the ratio
+    of the two costs (A / B) then and now."""
+    margin = watched.settings.get("cost_margin")
+    out = []
+    for r in watched.cost_decisions.to_dict("records"):
+        a, b = r["vendor_a"], r["vendor_b"]
+        now = (
+            f"now {ratio(r['final_estimate'])} [{ratio(r['final_cs_low'])}, {ratio(r['final_cs_high'])}] on "
+            f"{fmt.count(r['final_gold_items'])} shared gold items"
+        )
+        if r["decision"] == INCONCLUSIVE:
+            out.append(
+                f"{a} vs {b}, cost per usable label: inconclusive so far ({a}'s cost over {b}'s {now}); neither "
+                f"is shown cheaper, nor are they shown within {fmt.pct(margin, 0)} of each other."
+            )
+            continue
+        what = f"equivalent within {fmt.pct(margin, 0)}" if r["decision"] == EQUIVALENT else str(r["decision"])
+        out.append(
+            f"{a} vs {b}, cost per usable label: {what}, reached at look {int(r['first_look'])} "
+            f"({r['first_window']}) on {fmt.count(r['gold_items'])} shared gold items ({a}'s cost over {b}'s "
+            f"{ratio(r['estimate'])} [{ratio(r['cs_low'])}, {ratio(r['cs_high'])}]); {now}."
+        )
+    if out:
+        out.append(f"The costs cover {watched.settings['cost_covers']}.")
     return out

@@ -48,12 +48,14 @@ def test_watch_table_json_csv(project: str, tmp_path: Path, capsys: pytest.Captu
     text = capsys.readouterr().out
     assert text.startswith("Watching the pilot: 10 looks (one per day); equivalent within ±10.0 points")
     assert "Panel vs Model" in text and "anytime-valid" in text
-    assert main(["watch", project, "--format", "json"]) == 0
+    assert "Cost per usable label (on gold) now: Panel $" in text and "Model cheaper" in text
+    assert main(["watch", project, "--format", "json", "--cost-margin", "0.2"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    assert len(payload["decisions"]) == 1 and len(payload["sequences"]) == 30
+    assert len(payload["decisions"]) == len(payload["cost_decisions"]) == 1 and len(payload["sequences"]) == 60
+    assert payload["settings"]["cost_margin"] == 0.2
     out = tmp_path / "looks.csv"
     assert main(["watch", project, "--over", "week", "--format", "csv", "--out", str(out)]) == 0
-    assert set(pd.read_csv(out)["what"]) == {"accuracy", "difference"}
+    assert set(pd.read_csv(out)["what"]) == {"accuracy", "difference", "cost", "cost ratio"}
 
 
 def test_watch_errors(project: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -56,10 +56,17 @@ def test_overview_then_another_page(server: str, tmp_path_factory: pytest.TempPa
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.locator("[data-testid='stAlertContentError']").count() == 0
         assert page.get_by_text("is the most accurate on gold").count() >= 1
+        # the watch panel, below the chart: the sample has submission times, so each pair's status is there
+        page.get_by_role("heading", name="Watching the pilot").wait_for(timeout=WAIT_MS)
+        watch = page.locator(LEADERBOARD).filter(has=page.get_by_role("columnheader", name="Pair")).first
+        watch.wait_for(timeout=WAIT_MS)
+        assert watch.locator("tbody tr").count() == 6  # four vendors: six pairs
+        assert "since" in watch.inner_text() and "(day " in watch.inner_text()
         # Streamlit scrolls inside its own container: a taller window shows the whole Overview
-        page.set_viewport_size({"width": 1440, "height": 1750})
+        page.set_viewport_size({"width": 1440, "height": 2300})
         page.wait_for_timeout(800)
         page.screenshot(path=str(out / "overview.png"), full_page=True)
+        watch.screenshot(path=str(out / "overview_watch.png"))
         page.set_viewport_size({"width": 1440, "height": 1100})
 
         chart, grid = "[data-testid='stVegaLiteChart']", "[data-testid='stDataFrame']"

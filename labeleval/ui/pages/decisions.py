@@ -4,22 +4,25 @@ project's bytes (the cached Report does not carry them)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
 from labeleval import fmt
 from labeleval.analyses.replacement import Replacement, replacement
-from labeleval.analyses.sequential import Sequential, sequential
+from labeleval.analyses.sequential import EQUIVALENT, INCONCLUSIVE, Sequential, sequential
 from labeleval.errors import LabelevalError
 from labeleval.io.dataset import Dataset
 from labeleval.io.pipeline import load_data
 from labeleval.limits import evaluation_slot
 from labeleval.present.decision_charts import sequence_chart
-from labeleval.present.decision_text import replacement_sentences, watch_sentences
+from labeleval.present.decision_text import points, ratio, replacement_sentences, watch_sentences
 from labeleval.project.manifest import find_manifest, load_project
 from labeleval.report import Report
 from labeleval.safety import markdown_text
-from labeleval.tuning import WATCH_CONFIDENCE, WATCH_DELTA
+from labeleval.tuning import OVERVIEW_WATCH_MAX_JUDGMENTS, WATCH_CONFIDENCE, WATCH_COST_MARGIN, WATCH_DELTA
 from labeleval.ui.pages._common import dataframe, header
 from labeleval.ui.state import current_report, fingerprint
 
@@ -139,12 +142,15 @@ def _annotator_table(result: Replacement) -> pd.DataFrame:
 
 def watch_section(data: Dataset) -> None:
     st.subheader("Can the pilot stop today?")
-    left, middle, right = st.columns(3)
+    left, cost, middle, right = st.columns(4)
     delta = left.slider("Equivalent within (accuracy points)", 1, 20, round(100 * WATCH_DELTA), key="watch_delta")
+    margin = cost.slider("Costs equivalent within (%)", 1, 50, round(100 * WATCH_COST_MARGIN), key="watch_margin")
     confidence = middle.select_slider("Confidence", [0.9, 0.95, 0.99], WATCH_CONFIDENCE, key="watch_confidence")
     over = right.radio("One look per", ["day", "week", "batch"], horizontal=True, key="watch_over")
     try:
-        watched = sequential(data, delta=delta / 100, confidence=float(confidence), over=str(over))
+        watched = sequential(
+            data, delta=delta / 100, confidence=float(confidence), over=str(over), cost_margin=margin / 100
+        )
     except LabelevalError as exc:
         st.info(markdown_text(exc))
         return
@@ -158,19 +164,115 @@ def watch_section(data: Dataset) -> None:
 
 
 def _watch_table(watched: Sequential) -> pd.DataFrame:
-    d = watched.decisions
-    return pd.DataFrame(
-        {
-            "Pair": [f"{a} vs {b}" for a, b in zip(d["vendor_a"], d["vendor_b"], strict=True)],
-            "Decision": d["decision"].astype(str),
-            "Reached": [
-                "not yet" if pd.isna(k) else f"look {int(k)} ({w})"
-                for k, w in zip(d["first_look"], d["first_window"], strict=True)
-            ],
-            "Difference now": [
-                fmt.ci(v, lo, hi, "pct")
-                for v, lo, hi in zip(d["final_estimate"], d["final_cs_low"], d["final_cs_high"], strict=True)
-            ],
-            "Shared gold items": [fmt.count(v) for v in d["final_gold_items"]],
-        }
-    )  # fmt: skip
+    frames = []
+    for on, d, now in (
+        ("Gold accuracy: A − B", watched.decisions, _difference),
+        ("Cost per usable label: A / B", watched.cost_decisions, _ratio),
+    ):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "Pair": [f"{a} vs {b}" for a, b in zip(d["vendor_a"], d["vendor_b"], strict=True)],
+                    "On": on,
+                    "Decision": d["decision"].astype(str),
+                    "Reached": [
+                        "not yet" if pd.isna(k) else f"look {int(k)} ({w})"
+                        for k, w in zip(d["first_look"], d["first_window"], strict=True)
+                    ],
+                    "Now": [now(v, lo, hi) for v, lo, hi in zip(
+                        d["final_estimate"], d["final_cs_low"], d["final_cs_high"], strict=True
+                    )],
+                    "Shared gold items": [fmt.count(v) for v in d["final_gold_items"]],
+                }
+            )
+        )  # fmt: skip
+    return pd.concat(frames, ignore_index=True)
+
+
+def _difference(value: float, low: float, high: float) -> str:
+    return fmt.ci(value, low, high, "pct")
+
+
+def _ratio(value: float, low: float, high: float) -> str:
+    return f"{ratio(value)} [{ratio(low)}, {ratio(high)}]"
+
+
+def watch_status(report: Report) -> None:
+    """The Overview's watch panel: per pair, the watched decision on gold accuracy and on cost per usable label
+    (the defaults of ``labeleval watch``, one look a day) and the day it was reached. Drawn only for a project
+    with gold, two vendors or more and submission times, of at most ``OVERVIEW_WATCH_MAX_JUDGMENTS`` judgments
+    (above, a line points to the Replace & watch page); nothing is drawn when the watch cannot run (its reason
+    is on that page)."""
+    if len(report.summary) < 2:
+        return
+    if report.summary["n_judgments"].sum() > OVERVIEW_WATCH_MAX_JUDGMENTS:
+        st.caption("Watching the pilot day by day: on the Replace & watch page (this project is large).")
+        return
+    try:
+        manifest = find_manifest(st.session_state.get("project_path", ""))
+        status = cached_watch(str(manifest), fingerprint(manifest))
+    except LabelevalError:
+        return
+    if status is None:
+        return
+    st.subheader("Watching the pilot")
+    st.markdown(status_markdown(status))
+    st.caption(
+        f"Anytime-valid {fmt.pct(WATCH_CONFIDENCE, 0)} confidence sequences, one look a day: a decision holds "
+        f"however often the pilot is looked at. Equivalent means within ±{points(WATCH_DELTA)} of gold accuracy, "
+        f"or costs within {fmt.pct(WATCH_COST_MARGIN, 0)} of each other. The Replace & watch page has the "
+        "sequences day by day and other margins."
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def cached_watch(manifest: str, key: str) -> pd.DataFrame | None:
+    """The watch's status per pair (:func:`watch_frame`) for the project's bytes ``key``; None when the project
+    has no submission times, no gold or one vendor, or cannot be read."""
+    project = load_project(manifest)
+    timed = any("submitted_at" in v.file.columns or v.file.format for v in project.vendors)
+    if project.gold is None or len(project.vendors) < 2 or not timed:
+        return None
+    data = cached_data(manifest, key)
+    if isinstance(data, LabelevalError):
+        return None
+    try:
+        return watch_frame(sequential(data))
+    except LabelevalError:  # no judgment with a time, say
+        return None
+
+
+def watch_frame(watched: Sequential) -> pd.DataFrame:
+    """One row per pair: its decision on gold accuracy and on cost per usable label, each with the day (look)
+    it was reached, in words."""
+    looks = int(watched.settings["looks"])
+    cost = watched.cost_decisions.set_index(["vendor_a", "vendor_b"])
+    rows = []
+    for r in watched.decisions.to_dict("records"):
+        pair = (r["vendor_a"], r["vendor_b"])
+        rows.append(
+            {
+                "Pair": f"{pair[0]} vs {pair[1]}",
+                "Gold accuracy": _reached(r, looks, f"±{points(WATCH_DELTA)}"),
+                "Cost per usable label": _reached(cost.loc[pair].to_dict(), looks, fmt.pct(WATCH_COST_MARGIN, 0))
+                if pair in cost.index
+                else "—",
+            }
+        )
+    return pd.DataFrame(rows, columns=["Pair", "Gold accuracy", "Cost per usable label"])
+
+
+def _reached(r: Mapping[str, Any], looks: int, margin: str) -> str:
+    decision = str(r["decision"])
+    if decision == INCONCLUSIVE:
+        return f"no decision yet after {looks} days: continue"
+    what = f"equivalent within {margin}" if decision == EQUIVALENT else decision
+    return f"{what} since {r['first_window']} (day {int(r['first_look'])} of {looks})"
+
+
+def status_markdown(frame: pd.DataFrame) -> str:
+    """The status as a Markdown table, every cell literal text."""
+    head = "| " + " | ".join(frame.columns) + " |"
+    rule = "|" + "|".join(":---" for _ in frame.columns) + "|"
+    rows = ["| " + " | ".join(markdown_text(str(v)) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *rows])

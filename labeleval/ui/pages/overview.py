@@ -15,6 +15,7 @@ from labeleval.report import Report
 from labeleval.safety import markdown_text
 from labeleval.ui import inline_svg
 from labeleval.ui.pages._common import header, header_caption
+from labeleval.ui.pages.decisions import watch_status
 from labeleval.ui.state import current_report
 
 __all__ = ["chart_svg", "leaderboard", "leaderboard_markdown", "overview", "rehearse"]
@@ -79,6 +80,11 @@ def overview() -> None:
     # table made the headline wait 1.2 s longer in the browser; docs/performance.md)
     st.markdown(leaderboard_markdown(leaderboard(report)))
     st.caption(markdown_text(" ".join(leaderboard_footnotes(report))))
+    cost_against_quality(report)
+    watch_status(report)  # after the chart: it reads the judgments, which the headline does not wait for
+
+
+def cost_against_quality(report: Report) -> None:
     st.subheader("Cost against quality")
     summary = report.summary
     if not has_chart(summary):
