@@ -31,13 +31,15 @@ from labeleval.errors import LabelevalError, UndefinedMetricWarning
 from labeleval.io.pipeline import load_data
 from labeleval.options import Reason
 from labeleval.present import glossary
+from labeleval.present.graded_text import graded_text
 from labeleval.present.render import blank_notes, class_summary_line
 from labeleval.present.verdict import redundancy_line, verdict
 from labeleval.project.manifest import load_project
 from labeleval.project.version import __version__
-from labeleval.report import LARGE_FRAMES, Report
+from labeleval.report import LARGE_FRAMES, GradedReport, Report
 from labeleval.safety import spreadsheet_frame, terminal_text
 from labeleval.samples.content_safety import generate_content_safety
+from labeleval.samples.graded import generate_graded_writing
 from labeleval.samples.kinds import generate_helpfulness_likert, generate_preference_pairs
 from labeleval.samples.llm_judge import generate_llm_judge
 from labeleval.samples.pilot import generate_ticket_pilot
@@ -186,6 +188,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             (generate_helpfulness_likert, "helpfulness_likert"),
             (generate_ticket_pilot, "ticket_pilot"),
             (generate_llm_judge, "llm_judge"),
+            (generate_graded_writing, "graded_writing"),
         ):
             manifest = make(root / name)
             status(args, f"wrote {manifest.parent} (synthetic sample; see its README.md)")
@@ -203,7 +206,7 @@ def _score(args: argparse.Namespace) -> int:
         progress=ProgressBar() if sys.stderr.isatty() and not args.quiet else None,
         **given,
     )
-    frames = None if args.with_items else [n for n in Report.frame_names() if n not in LARGE_FRAMES]
+    frames = None if args.with_items else [n for n in type(report).frame_names() if n not in LARGE_FRAMES]
     if args.format == "csv":
         if args.out == "-":
             raise LabelevalError("--format csv writes a folder of files; for standard output use --format json")
@@ -217,6 +220,8 @@ def _score(args: argparse.Namespace) -> int:
         text = report.to_markdown()
     elif args.format == "html":
         text = report.to_html()
+    elif isinstance(report, GradedReport):
+        text = graded_text(report.frames(), report.settings, lambda frame: _text_table(frame, {}))
     else:
         text = format_table(report) + cli_questions.slice_and_drift_text(report)
     emit(args, json_for_terminal(text) if args.format == "json" and not args.out else text + "\n")

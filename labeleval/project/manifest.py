@@ -901,6 +901,7 @@ def _graded_project(m: _Manifest, data: dict[str, Any], task: TaskSpec) -> Proje
         task=task,
         vendors=vendors,
         items=_items(m, data),
+        usability=Usability(rule=UsabilityRule.CONSENSUS),  # not used: [acceptance] says what is usable
         criteria=criteria,
         acceptance=_acceptance(m, m.table(data, "acceptance", "manifest"), criteria),
         reviews=_reviews(m, data),

@@ -94,7 +94,7 @@ def simulate_graded(design: GradedDesign, rng: np.random.Generator) -> tuple[pd.
             row = np.repeat(np.arange(n_p), design.per_deliverable)
             who = chosen.ravel()
             value = latent[row, c] + severity[who] + rng.normal(0, criterion.noise, len(row))
-            score = (value > 3.0).astype(int) if criterion.high == 1 else np.clip(np.round(value), 1, criterion.high)
+            score = (value > 3.6).astype(int) if criterion.high == 1 else np.clip(np.round(value), 1, criterion.high)
             reviews.append(
                 pd.DataFrame(
                     {
