@@ -409,19 +409,21 @@ def comparisons_frame(panel: Panel, use: list[int], *, confidence: float, draws:
             cols.add((panel.vendors[a], panel.vendors[b], name), pieces["adj"])
             raw.append(pieces["raw"][0])
             shared_n.append(int(prompts.sum()))
-    columns = ["vendor_a", "vendor_b", "metric", "shared_prompts", "difference", "raw_difference", "ci_low",
+    columns = ["vendor_a", "vendor_b", "metric", "shared_prompts", "difference", "raw_difference", "se", "ci_low",
                "ci_high", "p_adjusted", "significant", "family_size"]  # fmt: skip
     if not cols.keys:
         return pd.DataFrame(columns=columns)
     est = np.asarray(cols.estimates)
+    covariance = cols.covariance(panel)
+    se = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
     if draws > 0:
-        test = gaussian_max_t(est, cols.covariance(panel), confidence, draws=draws, seed=seed)
+        test = gaussian_max_t(est, covariance, confidence, draws=draws, seed=seed)
         low, high, p, sig = test.low, test.high, test.p_adjusted, test.significant
     else:
         low = high = p = np.full(len(est), np.nan)
         sig = np.zeros(len(est), dtype=bool)
     rows = [
-        (*key, shared_n[i], est[i], raw[i], low[i], high[i], p[i], bool(sig[i]), len(est))
+        (*key, shared_n[i], est[i], raw[i], se[i], low[i], high[i], p[i], bool(sig[i]), len(est))
         for i, key in enumerate(cols.keys)
     ]
     return pd.DataFrame(rows, columns=columns)
