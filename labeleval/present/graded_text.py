@@ -41,7 +41,8 @@ def graded_verdict(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, An
             out.append(f"Criterion '{r.criterion}' is not in the verdict: {r.reason}.")
     if settings.get("reviewers_unbalanced"):
         summary = frames["summary"]
-        worst = summary.loc[summary["severity_exposure"].abs().idxmax()] if len(summary) else None
+        exposure = summary["severity_exposure"].abs() if len(summary) else pd.Series(dtype=float)
+        worst = summary.loc[exposure.idxmax()] if exposure.notna().any() else None
         lead = (
             f" {worst['vendor']}'s raw weighted score is {worst['severity_exposure']:+.3f} off its adjusted one."
             if worst is not None

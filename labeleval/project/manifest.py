@@ -509,7 +509,9 @@ def project_from_tables(
         return _graded_project(m, data, task)
     misplaced = [key for key in _GRADED_ONLY if key in data]
     if misplaced:
-        raise m.error(f'[{misplaced[0]}] belongs to graded tasks (kind = "graded"), not {task.kind}', misplaced[0])
+        raise _section_error(
+            m, misplaced[0], f'[{misplaced[0]}] belongs to graded tasks (kind = "graded"), not {task.kind}'
+        )
     gold, gold_metadata = _gold(m, data, task.labels)
     options = _data_options(m, m.table(data, "data", "manifest"))
     return Project(
@@ -879,10 +881,11 @@ def _graded_project(m: _Manifest, data: dict[str, Any], task: TaskSpec) -> Proje
     """A graded task: ``[[criteria]]``, ``[acceptance]``, ``[reviews]`` and each vendor's deliverables."""
     misplaced = [key for key in _LABELS_ONLY if key in data]
     if misplaced:
-        raise m.error(
+        raise _section_error(
+            m,
+            misplaced[0],
             f"[{misplaced[0]}] does not apply to a graded task: its reviewers score the work against [[criteria]], "
             f"and [acceptance] says which work is usable",
-            misplaced[0],
         )
     criteria = _criteria(m, data.get("criteria"))
     vendors = _vendors(m, data.get("vendors"), (), graded=True)
@@ -907,6 +910,12 @@ def _graded_project(m: _Manifest, data: dict[str, Any], task: TaskSpec) -> Proje
         reviews=_reviews(m, data),
         **options,
     )
+
+
+def _section_error(m: _Manifest, key: str, message: str) -> ManifestError:
+    """An error about a whole table, naming the line of its header."""
+    line = m.section_line(f"[{key}]") or m.section_line(f"[[{key}]]")
+    return ManifestError(f"{m.path.name} line {line}: {message}" if line else f"{m.path.name}: {message}")
 
 
 def _criteria(m: _Manifest, listing: object) -> tuple[Criterion, ...]:

@@ -1,0 +1,44 @@
+"""The multiway cluster-robust covariance against a naive sum over pairs of observations, and its max-T."""
+
+from __future__ import annotations
+
+from itertools import combinations
+from statistics import NormalDist
+
+import numpy as np
+
+from labeleval.inference.crossed import gaussian_max_t, multiway_covariance
+
+
+def test_multiway_covariance_equals_the_naive_double_sum_over_pairs_sharing_a_facet() -> None:
+    rng = np.random.default_rng(4)
+    n = 60
+    facets = [rng.integers(0, 7, n), rng.integers(0, 5, n), rng.integers(0, 4, n)]
+    h = rng.normal(size=(n, 2))
+    got = multiway_covariance(h, facets)
+    naive = np.zeros((2, 2))
+    for size in (1, 2, 3):
+        for chosen in combinations(facets, size):
+            same = np.ones((n, n), dtype=bool)
+            for f in chosen:
+                same &= f[:, None] == f[None, :]
+            groups = len({tuple(f[o] for f in chosen) for o in range(n)})
+            naive += (-1) ** (size + 1) * groups / (groups - 1) * (h.T @ (same.astype(float) @ h))
+    values, vectors = np.linalg.eigh(naive)
+    naive = (vectors * np.clip(values, 0, None)) @ vectors.T
+    np.testing.assert_allclose(got, naive, atol=1e-10)
+
+
+def test_the_family_critical_value_is_sidaks_for_independent_tests() -> None:
+    k = 6
+    test = gaussian_max_t(np.zeros(k), np.eye(k), 0.95, draws=40_000, seed=1)
+    sidak = NormalDist().inv_cdf(1 - (1 - 0.95 ** (1 / k)) / 2)
+    assert abs(test.critical - sidak) < 0.03
+    assert not test.significant.any()
+    strong = gaussian_max_t(np.array([0.0, 5.0]), np.eye(2), 0.95, draws=4000, seed=1)
+    assert list(strong.significant) == [False, True]
+
+
+def test_perfectly_correlated_tests_cost_nothing_to_join() -> None:
+    test = gaussian_max_t(np.zeros(3), np.ones((3, 3)), 0.95, draws=40_000, seed=2)
+    assert abs(test.critical - NormalDist().inv_cdf(0.975)) < 0.03
