@@ -14,16 +14,19 @@ import labeleval as le
 from labeleval.analyses.graded import score_graded
 from labeleval.io.graded import read_graded
 from labeleval.project.manifest import load_project
+from labeleval.report import GradedReport
 from labeleval.samples.graded import SAMPLE_DESIGN, GradedDesign, SimCriterion, generate_graded_writing, simulate_graded
 
 
-def _frames(folder: Path, deliverables: pd.DataFrame, reviews: pd.DataFrame) -> le.Report:
+def _frames(folder: Path, deliverables: pd.DataFrame, reviews: pd.DataFrame) -> GradedReport:
     text = (folder / "labeleval.toml").read_text(encoding="utf-8")
     for vendor, rows in deliverables.groupby("vendor", sort=False):
         rows.drop(columns="vendor").to_csv(folder / f"{vendor}.csv", index=False)
     reviews.to_csv(folder / "reviews.csv", index=False)
     (folder / "labeleval.toml").write_text(text, encoding="utf-8")
-    return le.evaluate(folder, n_boot=0)
+    report = le.evaluate(folder, n_boot=0)
+    assert isinstance(report, GradedReport)
+    return report
 
 
 MANIFEST = """[task]
