@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from labeleval.analyses.graded_model import SeverityFit, adjusted_coefficients, fit_severity
-from labeleval.inference.crossed import gaussian_max_t, multiway_covariance
+from labeleval.inference.crossed import facet_df, gaussian_max_t, multiway_covariance
 from labeleval.inference.stats import bootstrap_totals, percentile_ci, wilson_interval
 from labeleval.io.graded import GradedData
 from labeleval.metrics.agreement import alpha_from_stats, alpha_stats
@@ -51,8 +51,12 @@ class Panel:
     deliverable_names: tuple[str, ...]
 
     @property
-    def facets(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return (self.item, self.writer, self.reviewer)
+    def facets(self) -> tuple[np.ndarray, np.ndarray]:
+        """The crossed facets the variance clusters on: prompts and writers. Reviewers are counted through the
+        severity model instead (each severity's estimation noise is in every score's influence, and a level's
+        interval adds the panel's mean severity's variance): with 8 reviewers, a reviewer clustering term's
+        centred estimate loses most of what it should count (the few-cluster bias of multiway clustering)."""
+        return (self.item, self.writer)
 
 
 def build_panel(data: GradedData) -> Panel:
@@ -312,6 +316,16 @@ def _panel_variance(panel: Panel, c: int) -> float:
     return float(s.var(ddof=1) / len(s)) if len(s) > 1 else 0.0
 
 
+def _drawn_variance(panel: Panel, selected: np.ndarray, c: int) -> float:
+    """The variance a raw mean over ``selected`` scores owes to which reviewers gave them: the reviewers'
+    severities' variance times the sum of their squared shares of the scores."""
+    active = np.unique(panel.reviewer[panel.criterion == c])
+    if len(active) < 2 or not selected.any():
+        return 0.0
+    share = np.bincount(panel.reviewer[selected], minlength=len(panel.reviewer_names))[active] / selected.sum()
+    return float(panel.fits[c].severity[active].var(ddof=1) * (share**2).sum())
+
+
 def criteria_frame(panel: Panel, reliable: list[bool], confidence: float) -> pd.DataFrame:
     """Per vendor and criterion: scores, raw and adjusted mean score and the reviews' pass rate, with intervals."""
     cols = _Columns()
@@ -319,7 +333,7 @@ def criteria_frame(panel: Panel, reliable: list[bool], confidence: float) -> pd.
         sel = (panel.vendor == v) & (panel.criterion == c)
         crit = panel.criteria[c]
         mark = 0.5 if crit.scale == CriterionScale.PASS_FAIL else crit.pass_at
-        cols.add((v, c, "raw"), _mean_influence(panel, sel, c, False, panel.y))
+        cols.add((v, c, "raw"), _mean_influence(panel, sel, c, False, panel.y), _drawn_variance(panel, sel, c))
         cols.add((v, c, "adj"), _mean_influence(panel, sel, c, True, panel.y), _panel_variance(panel, c))
         cols.add((v, c, "pass"), _mean_influence(panel, sel, c, False, (panel.y >= mark - 1e-9).astype(np.float64)))
     got = cols.intervals(panel, confidence)
@@ -409,21 +423,22 @@ def comparisons_frame(panel: Panel, use: list[int], *, confidence: float, draws:
             cols.add((panel.vendors[a], panel.vendors[b], name), pieces["adj"])
             raw.append(pieces["raw"][0])
             shared_n.append(int(prompts.sum()))
-    columns = ["vendor_a", "vendor_b", "metric", "shared_prompts", "difference", "raw_difference", "se", "ci_low",
+    columns = ["vendor_a", "vendor_b", "metric", "shared_prompts", "difference", "raw_difference", "se", "df", "ci_low",
                "ci_high", "p_adjusted", "significant", "family_size"]  # fmt: skip
     if not cols.keys:
         return pd.DataFrame(columns=columns)
     est = np.asarray(cols.estimates)
     covariance = cols.covariance(panel)
     se = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
+    df = facet_df(np.stack(cols.influence, axis=1), panel.facets)
     if draws > 0:
-        test = gaussian_max_t(est, covariance, confidence, draws=draws, seed=seed)
+        test = gaussian_max_t(est, covariance, confidence, draws=draws, seed=seed, df=df)
         low, high, p, sig = test.low, test.high, test.p_adjusted, test.significant
     else:
         low = high = p = np.full(len(est), np.nan)
         sig = np.zeros(len(est), dtype=bool)
     rows = [
-        (*key, shared_n[i], est[i], raw[i], se[i], low[i], high[i], p[i], bool(sig[i]), len(est))
+        (*key, shared_n[i], est[i], raw[i], se[i], df[i], low[i], high[i], p[i], bool(sig[i]), len(est))
         for i, key in enumerate(cols.keys)
     ]
     return pd.DataFrame(rows, columns=columns)

@@ -53,10 +53,35 @@ def multiway_covariance(h: np.ndarray, facets: Sequence[np.ndarray]) -> np.ndarr
     return total
 
 
-def gaussian_max_t(estimates: np.ndarray, covariance: np.ndarray, confidence: float, *, draws: int, seed: int) -> MaxT:
+def facet_df(h: np.ndarray, facets: Sequence[np.ndarray]) -> np.ndarray:
+    """Each statistic's degrees of freedom (Satterthwaite) from its one-facet variances ``V_f``, each with ``G_f - 1``
+    degrees of freedom: ``(sum V_f)**2 / sum(V_f**2 / (G_f - 1))``. A statistic whose variance comes from 20 writers
+    gets about 19, not the infinity of the normal law: few clusters make the variance itself uncertain."""
+    h2 = np.atleast_2d(np.asarray(h, dtype=np.float64).T).T
+    parts, dfs = [], []
+    for facet in facets:
+        codes, n_clusters = _cluster_codes([facet])
+        parts.append(np.diag(cluster_term(h2, codes, n_clusters)))
+        dfs.append(max(n_clusters - 1, 1))
+    v = np.stack(parts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df = v.sum(axis=0) ** 2 / (v**2 / np.asarray(dfs, dtype=np.float64)[:, None]).sum(axis=0)
+    return np.where(np.isfinite(df), df, np.inf)
+
+
+def gaussian_max_t(
+    estimates: np.ndarray,
+    covariance: np.ndarray,
+    confidence: float,
+    *,
+    draws: int,
+    seed: int,
+    df: np.ndarray | None = None,
+) -> MaxT:
     """The single-step max-T of :func:`labeleval.inference.stats.max_t` over a family, its resamples drawn from
     the normal law with the family's ``covariance`` (a multiplier bootstrap of the sandwich): adjusted p-values
-    and simultaneous intervals that account for the correlation between the family's tests."""
+    and simultaneous intervals that account for the correlation between the family's tests; ``df``: each test's
+    degrees of freedom (:func:`facet_df`), its statistic read on the t law's tail."""
     est = np.asarray(estimates, dtype=np.float64)
     if not len(est):
         return max_t(est, np.zeros((0, 0)), confidence)
@@ -66,4 +91,4 @@ def gaussian_max_t(estimates: np.ndarray, covariance: np.ndarray, confidence: fl
     root = vectors * np.sqrt(np.clip(values, 0.0, None))
     samples = est[None, :] + rng.standard_normal((max(draws, 2), len(est))) @ root.T
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    return max_t(est, samples, confidence, se_floor=se)
+    return max_t(est, samples, confidence, se_floor=se, df=df)
