@@ -15,7 +15,7 @@ from labeleval.report import GradedReport, Report
 from labeleval.safety import markdown_text
 from labeleval.ui import inline_svg
 from labeleval.ui.pages._common import header, header_caption
-from labeleval.ui.pages.graded import graded_overview
+from labeleval.ui.pages._graded import graded_overview
 from labeleval.ui.state import current_report
 
 __all__ = ["chart_svg", "leaderboard", "leaderboard_markdown", "overview", "rehearse"]
