@@ -69,17 +69,40 @@ def test_documents_escape_the_task_name() -> None:
 def _full(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """The frames the document's tables read, empty where the test does not need them."""
     criteria = pd.DataFrame(
-        columns=(
-            "vendor criterion scores mean_score mean_score_ci_low mean_score_ci_high adjusted_score "
-            "adjusted_score_ci_low adjusted_score_ci_high pass_rate pass_rate_ci_low pass_rate_ci_high reliable"
-        ).split()
+        columns=[
+            "vendor",
+            "criterion",
+            "scores",
+            "mean_score",
+            "mean_score_ci_low",
+            "mean_score_ci_high",
+            "adjusted_score",
+            "adjusted_score_ci_low",
+            "adjusted_score_ci_high",
+            "pass_rate",
+            "pass_rate_ci_low",
+            "pass_rate_ci_high",
+            "reliable",
+        ]
     )
     summary = pd.DataFrame(
-        columns=(
-            "vendor deliverables acceptance_rate acceptance_rate_ci_low acceptance_rate_ci_high raw_acceptance_rate "
-            "weighted_score weighted_score_ci_low weighted_score_ci_high raw_weighted_score cost_per_accepted "
-            "cost_per_accepted_ci_low cost_per_accepted_ci_high total_cost severity_exposure"
-        ).split()
+        columns=[
+            "vendor",
+            "deliverables",
+            "acceptance_rate",
+            "acceptance_rate_ci_low",
+            "acceptance_rate_ci_high",
+            "raw_acceptance_rate",
+            "weighted_score",
+            "weighted_score_ci_low",
+            "weighted_score_ci_high",
+            "raw_weighted_score",
+            "cost_per_accepted",
+            "cost_per_accepted_ci_low",
+            "cost_per_accepted_ci_high",
+            "total_cost",
+            "severity_exposure",
+        ]
     )
     severity = pd.DataFrame({"reviewer": ["r1"], "criterion": ["accuracy"], "scores": [3], "severity": [0.2]})
     return frames | {"criteria": criteria, "summary": summary, "severity": severity}
