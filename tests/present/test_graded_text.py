@@ -83,7 +83,7 @@ def _full(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             "pass_rate_ci_low",
             "pass_rate_ci_high",
             "reliable",
-        ,]
+        ]
     )
     summary = pd.DataFrame(
         columns=[
@@ -102,7 +102,7 @@ def _full(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             "cost_per_accepted_ci_high",
             "total_cost",
             "severity_exposure",
-        ,]
+        ]
     )
     severity = pd.DataFrame({"reviewer": ["r1"], "criterion": ["accuracy"], "scores": [3], "severity": [0.2]})
     return frames | {"criteria": criteria, "summary": summary, "severity": severity}
