@@ -144,12 +144,17 @@ class GradedReport(Report):
         Each reviewer's severity per criterion, in points (positive: lenient).
     reviewer_balance
         Reviewer x vendor: scores given and their share of the vendor's scores.
+    judges
+        Each judge's and gold reviewer's agreement with the panel per criterion: offset from the panel's mean, its
+        distance from the panel's reviewers less theirs from each other (with an interval), and whether a judge
+        can stand in for the panel.
     """
 
     criteria: pd.DataFrame = field(default_factory=pd.DataFrame)
     reliability: pd.DataFrame = field(default_factory=pd.DataFrame)
     severity: pd.DataFrame = field(default_factory=pd.DataFrame)
     reviewer_balance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    judges: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def plan(self, *, power: float = 0.8, alpha: float | None = None, difference: float | None = None) -> pd.DataFrame:
         """Not available for graded work: the sample-size plan is built on gold accuracy."""
@@ -198,5 +203,6 @@ def graded_report(found: GradedFrames, ledger: pd.DataFrame, quarantine: pd.Data
         reliability=found.reliability,
         severity=found.severity,
         reviewer_balance=found.reviewer_balance,
+        judges=found.judges,
         settings={**settings, **found.facts},
     )

@@ -208,3 +208,7 @@ GRADED_IMBALANCE_V: Final = 0.15
 #: normal draws behind the graded family's max-T (its covariance is in closed form; the draws only set the
 #: critical value), when the evaluation's n_boot is smaller; changes the p-values' resolution
 GRADED_MIN_DRAWS: Final = 2000
+#: a judge (an LLM judge, say) can stand in for the panel on a criterion when the upper end of the interval of "its
+#: mean distance from the panel's reviewers less the reviewers' mean distance from each other" is at most this
+#: share of the criterion's scale (0.05: a twentieth of 1-5's four points, 0.2 points); changes results
+GRADED_JUDGE_MARGIN: Final = 0.05

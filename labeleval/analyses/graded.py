@@ -27,7 +27,7 @@ from labeleval.io.graded import GradedData
 from labeleval.metrics.agreement import alpha_from_stats, alpha_stats
 from labeleval.options import AcceptanceRule, CriterionScale, PricingModel
 from labeleval.project.manifest import Criterion, Project
-from labeleval.tuning import GRADED_IMBALANCE_V, GRADED_MIN_ALPHA, GRADED_MIN_DRAWS
+from labeleval.tuning import GRADED_IMBALANCE_V, GRADED_JUDGE_MARGIN, GRADED_MIN_ALPHA, GRADED_MIN_DRAWS
 
 WEIGHTED = "weighted score"
 
@@ -265,6 +265,56 @@ def reviewer_frames(panel: Panel) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     return severity, balance, v_stat
 
 
+def _gaps(panel_scores: pd.DataFrame, outside: pd.DataFrame) -> pd.DataFrame:
+    """Per deliverable scored by the outsider and at least two panel reviewers: the outsider's mean distance from
+    the panel's scores, the panel's mean distance between its own reviewers, and the outsider's offset from the
+    panel's mean."""
+    per_d = panel_scores.groupby("deliverable_id")["score"].agg(list)
+    per_d = per_d[per_d.map(len) >= 2]
+    joined = (
+        outside.drop_duplicates("deliverable_id").set_index("deliverable_id").join(per_d.rename("panel"), how="inner")
+    )
+    rows = []
+    for d, o, ys, item in zip(joined.index, joined["score"], joined["panel"], joined["item_id"], strict=True):
+        arr = np.asarray(ys, dtype=np.float64)
+        pairs = np.abs(arr[:, None] - arr[None, :])[np.triu_indices(len(arr), 1)]
+        rows.append((d, item, float(np.abs(o - arr).mean()), float(pairs.mean()), float(o - arr.mean())))
+    return pd.DataFrame(rows, columns=["deliverable_id", "item_id", "outside_gap", "panel_gap", "offset"])
+
+
+def judges_frame(data: GradedData, reliable: list[bool], *, confidence: float, n_boot: int, seed: int) -> pd.DataFrame:
+    """Each judge's (and gold reviewer's) agreement with the panel per criterion: its mean distance from the
+    panel's reviewers against the reviewers' distance from each other (difference with a percentile interval from
+    resampling prompts), its offset from the panel's mean, and whether a judge can stand in for the panel (the
+    interval's upper end within :data:`~labeleval.tuning.GRADED_JUDGE_MARGIN` of the scale, on a criterion the
+    panel itself agrees on: standing in for reviewers who do not agree says nothing)."""
+    rows = []
+    reviews = data.project.reviews
+    roles = [("judge", j) for j in (reviews.judges if reviews else ())]
+    roles += [("gold", g) for g in (reviews.gold_reviewers if reviews else ())]
+    outside_all = pd.concat([data.judge_reviews, data.gold_reviews], ignore_index=True)
+    for role, who in roles:
+        for k, crit in enumerate(data.project.criteria):
+            mine = outside_all[(outside_all["reviewer_id"] == who) & (outside_all["criterion"] == crit.name)]
+            gaps = _gaps(data.reviews[data.reviews["criterion"] == crit.name], mine)
+            diff = float((gaps["outside_gap"] - gaps["panel_gap"]).mean()) if len(gaps) else float("nan")
+            low = high = float("nan")
+            if n_boot and len(gaps) > 1:
+                sums = (
+                    gaps.groupby("item_id")[["outside_gap", "panel_gap"]].sum().assign(n=gaps.groupby("item_id").size())
+                )
+                totals = bootstrap_totals(sums.to_numpy(np.float64), n_boot=n_boot, seed=seed, stream=100 + k)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    lo, hi = percentile_ci(((totals[:, 0] - totals[:, 1]) / totals[:, 2])[:, None], confidence)
+                low, high = float(lo[0]), float(hi[0])
+            margin = GRADED_JUDGE_MARGIN * (crit.high - crit.low)
+            stands_in = bool(role == "judge" and reliable[k] and np.isfinite(high) and high <= margin)
+            offset = float(gaps["offset"].mean()) if len(gaps) else float("nan")
+            rows.append((who, role, crit.name, len(gaps), offset, diff, low, high, margin, stands_in))
+    columns = ["reviewer", "role", "criterion", "deliverables", "offset", "gap_difference", "gap_difference_ci_low"]
+    return pd.DataFrame(rows, columns=[*columns, "gap_difference_ci_high", "margin", "stands_in"])
+
+
 @dataclass(frozen=True)
 class GradedFrames:
     """The frames of a graded evaluation (see :class:`labeleval.report.GradedReport` for each)."""
@@ -279,6 +329,7 @@ class GradedFrames:
     cost: pd.DataFrame
     deliverables: pd.DataFrame
     facts: dict[str, Any]
+    judges: pd.DataFrame
 
 
 class _Columns:
@@ -528,4 +579,5 @@ def score_graded(data: GradedData, *, confidence: float = 0.95, n_boot: int = 10
         cost=cost,
         deliverables=deliverables,
         facts=facts,
+        judges=judges_frame(data, reliable, confidence=confidence, n_boot=n_boot, seed=seed),
     )

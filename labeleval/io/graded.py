@@ -47,8 +47,8 @@ _NOTE_COLUMNS: Final = ("level", "code", "vendor", "count", "message")
 class GradedData:
     """A graded project after reading: deliverables, the panel's reviews, the gold reviews, the ledger.
 
-    ``reviews`` and ``gold_reviews`` carry each deliverable's vendor, prompt and writer; ``score`` is the points
-    given (pass/fail as 1/0)."""
+    ``reviews`` (the panel's), ``gold_reviews`` and ``judge_reviews`` carry each deliverable's vendor, prompt and
+    writer; ``score`` is the points given (pass/fail as 1/0)."""
 
     project: Project
     deliverables: pd.DataFrame
@@ -58,6 +58,7 @@ class GradedData:
     quarantine: pd.DataFrame
     notes: pd.DataFrame
     problems: tuple[str, ...] = field(default_factory=tuple)
+    judge_reviews: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def raise_problems(self) -> None:
         if self.problems:
@@ -243,13 +244,17 @@ def read_graded(project: Project) -> GradedData:
     deliverables = read_deliverables(project, ledger)
     reviews = read_reviews(project, deliverables, ledger)
     gold_ids = set(project.reviews.gold_reviewers) if project.reviews else set()
+    judge_ids = set(project.reviews.judges) if project.reviews else set()
     is_gold = reviews["reviewer_id"].isin(gold_ids).to_numpy()
-    notes, problems = _findings(project, deliverables, reviews[~is_gold])
+    is_judge = reviews["reviewer_id"].isin(judge_ids).to_numpy()
+    panel = ~is_gold & ~is_judge
+    notes, problems = _findings(project, deliverables, reviews[panel])
     return GradedData(
         project=project,
         deliverables=deliverables,
-        reviews=reviews[~is_gold].reset_index(drop=True),
+        reviews=reviews[panel].reset_index(drop=True),
         gold_reviews=reviews[is_gold].reset_index(drop=True),
+        judge_reviews=reviews[is_judge].reset_index(drop=True),
         ledger=ledger.ledger(),
         quarantine=ledger.quarantine(),
         notes=notes,

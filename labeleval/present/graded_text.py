@@ -53,6 +53,14 @@ def graded_verdict(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, An
             f"raw scores mix the work's quality with which reviewers each vendor drew; compare the adjusted "
             f"ones.{lead}"
         )
+    judges = frames.get("judges", pd.DataFrame())
+    for r in judges[judges["role"] == "judge"].itertuples(index=False) if len(judges) else ():
+        if r.stands_in:
+            out.append(
+                f"Judge {r.reviewer} can stand in for the panel on '{r.criterion}': its distance from the reviewers "
+                f"is within {r.margin:.2f} points of theirs from each other ({level} CI up to "
+                f"{r.gap_difference_ci_high:+.2f})."
+            )
     for name in settings.get("disconnected_criteria", []):
         out.append(
             f"On '{name}' some reviewers share no deliverable with the others: their severities are not comparable."
@@ -147,7 +155,30 @@ def sections(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]) ->
         ("Rubric reliability (reviewers' agreement)", _reliability_table(frames)),
         ("Criteria", _criteria_table(frames)),
         ("Reviewer severity (points; + lenient, - severe)", _severity_table(frames)),
+        *(
+            [("Judges and gold reviewers against the panel", _judges_table(frames))]
+            if len(frames.get("judges", ()))
+            else []
+        ),
     ]
+
+
+def _judges_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    j = frames["judges"]
+    return pd.DataFrame(
+        {
+            "Reviewer": j["reviewer"],
+            "Role": j["role"],
+            "Criterion": j["criterion"],
+            "Deliverables": j["deliverables"].map(fmt.count),
+            "Offset from panel": j["offset"].map(lambda v: f"{v:+.2f}"),
+            "Distance less panel's [CI]": _cis(j, "gap_difference", "number"),
+            "Stands in": [
+                ("yes" if s else "no") if role == "judge" else ""
+                for s, role in zip(j["stands_in"], j["role"], strict=True)
+            ],
+        }
+    )
 
 
 def method_line(settings: Mapping[str, Any]) -> str:

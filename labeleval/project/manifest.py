@@ -75,7 +75,7 @@ _GRADED_ONLY: Final = ("criteria", "acceptance", "reviews")
 _LABELS_ONLY: Final = ("gold", "usability", "quality")
 _CRITERION_KEYS: Final = ("name", "scale", "points", "pass_at", "weight")
 _ACCEPTANCE_KEYS: Final = ("rule", "min_score")
-_REVIEWS_KEYS: Final = ("path", "format", "columns", "encoding", "sheet", "gold_reviewers")
+_REVIEWS_KEYS: Final = ("path", "format", "columns", "encoding", "sheet", "gold_reviewers", "judges")
 _TASK_KEYS: Final = ("name", "kind", "labels", "tolerance", "range", "separator", "min_jaccard")
 _FILE_KEYS: Final = (
     "path",
@@ -221,11 +221,13 @@ class Acceptance:
 
 @dataclass(frozen=True)
 class ReviewsSpec:
-    """``[reviews]``: the reviews file of a graded task, and the reviewers whose reviews are the lab's gold
-    (reported against the panel, never part of it)."""
+    """``[reviews]``: the reviews file of a graded task; the reviewers whose reviews are the lab's gold, and the
+    judges (an LLM judge, say) asked whether they could stand in for the panel: both are compared with the panel,
+    never part of it."""
 
     file: FileSpec
     gold_reviewers: tuple[str, ...] = ()
+    judges: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -1000,7 +1002,13 @@ def _reviews(m: _Manifest, data: dict[str, Any]) -> ReviewsSpec:
     file = _file_spec(m, table, "[reviews]", REVIEW_REQUIRED, after)
     if file.native:
         raise m.error("[reviews].format must be a table format (csv, tsv, jsonl, json, parquet, xlsx)", "format", after)
-    gold = table.get("gold_reviewers", [])
-    if not isinstance(gold, list) or not all(isinstance(g, str) and g.strip() for g in gold):
-        raise m.error('[reviews].gold_reviewers must be a list of reviewer ids, e.g. ["lab_expert"]', "gold_reviewers")
-    return ReviewsSpec(file, tuple(clean_name(g) for g in gold))
+    named = {}
+    for key, example in (("gold_reviewers", "lab_expert"), ("judges", "llm-judge")):
+        ids = table.get(key, [])
+        if not isinstance(ids, list) or not all(isinstance(g, str) and g.strip() for g in ids):
+            raise m.error(f'[reviews].{key} must be a list of reviewer ids, e.g. ["{example}"]', key, after)
+        named[key] = tuple(clean_name(g) for g in ids)
+    both = set(named["gold_reviewers"]) & set(named["judges"])
+    if both:
+        raise m.error(f"[reviews]: {sorted(both)[0]!r} is both a gold reviewer and a judge", "judges", after)
+    return ReviewsSpec(file, named["gold_reviewers"], named["judges"])

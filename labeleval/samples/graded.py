@@ -126,6 +126,21 @@ SAMPLE_DESIGN = GradedDesign(
 )
 
 
+#: the sample's LLM judge: how far (SD, points) its score strays from the panel's mean on each criterion
+JUDGE_NOISE = {"accuracy": 0.45, "instruction_following": 1.3, "style": 0.8, "safety": 0.35}
+
+
+def _judge(reviews: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """An LLM judge that scores every deliverable on every criterion: the panel's mean plus its own noise, close on
+    accuracy and safety, loose on instruction following."""
+    mean = reviews.groupby(["deliverable_id", "criterion"], sort=True)["score"].mean().reset_index()
+    noise = mean["criterion"].map(JUDGE_NOISE).to_numpy() * rng.standard_normal(len(mean))
+    high = np.where(mean["criterion"] == "safety", 1, 5)
+    low = np.where(mean["criterion"] == "safety", 0, 1)
+    score = np.clip(np.round(mean["score"].to_numpy() + noise), low, high).astype(int)
+    return mean.assign(reviewer_id="judge-llm", score=score)[["deliverable_id", "reviewer_id", "criterion", "score"]]
+
+
 def generate_graded_writing(out_dir: str | Path) -> Path:
     """Write the ``graded_writing`` sample project to ``out_dir``; return its manifest's path."""
     rng = np.random.default_rng(SEED)
@@ -144,7 +159,8 @@ def generate_graded_writing(out_dir: str | Path) -> Path:
     mercor.to_csv(out / "mercor_deliverables.csv", index=False)
     gold_rows = reviews[reviews["deliverable_id"].isin(deliverables["deliverable_id"].iloc[::15])]
     gold = gold_rows.drop_duplicates(["deliverable_id", "criterion"]).assign(reviewer_id="lab_expert")
-    pd.concat([reviews, gold], ignore_index=True).to_csv(out / "reviews.csv", index=False)
+    judge = _judge(reviews, np.random.default_rng(SEED + 1))
+    pd.concat([reviews, gold, judge], ignore_index=True).to_csv(out / "reviews.csv", index=False)
     truth = pd.DataFrame({"reviewer_id": [f"rev-{k + 1}" for k in range(8)], "severity_points": SAMPLE_DESIGN.severity})
     truth.to_csv(out / "_truth" / "reviewers.csv", index=False)
     quality = pd.DataFrame(SAMPLE_DESIGN.vendors, index=[c.name for c in SAMPLE_CRITERIA]).rename_axis("criterion")
@@ -190,6 +206,7 @@ min_score = 0.6
 [reviews]
 path = "reviews.csv"
 gold_reviewers = ["lab_expert"]
+judges = ["judge-llm"]
 
 [[vendors]]
 name = "Scale"
@@ -216,7 +233,9 @@ GRADED_README = """\
 Three vendors each wrote an answer to the same 200 prompts. The lab's 8 reviewers scored each answer (3
 reviewers an answer) on four criteria: accuracy and instruction following (1-5), style (1-5) and safety
 (pass/fail). An answer is accepted when its weighted score on 0-1 reaches 0.6 (accuracy counts twice). The lab's
-expert (`lab_expert`) re-reviewed every fifteenth answer as gold.
+expert (`lab_expert`) re-reviewed every fifteenth answer as gold, and an LLM judge (`judge-llm`) scored every
+answer: can it stand in for the reviewers? (It tracks them closely on accuracy and safety, loosely on instruction
+following.)
 
 | vendor | file | pricing |
 |---|---|---|

@@ -97,3 +97,36 @@ def test_the_sample_scores_with_the_unreliable_criterion_kept_out(tmp_path: Path
     assert "style" not in set(found.comparisons["metric"])
     assert found.facts["reviewers_unbalanced"]
     assert len(found.summary) == len(SAMPLE_DESIGN.vendors)
+
+
+def _with_judge(reviews: pd.DataFrame, noise: float, rng: np.random.Generator) -> pd.DataFrame:
+    """A judge that scores like one more panel reviewer (a random reviewer's score, with ``noise`` points added)."""
+    first = reviews.groupby(["deliverable_id", "criterion"], sort=True).sample(1, random_state=1)
+    high = np.where(first["criterion"] == "safety", 1, 5)
+    low = np.where(first["criterion"] == "safety", 0, 1)
+    score = np.clip(np.round(first["score"].to_numpy() + noise * rng.standard_normal(len(first))), low, high)
+    return first.assign(reviewer_id="judge", score=score.astype(int))
+
+
+def test_a_judge_like_a_reviewer_stands_in_and_a_noisy_one_does_not(tmp_path: Path) -> None:
+    design = replace(CONFOUND, tilt={}, severity=(0.0,) * 8)
+    deliverables, reviews = simulate_graded(design, np.random.default_rng(9))
+    verdicts = {}
+    for noise in (0.0, 1.5):
+        folder = tmp_path / f"n{noise}"
+        folder.mkdir()
+        text = MANIFEST.replace('path = "reviews.csv"', 'path = "reviews.csv"\njudges = ["judge"]')
+        (folder / "labeleval.toml").write_text(text, encoding="utf-8")
+        judged = pd.concat([reviews, _with_judge(reviews, noise, np.random.default_rng(3))], ignore_index=True)
+        report = le.evaluate(_write(folder, deliverables, judged), n_boot=200)
+        assert isinstance(report, GradedReport)
+        verdicts[noise] = report.judges.set_index("criterion")["stands_in"]
+        assert "judge" not in set(report.severity["reviewer"])  # not part of the panel
+    assert verdicts[0.0]["accuracy"] and not verdicts[1.5]["accuracy"]
+
+
+def _write(folder: Path, deliverables: pd.DataFrame, reviews: pd.DataFrame) -> Path:
+    for vendor, rows in deliverables.groupby("vendor", sort=False):
+        rows.drop(columns="vendor").to_csv(folder / f"{vendor}.csv", index=False)
+    reviews.to_csv(folder / "reviews.csv", index=False)
+    return folder
