@@ -481,7 +481,7 @@ def comparisons_frame(panel: Panel, use: list[int], *, confidence: float, draws:
     est = np.asarray(cols.estimates)
     covariance = cols.covariance(panel)
     se = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
-    df = facet_df(np.stack(cols.influence, axis=1), panel.facets)
+    df = facet_df(np.stack(cols.influence, axis=1), panel.facets, np.diag(covariance))
     if draws > 0:
         test = gaussian_max_t(est, covariance, confidence, draws=draws, seed=seed, df=df)
         low, high, p, sig = test.low, test.high, test.p_adjusted, test.significant

@@ -53,20 +53,26 @@ def multiway_covariance(h: np.ndarray, facets: Sequence[np.ndarray]) -> np.ndarr
     return total
 
 
-def facet_df(h: np.ndarray, facets: Sequence[np.ndarray]) -> np.ndarray:
-    """Each statistic's degrees of freedom (Satterthwaite) from its one-facet variances ``V_f``, each with ``G_f - 1``
-    degrees of freedom: ``(sum V_f)**2 / sum(V_f**2 / (G_f - 1))``. A statistic whose variance comes from 20 writers
-    gets about 19, not the infinity of the normal law: few clusters make the variance itself uncertain."""
+def facet_df(h: np.ndarray, facets: Sequence[np.ndarray], total: np.ndarray) -> np.ndarray:
+    """Each statistic's degrees of freedom: how well its variance ``total`` is known, from its one-facet cluster
+    variances ``V_f``. Each ``V_f`` is a sum of ``G_f`` squared cluster sums ``S_g``; with unequal clusters it
+    is known as well as ``df_f = 3 (sum S_g**2)**2 / sum S_g**4`` independent terms would make it (at most
+    ``G_f - 1``; ``G_f`` for equal normal clusters), and ``df = total**2 / sum_f V_f**2 / df_f`` (Satterthwaite).
+    A difference whose variance comes from two vendors' 20 writers each, of unequal output, gets about 25."""
     h2 = np.atleast_2d(np.asarray(h, dtype=np.float64).T).T
-    parts, dfs = [], []
+    terms = np.zeros(h2.shape[1])
     for facet in facets:
         codes, n_clusters = _cluster_codes([facet])
-        parts.append(np.diag(cluster_term(h2, codes, n_clusters)))
-        dfs.append(max(n_clusters - 1, 1))
-    v = np.stack(parts)
+        sums = np.zeros((n_clusters, h2.shape[1]))
+        np.add.at(sums, codes, h2)
+        squares = sums**2
+        v = squares.sum(axis=0) * (n_clusters / (n_clusters - 1) if n_clusters > 1 else 1.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            df_f = np.minimum(3.0 * squares.sum(axis=0) ** 2 / (squares**2).sum(axis=0), max(n_clusters - 1, 1))
+            terms += np.where(v > 0, v**2 / df_f, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        df = v.sum(axis=0) ** 2 / (v**2 / np.asarray(dfs, dtype=np.float64)[:, None]).sum(axis=0)
-    return np.where(np.isfinite(df), df, np.inf)
+        df = np.asarray(total, dtype=np.float64) ** 2 / terms
+    return np.where(np.isfinite(df) & (df > 0), np.maximum(df, 1.0), np.inf)
 
 
 def gaussian_max_t(

@@ -268,3 +268,21 @@ def test_read_out_dash_writes_only_the_canonical_rows(capsys: pytest.CaptureFixt
     rows = pd.read_csv(io.StringIO(out))
     assert list(rows.columns[:4]) == ["line", "item_id", "annotator_id", "label"]
     assert len(rows) > 100 and not (Path.cwd() / "-").exists()
+
+
+@pytest.mark.slow
+def test_score_a_graded_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`labeleval score` on graded written work: its own table, verdict and reliability; the sample regenerates to
+    the same bytes; JSON carries the graded frames."""
+    code, out, err = run(["score", str(ROOT / "sample_data" / "graded_writing"), "--n-boot", "100"], capsys)
+    assert code == 0, err
+    for words in ("Accepted, adjusted [95% CI]", "Cost/accepted", "Rubric reliability", "Criterion 'style'"):
+        assert words in out
+    sample = str(ROOT / "sample_data" / "graded_writing")
+    code, out, err = run(["score", sample, "--n-boot", "0", "--format", "json", "--out", "-"], capsys)
+    assert code == 0, err
+    assert {"reliability", "severity", "judges"} <= set(json.loads(out))
+    generated = tmp_path / "samples"
+    assert run(["sample", str(generated)], capsys)[0] == 0
+    for name in ("labeleval.toml", "reviews.csv", "scale_deliverables.csv", "surge_deliverables.jsonl", "README.md"):
+        assert (generated / "graded_writing" / name).read_bytes() == (Path(sample) / name).read_bytes(), name

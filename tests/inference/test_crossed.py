@@ -7,7 +7,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from labeleval.inference.crossed import gaussian_max_t, multiway_covariance
+from labeleval.inference.crossed import facet_df, gaussian_max_t, multiway_covariance
 
 
 def test_multiway_covariance_equals_the_naive_double_sum_over_pairs_sharing_a_facet() -> None:
@@ -42,3 +42,17 @@ def test_the_family_critical_value_is_sidaks_for_independent_tests() -> None:
 def test_perfectly_correlated_tests_cost_nothing_to_join() -> None:
     test = gaussian_max_t(np.zeros(3), np.ones((3, 3)), 0.95, draws=40_000, seed=2)
     assert abs(test.critical - NormalDist().inv_cdf(0.975)) < 0.03
+
+
+def test_degrees_of_freedom_follow_the_facet_that_carries_the_variance() -> None:
+    rng = np.random.default_rng(5)
+    n = 4000
+    few = rng.integers(0, 12, n)  # 12 large clusters carry the variance
+    many = rng.integers(0, 2000, n)
+    h = (rng.normal(size=12)[few] + 0.01 * rng.normal(size=n))[:, None] / n
+    total = np.diag(multiway_covariance(h, [few, many]))
+    df = facet_df(h, [few, many], total)
+    assert 3 <= df[0] <= 11  # about the 12 clusters' worth, not the 4000 observations'
+    spread = (rng.normal(size=n) / n)[:, None]  # no shared effect: every cluster is small
+    df_spread = facet_df(spread, [many], np.diag(multiway_covariance(spread, [many])))
+    assert df_spread[0] > 500
