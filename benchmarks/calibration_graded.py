@@ -16,7 +16,7 @@ Designs (``--quick`` 100 projects each, ``--full`` 1000):
   against each other one would be called by a naive two-sided z-test on the same variance (the confound).
 - **coverage**: vendors differ (0.3 and 0.6 points apart on the points criteria); the truth of each comparison
   is the mean score difference with balanced reviewers, from one simulation of 50,000 prompts. Reported: the
-  share of the family's marginal 95% intervals (estimate +- 1.96 se) that cover it (target 93-97%), and the
+  share of the family's marginal 95% intervals (estimate +- t quantile x se, on the family's degrees of freedom) that cover it (target 93-97%), and the
   share of projects whose simultaneous intervals all cover (at least 95%).
 
 Scored through :func:`labeleval.evaluate` on a written project, as a user would.
@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.stats import t as t_law
 
 import labeleval as le
 from labeleval.samples.graded import GradedDesign, SimCriterion, simulate_graded
@@ -134,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     unequal = pd.concat(run(UNEQUAL, reps, args.n_boot, 2), ignore_index=True)
     target = truth(UNEQUAL)
     value = unequal.apply(lambda r: target[(r.vendor_a, r.vendor_b, r.metric)], axis=1)
-    half = 1.96 * unequal["se"]
+    half = t_law.ppf(0.975, unequal["df"].clip(lower=1.0)) * unequal["se"]
     results["marginal_coverage"] = float(
         ((unequal["difference"] - half <= value) & (value <= unequal["difference"] + half)).mean()
     )
