@@ -16,8 +16,8 @@ Designs (``--quick`` 100 projects each, ``--full`` 1000):
   against each other one would be called by a naive two-sided z-test on the same variance (the confound).
 - **coverage**: vendors differ (0.3 and 0.6 points apart on the points criteria); the truth of each comparison
   is the mean score difference with balanced reviewers, from one simulation of 50,000 prompts. Reported: the
-  share of the family's marginal 95% intervals (estimate +- t quantile x se, on the family's degrees of freedom) that cover it (target 93-97%), and the
-  share of projects whose simultaneous intervals all cover (at least 95%).
+  share of the family's marginal 95% intervals (estimate +- the t quantile on its degrees of freedom x se) that
+  cover it (target 93-97%), and the share of projects whose simultaneous intervals all cover (at least 95%).
 
 Scored through :func:`labeleval.evaluate` on a written project, as a user would.
 """
