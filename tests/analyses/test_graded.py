@@ -73,6 +73,7 @@ def test_lenient_reviewers_on_one_vendor_flip_the_raw_ranking_not_the_adjusted(t
     assert any("unbalanced" in s for s in report.verdict())
 
 
+@pytest.mark.slow
 def test_row_order_and_renaming_do_not_change_the_figures(tmp_path: Path) -> None:
     design = replace(CONFOUND, n_prompts=80)
     deliverables, reviews = simulate_graded(design, np.random.default_rng(8))
@@ -108,6 +109,7 @@ def _with_judge(reviews: pd.DataFrame, noise: float, rng: np.random.Generator) -
     return first.assign(reviewer_id="judge", score=score.astype(int))
 
 
+@pytest.mark.slow
 def test_a_judge_like_a_reviewer_stands_in_and_a_noisy_one_does_not(tmp_path: Path) -> None:
     design = replace(CONFOUND, tilt={}, severity=(0.0,) * 8)
     deliverables, reviews = simulate_graded(design, np.random.default_rng(9))
