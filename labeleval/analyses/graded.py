@@ -1,9 +1,10 @@
 """Graded written work scored: per vendor acceptance, per-criterion scores, reviewer severity, rubric reliability,
 cost per accepted deliverable, writers' cards and the paired comparisons of the verdict.
 
-Every figure has an interval that counts the three sources of error (other prompts, other writers of the vendor,
-other reviewers): the multiway cluster-robust variance of :mod:`labeleval.inference.crossed` on each statistic's
-observation-level influence. Scores are compared after the reviewers' severity is taken out
+Every figure has an interval that counts the three sources of error: other prompts and other writers of the vendor
+through the multiway cluster-robust variance of :mod:`labeleval.inference.crossed` on each statistic's
+observation-level influence, other reviewers through the severity model (its estimation noise is in the influence;
+a level adds the variance of the panel's severities). Scores are compared after the reviewers' severity is taken out
 (:mod:`labeleval.analyses.graded_model`), on the prompts both vendors answered, as one max-T family over every
 vendor pair and every reliable criterion plus the weighted score. A criterion whose reviewers do not agree
 (alpha below :data:`~labeleval.tuning.GRADED_MIN_ALPHA`) is reported and kept out of the family and of the weighted
