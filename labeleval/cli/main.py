@@ -28,6 +28,7 @@ from labeleval.cli.output import emit, json_for_terminal, say, status
 from labeleval.cli.progress import ProgressBar
 from labeleval.cli.settings import add_settings_arguments, settings_given
 from labeleval.errors import LabelevalError, UndefinedMetricWarning
+from labeleval.io.graded import read_graded
 from labeleval.io.pipeline import load_data
 from labeleval.options import Reason
 from labeleval.present import glossary
@@ -176,6 +177,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _annotators(args)
     if args.command == "read":
         return cli_read.run(args)
+    if args.command in (*cli_questions.COMMANDS, *cli_decisions.COMMANDS) and as_project(args.project).graded:
+        raise LabelevalError(
+            f"labeleval {args.command} works on labelling tasks (gold labels, judgments); this project is graded "
+            f"written work: `labeleval score` shows its comparisons, rubric reliability, reviewers and judges"
+        )
     if args.command in cli_questions.COMMANDS:
         return cli_questions.run(args)
     if args.command in cli_decisions.COMMANDS:
@@ -230,6 +236,11 @@ def _score(args: argparse.Namespace) -> int:
 
 def _annotators(args: argparse.Namespace) -> int:
     report = evaluate(args.project, n_boot=0, consensus=args.consensus)
+    if isinstance(report, GradedReport):  # the writers' cards of graded work
+        emit(
+            args, spreadsheet_frame(report.annotators).to_csv(index=False) if args.format == "csv" else _writers(report)
+        )
+        return 0
     cards = report.annotators.sort_values(["low_performer", "vendor", "gold_accuracy"], ascending=[False, True, True])
     if args.flagged:
         cards = cards[cards["low_performer"]]
@@ -259,8 +270,30 @@ def _annotators(args: argparse.Namespace) -> int:
     return 0
 
 
+def _writers(report: GradedReport) -> str:
+    """The writers' report cards as a terminal table."""
+    cards = report.annotators
+    shown = pd.DataFrame(
+        {
+            "Vendor": cards["vendor"],
+            "Writer": cards["writer_id"],
+            "Deliverables": cards["deliverables"].map(fmt.count),
+            "Scored": cards["scored"].map(fmt.count),
+            "Accepted": [
+                fmt.ci(v, lo, hi, "pct")
+                for v, lo, hi in cards[
+                    ["acceptance_rate", "acceptance_rate_ci_low", "acceptance_rate_ci_high"]
+                ].to_numpy()
+            ],
+            "Weighted score": cards["weighted_score"].map(fmt.number),
+        }
+    )
+    return _text_table(shown, {}) + f"\n\n{len(cards)} writers; acceptance adjusted for reviewer severity."
+
+
 def _validate(args: argparse.Namespace) -> int:
-    data = load_data(as_project(args.project))
+    project = as_project(args.project)
+    data = read_graded(project) if project.graded else load_data(project)
     ledger = data.ledger
     say(
         f"{data.project.task.name}: {len(data.project.vendors)} vendors, task kind {data.project.task.kind}",

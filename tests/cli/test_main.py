@@ -286,3 +286,14 @@ def test_score_a_graded_project(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert run(["sample", str(generated)], capsys)[0] == 0
     for name in ("labeleval.toml", "reviews.csv", "scale_deliverables.csv", "surge_deliverables.jsonl", "README.md"):
         assert (generated / "graded_writing" / name).read_bytes() == (Path(sample) / name).read_bytes(), name
+
+
+@pytest.mark.slow
+def test_validate_and_the_label_only_commands_on_a_graded_project(capsys: pytest.CaptureFixture[str]) -> None:
+    sample = str(ROOT / "sample_data" / "graded_writing")
+    code, out, err = run(["validate", sample], capsys)
+    assert code == 0, err
+    assert "reviews.csv" in out and "ok: every row is accounted for" in out
+    for command in (["watch", sample], ["gold-audit", sample]):
+        code, out, err = run(command, capsys)
+        assert code == 1 and "works on labelling tasks" in err and "Traceback" not in err
