@@ -81,23 +81,25 @@ def write_project(folder: Path, deliverables: pd.DataFrame, reviews: pd.DataFram
     return folder
 
 
-def truth(design: GradedDesign) -> dict[tuple[str, str, str], float]:
-    """Each comparison's population value: the mean score difference with balanced reviewers (many prompts)."""
+SPANS = {"accuracy": (1.0, 4.0), "following": (1.0, 4.0), "safety": (0.0, 1.0)}
+
+
+def population_means(design: GradedDesign) -> pd.Series:
+    """Each vendor's mean score per criterion with balanced reviewers (many prompts): what the adjusted
+    comparisons estimate."""
     big = replace(design, tilt={}, n_prompts=50_000, writers=2_000)
     deliverables, reviews = simulate_graded(big, np.random.default_rng(12345))
     scored = reviews.merge(deliverables[["deliverable_id", "vendor"]], on="deliverable_id")
-    means = scored.groupby(["vendor", "criterion"])["score"].mean()
-    spans = {"accuracy": 4.0, "following": 4.0, "safety": 1.0}
-    lows = {"accuracy": 1.0, "following": 1.0, "safety": 0.0}
-    weighted = {v: np.mean([(means[(v, c)] - lows[c]) / spans[c] for c in spans]) for v in design.vendors}
-    out = {}
-    names = list(design.vendors)
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
-            for c in spans:
-                out[(a, b, c)] = float(means[(a, c)] - means[(b, c)])
-            out[(a, b, "weighted score")] = float(weighted[a] - weighted[b])
-    return out
+    return scored.groupby(["vendor", "criterion"])["score"].mean()
+
+
+def truth(means: pd.Series, a: str, b: str, metric: str, reliable: list[str]) -> float:
+    """A comparison's population value: a criterion's mean difference, or the weighted score's over the criteria
+    that project found reliable (equal weights, each criterion on 0-1)."""
+    if metric != "weighted score":
+        return float(means[(a, metric)] - means[(b, metric)])
+    unit = [(means[(a, c)] - means[(b, c)]) / SPANS[c][1] for c in reliable]
+    return float(np.mean(unit))
 
 
 def run(design: GradedDesign, reps: int, n_boot: int, seed: int) -> list[pd.DataFrame]:
@@ -107,7 +109,12 @@ def run(design: GradedDesign, reps: int, n_boot: int, seed: int) -> list[pd.Data
         with tempfile.TemporaryDirectory() as scratch:
             project = write_project(Path(scratch), deliverables, reviews)
             report = le.evaluate(project, n_boot=n_boot, seed=rep)
-        frame = report.comparisons.assign(rep=rep, unbalanced=bool(report.settings.get("reviewers_unbalanced")))
+        kept = report.reliability.loc[report.reliability["reliable"], "criterion"].tolist()
+        frame = report.comparisons.assign(
+            rep=rep,
+            unbalanced=bool(report.settings.get("reviewers_unbalanced")),
+            reliable=[kept] * len(report.comparisons),
+        )
         found.append(frame)
     return found
 
@@ -133,8 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     results["naive_raw_claim_rate"] = float(naive.mean())
     results["warned_unbalanced"] = float(equal.groupby("rep")["unbalanced"].first().mean())
     unequal = pd.concat(run(UNEQUAL, reps, args.n_boot, 2), ignore_index=True)
-    target = truth(UNEQUAL)
-    value = unequal.apply(lambda r: target[(r.vendor_a, r.vendor_b, r.metric)], axis=1)
+    means = population_means(UNEQUAL)
+    value = unequal.apply(lambda r: truth(means, r.vendor_a, r.vendor_b, r.metric, r.reliable), axis=1)
     half = t_law.ppf(0.975, unequal["df"].clip(lower=1.0)) * unequal["se"]
     results["marginal_coverage"] = float(
         ((unequal["difference"] - half <= value) & (value <= unequal["difference"] + half)).mean()
