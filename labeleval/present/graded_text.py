@@ -184,7 +184,8 @@ def _judges_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 def method_line(settings: Mapping[str, Any]) -> str:
     level = fmt.confidence_level(float(settings.get("confidence", 0.95)))
     return (
-        f"{level} intervals count prompts, writers and reviewers (multiway cluster-robust variance); scores adjusted "
+        f"{level} intervals count prompts and writers (multiway cluster-robust variance) and reviewers (through the "
+        f"severity model); scores adjusted "
         f"for each reviewer's severity per criterion (additive model, deliverables as fixed effects); acceptance rule: "
         f"{settings.get('acceptance_rule')}; criteria with reviewer alpha below {settings.get('min_alpha')} are kept "
         f"out of the verdict."
