@@ -35,6 +35,7 @@ SCRIPTS = {
     "calibration_subsets.py": "slices and drift: false findings, coverage, power",
     "calibration_classes.py": "per-class recall, precision and F1: coverage, false claims, power",
     "calibration_watch.py": "watching a pilot daily and replacing a vendor: false claims, power, TOST level",
+    "calibration_graded.py": "graded written work: false claims with unbalanced reviewers, coverage of the comparisons",
     "coverage_agreement.py": "the agreement family's 95% intervals (Gwet's variances, Light's jackknife, per label, "
     "per annotator, differences of two vendors): coverage",
 }

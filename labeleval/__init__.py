@@ -55,7 +55,7 @@ if TYPE_CHECKING:  # the same names for type checkers (tests/test_api.py keeps t
     from labeleval.metrics.ordinal import gwet_ac2, icc, within_one_agreement
     from labeleval.metrics.sets import jaccard_distance, masi_distance
     from labeleval.project.manifest import Project, load_project
-    from labeleval.report import Report
+    from labeleval.report import GradedReport, Report
 
 #: The public names and the module each lives in: the one table ``__all__``, ``__getattr__`` and ``dir()`` read.
 PUBLIC: dict[str, str] = {
@@ -105,6 +105,7 @@ PUBLIC: dict[str, str] = {
     "pilot_plan": "labeleval.analyses.plan",
     "Project": "labeleval.project.manifest",
     "load_project": "labeleval.project.manifest",
+    "GradedReport": "labeleval.report",
     "Report": "labeleval.report",
 }
 

@@ -14,16 +14,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from labeleval.analyses.gold_audit import without_items
+from labeleval.analyses.graded import score_graded
 from labeleval.analyses.questions import score_with_questions
 from labeleval.errors import LabelevalError
 from labeleval.io.frames import FRAME_KEYWORDS, frames_project, is_frames
+from labeleval.io.graded import read_graded
 from labeleval.io.pipeline import load
 from labeleval.io.stream import choose_engine
 from labeleval.options import Engine
 from labeleval.project.manifest import Project
-from labeleval.report import Report, as_report, with_data
+from labeleval.project.version import __version__
+from labeleval.report import Report, as_report, graded_report, with_data
 from labeleval.scoring.run import score
 from labeleval.scoring.settings import Settings, as_project, parameters_doc, resolve_settings, signature_parameters
+from labeleval.tuning import GRADED_MIN_ALPHA
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -87,6 +91,8 @@ def evaluate(
     described = {"gold": gold, "items": items, "task": task, "pricing": pricing, "columns": columns}
     project = _project_of(project_or_path, described | {"duplicates": duplicates}, vendor_column)
     settings = resolve_settings(project, **options)
+    if project.graded:
+        return _evaluate_graded(project, settings)
     choice = choose_engine(project, settings.engine)
     if choice != Engine.MEMORY:  # the chunked engines bound memory: one task at a time
         settings = replace(settings, n_jobs=1)
@@ -108,6 +114,25 @@ def evaluate(
     # the questions that replay the judgments see the gold the scoring saw (suspect gold left out on request)
     excluded = [str(i) for i in (report.settings.get("gold_audit") or {}).get("excluded_gold", [])]
     return with_data(report, without_items(data, excluded))
+
+
+def _evaluate_graded(project: Project, settings: Settings) -> Report:
+    """A graded task (written work scored against a rubric): its own reading and scoring, the same Report type."""
+    data = read_graded(project)
+    data.raise_problems()
+    found = score_graded(data, confidence=settings.confidence, n_boot=settings.n_boot, seed=settings.seed)
+    facts = {
+        "task": project.task.name,
+        "kind": str(project.task.kind),
+        "version": __version__,
+        "confidence": settings.confidence,
+        "n_boot": settings.n_boot,
+        "seed": settings.seed,
+        "currency": project.currency,
+        "min_alpha": GRADED_MIN_ALPHA,
+        "criteria": [c.name for c in project.criteria],
+    }
+    return graded_report(found, data.ledger, data.quarantine, data.notes, facts)
 
 
 def _project_of(project_or_path: object, described: dict[str, Any], vendor_column: str) -> Project:

@@ -43,6 +43,21 @@ class TaskKind(Option):
     RATIO = "ratio", "non-negative numbers with a true zero"
     MULTILABEL = "multilabel", "a set of labels per judgment"
     PAIRWISE = "pairwise", "a preference between two responses: A, B or tie"
+    GRADED = "graded", "written work (a demonstration, a rewrite) scored by reviewers against a rubric of criteria"
+
+
+class CriterionScale(Option):
+    """How a graded task's rubric criterion is scored."""
+
+    PASS_FAIL = "pass_fail", "pass or fail (pass/fail, yes/no, true/false or 1/0)"
+    POINTS = "points", "whole points on an ordinal scale, e.g. 1 to 5"
+
+
+class AcceptanceRule(Option):
+    """When a graded deliverable counts as accepted (usable)."""
+
+    ALL_PASS = "all_pass", "every criterion passes (its reviewers' mean at or above its pass mark)"
+    WEIGHTED_SCORE = "weighted_score", "the weighted mean of the criteria's scores on 0-1 reaches min_score"
 
 
 class UsabilityRule(Option):
@@ -143,6 +158,13 @@ class Reason(Option):
     NOT_COMPLETED = "NOT_COMPLETED", "the task is not completed (pending, expired, error): nothing delivered yet"
     REVIEW_ANNOTATION = "REVIEW_ANNOTATION", "a reviewer's or ground-truth annotation, not the vendor's judgment"
     NO_ANSWER = "NO_ANSWER", "the export holds no answer for the question (missing result, empty choices, no responses)"
+    UNKNOWN_CRITERION = "UNKNOWN_CRITERION", "a review names a criterion the manifest's [[criteria]] do not declare"
+    UNKNOWN_DELIVERABLE = (
+        "UNKNOWN_DELIVERABLE",
+        "a review names a deliverable no vendor's file holds (or one set aside)",
+    )
+    DUPLICATE_DELIVERABLE = "DUPLICATE_DELIVERABLE", "a deliverable id given again (in this or another vendor's file)"
+    DUPLICATE_REVIEW = "DUPLICATE_REVIEW", "the same reviewer scored the same deliverable on the same criterion again"
 
 
 E = TypeVar("E", bound=Option)

@@ -5,21 +5,23 @@ how many more gold items would separate the vendors."""
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
+from labeleval.analyses.graded import GradedFrames
 from labeleval.analyses.plan import report_plan
 from labeleval.analyses.replacement import Replacement, replacement
 from labeleval.analyses.sequential import Sequential, sequential
 from labeleval.errors import LabelevalError
 from labeleval.io.dataset import Dataset
+from labeleval.present.graded_text import graded_html, graded_markdown, graded_verdict, leaderboard_table
 from labeleval.present.notebook import report_html, report_repr
 from labeleval.present.render import to_html, to_markdown
 from labeleval.scoring.report_data import LARGE_FRAMES, ReportData
 from labeleval.tuning import WATCH_CONFIDENCE, WATCH_COST_MARGIN, WATCH_DELTA
 
-__all__ = ["LARGE_FRAMES", "Report", "as_report", "with_data"]
+__all__ = ["LARGE_FRAMES", "GradedReport", "Report", "as_report", "graded_report", "with_data"]
 
 
 @dataclass(frozen=True)
@@ -117,3 +119,97 @@ def as_report(data: ReportData) -> Report:
     if isinstance(data, Report):
         return data
     return Report(**{f.name: getattr(data, f.name) for f in fields(data)})
+
+
+@dataclass(frozen=True)
+class GradedReport(Report):
+    """The Report of a graded task (``kind = "graded"``): written work scored by reviewers against a rubric.
+
+    It is a :class:`Report`, so everything that takes one takes it; the frames that mean the same keep their
+    names and the label frames (agreement, accuracy, per_class, confusion ...) are empty:
+
+    summary
+        One row per vendor: deliverables, acceptance rate adjusted for reviewer severity and raw, each with its
+        interval, the weighted score on the reliable criteria (0-1, adjusted and raw), ``severity_exposure`` (raw
+        less adjusted: what the reviewers it drew did to its score), total cost, cost per deliverable and per
+        accepted deliverable with its interval.
+    comparisons
+        Every vendor pair on each reliable criterion and on the weighted score, on the prompts both answered,
+        severity-adjusted: difference, raw difference, simultaneous interval and adjusted p-value (one max-T family).
+    annotators
+        The writers' report cards: deliverables, scored, accepted with a Wilson interval, mean weighted score.
+    items
+        One row per deliverable: vendor, prompt, writer, scores, accepted (adjusted and raw), weighted score.
+    cost
+        Per vendor: pricing model, deliverables, labour, total, per deliverable.
+    criteria
+        Per vendor and criterion: scores, raw mean, severity-adjusted mean and the reviews' pass rate, with
+        intervals, and whether the criterion is in the verdict.
+    reliability
+        Per criterion: Krippendorff's alpha among the reviewers with its interval, and why a criterion is out.
+    severity
+        Each reviewer's severity per criterion, in points (positive: lenient).
+    reviewer_balance
+        Reviewer x vendor: scores given and their share of the vendor's scores.
+    judges
+        Each judge's and gold reviewer's agreement with the panel per criterion: offset from the panel's mean, its
+        distance from the panel's reviewers less theirs from each other (with an interval), and whether a judge
+        can stand in for the panel.
+    """
+
+    criteria: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reliability: pd.DataFrame = field(default_factory=pd.DataFrame)
+    severity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reviewer_balance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    judges: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def plan(self, *, power: float = 0.8, alpha: float | None = None, difference: float | None = None) -> pd.DataFrame:
+        """Not available for graded work: the sample-size plan is built on gold accuracy."""
+        raise LabelevalError("plan() sizes gold items for labels; a graded task has no gold labels")
+
+    def verdict(self) -> list[str]:
+        """The findings in sentences, each from a test or a rubric check."""
+        return graded_verdict(self.frames(), self.settings)
+
+    def __repr__(self) -> str:
+        table = leaderboard_table(self.frames(), self.settings)
+        return f"GradedReport: {self.settings.get('task')}\n" + table.to_string(index=False)
+
+    def _repr_html_(self) -> str:
+        return graded_html(self.frames(), self.settings)
+
+    def to_markdown(self) -> str:
+        """The verdict, vendors, comparisons, rubric reliability, criteria and reviewer severity in Markdown."""
+        return graded_markdown(self.frames(), self.settings)
+
+    def to_html(self) -> str:
+        """The Markdown report's content as a self-contained HTML document (no scripts, nothing loaded)."""
+        return graded_html(self.frames(), self.settings)
+
+
+def graded_report(found: GradedFrames, ledger: pd.DataFrame, quarantine: pd.DataFrame, notes: pd.DataFrame,
+                  settings: dict[str, object]) -> GradedReport:  # fmt: skip
+    """A graded evaluation's frames as its Report."""
+    empty = pd.DataFrame()
+    return GradedReport(
+        summary=found.summary,
+        agreement=empty,
+        accuracy=empty,
+        per_class=empty,
+        confusion=empty,
+        annotators=found.writers,
+        redundancy=empty,
+        task_metrics=empty,
+        cost=found.cost,
+        comparisons=found.comparisons,
+        items=found.deliverables,
+        ledger=ledger,
+        quarantine=quarantine,
+        notes=notes,
+        criteria=found.criteria,
+        reliability=found.reliability,
+        severity=found.severity,
+        reviewer_balance=found.reviewer_balance,
+        judges=found.judges,
+        settings={**settings, **found.facts},
+    )

@@ -214,3 +214,21 @@ MIN_AGREEMENT_ITEMS: Final = 10
 #: those pairs cover fewer than this share of the annotators: one pair of two annotators out of 190 says
 #: nothing about the other 188
 MIN_PAIR_COVERAGE: Final = 0.5
+
+# ------------------------------------------------------------------ graded written work (analyses/graded.py)
+#: a rubric criterion whose reviewers agree less than this (Krippendorff's alpha, ordinal for points, nominal for
+#: pass/fail; Krippendorff's own floor for tentative conclusions) is reported but kept out of the verdict and of the
+#: weighted score the verdict compares: reviewers who do not agree on a criterion cannot rank vendors on it;
+#: changes results
+GRADED_MIN_ALPHA: Final = 0.667
+#: reviewers count as unbalanced across vendors when the reviewer x vendor table of reviews has a Cramer's V at or
+#: above this (about 0.06 is what random assignment of 3 of 8 reviewers to 600 deliverables gives); the report
+#: then warns that raw scores mix vendor quality with which reviewers each vendor drew; changes a warning only
+GRADED_IMBALANCE_V: Final = 0.15
+#: normal draws behind the graded family's max-T (its covariance is in closed form; the draws only set the
+#: critical value), when the evaluation's n_boot is smaller; changes the p-values' resolution
+GRADED_MIN_DRAWS: Final = 2000
+#: a judge (an LLM judge, say) can stand in for the panel on a criterion when the upper end of the interval of "its
+#: mean distance from the panel's reviewers less the reviewers' mean distance from each other" is at most this
+#: share of the criterion's scale (0.05: a twentieth of 1-5's four points, 0.2 points); changes results
+GRADED_JUDGE_MARGIN: Final = 0.05

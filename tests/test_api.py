@@ -14,6 +14,7 @@ import pytest
 import labeleval as le
 from labeleval.report import Report
 from tests.helpers import oracles
+from tests.helpers.paths import ROOT
 
 SUMMARY_COLUMNS = [
     "vendor",
@@ -251,3 +252,21 @@ def test_the_public_names_are_one_table() -> None:
     assert shown == labeleval.PUBLIC
     for name, module in labeleval.PUBLIC.items():
         assert getattr(labeleval, name).__module__ == module, name
+
+
+@pytest.mark.slow
+def test_a_graded_project_evaluates_to_a_graded_report_with_its_exports(tmp_path: Path) -> None:
+    """``evaluate`` on graded written work: a Report (every caller typed for one keeps working) with the graded
+    frames beside the shared ones, and the exports, documents and repr of any Report."""
+    report = le.evaluate(ROOT / "sample_data" / "graded_writing", n_boot=100)
+    assert isinstance(report, le.GradedReport) and isinstance(report, le.Report)
+    assert list(report.summary["vendor"]) == ["Scale", "Surge", "Mercor"]
+    assert set(report.reliability["criterion"]) == {"accuracy", "instruction_following", "style", "safety"}
+    assert {"criteria", "reliability", "severity", "reviewer_balance"} <= set(report.frame_names())
+    written = report.to_csv(tmp_path / "csv")
+    assert any(p.name.startswith("reliability") for p in written)
+    assert '"reliability"' in report.to_json()
+    assert "Rubric reliability" in report.to_markdown() and "<table>" in report.to_html()
+    assert "Scale" in repr(report)
+    with pytest.raises(le.LabelevalError, match="graded task has no gold labels"):
+        report.plan()

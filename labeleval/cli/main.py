@@ -28,16 +28,19 @@ from labeleval.cli.output import add_raw_csv, csv_text, emit, json_for_terminal,
 from labeleval.cli.progress import ProgressBar
 from labeleval.cli.settings import add_settings_arguments, settings_given
 from labeleval.errors import LabelevalError, UndefinedMetricWarning
+from labeleval.io.graded import read_graded
 from labeleval.io.pipeline import load_data
 from labeleval.options import Reason
 from labeleval.present import glossary
+from labeleval.present.graded_text import graded_text
 from labeleval.present.render import blank_notes, class_summary_line
 from labeleval.present.verdict import redundancy_line, verdict
 from labeleval.project.manifest import load_project
 from labeleval.project.version import __version__
-from labeleval.report import LARGE_FRAMES, Report
-from labeleval.safety import terminal_text
+from labeleval.report import LARGE_FRAMES, GradedReport, Report
+from labeleval.safety import spreadsheet_frame, terminal_text
 from labeleval.samples.content_safety import generate_content_safety
+from labeleval.samples.graded import generate_graded_writing
 from labeleval.samples.kinds import generate_helpfulness_likert, generate_preference_pairs
 from labeleval.samples.llm_judge import generate_llm_judge
 from labeleval.samples.pilot import generate_ticket_pilot
@@ -171,6 +174,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _annotators(args)
     if args.command == "read":
         return cli_read.run(args)
+    if args.command in (*cli_questions.COMMANDS, *cli_decisions.COMMANDS) and as_project(args.project).graded:
+        raise LabelevalError(
+            f"labeleval {args.command} works on labelling tasks (gold labels, judgments); this project is graded "
+            f"written work: `labeleval score` shows its comparisons, rubric reliability, reviewers and judges"
+        )
     if args.command in cli_questions.COMMANDS:
         return cli_questions.run(args)
     if args.command in cli_decisions.COMMANDS:
@@ -183,6 +191,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             (generate_helpfulness_likert, "helpfulness_likert"),
             (generate_ticket_pilot, "ticket_pilot"),
             (generate_llm_judge, "llm_judge"),
+            (generate_graded_writing, "graded_writing"),
         ):
             manifest = make(root / name)
             status(args, f"wrote {manifest.parent} (synthetic sample; see its README.md)")
@@ -200,7 +209,7 @@ def _score(args: argparse.Namespace) -> int:
         progress=ProgressBar() if sys.stderr.isatty() and not args.quiet else None,
         **given,
     )
-    frames = None if args.with_items else [n for n in Report.frame_names() if n not in LARGE_FRAMES]
+    frames = None if args.with_items else [n for n in type(report).frame_names() if n not in LARGE_FRAMES]
     if args.format == "csv":
         if args.out == "-":
             raise LabelevalError("--format csv writes a folder of files; for standard output use --format json")
@@ -214,6 +223,8 @@ def _score(args: argparse.Namespace) -> int:
         text = report.to_markdown()
     elif args.format == "html":
         text = report.to_html()
+    elif isinstance(report, GradedReport):
+        text = graded_text(report.frames(), report.settings, lambda frame: _text_table(frame, {}))
     else:
         text = format_table(report) + cli_questions.slice_and_drift_text(report)
     emit(args, json_for_terminal(text) if args.format == "json" and not args.out else text + "\n")
@@ -222,6 +233,11 @@ def _score(args: argparse.Namespace) -> int:
 
 def _annotators(args: argparse.Namespace) -> int:
     report = evaluate(args.project, n_boot=0, consensus=args.consensus)
+    if isinstance(report, GradedReport):  # the writers' cards of graded work
+        emit(
+            args, spreadsheet_frame(report.annotators).to_csv(index=False) if args.format == "csv" else _writers(report)
+        )
+        return 0
     cards = report.annotators.sort_values(["low_performer", "vendor", "gold_accuracy"], ascending=[False, True, True])
     if args.flagged:
         cards = cards[cards["low_performer"]]
@@ -251,8 +267,30 @@ def _annotators(args: argparse.Namespace) -> int:
     return 0
 
 
+def _writers(report: GradedReport) -> str:
+    """The writers' report cards as a terminal table."""
+    cards = report.annotators
+    shown = pd.DataFrame(
+        {
+            "Vendor": cards["vendor"],
+            "Writer": cards["writer_id"],
+            "Deliverables": cards["deliverables"].map(fmt.count),
+            "Scored": cards["scored"].map(fmt.count),
+            "Accepted": [
+                fmt.ci(v, lo, hi, "pct")
+                for v, lo, hi in cards[
+                    ["acceptance_rate", "acceptance_rate_ci_low", "acceptance_rate_ci_high"]
+                ].to_numpy()
+            ],
+            "Weighted score": cards["weighted_score"].map(fmt.number),
+        }
+    )
+    return _text_table(shown, {}) + f"\n\n{len(cards)} writers; acceptance adjusted for reviewer severity."
+
+
 def _validate(args: argparse.Namespace) -> int:
-    data = load_data(as_project(args.project))
+    project = as_project(args.project)
+    data = read_graded(project) if project.graded else load_data(project)
     ledger = data.ledger
     say(
         f"{data.project.task.name}: {len(data.project.vendors)} vendors, task kind {data.project.task.kind}",

@@ -26,7 +26,9 @@ from labeleval.options import (
     EXPORT_FORMATS,
     GOLD_EXPORT_FORMATS,
     TABLE_FORMATS,
+    AcceptanceRule,
     ConsensusMethod,
+    CriterionScale,
     DuplicatePolicy,
     DurationUnit,
     Option,
@@ -38,7 +40,16 @@ from labeleval.options import (
     invalid_option,
 )
 from labeleval.project.paths import is_multi_path, parquet_files
-from labeleval.project.schema import OPTIONAL_COLUMNS, PAIRWISE_LABELS, REQUIRED_COLUMNS, FlagRules, TaskSpec
+from labeleval.project.schema import (
+    DELIVERABLE_OPTIONAL,
+    DELIVERABLE_REQUIRED,
+    OPTIONAL_COLUMNS,
+    PAIRWISE_LABELS,
+    REQUIRED_COLUMNS,
+    REVIEW_REQUIRED,
+    FlagRules,
+    TaskSpec,
+)
 from labeleval.safety import clean_name, look_alike, look_alike_letters
 
 if TYPE_CHECKING:
@@ -47,7 +58,24 @@ if TYPE_CHECKING:
 MANIFEST_NAME: Final = "labeleval.toml"
 E = TypeVar("E", bound=Option)
 
-_TOP_KEYS: Final = ("task", "gold", "usability", "data", "quality", "vendors", "items")
+_TOP_KEYS: Final = (
+    "task",
+    "gold",
+    "usability",
+    "data",
+    "quality",
+    "vendors",
+    "items",
+    "criteria",
+    "acceptance",
+    "reviews",
+)
+#: the top-level tables only a graded task has, and those it does not
+_GRADED_ONLY: Final = ("criteria", "acceptance", "reviews")
+_LABELS_ONLY: Final = ("gold", "usability", "quality")
+_CRITERION_KEYS: Final = ("name", "scale", "points", "pass_at", "weight")
+_ACCEPTANCE_KEYS: Final = ("rule", "min_score")
+_REVIEWS_KEYS: Final = ("path", "format", "columns", "encoding", "sheet", "gold_reviewers", "judges")
 _TASK_KEYS: Final = ("name", "kind", "labels", "tolerance", "range", "separator", "min_jaccard")
 _FILE_KEYS: Final = (
     "path",
@@ -179,6 +207,43 @@ class ItemsSpec:
 
 
 @dataclass(frozen=True)
+class Criterion:
+    """One rubric criterion of a graded task (``[[criteria]]``): pass/fail, or whole points from ``low`` to
+    ``high`` with a pass mark; ``weight`` in the weighted score."""
+
+    name: str
+    scale: CriterionScale = CriterionScale.PASS_FAIL
+    low: int = 0
+    high: int = 1
+    pass_at: float = 1.0
+    weight: float = 1.0
+
+    def unit(self, score: float) -> float:
+        """``score`` on 0-1: 0 the scale's lowest point, 1 its highest."""
+        return (score - self.low) / (self.high - self.low)
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """``[acceptance]``: when a deliverable is accepted (usable): every criterion passes, or the weighted mean of
+    the criteria's 0-1 scores reaches ``min_score``."""
+
+    rule: AcceptanceRule = AcceptanceRule.ALL_PASS
+    min_score: float = 0.75
+
+
+@dataclass(frozen=True)
+class ReviewsSpec:
+    """``[reviews]``: the reviews file of a graded task; the reviewers whose reviews are the lab's gold, and the
+    judges (an LLM judge, say) asked whether they could stand in for the panel: both are compared with the panel,
+    never part of it."""
+
+    file: FileSpec
+    gold_reviewers: tuple[str, ...] = ()
+    judges: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Project:
     """A parsed manifest: the task, the gold file, the vendors and the rules. Files are read later."""
 
@@ -196,6 +261,15 @@ class Project:
     quality: Quality = Quality()
     items: ItemsSpec | None = None
     gold_metadata: tuple[str, ...] = ()  # extra gold-file columns kept as item metadata
+    #: a graded task's rubric, acceptance rule and reviews (empty and None for the other kinds)
+    criteria: tuple[Criterion, ...] = ()
+    acceptance: Acceptance = Acceptance()
+    reviews: ReviewsSpec | None = None
+
+    @property
+    def graded(self) -> bool:
+        """Whether the vendors deliver written work that reviewers score against a rubric."""
+        return self.task.kind == TaskKind.GRADED
 
     @property
     def currency(self) -> str:
@@ -205,6 +279,7 @@ class Project:
         """Every input file, gold first."""
         out = [self.gold.path] if self.gold else []
         out += [self.items.file.path] if self.items else []
+        out += [self.reviews.file.path] if self.reviews else []
         return out + [v.file.path for v in self.vendors]
 
 
@@ -445,6 +520,13 @@ def project_from_tables(
     m = _Manifest(manifest, text, allow_outside, frames)
     m.check_keys(data, _TOP_KEYS, "the manifest")
     task = _task(m, m.table(data, "task", "manifest"))
+    if task.kind == TaskKind.GRADED:
+        return _graded_project(m, data, task)
+    misplaced = [key for key in _GRADED_ONLY if key in data]
+    if misplaced:
+        raise _section_error(
+            m, misplaced[0], f'[{misplaced[0]}] belongs to graded tasks (kind = "graded"), not {task.kind}'
+        )
     gold, gold_metadata = _gold(m, data, task.labels)
     options = _data_options(m, m.table(data, "data", "manifest"))
     return Project(
@@ -559,12 +641,15 @@ def _data_options(m: _Manifest, data_t: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _vendors(m: _Manifest, vendor_list: object, labels: tuple[str, ...]) -> tuple[VendorSpec, ...]:
-    """``[[vendors]]``: at least one, unique names, one currency."""
+def _vendors(
+    m: _Manifest, vendor_list: object, labels: tuple[str, ...], *, graded: bool = False
+) -> tuple[VendorSpec, ...]:
+    """``[[vendors]]``: at least one, unique names, one currency (a graded task's: its deliverables)."""
     if not isinstance(vendor_list, list) or not vendor_list:
         raise m.error("the manifest needs at least one [[vendors]] table with name, path and pricing")
     current_limits().check("vendors", len(vendor_list), f"{m.path.name}: [[vendors]]")
-    vendors = tuple(_vendor(m, v, k, labels) for k, v in enumerate(vendor_list))
+    columns = (*DELIVERABLE_REQUIRED, *DELIVERABLE_OPTIONAL) if graded else (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+    vendors = tuple(_vendor(m, v, k, labels, columns) for k, v in enumerate(vendor_list))
     given = [str(v.get("name")) for v in vendor_list]  # as written: a refusal names them so
     lines = [m.section_line("[[vendors]]", k) for k in range(len(vendors))]
     _distinct(m, "[[vendors]] names", given, lines, fold_case=True)
@@ -611,6 +696,12 @@ def _quality(m: _Manifest, table: dict[str, Any]) -> Quality:
 
 def _task_labels(m: _Manifest, task_t: dict[str, Any], kind: str) -> tuple[str, ...]:
     labels = task_t.get("labels")
+    if kind == "graded":
+        if labels is not None:
+            raise m.error(
+                "[task].labels is not used by kind = 'graded': its scores are declared by [[criteria]]", "labels"
+            )
+        return ()
     if kind in ("interval", "ratio"):
         if labels is not None:
             raise m.error(
@@ -767,7 +858,7 @@ def _worker_responses(m: _Manifest, table: dict[str, Any], where: str, after: in
     return responses
 
 
-def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) -> VendorSpec:
+def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...], columns: tuple[str, ...]) -> VendorSpec:
     after = m.section_line("[[vendors]]", index)
     if not isinstance(table, dict):
         raise m.error(f"[[vendors]] #{index + 1} must be a table")
@@ -776,7 +867,7 @@ def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) ->
         raise m.error(f"[[vendors]] #{index + 1}.name has no visible character", "name", after)
     where = f"[[vendors]] {name!r}"
     m.check_keys(table, _VENDOR_KEYS, where, after)
-    file = _file_spec(m, table, where, (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS), after)
+    file = _file_spec(m, table, where, columns, after)
     _check_label_map(m, file.label_map, labels, where, after)
     unit = m.choice(table, "duration_unit", DurationUnit, where, DurationUnit.S, after)
     rates = _rates(m, table, where, after)
@@ -846,3 +937,138 @@ def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...]) ->
         worker_responses=responses,
         metadata=metadata,
     )
+
+
+def _graded_project(m: _Manifest, data: dict[str, Any], task: TaskSpec) -> Project:
+    """A graded task: ``[[criteria]]``, ``[acceptance]``, ``[reviews]`` and each vendor's deliverables."""
+    misplaced = [key for key in _LABELS_ONLY if key in data]
+    if misplaced:
+        raise _section_error(
+            m,
+            misplaced[0],
+            f"[{misplaced[0]}] does not apply to a graded task: its reviewers score the work against [[criteria]], "
+            f"and [acceptance] says which work is usable",
+        )
+    criteria = _criteria(m, data.get("criteria"))
+    vendors = _vendors(m, data.get("vendors"), (), graded=True)
+    for k, vendor in enumerate(vendors):
+        if vendor.pricing.model == PricingModel.PER_MILLION_TOKENS or vendor.file.native:
+            raise m.error(
+                f"[[vendors]] {vendor.name!r}: a graded task's deliverables are a table (csv, tsv, jsonl, json, "
+                f"parquet, xlsx) priced per deliverable (per_item or per_label), hourly or fixed",
+                "model" if not vendor.file.native else "format",
+                m.section_line("[[vendors]]", k),
+            )
+    options = _data_options(m, m.table(data, "data", "manifest"))
+    return Project(
+        root=m.path.parent,
+        manifest=m.path,
+        task=task,
+        vendors=vendors,
+        items=_items(m, data),
+        usability=Usability(rule=UsabilityRule.CONSENSUS),  # not used: [acceptance] says what is usable
+        criteria=criteria,
+        acceptance=_acceptance(m, m.table(data, "acceptance", "manifest"), criteria),
+        reviews=_reviews(m, data),
+        **options,
+    )
+
+
+def _section_error(m: _Manifest, key: str, message: str) -> ManifestError:
+    """An error about a whole table, naming the line of its header."""
+    line = m.section_line(f"[{key}]") or m.section_line(f"[[{key}]]")
+    return ManifestError(f"{m.path.name} line {line}: {message}" if line else f"{m.path.name}: {message}")
+
+
+def _criteria(m: _Manifest, listing: object) -> tuple[Criterion, ...]:
+    """``[[criteria]]``: at least one, distinct names."""
+    if not isinstance(listing, list) or not listing:
+        raise m.error(
+            'a graded task needs at least one [[criteria]] table, e.g. name = "accuracy", scale = "points", '
+            "points = [1, 5], pass_at = 4"
+        )
+    current_limits().check("labels", len(listing), f"{m.path.name}: [[criteria]]")
+    criteria = tuple(_criterion(m, table, k) for k, table in enumerate(listing))
+    lines = [m.section_line("[[criteria]]", k) for k in range(len(criteria))]
+    _distinct(m, "[[criteria]] names", [c.name for c in criteria], lines, fold_case=True)
+    return criteria
+
+
+def _criterion(m: _Manifest, table: object, index: int) -> Criterion:
+    after = m.section_line("[[criteria]]", index)
+    if not isinstance(table, dict):
+        raise m.error(f"[[criteria]] #{index + 1} must be a table")
+    name = clean_name(m.string(table, "name", f"[[criteria]] #{index + 1}"))
+    if not name:
+        raise m.error(f"[[criteria]] #{index + 1}.name has no visible character", "name", after)
+    where = f"[[criteria]] {name!r}"
+    m.check_keys(table, _CRITERION_KEYS, where, after)
+    scale = m.choice(table, "scale", CriterionScale, where, CriterionScale.PASS_FAIL, after)
+    weight = m.number(table, "weight", where, 1.0, after)
+    if weight <= 0:
+        raise m.error(f"{where}.weight must be above 0; found {weight:g}", "weight", after)
+    if scale == CriterionScale.PASS_FAIL:
+        extra = [key for key in ("points", "pass_at") if key in table]
+        if extra:
+            raise m.error(f"{where}.{extra[0]} applies to scale = 'points', not pass_fail; remove it", extra[0], after)
+        return Criterion(name, scale, 0, 1, 1.0, weight)
+    points = table.get("points", [1, 5])
+    if (
+        not isinstance(points, list)
+        or len(points) != 2
+        or not all(isinstance(p, int) and not isinstance(p, bool) for p in points)
+        or not 0 <= points[0] < points[1] <= 100
+    ):
+        raise m.error(
+            f"{where}.points must be [lowest, highest] whole points with 0 <= lowest < highest <= 100, e.g. [1, 5]; "
+            f"found {points!r}",
+            "points",
+            after,
+        )
+    low, high = int(points[0]), int(points[1])
+    pass_at = m.number(table, "pass_at", where, float(math.ceil((low + high) / 2)), after)
+    if not low < pass_at <= high:
+        raise m.error(f"{where}.pass_at must be above {low} and at most {high}; found {pass_at:g}", "pass_at", after)
+    return Criterion(name, scale, low, high, pass_at, weight)
+
+
+def _acceptance(m: _Manifest, table: dict[str, Any], criteria: tuple[Criterion, ...]) -> Acceptance:
+    after = m.section_line("[acceptance]")
+    m.check_keys(table, _ACCEPTANCE_KEYS, "[acceptance]", after)
+    rule = m.choice(table, "rule", AcceptanceRule, "[acceptance]", AcceptanceRule.ALL_PASS, after)
+    if rule == AcceptanceRule.ALL_PASS and "min_score" in table:
+        raise m.error(
+            "[acceptance].min_score applies to rule = 'weighted_score'; all_pass uses each criterion's pass mark",
+            "min_score",
+            after,
+        )
+    min_score = m.number(table, "min_score", "[acceptance]", 0.75, after)
+    if not 0 < min_score <= 1:
+        raise m.error(
+            f"[acceptance].min_score is on 0-1 and must be in (0, 1]; found {min_score:g}", "min_score", after
+        )
+    return Acceptance(rule, min_score)
+
+
+def _reviews(m: _Manifest, data: dict[str, Any]) -> ReviewsSpec:
+    """``[reviews]``: the reviews file (deliverable, reviewer, criterion, score) and the gold reviewers."""
+    if "reviews" not in data:
+        raise m.error(
+            'a graded task needs a [reviews] table: path = "reviews.csv" (deliverable, reviewer, criterion, score)'
+        )
+    table = m.table(data, "reviews", "manifest")
+    after = m.section_line("[reviews]")
+    m.check_keys(table, _REVIEWS_KEYS, "[reviews]", after)
+    file = _file_spec(m, table, "[reviews]", REVIEW_REQUIRED, after)
+    if file.native:
+        raise m.error("[reviews].format must be a table format (csv, tsv, jsonl, json, parquet, xlsx)", "format", after)
+    named = {}
+    for key, example in (("gold_reviewers", "lab_expert"), ("judges", "llm-judge")):
+        ids = table.get(key, [])
+        if not isinstance(ids, list) or not all(isinstance(g, str) and g.strip() for g in ids):
+            raise m.error(f'[reviews].{key} must be a list of reviewer ids, e.g. ["{example}"]', key, after)
+        named[key] = tuple(clean_name(g) for g in ids)
+    both = set(named["gold_reviewers"]) & set(named["judges"])
+    if both:
+        raise m.error(f"[reviews]: {sorted(both)[0]!r} is both a gold reviewer and a judge", "judges", after)
+    return ReviewsSpec(file, named["gold_reviewers"], named["judges"])

@@ -45,6 +45,11 @@ NO_ANSWER: Final = Reason.NO_ANSWER
 CONSOLIDATED: Final = "consolidated"
 #: The note code that names such a vendor (``Dataset.notes``)
 CONSOLIDATED_ONLY: Final = "CONSOLIDATED_ONLY"
+#: A graded task's deliverables (one file per vendor): the written work, its prompt and writer.
+DELIVERABLE_REQUIRED: Final = ("deliverable_id", "item_id", "writer_id")
+DELIVERABLE_OPTIONAL: Final = ("text", "cost", "duration_s", "submitted_at")
+#: A graded task's reviews (one file): a reviewer's score of a deliverable on one rubric criterion.
+REVIEW_REQUIRED: Final = ("deliverable_id", "reviewer_id", "criterion", "score")
 
 QUARANTINE_COLUMNS: Final = ("file", "vendor", "line", "column", "reason", "value", "message")
 LEDGER_COLUMNS: Final = ("file", "vendor", "rows_read", "kept", "quarantined")

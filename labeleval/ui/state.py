@@ -19,6 +19,7 @@ from labeleval.limits import evaluation_slot
 from labeleval.options import ConsensusMethod, Option, TaskKind, TiePolicy, UsabilityRule
 from labeleval.present.glossary import display_frame
 from labeleval.project.manifest import Project, find_manifest, load_project
+from labeleval.report import GradedReport
 from labeleval.safety import markdown_text
 from labeleval.samples.content_safety import generate_content_safety
 from labeleval.scoring.settings import Spec, Widget, project_defaults, settings_specs
@@ -298,10 +299,11 @@ def _describe(option: type[Option]) -> Callable[[object], str]:
     return label
 
 
-def current_report(*, show_ledger_on_error: bool = False) -> Report | None:
+def current_report(*, show_ledger_on_error: bool = False, graded_ok: bool = False) -> Report | None:
     """Evaluate the chosen project with the sidebar's options; show ``st.error`` instead of a traceback.
 
-    On an error, the Data page also shows whatever ledger could be read, so the user sees which rows failed.
+    On an error, the Data page also shows whatever ledger could be read, so the user sees which rows failed. A
+    graded task's Report goes only to the pages that draw one (``graded_ok``); the label pages say where to look.
     """
     path = st.session_state.get("project_path", str(default_project()))
     try:
@@ -309,6 +311,13 @@ def current_report(*, show_ledger_on_error: bool = False) -> Report | None:
         outcome = cached_report(str(manifest), fingerprint(manifest), evaluate_options(Path(path)))
         if isinstance(outcome, LabelevalError):
             raise outcome
+        if isinstance(outcome, GradedReport) and not graded_ok:
+            st.info(
+                "This project is graded written work (reviewers scoring deliverables against a rubric): the "
+                "Overview shows its vendors, comparisons, rubric reliability, criteria, reviewers and writers. "
+                "This page is for labelling tasks."
+            )
+            return None
         return outcome
     except LabelevalError as exc:
         st.error(f"This project cannot be scored: {markdown_text(exc)}")

@@ -315,3 +315,32 @@ def test_read_takes_standard_input(monkeypatch: pytest.MonkeyPatch, capsys: pyte
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(table.encode())))
     code, out, _ = run(["read", "-", "--format", "csv"], capsys)
     assert code == 0 and out.startswith("stdin.csv: csv table")
+
+
+@pytest.mark.slow
+def test_score_a_graded_project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`labeleval score` on graded written work: its own table, verdict and reliability; the sample regenerates to
+    the same bytes; JSON carries the graded frames."""
+    code, out, err = run(["score", str(ROOT / "sample_data" / "graded_writing"), "--n-boot", "100"], capsys)
+    assert code == 0, err
+    for words in ("Accepted, adjusted [95% CI]", "Cost/accepted", "Rubric reliability", "Criterion 'style'"):
+        assert words in out
+    sample = str(ROOT / "sample_data" / "graded_writing")
+    code, out, err = run(["score", sample, "--n-boot", "0", "--format", "json", "--out", "-"], capsys)
+    assert code == 0, err
+    assert {"reliability", "severity", "judges"} <= set(json.loads(out))
+    generated = tmp_path / "samples"
+    assert run(["sample", str(generated)], capsys)[0] == 0
+    for name in ("labeleval.toml", "reviews.csv", "scale_deliverables.csv", "surge_deliverables.jsonl", "README.md"):
+        assert (generated / "graded_writing" / name).read_bytes() == (Path(sample) / name).read_bytes(), name
+
+
+@pytest.mark.slow
+def test_validate_and_the_label_only_commands_on_a_graded_project(capsys: pytest.CaptureFixture[str]) -> None:
+    sample = str(ROOT / "sample_data" / "graded_writing")
+    code, out, err = run(["validate", sample], capsys)
+    assert code == 0, err
+    assert "reviews.csv" in out and "ok: every row is accounted for" in out
+    for command in (["watch", sample], ["gold-audit", sample]):
+        code, out, err = run(command, capsys)
+        assert code == 1 and "works on labelling tasks" in err and "Traceback" not in err

@@ -287,3 +287,19 @@ def test_the_tab_icon_is_drawn_by_the_page_not_fetched_from_a_font_server(monkey
     icon = str(seen["page_icon"])
     # Streamlit's page fetches a :material/...: tab icon from fonts.gstatic.com; an emoji it draws as inline SVG
     assert not icon.startswith(":") and "://" not in icon and "/" not in icon
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_of_a_graded_project_renders(page: str) -> None:
+    """The Overview draws the graded Report (criteria, reliability, reviewers, writers); the label pages say where
+    to look; none fails."""
+    at = page_test(page, str(ROOT / "sample_data" / "graded_writing")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    if page == "overview":
+        assert "accepted most" in at.title[0].value
+        assert any("style" in m.value for m in at.markdown)
+        assert len(at.dataframe) >= 6
+    elif page != "data":
+        assert any("graded written work" in i.value for i in at.info)

@@ -11,10 +11,11 @@ from labeleval.present import glossary
 from labeleval.present.cost_chart import cost_quality
 from labeleval.present.render import leaderboard, leaderboard_footnotes
 from labeleval.present.verdict import verdict
-from labeleval.report import Report
+from labeleval.report import GradedReport, Report
 from labeleval.safety import markdown_text
 from labeleval.ui import inline_svg
 from labeleval.ui.pages._common import header, header_caption
+from labeleval.ui.pages._graded import graded_overview
 from labeleval.ui.pages.decisions import watch_status
 from labeleval.ui.state import current_report
 
@@ -70,8 +71,11 @@ def rehearse(report: Report) -> None:
 
 
 def overview() -> None:
-    report = current_report()
+    report = current_report(graded_ok=True)
     if report is None:
+        return
+    if isinstance(report, GradedReport):
+        graded_overview(report)
         return
     header(report, "Which vendor gives the most usable labels for the money?")
     st.markdown("\n".join(f"- {markdown_text(sentence)}" for sentence in verdict(report)))

@@ -1,0 +1,231 @@
+"""A graded evaluation in words and tables: the verdict (sentences only from the family's tests and the rubric
+checks), the leaderboard, the criteria, the rubric's reliability, the reviewers and the writers."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from labeleval import fmt
+from labeleval.present.render import STYLE, html_table, markdown_table
+from labeleval.safety import markdown_text, terminal_text
+
+WEIGHTED = "weighted score"
+
+
+def graded_verdict(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]) -> list[str]:
+    """The findings: each significant paired difference, the criteria kept out, and the reviewer balance."""
+    level = fmt.confidence_level(float(settings.get("confidence", 0.95)))
+    out: list[str] = []
+    comparisons = frames["comparisons"]
+    found = comparisons[comparisons["significant"].astype(bool)] if len(comparisons) else comparisons
+    for r in found.itertuples(index=False):
+        better, worse = (r.vendor_a, r.vendor_b) if r.difference > 0 else (r.vendor_b, r.vendor_a)
+        unit = " (0-1)" if r.metric == WEIGHTED else " points"
+        out.append(
+            f"{better} scores higher than {worse} on {r.metric} after reviewer severity is taken out: "
+            f"{abs(r.difference):.2f}{unit} on {r.shared_prompts} shared prompts "
+            f"({level} simultaneous CI {abs(r.ci_low if r.difference > 0 else r.ci_high):.2f} to "
+            f"{abs(r.ci_high if r.difference > 0 else r.ci_low):.2f}; {fmt.p_phrase(r.p_adjusted)})."
+        )
+    if len(comparisons) and not len(found):
+        out.append(
+            f"No vendor pair differs on any reliable criterion or the weighted score at {level} confidence "
+            f"(one max-T family of {len(comparisons)} tests): the data do not separate them."
+        )
+    for r in frames["reliability"].itertuples(index=False):
+        if not r.reliable:
+            out.append(f"Criterion '{r.criterion}' is not in the verdict: {r.reason}.")
+    if settings.get("reviewers_unbalanced"):
+        summary = frames["summary"]
+        exposure = summary["severity_exposure"].abs() if len(summary) else pd.Series(dtype=float)
+        worst = summary.loc[exposure.idxmax()] if exposure.notna().any() else None
+        lead = (
+            f" {worst['vendor']}'s raw weighted score is {worst['severity_exposure']:+.3f} off its adjusted one."
+            if worst is not None
+            else ""
+        )
+        out.append(
+            f"Reviewers are unbalanced across vendors (Cramer's V {settings.get('reviewer_imbalance_v', 0):.2f}): "
+            f"raw scores mix the work's quality with which reviewers each vendor drew; compare the adjusted "
+            f"ones.{lead}"
+        )
+    judges = frames.get("judges", pd.DataFrame())
+    for r in judges[judges["role"] == "judge"].itertuples(index=False) if len(judges) else ():
+        if r.stands_in:
+            out.append(
+                f"Judge {r.reviewer} can stand in for the panel on '{r.criterion}': its distance from the reviewers "
+                f"is within {r.margin:.2f} points of theirs from each other ({level} CI up to "
+                f"{r.gap_difference_ci_high:+.2f})."
+            )
+    for name in settings.get("disconnected_criteria", []):
+        out.append(
+            f"On '{name}' some reviewers share no deliverable with the others: their severities are not comparable."
+        )
+    return out
+
+
+def leaderboard_table(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per vendor, figures written for people."""
+    level = fmt.confidence_level(float(settings.get("confidence", 0.95)))
+    currency = str(settings.get("currency", "USD"))
+    rows = []
+    for r in frames["summary"].itertuples(index=False):
+        rows.append(
+            {
+                "Vendor": r.vendor,
+                "Deliverables": fmt.count(r.deliverables),
+                f"Accepted, adjusted [{level} CI]": fmt.ci(
+                    r.acceptance_rate, r.acceptance_rate_ci_low, r.acceptance_rate_ci_high, "pct"
+                ),
+                "Accepted, raw": fmt.pct(r.raw_acceptance_rate),
+                "Weighted score (adj.)": fmt.ci(
+                    r.weighted_score, r.weighted_score_ci_low, r.weighted_score_ci_high, "number"
+                ),
+                "Raw score": fmt.number(r.raw_weighted_score),
+                "Cost/accepted": fmt.ci(
+                    r.cost_per_accepted, r.cost_per_accepted_ci_low, r.cost_per_accepted_ci_high, "money", currency
+                ),
+                "Total cost": fmt.money(r.total_cost, currency, total=True),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _cis(frame: pd.DataFrame, stem: str, kind: fmt.Kind, ci: str = "{}_ci_") -> list[str]:
+    """The column ``stem`` with its interval columns, written for people."""
+    low, high = (ci.format(stem) + "low", ci.format(stem) + "high")
+    return [fmt.ci(v, lo, hi, kind) for v, lo, hi in frame[[stem, low, high]].to_numpy()]
+
+
+def _criteria_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    c = frames["criteria"]
+    return pd.DataFrame(
+        {
+            "Vendor": c["vendor"],
+            "Criterion": c["criterion"],
+            "Scores": c["scores"].map(fmt.count),
+            "Mean (raw)": _cis(c, "mean_score", "number"),
+            "Mean (adjusted)": _cis(c, "adjusted_score", "number"),
+            "Pass rate": _cis(c, "pass_rate", "pct"),
+            "In verdict": c["reliable"].map({True: "yes", False: "no"}),
+        }
+    )
+
+
+def _reliability_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    r = frames["reliability"]
+    return pd.DataFrame(
+        {
+            "Criterion": r["criterion"],
+            "Alpha": _cis(r, "alpha", "number"),
+            "Level": r["level"],
+            "Deliverables": r["deliverables"].map(fmt.count),
+            "In verdict": r["reliable"].map({True: "yes", False: "no"}),
+        }
+    )
+
+
+def _comparisons_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    c = frames["comparisons"]
+    return pd.DataFrame(
+        {
+            "Pair": c["vendor_a"] + " - " + c["vendor_b"],
+            "Metric": c["metric"],
+            "Shared prompts": c["shared_prompts"].map(fmt.count),
+            "Difference (adj.)": _cis(c, "difference", "number", ci="ci_"),
+            "Raw difference": c["raw_difference"].map(fmt.number),
+            "Adjusted p": c["p_adjusted"].map(fmt.p_value),
+        }
+    )
+
+
+def _severity_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    s = frames["severity"].pivot_table(index="reviewer", columns="criterion", values="severity", sort=False)
+    return s.map(lambda v: f"{v:+.2f}").reset_index().rename(columns={"reviewer": "Reviewer"})
+
+
+def sections(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]) -> list[tuple[str, pd.DataFrame]]:
+    return [
+        ("Vendors", leaderboard_table(frames, settings)),
+        ("Comparisons on shared prompts (one max-T family)", _comparisons_table(frames)),
+        ("Rubric reliability (reviewers' agreement)", _reliability_table(frames)),
+        ("Criteria", _criteria_table(frames)),
+        ("Reviewer severity (points; + lenient, - severe)", _severity_table(frames)),
+        *(
+            [("Judges and gold reviewers against the panel", _judges_table(frames))]
+            if len(frames.get("judges", ()))
+            else []
+        ),
+    ]
+
+
+def _judges_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    j = frames["judges"]
+    return pd.DataFrame(
+        {
+            "Reviewer": j["reviewer"],
+            "Role": j["role"],
+            "Criterion": j["criterion"],
+            "Deliverables": j["deliverables"].map(fmt.count),
+            "Offset from panel": j["offset"].map(lambda v: f"{v:+.2f}"),
+            "Distance less panel's [CI]": _cis(j, "gap_difference", "number"),
+            "Stands in": [
+                ("yes" if s else "no") if role == "judge" else ""
+                for s, role in zip(j["stands_in"], j["role"], strict=True)
+            ],
+        }
+    )
+
+
+def method_line(settings: Mapping[str, Any]) -> str:
+    level = fmt.confidence_level(float(settings.get("confidence", 0.95)))
+    return (
+        f"{level} intervals count prompts and writers (multiway cluster-robust variance) and reviewers (through the "
+        f"severity model); scores adjusted "
+        f"for each reviewer's severity per criterion (additive model, deliverables as fixed effects); acceptance rule: "
+        f"{settings.get('acceptance_rule')}; criteria with reviewer alpha below {settings.get('min_alpha')} are kept "
+        f"out of the verdict."
+    )
+
+
+def graded_text(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any], table: Any) -> str:
+    """The terminal view: leaderboard, verdict, ledger line. ``table`` formats a display frame as text."""
+    ledger = frames["ledger"]
+    read, kept, quarantined = (int(ledger[c].sum()) for c in ("rows_read", "kept", "quarantined"))
+    header = (
+        f"labeleval {settings.get('version')} · {settings.get('task')} (graded, {len(frames['reliability'])} "
+        f"criteria) · {len(frames['summary'])} vendors · {settings.get('prompts')} prompts · "
+        f"{settings.get('reviewers')} reviewers"
+    )
+    lines = [header, "", table(leaderboard_table(frames, settings)), ""]
+    lines += [f"  • {terminal_text(s, keep_newlines=False)}" for s in graded_verdict(frames, settings)]
+    lines += ["", "Rubric reliability:", table(_reliability_table(frames))]
+    lines += ["", f"Rows: {read:,} read = {kept:,} kept + {quarantined:,} quarantined. {method_line(settings)}"]
+    return "\n".join(lines)
+
+
+def graded_markdown(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]) -> str:
+    lines = [f"# labeleval report: {markdown_text(str(settings.get('task', '')))}", ""]
+    lines += [f"- {markdown_text(s)}" for s in graded_verdict(frames, settings)]
+    lines += ["", f"_{markdown_text(method_line(settings))}_", ""]
+    for title, frame in sections(frames, settings):
+        lines += [f"## {title}", "", markdown_table(frame), ""]
+    return "\n".join(lines) + "\n"
+
+
+def graded_html(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]) -> str:
+    body = [f"<h1>labeleval report: {html_escape(str(settings.get('task', '')))}</h1>", "<ul class='verdict'>"]
+    body += [f"<li>{html_escape(s)}</li>" for s in graded_verdict(frames, settings)]
+    body += ["</ul>", f"<p class='note'>{html_escape(method_line(settings))}</p>"]
+    for title, frame in sections(frames, settings):
+        body += [f"<h2>{html_escape(title)}</h2>", html_table(frame)]
+    head = f"<!doctype html><html><head><meta charset='utf-8'><style>{STYLE}</style></head>"
+    return f"{head}<body>{''.join(body)}</body></html>"
+
+
+def html_escape(text: str) -> str:
+    return html.escape(terminal_text(text, keep_newlines=False))
