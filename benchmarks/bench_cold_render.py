@@ -136,9 +136,9 @@ def ladder_content(path: Path) -> None:
     from labeleval.present.verdict import verdict
     from labeleval.safety import markdown_text
     from labeleval.ui.inline_svg import html_block
-    from labeleval.ui.pages import PAGES
-    from labeleval.ui.pages._common import header_caption
-    from labeleval.ui.pages.overview import chart_svg, leaderboard_markdown
+    from labeleval.ui.screens import PAGES
+    from labeleval.ui.screens._common import header_caption
+    from labeleval.ui.screens.overview import chart_svg, leaderboard_markdown
     from labeleval.ui.state import sample_projects
 
     report = le.evaluate(ROOT / "sample_data" / "content_safety")

@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from labeleval.ui import view_url
-from labeleval.ui.pages import PAGES
+from labeleval.ui.screens import PAGES
 from labeleval.ui.state import default_project, settings_state, sidebar_widgets
 
 #: Seconds between the page and the sidebar's widgets on a session's first run. The browser loads the widgets'
@@ -40,10 +40,10 @@ def project_argument() -> str | None:
 
 
 def page_function(module: str) -> Callable[[], None]:
-    """The page ``labeleval.ui.pages.<module>.<module>()``, imported when the page is first shown."""
+    """The page ``labeleval.ui.screens.<module>.<module>()``, imported when the page is first shown."""
 
     def run() -> None:
-        getattr(importlib.import_module(f"labeleval.ui.pages.{module}"), module)()
+        getattr(importlib.import_module(f"labeleval.ui.screens.{module}"), module)()
 
     run.__name__ = module  # st.Page derives nothing from it (url_path is given), but tracebacks read better
     return run

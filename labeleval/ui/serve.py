@@ -54,7 +54,7 @@ PRELOAD = (
 
 #: The app's own modules the first page runs. They declare Streamlit's cached functions, so they are imported here,
 #: by name and in this order, once Streamlit's notice about a missing runtime is silenced (a launcher's one job).
-AFTER = ("labeleval.ui.state", "labeleval.ui.app", "labeleval.ui.pages.overview")
+AFTER = ("labeleval.ui.state", "labeleval.ui.app", "labeleval.ui.screens.overview")
 
 
 #: The logger of Streamlit's cached functions, which warns "No runtime found" when one is declared before the server.

@@ -25,7 +25,7 @@ from labeleval.samples.content_safety import generate_content_safety
 from labeleval.scoring.settings import Spec, Widget, project_defaults, settings_specs
 from labeleval.ui import report_cache
 from labeleval.ui.isolate import ReaderStopped, ReaderTimedOut, culprit, read_ledger, run_isolated, score_project
-from labeleval.ui.pages._common import dataframe
+from labeleval.ui.screens._common import dataframe
 
 if TYPE_CHECKING:
     from labeleval.report import Report

@@ -14,8 +14,8 @@ import labeleval as le
 from labeleval import fmt
 from labeleval.safety import markdown_text
 from labeleval.ui import app
-from labeleval.ui.pages._common import display_safe
-from labeleval.ui.pages.overview import leaderboard
+from labeleval.ui.screens._common import display_safe
+from labeleval.ui.screens.overview import leaderboard
 from tests.helpers.apptest import leaderboard_of, page_test
 from tests.helpers.hostile_files import FORMULA_VENDOR, MARKDOWN_VENDOR, hostile_project
 from tests.helpers.paths import ROOT

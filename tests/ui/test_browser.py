@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from labeleval.ui import report_cache
+from labeleval.ui import entry_script, report_cache
+from labeleval.ui.screens import PAGES
 from tests.helpers.browser import (
     BARE_APP,
     BARE_TABLE_CHART_APP,
@@ -259,6 +260,26 @@ def test_a_link_opens_its_page_project_and_settings(server: str, tmp_path_factor
         page.get_by_role("heading", name="What a usable label costs").wait_for(timeout=WAIT_MS)
         page.wait_for_url(re.compile(r"/cost\?(?=.*project=ticket_pilot)(?=.*n_boot=500)"), timeout=WAIT_MS)
         browser.close()
+
+
+def test_a_fresh_server_opens_a_link_with_the_apps_pages_only(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """``labeleval app``'s script on a fresh server, first visited through a link to the Annotators page: the page
+    draws, and the sidebar lists the app's pages and nothing else (no module of the package beside the script)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    out = shots_dir(tmp_path_factory)
+    with streamlit_server(entry_script(), launcher=True) as url, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1100})
+        page.goto(f"{url.rstrip('/')}/annotators")
+        page.get_by_role("heading", name="Annotators").first.wait_for(timeout=WAIT_MS)
+        nav = page.locator("[data-testid='stSidebarNav']")
+        nav.wait_for(timeout=WAIT_MS)
+        links = [text.strip() for text in nav.get_by_role("link").all_inner_texts()]
+        page.screenshot(path=str(out / "fresh_link_annotators.png"))
+        assert page.locator("[data-testid='stException']").count() == 0
+        browser.close()
+    titles = [title for _, title, _, _ in PAGES]
+    assert [next((t for t in titles if t in link), link) for link in links] == titles, links
 
 
 def test_every_report_download_works_on_the_first_click(server: str) -> None:

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from labeleval.present.cost_chart import cost_quality
 from labeleval.report import Report
 from labeleval.ui import inline_svg
-from labeleval.ui.pages import overview
+from labeleval.ui.screens import overview
 from tests.helpers.paths import ROOT
 from tests.helpers.pilot_projects import pilot_summary
 

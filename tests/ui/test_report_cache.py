@@ -133,7 +133,7 @@ def test_the_launcher_rehearses_the_overview_on_the_report_it_stored(
     cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The first session should not pay for first calls: the launcher makes the Overview's parts once."""
-    from labeleval.ui.pages import overview
+    from labeleval.ui.screens import overview
     from labeleval.ui.serve import prepare
 
     real = overview.rehearse

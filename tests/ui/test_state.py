@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 import labeleval as le
 from labeleval.cli.main import main
 from labeleval.options import UsabilityRule
-from labeleval.ui.pages.overview import leaderboard
+from labeleval.ui.screens.overview import leaderboard
 from tests.helpers.apptest import leaderboard_of
 
 LABELS = ["a", "b", "c"]

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import labeleval as le
-from labeleval.ui.pages import decisions as decisions_page
+from labeleval.ui.screens import decisions as decisions_page
 from tests.helpers.apptest import page_test
 from tests.helpers.paths import ROOT
 from tests.helpers.replacement_projects import write_replacement_project

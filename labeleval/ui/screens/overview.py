@@ -14,9 +14,9 @@ from labeleval.present.verdict import verdict
 from labeleval.report import GradedReport, Report
 from labeleval.safety import markdown_text
 from labeleval.ui import inline_svg
-from labeleval.ui.pages._common import header, header_caption
-from labeleval.ui.pages._graded import graded_overview
-from labeleval.ui.pages.decisions import watch_status
+from labeleval.ui.screens._common import header, header_caption
+from labeleval.ui.screens._graded import graded_overview
+from labeleval.ui.screens.decisions import watch_status
 from labeleval.ui.state import current_report
 
 __all__ = ["chart_svg", "leaderboard", "leaderboard_markdown", "overview", "rehearse"]

@@ -23,7 +23,7 @@ from labeleval.project.manifest import find_manifest, load_project
 from labeleval.report import Report
 from labeleval.safety import markdown_text
 from labeleval.tuning import OVERVIEW_WATCH_MAX_JUDGMENTS, WATCH_CONFIDENCE, WATCH_COST_MARGIN, WATCH_DELTA
-from labeleval.ui.pages._common import dataframe, header
+from labeleval.ui.screens._common import dataframe, header
 from labeleval.ui.state import current_report, fingerprint
 
 

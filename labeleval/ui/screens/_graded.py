@@ -9,7 +9,7 @@ from labeleval import fmt
 from labeleval.present.graded_text import graded_verdict, method_line, sections
 from labeleval.report import GradedReport
 from labeleval.safety import markdown_text
-from labeleval.ui.pages._common import dataframe
+from labeleval.ui.screens._common import dataframe
 
 
 def graded_overview(report: GradedReport) -> None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from labeleval.present import charts, glossary, render
 from labeleval.safety import markdown_text
-from labeleval.ui.pages._common import header, table
+from labeleval.ui.screens._common import header, table
 from labeleval.ui.state import current_report
 
 #: the comparison frame's columns the page's table shows (the rest are in the exports)

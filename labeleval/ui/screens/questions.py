@@ -23,7 +23,7 @@ from labeleval.present.question_text import drift_sentences, slice_sentences
 from labeleval.project.manifest import find_manifest, load_project
 from labeleval.report import Report
 from labeleval.safety import markdown_text, spreadsheet_frame
-from labeleval.ui.pages._common import dataframe, header, table
+from labeleval.ui.screens._common import dataframe, header, table
 from labeleval.ui.state import Options, check_unchanged, current_report, evaluate_options, fingerprint
 
 

@@ -8,7 +8,7 @@ from labeleval.analyses.calibration import calibration, calibration_summary, con
 from labeleval.present import charts, glossary, render
 from labeleval.report import Report
 from labeleval.safety import markdown_text
-from labeleval.ui.pages._common import dataframe, header, table
+from labeleval.ui.screens._common import dataframe, header, table
 from labeleval.ui.state import current_report
 
 

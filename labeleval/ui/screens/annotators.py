@@ -6,7 +6,7 @@ import streamlit as st
 
 from labeleval.present import charts, glossary
 from labeleval.safety import spreadsheet_frame
-from labeleval.ui.pages._common import header, table
+from labeleval.ui.screens._common import header, table
 from labeleval.ui.state import current_report
 
 

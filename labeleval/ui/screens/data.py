@@ -11,7 +11,7 @@ from labeleval import fmt
 from labeleval.report import LARGE_FRAMES, Report
 from labeleval.safety import spreadsheet_frame
 from labeleval.ui import upload_budget
-from labeleval.ui.pages._common import table
+from labeleval.ui.screens._common import table
 from labeleval.ui.state import current_report
 from labeleval.ui.upload import upload_section
 

@@ -8,7 +8,7 @@ from labeleval import fmt
 from labeleval.present import charts, glossary
 from labeleval.present.verdict import redundancy_line
 from labeleval.safety import markdown_text
-from labeleval.ui.pages._common import header, table
+from labeleval.ui.screens._common import header, table
 from labeleval.ui.state import current_report
 
 #: Cost-per-usable-label tiles per row: a dozen vendors wrap instead of squeezing their names.

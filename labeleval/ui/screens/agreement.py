@@ -12,7 +12,7 @@ from labeleval.present.render import agreement_footnotes, agreement_table, metri
 from labeleval.present.verdict import alpha_readings
 from labeleval.report import Report
 from labeleval.safety import markdown_text
-from labeleval.ui.pages._common import dataframe, header
+from labeleval.ui.screens._common import dataframe, header
 from labeleval.ui.state import current_report
 
 

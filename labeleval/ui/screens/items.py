@@ -9,8 +9,8 @@ from labeleval import fmt
 from labeleval.present import glossary
 from labeleval.report import Report
 from labeleval.safety import markdown_text
-from labeleval.ui.pages._common import dataframe, header, table
-from labeleval.ui.pages.questions import gold_audit_section
+from labeleval.ui.screens._common import dataframe, header, table
+from labeleval.ui.screens.questions import gold_audit_section
 from labeleval.ui.state import current_report
 
 #: How much of an item's text the table shows; the full text is one click away (the item view below).
