@@ -23,7 +23,7 @@ from labeleval.report import GradedReport
 from labeleval.safety import markdown_text
 from labeleval.samples.content_safety import generate_content_safety
 from labeleval.scoring.settings import Spec, Widget, project_defaults, settings_specs
-from labeleval.ui import report_cache
+from labeleval.ui import UPLOAD_PREFIX, report_cache
 from labeleval.ui.isolate import ReaderStopped, ReaderTimedOut, culprit, read_ledger, run_isolated, score_project
 from labeleval.ui.screens._common import dataframe
 
@@ -202,7 +202,10 @@ def settings_state(project_path: Path) -> None:
         project_path = Path(pending)
     names = list(samples)
     current = next((n for n, p in samples.items() if p.resolve() == project_path.resolve()), None)
-    options = names if current else [*names, str(project_path)]
+    opened: list[str] = st.session_state.setdefault("own_projects", [])  # opened or uploaded: offered all session
+    if current is None and str(project_path) not in opened:
+        opened.append(str(project_path))
+    options = [*names, *opened]
     if pending is not None or st.session_state.get("project_choice") not in options:
         st.session_state["project_choice"] = current or str(project_path)
     st.session_state["project_choice_options"] = options
@@ -223,9 +226,27 @@ def sidebar_widgets() -> None:
     with st.sidebar:
         st.caption("Project")
         st.selectbox(
-            "Project", st.session_state["project_choice_options"], key="project_choice", label_visibility="collapsed"
+            "Project",
+            st.session_state["project_choice_options"],
+            key="project_choice",
+            label_visibility="collapsed",
+            format_func=project_label,
         )
         _settings_widgets(project_settings(Path(st.session_state["project_path"])))
+
+
+def project_label(choice: str) -> str:
+    """The chooser's words for a project: a sample's name, or one's own project's task name and folder (an
+    uploaded project's folder is a temporary one, so its task name alone)."""
+    if choice in sample_projects():
+        return choice
+    path = Path(choice)
+    try:
+        task = load_project(path).task.name
+    except LabelevalError:
+        return path.name
+    uploaded = any(part.startswith(UPLOAD_PREFIX) for part in path.parts)
+    return f"{task} (uploaded)" if uploaded else f"{task} ({path.name})"
 
 
 #: The settings the sidebar shows (each declares its widget), and those a project's manifest sets.

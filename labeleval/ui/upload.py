@@ -33,6 +33,7 @@ from labeleval.limits import current as current_limits
 from labeleval.options import DurationUnit, PricingModel
 from labeleval.project.manifest import MANIFEST_NAME
 from labeleval.safety import markdown_text
+from labeleval.ui import UPLOAD_PREFIX
 from labeleval.ui.isolate import FileFacts, Preview, file_facts, preview, run_isolated, table_columns
 
 #: The default of ``upload_mb`` (:mod:`labeleval.limits`): the size of one file (each uploader's
@@ -55,7 +56,7 @@ class _SessionFolder:
     and at the latest when the server process exits."""
 
     def __init__(self) -> None:
-        self.path = Path(tempfile.mkdtemp(prefix="labeleval_upload_"))
+        self.path = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX))
         weakref.finalize(self, shutil.rmtree, str(self.path), ignore_errors=True)
 
 

@@ -15,6 +15,7 @@ import labeleval as le
 from labeleval.cli.main import main
 from labeleval.options import UsabilityRule
 from labeleval.ui.screens.overview import leaderboard
+from labeleval.ui.state import project_label
 from tests.helpers.apptest import leaderboard_of
 
 LABELS = ["a", "b", "c"]
@@ -125,7 +126,7 @@ def test_a_change_holds_and_another_project_resets_it(tmp_path: Path) -> None:
     at.run()  # a rerun keeps the user's choice
     assert at.selectbox(key="tie").value == "random"
     assert leaderboard_of(at).equals(expected)
-    at.session_state["project_path"] = str(plain)  # what choosing another project does
+    at.session_state["project_choice_pending"] = str(plain)  # what opening another project (an upload) does
     at.run()
     assert not at.exception
     assert at.selectbox(key="tie").value == le.load_project(plain).tie != "random"
@@ -148,3 +149,23 @@ def test_a_project_chosen_in_the_sidebar_is_the_one_shown_on_that_run(tmp_path: 
     assert "Response helpfulness (1-7)" in at.caption[0].value
     assert at.selectbox(key="tie").value == le.load_project(sample).tie
     assert leaderboard_of(at).equals(leaderboard(le.evaluate(sample, n_boot=0)).set_index("Vendor"))
+
+
+@pytest.mark.slow
+def test_ones_own_project_stays_in_the_chooser_after_a_sample(tmp_path: Path) -> None:
+    """A project opened from the command line (or uploaded) is still offered after switching to a sample, and
+    choosing it again shows it: switching back and forth keeps every project reachable."""
+    plain = write_project(tmp_path / "plain", gold=True)
+    at = AppTest.from_function(run_overview, args=(str(plain),), default_timeout=120).run()
+    at.select_slider(key="n_boot").set_value(0).run()
+    own = at.selectbox(key="project_choice").value
+    shown = project_label(own)
+    assert shown == "Settings test (plain)"  # the task's name and the folder's, not the path
+    at.selectbox(key="project_choice").set_value("helpfulness_likert").run()
+    assert shown in at.selectbox(key="project_choice").options
+    at.selectbox(key="project_choice").set_value(own).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert Path(at.session_state["project_path"]).resolve() == plain.resolve()
+    assert leaderboard_of(at).equals(leaderboard(le.evaluate(plain, n_boot=0)).set_index("Vendor"))
+    at.selectbox(key="project_choice").set_value("content_safety").run()
+    assert {shown, "helpfulness_likert"} <= set(at.selectbox(key="project_choice").options)
