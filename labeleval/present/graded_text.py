@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from labeleval import fmt
+from labeleval.options import AcceptanceRule
 from labeleval.present.render import STYLE, html_table, markdown_table
 from labeleval.safety import markdown_text, terminal_text
 
@@ -186,10 +187,20 @@ def method_line(settings: Mapping[str, Any]) -> str:
     return (
         f"{level} intervals count prompts and writers (multiway cluster-robust variance) and reviewers (through the "
         f"severity model); scores adjusted "
-        f"for each reviewer's severity per criterion (additive model, deliverables as fixed effects); acceptance rule: "
-        f"{settings.get('acceptance_rule')}; criteria with reviewer alpha below {settings.get('min_alpha')} are kept "
+        f"for each reviewer's severity per criterion (additive model, deliverables as fixed effects); accepted when "
+        f"{_acceptance_words(settings)}; criteria with reviewer alpha below {settings.get('min_alpha')} are kept "
         f"out of the verdict."
     )
+
+
+def _acceptance_words(settings: Mapping[str, Any]) -> str:
+    """The acceptance rule in words, with its threshold."""
+    rule = str(settings.get("acceptance_rule"))
+    if rule == AcceptanceRule.WEIGHTED_SCORE:
+        return f"the weighted mean of the criteria's scores on 0-1 reaches {settings.get('min_score')}"
+    if rule == AcceptanceRule.ALL_PASS:
+        return "every criterion passes (its reviewers' mean at or above its pass mark)"
+    return rule
 
 
 def graded_text(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any], table: Any) -> str:
