@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from labeleval.inference.stats import proportion_interval
 from labeleval.metrics.agreement_table import too_few_items
 from labeleval.scoring.classes import class_table
 from labeleval.scoring.consensus import VendorConsensus
@@ -224,3 +225,40 @@ def redundancy(enc: Encoded, batches: list[VendorBatch], settings: Settings) -> 
     out["reaches_target"] = out["accuracy"] >= settings.target_accuracy
     out["clears_target"] = out["accuracy_ci_low"] >= settings.target_accuracy
     return out
+
+
+def redundancy_intervals(redundancy: pd.DataFrame, est: Estimates, settings: Settings) -> pd.DataFrame:
+    """The redundancy rows' intervals counted as the headline's are: Wilson on the design-effect sample size with
+    the Satterthwaite t (:func:`~labeleval.inference.stats.proportion_interval`), where the draws alone would
+    count items only (and claim a target cleared that the vendor's annotators leave open).
+
+    k = 1 takes the design effect and df of the vendor's per-judgment accuracy (one label per item is one
+    judgment); the vendor's own k (all its labels on every gold item) is the headline consensus accuracy and
+    takes its interval exactly (one interval per figure); a k between takes the larger design effect of the
+    two and the smaller df."""
+    if redundancy.empty or not est.ratios:
+        return redundancy
+    out = redundancy.copy()
+    for vendor, rows in out.groupby("vendor", sort=False):
+        single = est.ratios.get((str(vendor), "accuracy"))
+        full = est.ratios.get((str(vendor), "consensus_accuracy_mv"))
+        if single is None or full is None:
+            continue
+        deffs = [_design_effect(r.value, r.trials, r.variance) for r in (single, full)]
+        first = rows["k"].to_numpy() == 1
+        p, n = rows["accuracy"].to_numpy(dtype=np.float64), rows["items"].to_numpy(dtype=np.float64)
+        deff = np.where(first, deffs[0], max(deffs))
+        df = np.where(first, single.df, min(single.df, full.df))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            low, high = proportion_interval(p, n, deff * p * (1 - p) / n, settings.confidence, df)
+        headline = np.isclose(n, full.trials) & np.isclose(p, full.value, rtol=0, atol=1e-9) & ~first
+        out.loc[rows.index, "accuracy_ci_low"] = np.where(headline, full.low, low)
+        out.loc[rows.index, "accuracy_ci_high"] = np.where(headline, full.high, high)
+    out["clears_target"] = out["accuracy_ci_low"] >= settings.target_accuracy
+    return out
+
+
+def _design_effect(value: float, trials: float, variance: float) -> float:
+    """``variance / (p (1 - p) / n)``, at least 1 (1 where the binomial variance is 0 or unknown)."""
+    binomial = value * (1 - value) / trials if trials > 0 else 0.0
+    return max(variance / binomial, 1.0) if binomial > 0 and np.isfinite(variance) else 1.0

@@ -86,7 +86,7 @@ def _score(data: Dataset, settings: Settings, executor: Executor, lane: Lane) ->
     confusion = confusion_later.result()
     annotators = people.annotators(enc, batches, consensus, settings, extras)
     executor.release_memory()
-    redundancy = redundancy_later.result()
+    redundancy = frames.redundancy_intervals(redundancy_later.result(), est, settings)
     by_category, by_annotator = by_category_later.result(), by_annotator_later.result()
     cost = frames.cost(enc, batches, est)
     comparisons = compare.comparisons(enc, batches, consensus, est, settings)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import labeleval as le
+from labeleval.inference.stats import wilson_interval
 from labeleval.present.verdict import redundancy_line
 from labeleval.scoring.kinds import NominalKind
 from labeleval.scoring.redundancy import cheapest_for_target, redundancy_curve
@@ -57,3 +58,25 @@ def test_target_is_an_evaluate_option(sample_project) -> None:
     assert report.settings["target_accuracy"] == 0.9
     assert report.redundancy["reaches_target"].equals(report.redundancy["accuracy"] >= 0.9)
     assert "90% majority-vote accuracy" in redundancy_line(report)
+
+
+def test_redundancy_intervals_are_the_headlines_and_count_annotators(sample_report: le.Report) -> None:
+    """A vendor's own k is its headline consensus accuracy: the same figure with the same interval (one interval
+    per figure); k = 1 is one judgment per item and its interval is at least the items-only Wilson interval's
+    width, since it counts the annotators as the headline accuracy does."""
+    summary = sample_report.summary.set_index("vendor")
+    redundancy = sample_report.redundancy
+    checked = 0
+    for vendor, rows in redundancy.groupby("vendor"):
+        top = rows[rows["k"] == rows["k"].max()].iloc[0]
+        if top["items"] == summary.loc[vendor, "gold_items"]:  # every gold item has the vendor's k labels
+            checked += 1
+            assert top["accuracy"] == pytest.approx(summary.loc[vendor, "consensus_accuracy"], abs=1e-9)
+            assert top["accuracy_ci_low"] == summary.loc[vendor, "consensus_accuracy_ci_low"]
+            assert top["accuracy_ci_high"] == summary.loc[vendor, "consensus_accuracy_ci_high"]
+        one = rows[rows["k"] == 1].iloc[0]
+        low, high = wilson_interval(np.array([one["accuracy"] * one["items"]]), np.array([one["items"]]), 0.95)
+        assert one["accuracy_ci_high"] - one["accuracy_ci_low"] >= float(high[0] - low[0]) - 1e-12  # items only
+    assert checked >= 2
+    target = float(sample_report.settings["target_accuracy"])
+    assert (redundancy["clears_target"] == (redundancy["accuracy_ci_low"] >= target)).all()
