@@ -41,6 +41,7 @@ pricing = { model = "per_item", rate = 12 }
 
 
 def _project(tmp_path: Path, manifest: str = MANIFEST) -> Path:
+    tmp_path.mkdir(exist_ok=True)
     (tmp_path / "labeleval.toml").write_text(manifest, encoding="utf-8")
     for vendor in ("a", "b"):
         rows = "".join(f"{vendor}{n},p{n},{vendor}-w{n % 2}\n" for n in range(1, 5))
@@ -50,7 +51,10 @@ def _project(tmp_path: Path, manifest: str = MANIFEST) -> Path:
 
 
 def test_each_criterion_evaluation_is_a_review_kept_or_set_aside_with_its_reason(tmp_path: Path) -> None:
-    data = read_graded(load_project(_project(tmp_path)))
+    _project(tmp_path)
+    with (tmp_path / "reviews.jsonl").open("a", encoding="utf-8") as file:
+        file.write('not json\n"a task?"\n')
+    data = read_graded(load_project(tmp_path))
     ledger = data.ledger.set_index("file")
     assert (ledger["rows_read"] == ledger["kept"] + ledger["quarantined"]).all()
     assert ledger.loc["reviews.jsonl", "kept"] == 8 * 3 * 2 + 1  # 8 tasks, 3 contributors, 2 criteria; b2 safe
@@ -67,6 +71,8 @@ def test_each_criterion_evaluation_is_a_review_kept_or_set_aside_with_its_reason
         (13, "UNKNOWN_CRITERION"),  # tone is not declared
         (14, "AMBIGUOUS_REVIEW"),  # two messages of one thread evaluated
         (14, "AMBIGUOUS_REVIEW"),
+        (15, "MALFORMED_RECORD"),
+        (16, "MALFORMED_RECORD"),
     ]
     a1 = data.reviews[data.reviews["deliverable_id"] == "a1"]
     assert list(a1["reviewer_id"]) == ["ctr-1", "ctr-1", "ctr-2", "ctr-2", "ctr-3", "ctr-3"]
@@ -76,12 +82,23 @@ def test_each_criterion_evaluation_is_a_review_kept_or_set_aside_with_its_reason
 
 
 def test_a_graded_project_scores_from_a_scale_export_end_to_end(tmp_path: Path) -> None:
-    report = le.evaluate(_project(tmp_path), n_boot=50)
+    """The export scores as the same reviews written as a plain table would: the reader only changes the format."""
+    report = le.evaluate(_project(tmp_path / "scale"), n_boot=50, seed=3)
     ledger = report.ledger.set_index("file")
     assert ledger.loc["reviews.jsonl", "kept"] == 49
     assert report.quarantine["reason"].eq("AMBIGUOUS_REVIEW").sum() == 4
-    vendors = report.summary.set_index("vendor")
-    assert set(vendors.index) == {"A", "B"}
+    plain = _project(
+        tmp_path / "plain",
+        MANIFEST.replace('format = "scale"\n', "").replace('deliverable_field = "metadata.deliverable_id"\n', ""),
+    )
+    kept = read_graded(load_project(tmp_path / "scale")).reviews[
+        ["deliverable_id", "reviewer_id", "criterion", "score"]
+    ]
+    kept.to_json(plain / "reviews.jsonl", orient="records", lines=True)
+    expected = le.evaluate(plain, n_boot=50, seed=3)
+    columns = ["vendor", "scored", "acceptance_rate", "weighted_score", "cost_per_accepted"]
+    assert report.summary[columns].to_dict("records") == expected.summary[columns].to_dict("records")
+    assert report.summary.set_index("vendor").loc["A", "weighted_score"] > 0.5
 
 
 def test_a_scale_reviews_file_must_say_where_the_deliverable_id_is(tmp_path: Path) -> None:

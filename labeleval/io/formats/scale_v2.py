@@ -277,7 +277,7 @@ def _task_reviews(
                     out.exclude(line, Reason.AMBIGUOUS_REVIEW, why, column="deliverable_id", value=deliverable or "")
                 elif reviewer is None:
                     why = f"task {task_id}, thread {thread.get('id')}: no submission names the reviewer (consolidated)"
-                    out.exclude(line, Reason.MISSING_VALUE, why, column="reviewer_id", value=name or "")
+                    out.exclude(line, Reason.MISSING_VALUE, why, column="reviewer_id")
                 else:
                     rows.append((line, deliverable, reviewer, id_text(name), criterion.get("score")))
 
