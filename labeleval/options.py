@@ -165,6 +165,10 @@ class Reason(Option):
     )
     DUPLICATE_DELIVERABLE = "DUPLICATE_DELIVERABLE", "a deliverable id given again (in this or another vendor's file)"
     DUPLICATE_REVIEW = "DUPLICATE_REVIEW", "the same reviewer scored the same deliverable on the same criterion again"
+    AMBIGUOUS_REVIEW = (
+        "AMBIGUOUS_REVIEW",
+        "the file does not say which one deliverable a review scores (several texts reviewed under one id)",
+    )
 
 
 E = TypeVar("E", bound=Option)

@@ -4,7 +4,9 @@ A graded project (``kind = "graded"``) has no labels: its vendors deliver writte
 ``deliverable_id``, ``item_id`` (the prompt), ``writer_id``, optionally ``text`` or a pointer to it, ``cost``,
 ``duration_s``, ``submitted_at``), and one reviews file scores the work on the rubric (one row per score:
 ``deliverable_id``, ``reviewer_id``, ``criterion``, ``score``). Any table format the readers take is read
-(CSV, TSV, JSONL, JSON, Parquet, XLSX), with the manifest's ``columns`` mapping. A row is quarantined, with its
+(CSV, TSV, JSONL, JSON, Parquet, XLSX), with the manifest's ``columns`` mapping; the reviews may instead be Scale's
+GenAI export (``format = "scale"``, read by :func:`labeleval.io.formats.scale_v2.rubric_reviews`, which sets aside
+with a reason what it cannot tie to one deliverable and reviewer). A row is quarantined, with its
 file, line, column and reason, when a required value is missing, a number is bad, a deliverable id repeats, a
 review names a criterion or deliverable nobody declared, or a score is off its criterion's scale; the ledger
 reconciles per file (rows read = kept + quarantined).
@@ -20,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from labeleval.errors import InsufficientDataError
+from labeleval.io.formats.scale_v2 import REVIEW_COLUMNS, rubric_reviews
 from labeleval.io.normalize import as_id_strings, resolve_columns
 from labeleval.io.readers import RawTable
 from labeleval.io.source import read_plain, source_name
@@ -35,6 +38,8 @@ from labeleval.project.schema import (
 )
 from labeleval.safety import clean_name
 
+#: ``[reviews] format`` naming Scale's GenAI (v2) export, read by :func:`rubric_reviews`
+SCALE: Final = "scale"
 #: the words a pass/fail criterion's score may be written in (case-insensitive)
 PASS_WORDS: Final = frozenset({"pass", "passed", "yes", "y", "true", "1", "1.0", "ok"})
 FAIL_WORDS: Final = frozenset({"fail", "failed", "no", "n", "false", "0", "0.0"})
@@ -72,7 +77,7 @@ class _Rows:
         self.raw, self.file, self.vendor = raw, file, vendor
         self.columns = {c: raw.frame[source] for c, source in resolved.items()}
         self.bad = np.zeros(len(raw.frame), dtype=bool)
-        self.pieces: list[pd.DataFrame] = [_malformed(raw, file, vendor)]
+        self.pieces: list[pd.DataFrame] = [_malformed(raw, file, vendor), _excluded(raw, file, vendor)]
 
     def flag(self, mask: np.ndarray, column: str, reason: str, message: str) -> None:
         rows = np.flatnonzero(mask & ~self.bad)
@@ -149,8 +154,20 @@ def _malformed(raw: RawTable, file: str, vendor: str) -> pd.DataFrame:
     )
 
 
+def _excluded(raw: RawTable, file: str, vendor: str) -> pd.DataFrame:
+    """The records a native reader set aside, each with its reason."""
+    if raw.excluded is None or not len(raw.excluded):
+        return empty_quarantine()
+    out = raw.excluded.assign(file=file, vendor=vendor)
+    return out[list(QUARANTINE_COLUMNS)].astype({"line": "int64"})
+
+
 def _read(project: Project, vendor: str, spec: FileSpec, required: Sequence[str], optional: Sequence[str]) -> _Rows:
     name = source_name(spec, project.root)
+    if spec.format == SCALE and spec.frame is None:  # reviews from Scale's GenAI export (manifest: reviews only)
+        field_ = spec.item_field or "task_id"  # the manifest requires it
+        raw = rubric_reviews(spec.path, name=name, encoding=spec.encoding, deliverable_field=field_)
+        return _Rows(raw, name, vendor, {c: c for c in REVIEW_COLUMNS})
     raw = read_plain(spec, name)
     resolved = resolve_columns(raw, spec.columns, required=required, optional=optional, file=name)
     return _Rows(raw, name, vendor, resolved)

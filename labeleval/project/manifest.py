@@ -15,7 +15,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -75,7 +75,16 @@ _GRADED_ONLY: Final = ("criteria", "acceptance", "reviews")
 _LABELS_ONLY: Final = ("gold", "usability", "quality")
 _CRITERION_KEYS: Final = ("name", "scale", "points", "pass_at", "weight")
 _ACCEPTANCE_KEYS: Final = ("rule", "min_score")
-_REVIEWS_KEYS: Final = ("path", "format", "columns", "encoding", "sheet", "gold_reviewers", "judges")
+_REVIEWS_KEYS: Final = (
+    "path",
+    "format",
+    "columns",
+    "encoding",
+    "sheet",
+    "gold_reviewers",
+    "judges",
+    "deliverable_field",
+)
 _TASK_KEYS: Final = ("name", "kind", "labels", "tolerance", "range", "separator", "min_jaccard")
 _FILE_KEYS: Final = (
     "path",
@@ -1050,6 +1059,32 @@ def _acceptance(m: _Manifest, table: dict[str, Any], criteria: tuple[Criterion, 
     return Acceptance(rule, min_score)
 
 
+def _reviews_file(m: _Manifest, table: dict[str, Any], after: int) -> FileSpec:
+    """``[reviews]``'s file: a table, or Scale's GenAI export (``format = "scale"``) with ``deliverable_field``, the
+    dotted path in each task to the id of the deliverable it reviews (kept as the file's ``item_field``)."""
+    file = _file_spec(m, table, "[reviews]", REVIEW_REQUIRED, after)
+    if file.native and file.format != "scale":
+        raise m.error(
+            "[reviews].format must be a table format (csv, tsv, jsonl, json, parquet, xlsx) or scale (Scale's GenAI "
+            "export, whose rubric evaluations are the reviews)",
+            "format",
+            after,
+        )
+    if "deliverable_field" not in table and file.format == "scale":
+        raise m.error(
+            '[reviews] format = "scale" needs deliverable_field: the task field naming the deliverable each task '
+            'reviews, e.g. "metadata.deliverable_id" (or "task_id" when the deliverables are keyed by Scale task)',
+            "format",
+            after,
+        )
+    if "deliverable_field" not in table:
+        return file
+    if file.format != "scale":
+        raise m.error('[reviews].deliverable_field applies to format = "scale" only', "deliverable_field", after)
+    deliverable = m.string(table, "deliverable_field", "[reviews]")
+    return replace(file, item_field=deliverable)
+
+
 def _reviews(m: _Manifest, data: dict[str, Any]) -> ReviewsSpec:
     """``[reviews]``: the reviews file (deliverable, reviewer, criterion, score) and the gold reviewers."""
     if "reviews" not in data:
@@ -1059,9 +1094,7 @@ def _reviews(m: _Manifest, data: dict[str, Any]) -> ReviewsSpec:
     table = m.table(data, "reviews", "manifest")
     after = m.section_line("[reviews]")
     m.check_keys(table, _REVIEWS_KEYS, "[reviews]", after)
-    file = _file_spec(m, table, "[reviews]", REVIEW_REQUIRED, after)
-    if file.native:
-        raise m.error("[reviews].format must be a table format (csv, tsv, jsonl, json, parquet, xlsx)", "format", after)
+    file = _reviews_file(m, table, after)
     named = {}
     for key, example in (("gold_reviewers", "lab_expert"), ("judges", "llm-judge")):
         ids = table.get(key, [])

@@ -23,17 +23,21 @@ reader says agreement within the vendor cannot be measured). Submission time = t
 others NOT_COMPLETED), a completed task with no threads (reported as sensitive content, or empty: NO_ANSWER),
 an annotation marked ``not_applicable`` or ``cannot_assess``, or a thread without the key (NO_ANSWER).
 
-Rubric reviews: :func:`rubric_scores` gives every criterion's score per thread as a table (item, annotator,
-criterion, score, total_score, percentage), for a rubric scoring to read; the reader itself takes rubric ratings
-only as a label (their score).
+Rubric reviews: :func:`rubric_reviews` reads the rubric evaluations as a graded task's reviews (``[reviews] format
+= "scale"``; its docstring says how Scale's structure maps onto deliverable, reviewer, criterion and score), and
+:func:`rubric_scores` gives every criterion's score per thread as a plain table (item, annotator, criterion, score,
+total_score, percentage); the label reader itself takes rubric ratings only as a label (their score).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from labeleval.io.formats.base import (
@@ -47,6 +51,7 @@ from labeleval.io.formats.base import (
     pick_question,
 )
 from labeleval.io.readers import RawTable
+from labeleval.options import Reason
 from labeleval.project.schema import CANCELLED, CONSOLIDATED, NO_ANSWER, NOT_COMPLETED
 
 #: annotation types whose value is a label (a category, a set of them, a yes/no, a number, a rubric score)
@@ -217,3 +222,95 @@ def _criteria(evaluation: Any, line: int, item: Any, worker: Any) -> list[dict[s
         for c in evaluation.get("criteria_evaluations") or []
         if isinstance(c, dict)
     ]
+
+
+#: the columns :func:`rubric_reviews` gives a graded task's reviews reader
+REVIEW_COLUMNS: Final = ("deliverable_id", "reviewer_id", "criterion", "score")
+
+
+def _evaluated(thread: dict[str, Any]) -> list[dict[str, Any]]:
+    """The messages of a thread that carry at least one rubric evaluation."""
+    out = []
+    for turn in thread.get("turns") or []:
+        messages = turn.get("messages") if isinstance(turn, dict) else None
+        for message in messages if isinstance(messages, list) else []:
+            evaluations = message.get("rubric_evaluations") if isinstance(message, dict) else None
+            if isinstance(evaluations, list) and evaluations:
+                out.append(message)
+    return out
+
+
+def _criterion_evaluations(out: RowBuilder, line: int, message: dict[str, Any]) -> list[dict[str, Any]]:
+    """A message's criterion evaluations, in order; an entry that is not a JSON object is malformed."""
+    found: list[dict[str, Any]] = []
+    for evaluation in message["rubric_evaluations"]:
+        listed = evaluation.get("criteria_evaluations") if isinstance(evaluation, dict) else None
+        if not isinstance(listed, list):
+            out.malformed.append((line, "a rubric evaluation without a criteria_evaluations list"))
+            continue
+        for criterion in listed:
+            if isinstance(criterion, dict):
+                found.append(criterion)
+            else:
+                out.malformed.append((line, f"a criterion evaluation is {type(criterion).__name__}, not an object"))
+    return found
+
+
+def _task_reviews(
+    out: RowBuilder, rows: list[tuple[Any, ...]], line: int, task: dict[str, Any], deliverable: Any
+) -> None:
+    """One completed task's rubric evaluations as review rows, or set aside each with its reason."""
+    task_id = task.get("task_id")
+    per_thread = [(thread, _evaluated(thread)) for thread in _threads(task)]
+    texts = {json.dumps(m.get("content"), sort_keys=True, default=str) for _, found in per_thread for m in found}
+    several = any(len(found) > 1 for _, found in per_thread) or len(texts) > 1
+    if not texts:
+        out.exclude(line, NO_ANSWER, f"task {task_id}: no rubric evaluation", column="rubric_evaluations")
+        return
+    for thread, found in per_thread:
+        reviewer = contributor(thread)[0]
+        for message in found:
+            for criterion in _criterion_evaluations(out, line, message):
+                name = criterion.get("criterion_definition_id")
+                if several:
+                    why = f"task {task_id}: rubric evaluations on {len(texts)} different messages under one deliverable"
+                    out.exclude(line, Reason.AMBIGUOUS_REVIEW, why, column="deliverable_id", value=deliverable or "")
+                elif reviewer is None:
+                    why = f"task {task_id}, thread {thread.get('id')}: no submission names the reviewer (consolidated)"
+                    out.exclude(line, Reason.MISSING_VALUE, why, column="reviewer_id")
+                else:
+                    rows.append((line, deliverable, reviewer, id_text(name), criterion.get("score")))
+
+
+def rubric_reviews(path: Path, *, name: str, encoding: str, deliverable_field: str) -> RawTable:
+    """A graded task's reviews from the rubric evaluations of a GenAI v2 export: one row per criterion evaluation.
+
+    What a row means, from the v2 models: a ``RubricEvaluation`` hangs on the ``Message`` it scores (``message.py``
+    ``rubric_evaluations``), its ``criteria_evaluations`` give each criterion's ``criterion_definition_id`` and
+    un-weighted ``score`` (``criterion_evaluation.py``), and nothing in it names who scored; the one person a
+    thread names is the contributor of its ``submissions`` (``submission.py``: "the contributor submission made to
+    the thread"). So: deliverable = the task's field at ``deliverable_field`` (the id the lab gave the work it sent
+    for review, e.g. ``metadata.deliverable_id``); reviewer = the ``contributor_id`` of the thread's last
+    submission; criterion = ``criterion_definition_id``; score = ``score``. The export links a review to a message,
+    not to an id, so a task is only read when every rubric evaluation in it scores the same text: evaluations on
+    several messages of one thread, or on messages whose content differs between threads, are set aside
+    (AMBIGUOUS_REVIEW). Also set aside: tasks not completed (CANCELLED, NOT_COMPLETED), a completed task with no
+    threads or no rubric evaluation (NO_ANSWER), a thread with no submission (Scale's consolidated answer: no
+    reviewer, MISSING_VALUE). Line = the task's record (JSON) or line (JSON lines).
+    """
+    records, numbers, lines = load_json_records(path, name, encoding, "Scale GenAI task export")
+    records, numbers = unwrap(records, numbers)
+    deliverable_of = getter(deliverable_field)
+    out = RowBuilder()
+    rows: list[tuple[Any, ...]] = []
+    for line, task in zip(numbers, records, strict=True):
+        if malformed_json(out, line, task, "Scale task") or _status(out, line, task):
+            continue
+        before = len(rows) + len(out.excluded["line"]) + len(out.malformed)
+        _task_reviews(out, rows, line, task, id_text(deliverable_of(task)))
+        if before == len(rows) + len(out.excluded["line"]) + len(out.malformed):
+            why = f"task {task.get('task_id')}: its rubric evaluations score no criterion"
+            out.exclude(line, NO_ANSWER, why, column="criteria_evaluations")
+    table = out.table("jsonl" if lines else "json")
+    frame = pd.DataFrame([row[1:] for row in rows], columns=list(REVIEW_COLUMNS), dtype=object)
+    return replace(table, frame=frame, line=np.asarray([row[0] for row in rows], dtype=np.int64))
