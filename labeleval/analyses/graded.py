@@ -392,12 +392,19 @@ def criteria_frame(panel: Panel, reliable: list[bool], confidence: float) -> pd.
     rows = []
     for v, c in ((v, c) for v in range(len(panel.vendors)) for c in range(len(panel.criteria))):
         n = int(((panel.vendor == v) & (panel.criterion == c)).sum())
-        found = (*got[(v, c, "raw")], *got[(v, c, "adj")], *got[(v, c, "pass")])
+        found = (*got[(v, c, "raw")], *got[(v, c, "adj")], *_unit(got[(v, c, "pass")]))
         rows.append((panel.vendors[v], panel.criteria[c].name, n, *found, reliable[c]))
     names = ["vendor", "criterion", "scores"]
     for stem in ("mean_score", "adjusted_score", "pass_rate"):
         names += [stem, f"{stem}_ci_low", f"{stem}_ci_high"]
     return pd.DataFrame(rows, columns=[*names, "reliable"])
+
+
+def _unit(found: tuple[float, float, float]) -> tuple[float, float, float]:
+    """A rate's or 0-1 score's (estimate, low, high) with the interval kept within [0, 1] (a normal interval on few
+    prompts can reach past either end; nothing observable lies there)."""
+    value, low, high = found
+    return value, max(low, 0.0), min(high, 1.0)
 
 
 def summary_frame(
@@ -429,7 +436,7 @@ def summary_frame(
             per_accepted = [per / x if x > 0 else float("inf") for x in (rate, max(high, 0.0), max(low, 0.0))]
         rows.append(
             (name, int(billed["deliverables"]), counts[v], rate, max(low, 0.0), min(high, 1.0),
-             *got[(v, "accept_raw")], *got[(v, "score_adj")], got[(v, "score_raw")][0],
+             *_unit(got[(v, "accept_raw")]), *_unit(got[(v, "score_adj")]), got[(v, "score_raw")][0],
              got[(v, "score_raw")][0] - got[(v, "score_adj")][0], float(billed["total_cost"]), per, *per_accepted)
         )  # fmt: skip
     columns = [

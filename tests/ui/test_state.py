@@ -159,7 +159,7 @@ def test_ones_own_project_stays_in_the_chooser_after_a_sample(tmp_path: Path) ->
     at = AppTest.from_function(run_overview, args=(str(plain),), default_timeout=120).run()
     at.select_slider(key="n_boot").set_value(0).run()
     own = at.selectbox(key="project_choice").value
-    shown = project_label(own)
+    shown = project_label(str(own))
     assert shown == "Settings test (plain)"  # the task's name and the folder's, not the path
     at.selectbox(key="project_choice").set_value("helpfulness_likert").run()
     assert shown in at.selectbox(key="project_choice").options
