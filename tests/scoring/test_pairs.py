@@ -15,10 +15,10 @@ from labeleval.metrics.light import light_evidence
 from labeleval.project.manifest import load_project
 from labeleval.scoring import pairs
 from labeleval.scoring.encode import Encoded, VendorBatch, encode, vendor_batches
-from tests.helpers.paths import ROOT
+from tests.helpers.paths import LABEL_SAMPLES
 from tests.helpers.projects import random_design
 
-SAMPLES = sorted(p for p in (ROOT / "sample_data").iterdir() if (p / "labeleval.toml").exists())
+SAMPLES = LABEL_SAMPLES
 
 
 def whole(enc: Encoded, b: VendorBatch, min_overlap: int) -> float:

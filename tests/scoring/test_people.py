@@ -16,10 +16,10 @@ from labeleval.scoring.encode import Encoded, VendorBatch, encode, vendor_batche
 from labeleval.scoring.people import VOTES_TEXT, items, vote_text
 from labeleval.scoring.settings import Settings
 from labeleval.tuning import VOTE_COLUMNS_MAX
-from tests.helpers.paths import ROOT
+from tests.helpers.paths import LABEL_SAMPLES, ROOT
 from tests.helpers.projects import random_design
 
-SAMPLES = sorted(p for p in (ROOT / "sample_data").iterdir() if (p / "labeleval.toml").exists())
+SAMPLES = LABEL_SAMPLES
 
 
 def items_before(enc: Encoded, batches: list[VendorBatch], consensus: list[VendorConsensus]) -> pd.DataFrame:

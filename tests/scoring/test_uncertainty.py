@@ -24,10 +24,10 @@ from labeleval.scoring.statistics import Blocks, estimate, quality_blocks, usabl
 from labeleval.scoring.uncertainty import RATIOS, SHARED_RATIOS, RatioEstimate, resample_ratios
 from labeleval.tuning import RATIO_ROWS_PER_PASS
 from tests.helpers import ratio_reference as reference
-from tests.helpers.paths import ROOT
+from tests.helpers.paths import LABEL_SAMPLES
 from tests.helpers.projects import random_design
 
-SAMPLES = sorted(p for p in (ROOT / "sample_data").iterdir() if (p / "labeleval.toml").exists())
+SAMPLES = LABEL_SAMPLES
 FIELDS = (
     "value",
     "variance",
