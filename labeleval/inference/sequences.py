@@ -214,30 +214,12 @@ def annotator_excess(
     group), from the look ``look`` on; ``group`` is the judgment's vendor (0, 1 ...) whose running mean at each
     look is ``means[group, look]`` (the residual is ``right - mean``); ``units`` the units counted at each look.
     """
-    n_looks = means.shape[1]
-    look = np.asarray(look, dtype=np.int64)
-    annotator = np.asarray(annotator, dtype=np.int64)
-    n_ann = int(annotator.max()) + 1 if len(annotator) else 0
-    cell = annotator * n_looks + look
-    size = n_ann * n_looks
-
-    def per_annotator(values: np.ndarray) -> np.ndarray:
-        return np.cumsum(np.bincount(cell, weights=values, minlength=size).reshape(n_ann, n_looks), axis=1)
-
-    a = per_annotator(right * weight)
-    b = per_annotator(weight)
-    ann_group = np.zeros(n_ann, dtype=np.int64)
-    ann_group[annotator] = group
-    mu = means[ann_group]  # annotators x looks
-    between = np.nansum((a - mu * b) ** 2, axis=0)
-    own = np.zeros(n_looks)
-    for g in range(means.shape[0]):
-        mine = group == g
-        w2 = weight[mine] ** 2
-        s1 = np.cumsum(np.bincount(look[mine], weights=w2 * right[mine], minlength=n_looks))
-        s0 = np.cumsum(np.bincount(look[mine], weights=w2, minlength=n_looks))
-        mu_g = np.nan_to_num(means[g])
-        own += s1 * (1 - 2 * mu_g) + mu_g**2 * s0
-    t = np.asarray(units, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(t > 0, np.maximum(between - own, 0.0) / (t * t), 0.0)
+    n_looks, n_groups = means.shape[1], means.shape[0]
+    group = np.asarray(group, dtype=np.int64)
+    values = np.zeros((len(group), 2 * n_groups))  # the judgment's group's (right x weight, weight); 0 elsewhere
+    rows = np.arange(len(group))
+    values[rows, 2 * group] = np.asarray(right, dtype=np.float64) * weight
+    values[rows, 2 * group + 1] = weight
+    coef = np.ones((n_looks, 2 * n_groups))  # residual right - mean: 1 x (right x weight) - mean x weight
+    coef[:, 1::2] = -np.nan_to_num(np.asarray(means, dtype=np.float64)).T  # a group with no mean yet has no judgment
+    return linear_annotator_excess(look, annotator, values, coef, units)
