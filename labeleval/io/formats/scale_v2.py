@@ -202,12 +202,9 @@ def rubric_scores(path: Path, *, name: str, options: ReadOptions) -> pd.DataFram
             continue
         for thread in _threads(task):
             worker = contributor(thread)[0] or CONSOLIDATED
-            for turn in thread.get("turns") or []:
-                messages = turn.get("messages") if isinstance(turn, dict) else None
-                for message in messages if isinstance(messages, list) else []:
-                    evaluations = message.get("rubric_evaluations") if isinstance(message, dict) else None
-                    for evaluation in evaluations if isinstance(evaluations, list) else []:
-                        rows += _criteria(evaluation, line, id_text(item_of(task)), worker)
+            for message in _evaluated(thread):
+                for evaluation in message["rubric_evaluations"]:
+                    rows += _criteria(evaluation, line, id_text(item_of(task)), worker)
     columns = ["line", "item_id", "annotator_id", "criterion", "score", "total_score", "percentage"]
     return pd.DataFrame(rows, columns=columns)
 
