@@ -351,7 +351,7 @@ class PowerAt:
 
     def best(self, difference: Difference = None, limit: int = 1_000_000) -> np.ndarray:
         """Per comparison, the highest power on :meth:`solve`'s grid up to ``limit`` gold items."""
-        grid = np.unique(np.geomspace(2, limit, 160).astype(np.int64))
+        grid = _grid(limit)
         return np.array([max(self._power(j, int(n), difference) for n in grid) for j in range(len(self.keys))])
 
     def solve(self, power: float, difference: Difference = None, limit: int = 1_000_000) -> np.ndarray:
@@ -360,7 +360,7 @@ class PowerAt:
         The power is not monotone in ``n`` far from the simulated size (the annotator part's df terms are the
         simulation's), so the first size that reaches it is found on a geometric grid, then refined by bisection."""
         out = np.full(len(self.keys), math.inf)
-        grid = np.unique(np.geomspace(2, limit, 160).astype(np.int64))
+        grid = _grid(limit)
         for j in range(len(self.keys)):
             reached = [k for k, n in enumerate(grid) if self._power(j, int(n), difference) >= power][:1]
             if not reached:
@@ -374,6 +374,11 @@ class PowerAt:
                     low = mid
             out[j] = float(high)
         return out
+
+
+def _grid(limit: int) -> np.ndarray:
+    """The gold-item counts a plan's power curve is read at: 160 geometric steps from 2 to ``limit``."""
+    return np.unique(np.geomspace(2, limit, 160).astype(np.int64))
 
 
 def simulated_items(model: PilotModel) -> int:
