@@ -15,7 +15,8 @@ from labeleval.analyses.replacement import Replacement, replacement
 from labeleval.analyses.sequential import Sequential, sequential
 from labeleval.errors import LabelevalError
 from labeleval.io.dataset import Dataset
-from labeleval.present.graded_text import graded_html, graded_markdown, graded_verdict, leaderboard_table
+from labeleval.present.graded_render import graded_html
+from labeleval.present.graded_text import graded_markdown, graded_verdict, leaderboard_table
 from labeleval.present.notebook import report_html, report_repr
 from labeleval.present.render import to_html, to_markdown
 from labeleval.scoring.report_data import LARGE_FRAMES, ReportData

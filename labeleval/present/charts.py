@@ -3,6 +3,7 @@ beyond arranging what ``evaluate()`` returned."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -355,10 +356,12 @@ def leniency(annotators: pd.DataFrame, vendors: list[str]) -> alt.LayerChart:
 FOREST_WIDTH = 640
 
 
-def comparison_forest(comparisons: pd.DataFrame, currency: str) -> alt.VConcatChart:
+def comparison_forest(
+    comparisons: pd.DataFrame, currency: str, term: Callable[[str], glossary.Term] = glossary.metric_term
+) -> alt.VConcatChart:
     """The verdict's comparisons as a forest plot: per metric, each pair's difference (A minus B) with its
     simultaneous interval, a line at no difference, significant pairs filled. One panel per metric, each on its
-    own axis (shares in points, money in ``currency``)."""
+    own axis (shares in points, money in ``currency``); ``term`` names a metric and gives its unit."""
     alt = altair()
     panels = []
     for metric, rows in comparisons.groupby("metric", sort=False):
@@ -366,8 +369,8 @@ def comparison_forest(comparisons: pd.DataFrame, currency: str) -> alt.VConcatCh
             pair=rows["vendor_a"].astype(str) + " − " + rows["vendor_b"].astype(str),
             verdict=rows["significant"].map({True: "beyond chance", False: "could be chance"}),
         )
-        term = glossary.metric_term(str(metric))
-        unit = term.unit
+        named = term(str(metric))
+        unit = named.unit
         kind = "pct" if unit == "pct" else ("money" if unit == "money" else "number")
         frame["shown"] = [
             fmt.ci(v, lo, hi, kind, currency)  # type: ignore[arg-type]
@@ -380,7 +383,7 @@ def comparison_forest(comparisons: pd.DataFrame, currency: str) -> alt.VConcatCh
             axis = alt.Axis(format="+,.3~f")
         else:
             axis = alt.Axis(format="+.2f")
-        title = f"{term.name}{f' ({currency})' if kind == 'money' else ''}: difference A − B, simultaneous interval"
+        title = f"{named.name}{f' ({currency})' if kind == 'money' else ''}: difference A − B, simultaneous interval"
         base = alt.Chart(frame).encode(y=alt.Y("pair:N", sort=frame["pair"].tolist(), title=None))
         rules = base.mark_rule(strokeWidth=2, color="#555").encode(
             x=alt.X("ci_low:Q", title=title, axis=axis), x2="ci_high:Q"

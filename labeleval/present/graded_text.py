@@ -3,7 +3,6 @@ checks), the leaderboard, the criteria, the rubric's reliability, the reviewers 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,10 +10,12 @@ import pandas as pd
 
 from labeleval import fmt
 from labeleval.options import AcceptanceRule
-from labeleval.present.render import STYLE, html_table, markdown_table
+from labeleval.present.render import markdown_table
 from labeleval.safety import markdown_text, terminal_text
 
 WEIGHTED = "weighted score"
+#: the documents' section on how the reviewers are spread over the vendors (its warning is written under it)
+BALANCE_TITLE = "Reviewer balance (share of each vendor's scores)"
 
 
 def graded_verdict(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]) -> list[str]:
@@ -102,7 +103,7 @@ def _cis(frame: pd.DataFrame, stem: str, kind: fmt.Kind, ci: str = "{}_ci_") -> 
     return [fmt.ci(v, lo, hi, kind) for v, lo, hi in frame[[stem, low, high]].to_numpy()]
 
 
-def _criteria_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def criteria_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     c = frames["criteria"]
     return pd.DataFrame(
         {
@@ -117,7 +118,7 @@ def _criteria_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     )
 
 
-def _reliability_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def reliability_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     r = frames["reliability"]
     return pd.DataFrame(
         {
@@ -126,11 +127,73 @@ def _reliability_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
             "Level": r["level"],
             "Deliverables": r["deliverables"].map(fmt.count),
             "In verdict": r["reliable"].map({True: "yes", False: "no"}),
+            "Why out": r["reason"].fillna("").astype(str) if "reason" in r.columns else "",
         }
     )
 
 
-def _comparisons_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def writers_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The writers' report cards: deliverables, scored, accepted (adjusted for reviewer severity) with its
+    interval, and the mean weighted score."""
+    w = frames["annotators"]
+    return pd.DataFrame(
+        {
+            "Vendor": w["vendor"],
+            "Writer": w["writer_id"],
+            "Deliverables": w["deliverables"].map(fmt.count),
+            "Scored": w["scored"].map(fmt.count),
+            "Accepted": w["accepted"].map(fmt.count),
+            "Acceptance [CI]": _cis(w, "acceptance_rate", "pct"),
+            "Weighted score": w["weighted_score"].map(fmt.number),
+        }
+    )
+
+
+def balance_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Reviewer x vendor: the share of each vendor's scores each reviewer gave."""
+    b = frames["reviewer_balance"]
+    if not len(b):
+        return pd.DataFrame()
+    share = b.pivot_table(index="reviewer", columns="vendor", values="share_of_vendor", sort=False, fill_value=0.0)
+    share = share.reindex(columns=[v for v in frames["summary"]["vendor"] if v in share.columns])
+    return share.map(fmt.pct).reset_index().rename(columns={"reviewer": "Reviewer"}).rename_axis(columns=None)
+
+
+def balance_note(settings: Mapping[str, Any]) -> str:
+    """Whether the reviewers are spread evenly over the vendors, in words, from the scoring's check."""
+    v = float(settings.get("reviewer_imbalance_v", 0.0) or 0.0)
+    if settings.get("reviewers_unbalanced"):
+        return (
+            f"Reviewers are unbalanced across vendors (Cramer's V {v:.2f}): a vendor that drew lenient reviewers "
+            "looks better raw for no reason of its own; read the severity-adjusted figures."
+        )
+    return f"Reviewers are spread evenly enough across vendors (Cramer's V {v:.2f}); raw and adjusted figures agree."
+
+
+def cost_table(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]) -> pd.DataFrame:
+    """Per vendor: pricing, deliverables, total, per deliverable, accepted share and cost per accepted one."""
+    currency = str(settings.get("currency", "USD"))
+    s, c = frames["summary"], frames["cost"]
+    model = dict(zip(c["vendor"], c["pricing_model"], strict=True)) if len(c) else {}
+    return pd.DataFrame(
+        {
+            "Vendor": s["vendor"],
+            "Pricing": s["vendor"].map(lambda v: str(model.get(v, "")).replace("_", " ")),
+            "Deliverables": s["deliverables"].map(fmt.count),
+            "Total cost": s["total_cost"].map(lambda v: fmt.money(v, currency, total=True)),
+            "Per deliverable": s["cost_per_deliverable"].map(lambda v: fmt.money(v, currency)),
+            "Accepted (adj.)": _cis(s, "acceptance_rate", "pct"),
+            "Cost per accepted [CI]": [
+                fmt.ci(v, lo, hi, "money", currency)
+                for v, lo, hi in s[
+                    ["cost_per_accepted", "cost_per_accepted_ci_low", "cost_per_accepted_ci_high"]
+                ].to_numpy()
+            ],
+        }
+    )
+
+
+def comparisons_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     c = frames["comparisons"]
     return pd.DataFrame(
         {
@@ -144,7 +207,7 @@ def _comparisons_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     )
 
 
-def _severity_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def severity_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     s = frames["severity"].pivot_table(index="reviewer", columns="criterion", values="severity", sort=False)
     return s.map(lambda v: f"{v:+.2f}").reset_index().rename(columns={"reviewer": "Reviewer"})
 
@@ -152,19 +215,21 @@ def _severity_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 def sections(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]) -> list[tuple[str, pd.DataFrame]]:
     return [
         ("Vendors", leaderboard_table(frames, settings)),
-        ("Comparisons on shared prompts (one max-T family)", _comparisons_table(frames)),
-        ("Rubric reliability (reviewers' agreement)", _reliability_table(frames)),
-        ("Criteria", _criteria_table(frames)),
-        ("Reviewer severity (points; + lenient, - severe)", _severity_table(frames)),
+        ("Comparisons on shared prompts (one max-T family)", comparisons_table(frames)),
+        ("Rubric reliability (reviewers' agreement)", reliability_table(frames)),
+        ("Criteria", criteria_table(frames)),
+        ("Reviewer severity (points; + lenient, - severe)", severity_table(frames)),
+        (BALANCE_TITLE, balance_table(frames)),
         *(
-            [("Judges and gold reviewers against the panel", _judges_table(frames))]
+            [("Judges and gold reviewers against the panel", judges_table(frames))]
             if len(frames.get("judges", ()))
             else []
         ),
+        ("Writers", writers_table(frames)),
     ]
 
 
-def _judges_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def judges_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     j = frames["judges"]
     return pd.DataFrame(
         {
@@ -188,12 +253,12 @@ def method_line(settings: Mapping[str, Any]) -> str:
         f"{level} intervals count prompts and writers (multiway cluster-robust variance) and reviewers (through the "
         f"severity model); scores adjusted "
         f"for each reviewer's severity per criterion (additive model, deliverables as fixed effects); accepted when "
-        f"{_acceptance_words(settings)}; criteria with reviewer alpha below {settings.get('min_alpha')} are kept "
+        f"{acceptance_words(settings)}; criteria with reviewer alpha below {settings.get('min_alpha')} are kept "
         f"out of the verdict."
     )
 
 
-def _acceptance_words(settings: Mapping[str, Any]) -> str:
+def acceptance_words(settings: Mapping[str, Any]) -> str:
     """The acceptance rule in words, with its threshold."""
     rule = str(settings.get("acceptance_rule"))
     if rule == AcceptanceRule.WEIGHTED_SCORE:
@@ -214,7 +279,7 @@ def graded_text(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any],
     )
     lines = [header, "", table(leaderboard_table(frames, settings)), ""]
     lines += [f"  • {terminal_text(s, keep_newlines=False)}" for s in graded_verdict(frames, settings)]
-    lines += ["", "Rubric reliability:", table(_reliability_table(frames))]
+    lines += ["", "Rubric reliability:", table(reliability_table(frames))]
     lines += ["", f"Rows: {read:,} read = {kept:,} kept + {quarantined:,} quarantined. {method_line(settings)}"]
     return "\n".join(lines)
 
@@ -225,18 +290,6 @@ def graded_markdown(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, A
     lines += ["", f"_{markdown_text(method_line(settings))}_", ""]
     for title, frame in sections(frames, settings):
         lines += [f"## {title}", "", markdown_table(frame), ""]
+        if title == BALANCE_TITLE:
+            lines += [f"_{markdown_text(balance_note(settings))}_", ""]
     return "\n".join(lines) + "\n"
-
-
-def graded_html(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]) -> str:
-    body = [f"<h1>labeleval report: {html_escape(str(settings.get('task', '')))}</h1>", "<ul class='verdict'>"]
-    body += [f"<li>{html_escape(s)}</li>" for s in graded_verdict(frames, settings)]
-    body += ["</ul>", f"<p class='note'>{html_escape(method_line(settings))}</p>"]
-    for title, frame in sections(frames, settings):
-        body += [f"<h2>{html_escape(title)}</h2>", html_table(frame)]
-    head = f"<!doctype html><html><head><meta charset='utf-8'><style>{STYLE}</style></head>"
-    return f"{head}<body>{''.join(body)}</body></html>"
-
-
-def html_escape(text: str) -> str:
-    return html.escape(terminal_text(text, keep_newlines=False))

@@ -41,6 +41,7 @@ from labeleval.api import evaluate
 from labeleval.errors import LabelevalError
 from labeleval.io.formats import sniff, suggest_item_field
 from labeleval.io.formats.guess import NAME_HINTS, guess_columns
+from labeleval.io.graded import read_graded
 from labeleval.io.inspect import read_file
 from labeleval.io.pipeline import load_data
 from labeleval.io.readers import read_table
@@ -297,6 +298,24 @@ def read_ledger(manifest: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ledger and the quarantined rows of what could be read of a project (run in a child)."""
     data = load_data(load_project(manifest))
     return data.ledger, data.quarantine
+
+
+def read_graded_detail(manifest: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A graded project's deliverables (id, vendor, text) and every review of them (the panel's, the gold
+    reviewers', the judges', each with its ``role``), as the Items page shows them (run in a child for an upload)."""
+    data = read_graded(load_project(manifest))
+    texts = data.deliverables[["deliverable_id", "vendor", "text"]]
+    parts = [
+        frame[["deliverable_id", "reviewer_id", "criterion", "score"]].assign(role=role)
+        for role, frame in (("panel", data.reviews), ("gold", data.gold_reviews), ("judge", data.judge_reviews))
+        if len(frame)
+    ]
+    reviews = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["deliverable_id", "reviewer_id", "criterion", "score", "role"])
+    )
+    return texts, reviews
 
 
 def read_one(path: Path, format: str | None) -> int:

@@ -335,8 +335,9 @@ def current_report(*, show_ledger_on_error: bool = False, graded_ok: bool = Fals
         if isinstance(outcome, GradedReport) and not graded_ok:
             st.info(
                 "This project is graded written work (reviewers scoring deliverables against a rubric): the "
-                "Overview shows its vendors, comparisons, rubric reliability, criteria, reviewers and writers. "
-                "This page is for labelling tasks."
+                "Overview, Comparisons, Agreement, Accuracy, Cost, Annotators and Items pages show its vendors, "
+                "tests, rubric reliability, criteria, cost per accepted deliverable, writers, reviewers and "
+                "deliverables. This page is for labelling tasks."
             )
             return None
         return outcome

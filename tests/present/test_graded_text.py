@@ -105,4 +105,24 @@ def _full(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         ]
     )
     severity = pd.DataFrame({"reviewer": ["r1"], "criterion": ["accuracy"], "scores": [3], "severity": [0.2]})
-    return frames | {"criteria": criteria, "summary": summary, "severity": severity}
+    balance = pd.DataFrame(columns=["reviewer", "vendor", "scores", "share_of_vendor"])
+    writers = pd.DataFrame(
+        columns=[
+            "vendor",
+            "writer_id",
+            "deliverables",
+            "scored",
+            "accepted",
+            "weighted_score",
+            "acceptance_rate",
+            "acceptance_rate_ci_low",
+            "acceptance_rate_ci_high",
+        ]
+    )
+    return frames | {
+        "criteria": criteria,
+        "summary": summary,
+        "severity": severity,
+        "reviewer_balance": balance,
+        "annotators": writers,
+    }

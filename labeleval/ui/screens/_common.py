@@ -17,6 +17,8 @@ from labeleval.safety import markdown_text, spreadsheet_cell, spreadsheet_frame
 #: A figure as the glossary writes it (``-10.0 points``, ``-$3.000``, ``-5.2% [-8.0, -2.1]``)
 _FIGURE = re.compile(glossary.NUMERIC_CELL)
 MINUS = "\u2212"
+#: How much of an item's text a table shows; the full text is one click away (the item view below the table).
+TEXT_PREVIEW = 90
 
 
 def header(report: Report, title: str) -> None:
@@ -96,3 +98,11 @@ def _minus_sign(value: object) -> object:
     if isinstance(value, str) and value.startswith("-") and _FIGURE.fullmatch(value):
         return MINUS + value[1:]
     return value
+
+
+def preview(text: object, width: int = TEXT_PREVIEW) -> str:
+    """The first ``width`` characters of an item's text on one line, with … when cut."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return ""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"

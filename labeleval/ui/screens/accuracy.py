@@ -6,15 +6,19 @@ import streamlit as st
 
 from labeleval.analyses.calibration import calibration, calibration_summary, confidence_source
 from labeleval.present import charts, glossary, render
-from labeleval.report import Report
+from labeleval.report import GradedReport, Report
 from labeleval.safety import markdown_text
 from labeleval.ui.screens._common import dataframe, header, table
+from labeleval.ui.screens._graded_pages import graded_accuracy
 from labeleval.ui.state import current_report
 
 
 def accuracy() -> None:
-    report = current_report()
+    report = current_report(graded_ok=True)
     if report is None:
+        return
+    if isinstance(report, GradedReport):
+        graded_accuracy(report)
         return
     header(report, "Accuracy against gold")
     settings = report.settings

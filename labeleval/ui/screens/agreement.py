@@ -10,15 +10,19 @@ from labeleval.present import agreement_parts as parts
 from labeleval.present import charts, glossary
 from labeleval.present.render import agreement_footnotes, agreement_table, metric_table, metric_table_notes
 from labeleval.present.verdict import alpha_readings
-from labeleval.report import Report
+from labeleval.report import GradedReport, Report
 from labeleval.safety import markdown_text
 from labeleval.ui.screens._common import dataframe, header
+from labeleval.ui.screens._graded_pages import graded_agreement
 from labeleval.ui.state import current_report
 
 
 def agreement() -> None:
-    report = current_report()
+    report = current_report(graded_ok=True)
     if report is None:
+        return
+    if isinstance(report, GradedReport):
+        graded_agreement(report)
         return
     header(report, "Agreement between annotators")
     st.markdown(

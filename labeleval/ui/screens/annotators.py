@@ -5,14 +5,19 @@ from __future__ import annotations
 import streamlit as st
 
 from labeleval.present import charts, glossary
+from labeleval.report import GradedReport
 from labeleval.safety import spreadsheet_frame
 from labeleval.ui.screens._common import header, table
+from labeleval.ui.screens._graded_pages import graded_annotators
 from labeleval.ui.state import current_report
 
 
 def annotators() -> None:
-    report = current_report()
+    report = current_report(graded_ok=True)
     if report is None:
+        return
+    if isinstance(report, GradedReport):
+        graded_annotators(report)
         return
     header(report, "Annotators")
     settings = report.settings

@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from labeleval.present import charts, glossary, render
+from labeleval.report import GradedReport
 from labeleval.safety import markdown_text
 from labeleval.ui.screens._common import header, table
+from labeleval.ui.screens._graded_pages import graded_comparisons
 from labeleval.ui.state import current_report
 
 #: the comparison frame's columns the page's table shows (the rest are in the exports)
@@ -27,8 +29,11 @@ SHOWN = (
 
 
 def comparisons() -> None:
-    report = current_report()
+    report = current_report(graded_ok=True)
     if report is None:
+        return
+    if isinstance(report, GradedReport):
+        graded_comparisons(report)
         return
     header(report, "Which differences are real?")
     frame = report.comparisons

@@ -7,8 +7,10 @@ import streamlit as st
 from labeleval import fmt
 from labeleval.present import charts, glossary
 from labeleval.present.verdict import redundancy_line
+from labeleval.report import GradedReport
 from labeleval.safety import markdown_text
 from labeleval.ui.screens._common import header, table
+from labeleval.ui.screens._graded_pages import graded_cost
 from labeleval.ui.state import current_report
 
 #: Cost-per-usable-label tiles per row: a dozen vendors wrap instead of squeezing their names.
@@ -16,8 +18,11 @@ TILES_PER_ROW = 4
 
 
 def cost() -> None:
-    report = current_report()
+    report = current_report(graded_ok=True)
     if report is None:
+        return
+    if isinstance(report, GradedReport):
+        graded_cost(report)
         return
     header(report, "What a usable label costs")
     settings = report.settings

@@ -17,7 +17,7 @@ from labeleval.ui.upload import upload_section
 
 
 def data() -> None:
-    report = current_report(show_ledger_on_error=True)
+    report = current_report(show_ledger_on_error=True, graded_ok=True)
     st.title("Data: uploads, ledger and downloads")
     upload_budget.install()  # before the uploaders are drawn: no session's uploads go over its budget
     upload_section()

@@ -7,14 +7,13 @@ import streamlit as st
 
 from labeleval import fmt
 from labeleval.present import glossary
-from labeleval.report import Report
+from labeleval.report import GradedReport, Report
 from labeleval.safety import markdown_text
-from labeleval.ui.screens._common import dataframe, header, table
+from labeleval.ui.screens._common import dataframe, header, preview, table
+from labeleval.ui.screens._graded_pages import graded_items
 from labeleval.ui.screens.questions import gold_audit_section
 from labeleval.ui.state import current_report
 
-#: How much of an item's text the table shows; the full text is one click away (the item view below).
-TEXT_PREVIEW = 90
 #: What an empty cell of the side-by-side table means, written in the cell itself.
 NO_GOLD, TIE, NOT_LABELLED = "— no gold", "— tied vote", "not labelled"  # "tie" alone is a pairwise label
 
@@ -28,14 +27,6 @@ def item_metadata(report: Report) -> pd.DataFrame:
             if present:
                 return frame.drop_duplicates("item_id").set_index("item_id")[present]
     return pd.DataFrame(index=pd.Index([], name="item_id"))
-
-
-def preview(text: object, width: int = TEXT_PREVIEW) -> str:
-    """The first ``width`` characters of an item's text on one line, with … when cut."""
-    if text is None or (isinstance(text, float) and pd.isna(text)):
-        return ""
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
 
 
 def side_by_side(report: Report, subset: pd.DataFrame) -> pd.DataFrame:
@@ -57,8 +48,11 @@ def side_by_side(report: Report, subset: pd.DataFrame) -> pd.DataFrame:
 
 
 def items() -> None:
-    report = current_report()
+    report = current_report(graded_ok=True)
     if report is None:
+        return
+    if isinstance(report, GradedReport):
+        graded_items(report)
         return
     header(report, "Items where vendors disagree")
     frame = report.items
