@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import itertools
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ import pandas as pd
 import pytest
 
 from labeleval.present import charts, render
+from tests.helpers.documents import fetches
 from tests.helpers.paths import ROOT
 from tests.helpers.pilot_projects import pilot_summary
 
@@ -201,43 +201,6 @@ def test_documents_show_per_class_figures_and_their_family(sample_report) -> Non
     assert "Do the vendors differ class by class?" in page
     data = sample_report.to_dict(["per_class", "class_comparisons"])
     assert "recall_ci_low" in data["per_class"][0] and data["class_comparisons"][0]["family"] == "per_class"
-
-
-#: attributes through which a page loads something
-FETCHING = {"src", "href", "xlink:href", "srcset", "action", "poster", "data", "background"}
-#: a CSS reference to another document (``url(#id)`` points inside the page)
-CSS_FETCH = re.compile(r"url\(\s*[\"']?(?!#)|@import", re.IGNORECASE)
-
-
-class _Fetches(HTMLParser):
-    """Every way a parsed page would load something: elements that run or embed, attributes that point outside
-    the page, CSS that imports or points outside it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[str] = []
-        self._style = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "link", "iframe", "object", "embed", "img", "image", "foreignobject"):
-            self.found.append(f"<{tag}>")
-        for name, value in attrs:
-            if name in FETCHING and value and not value.startswith("#"):
-                self.found.append(f"{tag} {name}={value}")
-            if (name == "style" and value and CSS_FETCH.search(value)) or name.startswith("on"):
-                self.found.append(f"{tag} {name}={value}")
-        self._style = tag == "style"
-
-    def handle_data(self, data: str) -> None:
-        if self._style and CSS_FETCH.search(data):
-            self.found.append(f"<style> {data[:80]}")
-
-
-def fetches(page: str) -> list[str]:
-    """What ``page`` would load or run in a browser (empty for a self-contained, script-free document)."""
-    parser = _Fetches()
-    parser.feed(page)
-    return parser.found
 
 
 def test_html_draws_the_forest_plot_confusion_matrices_and_redundancy_curve(sample_report) -> None:

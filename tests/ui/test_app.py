@@ -17,6 +17,7 @@ from labeleval.ui import app
 from labeleval.ui.screens._common import display_safe
 from labeleval.ui.screens.overview import leaderboard
 from tests.helpers.apptest import leaderboard_of, page_test
+from tests.helpers.graded_projects import GRADED_SAMPLE, HOSTILE_CRITERION, HOSTILE_TEXT, hostile_graded_project
 from tests.helpers.hostile_files import FORMULA_VENDOR, MARKDOWN_VENDOR, hostile_project
 from tests.helpers.paths import ROOT
 
@@ -289,17 +290,98 @@ def test_the_tab_icon_is_drawn_by_the_page_not_fetched_from_a_font_server(monkey
     assert not icon.startswith(":") and "://" not in icon and "/" not in icon
 
 
+# ------------------------------------------------------------------------------------ graded written work
+#: each page's title on a graded project, and the graded table it must show (the column that names it, its rows);
+#: the Slices & time and Replace & watch pages are for labelling tasks and say where the graded figures are
+GRADED_PAGES = {
+    "overview": ("Which vendor's written work is accepted most, for the money?", "Acceptance [CI]", 60),
+    "comparisons": ("Which differences are real?", "Difference (adj.)", 12),
+    "agreement": ("Do the reviewers agree on the rubric?", "Why out", 4),
+    "accuracy": ("Scores per criterion", "Mean (adjusted)", 12),
+    "cost": ("What an accepted deliverable costs", "Cost per accepted [CI]", 3),
+    "annotators": ("Writers and reviewers", "Acceptance [CI]", 60),
+    "items": ("Deliverables and their reviews", "Accepted, raw", 600),
+    "data": ("Data: uploads, ledger and downloads", "Rows read", 4),
+}
+#: the sample's criteria: user data, shown as the manifest names them (column headers of the severity tables)
+GRADED_CRITERIA = {"accuracy", "instruction_following", "style", "safety"}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_of_a_graded_project_renders(page: str) -> None:
-    """The Overview draws the graded Report (criteria, reliability, reviewers, writers); the label pages say where
-    to look; none fails."""
-    at = page_test(page, str(ROOT / "sample_data" / "graded_writing")).run()
+    """Every page draws the graded Report where a labelling task shows labels: criteria, reviewers, accepted work;
+    no exception, no machine name as a header, no None/nan cell; the two label-only pages say where to look."""
+    at = page_test(page, str(GRADED_SAMPLE)).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    if page == "overview":
-        assert "accepted most" in at.title[0].value
-        assert any("style" in m.value for m in at.markdown)
-        assert len(at.dataframe) >= 6
-    elif page != "data":
-        assert any("graded written work" in i.value for i in at.info)
+    if page not in GRADED_PAGES:
+        assert any("graded written work" in i.value and "Items pages" in i.value for i in at.info)
+        return
+    title, column, rows = GRADED_PAGES[page]
+    assert at.title[0].value == title
+    assert "graded task · 4 criteria · 3 vendors · 600 deliverables" in at.caption[0].value or page == "data"
+    frames = [d.value for d in at.dataframe]
+    assert any(column in frame.columns and len(frame) == rows for frame in frames), [f.columns for f in frames]
+    for frame in frames:
+        headers = [str(c) for c in frame.columns if str(c) not in GRADED_CRITERIA]
+        assert not [h for h in headers if re.search(r"[a-z]_[a-z]", h)], headers
+        cells = set(map(str, frame.astype(object).to_numpy().ravel()))
+        assert not cells & {"None", "nan", "NaN", "<NA>", "NaT"}, frame.columns
+
+
+@pytest.mark.slow
+def test_graded_pages_say_what_is_kept_out_and_show_evaluates_figures() -> None:
+    """The unreliable criterion is named with its reason, the reviewer imbalance warned of, and the cost per
+    accepted deliverable is evaluate()'s."""
+    report = le.evaluate(GRADED_SAMPLE, n_boot=100, seed=0)
+    agreement = page_test("agreement", str(GRADED_SAMPLE)).run()
+    assert any(
+        w.value.startswith("'style' is kept out of the verdict: the reviewers agree too little")
+        for w in agreement.warning
+    )
+    comparisons = page_test("comparisons", str(GRADED_SAMPLE)).run()
+    assert any("Not tested (the reviewers do not agree on them): style." in m.value for m in comparisons.markdown)
+    accuracy = page_test("accuracy", str(GRADED_SAMPLE)).run()
+    assert any("Reviewers are unbalanced across vendors" in w.value for w in accuracy.warning)
+    cost = page_test("cost", str(GRADED_SAMPLE)).run()
+    tiles = {m.label: m.value for m in cost.metric}
+    expected = {r.vendor: fmt.money(r.cost_per_accepted, "USD") for r in report.summary.itertuples(index=False)}
+    assert tiles == expected
+
+
+@pytest.mark.slow
+def test_graded_items_page_shows_a_deliverable_with_its_reviews() -> None:
+    """The deliverables filter by vendor and outcome; one deliverable shows its text and each reviewer's scores."""
+    reviews = pd.read_csv(GRADED_SAMPLE / "reviews.csv")
+    at = page_test("items", str(GRADED_SAMPLE)).run()
+    at.multiselect(key="graded_items_vendors").set_value(["Surge"]).run()
+    at.radio(key="graded_items_outcome").set_value("not accepted").run()
+    table = at.dataframe[0].value
+    assert set(table["Vendor"]) == {"Surge"} and set(table["Accepted"]) == {"no"}
+    picked = str(table["Deliverable"].iloc[0])
+    at.selectbox(key="graded_item").set_value(picked).run()
+    assert not at.exception
+    assert any(t.value.startswith("answer to ") for t in at.text)
+    grid = at.dataframe[1].value
+    mine = reviews[reviews["deliverable_id"] == picked]
+    assert set(grid["Reviewer"]) == set(mine["reviewer_id"])
+    assert {"panel", "gold", "judge"} >= set(grid["Role"]) and "panel" in set(grid["Role"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", list(GRADED_PAGES))
+def test_graded_pages_show_hostile_names_and_text_as_text(page: str, tmp_path: Path) -> None:
+    """Vendor and criterion names that are markup and a deliverable's text with markup: labels stay text, no
+    table holds a formula, and the deliverable's text is shown verbatim, never as Markdown."""
+    at = page_test(page, str(hostile_graded_project(tmp_path / "p"))).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    labels = _labels(at)
+    assert not [label for label in labels if LIVE_MARKDOWN.search(label)], labels
+    texts = [m.value for m in (*at.markdown, *at.warning, *at.caption)]
+    assert not [t for t in texts if HOSTILE_CRITERION in t or "<img" in t], texts
+    for frame in [d.value for d in at.dataframe]:
+        assert not _formulas(frame), _formulas(frame)
+    if page == "items":
+        assert [t.value for t in at.text] == [HOSTILE_TEXT]
