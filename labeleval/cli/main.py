@@ -32,7 +32,7 @@ from labeleval.io.graded import read_graded
 from labeleval.io.pipeline import load_data
 from labeleval.options import Reason
 from labeleval.present import glossary
-from labeleval.present.graded_text import graded_text
+from labeleval.present.graded_text import graded_text, writers_table
 from labeleval.present.render import blank_notes, class_summary_line
 from labeleval.present.verdict import redundancy_line, verdict
 from labeleval.project.manifest import load_project
@@ -268,24 +268,9 @@ def _annotators(args: argparse.Namespace) -> int:
 
 
 def _writers(report: GradedReport) -> str:
-    """The writers' report cards as a terminal table."""
-    cards = report.annotators
-    shown = pd.DataFrame(
-        {
-            "Vendor": cards["vendor"],
-            "Writer": cards["writer_id"],
-            "Deliverables": cards["deliverables"].map(fmt.count),
-            "Scored": cards["scored"].map(fmt.count),
-            "Accepted": [
-                fmt.ci(v, lo, hi, "pct")
-                for v, lo, hi in cards[
-                    ["acceptance_rate", "acceptance_rate_ci_low", "acceptance_rate_ci_high"]
-                ].to_numpy()
-            ],
-            "Weighted score": cards["weighted_score"].map(fmt.number),
-        }
-    )
-    return _text_table(shown, {}) + f"\n\n{len(cards)} writers; acceptance adjusted for reviewer severity."
+    """The writers' report cards as a terminal table (the documents' and the app's table)."""
+    table = _text_table(writers_table(report.frames()), {})
+    return table + f"\n\n{len(report.annotators)} writers; acceptance adjusted for reviewer severity."
 
 
 def _validate(args: argparse.Namespace) -> int:

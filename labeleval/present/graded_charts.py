@@ -58,7 +58,7 @@ def criteria_chart(criteria: pd.DataFrame, vendors: list[str], value: str = "sco
     panels = []
     for criterion, rows in long.groupby("criterion", sort=False):
         out = "" if bool(rows["reliable"].iloc[0]) else " (kept out of the verdict: reviewers disagree)"
-        words = "pass rate" if value == "pass" else "mean score, adjusted and raw"
+        words = "pass rate of the reviews (raw)" if value == "pass" else "mean score, adjusted and raw"
         base = alt.Chart(rows).encode(
             y=alt.Y("vendor:N", sort=vendors, title=None),
             yOffset=alt.YOffset("estimate:N"),

@@ -279,7 +279,10 @@ def graded_text(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any],
     )
     lines = [header, "", table(leaderboard_table(frames, settings)), ""]
     lines += [f"  • {terminal_text(s, keep_newlines=False)}" for s in graded_verdict(frames, settings)]
-    lines += ["", "Rubric reliability:", table(reliability_table(frames))]
+    lines += ["", "Rubric reliability:", table(reliability_table(frames).drop(columns=["Why out"]))]
+    lines += ["", "Criteria (severity-adjusted means; pass rate of the reviews):", table(criteria_table(frames))]
+    lines += ["", terminal_text(balance_note(settings), keep_newlines=False)]
+    lines += ["Writers' report cards: labeleval annotators; every table: --format html or markdown."]
     lines += ["", f"Rows: {read:,} read = {kept:,} kept + {quarantined:,} quarantined. {method_line(settings)}"]
     return "\n".join(lines)
 

@@ -336,6 +336,29 @@ def test_score_a_graded_project(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 @pytest.mark.slow
+def test_score_a_graded_project_shows_the_same_figures_in_every_format(capsys: pytest.CaptureFixture[str]) -> None:
+    """The terminal table, Markdown, HTML and JSON of a graded project carry the same criteria figures (the
+    severity-adjusted mean of one vendor on one criterion, with its interval) and the reviewer balance warning."""
+    sample = str(ROOT / "sample_data" / "graded_writing")
+    code, out, err = run(["score", sample, "--n-boot", "100", "--format", "json", "--out", "-"], capsys)
+    assert code == 0, err
+    row = next(r for r in json.loads(out)["criteria"] if r["vendor"] == "Scale" and r["criterion"] == "accuracy")
+    figure = f"{row['adjusted_score']:.3f} [{row['adjusted_score_ci_low']:.3f}, {row['adjusted_score_ci_high']:.3f}]"
+    documents = {}
+    for fmt in ("table", "markdown", "html"):
+        code, out, err = run(["score", sample, "--n-boot", "100", "--format", fmt], capsys)
+        assert code == 0, err
+        documents[fmt] = out.replace("\\[", "[").replace("\\]", "]")
+    for fmt, text in documents.items():
+        assert figure in text, fmt
+        assert "Reviewers are unbalanced across vendors" in text, fmt
+    assert "Writers" in documents["markdown"] and "Reviewer balance" in documents["html"]
+    assert documents["html"].count("<svg") == 5
+    code, out, err = run(["annotators", sample], capsys)
+    assert code == 0 and "Acceptance [CI]" in out and "60 writers" in out
+
+
+@pytest.mark.slow
 def test_validate_and_the_label_only_commands_on_a_graded_project(capsys: pytest.CaptureFixture[str]) -> None:
     sample = str(ROOT / "sample_data" / "graded_writing")
     code, out, err = run(["validate", sample], capsys)

@@ -305,3 +305,64 @@ def test_every_report_download_works_on_the_first_click(server: str) -> None:
     assert saved["CSV (zip)"].startswith(b"PK")
     assert saved["Markdown"].decode("utf-8").startswith("# labeleval report")
     assert saved["HTML"].lstrip().lower().startswith(b"<!doctype html") and b"Verdict" in saved["HTML"]
+
+
+#: each page of a graded project: (page, title, what it draws once its graded content is there)
+GRADED_BROWSER_PAGES = (
+    ("overview", "Which vendor's written work is accepted most, for the money?", "[data-testid='stDataFrame']"),
+    ("comparisons", "Which differences are real?", "[data-testid='stVegaLiteChart']"),  # the family's forest plot
+    ("agreement", "Do the reviewers agree on the rubric?", "[data-testid='stVegaLiteChart']"),  # alpha per criterion
+    ("accuracy", "Scores per criterion", "[data-testid='stVegaLiteChart']"),  # adjusted and raw means
+    ("cost", "What an accepted deliverable costs", "[data-testid='stVegaLiteChart']"),
+    ("annotators", "Writers and reviewers", "[data-testid='stVegaLiteChart']"),  # writers, reviewers' severity
+    ("items", "Deliverables and their reviews", "[data-testid='stDataFrame']"),
+)
+
+
+def test_a_graded_project_on_every_page(server: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The graded sample through a link to each page: its title, its chart or table, no error; a screenshot of
+    each (the Accuracy page's is the one docs/usage.md shows)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    out, pages = shots_dir(tmp_path_factory), tmp_path_factory.mktemp("graded_pages")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1100})
+        for name, title, content in GRADED_BROWSER_PAGES:
+            path = "" if name == "overview" else f"/{name}"  # the Overview is the app's page at /
+            page.goto(f"{server.rstrip('/')}{path}?project=graded_writing")
+            page.get_by_role("heading", name=title).wait_for(timeout=WAIT_MS)
+            page.locator(content).first.wait_for(timeout=WAIT_MS)
+            page.get_by_text("graded task · 4 criteria").first.wait_for(timeout=WAIT_MS)
+            page.wait_for_timeout(800)
+            assert page.locator("[data-testid='stException']").count() == 0, name
+            assert page.locator("[data-testid='stAlertContentError']").count() == 0, name
+            assert page.get_by_text("Page not found").count() == 0, name
+            page.set_viewport_size({"width": 1440, "height": 2300})
+            page.wait_for_timeout(800)
+            page.screenshot(path=str((out if name == "accuracy" else pages) / f"graded_{name}.png"), full_page=True)
+            page.set_viewport_size({"width": 1440, "height": 1100})
+        browser.close()
+
+
+def test_the_graded_html_report_is_a_document_offline(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A graded project's HTML report from disk, network and scripts off: its charts drawn, at a readable size."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    import labeleval as le
+
+    report = le.evaluate(ROOT / "sample_data" / "graded_writing", n_boot=200, seed=0)
+    page_file = tmp_path_factory.mktemp("graded_report") / "report.html"
+    page_file.write_text(report.to_html(), encoding="utf-8")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = browser.new_context(offline=True, java_script_enabled=False, viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        page.goto(page_file.as_uri())
+        assert page.get_by_role("heading", name="Verdict").count() == 1
+        charts = page.locator("figure svg").all()  # forest, reliability, criteria, severity, writers
+        assert len(charts) == 5
+        for chart in charts:
+            box = chart.bounding_box()
+            assert box is not None and box["width"] > 300 and box["height"] > 150
+        assert page.locator("table").count() >= 8
+        page.screenshot(path=str(tmp_path_factory.mktemp("graded_shot") / "graded_html_report.png"), full_page=True)
+        browser.close()
