@@ -61,7 +61,7 @@ def test_nothing_significant_says_so_and_excluded_criteria_and_imbalance_are_nam
 def test_documents_escape_the_task_name() -> None:
     frames = _frames([True, False], [True, True])
     frames["ledger"] = pd.DataFrame({"rows_read": [10], "kept": [9], "quarantined": [1]})
-    text = graded_text(frames | {"summary": pd.DataFrame()}, SETTINGS, lambda f: "TABLE")
+    text = graded_text(_full(frames) | {"summary": pd.DataFrame()}, SETTINGS, lambda f: "TABLE")
     assert "Rows: 10 read = 9 kept + 1 quarantined" in text
     assert "<script>" not in graded_markdown(_full(frames), SETTINGS)
 
