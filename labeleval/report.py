@@ -177,7 +177,8 @@ class GradedReport(Report):
         return f"GradedReport: {self.settings.get('task')}\n" + table.to_string(index=False)
 
     def _repr_html_(self) -> str:
-        return graded_html(self.frames(), self.settings)
+        """A notebook's view: the document's verdict and tables, without its charts (``to_html()`` has them)."""
+        return graded_html(self.frames(), self.settings, charts=False)
 
     def to_markdown(self) -> str:
         """The verdict, vendors, comparisons, rubric reliability, criteria and reviewer severity in Markdown."""

@@ -55,7 +55,6 @@ def _figures(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]) ->
             lambda: graded_charts.severity_heatmap(frames["severity"]),
             "Each reviewer's severity per criterion in points: blue lenient, red severe.",
         ),
-        BALANCE_TITLE: lambda: f"<p class='note'>{_html(balance_note(settings))}</p>",
         "Writers": lambda: _figure(
             lambda: graded_charts.writers_chart(frames["annotators"], vendors),
             "Each writer's share of deliverables accepted, by vendor, sized by deliverables.",
@@ -64,8 +63,9 @@ def _figures(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]) ->
     return out
 
 
-def graded_html(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]) -> str:
-    """The HTML report of a graded task: one self-contained page, no scripts, nothing loaded from elsewhere."""
+def graded_html(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any], *, charts: bool = True) -> str:
+    """The HTML report of a graded task: one self-contained page, no scripts, nothing loaded from elsewhere.
+    ``charts=False``: the tables alone (a notebook's view, drawn at once)."""
     task = str(settings.get("task", ""))
     title = f"Vendor comparison: {task}" if task else "Vendor comparison"
     figures = _figures(frames, settings)
@@ -81,7 +81,9 @@ def graded_html(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any])
     ]
     for heading, frame in sections(frames, settings):
         parts += [f"<h2>{_html(heading)}</h2>", html_table(frame)]
-        if heading in figures:
+        if heading == BALANCE_TITLE:
+            parts.append(f"<p class='note'>{_html(balance_note(settings))}</p>")
+        if charts and heading in figures:
             parts.append(figures[heading]())
     parts.append("</body></html>")
     return "\n".join(parts)

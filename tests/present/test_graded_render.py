@@ -51,6 +51,8 @@ def test_graded_html_is_a_self_contained_document_with_its_charts(graded: Graded
     assert "could not be drawn" not in page and page.count("<svg") == page.count("</svg>") == 5
     assert fetches(page) == []
     assert len(page) < 400_000
+    notebook = graded._repr_html_()  # the same tables, drawn at once
+    assert "<svg" not in notebook and notebook.count("<table>") == page.count("<table>")
 
 
 @pytest.mark.slow
