@@ -21,7 +21,7 @@ import labeleval as le
 from labeleval.io.pipeline import load_data
 from labeleval.metrics.agreement import delta, midranks
 from labeleval.project.manifest import load_project
-from labeleval.scoring.alpha_uncertainty import PARTNER_DILUTION, alpha_parts
+from labeleval.scoring.alpha_uncertainty import alpha_parts
 from labeleval.scoring.encode import encode, vendor_batches
 
 KINDS = {
@@ -158,7 +158,6 @@ def test_items_only_keeps_the_item_interval_and_two_way_widens_it(tmp_path: Path
     assert items.alpha == both.alpha
     assert both.alpha_ci_low < items.alpha_ci_low and both.alpha_ci_high > items.alpha_ci_high
     assert both.alpha_ci_high <= 1.0
-    assert PARTNER_DILUTION == 2.0
 
 
 # ------------------------------------------------------------------------------------------ coverage
@@ -178,7 +177,8 @@ def population_alpha(skill_sd: float, rng: np.random.Generator) -> float:
 @pytest.mark.slow
 def test_two_way_alpha_interval_covers_the_population_alpha() -> None:
     """10 annotators of skill sd 1.0, 150 items: the item-only interval misses the population alpha often, the
-    two-way one covers it 95% of the time within the Monte-Carlo error (120 projects: 1.96 x 2.0 points)."""
+    two-way one covers it about 92% of the time (docs/metrics.md); 120 projects give a Monte-Carlo error of 2.5
+    points."""
     rng = np.random.default_rng(2026)
     truth = population_alpha(1.0, rng)
     hits = {"items": 0, "items_and_annotators": 0}
@@ -204,5 +204,5 @@ def test_two_way_alpha_interval_covers_the_population_alpha() -> None:
             for uncertainty in hits:
                 row = le.evaluate(folder, n_boot=300, seed=rep, uncertainty=uncertainty).summary.iloc[0]
                 hits[uncertainty] += bool(row.alpha_ci_low <= truth <= row.alpha_ci_high)
-    assert hits["items"] / reps < 0.85
-    assert 0.91 <= hits["items_and_annotators"] / reps <= 0.99
+    assert hits["items"] / reps < 0.8
+    assert 0.88 <= hits["items_and_annotators"] / reps <= 0.99
