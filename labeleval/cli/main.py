@@ -422,12 +422,14 @@ def format_table(report: Report) -> str:
     # the terminal has no Cost page: point to where the table is from here
     where = "'What redundancy buys' on the app's Cost page (`labeleval app`)"
     lines += ["", redundancy_line(report).replace("'What redundancy buys' on the Cost page", where)]
+    two_way = str(settings.get("uncertainty", "items")) == "items_and_annotators"
+    agreement_scope = "alpha's intervals count annotators too" if two_way else "alpha's intervals cover items only"
     lines += [
         "",
         f"Rows: {read:,} read = {kept:,} kept + {quarantined:,} quarantined "
         f"({'see `labeleval validate`' if quarantined else 'none quarantined'}). "
         f"Gold items: {gold:,}. CIs: {level} {settings.get('ci_method')}, {settings.get('n_boot')} resamples, "
-        f"seed {settings.get('seed')}; agreement (alpha) intervals cover items only; comparisons: "
+        f"seed {settings.get('seed')}; {agreement_scope}; comparisons: "
         f"{settings.get('multiplicity')}. Usable label {glossary.usability_words(settings)}; "
         f"consensus: {glossary.consensus_description(settings)}.",
     ]

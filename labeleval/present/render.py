@@ -343,7 +343,7 @@ def method_notes(report: ReportData) -> list[str]:
         f"seed {s.get('seed')}; items are resampled, so the judgments on one item move together"
         + (
             ", and so are each vendor's annotators: the intervals say what hiring the vendor would give, not only "
-            "what these annotators did. Agreement intervals cover items only (these annotators)."
+            "what these annotators did (alpha's too; the other agreement intervals cover items only)."
             if str(s.get("uncertainty", "items")) == "items_and_annotators"
             else " (these annotators only)."
         ),

@@ -10,7 +10,8 @@ single-step bootstrap max-T (:func:`labeleval.inference.stats.max_t`) over the f
 adjusted p-value and a simultaneous interval from the same resamples: ``significant`` exactly when the
 interval excludes 0. The resamples are the two-way ones of :mod:`.uncertainty` (items paired across
 vendors; each vendor's annotators independent), or item-only under ``uncertainty = "items"``.
-Agreement (alpha) differences form their own family, with item-only resamples on each vendor's items.
+Agreement (alpha) differences form their own family, on each vendor's items, with alpha's resamples under the same
+``uncertainty`` (items and annotators: :mod:`.alpha_uncertainty`).
 
 Per-class recall and precision differences (kinds with classes; :func:`class_comparisons`, the Report's
 ``class_comparisons`` frame) form a third family, every pair x class x {recall, precision}, with its own max-T
@@ -80,7 +81,8 @@ def comparisons(
         str(settings.uncertainty),
         f"bootstrap max-T, {'items and annotators' if two_way else 'items'}, shared items",
     )
-    agreement = _Family("agreement", str(Uncertainty.ITEMS), "bootstrap max-T, items, each vendor's items")
+    resampled = "items and annotators" if two_way else "items"
+    agreement = _Family("agreement", str(settings.uncertainty), f"bootstrap max-T, {resampled}, each vendor's items")
     for a, b in itertools.combinations(batches, 2):
         shared = a.labelled & b.labelled
         shared_gold = shared & enc.has_gold

@@ -36,6 +36,16 @@ AGREEMENT_CI = "percentile, item-clustered Poisson bootstrap (items only)"
 MULTIPLICITY = "single-step bootstrap max-T over the family (adjusted p and simultaneous intervals agree)"
 
 
+def agreement_ci_method(uncertainty: Uncertainty) -> str:
+    """How the agreement intervals are made, in words: alpha's counts the annotators under items and annotators."""
+    if uncertainty != Uncertainty.ITEMS_AND_ANNOTATORS:
+        return AGREEMENT_CI
+    return (
+        "percentile, item-clustered Poisson bootstrap; Krippendorff's alpha's widened by its annotators' part "
+        "(delta-method variance components, Satterthwaite t); the other agreement figures items only"
+    )
+
+
 def ci_method(uncertainty: Uncertainty) -> str:
     """How the intervals of the accuracy-type figures are made, in words (the Report says it)."""
     units = (
@@ -155,8 +165,8 @@ SPECS: dict[str, Spec] = {
         "the low-performer flags' thresholds", "Flag rules", "text", manifest="quality.rules", argument=False
     ),
     "uncertainty": Spec(
-        "what the intervals of accuracy, consensus accuracy, usable rate and costs cover; agreement (alpha) "
-        "intervals always cover items only",
+        "what the intervals of accuracy, consensus accuracy, usable rate, costs and Krippendorff's alpha cover; "
+        "the other agreement figures' intervals (percent agreement, kappa, AC1) cover items only",
         "Intervals cover",
         "choice",
         Uncertainty,
@@ -240,7 +250,7 @@ class Settings:
             "confidence": self.confidence,
             "ci_method": ci_method(self.uncertainty),
             "uncertainty": str(self.uncertainty),
-            "agreement_ci_method": AGREEMENT_CI,
+            "agreement_ci_method": agreement_ci_method(self.uncertainty),
             "multiplicity": MULTIPLICITY,
             "min_shared_gold": self.min_shared_gold,
             "usability": str(self.usability),

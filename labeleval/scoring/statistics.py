@@ -30,6 +30,8 @@ from labeleval.metrics.agreement import (
     package_sized,
     percent_from_totals,
 )
+from labeleval.options import Uncertainty
+from labeleval.scoring.alpha_uncertainty import alpha_parts, annotator_deviations, two_way_alpha
 from labeleval.scoring.consensus import VendorConsensus
 from labeleval.scoring.encode import Encoded, VendorBatch
 from labeleval.scoring.settings import Settings
@@ -328,7 +330,29 @@ def estimate(
             table[(batch.name, d.name)] = Estimate(value, *interval)
         if package_sized(batch.store.matrix):  # else the closed forms: the statistic's own point value
             table[(batch.name, "alpha")] = table[(batch.name, "alpha")]._replace(value=_package_alpha(enc, batch))
-    return Estimates(table, samples, resampled_ratios)
+    return _alpha_two_way(enc, batches, Estimates(table, samples, resampled_ratios), settings, resampled=len(boot) > 0)
+
+
+def _alpha_two_way(
+    enc: Encoded, batches: list[VendorBatch], est: Estimates, settings: Settings, *, resampled: bool
+) -> Estimates:
+    """Under items and annotators, alpha's item resamples and interval widened by its annotators' part
+    (:mod:`.alpha_uncertainty`)."""
+    if settings.uncertainty != Uncertainty.ITEMS_AND_ANNOTATORS or not resampled:
+        return est
+    table, samples = dict(est.table), dict(est.samples)
+    parts = [alpha_parts(enc, b) for b in batches]
+    deviations = annotator_deviations(parts, enc.n_keys, settings.n_boot, settings.seed)
+    for column, (batch, p) in enumerate(zip(batches, parts, strict=True)):
+        key = (batch.name, "alpha")
+        if p is None or not np.isfinite(table[key].value):
+            continue
+        value = table[key]
+        interval = (value.low, value.high)
+        both = two_way_alpha(p, value.value, samples[key], deviations[:, column], interval, settings.confidence)
+        samples[key] = both.samples
+        table[key] = Estimate(value.value, both.low, both.high)
+    return replace(est, table=table, samples=samples)
 
 
 def add_ratio_block(blocks: Blocks, sums: RatioSums) -> tuple[RatioSums, tuple[str, str]]:

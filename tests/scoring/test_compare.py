@@ -139,8 +139,8 @@ def test_reports_say_what_the_intervals_cover(five_annotators: Path, tmp_path: P
     report = le.evaluate(five_annotators, n_boot=50)
     assert report.settings["uncertainty"] == "items_and_annotators"
     assert "annotators" in str(report.settings["ci_method"])
-    assert "items only" in str(report.settings["agreement_ci_method"])
-    assert set(report.comparisons["uncertainty"]) == {"items_and_annotators", "items"}  # alpha: items
+    assert "alpha's widened by its annotators' part" in str(report.settings["agreement_ci_method"])
+    assert set(report.comparisons["uncertainty"]) == {"items_and_annotators"}  # alpha's family too
     text = (
         (five_annotators / "labeleval.toml")
         .read_text()
@@ -150,7 +150,10 @@ def test_reports_say_what_the_intervals_cover(five_annotators: Path, tmp_path: P
     for f in five_annotators.iterdir():
         (tmp_path / "m" / f.name).write_bytes(f.read_bytes())
     (tmp_path / "m" / "labeleval.toml").write_text(text)
-    assert le.evaluate(tmp_path / "m", n_boot=20).settings["uncertainty"] == "items"
+    items = le.evaluate(tmp_path / "m", n_boot=20)
+    assert items.settings["uncertainty"] == "items"
+    assert items.settings["agreement_ci_method"] == "percentile, item-clustered Poisson bootstrap (items only)"
+    assert set(items.comparisons["uncertainty"]) == {"items"}
     (tmp_path / "m" / "labeleval.toml").write_text(text.replace('"items"', '"annotators"'))
     with pytest.raises(LabelevalError, match="uncertainty"):
         le.load_project(tmp_path / "m")
