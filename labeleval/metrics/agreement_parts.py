@@ -16,6 +16,7 @@ categories; the scoring engine calls them on each vendor's codes, so a Report's 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -24,7 +25,7 @@ from scipy import sparse
 
 from labeleval.metrics.agreement_table import t_interval, too_few_items
 from labeleval.metrics.family import ratings
-from labeleval.tuning import DENSE_MAX_CELLS, MIN_AGREEMENT_ITEMS
+from labeleval.tuning import DENSE_MAX_CELLS, MIN_AGREEMENT_ITEMS, MIN_CATEGORY_ITEMS
 
 CATEGORY_COLUMNS: Final = ("category", "share", "kappa", "se", "ci_low", "ci_high", "p_value", "items", "note")
 ANNOTATOR_COLUMNS: Final = (
@@ -68,7 +69,9 @@ def category_table(cells: sparse.csr_array, categories: Sequence[object], confid
     For category c with ``x_i`` of item i's ``m_i`` judgments: ``pi_c`` the mean of ``x_i / m_i``,
     ``D_c`` the sum over the ``n_2`` pairable items of ``x_i (m_i - x_i) / (m_i (m_i - 1))``, and kappa
     ``1 - D_c / (n_2 pi_c (1 - pi_c))``. Gwet's variance sums each item's linearised contribution; an item
-    without the category contributes one of two constants (pairable or not), so only the cells are visited."""
+    without the category contributes one of two constants (pairable or not), so only the cells are visited.
+    The interval is :func:`_fieller`'s; a category fewer than :data:`~labeleval.tuning.MIN_CATEGORY_ITEMS` items
+    give twice or more has no figure."""
     n, q = cells.shape
     m = np.asarray(cells.sum(axis=1), dtype=np.float64).reshape(-1)
     pairable = m >= 2
@@ -102,13 +105,91 @@ def category_table(cells: sparse.csr_array, categories: Sequence[object], confid
     zero_single = (n - n2) - np.bincount(col, weights=(~two).astype(np.float64), minlength=q)
     squares += zero_paired * (paired - kappa) ** 2 + zero_single * (unpaired - kappa) ** 2
     se = np.sqrt(np.maximum(squares, 0.0) / (n * (n - 1.0))) if n >= 2 else np.full(q, np.nan)
+    cell = _Cells(n, n2, col, x / mi, d, two, q)
+    jack = _jackknife_se(cell, pi, kappa, zero_paired, zero_single)
+    low, high = _fieller(cell, pi, kappa, np.maximum(1.0, (jack / se) ** 2), confidence)
+    often = np.bincount(col, weights=(x >= 2).astype(np.float64), minlength=q)
     for k, row_ in enumerate(rows):
         if not defined[k]:
             row_["note"] = "the category is never or always given"
-            continue
-        low, high, p = t_interval(float(kappa[k]), float(se[k]), n, confidence)
-        row_ |= {"kappa": kappa[k], "se": se[k], "ci_low": low, "ci_high": high, "p_value": p}
+        elif often[k] < MIN_CATEGORY_ITEMS:
+            row_["note"] = (
+                f"{int(often[k])} item{'' if often[k] == 1 else 's'} with two or more judgments giving the "
+                f"category; {MIN_CATEGORY_ITEMS} needed"
+            )
+        else:
+            p = t_interval(float(kappa[k]), float(se[k]), n, confidence)[2]
+            row_ |= {"kappa": kappa[k], "se": se[k], "ci_low": low[k], "ci_high": high[k], "p_value": p}
     return pd.DataFrame(rows, columns=list(CATEGORY_COLUMNS))
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """The non-zero cells of the items x categories counts, as :func:`category_table` sees them: ``n`` items,
+    ``n2`` of them pairable; per cell its category ``col``, the item's share ``u`` (x / m) of its judgments in
+    it, its disagreement ``d`` and whether its item is pairable ``two``; ``q`` categories."""
+
+    n: int
+    n2: int
+    col: np.ndarray
+    u: np.ndarray
+    d: np.ndarray
+    two: np.ndarray
+    q: int
+
+    def sum(self, weights: np.ndarray) -> np.ndarray:
+        return np.bincount(self.col, weights=weights, minlength=self.q)
+
+
+def _jackknife_se(
+    cell: _Cells, pi: np.ndarray, kappa: np.ndarray, zero_paired: np.ndarray, zero_single: np.ndarray
+) -> np.ndarray:
+    """Each category's jackknife SE over items: kappa without item i from the sums less item i's share; the
+    items without the category give one of two values (pairable or not)."""
+    n, n2 = cell.n, cell.n2
+    total_d = cell.sum(cell.d)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = (n * pi[cell.col] - cell.u) / (n - 1.0)
+        left = 1.0 - 2.0 * (total_d[cell.col] - cell.d) / ((n2 - cell.two) * 2.0 * p * (1.0 - p)) - kappa[cell.col]
+        p0 = n * pi / (n - 1.0)
+        s0 = 2.0 * p0 * (1.0 - p0)
+        left_paired = 1.0 - 2.0 * total_d / ((n2 - 1.0) * s0) - kappa
+        left_single = 1.0 - 2.0 * total_d / (n2 * s0) - kappa
+        first = cell.sum(left) + zero_paired * left_paired + zero_single * left_single
+        second = cell.sum(left**2) + zero_paired * left_paired**2 + zero_single * left_single**2
+        return np.sqrt(np.maximum((n - 1.0) / n * (second - first**2 / n), 0.0))
+
+
+def _fieller(
+    cell: _Cells, pi: np.ndarray, kappa: np.ndarray, inflation: np.ndarray, confidence: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each category's interval: Fieller's for the ratio r = 1 - kappa of the observed disagreement ``A`` (the
+    mean over items of ``a_i = 2 d_i n / n_2``) to the chance disagreement ``B = 2 pi (1 - pi)``, linearised in
+    pi, i.e. the r whose ``A - r B`` a t test (n - 1 degrees of freedom) does not reject. Unlike kappa +- t SE
+    it widens on the side where a small sample's chance disagreement is uncertain. The item variances are
+    scaled by ``inflation`` (the jackknife's variance over Gwet's where larger). Unbounded: [-1, 1]."""
+    from scipy import stats  # imported here: scipy.stats is slow to import
+
+    n = cell.n
+    scale = 2.0 * n / cell.n2
+    a = scale * cell.d
+    mean_a = cell.sum(a) / n
+    s_aa = (cell.sum(a * a) - n * mean_a**2) / (n - 1.0) * inflation
+    s_uu = (cell.sum(cell.u**2) - n * pi**2) / (n - 1.0) * inflation
+    s_au = (cell.sum(a * cell.u) - n * mean_a * pi) / (n - 1.0) * inflation
+    b, slope = 2.0 * pi * (1.0 - pi), 2.0 * (1.0 - 2.0 * pi)
+    t2 = float(stats.t.ppf(0.5 + confidence / 2.0, max(n - 1, 1))) ** 2 / n
+    qa = b**2 - t2 * slope**2 * s_uu
+    qb = -2.0 * (mean_a * b - t2 * slope * s_au)
+    qc = mean_a**2 - t2 * s_aa
+    disc = qb**2 - 4.0 * qa * qc
+    bounded = (qa > 0) & (disc >= 0) & np.isfinite(kappa)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        root = np.sqrt(np.where(bounded, disc, 0.0))
+        r_low, r_high = (-qb - root) / (2.0 * qa), (-qb + root) / (2.0 * qa)
+    low = np.where(bounded, np.maximum(1.0 - r_high, -1.0), -1.0)
+    high = np.where(bounded, np.minimum(1.0 - r_low, 1.0), 1.0)
+    return low, high
 
 
 def annotator_agreement(
