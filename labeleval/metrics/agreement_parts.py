@@ -105,9 +105,7 @@ def category_table(cells: sparse.csr_array, categories: Sequence[object], confid
     zero_single = (n - n2) - np.bincount(col, weights=(~two).astype(np.float64), minlength=q)
     squares += zero_paired * (paired - kappa) ** 2 + zero_single * (unpaired - kappa) ** 2
     se = np.sqrt(np.maximum(squares, 0.0) / (n * (n - 1.0))) if n >= 2 else np.full(q, np.nan)
-    cell = _Cells(n, n2, col, x / mi, d, two, q)
-    jack = _jackknife_se(cell, pi, kappa, zero_paired, zero_single)
-    low, high = _fieller(cell, pi, kappa, np.maximum(1.0, (jack / se) ** 2), confidence)
+    low, high = _fieller(_Cells(n, n2, col, x / mi, d, two, q), pi, kappa, confidence)
     often = np.bincount(col, weights=(x >= 2).astype(np.float64), minlength=q)
     for k, row_ in enumerate(rows):
         if not defined[k]:
@@ -141,42 +139,20 @@ class _Cells:
         return np.bincount(self.col, weights=weights, minlength=self.q)
 
 
-def _jackknife_se(
-    cell: _Cells, pi: np.ndarray, kappa: np.ndarray, zero_paired: np.ndarray, zero_single: np.ndarray
-) -> np.ndarray:
-    """Each category's jackknife SE over items: kappa without item i from the sums less item i's share; the
-    items without the category give one of two values (pairable or not)."""
-    n, n2 = cell.n, cell.n2
-    total_d = cell.sum(cell.d)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = (n * pi[cell.col] - cell.u) / (n - 1.0)
-        left = 1.0 - 2.0 * (total_d[cell.col] - cell.d) / ((n2 - cell.two) * 2.0 * p * (1.0 - p)) - kappa[cell.col]
-        p0 = n * pi / (n - 1.0)
-        s0 = 2.0 * p0 * (1.0 - p0)
-        left_paired = 1.0 - 2.0 * total_d / ((n2 - 1.0) * s0) - kappa
-        left_single = 1.0 - 2.0 * total_d / (n2 * s0) - kappa
-        first = cell.sum(left) + zero_paired * left_paired + zero_single * left_single
-        second = cell.sum(left**2) + zero_paired * left_paired**2 + zero_single * left_single**2
-        return np.sqrt(np.maximum((n - 1.0) / n * (second - first**2 / n), 0.0))
-
-
-def _fieller(
-    cell: _Cells, pi: np.ndarray, kappa: np.ndarray, inflation: np.ndarray, confidence: float
-) -> tuple[np.ndarray, np.ndarray]:
+def _fieller(cell: _Cells, pi: np.ndarray, kappa: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
     """Each category's interval: Fieller's for the ratio r = 1 - kappa of the observed disagreement ``A`` (the
     mean over items of ``a_i = 2 d_i n / n_2``) to the chance disagreement ``B = 2 pi (1 - pi)``, linearised in
     pi, i.e. the r whose ``A - r B`` a t test (n - 1 degrees of freedom) does not reject. Unlike kappa +- t SE
-    it widens on the side where a small sample's chance disagreement is uncertain. The item variances are
-    scaled by ``inflation`` (the jackknife's variance over Gwet's where larger). Unbounded: [-1, 1]."""
+    it widens on the side where a small sample's chance disagreement is uncertain. Unbounded: [-1, 1]."""
     from scipy import stats  # imported here: scipy.stats is slow to import
 
     n = cell.n
     scale = 2.0 * n / cell.n2
     a = scale * cell.d
     mean_a = cell.sum(a) / n
-    s_aa = (cell.sum(a * a) - n * mean_a**2) / (n - 1.0) * inflation
-    s_uu = (cell.sum(cell.u**2) - n * pi**2) / (n - 1.0) * inflation
-    s_au = (cell.sum(a * cell.u) - n * mean_a * pi) / (n - 1.0) * inflation
+    s_aa = (cell.sum(a * a) - n * mean_a**2) / (n - 1.0)
+    s_uu = (cell.sum(cell.u**2) - n * pi**2) / (n - 1.0)
+    s_au = (cell.sum(a * cell.u) - n * mean_a * pi) / (n - 1.0)
     b, slope = 2.0 * pi * (1.0 - pi), 2.0 * (1.0 - 2.0 * pi)
     t2 = float(stats.t.ppf(0.5 + confidence / 2.0, max(n - 1, 1))) ** 2 / n
     qa = b**2 - t2 * slope**2 * s_uu

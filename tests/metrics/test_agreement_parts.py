@@ -6,11 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import sparse
 
 import labeleval as le
-from labeleval.metrics.agreement_parts import _Cells, _jackknife_se
-from labeleval.metrics.family import ratings
 from labeleval.tuning import MIN_AGREEMENT_ITEMS, MIN_CATEGORY_ITEMS
 from tests.helpers.paths import DATA
 
@@ -40,28 +37,6 @@ def test_category_kappa_is_fleiss_of_the_category_against_the_rest() -> None:
         assert table.loc[category, "kappa"] == pytest.approx(le.fleiss_kappa(binary), abs=1e-12)
         row = le.agreement_table(binary, n_boot=10).set_index("coefficient").loc["fleiss_kappa"]
         assert table.loc[category, "se"] == pytest.approx(row["se"], rel=1e-12)
-
-
-def test_category_jackknife_is_kappa_without_each_item_in_turn() -> None:
-    """The cell-wise jackknife SE equals the one from 30 refits of Fleiss' kappa, each without one patient."""
-    frame = diagnoses()
-    r = ratings(frame, None)
-    cells = sparse.csr_array(r.n)
-    cells.eliminate_zeros()
-    n = cells.shape[0]
-    for k, category in enumerate(r.categories):
-        binary = frame.assign(label=np.where(frame["label"] == category, "it", "rest"))
-        kappa = le.fleiss_kappa(binary)
-        left = np.array([le.fleiss_kappa(binary[binary["item_id"] != i]) for i in binary["item_id"].unique()])
-        expected = np.sqrt((n - 1) / n * ((left - left.mean()) ** 2).sum())
-        col, x = cells.indices, cells.data.astype(np.float64)
-        m = np.asarray(cells.sum(axis=1)).reshape(-1)[np.repeat(np.arange(n), np.diff(cells.indptr))]
-        d = x * (m - x) / (m * (m - 1.0))
-        cell = _Cells(n, n, col, x / m, d, m >= 2, cells.shape[1])
-        pi = cell.sum(x / m) / n
-        zero = n - cell.sum(np.ones_like(x))
-        got = _jackknife_se(cell, pi, np.full(cells.shape[1], kappa), zero, np.zeros_like(zero))[k]
-        assert got == pytest.approx(expected, rel=1e-9)
 
 
 def test_a_label_few_items_give_twice_has_no_figure() -> None:
