@@ -1,12 +1,12 @@
 """Agreement by category and by annotator, each with an interval: which label the annotators cannot agree on,
 and which annotator disagrees with the rest.
 
-``category_agreement``: Fleiss' (1971) kappa of each category against all the others (the category-specific
-kappa R irr's ``kappam.fleiss(detail=TRUE)`` prints), i.e. Fleiss' kappa of the one-against-the-rest judgments,
-with Gwet's variance. ``annotator_agreement``: each annotator's agreement with the other annotators on the same
-items: the share of their pairings with another annotator's judgment on an item that agree, and that share
-chance-corrected against the pooled category shares (Fleiss' chance agreement, held fixed), with a ratio
-estimator's variance over the annotator's items.
+``category_agreement``: Fleiss' (1971) kappa of each category against all the others (the category-specific kappa R
+irr's ``kappam.fleiss(detail=TRUE)`` prints), i.e. Fleiss' kappa of the one-against-the-rest judgments, with Gwet's
+variance and Fieller's interval. ``annotator_agreement``: each annotator's agreement with the other annotators on
+the same items: the share of their pairings with another annotator's judgment on an item that agree, and that share
+chance-corrected against the pooled category shares (Fleiss' chance agreement, held fixed), with a ratio estimator's
+variance over the annotator's items.
 
 Both work on codes (:func:`category_table` on the items x categories counts' non-zero cells, :func:`annotator_table`
 on each judgment's item, annotator and category), in memory linear in the judgments whatever the number of
@@ -46,15 +46,19 @@ def category_agreement(
 ) -> pd.DataFrame:
     """One row per category: ``category``, ``share`` (of all judgments), ``kappa`` (Fleiss' kappa of the category
     against the rest), ``se`` (Gwet's), ``ci_low``, ``ci_high``, ``p_value``, ``items`` (with two or more
-    judgments) and ``note`` (why a figure is missing: too few items, or the category never or always used).
+    judgments) and ``note`` (why a figure is missing: too few items, too few items giving the category twice or
+    more, or the category never or always used). The interval is Fieller's (see :func:`category_table`).
 
     Examples
     --------
     >>> import pandas as pd, labeleval as le
     >>> df = pd.DataFrame({"item_id": [i for i in range(12) for _ in "abc"], "annotator_id": list("abc") * 12,
     ...                    "label": list("xxxyyyxxyyyyxxxzzzyyyxxxzzyxxxyyyzzz")})
-    >>> le.category_agreement(df)[["category", "kappa"]].round(3).values.tolist()
-    [['x', 0.883], ['y', 0.766], ['z', 0.839]]
+    >>> table = le.category_agreement(df)
+    >>> table[["category", "kappa"]].round(3).values.tolist()
+    [['x', 0.883], ['y', 0.766], ['z', nan]]
+    >>> table["note"].iloc[2]
+    '3 items with two or more judgments giving the category; 4 needed'
     """
     r = ratings(annotations, labels)
     cells = sparse.csr_array(r.n)
