@@ -214,6 +214,12 @@ MIN_AGREEMENT_ITEMS: Final = 10
 #: those pairs cover fewer than this share of the annotators: one pair of two annotators out of 190 says
 #: nothing about the other 188
 MIN_PAIR_COVERAGE: Final = 0.5
+#: a category's kappa against the rest (le.category_agreement, the Report's per-label agreement) is shown as "—"
+#: with the reason where fewer items than this have two or more judgments giving the category: a label a sample
+#: holds on one or two items has a kappa near 0 with a narrow interval whatever the population's (at 30 items and
+#: 10% prevalence a fifth of samples; with the floor every interval shown covers 93-97% in
+#: benchmarks/coverage_agreement.py); changes results
+MIN_CATEGORY_ITEMS: Final = 4
 
 # ------------------------------------------------------------------ graded written work (analyses/graded.py)
 #: a rubric criterion whose reviewers agree less than this (Krippendorff's alpha, ordinal for points, nominal for

@@ -12,17 +12,20 @@ equal judgments per item; Cohen's kappa, Fleiss, Cohen & Everitt 1969) the permu
 The null's centre is not 0 for every coefficient: percent agreement's is the chance agreement, and AC1's and
 Brennan-Prediger's lie above 0 when the categories are unequally used; the p-value is measured from the null's
 own centre, so it holds its level for each.
+
+Light's kappa has one too: the shuffle keeps the items each annotator rated, so the annotator pairs sharing 10 or
+more items, the pairs Light's kappa averages, are the same pairs on every permutation; only their labels change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
 from scipy import sparse
 
-from labeleval.metrics.family import Chance, Ratings, alpha_fit, fit
+from labeleval.metrics.family import Ratings
 from labeleval.tuning import DENSE_MAX_CELLS
 
 
@@ -42,24 +45,20 @@ def shuffled(r: Ratings, rng: np.random.Generator) -> Ratings:
 
 
 def permutation_null(
-    r: Ratings,
-    w: np.ndarray | None,
-    chances: Sequence[tuple[str, Chance | None, float]],
-    n: int,
-    seed: int = 0,
+    r: Ratings, statistics: Sequence[tuple[str, Callable[[Ratings], float], float]], n: int, seed: int = 0
 ) -> dict[str, tuple[float, float]]:
-    """(SE under no agreement, permutation p of no agreement) of each coefficient of ``chances`` (name, chance
-    agreement (None for Krippendorff's alpha), estimate) over ``n`` permutations from ``seed``: the standard
-    deviation of its finite values, and the share of them at least as far from their mean as the estimate (one
-    added above and below, so never 0); NaN with fewer than two."""
+    """(SE under no agreement, permutation p of no agreement) of each coefficient of ``statistics`` (name, the
+    coefficient of a Ratings, estimate) over ``n`` permutations from ``seed``: the standard deviation of its finite
+    values, and the share of them at least as far from their mean as the estimate (one added above and below, so
+    never 0); NaN with fewer than two."""
     rng = np.random.default_rng(seed)
-    draws: dict[str, list[float]] = {name: [] for name, _, _ in chances}
+    draws: dict[str, list[float]] = {name: [] for name, _, _ in statistics}
     for _ in range(n):
         null = shuffled(r, rng)
-        for name, chance, _ in chances:
-            draws[name].append((alpha_fit(null, w) if chance is None else fit(null, w, chance)).value)
+        for name, statistic, _ in statistics:
+            draws[name].append(statistic(null))
     out = {}
-    for name, _, estimate in chances:
+    for name, _, estimate in statistics:
         values = np.asarray(draws[name])
         finite = values[np.isfinite(values)]
         if len(finite) < 2:

@@ -1,12 +1,12 @@
 """Agreement by category and by annotator, each with an interval: which label the annotators cannot agree on,
 and which annotator disagrees with the rest.
 
-``category_agreement``: Fleiss' (1971) kappa of each category against all the others (the category-specific
-kappa R irr's ``kappam.fleiss(detail=TRUE)`` prints), i.e. Fleiss' kappa of the one-against-the-rest judgments,
-with Gwet's variance. ``annotator_agreement``: each annotator's agreement with the other annotators on the same
-items: the share of their pairings with another annotator's judgment on an item that agree, and that share
-chance-corrected against the pooled category shares (Fleiss' chance agreement, held fixed), with a ratio
-estimator's variance over the annotator's items.
+``category_agreement``: Fleiss' (1971) kappa of each category against all the others (the category-specific kappa R
+irr's ``kappam.fleiss(detail=TRUE)`` prints), i.e. Fleiss' kappa of the one-against-the-rest judgments, with Gwet's
+variance and Fieller's interval. ``annotator_agreement``: each annotator's agreement with the other annotators on
+the same items: the share of their pairings with another annotator's judgment on an item that agree, and that share
+chance-corrected against the pooled category shares (Fleiss' chance agreement, held fixed), with a ratio estimator's
+variance over the annotator's items.
 
 Both work on codes (:func:`category_table` on the items x categories counts' non-zero cells, :func:`annotator_table`
 on each judgment's item, annotator and category), in memory linear in the judgments whatever the number of
@@ -16,6 +16,7 @@ categories; the scoring engine calls them on each vendor's codes, so a Report's 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -24,7 +25,7 @@ from scipy import sparse
 
 from labeleval.metrics.agreement_table import t_interval, too_few_items
 from labeleval.metrics.family import ratings
-from labeleval.tuning import DENSE_MAX_CELLS, MIN_AGREEMENT_ITEMS
+from labeleval.tuning import DENSE_MAX_CELLS, MIN_AGREEMENT_ITEMS, MIN_CATEGORY_ITEMS
 
 CATEGORY_COLUMNS: Final = ("category", "share", "kappa", "se", "ci_low", "ci_high", "p_value", "items", "note")
 ANNOTATOR_COLUMNS: Final = (
@@ -45,15 +46,19 @@ def category_agreement(
 ) -> pd.DataFrame:
     """One row per category: ``category``, ``share`` (of all judgments), ``kappa`` (Fleiss' kappa of the category
     against the rest), ``se`` (Gwet's), ``ci_low``, ``ci_high``, ``p_value``, ``items`` (with two or more
-    judgments) and ``note`` (why a figure is missing: too few items, or the category never or always used).
+    judgments) and ``note`` (why a figure is missing: too few items, too few items giving the category twice or
+    more, or the category never or always used). The interval is Fieller's (see :func:`category_table`).
 
     Examples
     --------
     >>> import pandas as pd, labeleval as le
     >>> df = pd.DataFrame({"item_id": [i for i in range(12) for _ in "abc"], "annotator_id": list("abc") * 12,
     ...                    "label": list("xxxyyyxxyyyyxxxzzzyyyxxxzzyxxxyyyzzz")})
-    >>> le.category_agreement(df)[["category", "kappa"]].round(3).values.tolist()
-    [['x', 0.883], ['y', 0.766], ['z', 0.839]]
+    >>> table = le.category_agreement(df)
+    >>> table[["category", "kappa"]].round(3).values.tolist()
+    [['x', 0.883], ['y', 0.766], ['z', nan]]
+    >>> table["note"].iloc[2]
+    '3 items with two or more judgments giving the category; 4 needed'
     """
     r = ratings(annotations, labels)
     cells = sparse.csr_array(r.n)
@@ -68,7 +73,9 @@ def category_table(cells: sparse.csr_array, categories: Sequence[object], confid
     For category c with ``x_i`` of item i's ``m_i`` judgments: ``pi_c`` the mean of ``x_i / m_i``,
     ``D_c`` the sum over the ``n_2`` pairable items of ``x_i (m_i - x_i) / (m_i (m_i - 1))``, and kappa
     ``1 - D_c / (n_2 pi_c (1 - pi_c))``. Gwet's variance sums each item's linearised contribution; an item
-    without the category contributes one of two constants (pairable or not), so only the cells are visited."""
+    without the category contributes one of two constants (pairable or not), so only the cells are visited.
+    The interval is :func:`_fieller`'s; a category fewer than :data:`~labeleval.tuning.MIN_CATEGORY_ITEMS` items
+    give twice or more has no figure."""
     n, q = cells.shape
     m = np.asarray(cells.sum(axis=1), dtype=np.float64).reshape(-1)
     pairable = m >= 2
@@ -102,13 +109,67 @@ def category_table(cells: sparse.csr_array, categories: Sequence[object], confid
     zero_single = (n - n2) - np.bincount(col, weights=(~two).astype(np.float64), minlength=q)
     squares += zero_paired * (paired - kappa) ** 2 + zero_single * (unpaired - kappa) ** 2
     se = np.sqrt(np.maximum(squares, 0.0) / (n * (n - 1.0))) if n >= 2 else np.full(q, np.nan)
+    low, high = _fieller(_Cells(n, n2, col, x / mi, d, two, q), pi, kappa, confidence)
+    often = np.bincount(col, weights=(x >= 2).astype(np.float64), minlength=q)
     for k, row_ in enumerate(rows):
         if not defined[k]:
             row_["note"] = "the category is never or always given"
-            continue
-        low, high, p = t_interval(float(kappa[k]), float(se[k]), n, confidence)
-        row_ |= {"kappa": kappa[k], "se": se[k], "ci_low": low, "ci_high": high, "p_value": p}
+        elif often[k] < MIN_CATEGORY_ITEMS:
+            row_["note"] = (
+                f"{int(often[k])} item{'' if often[k] == 1 else 's'} with two or more judgments giving the "
+                f"category; {MIN_CATEGORY_ITEMS} needed"
+            )
+        else:
+            p = t_interval(float(kappa[k]), float(se[k]), n, confidence)[2]
+            row_ |= {"kappa": kappa[k], "se": se[k], "ci_low": low[k], "ci_high": high[k], "p_value": p}
     return pd.DataFrame(rows, columns=list(CATEGORY_COLUMNS))
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """The non-zero cells of the items x categories counts, as :func:`category_table` sees them: ``n`` items,
+    ``n2`` of them pairable; per cell its category ``col``, the item's share ``u`` (x / m) of its judgments in
+    it, its disagreement ``d`` and whether its item is pairable ``two``; ``q`` categories."""
+
+    n: int
+    n2: int
+    col: np.ndarray
+    u: np.ndarray
+    d: np.ndarray
+    two: np.ndarray
+    q: int
+
+    def sum(self, weights: np.ndarray) -> np.ndarray:
+        return np.bincount(self.col, weights=weights, minlength=self.q)
+
+
+def _fieller(cell: _Cells, pi: np.ndarray, kappa: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each category's interval: Fieller's for the ratio r = 1 - kappa of the observed disagreement ``A`` (the
+    mean over items of ``a_i = 2 d_i n / n_2``) to the chance disagreement ``B = 2 pi (1 - pi)``, linearised in
+    pi, i.e. the r whose ``A - r B`` a t test (n - 1 degrees of freedom) does not reject. Unlike kappa +- t SE
+    it widens on the side where a small sample's chance disagreement is uncertain. Unbounded: [-1, 1]."""
+    from scipy import stats  # imported here: scipy.stats is slow to import
+
+    n = cell.n
+    scale = 2.0 * n / cell.n2
+    a = scale * cell.d
+    mean_a = cell.sum(a) / n
+    s_aa = (cell.sum(a * a) - n * mean_a**2) / (n - 1.0)
+    s_uu = (cell.sum(cell.u**2) - n * pi**2) / (n - 1.0)
+    s_au = (cell.sum(a * cell.u) - n * mean_a * pi) / (n - 1.0)
+    b, slope = 2.0 * pi * (1.0 - pi), 2.0 * (1.0 - 2.0 * pi)
+    t2 = float(stats.t.ppf(0.5 + confidence / 2.0, max(n - 1, 1))) ** 2 / n
+    qa = b**2 - t2 * slope**2 * s_uu
+    qb = -2.0 * (mean_a * b - t2 * slope * s_au)
+    qc = mean_a**2 - t2 * s_aa
+    disc = qb**2 - 4.0 * qa * qc
+    bounded = (qa > 0) & (disc >= 0) & np.isfinite(kappa)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        root = np.sqrt(np.where(bounded, disc, 0.0))
+        r_low, r_high = (-qb - root) / (2.0 * qa), (-qb + root) / (2.0 * qa)
+    low = np.where(bounded, np.maximum(1.0 - r_high, -1.0), -1.0)
+    high = np.where(bounded, np.minimum(1.0 - r_low, 1.0), 1.0)
+    return low, high
 
 
 def annotator_agreement(

@@ -11,7 +11,7 @@ covering fewer than :data:`~labeleval.tuning.MIN_PAIR_COVERAGE` of the annotator
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -132,7 +132,7 @@ def agreement_table(
         rows.append(_light_row(r, name, confidence, n_boot, seed))
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     table["weights"] = name
-    _no_agreement(table, r, w, n_permutations, seed)
+    _no_agreement(table, r, w, name, n_permutations, seed)
     table["pairs"] = table["pairs"].astype("Int64")
     readings = [
         band_reading(float(e), float(se), benchmark) for e, se in zip(table["estimate"], table["se"], strict=True)
@@ -146,27 +146,44 @@ def agreement_table(
 NULL_FORMULAS: Final = {"fleiss_kappa": "Fleiss, Nee & Landis (1979)", "cohen_kappa": "Fleiss, Cohen & Everitt (1969)"}
 
 
-def _no_agreement(table: pd.DataFrame, r: Ratings, w: np.ndarray | None, n_permutations: int, seed: int) -> None:
+def _no_agreement(
+    table: pd.DataFrame, r: Ratings, w: np.ndarray | None, name: str, n_permutations: int, seed: int
+) -> None:
     """Name each SE under no agreement's method and give its p-value (the z test of the formula); with
     ``n_permutations``, fill the ones without a formula from a permutation null, with the permutation test's p
-    (Light's kappa excepted: its pairs would be formed again on every permutation)."""
+    (Light's kappa's too: the shuffle keeps each annotator's items, so its pairs stay the same pairs)."""
     formula = table["se_no_agreement"].notna()
     table["no_agreement_method"] = pd.Series(
         np.where(formula, table["coefficient"].map(NULL_FORMULAS), None), index=table.index, dtype=object
     )
     z = (table["estimate"] / table["se_no_agreement"]).abs().to_numpy(dtype=np.float64)
     table["p_no_agreement"] = [math.erfc(x / math.sqrt(2.0)) if np.isfinite(x) else np.nan for x in z]
-    chances: dict[str, Chance | None] = {**dict(FAMILY), "gwet_ac2": "gwet", "krippendorff_alpha": None}
-    wanted = table[~formula & table["estimate"].notna() & table["coefficient"].isin(list(chances))]
+    statistics = _null_statistics(w, name)
+    wanted = table[~formula & table["estimate"].notna() & table["coefficient"].isin(list(statistics))]
     if n_permutations <= 0 or wanted.empty:
         return
     chosen = [
-        (str(c), chances[str(c)], float(e)) for c, e in zip(wanted["coefficient"], wanted["estimate"], strict=True)
+        (str(c), statistics[str(c)], float(e)) for c, e in zip(wanted["coefficient"], wanted["estimate"], strict=True)
     ]
-    null = permutation_null(r, w, chosen, n_permutations, seed)
+    null = permutation_null(r, chosen, n_permutations, seed)
     table.loc[wanted.index, "se_no_agreement"] = [null[c][0] for c, _, _ in chosen]
     table.loc[wanted.index, "p_no_agreement"] = [null[c][1] for c, _, _ in chosen]
     table.loc[wanted.index, "no_agreement_method"] = f"permutation ({n_permutations})"
+
+
+def _null_statistics(w: np.ndarray | None, name: str) -> dict[str, Callable[[Ratings], float]]:
+    """Each coefficient the permutation null can fill, as a function of the shuffled Ratings."""
+
+    def chance_corrected(chance: Chance) -> Callable[[Ratings], float]:
+        return lambda null: fit(null, w, chance).value
+
+    out = {coefficient: chance_corrected(chance) for coefficient, chance in FAMILY}
+    out["gwet_ac2"] = chance_corrected("gwet")
+    out["krippendorff_alpha"] = lambda null: alpha_fit(null, w).value
+    if name in ("identity", "linear", "quadratic"):
+        kind = None if name == "identity" else name
+        out["light_kappa"] = lambda null: light_evidence(null.item, null.rater, null.label, kind)[0]
+    return out
 
 
 def t_interval(value: float, se: float, n: int, confidence: float) -> tuple[float, float, float]:

@@ -12,6 +12,7 @@ from labeleval import fmt
 from labeleval.present.charts import altair
 from labeleval.present.cost_chart import vendor_colors
 from labeleval.scoring.report_data import ReportData
+from labeleval.tuning import MIN_AGREEMENT_ITEMS, MIN_CATEGORY_ITEMS
 
 if TYPE_CHECKING:
     import altair as alt
@@ -20,6 +21,32 @@ if TYPE_CHECKING:
 def _figure(row: pd.Series) -> str:
     shown = fmt.ci(row["kappa"], row["ci_low"], row["ci_high"])
     return shown if shown != fmt.BLANK or fmt.is_blank(row["note"]) else f"{fmt.BLANK} ({row['note']})"
+
+
+#: the annotators per vendor the documents and the Agreement page show before the full table
+LOWEST = 5
+
+
+def category_caption(report: ReportData) -> str:
+    """What the per-label table shows, and why a cell is ``—``."""
+    level = fmt.confidence_level(float(report.settings.get("confidence", 0.95)))
+    return (
+        f"Fleiss' kappa of each label against all the others, with its {level} interval (Fieller's, over items): "
+        "a label whose interval sits low is one the annotators read differently. "
+        f"{fmt.BLANK} where fewer than {MIN_CATEGORY_ITEMS} items have two or more judgments giving the label, or "
+        f"fewer than {MIN_AGREEMENT_ITEMS} items have two or more judgments: too little to read."
+    )
+
+
+def annotator_caption(report: ReportData, lowest: int = LOWEST) -> str:
+    """What the lowest-annotators table shows, and where every annotator is."""
+    level = fmt.confidence_level(float(report.settings.get("confidence", 0.95)))
+    return (
+        f"Each annotator's agreement with the vendor's other annotators on the same items, corrected for chance, "
+        f"with its {level} interval over the annotator's items; each vendor's {lowest} lowest first. An interval "
+        "wholly below the others' marks an annotator who reads the task differently. Every annotator: "
+        "annotator_agreement.csv in the CSV export, or the app's Agreement page."
+    )
 
 
 def category_table(report: ReportData) -> pd.DataFrame:

@@ -22,7 +22,7 @@ import pandas as pd
 from labeleval import fmt
 from labeleval.analyses.calibration import CALIBRATION_BINS, calibration, calibration_summary, confidence_source
 from labeleval.analyses.questions import audit_error_sentence
-from labeleval.present import charts, glossary, question_charts
+from labeleval.present import agreement_parts, charts, glossary, question_charts
 from labeleval.present.consolidated import BLANK_COLUMNS, consolidated_vendors
 from labeleval.present.consolidated import REASON as CONSOLIDATED_REASON
 from labeleval.present.cost_chart import cost_quality
@@ -403,6 +403,19 @@ def _calibration_section(report: ReportData) -> list[tuple[str, pd.DataFrame, li
     return [(CALIBRATION_TITLE, shown, calibration_notes(source, report.settings))]
 
 
+def _agreement_parts(report: ReportData) -> list[tuple[str, pd.DataFrame, list[str]]]:
+    """Agreement per label (label x vendor) and each vendor's lowest-agreeing annotators, when the task has
+    categories."""
+    out = []
+    labels = agreement_parts.category_table(report)
+    if not labels.empty:
+        out.append(("Agreement per label", labels, [agreement_parts.category_caption(report)]))
+    lowest = agreement_parts.annotator_table(report, lowest=agreement_parts.LOWEST)
+    if not lowest.empty:
+        out.append(("Agreement per annotator: the lowest", lowest, [agreement_parts.annotator_caption(report)]))
+    return out
+
+
 def _low_performers(report: ReportData) -> pd.DataFrame:
     a = report.annotators
     if a.empty or "low_performer" not in a.columns:
@@ -514,6 +527,7 @@ def _sections(report: ReportData) -> list[tuple[str, pd.DataFrame, list[str]]]:
         ("Leaderboard", leaderboard(report), leaderboard_footnotes(report)),
         ("Are the differences real?", comparisons_table(report), []),
         ("Agreement", agreement_table(report), agreement_footnotes(report)),
+        *_agreement_parts(report),
         ("Cost", _cost_table(report), []),
     ]
     if not report.redundancy.empty:

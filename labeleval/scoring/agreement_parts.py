@@ -5,9 +5,10 @@ Each vendor's figures are :func:`labeleval.metrics.agreement_parts.category_tabl
 against the rest, Gwet's variance) and :func:`~labeleval.metrics.agreement_parts.annotator_table` (each annotator's
 agreement with the others on the same items, the ratio estimator's variance) on the vendor's codes, so they equal
 ``le.category_agreement`` and ``le.annotator_agreement`` on the vendor's judgments. The intervals are these
-linearised (delta-method) variances over items, t intervals, not the evaluation's shared bootstrap: a category's
-kappa resampled would add a column per category to every resample, and an annotator's an items x annotators
-block (resamples x judgments of work), while the variances take one pass over the codes.
+linearised (delta-method) variances over items (Fieller's interval for a category, a t interval for an annotator),
+not the evaluation's shared bootstrap: a category's kappa resampled would add a column per category to every
+resample, and an annotator's an items x annotators block (resamples x judgments of work), while the variances take
+one pass over the codes.
 Only kinds with categories (nominal, ordinal, pairwise) have these frames; they are empty otherwise.
 """
 

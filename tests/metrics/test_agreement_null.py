@@ -13,6 +13,7 @@ import pytest
 import labeleval as le
 from labeleval.metrics.agreement_null import shuffled
 from labeleval.metrics.family import ratings
+from labeleval.metrics.light import light_evidence
 from tests.helpers.paths import DATA
 
 
@@ -45,7 +46,8 @@ def test_only_asked_for_and_named() -> None:
     assert table.loc["fleiss_kappa", "no_agreement_method"] == "Fleiss, Nee & Landis (1979)"
     assert table.loc["gwet_ac1", "se_no_agreement"] != table.loc["gwet_ac1", "se_no_agreement"]  # NaN
     permuted = le.agreement_table(_chance(2), n_boot=10, n_permutations=50).set_index("coefficient")
-    for name in ("percent_agreement", "brennan_prediger", "conger_kappa", "gwet_ac1", "krippendorff_alpha"):
+    names = ("percent_agreement", "brennan_prediger", "conger_kappa", "gwet_ac1", "krippendorff_alpha", "light_kappa")
+    for name in names:
         assert (
             permuted.loc[name, "no_agreement_method"] == "permutation (50)"
             and permuted.loc[name, "se_no_agreement"] > 0
@@ -78,7 +80,7 @@ def test_under_no_agreement_the_se_is_the_spread_and_the_test_holds_its_level() 
     alpha's standard deviation over them against the mean permutation SE of 20 of them (within 15%: their
     chance agreement follows the shares, so conditioning on them costs little); and on 40 of them the
     permutation test of every coefficient rejects at 5% no more often than a 5% test's Monte-Carlo bound."""
-    names = ["conger_kappa", "krippendorff_alpha"]
+    names = ["conger_kappa", "krippendorff_alpha", "light_kappa"]
     tables = [le.agreement_table(_chance(10 + s), n_boot=2).set_index("coefficient") for s in range(200)]
     spread = pd.concat([t["estimate"] for t in tables], axis=1).loc[names].std(axis=1, ddof=1)
     permuted = [
@@ -88,7 +90,7 @@ def test_under_no_agreement_the_se_is_the_spread_and_the_test_holds_its_level() 
     mean_se = pd.concat([t["se_no_agreement"] for t in permuted[:20]], axis=1).loc[names].mean(axis=1)
     assert (mean_se / spread).between(0.85, 1.15).all(), (mean_se / spread).to_dict()
     p = pd.concat([t["p_no_agreement"] for t in permuted], axis=1)
-    rejected = (p < 0.05).mean(axis=1).drop(["cohen_kappa", "light_kappa"], errors="ignore")
+    rejected = (p < 0.05).mean(axis=1).drop(["cohen_kappa"], errors="ignore")
     assert (rejected <= 0.05 + 2 * np.sqrt(0.05 * 0.95 / 40)).all(), rejected.to_dict()
 
 
@@ -100,3 +102,20 @@ def test_the_p_value_of_strong_agreement_is_the_smallest_a_permutation_gives() -
     fleiss = le.agreement_table(frame, n_boot=2).set_index("coefficient").loc["fleiss_kappa"]
     z = fleiss["estimate"] / fleiss["se_no_agreement"]
     assert fleiss["p_no_agreement"] == pytest.approx(2 * (1 - 0.5 * (1 + math.erf(z / math.sqrt(2)))), abs=1e-12)
+
+
+def test_lights_permutation_null_keeps_its_pairs() -> None:
+    """The shuffle keeps each annotator's items, so Light's kappa averages the same annotator pairs on every
+    permutation (3 of a pool of 6 on each item); with perfect agreement its p is the smallest 40 permutations give."""
+    rng = np.random.default_rng(7)
+    who = np.argsort(rng.random((60, 6)), axis=1)[:, :3]
+    frame = pd.DataFrame(
+        {"item_id": np.repeat(np.arange(60), 3), "annotator_id": who.ravel(), "label": rng.integers(0, 3, 180)}
+    )
+    r = ratings(frame)
+    pairs = light_evidence(r.item, r.rater, r.label, None)[1:]
+    null = shuffled(r, np.random.default_rng(1))
+    assert pairs[0] > 0 and light_evidence(null.item, null.rater, null.label, None)[1:] == pairs
+    frame["label"] = frame["item_id"] % 3
+    row = le.agreement_table(frame, n_boot=2, n_permutations=40).set_index("coefficient").loc["light_kappa"]
+    assert row["no_agreement_method"] == "permutation (40)" and row["p_no_agreement"] == pytest.approx(1 / 41)

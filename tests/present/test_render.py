@@ -276,3 +276,37 @@ def test_confusion_matrices_too_many_to_draw_are_said_not_drawn(sample_report) -
     assert "<svg" not in many_cells and "63 vendors x 4 x 4 labels" in many_cells
     assert "confusion table of the CSV/JSON export" in many_cells
     assert "<svg" in render._confusion_figure(sample_report, ["Scale", "Surge"], labels)
+
+
+def test_documents_show_agreement_per_label_and_the_lowest_annotators(sample_report) -> None:
+    """Each label's kappa [interval] per vendor and each vendor's lowest annotators, in Markdown and HTML, with
+    the pointer to every annotator in the CSV export."""
+    from labeleval.present import agreement_parts
+
+    md, page = sample_report.to_markdown(), sample_report.to_html()
+    labels = agreement_parts.category_table(sample_report)
+    lowest = agreement_parts.annotator_table(sample_report, lowest=agreement_parts.LOWEST)
+    assert not labels.empty and not lowest.empty
+    for document in (md, page):
+        assert "Agreement per label" in document and "Agreement per annotator: the lowest" in document
+    assert "annotator\\_agreement.csv" in md and "annotator_agreement.csv" in page
+    for cell in [*labels.drop(columns="Label").to_numpy().ravel(), *lowest["Kappa with the others"]]:
+        assert render.markdown_text(cell) in md and html.escape(cell) in page
+    per_vendor = lowest.groupby("Vendor").size()
+    assert (per_vendor <= agreement_parts.LOWEST).all()
+    assert len(lowest) < len(sample_report.annotator_agreement)  # the rest are in the CSV
+
+
+def test_agreement_per_label_and_annotator_escape_user_text() -> None:
+    import labeleval as le
+
+    rng = np.random.default_rng(4)
+    names = ["<img src=x onerror=alert(1)>", "[l](https://evil.example)", "c"]
+    labels = ["<i>n</i>", "a&b"]
+    rows = [(f"i{i}", w, labels[int(rng.random() < 0.3)]) for i in range(40) for w in names]
+    frame = pd.DataFrame(rows, columns=["item_id", "annotator_id", "label"]).assign(vendor="V")
+    report = le.evaluate(frame, pricing={"model": "per_label", "rate": 0.1}, n_boot=0)
+    page, md = report.to_html(), report.to_markdown()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "&lt;i&gt;n&lt;/i&gt;" in page
+    assert "<img" not in page and "<i>" not in page
+    assert "<" not in md and "://" not in md

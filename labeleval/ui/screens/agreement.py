@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from labeleval import fmt
 from labeleval.present import agreement_parts as parts
 from labeleval.present import charts, glossary
 from labeleval.present.render import agreement_footnotes, agreement_table, metric_table, metric_table_notes
@@ -59,12 +58,8 @@ def _by_category(report: Report) -> None:
     table = parts.category_table(report)
     if table.empty:
         return
-    level = fmt.confidence_level(float(report.settings.get("confidence", 0.95)))
     st.subheader("Agreement per label")
-    st.caption(
-        f"Fleiss' kappa of each label against all the others, with its {level} interval (Gwet's standard error, "
-        "a t interval over items): a label whose interval sits low is one the annotators read differently."
-    )
+    st.caption(parts.category_caption(report))
     if report.category_agreement["kappa"].notna().any():
         st.altair_chart(parts.category_chart(report), width="stretch", key="category_agreement_chart")
     dataframe(table, hide_index=True, width="stretch", key="category_agreement_table")
@@ -72,24 +67,15 @@ def _by_category(report: Report) -> None:
 
 def _by_annotator(report: Report) -> None:
     """Which annotator disagrees with the rest: each vendor's lowest kappas with their intervals."""
-    lowest = parts.annotator_table(report, lowest=LOWEST)
+    lowest = parts.annotator_table(report, lowest=parts.LOWEST)
     if lowest.empty:
         return
-    level = fmt.confidence_level(float(report.settings.get("confidence", 0.95)))
     st.subheader("Agreement per annotator")
-    st.caption(
-        f"Each annotator's agreement with the vendor's other annotators on the same items, chance-corrected, "
-        f"with its {level} interval over the annotator's items; each vendor's {LOWEST} lowest first. An "
-        "interval wholly below the others' marks an annotator who reads the task differently."
-    )
+    st.caption(parts.annotator_caption(report))
     height = 35 * (len(lowest) + 1) + 3  # every row in view
     dataframe(lowest, hide_index=True, width="stretch", height=height, key="annotator_agreement_table")
     with st.expander("Every annotator"):
         dataframe(parts.annotator_table(report, lowest=None), hide_index=True, width="stretch", key="annotator_all")
-
-
-#: the annotators shown per vendor before the full table
-LOWEST = 5
 
 
 KIND_TITLES = {
