@@ -28,8 +28,7 @@ Designs (``--quick`` 100 projects each, ``--full`` 1000):
   judge and criterion: how often it "can replace" the reviewers; a criterion where the judge is worse than every
   reviewer by more than epsilon is a *false* "can replace" (target at most 5%).
 - **acceptance** (equal vendors' projects): how often each vendor's severity-adjusted acceptance rate's interval
-  covers its rate in the 10,000-prompt project (target 93-97%), as reported and with the severities taken as
-  known (the interval less the severities' share, ``acceptance_rate_severity_se``).
+  covers its rate in the 10,000-prompt project, and the mean of the projects' estimates (target 93-97%).
 
 Scored through :func:`labeleval.evaluate` on a written project, as a user would.
 """
@@ -165,19 +164,20 @@ def population(design: GradedDesign) -> tuple[pd.DataFrame, pd.Series]:
 
 
 def acceptance_coverage(summaries: pd.DataFrame, truth: pd.Series) -> dict[str, float]:
-    """How often the adjusted acceptance rate's interval covers the population rate, with the severities'
-    estimation counted (as reported) and without it (the interval less its ``acceptance_rate_severity_se``)."""
-    value = summaries["vendor"].map(truth)
-    rate = summaries["acceptance_rate"]
-    z = 1.959963984540054
-    half = (summaries["acceptance_rate_ci_high"] - summaries["acceptance_rate_ci_low"]) / 2.0
-    # the reported interval is clipped to [0, 1]; rebuild the unclipped half-width from the upper end when it is
-    half = np.maximum(half, summaries["acceptance_rate_ci_high"] - rate)
-    known = z * np.sqrt(np.clip((half / z) ** 2 - summaries["acceptance_rate_severity_se"] ** 2, 0.0, None))
+    """How often the adjusted acceptance rate's interval covers the vendor's rate: the 10,000-prompt project's, and
+    the mean of the projects' own estimates (what the interval's variance is about: where an adjusted score lands
+    exactly on a pass mark, as some of this design's reviewer triples put it, the big project's tiny severity
+    errors push all of them to one side, while each small project's push them either way). ``acceptance_bias``:
+    the mean estimate less the big project's rate; ``acceptance_severity_se``: the mean standard error the
+    severities' estimation adds."""
+    low, high = (summaries[f"acceptance_rate{end}"] for end in ("_ci_low", "_ci_high"))
+    mean = summaries.groupby("vendor")["acceptance_rate"].transform("mean")
+    big = summaries["vendor"].map(truth)
     return {
-        "acceptance_coverage": float(((rate - half <= value) & (value <= rate + half)).mean()),
-        "acceptance_coverage_severities_known": float(((rate - known <= value) & (value <= rate + known)).mean()),
-        "acceptance_severity_share": float((summaries["acceptance_rate_severity_se"] ** 2 / (half / z) ** 2).mean()),
+        "acceptance_coverage": float(((low <= big) & (big <= high)).mean()),
+        "acceptance_coverage_of_mean": float(((low <= mean) & (mean <= high)).mean()),
+        "acceptance_bias": float((mean - big).groupby(summaries["vendor"]).first().mean()),
+        "acceptance_severity_se": float(summaries["acceptance_rate_severity_se"].mean()),
     }
 
 
@@ -241,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         "simultaneous_coverage": ">= 95%",
         "judge_false_replace_rate": "<= 5%",
         "acceptance_coverage": "93-97%",
+        "acceptance_coverage_of_mean": "93-97%",
     }
     for key, val in results.items():
         print(f"{key:28} {val:8.3f}  ±{se[key]:.3f}  {targets.get(key, '')}")

@@ -498,11 +498,31 @@ class _Columns:
             return np.zeros((0, 0))
         return multiway_covariance(np.stack(self.influence, axis=1), panel.facets)
 
-    def intervals(self, panel: Panel, confidence: float) -> dict[tuple[Any, ...], tuple[float, float, float]]:
+    def intervals(
+        self, panel: Panel, confidence: float, rates: dict[tuple[Any, ...], int] | None = None
+    ) -> dict[tuple[Any, ...], tuple[float, float, float]]:
+        """Each column's (estimate, low, high): normal, or for the ``rates`` (key -> deliverables counted) the
+        Wilson interval on the effective sample size (:func:`rate_interval`)."""
         variance = np.diag(self.covariance(panel)) + np.asarray(self.extra)
         theta = np.asarray(self.estimates)
         low, high = interval(theta, variance, confidence)
+        for i, key in enumerate(self.keys):
+            if rates and key in rates:
+                low[i], high[i] = rate_interval(theta[i], variance[i], rates[key], confidence)
         return {k: (theta[i], low[i], high[i]) for i, k in enumerate(self.keys)}
+
+
+def rate_interval(rate: float, variance: float, n: int, confidence: float) -> tuple[float, float]:
+    """A clustered proportion's interval: Wilson's on the effective sample size ``rate (1 - rate) / variance``, at
+    most ``n`` (a design effect below 1 taken as 1; Korn & Graubard 1998). A normal interval undercovers a rate
+    near 0 or 1 (its variance is read at the estimate, too small on the side away from the edge): at a 6% rate
+    on 200 deliverables it covered about 90%."""
+    if n <= 0 or not np.isfinite(rate):
+        return float("nan"), float("nan")
+    spread = rate * (1.0 - rate)
+    n_eff = float(n) if variance <= 0 or spread <= 0 else min(float(n), spread / variance)
+    low, high = wilson_interval(np.array([rate * n_eff]), np.array([n_eff]), confidence)
+    return float(low[0]), float(high[0])
 
 
 def _panel_variance(panel: Panel, c: int) -> float:
@@ -579,7 +599,8 @@ def summary_frame(
         mine = everything & (panel.vendor == v)
         cols.add((v, "score_adj"), _weighted_influence(panel, mine, use, True), panel_var)
         cols.add((v, "score_raw"), _weighted_influence(panel, mine, use, False))
-    got = cols.intervals(panel, confidence)
+    rates = {(v, f"accept_{kind}"): counts[v] for v in range(len(panel.vendors)) for kind in ("adj", "raw")}
+    got = cols.intervals(panel, confidence, rates)
     rows = []
     for v, name in enumerate(panel.vendors):
         billed = cost.set_index("vendor").loc[name]

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 import labeleval as le
-from labeleval.analyses.graded import score_graded
+from labeleval.analyses.graded import rate_interval, score_graded
+from labeleval.inference.stats import wilson_interval
 from labeleval.io.graded import read_graded
 from labeleval.project.manifest import load_project
 from labeleval.report import GradedReport
@@ -172,3 +173,14 @@ def _write(folder: Path, deliverables: pd.DataFrame, reviews: pd.DataFrame) -> P
         rows.drop(columns="vendor").to_csv(folder / f"{vendor}.csv", index=False)
     reviews.to_csv(folder / "reviews.csv", index=False)
     return folder
+
+
+def test_a_rate_interval_is_wilsons_on_the_effective_sample_size() -> None:
+    binomial = rate_interval(0.06, 0.06 * 0.94 / 200, 200, 0.95)
+    assert np.allclose(binomial, [v[0] for v in wilson_interval(np.array([12.0]), np.array([200.0]), 0.95)])
+    clustered = rate_interval(0.06, 2 * 0.06 * 0.94 / 200, 200, 0.95)  # a design effect of 2: 100 deliverables' worth
+    assert np.allclose(clustered, [v[0] for v in wilson_interval(np.array([6.0]), np.array([100.0]), 0.95)])
+    assert rate_interval(0.06, 1e-9, 200, 0.95) == binomial  # a design effect below 1 is taken as 1
+    assert 0.06 - binomial[0] < binomial[1] - 0.06  # longer on the side away from 0
+    low, high = rate_interval(0.0, 0.0, 200, 0.95)
+    assert low == 0.0 and high > 0.01  # none accepted is not "certainly none"
