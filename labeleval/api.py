@@ -118,6 +118,12 @@ def evaluate(
 
 def _evaluate_graded(project: Project, settings: Settings) -> Report:
     """A graded task (written work scored against a rubric): its own reading and scoring, the same Report type."""
+    asked = [f"{k}={v!r}" for k, v in (("by", settings.by), ("over", settings.over)) if v is not None]
+    if asked:
+        raise LabelevalError(
+            f"{', '.join(asked)}: slices and time windows are for labelling tasks; a graded task is scored on all "
+            f"its deliverables (leave {' and '.join(a.split('=')[0] + '=' for a in asked)} out)"
+        )
     data = read_graded(project)
     data.raise_problems()
     found = score_graded(data, confidence=settings.confidence, n_boot=settings.n_boot, seed=settings.seed)

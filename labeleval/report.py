@@ -131,9 +131,10 @@ class GradedReport(Report):
 
     summary
         One row per vendor: deliverables, acceptance rate adjusted for reviewer severity and raw, each with its
-        interval, the weighted score on the reliable criteria (0-1, adjusted and raw), ``severity_exposure`` (raw
-        less adjusted: what the reviewers it drew did to its score), total cost, cost per deliverable and per
-        accepted deliverable with its interval.
+        interval (the adjusted one counts the severities' estimation, ``acceptance_rate_severity_se``), the
+        weighted score on the reliable criteria (0-1, adjusted and raw), ``severity_exposure`` (raw less adjusted:
+        what the reviewers it drew did to its score), total cost, cost per deliverable and per accepted deliverable
+        with its interval.
     comparisons
         Every vendor pair on each reliable criterion and on the weighted score, on the prompts both answered,
         severity-adjusted: difference, raw difference, simultaneous interval and adjusted p-value (one max-T family).
@@ -154,8 +155,14 @@ class GradedReport(Report):
         Reviewer x vendor: scores given and their share of the vendor's scores.
     judges
         Each judge's and gold reviewer's agreement with the panel per criterion: offset from the panel's mean, its
-        distance from the panel's reviewers less theirs from each other (with an interval), and whether a judge
-        can stand in for the panel.
+        distance from the panel's reviewers less theirs from each other (with an interval); for a judge, the
+        alternative annotator test (epsilon, reviewers tested and won against, winning rate, the judge's mean
+        advantage probability, ``replacement``: can replace / cannot replace / cannot tell yet) and
+        ``stands_in`` (it can replace them on a criterion the reviewers agree on).
+    judge_reviewers
+        The replacement test per judge, criterion and held-out reviewer: deliverables, the judge's and the
+        reviewer's advantage probabilities, their difference, the p-value and its Benjamini-Yekutieli adjustment,
+        whether the reviewer was tested and whether the judge wins against them.
     """
 
     criteria: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -163,6 +170,7 @@ class GradedReport(Report):
     severity: pd.DataFrame = field(default_factory=pd.DataFrame)
     reviewer_balance: pd.DataFrame = field(default_factory=pd.DataFrame)
     judges: pd.DataFrame = field(default_factory=pd.DataFrame)
+    judge_reviewers: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def plan(self, *, power: float = 0.8, alpha: float | None = None, difference: float | None = None) -> pd.DataFrame:
         """Not available for graded work: the sample-size plan is built on gold accuracy."""
@@ -213,5 +221,6 @@ def graded_report(found: GradedFrames, ledger: pd.DataFrame, quarantine: pd.Data
         severity=found.severity,
         reviewer_balance=found.reviewer_balance,
         judges=found.judges,
+        judge_reviewers=found.judge_reviewers,
         settings={**settings, **found.facts},
     )

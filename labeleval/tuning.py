@@ -234,7 +234,12 @@ GRADED_IMBALANCE_V: Final = 0.15
 #: normal draws behind the graded family's max-T (its covariance is in closed form; the draws only set the
 #: critical value), when the evaluation's n_boot is smaller; changes the p-values' resolution
 GRADED_MIN_DRAWS: Final = 2000
-#: a judge (an LLM judge, say) can stand in for the panel on a criterion when the upper end of the interval of "its
-#: mean distance from the panel's reviewers less the reviewers' mean distance from each other" is at most this
-#: share of the criterion's scale (0.05: a twentieth of 1-5's four points, 0.2 points); changes results
-GRADED_JUDGE_MARGIN: Final = 0.05
+#: draws of the reviewers' severities from their estimate's sampling law behind the severity-adjusted acceptance
+#: rate's interval (acceptance is a step in the severities, so their noise is counted by redrawing them and
+#: re-accepting every deliverable); changes the intervals' resolution
+GRADED_SEVERITY_DRAWS: Final = 200
+#: a judge (an LLM judge, say) can stand in for the panel's reviewers on a criterion when the alternative annotator
+#: test (analyses/replacement.py) finds it at least as close to the other reviewers as each held-out reviewer on
+#: all but this share of the deliverables (the handicap epsilon of the test; the paper suggests 0.2 for experts,
+#: 0.15 for skilled workers, 0.1 for crowd workers: the lower, the stricter); changes results
+GRADED_JUDGE_EPSILON: Final = 0.1

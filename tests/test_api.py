@@ -262,7 +262,9 @@ def test_a_graded_project_evaluates_to_a_graded_report_with_its_exports(tmp_path
     assert isinstance(report, le.GradedReport) and isinstance(report, le.Report)
     assert list(report.summary["vendor"]) == ["Scale", "Surge", "Mercor"]
     assert set(report.reliability["criterion"]) == {"accuracy", "instruction_following", "style", "safety"}
-    assert {"criteria", "reliability", "severity", "reviewer_balance"} <= set(report.frame_names())
+    assert {"criteria", "reliability", "severity", "reviewer_balance", "judges", "judge_reviewers"} <= set(
+        report.frame_names()
+    )
     written = report.to_csv(tmp_path / "csv")
     assert any(p.name.startswith("reliability") for p in written)
     assert '"reliability"' in report.to_json()
@@ -270,3 +272,15 @@ def test_a_graded_project_evaluates_to_a_graded_report_with_its_exports(tmp_path
     assert "Scale" in repr(report)
     with pytest.raises(le.LabelevalError, match="graded task has no gold labels"):
         report.plan()
+
+
+@pytest.mark.parametrize("asked", [{"by": "lang"}, {"over": "day"}])
+def test_slices_and_windows_of_a_graded_task_are_refused_with_the_reason(asked: dict[str, str]) -> None:
+    with pytest.raises(le.LabelevalError, match=f"{next(iter(asked))}=.*for labelling tasks"):
+        le.evaluate(ROOT / "sample_data" / "graded_writing", n_boot=0, **asked)  # type: ignore[arg-type]
+
+
+def test_frames_of_a_graded_task_point_to_the_project_folder() -> None:
+    frame = pd.DataFrame({"vendor": ["A"], "item_id": ["p1"], "annotator_id": ["w1"], "label": ["x"]})
+    with pytest.raises(le.LabelevalError, match=r"a graded task .* is read from a project folder"):
+        le.evaluate(frame, task={"kind": "graded"}, pricing={"model": "per_item", "rate": 1.0})

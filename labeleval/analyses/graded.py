@@ -20,15 +20,29 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
-from labeleval.analyses.graded_model import SeverityFit, adjusted_coefficients, fit_severity
+from labeleval.analyses.graded_model import (
+    SeverityFit,
+    adjusted_coefficients,
+    fit_severity,
+    severity_covariance,
+    severity_draws,
+)
+from labeleval.analyses.replacement import PASSES, TestPart, alternative_annotator_test
 from labeleval.inference.crossed import facet_df, gaussian_max_t, multiway_covariance
 from labeleval.inference.stats import bootstrap_totals, percentile_ci, wilson_interval
 from labeleval.io.graded import GradedData
 from labeleval.metrics.agreement import alpha_from_stats, alpha_stats
 from labeleval.options import AcceptanceRule, CriterionScale, PricingModel
 from labeleval.project.manifest import Criterion, Project
-from labeleval.tuning import GRADED_IMBALANCE_V, GRADED_JUDGE_MARGIN, GRADED_MIN_ALPHA, GRADED_MIN_DRAWS
+from labeleval.tuning import (
+    GRADED_IMBALANCE_V,
+    GRADED_JUDGE_EPSILON,
+    GRADED_MIN_ALPHA,
+    GRADED_MIN_DRAWS,
+    GRADED_SEVERITY_DRAWS,
+)
 
 WEIGHTED = "weighted score"
 
@@ -168,6 +182,42 @@ def _acceptance_influence(panel: Panel, flags: pd.Series, v: int) -> tuple[float
     return rate, h, n
 
 
+def severity_acceptance_variance(project: Project, panel: Panel, *, draws: int, seed: int) -> np.ndarray:
+    """Per vendor: the variance its severity-adjusted acceptance rate owes to the severities being estimated.
+
+    Acceptance is a step in the adjusted scores, so it has no influence function to carry the severities' noise
+    (many deliverables share a raw mean and a set of reviewers, and flip together when a severity moves). Instead
+    the severities are drawn ``draws`` times from their estimate's sampling law (normal, covariance
+    :func:`~labeleval.analyses.graded_model.severity_covariance`, per criterion), every deliverable re-accepted on
+    each draw, and the vendors' rates' variance over the draws returned."""
+    adjusted = deliverable_scores(panel, adjusted=True)
+    index = adjusted.index.to_numpy()
+    n_all = len(panel.deliverable_names)
+    rng = np.random.default_rng([seed, 2])
+    shifts = np.zeros((draws, len(index), len(panel.criteria)))
+    for c, fit in enumerate(panel.fits):
+        mine = panel.criterion == c
+        d, r = panel.deliverable[mine], panel.reviewer[mine]
+        counts = np.bincount(d, minlength=n_all).astype(np.float64)
+        share = sparse.csr_array(
+            (1.0 / np.maximum(counts[d], 1.0), (d, r)), shape=(n_all, len(fit.severity)), dtype=np.float64
+        )[index]
+        deviation = severity_draws(severity_covariance(fit, d, r, panel.y[mine]), draws, rng)
+        shifts[:, :, c] = (share @ deviation.T).T
+    d_vendor = np.full(n_all, -1)
+    d_vendor[panel.deliverable] = panel.vendor
+    vendor = d_vendor[index]
+    values = adjusted.to_numpy(np.float64)
+    rates = np.full((draws, len(panel.vendors)), np.nan)
+    for k in range(draws):
+        flags = accepted(project, pd.DataFrame(values - shifts[k], index=adjusted.index)).to_numpy()
+        ok = np.isfinite(flags)
+        n = np.bincount(vendor[ok], minlength=len(panel.vendors))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rates[k] = np.bincount(vendor[ok], weights=flags[ok], minlength=len(panel.vendors)) / n
+    return np.nanvar(rates, axis=0, ddof=1) if draws > 1 else np.zeros(len(panel.vendors))
+
+
 def interval(theta: np.ndarray, variance: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
     z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
     half = z * np.sqrt(np.clip(variance, 0.0, None))
@@ -283,37 +333,131 @@ def _gaps(panel_scores: pd.DataFrame, outside: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["deliverable_id", "item_id", "outside_gap", "panel_gap", "offset"])
 
 
-def judges_frame(data: GradedData, reliable: list[bool], *, confidence: float, n_boot: int, seed: int) -> pd.DataFrame:
-    """Each judge's (and gold reviewer's) agreement with the panel per criterion: its mean distance from the
-    panel's reviewers against the reviewers' distance from each other (difference with a percentile interval from
-    resampling prompts), its offset from the panel's mean, and whether a judge can stand in for the panel (the
-    interval's upper end within :data:`~labeleval.tuning.GRADED_JUDGE_MARGIN` of the scale, on a criterion the
-    panel itself agrees on: standing in for reviewers who do not agree says nothing)."""
+def judges_frame(
+    data: GradedData, reliable: list[bool], *, confidence: float, n_boot: int, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each judge's (and gold reviewer's) agreement with the panel per criterion, and whether a judge can stand in
+    for the panel's reviewers; with the replacement test's rows per held-out reviewer (:func:`judge_replacement`).
+
+    Agreement: its mean distance from the panel's reviewers against the reviewers' distance from each other
+    (difference with a percentile interval from resampling prompts) and its offset from the panel's mean.
+    Standing in: the alternative annotator test on the criterion (``replacement``), on a criterion the panel
+    itself agrees on (standing in for reviewers who do not agree says nothing)."""
     rows = []
     reviews = data.project.reviews
     roles = [("judge", j) for j in (reviews.judges if reviews else ())]
     roles += [("gold", g) for g in (reviews.gold_reviewers if reviews else ())]
     outside_all = pd.concat([data.judge_reviews, data.gold_reviews], ignore_index=True)
+    tested = [judge_replacement(data, who, level=1.0 - confidence) for role, who in roles if role == "judge"]
+    decisions = {(who, row["slice"]): row for who, (rows_, _) in tested for row in rows_}
     for role, who in roles:
         for k, crit in enumerate(data.project.criteria):
             mine = outside_all[(outside_all["reviewer_id"] == who) & (outside_all["criterion"] == crit.name)]
             gaps = _gaps(data.reviews[data.reviews["criterion"] == crit.name], mine)
+            low, high = _gap_interval(gaps, confidence=confidence, n_boot=n_boot, seed=seed, stream=100 + k)
             diff = float((gaps["outside_gap"] - gaps["panel_gap"]).mean()) if len(gaps) else float("nan")
-            low = high = float("nan")
-            if n_boot and len(gaps) > 1:
-                sums = (
-                    gaps.groupby("item_id")[["outside_gap", "panel_gap"]].sum().assign(n=gaps.groupby("item_id").size())
-                )
-                totals = bootstrap_totals(sums.to_numpy(np.float64), n_boot=n_boot, seed=seed, stream=100 + k)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    lo, hi = percentile_ci(((totals[:, 0] - totals[:, 1]) / totals[:, 2])[:, None], confidence)
-                low, high = float(lo[0]), float(hi[0])
-            margin = GRADED_JUDGE_MARGIN * (crit.high - crit.low)
-            stands_in = bool(role == "judge" and reliable[k] and np.isfinite(high) and high <= margin)
             offset = float(gaps["offset"].mean()) if len(gaps) else float("nan")
-            rows.append((who, role, crit.name, len(gaps), offset, diff, low, high, margin, stands_in))
+            found = decisions.get((who, crit.name), {})
+            decision = str(found.get("decision", ""))
+            stands_in = bool(role == "judge" and reliable[k] and decision == PASSES)
+            test = [found.get(key, float("nan")) for key in JUDGE_TEST_KEYS]
+            rows.append((who, role, crit.name, len(gaps), offset, diff, low, high, *test, decision, stands_in))
     columns = ["reviewer", "role", "criterion", "deliverables", "offset", "gap_difference", "gap_difference_ci_low"]
-    return pd.DataFrame(rows, columns=[*columns, "gap_difference_ci_high", "margin", "stands_in"])
+    columns += ["gap_difference_ci_high", *JUDGE_TEST_KEYS.values(), "replacement", "stands_in"]
+    frame = pd.DataFrame(rows, columns=columns)
+    held_out = [t for _, (_, t) in tested]
+    return frame, (pd.concat(held_out, ignore_index=True) if held_out else _empty_held_out())
+
+
+#: the replacement test's figures in the judges frame: the decision's key -> the frame's column
+JUDGE_TEST_KEYS = {
+    "epsilon": "epsilon",
+    "annotators_tested": "reviewers_tested",
+    "annotators_won": "reviewers_won",
+    "winning_rate": "winning_rate",
+    "candidate_advantage": "judge_advantage",
+}
+#: the columns of the judge_reviewers frame (one row per judge, criterion and held-out reviewer)
+HELD_OUT_COLUMNS = (
+    "judge",
+    "criterion",
+    "reviewer",
+    "deliverables",
+    "judge_advantage",
+    "reviewer_advantage",
+    "difference",
+    "p_value",
+    "p_adjusted",
+    "tested",
+    "judge_wins",
+)
+
+
+def judge_replacement(
+    data: GradedData, judge: str, *, level: float = 0.05
+) -> tuple[str, tuple[list[dict[str, Any]], pd.DataFrame]]:
+    """The alternative annotator test of :mod:`labeleval.analyses.replacement` with the judge as the candidate and
+    the panel's reviewers as the humans, one part per criterion (the held-out reviewers of every criterion one
+    Benjamini-Yekutieli family): each reviewer held out in turn, on every deliverable it and the judge scored
+    (and another reviewer did), its score and the judge's are each credited with their closeness to the other
+    reviewers' scores of it (``1 - |a - b| / (high - low)``: on pass/fail, agreement). The judge wins against a
+    reviewer when it is at least as close as the reviewer on all but ``epsilon`` of the deliverables
+    (:data:`~labeleval.tuning.GRADED_JUDGE_EPSILON`), and can replace the panel on a criterion when it wins
+    against at least half of at least three reviewers tested (each test at ``level``). Returns the judge, the
+    decision per criterion and the rows per held-out reviewer (:data:`HELD_OUT_COLUMNS`)."""
+    panel = data.reviews
+    judged = data.judge_reviews
+    judged = judged[judged["reviewer_id"] == judge] if len(judged) else judged
+    ids = pd.Index(sorted(set(panel["deliverable_id"].astype(str))))
+    reviewer, names = pd.factorize(panel["reviewer_id"].astype(str), sort=True)
+    criterion = panel["criterion"].to_numpy()
+    score = panel["score"].to_numpy(np.float64)
+    item = ids.get_indexer(panel["deliverable_id"].astype(str))
+    parts = []
+    for crit in data.project.criteria:
+        mine = criterion == crit.name
+        span = int(crit.high - crit.low)
+        candidate = np.full(len(ids), -1, dtype=np.int64)
+        if len(judged):
+            own = judged[judged["criterion"] == crit.name].drop_duplicates("deliverable_id")
+            where = ids.get_indexer(own["deliverable_id"].astype(str))
+            points = np.rint(own["score"].to_numpy(np.float64) - crit.low).astype(np.int64)
+            candidate[where[where >= 0]] = points[where >= 0]
+        steps = np.arange(span + 1, dtype=np.float64)
+        credit = 1.0 - np.abs(steps[:, None] - steps[None, :]) / max(span, 1)
+        codes = np.rint(score[mine] - crit.low).astype(np.int64)
+        parts.append(TestPart(crit.name, item[mine], reviewer[mine], codes, candidate, credit))
+    held_out, rows = alternative_annotator_test(
+        parts, [str(n) for n in names], epsilon=GRADED_JUDGE_EPSILON, level=level
+    )
+    for row in rows:
+        row["epsilon"] = GRADED_JUDGE_EPSILON
+    renamed = held_out.rename(
+        columns={
+            "slice": "criterion",
+            "annotator_id": "reviewer",
+            "n_items": "deliverables",
+            "candidate_advantage": "judge_advantage",
+            "annotator_advantage": "reviewer_advantage",
+            "candidate_wins": "judge_wins",
+        }
+    ).assign(judge=judge)
+    return judge, (rows, renamed[list(HELD_OUT_COLUMNS)])
+
+
+def _empty_held_out() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(HELD_OUT_COLUMNS))
+
+
+def _gap_interval(gaps: pd.DataFrame, *, confidence: float, n_boot: int, seed: int, stream: int) -> tuple[float, float]:
+    """The percentile interval of the outsider's gap less the panel's, from resampling prompts."""
+    if not n_boot or len(gaps) <= 1:
+        return float("nan"), float("nan")
+    sums = gaps.groupby("item_id")[["outside_gap", "panel_gap"]].sum().assign(n=gaps.groupby("item_id").size())
+    totals = bootstrap_totals(sums.to_numpy(np.float64), n_boot=n_boot, seed=seed, stream=stream)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo, hi = percentile_ci(((totals[:, 0] - totals[:, 1]) / totals[:, 2])[:, None], confidence)
+    return float(lo[0]), float(hi[0])
 
 
 @dataclass(frozen=True)
@@ -331,6 +475,7 @@ class GradedFrames:
     deliverables: pd.DataFrame
     facts: dict[str, Any]
     judges: pd.DataFrame
+    judge_reviewers: pd.DataFrame
 
 
 class _Columns:
@@ -353,11 +498,31 @@ class _Columns:
             return np.zeros((0, 0))
         return multiway_covariance(np.stack(self.influence, axis=1), panel.facets)
 
-    def intervals(self, panel: Panel, confidence: float) -> dict[tuple[Any, ...], tuple[float, float, float]]:
+    def intervals(
+        self, panel: Panel, confidence: float, rates: dict[tuple[Any, ...], int] | None = None
+    ) -> dict[tuple[Any, ...], tuple[float, float, float]]:
+        """Each column's (estimate, low, high): normal, or for the ``rates`` (key -> deliverables counted) the
+        Wilson interval on the effective sample size (:func:`rate_interval`)."""
         variance = np.diag(self.covariance(panel)) + np.asarray(self.extra)
         theta = np.asarray(self.estimates)
         low, high = interval(theta, variance, confidence)
+        for i, key in enumerate(self.keys):
+            if rates and key in rates:
+                low[i], high[i] = rate_interval(theta[i], variance[i], rates[key], confidence)
         return {k: (theta[i], low[i], high[i]) for i, k in enumerate(self.keys)}
+
+
+def rate_interval(rate: float, variance: float, n: int, confidence: float) -> tuple[float, float]:
+    """A clustered proportion's interval: Wilson's on the effective sample size ``rate (1 - rate) / variance``, at
+    most ``n`` (a design effect below 1 taken as 1; Korn & Graubard 1998). A normal interval undercovers a rate
+    near 0 or 1 (its variance is read at the estimate, too small on the side away from the edge): at a 6% rate
+    on 200 deliverables it covered about 90%."""
+    if n <= 0 or not np.isfinite(rate):
+        return float("nan"), float("nan")
+    spread = rate * (1.0 - rate)
+    n_eff = float(n) if variance <= 0 or spread <= 0 else min(float(n), spread / variance)
+    low, high = wilson_interval(np.array([rate * n_eff]), np.array([n_eff]), confidence)
+    return float(low[0]), float(high[0])
 
 
 def _panel_variance(panel: Panel, c: int) -> float:
@@ -408,10 +573,17 @@ def _unit(found: tuple[float, float, float]) -> tuple[float, float, float]:
 
 
 def summary_frame(
-    panel: Panel, flags: dict[str, pd.Series], use: list[int], cost: pd.DataFrame, confidence: float
+    panel: Panel,
+    flags: dict[str, pd.Series],
+    use: list[int],
+    cost: pd.DataFrame,
+    confidence: float,
+    estimated: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Per vendor: acceptance (severity-adjusted, and raw), the weighted score on the reliable criteria, the cost
-    per accepted deliverable, and how much the reviewers it drew moved its raw score (severity exposure)."""
+    per accepted deliverable, and how much the reviewers it drew moved its raw score (severity exposure).
+    ``estimated``: per vendor, the variance the adjusted acceptance rate owes to the severities being estimated
+    (:func:`severity_acceptance_variance`), added to its own."""
     cols, counts = _Columns(), {}
     everything = np.ones(len(panel.y), dtype=bool)
     total = sum(panel.criteria[k].weight for k in use)
@@ -422,11 +594,13 @@ def summary_frame(
     for v in range(len(panel.vendors)):
         for kind in ("adj", "raw"):
             rate, h, counts[v] = _acceptance_influence(panel, flags[kind], v)
-            cols.add((v, f"accept_{kind}"), (rate, h))
+            extra = float(estimated[v]) if kind == "adj" and estimated is not None else 0.0
+            cols.add((v, f"accept_{kind}"), (rate, h), extra if np.isfinite(extra) else 0.0)
         mine = everything & (panel.vendor == v)
         cols.add((v, "score_adj"), _weighted_influence(panel, mine, use, True), panel_var)
         cols.add((v, "score_raw"), _weighted_influence(panel, mine, use, False))
-    got = cols.intervals(panel, confidence)
+    rates = {(v, f"accept_{kind}"): counts[v] for v in range(len(panel.vendors)) for kind in ("adj", "raw")}
+    got = cols.intervals(panel, confidence, rates)
     rows = []
     for v, name in enumerate(panel.vendors):
         billed = cost.set_index("vendor").loc[name]
@@ -434,8 +608,9 @@ def summary_frame(
         per = float(billed["total_cost"]) / float(billed["deliverables"])
         with np.errstate(divide="ignore"):
             per_accepted = [per / x if x > 0 else float("inf") for x in (rate, max(high, 0.0), max(low, 0.0))]
+        severity_se = float(np.sqrt(estimated[v])) if estimated is not None else float("nan")
         rows.append(
-            (name, int(billed["deliverables"]), counts[v], rate, max(low, 0.0), min(high, 1.0),
+            (name, int(billed["deliverables"]), counts[v], rate, max(low, 0.0), min(high, 1.0), severity_se,
              *_unit(got[(v, "accept_raw")]), *_unit(got[(v, "score_adj")]), got[(v, "score_raw")][0],
              got[(v, "score_raw")][0] - got[(v, "score_adj")][0], float(billed["total_cost"]), per, *per_accepted)
         )  # fmt: skip
@@ -446,6 +621,7 @@ def summary_frame(
         "acceptance_rate",
         "acceptance_rate_ci_low",
         "acceptance_rate_ci_high",
+        "acceptance_rate_severity_se",
     ]
     columns += ["raw_acceptance_rate", "raw_acceptance_rate_ci_low", "raw_acceptance_rate_ci_high"]
     columns += ["weighted_score", "weighted_score_ci_low", "weighted_score_ci_high", "raw_weighted_score"]
@@ -566,6 +742,8 @@ def score_graded(data: GradedData, *, confidence: float = 0.95, n_boot: int = 10
     severity, balance, cramer_v = reviewer_frames(panel)
     draws = max(n_boot, GRADED_MIN_DRAWS) if n_boot else 0
     deliverables = deliverables_frame(data, panel, flags, use)
+    estimated = severity_acceptance_variance(data.project, panel, draws=GRADED_SEVERITY_DRAWS, seed=seed)
+    judges, judge_reviewers = judges_frame(data, reliable, confidence=confidence, n_boot=n_boot, seed=seed)
     facts = {
         "reviewer_imbalance_v": cramer_v,
         "reviewers_unbalanced": cramer_v >= GRADED_IMBALANCE_V,
@@ -577,7 +755,7 @@ def score_graded(data: GradedData, *, confidence: float = 0.95, n_boot: int = 10
         "prompts": int(panel.item.max()) + 1 if len(panel.item) else 0,
     }
     return GradedFrames(
-        summary=summary_frame(panel, flags, use, cost, confidence),
+        summary=summary_frame(panel, flags, use, cost, confidence, estimated),
         criteria=criteria_frame(panel, reliable, confidence),
         reliability=rel,
         severity=severity,
@@ -587,5 +765,6 @@ def score_graded(data: GradedData, *, confidence: float = 0.95, n_boot: int = 10
         cost=cost,
         deliverables=deliverables,
         facts=facts,
-        judges=judges_frame(data, reliable, confidence=confidence, n_boot=n_boot, seed=seed),
+        judges=judges,
+        judge_reviewers=judge_reviewers,
     )

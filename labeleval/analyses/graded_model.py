@@ -83,3 +83,28 @@ def adjusted_coefficients(
     counts = np.bincount(deliverable, minlength=n_deliverables)
     gbar = np.bincount(deliverable, weights=per_obs, minlength=n_deliverables) / np.maximum(counts, 1)
     return selected.astype(np.float64) / n_sel - per_obs + gbar[deliverable]
+
+
+def severity_covariance(fit: SeverityFit, deliverable: np.ndarray, reviewer: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The sampling covariance of the fitted severities, ``sigma**2 C^+``: ``sigma**2`` the two-way model's residual
+    variance (its sum of squares over the observations less the deliverables and the comparable severities)."""
+    if not len(y):
+        return np.zeros_like(fit.pinv)
+    n_deliverables = int(deliverable.max()) + 1
+    n_d = np.bincount(deliverable, minlength=n_deliverables).astype(np.float64)
+    inv_d = np.where(n_d > 0, 1.0 / np.maximum(n_d, 1.0), 0.0)
+    s = fit.severity[reviewer]
+    ybar = np.bincount(deliverable, weights=y, minlength=n_deliverables) * inv_d
+    sbar = np.bincount(deliverable, weights=s, minlength=n_deliverables) * inv_d
+    residual = y - ybar[deliverable] - (s - sbar[deliverable])
+    reviewers = int((np.bincount(reviewer, minlength=len(fit.severity)) > 0).sum())
+    df = len(y) - int((n_d > 0).sum()) - max(reviewers - fit.components, 0)
+    sigma2 = float(residual @ residual) / df if df > 0 else 0.0
+    return sigma2 * fit.pinv
+
+
+def severity_draws(covariance: np.ndarray, n_draws: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_draws`` x reviewers normal deviations of the severities from their estimate with ``covariance``."""
+    values, vectors = np.linalg.eigh(covariance)
+    root = vectors * np.sqrt(np.clip(values, 0.0, None))
+    return rng.standard_normal((n_draws, len(values))) @ root.T

@@ -118,23 +118,16 @@ def replacement(
     code = mine["label"].cat.codes.to_numpy(dtype=np.int64)
     slices = slice_values(data, by).reindex(item_ids).fillna("(missing)").to_numpy() if by else None
     order = sorted(set(slices)) if slices is not None else [ALL_ITEMS]
-    tests, rows = [], []
+    parts = []
     for value in order:
         in_slice = np.ones(len(item), dtype=bool) if slices is None else slices[item] == value
-        frame = annotator_tests(item[in_slice], annotator[in_slice], code[in_slice], cand, credit, epsilon=epsilon)
-        frame.insert(0, "slice", value)
-        frame["annotator"] = [names[a] for a in frame["annotator"]]
-        tests.append(frame)
-        keep = in_slice & (cand[item] >= 0)
-        rows.append({"slice": str(value), "items": _shared_items(item[keep])})
-    annotators = decide(pd.concat(tests, ignore_index=True), level=level, min_items=ALT_MIN_ITEMS)
-    annotators = annotators.rename(columns={"annotator": "annotator_id"})
+        parts.append(TestPart(str(value), item[in_slice], annotator[in_slice], code[in_slice], cand, credit))
+    annotators, rows = alternative_annotator_test(parts, [str(n) for n in names], epsilon=epsilon, level=level)
     gold = _gold_differences(data, kind, item_ids, mine, theirs)
     decision = pd.DataFrame(
         [
             {
                 **row,
-                **_decide_slice(annotators[annotators["slice"] == row["slice"]]),
                 "epsilon": epsilon,
                 "candidate_cost_per_usable_label": cost_c,
                 "incumbent_cost_per_usable_label": cost_i,
@@ -156,6 +149,43 @@ def replacement(
         "min_winning_rate": ALT_MIN_WINNING_RATE,
     }
     return Replacement(decision=decision, annotators=annotators, settings=settings)
+
+
+@dataclass(frozen=True)
+class TestPart:
+    """One part of an alternative annotator test (a slice of items, or a rubric criterion): the humans'
+    judgments as codes (``item`` an index into ``candidate``, ``annotator`` an index into the names), the
+    candidate's code per item (-1: none) and the agreement credit ``credit[label, reference]``."""
+
+    name: str
+    item: np.ndarray
+    annotator: np.ndarray
+    code: np.ndarray
+    candidate: np.ndarray
+    credit: Hit
+
+
+def alternative_annotator_test(
+    parts: list[TestPart], names: list[str], *, epsilon: float, level: float
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """The alternative annotator test in every part, the held-out annotators of all parts adjusted as one
+    Benjamini-Yekutieli family: one row per part and annotator (``slice``, ``annotator_id``, the tests of
+    :func:`~labeleval.inference.alternative.decide`), and per part its shared items and decision
+    (:func:`decide_part`)."""
+    tests, shared = [], []
+    for part in parts:
+        frame = annotator_tests(part.item, part.annotator, part.code, part.candidate, part.credit, epsilon=epsilon)
+        frame.insert(0, "slice", part.name)
+        frame["annotator"] = [names[a] for a in frame["annotator"]]
+        tests.append(frame)
+        shared.append(_shared_items(part.item[part.candidate[part.item] >= 0]))
+    annotators = decide(pd.concat(tests, ignore_index=True), level=level, min_items=ALT_MIN_ITEMS)
+    annotators = annotators.rename(columns={"annotator": "annotator_id"})
+    rows = [
+        {"slice": part.name, "items": n, **decide_part(annotators[annotators["slice"] == part.name])}
+        for part, n in zip(parts, shared, strict=True)
+    ]
+    return annotators, rows
 
 
 def agreement_credit(kind: Kind) -> Hit:
@@ -201,7 +231,10 @@ def _shared_items(item: np.ndarray) -> int:
     return int((np.bincount(item) >= 2).sum()) if len(item) else 0
 
 
-def _decide_slice(tests: pd.DataFrame) -> dict[str, Any]:
+def decide_part(tests: pd.DataFrame) -> dict[str, Any]:
+    """A part's decision from its held-out annotators' tests: annotators (tested, won against), the winning rate
+    omega, the candidate's mean advantage probability, ``can replace`` / ``cannot replace`` / ``cannot tell
+    yet`` and, for the last, the items and annotators still needed."""
     tested = tests[tests["tested"]]
     won = int(tested["candidate_wins"].sum())
     omega = won / len(tested) if len(tested) else math.nan

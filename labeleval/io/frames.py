@@ -127,6 +127,12 @@ def frames_project(
             'evaluate(): frames need pricing=, e.g. pricing={"model": "per_label", "rate": 0.08} for every '
             'vendor, or {"vendor name": {...}, ...} (the manifest\'s pricing table: docs/formats.md)'
         )
+    if str((task or {}).get("kind", "")).strip().lower() == "graded":
+        raise LabelevalError(
+            "evaluate(): frames hold labels; a graded task (written work scored against a rubric) is read from a "
+            'project folder: labeleval.toml with kind = "graded", [[criteria]], [reviews] and each vendor\'s '
+            "deliverables (docs/usage.md, Graded written work)"
+        )
     mapping = {str(k): str(v) for k, v in (columns or {}).items()}
     frames: dict[str, pd.DataFrame] = {}
     vendors = []

@@ -12,6 +12,7 @@ from labeleval import fmt
 from labeleval.options import AcceptanceRule
 from labeleval.present.render import markdown_table
 from labeleval.safety import markdown_text, terminal_text
+from labeleval.tuning import ALT_MIN_ANNOTATORS, ALT_MIN_ITEMS
 
 WEIGHTED = "weighted score"
 #: the documents' section on how the reviewers are spread over the vendors (its warning is written under it)
@@ -57,17 +58,34 @@ def graded_verdict(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, An
         )
     judges = frames.get("judges", pd.DataFrame())
     for r in judges[judges["role"] == "judge"].itertuples(index=False) if len(judges) else ():
-        if r.stands_in:
-            out.append(
-                f"Judge {r.reviewer} can stand in for the panel on '{r.criterion}': its distance from the reviewers "
-                f"is within {r.margin:.2f} points of theirs from each other ({level} CI up to "
-                f"{r.gap_difference_ci_high:+.2f})."
-            )
+        out.append(_judge_sentence(r))
     for name in settings.get("disconnected_criteria", []):
         out.append(
             f"On '{name}' some reviewers share no deliverable with the others: their severities are not comparable."
         )
     return out
+
+
+def _judge_sentence(r: Any) -> str:
+    """What the replacement test found for a judge on a criterion."""
+    won = (
+        f"it agrees with the other reviewers as well as {int(r.reviewers_won)} of the {int(r.reviewers_tested)} "
+        f"reviewers tested do, up to epsilon {r.epsilon:.2f}"
+    )
+    handicap = "(alternative annotator test; at least half are needed)"
+    if r.stands_in:
+        return f"Judge {r.reviewer} can stand in for the reviewers on '{r.criterion}': {won} {handicap}."
+    if r.replacement == "can replace":
+        return (
+            f"Judge {r.reviewer} passes the replacement test on '{r.criterion}' ({won}), but the reviewers do not "
+            f"agree on it: standing in for them says nothing."
+        )
+    if r.replacement == "cannot replace":
+        return f"Judge {r.reviewer} cannot stand in for the reviewers on '{r.criterion}': {won} {handicap}."
+    return (
+        f"Judge {r.reviewer} on '{r.criterion}': too few reviewers share enough deliverables with it to tell whether "
+        f"it can stand in for them (at least {ALT_MIN_ANNOTATORS} reviewers with {ALT_MIN_ITEMS} deliverables each)."
+    )
 
 
 def leaderboard_table(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]) -> pd.DataFrame:
@@ -239,6 +257,13 @@ def judges_table(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
             "Deliverables": j["deliverables"].map(fmt.count),
             "Offset from panel": j["offset"].map(lambda v: f"{v:+.2f}"),
             "Distance less panel's [CI]": _cis(j, "gap_difference", "number"),
+            "Reviewers won": [
+                f"{won:.0f} of {tested:.0f}" if role == "judge" else ""
+                for won, tested, role in zip(j["reviewers_won"], j["reviewers_tested"], j["role"], strict=True)
+            ],
+            "Replacement test": [
+                d if role == "judge" else "" for d, role in zip(j["replacement"], j["role"], strict=True)
+            ],
             "Stands in": [
                 ("yes" if s else "no") if role == "judge" else ""
                 for s, role in zip(j["stands_in"], j["role"], strict=True)

@@ -36,6 +36,16 @@ class SimCriterion:
 
 
 @dataclass(frozen=True)
+class SimJudge:
+    """A simulated judge that scores every deliverable on every criterion as a reviewer would: the latent score plus
+    ``severity`` plus noise ``noise`` times the criterion's reviewers' noise, rounded and clipped alike."""
+
+    name: str = "judge"
+    severity: float = 0.0
+    noise: float = 1.0
+
+
+@dataclass(frozen=True)
 class GradedDesign:
     """What the simulator plants. ``quality``: per vendor, its mean latent score per criterion (points);
     ``severity``: per reviewer, an offset added to every score it gives (negative: severe); ``tilt``: vendor ->
@@ -52,6 +62,7 @@ class GradedDesign:
     prompt_sd: float = 0.7
     writer_sd: float = 0.3
     deliverable_sd: float = 0.6
+    judges: tuple[SimJudge, ...] = ()
 
 
 def _assign(rng: np.random.Generator, weights: np.ndarray, k: int) -> np.ndarray:
@@ -63,11 +74,13 @@ def _assign(rng: np.random.Generator, weights: np.ndarray, k: int) -> np.ndarray
 
 def simulate_graded(design: GradedDesign, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Deliverables (vendor, deliverable_id, item_id, writer_id) and reviews (deliverable_id, reviewer_id,
-    criterion, score) drawn from ``design``: every vendor answers every prompt once."""
+    criterion, score) drawn from ``design``: every vendor answers every prompt once. The judges' reviews (the
+    design's ``judges``, each scoring every deliverable) are drawn after the panel's, so the panel's are the same
+    with or without them."""
     severity = np.asarray(design.severity, dtype=np.float64)
     n_crit, n_p = len(design.criteria), design.n_prompts
     prompt = rng.normal(0, design.prompt_sd, (n_p, n_crit))
-    deliverables, reviews = [], []
+    deliverables, reviews, latents = [], [], []
     for vendor, quality in design.vendors.items():
         writer = rng.integers(0, design.writers, n_p)
         writer_effect = rng.normal(0, design.writer_sd, design.writers)
@@ -78,6 +91,7 @@ def simulate_graded(design: GradedDesign, rng: np.random.Generator) -> tuple[pd.
             + rng.normal(0, design.deliverable_sd, (n_p, n_crit))
         )
         ids = np.char.add(f"{vendor[:2].lower()}-", np.char.zfill(np.arange(1, n_p + 1).astype(str), 4))
+        latents.append((ids, latent))
         deliverables.append(
             pd.DataFrame(
                 {
@@ -94,18 +108,26 @@ def simulate_graded(design: GradedDesign, rng: np.random.Generator) -> tuple[pd.
             row = np.repeat(np.arange(n_p), design.per_deliverable)
             who = chosen.ravel()
             value = latent[row, c] + severity[who] + rng.normal(0, criterion.noise, len(row))
-            score = (value > 3.6).astype(int) if criterion.high == 1 else np.clip(np.round(value), 1, criterion.high)
-            reviews.append(
-                pd.DataFrame(
-                    {
-                        "deliverable_id": ids[row],
-                        "reviewer_id": np.char.add("rev-", (who + 1).astype(str)),
-                        "criterion": criterion.name,
-                        "score": score.astype(int),
-                    }
-                )
-            )
+            reviews.append(_scored(ids[row], np.char.add("rev-", (who + 1).astype(str)), criterion, value))
+    for judge in design.judges:
+        for ids, latent in latents:
+            for c, criterion in enumerate(design.criteria):
+                value = latent[:, c] + judge.severity + rng.normal(0, criterion.noise * judge.noise, len(ids))
+                reviews.append(_scored(ids, np.full(len(ids), judge.name), criterion, value))
     return pd.concat(deliverables, ignore_index=True), pd.concat(reviews, ignore_index=True)
+
+
+def _scored(deliverable: np.ndarray, reviewer: np.ndarray, criterion: SimCriterion, value: np.ndarray) -> pd.DataFrame:
+    """Reviews of a latent ``value`` on ``criterion``'s scale: pass/fail above 3.6, else rounded points."""
+    score = (value > 3.6).astype(int) if criterion.high == 1 else np.clip(np.round(value), 1, criterion.high)
+    return pd.DataFrame(
+        {
+            "deliverable_id": deliverable,
+            "reviewer_id": reviewer,
+            "criterion": criterion.name,
+            "score": score.astype(int),
+        }
+    )
 
 
 SAMPLE_CRITERIA = (

@@ -126,3 +126,25 @@ def _full(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         "reviewer_balance": balance,
         "annotators": writers,
     }
+
+
+def test_each_judge_gets_the_replacement_tests_sentence() -> None:
+    judges = pd.DataFrame(
+        {
+            "reviewer": ["llm", "llm", "llm", "llm", "expert"],
+            "role": ["judge", "judge", "judge", "judge", "gold"],
+            "criterion": ["accuracy", "style", "safety", "tone", "accuracy"],
+            "epsilon": [0.1, 0.1, 0.1, 0.1, float("nan")],
+            "reviewers_tested": [8.0, 8.0, 8.0, 2.0, float("nan")],
+            "reviewers_won": [6.0, 8.0, 1.0, 2.0, float("nan")],
+            "replacement": ["can replace", "can replace", "cannot replace", "cannot tell yet", ""],
+            "stands_in": [True, False, False, False, False],
+        }
+    )
+    lines = graded_verdict({**_frames([False], [True]), "judges": judges}, SETTINGS)
+    about = [line for line in lines if line.startswith("Judge")]
+    assert len(about) == 4  # the gold reviewer is compared with the panel, not tested for replacing it
+    assert about[0].startswith("Judge llm can stand in for the reviewers on 'accuracy'") and "6 of the 8" in about[0]
+    assert "do not agree on it" in about[1]
+    assert about[2].startswith("Judge llm cannot stand in") and "1 of the 8" in about[2]
+    assert "too few reviewers" in about[3]

@@ -88,7 +88,8 @@ def graded_agreement(report: GradedReport) -> None:
         st.caption(
             "Offset: the reviewer's mean score less the panel's on the same deliverables. Distance less panel's: "
             "how much farther (+) or closer (-) it sits from the panel's reviewers than they sit from each other; "
-            "a judge stands in for the panel where that is within the margin."
+            "a judge stands in for the panel where the replacement test (each reviewer held out in turn) says it can "
+            "replace them, on a criterion the reviewers agree on."
         )
         _show(words.judges_table(report.frames()), "graded_judges_table")
 
