@@ -303,3 +303,25 @@ def test_every_page_of_a_graded_project_renders(page: str) -> None:
         assert len(at.dataframe) >= 6
     elif page != "data":
         assert any("graded written work" in i.value for i in at.info)
+
+
+@pytest.mark.slow
+def test_comparisons_and_cost_pages_show_the_counts_their_sentences_use() -> None:
+    """The Comparisons table gives each test's items (gold items for accuracy, confident items for the usable
+    rate under the consensus rule); the Cost page gives each usable rate's confident items, in its table and in
+    the sentence above it, the same counts."""
+    at = page_test("comparisons").run()
+    at.selectbox(key="usability").set_value("consensus").run()
+    assert not at.exception, [e.value for e in at.exception]
+    tests = at.dataframe[0].value
+    on = dict(zip(tests["Metric"].astype(str), tests["Items compared"].astype(str), strict=False))
+    assert on["Accuracy on gold"] == "gold items" and on["Usable rate"] == "confident items"
+    assert (tests["Compared on"].astype(str) != "").all()
+    at = page_test("cost").run()
+    at.selectbox(key="usability").set_value("consensus").run()
+    assert not at.exception, [e.value for e in at.exception]
+    cost = next(d.value for d in at.dataframe if "Usable rate's items" in d.value.columns)
+    basis = next(c.value for c in at.caption if "Usable rates rest on" in c.value)
+    vendors = cost.index if cost.index.name == "Vendor" else cost["Vendor"]
+    for vendor, count in zip(vendors, cost["Usable rate's items"], strict=True):
+        assert f"{markdown_text(str(vendor))} {count}" in basis
