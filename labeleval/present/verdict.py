@@ -72,7 +72,7 @@ def _leader_sentence(report: ReportData, metric: str, best_is_high: bool, descri
     kind: fmt.Kind = "pct" if unit == "pct" else "money"
     show = (lambda x: _pct(x)) if unit == "pct" else (lambda x: _money(x, currency))
     low, high = leader.get(f"{metric}_ci_low", np.nan), leader.get(f"{metric}_ci_high", np.nan)
-    shown = fmt.ci_phrase(leader[metric], low, high, kind, currency)
+    shown = fmt.ci_phrase(leader[metric], low, high, kind, currency) + _usable_on(report, metric, leader)
     if len(s) == 1:
         alone = len(report.summary) > 1
         return f"{leader['vendor']} {'is the only vendor measured here' if alone else 'is the only vendor'} ({shown})."
@@ -109,6 +109,15 @@ def _leader_sentence(report: ReportData, metric: str, best_is_high: bool, descri
         text + f", but the data cannot separate it from {runner['vendor']} ({show(runner[metric])}): "
         f"the difference could be chance ({_p(pair['p_adjusted'])}{_count_phrase(pair)})."
     )
+
+
+def _usable_on(report: ReportData, metric: str, row: pd.Series) -> str:
+    """``; usable rate on 6 confident items``: what a cost per usable label rests on when the usable rate is not
+    the accuracy on gold (a consensus usability rule), else ``''``."""
+    rule = str(report.settings.get("usability", "gold"))
+    if metric != "cost_per_usable_label" or rule == "gold" or pd.isna(row.get("usable_items", np.nan)):
+        return ""
+    return f"; usable rate on {fmt.count(row['usable_items'])} {glossary.REFERENCE_ITEMS.get(rule, 'items')}"
 
 
 _WHAT = {

@@ -119,9 +119,8 @@ def comparisons(
             if metric == "accuracy" and consolidated:  # a consensus is not a judgment: compared as consensus only
                 continue
             if basis < settings.min_shared_gold:
-                what = "shared gold items" if settings.usability != UsabilityRule.CONSENSUS else "shared items"
-                reference = " with a reference" if settings.usability != UsabilityRule.GOLD and metric in SOURCE else ""
-                note = f"too few {what}{reference} ({basis} < {settings.min_shared_gold}): cannot be compared yet"
+                what = f"shared {row['compared_on']}"
+                note = f"too few {what} ({basis} < {settings.min_shared_gold}): cannot be compared yet"
                 decision.skip(row, *_values(a, b, ra, rb, metric), note)
                 continue
             costs = (

@@ -133,6 +133,20 @@ def test_each_comparison_says_how_many_items_its_test_used(uneven: Path) -> None
     assert {f"{n} {what}" for n, what in said} <= shown
 
 
+def test_a_cost_sentence_says_what_the_usable_rate_rests_on(uneven: Path, tmp_path: Path) -> None:
+    vendors = {name: pd.read_csv(uneven / f"{name}.csv") for name in ("A", "B")}
+    gold = pd.read_csv(uneven / "gold.csv")
+    codes = np.array([list(LABELS).index(x) for x in gold["label"]])
+    project = write_project(tmp_path / "p", vendors, codes, np.arange(len(codes)), rates={"A": 0.02, "B": 0.2})
+    report = le.evaluate(project, n_boot=100, usability="consensus")
+    summary = report.summary.set_index("vendor")
+    sentence = next(t for t in verdict(report) if "cheapest per usable label" in t)
+    assert f"(usable rate on {summary.loc['A', 'usable_items']:,} confident items" not in sentence
+    assert f"; usable rate on {summary.loc['A', 'usable_items']:,} confident items)" in sentence
+    gold_rule = next(t for t in verdict(le.evaluate(project, n_boot=100)) if "cheapest per usable label" in t)
+    assert "usable rate on" not in gold_rule  # under the gold rule it is the accuracy, on the leaderboard's items
+
+
 def test_a_difference_apart_from_the_leaderboard_gap_is_explained(uneven: Path) -> None:
     report = le.evaluate(uneven, n_boot=100)
     notes = comparison_notes(report)
