@@ -261,7 +261,8 @@ def test_accuracy_page_shows_per_class_intervals_and_differences() -> None:
     assert not at.exception
     per_class, differences = at.dataframe[0].value, at.dataframe[1].value
     assert per_class["Recall"].str.fullmatch(r"\d+\.\d% \[\d+\.\d, \d+\.\d\]").all()
-    assert {"Metric", "Pair", "Difference", "Beyond chance", "Shared gold items"} <= set(differences.columns)
+    assert {"Metric", "Pair", "Difference", "Beyond chance", "Compared on"} <= set(differences.columns)
+    assert differences["Compared on"].str.fullmatch(r"[\d,]+ gold items").all()  # the items each test used
     assert any("family of their own" in c.value for c in at.caption)
     assert "Is the consensus's confidence honest?" in [h.value for h in at.subheader]
     calibration = at.dataframe[2].value
