@@ -384,6 +384,7 @@ def format_table(report: Report) -> str:
         f"{len(settings.get('labels', []))} labels) · {len(s)} vendors · {fmt.count(s['n_judgments'].sum())} judgments"
     )
     within = glossary.tolerance_suffix(settings)
+    basis = glossary.usable_basis(s, settings)
     rows = []
     for r in s.itertuples(index=False):
         rows.append(
@@ -407,12 +408,15 @@ def format_table(report: Report) -> str:
                 "Total cost": fmt.money(r.total_cost, r.currency, total=True),
             }
         )
+        if basis:  # a consensus rule: the usable rate and the items it rests on, beside the cost it divides
+            on = glossary.REFERENCE_ITEMS.get(str(settings.get("usability")), "items")
+            rows[-1][f"Usable rate ({on})"] = f"{fmt.pct(r.usable_rate)} ({fmt.count(r.usable_items)})"
     table = _text_table(pd.DataFrame(rows), {})
     ledger = report.ledger
     read, kept, quarantined = (int(ledger[c].sum()) for c in ("rows_read", "kept", "quarantined"))
     gold = int(s["gold_items"].max()) if len(s) and s["gold_items"].notna().any() else 0
     lines = [header, "", table, ""]
-    blanks = blank_notes(report)
+    blanks = blank_notes(report) + ([basis] if basis else [])
     if blanks:
         lines += [f"  {b}" for b in blanks] + [""]
     lines += [f"  • {sentence}" for sentence in verdict(report)]

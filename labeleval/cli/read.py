@@ -38,6 +38,11 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     read.add_argument(
         "--metadata", help="dotted paths to item fields to keep as item metadata, comma separated (e.g. data.lang)"
     )
+    read.add_argument(
+        "--reviewers",
+        help="Label Studio: annotator ids whose annotations are the reviewer's ground truth, comma separated "
+        "(set aside; JSON-MIN and CSV exports do not mark them)",
+    )
     read.add_argument("--duration-unit", choices=DurationUnit.values(), default="s")
     read.add_argument("--rows", type=int, default=10, help="canonical rows to print (default 10)")
     read.add_argument("--out", help="write every canonical row to this CSV file ('-': standard output, only the rows)")
@@ -71,6 +76,7 @@ def _run(args: argparse.Namespace, file: str | Path) -> int:
         rates=args.rates,
         worker_responses=args.worker_responses,
         metadata=[x.strip() for x in args.metadata.split(",") if x.strip()] if args.metadata else None,
+        reviewers=[x.strip() for x in args.reviewers.split(",") if x.strip()] if args.reviewers else None,
         duration_unit=args.duration_unit,
     )
     if args.out == "-":  # the canonical rows for a pipe, and nothing else on standard output

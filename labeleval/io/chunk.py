@@ -67,6 +67,7 @@ def read_chunk(task: ChunkTask) -> tuple[RawTable, dict[str, str], float]:
             rates=vendor.rates,
             worker_responses=vendor.worker_responses,
             metadata=vendor.metadata,
+            reviewers=vendor.reviewers,
             duration_factor=vendor.duration_unit.seconds,
             columns=wanted,
             currency=vendor.pricing.currency,

@@ -65,6 +65,7 @@ def read_file(
     bill_excluded: bool = False,
     worker_responses: str | Path | None = None,
     metadata: Sequence[str] | None = None,
+    reviewers: Sequence[str] | None = None,
 ) -> FileReading:
     """Read one vendor file the way scoring would and return its canonical rows and ledger.
 
@@ -91,6 +92,7 @@ def read_file(
         extra=dict(columns or {}),
         worker_responses=Path(worker_responses) if worker_responses is not None else None,
         metadata=tuple(metadata or ()),
+        reviewers=tuple(str(r) for r in reviewers or ()),
     )
     raw, fmt, mapping, factor = _read(file, format, options, guess_unit=duration_unit == "s")
     task_labels = list(labels) if labels else _labels_found(raw, mapping, label_map or {})

@@ -56,6 +56,7 @@ def read_source(
     currency: str | None = None,
     worker_responses: Path | None = None,
     metadata: tuple[str, ...] = (),
+    reviewers: tuple[str, ...] = (),
 ) -> Source:
     """Read ``spec``: native formats give canonical columns (seconds already), tables keep their mapping;
     ``columns``: the columns of a table file to read (None: all)."""
@@ -72,6 +73,7 @@ def read_source(
             extra=dict(spec.columns),
             worker_responses=worker_responses,
             metadata=metadata,
+            reviewers=reviewers,
         )
         raw = read_native(
             spec.path, str(spec.format), name=name, options=options, columns=dict(spec.columns), gold=gold

@@ -73,6 +73,11 @@ COLUMNS: dict[str, Term] = {
     "fees": T("Fees", "total"),
     "cost_per_item": T("Cost per item", "money"),
     "usable_labels": T("Usable labels", "count"),
+    "usable_items": T(
+        "Usable rate's items",
+        "count",
+        "the items the usable rate is measured on: gold items, or items with a confident consensus (usability rule)",
+    ),
     "gold_judgments": T("Judgments on gold", "count"),
     "gold_correct": T("Right on gold", "count"),
     "gold_accuracy": T("Accuracy on gold", "pct"),
@@ -115,6 +120,8 @@ COLUMNS: dict[str, Term] = {
     "test": T("Test", "text"),
     "shared_items": T("Shared items", "count"),
     "shared_gold_items": T("Shared gold items", "count"),
+    "compared_items": T("Compared on", "count", "the items the test is made on (see Items compared)"),
+    "compared_on": T("Items compared", "text"),
     "p_adjusted": T("Adjusted p (max-T)", "p"),
     "significant": T("Beyond chance", "flag"),
     "consensus": T("Consensus", "text"),
@@ -422,6 +429,28 @@ def usability_words(settings: Mapping[str, Any]) -> str:
     if tolerance > 0:
         text = text.replace("equals", f"within ±{tolerance:g} of", 1)
     return text
+
+
+#: what the items a usable rate rests on are called, by usability rule
+REFERENCE_ITEMS = {"gold": "gold items", "consensus": "confident items", "gold_or_consensus": "gold or confident items"}
+
+
+def usable_basis(frame: pd.DataFrame, settings: Mapping[str, Any]) -> str:
+    """How many items each vendor's usable rate rests on, when the usability rule is not gold alone (under gold
+    the rate is the accuracy on gold, whose items the leaderboard shows): ``''`` else.
+
+    >>> frame = pd.DataFrame({"vendor": ["A", "B"], "usable_items": [14, 120]})
+    >>> usable_basis(frame, {"usability": "consensus"}).split(": ")[1]
+    'A 14 confident items, B 120.'
+    """
+    rule = str(settings.get("usability", "gold"))
+    if rule == "gold" or "usable_items" not in frame.columns or frame.empty:
+        return ""
+    what = REFERENCE_ITEMS.get(rule, "items")
+    counts = [(str(v), fmt.count(n)) for v, n in zip(frame["vendor"], frame["usable_items"], strict=True)]
+    listed = ", ".join(f"{v} {n}" + (f" {what}" if k == 0 else "") for k, (v, n) in enumerate(counts))
+    source = "a confident cross-vendor consensus" if rule == "consensus" else "gold or a confident consensus"
+    return f"Usable rates rest on the items with {source} each vendor labelled: {listed}."
 
 
 def absent_reason(metric: str) -> str:

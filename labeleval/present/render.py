@@ -17,6 +17,7 @@ import html
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from labeleval import fmt
@@ -75,7 +76,8 @@ def leaderboard_footnotes(report: ReportData) -> list[str]:
         f"Brackets: {level} intervals ({settings.get('ci_method', 'bootstrap')}, "
         f"{fmt.count(settings.get('n_boot', 0))} resamples). A usable label {glossary.usability_words(settings)}."
     ]
-    return notes + blank_notes(report)
+    basis = glossary.usable_basis(report.summary, settings)
+    return notes + ([basis] if basis else []) + blank_notes(report)
 
 
 def blank_notes(report: ReportData) -> list[str]:
@@ -114,10 +116,9 @@ def class_comparisons_table(report: ReportData, *, found_only: bool = False) -> 
         frame = frame[frame["significant"].astype(bool)]
     named = frame.assign(
         metric=[f"{m}[{label}]" for m, label in zip(frame["metric"], frame["label"], strict=True)],
-        shared_items=frame["shared_gold_items"],
     )
     shown = _comparison_rows(named, str(report.settings.get("currency", "")))
-    return shown.drop(columns=["Test"]).rename(columns={"Shared items": "Shared gold items"}) if len(shown) else shown
+    return shown.drop(columns=["Test"]) if len(shown) else shown
 
 
 def class_comparison_notes(report: ReportData) -> list[str]:
@@ -165,41 +166,83 @@ def per_class_table(report: ReportData) -> pd.DataFrame:
     return glossary.display_frame(frame[keep])
 
 
+def _compared_cell(r: Any) -> str:
+    """The items a comparison was made on, as its sentence says them: ``300 gold items``, ``1,650 confident
+    items``; a frame without the column (an older Report) falls back to the shared items."""
+    n, on = getattr(r, "compared_items", r.shared_items), str(getattr(r, "compared_on", "items"))
+    return on if fmt.is_blank(n) or pd.isna(n) else f"{fmt.count(n)} {on}"
+
+
+def _difference_cells(r: Any, unit: str, currency: str) -> tuple[str, str, str]:
+    """The difference, its interval, and both vendors' figures on the compared items."""
+    if unit == "pct":
+        diff = fmt.BLANK if fmt.is_blank(r.difference) else f"{100 * r.difference:+.1f} points"
+        bounds = (
+            f"[{100 * r.ci_low:+.1f}, {100 * r.ci_high:+.1f}]"
+            if not (fmt.is_blank(r.ci_low) or fmt.is_blank(r.ci_high))
+            else ""
+        )
+        return diff, bounds, f"{fmt.pct(r.estimate_a)} vs {fmt.pct(r.estimate_b)}"
+    kind: fmt.Kind = "money" if unit == "money" else "number"
+    diff = fmt.value(r.difference, kind, currency)
+    if diff != fmt.BLANK and r.difference > 0:
+        diff = "+" + diff
+    bounds = (
+        f"[{fmt.value(r.ci_low, kind, currency)}, {fmt.value(r.ci_high, kind, currency)}]"
+        if not (fmt.is_blank(r.ci_low) or fmt.is_blank(r.ci_high))
+        else ""
+    )
+    return diff, bounds, f"{fmt.value(r.estimate_a, kind, currency)} vs {fmt.value(r.estimate_b, kind, currency)}"
+
+
 def _comparison_rows(comparisons: pd.DataFrame, currency: str) -> pd.DataFrame:
     rows = []
     adjusted = "p_adjusted" if "p_adjusted" in comparisons.columns else "p_holm"
     adjusted_name = glossary.column_name(adjusted)
     for r in comparisons.itertuples(index=False):
-        unit = glossary.metric_term(str(r.metric)).unit
-        if unit == "pct":
-            diff = fmt.BLANK if fmt.is_blank(r.difference) else f"{100 * r.difference:+.1f} points"
-            bounds = (
-                f"[{100 * r.ci_low:+.1f}, {100 * r.ci_high:+.1f}]"
-                if not (fmt.is_blank(r.ci_low) or fmt.is_blank(r.ci_high))
-                else ""
-            )
-        else:
-            kind = "money" if unit == "money" else "number"
-            diff = fmt.value(r.difference, kind, currency)  # type: ignore[arg-type]
-            if diff != fmt.BLANK and r.difference > 0:
-                diff = "+" + diff
-            bounds = (
-                f"[{fmt.value(r.ci_low, kind, currency)}, {fmt.value(r.ci_high, kind, currency)}]"  # type: ignore[arg-type]
-                if not (fmt.is_blank(r.ci_low) or fmt.is_blank(r.ci_high))
-                else ""
-            )
+        diff, bounds, figures = _difference_cells(r, glossary.metric_term(str(r.metric)).unit, currency)
         rows.append(
             {
                 "Metric": glossary.metric_name(str(r.metric)),
                 "Pair": f"{r.vendor_a} − {r.vendor_b}",
                 "Difference": f"{diff} {bounds}".strip(),
+                "A vs B on these items": figures,
                 adjusted_name: fmt.p_value(getattr(r, adjusted)),
                 "Beyond chance": "yes" if bool(r.significant) else "no",
                 "Test": str(r.test),
-                "Shared items": fmt.count(r.shared_items),
+                "Compared on": _compared_cell(r),
             }
         )
     return pd.DataFrame(rows)
+
+
+def comparison_notes(report: ReportData) -> list[str]:
+    """Why a difference can differ from the gap between the leaderboard's figures: it is measured on the items in
+    'Compared on' only (the line is given only when some difference does differ from that gap)."""
+    c, s = decision_comparisons(report.comparisons), report.summary.set_index(report.summary["vendor"].astype(str))
+    apart = []
+    for r in c.itertuples(index=False):
+        known = str(r.vendor_a) in s.index and str(r.vendor_b) in s.index
+        if r.metric not in s.columns or fmt.is_blank(r.difference) or not known:
+            continue
+        gap = float(s.loc[str(r.vendor_a), r.metric]) - float(s.loc[str(r.vendor_b), r.metric])
+        if np.isfinite(gap) and not np.isclose(gap, float(r.difference), rtol=1e-3, atol=5e-4):
+            apart.append(r)
+    if not apart:
+        return []
+    first = apart[0]
+    unit = glossary.metric_term(str(first.metric)).unit
+    currency = str(report.settings.get("currency", ""))
+    leader_a, leader_b = (s.loc[str(v), first.metric] for v in (first.vendor_a, first.vendor_b))
+    show = (lambda x: fmt.pct(x)) if unit == "pct" else (lambda x: fmt.money(x, currency))
+    return [
+        "Each difference is measured on the items in 'Compared on' only (the items both vendors labelled), so it "
+        "can differ from the gap between the vendors' own figures (leaderboard, cost table), which use all of each "
+        f"vendor's items: e.g. {glossary.metric_name(str(first.metric)).lower()}, {first.vendor_a} − "
+        f"{first.vendor_b}: {show(first.estimate_a)} vs {show(first.estimate_b)} on {_compared_cell(first)}, "
+        f"{show(leader_a)} vs {show(leader_b)} as their own figures"
+        + (f" ({len(apart) - 1} more such rows)." if len(apart) > 1 else ".")
+    ]
 
 
 def agreement_table(report: ReportData) -> pd.DataFrame:
@@ -437,6 +480,7 @@ def _cost_table(report: ReportData) -> pd.DataFrame:
         "total_cost",
         "cost_per_label",
         "usable_rate",
+        "usable_items",
         "cost_per_usable_label",
         "cost_per_correct_item",
     ]
@@ -525,10 +569,10 @@ def _sections(report: ReportData) -> list[tuple[str, pd.DataFrame, list[str]]]:
     """(title, display table, footnotes) of every table the documents show, in reading order."""
     out: list[tuple[str, pd.DataFrame, list[str]]] = [
         ("Leaderboard", leaderboard(report), leaderboard_footnotes(report)),
-        ("Are the differences real?", comparisons_table(report), []),
+        ("Are the differences real?", comparisons_table(report), comparison_notes(report)),
         ("Agreement", agreement_table(report), agreement_footnotes(report)),
         *_agreement_parts(report),
-        ("Cost", _cost_table(report), []),
+        ("Cost", _cost_table(report), [n for n in [glossary.usable_basis(report.cost, report.settings)] if n]),
     ]
     if not report.redundancy.empty:
         out.append(("What redundancy buys", redundancy_table(report), glossary.blank_notes(report.redundancy)))

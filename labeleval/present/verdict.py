@@ -72,7 +72,7 @@ def _leader_sentence(report: ReportData, metric: str, best_is_high: bool, descri
     kind: fmt.Kind = "pct" if unit == "pct" else "money"
     show = (lambda x: _pct(x)) if unit == "pct" else (lambda x: _money(x, currency))
     low, high = leader.get(f"{metric}_ci_low", np.nan), leader.get(f"{metric}_ci_high", np.nan)
-    shown = fmt.ci_phrase(leader[metric], low, high, kind, currency)
+    shown = fmt.ci_phrase(leader[metric], low, high, kind, currency) + _usable_on(report, metric, leader)
     if len(s) == 1:
         alone = len(report.summary) > 1
         return f"{leader['vendor']} {'is the only vendor measured here' if alone else 'is the only vendor'} ({shown})."
@@ -111,6 +111,15 @@ def _leader_sentence(report: ReportData, metric: str, best_is_high: bool, descri
     )
 
 
+def _usable_on(report: ReportData, metric: str, row: pd.Series) -> str:
+    """``; usable rate on 6 confident items``: what a cost per usable label rests on when the usable rate is not
+    the accuracy on gold (a consensus usability rule), else ``''``."""
+    rule = str(report.settings.get("usability", "gold"))
+    if metric != "cost_per_usable_label" or rule == "gold" or pd.isna(row.get("usable_items", np.nan)):
+        return ""
+    return f"; usable rate on {fmt.count(row['usable_items'])} {glossary.REFERENCE_ITEMS.get(rule, 'items')}"
+
+
 _WHAT = {
     "accuracy": "accuracy on gold",
     "consensus_accuracy": "consensus accuracy on gold",
@@ -142,19 +151,28 @@ def _consensus_sentences(report: ReportData, within: str) -> list[str]:
     return [lead, *([ranking] if ranking else [])]
 
 
+def _compared(pair: pd.Series) -> tuple[int, str]:
+    """The items the comparison was made on, as the comparisons table shows them: how many, and what they are."""
+    n = pair.get("compared_items", pair.get("shared_gold_items", 0))
+    on = str(pair.get("compared_on", "gold items") or "gold items")
+    return (0 if pd.isna(n) else int(n)), on
+
+
 def _count_phrase(pair: pd.Series) -> str:
-    n = int(pair.get("shared_gold_items", 0) or 0)
+    n, on = _compared(pair)
+    if on != "gold items":  # a usable rate's items (confident consensus): always said, the reader cannot guess it
+        return f"; compared on the {n:,} {on} both labelled"
     if int(pair.get("gold_items_a", n) or 0) != n or int(pair.get("gold_items_b", n) or 0) != n:
         return f"; compared on the {n:,} gold items both labelled, as their gold coverage differs"
     return ""
 
 
 def _shared_phrase(pair: pd.Series, show: Callable[[float], str], forward: bool) -> str:
-    n = int(pair.get("shared_gold_items", 0) or 0)
+    n, on = _compared(pair)
     a, b = str(pair["vendor_a"]), str(pair["vendor_b"])
     ea, eb = show(float(pair["estimate_a"])), show(float(pair["estimate_b"]))
     values = f"{a} {ea}, {b} {eb}" if forward else f"{b} {eb}, {a} {ea}"
-    return f"on the {n:,} gold items both labelled ({values})"
+    return f"on the {n:,} {on} both labelled ({values})"
 
 
 def tolerance_note(settings: dict[str, object] | object) -> str:

@@ -108,6 +108,7 @@ _VENDOR_KEYS: Final = (
     "bill_excluded",
     "worker_responses",
     "metadata",
+    "reviewers",
 )
 _PRICING_KEYS: Final = ("model", "rate", "amount", "currency", "fee_pct", "input_rate", "output_rate")
 _USABILITY_KEYS: Final = ("rule", "min_confidence")
@@ -188,6 +189,8 @@ class VendorSpec:
     worker_responses: Path | None = None
     #: dotted paths into a native export's records kept as item metadata (``data.lang``), named by their last part
     metadata: tuple[str, ...] = ()
+    #: annotator ids whose annotations are a reviewer's ground truth (Label Studio), set aside, not judgments
+    reviewers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -849,6 +852,32 @@ def _vendor_metadata(m: _Manifest, table: dict[str, Any], where: str, after: int
     return tuple(v.strip() for v in value)
 
 
+#: the formats whose annotations a reviewer may have made beside the vendor's (``reviewers``)
+REVIEWED_FORMATS: Final = ("label_studio", "label_studio_min")
+
+
+def _reviewers(m: _Manifest, table: dict[str, Any], where: str, after: int, file: FileSpec) -> tuple[str, ...]:
+    """``reviewers = ["lead@acme.example"]``: annotators whose annotations are a reviewer's ground truth. Label
+    Studio's JSON-MIN and CSV exports keep such annotations as ordinary records (no ``ground_truth`` flag)."""
+    if "reviewers" not in table:
+        return ()
+    value = table["reviewers"]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str | int) and str(v).strip() for v in value):
+        raise m.error(
+            f'{where}.reviewers must be a list of annotator ids, e.g. ["lead@acme.example"]; found {value!r}',
+            "reviewers",
+            after,
+        )
+    if file.format not in REVIEWED_FORMATS:
+        raise m.error(
+            f'{where}.reviewers is read with format = "label_studio" or "label_studio_min" (Label Studio exports); '
+            "for another format, leave the reviewer's rows out of the file",
+            "reviewers",
+            after,
+        )
+    return tuple(str(v).strip() for v in value)
+
+
 def _worker_responses(m: _Manifest, table: dict[str, Any], where: str, after: int, file: FileSpec) -> Path | None:
     """A vendor's ``worker_responses`` folder (confined to the project), read with the ``sagemaker_gt`` format."""
     if "worker_responses" not in table:
@@ -945,6 +974,7 @@ def _vendor(m: _Manifest, table: object, index: int, labels: tuple[str, ...], co
         bill_excluded=bill_excluded,
         worker_responses=responses,
         metadata=metadata,
+        reviewers=_reviewers(m, table, where, after, file),
     )
 
 

@@ -56,11 +56,28 @@ COLUMNS = (
     "shared_gold_items",
     "gold_items_a",
     "gold_items_b",
+    "compared_items",
+    "compared_on",
     "note",
 )
 CLASS_COLUMNS = (*COLUMNS[:3], "label", *COLUMNS[3:])
 DECISION_METRICS = ("accuracy", "consensus_accuracy", "usable_rate", "cost_per_usable_label")
 SOURCE = {"cost_per_usable_label": "usable_rate"}  # a cost is compared through the rate it divides by
+#: what the items a usable rate is measured on are, by usability rule (the ``compared_on`` of its comparisons)
+REFERENCE_ITEMS = {
+    UsabilityRule.GOLD: "gold items",
+    UsabilityRule.CONSENSUS: "confident items",
+    UsabilityRule.GOLD_OR_CONSENSUS: "gold or confident items",
+}
+OWN_ITEMS = "each vendor's own items"
+
+
+def compared_on(metric: str, usability: UsabilityRule) -> str:
+    """What the items a comparison of ``metric`` is measured on are: gold items for the accuracies, the usability
+    reference's items for the usable rate and the cost per usable label, each vendor's own items for agreement."""
+    if metric in ("usable_rate", *SOURCE):
+        return REFERENCE_ITEMS[usability]
+    return OWN_ITEMS if metric == "alpha" else "gold items"
 
 
 def comparisons(
@@ -92,31 +109,35 @@ def comparisons(
             "gold_items_a": int((a.labelled & enc.has_gold).sum()),
             "gold_items_b": int((b.labelled & enc.has_gold).sum()),
         }
-        coverage = _coverage_note(a.name, b.name, counts)
+        same_items = bool(np.array_equal(a.labelled, b.labelled))
         consolidated = a.name in enc.data.consolidated or b.name in enc.data.consolidated
         for metric in metrics:
             ra, rb = _shared_ratio(est, a.name, b.name, metric), _shared_ratio(est, b.name, a.name, metric)
             if ra is None or rb is None:
                 continue
-            basis = min(ra.items, rb.items)
+            basis = min(ra.items, rb.items)  # the items the test is made on: the count every sentence uses
             row = {"vendor_a": a.name, "vendor_b": b.name, "metric": metric, **counts}
+            row |= {"compared_items": basis, "compared_on": compared_on(metric, settings.usability)}
             if metric == "accuracy" and consolidated:  # a consensus is not a judgment: compared as consensus only
                 continue
             if basis < settings.min_shared_gold:
-                what = "shared gold items" if settings.usability != UsabilityRule.CONSENSUS else "shared items"
-                reference = " with a reference" if settings.usability != UsabilityRule.GOLD and metric in SOURCE else ""
-                note = f"too few {what}{reference} ({basis} < {settings.min_shared_gold}): cannot be compared yet"
+                what = f"shared {row['compared_on']}"
+                note = f"too few {what} ({basis} < {settings.min_shared_gold}): cannot be compared yet"
                 decision.skip(row, *_values(a, b, ra, rb, metric), note)
                 continue
             costs = (
                 (_relative_cost(est, a.name, b.name), _relative_cost(est, b.name, a.name)) if metric in SOURCE else ()
             )
+            coverage = _coverage_note(a.name, b.name, counts, basis, str(row["compared_on"]), same_items)
             decision.add(row, *_difference(a, b, ra, rb, metric, counts["shared_items"], *costs), coverage)
         alpha_a, alpha_b = est(a.name, "alpha"), est(b.name, "alpha")
         samples = est.samples[(a.name, "alpha")] - est.samples[(b.name, "alpha")]
-        note = "" if np.array_equal(a.labelled, b.labelled) else "agreement on each vendor's own items"
+        note = "" if same_items else "agreement on each vendor's own items"
+        on: dict[str, object] = {"compared_items": counts["shared_items"], "compared_on": "items"}
+        if not same_items:  # each vendor's agreement on its own items: no one count behind the difference
+            on = {"compared_items": np.nan, "compared_on": OWN_ITEMS}
         agreement.add(
-            {"vendor_a": a.name, "vendor_b": b.name, "metric": "alpha", **counts},
+            {"vendor_a": a.name, "vendor_b": b.name, "metric": "alpha", **counts, **on},
             alpha_a.value,
             alpha_b.value,
             samples,
@@ -127,7 +148,7 @@ def comparisons(
     frame = pd.DataFrame(
         decision.finish(settings.confidence) + agreement.finish(settings.confidence), columns=list(COLUMNS)
     )
-    return frame.astype({"significant": bool})
+    return frame.astype({"significant": bool, "compared_items": "Int64"})
 
 
 def class_comparisons(
@@ -157,7 +178,7 @@ def class_comparisons(
                 for metric in COMPARED_METRICS:
                     _class_row(family, a, b, label, metric, estimates, counts, settings)
     frame = pd.DataFrame(family.finish(settings.confidence), columns=list(CLASS_COLUMNS))
-    return frame.astype({"significant": bool})
+    return frame.astype({"significant": bool, "compared_items": "Int64"})
 
 
 def _class_row(
@@ -174,6 +195,7 @@ def _class_row(
     if ra is None or rb is None:
         return
     row = {"vendor_a": a.name, "vendor_b": b.name, "metric": metric, "label": label, **counts}
+    row |= {"compared_items": counts["shared_gold_items"], "compared_on": "gold items"}
     basis = min(ra.items, rb.items)
     if counts["shared_gold_items"] < settings.min_shared_gold:
         shared = counts["shared_gold_items"]
@@ -184,15 +206,22 @@ def _class_row(
         family.skip(row, ra.value, rb.value, f"too few {what} ({basis} < 2): not tested")
     else:
         estimate_a, estimate_b, diff, floor, df = _difference(a, b, ra, rb, metric, basis)
-        family.add(row, estimate_a, estimate_b, diff, floor, df, _coverage_note(a.name, b.name, counts))
+        note = _coverage_note(a.name, b.name, counts, counts["shared_gold_items"], "gold items", False)
+        family.add(row, estimate_a, estimate_b, diff, floor, df, note)
 
 
-def _coverage_note(a: str, b: str, counts: dict[str, int]) -> str:
-    ga, gb, shared = counts["gold_items_a"], counts["gold_items_b"], counts["shared_gold_items"]
-    if ga == gb == shared:
+def _coverage_note(a: str, b: str, counts: dict[str, int], compared: int, on: str, same_items: bool) -> str:
+    """Why a difference can differ from the gap between the two vendors' own figures: it is measured on the
+    ``compared`` items both labelled (the row's ``compared_items``), the figures on each vendor's own."""
+    ga, gb = counts["gold_items_a"], counts["gold_items_b"]
+    if on != "gold items":
+        if same_items:
+            return ""
+        return f"compared on the {compared:,} {on} both labelled; each vendor's own figure uses all its {on}"
+    if ga == gb == compared:
         return ""
     return (
-        f"gold coverage differs ({a} labelled {ga:,} gold items, {b} {gb:,}): compared on the {shared:,} both "
+        f"gold coverage differs ({a} labelled {ga:,} gold items, {b} {gb:,}): compared on the {compared:,} both "
         f"labelled; each vendor's own figure uses all its gold items"
     )
 

@@ -58,8 +58,16 @@ def summary(
         row["currency"] = b.cost.currency
         row["cost_per_label"] = b.cost_per_label
         _with_ci(row, est, b.name, COSTS_WITH_CI)
+        row["usable_items"] = usable_items(est, b.name)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def usable_items(est: Estimates, vendor: str) -> int:
+    """The items a vendor's usable rate rests on: those it labelled that have a usability reference (gold items
+    under the gold rule, confident cross-vendor consensus items under the consensus rule, either under both)."""
+    ratio = est.ratios.get((vendor, "usable_rate"))
+    return int(ratio.items) if ratio is not None else 0
 
 
 def _with_ci(row: dict[str, object], est: Estimates, vendor: str, names: tuple[str, ...]) -> None:
@@ -188,6 +196,7 @@ def cost(enc: Encoded, batches: list[VendorBatch], est: Estimates) -> pd.DataFra
                 "cost_per_item": b.cost.total / b.n_items if b.n_items else np.nan,
                 "usable_rate": usable_rate,
                 "usable_labels": b.n_judgments * usable_rate,
+                "usable_items": usable_items(est, b.name),
                 "cost_per_usable_label": per_usable.value,
                 "cost_per_usable_label_ci_low": per_usable.low,
                 "cost_per_usable_label_ci_high": per_usable.high,

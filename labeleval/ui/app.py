@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from labeleval.ui import view_url
 from labeleval.ui.screens import PAGES
@@ -49,14 +50,33 @@ def page_function(module: str) -> Callable[[], None]:
     return run
 
 
+#: The default page's own path: Streamlit serves the default page at ``/`` only, and answers its ``url_path`` typed
+#: by hand with "Page not found"; :func:`open_default_by_name` opens it there instead.
+DEFAULT_PAGE = "overview"
+
+
+def open_default_by_name() -> None:
+    """``/overview`` typed into the address bar opens the Overview (at ``/``, the query string kept), not Streamlit's
+    "Page not found". Streamlit resolves a typed address by the pages' paths, in which the default page's is ``""``;
+    a request for the default page by its own path is turned into a request for the default page, before
+    ``st.navigation`` resolves it."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    pages = ctx.pages_manager
+    if not pages.intended_page_script_hash and (pages.intended_page_name or "").strip("/") == DEFAULT_PAGE:
+        pages.set_script_intent("", "")
+
+
 def main() -> None:
     st.set_page_config(page_title="labeleval: vendor comparison", page_icon=PAGE_ICON, layout="wide")
     project_arg = project_argument()
     st.session_state.setdefault("project_path", str(project_arg or default_project()))
     pages = [
-        st.Page(page_function(module), title=title, icon=icon, url_path=url, default=(url == "overview"))
+        st.Page(page_function(module), title=title, icon=icon, url_path=url, default=(url == DEFAULT_PAGE))
         for module, title, icon, url in PAGES
     ]
+    open_default_by_name()
     navigation = st.navigation(pages)
     if st.session_state.pop("open_overview", False):  # a project was just uploaded (ui/upload.py)
         st.switch_page(pages[0])

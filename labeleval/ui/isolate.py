@@ -39,7 +39,7 @@ import pandas as pd
 
 from labeleval.api import evaluate
 from labeleval.errors import LabelevalError
-from labeleval.io.formats import sniff, suggest_item_field
+from labeleval.io.formats import metadata_fields, sniff, suggest_item_field
 from labeleval.io.formats.guess import NAME_HINTS, guess_columns
 from labeleval.io.graded import read_graded
 from labeleval.io.inspect import read_file
@@ -233,6 +233,8 @@ class FileFacts:
     annotator_field: str | None
     columns: tuple[str, ...] | None
     guessed: Mapping[str, str]
+    #: a JSON export's item fields beside its ids (``data.lang``), offered as item metadata to keep
+    metadata: tuple[str, ...] = ()
 
 
 def file_facts(path: Path, canonical: tuple[str, ...]) -> FileFacts:
@@ -245,6 +247,7 @@ def file_facts(path: Path, canonical: tuple[str, ...]) -> FileFacts:
             suggest_item_field(path, detected, "annotator_id") if detected == "scale" else None,
             None,
             {},
+            tuple(metadata_fields(path, detected)),
         )
     columns, guessed = table_columns(path, canonical)
     return FileFacts(None, None, None, columns, guessed)

@@ -143,7 +143,16 @@ def _safe_name(name: str) -> str:
     return base
 
 
-def save_uploads(files: list[Any], folder: Path) -> list[Path]:
+def _safe_relative(name: str) -> str:
+    """A file's path inside an uploaded folder (``worker-response/iteration-1/0/x.json``: the browser sends it
+    relative to the folder chosen), every part a usable name: no absolute path, no ``..``, no hidden part."""
+    parts = [p for p in str(name).replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts or any(p == ".." or p.startswith(".") or "\x00" in p for p in parts):
+        raise LabelevalError(f"{name!r}: not a usable file path; rename the file or folder and upload it again")
+    return "/".join(parts)
+
+
+def save_uploads(files: list[Any], folder: Path, *, keep_folders: bool = False, root: Path | None = None) -> list[Path]:
     """Write one upload (a list of files) into ``folder`` and return the paths written.
 
     ``folder`` holds exactly this upload: when the files differ from the ones already there (a new upload),
@@ -151,10 +160,12 @@ def save_uploads(files: list[Any], folder: Path) -> list[Path]:
     upload seen again on a rerun is not rewritten. The number of files (``upload_files``) and the total size of
     the session's uploads (``upload_mb``; :mod:`labeleval.limits`) are limited, checked from the sizes the
     browser reported, before anything is written. Each file's SHA-256 is recorded beside it (``.upload.json``):
-    it keys the cached reads of the file (:func:`upload_digest`).
+    it keys the cached reads of the file (:func:`upload_digest`). ``keep_folders``: an uploaded folder, each file
+    kept at its path inside it (checked by :func:`_safe_relative`). ``root``: the session's folder, whose other
+    uploads count towards its limit (default: ``folder``'s parent).
     """
     limits = current_limits()
-    names = [_safe_name(f.name) for f in files]
+    names = [_safe_relative(f.name) if keep_folders else _safe_name(f.name) for f in files]
     if len(files) > limits.upload_files:
         raise LimitError(
             f"{len(files):,} files in one upload, over the limit of {limits.upload_files:,} (upload_files); "
@@ -164,10 +175,11 @@ def save_uploads(files: list[Any], folder: Path) -> list[Path]:
     if repeated:
         raise LabelevalError(f"two uploaded files are both called {repeated[0]}; rename one")
     total = sum(int(f.size) for f in files)
+    root = folder.parent if root is None else root
     others = sum(
         p.stat().st_size
-        for p in folder.parent.glob("*/*")
-        if p.is_file() and p.parent != folder and p.parent.parent == folder.parent
+        for p in root.glob("*/**/*")
+        if p.is_file() and p.parent != folder and folder not in p.parents and root != p.parent
     )
     if total + others > limits.upload_mb * 1024**2:
         raise LimitError(
@@ -186,9 +198,10 @@ def save_uploads(files: list[Any], folder: Path) -> list[Path]:
     folder.mkdir(parents=True)
     digests = {}
     for f, path in zip(files, paths, strict=True):
+        path.parent.mkdir(parents=True, exist_ok=True)
         data = f.getvalue()
         path.write_bytes(data)
-        digests[path.name] = hashlib.sha256(data).hexdigest()
+        digests[path.relative_to(folder).as_posix()] = hashlib.sha256(data).hexdigest()
     marker.write_text(json.dumps({"signature": signature, "digests": digests}), encoding="utf-8")
     return paths
 
@@ -379,8 +392,9 @@ def _cached_columns(digest: str, name: str, canonical: tuple[str, ...], _path: P
 @st.cache_data(show_spinner="Reading the file with these settings…", max_entries=64)
 def _cached_preview(digest: str, name: str, settings: str, rates_digest: str, _path: Path) -> Preview | str:
     chosen = json.loads(settings)
-    if chosen.get("rates"):
-        chosen["rates"] = _path.parent / chosen["rates"]
+    for key in ("rates", "worker_responses"):  # files beside the upload, named relative to its folder
+        if chosen.get(key):
+            chosen[key] = _path.parent / chosen[key]
     try:
         with evaluation_slot():
             found: Preview = run_isolated(preview, _path, chosen, what=name)
@@ -464,6 +478,7 @@ def _vendor_form(path: Path, i: int, labels: list[str], rates_path: Path | None)
             vendor["item_field"] = item_field.strip()
         if annotator_field.strip():
             vendor["annotator_field"] = annotator_field.strip()
+        vendor |= _native_extras(path, facts, fmt, i)
     per_person = fmt == "timesheet" or rates_path is not None
     if rates_path is not None and fmt in ("timesheet", TABLE):
         use_rates = st.checkbox(
@@ -490,6 +505,46 @@ def _vendor_form(path: Path, i: int, labels: list[str], rates_path: Path | None)
     return vendor
 
 
+def _native_extras(path: Path, facts: FileFacts, fmt: str, i: int) -> dict[str, Any]:
+    """What a vendor's own format takes beside its question and ids, as the manifest and ``labeleval read`` take
+    it: ``metadata`` (item fields to keep, for the formats whose reader keeps them) and, for SageMaker Ground
+    Truth, ``worker_responses`` (the job's worker-response folder, uploaded as a folder, joined to this output
+    manifest)."""
+    extras: dict[str, Any] = {}
+    if REGISTRY[fmt].takes_metadata:
+        found = list(facts.metadata) if fmt == facts.format else []
+        kept = st.multiselect(
+            "Item metadata to keep (dotted paths)",
+            found,
+            default=found,
+            key=f"map_metadata_{i}",
+            accept_new_options=True,
+            help="Fields of each record kept as item metadata (language, domain, text): the Items page shows an "
+            "item's text, and the Slices page and `--by` slice by any of them. Type another dotted path to add it.",
+        )
+        if kept:
+            extras["metadata"] = [str(k).strip() for k in kept if str(k).strip()]
+    if fmt == "sagemaker_gt":
+        files = st.file_uploader(
+            "Worker responses (optional: the job's annotations/worker-response folder)",
+            accept_multiple_files="directory",
+            type=["json"],
+            key=f"map_worker_responses_{i}",
+            max_upload_size=current_limits().upload_mb,
+            help="Without it, the output manifest gives one consolidated answer per item; with it, every worker's "
+            "answer, joined to this manifest's items.",
+        )
+        if files:
+            folder = path.parent / f"worker_responses_{i}"
+            try:
+                save_uploads(files, folder, keep_folders=True, root=path.parent.parent)
+            except LabelevalError as exc:
+                st.error(markdown_text(exc))
+                return extras
+            extras["worker_responses"] = folder.name
+    return extras
+
+
 def _preview(path: Path, vendor: dict[str, Any], unit: str) -> Preview | None:
     """What the file yields with these settings: the ledger's counts, shown; None (and the message) on an error.
     Read in a child process and cached by the file's digest and the settings (see :func:`_cached_preview`)."""
@@ -501,6 +556,7 @@ def _preview(path: Path, vendor: dict[str, Any], unit: str) -> Preview | None:
         "annotator_field": vendor.get("annotator_field"),
         "rates": vendor.get("rates"),
         "duration_unit": unit,
+        **{k: vendor[k] for k in ("metadata", "worker_responses") if vendor.get(k)},
     }
     rates = path.parent / vendor["rates"] if vendor.get("rates") else None
     reading = _cached_preview(
@@ -619,8 +675,8 @@ def build_manifest(task: str, labels: list[str], vendors: list[dict[str, Any]], 
 
     Each vendor is a dict with ``name``, ``path`` and either ``columns`` (a table) or ``format`` (a vendor
     export format), and optionally ``label_map``, ``duration_unit``, ``question``, ``item_field``,
-    ``annotator_field``, ``rates``, ``bill_excluded`` and ``pricing`` (a dict; the older flat ``model`` and
-    ``rate`` keys are accepted too).
+    ``annotator_field``, ``rates``, ``worker_responses``, ``metadata``, ``bill_excluded`` and ``pricing`` (a dict;
+    the older flat ``model`` and ``rate`` keys are accepted too).
     """
     document: dict[str, Any] = {"task": {"name": task, "kind": "nominal", "labels": list(labels)}}
     if gold:
@@ -631,9 +687,21 @@ def build_manifest(task: str, labels: list[str], vendors: list[dict[str, Any]], 
     for v in vendors:
         entry = {
             k: v[k]
-            for k in ("name", "path", "format", "question", "item_field", "annotator_field", "rates", "duration_unit")
+            for k in (
+                "name",
+                "path",
+                "format",
+                "question",
+                "item_field",
+                "annotator_field",
+                "rates",
+                "worker_responses",
+                "duration_unit",
+            )
             if v.get(k) not in (None, "")
         }
+        if v.get("metadata"):
+            entry["metadata"] = [str(x) for x in v["metadata"]]
         for k in ("columns", "label_map"):
             if v.get(k):
                 entry[k] = dict(v[k])

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import labeleval as le
 from labeleval.cli.main import main
 from tests.helpers.browser import free_port
 from tests.helpers.hostile_files import FORMULA_VENDOR, hostile_project
@@ -367,3 +368,21 @@ def test_validate_and_the_label_only_commands_on_a_graded_project(capsys: pytest
     for command in (["watch", sample], ["gold-audit", sample]):
         code, out, err = run(command, capsys)
         assert code == 1 and "works on labelling tasks" in err and "Traceback" not in err
+
+
+def test_score_says_how_many_items_each_usable_rate_rests_on(
+    sample_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Under a consensus usability rule a usable rate is measured on the confident items only: the table and a
+    sentence give each vendor's count, the count the Report holds."""
+    summary = le.evaluate(sample_project, n_boot=0, usability="consensus").summary
+    assert main(["score", str(sample_project), "--n-boot", "0", "--usability", "consensus"]) == 0
+    out = capsys.readouterr().out
+    assert "Usable rate (confident items)" in out
+    for r in summary.itertuples(index=False):
+        count = f"{int(r.usable_items):,}"
+        assert f"{100 * r.usable_rate:.1f}% ({count})" in out
+        assert f"{r.vendor} {count}" in out  # the sentence beside the table
+    assert "Usable rates rest on the items with a confident cross-vendor consensus" in out
+    assert main(["score", str(sample_project), "--n-boot", "0"]) == 0  # the gold rule: the leaderboard's gold items
+    assert "Usable rate (" not in capsys.readouterr().out

@@ -49,6 +49,36 @@ def test_label_studio_min_needs_the_question_when_data_fields_look_like_answers(
     assert reasons(r) == {"NO_ANSWER": [3]}
 
 
+def test_label_studio_min_sets_aside_the_annotators_named_reviewers(tmp_path: Path) -> None:
+    """JSON-MIN and CSV exports keep a reviewer's ground-truth annotation as an ordinary record (Label Studio's
+    converter writes no ground_truth field): the reader says so, and ``reviewers`` sets that annotator's records
+    aside with a reason, every record still accounted for."""
+    path = FORMATS / "label_studio_min.json"
+    plain = le.read_file(path, format="label_studio_min", question="sentiment")
+    assert any("does not mark the reviewer's (ground-truth) annotations" in n for n in plain.notes)
+    r = le.read_file(path, format="label_studio_min", question="sentiment", reviewers=["b@x.io"])
+    assert list(r.rows["annotator_id"]) == ["a@x.io"]
+    assert reasons(r) == {"REVIEW_ANNOTATION": [2], "NO_ANSWER": [3]}
+    assert "named a reviewer" in str(r.quarantine.loc[r.quarantine["reason"] == "REVIEW_ANNOTATION", "message"].iloc[0])
+    assert not any("does not mark" in n for n in r.notes)
+    assert reconciles(r)
+    assert r.billing.rows == 1  # the reviewer's annotation is not the vendor's billed work
+    shutil.copy(path, tmp_path / "ls.json")
+    shutil.copy(FORMATS / "toloka.tsv", tmp_path / "t.tsv")
+    vendor = (
+        '[[vendors]]\nname = "LS"\npath = "ls.json"\nformat = "label_studio_min"\nquestion = "sentiment"\n'
+        'reviewers = ["b@x.io"]\npricing = { model = "per_label", rate = 0.1, currency = "USD" }\n'
+    )
+    task = '[task]\nname = "t"\nkind = "nominal"\nlabels = ["pos", "neg"]\n\n[usability]\nrule = "consensus"\n\n'
+    (tmp_path / "labeleval.toml").write_text(task + vendor)
+    data = le.evaluate(tmp_path, n_boot=0).ledger.set_index("vendor")
+    assert data.loc["LS", "kept"] == 1 and data.loc["LS", "quarantined"] == 2
+    wrong = vendor.replace('format = "label_studio_min"', 'format = "toloka"').replace("ls.json", "t.tsv")
+    (tmp_path / "labeleval.toml").write_text(task + wrong)
+    with pytest.raises(le.LabelevalError, match=r"reviewers is read with format = \"label_studio\""):
+        le.evaluate(tmp_path, n_boot=0)
+
+
 def test_scale_tasks_status_metadata_ids_and_a_broken_line() -> None:
     r = le.read_file(FORMATS / "scale.jsonl", item_field="metadata.item_id", annotator_field="metadata.worker")
     assert list(r.rows["item_id"]) == ["t1", "t1", "t2"]  # the callback body's task is unwrapped

@@ -3,6 +3,7 @@ evidence, fractional ties, the redundancy recommendation with its uncertainty.""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 
 import labeleval as le
 from labeleval.errors import LabelevalError
+from labeleval.present.render import comparison_notes, comparisons_table
 from labeleval.present.verdict import redundancy_line, verdict
 
 LABELS = np.array(["a", "b", "c", "d"])
@@ -88,6 +90,75 @@ def test_comparisons_use_shared_items_and_say_so(uneven: Path) -> None:
     summary = report.summary.set_index("vendor")
     assert summary.loc["A", "gold_items"] == 300  # each vendor's own figure keeps all its gold items
     assert acc["estimate_a"] != pytest.approx(summary.loc["A", "accuracy"])
+
+
+def _confident_items(folder: Path, vendors: tuple[str, ...], min_confidence: float = 0.9) -> set[str]:
+    """Items whose cross-vendor consensus is confident, counted from the files: each vendor's label shares on the
+    item averaged over the vendors that labelled it, the top share at least ``min_confidence``, untied, and at
+    least two judgments behind it."""
+    frames = [pd.read_csv(folder / f"{name}.csv") for name in vendors]
+    shares = [pd.crosstab(f["item_id"], f["label"], normalize="index") for f in frames]
+    pooled = pd.concat(shares).fillna(0.0).groupby(level=0).mean()
+    votes = pd.concat(frames)["item_id"].value_counts()
+    top = pooled.max(axis=1)
+    untied = pooled.eq(top, axis=0).sum(axis=1) == 1
+    keep = (top >= min_confidence - 1e-12) & untied & (votes.reindex(pooled.index) >= 2)
+    return set(pooled.index[keep])
+
+
+def test_each_comparison_says_how_many_items_its_test_used(uneven: Path) -> None:
+    """The count beside a difference is the count of the items the test used: shared gold items for the
+    accuracies; under the consensus rule, the shared items with a confident consensus for the usable rate and
+    the cost per usable label (not the shared items); the verdict says the same count."""
+    by_gold = le.evaluate(uneven, n_boot=100).comparisons.set_index("metric")
+    assert by_gold.loc["accuracy", "compared_items"] == 150
+    assert by_gold.loc["accuracy", "compared_on"] == "gold items"
+    assert by_gold.loc["cost_per_usable_label", "compared_items"] == 150
+    report = le.evaluate(uneven, n_boot=100, usability="consensus")
+    c = report.comparisons.set_index("metric")
+    shared = set(pd.read_csv(uneven / "B.csv")["item_id"])
+    confident_shared = len(_confident_items(uneven, ("A", "B")) & shared)
+    assert 0 < confident_shared < c.loc["usable_rate", "shared_items"]
+    for metric in ("usable_rate", "cost_per_usable_label"):
+        assert c.loc[metric, "compared_items"] == confident_shared
+        assert c.loc[metric, "compared_on"] == "confident items"
+    assert c.loc["accuracy", "compared_items"] == 150  # the accuracies stay on the shared gold items
+    summary = report.summary.set_index("vendor")
+    assert summary.loc["B", "usable_items"] == confident_shared  # B labelled only the shared items
+    assert summary.loc["A", "usable_items"] == len(_confident_items(uneven, ("A", "B")))
+    shown = set(comparisons_table(report)["Compared on"])
+    assert f"{confident_shared:,} confident items" in shown and "150 gold items" in shown
+    said = re.findall(r"compared on the ([\d,]+) ([a-z ]+?) both labelled", " ".join(verdict(report)))
+    assert said, verdict(report)
+    assert {f"{n} {what}" for n, what in said} <= shown
+
+
+def test_a_cost_sentence_says_what_the_usable_rate_rests_on(uneven: Path, tmp_path: Path) -> None:
+    vendors = {name: pd.read_csv(uneven / f"{name}.csv") for name in ("A", "B")}
+    gold = pd.read_csv(uneven / "gold.csv")
+    codes = np.array([list(LABELS).index(x) for x in gold["label"]])
+    project = write_project(tmp_path / "p", vendors, codes, np.arange(len(codes)), rates={"A": 0.02, "B": 0.2})
+    report = le.evaluate(project, n_boot=100, usability="consensus")
+    summary = report.summary.set_index("vendor")
+    sentence = next(t for t in verdict(report) if "cheapest per usable label" in t)
+    assert f"(usable rate on {summary.loc['A', 'usable_items']:,} confident items" not in sentence
+    assert f"; usable rate on {summary.loc['A', 'usable_items']:,} confident items)" in sentence
+    gold_rule = next(t for t in verdict(le.evaluate(project, n_boot=100)) if "cheapest per usable label" in t)
+    assert "usable rate on" not in gold_rule  # under the gold rule it is the accuracy, on the leaderboard's items
+
+
+def test_a_difference_apart_from_the_leaderboard_gap_is_explained(uneven: Path) -> None:
+    report = le.evaluate(uneven, n_boot=100)
+    notes = comparison_notes(report)
+    assert len(notes) == 1 and "'Compared on'" in notes[0]
+    acc = report.comparisons.set_index("metric").loc["accuracy"]
+    own = report.summary.set_index("vendor")["accuracy"]
+    assert f"{100 * acc['estimate_a']:.1f}% vs {100 * acc['estimate_b']:.1f}% on 150 gold items" in notes[0]
+    assert f"{100 * own['A']:.1f}% vs {100 * own['B']:.1f}% as their own figures" in notes[0]
+
+
+def test_no_gap_note_when_every_vendor_labelled_the_same_items(five_annotators: Path) -> None:
+    assert comparison_notes(le.evaluate(five_annotators, n_boot=50)) == []
 
 
 def test_too_few_shared_gold_items_are_not_compared(tmp_path: Path) -> None:

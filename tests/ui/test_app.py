@@ -262,7 +262,8 @@ def test_accuracy_page_shows_per_class_intervals_and_differences() -> None:
     assert not at.exception
     per_class, differences = at.dataframe[0].value, at.dataframe[1].value
     assert per_class["Recall"].str.fullmatch(r"\d+\.\d% \[\d+\.\d, \d+\.\d\]").all()
-    assert {"Metric", "Pair", "Difference", "Beyond chance", "Shared gold items"} <= set(differences.columns)
+    assert {"Metric", "Pair", "Difference", "Beyond chance", "Compared on"} <= set(differences.columns)
+    assert differences["Compared on"].str.fullmatch(r"[\d,]+ gold items").all()  # the items each test used
     assert any("family of their own" in c.value for c in at.caption)
     assert "Is the consensus's confidence honest?" in [h.value for h in at.subheader]
     calibration = at.dataframe[2].value
@@ -385,3 +386,25 @@ def test_graded_pages_show_hostile_names_and_text_as_text(page: str, tmp_path: P
         assert not _formulas(frame), _formulas(frame)
     if page == "items":
         assert [t.value for t in at.text] == [HOSTILE_TEXT]
+
+
+@pytest.mark.slow
+def test_comparisons_and_cost_pages_show_the_counts_their_sentences_use() -> None:
+    """The Comparisons table gives each test's items (gold items for accuracy, confident items for the usable
+    rate under the consensus rule); the Cost page gives each usable rate's confident items, in its table and in
+    the sentence above it, the same counts."""
+    at = page_test("comparisons").run()
+    at.selectbox(key="usability").set_value("consensus").run()
+    assert not at.exception, [e.value for e in at.exception]
+    tests = at.dataframe[0].value
+    on = dict(zip(tests["Metric"].astype(str), tests["Items compared"].astype(str), strict=False))
+    assert on["Accuracy on gold"] == "gold items" and on["Usable rate"] == "confident items"
+    assert (tests["Compared on"].astype(str) != "").all()
+    at = page_test("cost").run()
+    at.selectbox(key="usability").set_value("consensus").run()
+    assert not at.exception, [e.value for e in at.exception]
+    cost = next(d.value for d in at.dataframe if "Usable rate's items" in d.value.columns)
+    basis = next(c.value for c in at.caption if "Usable rates rest on" in c.value)
+    vendors = cost.index if cost.index.name == "Vendor" else cost["Vendor"]
+    for vendor, count in zip(vendors, cost["Usable rate's items"], strict=True):
+        assert f"{markdown_text(str(vendor))} {count}" in basis

@@ -282,6 +282,29 @@ def test_a_fresh_server_opens_a_link_with_the_apps_pages_only(tmp_path_factory: 
     assert [next((t for t in titles if t in link), link) for link in links] == titles, links
 
 
+def test_overview_typed_by_hand_opens_the_overview(server: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """``/overview`` typed into the address bar (the Overview is served at ``/``) opens the Overview, with no
+    "Page not found" dialog, its link's project and settings kept; ``/`` still opens it."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    out = shots_dir(tmp_path_factory)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1100})
+        for path in ("/overview?project=ticket_pilot", "/overview/", "/"):
+            page.goto(f"{server.rstrip('/')}{path}")
+            overview_ready(page)
+            page.get_by_role("heading", name="Which vendor gives the most usable labels for the money?").wait_for(
+                timeout=WAIT_MS
+            )
+            page.wait_for_timeout(1500)  # a not-found dialog arrives with the page's first run, if at all
+            assert page.get_by_text("Page not found").count() == 0, path
+            assert page.locator("[data-testid='stException']").count() == 0, path
+            if "project=" in path:
+                page.screenshot(path=str(out / "typed_overview.png"))
+                assert page.get_by_text("Support ticket triage pilot").count() > 0
+        browser.close()
+
+
 def test_every_report_download_works_on_the_first_click(server: str) -> None:
     """The Data page's four downloads, each clicked once on a fresh page: each file arrives, whole."""
     sync_api = pytest.importorskip("playwright.sync_api")

@@ -43,7 +43,7 @@ def pilot_files(folder: Path, n_items: int = 60) -> dict[str, Path]:
     tasks = [
         {
             "id": 500 + k,
-            "data": {"item_id": items[k], "text": "..."},
+            "data": {"item_id": items[k], "text": f"Review number {k}", "lang": "en" if k % 2 else "de"},
             "annotations": [
                 {
                     "id": 3 * k + j,
@@ -161,6 +161,8 @@ def test_mapping_upload_scores_and_shows_the_overview(
         assert "Set aside: CANCELLED 1" in text  # read as Label Studio: the cancelled annotation
         assert "Set aside: REJECTED 1" in text and "seconds per judgment are an estimate" in text  # as Toloka
         assert "2 of this vendor's labels are not task labels" in text  # the CSV's NEG and POS, each mapped
+        kept = page.locator("[data-testid='stMultiSelect']").filter(has_text="Item metadata to keep").first
+        assert "data.text" in kept.inner_text() and "data.lang" in kept.inner_text()  # offered and kept
         item_field = page.get_by_role("textbox", name="Item id field (dotted path, optional)").first
         item_field.fill("data.item_id")  # Label Studio's task id is not the pilot's item id
         item_field.press("Enter")
@@ -176,6 +178,15 @@ def test_mapping_upload_scores_and_shows_the_overview(
         for vendor in ("team_export", "toloka_assignments", "crowd"):
             assert vendor in text
         page.screenshot(path=str(out / "upload_overview.png"), full_page=True)
+        # the Label Studio export's data fields, kept as item metadata by the form's default: the item's text
+        # (once the run is over: the sidebar's project chooser names the upload, not the sample it replaced)
+        page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=WAIT_MS)
+        page.wait_for_timeout(1500)
+        page.locator("[data-testid='stSidebarNav']").get_by_text("Items", exact=True).click()
+        page.get_by_role("heading", name="Items where vendors disagree").wait_for(timeout=WAIT_MS)
+        page.get_by_text("Review number", exact=False).first.wait_for(timeout=WAIT_MS)
+        page.screenshot(path=str(out / "upload_items.png"), full_page=True)
+        _no_error(page)
         browser.close()
 
 

@@ -193,3 +193,56 @@ def test_vendor_labels_in_the_label_map_are_plain_text() -> None:
         for value, n in (("![x](http://127.0.0.1:9/p.png)", 3), ("**bold** :red[r]", 2))
     )
     assert shown[0].startswith(r"!\[x\]") and shown[1].startswith(r"\*\*bold\*\* :red\[r\]")
+
+
+def test_an_uploaded_worker_response_folder_keeps_its_paths_and_scores_joined(tmp_path: Path) -> None:
+    """A SageMaker Ground Truth job uploaded as the Data page takes it (the output manifest, and the
+    worker-response folder as a folder: the browser names each file by its path inside it) builds a manifest whose
+    vendor is read per worker on the user's own item ids, with the item metadata the form kept."""
+    job = DATA / "formats" / "sagemaker_job"
+    responses = job / "annotations" / "worker-response"
+    folder = tmp_path / "session" / "mapped"
+    save_uploads(
+        [FakeUpload("output.manifest", (job / "manifests" / "output" / "output.manifest").read_bytes())], folder
+    )
+    files = [
+        FakeUpload(f"worker-response/{p.relative_to(responses).as_posix()}", p.read_bytes())
+        for p in sorted(responses.rglob("*.json"))
+    ]
+    saved = save_uploads(files, folder / "worker_responses_0", keep_folders=True, root=tmp_path / "session")
+    assert {p.relative_to(folder / "worker_responses_0").as_posix() for p in saved} == {f.name for f in files}
+    reading = le.read_file(
+        folder / "output.manifest", worker_responses=folder / "worker_responses_0", item_field="item_id"
+    )
+    labels = sorted(reading.rows["label"].dropna().astype(str).unique())
+    manifest = build_manifest(
+        "Moods",
+        labels,
+        [
+            {
+                "name": "GT",
+                "path": "output.manifest",
+                "format": "sagemaker_gt",
+                "item_field": "item_id",
+                "worker_responses": "worker_responses_0",
+                "metadata": ["lang"],
+                "pricing": {"model": "per_label", "rate": 0.1, "currency": "USD"},
+            }
+        ],
+        None,
+    )
+    assert 'worker_responses = "worker_responses_0"' in manifest and 'metadata = [\n    "lang",\n]' in manifest
+    (folder / "labeleval.toml").write_text(manifest)
+    report = le.evaluate(folder, n_boot=0)
+    assert report.summary.iloc[0]["n_judgments"] == len(reading.rows)
+    assert set(report.summary["vendor"]) == {"GT"}
+    langs = report.items.drop_duplicates("item_id").set_index("item_id")["lang"]
+    assert langs.loc["r-101"] == "en"  # the metadata the form kept, on the manifest's own item ids
+    assert not le.evaluate(folder, n_boot=0, by="lang").slices.empty  # and --by slices by it
+
+
+@pytest.mark.parametrize("name", ["../escape.json", "a/.hidden/x.json", "a/../../x.json", ""])
+def test_an_uploaded_folder_cannot_write_outside_its_place(tmp_path: Path, name: str) -> None:
+    with pytest.raises(le.LabelevalError, match="not a usable file path"):
+        save_uploads([FakeUpload(name, b"{}")], tmp_path / "responses", keep_folders=True)
+    assert not (tmp_path / "escape.json").exists()

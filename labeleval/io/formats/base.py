@@ -67,6 +67,9 @@ class ReadOptions:
     worker_responses: Path | None = None
     #: dotted paths into each record kept as item metadata (``data.lang``), named by their last part
     metadata: tuple[str, ...] = ()
+    #: annotator ids whose annotations are a reviewer's ground truth, not the vendor's judgments (Label Studio's
+    #: JSON-MIN and CSV exports drop the ``ground_truth`` flag): set aside as REVIEW_ANNOTATION
+    reviewers: tuple[str, ...] = ()
 
 
 @dataclass

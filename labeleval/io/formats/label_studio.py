@@ -122,6 +122,8 @@ def read(path: Path, *, name: str, options: ReadOptions) -> RawTable:
                     seconds=seconds,
                 )
                 continue
+            if _by_reviewer(out, record, where, id_text(annotator_of(annotation)), options, seconds):
+                continue
             if "result" not in annotation:
                 out.exclude(record, NO_ANSWER, f"{where} has no 'result'", column="result", seconds=seconds)
                 continue
@@ -180,6 +182,9 @@ def read_min(path: Path, *, name: str, options: ReadOptions) -> RawTable:
         item = id_text(dig(row, item_field))
         out.describe(item, row)
         seconds = _number(row.get("lead_time"))
+        annotator = id_text(dig(row, annotator_field))
+        if _by_reviewer(out, record, f"task {item}", annotator, options, _seconds(seconds)):
+            continue
         label = label_text(_choice(row.get(question)))
         if label is None:
             out.exclude(
@@ -187,18 +192,45 @@ def read_min(path: Path, *, name: str, options: ReadOptions) -> RawTable:
                 NO_ANSWER,
                 f"task {item}: no answer under {question!r}",
                 column=question,
-                seconds=seconds if isinstance(seconds, float) else None,
+                seconds=_seconds(seconds),
             )
             continue
         out.add(
             record,
             item,
-            id_text(dig(row, annotator_field)),
+            annotator,
             label,
             duration_s=seconds,
             submitted_at=row.get("updated_at") or row.get("created_at") or None,
         )
+    if not options.reviewers:
+        out.notes.append(
+            f"{name}: a JSON-MIN or CSV export does not mark the reviewer's (ground-truth) annotations; any here "
+            "are read as judgments: name their annotators with reviewers = [...] to set them aside"
+        )
     return out.table(fmt)
+
+
+def _seconds(value: Any) -> float | None:
+    return value if isinstance(value, float) else None
+
+
+def _by_reviewer(
+    out: RowBuilder, record: int, where: str, annotator: str | None, options: ReadOptions, seconds: float | None
+) -> bool:
+    """Set aside an annotation by an annotator the manifest names as a reviewer (``reviewers``): the reviewer's
+    ground truth, not the vendor's judgment (REVIEW_ANNOTATION). True when it was."""
+    if annotator is None or annotator not in options.reviewers:
+        return False
+    out.exclude(
+        record,
+        REVIEW_ANNOTATION,
+        f"{where}: annotation by {annotator}, named a reviewer (reviewers)",
+        column="annotator",
+        value=annotator,
+        seconds=seconds,
+    )
+    return True
 
 
 def _choice(value: Any) -> Any:

@@ -23,8 +23,8 @@ SHOWN = (
     "ci_high",
     "p_adjusted",
     "significant",
-    "shared_items",
-    "shared_gold_items",
+    "compared_items",
+    "compared_on",
 )
 
 
@@ -68,7 +68,10 @@ def comparisons() -> None:
     st.caption(
         markdown_text(
             f"Differences are A minus B; {glossary.metric_name('cost_per_usable_label').lower()} in "
-            f"{report.settings.get('currency', 'USD')}, shares in percentage points. Shared gold items: the gold "
-            "items both vendors labelled, on which accuracy is compared."
+            f"{report.settings.get('currency', 'USD')}, shares in percentage points. A and B are the two vendors' "
+            "figures on the items the test is made on ('Compared on': gold items for the accuracies, the items "
+            "with a usability reference for the usable rate and the cost per usable label)."
         )
     )
+    for line in render.comparison_notes(report):
+        st.caption(markdown_text(line))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import streamlit as st
 
 from labeleval import fmt
@@ -15,6 +18,14 @@ from labeleval.ui.state import current_report
 
 #: Cost-per-usable-label tiles per row: a dozen vendors wrap instead of squeezing their names.
 TILES_PER_ROW = 4
+
+
+def _on_items(row: object, settings: Mapping[str, Any]) -> str:
+    """`` on 1,518 confident items``: the items a usable rate rests on (its count is in the cost table too)."""
+    n = getattr(row, "usable_items", None)
+    if n is None or fmt.is_blank(n):
+        return ""
+    return f" on {fmt.count(n)} {glossary.REFERENCE_ITEMS.get(str(settings.get('usability')), 'items')}"
 
 
 def cost() -> None:
@@ -45,11 +56,14 @@ def cost() -> None:
                 help=(
                     f"{pricing}: {fmt.number(row.billed_units, 1)} {row.unit} billed, "
                     f"{fmt.money(row.total_cost, currency, total=True)} in total, "
-                    f"usable rate {fmt.pct(row.usable_rate)}"
+                    f"usable rate {fmt.pct(row.usable_rate)}{_on_items(row, settings)}"
                     if not fmt.is_blank(row.cost_per_usable_label)
                     else f"{fmt.BLANK}: {glossary.blank_reason('cost_per_usable_label')}"
                 ),
             )
+    basis = glossary.usable_basis(c, settings)
+    if basis:
+        st.caption(markdown_text(basis))
     left, right = st.columns(2)
     with left:
         st.markdown("**Total cost** (labour and fees)")
