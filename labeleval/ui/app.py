@@ -15,6 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from labeleval.ui import view_url
 from labeleval.ui.screens import PAGES
@@ -91,3 +92,8 @@ def main() -> None:
             time.sleep(FIRST_SIDEBAR_PAUSE_S)
             st.session_state["sidebar_sent"] = True
         sidebar_widgets()
+        if not isinstance(sys.exc_info()[1], ScriptControlException):
+            # the chooser reached the browser holding an uploaded project: its choice is settled. A run cut short
+            # (the user moved to another page while the upload was scored) keeps it pending, or the browser's
+            # chooser, which still holds the project the upload replaced, would choose that one again.
+            st.session_state.pop("project_choice_pending", None)

@@ -197,7 +197,7 @@ def settings_state(project_path: Path) -> None:
     chooser's value from the browser) and its settings, reset when the project changed. The widgets are drawn
     afterwards (:func:`sidebar_widgets`), so the page's own elements reach the browser first."""
     samples = sample_projects()
-    pending = st.session_state.pop("project_choice_pending", None)
+    pending = st.session_state.get("project_choice_pending")  # cleared once a run has drawn the chooser (ui/app.py)
     if pending is not None:  # an uploaded project (ui/upload.py): chosen here, before the chooser is drawn
         project_path = Path(pending)
     names = list(samples)

@@ -314,3 +314,27 @@ def test_a_reader_that_aborts_takes_down_its_child_not_the_server(
         second.screenshot(path=str(out / "hostile_then_normal.png"), full_page=True)
         browser.close()
     assert uploader_text.count("big") >= 2 and re.search(r"(?i)error|too large|failed", uploader_text), uploader_text
+
+
+def test_moving_to_another_page_while_an_upload_is_scored_keeps_the_upload(
+    server: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A click on another page while the upload's first run is going opens that page on the upload, not on the
+    sample the upload replaced (the sidebar's chooser had not yet reached the browser with the upload in it)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    out = shots_dir(tmp_path_factory)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1100})
+        _open_project(page, server, _small_project(tmp_path / "p"))
+        page.locator("[data-testid='stStatusWidget']").wait_for(timeout=WAIT_MS)  # the upload is being scored
+        page.locator("[data-testid='stSidebarNav']").get_by_text("Annotators", exact=True).click()
+        page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=WAIT_MS)
+        page.wait_for_timeout(1500)
+        page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=WAIT_MS)
+        page.screenshot(path=str(out / "upload_then_move.png"), full_page=True)
+        main = page.locator("[data-testid='stMain']").inner_text()
+        assert "small · nominal · 2 vendors" in main and "Content safety" not in main, main[:400]
+        assert "Alpha" in main and "Beta" in main, main[:400]
+        assert page.locator("[data-testid='stException']").count() == 0
+        browser.close()
