@@ -36,9 +36,11 @@ from scipy.special import ndtri, stdtrit
 
 from labeleval.inference.stats import (
     ANNOTATOR_STREAM,
+    CrossedDesign,
     annotator_df_terms,
     annotator_excess,
     bootstrap_totals,
+    crossed_variance,
     excess_factor,
     proportion_interval,
     two_way_df,
@@ -83,6 +85,9 @@ class RatioSums:
     # pay, judgments, usable and scored judgments (``successes`` / ``trials`` are then the usable rate's)
     pay: bool = False
     totals: np.ndarray | None = None  # the four columns' totals (pay)
+    # the moment variance over the crossed design (inference.stats.crossed_variance), where the judgments' ``s``
+    # is item-level and unweighted (accuracy, the usable rate); NaN where the components estimator stays
+    crossed: float = float("nan")
 
     @property
     def value(self) -> float:
@@ -114,9 +119,22 @@ class RatioEstimate:
 class _Sums:
     """Running sums of one ratio over passes of judgments (see the module docstring)."""
 
-    def __init__(self, n_items: int, n_keys: int, *, weighted: bool = False, deletion: bool = False) -> None:
+    def __init__(
+        self,
+        n_items: int,
+        n_keys: int,
+        *,
+        weighted: bool = False,
+        deletion: bool = False,
+        item_counts: np.ndarray | None = None,
+    ) -> None:
         self.n_items, self.n_keys = n_items, n_keys
         self.weighted, self.deletion = weighted, deletion
+        # the judgments summed per item, known before the passes: the crossed design's sums (``s`` item-level)
+        self.item_counts = None if weighted or deletion else item_counts
+        crossed = self.item_counts is not None
+        self.cross_key, self.key_q = np.zeros(n_keys if crossed else 0), np.zeros(n_keys if crossed else 0)
+        self.item_q, self.cubes = np.zeros(n_items if crossed else 0), 0.0
         self.x = self.s = 0.0
         self.item_x, self.item_s = np.zeros(n_items), np.zeros(n_items)
         self.key_x, self.key_s = np.zeros(n_keys), np.zeros(n_keys)
@@ -153,13 +171,42 @@ class _Sums:
             self.key_xw += np.bincount(key, x, self.n_keys)
             self.key_sw += np.bincount(key, s, self.n_keys)
         self.squares += [float(x @ x), float(x @ s), float(s @ s)]
+        if self.item_counts is not None:  # the crossed design's sums (s_j S_i(j) = s_j^2 m_i: ``s`` is item-level)
+            square = s * s
+            self.key_q += np.bincount(key, square, self.n_keys)
+            self.item_q += np.bincount(item, square, self.n_items)
+            self.cross_key += np.bincount(key, square * self.item_counts[item], self.n_keys)
+            self.cubes += float(square @ s)
+
+    def _crossed(self, r: float) -> float:
+        """The moment variance over the crossed design (:func:`~labeleval.inference.stats.crossed_variance`)."""
+        if self.item_counts is None:
+            return float("nan")
+        design = CrossedDesign(
+            total=self.s,
+            annotators=self.key_s,
+            items=self.item_s,
+            squares=float(self.squares[2]),
+            cubes=self.cubes,
+            annotator_squares=float(self.key_s @ self.key_q),
+            item_squares=float(self.item_s @ self.item_q),
+            cross=float(self.key_s @ self.cross_key),
+        )
+        key_residual = self.key_x - r * self.key_s
+        item_residual = self.item_x - r * self.item_s
+        xx, xs, ss = self.squares
+        judgment = max(xx - 2 * r * xs + r * r * ss, 0.0)
+        return crossed_variance(
+            design, float(key_residual @ key_residual), float(item_residual @ item_residual), judgment
+        )
 
     def finish(self) -> RatioSums:
         trials, successes = self.s, self.x
-        v_items = v_annotators = v_judgments = float("nan")
+        v_items = v_annotators = v_judgments = crossed = float("nan")
         per_item = 1.0
         if trials > 0:
             r = successes / trials
+            crossed = self._crossed(r)
             item_residual = self.item_x - r * self.item_s
             v_items = float(item_residual @ item_residual) / trials**2
             if self.deletion:  # leave-one-vote-out effects, centred: an annotator's sum is its influence
@@ -187,6 +234,7 @@ class _Sums:
             per_item=per_item,
             key_sums=np.column_stack([self.key_x, self.key_s]),
             item_sums=np.column_stack([self.item_x, self.item_s]),
+            crossed=crossed,
         )
 
 
@@ -254,11 +302,14 @@ def vendor_sums(
     credit_rule = np.asarray(consensus.rule_correct, dtype=np.float64)
     credit_ds = np.asarray(consensus.ds_correct, dtype=np.float64)
     ds_on = enc.kind.supports_dawid_skene
-    accuracy = _Sums(n_items, n_keys)
+    # judgments per item among those summed (the whole vendor's, or a window's)
+    whole = isinstance(batch.positions, range) and len(batch.positions) == int(batch.m.sum())
+    counts = (batch.m if whole else np.bincount(enc.item_codes[batch.rows], minlength=n_items)).astype(np.float64)
+    accuracy = _Sums(n_items, n_keys, item_counts=counts)
     rule = _Sums(n_items, n_keys, weighted=True, deletion=True)
     ds_votes = consensus.ds_votes if ds_on else None
     ds = _Sums(n_items, n_keys, weighted=True, deletion=ds_votes is not None)
-    usable = None if gold_rule else _Sums(n_items, n_keys)  # the gold rule: usable = accurate
+    usable = None if gold_rule else _Sums(n_items, n_keys, item_counts=counts)  # the gold rule: usable = accurate
     pay_of = _pay_columns(enc, batch)
     paid = None if pay_of is None else _PaySums(n_items, n_keys)
     for start in range(0, len(batch.rows), RATIO_ROWS_PER_PASS):
@@ -541,6 +592,14 @@ def two_way_excess(p: RatioSums) -> tuple[float, float, float]:
     Unequal volumes: the shrinkage of effects measured against the vendor's own mean is corrected by the exact
     factor of the volume shares (:func:`~labeleval.inference.stats.volume_factor`), and the annotator part has
     the degrees of freedom of those shares (:func:`~labeleval.inference.stats.volume_df`, ``G - 1`` when equal).
+
+    Where the ratio has the crossed design's moment variance (``p.crossed``: accuracy, the usable rate), the
+    excess is what it adds to the item variance, ``max(0, crossed - V_i)``: the components estimator subtracts
+    the judgment-level variance whole, which takes away part of the item variance when annotators share their
+    items (with 3 annotators who each label every item, half of it). The correction rescales the annotator part
+    by constants of the design; it adds no information, so the Satterthwaite terms keep their relative size
+    (scaled by the square of the ratio of the two excesses) and the degrees of freedom stay those of the
+    annotators' and judgments' mean squares.
     """
     volume = p.key_sums[:, 1]
     effective = float(volume.sum() ** 2 / (volume**2).sum()) if volume.any() else 0.0
@@ -553,6 +612,10 @@ def two_way_excess(p: RatioSums) -> tuple[float, float, float]:
     terms = annotator_df_terms(
         p.annotator_variance, p.judgment_variance, c, volume_df(volume), max(judgments - p.annotators, 1.0)
     )
+    if np.isfinite(p.crossed) and np.isfinite(p.item_variance):
+        crossed = max(p.crossed - p.item_variance, 0.0)
+        terms = terms * (crossed / excess) ** 2 if excess > 0 else terms
+        excess = crossed
     return excess, effective, terms
 
 
@@ -570,7 +633,8 @@ def ratio_sums(
     """One ratio's sums from its judgments in one pass, as :func:`vendor_sums` keeps them (``weight``: the
     consensus influence weight; ``effect``: the votes' leave-one-out effects). For a simulated pilot (the
     sample-size plans), so that a plan's variances are the report's own."""
-    sums = _Sums(n_items, n_keys, weighted=weight is not None, deletion=effect is not None)
+    counts = np.bincount(item, minlength=n_items).astype(np.float64)
+    sums = _Sums(n_items, n_keys, weighted=weight is not None, deletion=effect is not None, item_counts=counts)
     sums.add(item, key, x, s, weight, effect)
     return sums.finish()
 
