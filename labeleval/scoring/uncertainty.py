@@ -126,15 +126,15 @@ class _Sums:
         *,
         weighted: bool = False,
         deletion: bool = False,
-        item_counts: np.ndarray | None = None,
+        crossed: bool = False,
     ) -> None:
         self.n_items, self.n_keys = n_items, n_keys
         self.weighted, self.deletion = weighted, deletion
-        # the judgments summed per item, known before the passes: the crossed design's sums (``s`` item-level)
-        self.item_counts = None if weighted or deletion else item_counts
-        crossed = self.item_counts is not None
-        self.cross_key, self.key_q = np.zeros(n_keys if crossed else 0), np.zeros(n_keys if crossed else 0)
-        self.item_q, self.cubes = np.zeros(n_items if crossed else 0), 0.0
+        # the crossed design's moment variance, for a judgment-level ratio whose ``s`` is 0 or 1 and the same for
+        # every judgment of an item (accuracy, the usable rate): then S_i = s_i m_i, sum s^2 = sum s^3 = S, and
+        # the one sum the design needs beyond the totals is sum_j s_j S_i(j) by annotator
+        self.crossed = crossed and not (weighted or deletion)
+        self.cross_key = np.zeros(n_keys if self.crossed else 0)
         self.x = self.s = 0.0
         self.item_x, self.item_s = np.zeros(n_items), np.zeros(n_items)
         self.key_x, self.key_s = np.zeros(n_keys), np.zeros(n_keys)
@@ -151,7 +151,9 @@ class _Sums:
         s: np.ndarray,
         weight: np.ndarray | None = None,
         effect: np.ndarray | None = None,
+        per_item: np.ndarray | None = None,
     ) -> None:
+        """Add a pass of judgments; ``per_item``: each judgment's item's count of judgments in the ratio (crossed)."""
         x = np.asarray(x, dtype=np.float64)
         s = np.asarray(s, dtype=np.float64)
         self.x += float(x.sum())
@@ -171,34 +173,23 @@ class _Sums:
             self.key_xw += np.bincount(key, x, self.n_keys)
             self.key_sw += np.bincount(key, s, self.n_keys)
         self.squares += [float(x @ x), float(x @ s), float(s @ s)]
-        if self.item_counts is not None:  # the crossed design's sums (s_j S_i(j) = s_j^2 m_i: ``s`` is item-level)
-            square = s * s
-            self.key_q += np.bincount(key, square, self.n_keys)
-            self.item_q += np.bincount(item, square, self.n_items)
-            self.cross_key += np.bincount(key, square * self.item_counts[item], self.n_keys)
-            self.cubes += float(square @ s)
+        if self.crossed and per_item is not None:  # s_j S_i(j) = s_j m_i
+            self.cross_key += np.bincount(key, s * per_item, self.n_keys)
 
-    def _crossed(self, r: float) -> float:
-        """The moment variance over the crossed design (:func:`~labeleval.inference.stats.crossed_variance`)."""
-        if self.item_counts is None:
-            return float("nan")
+    def _crossed(self, annotator_ss: float, item_ss: float, judgment_ss: float) -> float:
+        """The moment variance over the crossed design (:func:`~labeleval.inference.stats.crossed_variance`) from
+        the residuals' sums of squares by annotator, item and judgment."""
         design = CrossedDesign(
             total=self.s,
             annotators=self.key_s,
             items=self.item_s,
-            squares=float(self.squares[2]),
-            cubes=self.cubes,
-            annotator_squares=float(self.key_s @ self.key_q),
-            item_squares=float(self.item_s @ self.item_q),
+            squares=self.s,
+            cubes=self.s,
+            annotator_squares=float(self.key_s @ self.key_s),
+            item_squares=float(self.item_s @ self.item_s),
             cross=float(self.key_s @ self.cross_key),
         )
-        key_residual = self.key_x - r * self.key_s
-        item_residual = self.item_x - r * self.item_s
-        xx, xs, ss = self.squares
-        judgment = max(xx - 2 * r * xs + r * r * ss, 0.0)
-        return crossed_variance(
-            design, float(key_residual @ key_residual), float(item_residual @ item_residual), judgment
-        )
+        return crossed_variance(design, annotator_ss, item_ss, judgment_ss)
 
     def finish(self) -> RatioSums:
         trials, successes = self.s, self.x
@@ -206,7 +197,6 @@ class _Sums:
         per_item = 1.0
         if trials > 0:
             r = successes / trials
-            crossed = self._crossed(r)
             item_residual = self.item_x - r * self.item_s
             v_items = float(item_residual @ item_residual) / trials**2
             if self.deletion:  # leave-one-vote-out effects, centred: an annotator's sum is its influence
@@ -223,6 +213,9 @@ class _Sums:
                 v_judgments = max(xx - 2 * r * xs + r * r * ss, 0.0) / trials**2
                 if self.weighted:
                     per_item = float(self.key_sw.sum()) / trials
+                elif self.crossed:
+                    squares = trials**2
+                    crossed = self._crossed(v_annotators * squares, v_items * squares, v_judgments * squares)
         return RatioSums(
             successes=successes,
             trials=trials,
@@ -302,14 +295,14 @@ def vendor_sums(
     credit_rule = np.asarray(consensus.rule_correct, dtype=np.float64)
     credit_ds = np.asarray(consensus.ds_correct, dtype=np.float64)
     ds_on = enc.kind.supports_dawid_skene
-    # judgments per item among those summed (the whole vendor's, or a window's)
+    # judgments per item among those summed: the vendor's own counts, or a window's (crossed design)
     whole = isinstance(batch.positions, range) and len(batch.positions) == int(batch.m.sum())
-    counts = (batch.m if whole else np.bincount(enc.item_codes[batch.rows], minlength=n_items)).astype(np.float64)
-    accuracy = _Sums(n_items, n_keys, item_counts=counts)
+    counts = m_item if whole else np.bincount(enc.item_codes[batch.rows], minlength=n_items).astype(np.float64)
+    accuracy = _Sums(n_items, n_keys, crossed=True)
     rule = _Sums(n_items, n_keys, weighted=True, deletion=True)
     ds_votes = consensus.ds_votes if ds_on else None
     ds = _Sums(n_items, n_keys, weighted=True, deletion=ds_votes is not None)
-    usable = None if gold_rule else _Sums(n_items, n_keys, item_counts=counts)  # the gold rule: usable = accurate
+    usable = None if gold_rule else _Sums(n_items, n_keys, crossed=True)  # the gold rule: usable = accurate
     pay_of = _pay_columns(enc, batch)
     paid = None if pay_of is None else _PaySums(n_items, n_keys)
     for start in range(0, len(batch.rows), RATIO_ROWS_PER_PASS):
@@ -327,7 +320,8 @@ def vendor_sums(
         g_item, g_key, g_label = item[scoring], key[scoring], label[scoring]
         m = m_item[g_item]
         scored = 1.0 / m  # a gold item's weight, shared by its judgments
-        accuracy.add(g_item, g_key, hit[g_label, gold[scoring]], np.ones(len(scoring), dtype=bool))
+        ones = np.ones(len(scoring), dtype=bool)
+        accuracy.add(g_item, g_key, hit[g_label, gold[scoring]], ones, per_item=m if whole else counts[g_item])
         effect = leave_one_out(enc, batch, g_item, g_label, tie)
         rule.add(g_item, g_key, scored * credit_rule[g_item], scored, m, effect)
         ds_scored = scored if ds_on else np.zeros(len(scoring))
@@ -340,7 +334,7 @@ def vendor_sums(
         if within is not None:
             has_ref &= within[item]
         if usable is not None:
-            usable.add(item, key, has_ref & hit[label, np.maximum(ref, 0)], has_ref)
+            usable.add(item, key, has_ref & hit[label, np.maximum(ref, 0)], has_ref, per_item=counts[item])
         if paid is not None and pay_of is not None:
             mine = slice(None) if within is None else within[item]
             paid.add(
@@ -632,10 +626,11 @@ def ratio_sums(
 ) -> RatioSums:
     """One ratio's sums from its judgments in one pass, as :func:`vendor_sums` keeps them (``weight``: the
     consensus influence weight; ``effect``: the votes' leave-one-out effects). For a simulated pilot (the
-    sample-size plans), so that a plan's variances are the report's own."""
+    sample-size plans), so that a plan's variances are the report's own. Without ``weight`` and ``effect``, ``s`` is
+    0 or 1 and the same for an item's judgments (the crossed design's moment variance assumes it)."""
     counts = np.bincount(item, minlength=n_items).astype(np.float64)
-    sums = _Sums(n_items, n_keys, weighted=weight is not None, deletion=effect is not None, item_counts=counts)
-    sums.add(item, key, x, s, weight, effect)
+    sums = _Sums(n_items, n_keys, weighted=weight is not None, deletion=effect is not None, crossed=True)
+    sums.add(item, key, x, s, weight, effect, per_item=counts[item])
     return sums.finish()
 
 
