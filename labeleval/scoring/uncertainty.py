@@ -12,10 +12,13 @@ items. Each ratio gets, from one evaluation-wide pair of resamplings:
 The two-way variance is ``V_i + max(0, c (V_a - V_e))`` (the components estimator; product "pigeonhole"
 weights would count judgment noise three times and lose half the power when annotators do not differ),
 ``c`` the exact correction for the annotators' volume shares, with a Satterthwaite t whose df the annotators
-bound (:mod:`labeleval.inference.stats`). ``uncertainty = "items"`` keeps the item part alone. Intervals of
-proportions are Wilson intervals on the design-effect sample size (never zero-width). Under hourly pay the
-cost per usable label is a ratio of two ratios (pay per judgment over the usable rate): its four per-item and
-per-annotator sums are resampled together (``relative_cost``), and its interval is on the log scale.
+bound (:mod:`labeleval.inference.stats`). For accuracy and the usable rate the annotator part is instead what the
+crossed design's moment variance (:func:`~labeleval.inference.stats.crossed_variance`) adds to ``V_i``: the
+components estimator loses item variance when annotators share their items. ``uncertainty = "items"`` keeps
+the item part alone. Intervals of proportions are Wilson intervals on the design-effect sample size (never
+zero-width). Under hourly pay the cost per usable label is a ratio of two ratios (pay per judgment over the
+usable rate): its four per-item and per-annotator sums are resampled together (``relative_cost``), and its
+interval is on the log scale.
 
 Memory: nothing per judgment is kept. :func:`vendor_sums` runs over a vendor's judgments in passes of
 :data:`~labeleval.tuning.RATIO_ROWS_PER_PASS` rows and keeps, per ratio, its per-item sums ``(X_i, S_i)`` (what the
@@ -295,9 +298,7 @@ def vendor_sums(
     credit_rule = np.asarray(consensus.rule_correct, dtype=np.float64)
     credit_ds = np.asarray(consensus.ds_correct, dtype=np.float64)
     ds_on = enc.kind.supports_dawid_skene
-    # judgments per item among those summed: the vendor's own counts, or a window's (crossed design)
-    whole = isinstance(batch.positions, range) and len(batch.positions) == int(batch.m.sum())
-    counts = m_item if whole else np.bincount(enc.item_codes[batch.rows], minlength=n_items).astype(np.float64)
+    counts, whole = _item_counts(enc, batch, m_item)  # judgments per item among those summed (crossed design)
     accuracy = _Sums(n_items, n_keys, crossed=True)
     rule = _Sums(n_items, n_keys, weighted=True, deletion=True)
     ds_votes = consensus.ds_votes if ds_on else None
@@ -315,13 +316,11 @@ def vendor_sums(
         if within is not None:
             on_gold &= within[item]
         # accuracy and both consensus accuracies are 0 / 0 off gold: their sums run over the judgments on gold only
-        # (adding no zeros changes no sum: the same numbers, on a fifth of the rows at 20% gold)
         scoring = np.flatnonzero(on_gold)
         g_item, g_key, g_label = item[scoring], key[scoring], label[scoring]
         m = m_item[g_item]
         scored = 1.0 / m  # a gold item's weight, shared by its judgments
-        ones = np.ones(len(scoring), dtype=bool)
-        accuracy.add(g_item, g_key, hit[g_label, gold[scoring]], ones, per_item=m if whole else counts[g_item])
+        accuracy.add(g_item, g_key, hit[g_label, gold[scoring]], m > 0, per_item=m if whole else counts[g_item])
         effect = leave_one_out(enc, batch, g_item, g_label, tie)
         rule.add(g_item, g_key, scored * credit_rule[g_item], scored, m, effect)
         ds_scored = scored if ds_on else np.zeros(len(scoring))
@@ -357,6 +356,13 @@ def vendor_sums(
     if paid is not None:
         out["relative_cost"] = paid.finish()
     return out
+
+
+def _item_counts(enc: Encoded, batch: VendorBatch, m_item: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Each item's count of the judgments summed: the vendor's own (``m_item``; True) or a window's (False)."""
+    if isinstance(batch.positions, range) and len(batch.positions) == int(batch.m.sum()):
+        return m_item, True
+    return np.bincount(enc.item_codes[batch.rows], minlength=enc.n_items).astype(np.float64), False
 
 
 def _pay_columns(enc: Encoded, batch: VendorBatch) -> Callable[[np.ndarray], np.ndarray] | None:
@@ -590,10 +596,9 @@ def two_way_excess(p: RatioSums) -> tuple[float, float, float]:
     Where the ratio has the crossed design's moment variance (``p.crossed``: accuracy, the usable rate), the
     excess is what it adds to the item variance, ``max(0, crossed - V_i)``: the components estimator subtracts
     the judgment-level variance whole, which takes away part of the item variance when annotators share their
-    items (with 3 annotators who each label every item, half of it). The correction rescales the annotator part
-    by constants of the design; it adds no information, so the Satterthwaite terms keep their relative size
-    (scaled by the square of the ratio of the two excesses) and the degrees of freedom stay those of the
-    annotators' and judgments' mean squares.
+    items (with 3 annotators who each label every item, half of it). The correction reweights the same mean
+    squares by constants of the design; it adds no information, so the degrees of freedom stay those of the
+    components estimator (the terms are set so that :func:`~labeleval.inference.stats.two_way_df` gives them).
     """
     volume = p.key_sums[:, 1]
     effective = float(volume.sum() ** 2 / (volume**2).sum()) if volume.any() else 0.0
@@ -606,10 +611,12 @@ def two_way_excess(p: RatioSums) -> tuple[float, float, float]:
     terms = annotator_df_terms(
         p.annotator_variance, p.judgment_variance, c, volume_df(volume), max(judgments - p.annotators, 1.0)
     )
-    if np.isfinite(p.crossed) and np.isfinite(p.item_variance):
-        crossed = max(p.crossed - p.item_variance, 0.0)
-        terms = terms * (crossed / excess) ** 2 if excess > 0 else terms
-        excess = crossed
+    if np.isfinite(p.crossed) and np.isfinite(p.item_variance):  # the same df, the crossed design's variance
+        item_df = max(p.items - 1, 1)
+        df = two_way_df(p.item_variance, item_df, excess, terms)
+        excess = max(p.crossed - p.item_variance, 0.0)
+        if np.isfinite(df) and df > 0:
+            terms = max((p.item_variance + excess) ** 2 / df - p.item_variance**2 / item_df, 0.0)
     return excess, effective, terms
 
 

@@ -329,10 +329,11 @@ def _estimate(
                 judgments - n_annotators, 1.0
             )
         crossed = crossed_variance(p) if p.deletion is None and p.influence is None else float("nan")
-        if np.isfinite(crossed):  # the moment variance: the excess is what it adds; the df keep their size
-            new = max(crossed - v_items, 0.0)
-            terms = terms * (new / excess) ** 2 if excess > 0 else terms
-            excess = new
+        if np.isfinite(crossed):  # the moment variance: the excess is what it adds; the df stay the same
+            same = (v_items + excess) ** 2 / (v_items**2 / max(n_items - 1, 1) + terms) if v_items + terms > 0 else 0.0
+            excess = max(crossed - v_items, 0.0)
+            if np.isfinite(same) and same > 0:
+                terms = max((v_items + excess) ** 2 / same - v_items**2 / max(n_items - 1, 1), 0.0)
         combined = two_way_samples(
             np.array([value]), item_samples[:, None], _ratio(boot_a)[:, None], np.array([excess])
         )
