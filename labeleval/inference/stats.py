@@ -283,6 +283,89 @@ def volume_df(volumes: np.ndarray) -> float:
     return trace**2 / trace_sq if trace_sq > 1e-300 and len(np.flatnonzero(np.asarray(volumes) > 0)) > 1 else 0.0
 
 
+@dataclass(frozen=True)
+class CrossedDesign:
+    """The sums of a crossed items x annotators design that the expected sums of squares of a ratio depend on.
+
+    A ratio ``sum(x) / sum(s)`` over judgments ``j`` (one per item and annotator cell), with ``S_g`` and ``S_i``
+    the annotators' and items' sums of ``s`` (:func:`crossed_variance`). ``s`` is item-level (every judgment of
+    an item has the same), as for accuracy and the usable rate, so ``S_i = s_i m_i``.
+    """
+
+    total: float  # S = sum_j s_j
+    annotators: np.ndarray  # S_g
+    items: np.ndarray  # S_i
+    squares: float  # sum_j s_j^2
+    cubes: float  # sum_j s_j^3
+    annotator_squares: float  # sum_j s_j^2 S_g(j)
+    item_squares: float  # sum_j s_j^2 S_i(j)
+    cross: float  # sum_j s_j S_g(j) S_i(j)
+
+
+def crossed_components(design: CrossedDesign, annotator_ss: float, item_ss: float, judgment_ss: float) -> np.ndarray:
+    """Unbiased moment estimates of the annotator, item and judgment variances ``(s_a^2, s_b^2, s_e^2)`` of a
+    ratio's judgments ``y_j = x_j / s_j = mu + a_g + b_i + e_j`` from its three sums of squares.
+
+    The sums of squares are those of the residuals ``x - r s`` summed by annotator (``Q_a``), by item (``Q_i``)
+    and by judgment (``Q_e``), each measured against the ratio ``r`` itself. With ``S``, ``A_k = sum S_g^k``,
+    ``B_k = sum S_i^k`` and the design's other sums (:class:`CrossedDesign`: ``Q2``, ``P3``, ``Y_a``, ``Y_i``,
+    ``Z``)::
+
+        E Q_a = s_a^2 (A_2 - 2 A_3 / S + A_2^2 / S^2) + s_b^2 (Q2 - 2 Z / S + A_2 B_2 / S^2)
+                + s_e^2 (Q2 - 2 Y_a / S + A_2 Q2 / S^2)
+        E Q_i = the same with annotators and items exchanged
+        E Q_e = s_a^2 (Q2 - 2 Y_a / S + Q2 A_2 / S^2) + s_b^2 (Q2 - 2 Y_i / S + Q2 B_2 / S^2)
+                + s_e^2 (Q2 - 2 P3 / S + Q2^2 / S^2)
+
+    (Henderson's method 3 for the two-way crossed random-effects model, with the ratio's own centring), solved
+    for the three variances. NaN where the design cannot tell them apart (one judgment per item or per
+    annotator, a single annotator).
+    """
+    d = design
+    s, q2 = d.total, d.squares
+    if not s > 0 or np.count_nonzero(d.annotators) < 2 or np.count_nonzero(d.items) < 2:
+        return np.full(3, np.nan)
+    a2, a3 = float(np.sum(d.annotators**2)), float(np.sum(d.annotators**3))
+    b2, b3 = float(np.sum(d.items**2)), float(np.sum(d.items**3))
+    both = q2 - 2 * d.cross / s + a2 * b2 / s**2
+    moments = np.array(
+        [
+            [a2 - 2 * a3 / s + a2**2 / s**2, both, q2 - 2 * d.annotator_squares / s + a2 * q2 / s**2],
+            [both, b2 - 2 * b3 / s + b2**2 / s**2, q2 - 2 * d.item_squares / s + b2 * q2 / s**2],
+            [
+                q2 - 2 * d.annotator_squares / s + q2 * a2 / s**2,
+                q2 - 2 * d.item_squares / s + q2 * b2 / s**2,
+                q2 - 2 * d.cubes / s + q2**2 / s**2,
+            ],
+        ]
+    )
+    if not np.all(np.isfinite(moments)) or np.linalg.cond(moments) > 1e10:
+        return np.full(3, np.nan)
+    return np.asarray(np.linalg.solve(moments, [annotator_ss, item_ss, judgment_ss]), dtype=np.float64)
+
+
+def crossed_variance(design: CrossedDesign, annotator_ss: float, item_ss: float, judgment_ss: float) -> float:
+    """The variance of a ratio over a crossed items x annotators design: ``(s_a^2 A_2 + s_b^2 B_2 + s_e^2 Q2) / S^2``
+    with the moment estimates of :func:`crossed_components`, each at least 0. NaN where they are undefined.
+
+    The components estimator ``V_i + c (V_a - V_e)`` subtracts the whole judgment-level variance from the
+    annotator one, but an annotator's residual holds only the part of the item variance that its own items do not
+    share with the other annotators': when every annotator labels every item (3 annotators, 3 labels per item) it
+    holds none of it, and the subtraction takes half the item variance away. These moments count what each sum of
+    squares holds, for any design.
+
+    >>> design = CrossedDesign(4.0, np.array([2.0, 2.0]), np.array([2.0, 2.0]), 4.0, 4.0, 8.0, 8.0, 16.0)
+    >>> round(crossed_variance(design, 0.5, 0.5, 1.0), 6)
+    0.125
+    """
+    components = crossed_components(design, annotator_ss, item_ss, judgment_ss)
+    if not np.all(np.isfinite(components)):
+        return float("nan")
+    a2, b2 = float(np.sum(design.annotators**2)), float(np.sum(design.items**2))
+    weights = np.array([a2, b2, design.squares]) / design.total**2
+    return float(weights @ np.maximum(components, 0.0))
+
+
 def annotator_excess(
     annotator_var: np.ndarray | list[float],
     judgment_var: np.ndarray | list[float],

@@ -12,10 +12,13 @@ items. Each ratio gets, from one evaluation-wide pair of resamplings:
 The two-way variance is ``V_i + max(0, c (V_a - V_e))`` (the components estimator; product "pigeonhole"
 weights would count judgment noise three times and lose half the power when annotators do not differ),
 ``c`` the exact correction for the annotators' volume shares, with a Satterthwaite t whose df the annotators
-bound (:mod:`labeleval.inference.stats`). ``uncertainty = "items"`` keeps the item part alone. Intervals of
-proportions are Wilson intervals on the design-effect sample size (never zero-width). Under hourly pay the
-cost per usable label is a ratio of two ratios (pay per judgment over the usable rate): its four per-item and
-per-annotator sums are resampled together (``relative_cost``), and its interval is on the log scale.
+bound (:mod:`labeleval.inference.stats`). For accuracy and the usable rate the annotator part is instead what the
+crossed design's moment variance (:func:`~labeleval.inference.stats.crossed_variance`) adds to ``V_i``: the
+components estimator loses item variance when annotators share their items. ``uncertainty = "items"`` keeps
+the item part alone. Intervals of proportions are Wilson intervals on the design-effect sample size (never
+zero-width). Under hourly pay the cost per usable label is a ratio of two ratios (pay per judgment over the
+usable rate): its four per-item and per-annotator sums are resampled together (``relative_cost``), and its
+interval is on the log scale.
 
 Memory: nothing per judgment is kept. :func:`vendor_sums` runs over a vendor's judgments in passes of
 :data:`~labeleval.tuning.RATIO_ROWS_PER_PASS` rows and keeps, per ratio, its per-item sums ``(X_i, S_i)`` (what the
@@ -36,9 +39,11 @@ from scipy.special import ndtri, stdtrit
 
 from labeleval.inference.stats import (
     ANNOTATOR_STREAM,
+    CrossedDesign,
     annotator_df_terms,
     annotator_excess,
     bootstrap_totals,
+    crossed_variance,
     excess_factor,
     proportion_interval,
     two_way_df,
@@ -83,6 +88,9 @@ class RatioSums:
     # pay, judgments, usable and scored judgments (``successes`` / ``trials`` are then the usable rate's)
     pay: bool = False
     totals: np.ndarray | None = None  # the four columns' totals (pay)
+    # the moment variance over the crossed design (inference.stats.crossed_variance), where the judgments' ``s``
+    # is item-level and unweighted (accuracy, the usable rate); NaN where the components estimator stays
+    crossed: float = float("nan")
 
     @property
     def value(self) -> float:
@@ -114,9 +122,22 @@ class RatioEstimate:
 class _Sums:
     """Running sums of one ratio over passes of judgments (see the module docstring)."""
 
-    def __init__(self, n_items: int, n_keys: int, *, weighted: bool = False, deletion: bool = False) -> None:
+    def __init__(
+        self,
+        n_items: int,
+        n_keys: int,
+        *,
+        weighted: bool = False,
+        deletion: bool = False,
+        crossed: bool = False,
+    ) -> None:
         self.n_items, self.n_keys = n_items, n_keys
         self.weighted, self.deletion = weighted, deletion
+        # the crossed design's moment variance, for a judgment-level ratio whose ``s`` is 0 or 1 and the same for
+        # every judgment of an item (accuracy, the usable rate): then S_i = s_i m_i, sum s^2 = sum s^3 = S, and
+        # the one sum the design needs beyond the totals is sum_j s_j S_i(j) by annotator
+        self.crossed = crossed and not (weighted or deletion)
+        self.cross_key = np.zeros(n_keys if self.crossed else 0)
         self.x = self.s = 0.0
         self.item_x, self.item_s = np.zeros(n_items), np.zeros(n_items)
         self.key_x, self.key_s = np.zeros(n_keys), np.zeros(n_keys)
@@ -133,7 +154,9 @@ class _Sums:
         s: np.ndarray,
         weight: np.ndarray | None = None,
         effect: np.ndarray | None = None,
+        per_item: np.ndarray | None = None,
     ) -> None:
+        """Add a pass of judgments; ``per_item``: each judgment's item's count of judgments in the ratio (crossed)."""
         x = np.asarray(x, dtype=np.float64)
         s = np.asarray(s, dtype=np.float64)
         self.x += float(x.sum())
@@ -153,10 +176,27 @@ class _Sums:
             self.key_xw += np.bincount(key, x, self.n_keys)
             self.key_sw += np.bincount(key, s, self.n_keys)
         self.squares += [float(x @ x), float(x @ s), float(s @ s)]
+        if self.crossed and per_item is not None:  # s_j S_i(j) = s_j m_i
+            self.cross_key += np.bincount(key, s * per_item, self.n_keys)
+
+    def _crossed(self, annotator_ss: float, item_ss: float, judgment_ss: float) -> float:
+        """The moment variance over the crossed design (:func:`~labeleval.inference.stats.crossed_variance`) from
+        the residuals' sums of squares by annotator, item and judgment."""
+        design = CrossedDesign(
+            total=self.s,
+            annotators=self.key_s,
+            items=self.item_s,
+            squares=self.s,
+            cubes=self.s,
+            annotator_squares=float(self.key_s @ self.key_s),
+            item_squares=float(self.item_s @ self.item_s),
+            cross=float(self.key_s @ self.cross_key),
+        )
+        return crossed_variance(design, annotator_ss, item_ss, judgment_ss)
 
     def finish(self) -> RatioSums:
         trials, successes = self.s, self.x
-        v_items = v_annotators = v_judgments = float("nan")
+        v_items = v_annotators = v_judgments = crossed = float("nan")
         per_item = 1.0
         if trials > 0:
             r = successes / trials
@@ -176,6 +216,9 @@ class _Sums:
                 v_judgments = max(xx - 2 * r * xs + r * r * ss, 0.0) / trials**2
                 if self.weighted:
                     per_item = float(self.key_sw.sum()) / trials
+                elif self.crossed:
+                    squares = trials**2
+                    crossed = self._crossed(v_annotators * squares, v_items * squares, v_judgments * squares)
         return RatioSums(
             successes=successes,
             trials=trials,
@@ -187,6 +230,7 @@ class _Sums:
             per_item=per_item,
             key_sums=np.column_stack([self.key_x, self.key_s]),
             item_sums=np.column_stack([self.item_x, self.item_s]),
+            crossed=crossed,
         )
 
 
@@ -254,11 +298,12 @@ def vendor_sums(
     credit_rule = np.asarray(consensus.rule_correct, dtype=np.float64)
     credit_ds = np.asarray(consensus.ds_correct, dtype=np.float64)
     ds_on = enc.kind.supports_dawid_skene
-    accuracy = _Sums(n_items, n_keys)
+    counts, whole = _item_counts(enc, batch, m_item)  # judgments per item among those summed (crossed design)
+    accuracy = _Sums(n_items, n_keys, crossed=True)
     rule = _Sums(n_items, n_keys, weighted=True, deletion=True)
     ds_votes = consensus.ds_votes if ds_on else None
     ds = _Sums(n_items, n_keys, weighted=True, deletion=ds_votes is not None)
-    usable = None if gold_rule else _Sums(n_items, n_keys)  # the gold rule: usable = accurate
+    usable = None if gold_rule else _Sums(n_items, n_keys, crossed=True)  # the gold rule: usable = accurate
     pay_of = _pay_columns(enc, batch)
     paid = None if pay_of is None else _PaySums(n_items, n_keys)
     for start in range(0, len(batch.rows), RATIO_ROWS_PER_PASS):
@@ -271,12 +316,11 @@ def vendor_sums(
         if within is not None:
             on_gold &= within[item]
         # accuracy and both consensus accuracies are 0 / 0 off gold: their sums run over the judgments on gold only
-        # (adding no zeros changes no sum: the same numbers, on a fifth of the rows at 20% gold)
         scoring = np.flatnonzero(on_gold)
         g_item, g_key, g_label = item[scoring], key[scoring], label[scoring]
         m = m_item[g_item]
         scored = 1.0 / m  # a gold item's weight, shared by its judgments
-        accuracy.add(g_item, g_key, hit[g_label, gold[scoring]], np.ones(len(scoring), dtype=bool))
+        accuracy.add(g_item, g_key, hit[g_label, gold[scoring]], m > 0, per_item=m if whole else counts[g_item])
         effect = leave_one_out(enc, batch, g_item, g_label, tie)
         rule.add(g_item, g_key, scored * credit_rule[g_item], scored, m, effect)
         ds_scored = scored if ds_on else np.zeros(len(scoring))
@@ -289,7 +333,7 @@ def vendor_sums(
         if within is not None:
             has_ref &= within[item]
         if usable is not None:
-            usable.add(item, key, has_ref & hit[label, np.maximum(ref, 0)], has_ref)
+            usable.add(item, key, has_ref & hit[label, np.maximum(ref, 0)], has_ref, per_item=counts[item])
         if paid is not None and pay_of is not None:
             mine = slice(None) if within is None else within[item]
             paid.add(
@@ -312,6 +356,13 @@ def vendor_sums(
     if paid is not None:
         out["relative_cost"] = paid.finish()
     return out
+
+
+def _item_counts(enc: Encoded, batch: VendorBatch, m_item: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Each item's count of the judgments summed: the vendor's own (``m_item``; True) or a window's (False)."""
+    if isinstance(batch.positions, range) and len(batch.positions) == int(batch.m.sum()):
+        return m_item, True
+    return np.bincount(enc.item_codes[batch.rows], minlength=enc.n_items).astype(np.float64), False
 
 
 def _pay_columns(enc: Encoded, batch: VendorBatch) -> Callable[[np.ndarray], np.ndarray] | None:
@@ -541,6 +592,13 @@ def two_way_excess(p: RatioSums) -> tuple[float, float, float]:
     Unequal volumes: the shrinkage of effects measured against the vendor's own mean is corrected by the exact
     factor of the volume shares (:func:`~labeleval.inference.stats.volume_factor`), and the annotator part has
     the degrees of freedom of those shares (:func:`~labeleval.inference.stats.volume_df`, ``G - 1`` when equal).
+
+    Where the ratio has the crossed design's moment variance (``p.crossed``: accuracy, the usable rate), the
+    excess is what it adds to the item variance, ``max(0, crossed - V_i)``: the components estimator subtracts
+    the judgment-level variance whole, which takes away part of the item variance when annotators share their
+    items (with 3 annotators who each label every item, half of it). The correction reweights the same mean
+    squares by constants of the design; it adds no information, so the degrees of freedom stay those of the
+    components estimator (the terms are set so that :func:`~labeleval.inference.stats.two_way_df` gives them).
     """
     volume = p.key_sums[:, 1]
     effective = float(volume.sum() ** 2 / (volume**2).sum()) if volume.any() else 0.0
@@ -553,6 +611,12 @@ def two_way_excess(p: RatioSums) -> tuple[float, float, float]:
     terms = annotator_df_terms(
         p.annotator_variance, p.judgment_variance, c, volume_df(volume), max(judgments - p.annotators, 1.0)
     )
+    if np.isfinite(p.crossed) and np.isfinite(p.item_variance):  # the same df, the crossed design's variance
+        item_df = max(p.items - 1, 1)
+        df = two_way_df(p.item_variance, item_df, excess, terms)
+        excess = max(p.crossed - p.item_variance, 0.0)
+        if np.isfinite(df) and df > 0:
+            terms = max((p.item_variance + excess) ** 2 / df - p.item_variance**2 / item_df, 0.0)
     return excess, effective, terms
 
 
@@ -569,9 +633,11 @@ def ratio_sums(
 ) -> RatioSums:
     """One ratio's sums from its judgments in one pass, as :func:`vendor_sums` keeps them (``weight``: the
     consensus influence weight; ``effect``: the votes' leave-one-out effects). For a simulated pilot (the
-    sample-size plans), so that a plan's variances are the report's own."""
-    sums = _Sums(n_items, n_keys, weighted=weight is not None, deletion=effect is not None)
-    sums.add(item, key, x, s, weight, effect)
+    sample-size plans), so that a plan's variances are the report's own. Without ``weight`` and ``effect``, ``s`` is
+    0 or 1 and the same for an item's judgments (the crossed design's moment variance assumes it)."""
+    counts = np.bincount(item, minlength=n_items).astype(np.float64)
+    sums = _Sums(n_items, n_keys, weighted=weight is not None, deletion=effect is not None, crossed=True)
+    sums.add(item, key, x, s, weight, effect, per_item=counts[item])
     return sums.finish()
 
 

@@ -195,6 +195,46 @@ def volume_shrinkage(volume: np.ndarray) -> tuple[float, float]:
     return float(np.sum(w**2) / np.trace(a)), float(np.trace(a) ** 2 / np.trace(a @ a))
 
 
+def _incidence_sums(codes: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """``Z' M`` for the 0/1 incidence ``Z`` (judgments x groups) of ``codes``: the rows of ``M`` summed by group."""
+    out = np.zeros((int(codes.max()) + 1, matrix.shape[1]))
+    np.add.at(out, codes, matrix)
+    return out
+
+
+def crossed_variance(p: RatioParts) -> float:
+    """The moment variance of a judgment-level ratio over its crossed items x annotators design, by brute force.
+
+    Per judgment ``y = mu + a_annotator + b_item + e``; the residuals ``d = x - r s`` are ``L u`` with
+    ``L = diag(s) - s s' / S``. Each sum of squares is ``u' L' P P' L u`` for the incidence ``P`` of annotators,
+    items or judgments, so its expectation is ``sum_c var_c ||Z_c' L' P||_F^2`` over the components' incidences
+    ``Z_c``: the 3 x 3 system is solved for the variances (each then at least 0), and the ratio's variance is
+    ``sum_c var_c ||Z_c' s||^2 / S^2``. NaN where the system is singular or fewer than two items or annotators."""
+    used = p.s > 0
+    x, s, item, key = p.x[used], p.s[used], p.item[used], p.key[used]
+    if len(np.unique(key)) < 2 or len(np.unique(item)) < 2:
+        return float("nan")
+    total = float(s.sum())
+    r = float(x.sum()) / total
+    judgment = np.arange(len(s))
+    groups = (key, item, judgment)
+    moments = np.zeros((3, 3))
+    squares = np.zeros(3)
+    for row, codes in enumerate(groups):
+        incidence = np.zeros((len(s), int(codes.max()) + 1))
+        incidence[judgment, codes] = 1.0
+        lp = s[:, None] * incidence - np.outer(s, s @ incidence) / total  # L' P (L is symmetric)
+        residual = incidence.T @ (x - r * s)
+        squares[row] = float(residual @ residual)
+        for column, component in enumerate(groups):
+            moments[row, column] = float(np.sum(_incidence_sums(component, lp) ** 2))
+    if np.linalg.cond(moments) > 1e10:
+        return float("nan")
+    variances = np.maximum(np.linalg.solve(moments, squares), 0.0)
+    loads = [float(np.sum(np.bincount(codes, s) ** 2)) for codes in groups]
+    return float(variances @ np.array(loads)) / total**2
+
+
 def _credit(kind: Kind, counts: np.ndarray, gold: np.ndarray, tie: TiePolicy, majority: bool) -> np.ndarray:
     if majority and tie in (TiePolicy.FRACTIONAL, TiePolicy.RANDOM):
         return DenseCounts(counts).tie_credit(gold, kind.hit)[0]
@@ -281,10 +321,6 @@ def _estimate(
         dilution = max(effective - per_item, 1.0) / max(effective - 1.0, 1.0)
         c = factor / dilution**2 if effective > 1 else float("nan")
         excess = max(c * (v_annotators - v_judgments), 0.0) if np.isfinite(c) else 0.0
-        combined = two_way_samples(
-            np.array([value]), item_samples[:, None], _ratio(boot_a)[:, None], np.array([excess])
-        )
-        annotator_part = combined[:, 0] - item_samples
         terms = 0.0
         if np.isfinite(c) and df_a > 0:
             judgments = trials * per_item
@@ -292,6 +328,16 @@ def _estimate(
             terms = (c * max(v_annotators - half, 0.0)) ** 2 / df_a + (c * half) ** 2 / max(
                 judgments - n_annotators, 1.0
             )
+        crossed = crossed_variance(p) if p.deletion is None and p.influence is None else float("nan")
+        if np.isfinite(crossed):  # the moment variance: the excess is what it adds; the df stay the same
+            same = (v_items + excess) ** 2 / (v_items**2 / max(n_items - 1, 1) + terms) if v_items + terms > 0 else 0.0
+            excess = max(crossed - v_items, 0.0)
+            if np.isfinite(same) and same > 0:
+                terms = max((v_items + excess) ** 2 / same - v_items**2 / max(n_items - 1, 1), 0.0)
+        combined = two_way_samples(
+            np.array([value]), item_samples[:, None], _ratio(boot_a)[:, None], np.array([excess])
+        )
+        annotator_part = combined[:, 0] - item_samples
         denominator = v_items**2 / max(n_items - 1, 1) + terms
         df = (v_items + excess) ** 2 / denominator if denominator > 0 else float("inf")
     variance = v_items + excess if trials > 0 else float("nan")

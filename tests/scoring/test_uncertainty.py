@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from labeleval.inference.consensus import dawid_skene_codes
-from labeleval.inference.stats import bootstrap_totals
+from labeleval.inference.stats import bootstrap_totals, proportion_interval
 from labeleval.io.pipeline import load_data
 from labeleval.options import ConsensusMethod, TiePolicy, UsabilityRule
 from labeleval.project.manifest import load_project
@@ -21,7 +21,14 @@ from labeleval.scoring.consensus import usability_reference, vendor_consensus
 from labeleval.scoring.encode import encode, vendor_batches
 from labeleval.scoring.settings import Settings
 from labeleval.scoring.statistics import Blocks, estimate, quality_blocks, usable_block
-from labeleval.scoring.uncertainty import RATIOS, SHARED_RATIOS, RatioEstimate, resample_ratios
+from labeleval.scoring.uncertainty import (
+    RATIOS,
+    SHARED_RATIOS,
+    RatioEstimate,
+    analytic_estimate,
+    ratio_sums,
+    resample_ratios,
+)
 from labeleval.tuning import RATIO_ROWS_PER_PASS
 from tests.helpers import ratio_reference as reference
 from tests.helpers.paths import LABEL_SAMPLES
@@ -235,3 +242,28 @@ def test_dawid_skene_is_refitted_per_annotator_where_chosen_and_affordable(
     monkeypatch.setattr(consensus_module, "DS_REFIT_WORK", 1)
     held = vendor_consensus(enc, batch, chosen, np.random.default_rng(0)).ds_votes
     assert held is not None and held.refit is None
+
+
+@pytest.mark.slow
+def test_accuracy_intervals_cover_with_three_annotators_who_label_every_item() -> None:
+    """Seeded simulation of the smallest workforce: 3 annotators (logit skill sd 0.5 around 85%) each judge all 50
+    items (difficulty sd 1 on the logit scale), the population accuracy by Gauss-Hermite quadrature. The Report's
+    interval (the ratio's variance and df, Wilson on the design-effect sample size) covers it 93-97% of the time.
+    The components estimator, which took half the item variance away in this design, covered 92.8% of them."""
+    rng = np.random.default_rng(2024)
+    skill_mean, skill_sd, difficulty_sd = np.log(0.85 / 0.15), 0.5, 1.0
+    nodes, weights = np.polynomial.hermite_e.hermegauss(80)
+    truth = float(weights @ (1 / (1 + np.exp(-(skill_mean + np.hypot(skill_sd, difficulty_sd) * nodes)))))
+    truth /= float(weights.sum())
+    n_items, n_keys = 50, 3
+    item, key = np.repeat(np.arange(n_items), n_keys), np.tile(np.arange(n_keys), n_items)
+    covered = []
+    for _ in range(600):
+        skill = skill_mean + skill_sd * rng.standard_normal(n_keys)
+        difficulty = difficulty_sd * rng.standard_normal(n_items)
+        right = rng.random(len(item)) < 1 / (1 + np.exp(-(skill[key] + difficulty[item])))
+        sums = ratio_sums(n_items, n_keys, item, key, right.astype(float), np.ones(len(item)))
+        e = analytic_estimate(sums, 0.95)
+        low, high = proportion_interval(np.array([e.value]), np.array([e.trials]), np.array([e.variance]), 0.95, e.df)
+        covered.append(low[0] <= truth <= high[0])
+    assert 0.93 <= np.mean(covered) <= 0.97
