@@ -11,10 +11,11 @@ standard errors (the wrong-gold component could otherwise take the hardest corre
 without the flagged items until the flags are stable; the misses of a correct gold label fall on the other
 labels spread or, on an ambiguous item, clustered on one, in shares fitted on every item's off-top votes (the
 hard component's items taken as all clustered). The p-value is the null probability that the most-voted other
-label leads the gold label by at least the observed lead. The p-values are adjusted across the gold items, by Holm (``control="fwer"``, the default: when every gold label
-is right, the chance that *any* item is called suspect is at most ``level``, 5%, and with some wrong the chance
-of any false flag stays near it) or Benjamini-Hochberg (``control="fdr"``: the expected share of correct gold
-items among the suspects is at most ``level``; more wrong gold found, more correct gold flagged).
+label leads the gold label by at least the observed lead. The p-values are adjusted across the gold items, by
+Holm (``control="fwer"``, the default: when every gold label is right, the chance that *any* item is called
+suspect is at most ``level``, 5%, and with some wrong the chance of any false flag stays near it) or
+Benjamini-Hochberg (``control="fdr"``: the expected share of correct gold items among the suspects is at most
+``level``; more wrong gold found, more correct gold flagged).
 
 An item is *suspect* when its adjusted p-value is at most ``level``, the pooled Dawid-Skene model
 (:func:`labeleval.inference.consensus.dawid_skene_codes`, fitted over every vendor's judgments **without**
