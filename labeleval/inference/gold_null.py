@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
-from scipy import stats
 from scipy.special import gammaln
 
 from labeleval.tuning import AUDIT_JOINT_MAX_JUDGMENTS, AUDIT_NULL_WIDEN_LOGLIK
@@ -77,14 +76,20 @@ def _node_weights(mu: float, sd: float) -> np.ndarray:
 
 
 def logit_normal_binomial_pmf(n: int, mu: float, sd: float) -> np.ndarray:
-    """P(K = k) for k = 0..n when K is binomial(n, sigmoid(Z)), Z ~ N(mu, sd) (integrated on a grid)."""
-    k = np.arange(n + 1)
-    log_binom = stats.binom.logpmf(k[:, None], n, _sigmoid(_LOGITS)[None, :])
-    return np.exp(log_binom) @ _node_weights(mu, sd)
+    """P(K = k) for k = 0..n when K is binomial(n, sigmoid(Z)), Z ~ N(mu, sd) (integrated on a grid; in
+    blocks of k, so that an item with a million judgments needs megabytes, not gigabytes)."""
+    nodes = _node_weights(mu, sd)
+    out = np.empty(n + 1)
+    for start in range(0, n + 1, 4096):
+        k = np.arange(start, min(start + 4096, n + 1), dtype=np.float64)
+        out[start : start + len(k)] = np.exp(_binomial_log(k, np.full(len(k), float(n)))) @ nodes
+    return out
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return np.asarray(1.0 / (1.0 + np.exp(-x)))
+def _binomial_log(k: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """log P(k of n | logit) at every grid logit, per row."""
+    log_p, log_q = -np.logaddexp(0.0, -_LOGITS), -np.logaddexp(0.0, _LOGITS)
+    return (gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1))[:, None] + np.outer(k, log_p) + np.outer(n - k, log_q)
 
 
 def _logit(p: float) -> float:
@@ -127,10 +132,7 @@ def _em_mixture(
 
 def _binomial_grid(k: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """P(k of n | logit) at every grid logit, per row, scaled by its largest value, and the log of that scale."""
-    log_p, log_q = -np.logaddexp(0.0, -_LOGITS), -np.logaddexp(0.0, _LOGITS)
-    log_binom = (
-        (gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1))[:, None] + np.outer(k, log_p) + np.outer(n - k, log_q)
-    )
+    log_binom = _binomial_log(k, n)
     shift = log_binom.max(axis=1)
     return np.exp(log_binom - shift[:, None]), shift
 
@@ -177,7 +179,7 @@ def fit_difficulty_null(
     ``floor``). Each extra component is kept only where it improves the fit by more than BIC asks (3
     parameters). The null is the ordinary and hard components, reweighted, each widened
     (:func:`_widened`): the wrong-gold component can take the hardest correct items and leave the null's
-    tail too light, so the null is the heaviest-tailed one the data allow. Without a wrong-gold component,
+    tail too light, so the null is as heavy-tailed as the data plausibly allow. Without a wrong-gold component,
     the hard one would swallow the wrong gold and hide it."""
     keep = np.asarray(trials) > 0
     rows, weight = _grouped(np.asarray(successes)[keep], np.asarray(trials)[keep])
