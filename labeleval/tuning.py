@@ -157,10 +157,16 @@ AUTO_STREAM_ROWS: Final = 2**25
 
 
 # ------------------------------------------------------------------------------ gold audit (labeleval/analyses)
-#: gold items with more judgments than this are tested on the beta-binomial tail of their gold votes alone, not
+#: gold items with more judgments than this are tested on the tail of their gold votes alone, not
 #: on the lead of the most-voted other label (exact, but its cost grows with the square of the judgments): that
 #: tail is the larger p-value, so such items lose a little power, never error control
 AUDIT_JOINT_MAX_JUDGMENTS: Final = 200
+#: the null's ordinary and hard components are each widened (their logit sd raised, the rest held) until the
+#: log-likelihood falls this far below its maximum: about the estimate + 1.4 standard errors, towards the
+#: heaviest tail of no right votes the data allow, since the wrong-gold component can take the hardest correct
+#: items and leave the null too light there. Raising it flags fewer items, wrong and correct alike: at 2 (2 SE)
+#: a simulated project with 8 wrong gold among 300 at 9 judgments an item had none found, 7 at 1
+AUDIT_NULL_WIDEN_LOGLIK: Final = 1.0
 
 #: a vendor whose Dawid-Skene consensus is the chosen one is refitted once without each of its annotators, up to
 #: this many annotators, and its interval counts each annotator's influence with the model refitted (its

@@ -4,15 +4,18 @@ Gold labels are written by people and some are wrong; a wrong gold item lowers e
 can reorder them. Each gold item with at least ``min_judgments`` (3) judgments is **tested**: the null
 hypothesis is that its gold label is right (:mod:`labeleval.inference.gold_null`). Items differ in
 difficulty, so the number of judgments (every vendor's, pooled) that agree with a correct gold label is
-beta-binomial: a mixture of ordinary and hard items, fitted beside a component for the wrong gold so that the
-hard one does not swallow it (refitted without the flagged items until the flags are stable); the misses of
-a correct gold label fall on the other labels spread or, on an ambiguous item, clustered on one, in shares
-fitted on every item's off-top votes. The p-value is the
-null probability that the most-voted other label leads the gold label by at least the observed lead. The
-p-values are adjusted across the gold items, by Holm (``control="fwer"``, the default: when every gold label
-is right, the chance that *any* item is called suspect is at most ``level``, 5%, and with some wrong the chance
-of any false flag stays near it) or Benjamini-Hochberg (``control="fdr"``: the expected share of correct gold
-items among the suspects is at most ``level``; more wrong gold found, more correct gold flagged).
+binomial given the item's chance of a right judgment, and that chance is logit-normal (the logistic model of
+skill plus difficulty): a mixture of ordinary and hard items, fitted beside a component for the wrong gold so
+that the hard one does not swallow it, each null component's spread widened to about its estimate + 1.4
+standard errors (the wrong-gold component could otherwise take the hardest correct items), and refitted
+without the flagged items until the flags are stable; the misses of a correct gold label fall on the other
+labels spread or, on an ambiguous item, clustered on one, in shares fitted on every item's off-top votes (the
+hard component's items taken as all clustered). The p-value is the null probability that the most-voted other
+label leads the gold label by at least the observed lead. The p-values are adjusted across the gold items, by
+Holm (``control="fwer"``, the default: when every gold label is right, the chance that *any* item is called
+suspect is at most ``level``, 5%, and with some wrong the chance of any false flag stays near it) or
+Benjamini-Hochberg (``control="fdr"``: the expected share of correct gold items among the suspects is at most
+``level``; more wrong gold found, more correct gold flagged).
 
 An item is *suspect* when its adjusted p-value is at most ``level``, the pooled Dawid-Skene model
 (:func:`labeleval.inference.consensus.dawid_skene_codes`, fitted over every vendor's judgments **without**
@@ -241,7 +244,7 @@ def _tests(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per gold item: the p-value of "this gold label is right", its adjusted value across the gold items with
     at least ``min_judgments`` judgments (NaN for the others) and whether it is rejected. The null's
-    beta-binomial is refitted on the items not rejected until the rejections are stable."""
+    null is refitted on the items not rejected until the rejections are stable."""
     total = codes.counts()
     agree, other, n, width = _votes_for_test(codes, total[on_gold], gold)
     spread = fit_error_clustering(_off_top(total)) if width >= 2 else None

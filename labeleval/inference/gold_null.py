@@ -1,29 +1,33 @@
 """The null distribution of the votes on a gold item whose gold label is right, and its tail probabilities.
 
 Items differ in difficulty, so the number of judgments that agree with a correct gold label is not binomial:
-it is **beta-binomial** (each item's chance of a right judgment drawn from a Beta(a, b) shared by the items),
-fitted by maximum likelihood (:func:`fit_beta_binomial`, Minka's fixed point), or a mixture of an ordinary and
-a hard component fitted beside one for the wrong gold (:func:`fit_difficulty_null`). The judgments that miss a
-correct gold label fall on the other labels either **spread** (a symmetric Dirichlet-multinomial with
-concentration ``theta`` per label) or **clustered** on one label (an ambiguous item with one plausible other
-answer); :func:`fit_error_clustering` estimates the share of clustered items from the items' non-top votes.
+each item's chance of a right judgment is drawn from a **logit-normal** (sigmoid of N(mu, sd), the logistic
+model of annotator skill plus item difficulty), in a mixture of an ordinary and a hard component fitted beside
+one for the wrong gold (:func:`fit_difficulty_null`, EM on a grid of logits), each null component's sd taken
+at the largest the data allow (about its estimate + 1.4 standard errors). The judgments that miss a correct gold
+label fall on the other labels either **spread** (a symmetric Dirichlet-multinomial with concentration
+``theta`` per label) or **clustered** on one label (an ambiguous item with one plausible other answer);
+:func:`fit_error_clustering` estimates the share of clustered items from the items' non-top votes, and the
+hard component's items are taken as all clustered.
 
 A wrong gold label shows as gold receiving few votes *and* one other label receiving most of the rest. The
 test statistic of an item is the lead of its most-voted other label over the gold label, and its p-value
 (:func:`lead_tail`) is the null probability of a lead at least as large, mixing the clustered case (where the
-lead is fixed by the gold votes: the beta-binomial tail alone) and the spread case. Nothing here knows of
+lead is fixed by the gold votes: the tail of the gold votes alone) and the spread case. Nothing here knows of
 vendors; :mod:`labeleval.analyses.gold_audit` applies it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
-from scipy.special import betaln, digamma, gammaln
+from scipy.special import gammaln
 
-from labeleval.tuning import AUDIT_JOINT_MAX_JUDGMENTS
+from labeleval.tuning import AUDIT_JOINT_MAX_JUDGMENTS, AUDIT_NULL_WIDEN_LOGLIK
 
 
 @dataclass(frozen=True)
@@ -42,123 +46,164 @@ def _grouped(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rows, counts.astype(np.float64)
 
 
-def fit_beta_binomial(successes: np.ndarray, trials: np.ndarray, max_iter: int = 5000) -> tuple[float, float]:
-    """Maximum-likelihood (a, b) of a beta-binomial from per-item successes out of trials (Minka's fixed
-    point, on the distinct (successes, trials) pairs). Items with no trials carry no information. Bounded to
-    [1e-4, 1e6] so that a data set where every item is unanimous keeps a finite fit."""
-    keep = np.asarray(trials) > 0
-    rows, weight = _grouped(np.asarray(successes)[keep], np.asarray(trials)[keep])
-    if len(rows) == 0:
-        return 1.0, 1.0
-    k, n = rows[:, 0].astype(np.float64), rows[:, 1].astype(np.float64)
-    share = np.average(k / n, weights=weight)
-    spread = np.average((k / n - share) ** 2, weights=weight)
-    phi = min(max(share * (1 - share) / max(spread, 1e-9) - 1.0, 0.5), 1e4)
-    return _minka(k, n, weight, max(share, 1e-3) * phi, max(1 - share, 1e-3) * phi, max_iter)
-
-
-def _minka(k: np.ndarray, n: np.ndarray, weight: np.ndarray, a: float, b: float, max_iter: int) -> tuple[float, float]:
-    """Minka's fixed-point iterations for the weighted beta-binomial likelihood, from (a, b)."""
-    for _ in range(max_iter):
-        common = np.sum(weight * (digamma(n + a + b) - digamma(a + b)))
-        new_a = min(max(a * np.sum(weight * (digamma(k + a) - digamma(a))) / common, 1e-4), 1e6)
-        new_b = min(max(b * np.sum(weight * (digamma(n - k + b) - digamma(b))) / common, 1e-4), 1e6)
-        done = abs(new_a - a) <= 1e-10 * a and abs(new_b - b) <= 1e-10 * b
-        a, b = float(new_a), float(new_b)
-        if done:
-            break
-    return a, b
+#: the grid of item logits on which the logit-normal components are integrated (steps of 0.1)
+_LOGITS = np.linspace(-12.0, 12.0, 241)
+#: no component narrower than this on the logit scale (twice the grid's step)
+_MIN_SD = 0.2
 
 
 @dataclass(frozen=True)
 class DifficultyNull:
-    """The null of the gold votes: a mixture of beta-binomials, (weight, a, b) per component."""
+    """The null of the gold votes: a mixture of logit-normal binomials, (weight, mu, sd) per component (an
+    item's chance of a right judgment is sigmoid(N(mu, sd))); ``ambiguous`` marks the hard components, whose
+    misses are taken as all on one label."""
 
     components: tuple[tuple[float, float, float], ...]
+    ambiguous: tuple[bool, ...] = ()
+
+    def pmf(self, n: int, component: int) -> np.ndarray:
+        """P(K = k), k = 0..n, under one component."""
+        _, mu, sd = self.components[component]
+        return logit_normal_binomial_pmf(n, mu, sd)
+
+    def is_ambiguous(self, component: int) -> bool:
+        return component < len(self.ambiguous) and self.ambiguous[component]
 
 
-def _bb_logpmf(k: np.ndarray, n: np.ndarray, a: float, b: float) -> np.ndarray:
-    return gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1) + betaln(k + a, n - k + b) - betaln(a, b)
+def _node_weights(mu: float, sd: float) -> np.ndarray:
+    w = np.exp(-0.5 * ((_LOGITS - mu) / sd) ** 2)
+    return w / w.sum()
+
+
+def logit_normal_binomial_pmf(n: int, mu: float, sd: float) -> np.ndarray:
+    """P(K = k) for k = 0..n when K is binomial(n, sigmoid(Z)), Z ~ N(mu, sd) (integrated on a grid; in
+    blocks of k, so that an item with a million judgments needs megabytes, not gigabytes)."""
+    nodes = _node_weights(mu, sd)
+    out = np.empty(n + 1)
+    for start in range(0, n + 1, 4096):
+        k = np.arange(start, min(start + 4096, n + 1), dtype=np.float64)
+        out[start : start + len(k)] = np.exp(_binomial_log(k, np.full(len(k), float(n)))) @ nodes
+    return out
+
+
+def _binomial_log(k: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """log P(k of n | logit) at every grid logit, per row."""
+    log_p, log_q = -np.logaddexp(0.0, -_LOGITS), -np.logaddexp(0.0, _LOGITS)
+    return (gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1))[:, None] + np.outer(k, log_p) + np.outer(n - k, log_q)
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))
 
 
 def _em_mixture(
-    k: np.ndarray,
-    n: np.ndarray,
+    grid: tuple[np.ndarray, np.ndarray],
     weight: np.ndarray,
     start: list[tuple[float, float, float]],
     floor: float,
     iterations: int,
 ) -> tuple[list[tuple[float, float, float]], float]:
-    """EM for a mixture of beta-binomials: component 0 free (ordinary items), then, when present, component 1
-    with its mean kept at or above ``floor`` (hard items) and a last one kept below it (wrong gold: a wrong
-    gold label draws only part of the misses). Returns the fitted (weight, a, b) and the log-likelihood."""
+    """EM for a mixture of logit-normal binomials on the logit grid: component 0 free (ordinary items), then,
+    when present, component 1 with its median kept at or above ``floor`` (hard items) and a last one kept
+    below half of it (wrong gold: a wrong gold label draws only part of the misses). Returns the fitted
+    (weight, mu, sd) and the log-likelihood."""
+    lik, shift = grid
     params = start
-    for _ in range(iterations):
-        logs = np.stack([math.log(w) + _bb_logpmf(k, n, pa, pb) for w, pa, pb in params])
-        resp = np.exp(logs - logs.max(axis=0))
-        resp /= resp.sum(axis=0)
+    for step in range(iterations + 1):
+        priors = [w * _node_weights(mu, sd) for w, mu, sd in params]  # each component's mass at each logit
+        total = np.maximum(lik @ sum(priors), 1e-300)
+        if step == iterations:
+            break
+        backward = (weight / total) @ lik  # posterior mass at each logit, per unit of prior
         fitted = []
-        for c, (_, pa, pb) in enumerate(params):
-            share = float(np.sum(weight * resp[c]) / weight.sum())
-            pa, pb = _minka(k, n, weight * resp[c] + 1e-12, pa, pb, 30)
-            mean = pa / (pa + pb)
-            if c == len(params) - 1 and c > 0 and mean > floor / 2:  # wrong gold: below half of chance
-                pa, pb = floor / 2 * (pa + pb), (1 - floor / 2) * (pa + pb)
-            elif c == 1 and len(params) == 3 and mean < floor:  # hard items: at least chance
-                pa, pb = floor * (pa + pb), (1 - floor) * (pa + pb)
-            fitted.append((max(share, 1e-6), pa, pb))
+        for c, prior in enumerate(priors):
+            node = prior * backward
+            mass = float(node.sum())
+            mu = float(node @ _LOGITS / max(mass, 1e-300))
+            if c == len(params) - 1 and c > 0:  # wrong gold: below half of chance
+                mu = min(mu, _logit(floor / 2))
+            elif c == 1 and len(params) == 3:  # hard items: at least chance
+                mu = max(mu, _logit(floor))
+            sd = math.sqrt(float(node @ (_LOGITS - mu) ** 2) / max(mass, 1e-300))
+            fitted.append((max(mass / float(weight.sum()), 1e-6), mu, max(sd, _MIN_SD)))
         params = fitted
-    mix = np.stack([w * np.exp(_bb_logpmf(k, n, pa, pb)) for w, pa, pb in params]).sum(axis=0)
-    return params, float(np.sum(weight * np.log(np.maximum(mix, 1e-300))))
+    return params, float(np.sum(weight * (np.log(total) + shift)))
+
+
+def _binomial_grid(k: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """P(k of n | logit) at every grid logit, per row, scaled by its largest value, and the log of that scale."""
+    log_binom = _binomial_log(k, n)
+    shift = log_binom.max(axis=1)
+    return np.exp(log_binom - shift[:, None]), shift
+
+
+def _loglik(grid: tuple[np.ndarray, np.ndarray], weight: np.ndarray, params: list[tuple[float, float, float]]) -> float:
+    """The mixture's log-likelihood of the (weighted) rows, from their :func:`_binomial_grid`."""
+    lik, shift = grid
+    total = sum(w * lik @ _node_weights(mu, sd) for w, mu, sd in params)
+    return float(np.sum(weight * (np.log(np.maximum(total, 1e-300)) + shift)))
+
+
+def _widened(
+    grid: tuple[np.ndarray, np.ndarray], weight: np.ndarray, params: list[tuple[float, float, float]], count: int
+) -> list[tuple[float, float, float]]:
+    """The first ``count`` components each with the largest sd whose log-likelihood (the others held) is
+    within ``AUDIT_NULL_WIDEN_LOGLIK`` of the fit's (about the estimate + 1.4 standard errors): a tail towards no
+    right votes as heavy as the data plausibly allow."""
+    top = _loglik(grid, weight, params)
+    out = list(params)
+    for c in range(count):
+        w, mu, sd = out[c]
+        low, high = sd, sd * 3
+        for _ in range(25):
+            mid = (low + high) / 2
+            trial = [*out[:c], (w, mu, mid), *out[c + 1 :]]
+            if top - _loglik(grid, weight, trial) < AUDIT_NULL_WIDEN_LOGLIK:
+                low = mid
+            else:
+                high = mid
+        out[c] = (w, mu, low)
+    return out
 
 
 def fit_difficulty_null(
-    successes: np.ndarray, trials: np.ndarray, floor: float, iterations: int = 60
+    successes: np.ndarray, trials: np.ndarray, floor: float, iterations: int = 100
 ) -> DifficultyNull:
     """The null of the gold votes, fitted on every gold item with the wrong gold modelled beside it.
 
-    The items are a mixture: ordinary items (one beta-binomial), possibly a group of hard items (a second
-    one, mean at least ``floor``: a correct gold label draws at least a chance share of votes on average)
-    and possibly wrong gold (a third, mean below half of ``floor``: a wrong gold label gets only some of the
-    misses). Each extra component is kept only where it improves the fit by more than BIC asks (3
-    parameters). The null is the ordinary and hard components, reweighted: a unimodal beta cannot hold a
-    group of ambiguous items beside the bulk, and would then under-state how few votes a correct gold label
-    can get; without a wrong-gold component, the hard one would swallow the wrong gold and hide it."""
-    a, b = fit_beta_binomial(successes, trials)
+    Each item's chance of a right judgment is sigmoid(N(mu, sd)) (logit-normal: the logistic model of skill
+    plus difficulty; a beta fitted to the same items, whose density near 0 falls as p^(a-1) with a large for
+    a high mean, put 3 to 100 times too little probability on no right votes in simulations). The
+    items are a mixture: ordinary items, possibly a group of hard items (median at least ``floor``: a
+    correct gold label draws at least a chance share of votes) and possibly wrong gold (median below half of
+    ``floor``). Each extra component is kept only where it improves the fit by more than BIC asks (3
+    parameters). The null is the ordinary and hard components, reweighted, each widened
+    (:func:`_widened`): the wrong-gold component can take the hardest correct items and leave the null's
+    tail too light, so the null is as heavy-tailed as the data plausibly allow. Without a wrong-gold component,
+    the hard one would swallow the wrong gold and hide it."""
     keep = np.asarray(trials) > 0
     rows, weight = _grouped(np.asarray(successes)[keep], np.asarray(trials)[keep])
-    if len(rows) < 3:
-        return DifficultyNull(((1.0, a, b),))
+    if len(rows) == 0:
+        return DifficultyNull(((1.0, 0.0, 1.0),))
     k, n = rows[:, 0].astype(np.float64), rows[:, 1].astype(np.float64)
+    grid = _binomial_grid(k, n)
+    share = min(max(float(np.average(k / n, weights=weight)), 0.02), 0.98)
+    single, best_ll = _em_mixture(grid, weight, [(1.0, _logit(share), 1.0)], floor, iterations)
+    if len(rows) < 3:
+        return DifficultyNull(tuple(single))
+    _, mu, sd = single[0]
     penalty = 1.5 * math.log(weight.sum())
-    hard = (0.1, max(floor, 0.5) * 4.0, (1 - max(floor, 0.5)) * 4.0)
-    wrong = (0.02, floor / 2 * 4.0, (1 - floor / 2) * 4.0)
-    best = [(1.0, a, b)]
-    best_ll = float(np.sum(weight * _bb_logpmf(k, n, a, b)))
-    for start in ([(0.98, a, b), wrong], [(0.88, a, b), hard, wrong]):
-        params, ll = _em_mixture(k, n, weight, start, floor, iterations)
+    hard = (0.1, _logit(max(floor, 0.5)), 1.0)
+    wrong = (0.02, _logit(floor / 4), 0.5)
+    best = single
+    for start in ([(0.98, mu, sd), wrong], [(0.88, mu, sd), hard, wrong]):
+        params, ll = _em_mixture(grid, weight, start, floor, iterations)
         if ll - best_ll > penalty:
             best, best_ll = params, ll
+    best = _widened(grid, weight, best, len(best) - (len(best) > 1))
     null = best[:2] if len(best) == 3 else best[:1]
     total = sum(w for w, _, _ in null)
-    return DifficultyNull(tuple((w / total, pa, pb) for w, pa, pb in null))
-
-
-def beta_binomial_pmf(n: int, a: float, b: float) -> np.ndarray:
-    """P(K = k) for k = 0..n under BetaBinomial(n, a, b)."""
-    k = np.arange(n + 1)
-    log_pmf = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1) + betaln(k + a, n - k + b) - betaln(a, b)
-    return np.exp(log_pmf)
-
-
-def beta_binomial_cdf(successes: np.ndarray, trials: np.ndarray, a: float, b: float) -> np.ndarray:
-    """P(K <= successes) per item under BetaBinomial(trials, a, b) (1 for an item without trials)."""
-    k, n = np.asarray(successes, dtype=np.int64), np.asarray(trials, dtype=np.int64)
-    out = np.ones(len(k))
-    for size in np.unique(n[n > 0]):
-        at = n == size
-        out[at] = np.minimum(np.cumsum(beta_binomial_pmf(int(size), a, b))[k[at]], 1.0)
-    return out
+    return DifficultyNull(tuple((w / total, m, s) for w, m, s in null), tuple(c > 0 for c in range(len(null))))
 
 
 def _dm_loglik(counts: np.ndarray, theta: float) -> np.ndarray:
@@ -204,7 +249,7 @@ def fit_error_clustering(other_votes: np.ndarray, iterations: int = 50) -> Error
     by EM: with probability ``clustered`` all of an item's other votes fall on one label, else they follow a
     symmetric Dirichlet-multinomial. The share returned is an upper bound (estimate + 2 standard errors):
     erring towards clustering only makes the audit more cautious. With fewer than 5 informative items or a
-    single other label, everything is taken as clustered (the beta-binomial tail alone)."""
+    single other label, everything is taken as clustered (the tail of the gold votes alone)."""
     counts = np.sort(np.asarray(other_votes, dtype=np.int64), axis=1)[:, ::-1]  # exchangeable: sort each row
     total = counts.sum(axis=1)
     counts = counts[total >= 2]
@@ -247,24 +292,37 @@ def _max_at_most(errors: int, top: int, theta: float, width: int) -> float:
     return float(min(1.0, math.exp(scale) * poly[errors]))
 
 
+def _cdf(successes: np.ndarray, trials: np.ndarray, pmf: Callable[[int], np.ndarray]) -> np.ndarray:
+    """P(K <= successes) per item, K's pmf given per number of trials (1 for an item without trials)."""
+    out = np.ones(len(successes))
+    for size in np.unique(trials[trials > 0]):
+        at = trials == size
+        out[at] = np.minimum(np.cumsum(pmf(int(size)))[successes[at]], 1.0)
+    return out
+
+
 def lead_tail(
     gold_votes: np.ndarray,
     top_other: np.ndarray,
     trials: np.ndarray,
-    a: float,
-    b: float,
+    pmf: Callable[[int], np.ndarray],
     spread: ErrorSpread | None,
     width: int,
 ) -> np.ndarray:
     """Per item, the null probability that the most-voted other label leads the gold label by at least the
-    observed lead (``top_other - gold_votes``), given its ``trials`` judgments: gold votes beta-binomial
-    (a, b), the other votes spread over ``width`` labels as ``spread`` says (None: all clustered).
-    Clustered, the lead is ``trials - 2 * gold``, so that part is the beta-binomial tail of the gold votes;
+    observed lead (``top_other - gold_votes``), given its ``trials`` judgments: gold votes with ``pmf(n)``
+    (P(K = k), k = 0..n), the other votes spread over ``width`` labels as ``spread`` says (None: all
+    clustered). Clustered, the lead is ``trials - 2 * gold``, so that part is the tail of the gold votes;
     items with more than ``AUDIT_JOINT_MAX_JUDGMENTS`` judgments use that tail alone (the larger of the two)."""
     g = np.asarray(gold_votes, dtype=np.int64)
     lead = np.asarray(top_other, dtype=np.int64) - g
     n = np.asarray(trials, dtype=np.int64)
-    clustered = beta_binomial_cdf(g, n, a, b)
+    pmfs: dict[int, np.ndarray] = {}
+
+    def cached(size: int) -> np.ndarray:
+        return pmfs.setdefault(size, pmf(size))
+
+    clustered = _cdf(g, n, cached)
     out = clustered.copy()
     if spread is None or spread.clustered >= 1.0 or width < 2:
         return out
@@ -272,11 +330,12 @@ def lead_tail(
     if len(joint) == 0:
         return out
     pairs, inverse = np.unique(np.stack([n[joint], lead[joint]], axis=1), axis=0, return_inverse=True)
-    pmfs: dict[int, np.ndarray] = {}
     tail = np.empty(len(pairs))
     for j, (size, t) in enumerate(pairs.tolist()):
-        pmf = pmfs.setdefault(size, beta_binomial_pmf(size, a, b))
-        tail[j] = sum(pmf[k] * (1.0 - _max_at_most(size - k, k + t - 1, spread.theta, width)) for k in range(size + 1))
+        probs = cached(size)
+        tail[j] = sum(
+            probs[k] * (1.0 - _max_at_most(size - k, k + t - 1, spread.theta, width)) for k in range(size + 1)
+        )
     spread_part = np.minimum(tail, 1.0)[np.ravel(inverse)]
     out[joint] = spread.clustered * clustered[joint] + (1 - spread.clustered) * spread_part
     return np.minimum(out, 1.0)
@@ -290,6 +349,11 @@ def null_lead_tail(
     spread: ErrorSpread | None,
     width: int,
 ) -> np.ndarray:
-    """:func:`lead_tail` under each component of the null, mixed by the components' weights."""
-    total = sum(w * lead_tail(gold_votes, top_other, trials, a, b, spread, width) for w, a, b in null.components)
-    return np.minimum(np.asarray(total, dtype=np.float64), 1.0)
+    """:func:`lead_tail` under each component of the null, mixed by the components' weights; a hard
+    (ambiguous) component's misses are all on one label (its items are the ones with one plausible other
+    answer), the ordinary one's as ``spread`` says."""
+    total = np.zeros(len(np.asarray(gold_votes)))
+    for c, (w, _, _) in enumerate(null.components):
+        own = None if null.is_ambiguous(c) else spread
+        total += w * lead_tail(gold_votes, top_other, trials, partial(null.pmf, component=c), own, width)
+    return np.minimum(total, 1.0)

@@ -35,8 +35,8 @@ def test_pilot_planted_wrong_gold_is_found(pilot: Path) -> None:
     wrong = set(pd.read_csv(pilot / "_truth" / "wrong_gold.csv")["ticket"])
     assert len(wrong) == N_WRONG_GOLD and len(data.gold) == 360
     precision, recall = _precision_recall(set(suspect_items(audit)), wrong)
-    # measured: 12 of 13 flagged are planted (precision 0.92), all 12 planted found (recall 1.0); the one
-    # false alarm is one of the 25 planted ambiguous items whose judgments lean to another label
+    # measured: 11 flagged, all planted (precision 1.0), 11 of the 12 found (recall 0.92); none of the 25
+    # planted ambiguous items, whose judgments lean to another label, is flagged
     assert precision >= 0.9
     assert recall >= 0.9
     suspects = audit[audit["suspect"]]
@@ -146,8 +146,8 @@ def test_ordinal_ratings_off_by_three_steps() -> None:
         return idx
 
     precision, recall, _ = _measure("helpfulness_likert", shift, rule=AuditRule(control=AuditControl.FDR))
-    # measured with Benjamini-Hochberg: precision 1.00, recall 0.89 (Holm, the default: none found among 200
-    # items with 11 ratings each; a noisy scale needs more ratings per item for family-wise control)
+    # measured with Benjamini-Hochberg: precision 1.00, recall 0.99 (Holm, the default: precision 1.00, recall
+    # 0.98, among 200 items with 11 ratings each)
     assert precision >= 0.95
     assert recall >= 0.8
 
@@ -156,8 +156,10 @@ def _write_project(
     folder: Path, seed: int, wrong: int, hard: float, labels: tuple[str, ...] = ("a", "b", "c", "d"), **kw: Any
 ) -> set[str]:
     """A 3-vendor project, 300 gold items, 9 judgments each (the calibration design of
-    benchmarks/calibration_audit.py); ``names`` renames the vendors, ``shuffle`` permutes the rows."""
+    benchmarks/calibration_audit.py; ``per_item`` judgments per vendor, 3 unless given); ``names`` renames
+    the vendors, ``shuffle`` permutes the rows."""
     names = kw.get("names", ("A", "B", "C"))
+    per_item = kw.get("per_item", 3)
     rng = np.random.default_rng(seed)
     n, k = 300, len(labels)
     items = np.array([f"i{i:04d}" for i in range(n)])
@@ -168,12 +170,12 @@ def _write_project(
     blocks = []
     for name in names:
         skills = 2.1 + 0.5 * rng.standard_normal(10)
-        who = np.argsort(rng.random((n, 10)), axis=1)[:, :3]
+        who = np.argsort(rng.random((n, 10)), axis=1)[:, :per_item]
         right = rng.random(who.shape) < 1 / (1 + np.exp(-(skills[who] + difficulty[:, None])))
         miss = np.where(is_hard[:, None], other[:, None], (truth[:, None] + rng.integers(1, k, who.shape)) % k)
         frame = pd.DataFrame(
             {
-                "item_id": np.repeat(items, 3),
+                "item_id": np.repeat(items, per_item),
                 "annotator_id": who.ravel(),
                 "label": np.array(labels)[np.where(right, truth[:, None], miss).ravel()],
             }
@@ -236,7 +238,24 @@ def test_false_flags_are_controlled_on_simulated_projects(tmp_path: Path) -> Non
         any_false += bool(flagged - wrong)
         found += len(flagged & wrong) if hard == 0 else 0
         planted += len(wrong) if hard == 0 else 0
-    # measured: 2 of 30 projects with a false flag; without hard items 11 of 15 planted found (with them,
-    # items whose crowd splits over gold and one other label hide most wrong gold at 9 judgments an item)
+    # measured: no project of 30 with a false flag; without hard items 8 of 15 planted found (with them, items
+    # whose crowd splits over gold and one other label hide most wrong gold at 9 judgments an item)
     assert any_false <= 3
     assert found >= planted / 2
+
+
+@pytest.mark.slow
+def test_hard_items_with_many_judgments_are_not_accused(tmp_path: Path) -> None:
+    """15 judgments an item, 10% hard items whose misses all go to one other label, 3 wrong gold: in these
+    seeds a beta-binomial null called a correct hard item suspect (one with almost no gold votes); the
+    logit-normal null, at the heaviest tail the data allow, calls no correct item suspect, while still listing
+    such an item as contradicted."""
+    for seed in (4, 8, 10):
+        folder = tmp_path / str(seed)
+        folder.mkdir()
+        wrong = _write_project(folder, seed, wrong=3, hard=0.1, per_item=5)
+        flagged, audit = _flags(folder)
+        assert not flagged - wrong
+        correct = audit[~audit["item_id"].isin(wrong)]
+        assert (correct["vote_share_gold"] <= 0.1).any()
+        assert (correct["p_adjusted_gold"] > 0.05).all()
