@@ -150,7 +150,8 @@ def counts_by_rank(
             chosen = rank < k
             yield counts_for(items[chosen], labels[chosen], n_items, n_labels)
         return
-    by_rank = np.argsort(rank, kind="stable")
+    # a stable sort of small whole numbers is a radix sort (the same order, several times faster)
+    by_rank = np.argsort(rank.astype(np.int16) if max_k < 2**15 else rank, kind="stable")
     bounds = np.searchsorted(rank[by_rank], np.arange(max_k + 1))
     flat = np.zeros(n_items * n_labels, dtype=np.int64)
     for k in range(1, max_k + 1):

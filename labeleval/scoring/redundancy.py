@@ -49,12 +49,9 @@ def redundancy_curve(
     hit = None if kind.exact_match else kind.hit  # exact match: no K x K comparison per draw
     rows = []
     accuracy = np.zeros((draws, max_k))
+    ranks = WithinItemRanks(items, per_item)
     for d in range(draws):
-        order = np.argsort(items + rng.random(len(items)))  # a random order of judgments within each item
-        sorted_items = items[order]
-        starts = np.r_[0, np.flatnonzero(sorted_items[1:] != sorted_items[:-1]) + 1]
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+        rank = ranks.random(rng.random(len(items)))  # a random order of judgments within each item
         for k, matrix in enumerate(counts_by_rank(items, labels, rank, n_gold, k_classes, max_k), start=1):
             eligible = per_item >= k
             if tie == TiePolicy.FRACTIONAL and kind.majority_vote:
@@ -82,6 +79,38 @@ def redundancy_curve(
             }
         )
     return pd.DataFrame(rows)
+
+
+class WithinItemRanks:
+    """Each judgment's rank among its item's judgments in the order of random keys (0 first): the rank within
+    the item of ``argsort(items + keys)``, the same for any keys in [0, 1). Where the items' judgments fit a
+    padded items x k table (at most twice the judgments), the keys are ranked along its rows (sorting rows of k
+    keys, not all the judgments at once); else by the sort of all judgments."""
+
+    def __init__(self, items: np.ndarray, per_item: np.ndarray) -> None:
+        self.items, self.width = items, int(per_item.max()) if len(per_item) else 0
+        self.padded = len(per_item) * self.width <= 2 * len(items)
+        if self.padded:
+            by_item = np.argsort(items, kind="stable")
+            starts = np.r_[0, np.cumsum(per_item)[:-1]]
+            self.slot = np.empty(len(items), dtype=np.int64)
+            self.slot[by_item] = np.arange(len(items)) - np.repeat(starts, per_item)
+            self.table = np.full((len(per_item), self.width), np.inf)
+
+    def random(self, keys: np.ndarray) -> np.ndarray:
+        items = self.items
+        if not self.padded:
+            order = np.argsort(items + keys)
+            sorted_items = items[order]
+            starts = np.r_[0, np.flatnonzero(sorted_items[1:] != sorted_items[:-1]) + 1]
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+            return rank
+        self.table[items, self.slot] = keys  # the unused cells stay infinite: ranked last
+        in_row = np.argsort(self.table, axis=1)
+        rank_of_slot = np.empty_like(in_row)
+        np.put_along_axis(rank_of_slot, in_row, np.arange(self.width)[None, :], axis=1)
+        return np.asarray(rank_of_slot[items, self.slot], dtype=np.int64)
 
 
 def draws_for(gold_judgments: int) -> int:

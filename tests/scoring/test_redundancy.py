@@ -10,7 +10,7 @@ import labeleval as le
 from labeleval.inference.stats import wilson_interval
 from labeleval.present.verdict import redundancy_line
 from labeleval.scoring.kinds import NominalKind
-from labeleval.scoring.redundancy import cheapest_for_target, redundancy_curve
+from labeleval.scoring.redundancy import WithinItemRanks, cheapest_for_target, redundancy_curve
 from tests.helpers.datasets import load
 
 
@@ -80,3 +80,21 @@ def test_redundancy_intervals_are_the_headlines_and_count_annotators(sample_repo
     assert checked >= 2
     target = float(sample_report.settings["target_accuracy"])
     assert (redundancy["clears_target"] == (redundancy["accuracy_ci_low"] >= target)).all()
+
+
+@pytest.mark.parametrize("most", [6, 60])
+def test_random_ranks_are_the_ranks_of_a_sort_of_items_and_keys(most: int) -> None:
+    """The padded ranking (judgments per item alike) and the full sort (one item with many) give each judgment its
+    rank within its item in the order of the keys, as ``argsort(items + keys)`` does."""
+    rng = np.random.default_rng(4)
+    per_item = rng.integers(1, 7, 300)
+    per_item[0] = most
+    items = rng.permutation(np.repeat(np.arange(300), per_item))
+    keys = rng.random(len(items))
+    order = np.argsort(items + keys)
+    expected = np.empty(len(items), dtype=np.int64)
+    first = np.searchsorted(items[order], items[order])  # each sorted judgment's item's first position
+    expected[order] = np.arange(len(items)) - first
+    ranks = WithinItemRanks(items, np.bincount(items))
+    assert ranks.padded == (most == 6)
+    assert np.array_equal(ranks.random(keys), expected)
