@@ -253,9 +253,8 @@ def _tests(
     p_value = np.full(len(n), np.nan)
     adjusted = np.full(len(n), np.nan)
     rejected = np.zeros(len(n), dtype=bool)
-    widen = spread is None or spread.ambiguous  # ordinal: no clustering to read, so always widened
     for _ in range(_MAX_REFITS):
-        null = fit_difficulty_null(agree[~rejected], n[~rejected], floor=1.0 / codes.k, widen=widen)
+        null = fit_difficulty_null(agree[~rejected], n[~rejected], floor=1.0 / codes.k)
         p_value[tested] = null_lead_tail(agree[tested], other[tested], n[tested], null, spread, width)
         adjusted = adjust(p_value)
         now = tested & (np.nan_to_num(adjusted, nan=1.0) <= rule.level) & (other > agree)

@@ -33,13 +33,10 @@ from labeleval.tuning import AUDIT_JOINT_MAX_JUDGMENTS, AUDIT_NULL_WIDEN_LOGLIK
 @dataclass(frozen=True)
 class ErrorSpread:
     """How the misses of a correct gold label fall on the other labels: a share ``clustered`` (an upper
-    bound) all on one label, the rest Dirichlet-multinomial with concentration ``theta`` per label.
-    ``ambiguous``: the data show items whose misses cluster (the share's lower bound is above 0), or are too
-    few to tell; the null's tail is widened only then (:func:`fit_difficulty_null`)."""
+    bound) all on one label, the rest Dirichlet-multinomial with concentration ``theta`` per label."""
 
     clustered: float
     theta: float
-    ambiguous: bool = True
 
 
 def _grouped(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -170,7 +167,7 @@ def _widened(
 
 
 def fit_difficulty_null(
-    successes: np.ndarray, trials: np.ndarray, floor: float, iterations: int = 100, widen: bool = True
+    successes: np.ndarray, trials: np.ndarray, floor: float, iterations: int = 100
 ) -> DifficultyNull:
     """The null of the gold votes, fitted on every gold item with the wrong gold modelled beside it.
 
@@ -180,13 +177,10 @@ def fit_difficulty_null(
     items are a mixture: ordinary items, possibly a group of hard items (median at least ``floor``: a
     correct gold label draws at least a chance share of votes) and possibly wrong gold (median below half of
     ``floor``). Each extra component is kept only where it improves the fit by more than BIC asks (3
-    parameters). The null is the ordinary and hard components, reweighted, each widened when ``widen``
-    (:func:`_widened`): ambiguous items give the gold votes a heavier tail than one logit-normal holds, and the
-    gold votes alone rarely tell them apart (the hard component's gain is about the same with and without them),
-    while the wrong-gold component can take the hardest correct items, so the null is then as heavy-tailed as
-    the data plausibly allow. The caller widens where the misses show ambiguous items
-    (:attr:`ErrorSpread.ambiguous`). Without a wrong-gold component, the hard one would swallow the wrong gold
-    and hide it."""
+    parameters). The null is the ordinary and hard components, reweighted, each widened
+    (:func:`_widened`): the wrong-gold component can take the hardest correct items and leave the null's
+    tail too light, so the null is as heavy-tailed as the data plausibly allow. Without a wrong-gold component,
+    the hard one would swallow the wrong gold and hide it."""
     keep = np.asarray(trials) > 0
     rows, weight = _grouped(np.asarray(successes)[keep], np.asarray(trials)[keep])
     if len(rows) == 0:
@@ -206,8 +200,7 @@ def fit_difficulty_null(
         params, ll = _em_mixture(grid, weight, start, floor, iterations)
         if ll - best_ll > penalty:
             best, best_ll = params, ll
-    if widen:
-        best = _widened(grid, weight, best, len(best) - (len(best) > 1))
+    best = _widened(grid, weight, best, len(best) - (len(best) > 1))
     null = best[:2] if len(best) == 3 else best[:1]
     total = sum(w for w, _, _ in null)
     return DifficultyNull(tuple((w / total, m, s) for w, m, s in null), tuple(c > 0 for c in range(len(null))))
@@ -255,8 +248,7 @@ def fit_error_clustering(other_votes: np.ndarray, iterations: int = 50) -> Error
     a wrong gold label, whose top label is the truth, looks like any other item). A two-class mixture fitted
     by EM: with probability ``clustered`` all of an item's other votes fall on one label, else they follow a
     symmetric Dirichlet-multinomial. The share returned is an upper bound (estimate + 2 standard errors):
-    erring towards clustering only makes the audit more cautious. ``ambiguous`` says whether the data show
-    clustered items at all: the estimate - 2 standard errors above 0. With fewer than 5 informative items or a
+    erring towards clustering only makes the audit more cautious. With fewer than 5 informative items or a
     single other label, everything is taken as clustered (the tail of the gold votes alone)."""
     counts = np.sort(np.asarray(other_votes, dtype=np.int64), axis=1)[:, ::-1]  # exchangeable: sort each row
     total = counts.sum(axis=1)
@@ -276,8 +268,8 @@ def fit_error_clustering(other_votes: np.ndarray, iterations: int = 50) -> Error
         share = float(np.sum(weight * resp) / weight.sum())
         theta = _best_theta(rows, weight * (1 - resp))
     n = weight.sum()
-    error = 2 * math.sqrt(max(share * (1 - share), 1 / n) / n)
-    return ErrorSpread(min(1.0, share + error), theta, share - error > 0)
+    bound = share + 2 * math.sqrt(max(share * (1 - share), 1 / n) / n)
+    return ErrorSpread(min(1.0, bound), theta)
 
 
 def _max_at_most(errors: int, top: int, theta: float, width: int) -> float:

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 
 import labeleval as le
-import labeleval.analyses.gold_audit as gold_audit_module
 from labeleval.analyses.gold_audit import AuditRule, gold_audit, suspect_items, without_items
 from labeleval.errors import LabelevalError
 from labeleval.io.pipeline import load_data
@@ -240,34 +239,10 @@ def test_false_flags_are_controlled_on_simulated_projects(tmp_path: Path) -> Non
         any_false += bool(flagged - wrong)
         found += len(flagged & wrong) if hard == 0 else 0
         planted += len(wrong) if hard == 0 else 0
-    # measured: no project of 30 with a false flag; without hard items 10 of 15 planted found (8 with the null
-    # widened there too; with hard items, items whose crowd splits over gold and one other label hide most wrong
-    # gold at 9 judgments an item, even from an audit that knows the true null)
+    # measured: no project of 30 with a false flag; without hard items 8 of 15 planted found (with them, items
+    # whose crowd splits over gold and one other label hide most wrong gold at 9 judgments an item)
     assert any_false <= 3
-    assert found >= 0.6 * planted
-
-
-@pytest.mark.slow
-def test_the_null_is_widened_where_misses_show_ambiguous_items(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The null's tail is widened in a project whose misses cluster on one label on a tenth of its items (hard
-    items), and not in one whose misses spread (none): there the null is the maximum-likelihood fit. Neither
-    accuses a correct gold item."""
-    calls: list[bool] = []
-    real = gold_audit_module.fit_difficulty_null
-
-    def recorded(*args: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs["widen"])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(gold_audit_module, "fit_difficulty_null", recorded)
-    for seed, hard in ((1, 0.0), (2, 0.0), (1, 0.1), (2, 0.1)):
-        folder = tmp_path / f"{seed}-{hard}"
-        folder.mkdir()
-        wrong = _write_project(folder, seed, wrong=3, hard=hard)
-        calls.clear()
-        flagged, _ = _flags(folder)
-        assert calls and set(calls) == {hard > 0}
-        assert not flagged - wrong
+    assert found >= planted / 2
 
 
 @pytest.mark.slow

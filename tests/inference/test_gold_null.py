@@ -64,33 +64,6 @@ def test_difficulty_null_recovers_a_logit_normal_and_widens_it_a_little() -> Non
     assert loglik(sd) == pytest.approx(max(loglik(s) for s in grid) - AUDIT_NULL_WIDEN_LOGLIK, abs=0.05)
 
 
-def test_difficulty_null_unwidened_is_the_maximum_likelihood_fit() -> None:
-    """``widen=False`` keeps the sd where the likelihood peaks; widening raises every component's sd and the
-    probability of no right vote, and moves nothing else."""
-    rng = np.random.default_rng(4)
-    k = _logit_normal_binomial(9, 2.0, 1.0, 3000, rng)
-    narrow = fit_difficulty_null(k, np.full(3000, 9), floor=0.25, widen=False)
-    wide = fit_difficulty_null(k, np.full(3000, 9), floor=0.25)
-    (_, mu, sd), (_, mu_wide, sd_wide) = narrow.components[0], wide.components[0]
-
-    def loglik(s: float) -> float:
-        return float(np.log(logit_normal_binomial_pmf(9, mu, s))[k].sum())
-
-    assert loglik(sd) >= max(loglik(sd - 0.02), loglik(sd + 0.02))
-    assert mu_wide == mu and sd_wide > sd + 0.02
-    assert wide.pmf(9, 0)[0] > narrow.pmf(9, 0)[0]
-    for seed in range(3):  # with a hard group (widened component by component)
-        rng = np.random.default_rng(seed)
-        k = np.concatenate(
-            [_logit_normal_binomial(15, 3.0, 0.6, 300, rng), _logit_normal_binomial(15, 0.0, 0.6, 60, rng)]
-        )
-        narrow = fit_difficulty_null(k, np.full(360, 15), floor=0.25, widen=False)
-        wide = fit_difficulty_null(k, np.full(360, 15), floor=0.25)
-        assert len(narrow.components) == len(wide.components) == 2
-        for (w, m, s), (w2, m2, s2) in zip(narrow.components, wide.components, strict=True):
-            assert (w, m) == (w2, m2) and s2 >= s
-
-
 def test_difficulty_null_of_unanimous_items_stays_finite() -> None:
     null = fit_difficulty_null(np.full(50, 9), np.full(50, 9), floor=0.25)
     (_, mu, sd), *_ = null.components
@@ -115,20 +88,6 @@ def test_clustering_is_found_when_misses_go_to_one_label() -> None:
     assert fit_error_clustering(spread).clustered < 0.15
     assert fit_error_clustering(np.vstack([spread, clustered])).clustered > 0.4
     assert fit_error_clustering(spread[:3]).clustered == 1.0  # too few items: assume clustered
-
-
-def test_ambiguous_items_are_told_only_where_misses_cluster() -> None:
-    """``ambiguous`` (the clustered share's lower bound above 0) is what widens the null: never with misses
-    spread evenly (20 seeds), always with a tenth of the items clustered, and when too few items tell."""
-    for seed in range(20):
-        rng = np.random.default_rng(seed)
-        spread = rng.multinomial(4, [1 / 3] * 3, size=60)
-        assert not fit_error_clustering(spread).ambiguous
-        clustered = np.zeros((20, 3), dtype=int)
-        clustered[:, 0] = 4
-        fit = fit_error_clustering(np.vstack([spread, clustered]))
-        assert fit.ambiguous and fit.clustered > 0.2
-    assert fit_error_clustering(np.array([[2, 1, 0]])).ambiguous  # too few to tell: as if ambiguous
 
 
 def test_lead_tail_is_a_distribution_tail() -> None:
