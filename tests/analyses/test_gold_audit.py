@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import labeleval as le
+import labeleval.inference.gold_null as gold_null_module
 from labeleval.analyses.gold_audit import AuditRule, gold_audit, suspect_items, without_items
 from labeleval.errors import LabelevalError
 from labeleval.io.pipeline import load_data
@@ -48,6 +49,22 @@ def test_pilot_planted_wrong_gold_is_found(pilot: Path) -> None:
     assert {"votes_Atlas", "votes_Bravo", "votes_Cirrus"} <= set(audit.columns)
     first = suspects.iloc[0]
     assert first["votes_Atlas"] and first["votes_Atlas"].split(",")[0].startswith(first["suggested_label"])
+
+
+def test_the_widened_tail_keeps_the_pilots_ambiguous_items_unaccused(
+    pilot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why the null's tail is widened in every project: the pilot's ambiguous items lean to one other label on
+    only part of their judgments, so its misses do not look clustered; with the null at its maximum-likelihood
+    sd the audit finds the twelfth wrong gold label too, but also calls a correct ambiguous item suspect."""
+    data = load_data(le.load_project(pilot))
+    wrong = set(pd.read_csv(pilot / "_truth" / "wrong_gold.csv")["ticket"])
+    ambiguous = set(pd.read_csv(pilot / "_truth" / "ambiguous.csv")["ticket"])
+    assert not set(suspect_items(gold_audit(data))) - wrong
+    monkeypatch.setattr(gold_null_module, "AUDIT_NULL_WIDEN_LOGLIK", 0.0)
+    narrow = set(suspect_items(gold_audit(data)))
+    assert narrow >= wrong
+    assert narrow - wrong and narrow - wrong <= ambiguous
 
 
 @pytest.mark.slow
