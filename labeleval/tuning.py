@@ -165,7 +165,10 @@ AUDIT_JOINT_MAX_JUDGMENTS: Final = 200
 #: log-likelihood falls this far below its maximum: about the estimate + 1.4 standard errors, towards the
 #: heaviest tail of no right votes the data allow, since the wrong-gold component can take the hardest correct
 #: items and leave the null too light there. Raising it flags fewer items, wrong and correct alike: at 2 (2 SE)
-#: a simulated project with 8 wrong gold among 300 at 9 judgments an item had none found, 7 at 1
+#: a simulated project with 8 wrong gold among 300 at 9 judgments an item had none found, 7 at 1. Holm's share
+#: found of 3 wrong gold among 300 without hard items / projects with a false flag with 10% hard items at 15
+#: judgments an item (benchmarks/calibration_audit.py, 100 projects): 59% / 3% at 1, 64% / 4% at 0.5, 71% / 9% at 0
+#: (no widening, which also accuses an ambiguous item of sample_data/ticket_pilot); the oracle null's: 84% / 0%
 AUDIT_NULL_WIDEN_LOGLIK: Final = 1.0
 
 #: a vendor whose Dawid-Skene consensus is the chosen one is refitted once without each of its annotators, up to
