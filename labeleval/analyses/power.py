@@ -340,50 +340,57 @@ class PowerAt:
         return np.array([self._power(j, n, difference) for j in range(len(self.keys))])
 
     def _power(self, j: int, n: float, difference: Difference) -> float:
-        item = self.item_var[:, j] * (self.n_sim / n)
+        return float(self._powers(j, np.array([n]), difference)[0])
+
+    def _powers(self, j: int, sizes: np.ndarray, difference: Difference) -> np.ndarray:
+        """Comparison ``j``'s power at each of ``sizes`` gold items (the pilots along the second axis)."""
+        n = np.asarray(sizes, dtype=np.float64)[:, None]
+        item = self.item_var[None, :, j] * (self.n_sim / n)
         # the item part's true variance: the pilots' delta-method variance, unbiased (n / (n - 1))
-        sigma = math.sqrt(float(item.mean()) * self.n_sim / max(self.n_sim - 1, 1) + float(self.annotator[j]))
+        sigma = np.sqrt(item.mean(axis=1) * self.n_sim / max(self.n_sim - 1, 1) + float(self.annotator[j]))
+        sigma = np.maximum(sigma, 1e-12)[:, None]
         se, df = self._se_df(j, item, n)
         finite = np.isfinite(df) & (df > 0)
         q = np.where(finite, stdtrit(np.where(finite, df, 1.0), ndtr(self.critical)), self.critical)
         named = np.nan if difference is None else float(np.broadcast_to(difference, len(self.keys))[j])
         delta = abs(float(self.delta[j]) if np.isnan(named) else named)
-        upper = ndtr((delta - q * se) / max(sigma, 1e-12))
-        lower = ndtr((-delta - q * se) / max(sigma, 1e-12))
-        return float(np.mean(upper + lower))
+        upper = ndtr((delta - q * se) / sigma)
+        lower = ndtr((-delta - q * se) / sigma)
+        return np.asarray(np.mean(upper + lower, axis=1), dtype=np.float64)
 
-    def _se_df(self, j: int, item: np.ndarray, n: float) -> tuple[np.ndarray, np.ndarray]:
+    def _se_df(self, j: int, item: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The report's SE (with its Jeffreys floor) and Satterthwaite df of comparison ``j`` in each pilot, read
-        at ``n`` gold items: the item part scaled, and each vendor's annotator excess and its df terms those of a
-        pilot of ``n`` items by the same annotators (:func:`~labeleval.scoring.uncertainty.excess_terms`), up to
-        :data:`~labeleval.tuning.PLAN_RESCALED_UP_TO` times the simulated size (above, a pilot rescaled that far:
-        the df a simulation predicts far above its size err low, on the side of more gold)."""
+        at ``n`` gold items (a column of sizes): the item part scaled, and each vendor's annotator excess and its
+        df terms those of a pilot of ``n`` items by the same annotators
+        (:func:`~labeleval.scoring.uncertainty.excess_terms`), up to :data:`~labeleval.tuning.PLAN_RESCALED_UP_TO`
+        times the simulated size (above, a pilot rescaled that far: the df a simulation predicts far above its
+        size err low, on the side of more gold)."""
         scale = n / self.n_sim
         parts = self.parts[j]  # per vendor: successes, trials, then EXCESS_PARTS; a's columns, then b's
         width = parts.shape[1] // 2
         a, b = parts[:, :width], parts[:, width:]
         floors = np.hypot(jeffreys_se(a[:, 0] * scale, a[:, 1] * scale), jeffreys_se(b[:, 0] * scale, b[:, 1] * scale))
-        rescale = min(scale, PLAN_RESCALED_UP_TO)  # beyond, the df terms of a pilot that size (cautious)
+        rescale = np.minimum(scale, PLAN_RESCALED_UP_TO)  # beyond, the df terms of a pilot that size (cautious)
         excess_a, terms_a = excess_terms(a[:, 2:], rescale)
         excess_b, terms_b = excess_terms(b[:, 2:], rescale)
         se = np.maximum(np.sqrt(np.maximum(item + excess_a + excess_b, 0.0)), floors)
-        return se, difference_df(item, excess_a, excess_b, terms_a, terms_b, round(n))
+        return se, difference_df(item, excess_a, excess_b, terms_a, terms_b, np.round(n))
 
     def best(self, difference: Difference = None, limit: int = 1_000_000) -> np.ndarray:
         """Per comparison, the highest power on :meth:`solve`'s grid up to ``limit`` gold items."""
         grid = _grid(limit)
-        return np.array([max(self._power(j, int(n), difference) for n in grid) for j in range(len(self.keys))])
+        return np.array([float(self._powers(j, grid, difference).max()) for j in range(len(self.keys))])
 
     def solve(self, power: float, difference: Difference = None, limit: int = 1_000_000) -> np.ndarray:
         """Per comparison, the first gold-item count at which it reaches ``power`` (inf: not below ``limit``).
 
-        The power is not monotone in ``n`` far from the simulated size (the annotator part's df terms are the
+        The power is not monotone in ``n`` far from the simulated size (the annotator part's noise is the
         simulation's), so the first size that reaches it is found on a geometric grid, then refined by bisection."""
         out = np.full(len(self.keys), math.inf)
         grid = _grid(limit)
         for j in range(len(self.keys)):
-            reached = [k for k, n in enumerate(grid) if self._power(j, int(n), difference) >= power][:1]
-            if not reached:
+            reached = np.flatnonzero(self._powers(j, grid, difference) >= power)[:1]
+            if not len(reached):
                 continue
             low, high = (1, 2) if reached[0] == 0 else (int(grid[reached[0] - 1]), int(grid[reached[0]]))
             while high - low > max(1, low // 200):
@@ -582,7 +589,7 @@ def items_needed(
             break
         m = min(target, cap)
     near = [sim for size, sim in simulated.items() if np.isfinite(needs).any() and _within(size, target)]
-    if len(near) > 1:
+    if near:  # the sizes simulated near the answer, not the last one alone (it may be 1.5 times away)
         at = pooled(near, target)
         needs = at.solve(power, difference, bound)
     return needs, at

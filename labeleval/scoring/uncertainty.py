@@ -603,7 +603,7 @@ def two_way_excess(p: RatioSums) -> tuple[float, float, float]:
     """
     parts, effective = excess_parts(p)
     excess, terms = excess_terms(parts)
-    return float(excess[0]), effective, float(terms[0])
+    return float(excess), effective, float(terms)
 
 
 #: what :func:`excess_parts` keeps of a ratio, in this order (the columns :func:`excess_terms` reads)
@@ -631,43 +631,47 @@ def excess_parts(p: RatioSums) -> tuple[np.ndarray, float]:
 
 
 def rescaled_parts(parts: np.ndarray, scale: float | np.ndarray) -> np.ndarray:
-    """:func:`excess_parts` (one row per ratio) of a pilot of ``scale`` times the items, by the same annotators:
-    the item and judgment-level variances divided by ``scale`` (each is a sum over ``scale`` times the judgments
-    over a total ``scale`` times larger), the annotators' mean square keeping its annotator part ``V_a - V_e``
-    with the judgment part rescaled, the crossed variance keeping what it adds to the item variance, and the
-    items and judgments multiplied. The excess stays the same; its terms (hence the df) become those of the
-    larger or smaller pilot: more items, less judgment noise in the annotators' mean square, more df."""
-    rows = np.array(np.atleast_2d(parts), dtype=np.float64)
-    scale = np.broadcast_to(np.asarray(scale, dtype=np.float64), len(rows))
-    v_i, v_a, v_e = rows[:, 0].copy(), rows[:, 2].copy(), rows[:, 3].copy()
-    rows[:, 0] = v_i / scale
-    rows[:, 1] *= scale
-    rows[:, 2] = v_a - v_e + v_e / scale
-    rows[:, 3] = v_e / scale
-    rows[:, 6] *= scale
-    rows[:, 8] = rows[:, 8] - v_i + v_i / scale
-    return rows
+    """:func:`excess_parts` (last axis) of a pilot of ``scale`` times the items, by the same annotators: the item
+    and judgment-level variances divided by ``scale`` (each is a sum over ``scale`` times the judgments over a
+    total ``scale`` times larger), the annotators' mean square keeping its annotator part ``V_a - V_e`` with the
+    judgment part rescaled, the crossed variance keeping what it adds to the item variance, and the items and
+    judgments multiplied. The excess stays the same; its terms (hence the df) become those of the larger or
+    smaller pilot: more items, less judgment noise in the annotators' mean square, more df. ``scale``
+    broadcasts against the rows (e.g. a column of sizes against a row of pilots)."""
+    f = np.asarray(scale, dtype=np.float64)
+    v_i, items, v_a, v_e, c, df_a, judgments, annotators, crossed = np.moveaxis(np.asarray(parts, np.float64), -1, 0)
+    columns = (
+        v_i / f,
+        items * f,
+        v_a - v_e + v_e / f,
+        v_e / f,
+        c,
+        df_a,
+        judgments * f,
+        annotators,
+        crossed - v_i + v_i / f,
+    )
+    return np.stack(np.broadcast_arrays(*columns), axis=-1)
 
 
-def excess_terms(parts: np.ndarray, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """The annotator excess and its Satterthwaite terms (:func:`two_way_excess`) from :func:`excess_parts`, one
-    row per ratio (element-wise over rows, for a plan's simulated pilots); ``scale``: those of a pilot of
+def excess_terms(parts: np.ndarray, scale: float | np.ndarray = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """The annotator excess and its Satterthwaite terms (:func:`two_way_excess`) from :func:`excess_parts` on the
+    last axis (element-wise over the others, for a plan's simulated pilots); ``scale``: those of a pilot of
     ``scale`` times the items (:func:`rescaled_parts`)."""
-    rows = np.atleast_2d(np.asarray(parts, dtype=np.float64))
-    if scale != 1.0:
+    rows = np.asarray(parts, dtype=np.float64)
+    if np.any(np.asarray(scale) != 1.0):
         rows = rescaled_parts(rows, scale)
-    v_i, items, v_a, v_e, c, df_a, judgments, annotators, crossed = rows.T
-    with np.errstate(invalid="ignore"):
-        excess = c * (v_a - v_e)
-    excess = np.where(np.isfinite(excess), np.maximum(excess, 0.0), 0.0)
-    terms = annotator_df_terms_array(v_a, v_e, c, df_a, np.maximum(judgments - annotators, 1.0))
-    moment = np.isfinite(crossed) & np.isfinite(v_i)  # the same df, the crossed design's variance
-    item_df = np.maximum(items - 1, 1)
-    df = two_way_df_array(v_i, item_df, excess, terms)
-    excess = np.where(moment, np.maximum(crossed - v_i, 0.0), excess)
+    v_i, items, v_a, v_e, c, df_a, judgments, annotators, crossed = np.moveaxis(rows, -1, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
+        excess = c * (v_a - v_e)
+        excess = np.where(np.isfinite(excess), np.maximum(excess, 0.0), 0.0)
+        terms = annotator_df_terms_array(v_a, v_e, c, df_a, np.maximum(judgments - annotators, 1.0))
+        moment = np.isfinite(crossed) & np.isfinite(v_i)  # the same df, the crossed design's variance
+        item_df = np.maximum(items - 1, 1)
+        df = two_way_df_array(v_i, item_df, excess, terms)
+        excess = np.where(moment, np.maximum(crossed - v_i, 0.0), excess)
         matched = np.maximum((v_i + excess) ** 2 / df - v_i**2 / item_df, 0.0)
-    terms = np.where(moment & np.isfinite(df) & (df > 0), matched, terms)
+        terms = np.where(moment & np.isfinite(df) & (df > 0), matched, terms)
     return excess, terms
 
 
