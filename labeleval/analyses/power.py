@@ -28,9 +28,13 @@ pilots (the rejection count smoothed: far fewer pilots for the same precision):
   the family's correlation (:func:`family_critical`) is too low, since the two-way resamples have heavier
   tails than a normal, and serves only when no pilot can be resampled.
 
-Above :func:`simulated_items` gold items (:data:`~labeleval.tuning.PLAN_SIMULATED_WORK` over the larger of the
-labels per item and the task's labels) the pilots are simulated at that size and the item parts scaled by
-``n_sim / n`` (an item part's variance falls as ``1 / n``).
+Read at ``n`` gold items, pilots simulated at ``n_sim`` have their item parts scaled by ``n_sim / n`` (an item
+part's variance falls as ``1 / n``) and each vendor's annotator part rescaled
+(:func:`labeleval.scoring.uncertainty.rescaled_parts`: the excess kept, the judgment noise in the annotators' mean
+square scaled, so the df are those of a pilot of ``n`` items), up to
+:data:`~labeleval.tuning.PLAN_RESCALED_UP_TO` times ``n_sim``. Above :func:`simulated_items` gold items
+(:data:`~labeleval.tuning.PLAN_SIMULATED_WORK` over the larger of the labels per item and the task's labels) the
+pilots are simulated at that size. :func:`items_needed` reads its answer from the sizes simulated near it, pooled.
 """
 
 from __future__ import annotations
