@@ -108,6 +108,16 @@ PLAN_SIMULATED_ITEMS: Final = 1000
 #: when its scaled curve rises to this share of the asked power (it understates the power far above the
 #: simulated size); below, "never" stands without the larger simulation (the time of a plan)
 PLAN_WITHIN_REACH: Final = 0.5
+#: a plan reads a simulated pilot's annotator part (its excess's df terms) as that of a pilot up to this many times
+#: larger (the judgment noise in the annotators' mean square shrinking with the items); beyond, as this many
+#: times: its excess estimate keeps the noise of the smaller pilot, and a zero excess rescaled far would promise
+#: too much (the search walks by this factor, so near the answer the rescaling is full)
+PLAN_RESCALED_UP_TO: Final = 1.5
+#: a plan's answer is read from the pilots of every size it simulated within this share of the answer, together:
+#: one simulation's answer carries its Monte-Carlo error (about 7% of the items), and near the answer the
+#: rescaled pilots of a neighbouring size agree with its own (pool of 10: 0.72 to 0.77 at 485 items from sizes
+#: 452 to 632), while a size 1.5 times away is biased by a few points
+PLAN_POOLED_WITHIN: Final = 0.25
 #: pilots a plan scores as the report does (each one's SEs, dfs and the family's correlation): the power's
 #: Monte-Carlo error (about 1 point) against the plan's time (each pilot is four scorings of its ratios)
 PLAN_SCORED_PILOTS: Final = 120

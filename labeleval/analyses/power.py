@@ -28,9 +28,13 @@ pilots (the rejection count smoothed: far fewer pilots for the same precision):
   the family's correlation (:func:`family_critical`) is too low, since the two-way resamples have heavier
   tails than a normal, and serves only when no pilot can be resampled.
 
-Above :func:`simulated_items` gold items (:data:`~labeleval.tuning.PLAN_SIMULATED_WORK` over the larger of the
-labels per item and the task's labels) the pilots are simulated at that size and the item parts scaled by
-``n_sim / n`` (an item part's variance falls as ``1 / n``).
+Read at ``n`` gold items, pilots simulated at ``n_sim`` have their item parts scaled by ``n_sim / n`` (an item
+part's variance falls as ``1 / n``) and each vendor's annotator part rescaled
+(:func:`labeleval.scoring.uncertainty.rescaled_parts`: the excess kept, the judgment noise in the annotators' mean
+square scaled, so the df are those of a pilot of ``n`` items), up to
+:data:`~labeleval.tuning.PLAN_RESCALED_UP_TO` times ``n_sim``. Above :func:`simulated_items` gold items
+(:data:`~labeleval.tuning.PLAN_SIMULATED_WORK` over the larger of the labels per item and the task's labels) the
+pilots are simulated at that size. :func:`items_needed` reads its answer from the sizes simulated near it, pooled.
 """
 
 from __future__ import annotations
@@ -46,11 +50,22 @@ from scipy.special import ndtr, stdtrit
 
 from labeleval.inference.stats import ANNOTATOR_STREAM, bootstrap_totals, jeffreys_se, max_t, two_way_samples
 from labeleval.scoring.compare import difference_df
-from labeleval.scoring.uncertainty import RatioEstimate, RatioSums, analytic_estimate, ratio_sums
+from labeleval.scoring.uncertainty import (
+    EXCESS_PARTS,
+    RatioEstimate,
+    RatioSums,
+    analytic_estimate,
+    excess_parts,
+    excess_terms,
+    ratio_sums,
+    rescaled_parts,
+)
 from labeleval.tuning import (
     PLAN_CRITICAL_PILOTS,
+    PLAN_POOLED_WITHIN,
     PLAN_POPULATION_DRAWS,
     PLAN_RESAMPLES,
+    PLAN_RESCALED_UP_TO,
     PLAN_SCORED_PILOTS,
     PLAN_SEED,
     PLAN_SIMULATED_ITEMS,
@@ -268,6 +283,7 @@ class _Pilots:
 
     estimates: dict[str, list[RatioEstimate]] = field(default_factory=lambda: {m: [] for m in PLANNED})
     residual: dict[str, list[np.ndarray]] = field(default_factory=lambda: {m: [] for m in PLANNED})
+    excess: dict[str, list[np.ndarray]] = field(default_factory=lambda: {m: [] for m in PLANNED})  # excess_parts
     sums: list[dict[str, RatioSums]] = field(default_factory=list)  # the first pilots', for the bootstrap
 
 
@@ -297,6 +313,7 @@ def _score_pilots(model: PilotModel, w: Workforce, difficulty: np.ndarray, rng: 
             out.sums.append(sums)
         for name, ratio in sums.items():
             out.estimates[name].append(analytic_estimate(ratio, model.family.confidence, two_way=model.family.two_way))
+            out.excess[name].append(excess_parts(ratio)[0])
             x, t = ratio.item_sums[:, 0], ratio.item_sums[:, 1]  # type: ignore[index]
             out.residual[name].append((x - ratio.value * t) / ratio.trials)
     return out
@@ -317,7 +334,7 @@ class PowerAt:
     delta: np.ndarray
     annotator: np.ndarray
     item_var: np.ndarray  # (pilots, comparisons)
-    parts: list[np.ndarray]  # per comparison (pilots x 8): each vendor's successes, trials, excess, df terms
+    parts: list[np.ndarray]  # per comparison (pilots x columns): each vendor's successes, trials, excess parts
     critical: float
 
     def power(self, n: float | None = None, difference: Difference = None) -> np.ndarray:
@@ -327,43 +344,57 @@ class PowerAt:
         return np.array([self._power(j, n, difference) for j in range(len(self.keys))])
 
     def _power(self, j: int, n: float, difference: Difference) -> float:
-        item = self.item_var[:, j] * (self.n_sim / n)
+        return float(self._powers(j, np.array([n]), difference)[0])
+
+    def _powers(self, j: int, sizes: np.ndarray, difference: Difference) -> np.ndarray:
+        """Comparison ``j``'s power at each of ``sizes`` gold items (the pilots along the second axis)."""
+        n = np.asarray(sizes, dtype=np.float64)[:, None]
+        item = self.item_var[None, :, j] * (self.n_sim / n)
         # the item part's true variance: the pilots' delta-method variance, unbiased (n / (n - 1))
-        sigma = math.sqrt(float(item.mean()) * self.n_sim / max(self.n_sim - 1, 1) + float(self.annotator[j]))
+        sigma = np.sqrt(item.mean(axis=1) * self.n_sim / max(self.n_sim - 1, 1) + float(self.annotator[j]))
+        sigma = np.maximum(sigma, 1e-12)[:, None]
         se, df = self._se_df(j, item, n)
         finite = np.isfinite(df) & (df > 0)
         q = np.where(finite, stdtrit(np.where(finite, df, 1.0), ndtr(self.critical)), self.critical)
         named = np.nan if difference is None else float(np.broadcast_to(difference, len(self.keys))[j])
         delta = abs(float(self.delta[j]) if np.isnan(named) else named)
-        upper = ndtr((delta - q * se) / max(sigma, 1e-12))
-        lower = ndtr((-delta - q * se) / max(sigma, 1e-12))
-        return float(np.mean(upper + lower))
+        upper = ndtr((delta - q * se) / sigma)
+        lower = ndtr((-delta - q * se) / sigma)
+        return np.asarray(np.mean(upper + lower, axis=1), dtype=np.float64)
 
-    def _se_df(self, j: int, item: np.ndarray, n: float) -> tuple[np.ndarray, np.ndarray]:
-        """The report's SE (with its Jeffreys floor) and Satterthwaite df of comparison ``j`` in each pilot."""
+    def _se_df(self, j: int, item: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The report's SE (with its Jeffreys floor) and Satterthwaite df of comparison ``j`` in each pilot, read
+        at ``n`` gold items (a column of sizes): the item part scaled, and each vendor's annotator excess and its
+        df terms those of a pilot of ``n`` items by the same annotators
+        (:func:`~labeleval.scoring.uncertainty.excess_terms`), up to :data:`~labeleval.tuning.PLAN_RESCALED_UP_TO`
+        times the simulated size (above, a pilot rescaled that far: the df a simulation predicts far above its
+        size err low, on the side of more gold)."""
         scale = n / self.n_sim
-        parts = self.parts[j]  # successes, trials, annotator excess and its df terms of a, then of b
-        floors = np.hypot(
-            jeffreys_se(parts[:, 0] * scale, parts[:, 1] * scale), jeffreys_se(parts[:, 4] * scale, parts[:, 5] * scale)
-        )
-        se = np.maximum(np.sqrt(np.maximum(item + parts[:, 2] + parts[:, 6], 0.0)), floors)
-        return se, difference_df(item, parts[:, 2], parts[:, 6], parts[:, 3], parts[:, 7], round(n))
+        parts = self.parts[j]  # per vendor: successes, trials, then EXCESS_PARTS; a's columns, then b's
+        width = parts.shape[1] // 2
+        a, b = parts[:, :width], parts[:, width:]
+        floors = np.hypot(jeffreys_se(a[:, 0] * scale, a[:, 1] * scale), jeffreys_se(b[:, 0] * scale, b[:, 1] * scale))
+        rescale = np.minimum(scale, PLAN_RESCALED_UP_TO)  # beyond, the df terms of a pilot that size (cautious)
+        excess_a, terms_a = excess_terms(a[:, 2:], rescale)
+        excess_b, terms_b = excess_terms(b[:, 2:], rescale)
+        se = np.maximum(np.sqrt(np.maximum(item + excess_a + excess_b, 0.0)), floors)
+        return se, difference_df(item, excess_a, excess_b, terms_a, terms_b, np.round(n))
 
     def best(self, difference: Difference = None, limit: int = 1_000_000) -> np.ndarray:
         """Per comparison, the highest power on :meth:`solve`'s grid up to ``limit`` gold items."""
         grid = _grid(limit)
-        return np.array([max(self._power(j, int(n), difference) for n in grid) for j in range(len(self.keys))])
+        return np.array([float(self._powers(j, grid, difference).max()) for j in range(len(self.keys))])
 
     def solve(self, power: float, difference: Difference = None, limit: int = 1_000_000) -> np.ndarray:
         """Per comparison, the first gold-item count at which it reaches ``power`` (inf: not below ``limit``).
 
-        The power is not monotone in ``n`` far from the simulated size (the annotator part's df terms are the
+        The power is not monotone in ``n`` far from the simulated size (the annotator part's noise is the
         simulation's), so the first size that reaches it is found on a geometric grid, then refined by bisection."""
         out = np.full(len(self.keys), math.inf)
         grid = _grid(limit)
         for j in range(len(self.keys)):
-            reached = [k for k, n in enumerate(grid) if self._power(j, int(n), difference) >= power][:1]
-            if not reached:
+            reached = np.flatnonzero(self._powers(j, grid, difference) >= power)[:1]
+            if not len(reached):
                 continue
             low, high = (1, 2) if reached[0] == 0 else (int(grid[reached[0] - 1]), int(grid[reached[0]]))
             while high - low > max(1, low // 200):
@@ -407,7 +438,7 @@ def power_at(model: PilotModel, n: int, *, pilots: int = PLAN_SCORED_PILOTS, see
             annotator.append(pops[a][metric][1] + pops[b][metric][1] if model.family.two_way else 0.0)
             residuals = zip(sims[a].residual[metric], sims[b].residual[metric], strict=True)
             item_var.append([float(np.sum((x - y) ** 2)) for x, y in residuals])
-            estimates.append(np.array([_parts(x) + _parts(y) for x, y in zip(ea, eb, strict=True)]))
+            estimates.append(_pair_parts(sims[a], sims[b], metric, model.family.two_way))
             if metric in model.family.metrics:
                 family.append([x.value - y.value for x, y in zip(ea, eb, strict=True)])
         family += _other_members(model, sims, a, b)
@@ -417,8 +448,15 @@ def power_at(model: PilotModel, n: int, *, pilots: int = PLAN_SCORED_PILOTS, see
     return PowerAt(n_sim, keys, np.array(delta), np.array(annotator), np.array(item_var).T, estimates, critical)
 
 
-def _parts(r: RatioEstimate) -> list[float]:
-    return [r.successes, r.trials, r.annotator_variance, r.df_terms]
+def _pair_parts(a: _Pilots, b: _Pilots, metric: str, two_way: bool) -> np.ndarray:
+    """Per pilot (rows): each vendor's successes and trials, then the parts of its annotator excess
+    (:data:`~labeleval.scoring.uncertainty.EXCESS_PARTS`; NaN for item-only uncertainty), a's then b's."""
+    out = []
+    for sim in (a, b):
+        totals = [[r.successes, r.trials] for r in sim.estimates[metric]]
+        parts = np.array(sim.excess[metric]) if two_way else np.full((len(totals), len(EXCESS_PARTS)), np.nan)
+        out.append(np.hstack([np.array(totals), parts]))
+    return np.hstack(out)
 
 
 def _other_members(model: PilotModel, sims: list[_Pilots], a: int, b: int) -> list[list[float]]:
@@ -522,22 +560,26 @@ def items_needed(
     """Gold items at which each planned comparison first reaches ``power`` (inf: never, or not below
     ``limit``), at the model's differences or at ``difference``; and the simulation the answer rests on.
 
-    A simulation at ``m`` items is trusted only near ``m``: its annotator part's df terms are those of a pilot of
-    ``m`` items, which understate the df of a much larger pilot and overstate that of a smaller one. So the
-    search walks: simulate at ``m`` (``start`` first), solve within ``m / 1.5 .. 1.5 m``; a comparison that does
-    not get there moves the next simulation to ``1.5 m`` (up to :data:`~labeleval.tuning.PLAN_SIMULATED_ITEMS`,
-    where it is solved to ``limit``), otherwise to the largest need, until the simulated size is within 3% of the
-    answer (or within 10% of a size simulated before), at most :func:`simulated_items` (solved to ``limit`` from
-    there: larger pilots cost more to simulate than the answer gains). A comparison that no size reaches at
-    ``PLAN_SIMULATED_ITEMS`` but whose scaled curve rises to :data:`~labeleval.tuning.PLAN_WITHIN_REACH` of the
-    power is simulated once at the largest size before "never" is said.
+    A simulation at ``m`` items is read at other sizes with its item parts scaled and each pilot's annotator
+    excess rescaled (:func:`~labeleval.scoring.uncertainty.rescaled_parts`), but it is trusted only near ``m``:
+    the spread of its excess estimates is that of a pilot of ``m`` items. So the search walks: simulate at ``m``
+    (``start`` first), solve within ``m / 1.5 .. 1.5 m``; a comparison that does not get there moves the next
+    simulation to ``1.5 m`` (up to :data:`~labeleval.tuning.PLAN_SIMULATED_ITEMS`, where it is solved to
+    ``limit``), otherwise to the largest need, until the simulated size is within 3% of the answer (or within 10%
+    of a size simulated before), at most :func:`simulated_items` (solved to ``limit`` from there: larger pilots
+    cost more to simulate than the answer gains). A comparison that no size reaches at ``PLAN_SIMULATED_ITEMS``
+    but whose scaled curve rises to :data:`~labeleval.tuning.PLAN_WITHIN_REACH` of the power is simulated once
+    at the largest size before "never" is said. The answer is then read from the pilots of every size simulated
+    within :data:`~labeleval.tuning.PLAN_POOLED_WITHIN` of it, together (:func:`pooled`): one simulation's
+    answer carries its Monte-Carlo error (about 7% of the items), and the search stops between two sizes whose
+    answers differ by about that much.
     """
-    m, cap, widened, tried = start, simulated_items(model), False, []
+    m, cap, widened, simulated, target = start, simulated_items(model), False, {}, start
     for _ in range(12):
-        at = _cached_power_at(model, m)
-        tried.append(m)
+        at = simulated[m] = _cached_power_at(model, m)
         wide = m >= min(PLAN_SIMULATED_ITEMS, cap)  # from here solved to ``limit``
-        needs = at.solve(power, difference, limit if wide else min(limit, int(1.5 * m)))
+        bound = limit if wide else min(limit, int(1.5 * m))
+        needs = at.solve(power, difference, bound)
         finite = needs[np.isfinite(needs)]
         if len(finite) < len(needs) and not wide:
             m = min(int(1.5 * m) + 1, PLAN_SIMULATED_ITEMS, cap)
@@ -547,10 +589,39 @@ def items_needed(
             m, widened = cap, True  # its curve, scaled from a smaller pilot, may understate it: simulate larger
             continue
         target = int(finite.max()) if len(finite) else m
-        if (m >= cap and target >= m) or abs(target - m) <= 0.03 * m or _near(target, tried[:-1]):
+        if (m >= cap and target >= m) or abs(target - m) <= 0.03 * m or _near(target, [s for s in simulated if s != m]):
             break
         m = min(target, cap)
+    near = [sim for size, sim in simulated.items() if np.isfinite(needs).any() and _within(size, target)]
+    if near:  # the sizes simulated near the answer, not the last one alone (it may be 1.5 times away)
+        at = pooled(near, target)
+        needs = at.solve(power, difference, bound)
     return needs, at
+
+
+def _rescaled_pair(parts: np.ndarray, scale: float) -> np.ndarray:
+    """:func:`_pair_parts` of pilots of ``scale`` times the items: both vendors' totals and excess parts."""
+    width = parts.shape[1] // 2
+    halves = [parts[:, :width], parts[:, width:]]
+    return np.hstack([np.hstack([h[:, :2] * scale, rescaled_parts(h[:, 2:], scale)]) for h in halves])
+
+
+def _within(size: int, target: int) -> bool:
+    return abs(size - target) <= PLAN_POOLED_WITHIN * target
+
+
+def pooled(simulations: list[PowerAt], n: int) -> PowerAt:
+    """Simulations of one model at several sizes read as one of ``n`` gold items: each one's pilots with their
+    item parts scaled and their annotator parts rescaled to ``n`` items, side by side; the critical value the
+    pilots' average."""
+    first = simulations[0]
+    parts = [
+        np.vstack([_rescaled_pair(sim.parts[j], n / sim.n_sim) for sim in simulations]) for j in range(len(first.keys))
+    ]
+    item_var = np.vstack([sim.item_var * (sim.n_sim / n) for sim in simulations])
+    counts = [len(sim.item_var) for sim in simulations]
+    critical = float(np.average([sim.critical for sim in simulations], weights=counts))
+    return PowerAt(n, first.keys, first.delta, first.annotator, item_var, parts, critical)
 
 
 def _near(target: int, sizes: list[int]) -> bool:

@@ -419,27 +419,50 @@ def annotator_df_terms(
     Half the judgment-level mean square is counted with the annotators: the df stays below what the annotators
     support (at most ``df_a`` without item variance, :func:`volume_df`), and 95% intervals cover 93-97% in
     the simulated workforces (docs/metrics.md). 0 where there is no annotator part (``c`` not finite).
+    Element-wise over arrays: :func:`annotator_df_terms_array`.
     """
-    if not (np.isfinite(c) and annotator_df > 0):
-        return 0.0
-    half = judgment_var / 2.0
-    terms = (c * max(annotator_var - half, 0.0)) ** 2 / annotator_df
-    if judgment_df > 0 and np.isfinite(judgment_df):
-        terms += (c * half) ** 2 / judgment_df
-    return float(terms) if np.isfinite(terms) else 0.0
+    return float(annotator_df_terms_array(annotator_var, judgment_var, c, annotator_df, judgment_df))
+
+
+def annotator_df_terms_array(
+    annotator_var: float | np.ndarray,
+    judgment_var: float | np.ndarray,
+    c: float | np.ndarray,
+    annotator_df: float | np.ndarray,
+    judgment_df: float | np.ndarray,
+) -> np.ndarray:
+    """:func:`annotator_df_terms` element-wise (a sample-size plan's simulated pilots)."""
+    v_a, v_e, c, df_a, df_e = (
+        np.asarray(v, dtype=np.float64) for v in (annotator_var, judgment_var, c, annotator_df, judgment_df)
+    )
+    half = v_e / 2.0
+    some = np.isfinite(c) & (df_a > 0)
+    counted = (df_e > 0) & np.isfinite(df_e)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        terms = (c * np.maximum(v_a - half, 0.0)) ** 2 / np.where(some, df_a, 1.0)
+        terms = terms + np.where(counted, (c * half) ** 2 / np.where(counted, df_e, 1.0), 0.0)
+    return np.asarray(np.where(some & np.isfinite(terms), terms, 0.0), dtype=np.float64)
 
 
 def two_way_df(item_var: float, item_df: float, excess: float, terms: float) -> float:
-    """Satterthwaite df of ``V_i + excess`` with the annotator part's ``terms`` (:func:`annotator_df_terms`).
+    """Satterthwaite df of ``V_i + excess`` with the annotator part's ``terms`` (:func:`annotator_df_terms`);
+    element-wise over arrays: :func:`two_way_df_array`.
 
     >>> two_way_df(1.0, 100.0, 0.0, 0.0)
     100.0
     """
-    denominator = item_var**2 / max(item_df, 1.0) + terms if item_var > 0 else terms
-    total = item_var + excess
-    if not (denominator > 0 and np.isfinite(denominator)):
-        return float("inf")
-    return float(total**2 / denominator)
+    return float(two_way_df_array(item_var, item_df, excess, terms))
+
+
+def two_way_df_array(
+    item_var: float | np.ndarray, item_df: float | np.ndarray, excess: float | np.ndarray, terms: float | np.ndarray
+) -> np.ndarray:
+    """:func:`two_way_df` element-wise (a sample-size plan's simulated pilots)."""
+    v_i, df_i, excess, terms = (np.asarray(v, dtype=np.float64) for v in (item_var, item_df, excess, terms))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        denominator = np.where(v_i > 0, v_i**2 / np.maximum(df_i, 1.0) + terms, terms)
+        df = (v_i + excess) ** 2 / denominator
+    return np.asarray(np.where((denominator > 0) & np.isfinite(denominator), df, np.inf), dtype=np.float64)
 
 
 def two_way_samples(

@@ -289,14 +289,16 @@ def difference_df(
     excess_b: float | np.ndarray,
     terms_a: float | np.ndarray,
     terms_b: float | np.ndarray,
-    shared_items: int,
+    shared_items: int | np.ndarray,
 ) -> np.ndarray:
     """:func:`~labeleval.inference.stats.two_way_df` of a paired difference, element-wise over arrays (a plan's
     simulated pilots): its item variance, each vendor's annotator excess
     (:attr:`~labeleval.scoring.uncertainty.RatioEstimate.annotator_variance`) and that excess's Satterthwaite
-    terms (:attr:`~labeleval.scoring.uncertainty.RatioEstimate.df_terms`), as :func:`_difference` combines them."""
+    terms (:attr:`~labeleval.scoring.uncertainty.RatioEstimate.df_terms`), as :func:`_difference` combines them
+    (``shared_items`` broadcasts too)."""
     item, a, b, ta, tb = (np.asarray(v, dtype=np.float64) for v in (item_var, excess_a, excess_b, terms_a, terms_b))
-    denominator = np.where(item > 0, item**2 / max(shared_items - 1, 1), 0.0) + ta + tb
+    item_df = np.maximum(np.asarray(shared_items, dtype=np.float64) - 1, 1)
+    denominator = np.where(item > 0, item**2 / item_df, 0.0) + ta + tb
     with np.errstate(invalid="ignore", divide="ignore"):
         df = (item + a + b) ** 2 / denominator
     return np.where((denominator > 0) & np.isfinite(denominator), df, np.inf)

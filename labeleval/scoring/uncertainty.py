@@ -40,13 +40,13 @@ from scipy.special import ndtri, stdtrit
 from labeleval.inference.stats import (
     ANNOTATOR_STREAM,
     CrossedDesign,
-    annotator_df_terms,
-    annotator_excess,
+    annotator_df_terms_array,
     bootstrap_totals,
     crossed_variance,
     excess_factor,
     proportion_interval,
     two_way_df,
+    two_way_df_array,
     two_way_samples,
     volume_df,
     volume_factor,
@@ -599,25 +599,80 @@ def two_way_excess(p: RatioSums) -> tuple[float, float, float]:
     items (with 3 annotators who each label every item, half of it). The correction reweights the same mean
     squares by constants of the design; it adds no information, so the degrees of freedom stay those of the
     components estimator (the terms are set so that :func:`~labeleval.inference.stats.two_way_df` gives them).
+    The arithmetic is :func:`excess_terms` on :func:`excess_parts`.
     """
+    parts, effective = excess_parts(p)
+    excess, terms = excess_terms(parts)
+    return float(excess), effective, float(terms)
+
+
+#: what :func:`excess_parts` keeps of a ratio, in this order (the columns :func:`excess_terms` reads)
+EXCESS_PARTS = (
+    "item_variance",  # V_i
+    "items",
+    "annotator_variance",  # V_a
+    "judgment_variance",  # V_e
+    "factor",  # c of inference.stats.excess_factor
+    "annotator_df",  # inference.stats.volume_df
+    "judgments",
+    "annotators",
+    "crossed",  # the crossed design's moment variance, NaN where the components estimator stays
+)
+
+
+def excess_parts(p: RatioSums) -> tuple[np.ndarray, float]:
+    """The numbers a ratio's annotator excess and its Satterthwaite terms are made of (:data:`EXCESS_PARTS`),
+    and Kish's effective number of its annotators."""
     volume = p.key_sums[:, 1]
     effective = float(volume.sum() ** 2 / (volume**2).sum()) if volume.any() else 0.0
-    factor = volume_factor(volume)
-    c = float(excess_factor([effective], p.per_item, factor=[factor])[0])
-    excess = float(
-        annotator_excess([p.annotator_variance], [p.judgment_variance], [effective], p.per_item, factor=[factor])[0]
+    c = float(excess_factor([effective], p.per_item, factor=[volume_factor(volume)])[0])
+    values = [p.item_variance, p.items, p.annotator_variance, p.judgment_variance, c, volume_df(volume)]
+    return np.array([*values, p.trials * p.per_item, p.annotators, p.crossed], dtype=np.float64), effective
+
+
+def rescaled_parts(parts: np.ndarray, scale: float | np.ndarray) -> np.ndarray:
+    """:func:`excess_parts` (last axis) of a pilot of ``scale`` times the items, by the same annotators: the item
+    and judgment-level variances divided by ``scale`` (each is a sum over ``scale`` times the judgments over a
+    total ``scale`` times larger), the annotators' mean square keeping its annotator part ``V_a - V_e`` with the
+    judgment part rescaled, the crossed variance keeping what it adds to the item variance, and the items and
+    judgments multiplied. The excess stays the same; its terms (hence the df) become those of the larger or
+    smaller pilot: more items, less judgment noise in the annotators' mean square, more df. ``scale``
+    broadcasts against the rows (e.g. a column of sizes against a row of pilots)."""
+    f = np.asarray(scale, dtype=np.float64)
+    v_i, items, v_a, v_e, c, df_a, judgments, annotators, crossed = np.moveaxis(np.asarray(parts, np.float64), -1, 0)
+    columns = (
+        v_i / f,
+        items * f,
+        v_a - v_e + v_e / f,
+        v_e / f,
+        c,
+        df_a,
+        judgments * f,
+        annotators,
+        crossed - v_i + v_i / f,
     )
-    judgments = p.trials * p.per_item
-    terms = annotator_df_terms(
-        p.annotator_variance, p.judgment_variance, c, volume_df(volume), max(judgments - p.annotators, 1.0)
-    )
-    if np.isfinite(p.crossed) and np.isfinite(p.item_variance):  # the same df, the crossed design's variance
-        item_df = max(p.items - 1, 1)
-        df = two_way_df(p.item_variance, item_df, excess, terms)
-        excess = max(p.crossed - p.item_variance, 0.0)
-        if np.isfinite(df) and df > 0:
-            terms = max((p.item_variance + excess) ** 2 / df - p.item_variance**2 / item_df, 0.0)
-    return excess, effective, terms
+    return np.stack(np.broadcast_arrays(*columns), axis=-1)
+
+
+def excess_terms(parts: np.ndarray, scale: float | np.ndarray = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """The annotator excess and its Satterthwaite terms (:func:`two_way_excess`) from :func:`excess_parts` on the
+    last axis (element-wise over the others, for a plan's simulated pilots); ``scale``: those of a pilot of
+    ``scale`` times the items (:func:`rescaled_parts`)."""
+    rows = np.asarray(parts, dtype=np.float64)
+    if np.any(np.asarray(scale) != 1.0):
+        rows = rescaled_parts(rows, scale)
+    v_i, items, v_a, v_e, c, df_a, judgments, annotators, crossed = np.moveaxis(rows, -1, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        excess = c * (v_a - v_e)
+        excess = np.where(np.isfinite(excess), np.maximum(excess, 0.0), 0.0)
+        terms = annotator_df_terms_array(v_a, v_e, c, df_a, np.maximum(judgments - annotators, 1.0))
+        moment = np.isfinite(crossed) & np.isfinite(v_i)  # the same df, the crossed design's variance
+        item_df = np.maximum(items - 1, 1)
+        df = two_way_df_array(v_i, item_df, excess, terms)
+        excess = np.where(moment, np.maximum(crossed - v_i, 0.0), excess)
+        matched = np.maximum((v_i + excess) ** 2 / df - v_i**2 / item_df, 0.0)
+        terms = np.where(moment & np.isfinite(df) & (df > 0), matched, terms)
+    return excess, terms
 
 
 def ratio_sums(

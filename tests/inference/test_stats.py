@@ -18,6 +18,7 @@ from labeleval.inference.stats import (
     BLOCK,
     CrossedDesign,
     annotator_df_terms,
+    annotator_df_terms_array,
     annotator_excess,
     bootstrap_p_value,
     bootstrap_totals,
@@ -33,6 +34,7 @@ from labeleval.inference.stats import (
     proportion_interval,
     satterthwaite_df,
     two_way_df,
+    two_way_df_array,
     two_way_samples,
     volume_df,
     volume_factor,
@@ -284,6 +286,22 @@ def test_two_way_df_cannot_exceed_what_the_annotators_support() -> None:
     small = two_way_df(1.0, 299.0, 0.0, annotator_df_terms(1.0, 1.0, c, df_a, 1000.0))
     assert small < 12.0
     assert annotator_df_terms(1.0, 1.0, float("nan"), df_a, 1000.0) == 0.0  # one annotator: no annotator part
+
+
+def test_element_wise_df_forms_are_the_scalar_ones() -> None:
+    """A plan reads the df of many simulated pilots at once: the element-wise forms give, value by value, what the
+    scalar functions the report uses give, edge cases included (no annotator part, no item variance, NaN)."""
+    rng = np.random.default_rng(3)
+    v_a, v_e = rng.exponential(1.0, 40), rng.exponential(1.0, 40)
+    c = np.where(rng.random(40) < 0.1, np.nan, rng.uniform(1.0, 2.0, 40))
+    df_a, df_e = rng.choice([0.0, 3.0, 19.0], 40), rng.choice([0.0, 50.0, np.inf], 40)
+    v_a[:3] = np.nan
+    terms = annotator_df_terms_array(v_a, v_e, c, df_a, df_e)
+    assert terms.tolist() == [annotator_df_terms(*row) for row in zip(v_a, v_e, c, df_a, df_e, strict=True)]
+    item, excess = np.where(rng.random(40) < 0.2, 0.0, rng.exponential(1.0, 40)), rng.exponential(1.0, 40)
+    item_df = rng.choice([1.0, 49.0, 499.0], 40)
+    expected = [two_way_df(*row) for row in zip(item, item_df, excess, terms, strict=True)]
+    assert two_way_df_array(item, item_df, excess, terms).tolist() == expected
 
 
 def test_satterthwaite_df() -> None:
