@@ -11,7 +11,8 @@ adjusted p-value and a simultaneous interval from the same resamples: ``signific
 interval excludes 0. The resamples are the two-way ones of :mod:`.uncertainty` (items paired across
 vendors; each vendor's annotators independent), or item-only under ``uncertainty = "items"``.
 Agreement (alpha) differences form their own family, on each vendor's items, with alpha's resamples under the same
-``uncertainty`` (items and annotators: :mod:`.alpha_uncertainty`).
+``uncertainty`` (items and annotators: :mod:`.alpha_uncertainty`), each difference on the Satterthwaite t df of
+the two alphas' intervals (:func:`alpha_difference_df`), which their annotators bound.
 
 Per-class recall and precision differences (kinds with classes; :func:`class_comparisons`, the Report's
 ``class_comparisons`` frame) form a third family, every pair x class x {recall, precision}, with its own max-T
@@ -23,6 +24,7 @@ critical value and take power from the verdict; apart, each family holds its own
 from __future__ import annotations
 
 import itertools
+import math
 from statistics import NormalDist
 
 import numpy as np
@@ -142,13 +144,27 @@ def comparisons(
             alpha_b.value,
             samples,
             float("nan"),
-            float("inf"),
+            alpha_difference_df(est, a.name, b.name),
             note,
         )
     frame = pd.DataFrame(
         decision.finish(settings.confidence) + agreement.finish(settings.confidence), columns=list(COLUMNS)
     )
     return frame.astype({"significant": bool, "compared_items": "Int64"})
+
+
+def alpha_difference_df(est: Estimates, a: str, b: str) -> float:
+    """The Satterthwaite df of a difference of two vendors' alphas, ``(V_a + V_b)^2 / (V_a^2 / df_a + V_b^2 /
+    df_b)`` with each alpha's resampled variance and the df its interval takes (which its annotators bound); infinite
+    where the intervals resample items only."""
+    df_a, df_b = est.alpha_df.get(a, math.inf), est.alpha_df.get(b, math.inf)
+    if not (math.isfinite(df_a) or math.isfinite(df_b)) or min(len(est.samples[(v, "alpha")]) for v in (a, b)) < 2:
+        return math.inf
+    v_a, v_b = (float(np.nanvar(est.samples[(v, "alpha")])) for v in (a, b))
+    denominator = (v_a**2 / df_a if df_a > 0 else math.inf) + (v_b**2 / df_b if df_b > 0 else math.inf)
+    if not (denominator > 0 and math.isfinite(denominator)):
+        return math.inf if denominator == 0 else 1.0
+    return max((v_a + v_b) ** 2 / denominator, 1.0)
 
 
 def class_comparisons(

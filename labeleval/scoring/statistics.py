@@ -230,6 +230,8 @@ class Estimates:
     # accuracy-type ratios by (vendor, statistic) and, on the items shared with another vendor,
     # (vendor, statistic, other vendor): their two-way (or item-only) resamples and interval pieces
     ratios: Mapping[tuple[str, ...], RatioEstimate] = field(default_factory=dict)
+    # alpha's degrees of freedom by vendor where its interval counts annotators (the annotators bound them)
+    alpha_df: Mapping[str, float] = field(default_factory=dict)
 
     def __call__(self, vendor: str, name: str) -> Estimate:
         return self.table[(vendor, name)]
@@ -340,7 +342,7 @@ def _alpha_two_way(
     (:mod:`.alpha_uncertainty`)."""
     if settings.uncertainty != Uncertainty.ITEMS_AND_ANNOTATORS or not resampled:
         return est
-    table, samples = dict(est.table), dict(est.samples)
+    table, samples, dfs = dict(est.table), dict(est.samples), {}
     parts = [alpha_parts(enc, b) for b in batches]
     deviations = annotator_deviations(parts, enc.n_keys, settings.n_boot, settings.seed)
     for column, (batch, p) in enumerate(zip(batches, parts, strict=True)):
@@ -352,7 +354,8 @@ def _alpha_two_way(
         both = two_way_alpha(p, value.value, samples[key], deviations[:, column], interval, settings.confidence)
         samples[key] = both.samples
         table[key] = Estimate(value.value, both.low, both.high)
-    return replace(est, table=table, samples=samples)
+        dfs[batch.name] = both.df
+    return replace(est, table=table, samples=samples, alpha_df=dfs)
 
 
 def add_ratio_block(blocks: Blocks, sums: RatioSums) -> tuple[RatioSums, tuple[str, str]]:

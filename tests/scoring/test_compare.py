@@ -14,6 +14,8 @@ import labeleval as le
 from labeleval.errors import LabelevalError
 from labeleval.present.render import comparison_notes, comparisons_table
 from labeleval.present.verdict import redundancy_line, verdict
+from labeleval.scoring.compare import alpha_difference_df
+from labeleval.scoring.statistics import Estimate, Estimates
 
 LABELS = np.array(["a", "b", "c", "d"])
 
@@ -355,3 +357,22 @@ def test_per_class_comparisons_need_shared_gold(tmp_path: Path) -> None:
     report = le.evaluate(project, n_boot=100, seed=2, min_shared_gold=50)
     classes = report.class_comparisons
     assert (classes["test"] == "not tested").all() and classes["note"].str.contains("too few shared gold").all()
+
+
+def _alpha_estimates(dfs: dict[str, float], sds: dict[str, float]) -> Estimates:
+    rng = np.random.default_rng(0)
+    samples = {(v, "alpha"): 0.6 + sd * rng.standard_normal(4000) for v, sd in sds.items()}
+    table = {(v, "alpha"): Estimate(0.6, 0.5, 0.7) for v in sds}
+    return Estimates(table, samples, alpha_df=dfs)
+
+
+def test_alpha_difference_df_is_satterthwaites_of_the_two_alphas() -> None:
+    """Two alphas of equal spread on 4 df each: about 8 df (the sum); one far wider: about its own 4; under
+    item-only intervals (no df recorded): normal."""
+    equal = alpha_difference_df(_alpha_estimates({"A": 4.0, "B": 4.0}, {"A": 0.05, "B": 0.05}), "A", "B")
+    assert equal == pytest.approx(8.0, rel=0.1)
+    wide = alpha_difference_df(_alpha_estimates({"A": 4.0, "B": 40.0}, {"A": 0.2, "B": 0.02}), "A", "B")
+    assert 4.0 <= wide < 4.5
+    one = alpha_difference_df(_alpha_estimates({"A": 6.0}, {"A": 0.05, "B": 0.05}), "A", "B")
+    assert one == pytest.approx(24.0, rel=0.15)  # (2v)^2 / (v^2 / 6)
+    assert alpha_difference_df(_alpha_estimates({}, {"A": 0.05, "B": 0.05}), "A", "B") == np.inf
