@@ -158,9 +158,10 @@ def alpha_difference_df(est: Estimates, a: str, b: str) -> float:
     df_b)`` with each alpha's resampled variance and the df its interval takes (which its annotators bound); infinite
     where the intervals resample items only."""
     df_a, df_b = est.alpha_df.get(a, math.inf), est.alpha_df.get(b, math.inf)
-    if not (math.isfinite(df_a) or math.isfinite(df_b)) or min(len(est.samples[(v, "alpha")]) for v in (a, b)) < 2:
-        return math.inf
-    v_a, v_b = (float(np.nanvar(est.samples[(v, "alpha")])) for v in (a, b))
+    finite = [est.samples[(v, "alpha")][np.isfinite(est.samples[(v, "alpha")])] for v in (a, b)]
+    if not (math.isfinite(df_a) or math.isfinite(df_b)) or min(len(f) for f in finite) < 2:
+        return math.inf  # items only, or an alpha without resamples (undefined): the family's normal scale
+    v_a, v_b = (float(np.var(f)) for f in finite)
     denominator = (v_a**2 / df_a if df_a > 0 else math.inf) + (v_b**2 / df_b if df_b > 0 else math.inf)
     if not (denominator > 0 and math.isfinite(denominator)):
         return math.inf if denominator == 0 else 1.0
