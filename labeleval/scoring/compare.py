@@ -30,7 +30,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from labeleval.inference.stats import jeffreys_se, max_t, two_way_df
+from labeleval.inference.stats import jeffreys_se, max_t, two_way_df, two_way_df_array
 from labeleval.options import Uncertainty, UsabilityRule
 from labeleval.scoring.class_ratios import COMPARED_METRICS, ClassEstimates
 from labeleval.scoring.consensus import VendorConsensus
@@ -313,12 +313,8 @@ def difference_df(
     (:attr:`~labeleval.scoring.uncertainty.RatioEstimate.annotator_variance`) and that excess's Satterthwaite
     terms (:attr:`~labeleval.scoring.uncertainty.RatioEstimate.df_terms`), as :func:`_difference` combines them
     (``shared_items`` broadcasts too)."""
-    item, a, b, ta, tb = (np.asarray(v, dtype=np.float64) for v in (item_var, excess_a, excess_b, terms_a, terms_b))
-    item_df = np.maximum(np.asarray(shared_items, dtype=np.float64) - 1, 1)
-    denominator = np.where(item > 0, item**2 / item_df, 0.0) + ta + tb
-    with np.errstate(invalid="ignore", divide="ignore"):
-        df = (item + a + b) ** 2 / denominator
-    return np.where((denominator > 0) & np.isfinite(denominator), df, np.inf)
+    a, b, ta, tb = (np.asarray(v, dtype=np.float64) for v in (excess_a, excess_b, terms_a, terms_b))
+    return two_way_df_array(item_var, np.asarray(shared_items, dtype=np.float64) - 1, a + b, ta + tb)
 
 
 class _Family:
