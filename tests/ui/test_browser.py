@@ -11,7 +11,10 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -211,20 +214,30 @@ def test_overview_holds_for_2_5_and_12_vendors(
         browser.close()
 
 
-def test_html_report_is_a_document_offline(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The HTML report opened from disk in Chromium, with the network off: the charts are drawn, no script."""
+@contextmanager
+def offline_report(tmp_path_factory: pytest.TempPathFactory, sample: str) -> Iterator[Any]:
+    """A bundled sample's HTML report written to disk and opened in Chromium with the network and scripts off."""
     sync_api = pytest.importorskip("playwright.sync_api")
     import labeleval as le
 
-    out = shots_dir(tmp_path_factory)
-    report = le.evaluate(ROOT / "sample_data" / "content_safety", n_boot=200, seed=0)
-    page_file = tmp_path_factory.mktemp("report") / "report.html"
+    report = le.evaluate(ROOT / "sample_data" / sample, n_boot=200, seed=0)
+    page_file = tmp_path_factory.mktemp(f"{sample}_report") / "report.html"
     page_file.write_text(report.to_html(), encoding="utf-8")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         context = browser.new_context(offline=True, java_script_enabled=False, viewport={"width": 1200, "height": 900})
         page = context.new_page()
         page.goto(page_file.as_uri())
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def test_html_report_is_a_document_offline(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The HTML report opened from disk in Chromium, with the network off: the charts are drawn, no script."""
+    out = shots_dir(tmp_path_factory)
+    with offline_report(tmp_path_factory, "content_safety") as page:
         assert page.get_by_role("heading", name="Verdict").count() == 1
         # cost against quality, the forest plot, what redundancy buys, the confusion matrices, calibration
         charts = page.locator("figure svg").all()
@@ -234,7 +247,6 @@ def test_html_report_is_a_document_offline(tmp_path_factory: pytest.TempPathFact
             assert box is not None and box["width"] > 400 and box["height"] > 250
         assert page.locator("table").count() >= 5
         page.screenshot(path=str(out / "html_report.png"), full_page=True)
-        browser.close()
 
 
 def test_a_link_opens_its_page_project_and_settings(server: str, tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -369,17 +381,7 @@ def test_a_graded_project_on_every_page(server: str, tmp_path_factory: pytest.Te
 
 def test_the_graded_html_report_is_a_document_offline(tmp_path_factory: pytest.TempPathFactory) -> None:
     """A graded project's HTML report from disk, network and scripts off: its charts drawn, at a readable size."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    import labeleval as le
-
-    report = le.evaluate(ROOT / "sample_data" / "graded_writing", n_boot=200, seed=0)
-    page_file = tmp_path_factory.mktemp("graded_report") / "report.html"
-    page_file.write_text(report.to_html(), encoding="utf-8")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = browser.new_context(offline=True, java_script_enabled=False, viewport={"width": 1200, "height": 900})
-        page = context.new_page()
-        page.goto(page_file.as_uri())
+    with offline_report(tmp_path_factory, "graded_writing") as page:
         assert page.get_by_role("heading", name="Verdict").count() == 1
         charts = page.locator("figure svg").all()  # forest, reliability, criteria, severity, writers
         assert len(charts) == 5
@@ -388,4 +390,3 @@ def test_the_graded_html_report_is_a_document_offline(tmp_path_factory: pytest.T
             assert box is not None and box["width"] > 300 and box["height"] > 150
         assert page.locator("table").count() >= 8
         page.screenshot(path=str(tmp_path_factory.mktemp("graded_shot") / "graded_html_report.png"), full_page=True)
-        browser.close()
